@@ -1,0 +1,390 @@
+/*
+ * fjord.h — the one public header of libfjord, fjord's C client SDK.
+ *
+ * Shape (librdkafka's, so its users feel at home):
+ *   - A configuration object (fjord_conf_t) set with Kafka property names;
+ *     fjord_new() takes ownership of it on success only.
+ *   - One handle type (fjord_t) created as a producer, a consumer or an admin
+ *     client. Every handle runs one background I/O thread of its own.
+ *   - One stable error enum, fjord_err_t, shared with the wire protocol:
+ *     broker errors use Kafka's error codes (>0), errors raised inside the SDK
+ *     are negative (FJORD_ERR__*). Values are never renumbered.
+ *   - Functions return 0 (FJORD_ERR_NO_ERROR) or an error; a function that
+ *     fails never fires a callback for that call. Setters that can fail with
+ *     detail fill a caller's `errstr` buffer.
+ *
+ * Ownership: the caller owns every object it creates and frees it with the
+ * matching destroy function. Strings and buffers passed in are copied unless
+ * a comment says otherwise. Pointers handed to a callback are valid only for
+ * the duration of that callback.
+ *
+ * Threads: every function is safe to call from any application thread, except
+ * that one handle must not be destroyed while another thread still uses it.
+ * Callbacks run on the SDK's callback thread (the default,
+ * `callback.mode=background`), or inside fjord_poll() when
+ * `callback.mode=poll`; never on the I/O thread.
+ */
+#ifndef FJORD_H
+#define FJORD_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#if defined(__GNUC__)
+#define FJORD_EXPORT __attribute__((visibility("default")))
+#else
+#define FJORD_EXPORT
+#endif
+
+#define FJORD_VERSION_STR "0.1.0"
+FJORD_EXPORT const char *fjord_version_str(void);
+
+/* ------------------------------------------------------------------ errors */
+
+typedef enum fjord_err_t {
+	/* Raised inside the SDK (never on the wire). */
+	FJORD_ERR__BEGIN = -200,
+	FJORD_ERR__BAD_MSG = -199,           /* malformed data from a broker */
+	FJORD_ERR__BAD_COMPRESSION = -198,   /* cannot decompress a batch */
+	FJORD_ERR__DESTROY = -197,           /* handle closed before completion */
+	FJORD_ERR__FAIL = -196,              /* local failure, see errstr */
+	FJORD_ERR__TRANSPORT = -195,         /* broker connection failed */
+	FJORD_ERR__ALL_BROKERS_DOWN = -192,  /* no broker reachable */
+	FJORD_ERR__MSG_TIMED_OUT = -191,     /* message.timeout.ms expired */
+	FJORD_ERR__PARTITION_EOF = -190,     /* consumer reached the high watermark */
+	FJORD_ERR__UNKNOWN_PARTITION = -189,
+	FJORD_ERR__UNKNOWN_TOPIC = -188,     /* topic does not exist */
+	FJORD_ERR__INVALID_ARG = -187,
+	FJORD_ERR__TIMED_OUT = -186,         /* the call's own timeout expired */
+	FJORD_ERR__QUEUE_FULL = -185,        /* queue.buffering.max.messages reached */
+	FJORD_ERR__NOT_IMPLEMENTED = -184,   /* not available on this handle type */
+	FJORD_ERR__ZOOKEEPER = -183,         /* ZooKeeper unreachable or failed */
+	FJORD_ERR__NO_OFFSET = -182,         /* no position and auto.offset.reset=error */
+	FJORD_ERR__STATE = -181,             /* call not valid in this state */
+	FJORD_ERR__UNSUPPORTED_FEATURE = -180,
+	FJORD_ERR__END = -100,
+
+	/* Broker errors: Kafka's codes; same numbers as proto/fjord.proto. */
+	FJORD_ERR_UNKNOWN = -1,
+	FJORD_ERR_NO_ERROR = 0,
+	FJORD_ERR_OFFSET_OUT_OF_RANGE = 1,
+	FJORD_ERR_CORRUPT_MESSAGE = 2,
+	FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION = 3,
+	FJORD_ERR_INVALID_FETCH_SIZE = 4,
+	FJORD_ERR_LEADER_NOT_AVAILABLE = 5,
+	FJORD_ERR_NOT_LEADER = 6,
+	FJORD_ERR_REQUEST_TIMED_OUT = 7,
+	FJORD_ERR_BROKER_NOT_AVAILABLE = 8,
+	FJORD_ERR_REPLICA_NOT_AVAILABLE = 9,
+	FJORD_ERR_MESSAGE_TOO_LARGE = 10,
+	FJORD_ERR_NETWORK_EXCEPTION = 13,
+	FJORD_ERR_INVALID_TOPIC = 17,
+	FJORD_ERR_RECORD_LIST_TOO_LARGE = 18,
+	FJORD_ERR_NOT_ENOUGH_REPLICAS = 19,
+	FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20,
+	FJORD_ERR_INVALID_REQUIRED_ACKS = 21,
+	FJORD_ERR_INVALID_TIMESTAMP = 32,
+	FJORD_ERR_UNSUPPORTED_VERSION = 35,
+	FJORD_ERR_TOPIC_ALREADY_EXISTS = 36,
+	FJORD_ERR_INVALID_PARTITIONS = 37,
+	FJORD_ERR_INVALID_REPLICATION_FACTOR = 38,
+	FJORD_ERR_INVALID_CONFIG = 40,
+	FJORD_ERR_NOT_CONTROLLER = 41,
+	FJORD_ERR_INVALID_REQUEST = 42,
+	FJORD_ERR_STORAGE_ERROR = 56,
+	FJORD_ERR_FENCED_LEADER_EPOCH = 74,
+	FJORD_ERR_UNKNOWN_LEADER_EPOCH = 75,
+	FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE = 76,
+	FJORD_ERR_OFFSET_NOT_AVAILABLE = 78,
+} fjord_err_t;
+
+/* Human-readable description, e.g. "Broker: Not leader for partition". */
+FJORD_EXPORT const char *fjord_err2str(fjord_err_t err);
+/* Symbolic name without prefix, e.g. "NOT_LEADER", "_QUEUE_FULL". */
+FJORD_EXPORT const char *fjord_err2name(fjord_err_t err);
+/* 1 if retrying the same operation may succeed (NOT_LEADER, _TRANSPORT, ...). */
+FJORD_EXPORT int fjord_err_is_retriable(fjord_err_t err);
+
+/* ------------------------------------------------------------------ config */
+
+typedef struct fjord_s fjord_t;
+typedef struct fjord_conf_s fjord_conf_t;
+typedef struct fjord_message_s fjord_message_t;
+
+typedef enum fjord_conf_res_t {
+	FJORD_CONF_UNKNOWN = -2, /* no such property */
+	FJORD_CONF_INVALID = -1, /* bad value */
+	FJORD_CONF_OK = 0,
+} fjord_conf_res_t;
+
+FJORD_EXPORT fjord_conf_t *fjord_conf_new(void);
+FJORD_EXPORT fjord_conf_t *fjord_conf_dup(const fjord_conf_t *conf);
+FJORD_EXPORT void fjord_conf_destroy(fjord_conf_t *conf);
+
+/* Sets a Kafka-named property (see docs/configuration.md for the list).
+ * Unknown names and bad values are refused with a message in errstr. */
+FJORD_EXPORT fjord_conf_res_t fjord_conf_set(fjord_conf_t *conf, const char *name,
+                                             const char *value, char *errstr,
+                                             size_t errstr_size);
+/* Copies the value (or the default) into dest; *dest_size is in/out
+ * (needed size including NUL is written back). */
+FJORD_EXPORT fjord_conf_res_t fjord_conf_get(const fjord_conf_t *conf, const char *name,
+                                             char *dest, size_t *dest_size);
+
+/* Delivery report: called once per produced record, with msg->err set to
+ * the outcome and msg->status saying whether it was persisted. */
+FJORD_EXPORT void fjord_conf_set_dr_msg_cb(fjord_conf_t *conf,
+	void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg, void *opaque));
+/* Errors not tied to a call (all brokers down, ZooKeeper session lost). */
+FJORD_EXPORT void fjord_conf_set_error_cb(fjord_conf_t *conf,
+	void (*error_cb)(fjord_t *fj, fjord_err_t err, const char *reason, void *opaque));
+/* Log lines (syslog levels 0..7). Default: level <= log_level to stderr. */
+FJORD_EXPORT void fjord_conf_set_log_cb(fjord_conf_t *conf,
+	void (*log_cb)(const fjord_t *fj, int level, const char *fac, const char *buf));
+/* The opaque pointer passed to every callback above. */
+FJORD_EXPORT void fjord_conf_set_opaque(fjord_conf_t *conf, void *opaque);
+
+/* ------------------------------------------------------------------ handle */
+
+typedef enum fjord_type_t {
+	FJORD_PRODUCER = 0,
+	FJORD_CONSUMER = 1,
+	FJORD_ADMIN = 2,
+} fjord_type_t;
+
+/* Creates a handle. On success the handle owns conf; on failure (NULL) the
+ * caller still owns it and errstr says why (e.g. a property that does not
+ * apply to this handle type, no bootstrap.servers nor zookeeper.connect). */
+FJORD_EXPORT fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr,
+                                size_t errstr_size);
+
+/* Producer: waits up to timeout_ms for outstanding records, then fails the
+ * rest with FJORD_ERR__DESTROY delivery reports (delivered before close
+ * returns). *undeliveredp (may be NULL) receives how many were not
+ * delivered. Consumer: stops fetching. Idempotent. */
+FJORD_EXPORT fjord_err_t fjord_close(fjord_t *fj, int timeout_ms, size_t *undeliveredp);
+/* Frees the handle; calls fjord_close(fj, 0, NULL) first if needed. */
+FJORD_EXPORT void fjord_destroy(fjord_t *fj);
+FJORD_EXPORT const char *fjord_name(const fjord_t *fj);
+FJORD_EXPORT void *fjord_opaque(const fjord_t *fj);
+
+/* In callback.mode=poll: serves queued callbacks for up to timeout_ms and
+ * returns how many were served. In background mode it serves nothing and
+ * returns 0 at once. */
+FJORD_EXPORT int fjord_poll(fjord_t *fj, int timeout_ms);
+
+/* ------------------------------------------------------------------ messages */
+
+typedef struct fjord_header_s {
+	const char *name;      /* NUL-terminated */
+	const void *value;     /* NULL: null value */
+	size_t value_len;
+} fjord_header_t;
+
+typedef enum fjord_msg_status_t {
+	FJORD_MSG_STATUS_NOT_PERSISTED = 0,      /* certainly not written */
+	FJORD_MSG_STATUS_POSSIBLY_PERSISTED = 1, /* sent, outcome unknown */
+	FJORD_MSG_STATUS_PERSISTED = 2,          /* acknowledged by the broker */
+} fjord_msg_status_t;
+
+#define FJORD_TIMESTAMP_CREATE_TIME 0
+#define FJORD_TIMESTAMP_LOG_APPEND_TIME 1
+
+struct fjord_message_s {
+	fjord_err_t err;          /* 0, or the record's / event's error */
+	const char *topic;
+	int32_t partition;
+	int64_t offset;           /* -1 when not known */
+	int64_t timestamp;        /* ms since epoch, -1 when none */
+	int timestamp_type;       /* FJORD_TIMESTAMP_* */
+	const void *key;          /* NULL: null key */
+	size_t key_len;
+	const void *value;        /* NULL: null value (tombstone) */
+	size_t value_len;
+	const fjord_header_t *headers;
+	size_t header_cnt;
+	fjord_msg_status_t status; /* producer delivery reports only */
+	void *opaque;             /* producer: the msg_opaque given to produce */
+	const char *errstr;       /* detail for err, or NULL */
+	int64_t latency_us;       /* producer: produce() call to acknowledgement */
+};
+
+/* Frees a message returned by fjord_consumer_poll(). */
+FJORD_EXPORT void fjord_message_destroy(fjord_message_t *msg);
+
+/* ------------------------------------------------------------------ producer */
+
+#define FJORD_PARTITION_UA (-1) /* unassigned: let the partitioner choose */
+
+/* Enqueues one record; never blocks. Key, value and headers are copied.
+ * partition FJORD_PARTITION_UA uses Kafka's default partitioner: murmur2 of
+ * the key (same partition as Kafka's Java client), sticky partitioning for
+ * null keys. timestamp 0 means now. Returns:
+ *   FJORD_ERR__QUEUE_FULL        queue.buffering.max.messages/kbytes reached
+ *   FJORD_ERR__UNKNOWN_TOPIC     topic known not to exist
+ *   FJORD_ERR__UNKNOWN_PARTITION partition out of range
+ *   FJORD_ERR_MESSAGE_TOO_LARGE  record larger than message.max.bytes
+ *   FJORD_ERR__STATE             handle closed, or not a producer
+ * On success exactly one delivery report follows. If the topic's metadata is
+ * not known yet the record waits for it (bounded by message.timeout.ms). */
+FJORD_EXPORT fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition,
+                                       const void *key, size_t key_len,
+                                       const void *value, size_t value_len,
+                                       const fjord_header_t *headers, size_t header_cnt,
+                                       int64_t timestamp, void *msg_opaque);
+
+/* Waits until every record produced so far has its delivery report served.
+ * FJORD_ERR__TIMED_OUT if some are still outstanding after timeout_ms. */
+FJORD_EXPORT fjord_err_t fjord_flush(fjord_t *fj, int timeout_ms);
+/* Records produced but not yet reported. */
+FJORD_EXPORT int fjord_outq_len(fjord_t *fj);
+
+/* Kafka's default partitioner for a key: murmur2 with seed 0x9747b28c,
+ * (h & 0x7fffffff) % partition_cnt. */
+FJORD_EXPORT int32_t fjord_partition_for_key(const void *key, size_t key_len,
+                                             int32_t partition_cnt);
+
+/* ------------------------------------------------------------------ consumer */
+
+#define FJORD_OFFSET_BEGINNING (-2) /* log start offset */
+#define FJORD_OFFSET_END (-1)       /* high watermark: only new records */
+#define FJORD_OFFSET_STORED (-1000) /* committed offset (consumer groups) */
+#define FJORD_OFFSET_INVALID (-1001)
+
+typedef struct fjord_topic_partition_s {
+	char *topic;
+	int32_t partition;
+	int64_t offset;
+	fjord_err_t err;
+	void *opaque;
+} fjord_topic_partition_t;
+
+typedef struct fjord_topic_partition_list_s {
+	int cnt;
+	int size;
+	fjord_topic_partition_t *elems;
+} fjord_topic_partition_list_t;
+
+FJORD_EXPORT fjord_topic_partition_list_t *fjord_topic_partition_list_new(int size);
+/* Adds an element (offset FJORD_OFFSET_INVALID) and returns it. */
+FJORD_EXPORT fjord_topic_partition_t *fjord_topic_partition_list_add(
+	fjord_topic_partition_list_t *list, const char *topic, int32_t partition);
+FJORD_EXPORT fjord_topic_partition_t *fjord_topic_partition_list_find(
+	const fjord_topic_partition_list_t *list, const char *topic, int32_t partition);
+FJORD_EXPORT void fjord_topic_partition_list_destroy(fjord_topic_partition_list_t *list);
+
+/* Manual assignment: replaces the current assignment (NULL or empty list:
+ * unassign). Each element's offset is where to start: an absolute offset,
+ * FJORD_OFFSET_BEGINNING, FJORD_OFFSET_END, or FJORD_OFFSET_INVALID to apply
+ * auto.offset.reset. Unknown topics/partitions are reported as poll errors. */
+FJORD_EXPORT fjord_err_t fjord_assign(fjord_t *fj, const fjord_topic_partition_list_t *parts);
+/* Copies the current assignment into *partsp (caller destroys). */
+FJORD_EXPORT fjord_err_t fjord_assignment(fjord_t *fj, fjord_topic_partition_list_t **partsp);
+
+/* Returns the next record or event, waiting up to timeout_ms; NULL when
+ * nothing arrived. A returned message with err != 0 is an event (e.g.
+ * FJORD_ERR__PARTITION_EOF when enable.partition.eof=true,
+ * FJORD_ERR_OFFSET_OUT_OF_RANGE with auto.offset.reset=error). The caller
+ * frees it with fjord_message_destroy(). Records of one partition come in
+ * offset order. */
+FJORD_EXPORT fjord_message_t *fjord_consumer_poll(fjord_t *fj, int timeout_ms);
+
+/* Moves an assigned partition's position; the next record polled from it has
+ * offset `offset` (or BEGINNING / END). Records already buffered past the old
+ * position are discarded. */
+FJORD_EXPORT fjord_err_t fjord_seek(fjord_t *fj, const char *topic, int32_t partition,
+                                    int64_t offset, int timeout_ms);
+/* Fills each element's offset with the next offset to be returned by poll
+ * (FJORD_OFFSET_INVALID when not known yet). */
+FJORD_EXPORT fjord_err_t fjord_position(fjord_t *fj, fjord_topic_partition_list_t *parts);
+
+/* Low (log start) and high (high watermark) offsets of a partition, asked of
+ * its leader. Works on every handle type. */
+FJORD_EXPORT fjord_err_t fjord_query_watermark_offsets(fjord_t *fj, const char *topic,
+                                                       int32_t partition, int64_t *lowp,
+                                                       int64_t *highp, int timeout_ms);
+/* For each element, offset is taken as a timestamp (ms) in and replaced by
+ * the earliest offset whose timestamp is >= it (-1: none). */
+FJORD_EXPORT fjord_err_t fjord_offsets_for_times(fjord_t *fj,
+                                                 fjord_topic_partition_list_t *parts,
+                                                 int timeout_ms);
+
+/* ------------------------------------------------------------------ metadata */
+
+typedef struct fjord_metadata_broker_s {
+	int32_t id;
+	char *host;
+	int port;
+	char *rack; /* NULL when none */
+} fjord_metadata_broker_t;
+
+typedef struct fjord_metadata_partition_s {
+	int32_t id;
+	fjord_err_t err;     /* LEADER_NOT_AVAILABLE when offline */
+	int32_t leader;      /* -1: none */
+	int32_t leader_epoch;
+	int replica_cnt;
+	int32_t *replicas;
+	int isr_cnt;
+	int32_t *isrs;
+} fjord_metadata_partition_t;
+
+typedef struct fjord_metadata_topic_s {
+	char *topic;
+	fjord_err_t err;     /* UNKNOWN_TOPIC_OR_PARTITION when missing */
+	int partition_cnt;
+	fjord_metadata_partition_t *partitions; /* sorted by id */
+	int config_cnt;
+	char **config_names; /* topic config overrides (ZooKeeper mode) */
+	char **config_values;
+} fjord_metadata_topic_t;
+
+typedef struct fjord_metadata_s {
+	int broker_cnt;
+	fjord_metadata_broker_t *brokers;  /* sorted by id */
+	int topic_cnt;
+	fjord_metadata_topic_t *topics;    /* sorted by name */
+	int32_t controller_id;             /* -1: none */
+	int32_t controller_epoch;          /* -1: not known (bootstrap mode) */
+	char *cluster_id;                  /* NULL: not known */
+} fjord_metadata_t;
+
+/* Fresh metadata for one topic (topic != NULL) or for all topics. Works on
+ * every handle type; reads ZooKeeper when zookeeper.connect is set, else
+ * asks a broker. Caller frees *mdp with fjord_metadata_destroy(). */
+FJORD_EXPORT fjord_err_t fjord_metadata(fjord_t *fj, const char *topic,
+                                        fjord_metadata_t **mdp, int timeout_ms);
+FJORD_EXPORT void fjord_metadata_destroy(fjord_metadata_t *md);
+
+/* ------------------------------------------------------------------ admin */
+/* Topic administration goes through ZooKeeper (zookeeper.connect required),
+ * as in Kafka's ZooKeeper mode: the admin client writes the topic's replica
+ * assignment and config; the controller does the rest. Calls are synchronous
+ * and wait up to timeout_ms for the outcome. */
+
+/* configs: NULL, or name/value pairs terminated by a NULL name, e.g.
+ * {"retention.ms", "60000", NULL}. partitions <= 0 / replication_factor <= 0
+ * use the cluster defaults (num.partitions / default.replication.factor,
+ * falling back to 1). Returns once every partition has a leader.
+ * TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_PARTITIONS,
+ * INVALID_REPLICATION_FACTOR (more than live brokers), INVALID_CONFIG. */
+FJORD_EXPORT fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic,
+                                                  int32_t partitions,
+                                                  int32_t replication_factor,
+                                                  const char *const *configs,
+                                                  int timeout_ms, char *errstr,
+                                                  size_t errstr_size);
+/* Marks the topic for deletion (/admin/delete_topics/<t>) and waits until the
+ * controller has removed it. UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
+FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic,
+                                                  int timeout_ms, char *errstr,
+                                                  size_t errstr_size);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* FJORD_H */

@@ -1,0 +1,592 @@
+/*
+ * broker.c — the broker's lifecycle: start-up in order, applying cluster
+ * snapshots to partition roles, the periodic cron, clean shutdown.
+ *
+ * Threads: broker_start/broker_run/broker_free run on the main thread,
+ * which becomes the loop thread in broker_run. ZooKeeper callbacks
+ * (broker_on_snapshot, broker_on_session, broker_on_controller) run on
+ * ZooKeeper's threads and only loop_post() a job; bg completions arrive the
+ * same way. See docs/threads.md.
+ *
+ * Cron (every BROKER_CRON_MS): retention every
+ * log.retention.check.interval.ms, fsync scheduling for partitions whose
+ * flush is due (fsync runs on the bg thread on a dup'ed fd, the recovery
+ * point advances when it is done), and checkpoints (HW, recovery points,
+ * log start offsets) every replica.high.watermark.checkpoint.interval.ms /
+ * log.flush.offset.checkpoint.interval.ms.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/event.h>
+
+#include "broker/broker.h"
+#include "broker/conn.h"
+#include "broker/fetch_wait.h"
+#include "broker/logmgr.h"
+#include "broker/partition.h"
+#include "common/bytes.h"
+#include "common/flog.h"
+
+#define BROKER_CRON_MS 200
+
+const char *broker_zk_state_name(zkb_session_state_t st)
+{
+	switch (st) {
+	case ZKB_SESSION_CONNECTING: return "connecting";
+	case ZKB_SESSION_CONNECTED: return "connected";
+	case ZKB_SESSION_EXPIRED: return "expired";
+	case ZKB_SESSION_CLOSED: return "closed";
+	}
+	return "unknown";
+}
+
+int broker_ready(const broker_t *b)
+{
+	return b->zkb && b->snapshot_applied && !b->shutting_down;
+}
+
+/* ------------------------------------------------------------ snapshots */
+
+typedef struct broker_orphans {
+	broker_t *b;
+	plog_t **logs;
+	size_t n, cap;
+} broker_orphans_t;
+
+static void broker_find_orphan(plog_t *log, void *arg)
+{
+	broker_orphans_t *o = arg;
+
+	if (partition_find(o->b, plog_topic(log), plog_partition(log)))
+		return;
+	if (o->n == o->cap) {
+		size_t cap = o->cap ? o->cap * 2 : 16;
+		plog_t **v = realloc(o->logs, cap * sizeof(*v));
+		if (!v)
+			return;
+		o->logs = v;
+		o->cap = cap;
+	}
+	o->logs[o->n++] = log;
+}
+
+/* After the first snapshot: logs on disk that the cluster no longer
+ * assigns to this broker (topic deleted while we were down, or moved). */
+static void broker_delete_orphans(broker_t *b)
+{
+	broker_orphans_t o = { b, NULL, 0, 0 };
+	size_t i;
+
+	logmgr_foreach(b->lm, broker_find_orphan, &o);
+	for (i = 0; i < o.n; i++) {
+		char topic[256];
+		int32_t id = plog_partition(o.logs[i]);
+		const cview_topic_t *t;
+		snprintf(topic, sizeof(topic), "%s", plog_topic(o.logs[i]));
+		t = cview_topic(b->cv, topic);
+		flog(LOG_INFO, "broker", "deleting log %s-%d: %s", topic, id,
+		     t ? "partition no longer assigned to this broker" : "topic no longer exists");
+		logmgr_delete(b->lm, topic, id);
+	}
+	free(o.logs);
+}
+
+static void broker_clear_seen(partition_t *p, void *arg)
+{
+	(void)arg;
+	p->seen = 0;
+}
+
+static void broker_drop_unseen(partition_t *p, void *arg)
+{
+	broker_t *b = arg;
+	char topic[256];
+	int32_t id = p->id;
+	const cview_topic_t *t;
+
+	if (p->seen)
+		return;
+	snprintf(topic, sizeof(topic), "%s", p->topic);
+	t = cview_topic(b->cv, topic);
+	flog(LOG_INFO, "broker", "deleting log %s-%d: %s", topic, id,
+	     !t ? "topic deleted" : t->deleting ? "topic being deleted"
+	                                        : "partition no longer assigned to this broker");
+	partition_remove(b, p, FJORD_ERR_NOT_LEADER);
+	logmgr_delete(b->lm, topic, id);
+}
+
+static void broker_apply_partition(broker_t *b, const cview_topic_t *t,
+                                   const cview_partition_t *cp, const log_config_t *cfg)
+{
+	partition_t *p = partition_find(b, t->name, cp->id);
+	char err[256];
+
+	if (!p) {
+		plog_t *log;
+		if (logmgr_get_or_create(b->lm, t->name, cp->id, cfg, &log, err, sizeof(err)) != 0) {
+			flog(LOG_ERR, "broker", "cannot open log %s-%d: %s", t->name, cp->id, err);
+			return;
+		}
+		p = partition_add(b, t->name, cp->id, log);
+		if (!p) {
+			flog(LOG_ERR, "broker", "out of memory adding %s-%d", t->name, cp->id);
+			return;
+		}
+	} else {
+		plog_set_config(p->log, cfg);
+	}
+	p->seen = 1;
+	if (partition_apply_state(b, p, cp) != 0)
+		flog(LOG_ERR, "broker", "out of memory applying state of %s-%d", t->name, cp->id);
+}
+
+/* A ZooKeeper-side event carried to the loop. */
+typedef struct broker_event {
+	broker_t *b;
+	cview_t *cv;
+	int state;
+	int32_t epoch;
+} broker_event_t;
+
+static void broker_apply_snapshot(broker_t *b, cview_t *cv)
+{
+	int32_t self = b->conf.broker_id;
+	int i, j;
+
+	cview_unref(b->cv);
+	b->cv = cv;
+	partition_foreach(b, broker_clear_seen, NULL);
+	for (i = 0; i < cv->topic_cnt; i++) {
+		const cview_topic_t *t = &cv->topics[i];
+		log_config_t cfg;
+		int cfg_done = 0;
+		if (t->deleting)
+			continue; /* drop our replicas so the controller can finish */
+		for (j = 0; j < t->partition_cnt; j++) {
+			const cview_partition_t *cp = &t->partitions[j];
+			if (!cview_is_replica(cp, self))
+				continue;
+			if (!cfg_done) {
+				broker_conf_topic_log_config(&b->conf, t->name, t->config_names,
+				                             t->config_values, t->config_cnt, &cfg);
+				cfg_done = 1;
+			}
+			broker_apply_partition(b, t, cp, &cfg);
+		}
+	}
+	partition_foreach(b, broker_drop_unseen, b);
+	if (!b->orphans_checked && cv->cluster_id) {
+		b->orphans_checked = 1;
+		broker_delete_orphans(b);
+	}
+	if (!b->snapshot_applied)
+		flog(LOG_INFO, "broker", "first cluster snapshot applied: %d partitions here, ready",
+		     b->part_cnt);
+	b->snapshot_applied = 1;
+	b->metrics.snapshots_applied++;
+}
+
+static void broker_snapshot_job(void *arg)
+{
+	broker_event_t *ev = arg;
+
+	if (loop_stopping(ev->b->loop) || ev->b->shutting_down || !ev->b->lm)
+		cview_unref(ev->cv);
+	else
+		broker_apply_snapshot(ev->b, ev->cv);
+	free(ev);
+}
+
+static void broker_session_job(void *arg)
+{
+	broker_event_t *ev = arg;
+
+	if (ev->b->zk_state != (zkb_session_state_t)ev->state)
+		flog(LOG_INFO, "broker", "ZooKeeper session %s", broker_zk_state_name(ev->state));
+	ev->b->zk_state = (zkb_session_state_t)ev->state;
+	free(ev);
+}
+
+static void broker_controller_job(void *arg)
+{
+	broker_event_t *ev = arg;
+
+	ev->b->is_controller = ev->state;
+	ev->b->controller_epoch = ev->epoch;
+	free(ev);
+}
+
+static void broker_post(broker_t *b, loop_fn *fn, cview_t *cv, int state, int32_t epoch)
+{
+	broker_event_t *ev = calloc(1, sizeof(*ev));
+
+	if (ev) {
+		ev->b = b;
+		ev->cv = cv;
+		ev->state = state;
+		ev->epoch = epoch;
+		if (loop_post(b->loop, fn, ev) == 0)
+			return;
+		free(ev);
+	}
+	/* Out of memory: the broker may abort on OOM (see STYLE.md). */
+	flog(LOG_CRIT, "broker", "out of memory handing a ZooKeeper event to the loop");
+	abort();
+}
+
+/* ZooKeeper threads. */
+static void broker_on_snapshot(cview_t *cv, void *opaque)
+{
+	broker_post(opaque, broker_snapshot_job, cv, 0, 0);
+}
+
+static void broker_on_session(zkb_session_state_t st, void *opaque)
+{
+	broker_post(opaque, broker_session_job, NULL, (int)st, 0);
+}
+
+static void broker_on_controller(int is_controller, int32_t epoch, void *opaque)
+{
+	broker_post(opaque, broker_controller_job, NULL, is_controller, epoch);
+}
+
+/* ------------------------------------------------------------ deleter */
+
+/* storage_deleter_fn: removal of renamed segments/partition dirs goes to
+ * the bg thread (loop thread; path is copied by bg_remove_tree). */
+static void broker_deleter(const char *path, void *arg)
+{
+	broker_t *b = arg;
+
+	if (!b->bg || bg_remove_tree(b->bg, path, NULL, NULL) != 0)
+		storage_remove_path(path);
+}
+
+/* ------------------------------------------------------------ flush */
+
+typedef struct broker_flush {
+	broker_t *b;
+	partition_t *p;
+	plog_t *log;
+	int64_t upto;
+} broker_flush_t;
+
+static void broker_flush_start(broker_t *b, partition_t *p);
+
+/* Is p still the partition (and log) this flush was started for? */
+static int broker_flush_valid(broker_flush_t *f)
+{
+	broker_t *b = f->b;
+	int i;
+
+	if (!b->lm)
+		return 0;
+	for (i = 0; i < BROKER_PART_BUCKETS; i++) {
+		partition_t *p;
+		for (p = b->parts[i]; p; p = p->hnext)
+			if (p == f->p)
+				return p->log == f->log;
+	}
+	return 0;
+}
+
+static void broker_flush_done(void *arg, int rc)
+{
+	broker_flush_t *f = arg;
+	broker_t *b = f->b;
+
+	if (broker_flush_valid(f)) {
+		f->p->flush_inflight = 0;
+		if (rc == 0) {
+			b->metrics.fsyncs++;
+			plog_flush_end(f->log, f->upto);
+			broker_flush_start(b, f->p); /* more segments may be unflushed */
+		} else {
+			b->metrics.fsync_errors++;
+			flog(LOG_ERR, "flush", "%s-%d: fsync failed: %s", f->p->topic, f->p->id,
+			     strerror(-rc));
+		}
+	}
+	free(f);
+}
+
+static void broker_flush_start(broker_t *b, partition_t *p)
+{
+	broker_flush_t *f;
+	int fd = -1;
+	int64_t upto;
+	int rc;
+
+	if (p->flush_inflight || !b->bg)
+		return;
+	rc = plog_flush_begin(p->log, &fd, &upto);
+	if (rc <= 0) {
+		if (rc < 0)
+			flog(LOG_ERR, "flush", "%s-%d: cannot start a flush: %s", p->topic, p->id,
+			     strerror(-rc));
+		return;
+	}
+	f = calloc(1, sizeof(*f));
+	if (!f) {
+		close(fd);
+		return;
+	}
+	f->b = b;
+	f->p = p;
+	f->log = p->log;
+	f->upto = upto;
+	p->flush_inflight = 1;
+	if (bg_fsync(b->bg, fd, broker_flush_done, f) != 0) {
+		p->flush_inflight = 0;
+		free(f);
+	}
+}
+
+/* ------------------------------------------------------------ cron */
+
+static void broker_cron_partition(partition_t *p, void *arg)
+{
+	broker_t *b = arg;
+
+	if (!p->flush_inflight && plog_flush_due(p->log, fj_now_ms()))
+		broker_flush_start(b, p);
+}
+
+static void broker_retention_one(plog_t *log, void *arg)
+{
+	int64_t *now = arg;
+	int n = plog_apply_retention(log, *now);
+
+	if (n > 0)
+		flog(LOG_INFO, "retention", "%s-%d: deleted %d old segment(s), log start offset now %lld",
+		     plog_topic(log), plog_partition(log), n, (long long)plog_log_start_offset(log));
+	else if (n < 0)
+		flog(LOG_ERR, "retention", "%s-%d: retention failed: %s", plog_topic(log),
+		     plog_partition(log), strerror(-n));
+}
+
+static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
+{
+	broker_t *b = arg;
+	int64_t mono = fj_mono_ms();
+	char err[256];
+
+	(void)fd;
+	(void)what;
+	if (b->shutting_down || !b->lm)
+		return;
+	partition_foreach(b, broker_cron_partition, b);
+	if (mono >= b->next_retention_ms) {
+		int64_t now = fj_now_ms();
+		b->next_retention_ms = mono + b->conf.log_retention_check_interval_ms;
+		logmgr_foreach(b->lm, broker_retention_one, &now);
+	}
+	if (mono >= b->next_checkpoint_ms) {
+		int64_t iv = b->conf.replica_high_watermark_checkpoint_interval_ms;
+		if (b->conf.log_flush_offset_checkpoint_interval_ms < iv)
+			iv = b->conf.log_flush_offset_checkpoint_interval_ms;
+		b->next_checkpoint_ms = mono + iv;
+		if (logmgr_checkpoint(b->lm, err, sizeof(err)) != 0)
+			flog(LOG_ERR, "checkpoint", "%s", err);
+	}
+}
+
+static void broker_on_reap(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	conn_reap_all(arg);
+}
+
+static void broker_on_signal(evutil_socket_t sig, short what, void *arg)
+{
+	(void)what;
+	flog(LOG_NOTICE, "broker", "%s received: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	broker_shutdown(arg);
+}
+
+/* ------------------------------------------------------------ lifecycle */
+
+static int broker_pick_host(broker_t *b, char *errstr, size_t errstr_size)
+{
+	const char *h = b->conf.adv_host;
+	char name[256];
+
+	if (!h) {
+		h = b->conf.listen_host;
+		if (!h || !*h || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0) {
+			if (gethostname(name, sizeof(name)) != 0) {
+				snprintf(errstr, errstr_size,
+				         "cannot determine a host to advertise: set advertised.listeners");
+				return -1;
+			}
+			name[sizeof(name) - 1] = '\0';
+			h = name;
+		}
+	}
+	b->adv_host = strdup(h);
+	b->adv_port = b->conf.adv_port > 0 ? b->conf.adv_port : b->port;
+	b->host = strdup(b->conf.listen_host && *b->conf.listen_host ? b->conf.listen_host
+	                                                             : "0.0.0.0");
+	return b->adv_host && b->host ? 0 : -1;
+}
+
+int broker_start(broker_t *b, char *errstr, size_t errstr_size)
+{
+	struct event_base *base;
+	zkb_params_t zp;
+	char *cluster_id = NULL;
+	struct timeval tv = { 0, BROKER_CRON_MS * 1000 };
+	int rc = -1;
+
+	metrics_init(&b->metrics);
+	b->loop = loop_new();
+	if (!b->loop) {
+		snprintf(errstr, errstr_size, "cannot create the event loop");
+		goto done;
+	}
+	base = loop_base(b->loop);
+	b->bg = bg_start(b->loop);
+	if (!b->bg) {
+		snprintf(errstr, errstr_size, "cannot start the background thread");
+		goto done;
+	}
+
+	flog(LOG_INFO, "broker", "broker %d: opening %zu log dir(s)", b->conf.broker_id,
+	     b->conf.dir_cnt);
+	if (logmgr_open((const char *const *)b->conf.dirs, b->conf.dir_cnt, &b->conf.log_defaults,
+	                b->conf.broker_id, &b->lm, errstr, errstr_size) != 0)
+		goto done;
+	logmgr_set_deleter(b->lm, broker_deleter, b);
+	flog(LOG_INFO, "broker", "%zu partition log(s) open", logmgr_partition_count(b->lm));
+
+	if (server_start(b, errstr, errstr_size) != 0 || http_start(b, errstr, errstr_size) != 0 ||
+	    broker_pick_host(b, errstr, errstr_size) != 0)
+		goto done;
+
+	memset(&zp, 0, sizeof(zp));
+	zp.zk_connect = b->conf.zookeeper_connect;
+	zp.session_timeout_ms = b->conf.zookeeper_session_timeout_ms;
+	zp.connection_timeout_ms = b->conf.zookeeper_connection_timeout_ms;
+	zp.broker_id = b->conf.broker_id;
+	zp.host = b->adv_host;
+	zp.port = b->adv_port;
+	zp.rack = b->conf.broker_rack;
+	zp.meta_cluster_id = logmgr_cluster_id(b->lm);
+	zp.unclean_leader_election = b->conf.unclean_leader_election_enable;
+	zp.on_snapshot = broker_on_snapshot;
+	zp.on_session = broker_on_session;
+	zp.on_controller = broker_on_controller;
+	zp.opaque = b;
+	flog(LOG_INFO, "broker", "connecting to ZooKeeper at %s", zp.zk_connect);
+	if (zkb_start(&zp, &b->zkb, &cluster_id, errstr, errstr_size) != 0) {
+		b->zkb = NULL;
+		goto done;
+	}
+	b->zk_state = ZKB_SESSION_CONNECTED;
+	b->cluster_id = cluster_id;
+	if (!logmgr_cluster_id(b->lm) && cluster_id &&
+	    logmgr_write_meta(b->lm, cluster_id, errstr, errstr_size) != 0)
+		goto done;
+	flog(LOG_INFO, "broker", "registered as broker %d (%s:%d) in cluster %s",
+	     b->conf.broker_id, b->adv_host, b->adv_port, cluster_id ? cluster_id : "?");
+
+	b->reap_ev = event_new(base, -1, 0, broker_on_reap, b);
+	b->cron_ev = event_new(base, -1, EV_PERSIST, broker_on_cron, b);
+	b->sig_ev[0] = evsignal_new(base, SIGTERM, broker_on_signal, b);
+	b->sig_ev[1] = evsignal_new(base, SIGINT, broker_on_signal, b);
+	if (!b->reap_ev || !b->cron_ev || !b->sig_ev[0] || !b->sig_ev[1]) {
+		snprintf(errstr, errstr_size, "cannot create loop events");
+		goto done;
+	}
+	event_add(b->cron_ev, &tv);
+	event_add(b->sig_ev[0], NULL);
+	event_add(b->sig_ev[1], NULL);
+	b->next_retention_ms = fj_mono_ms() + b->conf.log_retention_check_interval_ms;
+	b->next_checkpoint_ms = fj_mono_ms() + b->conf.replica_high_watermark_checkpoint_interval_ms;
+	rc = 0;
+done:
+	return rc;
+}
+
+static void broker_close_conns(broker_t *b)
+{
+	while (b->conns)
+		conn_close(b->conns, "broker shutting down");
+	conn_reap_all(b);
+}
+
+void broker_shutdown(broker_t *b)
+{
+	if (b->shutting_down)
+		return;
+	b->shutting_down = 1;
+	server_stop(b);
+	/* Parked fetches answer with what they have; then connections go. */
+	fetch_wait_expire_all(b);
+	broker_close_conns(b);
+	if (b->zkb) {
+		flog(LOG_INFO, "broker", "deregistering from ZooKeeper");
+		zkb_stop(b->zkb);
+		b->zkb = NULL;
+		b->zk_state = ZKB_SESSION_CLOSED;
+	}
+	http_stop(b);
+	loop_break(b->loop);
+}
+
+static void broker_drop_partition(partition_t *p, void *arg)
+{
+	partition_remove(arg, p, FJORD_ERR_NOT_LEADER);
+}
+
+int broker_run(broker_t *b)
+{
+	loop_run(b->loop);
+	broker_shutdown(b);
+	return 0;
+}
+
+void broker_free(broker_t *b)
+{
+	if (b->loop && !b->shutting_down)
+		broker_shutdown(b);
+	/* Finish queued fsyncs/deletions, then run their completions. */
+	bg_stop(b->bg);
+	b->bg = NULL;
+	if (b->loop)
+		event_base_loop(loop_base(b->loop), EVLOOP_NONBLOCK);
+	if (b->conns || b->reap)
+		broker_close_conns(b);
+	partition_foreach(b, broker_drop_partition, b);
+	if (b->lm) {
+		flog(LOG_INFO, "broker", "flushing and closing logs");
+		logmgr_close(b->lm, 1);
+		b->lm = NULL;
+		flog(LOG_INFO, "broker", "logs closed cleanly");
+	}
+	cview_unref(b->cv);
+	b->cv = NULL;
+	if (b->reap_ev)
+		event_free(b->reap_ev);
+	if (b->cron_ev)
+		event_free(b->cron_ev);
+	if (b->sig_ev[0])
+		event_free(b->sig_ev[0]);
+	if (b->sig_ev[1])
+		event_free(b->sig_ev[1]);
+	loop_free(b->loop);
+	b->loop = NULL;
+	free(b->cluster_id);
+	free(b->host);
+	free(b->adv_host);
+	free(b->http_host);
+	broker_conf_free(&b->conf);
+}

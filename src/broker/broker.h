@@ -1,0 +1,117 @@
+/*
+ * broker.h — the fjordd broker object: what one running broker owns, and
+ * its lifecycle (start-up order, periodic cron, clean shutdown).
+ *
+ * Thread: every field is owned by the loop thread unless marked. Other
+ * threads reach the broker only through loop_post() (ZooKeeper callbacks,
+ * bg completions) — see docs/threads.md.
+ *
+ * Start-up order (broker_start): config is already loaded → logmgr_open
+ * (recovery) → bind listeners (client + HTTP) → zkb_start (cluster id
+ * check, registration) → write meta.properties when the dirs had none →
+ * serve. The first cview snapshot applied makes the broker ready.
+ */
+#ifndef FJORD_BROKER_BROKER_H
+#define FJORD_BROKER_BROKER_H
+
+#include <stdint.h>
+
+#include <event2/event.h>
+
+#include "broker/bg.h"
+#include "broker/broker_conf.h"
+#include "broker/loop.h"
+#include "broker/metrics.h"
+#include "broker/zk_broker.h"
+#include "common/cview.h"
+
+struct conn;
+struct partition;
+struct fetch_wait;
+struct logmgr;
+struct evconnlistener;
+struct evhttp;
+
+#define BROKER_PART_BUCKETS 1024
+
+typedef struct broker {
+	broker_conf_t conf;
+	loop_t *loop;
+	bg_t *bg;
+	struct logmgr *lm;
+	zkb_t *zkb;
+	char *cluster_id;
+
+	/* Listeners. */
+	struct evconnlistener *listener;
+	char *host;               /* bound host (from listeners) */
+	int port;                 /* bound port */
+	char *adv_host;           /* advertised */
+	int adv_port;
+	struct evhttp *http;
+	char *http_host;
+	int http_port;
+
+	/* Connections (doubly linked) and the ones waiting to be freed. */
+	struct conn *conns;
+	struct conn *reap;
+	struct event *reap_ev;
+	int conn_cnt;
+
+	/* Partitions this broker replicates, hashed by topic + id. */
+	struct partition *parts[BROKER_PART_BUCKETS];
+	int part_cnt;
+
+	/* Parked long-poll fetches. */
+	struct fetch_wait *waits;
+
+	/* Cluster view. */
+	cview_t *cv;              /* latest applied snapshot (one ref) */
+	int snapshot_applied;     /* first snapshot applied: ready */
+	int orphans_checked;      /* stale logs removed after first snapshot */
+	zkb_session_state_t zk_state;
+	int is_controller;
+	int32_t controller_epoch;
+
+	/* Cron. */
+	struct event *cron_ev;
+	int64_t next_retention_ms;
+	int64_t next_checkpoint_ms;
+	int64_t next_recovery_ckpt_ms;
+	struct event *sig_ev[2];
+	int shutting_down;
+
+	metrics_t metrics;
+} broker_t;
+
+/* Creates the broker from a loaded configuration (takes the conf's
+ * contents). Returns 0 or -1 with errstr filled; on failure the caller still
+ * calls broker_free(). */
+int broker_start(broker_t *b, char *errstr, size_t errstr_size);
+/* Runs the loop until a signal asks for shutdown, then shuts down cleanly.
+ * Returns the process exit status. */
+int broker_run(broker_t *b);
+void broker_free(broker_t *b);
+
+/* Loop thread. Controlled shutdown: stop accepting, deregister, flush,
+ * close logs cleanly, stop the loop. Idempotent. */
+void broker_shutdown(broker_t *b);
+
+/* Ready = registered and first snapshot applied. */
+int broker_ready(const broker_t *b);
+
+/* server.c: binds the client listener (b->host/b->port get the bound
+ * address); accepting starts at once. 0 or -1 with errstr. */
+int server_start(broker_t *b, char *errstr, size_t errstr_size);
+/* Stops accepting (existing connections stay). */
+void server_stop(broker_t *b);
+
+/* http.c: binds http.listener and serves /metrics, /health, /ready on the
+ * loop (b->http_port gets the bound port). 0 or -1 with errstr. */
+int http_start(broker_t *b, char *errstr, size_t errstr_size);
+void http_stop(broker_t *b);
+
+/* The names used in /health and logs. */
+const char *broker_zk_state_name(zkb_session_state_t st);
+
+#endif /* FJORD_BROKER_BROKER_H */

@@ -1,0 +1,368 @@
+/*
+ * broker_conf.c — the broker property table and what is derived from it.
+ *
+ * Every property lives in one row of broker_conf_defs (name, type, field,
+ * default, range, doc); the props engine (common/props.h) does defaults,
+ * parsing, range checks and the Markdown reference. This file adds what a
+ * table cannot say: required keys, the listener syntax, alternative keys
+ * (log.retention.ms / .minutes / .hours, log.roll.ms / .hours) and the
+ * per-log defaults handed to storage.
+ *
+ * Thread: start-up (main thread) only; topic log configs are built on the
+ * loop thread from the read-only conf.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stddef.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+#include <unistd.h>
+
+#include "broker/broker_conf.h"
+#include "common/flog.h"
+#include "common/props.h"
+
+#define OFF(f) offsetof(broker_conf_t, f)
+#define I32MAX 2147483647LL
+#define I64MAX 9223372036854775807LL
+
+static const prop_def_t broker_conf_defs[] = {
+	{ "broker.id", PROP_INT, OFF(broker_id), "-1", -1, I32MAX, NULL, 0,
+	  "Required. This broker's id, unique in the cluster (>= 0)." },
+	{ "listeners", PROP_STR, OFF(listeners), "PLAINTEXT://:9092", 0, 0, NULL, 0,
+	  "Client listener, `PLAINTEXT://host:port`. Empty host: all interfaces; port 0: any free "
+	  "port (see --ports-file)." },
+	{ "advertised.listeners", PROP_STR, OFF(advertised_listeners), NULL, 0, 0, NULL, 0,
+	  "Address registered in ZooKeeper for clients, `PLAINTEXT://host:port`. Unset: the "
+	  "listener's host (or this machine's hostname when it listens on all interfaces) and the "
+	  "bound port." },
+	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
+	  "Comma-separated log directories. Unset: log.dir." },
+	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
+	  "The log directory, used when log.dirs is unset." },
+	{ "zookeeper.connect", PROP_STR, OFF(zookeeper_connect), NULL, 0, 0, NULL, 0,
+	  "Required. ZooKeeper connect string `host:port[,host:port...][/chroot]`." },
+	{ "zookeeper.session.timeout.ms", PROP_INT, OFF(zookeeper_session_timeout_ms), "18000",
+	  1000, I32MAX, NULL, 0, "ZooKeeper session timeout." },
+	{ "zookeeper.connection.timeout.ms", PROP_INT, OFF(zookeeper_connection_timeout_ms),
+	  "18000", 100, I32MAX, NULL, 0,
+	  "How long start-up waits for ZooKeeper before giving up." },
+	{ "num.partitions", PROP_INT, OFF(num_partitions), "1", 1, 1000000, NULL, 0,
+	  "Default partition count for topics created without one." },
+	{ "default.replication.factor", PROP_INT, OFF(default_replication_factor), "1", 1, 1000,
+	  NULL, 0, "Default replication factor for topics created without one." },
+	{ "min.insync.replicas", PROP_INT, OFF(min_insync_replicas), "1", 1, 1000, NULL, 0,
+	  "Smallest ISR size an acks=all produce needs (else NOT_ENOUGH_REPLICAS). Topic "
+	  "override: min.insync.replicas." },
+	{ "log.segment.bytes", PROP_INT64, OFF(log_segment_bytes), "1073741824", 1024, I32MAX,
+	  NULL, 0, "Roll a new segment when the active one would pass this size. Topic override: "
+	  "segment.bytes." },
+	{ "log.roll.ms", PROP_INT64, OFF(log_roll_ms), "604800000", 1, I64MAX, NULL, 0,
+	  "Roll a new segment when the active one is this old. Overrides log.roll.hours when "
+	  "set. Topic override: segment.ms." },
+	{ "log.roll.hours", PROP_INT64, OFF(log_roll_hours), "168", 1, 2562047788LL, NULL, 0,
+	  "log.roll.ms in hours." },
+	{ "log.retention.ms", PROP_INT64, OFF(log_retention_ms), "604800000", -1, I64MAX, NULL, 0,
+	  "Delete segments older than this; -1: keep forever. Overrides log.retention.minutes "
+	  "and log.retention.hours when set. Topic override: retention.ms." },
+	{ "log.retention.minutes", PROP_INT64, OFF(log_retention_minutes), "10080", -1,
+	  153722867280912LL, NULL, 0, "log.retention.ms in minutes." },
+	{ "log.retention.hours", PROP_INT64, OFF(log_retention_hours), "168", -1, 2562047788015LL,
+	  NULL, 0, "log.retention.ms in hours." },
+	{ "log.retention.bytes", PROP_INT64, OFF(log_retention_bytes), "-1", -1, I64MAX, NULL, 0,
+	  "Delete the oldest segments while a partition is larger than this; -1: no limit. "
+	  "Topic override: retention.bytes." },
+	{ "log.retention.check.interval.ms", PROP_INT64, OFF(log_retention_check_interval_ms),
+	  "300000", 100, I64MAX, NULL, 0, "How often retention runs." },
+	{ "log.index.interval.bytes", PROP_INT, OFF(log_index_interval_bytes), "4096", 0, I32MAX,
+	  NULL, 0, "Log bytes between two offset-index entries." },
+	{ "log.index.size.max.bytes", PROP_INT, OFF(log_index_size_max_bytes), "10485760", 4096,
+	  I32MAX, NULL, 0, "Largest offset-index file; a full index rolls the segment." },
+	{ "log.flush.interval.messages", PROP_INT64, OFF(log_flush_interval_messages),
+	  "9223372036854775807", 1, I64MAX, NULL, 0,
+	  "fsync a partition after this many unflushed records (default: rely on replication "
+	  "and the page cache)." },
+	{ "log.flush.interval.ms", PROP_INT64, OFF(log_flush_interval_ms), "9223372036854775807",
+	  0, I64MAX, NULL, 0, "fsync a partition when its oldest unflushed record is this old." },
+	{ "log.flush.offset.checkpoint.interval.ms", PROP_INT64,
+	  OFF(log_flush_offset_checkpoint_interval_ms), "60000", 100, I64MAX, NULL, 0,
+	  "How often recovery points and log start offsets are checkpointed." },
+	{ "replica.high.watermark.checkpoint.interval.ms", PROP_INT64,
+	  OFF(replica_high_watermark_checkpoint_interval_ms), "5000", 100, I64MAX, NULL, 0,
+	  "How often high watermarks are checkpointed." },
+	{ "socket.request.max.bytes", PROP_INT, OFF(socket_request_max_bytes), "104857600", 1024,
+	  I32MAX, NULL, 0, "Largest request frame; a larger one closes the connection." },
+	{ "message.max.bytes", PROP_INT, OFF(message_max_bytes), "1048588", 64, I32MAX, NULL, 0,
+	  "Largest record batch accepted (MESSAGE_TOO_LARGE). Topic override: "
+	  "max.message.bytes." },
+	{ "replica.lag.time.max.ms", PROP_INT64, OFF(replica_lag_time_max_ms), "30000", 100,
+	  I64MAX, NULL, 0, "A follower that has not caught up for this long leaves the ISR." },
+	{ "unclean.leader.election.enable", PROP_BOOL, OFF(unclean_leader_election_enable),
+	  "false", 0, 0, NULL, 0,
+	  "Allow a replica outside the ISR to become leader (may lose acknowledged records)." },
+	{ "broker.rack", PROP_STR, OFF(broker_rack), NULL, 0, 0, NULL, 0,
+	  "Rack of this broker, registered in ZooKeeper." },
+	{ "http.listener", PROP_STR, OFF(http_listener), "0.0.0.0:9095", 0, 0, NULL, 0,
+	  "`host:port` of the HTTP endpoint serving /metrics, /health and /ready. Port 0: any "
+	  "free port (see --ports-file)." },
+	{ NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL },
+};
+
+int broker_conf_init(broker_conf_t *conf)
+{
+	char errstr[256];
+
+	memset(conf, 0, sizeof(*conf));
+	conf->adv_port = -1;
+	if (props_set_defaults(broker_conf_defs, conf, errstr, sizeof(errstr)) != PROPS_OK) {
+		flog(LOG_ERR, "config", "built-in default: %s", errstr);
+		return -1;
+	}
+	return 0;
+}
+
+int broker_conf_set(broker_conf_t *conf, const char *key, const char *value, char *errstr,
+                    size_t errstr_size)
+{
+	char msg[256];
+	int rc = props_set(broker_conf_defs, conf, key, value, msg, sizeof(msg));
+
+	if (rc == PROPS_UNKNOWN) {
+		snprintf(errstr, errstr_size, "unknown broker property \"%s\"", key);
+		return -1;
+	}
+	if (rc != PROPS_OK) {
+		snprintf(errstr, errstr_size, "%s", msg);
+		return -1;
+	}
+	if (strcmp(key, "log.retention.ms") == 0)
+		conf->retention_ms_set = 1;
+	else if (strcmp(key, "log.retention.minutes") == 0)
+		conf->retention_minutes_set = 1;
+	else if (strcmp(key, "log.roll.ms") == 0)
+		conf->roll_ms_set = 1;
+	return 0;
+}
+
+typedef struct conf_load {
+	broker_conf_t *conf;
+	const char *path;
+	char *errstr;
+	size_t errstr_size;
+} conf_load_t;
+
+static int broker_conf_on_pair(const char *key, const char *value, int lineno, void *opaque)
+{
+	conf_load_t *cl = opaque;
+	char msg[300];
+
+	if (broker_conf_set(cl->conf, key, value, msg, sizeof(msg)) != 0) {
+		snprintf(cl->errstr, cl->errstr_size, "%s:%d: %s", cl->path, lineno, msg);
+		return 1;
+	}
+	return 0;
+}
+
+int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr,
+                          size_t errstr_size)
+{
+	conf_load_t cl = { conf, path, errstr, errstr_size };
+
+	return props_parse_file(path, broker_conf_on_pair, &cl, errstr, errstr_size) == 0 ? 0 : -1;
+}
+
+/* Parses "host:port" or "[v6]:port" (host may be empty). */
+static int broker_conf_hostport(const char *s, char **hostp, int *portp)
+{
+	const char *colon;
+	char *end;
+	long port;
+
+	if (*s == '[') {
+		const char *rb = strchr(s, ']');
+		if (!rb || rb[1] != ':')
+			return -1;
+		*hostp = strndup(s + 1, (size_t)(rb - s - 1));
+		colon = rb + 1;
+	} else {
+		colon = strrchr(s, ':');
+		if (!colon)
+			return -1;
+		*hostp = strndup(s, (size_t)(colon - s));
+	}
+	if (!*hostp)
+		return -1;
+	errno = 0;
+	port = strtol(colon + 1, &end, 10);
+	if (colon[1] == '\0' || *end != '\0' || errno || port < 0 || port > 65535) {
+		free(*hostp);
+		*hostp = NULL;
+		return -1;
+	}
+	*portp = (int)port;
+	return 0;
+}
+
+/* "PLAINTEXT://host:port" (exactly one listener). */
+static int broker_conf_listener(const char *key, const char *s, char **hostp, int *portp,
+                                char *errstr, size_t errstr_size)
+{
+	static const char scheme[] = "PLAINTEXT://";
+
+	if (strchr(s, ',')) {
+		snprintf(errstr, errstr_size, "%s: only one listener is supported, got \"%s\"", key, s);
+		return -1;
+	}
+	if (strncasecmp(s, scheme, sizeof(scheme) - 1) != 0 ||
+	    broker_conf_hostport(s + sizeof(scheme) - 1, hostp, portp) != 0) {
+		snprintf(errstr, errstr_size,
+		         "%s: \"%s\" is not PLAINTEXT://host:port (port 0-65535, empty host = all "
+		         "interfaces)",
+		         key, s);
+		return -1;
+	}
+	return 0;
+}
+
+static int broker_conf_split_dirs(broker_conf_t *conf, const char *list, char *errstr,
+                                  size_t errstr_size)
+{
+	char *copy = strdup(list), *tok, *save = NULL;
+	int rc = -1;
+
+	if (!copy)
+		goto done;
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char **dirs;
+		while (*tok == ' ')
+			tok++;
+		if (!*tok)
+			continue;
+		dirs = realloc(conf->dirs, sizeof(*dirs) * (conf->dir_cnt + 1));
+		if (!dirs)
+			goto done;
+		conf->dirs = dirs;
+		conf->dirs[conf->dir_cnt] = strdup(tok);
+		if (!conf->dirs[conf->dir_cnt])
+			goto done;
+		conf->dir_cnt++;
+	}
+	if (conf->dir_cnt == 0) {
+		snprintf(errstr, errstr_size, "log.dirs: no directory given");
+		goto done;
+	}
+	rc = 0;
+done:
+	free(copy);
+	if (rc != 0 && !errstr[0])
+		snprintf(errstr, errstr_size, "out of memory");
+	return rc;
+}
+
+int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	log_config_t *lc = &conf->log_defaults;
+	char msg[256];
+
+	errstr[0] = '\0';
+	if (conf->broker_id < 0) {
+		snprintf(errstr, errstr_size, "broker.id is required (an integer >= 0)");
+		return -1;
+	}
+	if (!conf->zookeeper_connect || !*conf->zookeeper_connect) {
+		snprintf(errstr, errstr_size,
+		         "zookeeper.connect is required (host:port[,host:port...][/chroot])");
+		return -1;
+	}
+	if (broker_conf_listener("listeners", conf->listeners ? conf->listeners : "",
+	                         &conf->listen_host, &conf->listen_port, errstr, errstr_size) != 0)
+		return -1;
+	if (conf->advertised_listeners) {
+		if (broker_conf_listener("advertised.listeners", conf->advertised_listeners,
+		                         &conf->adv_host, &conf->adv_port, errstr, errstr_size) != 0)
+			return -1;
+		if (!conf->adv_host[0] || strcmp(conf->adv_host, "0.0.0.0") == 0 ||
+		    strcmp(conf->adv_host, "::") == 0) {
+			snprintf(errstr, errstr_size,
+			         "advertised.listeners: \"%s\" must name a host clients can reach, not "
+			         "an empty or wildcard address",
+			         conf->advertised_listeners);
+			return -1;
+		}
+		if (conf->adv_port == 0)
+			conf->adv_port = -1; /* the bound port */
+	}
+	if (broker_conf_hostport(conf->http_listener ? conf->http_listener : "", &conf->http_host,
+	                         &conf->http_port) != 0) {
+		snprintf(errstr, errstr_size, "http.listener: \"%s\" is not host:port",
+		         conf->http_listener ? conf->http_listener : "");
+		return -1;
+	}
+	if (broker_conf_split_dirs(conf, conf->log_dirs ? conf->log_dirs : conf->log_dir, errstr,
+	                           errstr_size) != 0)
+		return -1;
+
+	log_config_defaults(lc);
+	lc->segment_bytes = conf->log_segment_bytes;
+	lc->roll_ms = conf->roll_ms_set ? conf->log_roll_ms : conf->log_roll_hours * 3600000LL;
+	if (conf->retention_ms_set)
+		lc->retention_ms = conf->log_retention_ms;
+	else if (conf->retention_minutes_set)
+		lc->retention_ms = conf->log_retention_minutes < 0 ? -1
+		                                                   : conf->log_retention_minutes * 60000LL;
+	else
+		lc->retention_ms = conf->log_retention_hours < 0 ? -1
+		                                                 : conf->log_retention_hours * 3600000LL;
+	lc->retention_bytes = conf->log_retention_bytes;
+	lc->index_interval_bytes = conf->log_index_interval_bytes;
+	lc->segment_index_bytes = conf->log_index_size_max_bytes;
+	lc->flush_interval_messages = conf->log_flush_interval_messages;
+	lc->flush_interval_ms = conf->log_flush_interval_ms;
+	lc->max_message_bytes = conf->message_max_bytes;
+	if (log_config_validate(lc, msg, sizeof(msg)) != 0) {
+		snprintf(errstr, errstr_size, "log settings: %s", msg);
+		return -1;
+	}
+	return 0;
+}
+
+void broker_conf_topic_log_config(const broker_conf_t *conf, const char *topic,
+                                  char *const *names, char *const *values, int cnt,
+                                  log_config_t *out)
+{
+	char msg[256];
+	int i;
+
+	*out = conf->log_defaults;
+	for (i = 0; i < cnt; i++) {
+		log_config_t trial = *out;
+		if (log_config_set(&trial, names[i], values[i], msg, sizeof(msg)) < 0 ||
+		    log_config_validate(&trial, msg, sizeof(msg)) != 0) {
+			flog(LOG_WARNING, "config", "topic %s: ignoring override %s=%s: %s", topic,
+			     names[i], values[i], msg);
+			continue;
+		}
+		*out = trial;
+	}
+}
+
+void broker_conf_print_markdown(FILE *out)
+{
+	props_write_markdown(broker_conf_defs, out, NULL, 0);
+}
+
+void broker_conf_free(broker_conf_t *conf)
+{
+	size_t i;
+
+	props_free(broker_conf_defs, conf);
+	for (i = 0; i < conf->dir_cnt; i++)
+		free(conf->dirs[i]);
+	free(conf->dirs);
+	free(conf->listen_host);
+	free(conf->adv_host);
+	free(conf->http_host);
+	memset(conf, 0, sizeof(*conf));
+}

@@ -1,0 +1,93 @@
+/*
+ * broker_conf.h — fjordd's configuration: Kafka's broker property names,
+ * one table (broker_conf.c) driving defaults, parsing, validation and the
+ * Markdown reference printed by `fjordd --help-config`.
+ *
+ * Sources, later wins: built-in defaults < the properties file <
+ * `--override key=value` arguments. An unknown key or a bad value is an
+ * error naming the key (and file:line for the file). broker_conf_finish()
+ * checks required keys and cross-key rules and derives the log defaults
+ * and the log dir list.
+ *
+ * Thread: main thread during start-up; read-only afterwards (loop thread).
+ * Ownership: strings are owned by the conf and freed by broker_conf_free().
+ */
+#ifndef FJORD_BROKER_CONF_H
+#define FJORD_BROKER_CONF_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include "broker/log_config.h"
+
+typedef struct broker_conf {
+	int broker_id;
+	char *listeners;
+	char *advertised_listeners;
+	char *log_dirs;
+	char *log_dir;
+	char *zookeeper_connect;
+	int zookeeper_session_timeout_ms;
+	int zookeeper_connection_timeout_ms;
+	int num_partitions;
+	int default_replication_factor;
+	int min_insync_replicas;
+	int64_t log_segment_bytes;
+	int64_t log_roll_ms;
+	int64_t log_roll_hours;
+	int64_t log_retention_ms;
+	int64_t log_retention_minutes;
+	int64_t log_retention_hours;
+	int64_t log_retention_bytes;
+	int64_t log_retention_check_interval_ms;
+	int log_index_interval_bytes;
+	int log_index_size_max_bytes;
+	int64_t log_flush_interval_messages;
+	int64_t log_flush_interval_ms;
+	int64_t log_flush_offset_checkpoint_interval_ms;
+	int64_t replica_high_watermark_checkpoint_interval_ms;
+	int socket_request_max_bytes;
+	int message_max_bytes;
+	int64_t replica_lag_time_max_ms;
+	int unclean_leader_election_enable;
+	char *broker_rack;
+	char *http_listener;
+
+	/* Which of the alternative keys were given (the most precise wins,
+	 * as in Kafka: .ms over .minutes over .hours). */
+	int retention_ms_set, retention_minutes_set, roll_ms_set;
+
+	/* Derived by broker_conf_finish(). */
+	log_config_t log_defaults;
+	char **dirs;
+	size_t dir_cnt;
+	char *listen_host;  /* from listeners; "" = all interfaces */
+	int listen_port;
+	char *adv_host;     /* NULL: use the bound address */
+	int adv_port;       /* -1: use the bound port */
+	char *http_host;
+	int http_port;
+} broker_conf_t;
+
+/* Fills the defaults. Returns 0 or -1 (out of memory). */
+int broker_conf_init(broker_conf_t *conf);
+/* Sets one property by its Kafka name. Returns 0 or -1 with errstr. */
+int broker_conf_set(broker_conf_t *conf, const char *key, const char *value, char *errstr,
+                    size_t errstr_size);
+/* Reads a .properties file; errors name file:line and the key. */
+int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr,
+                          size_t errstr_size);
+/* Required keys, listener syntax, derived values. 0 or -1 with errstr. */
+int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size);
+/* Builds a topic's log config: broker defaults plus the topic's overrides
+ * (names/values arrays from /config/topics). Bad overrides are skipped
+ * with a warning naming the topic and key. */
+void broker_conf_topic_log_config(const broker_conf_t *conf, const char *topic,
+                                  char *const *names, char *const *values, int cnt,
+                                  log_config_t *out);
+/* The Markdown table of every property (docs/configuration.md). */
+void broker_conf_print_markdown(FILE *out);
+void broker_conf_free(broker_conf_t *conf);
+
+#endif /* FJORD_BROKER_CONF_H */

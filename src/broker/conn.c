@@ -1,0 +1,336 @@
+/*
+ * conn.c — one client connection (see conn.h for the model).
+ *
+ * Reading: the input evbuffer is inspected with frame_parse(); a frame is
+ * processed only when it has fully arrived (the read low-watermark is set
+ * to the missing size, so a 100 MB produce does not wake us per packet).
+ * An oversized or garbage prefix, or an undecodable header, logs one line
+ * naming the peer and closes this connection only.
+ *
+ * Thread: loop thread only. Ownership: the broker owns connections through
+ * its list; a conn owns its bufferevent and slots.
+ */
+#include "config.h"
+
+#include <arpa/inet.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/event.h>
+
+#include "broker/api.h"
+#include "broker/broker.h"
+#include "broker/conn.h"
+#include "common/bytes.h"
+#include "common/flog.h"
+#include "common/frame.h"
+
+static void conn_list_remove(conn_t **list, conn_t *c)
+{
+	if (c->prev)
+		c->prev->next = c->next;
+	else
+		*list = c->next;
+	if (c->next)
+		c->next->prev = c->prev;
+	c->prev = c->next = NULL;
+}
+
+static void conn_list_push(conn_t **list, conn_t *c)
+{
+	c->prev = NULL;
+	c->next = *list;
+	if (*list)
+		(*list)->prev = c;
+	*list = c;
+}
+
+/* Pauses reading when too much output or too many responses are pending;
+ * resumes when both are back under their limits. */
+static void conn_update_backpressure(conn_t *c)
+{
+	size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
+	int over = out > CONN_OUT_HIGH || c->slot_cnt >= CONN_SLOTS_MAX;
+
+	if (c->closing)
+		return;
+	if (over && !c->read_paused) {
+		c->read_paused = 1;
+		bufferevent_disable(c->bev, EV_READ);
+	} else if (c->read_paused && out <= CONN_OUT_LOW && c->slot_cnt < CONN_SLOTS_MAX) {
+		c->read_paused = 0;
+		bufferevent_enable(c->bev, EV_READ);
+		/* Requests may already sit in the input: run the read callback
+		 * once more, deferred so it never nests inside this one. */
+		bufferevent_trigger(c->bev, EV_READ,
+		                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+	}
+}
+
+/* Handles every complete frame in the input. */
+static void conn_process_input(conn_t *c)
+{
+	struct evbuffer *in = bufferevent_get_input(c->bev);
+	size_t max_frame = (size_t)c->b->conf.socket_request_max_bytes;
+
+	while (!c->closing && !c->read_paused) {
+		size_t avail = evbuffer_get_length(in);
+		uint8_t prefix[FRAME_PREFIX_SIZE];
+		const char *errmsg = NULL;
+		frame_t f;
+		uint8_t *buf;
+		size_t need;
+		Fjord__Request *req;
+		int rc;
+
+		if (avail < FRAME_PREFIX_SIZE) {
+			bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE, 0);
+			return;
+		}
+		evbuffer_copyout(in, prefix, sizeof(prefix));
+		if (frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) == FRAME_ERROR) {
+			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)", c->peer,
+			     errmsg ? errmsg : "invalid prefix");
+			conn_close(c, "bad frame");
+			return;
+		}
+		need = 4 + (size_t)be32_read(prefix);
+		if (avail < need) {
+			bufferevent_setwatermark(c->bev, EV_READ, need, 0);
+			return;
+		}
+		buf = evbuffer_pullup(in, (ssize_t)need);
+		if (!buf || frame_parse(buf, need, max_frame, &f, &errmsg) != FRAME_OK) {
+			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)", c->peer,
+			     errmsg ? errmsg : "incomplete");
+			conn_close(c, "bad frame");
+			return;
+		}
+		req = fjord__request__unpack(NULL, f.header_len, buf + f.header_off);
+		if (!req) {
+			flog(LOG_WARNING, "conn",
+			     "closing connection from %s: undecodable request header (%u bytes)", c->peer,
+			     f.header_len);
+			conn_close(c, "bad header");
+			return;
+		}
+		rc = api_dispatch(c, req, buf + f.payload_off, f.payload_len);
+		fjord__request__free_unpacked(req, NULL);
+		evbuffer_drain(in, need);
+		if (rc != 0) {
+			conn_close(c, "request failed");
+			return;
+		}
+		conn_update_backpressure(c);
+	}
+}
+
+static void conn_on_read(struct bufferevent *bev, void *arg)
+{
+	(void)bev;
+	conn_process_input(arg);
+}
+
+static void conn_on_write(struct bufferevent *bev, void *arg)
+{
+	conn_t *c = arg;
+
+	(void)bev;
+	if (c->read_paused)
+		conn_update_backpressure(c);
+}
+
+static void conn_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	conn_t *c = arg;
+
+	(void)bev;
+	if (what & BEV_EVENT_EOF)
+		conn_close(c, "peer closed");
+	else if (what & BEV_EVENT_ERROR)
+		conn_close(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static void conn_format_peer(char *out, size_t outsz, const struct sockaddr *sa)
+{
+	char host[INET6_ADDRSTRLEN] = "?";
+	int port = 0;
+
+	if (sa->sa_family == AF_INET) {
+		const struct sockaddr_in *sin = (const struct sockaddr_in *)sa;
+		inet_ntop(AF_INET, &sin->sin_addr, host, sizeof(host));
+		port = ntohs(sin->sin_port);
+		snprintf(out, outsz, "%s:%d", host, port);
+	} else if (sa->sa_family == AF_INET6) {
+		const struct sockaddr_in6 *sin6 = (const struct sockaddr_in6 *)sa;
+		inet_ntop(AF_INET6, &sin6->sin6_addr, host, sizeof(host));
+		port = ntohs(sin6->sin6_port);
+		snprintf(out, outsz, "[%s]:%d", host, port);
+	} else {
+		snprintf(out, outsz, "unknown");
+	}
+}
+
+conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int salen)
+{
+	static uint64_t next_id = 1;
+	conn_t *c = calloc(1, sizeof(*c));
+
+	(void)salen;
+	if (!c) {
+		evutil_closesocket(fd);
+		return NULL;
+	}
+	c->b = b;
+	c->id = next_id++;
+	conn_format_peer(c->peer, sizeof(c->peer), sa);
+	c->bev = bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
+	if (!c->bev) {
+		evutil_closesocket(fd);
+		free(c);
+		return NULL;
+	}
+	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event, c);
+	bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE, 0);
+	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_OUT_LOW, 0);
+	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	conn_list_push(&b->conns, c);
+	b->conn_cnt++;
+	b->metrics.connections_total++;
+	flog(LOG_DEBUG, "conn", "connection %llu from %s", (unsigned long long)c->id, c->peer);
+	return c;
+}
+
+void conn_close(conn_t *c, const char *why)
+{
+	broker_t *b = c->b;
+
+	if (c->closing)
+		return;
+	c->closing = 1;
+	flog(LOG_DEBUG, "conn", "closing connection %llu from %s: %s", (unsigned long long)c->id,
+	     c->peer, why);
+	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	conn_list_remove(&b->conns, c);
+	conn_list_push(&b->reap, c);
+	b->conn_cnt--;
+	if (b->reap_ev)
+		event_active(b->reap_ev, EV_TIMEOUT, 0);
+}
+
+static void conn_slot_free(conn_slot_t *slot)
+{
+	if (slot->out)
+		evbuffer_free(slot->out);
+	free(slot);
+}
+
+static void conn_free(conn_t *c)
+{
+	conn_slot_t *slot = c->head;
+
+	while (slot) {
+		conn_slot_t *next = slot->next;
+		if (!slot->ready && slot->cancel)
+			slot->cancel(slot->cancel_arg);
+		conn_slot_free(slot);
+		slot = next;
+	}
+	bufferevent_free(c->bev);
+	free(c);
+}
+
+void conn_reap_all(broker_t *b)
+{
+	while (b->reap) {
+		conn_t *c = b->reap;
+		conn_list_remove(&b->reap, c);
+		conn_free(c);
+	}
+}
+
+conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
+{
+	conn_slot_t *slot = calloc(1, sizeof(*slot));
+
+	if (!slot)
+		return NULL;
+	slot->out = evbuffer_new();
+	if (!slot->out) {
+		free(slot);
+		return NULL;
+	}
+	slot->conn = c;
+	slot->correlation_id = correlation_id;
+	slot->api = api;
+	slot->start_us = fj_mono_us();
+	if (c->tail)
+		c->tail->next = slot;
+	else
+		c->head = slot;
+	c->tail = slot;
+	c->slot_cnt++;
+	return slot;
+}
+
+/* Moves every ready slot at the head into the socket's output. */
+static void conn_flush(conn_t *c)
+{
+	struct evbuffer *out = bufferevent_get_output(c->bev);
+
+	while (c->head && c->head->ready) {
+		conn_slot_t *slot = c->head;
+		c->head = slot->next;
+		if (!c->head)
+			c->tail = NULL;
+		c->slot_cnt--;
+		if (!c->closing)
+			evbuffer_add_buffer(out, slot->out);
+		conn_slot_free(slot);
+	}
+	conn_update_backpressure(c);
+}
+
+int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer *payload)
+{
+	conn_t *c = slot->conn;
+	size_t hlen, plen = payload ? evbuffer_get_length(payload) : 0;
+	uint8_t prefix[FRAME_PREFIX_SIZE];
+	uint8_t *hbuf;
+	int rc = 0;
+
+	resp->correlation_id = slot->correlation_id;
+	resp->api = slot->api;
+	hlen = fjord__response__get_packed_size(resp);
+	hbuf = malloc(hlen ? hlen : 1);
+	if (!hbuf) {
+		rc = -1;
+		goto done;
+	}
+	fjord__response__pack(resp, hbuf);
+	frame_write_prefix(prefix, hlen, plen);
+	evbuffer_add(slot->out, prefix, sizeof(prefix));
+	evbuffer_add(slot->out, hbuf, hlen);
+	if (payload)
+		evbuffer_add_buffer(slot->out, payload);
+	free(hbuf);
+done:
+	metrics_observe_request(&c->b->metrics, slot->api, fj_mono_us() - slot->start_us,
+	                        resp->error != FJORD__ERROR_CODE__NONE);
+	slot->ready = 1;
+	slot->cancel = NULL;
+	if (rc != 0)
+		conn_close(c, "out of memory building a response");
+	conn_flush(c);
+	return rc;
+}
+
+int conn_slot_respond_error(conn_slot_t *slot, Fjord__ErrorCode err, const char *msg)
+{
+	Fjord__Response resp = FJORD__RESPONSE__INIT;
+
+	resp.error = err;
+	resp.error_message = (char *)(msg ? msg : "");
+	return conn_slot_respond(slot, &resp, NULL);
+}

@@ -1,0 +1,249 @@
+/*
+ * handle_fetch.c — Fetch: consumers (replica_id -1) read below the high
+ * watermark, followers (replica_id = their broker id) read up to the log
+ * end offset and report their own LEO through fetch_offset.
+ *
+ * Per partition: the partition must be led here (NOT_LEADER, or
+ * UNKNOWN_TOPIC_OR_PARTITION when the cluster does not know it), the
+ * request's current_leader_epoch (unless -1) must equal ours
+ * (FENCED_LEADER_EPOCH when older, UNKNOWN_LEADER_EPOCH when newer), and
+ * fetch_offset must lie in [log start, LEO] (OFFSET_OUT_OF_RANGE).
+ *
+ * Answering: a first pass measures what is available (plog_read locates
+ * whole batches, nothing is read); with min_bytes reached, an error, or
+ * max_wait_ms over, the second pass builds the response: the header lists
+ * records_len per partition, and the payload is a sequence of file ranges
+ * added with evbuffer_add_file() on dup()s of the segment fds, so libevent
+ * sends them with sendfile(2) and a later roll or retention cannot pull the
+ * file away. max_bytes bounds the total across partitions, except that the
+ * first non-empty partition always returns its first batch whole.
+ *
+ * Thread: loop thread only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <event2/buffer.h>
+
+#include "broker/api.h"
+#include "broker/broker.h"
+#include "broker/fetch_wait.h"
+#include "broker/partition.h"
+#include "common/flog.h"
+
+typedef struct fetch_build {
+	Fjord__FetchResponse body;
+	Fjord__FetchTopicResponse *topics;
+	Fjord__FetchTopicResponse **topic_ptrs;
+	Fjord__FetchPartitionResponse *parts;
+	Fjord__FetchPartitionResponse **part_ptrs;
+	struct evbuffer *payload;
+} fetch_build_t;
+
+/* Checks one partition and locates its data. Returns the error for it. */
+static fjord_err_t fetch_partition(broker_t *b, const Fjord__FetchRequest *req,
+                                   const char *topic, const Fjord__FetchPartition *fp,
+                                   int32_t max_bytes, partition_t **pp, plog_read_t *rd)
+{
+	partition_t *p = partition_find(b, topic, fp->partition);
+	int64_t max_offset;
+
+	memset(rd, 0, sizeof(*rd));
+	rd->fd = -1;
+	*pp = p;
+	if (!p) {
+		const cview_partition_t *cp = b->cv ? cview_partition(b->cv, topic, fp->partition)
+		                                    : NULL;
+		return cp ? FJORD_ERR_NOT_LEADER : FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	}
+	rd->high_watermark = plog_high_watermark(p->log);
+	rd->log_start_offset = plog_log_start_offset(p->log);
+	rd->log_end_offset = plog_log_end_offset(p->log);
+	if (!p->is_leader)
+		return FJORD_ERR_NOT_LEADER;
+	if (fp->current_leader_epoch >= 0 && fp->current_leader_epoch < p->leader_epoch)
+		return FJORD_ERR_FENCED_LEADER_EPOCH;
+	if (fp->current_leader_epoch > p->leader_epoch)
+		return FJORD_ERR_UNKNOWN_LEADER_EPOCH;
+	max_offset = req->replica_id >= 0 ? rd->log_end_offset : rd->high_watermark;
+	if (max_bytes <= 0 || fp->fetch_offset == max_offset) {
+		if (fp->fetch_offset < rd->log_start_offset || fp->fetch_offset > rd->log_end_offset)
+			return FJORD_ERR_OFFSET_OUT_OF_RANGE;
+		return FJORD_ERR_NO_ERROR;
+	}
+	return plog_read(p->log, fp->fetch_offset, max_bytes, max_offset, rd);
+}
+
+static int32_t fetch_min32(int32_t a, int32_t c)
+{
+	return a < c ? a : c;
+}
+
+/* Pass 1: bytes available, or -1 when some partition has an error (the
+ * request is then answered at once, as Kafka does). */
+static int64_t fetch_measure(broker_t *b, const Fjord__FetchRequest *req)
+{
+	int64_t total = 0;
+	size_t i, j;
+
+	for (i = 0; i < req->n_topics; i++) {
+		const Fjord__FetchTopic *ft = req->topics[i];
+		for (j = 0; j < ft->n_partitions; j++) {
+			const Fjord__FetchPartition *fp = ft->partitions[j];
+			partition_t *p;
+			plog_read_t rd;
+			if (fetch_partition(b, req, ft->topic, fp, fp->partition_max_bytes, &p, &rd) !=
+			    FJORD_ERR_NO_ERROR)
+				return -1;
+			total += (int64_t)rd.length;
+		}
+	}
+	return total;
+}
+
+static void fetch_build_free(fetch_build_t *fb)
+{
+	free(fb->topics);
+	free(fb->topic_ptrs);
+	free(fb->parts);
+	free(fb->part_ptrs);
+	if (fb->payload)
+		evbuffer_free(fb->payload);
+}
+
+/* Pass 2: builds header + payload. Returns 0 or -1 (out of memory). */
+static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_t *fb)
+{
+	size_t i, j, nparts = 0, k = 0;
+	int64_t budget = req->max_bytes > 0 ? req->max_bytes : INT32_MAX;
+	int any = 0;
+
+	for (i = 0; i < req->n_topics; i++)
+		nparts += req->topics[i]->n_partitions;
+	fjord__fetch_response__init(&fb->body);
+	fb->topics = calloc(req->n_topics + 1, sizeof(*fb->topics));
+	fb->topic_ptrs = calloc(req->n_topics + 1, sizeof(*fb->topic_ptrs));
+	fb->parts = calloc(nparts + 1, sizeof(*fb->parts));
+	fb->part_ptrs = calloc(nparts + 1, sizeof(*fb->part_ptrs));
+	fb->payload = evbuffer_new();
+	if (!fb->topics || !fb->topic_ptrs || !fb->parts || !fb->part_ptrs || !fb->payload)
+		return -1;
+	for (i = 0; i < req->n_topics; i++) {
+		const Fjord__FetchTopic *ft = req->topics[i];
+		Fjord__FetchTopicResponse *tr = &fb->topics[i];
+		fjord__fetch_topic_response__init(tr);
+		tr->topic = ft->topic;
+		tr->partitions = &fb->part_ptrs[k];
+		tr->n_partitions = ft->n_partitions;
+		fb->topic_ptrs[i] = tr;
+		for (j = 0; j < ft->n_partitions; j++, k++) {
+			const Fjord__FetchPartition *fp = ft->partitions[j];
+			Fjord__FetchPartitionResponse *pr = &fb->parts[k];
+			int32_t limit = fetch_min32(fp->partition_max_bytes,
+			                            budget > INT32_MAX ? INT32_MAX : (int32_t)budget);
+			partition_t *p;
+			plog_read_t rd;
+			fjord_err_t err;
+
+			fjord__fetch_partition_response__init(pr);
+			fb->part_ptrs[k] = pr;
+			pr->partition = fp->partition;
+			/* Once something was returned, a spent budget returns nothing
+			 * more; before that, the first batch goes out whole. */
+			if (!any && limit <= 0)
+				limit = 1;
+			err = fetch_partition(b, req, ft->topic, fp, limit, &p, &rd);
+			pr->error = (Fjord__ErrorCode)err;
+			pr->high_watermark = p ? rd.high_watermark : -1;
+			pr->log_start_offset = p ? rd.log_start_offset : -1;
+			pr->log_end_offset = p ? rd.log_end_offset : -1;
+			if (err != FJORD_ERR_NO_ERROR) {
+				pr->error_message = (char *)fjord_err2str(err);
+				continue;
+			}
+			if (rd.length > 0) {
+				int fd = dup(rd.fd);
+				if (fd < 0 ||
+				    evbuffer_add_file(fb->payload, fd, rd.position, (ev_off_t)rd.length) != 0) {
+					if (fd >= 0)
+						close(fd);
+					flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data: %s",
+					     ft->topic, fp->partition, strerror(errno));
+					pr->error = FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
+					continue;
+				}
+				pr->records_len = (uint32_t)rd.length;
+				budget -= (int64_t)rd.length;
+				any = 1;
+				p->bytes_out += rd.length;
+				if (rd.next_offset > rd.first_offset)
+					p->records_out += (uint64_t)(rd.next_offset - rd.first_offset);
+			}
+		}
+	}
+	fb->body.topics = fb->topic_ptrs;
+	fb->body.n_topics = req->n_topics;
+	return 0;
+}
+
+/* fetch_wait_try_fn: answer now when possible or when expired. */
+static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req,
+                     int expired)
+{
+	Fjord__Response resp = FJORD__RESPONSE__INIT;
+	fetch_build_t fb;
+
+	if (!expired && !b->shutting_down) {
+		int64_t avail = fetch_measure(b, req);
+		if (avail >= 0 && avail < (req->min_bytes > 0 ? req->min_bytes : 1))
+			return 0;
+	}
+	memset(&fb, 0, sizeof(fb));
+	if (fetch_build(b, req, &fb) != 0) {
+		fetch_build_free(&fb);
+		conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
+		                        "out of memory");
+		return 1;
+	}
+	resp.body_case = FJORD__RESPONSE__BODY_FETCH;
+	resp.fetch = &fb.body;
+	conn_slot_respond(slot, &resp, fb.payload);
+	fetch_build_free(&fb);
+	return 1;
+}
+
+int handle_fetch(conn_t *c, const Fjord__Request *req)
+{
+	broker_t *b = c->b;
+	const Fjord__FetchRequest *fr = req->fetch;
+	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
+	size_t i, j;
+
+	if (!slot)
+		return -1;
+	if (fr->max_wait_ms < 0 || fr->min_bytes < 0 ||
+	    (fr->replica_id >= 0 && fr->replica_id == b->conf.broker_id) || fr->replica_id < -1)
+		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
+		                               "bad max_wait_ms, min_bytes or replica_id");
+	/* A follower's fetch_offset is its LEO: it may move our HW. */
+	if (fr->replica_id >= 0) {
+		for (i = 0; i < fr->n_topics; i++)
+			for (j = 0; j < fr->topics[i]->n_partitions; j++) {
+				const Fjord__FetchPartition *fp = fr->topics[i]->partitions[j];
+				partition_t *p = partition_find(b, fr->topics[i]->topic, fp->partition);
+				if (p && p->is_leader &&
+				    (fp->current_leader_epoch < 0 ||
+				     fp->current_leader_epoch == p->leader_epoch))
+					partition_follower_fetched(b, p, fr->replica_id, fp->fetch_offset);
+			}
+	}
+	if (fetch_try(b, slot, fr, fr->max_wait_ms == 0))
+		return 0;
+	if (fetch_wait_park(b, slot, fr, fr->max_wait_ms, fetch_try) != 0)
+		fetch_try(b, slot, fr, 1);
+	return 0;
+}

@@ -1,0 +1,326 @@
+/*
+ * handle_produce.c — Produce: validate, append, acknowledge.
+ *
+ * Request checks: acks must be 0, 1 or -1 (INVALID_REQUIRED_ACKS on every
+ * partition); the partitions' records_len must add up to the payload
+ * (request-level INVALID_REQUEST, nothing appended). Per partition: the
+ * topic-partition must exist in the cluster view (UNKNOWN_TOPIC_OR_PARTITION)
+ * and be led here (NOT_LEADER); acks=-1 needs ISR size >=
+ * min.insync.replicas (NOT_ENOUGH_REPLICAS, nothing appended). plog_append
+ * validates every batch and assigns offsets in place (the payload bytes,
+ * which live in the connection's input buffer until dispatch returns, are
+ * patched there) with our leader epoch.
+ *
+ * Acknowledgement: the append is write()n before any answer, so an
+ * acknowledged record survives a SIGKILL of the broker. acks=1 answers at
+ * once; acks=-1 answers when every appended partition's HW has passed its
+ * last offset (immediate with one replica), or REQUEST_TIMED_OUT after
+ * timeout_ms. acks=0 sends nothing; a partition error closes the connection
+ * so the client refreshes its metadata.
+ *
+ * Thread: loop thread only. A pending acks=-1 produce owns its response
+ * state (produce_ctx) and its timer; the slot's cancel hook frees it when
+ * the connection goes away first.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/api.h"
+#include "broker/broker.h"
+#include "broker/fetch_wait.h"
+#include "broker/partition.h"
+#include "common/flog.h"
+
+typedef struct produce_ctx produce_ctx_t;
+
+typedef struct produce_pw {
+	partition_hw_waiter_t w;
+	produce_ctx_t *ctx;
+	Fjord__ProducePartitionResponse *pr;
+	partition_t *p;
+	int waiting;
+} produce_pw_t;
+
+struct produce_ctx {
+	broker_t *b;
+	conn_slot_t *slot;
+	Fjord__ProduceResponse body;
+	Fjord__ProduceTopicResponse *topics;
+	Fjord__ProduceTopicResponse **topic_ptrs;
+	Fjord__ProducePartitionResponse *parts;
+	Fjord__ProducePartitionResponse **part_ptrs;
+	produce_pw_t *pws;
+	size_t topic_cnt, part_cnt;
+	int outstanding;
+	struct event *timer;
+};
+
+static void produce_ctx_free(produce_ctx_t *ctx)
+{
+	size_t i;
+
+	if (!ctx)
+		return;
+	if (ctx->timer)
+		event_free(ctx->timer);
+	for (i = 0; i < ctx->topic_cnt; i++)
+		free(ctx->topics[i].topic);
+	free(ctx->topics);
+	free(ctx->topic_ptrs);
+	free(ctx->parts);
+	free(ctx->part_ptrs);
+	free(ctx->pws);
+	free(ctx);
+}
+
+static void produce_respond(produce_ctx_t *ctx)
+{
+	Fjord__Response resp = FJORD__RESPONSE__INIT;
+
+	resp.body_case = FJORD__RESPONSE__BODY_PRODUCE;
+	resp.produce = &ctx->body;
+	conn_slot_respond(ctx->slot, &resp, NULL);
+	produce_ctx_free(ctx);
+}
+
+/* Stops waiting on every partition (timeout, cancel). */
+static void produce_unwait_all(produce_ctx_t *ctx, Fjord__ErrorCode err)
+{
+	size_t i;
+
+	for (i = 0; i < ctx->part_cnt; i++) {
+		produce_pw_t *pw = &ctx->pws[i];
+		if (!pw->waiting)
+			continue;
+		partition_hw_unwait(pw->p, &pw->w);
+		pw->waiting = 0;
+		pw->pr->error = err;
+		pw->pr->error_message = (char *)fjord_err2str((fjord_err_t)err);
+	}
+	ctx->outstanding = 0;
+}
+
+static void produce_on_hw(partition_hw_waiter_t *w, partition_t *p, fjord_err_t err)
+{
+	produce_pw_t *pw = w->arg;
+	produce_ctx_t *ctx = pw->ctx;
+
+	(void)p;
+	pw->waiting = 0;
+	if (err != FJORD_ERR_NO_ERROR) {
+		pw->pr->error = (Fjord__ErrorCode)err;
+		pw->pr->error_message = (char *)fjord_err2str(err);
+	}
+	if (--ctx->outstanding == 0)
+		produce_respond(ctx);
+}
+
+static void produce_on_timeout(evutil_socket_t fd, short what, void *arg)
+{
+	produce_ctx_t *ctx = arg;
+
+	(void)fd;
+	(void)what;
+	produce_unwait_all(ctx, FJORD__ERROR_CODE__REQUEST_TIMED_OUT);
+	produce_respond(ctx);
+}
+
+static void produce_cancel(void *arg)
+{
+	produce_ctx_t *ctx = arg;
+
+	produce_unwait_all(ctx, FJORD__ERROR_CODE__NETWORK_EXCEPTION);
+	produce_ctx_free(ctx);
+}
+
+/* Appends one partition's bytes; fills pr; returns the error. */
+static fjord_err_t produce_partition(broker_t *b, int32_t acks, const char *topic,
+                                     int32_t partition, uint8_t *buf, size_t len,
+                                     Fjord__ProducePartitionResponse *pr, partition_t **pp,
+                                     int64_t *last_offset)
+{
+	partition_t *p = partition_find(b, topic, partition);
+	plog_append_info_t info;
+	fjord_err_t err;
+
+	*pp = NULL;
+	pr->base_offset = -1;
+	pr->log_append_time = -1;
+	pr->log_start_offset = -1;
+	if (!b->cv || !cview_partition(b->cv, topic, partition))
+		return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	if (!p || !p->is_leader)
+		return FJORD_ERR_NOT_LEADER;
+	*pp = p;
+	pr->log_start_offset = plog_log_start_offset(p->log);
+	if (acks == -1 && p->isr_cnt < partition_min_isr(b, topic))
+		return FJORD_ERR_NOT_ENOUGH_REPLICAS;
+	err = plog_append(p->log, buf, len, p->leader_epoch, 1, &info);
+	if (err != FJORD_ERR_NO_ERROR) {
+		flog(LOG_DEBUG, "produce", "%s-%d: append refused: %s", topic, partition,
+		     fjord_err2str(err));
+		return err;
+	}
+	pr->base_offset = info.first_offset;
+	*last_offset = info.last_offset;
+	p->bytes_in += info.bytes;
+	p->records_in += (uint64_t)info.record_cnt;
+	/* Followers long-poll on our LEO, consumers on the HW: wake both. */
+	if (!partition_update_hw(b, p))
+		fetch_wait_notify(b, p);
+	return FJORD_ERR_NO_ERROR;
+}
+
+static produce_ctx_t *produce_ctx_new(const Fjord__ProduceRequest *pr)
+{
+	produce_ctx_t *ctx = calloc(1, sizeof(*ctx));
+	size_t i, nparts = 0;
+
+	if (!ctx)
+		return NULL;
+	for (i = 0; i < pr->n_topics; i++)
+		nparts += pr->topics[i]->n_partitions;
+	fjord__produce_response__init(&ctx->body);
+	ctx->topics = calloc(pr->n_topics + 1, sizeof(*ctx->topics));
+	ctx->topic_ptrs = calloc(pr->n_topics + 1, sizeof(*ctx->topic_ptrs));
+	ctx->parts = calloc(nparts + 1, sizeof(*ctx->parts));
+	ctx->part_ptrs = calloc(nparts + 1, sizeof(*ctx->part_ptrs));
+	ctx->pws = calloc(nparts + 1, sizeof(*ctx->pws));
+	if (!ctx->topics || !ctx->topic_ptrs || !ctx->parts || !ctx->part_ptrs || !ctx->pws) {
+		produce_ctx_free(ctx);
+		return NULL;
+	}
+	ctx->part_cnt = nparts;
+	return ctx;
+}
+
+int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                   size_t payload_len)
+{
+	broker_t *b = c->b;
+	const Fjord__ProduceRequest *pr = req->produce;
+	int32_t acks = pr->acks;
+	produce_ctx_t *ctx = NULL;
+	conn_slot_t *slot = NULL;
+	uint64_t sum = 0;
+	size_t i, j, k = 0, off = 0;
+	int failed = 0, rc = -1;
+
+	for (i = 0; i < pr->n_topics; i++)
+		for (j = 0; j < pr->topics[i]->n_partitions; j++)
+			sum += pr->topics[i]->partitions[j]->records_len;
+	if (acks != 0) {
+		slot = conn_slot_new(c, req->correlation_id, req->api);
+		if (!slot)
+			goto done;
+	}
+	if (sum != payload_len) {
+		flog(LOG_INFO, "produce", "%s: records lengths add up to %llu but the payload has %zu bytes",
+		     c->peer, (unsigned long long)sum, payload_len);
+		if (slot)
+			rc = conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
+			                             "partition records_len do not add up to the payload");
+		goto done;
+	}
+	ctx = produce_ctx_new(pr);
+	if (!ctx) {
+		if (slot)
+			conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
+			                        "out of memory");
+		goto done;
+	}
+	ctx->b = b;
+	ctx->slot = slot;
+	for (i = 0; i < pr->n_topics; i++) {
+		const Fjord__ProduceTopicData *td = pr->topics[i];
+		Fjord__ProduceTopicResponse *tr = &ctx->topics[i];
+		fjord__produce_topic_response__init(tr);
+		tr->topic = strdup(td->topic);
+		ctx->topic_cnt = i + 1;
+		if (!tr->topic)
+			goto oom;
+		tr->partitions = &ctx->part_ptrs[k];
+		tr->n_partitions = td->n_partitions;
+		ctx->topic_ptrs[i] = tr;
+		for (j = 0; j < td->n_partitions; j++, k++) {
+			const Fjord__ProducePartitionData *pd = td->partitions[j];
+			Fjord__ProducePartitionResponse *prr = &ctx->parts[k];
+			produce_pw_t *pw = &ctx->pws[k];
+			int64_t last = -1;
+			fjord_err_t err;
+
+			fjord__produce_partition_response__init(prr);
+			ctx->part_ptrs[k] = prr;
+			prr->partition = pd->partition;
+			if (acks != 0 && acks != 1 && acks != -1) {
+				err = FJORD_ERR_INVALID_REQUIRED_ACKS;
+				prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
+			} else {
+				/* The payload sits in the connection's input buffer, ours to
+				 * patch until dispatch returns. */
+				err = produce_partition(b, acks, td->topic, pd->partition,
+				                        (uint8_t *)payload + off, pd->records_len, prr,
+				                        &pw->p, &last);
+			}
+			off += pd->records_len;
+			prr->error = (Fjord__ErrorCode)err;
+			if (err != FJORD_ERR_NO_ERROR) {
+				prr->error_message = (char *)fjord_err2str(err);
+				failed = 1;
+				continue;
+			}
+			if (acks == -1 && plog_high_watermark(pw->p->log) <= last) {
+				pw->ctx = ctx;
+				pw->pr = prr;
+				pw->w.offset = last + 1;
+				pw->w.fn = produce_on_hw;
+				pw->w.arg = pw;
+				pw->waiting = 1;
+				ctx->outstanding++;
+			}
+		}
+	}
+	ctx->body.topics = ctx->topic_ptrs;
+	ctx->body.n_topics = pr->n_topics;
+	if (acks == 0) {
+		produce_ctx_free(ctx);
+		ctx = NULL;
+		rc = failed ? -1 : 0;
+		goto done;
+	}
+	if (ctx->outstanding == 0) {
+		produce_respond(ctx);
+		ctx = NULL;
+		rc = 0;
+		goto done;
+	}
+	{
+		struct timeval tv;
+		int32_t t = pr->timeout_ms > 0 ? pr->timeout_ms : 0;
+		ctx->timer = evtimer_new(loop_base(b->loop), produce_on_timeout, ctx);
+		if (!ctx->timer)
+			goto oom;
+		tv.tv_sec = t / 1000;
+		tv.tv_usec = (t % 1000) * 1000;
+		evtimer_add(ctx->timer, &tv);
+	}
+	for (i = 0; i < ctx->part_cnt; i++)
+		if (ctx->pws[i].waiting)
+			partition_hw_wait(ctx->pws[i].p, &ctx->pws[i].w);
+	slot->cancel = produce_cancel;
+	slot->cancel_arg = ctx;
+	return 0;
+oom:
+	/* Appends that happened stay; the client sees an error and retries. */
+	for (i = 0; i < ctx->part_cnt; i++)
+		ctx->pws[i].waiting = 0;
+	produce_ctx_free(ctx);
+	ctx = NULL;
+	if (slot)
+		conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR, "out of memory");
+	rc = acks == 0 ? -1 : 0;
+done:
+	return rc;
+}

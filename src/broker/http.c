@@ -1,0 +1,122 @@
+/*
+ * http.c — /metrics, /health and /ready over libevent's evhttp, on the
+ * broker's own loop (so handlers read loop-owned state directly).
+ *
+ *   /metrics  Prometheus text format (metrics.c)
+ *   /health   liveness: 200 while the process serves; JSON with broker id,
+ *             ZooKeeper session state, controller flag and readiness
+ *   /ready    readiness: 200 once registered in ZooKeeper and the first
+ *             cluster snapshot is applied (partition roles known), else 503
+ *
+ * Thread: loop thread only.
+ */
+#include "config.h"
+
+#include <errno.h>
+#include <netinet/in.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+#include <event2/http.h>
+
+#include "broker/broker.h"
+#include "common/flog.h"
+
+static void http_send(struct evhttp_request *req, int code, const char *reason,
+                      const char *ctype, struct evbuffer *body)
+{
+	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
+	evhttp_send_reply(req, code, reason, body);
+}
+
+static void http_on_metrics(struct evhttp_request *req, void *arg)
+{
+	struct evbuffer *body = evbuffer_new();
+
+	if (!body) {
+		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	metrics_render(arg, body);
+	http_send(req, HTTP_OK, "OK", "text/plain; version=0.0.4; charset=utf-8", body);
+	evbuffer_free(body);
+}
+
+static void http_on_health(struct evhttp_request *req, void *arg)
+{
+	broker_t *b = arg;
+	struct evbuffer *body = evbuffer_new();
+
+	if (!body) {
+		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	evbuffer_add_printf(body,
+	                    "{\"status\":\"%s\",\"broker_id\":%d,\"zookeeper\":\"%s\","
+	                    "\"controller\":%s,\"ready\":%s}\n",
+	                    b->shutting_down ? "stopping" : "ok", b->conf.broker_id,
+	                    broker_zk_state_name(b->zk_state), b->is_controller ? "true" : "false",
+	                    broker_ready(b) ? "true" : "false");
+	http_send(req, HTTP_OK, "OK", "application/json", body);
+	evbuffer_free(body);
+}
+
+static void http_on_ready(struct evhttp_request *req, void *arg)
+{
+	broker_t *b = arg;
+	struct evbuffer *body = evbuffer_new();
+	int ready = broker_ready(b);
+
+	if (!body) {
+		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
+		return;
+	}
+	evbuffer_add_printf(body, "{\"ready\":%s,\"zookeeper\":\"%s\",\"snapshot_applied\":%s}\n",
+	                    ready ? "true" : "false", broker_zk_state_name(b->zk_state),
+	                    b->snapshot_applied ? "true" : "false");
+	http_send(req, ready ? HTTP_OK : 503, ready ? "OK" : "Service Unavailable",
+	          "application/json", body);
+	evbuffer_free(body);
+}
+
+int http_start(broker_t *b, char *errstr, size_t errstr_size)
+{
+	const char *host = b->conf.http_host && *b->conf.http_host ? b->conf.http_host : "0.0.0.0";
+	struct evhttp_bound_socket *sock;
+	struct sockaddr_storage ss;
+	ev_socklen_t sl = sizeof(ss);
+
+	b->http = evhttp_new(loop_base(b->loop));
+	if (!b->http) {
+		snprintf(errstr, errstr_size, "http: cannot create the server");
+		return -1;
+	}
+	evhttp_set_allowed_methods(b->http, EVHTTP_REQ_GET | EVHTTP_REQ_HEAD);
+	evhttp_set_timeout(b->http, 30); /* an idle scraper cannot pin a socket */
+	evhttp_set_cb(b->http, "/metrics", http_on_metrics, b);
+	evhttp_set_cb(b->http, "/health", http_on_health, b);
+	evhttp_set_cb(b->http, "/ready", http_on_ready, b);
+	sock = evhttp_bind_socket_with_handle(b->http, host, (ev_uint16_t)b->conf.http_port);
+	if (!sock) {
+		snprintf(errstr, errstr_size, "http.listener: cannot listen on %s:%d: %s", host,
+		         b->conf.http_port, strerror(errno));
+		return -1;
+	}
+	if (getsockname(evhttp_bound_socket_get_fd(sock), (struct sockaddr *)&ss, &sl) == 0) {
+		if (ss.ss_family == AF_INET)
+			b->http_port = ntohs(((struct sockaddr_in *)&ss)->sin_port);
+		else if (ss.ss_family == AF_INET6)
+			b->http_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
+	}
+	b->http_host = strdup(host);
+	return 0;
+}
+
+void http_stop(broker_t *b)
+{
+	if (b->http) {
+		evhttp_free(b->http);
+		b->http = NULL;
+	}
+}

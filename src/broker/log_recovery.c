@@ -1,0 +1,227 @@
+/*
+ * log_recovery.c — loading a partition log at open, and crash recovery.
+ *
+ * Lists the partition directory, removes leftovers of interrupted work
+ * (*.deleted, *.cleaned, *.tmp, *.swap) and index files without a .log,
+ * opens the segments in base-offset order, and then:
+ *   - without a clean shutdown: re-reads every batch of every segment that
+ *     holds offsets at or after the recovery point, checks its CRC, cuts a
+ *     torn or corrupt tail (and drops any later segment, which can no longer
+ *     follow on) and rebuilds that segment's indexes;
+ *   - always: rebuilds an index that is missing or inconsistent, and
+ *     recovers a segment whose tail does not parse (valid_end < size).
+ * Progress goes to the log ("recovering partition t-0: segment 3/7").
+ * Runs on the thread that opens the log (the loop thread at start-up).
+ */
+#include "broker/plog_int.h"
+
+#include <dirent.h>
+#include <errno.h>
+#include <inttypes.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "common/bytes.h"
+#include "common/flog.h"
+
+static int ends_with(const char *s, const char *suffix)
+{
+	size_t n = strlen(s), m = strlen(suffix);
+	return n >= m && strcmp(s + n - m, suffix) == 0;
+}
+
+/* "%020lld<suffix>" -> base offset; -1 when name is not a segment file. */
+static int64_t recovery_parse_segment_name(const char *name, const char *suffix)
+{
+	size_t n = strlen(name), m = strlen(suffix);
+	if (n != 20 + m || strcmp(name + 20, suffix) != 0)
+		return -1;
+	int64_t v = 0;
+	for (int i = 0; i < 20; i++) {
+		if (name[i] < '0' || name[i] > '9')
+			return -1;
+		if (v > (INT64_MAX - 9) / 10)
+			return -1;
+		v = v * 10 + (name[i] - '0');
+	}
+	return v;
+}
+
+static int recovery_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+static void recovery_unlink(const plog_t *plog, const char *name, const char *why)
+{
+	char path[4096];
+	snprintf(path, sizeof(path), "%s/%s", plog->dir, name);
+	if (unlink(path) == 0)
+		flog(LOG_INFO, "storage", "%s-%d: removed %s %s", plog->topic, plog->partition, why,
+		     path);
+	else
+		flog(LOG_WARNING, "storage", "%s-%d: cannot remove %s: %s", plog->topic,
+		     plog->partition, path, strerror(errno));
+}
+
+/* Collects the base offsets of *.log files and removes stray files. */
+static int recovery_list(plog_t *plog, int64_t **basesp, size_t *cntp, char *errstr,
+                         size_t errstr_size)
+{
+	int ret = -1;
+	int64_t *bases = NULL;
+	size_t cnt = 0, cap = 0;
+	DIR *d = opendir(plog->dir);
+	if (!d) {
+		snprintf(errstr, errstr_size, "cannot open partition dir %s: %s", plog->dir,
+		         strerror(errno));
+		return -1;
+	}
+	struct dirent *de;
+	while ((de = readdir(d)) != NULL) {
+		const char *name = de->d_name;
+		if (ends_with(name, ".deleted") || ends_with(name, ".cleaned") ||
+		    ends_with(name, ".tmp") || ends_with(name, ".swap")) {
+			recovery_unlink(plog, name, "stray file");
+			continue;
+		}
+		int64_t base = recovery_parse_segment_name(name, ".log");
+		if (base < 0)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 16;
+			int64_t *nb = realloc(bases, cap * sizeof(*nb));
+			if (!nb) {
+				snprintf(errstr, errstr_size, "out of memory");
+				goto out;
+			}
+			bases = nb;
+		}
+		bases[cnt++] = base;
+	}
+	/* Second pass: index files whose .log is gone. */
+	rewinddir(d);
+	while ((de = readdir(d)) != NULL) {
+		int64_t base = recovery_parse_segment_name(de->d_name, ".index");
+		if (base < 0)
+			base = recovery_parse_segment_name(de->d_name, ".timeindex");
+		if (base < 0)
+			continue;
+		int found = 0;
+		for (size_t i = 0; i < cnt && !found; i++)
+			found = bases[i] == base;
+		if (!found)
+			recovery_unlink(plog, de->d_name, "orphan index");
+	}
+	if (cnt > 1)
+		qsort(bases, cnt, sizeof(*bases), recovery_cmp_i64);
+	*basesp = bases;
+	*cntp = cnt;
+	bases = NULL;
+	ret = 0;
+out:
+	closedir(d);
+	free(bases);
+	return ret;
+}
+
+/* Full scan of one segment; logs what was cut. */
+static int recovery_segment(plog_t *plog, log_segment_t *seg, int64_t *cutp)
+{
+	int64_t truncated = 0, cut_offset = 0;
+	int ret = segment_recover(seg, &truncated, &cut_offset);
+	if (ret < 0)
+		return ret;
+	*cutp = truncated;
+	if (truncated > 0)
+		flog(LOG_WARNING, "storage",
+		     "%s-%d: truncated %" PRId64 " bytes of torn or corrupt data at offset %" PRId64
+		     " (file position %" PRId64 ") in %s",
+		     plog->topic, plog->partition, truncated, cut_offset, seg->size, seg->log_path);
+	return 0;
+}
+
+int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *errstr,
+              size_t errstr_size)
+{
+	int ret = -1;
+	int64_t *bases = NULL;
+	size_t cnt = 0;
+	int64_t t0 = fj_mono_ms();
+	int scanned = 0;
+	if (recovery_list(plog, &bases, &cnt, errstr, errstr_size) < 0)
+		goto out;
+	for (size_t i = 0; i < cnt; i++) {
+		log_segment_t *seg = NULL;
+		int r = segment_open(plog->dir, bases[i], 0, plog->cfg.index_interval_bytes,
+		                     plog->cfg.segment_index_bytes, &seg, errstr, errstr_size);
+		if (r < 0)
+			goto out;
+		if (plog_push_segment(plog, seg) < 0) {
+			segment_close(seg);
+			snprintf(errstr, errstr_size, "out of memory");
+			goto out;
+		}
+	}
+	for (size_t i = 0; i < plog->seg_cnt; i++) {
+		log_segment_t *seg = plog->segs[i];
+		int last = i + 1 == plog->seg_cnt;
+		/* Holds offsets at or after the recovery point? */
+		int after_rp = last || plog->segs[i + 1]->base_offset > recovery_point;
+		int r = 0;
+		int64_t cut = 0;
+		if ((needs_recovery && after_rp) || seg->valid_end < seg->size) {
+			if (!scanned)
+				flog(LOG_INFO, "storage",
+				     "recovering partition %s-%d from offset %" PRId64
+				     " (%zu segments)",
+				     plog->topic, plog->partition, recovery_point, plog->seg_cnt);
+			flog(LOG_INFO, "storage", "recovering partition %s-%d: segment %zu/%zu",
+			     plog->topic, plog->partition, i + 1, plog->seg_cnt);
+			scanned++;
+			r = recovery_segment(plog, seg, &cut);
+		} else if (segment_check_indexes(seg) < 0) {
+			flog(LOG_WARNING, "storage",
+			     "%s-%d: rebuilding missing or inconsistent index of %s", plog->topic,
+			     plog->partition, seg->log_path);
+			r = segment_rebuild_indexes(seg);
+		}
+		if (r < 0) {
+			snprintf(errstr, errstr_size, "recovery of %s failed: %s", seg->log_path,
+			         strerror(-r));
+			goto out;
+		}
+		if (cut > 0) {
+			/* Later segments cannot follow a hole: drop them. */
+			while (plog->seg_cnt > i + 1) {
+				log_segment_t *later = plog->segs[--plog->seg_cnt];
+				flog(LOG_WARNING, "storage",
+				     "%s-%d: deleting segment %s after the corrupt one",
+				     plog->topic, plog->partition, later->log_path);
+				plog_discard_segment(plog, later);
+			}
+		}
+	}
+	if (plog->seg_cnt == 0) {
+		log_segment_t *seg = NULL;
+		if (segment_open(plog->dir, 0, 1, plog->cfg.index_interval_bytes,
+		                 plog->cfg.segment_index_bytes, &seg, errstr, errstr_size) < 0)
+			goto out;
+		if (plog_push_segment(plog, seg) < 0) {
+			segment_close(seg);
+			snprintf(errstr, errstr_size, "out of memory");
+			goto out;
+		}
+	}
+	if (scanned)
+		flog(LOG_INFO, "storage",
+		     "recovered %s-%d in %" PRId64 " ms, log end offset %" PRId64, plog->topic,
+		     plog->partition, fj_mono_ms() - t0, plog_active(plog)->next_offset);
+	ret = 0;
+out:
+	free(bases);
+	return ret;
+}

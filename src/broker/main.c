@@ -1,0 +1,152 @@
+/*
+ * main.c — fjordd's command line.
+ *
+ *   fjordd server.properties [--override key=value ...] [--ports-file PATH]
+ *   fjordd --version | --help | --help-config
+ *
+ * Loads the configuration (file, then overrides; an unknown key or a bad
+ * value stops start-up naming the key and file:line), starts the broker
+ * (broker.c has the order), announces the bound ports on stdout and in the
+ * ports file, runs until SIGTERM/SIGINT and exits 0 after a clean shutdown.
+ * SIGPIPE is ignored process-wide: libevent writes with writev/sendfile,
+ * which cannot take MSG_NOSIGNAL, and a vanished peer must cost only its
+ * connection. Thread: main (becomes the loop thread).
+ */
+#include "config.h"
+
+#include <signal.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/checkpoint.h"
+#include "common/flog.h"
+#include "fjord.h"
+
+static void main_usage(FILE *out)
+{
+	fprintf(out,
+	        "usage: fjordd server.properties [--override key=value ...] [--ports-file PATH]\n"
+	        "       fjordd --version | --help | --help-config\n"
+	        "\n"
+	        "  --override key=value  set a broker property (wins over the file)\n"
+	        "  --ports-file PATH     after binding, write \"port=N\\nhttp.port=M\\n\" to PATH\n"
+	        "  --help-config         print every broker property as a Markdown table\n");
+}
+
+static int main_write_ports(const char *path, int port, int http_port)
+{
+	char buf[64];
+	int n = snprintf(buf, sizeof(buf), "port=%d\nhttp.port=%d\n", port, http_port);
+
+	return checkpoint_write_atomic(path, buf, (size_t)n);
+}
+
+int main(int argc, char **argv)
+{
+	broker_t b;
+	const char *props_file = NULL, *ports_file = NULL;
+	char errstr[512];
+	int i, rc;
+
+	memset(&b, 0, sizeof(b));
+	if (argc < 2) {
+		main_usage(stderr);
+		return 2;
+	}
+	if (strcmp(argv[1], "--version") == 0) {
+		printf("fjordd %s\n", FJORD_VERSION_STR);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0) {
+		main_usage(stdout);
+		return 0;
+	}
+	if (strcmp(argv[1], "--help-config") == 0) {
+		broker_conf_print_markdown(stdout);
+		return 0;
+	}
+	if (broker_conf_init(&b.conf) != 0)
+		return 1;
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--override") == 0 || strcmp(argv[i], "--ports-file") == 0) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "fjordd: %s needs an argument\n", argv[i]);
+				goto fail_usage;
+			}
+			if (argv[i][2] == 'p') {
+				ports_file = argv[++i];
+			} else {
+				char *kv = argv[++i], *eq = strchr(kv, '=');
+				if (!eq || eq == kv) {
+					fprintf(stderr, "fjordd: --override wants key=value, got \"%s\"\n", kv);
+					goto fail_usage;
+				}
+				/* Overrides apply after the file: remember and apply below. */
+				continue;
+			}
+		} else if (argv[i][0] == '-') {
+			fprintf(stderr, "fjordd: unknown option %s\n", argv[i]);
+			goto fail_usage;
+		} else if (!props_file) {
+			props_file = argv[i];
+		} else {
+			fprintf(stderr, "fjordd: more than one properties file (%s, %s)\n", props_file,
+			        argv[i]);
+			goto fail_usage;
+		}
+	}
+	if (!props_file) {
+		fprintf(stderr, "fjordd: no properties file given\n");
+		goto fail_usage;
+	}
+	if (broker_conf_load_file(&b.conf, props_file, errstr, sizeof(errstr)) != 0) {
+		fprintf(stderr, "fjordd: %s\n", errstr);
+		goto fail;
+	}
+	for (i = 1; i < argc; i++) {
+		if (strcmp(argv[i], "--override") == 0) {
+			char *kv = argv[++i], *eq = strchr(kv, '=');
+			*eq = '\0';
+			rc = broker_conf_set(&b.conf, kv, eq + 1, errstr, sizeof(errstr));
+			*eq = '=';
+			if (rc != 0) {
+				fprintf(stderr, "fjordd: --override %s: %s\n", kv, errstr);
+				goto fail;
+			}
+		} else if (strcmp(argv[i], "--ports-file") == 0) {
+			i++;
+		}
+	}
+	if (broker_conf_finish(&b.conf, errstr, sizeof(errstr)) != 0) {
+		fprintf(stderr, "fjordd: %s: %s\n", props_file, errstr);
+		goto fail;
+	}
+
+	signal(SIGPIPE, SIG_IGN);
+	if (broker_start(&b, errstr, sizeof(errstr)) != 0) {
+		flog(LOG_ERR, "broker", "start-up failed: %s", errstr);
+		fprintf(stderr, "fjordd: start-up failed: %s\n", errstr);
+		broker_free(&b);
+		return 1;
+	}
+	if (ports_file && (rc = main_write_ports(ports_file, b.port, b.http_port)) != 0) {
+		fprintf(stderr, "fjordd: cannot write ports file %s: %s\n", ports_file, strerror(-rc));
+		broker_free(&b);
+		return 1;
+	}
+	printf("fjordd: broker %d listening on %s:%d (http %s:%d)\n", b.conf.broker_id, b.host,
+	       b.port, b.http_host, b.http_port);
+	fflush(stdout);
+	rc = broker_run(&b);
+	broker_free(&b);
+	flog(LOG_INFO, "broker", "stopped");
+	return rc;
+
+fail_usage:
+	main_usage(stderr);
+fail:
+	broker_conf_free(&b.conf);
+	return 2;
+}

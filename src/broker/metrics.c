@@ -1,0 +1,252 @@
+/*
+ * metrics.c — counters and the /metrics exposition (Prometheus text format
+ * 0.0.4). See metrics.h. Loop thread only.
+ */
+#include "config.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include <event2/buffer.h>
+
+#include "broker/api.h"
+#include "broker/broker.h"
+#include "broker/fetch_wait.h"
+#include "broker/metrics.h"
+#include "broker/partition.h"
+#include "common/bytes.h"
+#include "fjord.h"
+
+static const double metrics_bounds[METRICS_HIST_BUCKETS] = {
+	0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+};
+
+void metrics_init(metrics_t *m)
+{
+	memset(m, 0, sizeof(*m));
+	m->start_ms = fj_now_ms();
+}
+
+static int metrics_slot(Fjord__ApiKey api)
+{
+	return api > 0 && api < METRICS_API_SLOTS ? (int)api : 0;
+}
+
+void metrics_count_request(metrics_t *m, Fjord__ApiKey api)
+{
+	m->requests[metrics_slot(api)]++;
+}
+
+void metrics_observe_request(metrics_t *m, Fjord__ApiKey api, int64_t latency_us, int is_error)
+{
+	int s = metrics_slot(api), i;
+	double secs = (double)latency_us / 1e6;
+	metrics_hist_t *h = &m->latency[s];
+
+	if (is_error)
+		m->request_errors[s]++;
+	for (i = 0; i < METRICS_HIST_BUCKETS; i++)
+		if (secs <= metrics_bounds[i]) {
+			h->buckets[i]++;
+			break;
+		}
+	h->count++;
+	h->sum_s += secs;
+}
+
+/* Label value escaping: backslash, double quote and newline. */
+static void metrics_label(struct evbuffer *out, const char *s)
+{
+	for (; s && *s; s++) {
+		if (*s == '\\' || *s == '"')
+			evbuffer_add_printf(out, "\\%c", *s);
+		else if (*s == '\n')
+			evbuffer_add(out, "\\n", 2);
+		else
+			evbuffer_add(out, s, 1);
+	}
+}
+
+static void metrics_head(struct evbuffer *out, const char *name, const char *type,
+                         const char *help)
+{
+	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+typedef struct metrics_parts {
+	partition_t **v;
+	size_t n, cap;
+} metrics_parts_t;
+
+static void metrics_collect(partition_t *p, void *arg)
+{
+	metrics_parts_t *mp = arg;
+
+	if (mp->n == mp->cap) {
+		size_t cap = mp->cap ? mp->cap * 2 : 64;
+		partition_t **v = realloc(mp->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		mp->v = v;
+		mp->cap = cap;
+	}
+	mp->v[mp->n++] = p;
+}
+
+static int metrics_cmp(const void *a, const void *c)
+{
+	const partition_t *pa = *(partition_t *const *)a, *pc = *(partition_t *const *)c;
+	int r = strcmp(pa->topic, pc->topic);
+
+	return r ? r : (pa->id > pc->id) - (pa->id < pc->id);
+}
+
+static void metrics_topic_counter(struct evbuffer *out, const metrics_parts_t *mp,
+                                  const char *name, const char *help, size_t field_off)
+{
+	size_t i = 0;
+
+	metrics_head(out, name, "counter", help);
+	while (i < mp->n) {
+		const char *topic = mp->v[i]->topic;
+		uint64_t sum = 0;
+		for (; i < mp->n && strcmp(mp->v[i]->topic, topic) == 0; i++)
+			sum += *(const uint64_t *)((const char *)mp->v[i] + field_off);
+		evbuffer_add_printf(out, "%s{topic=\"%s\"} %llu\n", name, topic,
+		                    (unsigned long long)sum);
+	}
+}
+
+static void metrics_partition_gauge(struct evbuffer *out, const metrics_parts_t *mp,
+                                    const char *name, const char *help,
+                                    int64_t (*get)(const plog_t *))
+{
+	size_t i;
+
+	metrics_head(out, name, "gauge", help);
+	for (i = 0; i < mp->n; i++)
+		evbuffer_add_printf(out, "%s{topic=\"%s\",partition=\"%d\"} %lld\n", name,
+		                    mp->v[i]->topic, mp->v[i]->id, (long long)get(mp->v[i]->log));
+}
+
+void metrics_render(broker_t *b, struct evbuffer *out)
+{
+	metrics_t *m = &b->metrics;
+	metrics_parts_t mp = { NULL, 0, 0 };
+	int leaders = 0, under = 0, offline = 0;
+	size_t i;
+	int s, k;
+
+	partition_foreach(b, metrics_collect, &mp);
+	if (mp.n)
+		qsort(mp.v, mp.n, sizeof(*mp.v), metrics_cmp);
+	for (i = 0; i < mp.n; i++) {
+		const partition_t *p = mp.v[i];
+		if (p->is_leader) {
+			leaders++;
+			if (p->isr_cnt < p->replica_cnt)
+				under++;
+		}
+		if (p->leader < 0)
+			offline++;
+	}
+
+	metrics_head(out, "fjord_broker_info", "gauge", "Broker identity (value is always 1).");
+	evbuffer_add_printf(out, "fjord_broker_info{broker_id=\"%d\",version=\"%s\",cluster_id=\"",
+	                    b->conf.broker_id, FJORD_VERSION_STR);
+	metrics_label(out, b->cluster_id);
+	evbuffer_add_printf(out, "\"} 1\n");
+	metrics_head(out, "fjord_broker_start_time_seconds", "gauge", "Start time (Unix epoch).");
+	evbuffer_add_printf(out, "fjord_broker_start_time_seconds %lld\n",
+	                    (long long)(m->start_ms / 1000));
+	metrics_head(out, "fjord_ready", "gauge", "1 when registered and the first cluster "
+	             "snapshot is applied.");
+	evbuffer_add_printf(out, "fjord_ready %d\n", broker_ready(b));
+	metrics_head(out, "fjord_zookeeper_session_state", "gauge",
+	             "ZooKeeper session: 0 connecting, 1 connected, 2 expired, 3 closed.");
+	evbuffer_add_printf(out, "fjord_zookeeper_session_state %d\n", (int)b->zk_state);
+	metrics_head(out, "fjord_controller", "gauge", "1 while this broker is the controller.");
+	evbuffer_add_printf(out, "fjord_controller %d\n", b->is_controller);
+	metrics_head(out, "fjord_partitions", "gauge", "Partitions replicated on this broker.");
+	evbuffer_add_printf(out, "fjord_partitions %zu\n", mp.n);
+	metrics_head(out, "fjord_partition_leaders", "gauge", "Partitions led by this broker.");
+	evbuffer_add_printf(out, "fjord_partition_leaders %d\n", leaders);
+	metrics_head(out, "fjord_under_replicated_partitions", "gauge",
+	             "Led partitions whose ISR is smaller than their replica set.");
+	evbuffer_add_printf(out, "fjord_under_replicated_partitions %d\n", under);
+	metrics_head(out, "fjord_offline_partitions", "gauge",
+	             "Partitions replicated here that have no leader.");
+	evbuffer_add_printf(out, "fjord_offline_partitions %d\n", offline);
+	metrics_head(out, "fjord_connections", "gauge", "Open client connections.");
+	evbuffer_add_printf(out, "fjord_connections %d\n", b->conn_cnt);
+	metrics_head(out, "fjord_connections_accepted_total", "counter", "Accepted connections.");
+	evbuffer_add_printf(out, "fjord_connections_accepted_total %llu\n",
+	                    (unsigned long long)m->connections_total);
+	metrics_head(out, "fjord_fetch_waits", "gauge", "Parked long-poll fetches.");
+	evbuffer_add_printf(out, "fjord_fetch_waits %d\n", fetch_wait_count(b));
+	metrics_head(out, "fjord_background_jobs", "gauge", "Queued fsync and deletion jobs.");
+	evbuffer_add_printf(out, "fjord_background_jobs %d\n", b->bg ? bg_pending(b->bg) : 0);
+	metrics_head(out, "fjord_fsyncs_total", "counter", "Partition fsyncs completed.");
+	evbuffer_add_printf(out, "fjord_fsyncs_total %llu\n", (unsigned long long)m->fsyncs);
+	metrics_head(out, "fjord_fsync_errors_total", "counter", "Partition fsyncs that failed.");
+	evbuffer_add_printf(out, "fjord_fsync_errors_total %llu\n",
+	                    (unsigned long long)m->fsync_errors);
+
+	metrics_head(out, "fjord_requests_total", "counter", "Requests received per api.");
+	for (s = 1; s < METRICS_API_SLOTS; s++)
+		if (strcmp(api_name((Fjord__ApiKey)s), "unknown") != 0)
+			evbuffer_add_printf(out, "fjord_requests_total{api=\"%s\"} %llu\n",
+			                    api_name((Fjord__ApiKey)s), (unsigned long long)m->requests[s]);
+	evbuffer_add_printf(out, "fjord_requests_total{api=\"unknown\"} %llu\n",
+	                    (unsigned long long)m->requests[0]);
+	metrics_head(out, "fjord_request_errors_total", "counter",
+	             "Responses with a request-level error per api.");
+	for (s = 0; s < METRICS_API_SLOTS; s++)
+		if (s == 0 || strcmp(api_name((Fjord__ApiKey)s), "unknown") != 0)
+			evbuffer_add_printf(out, "fjord_request_errors_total{api=\"%s\"} %llu\n",
+			                    api_name((Fjord__ApiKey)s),
+			                    (unsigned long long)m->request_errors[s]);
+	metrics_head(out, "fjord_request_latency_seconds", "histogram",
+	             "Time from reading a request to queueing its response.");
+	for (s = 0; s < METRICS_API_SLOTS; s++) {
+		const metrics_hist_t *h = &m->latency[s];
+		const char *name = api_name((Fjord__ApiKey)s);
+		uint64_t cum = 0;
+		if (s != 0 && strcmp(name, "unknown") == 0)
+			continue;
+		for (k = 0; k < METRICS_HIST_BUCKETS; k++) {
+			cum += h->buckets[k];
+			evbuffer_add_printf(out,
+			                    "fjord_request_latency_seconds_bucket{api=\"%s\",le=\"%g\"} %llu\n",
+			                    name, metrics_bounds[k], (unsigned long long)cum);
+		}
+		evbuffer_add_printf(out,
+		                    "fjord_request_latency_seconds_bucket{api=\"%s\",le=\"+Inf\"} %llu\n"
+		                    "fjord_request_latency_seconds_sum{api=\"%s\"} %.6f\n"
+		                    "fjord_request_latency_seconds_count{api=\"%s\"} %llu\n",
+		                    name, (unsigned long long)h->count, name, h->sum_s, name,
+		                    (unsigned long long)h->count);
+	}
+
+	metrics_topic_counter(out, &mp, "fjord_topic_bytes_in_total",
+	                      "Record-batch bytes appended by producers per topic.",
+	                      offsetof(partition_t, bytes_in));
+	metrics_topic_counter(out, &mp, "fjord_topic_records_in_total",
+	                      "Records appended by producers per topic.",
+	                      offsetof(partition_t, records_in));
+	metrics_topic_counter(out, &mp, "fjord_topic_bytes_out_total",
+	                      "Record-batch bytes sent to fetchers per topic.",
+	                      offsetof(partition_t, bytes_out));
+	metrics_topic_counter(out, &mp, "fjord_topic_records_out_total",
+	                      "Records (whole batches) sent to fetchers per topic.",
+	                      offsetof(partition_t, records_out));
+	metrics_partition_gauge(out, &mp, "fjord_log_size_bytes", "Bytes of all segments.",
+	                        plog_size_bytes);
+	metrics_partition_gauge(out, &mp, "fjord_log_end_offset", "Log end offset (LEO).",
+	                        plog_log_end_offset);
+	metrics_partition_gauge(out, &mp, "fjord_high_watermark", "High watermark (HW).",
+	                        plog_high_watermark);
+	metrics_partition_gauge(out, &mp, "fjord_log_start_offset", "First readable offset.",
+	                        plog_log_start_offset);
+	free(mp.v);
+}

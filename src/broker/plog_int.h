@@ -1,0 +1,64 @@
+/*
+ * plog_int.h — the partition log's internals, shared by plog.c (append,
+ * read, truncate, flush), log_recovery.c (loading and recovering segments
+ * at open) and log_retention.c (deleting old segments). Not for other
+ * parts: use plog.h. Event-loop thread only.
+ */
+#ifndef FJORD_BROKER_PLOG_INT_H
+#define FJORD_BROKER_PLOG_INT_H
+
+#include "broker/log_segment.h"
+#include "broker/plog.h"
+
+#define PLOG_POS_CACHE 8
+
+/* A batch boundary a reader stopped at: offset is the next offset a
+ * sequential reader asks for, pos where its batch starts. */
+typedef struct plog_pos_cache {
+	int64_t seg_base; /* -1: unused */
+	int64_t offset;
+	int64_t pos;
+} plog_pos_cache_t;
+
+struct plog {
+	char *dir;
+	char *topic;
+	int32_t partition;
+	log_config_t cfg;
+	log_segment_t **segs; /* ordered by base offset; the last is active */
+	size_t seg_cnt, seg_cap;
+	int64_t log_start;
+	int64_t hw;
+	int64_t recovery_point;
+	int64_t first_unflushed_ms; /* plog clock time of the oldest unflushed append; -1 */
+	epoch_cache_t ec;
+	int offline;
+	storage_deleter_fn *deleter;
+	void *deleter_arg;
+	int64_t (*now_ms)(void *arg);
+	void *now_arg;
+	plog_pos_cache_t cache[PLOG_POS_CACHE];
+	unsigned cache_next;
+};
+
+static inline log_segment_t *plog_active(const plog_t *plog)
+{
+	return plog->segs[plog->seg_cnt - 1];
+}
+
+/* log_recovery.c: loads every segment of plog->dir (removing stray files),
+ * recovering when needs_recovery; leaves at least one segment. Returns 0 or
+ * -1 with errstr. */
+int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *errstr,
+              size_t errstr_size);
+
+/* plog.c: appends seg at the end of the segment array. 0 or -ENOMEM. */
+int plog_push_segment(plog_t *plog, log_segment_t *seg);
+/* plog.c: renames seg's files to *.deleted, hands them to the deleter and
+ * frees seg (the caller has removed it from the array). */
+void plog_discard_segment(plog_t *plog, log_segment_t *seg);
+/* plog.c: forgets cached read positions (after truncation or retention). */
+void plog_cache_clear(plog_t *plog);
+int64_t plog_now(const plog_t *plog);
+
+#endif /* FJORD_BROKER_PLOG_INT_H */

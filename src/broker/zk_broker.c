@@ -1,0 +1,597 @@
+/*
+ * zk_broker.c — the broker's ZooKeeper session: cluster id, registration,
+ * metadata snapshots (zkmeta), controller election and the controller's
+ * passes (controller.c), and recovery from session expiry.
+ *
+ * Threads:
+ *  - zkb_start() runs on the caller's thread: connect, persistent parents,
+ *    cluster id, registration, first snapshot, then starts the worker.
+ *  - The worker thread ("zkb") does every later synchronous ZooKeeper call:
+ *    election attempts, controller passes, and the new session after an
+ *    expiry. It sleeps on a condition variable between wake-ups.
+ *  - ZooKeeper's completion thread runs zkb_watcher(), which only sets
+ *    flags and signals the worker (through zkutil_live_run, so a late event
+ *    after zkb_stop() is ignored), and reports session state changes to
+ *    on_session.
+ *
+ * Session expiry: the handle is dead. The worker closes it, opens a new one,
+ * registers /brokers/ids/<id> again (a node still held by our own previous
+ * session is deleted first), builds a new zkmeta (which publishes a fresh
+ * snapshot) and rejoins the election. While the old session's node lingers
+ * after a quick restart, registration waits up to one session timeout for
+ * it to vanish before declaring the id taken.
+ *
+ * Ownership: zkb owns its handle, zkmeta, the copied params strings and the
+ * controller struct; zkb_stop() frees all of it.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "broker/controller.h"
+#include "broker/zk_broker.h"
+#include "common/flog.h"
+#include "common/zkjson.h"
+#include "common/zkmeta.h"
+#include "common/zkutil.h"
+
+#define ZKB_PERIOD_MS 5000       /* controller pass safety net */
+#define ZKB_RETRY_MS 300         /* after a lost race or a ZooKeeper error */
+#define ZKB_BACKOFF_MAX_MS 5000  /* reconnecting after expiry */
+
+struct zkb {
+	zkb_params_t p;           /* strings below are our copies */
+	char *zk_connect, *host, *rack;
+	zhandle_t *zh;
+	zkmeta_t *zm;
+	controller_t ctl;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int stop, expired, dirty;
+	zkb_session_state_t state;
+	int is_controller;
+	int64_t prev_session;     /* session id before the last expiry */
+	pthread_t thread;
+	int thread_started;
+};
+
+typedef struct zkb_event {
+	int type, state;
+} zkb_event_t;
+
+/* Under the live-set lock, from the completion thread: flags only. */
+static void zkb_on_event(void *obj, void *arg)
+{
+	zkb_t *zkb = obj;
+	const zkb_event_t *ev = arg;
+	zkb_session_state_t st = ZKB_SESSION_CLOSED;
+	int report = 0;
+
+	pthread_mutex_lock(&zkb->lock);
+	if (ev->type == ZOO_SESSION_EVENT) {
+		if (ev->state == ZOO_EXPIRED_SESSION_STATE) {
+			zkb->expired = 1;
+			st = ZKB_SESSION_EXPIRED;
+		} else if (ev->state == ZOO_CONNECTED_STATE) {
+			st = ZKB_SESSION_CONNECTED;
+		} else if (ev->state == ZOO_CONNECTING_STATE) {
+			st = ZKB_SESSION_CONNECTING;
+		}
+		report = st != ZKB_SESSION_CLOSED && st != zkb->state;
+		if (report)
+			zkb->state = st;
+	}
+	zkb->dirty = 1;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
+	if (report && zkb->p.on_session)
+		zkb->p.on_session(st, zkb->p.opaque);
+}
+
+static void zkb_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	zkb_event_t ev = {type, state};
+
+	(void)zh;
+	(void)path;
+	zkutil_live_run(ctx, zkb_on_event, &ev);
+}
+
+static void zkb_on_snapshot(cview_t *cv, void *opaque)
+{
+	zkb_t *zkb = opaque;
+
+	if (zkb->p.on_snapshot)
+		zkb->p.on_snapshot(cv, zkb->p.opaque);
+	else
+		cview_unref(cv);
+}
+
+static int64_t zkb_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Waits ms on the worker's condition; returns 1 if stopping. Lock held. */
+static int zkb_sleep_locked(zkb_t *zkb, int ms)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	ts.tv_sec += ms / 1000;
+	ts.tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts.tv_nsec >= 1000000000) {
+		ts.tv_sec++;
+		ts.tv_nsec -= 1000000000;
+	}
+	if (!zkb->stop)
+		pthread_cond_timedwait(&zkb->cond, &zkb->lock, &ts);
+	return zkb->stop;
+}
+
+/* ------------------------------------------------------------ set-up steps */
+
+static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
+{
+	static const char *const paths[] = {"/brokers/ids", "/brokers/topics", "/config/topics",
+	                                    "/admin/delete_topics", "/consumers", NULL};
+	int i, rc;
+
+	for (i = 0; paths[i]; i++) {
+		rc = zkutil_create_recursive(zkb->zh, paths[i], NULL, -1);
+		if (rc != ZOK) {
+			snprintf(errstr, n, "cannot create %s in ZooKeeper at %s: %s", paths[i],
+			         zkb->zk_connect, zkutil_err2str(rc));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* 16 random bytes as unpadded base64url (22 characters), like Kafka's ids. */
+static void zkb_new_cluster_id(char *out)
+{
+	static const char b64[] =
+		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[18] = {0};
+	int i, o = 0;
+
+	if (getrandom(raw, 16, 0) != 16) {
+		uint64_t t = (uint64_t)time(NULL) ^ ((uint64_t)clock() << 32);
+
+		memcpy(raw, &t, sizeof(t));
+	}
+	for (i = 0; i < 18; i += 3) {
+		uint32_t v = (uint32_t)raw[i] << 16 | (uint32_t)raw[i + 1] << 8 | raw[i + 2];
+
+		out[o++] = b64[(v >> 18) & 63];
+		out[o++] = b64[(v >> 12) & 63];
+		out[o++] = b64[(v >> 6) & 63];
+		out[o++] = b64[v & 63];
+	}
+	out[22] = '\0';
+}
+
+static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
+{
+	char newid[24], err[256];
+	char *buf = NULL, *json = NULL;
+	int len, rc, attempt, r = -1;
+
+	*idp = NULL;
+	for (attempt = 0; attempt < 3; attempt++) {
+		rc = zkutil_get(zkb->zh, "/cluster/id", NULL, NULL, &buf, &len, NULL);
+		if (rc == ZOK)
+			break;
+		if (rc != ZNONODE)
+			goto zkfail;
+		zkb_new_cluster_id(newid);
+		free(json);
+		if (!(json = zkjson_cluster_id_encode(newid))) {
+			snprintf(errstr, n, "out of memory");
+			goto out;
+		}
+		rc = zkutil_create_recursive(zkb->zh, "/cluster", NULL, -1);
+		if (rc == ZOK)
+			rc = zoo_create(zkb->zh, "/cluster/id", json, (int)strlen(json),
+			                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		if (rc == ZOK)
+			flog(LOG_NOTICE, "zkb", "created cluster id %s", newid);
+		else if (rc != ZNODEEXISTS)
+			goto zkfail;
+	}
+	if (rc != ZOK)
+		goto zkfail;
+	if (zkjson_cluster_id_decode(buf, (size_t)len, idp, err, sizeof(err)) < 0) {
+		snprintf(errstr, n, "/cluster/id in ZooKeeper at %s is malformed: %s",
+		         zkb->zk_connect, err);
+		goto out;
+	}
+	if (zkb->p.meta_cluster_id && strcmp(zkb->p.meta_cluster_id, *idp) != 0) {
+		snprintf(errstr, n,
+		         "cluster id mismatch: the log dirs' meta.properties says cluster.id=%s but "
+		         "ZooKeeper at %s holds cluster id %s. Point zookeeper.connect at the cluster "
+		         "these logs belong to, or (if the logs are disposable) empty the log dirs.",
+		         zkb->p.meta_cluster_id, zkb->zk_connect, *idp);
+		free(*idp);
+		*idp = NULL;
+		goto out;
+	}
+	r = 0;
+	goto out;
+zkfail:
+	snprintf(errstr, n, "cannot read or create /cluster/id in ZooKeeper at %s: %s",
+	         zkb->zk_connect, zkutil_err2str(rc));
+out:
+	free(buf);
+	free(json);
+	return r;
+}
+
+/* Creates the ephemeral /brokers/ids/<id>. A node held by our previous
+ * session is replaced; one held by an unknown session is waited on for up
+ * to one session timeout (it may be our own previous process). */
+static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
+{
+	char path[64], ts[32];
+	const clientid_t *cid = zoo_client_id(zkb->zh);
+	int64_t deadline = zkb_now_ms() + zoo_recv_timeout(zkb->zh) + 2000;
+	struct timespec nap = {0, 100 * 1000000};
+	struct Stat st;
+	char *json;
+	int rc, waited = 0, r = -1;
+
+	snprintf(path, sizeof(path), "/brokers/ids/%d", (int)zkb->p.broker_id);
+	json = zkjson_broker_encode(zkb->host, zkb->p.port, zkb->rack,
+	                            strtoll(zkutil_timestamp(ts, sizeof(ts)), NULL, 10));
+	if (!json) {
+		snprintf(errstr, n, "out of memory");
+		return -1;
+	}
+	for (;;) {
+		rc = zoo_create(zkb->zh, path, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE,
+		                ZOO_EPHEMERAL, NULL, 0);
+		if (rc == ZOK)
+			break;
+		if (rc != ZNODEEXISTS)
+			goto zkfail;
+		rc = zoo_exists(zkb->zh, path, 0, &st);
+		if (rc == ZNONODE)
+			continue;
+		if (rc != ZOK)
+			goto zkfail;
+		if (cid && st.ephemeralOwner == cid->client_id) {
+			/* Ours already (a create whose reply was lost): refresh it. */
+			rc = zoo_set(zkb->zh, path, json, (int)strlen(json), -1);
+			if (rc != ZOK)
+				goto zkfail;
+			break;
+		}
+		if (zkb->prev_session && st.ephemeralOwner == zkb->prev_session) {
+			flog(LOG_INFO, "zkb", "removing %s left by our expired session", path);
+			rc = zoo_delete(zkb->zh, path, st.version);
+			if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION)
+				goto zkfail;
+			continue;
+		}
+		if (zkb_now_ms() >= deadline) {
+			snprintf(errstr, n,
+			         "broker.id %d is in use by another live broker (ZooKeeper session "
+			         "0x%llx at %s holds %s)", (int)zkb->p.broker_id,
+			         (unsigned long long)st.ephemeralOwner, zkb->zk_connect, path);
+			goto out;
+		}
+		if (!waited) {
+			flog(LOG_WARNING, "zkb",
+			     "%s is held by session 0x%llx; waiting up to %d ms for it to expire "
+			     "(a previous run of this broker?)", path,
+			     (unsigned long long)st.ephemeralOwner, (int)(deadline - zkb_now_ms()));
+			waited = 1;
+		}
+		nanosleep(&nap, NULL);
+	}
+	flog(LOG_NOTICE, "zkb", "registered broker %d at %s:%d", (int)zkb->p.broker_id, zkb->host,
+	     zkb->p.port);
+	r = 0;
+	goto out;
+zkfail:
+	snprintf(errstr, n, "cannot register %s in ZooKeeper at %s: %s", path, zkb->zk_connect,
+	         zkutil_err2str(rc));
+out:
+	free(json);
+	return r;
+}
+
+/* Everything a fresh session needs. On failure the handle stays open. */
+static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_t n)
+{
+	char *cid = NULL;
+
+	if (zkb_ensure_parents(zkb, errstr, n) < 0)
+		return -1;
+	if (zkb_cluster_id(zkb, &cid, errstr, n) < 0)
+		return -1;
+	if (cluster_idp)
+		*cluster_idp = cid;
+	else
+		free(cid);
+	if (zkb_register(zkb, errstr, n) < 0)
+		goto fail;
+	zkb->zm = zkmeta_new(zkb->zh, zkb_on_snapshot, zkb, errstr, n);
+	if (!zkb->zm)
+		goto fail;
+	zkb->ctl.zh = zkb->zh;
+	return 0;
+fail:
+	if (cluster_idp) {
+		free(*cluster_idp);
+		*cluster_idp = NULL;
+	}
+	return -1;
+}
+
+static void zkb_set_controller(zkb_t *zkb, int is_controller)
+{
+	if (zkb->is_controller == is_controller)
+		return;
+	pthread_mutex_lock(&zkb->lock);
+	zkb->is_controller = is_controller;
+	pthread_mutex_unlock(&zkb->lock);
+	if (!is_controller)
+		flog(LOG_NOTICE, "zkb", "broker %d is no longer the controller",
+		     (int)zkb->p.broker_id);
+	if (zkb->p.on_controller)
+		zkb->p.on_controller(is_controller, is_controller ? zkb->ctl.epoch : -1,
+		                     zkb->p.opaque);
+}
+
+/* ------------------------------------------------------------ worker */
+
+/* After an expiry: a new session, registration, zkmeta. Worker thread. */
+static void zkb_renew_session(zkb_t *zkb)
+{
+	const clientid_t *cid = zoo_client_id(zkb->zh);
+	int backoff = 200;
+	char err[512];
+
+	flog(LOG_WARNING, "zkb", "ZooKeeper session expired; opening a new one");
+	zkb_set_controller(zkb, 0);
+	if (cid)
+		zkb->prev_session = cid->client_id;
+	zkmeta_destroy(zkb->zm);
+	zkb->zm = NULL;
+	zookeeper_close(zkb->zh);
+	zkb->zh = NULL;
+	for (;;) {
+		pthread_mutex_lock(&zkb->lock);
+		zkb->expired = 0;   /* events of the dead handle no longer matter */
+		if (zkb->stop) {
+			pthread_mutex_unlock(&zkb->lock);
+			return;
+		}
+		pthread_mutex_unlock(&zkb->lock);
+		zkb->zh = zkutil_connect(zkb->zk_connect, zkb->p.session_timeout_ms,
+		                         zkb->p.connection_timeout_ms, 1, zkb_watcher, zkb, err,
+		                         sizeof(err));
+		if (zkb->zh && zkb_session_setup(zkb, NULL, err, sizeof(err)) == 0)
+			break;
+		flog(LOG_ERR, "zkb", "%s; retrying in %d ms", err, backoff);
+		if (zkb->zh) {
+			zookeeper_close(zkb->zh);
+			zkb->zh = NULL;
+		}
+		pthread_mutex_lock(&zkb->lock);
+		zkb_sleep_locked(zkb, backoff);
+		pthread_mutex_unlock(&zkb->lock);
+		backoff = backoff * 2 > ZKB_BACKOFF_MAX_MS ? ZKB_BACKOFF_MAX_MS : backoff * 2;
+	}
+	pthread_mutex_lock(&zkb->lock);
+	zkb->state = ZKB_SESSION_CONNECTED;
+	zkb->dirty = 1;
+	pthread_mutex_unlock(&zkb->lock);
+	if (zkb->p.on_session)
+		zkb->p.on_session(ZKB_SESSION_CONNECTED, zkb->p.opaque);
+}
+
+/* Election attempt or controller pass. Returns 1 to ask for a quick retry. */
+static int zkb_controller_step(zkb_t *zkb)
+{
+	int rc;
+
+	if (zoo_state(zkb->zh) != ZOO_CONNECTED_STATE)
+		return 0;   /* the reconnect event wakes us */
+	if (!zkb->is_controller) {
+		rc = controller_elect(&zkb->ctl);
+		if (rc < 0) {
+			flog(LOG_INFO, "zkb", "controller election failed: %s", zkutil_err2str(rc));
+			return 1;
+		}
+		if (rc == 0)
+			return 0;
+		zkb_set_controller(zkb, 1);
+	}
+	rc = controller_run(&zkb->ctl);
+	if (rc == CONTROLLER_DEPOSED) {
+		zkb_set_controller(zkb, 0);
+		return 1;   /* rejoin the election (and arm the /controller watch) */
+	}
+	if (rc < 0)
+		flog(LOG_INFO, "zkb", "controller pass failed: %s", zkutil_err2str(rc));
+	return rc != 0;
+}
+
+static void *zkb_main(void *arg)
+{
+	zkb_t *zkb = arg;
+	int retry = 1;   /* first round: elect at once */
+
+	pthread_mutex_lock(&zkb->lock);
+	for (;;) {
+		int expired;
+
+		if (!zkb->stop && !zkb->expired && !zkb->dirty && !retry)
+			zkb_sleep_locked(zkb, ZKB_PERIOD_MS);
+		else if (!zkb->stop && !zkb->expired && !zkb->dirty)
+			zkb_sleep_locked(zkb, ZKB_RETRY_MS);
+		if (zkb->stop)
+			break;
+		expired = zkb->expired;
+		zkb->expired = 0;
+		zkb->dirty = 0;
+		pthread_mutex_unlock(&zkb->lock);
+		if (expired) {
+			zkb_renew_session(zkb);
+			retry = 1;
+		} else if (zkb->zh) {
+			retry = zkb_controller_step(zkb);
+		}
+		pthread_mutex_lock(&zkb->lock);
+	}
+	pthread_mutex_unlock(&zkb->lock);
+	return NULL;
+}
+
+/* ------------------------------------------------------------ public */
+
+static void zkb_free(zkb_t *zkb)
+{
+	zkutil_live_remove(zkb);
+	zkmeta_destroy(zkb->zm);
+	if (zkb->zh)
+		zookeeper_close(zkb->zh);
+	controller_clear(&zkb->ctl);
+	pthread_cond_destroy(&zkb->cond);
+	pthread_mutex_destroy(&zkb->lock);
+	free(zkb->zk_connect);
+	free(zkb->host);
+	free(zkb->rack);
+	free(zkb);
+}
+
+int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char *errstr,
+              size_t errstr_size)
+{
+	pthread_condattr_t ca;
+	zkb_t *zkb;
+
+	*zkbp = NULL;
+	if (cluster_idp)
+		*cluster_idp = NULL;
+	if (!params || !params->zk_connect || !*params->zk_connect) {
+		snprintf(errstr, errstr_size, "zookeeper.connect is not set");
+		return -1;
+	}
+	if (params->broker_id < 0 || !params->host || !*params->host || params->port <= 0 ||
+	    params->port > 65535) {
+		snprintf(errstr, errstr_size,
+		         "invalid broker registration (broker.id %d, host \"%s\", port %d)",
+		         (int)params->broker_id, params->host ? params->host : "", params->port);
+		return -1;
+	}
+	zkb = calloc(1, sizeof(*zkb));
+	if (!zkb) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return -1;
+	}
+	zkb->p = *params;
+	zkb->zk_connect = strdup(params->zk_connect);
+	zkb->host = strdup(params->host);
+	zkb->rack = params->rack ? strdup(params->rack) : NULL;
+	pthread_mutex_init(&zkb->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&zkb->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	zkb->state = ZKB_SESSION_CONNECTING;
+	zkb->ctl.broker_id = params->broker_id;
+	zkb->ctl.unclean_leader_election = params->unclean_leader_election;
+	zkb->ctl.watcher = zkb_watcher;
+	zkb->ctl.watcher_ctx = zkb;
+	if (!zkb->zk_connect || !zkb->host || (params->rack && !zkb->rack) ||
+	    zkutil_live_add(zkb) < 0) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto fail;
+	}
+	zkb->zh = zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
+	                         params->connection_timeout_ms, 1, zkb_watcher, zkb, errstr,
+	                         errstr_size);
+	if (!zkb->zh)
+		goto fail;
+	pthread_mutex_lock(&zkb->lock);
+	zkb->state = ZKB_SESSION_CONNECTED;
+	pthread_mutex_unlock(&zkb->lock);
+	if (zkb_session_setup(zkb, cluster_idp, errstr, errstr_size) < 0)
+		goto fail;
+	if (pthread_create(&zkb->thread, NULL, zkb_main, zkb) != 0) {
+		snprintf(errstr, errstr_size, "cannot start the ZooKeeper worker thread");
+		goto fail;
+	}
+	zkb->thread_started = 1;
+	*zkbp = zkb;
+	return 0;
+fail:
+	if (cluster_idp) {
+		free(*cluster_idp);
+		*cluster_idp = NULL;
+	}
+	/* Closing the session also removes a registration that succeeded. */
+	zkb_free(zkb);
+	return -1;
+}
+
+zkb_session_state_t zkb_session_state(zkb_t *zkb)
+{
+	zkb_session_state_t st;
+
+	pthread_mutex_lock(&zkb->lock);
+	st = zkb->state;
+	pthread_mutex_unlock(&zkb->lock);
+	return st;
+}
+
+int zkb_is_controller(zkb_t *zkb)
+{
+	int r;
+
+	pthread_mutex_lock(&zkb->lock);
+	r = zkb->is_controller;
+	pthread_mutex_unlock(&zkb->lock);
+	return r;
+}
+
+void zkb_stop(zkb_t *zkb)
+{
+	const clientid_t *cid;
+	char path[64];
+	struct Stat st;
+
+	if (!zkb)
+		return;
+	pthread_mutex_lock(&zkb->lock);
+	zkb->stop = 1;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
+	if (zkb->thread_started)
+		pthread_join(zkb->thread, NULL);
+	/* No callback after this: watchers see a dead object, zkmeta stops. */
+	zkutil_live_remove(zkb);
+	zkmeta_destroy(zkb->zm);
+	zkb->zm = NULL;
+	if (zkb->zh && zoo_state(zkb->zh) == ZOO_CONNECTED_STATE) {
+		if (zkb->is_controller)
+			controller_resign(&zkb->ctl);
+		cid = zoo_client_id(zkb->zh);
+		snprintf(path, sizeof(path), "/brokers/ids/%d", (int)zkb->p.broker_id);
+		if (cid && zoo_exists(zkb->zh, path, 0, &st) == ZOK &&
+		    st.ephemeralOwner == cid->client_id)
+			zoo_delete(zkb->zh, path, st.version);
+	}
+	zkb_free(zkb);
+}

@@ -1,0 +1,77 @@
+/*
+ * zk_broker.h — the broker's life in ZooKeeper: session, cluster id,
+ * registration, controller election and the controller's work.
+ *
+ * Owner: broker (ZooKeeper side). The broker core calls zkb_start() once at
+ * start-up and zkb_stop() at shutdown; everything else arrives through the
+ * callbacks, which run on ZooKeeper/zk_broker threads and must only hand work
+ * to the event loop (see src/broker/loop.h), never touch loop state.
+ *
+ * What it does:
+ *  - connects (waiting with backoff up to connection_timeout_ms; a clear
+ *    error naming the connect string when ZooKeeper is unreachable), creates
+ *    the chroot path if missing;
+ *  - reads or creates /cluster/id; if the log dirs' meta.properties holds a
+ *    different cluster id, start-up fails with a message saying how to fix it;
+ *  - registers the ephemeral /brokers/ids/<id>; if it exists and belongs to
+ *    another live session start-up fails ("broker.id N is in use by another
+ *    live broker"); after a session expiry it opens a new session and
+ *    registers again (and rejoins controller election);
+ *  - publishes cview snapshots (via zkmeta) to on_snapshot;
+ *  - takes part in controller election exactly as in DESIGN.md (multi-op:
+ *    create ephemeral /controller + conditional set of /controller_epoch);
+ *    as controller it writes the state of each new topic's partitions
+ *    (leader = first live replica, ISR = live replicas, leader_epoch 0),
+ *    elects new leaders from ISR ∩ live brokers when a broker goes away
+ *    (bumping leader_epoch), carries out /admin/delete_topics (waits a short
+ *    while for replicas to drop logs, then removes the topic's znodes), all
+ *    with multi-ops that check /controller_epoch's version (fencing). It
+ *    validates operator-written znodes and logs, never crashes on, bad ones.
+ */
+#ifndef FJORD_ZK_BROKER_H
+#define FJORD_ZK_BROKER_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "common/cview.h"
+
+typedef struct zkb zkb_t;
+
+typedef enum zkb_session_state {
+	ZKB_SESSION_CONNECTING = 0,
+	ZKB_SESSION_CONNECTED = 1,
+	ZKB_SESSION_EXPIRED = 2,   /* re-creating the session */
+	ZKB_SESSION_CLOSED = 3,
+} zkb_session_state_t;
+
+typedef struct zkb_params {
+	const char *zk_connect;        /* "host:port[,host:port]/chroot" */
+	int session_timeout_ms;        /* zookeeper.session.timeout.ms */
+	int connection_timeout_ms;     /* zookeeper.connection.timeout.ms */
+	int32_t broker_id;
+	const char *host;              /* advertised host */
+	int port;                      /* advertised (bound) port */
+	const char *rack;              /* NULL: none */
+	const char *meta_cluster_id;   /* from meta.properties; NULL if none yet */
+	int unclean_leader_election;   /* unclean.leader.election.enable */
+	/* Callbacks (any thread; must not block). */
+	void (*on_snapshot)(cview_t *cv, void *opaque);   /* takes one ref */
+	void (*on_session)(zkb_session_state_t st, void *opaque);
+	void (*on_controller)(int is_controller, int32_t epoch, void *opaque);
+	void *opaque;
+} zkb_params_t;
+
+/* Blocks until registered (0, *zkbp set) or failed (-1, errstr says why).
+ * *cluster_idp receives the cluster id (malloc'd) so the caller can write
+ * meta.properties when the dirs had none. */
+int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char *errstr,
+              size_t errstr_size);
+/* Current session state and id (for /health and /metrics). */
+zkb_session_state_t zkb_session_state(zkb_t *zkb);
+int zkb_is_controller(zkb_t *zkb);
+/* Resigns the controllership (if held), deletes /brokers/ids/<id>, closes the
+ * session, stops every callback, frees. */
+void zkb_stop(zkb_t *zkb);
+
+#endif /* FJORD_ZK_BROKER_H */

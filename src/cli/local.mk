@@ -1,0 +1,15 @@
+# src/cli: the fjord command-line tool (uses only the public SDK API).
+bin_PROGRAMS += src/cli/fjord
+src_cli_fjord_SOURCES = src/cli/cli.h \
+	src/cli/main.c \
+	src/cli/output.c \
+	src/cli/encoding.c \
+	src/cli/hist.c \
+	src/cli/cmd_topic.c \
+	src/cli/cmd_cluster.c \
+	src/cli/cmd_produce.c \
+	src/cli/cmd_consume.c \
+	src/cli/cmd_perf.c \
+	src/cli/perf_produce.c \
+	src/cli/perf_consume.c
+src_cli_fjord_LDADD = src/client/libfjord.la $(JANSSON_LIBS) -lpthread

@@ -1,0 +1,366 @@
+/*
+ * client_int.h — libfjord's internal types, shared by the files of src/client.
+ *
+ * Threads of one handle (docs/sdk.md has the whole picture):
+ *   - application threads call the public API; they never touch I/O-thread
+ *     state directly: they post an hop_t to the handle's op queue
+ *     (handle_post) which wakes the I/O thread with event_active();
+ *   - the I/O thread (handle.c) runs the handle's libevent event_base and
+ *     owns the broker connections (bconn.c), the producer's partition queues
+ *     (producer.c) and the consumer's fetch state (consumer.c);
+ *   - the callback thread (cbq.c) serves delivery reports, error and log
+ *     callbacks (or fjord_poll() does, with callback.mode=poll);
+ *   - ZooKeeper's own threads run zkmeta's snapshot callback, which only
+ *     swaps the published cview under md_lock and wakes the I/O thread.
+ * Locks: op_lock (op queue), md_lock (published cview), cbq.lock, the
+ * consumer's c_lock (fetched-message queue and positions). None is held
+ * while calling application callbacks.
+ */
+#ifndef FJORD_CLIENT_INT_H
+#define FJORD_CLIENT_INT_H
+
+#include <pthread.h>
+#include <stdarg.h>
+#include <stdatomic.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <sys/queue.h>
+
+/* glibc's sys/queue.h lacks the _SAFE iterators (BSD has them). */
+#ifndef TAILQ_FOREACH_SAFE
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                         \
+	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1);    \
+	     (var) = (tvar))
+#endif
+#ifndef LIST_FOREACH_SAFE
+#define LIST_FOREACH_SAFE(var, head, field, tvar)                                          \
+	for ((var) = LIST_FIRST(head); (var) && ((tvar) = LIST_NEXT(var, field), 1);       \
+	     (var) = (tvar))
+#endif
+
+#include <event2/event.h>
+#include <zookeeper/zookeeper.h>
+
+#include "fjord.h"
+#include "fjord.pb-c.h"
+#include "common/cview.h"
+#include "common/zkmeta.h"
+
+#define FJ_LOG_ERR 3
+#define FJ_LOG_WARNING 4
+#define FJ_LOG_NOTICE 5
+#define FJ_LOG_INFO 6
+#define FJ_LOG_DEBUG 7
+
+/* ------------------------------------------------------------------ conf */
+
+enum { CB_MODE_BACKGROUND = 0, CB_MODE_POLL = 1 };
+enum { PARTITIONER_MURMUR2_RANDOM = 0, PARTITIONER_CONSISTENT_RANDOM = 1,
+       PARTITIONER_RANDOM = 2 };
+enum { RESET_EARLIEST = 0, RESET_LATEST = 1, RESET_ERROR = 2 };
+
+/* Field values are written by the property table in conf.c. */
+typedef struct fj_conf_values {
+	char *bootstrap_servers;
+	char *zookeeper_connect;
+	int zk_session_timeout_ms;
+	char *client_id;
+	int socket_timeout_ms;
+	int reconnect_backoff_ms;
+	int metadata_max_age_ms;
+	int callback_mode;
+	int log_level;
+	/* producer */
+	int acks_idx;         /* index into conf_acks_values */
+	int acks;             /* derived by conf_finish: -1, 0 or 1 */
+	int linger_ms;
+	int batch_size;
+	int compression_idx;  /* index into conf_compression_values */
+	int compression_type; /* derived: rb_codec_t */
+	int compression_level;
+	int retries;
+	int retry_backoff_ms;
+	int message_timeout_ms;
+	int request_timeout_ms;
+	int queue_buffering_max_messages;
+	int queue_buffering_max_kbytes;
+	int message_max_bytes;
+	int max_in_flight;
+	int partitioner;
+	/* consumer */
+	char *group_id;
+	int auto_offset_reset;
+	int enable_partition_eof;
+	int fetch_wait_max_ms;
+	int fetch_min_bytes;
+	int fetch_max_bytes;
+	int max_partition_fetch_bytes;
+	int queued_max_messages_kbytes;
+	int check_crcs;
+} fj_conf_values_t;
+
+struct fjord_conf_s {
+	fj_conf_values_t v;
+	unsigned char *set_flags; /* one per table entry: set explicitly */
+	void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg, void *opaque);
+	void (*error_cb)(fjord_t *fj, fjord_err_t err, const char *reason, void *opaque);
+	void (*log_cb)(const fjord_t *fj, int level, const char *fac, const char *buf);
+	void *opaque;
+};
+
+/* Checks that every explicitly set property applies to handle type `type`.
+ * 0, or -1 with errstr naming the property. */
+int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n);
+/* Writes the property table as Markdown (docs). */
+void conf_write_markdown(FILE *fp);
+/* Fills the derived fields (acks, compression_type). */
+void conf_finish(fjord_conf_t *conf);
+
+/* ------------------------------------------------------------------ ops */
+
+typedef struct hop hop_t;
+struct hop {
+	TAILQ_ENTRY(hop) link;
+	void (*run)(fjord_t *h, hop_t *op); /* on the I/O thread; owns op */
+};
+TAILQ_HEAD(hop_q, hop);
+
+/* A refcounted rendezvous for an app thread waiting on the I/O thread. */
+typedef struct hwait {
+	int refcnt; /* under lock */
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	int done;
+	fjord_err_t err;
+} hwait_t;
+
+hwait_t *hwait_new(void);
+void hwait_unref(hwait_t *w);
+void hwait_done(hwait_t *w, fjord_err_t err);
+/* 1 done, 0 timed out. */
+int hwait_wait(hwait_t *w, int timeout_ms);
+
+/* ------------------------------------------------------------------ cbq */
+
+typedef struct prec prec_t;
+typedef struct cbq_item cbq_item_t;
+typedef struct cbq {
+	pthread_mutex_t lock;
+	pthread_cond_t cond;
+	STAILQ_HEAD(, cbq_item) items;
+	int stop;
+	int busy; /* the callback thread is serving an item */
+} cbq_t;
+
+int cbq_init(cbq_t *q);
+void cbq_destroy(fjord_t *h, cbq_t *q);
+/* Queues delivery reports for a chain of records linked by prec->next
+ * (each record carries its outcome). */
+void cbq_push_dr(fjord_t *h, prec_t *list);
+void cbq_push_error(fjord_t *h, fjord_err_t err, const char *reason);
+void cbq_push_log(fjord_t *h, int level, const char *fac, const char *buf);
+/* Serves items for up to timeout_ms (0: what is queued now); returns the
+ * number served. */
+int cbq_serve(fjord_t *h, int timeout_ms);
+int cbq_start_thread(fjord_t *h);
+void cbq_stop_thread(fjord_t *h);
+/* Waits until the queue is empty and not being served; 1 ok, 0 timed out. */
+int cbq_wait_empty(fjord_t *h, int timeout_ms);
+
+/* ------------------------------------------------------------------ handle */
+
+typedef struct bconn bconn_t;
+TAILQ_HEAD(bconn_list, bconn);
+typedef struct producer producer_t;
+typedef struct consumer consumer_t;
+
+struct fjord_s {
+	fjord_type_t type;
+	fjord_conf_t *conf;
+	const fj_conf_values_t *cv_conf; /* &conf->v */
+	char name[96];
+
+	/* I/O thread */
+	pthread_t io_thr;
+	int io_started;
+	struct event_base *base;
+	struct event *wake_ev;
+	struct event *tick_ev;
+	pthread_mutex_t op_lock;
+	struct hop_q ops;
+	atomic_int io_stop;
+
+	/* callbacks */
+	cbq_t cbq;
+	pthread_t cb_thr;
+	int cb_started;
+
+	/* metadata (metadata.c) */
+	pthread_mutex_t md_lock;
+	cview_t *md_cv;           /* published snapshot, under md_lock */
+	zhandle_t *zh;            /* current session; swapped under zk_lock */
+	zkmeta_t *zm;
+	pthread_rwlock_t zk_lock; /* readers: admin, fjord_metadata; writer: reconnect */
+	int zk_mode;              /* zookeeper.connect is the metadata source */
+	zhandle_t *zh_next;       /* I/O thread: new session waiting to be swapped in */
+	zkmeta_t *zm_next;
+	int64_t zk_retry_ms;      /* I/O thread: when to (re)try a new session; 0: none */
+	int md_req_inflight;      /* I/O thread: a Metadata request is out */
+	int64_t md_next_refresh_ms;
+	int64_t md_last_ok_ms;
+	int md_refresh_wanted;
+	int all_down_reported;
+
+	/* connections (bconn.c), I/O thread only */
+	struct bconn_list conns;
+	int32_t next_corr_id;
+	int32_t next_bootstrap_id; /* bootstrap connections use ids < 0 */
+
+	producer_t *p;
+	consumer_t *c;
+
+	atomic_int closed;
+	int destroyed;
+};
+
+/* Posts an op to the I/O thread (any thread). If the I/O thread is gone
+ * the op is freed by calling its run with h->io_stop set: ops must check. */
+void handle_post(fjord_t *h, hop_t *op);
+void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
+
+/* ------------------------------------------------------------------ bconn */
+
+typedef struct breq breq_t;
+/* Response callback: err 0 with resp (decoded header, owned by bconn, valid
+ * for the call) and the frame payload; or err != 0 (resp NULL) when the
+ * connection failed or the request timed out. req->sent says whether any
+ * byte of the request reached the socket. For requests without a response
+ * (acks=0) the callback fires once the request is written (resp NULL). */
+typedef void(breq_cb)(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                      const uint8_t *payload, size_t payload_len);
+struct breq {
+	TAILQ_ENTRY(breq) link;
+	int32_t corr_id;
+	int expect_response;
+	uint64_t start_pos, end_pos; /* byte positions in the output stream */
+	int sent;
+	int64_t deadline_ms;
+	breq_cb *cb;
+	void *opaque;
+	int32_t broker_id;
+};
+
+bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port);
+bconn_t *bconn_find(fjord_t *h, int32_t id);
+/* Any connection that is up, else any connection (bootstrap first). */
+bconn_t *bconn_any(fjord_t *h);
+int bconn_is_up(const bconn_t *bc);
+int32_t bconn_id(const bconn_t *bc);
+int bconn_inflight(const bconn_t *bc);
+/* Frames and queues a request (body already set in req_hdr except the
+ * correlation id and client id). payload may be NULL. The callback always
+ * fires exactly once, later (never inside bconn_send). Returns 0, or -1 on
+ * allocation failure (callback not fired). */
+int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload,
+               size_t payload_len, int expect_response, int timeout_ms, breq_cb *cb,
+               void *opaque);
+/* Same for a payload made of several pieces. */
+int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, int iovcnt,
+                int expect_response, int timeout_ms, breq_cb *cb, void *opaque);
+/* Periodic work: connect when due, expire timed-out requests. */
+void bconn_tick_all(fjord_t *h, int64_t now);
+/* Closes every connection, failing requests with FJORD_ERR__DESTROY. */
+void bconn_destroy_all(fjord_t *h);
+/* Drops connections to brokers no longer in cv (not bootstrap ones). */
+void bconn_prune(fjord_t *h, const cview_t *cv);
+
+/* ------------------------------------------------------------------ metadata */
+
+int metadata_init(fjord_t *h, char *errstr, size_t n);   /* app thread, in fjord_new */
+void metadata_start(fjord_t *h);                         /* I/O thread */
+void metadata_term(fjord_t *h);
+/* A reference to the current snapshot (any thread; caller unrefs). */
+cview_t *metadata_snapshot(fjord_t *h);
+/* I/O thread: ask for fresher metadata soon (after NOT_LEADER, etc.). */
+void metadata_refresh(fjord_t *h, const char *reason);
+void metadata_tick(fjord_t *h, int64_t now);
+/* The bconn of broker `id` in the current snapshot, or NULL. I/O thread. */
+bconn_t *metadata_broker_conn(fjord_t *h, const cview_t *cv, int32_t id);
+/* I/O thread: checks whether topic exists by a Metadata request; calls
+ * cb(h, topic, exists(1/0/-1 unknown), opaque) later. */
+typedef void(metadata_exists_cb)(fjord_t *h, const char *topic, int exists, void *opaque);
+int metadata_check_topic(fjord_t *h, const char *topic, metadata_exists_cb *cb, void *opaque);
+/* metadata_conv.c: a cview from a Metadata response; a public deep copy of
+ * a cview (one topic, or all when topic is NULL). NULL: out of memory. */
+cview_t *metadata_cview_from_response(const Fjord__MetadataResponse *mr);
+fjord_metadata_t *metadata_convert(const cview_t *cv, const char *topic);
+
+/* ------------------------------------------------------------------ producer */
+
+struct prec {
+	prec_t *next;
+	char *topic;          /* points into this allocation */
+	int32_t partition;
+	int64_t timestamp;
+	void *key;
+	size_t key_len;
+	void *value;
+	size_t value_len;
+	fjord_header_t *headers;
+	size_t header_cnt;
+	void *opaque;
+	size_t size;          /* approximate encoded size */
+	int64_t enq_us;       /* fj_mono_us() at produce() */
+	int64_t deadline_ms;  /* message.timeout.ms */
+	int retries;
+	int possibly;         /* was sent at least once */
+	/* outcome */
+	fjord_err_t err;
+	const char *errstr;   /* static */
+	int64_t offset;
+	int64_t ack_timestamp;
+	int status;
+	int64_t latency_us;
+};
+
+int producer_init(fjord_t *h);
+void producer_term(fjord_t *h);
+void producer_on_metadata(fjord_t *h);   /* I/O thread */
+void producer_tick(fjord_t *h, int64_t now);
+/* I/O thread: fail everything still queued or in flight with err. */
+void producer_purge(fjord_t *h, fjord_err_t err);
+/* Accounting: a delivery report was served. */
+void producer_dr_served(fjord_t *h, prec_t *r);
+size_t producer_outq(fjord_t *h);
+/* Records failed with FJORD_ERR__DESTROY by producer_purge(). */
+size_t producer_purged(fjord_t *h);
+/* I/O thread. *sticky is the topic's sticky partition for null keys (-1:
+ * choose a new one); the producer resets it when a batch for it is sent. */
+int32_t partitioner_pick(fjord_t *h, int part_cnt, const void *key, size_t key_len,
+                         int32_t *sticky);
+
+/* ------------------------------------------------------------------ consumer */
+
+int consumer_init(fjord_t *h);
+void consumer_term(fjord_t *h);
+void consumer_on_metadata(fjord_t *h);
+void consumer_tick(fjord_t *h, int64_t now);
+void consumer_stop(fjord_t *h);          /* I/O thread */
+
+/* ------------------------------------------------------------------ offsets */
+
+/* I/O thread: ListOffsets for one partition to its leader; cb gets the
+ * offset (or -1) and err. */
+typedef void(offsets_cb)(fjord_t *h, fjord_err_t err, int64_t offset, void *opaque);
+int offsets_list_one(fjord_t *h, const char *topic, int32_t partition, int64_t ts,
+                     offsets_cb *cb, void *opaque);
+
+/* ------------------------------------------------------------------ misc */
+
+char *fj_strdup(const char *s);
+void fj_errstr(char *errstr, size_t n, const char *fmt, ...)
+	__attribute__((format(printf, 3, 4)));
+
+#endif /* FJORD_CLIENT_INT_H */

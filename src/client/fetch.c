@@ -1,0 +1,429 @@
+/*
+ * fetch.c — the consumer's Fetch requests and the decoding of their answers.
+ *
+ * What: fetch_send() builds one Fetch request (long-poll: fetch.wait.max.ms,
+ * fetch.min.bytes) for the partitions a leader serves; the answer's payload
+ * holds, per partition in response order, `records_len` bytes of whole
+ * batches (the last one may be cut short: a clean end). Each partition's
+ * bytes are copied once into a refcounted chunk; records are decoded with
+ * rb_reader straight into the chunk's message array, records below the
+ * fetch position are skipped (a batch may start before it), control batches
+ * are skipped, and compressed batches keep their decompressed buffer in the
+ * chunk. check.crcs=true validates every batch's CRC-32C.
+ * Errors: OFFSET_OUT_OF_RANGE applies auto.offset.reset (error: an event);
+ * NOT_LEADER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION and transport
+ * failures refresh metadata and back off retry.backoff.ms; other errors are
+ * reported as events and backed off. Results for a partition whose
+ * generation changed (seek, re-assign) while in flight are dropped.
+ * Thread: the I/O thread. Ownership: the request context (fctx_t) is freed
+ * by the response callback.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "client/consumer_int.h"
+#include "common/bytes.h"
+#include "common/record_batch.h"
+
+typedef struct fctx_part {
+	char *topic;
+	int32_t partition;
+	uint64_t gen;
+	int64_t fetch_pos;
+} fctx_part_t;
+
+typedef struct fctx {
+	int32_t leader;
+	int cnt;
+	fctx_part_t parts[];
+} fctx_t;
+
+static int fetch_part_cmp(const void *a, const void *b)
+{
+	const cpart_t *x = *(cpart_t *const *)a, *y = *(cpart_t *const *)b;
+	int c = strcmp(x->topic, y->topic);
+	return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
+}
+
+static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                              const uint8_t *payload, size_t len);
+
+int fetch_send(fjord_t *h, bconn_t *bc, cpart_t **parts, int cnt)
+{
+	const fj_conf_values_t *v = h->cv_conf;
+	Fjord__Request rq = FJORD__REQUEST__INIT;
+	Fjord__FetchRequest fr = FJORD__FETCH_REQUEST__INIT;
+	Fjord__FetchTopic *fts = calloc((size_t)cnt, sizeof(*fts));
+	Fjord__FetchTopic **ftp = calloc((size_t)cnt, sizeof(*ftp));
+	Fjord__FetchPartition *fps = calloc((size_t)cnt, sizeof(*fps));
+	Fjord__FetchPartition **fpp = calloc((size_t)cnt, sizeof(*fpp));
+	fctx_t *fc = calloc(1, sizeof(*fc) + (size_t)cnt * sizeof(fctx_part_t));
+	int i, nt = 0, rc = -1;
+
+	if (!fts || !ftp || !fps || !fpp || !fc)
+		goto out;
+	qsort(parts, (size_t)cnt, sizeof(*parts), fetch_part_cmp);
+	fc->leader = bconn_id(bc);
+	for (i = 0; i < cnt; i++) {
+		cpart_t *cp = parts[i];
+		fc->parts[i].topic = strdup(cp->topic);
+		if (!fc->parts[i].topic)
+			goto out;
+		fc->cnt++;
+		fc->parts[i].partition = cp->partition;
+		fc->parts[i].gen = cp->gen;
+		fc->parts[i].fetch_pos = cp->fetch_pos;
+		if (nt == 0 || strcmp(fts[nt - 1].topic, cp->topic)) {
+			fjord__fetch_topic__init(&fts[nt]);
+			fts[nt].topic = cp->topic;
+			fts[nt].partitions = &fpp[i];
+			ftp[nt] = &fts[nt];
+			nt++;
+		}
+		fjord__fetch_partition__init(&fps[i]);
+		fps[i].partition = cp->partition;
+		fps[i].fetch_offset = cp->fetch_pos;
+		fps[i].partition_max_bytes = v->max_partition_fetch_bytes;
+		fps[i].current_leader_epoch = -1;
+		fps[i].log_start_offset = -1;
+		fpp[i] = &fps[i];
+		fts[nt - 1].n_partitions++;
+	}
+	fr.replica_id = -1;
+	fr.max_wait_ms = v->fetch_wait_max_ms;
+	fr.min_bytes = v->fetch_min_bytes;
+	fr.max_bytes = v->fetch_max_bytes;
+	fr.n_topics = (size_t)nt;
+	fr.topics = ftp;
+	rq.api = FJORD__API_KEY__FETCH;
+	rq.body_case = FJORD__REQUEST__BODY_FETCH;
+	rq.fetch = &fr;
+	if (bconn_send(bc, &rq, NULL, 0, 1, v->fetch_wait_max_ms + v->socket_timeout_ms,
+	               fetch_on_response, fc) < 0)
+		goto out;
+	for (i = 0; i < cnt; i++)
+		parts[i]->fetching = 1;
+	fc = NULL;
+	rc = 0;
+out:
+	if (fc) {
+		for (i = 0; i < fc->cnt; i++)
+			free(fc->parts[i].topic);
+		free(fc);
+	}
+	free(fts);
+	free(ftp);
+	free(fps);
+	free(fpp);
+	return rc;
+}
+
+static int fetch_chunk_keep_dbuf(cchunk_t *ck, rb_reader_t *r)
+{
+	if (!r->dbuf)
+		return 0;
+	if (ck->dbuf_cnt == ck->dbuf_cap) {
+		int cap = ck->dbuf_cap ? ck->dbuf_cap * 2 : 4;
+		void **nd = realloc(ck->dbufs, (size_t)cap * sizeof(*nd));
+		if (!nd)
+			return -1;
+		ck->dbufs = nd;
+		ck->dbuf_cap = cap;
+	}
+	ck->dbufs[ck->dbuf_cnt++] = r->dbuf;
+	r->dbuf = NULL;
+	r->dbuf_cap = 0;
+	return 0;
+}
+
+static fjord_header_t *fetch_copy_headers(const rb_record_t *rec)
+{
+	size_t i, sz = rec->header_cnt * sizeof(fjord_header_t);
+	fjord_header_t *hv;
+	char *p;
+	for (i = 0; i < rec->header_cnt; i++)
+		sz += strlen(rec->headers[i].name) + 1;
+	hv = malloc(sz);
+	if (!hv)
+		return NULL;
+	p = (char *)(hv + rec->header_cnt);
+	for (i = 0; i < rec->header_cnt; i++) {
+		size_t nl = strlen(rec->headers[i].name) + 1;
+		memcpy(p, rec->headers[i].name, nl);
+		hv[i] = rec->headers[i];
+		hv[i].name = p;
+		p += nl;
+	}
+	return hv;
+}
+
+/* Decodes one partition's bytes into out. *next_pos advances past every
+ * complete batch seen. Returns 0 or an error (BAD_MSG, CORRUPT_MESSAGE,
+ * BAD_COMPRESSION) with what was decoded before it still in out. */
+static fjord_err_t fetch_decode(fjord_t *h, const char *topic, int32_t partition, uint64_t gen,
+                                const uint8_t *data, size_t len, struct cmsg_q *out,
+                                int64_t *next_pos, const char **errmsg)
+{
+	rb_iter_t it;
+	rb_reader_t r;
+	const uint8_t *batch;
+	size_t blen, tl = strlen(topic) + 1;
+	int64_t from = *next_pos;
+	int n = 0, rc;
+	cchunk_t *ck;
+	fjord_err_t err = FJORD_ERR_NO_ERROR;
+
+	rb_iter_init(&it, data, len, h->cv_conf->check_crcs, 1);
+	while ((rc = rb_iter_next(&it, &batch, &blen)) == 1)
+		if (rb_last_offset(batch) >= from)
+			n += rb_records_count(batch);
+	if (n <= 0) {
+		/* Nothing to return, but step over batches wholly below `from`. */
+		rb_iter_init(&it, data, len, 0, 1);
+		while (rb_iter_next(&it, &batch, &blen) == 1)
+			if (rb_last_offset(batch) + 1 > *next_pos)
+				*next_pos = rb_last_offset(batch) + 1;
+		if (rc < 0) {
+			*errmsg = it.errmsg;
+			return it.err ? it.err : FJORD_ERR__BAD_MSG;
+		}
+		return FJORD_ERR_NO_ERROR;
+	}
+	ck = calloc(1, sizeof(*ck) + tl);
+	if (!ck)
+		return FJORD_ERR__FAIL;
+	memcpy(ck->topic, topic, tl);
+	ck->payload = malloc(len);
+	ck->msgs = calloc((size_t)n, sizeof(*ck->msgs));
+	if (!ck->payload || !ck->msgs) {
+		free(ck->payload);
+		free(ck->msgs);
+		free(ck);
+		return FJORD_ERR__FAIL;
+	}
+	memcpy(ck->payload, data, len);
+	rb_reader_init(&r);
+	rb_iter_init(&it, ck->payload, len, h->cv_conf->check_crcs, 1);
+	while (!err && (rc = rb_iter_next(&it, &batch, &blen)) == 1) {
+		rb_record_t rec;
+		int more;
+		int64_t last = rb_last_offset(batch);
+		if (last < from)
+			continue;
+		if (rb_attributes(batch) & RB_ATTR_CONTROL) {
+			*next_pos = last + 1;
+			continue;
+		}
+		err = rb_reader_open(&r, batch, blen);
+		if (err) {
+			*errmsg = r.errmsg;
+			break;
+		}
+		while ((more = rb_reader_next(&r, &rec)) == 1 && ck->msg_cnt < n) {
+			cmsg_t *cm;
+			if (rec.offset < from)
+				continue;
+			cm = &ck->msgs[ck->msg_cnt];
+			if (rec.header_cnt) {
+				cm->hdrs = fetch_copy_headers(&rec);
+				if (!cm->hdrs) {
+					err = FJORD_ERR__FAIL;
+					break;
+				}
+			}
+			ck->msg_cnt++;
+			cm->ck = ck;
+			cm->gen = gen;
+			cm->bytes = (size_t)(rec.key_len > 0 ? rec.key_len : 0) +
+			            (size_t)(rec.value_len > 0 ? rec.value_len : 0) + 64;
+			cm->m.topic = ck->topic;
+			cm->m.partition = partition;
+			cm->m.offset = rec.offset;
+			cm->m.timestamp = rec.timestamp;
+			cm->m.timestamp_type = r.log_append_time ? FJORD_TIMESTAMP_LOG_APPEND_TIME
+			                                         : FJORD_TIMESTAMP_CREATE_TIME;
+			cm->m.key = rec.key;
+			cm->m.key_len = rec.key ? (size_t)rec.key_len : 0;
+			cm->m.value = rec.value;
+			cm->m.value_len = rec.value ? (size_t)rec.value_len : 0;
+			cm->m.headers = cm->hdrs;
+			cm->m.header_cnt = cm->hdrs ? rec.header_cnt : 0;
+			cm->m.offset = rec.offset;
+			TAILQ_INSERT_TAIL(out, cm, link);
+		}
+		if (more < 0) {
+			err = r.err ? r.err : FJORD_ERR__BAD_MSG;
+			*errmsg = r.errmsg;
+		}
+		if ((rb_attributes(batch) & RB_ATTR_CODEC_MASK) != RB_CODEC_NONE &&
+		    fetch_chunk_keep_dbuf(ck, &r) < 0)
+			err = FJORD_ERR__FAIL;
+		if (!err)
+			*next_pos = last + 1;
+	}
+	if (!err && rc < 0) {
+		err = it.err ? it.err : FJORD_ERR__BAD_MSG;
+		*errmsg = it.errmsg;
+	}
+	rb_reader_destroy(&r);
+	if (ck->msg_cnt == 0) {
+		cchunk_unref(ck);
+		return err;
+	}
+	atomic_store(&ck->refcnt, ck->msg_cnt);
+	return err;
+}
+
+static void fetch_free_msgs(struct cmsg_q *q)
+{
+	cmsg_t *cm;
+	while ((cm = TAILQ_FIRST(q))) {
+		TAILQ_REMOVE(q, cm, link);
+		cmsg_free(cm);
+	}
+}
+
+/* Applies one partition's outcome (c->lock held). */
+static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err,
+                        const char *errmsg, const Fjord__FetchPartitionResponse *pr,
+                        struct cmsg_q *msgs, int64_t next_pos)
+{
+	consumer_t *c = h->c;
+	cpart_t *cp = consumer_find(c, fp->topic, fp->partition);
+	int64_t now = fj_mono_ms();
+	if (cp)
+		cp->fetching = 0; /* at most one Fetch per partition, whatever its gen */
+	if (!cp || cp->gen != fp->gen) {
+		fetch_free_msgs(msgs);
+		return;
+	}
+	if (pr)
+		cp->hw = pr->high_watermark;
+	if (!TAILQ_EMPTY(msgs))
+		cp->eof_reported = 0;
+	consumer_enqueue(c, msgs);
+	if (next_pos > cp->fetch_pos)
+		cp->fetch_pos = next_pos;
+	switch ((int)err) {
+	case FJORD_ERR_NO_ERROR:
+		if (pr && h->cv_conf->enable_partition_eof && !cp->eof_reported &&
+		    cp->fetch_pos >= pr->high_watermark && pr->records_len == 0) {
+			cp->eof_reported = 1;
+			consumer_event(c, cp->topic, cp->partition, cp->fetch_pos,
+			               FJORD_ERR__PARTITION_EOF, "reached the high watermark");
+		}
+		return;
+	case FJORD_ERR_OFFSET_OUT_OF_RANGE:
+		if (h->cv_conf->auto_offset_reset == RESET_ERROR) {
+			cp->state = CP_STOPPED;
+			consumer_event(c, cp->topic, cp->partition, cp->fetch_pos,
+			               FJORD_ERR_OFFSET_OUT_OF_RANGE,
+			               "fetch offset out of range and auto.offset.reset=error");
+		} else {
+			handle_log(h, FJ_LOG_WARNING, "FETCH",
+			           "%s [%d]: offset %lld out of range, resetting to %s", cp->topic,
+			           cp->partition, (long long)cp->fetch_pos,
+			           h->cv_conf->auto_offset_reset == RESET_EARLIEST ? "earliest"
+			                                                           : "latest");
+			cp->state = CP_NEED_OFFSET;
+			cp->fetch_pos = h->cv_conf->auto_offset_reset == RESET_EARLIEST
+			                        ? FJORD_OFFSET_BEGINNING
+			                        : FJORD_OFFSET_END;
+		}
+		return;
+	case FJORD_ERR_NOT_LEADER:
+	case FJORD_ERR_LEADER_NOT_AVAILABLE:
+	case FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION:
+	case FJORD_ERR_FENCED_LEADER_EPOCH:
+	case FJORD_ERR_UNKNOWN_LEADER_EPOCH:
+	case FJORD_ERR_REPLICA_NOT_AVAILABLE:
+	case FJORD_ERR__TRANSPORT:
+	case FJORD_ERR_REQUEST_TIMED_OUT:
+	case FJORD_ERR__DESTROY:
+		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
+		metadata_refresh(h, fjord_err2name(err));
+		return;
+	default:
+		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
+		consumer_event(c, cp->topic, cp->partition, cp->fetch_pos, err,
+		               errmsg ? errmsg : fjord_err2str(err));
+		return;
+	}
+}
+
+static const fctx_part_t *fetch_ctx_find(const fctx_t *fc, const char *topic,
+                                         int32_t partition, int *donep)
+{
+	int i;
+	for (i = 0; i < fc->cnt; i++)
+		if (fc->parts[i].partition == partition && !strcmp(fc->parts[i].topic, topic)) {
+			donep[i] = 1;
+			return &fc->parts[i];
+		}
+	return NULL;
+}
+
+static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                              const uint8_t *payload, size_t len)
+{
+	fctx_t *fc = req->opaque;
+	consumer_t *c = h->c;
+	int *done = calloc((size_t)fc->cnt + 1, sizeof(int));
+	size_t pos = 0, a, b;
+	int i;
+	struct cmsg_q none = TAILQ_HEAD_INITIALIZER(none);
+
+	if (!err && resp->error != FJORD__ERROR_CODE__NONE)
+		err = (fjord_err_t)resp->error;
+	if (!err && (resp->body_case != FJORD__RESPONSE__BODY_FETCH || !resp->fetch))
+		err = FJORD_ERR__BAD_MSG;
+	if (!done)
+		err = err ? err : FJORD_ERR__FAIL;
+	for (a = 0; !err && a < resp->fetch->n_topics; a++) {
+		Fjord__FetchTopicResponse *tr = resp->fetch->topics[a];
+		for (b = 0; b < tr->n_partitions; b++) {
+			Fjord__FetchPartitionResponse *pr = tr->partitions[b];
+			const fctx_part_t *fp;
+			struct cmsg_q msgs = TAILQ_HEAD_INITIALIZER(msgs);
+			fjord_err_t perr = (fjord_err_t)pr->error;
+			const char *errmsg = pr->error_message && *pr->error_message
+			                             ? pr->error_message
+			                             : NULL;
+			int64_t next_pos;
+			if (pr->records_len > len - pos) {
+				err = FJORD_ERR__BAD_MSG; /* lengths exceed the payload */
+				break;
+			}
+			fp = tr->topic ? fetch_ctx_find(fc, tr->topic, pr->partition, done) : NULL;
+			if (!fp) {
+				pos += pr->records_len;
+				continue;
+			}
+			next_pos = fp->fetch_pos;
+			if (!perr && pr->records_len)
+				perr = fetch_decode(h, fp->topic, fp->partition, fp->gen,
+				                    payload + pos, pr->records_len, &msgs, &next_pos,
+				                    &errmsg);
+			pos += pr->records_len;
+			pthread_mutex_lock(&c->lock);
+			fetch_apply(h, fp, perr, errmsg, pr, &msgs, next_pos);
+			pthread_mutex_unlock(&c->lock);
+		}
+	}
+	pthread_mutex_lock(&c->lock);
+	for (i = 0; i < fc->cnt; i++) {
+		if (done && done[i])
+			continue;
+		/* Not answered (or the whole request failed). */
+		fetch_apply(h, &fc->parts[i], err ? err : FJORD_ERR__TRANSPORT, NULL, NULL, &none,
+		            -1);
+	}
+	consumer_fetch_done(c, fc->leader);
+	pthread_mutex_unlock(&c->lock);
+	for (i = 0; i < fc->cnt; i++)
+		free(fc->parts[i].topic);
+	free(fc);
+	free(done);
+	if (!atomic_load(&h->io_stop))
+		consumer_serve(h);
+}

@@ -1,0 +1,33 @@
+# src/client: libfjord, the C SDK (public header include/fjord.h).
+include_HEADERS += include/fjord.h
+lib_LTLIBRARIES += src/client/libfjord.la
+src_client_libfjord_la_SOURCES = \
+	src/client/client_int.h \
+	src/client/consumer_int.h \
+	src/client/conf.c \
+	src/client/handle.c \
+	src/client/cbq.c \
+	src/client/bconn.c \
+	src/client/metadata.c \
+	src/client/metadata_conv.c \
+	src/client/producer_int.h \
+	src/client/producer.c \
+	src/client/produce_send.c \
+	src/client/partitioner.c \
+	src/client/consumer.c \
+	src/client/fetch.c \
+	src/client/offsets.c \
+	src/client/admin.c \
+	src/client/tplist.c \
+	src/client/message.c \
+	src/client/strutil.c
+src_client_libfjord_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+src_client_libfjord_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^fjord_[a-z]'
+# libfjordcommon.la already carries proto/libfjordproto.la (its own LIBADD);
+# listing both would define the protobuf descriptors twice.
+src_client_libfjord_la_LIBADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)
+# fjord-conf-doc: the SDK property table as Markdown (docs/configuration.md).
+noinst_PROGRAMS += src/client/fjord-conf-doc
+src_client_fjord_conf_doc_SOURCES = src/client/conf_doc.c src/client/conf.c \
+	src/client/strutil.c
+src_client_fjord_conf_doc_LDADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)

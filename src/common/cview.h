@@ -1,0 +1,77 @@
+/*
+ * cview.h — an immutable, reference-counted snapshot of cluster metadata:
+ * brokers, topics, partition assignments and states, controller.
+ *
+ * Owner: common core (ZooKeeper side). Built by zkmeta (from ZooKeeper,
+ * kept fresh by watches) or by the SDK from a Metadata response. A snapshot
+ * never changes after it is published: readers take a reference
+ * (cview_ref) and may use it from any thread; writers build a new one and
+ * swap it in. That is how ZooKeeper threads hand metadata to the broker's
+ * event loop and to SDK threads without sharing mutable state.
+ */
+#ifndef FJORD_CVIEW_H
+#define FJORD_CVIEW_H
+
+#include <stdint.h>
+
+typedef struct cview_broker {
+	int32_t id;
+	char *host;
+	int port;
+	char *rack;               /* NULL: none */
+} cview_broker_t;
+
+typedef struct cview_partition {
+	int32_t id;
+	int replica_cnt;
+	int32_t *replicas;        /* assignment order; first = preferred leader */
+	int has_state;            /* 0: no state znode yet (leader unknown) */
+	int32_t leader;           /* -1: none/offline */
+	int32_t leader_epoch;
+	int isr_cnt;
+	int32_t *isr;
+	int32_t controller_epoch;
+	int32_t state_version;    /* ZooKeeper stat version of the state znode */
+} cview_partition_t;
+
+typedef struct cview_topic {
+	char *name;
+	int partition_cnt;
+	cview_partition_t *partitions; /* index == partition id */
+	int config_cnt;
+	char **config_names;      /* /config/topics/<t> overrides */
+	char **config_values;
+	int deleting;             /* listed under /admin/delete_topics */
+} cview_topic_t;
+
+typedef struct cview {
+	int refcnt;               /* atomic */
+	int64_t version;          /* increases with every snapshot of a source */
+	char *cluster_id;         /* NULL: not known */
+	int32_t controller_id;    /* -1: none */
+	int32_t controller_epoch; /* -1: not known */
+	int broker_cnt;
+	cview_broker_t *brokers;  /* sorted by id */
+	int topic_cnt;
+	cview_topic_t *topics;    /* sorted by name */
+} cview_t;
+
+/* An empty snapshot with refcnt 1. */
+cview_t *cview_new(void);
+cview_t *cview_ref(cview_t *cv);          /* atomic increment, returns cv */
+void cview_unref(cview_t *cv);            /* frees at zero; NULL is fine */
+/* Deep copy with refcnt 1 (to build the next snapshot from the last). */
+cview_t *cview_copy(const cview_t *cv);
+/* Sorts brokers and topics; call once after building, before publishing. */
+void cview_finish(cview_t *cv);
+
+const cview_topic_t *cview_topic(const cview_t *cv, const char *name);
+const cview_partition_t *cview_partition(const cview_t *cv, const char *topic,
+                                         int32_t partition);
+const cview_broker_t *cview_broker(const cview_t *cv, int32_t id);
+/* A topic config override, or NULL. */
+const char *cview_topic_config(const cview_topic_t *t, const char *name);
+int cview_is_replica(const cview_partition_t *p, int32_t broker_id);
+int cview_in_isr(const cview_partition_t *p, int32_t broker_id);
+
+#endif /* FJORD_CVIEW_H */

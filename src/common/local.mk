@@ -1,0 +1,15 @@
+# src/common: framing, record-batch codec, CRC32C, murmur2, properties and
+# config tables, logging, error names. Linked into fjordd and libfjord.
+noinst_LTLIBRARIES += src/common/libfjordcommon.la
+src_common_libfjordcommon_la_SOURCES = \
+	src/common/bytes.h \
+	src/common/varint.h \
+	src/common/crc32c.c src/common/crc32c.h \
+	src/common/murmur2.c src/common/murmur2.h \
+	src/common/frame.c src/common/frame.h \
+	src/common/err.c \
+	src/common/flog.c src/common/flog.h \
+	src/common/compress.c src/common/compress.h \
+	src/common/record_batch.c src/common/record_batch.h \
+	src/common/props.c src/common/props_parse.c src/common/props.h
+src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la

@@ -1,0 +1,376 @@
+/*
+ * zkadmin.c — topic creation and deletion through ZooKeeper.
+ *
+ * As in Kafka's ZooKeeper mode the admin side writes only the replica
+ * assignment (/brokers/topics/<t>) and the config (/config/topics/<t>),
+ * both in one multi-op, or the deletion marker (/admin/delete_topics/<t>);
+ * the controller writes partition states and carries out deletions.
+ *
+ * Assignment (Kafka's rack-unaware algorithm): live brokers sorted by id;
+ * a random start index and a random follower shift; partition i's first
+ * replica is broker (start + i) % n, follower j sits 1 + (shift + j) %
+ * (n - 1) places after it, and the shift grows by one every n partitions,
+ * so leaders and followers both spread evenly.
+ *
+ * Threads: blocking synchronous ZooKeeper calls; an application thread,
+ * never a ZooKeeper watcher.
+ */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <time.h>
+
+#include "common/zkadmin.h"
+#include "common/zkjson.h"
+#include "common/zkutil.h"
+
+#define ZKADMIN_MAX_PARTITIONS 100000
+
+const char *const zkadmin_topic_config_keys[] = {
+	"cleanup.policy",    "retention.ms",        "retention.bytes",
+	"segment.bytes",     "segment.ms",          "segment.index.bytes",
+	"max.message.bytes", "min.insync.replicas", "flush.messages",
+	"flush.ms",          "unclean.leader.election.enable", NULL,
+};
+
+fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n)
+{
+	size_t len, i;
+
+	if (!name || !*name) {
+		snprintf(errstr, n, "topic name is empty");
+		return FJORD_ERR_INVALID_TOPIC;
+	}
+	len = strlen(name);
+	if (len > 249) {
+		snprintf(errstr, n, "topic name is %zu characters long, at most 249 are allowed", len);
+		return FJORD_ERR_INVALID_TOPIC;
+	}
+	if (!strcmp(name, ".") || !strcmp(name, "..")) {
+		snprintf(errstr, n, "topic name cannot be \"%s\"", name);
+		return FJORD_ERR_INVALID_TOPIC;
+	}
+	for (i = 0; i < len; i++) {
+		char c = name[i];
+
+		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
+		      c == '.' || c == '_' || c == '-')) {
+			snprintf(errstr, n,
+			         "topic name \"%s\" has an illegal character at position %zu (allowed: "
+			         "a-z A-Z 0-9 . _ -)", name, i);
+			return FJORD_ERR_INVALID_TOPIC;
+		}
+	}
+	return FJORD_ERR_NO_ERROR;
+}
+
+/* A decimal integer within [min, max]. */
+static int zkadmin_check_long(const char *key, const char *value, long long min, long long max,
+                              char *errstr, size_t n)
+{
+	char *end;
+	long long v;
+
+	errno = 0;
+	v = strtoll(value, &end, 10);
+	if (!*value || *end || errno) {
+		snprintf(errstr, n, "%s: \"%s\" is not an integer", key, value);
+		return -1;
+	}
+	if (v < min || v > max) {
+		snprintf(errstr, n, "%s: %lld is out of range %lld..%lld", key, v, min, max);
+		return -1;
+	}
+	return 0;
+}
+
+int zkadmin_validate_topic_config(const char *key, const char *value, char *errstr, size_t n)
+{
+	const long long imax = 2147483647LL, lmax = 9223372036854775807LL;
+
+	if (!key || !value) {
+		snprintf(errstr, n, "topic config name and value must not be NULL");
+		return -1;
+	}
+	if (!strcmp(key, "cleanup.policy")) {
+		if (strcmp(value, "delete") != 0) {
+			snprintf(errstr, n, "cleanup.policy: \"%s\" is not supported (only \"delete\")",
+			         value);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "unclean.leader.election.enable")) {
+		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
+			snprintf(errstr, n, "%s: \"%s\" must be true or false", key, value);
+			return -1;
+		}
+		return 0;
+	}
+	if (!strcmp(key, "retention.ms") || !strcmp(key, "retention.bytes"))
+		return zkadmin_check_long(key, value, -1, lmax, errstr, n);
+	if (!strcmp(key, "segment.bytes"))
+		return zkadmin_check_long(key, value, 14, imax, errstr, n);
+	if (!strcmp(key, "segment.ms") || !strcmp(key, "flush.messages"))
+		return zkadmin_check_long(key, value, 1, lmax, errstr, n);
+	if (!strcmp(key, "flush.ms"))
+		return zkadmin_check_long(key, value, 0, lmax, errstr, n);
+	if (!strcmp(key, "segment.index.bytes"))
+		return zkadmin_check_long(key, value, 4, imax, errstr, n);
+	if (!strcmp(key, "max.message.bytes"))
+		return zkadmin_check_long(key, value, 0, imax, errstr, n);
+	if (!strcmp(key, "min.insync.replicas"))
+		return zkadmin_check_long(key, value, 1, imax, errstr, n);
+	snprintf(errstr, n, "unknown topic config \"%s\"", key);
+	return -1;
+}
+
+static int zkadmin_cmp_id(const void *a, const void *b)
+{
+	int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
+
+	return (x > y) - (x < y);
+}
+
+/* Live broker ids, sorted. Returns a ZooKeeper code. */
+static int zkadmin_live_brokers(zhandle_t *zh, int32_t **idsp, int *cntp)
+{
+	struct String_vector sv;
+	int32_t *ids = NULL;
+	int rc, i, cnt = 0;
+
+	*idsp = NULL;
+	*cntp = 0;
+	rc = zkutil_children(zh, "/brokers/ids", NULL, NULL, &sv);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	if (sv.count > 0 && !(ids = calloc((size_t)sv.count, sizeof(*ids)))) {
+		rc = ZSYSTEMERROR;
+		goto out;
+	}
+	for (i = 0; i < sv.count; i++) {
+		char *end;
+		long v = strtol(sv.data[i], &end, 10);
+
+		if (*sv.data[i] && !*end && v >= 0 && v <= INT32_MAX)
+			ids[cnt++] = (int32_t)v;
+	}
+	if (cnt > 1)
+		qsort(ids, (size_t)cnt, sizeof(*ids), zkadmin_cmp_id);
+	*idsp = ids;
+	*cntp = cnt;
+	ids = NULL;
+out:
+	free(ids);
+	deallocate_String_vector(&sv);
+	return rc;
+}
+
+static unsigned zkadmin_random(void)
+{
+	unsigned r;
+
+	if (getrandom(&r, sizeof(r), 0) != (ssize_t)sizeof(r))
+		r = (unsigned)time(NULL) ^ (unsigned)clock();
+	return r;
+}
+
+/* Fills a (partition_cnt entries) with Kafka's rack-unaware assignment. */
+static int zkadmin_assign(const int32_t *brokers, int n, int32_t partitions, int32_t rf,
+                          zkjson_assignment_t *a)
+{
+	int start = (int)(zkadmin_random() % (unsigned)n);
+	int shift = (int)(zkadmin_random() % (unsigned)n);
+	int32_t p;
+	int j;
+
+	a->partitions = calloc((size_t)partitions, sizeof(*a->partitions));
+	if (!a->partitions)
+		return -1;
+	a->partition_cnt = partitions;
+	for (p = 0; p < partitions; p++) {
+		zkjson_replicas_t *r = &a->partitions[p];
+		int first;
+
+		if (p > 0 && p % n == 0)
+			shift++;
+		first = (int)((p + start) % n);
+		r->ids = calloc((size_t)rf, sizeof(*r->ids));
+		if (!r->ids)
+			return -1;
+		r->cnt = rf;
+		r->ids[0] = brokers[first];
+		for (j = 0; j < rf - 1; j++)
+			r->ids[j + 1] = brokers[(first + 1 + (shift + j) % (n - 1)) % n];
+	}
+	return 0;
+}
+
+static fjord_err_t zkadmin_zkerr(int rc, const char *what, char *errstr, size_t n)
+{
+	snprintf(errstr, n, "ZooKeeper error while %s: %s", what, zkutil_err2str(rc));
+	return FJORD_ERR__ZOOKEEPER;
+}
+
+fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t partitions,
+                                 int32_t replication_factor, const char *const *configs,
+                                 char *errstr, size_t errstr_size)
+{
+	zkjson_assignment_t a = {0, NULL};
+	zkjson_config_t cfg = {0, NULL, NULL};
+	char *assign_json = NULL, *config_json = NULL;
+	char tpath[512], cpath[512], dpath[512];
+	int32_t *brokers = NULL;
+	int nbrokers = 0, rc, i, j, cfg_exists;
+	zoo_op_t ops[2];
+	zoo_op_result_t res[2];
+	struct Stat st;
+	fjord_err_t err;
+
+	if ((err = zkadmin_validate_topic_name(topic, errstr, errstr_size)))
+		return err;
+	if (partitions < 1 || partitions > ZKADMIN_MAX_PARTITIONS) {
+		snprintf(errstr, errstr_size, "partition count %d is out of range 1..%d",
+		         (int)partitions, ZKADMIN_MAX_PARTITIONS);
+		return FJORD_ERR_INVALID_PARTITIONS;
+	}
+	if (replication_factor < 1) {
+		snprintf(errstr, errstr_size, "replication factor %d must be at least 1",
+		         (int)replication_factor);
+		return FJORD_ERR_INVALID_REPLICATION_FACTOR;
+	}
+	for (i = 0; configs && configs[i]; i += 2) {
+		if (zkadmin_validate_topic_config(configs[i], configs[i + 1], errstr, errstr_size))
+			return FJORD_ERR_INVALID_CONFIG;
+		for (j = 0; j < i; j += 2) {
+			if (!strcmp(configs[j], configs[i])) {
+				snprintf(errstr, errstr_size, "topic config \"%s\" given twice",
+				         configs[i]);
+				return FJORD_ERR_INVALID_CONFIG;
+			}
+		}
+		cfg.cnt++;
+	}
+	cfg.names = calloc((size_t)cfg.cnt + 1, sizeof(char *));
+	cfg.values = calloc((size_t)cfg.cnt + 1, sizeof(char *));
+	if (!cfg.names || !cfg.values) {
+		snprintf(errstr, errstr_size, "out of memory");
+		err = FJORD_ERR__FAIL;
+		goto out;
+	}
+	for (i = 0; i < cfg.cnt; i++) {
+		cfg.names[i] = (char *)configs[2 * i];
+		cfg.values[i] = (char *)configs[2 * i + 1];
+	}
+
+	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	snprintf(cpath, sizeof(cpath), "/config/topics/%s", topic);
+	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
+	rc = zoo_exists(zh, dpath, 0, &st);
+	if (rc == ZOK) {
+		snprintf(errstr, errstr_size, "topic \"%s\" is still being deleted", topic);
+		err = FJORD_ERR_TOPIC_ALREADY_EXISTS;
+		goto out;
+	}
+	if (rc != ZNONODE) {
+		err = zkadmin_zkerr(rc, "checking pending deletions", errstr, errstr_size);
+		goto out;
+	}
+	rc = zoo_exists(zh, tpath, 0, &st);
+	if (rc == ZOK) {
+		snprintf(errstr, errstr_size, "topic \"%s\" already exists", topic);
+		err = FJORD_ERR_TOPIC_ALREADY_EXISTS;
+		goto out;
+	}
+	if (rc != ZNONODE) {
+		err = zkadmin_zkerr(rc, "checking the topic", errstr, errstr_size);
+		goto out;
+	}
+	if ((rc = zkadmin_live_brokers(zh, &brokers, &nbrokers)) != ZOK) {
+		err = zkadmin_zkerr(rc, "listing live brokers", errstr, errstr_size);
+		goto out;
+	}
+	if (replication_factor > nbrokers) {
+		snprintf(errstr, errstr_size,
+		         "replication factor %d is larger than the number of live brokers (%d)",
+		         (int)replication_factor, nbrokers);
+		err = FJORD_ERR_INVALID_REPLICATION_FACTOR;
+		goto out;
+	}
+	if (zkadmin_assign(brokers, nbrokers, partitions, replication_factor, &a) < 0 ||
+	    !(assign_json = zkjson_assignment_encode(&a)) ||
+	    !(config_json = zkjson_config_encode(&cfg))) {
+		snprintf(errstr, errstr_size, "out of memory");
+		err = FJORD_ERR__FAIL;
+		goto out;
+	}
+	if ((rc = zkutil_create_recursive(zh, "/brokers/topics", NULL, -1)) != ZOK ||
+	    (rc = zkutil_create_recursive(zh, "/config/topics", NULL, -1)) != ZOK) {
+		err = zkadmin_zkerr(rc, "creating /brokers/topics and /config/topics", errstr,
+		                    errstr_size);
+		goto out;
+	}
+	/* A config left without a topic (e.g. written by hand first) is replaced. */
+	rc = zoo_exists(zh, cpath, 0, &st);
+	if (rc != ZOK && rc != ZNONODE) {
+		err = zkadmin_zkerr(rc, "checking the topic config", errstr, errstr_size);
+		goto out;
+	}
+	cfg_exists = rc == ZOK;
+	if (cfg_exists)
+		zoo_set_op_init(&ops[0], cpath, config_json, (int)strlen(config_json), st.version,
+		                NULL);
+	else
+		zoo_create_op_init(&ops[0], cpath, config_json, (int)strlen(config_json),
+		                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	zoo_create_op_init(&ops[1], tpath, assign_json, (int)strlen(assign_json),
+	                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	rc = zoo_multi(zh, 2, ops, res);
+	if (rc == ZNODEEXISTS && res[1].err == ZNODEEXISTS) {
+		snprintf(errstr, errstr_size, "topic \"%s\" already exists", topic);
+		err = FJORD_ERR_TOPIC_ALREADY_EXISTS;
+		goto out;
+	}
+	if (rc != ZOK) {
+		err = zkadmin_zkerr(rc, "creating the topic znodes", errstr, errstr_size);
+		goto out;
+	}
+	err = FJORD_ERR_NO_ERROR;
+out:
+	free(cfg.names);   /* the strings are the caller's */
+	free(cfg.values);
+	zkjson_assignment_clear(&a);
+	free(assign_json);
+	free(config_json);
+	free(brokers);
+	return err;
+}
+
+fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
+                                 size_t errstr_size)
+{
+	char tpath[512], dpath[512];
+	struct Stat st;
+	fjord_err_t err;
+	int rc;
+
+	if ((err = zkadmin_validate_topic_name(topic, errstr, errstr_size)))
+		return err;
+	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
+	rc = zoo_exists(zh, tpath, 0, &st);
+	if (rc == ZNONODE) {
+		snprintf(errstr, errstr_size, "topic \"%s\" does not exist", topic);
+		return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	}
+	if (rc != ZOK)
+		return zkadmin_zkerr(rc, "checking the topic", errstr, errstr_size);
+	rc = zkutil_create_recursive(zh, dpath, NULL, -1);
+	if (rc != ZOK)
+		return zkadmin_zkerr(rc, "creating the deletion marker", errstr, errstr_size);
+	return FJORD_ERR_NO_ERROR;
+}

@@ -1,0 +1,43 @@
+/*
+ * zkadmin.h — topic administration through ZooKeeper, as Kafka's ZooKeeper
+ * mode does it: the admin side writes only the assignment and the config;
+ * the controller writes partition states.
+ *
+ * Owner: common core (ZooKeeper side). Called by the SDK's admin API (which
+ * the CLI uses) with a connected handle. Blocking; call from an app thread.
+ */
+#ifndef FJORD_ZKADMIN_H
+#define FJORD_ZKADMIN_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <zookeeper/zookeeper.h>
+
+#include "fjord.h"
+
+/* Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
+ * Returns 0 or FJORD_ERR_INVALID_TOPIC with a reason in errstr. */
+fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n);
+
+/* Validates name, counts and configs (known topic config keys with valid
+ * values), computes a round-robin replica assignment across the live
+ * brokers (/brokers/ids) starting at a random broker, and in one multi-op
+ * creates /config/topics/<t> and /brokers/topics/<t>. Does not wait for
+ * leaders. Errors: TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_PARTITIONS,
+ * INVALID_REPLICATION_FACTOR (rf > live brokers), INVALID_CONFIG,
+ * FJORD_ERR__ZOOKEEPER. errstr says which value is wrong. */
+fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t partitions,
+                                 int32_t replication_factor, const char *const *configs,
+                                 char *errstr, size_t errstr_size);
+/* Creates /admin/delete_topics/<t> (UNKNOWN_TOPIC_OR_PARTITION if the topic
+ * does not exist). The controller completes the deletion. */
+fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
+                                 size_t errstr_size);
+
+/* The topic-level config keys fjord knows (NULL-terminated), and a check of
+ * one key/value: 0 or -1 with errstr. */
+extern const char *const zkadmin_topic_config_keys[];
+int zkadmin_validate_topic_config(const char *key, const char *value, char *errstr,
+                                  size_t n);
+
+#endif /* FJORD_ZKADMIN_H */

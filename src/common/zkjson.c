@@ -1,0 +1,754 @@
+/*
+ * zkjson.c — jansson codecs for every znode value fjord writes or reads.
+ *
+ * Decoding is strict because operators may write these znodes by hand with
+ * zkCli: every required field is checked for presence, JSON type and range,
+ * and the error message names the znode kind and the field. Nothing here
+ * aborts on bad input. Encoders emit compact JSON with keys in a fixed
+ * order (JSON_PRESERVE_ORDER) so values are stable and diff-able.
+ *
+ * Threads: none of its own; pure functions. Ownership: see zkjson.h.
+ */
+#include <errno.h>
+#include <inttypes.h>
+#include <jansson.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/zkjson.h"
+
+#define ZKJSON_DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
+
+static char *zkjson_dump(json_t *root)
+{
+	char *s = NULL;
+
+	if (root)
+		s = json_dumps(root, ZKJSON_DUMP_FLAGS);
+	json_decref(root);
+	return s;
+}
+
+/* Parses an object and checks "version" (optional, must be 1 if present). */
+static json_t *zkjson_load(const char *buf, size_t len, const char *kind, char *errstr,
+                           size_t n)
+{
+	json_error_t jerr;
+	json_t *root, *v;
+
+	if (!buf || len == 0) {
+		snprintf(errstr, n, "%s: empty value", kind);
+		return NULL;
+	}
+	root = json_loadb(buf, len, JSON_REJECT_DUPLICATES, &jerr);
+	if (!root) {
+		snprintf(errstr, n, "%s: invalid JSON at line %d column %d: %s", kind, jerr.line,
+		         jerr.column, jerr.text);
+		return NULL;
+	}
+	if (!json_is_object(root)) {
+		snprintf(errstr, n, "%s: expected a JSON object", kind);
+		goto fail;
+	}
+	v = json_object_get(root, "version");
+	if (v && (!json_is_integer(v) || json_integer_value(v) != 1)) {
+		snprintf(errstr, n, "%s: \"version\" must be 1", kind);
+		goto fail;
+	}
+	return root;
+fail:
+	json_decref(root);
+	return NULL;
+}
+
+static int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max,
+                          const char *kind, int64_t *out, char *errstr, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!v) {
+		snprintf(errstr, n, "%s: missing \"%s\"", kind, key);
+		return -1;
+	}
+	if (!json_is_integer(v)) {
+		snprintf(errstr, n, "%s: \"%s\" must be an integer", kind, key);
+		return -1;
+	}
+	if (json_integer_value(v) < min || json_integer_value(v) > max) {
+		snprintf(errstr, n, "%s: \"%s\" is %" JSON_INTEGER_FORMAT ", outside %" PRId64
+		                    "..%" PRId64, kind, key, json_integer_value(v), min, max);
+		return -1;
+	}
+	*out = json_integer_value(v);
+	return 0;
+}
+
+static int zkjson_get_str(json_t *obj, const char *key, int nullable, const char *kind,
+                          char **out, char *errstr, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v) {
+		snprintf(errstr, n, "%s: missing \"%s\"", kind, key);
+		return -1;
+	}
+	if (nullable && json_is_null(v))
+		return 0;
+	if (!json_is_string(v) || json_string_length(v) == 0) {
+		snprintf(errstr, n, "%s: \"%s\" must be a non-empty string%s", kind, key,
+		         nullable ? " or null" : "");
+		return -1;
+	}
+	*out = strdup(json_string_value(v));
+	if (!*out) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		return -1;
+	}
+	return 0;
+}
+
+/* "timestamp": decimal milliseconds as a string (Kafka's convention). */
+static int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr,
+                                size_t n)
+{
+	json_t *v = json_object_get(obj, "timestamp");
+	const char *s;
+	char *end;
+	long long ts;
+
+	if (!v) {
+		snprintf(errstr, n, "%s: missing \"timestamp\"", kind);
+		return -1;
+	}
+	s = json_string_value(v);
+	if (!s || !*s || *s == '-' || *s == '+') {
+		snprintf(errstr, n, "%s: \"timestamp\" must be a string of decimal milliseconds",
+		         kind);
+		return -1;
+	}
+	errno = 0;
+	ts = strtoll(s, &end, 10);
+	if (errno || *end) {
+		snprintf(errstr, n, "%s: \"timestamp\" \"%s\" is not decimal milliseconds", kind, s);
+		return -1;
+	}
+	*out = ts;
+	return 0;
+}
+
+/* A JSON array of distinct broker ids (>= 0); empty allowed if allow_empty. */
+static int zkjson_get_ids(json_t *arr, const char *kind, const char *what, int allow_empty,
+                          int *cntp, int32_t **idsp, char *errstr, size_t n)
+{
+	size_t i, j, cnt;
+	int32_t *ids = NULL;
+
+	*cntp = 0;
+	*idsp = NULL;
+	if (!json_is_array(arr)) {
+		snprintf(errstr, n, "%s: %s must be an array of broker ids", kind, what);
+		return -1;
+	}
+	cnt = json_array_size(arr);
+	if (cnt == 0 && !allow_empty) {
+		snprintf(errstr, n, "%s: %s is empty", kind, what);
+		return -1;
+	}
+	if (cnt > 0 && !(ids = calloc(cnt, sizeof(*ids)))) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		return -1;
+	}
+	for (i = 0; i < cnt; i++) {
+		json_t *v = json_array_get(arr, i);
+
+		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+		    json_integer_value(v) > INT32_MAX) {
+			snprintf(errstr, n, "%s: %s entry %zu is not a broker id (integer >= 0)", kind,
+			         what, i);
+			goto fail;
+		}
+		ids[i] = (int32_t)json_integer_value(v);
+		for (j = 0; j < i; j++) {
+			if (ids[j] == ids[i]) {
+				snprintf(errstr, n, "%s: %s lists broker %d twice", kind, what,
+				         (int)ids[i]);
+				goto fail;
+			}
+		}
+	}
+	*cntp = (int)cnt;
+	*idsp = ids;
+	return 0;
+fail:
+	free(ids);
+	return -1;
+}
+
+static json_t *zkjson_ids_array(const int32_t *ids, int cnt)
+{
+	json_t *arr = json_array();
+	int i;
+
+	for (i = 0; arr && i < cnt; i++) {
+		if (json_array_append_new(arr, json_integer(ids[i])) < 0) {
+			json_decref(arr);
+			return NULL;
+		}
+	}
+	return arr;
+}
+
+/* Parses a partition key "0", "17": decimal, no sign, no leading zeros. */
+static int zkjson_partition_key(const char *key, int32_t max, int32_t *out)
+{
+	long v = 0;
+	const char *p;
+
+	if (!*key || (key[0] == '0' && key[1]))
+		return -1;
+	for (p = key; *p; p++) {
+		if (*p < '0' || *p > '9')
+			return -1;
+		v = v * 10 + (*p - '0');
+		if (v > max)
+			return -1;
+	}
+	*out = (int32_t)v;
+	return 0;
+}
+
+static json_t *zkjson_timestamp_string(int64_t ts)
+{
+	char buf[32];
+
+	snprintf(buf, sizeof(buf), "%" PRId64, ts);
+	return json_string(buf);
+}
+
+/* ------------------------------------------------------------ cluster id */
+
+char *zkjson_cluster_id_encode(const char *id)
+{
+	return zkjson_dump(json_pack("{s:i, s:s}", "version", 1, "id", id));
+}
+
+int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errstr, size_t n)
+{
+	json_t *root = zkjson_load(buf, len, "cluster id", errstr, n);
+	int r;
+
+	*idp = NULL;
+	if (!root)
+		return -1;
+	r = zkjson_get_str(root, "id", 0, "cluster id", idp, errstr, n);
+	json_decref(root);
+	return r;
+}
+
+/* ------------------------------------------------------------ broker */
+
+char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp)
+{
+	char ep[600];
+
+	snprintf(ep, sizeof(ep), "PLAINTEXT://%s:%d", host, port);
+	return zkjson_dump(json_pack("{s:i, s:s, s:i, s:o, s:o, s:[s]}", "version", 1, "host",
+	                             host, "port", port, "rack",
+	                             rack ? json_string(rack) : json_null(), "timestamp",
+	                             zkjson_timestamp_string(timestamp), "endpoints", ep));
+}
+
+int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr,
+                         size_t n)
+{
+	const char *kind = "broker registration";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	int64_t port;
+
+	memset(b, 0, sizeof(*b));
+	if (!root)
+		return -1;
+	if (zkjson_get_str(root, "host", 0, kind, &b->host, errstr, n) < 0 ||
+	    zkjson_get_int(root, "port", 0, 65535, kind, &port, errstr, n) < 0 ||
+	    zkjson_get_timestamp(root, kind, &b->timestamp, errstr, n) < 0)
+		goto fail;
+	b->port = (int)port;
+	/* "rack" may be absent (older writers) or null. */
+	if (json_object_get(root, "rack") &&
+	    zkjson_get_str(root, "rack", 1, kind, &b->rack, errstr, n) < 0)
+		goto fail;
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_broker_clear(b);
+	return -1;
+}
+
+void zkjson_broker_clear(zkjson_broker_t *b)
+{
+	free(b->host);
+	free(b->rack);
+	memset(b, 0, sizeof(*b));
+}
+
+/* ------------------------------------------------------------ assignment */
+
+char *zkjson_assignment_encode(const zkjson_assignment_t *a)
+{
+	json_t *parts = json_object();
+	char key[16];
+	int i;
+
+	for (i = 0; parts && i < a->partition_cnt; i++) {
+		json_t *ids = zkjson_ids_array(a->partitions[i].ids, a->partitions[i].cnt);
+
+		snprintf(key, sizeof(key), "%d", i);
+		if (!ids || json_object_set_new(parts, key, ids) < 0) {
+			json_decref(parts);
+			return NULL;
+		}
+	}
+	if (!parts)
+		return NULL;
+	return zkjson_dump(json_pack("{s:i, s:o}", "version", 1, "partitions", parts));
+}
+
+int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a,
+                             char *errstr, size_t n)
+{
+	const char *kind = "topic assignment";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	json_t *parts, *v;
+	const char *key;
+	size_t cnt;
+	char what[64];
+
+	memset(a, 0, sizeof(*a));
+	if (!root)
+		return -1;
+	parts = json_object_get(root, "partitions");
+	if (!json_is_object(parts)) {
+		snprintf(errstr, n, "%s: \"partitions\" must be an object", kind);
+		goto fail;
+	}
+	cnt = json_object_size(parts);
+	if (cnt == 0 || cnt > 1000000) {
+		snprintf(errstr, n, "%s: \"partitions\" must hold 1..1000000 partitions", kind);
+		goto fail;
+	}
+	a->partitions = calloc(cnt, sizeof(*a->partitions));
+	if (!a->partitions) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		goto fail;
+	}
+	a->partition_cnt = (int)cnt;
+	json_object_foreach(parts, key, v)
+	{
+		int32_t p;
+
+		if (zkjson_partition_key(key, (int32_t)cnt - 1, &p) < 0) {
+			snprintf(errstr, n,
+			         "%s: partition \"%s\" is not one of 0..%zu (partitions must be "
+			         "numbered 0..n-1)", kind, key, cnt - 1);
+			goto fail;
+		}
+		/* Duplicate keys are rejected by the parser, so each p is seen once. */
+		snprintf(what, sizeof(what), "partition %d's replicas", (int)p);
+		if (zkjson_get_ids(v, kind, what, 0, &a->partitions[p].cnt, &a->partitions[p].ids,
+		                   errstr, n) < 0)
+			goto fail;
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_assignment_clear(a);
+	return -1;
+}
+
+void zkjson_assignment_clear(zkjson_assignment_t *a)
+{
+	int i;
+
+	for (i = 0; a->partitions && i < a->partition_cnt; i++)
+		free(a->partitions[i].ids);
+	free(a->partitions);
+	memset(a, 0, sizeof(*a));
+}
+
+/* ------------------------------------------------------------ partition state */
+
+char *zkjson_state_encode(const zkjson_state_t *s)
+{
+	json_t *isr = zkjson_ids_array(s->isr, s->isr_cnt);
+
+	if (!isr)
+		return NULL;
+	return zkjson_dump(json_pack("{s:i, s:i, s:i, s:o, s:i}", "version", 1, "leader",
+	                             (int)s->leader, "leader_epoch", (int)s->leader_epoch, "isr",
+	                             isr, "controller_epoch", (int)s->controller_epoch));
+}
+
+int zkjson_state_decode(const char *buf, size_t len, zkjson_state_t *s, char *errstr,
+                        size_t n)
+{
+	const char *kind = "partition state";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	int64_t leader, le, ce;
+
+	memset(s, 0, sizeof(*s));
+	if (!root)
+		return -1;
+	if (zkjson_get_int(root, "leader", -1, INT32_MAX, kind, &leader, errstr, n) < 0 ||
+	    zkjson_get_int(root, "leader_epoch", 0, INT32_MAX, kind, &le, errstr, n) < 0 ||
+	    zkjson_get_int(root, "controller_epoch", 0, INT32_MAX, kind, &ce, errstr, n) < 0)
+		goto fail;
+	if (!json_object_get(root, "isr")) {
+		snprintf(errstr, n, "%s: missing \"isr\"", kind);
+		goto fail;
+	}
+	if (zkjson_get_ids(json_object_get(root, "isr"), kind, "\"isr\"", 1, &s->isr_cnt, &s->isr,
+	                   errstr, n) < 0)
+		goto fail;
+	s->leader = (int32_t)leader;
+	s->leader_epoch = (int32_t)le;
+	s->controller_epoch = (int32_t)ce;
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_state_clear(s);
+	return -1;
+}
+
+void zkjson_state_clear(zkjson_state_t *s)
+{
+	free(s->isr);
+	memset(s, 0, sizeof(*s));
+}
+
+/* ------------------------------------------------------------ controller */
+
+char *zkjson_controller_encode(int32_t broker_id, int64_t timestamp)
+{
+	return zkjson_dump(json_pack("{s:i, s:i, s:o}", "version", 1, "brokerid", (int)broker_id,
+	                             "timestamp", zkjson_timestamp_string(timestamp)));
+}
+
+int zkjson_controller_decode(const char *buf, size_t len, int32_t *broker_idp, char *errstr,
+                             size_t n)
+{
+	json_t *root = zkjson_load(buf, len, "controller", errstr, n);
+	int64_t id;
+	int r;
+
+	if (!root)
+		return -1;
+	r = zkjson_get_int(root, "brokerid", 0, INT32_MAX, "controller", &id, errstr, n);
+	if (r == 0)
+		*broker_idp = (int32_t)id;
+	json_decref(root);
+	return r;
+}
+
+int zkjson_epoch_decode(const char *buf, size_t len, int32_t *epochp, char *errstr, size_t n)
+{
+	int64_t v = 0;
+	size_t i;
+
+	if (!buf || len == 0 || len > 10) {
+		snprintf(errstr, n, "controller epoch: expected a decimal integer");
+		return -1;
+	}
+	for (i = 0; i < len; i++) {
+		if (buf[i] < '0' || buf[i] > '9') {
+			snprintf(errstr, n, "controller epoch: \"%.*s\" is not a decimal integer",
+			         (int)len, buf);
+			return -1;
+		}
+		v = v * 10 + (buf[i] - '0');
+	}
+	if (v > INT32_MAX) {
+		snprintf(errstr, n, "controller epoch: %" PRId64 " is too large", v);
+		return -1;
+	}
+	*epochp = (int32_t)v;
+	return 0;
+}
+
+/* ------------------------------------------------------------ topic config */
+
+char *zkjson_config_encode(const zkjson_config_t *c)
+{
+	json_t *cfg = json_object();
+	int i;
+
+	for (i = 0; cfg && i < c->cnt; i++) {
+		if (json_object_set_new(cfg, c->names[i], json_string(c->values[i])) < 0) {
+			json_decref(cfg);
+			return NULL;
+		}
+	}
+	if (!cfg)
+		return NULL;
+	return zkjson_dump(json_pack("{s:i, s:o}", "version", 1, "config", cfg));
+}
+
+int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *errstr,
+                         size_t n)
+{
+	const char *kind = "topic config";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	json_t *cfg, *v;
+	const char *key;
+	size_t cnt;
+
+	memset(c, 0, sizeof(*c));
+	if (!root)
+		return -1;
+	cfg = json_object_get(root, "config");
+	if (!json_is_object(cfg)) {
+		snprintf(errstr, n, "%s: \"config\" must be an object", kind);
+		goto fail;
+	}
+	cnt = json_object_size(cfg);
+	if (cnt > 0) {
+		c->names = calloc(cnt, sizeof(char *));
+		c->values = calloc(cnt, sizeof(char *));
+		if (!c->names || !c->values) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			goto fail;
+		}
+	}
+	json_object_foreach(cfg, key, v)
+	{
+		if (!json_is_string(v)) {
+			snprintf(errstr, n, "%s: value of \"%s\" must be a string", kind, key);
+			goto fail;
+		}
+		c->names[c->cnt] = strdup(key);
+		c->values[c->cnt] = strdup(json_string_value(v));
+		c->cnt++;
+		if (!c->names[c->cnt - 1] || !c->values[c->cnt - 1]) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			goto fail;
+		}
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_config_clear(c);
+	return -1;
+}
+
+void zkjson_config_clear(zkjson_config_t *c)
+{
+	int i;
+
+	for (i = 0; i < c->cnt; i++) {
+		free(c->names[i]);
+		free(c->values[i]);
+	}
+	free(c->names);
+	free(c->values);
+	memset(c, 0, sizeof(*c));
+}
+
+/* ------------------------------------------------------------ group member */
+
+char *zkjson_member_encode(const zkjson_member_t *m)
+{
+	json_t *sub = json_object();
+	int i;
+
+	for (i = 0; sub && i < m->topic_cnt; i++) {
+		if (json_object_set_new(sub, m->topics[i], json_integer(m->counts[i])) < 0) {
+			json_decref(sub);
+			return NULL;
+		}
+	}
+	if (!sub)
+		return NULL;
+	return zkjson_dump(json_pack("{s:i, s:o, s:o}", "version", 1, "subscription", sub,
+	                             "timestamp", zkjson_timestamp_string(m->timestamp)));
+}
+
+int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr,
+                         size_t n)
+{
+	const char *kind = "group member";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	json_t *sub, *v;
+	const char *key;
+	size_t cnt;
+
+	memset(m, 0, sizeof(*m));
+	if (!root)
+		return -1;
+	sub = json_object_get(root, "subscription");
+	if (!json_is_object(sub)) {
+		snprintf(errstr, n, "%s: \"subscription\" must be an object", kind);
+		goto fail;
+	}
+	if (zkjson_get_timestamp(root, kind, &m->timestamp, errstr, n) < 0)
+		goto fail;
+	cnt = json_object_size(sub);
+	if (cnt > 0) {
+		m->topics = calloc(cnt, sizeof(char *));
+		m->counts = calloc(cnt, sizeof(int));
+		if (!m->topics || !m->counts) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			goto fail;
+		}
+	}
+	json_object_foreach(sub, key, v)
+	{
+		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
+		    json_integer_value(v) > INT32_MAX) {
+			snprintf(errstr, n, "%s: subscription count of \"%s\" must be an integer >= 1",
+			         kind, key);
+			goto fail;
+		}
+		if (!(m->topics[m->topic_cnt] = strdup(key))) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			goto fail;
+		}
+		m->counts[m->topic_cnt++] = (int)json_integer_value(v);
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_member_clear(m);
+	return -1;
+}
+
+void zkjson_member_clear(zkjson_member_t *m)
+{
+	int i;
+
+	for (i = 0; i < m->topic_cnt; i++)
+		free(m->topics[i]);
+	free(m->topics);
+	free(m->counts);
+	memset(m, 0, sizeof(*m));
+}
+
+/* ------------------------------------------------------------ group assignment */
+
+char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga)
+{
+	json_t *parts = json_object();
+	char key[16];
+	int i;
+
+	for (i = 0; parts && i < ga->cnt; i++) {
+		json_t *t = json_object_get(parts, ga->topics[i]);
+
+		if (!t) {
+			t = json_object();
+			if (!t || json_object_set_new(parts, ga->topics[i], t) < 0)
+				goto fail;
+		}
+		snprintf(key, sizeof(key), "%d", (int)ga->partitions[i]);
+		if (json_object_set_new(t, key, json_string(ga->members[i])) < 0)
+			goto fail;
+	}
+	if (!parts)
+		return NULL;
+	return zkjson_dump(json_pack("{s:I, s:s, s:o}", "generation", (json_int_t)ga->generation,
+	                             "leader", ga->leader ? ga->leader : "", "partitions", parts));
+fail:
+	json_decref(parts);
+	return NULL;
+}
+
+int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_assignment_t *ga,
+                                   char *errstr, size_t n)
+{
+	const char *kind = "group assignment";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	json_t *parts, *t, *v;
+	const char *topic, *key;
+	size_t cnt = 0;
+
+	memset(ga, 0, sizeof(*ga));
+	if (!root)
+		return -1;
+	if (zkjson_get_int(root, "generation", 0, INT64_MAX, kind, &ga->generation, errstr, n) < 0 ||
+	    zkjson_get_str(root, "leader", 0, kind, &ga->leader, errstr, n) < 0)
+		goto fail;
+	parts = json_object_get(root, "partitions");
+	if (!json_is_object(parts)) {
+		snprintf(errstr, n, "%s: \"partitions\" must be an object", kind);
+		goto fail;
+	}
+	json_object_foreach(parts, topic, t)
+	{
+		if (!json_is_object(t)) {
+			snprintf(errstr, n, "%s: partitions of \"%s\" must be an object", kind, topic);
+			goto fail;
+		}
+		cnt += json_object_size(t);
+	}
+	if (cnt > 0) {
+		ga->topics = calloc(cnt, sizeof(char *));
+		ga->partitions = calloc(cnt, sizeof(int32_t));
+		ga->members = calloc(cnt, sizeof(char *));
+		if (!ga->topics || !ga->partitions || !ga->members) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			goto fail;
+		}
+	}
+	json_object_foreach(parts, topic, t)
+	{
+		json_object_foreach(t, key, v)
+		{
+			int32_t p;
+
+			if (zkjson_partition_key(key, INT32_MAX, &p) < 0) {
+				snprintf(errstr, n, "%s: \"%s\" partition \"%s\" is not a partition number",
+				         kind, topic, key);
+				goto fail;
+			}
+			if (!json_is_string(v) || json_string_length(v) == 0) {
+				snprintf(errstr, n, "%s: owner of \"%s\" partition %d must be a member id",
+				         kind, topic, (int)p);
+				goto fail;
+			}
+			ga->topics[ga->cnt] = strdup(topic);
+			ga->members[ga->cnt] = strdup(json_string_value(v));
+			ga->partitions[ga->cnt] = p;
+			ga->cnt++;
+			if (!ga->topics[ga->cnt - 1] || !ga->members[ga->cnt - 1]) {
+				snprintf(errstr, n, "%s: out of memory", kind);
+				goto fail;
+			}
+		}
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_group_assignment_clear(ga);
+	return -1;
+}
+
+void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga)
+{
+	int i;
+
+	for (i = 0; i < ga->cnt; i++) {
+		free(ga->topics[i]);
+		free(ga->members[i]);
+	}
+	free(ga->topics);
+	free(ga->partitions);
+	free(ga->members);
+	free(ga->leader);
+	memset(ga, 0, sizeof(*ga));
+}

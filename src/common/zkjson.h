@@ -1,0 +1,120 @@
+/*
+ * zkjson.h — the JSON values of fjord's znodes (DESIGN.md, "ZooKeeper
+ * layout"), encoded and strictly decoded with jansson.
+ *
+ * Owner: common core (ZooKeeper side). Pure functions, any thread.
+ *
+ * Encoders return a malloc'd NUL-terminated string (caller frees) or NULL
+ * when out of memory. Decoders take the raw znode bytes (need not be
+ * NUL-terminated), fill a caller-provided struct and return 0, or -1 with
+ * errstr naming the znode kind and the offending field ("partition state:
+ * \"isr\" lists broker 2 twice"). A struct filled by a decoder is released
+ * with the matching *_clear(), which also accepts a zeroed struct.
+ * Unknown extra fields are ignored (forward compatibility); the "version"
+ * field, when present, must be 1.
+ */
+#ifndef FJORD_ZKJSON_H
+#define FJORD_ZKJSON_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* /cluster/id: {"version":1,"id":"..."} */
+char *zkjson_cluster_id_encode(const char *id);
+int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errstr, size_t n);
+
+/* /brokers/ids/<id>: {"version":1,"host":..,"port":..,"rack":null|"..",
+ * "timestamp":"<ms>","endpoints":["PLAINTEXT://host:port"]} */
+typedef struct zkjson_broker {
+	char *host;
+	int port;
+	char *rack;          /* NULL: none */
+	int64_t timestamp;   /* ms since epoch */
+} zkjson_broker_t;
+char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp);
+int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr,
+                         size_t n);
+void zkjson_broker_clear(zkjson_broker_t *b);
+
+/* /brokers/topics/<t>: {"version":1,"partitions":{"0":[1,2],"1":[2,1]}}
+ * Partitions must be numbered 0..n-1 (n >= 1), each with a non-empty list
+ * of distinct non-negative broker ids. */
+typedef struct zkjson_replicas {
+	int cnt;
+	int32_t *ids;
+} zkjson_replicas_t;
+typedef struct zkjson_assignment {
+	int partition_cnt;
+	zkjson_replicas_t *partitions;   /* index == partition id */
+} zkjson_assignment_t;
+char *zkjson_assignment_encode(const zkjson_assignment_t *a);
+int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a,
+                             char *errstr, size_t n);
+void zkjson_assignment_clear(zkjson_assignment_t *a);
+
+/* /brokers/topics/<t>/partitions/<p>/state:
+ * {"version":1,"leader":L,"leader_epoch":E,"isr":[..],"controller_epoch":C}
+ * leader is -1 (offline) or a broker id; isr distinct non-negative ids. */
+typedef struct zkjson_state {
+	int32_t leader;
+	int32_t leader_epoch;
+	int isr_cnt;
+	int32_t *isr;
+	int32_t controller_epoch;
+} zkjson_state_t;
+char *zkjson_state_encode(const zkjson_state_t *s);
+int zkjson_state_decode(const char *buf, size_t len, zkjson_state_t *s, char *errstr,
+                        size_t n);
+void zkjson_state_clear(zkjson_state_t *s);
+
+/* /controller: {"version":1,"brokerid":1,"timestamp":"<ms>"} */
+char *zkjson_controller_encode(int32_t broker_id, int64_t timestamp);
+int zkjson_controller_decode(const char *buf, size_t len, int32_t *broker_idp, char *errstr,
+                             size_t n);
+
+/* /controller_epoch: a non-negative decimal integer (not JSON-wrapped). */
+int zkjson_epoch_decode(const char *buf, size_t len, int32_t *epochp, char *errstr, size_t n);
+
+/* /config/topics/<t>: {"version":1,"config":{"retention.ms":"60000"}}
+ * Every value is a string. */
+typedef struct zkjson_config {
+	int cnt;
+	char **names;
+	char **values;
+} zkjson_config_t;
+char *zkjson_config_encode(const zkjson_config_t *c);
+int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *errstr,
+                         size_t n);
+void zkjson_config_clear(zkjson_config_t *c);
+
+/* /consumers/<g>/ids/<member>:
+ * {"version":1,"subscription":{"orders":1},"timestamp":"<ms>"}
+ * The subscription maps topic names to a positive stream count. */
+typedef struct zkjson_member {
+	int topic_cnt;
+	char **topics;
+	int *counts;
+	int64_t timestamp;
+} zkjson_member_t;
+char *zkjson_member_encode(const zkjson_member_t *m);
+int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr,
+                         size_t n);
+void zkjson_member_clear(zkjson_member_t *m);
+
+/* /consumers/<g>/assignment:
+ * {"generation":12,"leader":"<member>","partitions":{"orders":{"0":"<member>"}}}
+ * One entry per assigned partition (flattened). */
+typedef struct zkjson_group_assignment {
+	int64_t generation;
+	char *leader;
+	int cnt;
+	char **topics;        /* topic of entry i */
+	int32_t *partitions;  /* partition of entry i */
+	char **members;       /* owner member id of entry i */
+} zkjson_group_assignment_t;
+char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga);
+int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_assignment_t *ga,
+                                   char *errstr, size_t n);
+void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga);
+
+#endif /* FJORD_ZKJSON_H */

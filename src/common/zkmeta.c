@@ -1,0 +1,571 @@
+/*
+ * zkmeta.c — turns ZooKeeper's cluster metadata into cview snapshots and
+ * keeps them fresh with watches.
+ *
+ * Model: every read registers a watch (zoo_wget / zoo_wget_children, or
+ * zoo_wexists for a znode that does not exist yet, so its creation is seen).
+ * A watch firing only sets `dirty` and signals zkmeta's own thread; the
+ * watcher never calls ZooKeeper (it runs on the client's completion thread,
+ * where a synchronous call would deadlock). The thread waits a short
+ * coalescing delay, clears `dirty`, re-reads the whole tree and publishes
+ * one new snapshot: a burst of events costs one snapshot. Events that
+ * arrive during a read set `dirty` again and cause one more pass.
+ *
+ * Guarantees: a snapshot is published only when every read of a pass
+ * succeeded (or found the znode absent). A ZooKeeper error mid-way (lost
+ * connection, expired session) discards the partial snapshot and retries
+ * with backoff until it succeeds or zkmeta is destroyed. Malformed znode
+ * values are logged at WARN and skipped: a bad broker or topic znode leaves
+ * that broker/topic out, a bad state znode leaves the partition with
+ * has_state = 0. Snapshot versions come from one process-wide counter, so
+ * they increase even across zkmeta instances (a broker makes a new zkmeta
+ * after a session expiry).
+ *
+ * Threads: zkmeta_new() publishes the first snapshot on the caller's
+ * thread; later ones come from zkmeta's thread. Watchers reach the object
+ * only through zkutil_live_run(), so a watch firing after
+ * zkmeta_destroy() is harmless.
+ */
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "common/flog.h"
+#include "common/zkjson.h"
+#include "common/zkmeta.h"
+#include "common/zkutil.h"
+
+#define ZKMETA_COALESCE_MS 20
+#define ZKMETA_BACKOFF_MIN_MS 100
+#define ZKMETA_BACKOFF_MAX_MS 2000
+
+struct zkmeta {
+	zhandle_t *zh;
+	zkmeta_snapshot_cb *on_snapshot;
+	void *opaque;
+	pthread_mutex_t lock;
+	pthread_cond_t cond;   /* dirty/stop changes, new snapshot */
+	int dirty;
+	int stop;
+	cview_t *cur;
+	pthread_t thread;
+	int thread_started;
+	zkutil_seen_t warned;  /* malformed znodes logged (building thread only) */
+};
+
+static int64_t zkmeta_version_counter;
+
+static void zkmeta_mark_dirty(void *obj, void *arg)
+{
+	zkmeta_t *zm = obj;
+
+	(void)arg;
+	pthread_mutex_lock(&zm->lock);
+	zm->dirty = 1;
+	pthread_cond_broadcast(&zm->cond);
+	pthread_mutex_unlock(&zm->lock);
+}
+
+static void zkmeta_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	(void)zh;
+	(void)type;
+	(void)state;
+	(void)path;
+	zkutil_live_run(ctx, zkmeta_mark_dirty, NULL);
+}
+
+static void zkmeta_warn(zkmeta_t *zm, const char *path, const struct Stat *st, const char *err)
+{
+	if (zkutil_seen_first(&zm->warned, path, st->mzxid))
+		flog(LOG_WARNING, "zkmeta", "ignoring %s: %s", path, err);
+}
+
+/* Reads a znode with a watch. ZNONODE leaves an exists-watch so its creation
+ * is seen; if it appeared in between, reads again. */
+static int zkmeta_read(zkmeta_t *zm, const char *path, char **bufp, int *lenp,
+                       struct Stat *st)
+{
+	for (;;) {
+		int rc = zkutil_get(zm->zh, path, zkmeta_watcher, zm, bufp, lenp, st);
+
+		if (rc != ZNONODE)
+			return rc;
+		rc = zoo_wexists(zm->zh, path, zkmeta_watcher, zm, st);
+		if (rc != ZOK)
+			return rc;   /* ZNONODE: watch armed */
+	}
+}
+
+static int zkmeta_children(zkmeta_t *zm, const char *path, struct String_vector *sv)
+{
+	for (;;) {
+		struct Stat st;
+		int rc = zkutil_children(zm->zh, path, zkmeta_watcher, zm, sv);
+
+		if (rc != ZNONODE)
+			return rc;
+		rc = zoo_wexists(zm->zh, path, zkmeta_watcher, zm, &st);
+		if (rc != ZOK)
+			return rc;
+	}
+}
+
+static int zkmeta_parse_id(const char *s, int32_t *idp)
+{
+	char *end;
+	long v = strtol(s, &end, 10);
+
+	if (!*s || *end || v < 0 || v > INT32_MAX)
+		return -1;
+	*idp = (int32_t)v;
+	return 0;
+}
+
+static int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
+{
+	struct String_vector sv;
+	char path[512], err[256];
+	int rc, i;
+
+	rc = zkmeta_children(zm, "/brokers/ids", &sv);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	cv->brokers = sv.count ? calloc((size_t)sv.count, sizeof(*cv->brokers)) : NULL;
+	if (sv.count && !cv->brokers) {
+		rc = ZSYSTEMERROR;
+		goto out;
+	}
+	for (i = 0; i < sv.count; i++) {
+		zkjson_broker_t b;
+		struct Stat st;
+		char *buf = NULL;
+		int len = 0;
+		int32_t id;
+
+		if (zkmeta_parse_id(sv.data[i], &id) < 0) {
+			flog(LOG_WARNING, "zkmeta", "ignoring /brokers/ids/%s: not a broker id",
+			     sv.data[i]);
+			continue;
+		}
+		snprintf(path, sizeof(path), "/brokers/ids/%s", sv.data[i]);
+		rc = zkmeta_read(zm, path, &buf, &len, &st);
+		if (rc == ZNONODE)
+			continue;   /* went away; the children watch fires */
+		if (rc != ZOK)
+			goto out;
+		if (zkjson_broker_decode(buf, (size_t)len, &b, err, sizeof(err)) < 0) {
+			zkmeta_warn(zm, path, &st, err);
+			free(buf);
+			continue;
+		}
+		free(buf);
+		cv->brokers[cv->broker_cnt].id = id;
+		cv->brokers[cv->broker_cnt].host = b.host;
+		cv->brokers[cv->broker_cnt].port = b.port;
+		cv->brokers[cv->broker_cnt].rack = b.rack;
+		cv->broker_cnt++;
+	}
+	rc = ZOK;
+out:
+	deallocate_String_vector(&sv);
+	return rc;
+}
+
+static int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t *p)
+{
+	char path[600], err[256];
+	zkjson_state_t s;
+	struct Stat st;
+	char *buf = NULL;
+	int len = 0, rc;
+
+	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic, (int)p->id);
+	rc = zkmeta_read(zm, path, &buf, &len, &st);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	if (zkjson_state_decode(buf, (size_t)len, &s, err, sizeof(err)) < 0) {
+		zkmeta_warn(zm, path, &st, err);
+	} else {
+		p->has_state = 1;
+		p->leader = s.leader;
+		p->leader_epoch = s.leader_epoch;
+		p->isr_cnt = s.isr_cnt;
+		p->isr = s.isr;   /* moved */
+		p->controller_epoch = s.controller_epoch;
+		p->state_version = st.version;
+	}
+	free(buf);
+	return ZOK;
+}
+
+static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t)
+{
+	char path[512], err[256];
+	zkjson_config_t c;
+	struct Stat st;
+	char *buf = NULL;
+	int len = 0, rc;
+
+	snprintf(path, sizeof(path), "/config/topics/%s", t->name);
+	rc = zkmeta_read(zm, path, &buf, &len, &st);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	if (zkjson_config_decode(buf, (size_t)len, &c, err, sizeof(err)) < 0) {
+		zkmeta_warn(zm, path, &st, err);
+	} else {
+		t->config_cnt = c.cnt;
+		t->config_names = c.names;   /* moved */
+		t->config_values = c.values;
+	}
+	free(buf);
+	return ZOK;
+}
+
+/* Reads one topic into t (t->name set). *skipp = 1 when it is absent or
+ * malformed (t is then to be freed by the caller's cleanup only). */
+static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, int *skipp)
+{
+	zkjson_assignment_t a;
+	char path[512], err[256];
+	struct Stat st;
+	char *buf = NULL;
+	int len = 0, rc, i;
+
+	*skipp = 1;
+	snprintf(path, sizeof(path), "/brokers/topics/%s", t->name);
+	rc = zkmeta_read(zm, path, &buf, &len, &st);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	if (zkjson_assignment_decode(buf, (size_t)len, &a, err, sizeof(err)) < 0) {
+		zkmeta_warn(zm, path, &st, err);
+		free(buf);
+		return ZOK;
+	}
+	free(buf);
+	t->partitions = calloc((size_t)a.partition_cnt, sizeof(*t->partitions));
+	if (!t->partitions) {
+		zkjson_assignment_clear(&a);
+		return ZSYSTEMERROR;
+	}
+	t->partition_cnt = a.partition_cnt;
+	for (i = 0; i < a.partition_cnt; i++) {
+		cview_partition_t *p = &t->partitions[i];
+
+		p->id = i;
+		p->replica_cnt = a.partitions[i].cnt;
+		p->replicas = a.partitions[i].ids;   /* moved */
+		a.partitions[i].ids = NULL;
+		p->leader = -1;
+		p->controller_epoch = -1;
+	}
+	zkjson_assignment_clear(&a);
+	for (i = 0; i < t->partition_cnt; i++) {
+		rc = zkmeta_read_state(zm, t->name, &t->partitions[i]);
+		if (rc != ZOK)
+			return rc;
+	}
+	rc = zkmeta_read_config(zm, t);
+	if (rc == ZOK)
+		*skipp = 0;
+	return rc;
+}
+
+static void zkmeta_topic_clear(cview_topic_t *t)
+{
+	int i;
+
+	for (i = 0; t->partitions && i < t->partition_cnt; i++) {
+		free(t->partitions[i].replicas);
+		free(t->partitions[i].isr);
+	}
+	free(t->partitions);
+	for (i = 0; i < t->config_cnt; i++) {
+		free(t->config_names[i]);
+		free(t->config_values[i]);
+	}
+	free(t->config_names);
+	free(t->config_values);
+	free(t->name);
+	memset(t, 0, sizeof(*t));
+}
+
+static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv)
+{
+	struct String_vector sv, del;
+	int rc, i, j;
+
+	memset(&del, 0, sizeof(del));
+	rc = zkmeta_children(zm, "/brokers/topics", &sv);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	rc = zkmeta_children(zm, "/admin/delete_topics", &del);
+	if (rc != ZOK && rc != ZNONODE)
+		goto out;
+	cv->topics = sv.count ? calloc((size_t)sv.count, sizeof(*cv->topics)) : NULL;
+	if (sv.count && !cv->topics) {
+		rc = ZSYSTEMERROR;
+		goto out;
+	}
+	for (i = 0; i < sv.count; i++) {
+		cview_topic_t *t = &cv->topics[cv->topic_cnt];
+		int skip;
+
+		t->name = strdup(sv.data[i]);
+		if (!t->name) {
+			rc = ZSYSTEMERROR;
+			goto out;
+		}
+		rc = zkmeta_read_topic(zm, t, &skip);
+		if (rc != ZOK || skip) {
+			zkmeta_topic_clear(t);
+			if (rc != ZOK)
+				goto out;
+			continue;
+		}
+		for (j = 0; j < del.count; j++)
+			if (!strcmp(del.data[j], t->name))
+				t->deleting = 1;
+		cv->topic_cnt++;
+	}
+	rc = ZOK;
+out:
+	deallocate_String_vector(&sv);
+	deallocate_String_vector(&del);
+	return rc;
+}
+
+/* One full pass. Returns ZOK with *cvp, or a ZooKeeper error (nothing kept). */
+static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
+{
+	cview_t *cv = cview_new();
+	char *buf = NULL, err[256];
+	struct Stat st;
+	int len = 0, rc;
+
+	*cvp = NULL;
+	if (!cv)
+		return ZSYSTEMERROR;
+	rc = zkmeta_read(zm, "/cluster/id", &buf, &len, &st);
+	if (rc == ZOK && zkjson_cluster_id_decode(buf, (size_t)len, &cv->cluster_id, err,
+	                                          sizeof(err)) < 0)
+		zkmeta_warn(zm, "/cluster/id", &st, err);
+	free(buf);
+	buf = NULL;
+	if (rc != ZOK && rc != ZNONODE)
+		goto fail;
+	rc = zkmeta_read(zm, "/controller", &buf, &len, &st);
+	if (rc == ZOK && zkjson_controller_decode(buf, (size_t)len, &cv->controller_id, err,
+	                                          sizeof(err)) < 0)
+		zkmeta_warn(zm, "/controller", &st, err);
+	free(buf);
+	buf = NULL;
+	if (rc != ZOK && rc != ZNONODE)
+		goto fail;
+	rc = zkmeta_read(zm, "/controller_epoch", &buf, &len, &st);
+	if (rc == ZOK && zkjson_epoch_decode(buf, (size_t)len, &cv->controller_epoch, err,
+	                                     sizeof(err)) < 0)
+		zkmeta_warn(zm, "/controller_epoch", &st, err);
+	free(buf);
+	buf = NULL;
+	if (rc != ZOK && rc != ZNONODE)
+		goto fail;
+	if ((rc = zkmeta_read_brokers(zm, cv)) != ZOK)
+		goto fail;
+	if ((rc = zkmeta_read_topics(zm, cv)) != ZOK)
+		goto fail;
+	cview_finish(cv);
+	cv->version = __atomic_add_fetch(&zkmeta_version_counter, 1, __ATOMIC_RELAXED);
+	*cvp = cv;
+	return ZOK;
+fail:
+	cview_unref(cv);
+	return rc;
+}
+
+/* Swaps in cv (takes the reference), wakes waiters, calls the callback. */
+static void zkmeta_publish(zkmeta_t *zm, cview_t *cv)
+{
+	cview_t *old;
+
+	pthread_mutex_lock(&zm->lock);
+	old = zm->cur;
+	zm->cur = cv;
+	pthread_cond_broadcast(&zm->cond);
+	pthread_mutex_unlock(&zm->lock);
+	cview_unref(old);
+	if (zm->on_snapshot)
+		zm->on_snapshot(cview_ref(cv), zm->opaque);
+}
+
+static void zkmeta_deadline(struct timespec *ts, int ms)
+{
+	clock_gettime(CLOCK_MONOTONIC, ts);
+	ts->tv_sec += ms / 1000;
+	ts->tv_nsec += (long)(ms % 1000) * 1000000;
+	if (ts->tv_nsec >= 1000000000) {
+		ts->tv_sec++;
+		ts->tv_nsec -= 1000000000;
+	}
+}
+
+static void *zkmeta_main(void *arg)
+{
+	zkmeta_t *zm = arg;
+	int backoff = ZKMETA_BACKOFF_MIN_MS;
+	struct timespec ts;
+
+	pthread_mutex_lock(&zm->lock);
+	while (!zm->stop) {
+		cview_t *cv;
+		int rc;
+
+		if (!zm->dirty) {
+			pthread_cond_wait(&zm->cond, &zm->lock);
+			continue;
+		}
+		/* Let the rest of the burst arrive. */
+		zkmeta_deadline(&ts, ZKMETA_COALESCE_MS);
+		while (!zm->stop && pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) == 0)
+			;
+		if (zm->stop)
+			break;
+		zm->dirty = 0;
+		pthread_mutex_unlock(&zm->lock);
+		rc = zkmeta_build(zm, &cv);
+		if (rc == ZOK)
+			zkmeta_publish(zm, cv);
+		pthread_mutex_lock(&zm->lock);
+		if (rc == ZOK) {
+			backoff = ZKMETA_BACKOFF_MIN_MS;
+			continue;
+		}
+		flog(LOG_INFO, "zkmeta", "metadata read failed (%s); retrying in %d ms",
+		     zkutil_err2str(rc), backoff);
+		zm->dirty = 1;
+		zkmeta_deadline(&ts, backoff);
+		while (!zm->stop && pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) == 0)
+			;
+		backoff = backoff * 2 > ZKMETA_BACKOFF_MAX_MS ? ZKMETA_BACKOFF_MAX_MS : backoff * 2;
+	}
+	pthread_mutex_unlock(&zm->lock);
+	return NULL;
+}
+
+zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
+                     char *errstr, size_t errstr_size)
+{
+	zkmeta_t *zm = calloc(1, sizeof(*zm));
+	pthread_condattr_t ca;
+	cview_t *cv = NULL;
+	int rc = ZOK, attempt;
+	struct timespec nap = {0, 100 * 1000000};
+
+	if (!zm) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return NULL;
+	}
+	zm->zh = zh;
+	zm->on_snapshot = on_snapshot;
+	zm->opaque = opaque;
+	pthread_mutex_init(&zm->lock, NULL);
+	pthread_condattr_init(&ca);
+	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
+	pthread_cond_init(&zm->cond, &ca);
+	pthread_condattr_destroy(&ca);
+	if (zkutil_live_add(zm) < 0) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto fail;
+	}
+	/* A transient error (connection loss) gets a few more tries. */
+	for (attempt = 0; attempt < 5; attempt++) {
+		rc = zkmeta_build(zm, &cv);
+		if (rc == ZOK || rc == ZSYSTEMERROR || rc == ZINVALIDSTATE)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	if (rc != ZOK) {
+		snprintf(errstr, errstr_size, "cannot read cluster metadata from ZooKeeper: %s",
+		         zkutil_err2str(rc));
+		goto fail;
+	}
+	zkmeta_publish(zm, cv);
+	if (pthread_create(&zm->thread, NULL, zkmeta_main, zm) != 0) {
+		snprintf(errstr, errstr_size, "cannot start the metadata thread");
+		goto fail;
+	}
+	zm->thread_started = 1;
+	return zm;
+fail:
+	zkmeta_destroy(zm);
+	return NULL;
+}
+
+int zkmeta_refresh(zkmeta_t *zm)
+{
+	zkmeta_mark_dirty(zm, NULL);
+	return 0;
+}
+
+cview_t *zkmeta_snapshot(zkmeta_t *zm)
+{
+	cview_t *cv;
+
+	pthread_mutex_lock(&zm->lock);
+	cv = zm->cur ? cview_ref(zm->cur) : NULL;
+	pthread_mutex_unlock(&zm->lock);
+	return cv;
+}
+
+int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg,
+                int timeout_ms)
+{
+	struct timespec ts;
+	int held = 0;
+
+	zkmeta_deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+	pthread_mutex_lock(&zm->lock);
+	for (;;) {
+		if (zm->cur && pred(zm->cur, arg)) {
+			held = 1;
+			break;
+		}
+		if (pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) != 0)
+			break;
+	}
+	if (!held && zm->cur && pred(zm->cur, arg))
+		held = 1;
+	pthread_mutex_unlock(&zm->lock);
+	return held;
+}
+
+void zkmeta_destroy(zkmeta_t *zm)
+{
+	if (!zm)
+		return;
+	zkutil_live_remove(zm);
+	pthread_mutex_lock(&zm->lock);
+	zm->stop = 1;
+	pthread_cond_broadcast(&zm->cond);
+	pthread_mutex_unlock(&zm->lock);
+	if (zm->thread_started)
+		pthread_join(zm->thread, NULL);
+	cview_unref(zm->cur);
+	zkutil_seen_clear(&zm->warned);
+	pthread_cond_destroy(&zm->cond);
+	pthread_mutex_destroy(&zm->lock);
+	free(zm);
+}

@@ -1,0 +1,49 @@
+/*
+ * zkmeta.h — watches ZooKeeper's cluster metadata and publishes cview
+ * snapshots.
+ *
+ * Owner: common core (ZooKeeper side). Used by fjordd (to learn brokers,
+ * topics and partition states; the broker's callback posts each snapshot to
+ * its event loop) and by the SDK in zookeeper.connect mode.
+ *
+ * It watches /cluster/id, /brokers/ids, /brokers/ids/<id>, /brokers/topics,
+ * /brokers/topics/<t>, /brokers/topics/<t>/partitions/<p>/state,
+ * /config/topics/<t>, /admin/delete_topics, /controller and
+ * /controller_epoch, re-arming every watch, and after each change (coalesced:
+ * at most one snapshot per burst of events) calls on_snapshot with a new
+ * cview that the callback owns one reference to. Malformed znode values are
+ * logged and skipped (that topic/partition/broker is left out or marked with
+ * no state), never fatal. After a session expiry it reconnects and rebuilds.
+ *
+ * Threads: on_snapshot runs on the ZooKeeper client's completion thread or
+ * zkmeta's own thread; it must not block and must not call back into zkmeta.
+ */
+#ifndef FJORD_ZKMETA_H
+#define FJORD_ZKMETA_H
+
+#include <zookeeper/zookeeper.h>
+
+#include "common/cview.h"
+
+typedef struct zkmeta zkmeta_t;
+
+typedef void (zkmeta_snapshot_cb)(cview_t *cv, void *opaque);
+
+/* Starts watching through an existing connected handle zh (chroot already
+ * applied by the connect string). The handle stays the caller's; zkmeta
+ * registers its own watchers with zoo_w* calls. The first snapshot is
+ * published before zkmeta_new() returns (0) or it fails (-1, errstr). */
+zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
+                     char *errstr, size_t errstr_size);
+/* Re-reads everything (used after a new ZooKeeper session). */
+int zkmeta_refresh(zkmeta_t *zm);
+/* A reference to the latest snapshot (caller unrefs). Thread-safe. */
+cview_t *zkmeta_snapshot(zkmeta_t *zm);
+/* Waits until a snapshot satisfies pred (checked at each new snapshot) or
+ * timeout_ms passes: 1 held, 0 timed out. */
+int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg,
+                int timeout_ms);
+/* Stops watching (no callback after it returns) and frees. */
+void zkmeta_destroy(zkmeta_t *zm);
+
+#endif /* FJORD_ZKMETA_H */

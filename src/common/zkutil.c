@@ -1,0 +1,350 @@
+/*
+ * zkutil.c — connecting to ZooKeeper, recursive create, growing reads, and
+ * the live-object set that makes watchers safe to outlive their objects.
+ *
+ * Connecting: zookeeper_init2() returns at once and connects in the
+ * background; zkutil_connect() polls zoo_state() until the session is
+ * connected (or the deadline passes), so it needs no cooperation from the
+ * caller's watcher. A chroot that does not exist makes every call on the
+ * chrooted handle fail with "no node", so with create_chroot the chroot is
+ * created first through a handle without it.
+ *
+ * The client's own log lines (WARN and above, through a per-handle
+ * callback) are handed to flog() at DEBUG: while ZooKeeper is unreachable the
+ * client logs every reconnect attempt, which would bury the one clear error
+ * zkutil_connect() and the session watchers report themselves. Raise the log
+ * level to debug to see them.
+ *
+ * Threads: any thread except the ZooKeeper completion thread (see zkutil.h).
+ * zkutil_live_* may be called from any thread including watchers.
+ */
+#include <errno.h>
+#include <pthread.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <syslog.h>
+#include <time.h>
+
+#include "common/flog.h"
+#include "common/zkutil.h"
+
+static void zkutil_log_cb(const char *message)
+{
+	flog(LOG_DEBUG, "zookeeper", "%s", message);
+}
+
+int zkutil_parse_connect(const char *connect, char **hostsp, char **chrootp, char *errstr,
+                         size_t n)
+{
+	const char *slash;
+	size_t hlen;
+
+	*hostsp = NULL;
+	*chrootp = NULL;
+	if (!connect || !*connect) {
+		snprintf(errstr, n, "zookeeper.connect is empty");
+		return -1;
+	}
+	slash = strchr(connect, '/');
+	hlen = slash ? (size_t)(slash - connect) : strlen(connect);
+	if (hlen == 0 || !memchr(connect, ':', hlen)) {
+		snprintf(errstr, n,
+		         "zookeeper.connect \"%s\": expected host:port[,host:port...][/chroot]",
+		         connect);
+		return -1;
+	}
+	if (slash && (strstr(slash, "//") || (strlen(slash) > 1 && slash[strlen(slash) - 1] == '/'))) {
+		snprintf(errstr, n, "zookeeper.connect \"%s\": malformed chroot \"%s\"", connect,
+		         slash);
+		return -1;
+	}
+	*hostsp = strndup(connect, hlen);
+	if (slash && strcmp(slash, "/") != 0)
+		*chrootp = strdup(slash);
+	if (!*hostsp || (slash && strcmp(slash, "/") != 0 && !*chrootp)) {
+		free(*hostsp);
+		free(*chrootp);
+		*hostsp = *chrootp = NULL;
+		snprintf(errstr, n, "out of memory");
+		return -1;
+	}
+	return 0;
+}
+
+static int64_t zkutil_mono_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+}
+
+/* Opens a handle on connect (hosts[/chroot]) and waits for CONNECTED. */
+static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int timeout_ms,
+                              watcher_fn watcher, void *ctx, char *errstr, size_t n)
+{
+	int64_t deadline = zkutil_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
+	zhandle_t *zh;
+	struct timespec nap = {0, 10 * 1000000};
+
+	zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
+	zh = zookeeper_init2(connect, watcher, session_timeout_ms, NULL, ctx, 0, zkutil_log_cb);
+	if (!zh) {
+		snprintf(errstr, n, "cannot use ZooKeeper connect string \"%s\": %s", connect,
+		         strerror(errno));
+		return NULL;
+	}
+	for (;;) {
+		int st = zoo_state(zh);
+
+		if (st == ZOO_CONNECTED_STATE)
+			return zh;
+		if (st == ZOO_AUTH_FAILED_STATE || st == ZOO_EXPIRED_SESSION_STATE)
+			break;
+		if (zkutil_mono_ms() >= deadline)
+			break;
+		nanosleep(&nap, NULL);
+	}
+	zookeeper_close(zh);
+	snprintf(errstr, n, "cannot reach ZooKeeper at %s within %d ms", connect, timeout_ms);
+	return NULL;
+}
+
+zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeout_ms,
+                          int create_chroot, watcher_fn watcher, void *ctx, char *errstr,
+                          size_t n)
+{
+	char *hosts = NULL, *chroot = NULL;
+	zhandle_t *zh = NULL, *root = NULL;
+	struct Stat st;
+	int rc;
+
+	if (zkutil_parse_connect(connect, &hosts, &chroot, errstr, n) < 0)
+		return NULL;
+	if (create_chroot && chroot) {
+		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, NULL, NULL, errstr, n);
+		if (!root)
+			goto out;
+		rc = zoo_exists(root, chroot, 0, &st);
+		if (rc == ZNONODE)
+			rc = zkutil_create_recursive(root, chroot, NULL, -1);
+		if (rc != ZOK) {
+			snprintf(errstr, n, "cannot create ZooKeeper chroot %s at %s: %s", chroot,
+			         hosts, zkutil_err2str(rc));
+			goto out;
+		}
+	}
+	zh = zkutil_open(connect, session_timeout_ms, timeout_ms, watcher, ctx, errstr, n);
+out:
+	if (root)
+		zookeeper_close(root);
+	free(hosts);
+	free(chroot);
+	return zh;
+}
+
+int zkutil_create_recursive(zhandle_t *zh, const char *path, const char *value, int len)
+{
+	char *p = strdup(path);
+	char *s;
+	int rc = ZOK;
+
+	if (!p)
+		return ZSYSTEMERROR;
+	if (p[0] != '/' || p[1] == '\0') {
+		rc = ZBADARGUMENTS;
+		goto out;
+	}
+	/* Parents first: each may already exist. */
+	for (s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
+		*s = '\0';
+		rc = zoo_create(zh, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		*s = '/';
+		if (rc != ZOK && rc != ZNODEEXISTS)
+			goto out;
+	}
+	rc = zoo_create(zh, p, value, value ? len : -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	if (rc == ZNODEEXISTS)
+		rc = ZOK;
+out:
+	free(p);
+	return rc;
+}
+
+int zkutil_get(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx, char **bufp,
+               int *lenp, struct Stat *stat)
+{
+	struct Stat st;
+	int cap = 1024;
+	char *buf = NULL;
+	int rc;
+
+	*bufp = NULL;
+	if (lenp)
+		*lenp = 0;
+	for (;;) {
+		int len = cap;
+		char *nb = realloc(buf, (size_t)cap + 1);
+
+		if (!nb) {
+			rc = ZSYSTEMERROR;
+			goto fail;
+		}
+		buf = nb;
+		if (watcher)
+			rc = zoo_wget(zh, path, watcher, ctx, buf, &len, &st);
+		else
+			rc = zoo_get(zh, path, 0, buf, &len, &st);
+		if (rc != ZOK)
+			goto fail;
+		if (st.dataLength <= cap) {
+			/* len is -1 for a znode created without data. */
+			if (len < 0) {
+				free(buf);
+				buf = NULL;
+				len = 0;
+			} else {
+				buf[len] = '\0';
+			}
+			*bufp = buf;
+			if (lenp)
+				*lenp = len;
+			if (stat)
+				*stat = st;
+			return ZOK;
+		}
+		/* Truncated: the value grew past our buffer; read again. */
+		cap = st.dataLength;
+	}
+fail:
+	free(buf);
+	return rc;
+}
+
+static int zkutil_strcmp(const void *a, const void *b)
+{
+	return strcmp(*(char *const *)a, *(char *const *)b);
+}
+
+int zkutil_children(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx,
+                    struct String_vector *sv)
+{
+	int rc;
+
+	memset(sv, 0, sizeof(*sv));
+	if (watcher)
+		rc = zoo_wget_children(zh, path, watcher, ctx, sv);
+	else
+		rc = zoo_get_children(zh, path, 0, sv);
+	if (rc == ZOK && sv->count > 1)
+		qsort(sv->data, (size_t)sv->count, sizeof(char *), zkutil_strcmp);
+	return rc;
+}
+
+const char *zkutil_err2str(int rc)
+{
+	return zerror(rc);
+}
+
+char *zkutil_timestamp(char *buf, size_t n)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_REALTIME, &ts);
+	snprintf(buf, n, "%lld", (long long)ts.tv_sec * 1000 + ts.tv_nsec / 1000000);
+	return buf;
+}
+
+/* ------------------------------------------------------------ seen set */
+
+int zkutil_seen_first(zkutil_seen_t *s, const char *path, int64_t mzxid)
+{
+	char key[1100];
+	char **keys;
+	int i;
+
+	snprintf(key, sizeof(key), "%s@%lld", path, (long long)mzxid);
+	for (i = 0; i < s->cnt; i++)
+		if (!strcmp(s->keys[i], key))
+			return 0;
+	if (s->cnt >= 1024)
+		zkutil_seen_clear(s);
+	keys = realloc(s->keys, (size_t)(s->cnt + 1) * sizeof(*keys));
+	if (!keys)
+		return 1;
+	s->keys = keys;
+	if ((s->keys[s->cnt] = strdup(key)))
+		s->cnt++;
+	return 1;
+}
+
+void zkutil_seen_clear(zkutil_seen_t *s)
+{
+	int i;
+
+	for (i = 0; i < s->cnt; i++)
+		free(s->keys[i]);
+	free(s->keys);
+	s->keys = NULL;
+	s->cnt = 0;
+}
+
+/* ------------------------------------------------------------ live set */
+
+static pthread_mutex_t zkutil_live_lock = PTHREAD_MUTEX_INITIALIZER;
+static const void **zkutil_live_objs;
+static size_t zkutil_live_cnt, zkutil_live_cap;
+
+int zkutil_live_add(const void *obj)
+{
+	int r = 0;
+
+	pthread_mutex_lock(&zkutil_live_lock);
+	if (zkutil_live_cnt == zkutil_live_cap) {
+		size_t cap = zkutil_live_cap ? zkutil_live_cap * 2 : 16;
+		const void **objs = realloc(zkutil_live_objs, cap * sizeof(*objs));
+
+		if (!objs) {
+			r = -1;
+			goto out;
+		}
+		zkutil_live_objs = objs;
+		zkutil_live_cap = cap;
+	}
+	zkutil_live_objs[zkutil_live_cnt++] = obj;
+out:
+	pthread_mutex_unlock(&zkutil_live_lock);
+	return r;
+}
+
+void zkutil_live_remove(const void *obj)
+{
+	size_t i;
+
+	pthread_mutex_lock(&zkutil_live_lock);
+	for (i = 0; i < zkutil_live_cnt; i++) {
+		if (zkutil_live_objs[i] == obj) {
+			zkutil_live_objs[i] = zkutil_live_objs[--zkutil_live_cnt];
+			break;
+		}
+	}
+	pthread_mutex_unlock(&zkutil_live_lock);
+}
+
+int zkutil_live_run(const void *obj, void (*fn)(void *obj, void *arg), void *arg)
+{
+	size_t i;
+	int ran = 0;
+
+	pthread_mutex_lock(&zkutil_live_lock);
+	for (i = 0; i < zkutil_live_cnt; i++) {
+		if (zkutil_live_objs[i] == obj) {
+			fn((void *)obj, arg);
+			ran = 1;
+			break;
+		}
+	}
+	pthread_mutex_unlock(&zkutil_live_lock);
+	return ran;
+}

@@ -1,0 +1,337 @@
+/*
+ * 0004-unit-zkjson — the znode JSON codecs, topic name/config validation
+ * and cview lookups, without ZooKeeper.
+ *
+ * Round trips of every znode kind; the exact bytes of a broker
+ * registration (operators and other tools read them); strict decoding of
+ * bad values written by hand (wrong types, missing fields, negative ids,
+ * duplicate replicas, partitions not numbered 0..n-1), each with an error
+ * message naming the field; and cview copy/lookup semantics.
+ */
+#include <stdlib.h>
+#include <string.h>
+
+#include "common/cview.h"
+#include "common/zkadmin.h"
+#include "common/zkjson.h"
+#include "test.h"
+
+#define DEC_FAILS(fn, json, obj, want)                                                     \
+	do {                                                                               \
+		char err_[256] = "";                                                       \
+		ck_assert_int_eq(fn(json, strlen(json), obj, err_, sizeof(err_)), -1);     \
+		ck_assert_msg(strstr(err_, want) != NULL, "error \"%s\" lacks \"%s\" for %s", \
+		              err_, want, json);                                             \
+	} while (0)
+
+START_TEST(zkjson_broker)
+{
+	zkjson_broker_t b;
+	char err[256];
+	char *s;
+
+	s = zkjson_broker_encode("kafka1.example", 9092, NULL, 1700000000123LL);
+	ck_assert_str_eq(s, "{\"version\":1,\"host\":\"kafka1.example\",\"port\":9092,\"rack\":null,"
+	                    "\"timestamp\":\"1700000000123\",\"endpoints\":"
+	                    "[\"PLAINTEXT://kafka1.example:9092\"]}");
+	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(b.host, "kafka1.example");
+	ck_assert_int_eq(b.port, 9092);
+	ck_assert_ptr_null(b.rack);
+	ck_assert(b.timestamp == 1700000000123LL);
+	zkjson_broker_clear(&b);
+	free(s);
+
+	s = zkjson_broker_encode("h", 1, "rack-a", 5);
+	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(b.rack, "rack-a");
+	zkjson_broker_clear(&b);
+	free(s);
+
+	DEC_FAILS(zkjson_broker_decode, "{\"version\":1,\"port\":1,\"timestamp\":\"1\"}", &b,
+	          "\"host\"");
+	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":\"9092\",\"timestamp\":\"1\"}", &b,
+	          "\"port\" must be an integer");
+	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":70000,\"timestamp\":\"1\"}", &b,
+	          "\"port\" is 70000");
+	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":1,\"timestamp\":12}", &b,
+	          "\"timestamp\"");
+	DEC_FAILS(zkjson_broker_decode, "{\"version\":2,\"host\":\"h\",\"port\":1}", &b,
+	          "\"version\" must be 1");
+	DEC_FAILS(zkjson_broker_decode, "[1,2]", &b, "expected a JSON object");
+	DEC_FAILS(zkjson_broker_decode, "{\"host\":", &b, "invalid JSON");
+	ck_assert_int_eq(zkjson_broker_decode(NULL, 0, &b, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(zkjson_assignment)
+{
+	zkjson_assignment_t a, d;
+	int32_t r0[] = {1, 2, 3}, r1[] = {2, 3, 1};
+	zkjson_replicas_t parts[2] = {{3, r0}, {3, r1}};
+	char err[256];
+	char *s;
+
+	a.partition_cnt = 2;
+	a.partitions = parts;
+	s = zkjson_assignment_encode(&a);
+	ck_assert_str_eq(s, "{\"version\":1,\"partitions\":{\"0\":[1,2,3],\"1\":[2,3,1]}}");
+	ck_assert_int_eq(zkjson_assignment_decode(s, strlen(s), &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.partition_cnt, 2);
+	ck_assert_int_eq(d.partitions[1].cnt, 3);
+	ck_assert_int_eq(d.partitions[1].ids[0], 2);
+	ck_assert_int_eq(d.partitions[1].ids[2], 1);
+	zkjson_assignment_clear(&d);
+	free(s);
+
+	/* Keys in any order are fine as long as they are 0..n-1. */
+	s = "{\"partitions\":{\"1\":[5],\"0\":[4]}}";
+	ck_assert_int_eq(zkjson_assignment_decode(s, strlen(s), &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.partitions[0].ids[0], 4);
+	ck_assert_int_eq(d.partitions[1].ids[0], 5);
+	zkjson_assignment_clear(&d);
+
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":[1,1]}}", &d,
+	          "lists broker 1 twice");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":[1],\"2\":[1]}}", &d,
+	          "numbered 0..n-1");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"00\":[1]}}", &d, "numbered 0..n-1");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"-1\":[1]}}", &d, "numbered 0..n-1");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":[-3]}}", &d, "broker id");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":[\"1\"]}}", &d, "broker id");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":[]}}", &d, "is empty");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":5}}", &d, "must be an array");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{}}", &d, "1..1000000");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":[[1]]}", &d, "must be an object");
+	DEC_FAILS(zkjson_assignment_decode, "{\"version\":1}", &d, "\"partitions\"");
+	DEC_FAILS(zkjson_assignment_decode, "{\"partitions\":{\"0\":[1],\"0\":[2]}}", &d,
+	          "invalid JSON");
+}
+END_TEST
+
+START_TEST(zkjson_state)
+{
+	int32_t isr[] = {1, 3};
+	zkjson_state_t s = {2, 4, 2, isr, 7}, d;
+	char err[256];
+	char *j;
+
+	j = zkjson_state_encode(&s);
+	ck_assert_str_eq(j, "{\"version\":1,\"leader\":2,\"leader_epoch\":4,\"isr\":[1,3],"
+	                    "\"controller_epoch\":7}");
+	ck_assert_int_eq(zkjson_state_decode(j, strlen(j), &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.leader, 2);
+	ck_assert_int_eq(d.leader_epoch, 4);
+	ck_assert_int_eq(d.isr_cnt, 2);
+	ck_assert_int_eq(d.isr[1], 3);
+	ck_assert_int_eq(d.controller_epoch, 7);
+	zkjson_state_clear(&d);
+	free(j);
+
+	/* Offline partition: leader -1, empty ISR allowed. */
+	j = "{\"leader\":-1,\"leader_epoch\":0,\"isr\":[],\"controller_epoch\":1}";
+	ck_assert_int_eq(zkjson_state_decode(j, strlen(j), &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.leader, -1);
+	ck_assert_int_eq(d.isr_cnt, 0);
+	zkjson_state_clear(&d);
+
+	DEC_FAILS(zkjson_state_decode,
+	          "{\"leader\":-2,\"leader_epoch\":0,\"isr\":[],\"controller_epoch\":1}", &d,
+	          "\"leader\" is -2");
+	DEC_FAILS(zkjson_state_decode,
+	          "{\"leader\":1,\"leader_epoch\":0,\"isr\":[2,2],\"controller_epoch\":1}", &d,
+	          "lists broker 2 twice");
+	DEC_FAILS(zkjson_state_decode, "{\"leader\":1,\"leader_epoch\":0,\"controller_epoch\":1}",
+	          &d, "missing \"isr\"");
+	DEC_FAILS(zkjson_state_decode,
+	          "{\"leader\":1,\"leader_epoch\":1.5,\"isr\":[1],\"controller_epoch\":1}", &d,
+	          "\"leader_epoch\" must be an integer");
+	DEC_FAILS(zkjson_state_decode, "{\"leader\":1,\"leader_epoch\":0,\"isr\":[1]}", &d,
+	          "\"controller_epoch\"");
+}
+END_TEST
+
+START_TEST(zkjson_small_values)
+{
+	char err[256], *s, *id;
+	int32_t v;
+
+	s = zkjson_cluster_id_encode("AbC-_123");
+	ck_assert_str_eq(s, "{\"version\":1,\"id\":\"AbC-_123\"}");
+	ck_assert_int_eq(zkjson_cluster_id_decode(s, strlen(s), &id, err, sizeof(err)), 0);
+	ck_assert_str_eq(id, "AbC-_123");
+	free(id);
+	free(s);
+	DEC_FAILS(zkjson_cluster_id_decode, "{\"id\":\"\"}", &id, "\"id\"");
+
+	s = zkjson_controller_encode(3, 42);
+	ck_assert_str_eq(s, "{\"version\":1,\"brokerid\":3,\"timestamp\":\"42\"}");
+	ck_assert_int_eq(zkjson_controller_decode(s, strlen(s), &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, 3);
+	free(s);
+	DEC_FAILS(zkjson_controller_decode, "{\"brokerid\":-1}", &v, "\"brokerid\"");
+
+	ck_assert_int_eq(zkjson_epoch_decode("17", 2, &v, err, sizeof(err)), 0);
+	ck_assert_int_eq(v, 17);
+	ck_assert_int_eq(zkjson_epoch_decode("-1", 2, &v, err, sizeof(err)), -1);
+	ck_assert_int_eq(zkjson_epoch_decode("9999999999", 10, &v, err, sizeof(err)), -1);
+	ck_assert_int_eq(zkjson_epoch_decode("", 0, &v, err, sizeof(err)), -1);
+}
+END_TEST
+
+START_TEST(zkjson_config_and_groups)
+{
+	char *names[] = {"retention.ms", "segment.bytes"}, *values[] = {"60000", "1048576"};
+	zkjson_config_t c = {2, names, values}, dc;
+	char *topics[] = {"orders"};
+	int counts[] = {1};
+	zkjson_member_t m = {1, topics, counts, 99}, dm;
+	char *gt[] = {"orders", "orders"}, *gm[] = {"m-1", "m-2"};
+	int32_t gp[] = {0, 1};
+	zkjson_group_assignment_t ga = {12, "m-1", 2, gt, gp, gm}, dga;
+	char err[256], *s;
+
+	s = zkjson_config_encode(&c);
+	ck_assert_str_eq(s, "{\"version\":1,\"config\":{\"retention.ms\":\"60000\","
+	                    "\"segment.bytes\":\"1048576\"}}");
+	ck_assert_int_eq(zkjson_config_decode(s, strlen(s), &dc, err, sizeof(err)), 0);
+	ck_assert_int_eq(dc.cnt, 2);
+	ck_assert_str_eq(dc.values[1], "1048576");
+	zkjson_config_clear(&dc);
+	free(s);
+	DEC_FAILS(zkjson_config_decode, "{\"config\":{\"retention.ms\":60000}}", &dc,
+	          "value of \"retention.ms\" must be a string");
+
+	s = zkjson_member_encode(&m);
+	ck_assert_str_eq(s, "{\"version\":1,\"subscription\":{\"orders\":1},\"timestamp\":\"99\"}");
+	ck_assert_int_eq(zkjson_member_decode(s, strlen(s), &dm, err, sizeof(err)), 0);
+	ck_assert_str_eq(dm.topics[0], "orders");
+	ck_assert_int_eq(dm.counts[0], 1);
+	zkjson_member_clear(&dm);
+	free(s);
+	DEC_FAILS(zkjson_member_decode, "{\"subscription\":{\"a\":0},\"timestamp\":\"1\"}", &dm,
+	          "subscription count of \"a\"");
+
+	s = zkjson_group_assignment_encode(&ga);
+	ck_assert_str_eq(s, "{\"generation\":12,\"leader\":\"m-1\",\"partitions\":{\"orders\":"
+	                    "{\"0\":\"m-1\",\"1\":\"m-2\"}}}");
+	ck_assert_int_eq(zkjson_group_assignment_decode(s, strlen(s), &dga, err, sizeof(err)), 0);
+	ck_assert(dga.generation == 12);
+	ck_assert_int_eq(dga.cnt, 2);
+	ck_assert_int_eq(dga.partitions[1], 1);
+	ck_assert_str_eq(dga.members[1], "m-2");
+	zkjson_group_assignment_clear(&dga);
+	free(s);
+	DEC_FAILS(zkjson_group_assignment_decode,
+	          "{\"generation\":1,\"leader\":\"m\",\"partitions\":{\"t\":{\"x\":\"m\"}}}", &dga,
+	          "not a partition number");
+	DEC_FAILS(zkjson_group_assignment_decode,
+	          "{\"generation\":-1,\"leader\":\"m\",\"partitions\":{}}", &dga, "\"generation\"");
+}
+END_TEST
+
+START_TEST(zkadmin_validation)
+{
+	char err[256], name[300];
+
+	ck_assert_int_eq(zkadmin_validate_topic_name("orders.v1_a-b", err, sizeof(err)), 0);
+	ck_assert_int_eq(zkadmin_validate_topic_name("", err, sizeof(err)), FJORD_ERR_INVALID_TOPIC);
+	ck_assert_int_eq(zkadmin_validate_topic_name("..", err, sizeof(err)),
+	                 FJORD_ERR_INVALID_TOPIC);
+	ck_assert_int_eq(zkadmin_validate_topic_name("a/b", err, sizeof(err)),
+	                 FJORD_ERR_INVALID_TOPIC);
+	ck_assert_ptr_nonnull(strstr(err, "position 1"));
+	memset(name, 'x', 250);
+	name[250] = '\0';
+	ck_assert_int_eq(zkadmin_validate_topic_name(name, err, sizeof(err)),
+	                 FJORD_ERR_INVALID_TOPIC);
+	name[249] = '\0';
+	ck_assert_int_eq(zkadmin_validate_topic_name(name, err, sizeof(err)), 0);
+
+	ck_assert_int_eq(zkadmin_validate_topic_config("retention.ms", "-1", err, sizeof(err)), 0);
+	ck_assert_int_eq(zkadmin_validate_topic_config("retention.ms", "-2", err, sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("segment.bytes", "10", err, sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("segment.bytes", "3000000000", err,
+	                                               sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("min.insync.replicas", "2", err,
+	                                               sizeof(err)), 0);
+	ck_assert_int_eq(zkadmin_validate_topic_config("min.insync.replicas", "0", err,
+	                                               sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("cleanup.policy", "compact", err,
+	                                               sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("unclean.leader.election.enable", "yes",
+	                                               err, sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("retention.ms", "12abc", err, sizeof(err)),
+	                 -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("no.such.key", "1", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "no.such.key"));
+	for (int i = 0; zkadmin_topic_config_keys[i]; i++)
+		ck_assert_msg(strstr(zkadmin_topic_config_keys[i], "."), "key %d", i);
+}
+END_TEST
+
+START_TEST(cview_lookups)
+{
+	cview_t *cv = cview_new(), *cp;
+	int32_t reps[] = {2, 1}, isr[] = {2};
+
+	ck_assert_int_eq(cv->controller_id, -1);
+	cv->broker_cnt = 2;
+	cv->brokers = calloc(2, sizeof(*cv->brokers));
+	cv->brokers[0].id = 7;
+	cv->brokers[0].host = strdup("b7");
+	cv->brokers[1].id = 3;
+	cv->brokers[1].host = strdup("b3");
+	cv->topic_cnt = 2;
+	cv->topics = calloc(2, sizeof(*cv->topics));
+	cv->topics[0].name = strdup("zeta");
+	cv->topics[1].name = strdup("alpha");
+	cv->topics[1].partition_cnt = 1;
+	cv->topics[1].partitions = calloc(1, sizeof(cview_partition_t));
+	cv->topics[1].partitions[0].replica_cnt = 2;
+	cv->topics[1].partitions[0].replicas = malloc(sizeof(reps));
+	memcpy(cv->topics[1].partitions[0].replicas, reps, sizeof(reps));
+	cv->topics[1].partitions[0].has_state = 1;
+	cv->topics[1].partitions[0].isr_cnt = 1;
+	cv->topics[1].partitions[0].isr = malloc(sizeof(isr));
+	memcpy(cv->topics[1].partitions[0].isr, isr, sizeof(isr));
+	cv->topics[1].config_cnt = 1;
+	cv->topics[1].config_names = calloc(1, sizeof(char *));
+	cv->topics[1].config_values = calloc(1, sizeof(char *));
+	cv->topics[1].config_names[0] = strdup("retention.ms");
+	cv->topics[1].config_values[0] = strdup("5");
+	cview_finish(cv);
+
+	ck_assert_int_eq(cv->brokers[0].id, 3);
+	ck_assert_str_eq(cview_broker(cv, 7)->host, "b7");
+	ck_assert_ptr_null(cview_broker(cv, 5));
+	cp = cview_copy(cv);
+	cview_unref(cv);   /* the copy owns its own memory */
+	ck_assert_ptr_nonnull(cview_topic(cp, "zeta"));
+	ck_assert_ptr_null(cview_topic(cp, "beta"));
+	ck_assert_ptr_nonnull(cview_partition(cp, "alpha", 0));
+	ck_assert_ptr_null(cview_partition(cp, "alpha", 1));
+	ck_assert_ptr_null(cview_partition(cp, "alpha", -1));
+	ck_assert(cview_is_replica(cview_partition(cp, "alpha", 0), 1));
+	ck_assert(!cview_is_replica(cview_partition(cp, "alpha", 0), 3));
+	ck_assert(cview_in_isr(cview_partition(cp, "alpha", 0), 2));
+	ck_assert(!cview_in_isr(cview_partition(cp, "alpha", 0), 1));
+	ck_assert_str_eq(cview_topic_config(cview_topic(cp, "alpha"), "retention.ms"), "5");
+	ck_assert_ptr_null(cview_topic_config(cview_topic(cp, "alpha"), "segment.ms"));
+	ck_assert_ptr_eq(cview_ref(cp), cp);
+	cview_unref(cp);
+	cview_unref(cp);
+	cview_unref(NULL);
+}
+END_TEST
+
+void test_0004(TCase *tc)
+{
+	tcase_add_test(tc, zkjson_broker);
+	tcase_add_test(tc, zkjson_assignment);
+	tcase_add_test(tc, zkjson_state);
+	tcase_add_test(tc, zkjson_small_values);
+	tcase_add_test(tc, zkjson_config_and_groups);
+	tcase_add_test(tc, zkadmin_validation);
+	tcase_add_test(tc, cview_lookups);
+}

@@ -1,0 +1,42 @@
+# tests: one Check runner (tests/fjord-tests) holding every numbered test.
+# `make check` runs it through automake's test driver (its output lands in
+# tests/fjord-tests.log; scripts/check prints the table and Check's closing
+# line from there). Every test file in tests/tests.def is listed here.
+check_PROGRAMS += tests/fjord-tests
+TESTS += tests/fjord-tests
+tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
+	tests/main.c \
+	tests/harness_int.h tests/harness.c tests/harness_proc.c \
+	tests/zk_server.c tests/cluster.c tests/sdk_helpers.c tests/msgver.c \
+	tests/rawproto.h tests/rawproto.c \
+	tests/0000-unit-crc32c-murmur2.c \
+	tests/0001-unit-record-batch.c \
+	tests/0002-unit-frame.c \
+	tests/0003-unit-props.c \
+	tests/0004-unit-zkjson.c \
+	tests/0005-config-docs.c \
+	tests/0010-unit-segment-index.c \
+	tests/0011-unit-log-roll-retention.c \
+	tests/0012-unit-log-recovery.c \
+	tests/0013-unit-epoch-checkpoint.c \
+	tests/0020-broker-config-and-registration.c \
+	tests/0021-bad-frames.c \
+	tests/0030-produce-consume.c \
+	tests/0031-partitioner.c \
+	tests/0032-compression.c \
+	tests/0033-long-poll.c \
+	tests/0034-errors.c \
+	tests/0035-list-offsets.c \
+	tests/0036-admin-topics.c \
+	tests/0040-kill9-recovery.c \
+	tests/0041-retention.c \
+	tests/0050-cli.c \
+	tests/0051-metrics-health.c
+tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
+	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
+tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install
+tests_fjord_tests_LDADD = src/broker/libfjordstorage.la src/client/libfjord.la \
+	src/common/libfjordcommon.la proto/libfjordproto.la \
+	$(FJORD_EXT_LIBS) $(CHECK_LIBS)
+# The runner finds fjordd and fjord in the build tree (src/broker/fjordd,
+# src/cli/fjord), which `make check` builds first (check depends on all).

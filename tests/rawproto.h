@@ -1,0 +1,39 @@
+/*
+ * rawproto.h — speaking fjord's wire protocol by hand in tests: raw TCP
+ * connections to a broker, framed protobuf requests (generated
+ * fjord.pb-c.h), and reading framed responses. Used to send what the SDK
+ * never would (garbage, oversized or truncated frames, unknown apis, produce
+ * requests to a broker that does not lead the partition).
+ *
+ * Test-child only; every fd and response returned is the caller's
+ * (close(), fjord__response__free_unpacked(r, NULL)).
+ */
+#ifndef FJORD_TEST_RAWPROTO_H
+#define FJORD_TEST_RAWPROTO_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "fjord.pb-c.h"
+
+/* Connected blocking socket to 127.0.0.1:port, or -1. */
+int raw_connect(int port);
+/* Sends all len bytes (MSG_NOSIGNAL). 0, or -1 when the peer closed. */
+int raw_send(int fd, const void *buf, size_t len);
+/* Frames and sends one request with an optional payload. 0 or -1. */
+int raw_send_request(int fd, const Fjord__Request *req, const void *payload,
+                     size_t payload_len);
+/* Reads one framed response within timeout_ms; NULL on close, timeout or
+ * undecodable header. The payload (if any) is skipped. */
+Fjord__Response *raw_recv_response(int fd, int timeout_ms);
+/* 1 when the broker closed the connection within timeout_ms (EOF or
+ * reset), 0 when it is still open. Reads and drops anything that arrives. */
+int raw_wait_closed(int fd, int timeout_ms);
+/* Produces one uncompressed batch of one record (key/value strings) to
+ * topic/partition on the broker at port with acks=1 and returns the
+ * partition's error code (or the request-level error when non-zero);
+ * -1000 when no response came. */
+int raw_produce_one(int port, const char *topic, int32_t partition, const char *key,
+                    const char *value);
+
+#endif /* FJORD_TEST_RAWPROTO_H */
