@@ -66,6 +66,10 @@ typedef enum fjord_err_t {
 	FJORD_ERR__NO_OFFSET = -182,         /* no position and auto.offset.reset=error */
 	FJORD_ERR__STATE = -181,             /* call not valid in this state */
 	FJORD_ERR__UNSUPPORTED_FEATURE = -180,
+	FJORD_ERR__FENCED = -179,            /* commit of a partition this member no longer owns */
+	FJORD_ERR__ASSIGNMENT_LOST = -178,   /* group session expired: every partition was lost */
+	FJORD_ERR__REVOKE_PARTITIONS = -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
+	FJORD_ERR__ASSIGN_PARTITIONS = -176, /* rebalance event: partitions given (poll, no rebalance_cb) */
 	FJORD_ERR__END = -100,
 
 	/* Broker errors: Kafka's codes; same numbers as proto/fjord.proto. */
@@ -99,6 +103,8 @@ typedef enum fjord_err_t {
 	FJORD_ERR_FENCED_LEADER_EPOCH = 74,
 	FJORD_ERR_UNKNOWN_LEADER_EPOCH = 75,
 	FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE = 76,
+	FJORD_ERR_NON_EMPTY_GROUP = 68,      /* the group has live members */
+	FJORD_ERR_GROUP_ID_NOT_FOUND = 69,
 	FJORD_ERR_OFFSET_NOT_AVAILABLE = 78,
 } fjord_err_t;
 
@@ -381,6 +387,119 @@ FJORD_EXPORT fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic
 /* Marks the topic for deletion (/admin/delete_topics/<t>) and waits until the
  * controller has removed it. UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
 FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic,
+                                                  int timeout_ms, char *errstr,
+                                                  size_t errstr_size);
+
+/* ------------------------------------------------------------------ consumer groups */
+/* A consumer with group.id joins the group when it subscribes. Membership,
+ * assignment and committed offsets live in ZooKeeper (zookeeper.connect is
+ * required), under /consumers/<group>/ (docs/zookeeper.md). Rebalancing is
+ * cooperative: only partitions that move are revoked; the others keep
+ * flowing. Each partition is owned by one member at a time, and a member
+ * can commit only partitions it owns (FJORD_ERR__FENCED otherwise). */
+
+typedef enum fjord_rebalance_event_t {
+	FJORD_REBALANCE_ASSIGN = 1, /* `parts` were added to this member's assignment */
+	FJORD_REBALANCE_REVOKE = 2, /* `parts` were taken away (their offsets were committed
+	                             * first when enable.auto.commit=true) */
+	FJORD_REBALANCE_LOST = 3,   /* the session expired: `parts` were lost without a
+	                             * chance to commit; another member may own them now */
+} fjord_rebalance_event_t;
+
+/* Incremental rebalance callback: parts lists only the partitions that
+ * moved. Runs on the callback thread (or in fjord_poll/fjord_consumer_poll
+ * in callback.mode=poll). Without one, the same events arrive from
+ * fjord_consumer_poll() as messages with err FJORD_ERR__ASSIGN_PARTITIONS /
+ * FJORD_ERR__REVOKE_PARTITIONS / FJORD_ERR__ASSIGNMENT_LOST. */
+FJORD_EXPORT void fjord_conf_set_rebalance_cb(fjord_conf_t *conf,
+	void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
+	                     const fjord_topic_partition_list_t *parts, void *opaque));
+/* Result of every commit (sync, async and auto). offsets: what was asked. */
+FJORD_EXPORT void fjord_conf_set_offset_commit_cb(fjord_conf_t *conf,
+	void (*commit_cb)(fjord_t *fj, fjord_err_t err,
+	                  const fjord_topic_partition_list_t *offsets, void *opaque));
+
+/* Joins group.id with these topics (each element's topic; partition and
+ * offset are ignored). A topic starting with '^' is a POSIX extended regex
+ * matched against every topic, now and as topics are created. Replaces an
+ * earlier subscription. FJORD_ERR__INVALID_ARG without group.id, with a bad
+ * regex, or when the handle uses manual fjord_assign(). */
+FJORD_EXPORT fjord_err_t fjord_subscribe(fjord_t *fj, const fjord_topic_partition_list_t *topics);
+/* Leaves the group (commits first when enable.auto.commit=true). */
+FJORD_EXPORT fjord_err_t fjord_unsubscribe(fjord_t *fj);
+FJORD_EXPORT fjord_err_t fjord_subscription(fjord_t *fj, fjord_topic_partition_list_t **topicsp);
+
+/* Commits offsets (the next offset to consume, as in Kafka). offsets NULL:
+ * the current position of every owned partition. async=0 waits for the
+ * outcome; async=1 returns at once and reports to the commit callback.
+ * Per-element errors land in the list's err fields when offsets != NULL.
+ * FJORD_ERR__FENCED if a partition is not owned by this member. */
+FJORD_EXPORT fjord_err_t fjord_commit(fjord_t *fj, const fjord_topic_partition_list_t *offsets,
+                                      int async);
+/* Fills each element's offset with the group's committed offset
+ * (FJORD_OFFSET_INVALID when none). */
+FJORD_EXPORT fjord_err_t fjord_committed(fjord_t *fj, fjord_topic_partition_list_t *parts,
+                                         int timeout_ms);
+/* Lag of an owned or assigned partition, as last seen by this consumer:
+ * records between its position and the high watermark, and the age in ms of
+ * the record at its position (0 when caught up, -1 when not known). */
+FJORD_EXPORT fjord_err_t fjord_consumer_lag(fjord_t *fj, const char *topic, int32_t partition,
+                                            int64_t *lag_recordsp, int64_t *lag_msp);
+
+/* ------------------------------------------------------------------ group admin */
+
+typedef struct fjord_group_member_s {
+	char *member_id;            /* the member znode's name */
+	char *client_id;
+	char *host;
+	int64_t joined_ms;          /* when its znode was created */
+	int topic_cnt;
+	char **topics;              /* its subscription (patterns as given) */
+	int is_leader;
+} fjord_group_member_t;
+
+typedef struct fjord_group_partition_s {
+	char *topic;
+	int32_t partition;
+	char *owner;                /* member id, NULL when unowned */
+	int64_t committed;          /* -1: nothing committed */
+	int64_t log_end_offset;     /* the partition's high watermark */
+	int64_t lag;                /* log_end_offset - committed (or - log start when none) */
+	int64_t lag_ms;             /* age of the first unconsumed record; 0 caught up; -1 unknown */
+} fjord_group_partition_t;
+
+typedef struct fjord_group_description_s {
+	char *group;
+	int32_t generation;         /* -1: never assigned */
+	char *leader;               /* member id, NULL when none */
+	char *strategy;             /* range, roundrobin or sticky */
+	int64_t last_rebalance_ms;  /* -1: never */
+	char *last_rebalance_reason;
+	int member_cnt;
+	fjord_group_member_t *members;
+	int partition_cnt;
+	fjord_group_partition_t *partitions; /* sorted by topic, partition */
+	int64_t total_lag;
+} fjord_group_description_t;
+
+/* Every group with a /consumers/<group> znode; caller frees with
+ * fjord_admin_group_list_destroy(). */
+FJORD_EXPORT fjord_err_t fjord_admin_list_groups(fjord_t *fj, char ***groupsp, int *cntp,
+                                                 int timeout_ms);
+FJORD_EXPORT void fjord_admin_group_list_destroy(char **groups, int cnt);
+/* FJORD_ERR_GROUP_ID_NOT_FOUND for an unknown group. */
+FJORD_EXPORT fjord_err_t fjord_admin_describe_group(fjord_t *fj, const char *group,
+                                                    fjord_group_description_t **descp,
+                                                    int timeout_ms);
+FJORD_EXPORT void fjord_group_description_destroy(fjord_group_description_t *desc);
+/* Sets committed offsets of a group with no live members
+ * (FJORD_ERR_NON_EMPTY_GROUP otherwise); an offset of -1 removes it. */
+FJORD_EXPORT fjord_err_t fjord_admin_alter_group_offsets(fjord_t *fj, const char *group,
+                                                         const fjord_topic_partition_list_t *offsets,
+                                                         int timeout_ms, char *errstr,
+                                                         size_t errstr_size);
+/* Deletes a group with no live members and its offsets. */
+FJORD_EXPORT fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group,
                                                   int timeout_ms, char *errstr,
                                                   size_t errstr_size);
 

@@ -49,6 +49,8 @@ ERR_ASSERT_SAME(STORAGE_ERROR, KAFKA_STORAGE_ERROR);
 ERR_ASSERT_SAME(FENCED_LEADER_EPOCH, FENCED_LEADER_EPOCH);
 ERR_ASSERT_SAME(UNKNOWN_LEADER_EPOCH, UNKNOWN_LEADER_EPOCH);
 ERR_ASSERT_SAME(UNSUPPORTED_COMPRESSION_TYPE, UNSUPPORTED_COMPRESSION_TYPE);
+ERR_ASSERT_SAME(NON_EMPTY_GROUP, NON_EMPTY_GROUP);
+ERR_ASSERT_SAME(GROUP_ID_NOT_FOUND, GROUP_ID_NOT_FOUND);
 ERR_ASSERT_SAME(OFFSET_NOT_AVAILABLE, OFFSET_NOT_AVAILABLE);
 
 typedef struct err_desc {
@@ -82,6 +84,11 @@ static const err_desc_t err_descs[] = {
 	{ FJORD_ERR__STATE, "_STATE", "Local: Erroneous state", 0 },
 	{ FJORD_ERR__UNSUPPORTED_FEATURE, "_UNSUPPORTED_FEATURE", "Local: Unsupported feature",
 	  0 },
+	{ FJORD_ERR__FENCED, "_FENCED", "Local: Partition not owned by this group member", 0 },
+	{ FJORD_ERR__ASSIGNMENT_LOST, "_ASSIGNMENT_LOST",
+	  "Local: Group session lost, partitions taken away", 0 },
+	{ FJORD_ERR__REVOKE_PARTITIONS, "_REVOKE_PARTITIONS", "Local: Partitions revoked", 0 },
+	{ FJORD_ERR__ASSIGN_PARTITIONS, "_ASSIGN_PARTITIONS", "Local: Partitions assigned", 0 },
 	{ FJORD_ERR__END, "_END", "Local: End of error range", 0 },
 
 	{ FJORD_ERR_UNKNOWN, "UNKNOWN", "Broker: Unknown server error", 0 },
@@ -131,6 +138,8 @@ static const err_desc_t err_descs[] = {
 	  "Broker: Leader epoch newer than the broker's", 1 },
 	{ FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE, "UNSUPPORTED_COMPRESSION_TYPE",
 	  "Broker: Unsupported compression type", 0 },
+	{ FJORD_ERR_NON_EMPTY_GROUP, "NON_EMPTY_GROUP", "Broker: The group has live members", 0 },
+	{ FJORD_ERR_GROUP_ID_NOT_FOUND, "GROUP_ID_NOT_FOUND", "Broker: Unknown group", 0 },
 	{ FJORD_ERR_OFFSET_NOT_AVAILABLE, "OFFSET_NOT_AVAILABLE",
 	  "Broker: Offset not available yet (leader is catching up)", 1 },
 };

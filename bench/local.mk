@@ -1,0 +1,1 @@
+# bench: benchmark programs built with make (not installed).
