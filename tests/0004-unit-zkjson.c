@@ -185,10 +185,10 @@ START_TEST(zkjson_config_and_groups)
 	zkjson_config_t c = {2, names, values}, dc;
 	char *topics[] = {"orders"};
 	int counts[] = {1};
-	zkjson_member_t m = {1, topics, counts, 99}, dm;
+	zkjson_member_t m = {1, topics, counts, 99, NULL, NULL}, dm;
 	char *gt[] = {"orders", "orders"}, *gm[] = {"m-1", "m-2"};
 	int32_t gp[] = {0, 1};
-	zkjson_group_assignment_t ga = {12, "m-1", 2, gt, gp, gm}, dga;
+	zkjson_group_assignment_t ga = {12, "m-1", 2, gt, gp, gm, NULL, -1, NULL}, dga;
 	char err[256], *s;
 
 	s = zkjson_config_encode(&c);
@@ -213,14 +213,36 @@ START_TEST(zkjson_config_and_groups)
 	          "subscription count of \"a\"");
 
 	s = zkjson_group_assignment_encode(&ga);
-	ck_assert_str_eq(s, "{\"generation\":12,\"leader\":\"m-1\",\"partitions\":{\"orders\":"
+	ck_assert_str_eq(s, "{\"version\":1,\"generation\":12,\"leader\":\"m-1\",\"partitions\":{\"orders\":"
 	                    "{\"0\":\"m-1\",\"1\":\"m-2\"}}}");
 	ck_assert_int_eq(zkjson_group_assignment_decode(s, strlen(s), &dga, err, sizeof(err)), 0);
 	ck_assert(dga.generation == 12);
 	ck_assert_int_eq(dga.cnt, 2);
 	ck_assert_int_eq(dga.partitions[1], 1);
 	ck_assert_str_eq(dga.members[1], "m-2");
+	ck_assert(dga.strategy == NULL && dga.reason == NULL && dga.timestamp == -1);
 	zkjson_group_assignment_clear(&dga);
+	free(s);
+	/* The fields a group's leader adds (strategy, timestamp, reason). */
+	ga.strategy = "sticky";
+	ga.timestamp = 1700000000000;
+	ga.reason = "member joined: c-0000000002";
+	s = zkjson_group_assignment_encode(&ga);
+	ck_assert_int_eq(zkjson_group_assignment_decode(s, strlen(s), &dga, err, sizeof(err)), 0);
+	ck_assert_str_eq(dga.strategy, "sticky");
+	ck_assert_str_eq(dga.reason, "member joined: c-0000000002");
+	ck_assert(dga.timestamp == 1700000000000);
+	zkjson_group_assignment_clear(&dga);
+	free(s);
+	m.client_id = "app";
+	m.host = "h1";
+	s = zkjson_member_encode(&m);
+	ck_assert_str_eq(s, "{\"version\":1,\"subscription\":{\"orders\":1},\"client_id\":\"app\","
+	                    "\"host\":\"h1\",\"timestamp\":\"99\"}");
+	ck_assert_int_eq(zkjson_member_decode(s, strlen(s), &dm, err, sizeof(err)), 0);
+	ck_assert_str_eq(dm.client_id, "app");
+	ck_assert_str_eq(dm.host, "h1");
+	zkjson_member_clear(&dm);
 	free(s);
 	DEC_FAILS(zkjson_group_assignment_decode,
 	          "{\"generation\":1,\"leader\":\"m\",\"partitions\":{\"t\":{\"x\":\"m\"}}}", &dga,

@@ -2,8 +2,7 @@
  * 0030-produce-consume — 100,000 records across 4 partitions of a topic on
  * the shared cluster, consumed back from the beginning: exact count, order
  * per partition, no duplicates, contiguous offsets (the message verifier),
- * and watermarks that match. A second, smaller case does the same on a
- * topic with replication factor 3 and acks=all.
+ * and watermarks that match.
  */
 #include <stdio.h>
 

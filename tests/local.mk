@@ -32,6 +32,25 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0041-retention.c \
 	tests/0050-cli.c \
 	tests/0051-metrics-health.c
+# Replication and failover tests (0060-0069, 1001):
+tests_fjord_tests_SOURCES += tests/0006-unit-zkjson-admin.c
+tests_fjord_tests_SOURCES += tests/0064-controller-failover.c tests/0065-preferred-election.c
+tests_fjord_tests_SOURCES += tests/repl_logs.h tests/repl_logs.c tests/0060-replica-fetch.c \
+	tests/0061-isr-shrink-expand.c tests/0062-diverged-log-truncation.c \
+	tests/0063-controlled-shutdown.c
+tests_fjord_tests_SOURCES += tests/repl_util.h tests/repl_roles.c tests/repl_track.c \
+	tests/0066-rf3-kill-leaders.c tests/0067-min-insync.c tests/0068-zk-session-expiry.c \
+	tests/0069-cli-describe-offline.c tests/1001-soak-chaos.c
+# Consumer group tests (0070-0079):
+tests_fjord_tests_SOURCES += tests/cgrp_helpers.h tests/cgrp_helpers.c
+tests_fjord_tests_SOURCES += tests/0070-group-membership.c
+tests_fjord_tests_SOURCES += tests/0071-group-churn.c
+tests_fjord_tests_SOURCES += tests/0072-group-fenced-commit.c
+tests_fjord_tests_SOURCES += tests/0073-group-resume.c
+tests_fjord_tests_SOURCES += tests/0074-group-zkcli-offsets.c
+tests_fjord_tests_SOURCES += tests/0075-group-patterns.c
+tests_fjord_tests_SOURCES += tests/0076-unit-assignor.c
+tests_fjord_tests_SOURCES += tests/0077-group-cli.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

@@ -13,7 +13,14 @@
  * flush is due (fsync runs on the bg thread on a dup'ed fd, the recovery
  * point advances when it is done), and checkpoints (HW, recovery points,
  * log start offsets) every replica.high.watermark.checkpoint.interval.ms /
- * log.flush.offset.checkpoint.interval.ms.
+ * log.flush.offset.checkpoint.interval.ms; ISR maintenance of led
+ * partitions (partition_isr.c); the controlled-shutdown deadline.
+ *
+ * Replication: after each snapshot is applied, replica_fetcher_sync()
+ * points the follower side at the current leaders.
+ *
+ * Controlled shutdown (SIGTERM): see broker_controlled_shutdown() in
+ * broker.h and docs/operations.md.
  */
 #include "config.h"
 
@@ -31,6 +38,7 @@
 #include "broker/fetch_wait.h"
 #include "broker/logmgr.h"
 #include "broker/partition.h"
+#include "broker/replica_fetcher.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 
@@ -51,6 +59,8 @@ int broker_ready(const broker_t *b)
 {
 	return b->zkb && b->snapshot_applied && !b->shutting_down;
 }
+
+static void broker_controlled_shutdown_check(broker_t *b);
 
 /* ------------------------------------------------------------ snapshots */
 
@@ -191,6 +201,8 @@ static void broker_apply_snapshot(broker_t *b, cview_t *cv)
 		     b->part_cnt);
 	b->snapshot_applied = 1;
 	b->metrics.snapshots_applied++;
+	replica_fetcher_sync(b->rf);
+	broker_controlled_shutdown_check(b);
 }
 
 static void broker_snapshot_job(void *arg)
@@ -357,6 +369,8 @@ static void broker_cron_partition(partition_t *p, void *arg)
 
 	if (!p->flush_inflight && plog_flush_due(p->log, fj_now_ms()))
 		broker_flush_start(b, p);
+	if (p->is_leader)
+		partition_isr_maintain(b, p, fj_mono_ms());
 }
 
 static void broker_retention_one(plog_t *log, void *arg)
@@ -383,6 +397,9 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 	if (b->shutting_down || !b->lm)
 		return;
 	partition_foreach(b, broker_cron_partition, b);
+	broker_controlled_shutdown_check(b);
+	if (b->shutting_down)
+		return;
 	if (mono >= b->next_retention_ms) {
 		int64_t now = fj_now_ms();
 		b->next_retention_ms = mono + b->conf.log_retention_check_interval_ms;
@@ -409,8 +426,132 @@ static void broker_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
 	flog(LOG_NOTICE, "broker", "%s received: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
-	broker_shutdown(arg);
+	broker_controlled_shutdown(arg);
 }
+
+/* ------------------------------------------------------------ controlled shutdown */
+
+typedef struct broker_cs_count {
+	broker_t *b;
+	int movable;
+} broker_cs_count_t;
+
+/* A led partition another live ISR member can take over. */
+static void broker_cs_count_one(partition_t *p, void *arg)
+{
+	broker_cs_count_t *c = arg;
+	int i;
+
+	if (!p->is_leader || p->replica_cnt < 2 || !c->b->cv)
+		return;
+	for (i = 0; i < p->isr_cnt; i++)
+		if (p->isr[i] != c->b->conf.broker_id && cview_broker(c->b->cv, p->isr[i])) {
+			c->movable++;
+			return;
+		}
+}
+
+static int broker_cs_movable(broker_t *b)
+{
+	broker_cs_count_t c = { b, 0 };
+
+	partition_foreach(b, broker_cs_count_one, &c);
+	return c.movable;
+}
+
+static void broker_controlled_shutdown_check(broker_t *b)
+{
+	int movable;
+
+	if (!b->cs_waiting || b->shutting_down)
+		return;
+	movable = broker_cs_movable(b);
+	if (movable == 0) {
+		flog(LOG_NOTICE, "broker", "controlled shutdown: no movable partition is led here "
+		     "any more; shutting down");
+	} else if (fj_mono_ms() >= b->cs_deadline_ms) {
+		flog(LOG_WARNING, "broker", "controlled shutdown: still leading %d partition(s) after "
+		     "controlled.shutdown.timeout.ms (%lld ms); shutting down anyway", movable,
+		     (long long)b->conf.controlled_shutdown_timeout_ms);
+	} else {
+		return;
+	}
+	b->cs_waiting = 0;
+	broker_shutdown(b);
+}
+
+typedef struct broker_cs_result {
+	broker_t *b;
+	int zrc;
+} broker_cs_result_t;
+
+static void broker_cs_created(void *arg)
+{
+	broker_cs_result_t *r = arg;
+	broker_t *b = r->b;
+
+	if (!loop_stopping(b->loop) && b->cs_waiting) {
+		if (r->zrc == 0) {
+			flog(LOG_INFO, "broker", "controlled shutdown requested from the controller");
+		} else {
+			flog(LOG_ERR, "broker", "cannot request a controlled shutdown in ZooKeeper (error "
+			     "%d): shutting down without moving leadership", r->zrc);
+			b->cs_waiting = 0;
+			broker_shutdown(b);
+		}
+	}
+	free(r);
+}
+
+/* zkb worker thread: hand the result to the loop. */
+static void broker_cs_done(int zrc, int32_t version, void *arg)
+{
+	broker_cs_result_t *r = arg;
+
+	(void)version;
+	r->zrc = zrc;
+	if (loop_post(r->b->loop, broker_cs_created, r) != 0) {
+		flog(LOG_CRIT, "broker", "out of memory handing a ZooKeeper result to the loop");
+		abort();
+	}
+}
+
+void broker_controlled_shutdown(broker_t *b)
+{
+	broker_cs_result_t *r;
+	int movable;
+
+	if (b->shutting_down)
+		return;
+	if (b->cs_waiting) {
+		flog(LOG_NOTICE, "broker", "second signal: shutting down without waiting");
+		b->cs_waiting = 0;
+		broker_shutdown(b);
+		return;
+	}
+	movable = b->zkb ? broker_cs_movable(b) : 0;
+	if (movable == 0) {
+		broker_shutdown(b);
+		return;
+	}
+	r = calloc(1, sizeof(*r));
+	if (!r) {
+		broker_shutdown(b);
+		return;
+	}
+	r->b = b;
+	flog(LOG_NOTICE, "broker", "controlled shutdown: asking the controller to move %d "
+	     "partition leadership(s) away (waiting up to %lld ms)", movable,
+	     (long long)b->conf.controlled_shutdown_timeout_ms);
+	b->cs_waiting = 1;
+	b->cs_deadline_ms = fj_mono_ms() + b->conf.controlled_shutdown_timeout_ms;
+	if (zkb_submit_controlled_shutdown(b->zkb, broker_cs_done, r) != 0) {
+		free(r);
+		b->cs_waiting = 0;
+		broker_shutdown(b);
+	}
+}
+
 
 /* ------------------------------------------------------------ lifecycle */
 
@@ -453,6 +594,11 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 		goto done;
 	}
 	base = loop_base(b->loop);
+	b->rf = replica_fetcher_new(b);
+	if (!b->rf) {
+		snprintf(errstr, errstr_size, "cannot create the replica fetcher");
+		goto done;
+	}
 	b->bg = bg_start(b->loop);
 	if (!b->bg) {
 		snprintf(errstr, errstr_size, "cannot start the background thread");
@@ -481,6 +627,9 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	zp.rack = b->conf.broker_rack;
 	zp.meta_cluster_id = logmgr_cluster_id(b->lm);
 	zp.unclean_leader_election = b->conf.unclean_leader_election_enable;
+	zp.auto_leader_rebalance = b->conf.auto_leader_rebalance_enable;
+	zp.leader_imbalance_check_interval_s = b->conf.leader_imbalance_check_interval_s;
+	zp.leader_imbalance_per_broker_pct = b->conf.leader_imbalance_per_broker_pct;
 	zp.on_snapshot = broker_on_snapshot;
 	zp.on_session = broker_on_session;
 	zp.on_controller = broker_on_controller;
@@ -516,6 +665,16 @@ done:
 	return rc;
 }
 
+static void broker_flush_one(plog_t *log, void *arg)
+{
+	int rc = plog_flush_sync(log);
+
+	(void)arg;
+	if (rc != 0)
+		flog(LOG_ERR, "flush", "%s-%d: fsync failed: %s", plog_topic(log), plog_partition(log),
+		     strerror(-rc));
+}
+
 static void broker_close_conns(broker_t *b)
 {
 	while (b->conns)
@@ -528,10 +687,17 @@ void broker_shutdown(broker_t *b)
 	if (b->shutting_down)
 		return;
 	b->shutting_down = 1;
+	/* No more replication into our logs, no more clients. */
+	replica_fetcher_free(b->rf);
+	b->rf = NULL;
 	server_stop(b);
 	/* Parked fetches answer with what they have; then connections go. */
 	fetch_wait_expire_all(b);
 	broker_close_conns(b);
+	/* Flush while still registered: what we acknowledged is on disk before
+	 * the cluster sees us go. broker_free closes the logs. */
+	if (b->lm)
+		logmgr_foreach(b->lm, broker_flush_one, NULL);
 	if (b->zkb) {
 		flog(LOG_INFO, "broker", "deregistering from ZooKeeper");
 		zkb_stop(b->zkb);

@@ -31,6 +31,7 @@ struct fetch_wait;
 struct logmgr;
 struct evconnlistener;
 struct evhttp;
+struct replica_fetcher;
 
 #define BROKER_PART_BUCKETS 1024
 
@@ -62,6 +63,9 @@ typedef struct broker {
 	struct partition *parts[BROKER_PART_BUCKETS];
 	int part_cnt;
 
+	/* Follower side of replication (replica_fetcher.c). */
+	struct replica_fetcher *rf;
+
 	/* Parked long-poll fetches. */
 	struct fetch_wait *waits;
 
@@ -80,6 +84,9 @@ typedef struct broker {
 	int64_t next_recovery_ckpt_ms;
 	struct event *sig_ev[2];
 	int shutting_down;
+	/* Controlled shutdown (SIGTERM): waiting for leadership to move. */
+	int cs_waiting;
+	int64_t cs_deadline_ms;   /* monotonic */
 
 	metrics_t metrics;
 } broker_t;
@@ -93,9 +100,16 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size);
 int broker_run(broker_t *b);
 void broker_free(broker_t *b);
 
-/* Loop thread. Controlled shutdown: stop accepting, deregister, flush,
- * close logs cleanly, stop the loop. Idempotent. */
+/* Loop thread. Clean shutdown: stop fetching and accepting, flush,
+ * deregister, stop the loop (logs are closed by broker_free). Idempotent. */
 void broker_shutdown(broker_t *b);
+/* Loop thread (SIGTERM/SIGINT). Controlled shutdown: when this broker leads
+ * partitions another live ISR member could take over, it creates
+ * /admin/controlled_shutdown/<id> and keeps serving until the snapshot
+ * shows it leads none of them (the controller moves them) or
+ * controlled.shutdown.timeout.ms passes; then broker_shutdown(). A second
+ * signal shuts down at once. */
+void broker_controlled_shutdown(broker_t *b);
 
 /* Ready = registered and first snapshot applied. */
 int broker_ready(const broker_t *b);

@@ -99,6 +99,20 @@ static const prop_def_t broker_conf_defs[] = {
 	  "max.message.bytes." },
 	{ "replica.lag.time.max.ms", PROP_INT64, OFF(replica_lag_time_max_ms), "30000", 100,
 	  I64MAX, NULL, 0, "A follower that has not caught up for this long leaves the ISR." },
+	{ "controlled.shutdown.timeout.ms", PROP_INT64, OFF(controlled_shutdown_timeout_ms),
+	  "30000", 0, I64MAX, NULL, 0,
+	  "On SIGTERM, how long to wait for the controller to move this broker's partition "
+	  "leaderships away before shutting down anyway (0: do not wait)." },
+	{ "auto.leader.rebalance.enable", PROP_BOOL, OFF(auto_leader_rebalance_enable), "true", 0,
+	  0, NULL, 0,
+	  "The controller moves leadership back to each partition's preferred (first) replica "
+	  "when a broker's share of non-preferred leaders exceeds "
+	  "leader.imbalance.per.broker.percentage." },
+	{ "leader.imbalance.check.interval.seconds", PROP_INT, OFF(leader_imbalance_check_interval_s),
+	  "300", 1, INT32_MAX, NULL, 0, "How often the controller checks the leader imbalance." },
+	{ "leader.imbalance.per.broker.percentage", PROP_INT, OFF(leader_imbalance_per_broker_pct),
+	  "10", 0, 100, NULL, 0,
+	  "Percentage of a broker's partitions led elsewhere above which leadership is moved back." },
 	{ "unclean.leader.election.enable", PROP_BOOL, OFF(unclean_leader_election_enable),
 	  "false", 0, 0, NULL, 0,
 	  "Allow a replica outside the ISR to become leader (may lose acknowledged records)." },

@@ -50,7 +50,11 @@ typedef struct broker_conf {
 	int socket_request_max_bytes;
 	int message_max_bytes;
 	int64_t replica_lag_time_max_ms;
+	int64_t controlled_shutdown_timeout_ms;
 	int unclean_leader_election_enable;
+	int auto_leader_rebalance_enable;
+	int leader_imbalance_check_interval_s;
+	int leader_imbalance_per_broker_pct;
 	char *broker_rack;
 	char *http_listener;
 

@@ -235,9 +235,12 @@ int handle_fetch(conn_t *c, const Fjord__Request *req)
 			for (j = 0; j < fr->topics[i]->n_partitions; j++) {
 				const Fjord__FetchPartition *fp = fr->topics[i]->partitions[j];
 				partition_t *p = partition_find(b, fr->topics[i]->topic, fp->partition);
+				/* A fetch past our LEO is a diverged follower that will
+				 * truncate first: it does not count as caught up. */
 				if (p && p->is_leader &&
 				    (fp->current_leader_epoch < 0 ||
-				     fp->current_leader_epoch == p->leader_epoch))
+				     fp->current_leader_epoch == p->leader_epoch) &&
+				    fp->fetch_offset <= plog_log_end_offset(p->log))
 					partition_follower_fetched(b, p, fr->replica_id, fp->fetch_offset);
 			}
 	}

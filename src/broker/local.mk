@@ -19,6 +19,8 @@ src_broker_fjordd_SOURCES = \
 	src/broker/handle_offset_for_leader_epoch.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/partition.c src/broker/partition.h \
+	src/broker/partition_isr.c \
+	src/broker/replica_fetcher.c src/broker/replica_fetcher.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c
 src_broker_fjordd_LDADD = src/broker/libfjordstorage.la src/common/libfjordcommon.la \

@@ -147,8 +147,18 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 			if (p->isr_cnt < p->replica_cnt)
 				under++;
 		}
-		if (p->leader < 0)
-			offline++;
+	}
+	/* Offline partitions are a cluster-wide fact: only the controller
+	 * reports them (as Kafka does), from its snapshot, so summing the
+	 * gauge over brokers does not count a partition more than once. */
+	if (b->is_controller && b->cv) {
+		int t, k2;
+		for (t = 0; t < b->cv->topic_cnt; t++)
+			for (k2 = 0; k2 < b->cv->topics[t].partition_cnt; k2++) {
+				const cview_partition_t *cp = &b->cv->topics[t].partitions[k2];
+				if (cp->has_state && cp->leader < 0)
+					offline++;
+			}
 	}
 
 	metrics_head(out, "fjord_broker_info", "gauge", "Broker identity (value is always 1).");
@@ -175,8 +185,17 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	             "Led partitions whose ISR is smaller than their replica set.");
 	evbuffer_add_printf(out, "fjord_under_replicated_partitions %d\n", under);
 	metrics_head(out, "fjord_offline_partitions", "gauge",
-	             "Partitions replicated here that have no leader.");
+	             "Partitions of the cluster without a leader (reported by the controller "
+	             "only; 0 elsewhere).");
 	evbuffer_add_printf(out, "fjord_offline_partitions %d\n", offline);
+	metrics_head(out, "fjord_isr_shrinks_total", "counter",
+	             "ISR shrinks written by this broker as leader.");
+	evbuffer_add_printf(out, "fjord_isr_shrinks_total %llu\n",
+	                    (unsigned long long)m->isr_shrinks);
+	metrics_head(out, "fjord_isr_expands_total", "counter",
+	             "ISR expansions written by this broker as leader.");
+	evbuffer_add_printf(out, "fjord_isr_expands_total %llu\n",
+	                    (unsigned long long)m->isr_expands);
 	metrics_head(out, "fjord_connections", "gauge", "Open client connections.");
 	evbuffer_add_printf(out, "fjord_connections %d\n", b->conn_cnt);
 	metrics_head(out, "fjord_connections_accepted_total", "counter", "Accepted connections.");
@@ -248,5 +267,12 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	                        plog_high_watermark);
 	metrics_partition_gauge(out, &mp, "fjord_log_start_offset", "First readable offset.",
 	                        plog_log_start_offset);
+	metrics_head(out, "fjord_replica_fetcher_lag", "gauge",
+	             "Followed partitions: the leader's log end offset minus ours at the last "
+	             "fetch (records).");
+	for (i = 0; i < mp.n; i++)
+		if (partition_is_follower(b, mp.v[i]) && mp.v[i]->fetch_lag >= 0)
+			evbuffer_add_printf(out, "fjord_replica_fetcher_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
+			                    mp.v[i]->topic, mp.v[i]->id, (long long)mp.v[i]->fetch_lag);
 	free(mp.v);
 }

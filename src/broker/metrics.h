@@ -38,6 +38,8 @@ typedef struct metrics {
 	uint64_t fsyncs;
 	uint64_t fsync_errors;
 	uint64_t snapshots_applied;
+	uint64_t isr_shrinks;     /* ISR changes this broker wrote as leader */
+	uint64_t isr_expands;
 	int64_t start_ms;
 } metrics_t;
 

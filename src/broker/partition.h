@@ -10,9 +10,22 @@
  * and is called when the HW reaches its offset, or with an error when the
  * partition stops being led here or is removed.
  *
- * The replica fetcher (follower side, a later module) plugs in here: it
- * will append with plog_append(assign_offsets=0) and set the HW from the
- * leader's fetch responses through partition_follower_set_hw().
+ * Follower side: the replica fetcher (replica_fetcher.c) copies the
+ * leader's batches with plog_append(assign_offsets=0) and sets the HW from
+ * the leader's fetch responses through partition_follower_set_hw(). Every
+ * time this broker becomes a follower (or learns a new leader epoch, or
+ * starts up) the partition is marked PARTITION_FETCH_TRUNCATE: the fetcher
+ * first asks the leader where our latest epoch ends (OffsetForLeaderEpoch)
+ * and truncates there, so a deposed leader's unreplicated tail goes away.
+ *
+ * ISR (partition_isr.c): the leader tracks when each follower last caught
+ * up with its LEO; one that has not for replica.lag.time.max.ms leaves the
+ * ISR, one whose LEO reaches the HW (and the current epoch) rejoins. The
+ * change is a version-conditional write of the state znode done on the zkb
+ * worker thread; at most one is in flight per partition. A version
+ * mismatch means someone else (the controller) changed the state: the
+ * partition is fenced (stops acting as leader, NOT_LEADER) until a
+ * snapshot with a newer state version arrives.
  *
  * Thread: loop thread only. Ownership: the broker's partition table owns
  * partitions; a partition borrows its plog from logmgr (valid until
@@ -39,6 +52,9 @@ typedef struct partition_hw_waiter {
 	void *arg;
 } partition_hw_waiter_t;
 
+#define PARTITION_FETCH_TRUNCATE 0 /* ask the leader where to truncate first */
+#define PARTITION_FETCH_READY 1    /* fetch from our LEO */
+
 typedef struct partition {
 	struct partition *hnext;  /* hash chain */
 	char *topic;
@@ -52,7 +68,20 @@ typedef struct partition {
 	int isr_cnt;
 	int32_t *isr;
 	int64_t *replica_leo;     /* per replicas[i]; -1 unknown (leader: own = LEO) */
-	int64_t *replica_fetch_ms;/* last fetch time per replica (ISR shrink later) */
+	int64_t *replica_fetch_ms;/* last fetch time per replica (monotonic ms) */
+	int64_t *replica_fetch_leo;/* our LEO at that fetch */
+	int64_t *replica_caught_up_ms; /* last time it had caught up with our LEO */
+	int32_t state_version;    /* state znode version our ISR/leader is from */
+	int32_t controller_epoch; /* from the state znode (written back unchanged) */
+	int32_t fenced_version;   /* >= 0: a conditional write failed at this version */
+	int isr_inflight;         /* an ISR write is on the zkb worker */
+	int64_t isr_retry_ms;     /* after a failed ISR write: not before (monotonic) */
+	int64_t epoch_start_offset; /* leader: where our current epoch began */
+	/* Follower (replica_fetcher.c). */
+	int fetch_state;          /* PARTITION_FETCH_* */
+	int64_t fetch_retry_ms;   /* do not fetch before (monotonic ms) */
+	int32_t fetch_sent_epoch; /* leader epoch of the request in flight */
+	int64_t fetch_lag;        /* leader LEO - our LEO at the last fetch; -1 unknown */
 	partition_hw_waiter_t *hw_waiters;
 	int flush_inflight;
 	int seen;                 /* mark used while applying a snapshot */
@@ -75,14 +104,31 @@ void partition_foreach(struct broker *b, void (*fn)(partition_t *p, void *arg), 
  */
 int partition_apply_state(struct broker *b, partition_t *p, const cview_partition_t *cp);
 
-/* Leader: a follower fetched at fetch_offset (its LEO). Updates the HW. */
+/* Leader: a follower fetched at fetch_offset (its LEO). Updates the HW and
+ * the follower's caught-up time; may start an ISR expansion. */
 void partition_follower_fetched(struct broker *b, partition_t *p, int32_t replica,
                                 int64_t fetch_offset);
 /* Leader: recomputes the HW after an append or an ISR change; wakes hw
- * waiters and parked fetches when it moves (returns 1 then, else 0). */
+ * waiters and parked fetches when it moves (returns 1 then, else 0). A
+ * waiter whose offset is reached while the ISR is below
+ * min.insync.replicas gets NOT_ENOUGH_REPLICAS (Kafka: "after append"). */
 int partition_update_hw(struct broker *b, partition_t *p);
 /* Follower: the leader told us its HW (bounded by our LEO). */
 void partition_follower_set_hw(struct broker *b, partition_t *p, int64_t leader_hw);
+
+/* Index of broker_id in p->replicas, or -1. */
+int partition_replica_index(const partition_t *p, int32_t broker_id);
+int partition_in_isr(const partition_t *p, int32_t broker_id);
+/* 1 when this broker follows p now: not leader, a known leader that is
+ * another broker. */
+int partition_is_follower(const struct broker *b, const partition_t *p);
+/* Leader: stop acting as leader (fails hw waiters with NOT_LEADER, wakes
+ * parked fetches) until a snapshot with a state version above version. */
+void partition_fence(struct broker *b, partition_t *p, int32_t version);
+
+/* partition_isr.c — leader only. Shrinks or expands the ISR when due
+ * (asynchronous write, see above). now_ms monotonic. */
+void partition_isr_maintain(struct broker *b, partition_t *p, int64_t now_ms);
 
 void partition_hw_wait(partition_t *p, partition_hw_waiter_t *w);
 /* Unlinks w if still waiting (no callback). */

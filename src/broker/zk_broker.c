@@ -21,6 +21,12 @@
  * after a quick restart, registration waits up to one session timeout for
  * it to vanish before declaring the id taken.
  *
+ * Asynchronous writes (zkb_submit_*): the loop thread queues a job under
+ * the lock and signals the worker, which runs the jobs in order before any
+ * controller step, each as one synchronous ZooKeeper call, and reports
+ * through the job's done callback. A wake-up caused only by jobs does not
+ * start a controller pass.
+ *
  * Ownership: zkb owns its handle, zkmeta, the copied params strings and the
  * controller struct; zkb_stop() frees all of it.
  */
@@ -57,7 +63,23 @@ struct zkb {
 	int64_t prev_session;     /* session id before the last expiry */
 	pthread_t thread;
 	int thread_started;
+	struct zkb_job *jobs, **jobs_tail; /* under lock */
 };
+
+typedef enum zkb_job_type {
+	ZKB_JOB_SET_STATE,
+	ZKB_JOB_CONTROLLED_SHUTDOWN,
+} zkb_job_type_t;
+
+typedef struct zkb_job {
+	struct zkb_job *next;
+	zkb_job_type_t type;
+	char *path;
+	char *data;
+	int32_t version;
+	zkb_done_fn *done;
+	void *arg;
+} zkb_job_t;
 
 typedef struct zkb_event {
 	int type, state;
@@ -427,30 +449,166 @@ static int zkb_controller_step(zkb_t *zkb)
 	return rc != 0;
 }
 
+/* One asynchronous write. Worker thread, lock not held. */
+static int zkb_job_run(zkb_t *zkb, zkb_job_t *job, int32_t *versionp)
+{
+	struct Stat st;
+	int rc, attempt;
+
+	*versionp = -1;
+	if (!zkb->zh || zoo_state(zkb->zh) != ZOO_CONNECTED_STATE)
+		return ZCONNECTIONLOSS;
+	if (job->type == ZKB_JOB_SET_STATE) {
+		rc = zoo_set2(zkb->zh, job->path, job->data, (int)strlen(job->data), job->version,
+		              &st);
+		if (rc == ZOK)
+			*versionp = st.version;
+		return rc;
+	}
+	/* Controlled shutdown request: ephemeral, owned by this session. */
+	rc = zkutil_create_recursive(zkb->zh, "/admin/controlled_shutdown", NULL, -1);
+	if (rc != ZOK)
+		return rc;
+	for (attempt = 0; attempt < 3; attempt++) {
+		const clientid_t *cid = zoo_client_id(zkb->zh);
+		rc = zoo_create(zkb->zh, job->path, job->data, (int)strlen(job->data),
+		                &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
+		if (rc != ZNODEEXISTS)
+			return rc;
+		rc = zoo_exists(zkb->zh, job->path, 0, &st);
+		if (rc == ZNONODE)
+			continue;
+		if (rc != ZOK)
+			return rc;
+		if (cid && st.ephemeralOwner == cid->client_id)
+			return ZOK;
+		/* Left by an earlier session of this broker id (ours: the id is
+		 * registered by this session). */
+		rc = zoo_delete(zkb->zh, job->path, st.version);
+		if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION)
+			return rc;
+	}
+	return ZNODEEXISTS;
+}
+
+static void zkb_job_free(zkb_job_t *job)
+{
+	free(job->path);
+	free(job->data);
+	free(job);
+}
+
+static int zkb_submit(zkb_t *zkb, zkb_job_type_t type, char *path, char *data, int32_t version,
+                      zkb_done_fn *done, void *arg)
+{
+	zkb_job_t *job = calloc(1, sizeof(*job));
+
+	if (!job || !path || !data) {
+		free(job);
+		free(path);
+		free(data);
+		return -1;
+	}
+	job->type = type;
+	job->path = path;
+	job->data = data;
+	job->version = version;
+	job->done = done;
+	job->arg = arg;
+	pthread_mutex_lock(&zkb->lock);
+	if (zkb->stop) {
+		pthread_mutex_unlock(&zkb->lock);
+		zkb_job_free(job);
+		return -1;
+	}
+	*zkb->jobs_tail = job;
+	zkb->jobs_tail = &job->next;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
+	return 0;
+}
+
+int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
+                            int32_t leader, int32_t leader_epoch, const int32_t *isr,
+                            int isr_cnt, int32_t controller_epoch, int32_t expected_version,
+                            zkb_done_fn *done, void *arg)
+{
+	zkjson_state_t st;
+	char *path = NULL;
+	size_t n = strlen(topic) + 64;
+
+	memset(&st, 0, sizeof(st));
+	st.leader = leader;
+	st.leader_epoch = leader_epoch;
+	st.isr = (int32_t *)isr;
+	st.isr_cnt = isr_cnt;
+	st.controller_epoch = controller_epoch;
+	if ((path = malloc(n)) != NULL)
+		snprintf(path, n, "/brokers/topics/%s/partitions/%d/state", topic, (int)partition);
+	return zkb_submit(zkb, ZKB_JOB_SET_STATE, path, zkjson_state_encode(&st),
+	                  expected_version, done, arg);
+}
+
+int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg)
+{
+	char ts[32], *path = malloc(64), *data = malloc(128);
+
+	if (path)
+		snprintf(path, 64, "/admin/controlled_shutdown/%d", (int)zkb->p.broker_id);
+	if (data)
+		snprintf(data, 128, "{\"version\":1,\"broker\":%d,\"timestamp\":\"%s\"}",
+		         (int)zkb->p.broker_id, zkutil_timestamp(ts, sizeof(ts)));
+	return zkb_submit(zkb, ZKB_JOB_CONTROLLED_SHUTDOWN, path, data, -1, done, arg);
+}
+
+/* Takes the queued jobs. Lock held. */
+static zkb_job_t *zkb_take_jobs_locked(zkb_t *zkb)
+{
+	zkb_job_t *jobs = zkb->jobs;
+
+	zkb->jobs = NULL;
+	zkb->jobs_tail = &zkb->jobs;
+	return jobs;
+}
+
 static void *zkb_main(void *arg)
 {
 	zkb_t *zkb = arg;
-	int retry = 1;   /* first round: elect at once */
+	int64_t next_step = zkb_now_ms();   /* first round: elect at once */
 
 	pthread_mutex_lock(&zkb->lock);
 	for (;;) {
-		int expired;
+		zkb_job_t *jobs;
+		int expired, step;
+		int64_t now = zkb_now_ms();
 
-		if (!zkb->stop && !zkb->expired && !zkb->dirty && !retry)
-			zkb_sleep_locked(zkb, ZKB_PERIOD_MS);
-		else if (!zkb->stop && !zkb->expired && !zkb->dirty)
-			zkb_sleep_locked(zkb, ZKB_RETRY_MS);
+		if (!zkb->stop && !zkb->expired && !zkb->dirty && !zkb->jobs && now < next_step)
+			zkb_sleep_locked(zkb, (int)(next_step - now));
 		if (zkb->stop)
 			break;
+		jobs = zkb_take_jobs_locked(zkb);
 		expired = zkb->expired;
-		zkb->expired = 0;
-		zkb->dirty = 0;
+		step = expired || zkb->dirty || zkb_now_ms() >= next_step;
+		if (step) {
+			zkb->expired = 0;
+			zkb->dirty = 0;
+		}
 		pthread_mutex_unlock(&zkb->lock);
-		if (expired) {
-			zkb_renew_session(zkb);
-			retry = 1;
-		} else if (zkb->zh) {
-			retry = zkb_controller_step(zkb);
+		while (jobs) {
+			zkb_job_t *job = jobs;
+			int32_t version;
+			int rc = zkb_job_run(zkb, job, &version);
+			jobs = job->next;
+			job->done(rc, version, job->arg);
+			zkb_job_free(job);
+		}
+		if (step) {
+			int retry = 1;
+			if (expired)
+				zkb_renew_session(zkb);
+			else if (zkb->zh)
+				retry = zkb_controller_step(zkb);
+			next_step = zkb_now_ms() + (retry ? ZKB_RETRY_MS : ZKB_PERIOD_MS);
 		}
 		pthread_mutex_lock(&zkb->lock);
 	}
@@ -510,8 +668,15 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 	pthread_cond_init(&zkb->cond, &ca);
 	pthread_condattr_destroy(&ca);
 	zkb->state = ZKB_SESSION_CONNECTING;
+	zkb->jobs_tail = &zkb->jobs;
 	zkb->ctl.broker_id = params->broker_id;
 	zkb->ctl.unclean_leader_election = params->unclean_leader_election;
+	if (controller_set_rebalance(&zkb->ctl, params->auto_leader_rebalance,
+	                             params->leader_imbalance_check_interval_s,
+	                             params->leader_imbalance_per_broker_pct) < 0) {
+		snprintf(errstr, errstr_size, "invalid leader rebalance settings");
+		goto fail;
+	}
 	zkb->ctl.watcher = zkb_watcher;
 	zkb->ctl.watcher_ctx = zkb;
 	if (!zkb->zk_connect || !zkb->host || (params->rack && !zkb->rack) ||
@@ -580,6 +745,19 @@ void zkb_stop(zkb_t *zkb)
 	pthread_mutex_unlock(&zkb->lock);
 	if (zkb->thread_started)
 		pthread_join(zkb->thread, NULL);
+	/* Jobs never started: report them as not done. */
+	{
+		zkb_job_t *jobs;
+		pthread_mutex_lock(&zkb->lock);
+		jobs = zkb_take_jobs_locked(zkb);
+		pthread_mutex_unlock(&zkb->lock);
+		while (jobs) {
+			zkb_job_t *job = jobs;
+			jobs = job->next;
+			job->done(ZCLOSING, -1, job->arg);
+			zkb_job_free(job);
+		}
+	}
 	/* No callback after this: watchers see a dead object, zkmeta stops. */
 	zkutil_live_remove(zkb);
 	zkmeta_destroy(zkb->zm);

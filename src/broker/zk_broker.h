@@ -27,6 +27,11 @@
  *    while for replicas to drop logs, then removes the topic's znodes), all
  *    with multi-ops that check /controller_epoch's version (fencing). It
  *    validates operator-written znodes and logs, never crashes on, bad ones.
+ *  - runs the broker's own asynchronous writes (zkb_submit_*): ISR changes
+ *    by a partition leader (a version-conditional set of the state znode)
+ *    and the controlled-shutdown request znode. They run on the zkb worker
+ *    thread, one at a time in submission order, never on ZooKeeper's
+ *    completion thread and never on the caller's (loop) thread.
  */
 #ifndef FJORD_ZK_BROKER_H
 #define FJORD_ZK_BROKER_H
@@ -55,6 +60,9 @@ typedef struct zkb_params {
 	const char *rack;              /* NULL: none */
 	const char *meta_cluster_id;   /* from meta.properties; NULL if none yet */
 	int unclean_leader_election;   /* unclean.leader.election.enable */
+	int auto_leader_rebalance;     /* auto.leader.rebalance.enable */
+	int leader_imbalance_check_interval_s;
+	int leader_imbalance_per_broker_pct;
 	/* Callbacks (any thread; must not block). */
 	void (*on_snapshot)(cview_t *cv, void *opaque);   /* takes one ref */
 	void (*on_session)(zkb_session_state_t st, void *opaque);
@@ -70,6 +78,28 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 /* Current session state and id (for /health and /metrics). */
 zkb_session_state_t zkb_session_state(zkb_t *zkb);
 int zkb_is_controller(zkb_t *zkb);
+/*
+ * Asynchronous writes. `done` runs on the zkb worker thread (or, for a job
+ * still queued at zkb_stop(), on the thread calling zkb_stop) with a
+ * ZooKeeper return code and must only hand the result on (loop_post); it
+ * is called exactly once per accepted job. Submitting returns 0, or -1
+ * (out of memory or stopping: done is then not called).
+ */
+typedef void (zkb_done_fn)(int zrc, int32_t new_version, void *arg);
+
+/* Sets /brokers/topics/<topic>/partitions/<partition>/state to the encoded
+ * state if its version is still expected_version (ZBADVERSION otherwise:
+ * someone, the controller, wrote it since). new_version is the znode's
+ * version after a successful set, else -1. */
+int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
+                            int32_t leader, int32_t leader_epoch, const int32_t *isr,
+                            int isr_cnt, int32_t controller_epoch, int32_t expected_version,
+                            zkb_done_fn *done, void *arg);
+/* Creates the ephemeral /admin/controlled_shutdown/<broker id> with
+ * {"version":1,"broker":<id>,"timestamp":"<ms>"} (its parent is created
+ * when missing; an existing node of our session counts as success). */
+int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg);
+
 /* Resigns the controllership (if held), deletes /brokers/ids/<id>, closes the
  * session, stops every callback, frees. */
 void zkb_stop(zkb_t *zkb);

@@ -56,6 +56,19 @@ int cmd_cluster(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_perf(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
+/* `group reset-offsets`: argv[0] is "reset-offsets" (cmd_group_reset.c). */
+int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv);
+
+/* ---- cmd_group.c: what the group verbs share */
+
+/* An admin handle for group commands; groups live in ZooKeeper, so without
+ * -z it prints a usage error and returns NULL (as it does, with the reason,
+ * when the handle cannot be created). prog names the command in messages. */
+fjord_t *cli_group_handle(const struct cli_ctx *ctx, const char *prog);
+/* Formats ms since the epoch as UTC ISO 8601 with milliseconds
+ * ("2026-11-21T10:00:00.000Z"), "-" when negative. Returns buf. */
+char *cli_format_time_ms(int64_t ms, char *buf, size_t n);
 
 /* ---- cmd_perf.c: what perf produce and perf consume share */
 

@@ -6,6 +6,14 @@
  * records), at the beginning (--from-beginning) or at --offset N. Stops after
  * -n COUNT records, else runs until SIGINT/SIGTERM and then exits 0.
  *
+ * With -g GROUP the command joins the consumer group instead (subscribe):
+ * the group's assignment decides the partitions, each starts at the group's
+ * committed offset (else auto.offset.reset; --from-beginning makes that
+ * "earliest"), offsets are committed as the SDK's enable.auto.commit says,
+ * and on exit (COUNT reached, SIGINT, SIGTERM) fjord_close() leaves the group
+ * (committing first with auto commit) before the exit code 0. Rebalance
+ * events are reported on stderr. -p and --offset do not apply to a group.
+ *
  * Text output: the value, preceded (tab-separated) by "partition:offset" with
  * --print-offset and by the key with --print-key (empty for a null key).
  * JSON output: one object per line {topic, partition, offset, timestamp, key,
@@ -26,6 +34,7 @@
 
 struct consume_opts {
 	const char *topic;
+	const char *group;       /* -g: join this consumer group */
 	int64_t start;           /* FJORD_OFFSET_END / _BEGINNING or absolute */
 	long long partition;     /* -1: all */
 	long long count;         /* 0: unlimited */
@@ -45,6 +54,8 @@ static void consume_usage(FILE *out)
 		"  -B, --from-beginning       start at the log start offset\n"
 		"  -o, --offset N             start at offset N\n"
 		"  -p, --partition P          only partition P (default: all partitions)\n"
+		"  -g, --group GROUP          join consumer group GROUP (partitions from the\n"
+		"                             group, start at its committed offsets, commit)\n"
 		"  -n, --count COUNT          exit after COUNT records\n"
 		"  -K, --print-key            print the key before the value (tab-separated)\n"
 		"  -O, --print-offset         print partition:offset first (tab-separated)\n"
@@ -160,6 +171,7 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 		{"offset", required_argument, NULL, 'o'},
 		{"partition", required_argument, NULL, 'p'},
 		{"count", required_argument, NULL, 'n'},
+		{"group", required_argument, NULL, 'g'},
 		{"print-key", no_argument, NULL, 'K'},
 		{"print-offset", no_argument, NULL, 'O'},
 		{"format", required_argument, NULL, 'f'},
@@ -173,7 +185,7 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 	o->start = FJORD_OFFSET_END;
 	o->partition = -1;
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "Bo:p:n:KOf:e:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "Bo:p:n:g:KOf:e:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'B':
 		case 'o':
@@ -202,6 +214,13 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 				fprintf(stderr, "fjord consume: invalid count '%s'\n", optarg);
 				return -1;
 			}
+			break;
+		case 'g':
+			if (!*optarg) {
+				fprintf(stderr, "fjord consume: empty --group\n");
+				return -1;
+			}
+			o->group = optarg;
 			break;
 		case 'K':
 			o->print_key = 1;
@@ -233,7 +252,52 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 		return -1;
 	}
 	o->topic = argv[optind];
+	if (o->group && (o->partition >= 0 || o->start >= 0)) {
+		fprintf(stderr, "fjord consume: --partition and --offset do not apply with --group "
+			"(the group assigns partitions and starts at its committed offsets; see "
+			"'fjord group reset-offsets')\n");
+		return -1;
+	}
 	return 0;
+}
+
+/* Joins the group with a subscription to the topic. 0 or -1 (printed). */
+static int consume_subscribe(fjord_t *fj, const struct consume_opts *o)
+{
+	fjord_topic_partition_list_t *topics = fjord_topic_partition_list_new(1);
+	fjord_err_t err;
+
+	if (!topics) {
+		fprintf(stderr, "fjord: out of memory\n");
+		return -1;
+	}
+	fjord_topic_partition_list_add(topics, o->topic, -1);
+	err = fjord_subscribe(fj, topics);
+	fjord_topic_partition_list_destroy(topics);
+	if (err) {
+		fprintf(stderr, "fjord: cannot join group '%s' with topic '%s': %s\n", o->group,
+			o->topic, fjord_err2str(err));
+		return -1;
+	}
+	return 0;
+}
+
+/* Reports a rebalance event from poll on stderr; 1 if m was one. */
+static int consume_group_event(const struct consume_opts *o, const fjord_message_t *m)
+{
+	const char *what;
+
+	if (m->err == FJORD_ERR__ASSIGN_PARTITIONS)
+		what = "assigned";
+	else if (m->err == FJORD_ERR__REVOKE_PARTITIONS)
+		what = "revoked";
+	else if (m->err == FJORD_ERR__ASSIGNMENT_LOST)
+		what = "lost (session expired)";
+	else
+		return 0;
+	fprintf(stderr, "fjord consume: group '%s': partition %s/%d %s\n",
+		o->group ? o->group : "", m->topic ? m->topic : o->topic, (int)m->partition, what);
+	return 1;
 }
 
 /* Assigns the partitions to read. Returns 0 or -1 (printed). */
@@ -300,11 +364,18 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 		fjord_conf_destroy(conf);
 		goto out;
 	}
+	if (conf && o.group &&
+	    (cli_conf_set(conf, "group.id", o.group) < 0 ||
+	     (o.start == FJORD_OFFSET_BEGINNING && !cli_prop_given(ctx, "auto.offset.reset") &&
+	      cli_conf_set(conf, "auto.offset.reset", "earliest") < 0))) {
+		fjord_conf_destroy(conf);
+		goto out;
+	}
 	fj = cli_handle_new(ctx, FJORD_CONSUMER, conf);
 	if (!fj)
 		goto out;
 	if (cli_topic_metadata(ctx, fj, o.topic, &md) < 0 ||
-	    consume_assign(fj, &o, &md->topics[0]) < 0)
+	    (o.group ? consume_subscribe(fj, &o) : consume_assign(fj, &o, &md->topics[0])) < 0)
 		goto out;
 
 	cli_signals_install();
@@ -319,7 +390,7 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 		}
 		if (!m)
 			continue;
-		if (m->err == FJORD_ERR__PARTITION_EOF) {
+		if (m->err == FJORD_ERR__PARTITION_EOF || consume_group_event(&o, m)) {
 			fjord_message_destroy(m);
 			continue;
 		}
@@ -350,6 +421,14 @@ out:
 	}
 	if (md)
 		fjord_metadata_destroy(md);
+	if (fj && o.group) {
+		/* Leave the group now (commits first with enable.auto.commit), so
+		 * the next member starts where this one stopped. */
+		fjord_err_t err = fjord_close(fj, ctx->timeout_ms, NULL);
+		if (err)
+			fprintf(stderr, "fjord consume: leaving group '%s': %s\n", o.group,
+				fjord_err2str(err));
+	}
 	if (fj)
 		fjord_destroy(fj);
 	return rc;

@@ -9,6 +9,8 @@ src_cli_fjord_SOURCES = src/cli/cli.h \
 	src/cli/cmd_cluster.c \
 	src/cli/cmd_produce.c \
 	src/cli/cmd_consume.c \
+	src/cli/cmd_group.c \
+	src/cli/cmd_group_reset.c \
 	src/cli/cmd_perf.c \
 	src/cli/perf_produce.c \
 	src/cli/perf_consume.c

@@ -45,7 +45,9 @@ static void main_usage(FILE *out)
 		"Subcommands:\n"
 		"  topic create|list|describe|delete   manage topics\n"
 		"  produce TOPIC                       write stdin lines as records\n"
-		"  consume TOPIC                       print records\n"
+		"  consume TOPIC [-g GROUP]            print records (as a group member with -g)\n"
+		"  group list|describe|reset-offsets|delete\n"
+		"                                      manage consumer groups\n"
 		"  cluster                             show brokers and the controller\n"
 		"  perf produce|consume TOPIC          measure throughput and latency\n"
 		"\n"
@@ -359,6 +361,8 @@ int main(int argc, char **argv)
 		return cmd_produce(&ctx, argc, argv);
 	if (!strcmp(sub, "consume"))
 		return cmd_consume(&ctx, argc, argv);
+	if (!strcmp(sub, "group"))
+		return cmd_group(&ctx, argc, argv);
 	if (!strcmp(sub, "cluster"))
 		return cmd_cluster(&ctx, argc, argv);
 	if (!strcmp(sub, "perf"))

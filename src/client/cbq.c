@@ -19,12 +19,14 @@
 #include "client/client_int.h"
 #include "common/bytes.h"
 
-enum { CBQ_DR = 1, CBQ_ERROR = 2, CBQ_LOG = 3 };
+enum { CBQ_DR = 1, CBQ_ERROR = 2, CBQ_LOG = 3, CBQ_CALL = 4 };
 
 struct cbq_item {
 	STAILQ_ENTRY(cbq_item) link;
 	int type;
 	prec_t *recs;
+	void (*fn)(fjord_t *h, void *arg); /* CBQ_CALL */
+	void *arg;
 	fjord_err_t err;
 	int level;
 	char fac[16];
@@ -104,6 +106,18 @@ void cbq_push_log(fjord_t *h, int level, const char *fac, const char *buf)
 	cbq_push(h, it);
 }
 
+int cbq_push_call(fjord_t *h, void (*fn)(fjord_t *h, void *arg), void *arg)
+{
+	cbq_item_t *it = calloc(1, sizeof(*it));
+	if (!it)
+		return -1;
+	it->type = CBQ_CALL;
+	it->fn = fn;
+	it->arg = arg;
+	cbq_push(h, it);
+	return 0;
+}
+
 static void cbq_item_serve(fjord_t *h, cbq_item_t *it)
 {
 	fjord_conf_t *conf = h->conf;
@@ -144,6 +158,9 @@ static void cbq_item_serve(fjord_t *h, cbq_item_t *it)
 	case CBQ_LOG:
 		if (conf->log_cb)
 			conf->log_cb(h, it->level, it->fac, it->buf);
+		break;
+	case CBQ_CALL:
+		it->fn(h, it->arg);
 		break;
 	}
 	free(it);

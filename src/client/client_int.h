@@ -98,7 +98,15 @@ typedef struct fj_conf_values {
 	int max_partition_fetch_bytes;
 	int queued_max_messages_kbytes;
 	int check_crcs;
+	/* consumer groups (cgrp*.c) */
+	int assignment_strategy; /* index into conf_strategies */
+	int enable_auto_commit;
+	int auto_commit_interval_ms;
+	int session_timeout_ms;
 } fj_conf_values_t;
+
+/* Names of partition.assignment.strategy's values, NULL-terminated. */
+extern const char *const conf_strategies[];
 
 struct fjord_conf_s {
 	fj_conf_values_t v;
@@ -106,6 +114,10 @@ struct fjord_conf_s {
 	void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg, void *opaque);
 	void (*error_cb)(fjord_t *fj, fjord_err_t err, const char *reason, void *opaque);
 	void (*log_cb)(const fjord_t *fj, int level, const char *fac, const char *buf);
+	void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
+	                     const fjord_topic_partition_list_t *parts, void *opaque);
+	void (*commit_cb)(fjord_t *fj, fjord_err_t err,
+	                  const fjord_topic_partition_list_t *offsets, void *opaque);
 	void *opaque;
 };
 
@@ -160,6 +172,10 @@ void cbq_destroy(fjord_t *h, cbq_t *q);
 void cbq_push_dr(fjord_t *h, prec_t *list);
 void cbq_push_error(fjord_t *h, fjord_err_t err, const char *reason);
 void cbq_push_log(fjord_t *h, int level, const char *fac, const char *buf);
+/* Queues a call of fn(h, arg) on the callback thread (or fjord_poll). fn owns
+ * arg and must free it; it is also called (to free arg) when the queue is
+ * destroyed. Returns 0, or -1 when out of memory (fn not called). */
+int cbq_push_call(fjord_t *h, void (*fn)(fjord_t *h, void *arg), void *arg);
 /* Serves items for up to timeout_ms (0: what is queued now); returns the
  * number served. */
 int cbq_serve(fjord_t *h, int timeout_ms);
@@ -219,6 +235,7 @@ struct fjord_s {
 
 	producer_t *p;
 	consumer_t *c;
+	struct cgrp *cg;          /* consumer group (cgrp.c); NULL without group.id */
 
 	atomic_int closed;
 	int destroyed;
@@ -348,6 +365,31 @@ void consumer_term(fjord_t *h);
 void consumer_on_metadata(fjord_t *h);
 void consumer_tick(fjord_t *h, int64_t now);
 void consumer_stop(fjord_t *h);          /* I/O thread */
+/* For the consumer group (any thread; take c->lock themselves). */
+int consumer_is_manual(fjord_t *h);
+/* Starts fetching a partition at offset (absolute, or FJORD_OFFSET_INVALID
+ * for auto.offset.reset); 0 or -1 (out of memory). */
+int consumer_part_add(fjord_t *h, const char *topic, int32_t partition, int64_t offset);
+/* Stops fetching a partition, drops its unpolled records and returns its
+ * position (next offset poll would return; FJORD_OFFSET_INVALID if none). */
+int64_t consumer_part_remove(fjord_t *h, const char *topic, int32_t partition);
+int64_t consumer_part_position(fjord_t *h, const char *topic, int32_t partition);
+/* Queues an event message (rebalance, lost) for fjord_consumer_poll(). */
+void consumer_group_event(fjord_t *h, const char *topic, int32_t partition, fjord_err_t err,
+                          const char *errstr);
+
+/* ------------------------------------------------------------------ cgrp */
+
+/* Consumer groups (cgrp*.c). cgrp_start: in fjord_new when group.id is set
+ * (0, or -1 with errstr); cgrp_close: in fjord_close before the I/O thread
+ * stops (leaves the group: commits, releases partitions, bounded by
+ * timeout_ms); cgrp_term frees. cgrp_on_metadata (I/O thread) tells the
+ * group that topics or partition counts may have changed. */
+int cgrp_start(fjord_t *h, char *errstr, size_t n);
+void cgrp_close(fjord_t *h, int timeout_ms);
+void cgrp_term(fjord_t *h);
+void cgrp_on_metadata(fjord_t *h);
+int cgrp_is_subscribed(fjord_t *h);
 
 /* ------------------------------------------------------------------ offsets */
 

@@ -34,6 +34,9 @@ static const char *const conf_compression_values[] = {"none", "gzip", "lz4", "zs
 static const char *const conf_partitioners[] = {"murmur2_random", "consistent_random",
                                                 "random", NULL};
 static const char *const conf_resets[] = {"earliest", "latest", "error", NULL};
+/* Index order is cgrp's: conf_strategies[v->assignment_strategy] names the
+ * assignor (common/assignor.h). */
+const char *const conf_strategies[] = {"range", "roundrobin", "sticky", NULL};
 
 static const prop_def_t conf_defs[] = {
 	{"bootstrap.servers", PROP_STR, OFF(bootstrap_servers), NULL, 0, 0, NULL, S_ALL,
@@ -95,8 +98,22 @@ static const prop_def_t conf_defs[] = {
 	 "consistent_random: murmur2, random for null keys; random."},
 	/* consumer */
 	{"group.id", PROP_STR, OFF(group_id), NULL, 0, 0, NULL, S_CONS,
-	 "Consumer group. Recorded only: groups are not available yet, use "
-	 "fjord_assign()."},
+	 "Consumer group this consumer joins on fjord_subscribe(); membership, "
+	 "assignment and committed offsets live in ZooKeeper under "
+	 "/consumers/<group.id> (requires zookeeper.connect)."},
+	{"partition.assignment.strategy", PROP_ENUM, OFF(assignment_strategy), "range", 0, 0,
+	 conf_strategies, S_CONS,
+	 "How the group leader spreads partitions over members: range, roundrobin, "
+	 "or sticky (keep partitions with their owner when possible)."},
+	{"enable.auto.commit", PROP_BOOL, OFF(enable_auto_commit), "true", 0, 0, NULL, S_CONS,
+	 "Commit the position of delivered records every auto.commit.interval.ms, on "
+	 "revocation and on close (at-least-once)."},
+	{"auto.commit.interval.ms", PROP_INT, OFF(auto_commit_interval_ms), "5000", 1, IMAX,
+	 NULL, S_CONS, "Period of automatic commits."},
+	{"session.timeout.ms", PROP_INT, OFF(session_timeout_ms), "10000", 1000, IMAX, NULL,
+	 S_CONS, "Group session: the timeout of the consumer's own ZooKeeper session "
+	 "for the group. A member silent this long loses its partitions (ZooKeeper "
+	 "servers clamp it to their min/maxSessionTimeout)."},
 	{"auto.offset.reset", PROP_ENUM, OFF(auto_offset_reset), "latest", 0, 0, conf_resets,
 	 S_CONS, "Where to start without a valid offset: earliest, latest, or error "
 	 "(an OFFSET_OUT_OF_RANGE event)."},
@@ -153,6 +170,8 @@ fjord_conf_t *fjord_conf_dup(const fjord_conf_t *conf)
 	d->dr_msg_cb = conf->dr_msg_cb;
 	d->error_cb = conf->error_cb;
 	d->log_cb = conf->log_cb;
+	d->rebalance_cb = conf->rebalance_cb;
+	d->commit_cb = conf->commit_cb;
 	d->opaque = conf->opaque;
 	conf_finish(d);
 	return d;
@@ -225,6 +244,22 @@ void fjord_conf_set_log_cb(fjord_conf_t *conf,
 {
 	if (conf)
 		conf->log_cb = log_cb;
+}
+
+void fjord_conf_set_rebalance_cb(fjord_conf_t *conf,
+	void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
+	                     const fjord_topic_partition_list_t *parts, void *opaque))
+{
+	if (conf)
+		conf->rebalance_cb = rebalance_cb;
+}
+
+void fjord_conf_set_offset_commit_cb(fjord_conf_t *conf,
+	void (*commit_cb)(fjord_t *fj, fjord_err_t err,
+	                  const fjord_topic_partition_list_t *offsets, void *opaque))
+{
+	if (conf)
+		conf->commit_cb = commit_cb;
 }
 
 void fjord_conf_set_opaque(fjord_conf_t *conf, void *opaque)

@@ -11,9 +11,13 @@
  * decodes the answer). Fetching pauses while more than
  * queued.max.messages.kbytes of messages wait to be polled. Unknown topics or
  * partitions are reported once as poll events and keep being looked for.
- * Seam for consumer groups (next issue): a group's assignment will call the
- * same consumer_assign_list() that fjord_assign() calls, with committed
- * offsets as starting points.
+ * Consumer groups (cgrp.c) change the assignment incrementally instead:
+ * consumer_part_add() / consumer_part_remove() add or drop one partition
+ * while the others keep fetching (cooperative rebalancing), and the group's
+ * rebalance events reach poll through consumer_group_event(). Manual
+ * fjord_assign() and fjord_subscribe() exclude each other.
+ * fjord_consumer_lag() reads the high watermark of the last Fetch answer and
+ * the timestamp of the next record waiting to be polled.
  * Threads: app threads and the I/O thread, all under c->lock (see
  * consumer_int.h). Ownership: the consumer owns cparts and queued messages;
  * polled messages belong to the caller.
@@ -183,9 +187,137 @@ nomem:
 
 fjord_err_t fjord_assign(fjord_t *fj, const fjord_topic_partition_list_t *parts)
 {
+	fjord_err_t err;
 	if (!fj || !fj->c || atomic_load(&fj->closed))
 		return FJORD_ERR__STATE;
-	return consumer_assign_list(fj, parts);
+	if (cgrp_is_subscribed(fj))
+		return FJORD_ERR__STATE; /* the group owns the assignment */
+	err = consumer_assign_list(fj, parts);
+	if (!err) {
+		pthread_mutex_lock(&fj->c->lock);
+		fj->c->manual = parts && parts->cnt > 0;
+		pthread_mutex_unlock(&fj->c->lock);
+	}
+	return err;
+}
+
+int consumer_is_manual(fjord_t *h)
+{
+	int manual;
+	pthread_mutex_lock(&h->c->lock);
+	manual = h->c->manual;
+	pthread_mutex_unlock(&h->c->lock);
+	return manual;
+}
+
+int consumer_part_add(fjord_t *h, const char *topic, int32_t partition, int64_t offset)
+{
+	consumer_t *c = h->c;
+	cpart_t *cp;
+	pthread_mutex_lock(&c->lock);
+	cp = consumer_find(c, topic, partition);
+	if (!cp) {
+		cp = calloc(1, sizeof(*cp));
+		if (!cp || !(cp->topic = strdup(topic))) {
+			free(cp);
+			pthread_mutex_unlock(&c->lock);
+			return -1;
+		}
+		cp->partition = partition;
+		cp->hw = -1;
+		TAILQ_INSERT_TAIL(&c->parts, cp, link);
+	} else {
+		consumer_purge_queue(c, cp);
+	}
+	cpart_set_start(c, cp, offset);
+	pthread_mutex_unlock(&c->lock);
+	consumer_wake(h);
+	return 0;
+}
+
+int64_t consumer_part_remove(fjord_t *h, const char *topic, int32_t partition)
+{
+	consumer_t *c = h->c;
+	cpart_t *cp;
+	int64_t pos = FJORD_OFFSET_INVALID;
+	pthread_mutex_lock(&c->lock);
+	cp = consumer_find(c, topic, partition);
+	if (cp) {
+		pos = cp->app_pos;
+		consumer_purge_queue(c, cp);
+		TAILQ_REMOVE(&c->parts, cp, link);
+		cpart_free(cp); /* a Fetch in flight finds no cpart and is dropped */
+	}
+	pthread_mutex_unlock(&c->lock);
+	return pos;
+}
+
+int64_t consumer_part_position(fjord_t *h, const char *topic, int32_t partition)
+{
+	consumer_t *c = h->c;
+	cpart_t *cp;
+	int64_t pos = FJORD_OFFSET_INVALID;
+	pthread_mutex_lock(&c->lock);
+	cp = consumer_find(c, topic, partition);
+	if (cp)
+		pos = cp->app_pos;
+	pthread_mutex_unlock(&c->lock);
+	return pos;
+}
+
+void consumer_group_event(fjord_t *h, const char *topic, int32_t partition, fjord_err_t err,
+                          const char *errstr)
+{
+	consumer_t *c = h->c;
+	pthread_mutex_lock(&c->lock);
+	consumer_event(c, topic, partition, FJORD_OFFSET_INVALID, err, errstr);
+	pthread_mutex_unlock(&c->lock);
+}
+
+fjord_err_t fjord_consumer_lag(fjord_t *fj, const char *topic, int32_t partition,
+                               int64_t *lag_recordsp, int64_t *lag_msp)
+{
+	consumer_t *c;
+	cpart_t *cp;
+	cmsg_t *cm;
+	int64_t lag = -1, lag_ms = -1;
+	if (!fj || !fj->c)
+		return FJORD_ERR__STATE;
+	if (!topic || partition < 0)
+		return FJORD_ERR__INVALID_ARG;
+	c = fj->c;
+	pthread_mutex_lock(&c->lock);
+	cp = consumer_find(c, topic, partition);
+	if (!cp) {
+		pthread_mutex_unlock(&c->lock);
+		return FJORD_ERR__UNKNOWN_PARTITION;
+	}
+	if (cp->hw >= 0 && cp->app_pos >= 0) {
+		lag = cp->hw > cp->app_pos ? cp->hw - cp->app_pos : 0;
+		if (lag == 0)
+			lag_ms = 0;
+	}
+	if (lag > 0) {
+		/* The record at the position, if it was fetched already. */
+		TAILQ_FOREACH(cm, &c->queue, link) {
+			if (cm->m.err || cm->m.partition != partition || strcmp(cm->m.topic, topic))
+				continue;
+			if (cm->gen == cp->gen && cm->m.timestamp >= 0) {
+				struct timespec ts;
+				int64_t now;
+				clock_gettime(CLOCK_REALTIME, &ts);
+				now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+				lag_ms = now > cm->m.timestamp ? now - cm->m.timestamp : 0;
+			}
+			break;
+		}
+	}
+	pthread_mutex_unlock(&c->lock);
+	if (lag_recordsp)
+		*lag_recordsp = lag;
+	if (lag_msp)
+		*lag_msp = lag_ms;
+	return FJORD_ERR_NO_ERROR;
 }
 
 fjord_err_t fjord_assignment(fjord_t *fj, fjord_topic_partition_list_t **partsp)
@@ -221,6 +353,8 @@ fjord_message_t *fjord_consumer_poll(fjord_t *fj, int timeout_ms)
 	if (!fj || !fj->c)
 		return NULL;
 	c = fj->c;
+	if (fj->cv_conf->callback_mode == CB_MODE_POLL)
+		cbq_serve(fj, 0); /* rebalance and commit callbacks */
 	clock_gettime(CLOCK_REALTIME, &ts);
 	if (timeout_ms < 0)
 		timeout_ms = 0;
@@ -487,6 +621,8 @@ void consumer_fetch_done(consumer_t *c, int32_t leader)
 void consumer_on_metadata(fjord_t *h)
 {
 	consumer_serve(h);
+	if (h->cg)
+		cgrp_on_metadata(h);
 }
 
 void consumer_tick(fjord_t *h, int64_t now)

@@ -69,6 +69,7 @@ struct consumer {
 	int stopped;
 	int32_t *fetch_brokers; /* leaders with a Fetch in flight */
 	int fetch_broker_cnt, fetch_broker_cap;
+	int manual;             /* fjord_assign() gave a non-empty assignment */
 };
 
 cpart_t *consumer_find(consumer_t *c, const char *topic, int32_t partition);

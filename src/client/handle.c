@@ -257,6 +257,8 @@ static void handle_free(fjord_t *h)
 	cbq_destroy(h, &h->cbq); /* serves leftovers: needs the producer */
 	if (h->p)
 		producer_term(h);
+	if (h->cg)
+		cgrp_term(h);
 	if (h->c)
 		consumer_term(h);
 	if (h->wake_ev)
@@ -330,10 +332,10 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 	if (pthread_create(&h->io_thr, NULL, handle_io_main, h) != 0)
 		goto nomem;
 	h->io_started = 1;
-	if (v->group_id && type == FJORD_CONSUMER)
-		handle_log(h, FJ_LOG_NOTICE, "CONF",
-		           "group.id=%s is recorded but consumer groups are not available "
-		           "yet: use fjord_assign()", v->group_id);
+	if (v->group_id && type == FJORD_CONSUMER && cgrp_start(h, errstr, errstr_size) < 0) {
+		handle_stop_io(h);
+		goto fail;
+	}
 	return h;
 nomem:
 	fj_errstr(errstr, errstr_size, "out of memory or thread creation failed");
@@ -356,6 +358,8 @@ fjord_err_t fjord_close(fjord_t *fj, int timeout_ms, size_t *undeliveredp)
 	}
 	if (fj->p && timeout_ms > 0)
 		fjord_flush(fj, timeout_ms);
+	if (fj->cg)
+		cgrp_close(fj, timeout_ms); /* leave the group while fetches can still stop */
 	handle_stop_io(fj);
 	/* The I/O thread is gone: fail what arrived after its purge. */
 	if (fj->p && fj->destroyed != -1)

@@ -15,6 +15,10 @@ src_client_libfjord_la_SOURCES = \
 	src/client/produce_send.c \
 	src/client/partitioner.c \
 	src/client/consumer.c \
+	src/client/cgrp_int.h \
+	src/client/cgrp.c \
+	src/client/cgrp_member.c \
+	src/client/cgrp_owner.c \
 	src/client/fetch.c \
 	src/client/offsets.c \
 	src/client/admin.c \
@@ -31,3 +35,4 @@ noinst_PROGRAMS += src/client/fjord-conf-doc
 src_client_fjord_conf_doc_SOURCES = src/client/conf_doc.c src/client/conf.c \
 	src/client/strutil.c
 src_client_fjord_conf_doc_LDADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)
+src_client_libfjord_la_SOURCES += src/client/admin_group.c

@@ -227,9 +227,33 @@ out:
 	cview_unref(cv);
 }
 
-/* Records of a partition's request came back with err: retry or fail. */
+void producer_leaders_changed(fjord_t *h, const cview_t *cv)
+{
+	int64_t now = fj_mono_ms();
+	ptopic_t *t;
+	if (!cv)
+		return;
+	LIST_FOREACH(t, &h->p->topics, link) {
+		const cview_topic_t *ct = t->state == PT_KNOWN ? cview_topic(cv, t->name) : NULL;
+		for (int i = 0; ct && i < t->part_cnt && i < ct->partition_cnt; i++) {
+			ppart_t *pp = &t->parts[i];
+			int32_t leader = ct->partitions[i].has_state ? ct->partitions[i].leader : -1;
+			if (pp->retry_at_ms > now && leader >= 0 && leader != pp->retry_leader) {
+				pp->retry_at_ms = 0;
+				handle_log(h, FJ_LOG_DEBUG, "PRODUCE",
+				           "%s [%d]: new leader %d: retrying now", t->name, i,
+				           (int)leader);
+			}
+		}
+	}
+}
+
+/* Records of a partition's request came back with err: retry or fail. The
+ * retry waits retry.backoff.ms, unless a snapshot names another leader first
+ * (producer_leaders_changed): in ZooKeeper mode a failover is then followed
+ * as soon as ZooKeeper shows it. */
 static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err,
-                                const char *errstr, int sent)
+                                const char *errstr, int sent, int32_t broker_id)
 {
 	const fj_conf_values_t *v = h->cv_conf;
 	ppart_t *pp = &qp->t->parts[qp->partition];
@@ -246,6 +270,7 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err,
 			r->retries++;
 		ppart_prepend(pp, qp->head, qp->cnt);
 		pp->retry_at_ms = now + v->retry_backoff_ms;
+		pp->retry_leader = broker_id;
 		metadata_refresh(h, fjord_err2name(err));
 		handle_log(h, FJ_LOG_INFO, "PRODUCE", "%s [%d]: %d record(s) will be retried: %s",
 		           qp->t->name, qp->partition, qp->cnt, fjord_err2str(err));
@@ -295,7 +320,7 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
 			perr = ppr ? (fjord_err_t)ppr->error : FJORD_ERR__BAD_MSG;
 		}
 		if (perr) {
-			producer_part_error(h, qp, perr, NULL, req->sent);
+			producer_part_error(h, qp, perr, NULL, req->sent, req->broker_id);
 			continue;
 		}
 		for (r = qp->head; r; r = r->next, k++) {

@@ -22,7 +22,10 @@
  * Outcomes: success reports offset base_offset + index and status PERSISTED.
  * Retriable errors (fjord_err_is_retriable) put the records back at the head
  * of their queue for retry after retry.backoff.ms with a metadata refresh,
- * bounded by `retries` and message.timeout.ms. A request whose bytes reached
+ * bounded by `retries` and message.timeout.ms; a retry waiting out its
+ * backoff goes at once when a new snapshot names another leader (in
+ * ZooKeeper mode: as soon as the controller's election is visible). A
+ * request whose bytes reached
  * the socket and then got no answer marks its records POSSIBLY_PERSISTED.
  * acks=0: reported (offset -1, POSSIBLY_PERSISTED, err 0) once written to
  * the socket. Every record gets exactly one report.
@@ -490,6 +493,7 @@ void producer_on_metadata(fjord_t *h)
 	int64_t now = fj_mono_ms();
 	LIST_FOREACH(t, &h->p->topics, link)
 		producer_topic_update(h, t, cv, now);
+	producer_leaders_changed(h, cv);
 	cview_unref(cv);
 	producer_serve(h);
 }

@@ -17,6 +17,7 @@ typedef struct ppart {
 	size_t cnt, bytes;
 	int inflight;
 	int64_t retry_at_ms;
+	int32_t retry_leader; /* broker whose failure set retry_at_ms, -1 none */
 } ppart_t;
 
 typedef struct ptopic {
@@ -70,6 +71,9 @@ typedef struct preq {
 
 /* produce_send.c: sends what is ready now (I/O thread). */
 void producer_serve(fjord_t *h);
+/* produce_send.c: a new snapshot arrived; partitions waiting out a retry
+ * backoff whose leader changed are sent at once (I/O thread). */
+void producer_leaders_changed(fjord_t *h, const cview_t *cv);
 /* producer.c (I/O thread) */
 void producer_fail_chain(fjord_t *h, prec_t *head, fjord_err_t err, const char *why);
 void ppart_prepend(ppart_t *pp, prec_t *head, int cnt);

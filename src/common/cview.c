@@ -62,6 +62,7 @@ static void cview_free(cview_t *cv)
 	for (i = 0; i < cv->topic_cnt; i++)
 		cview_topic_free(&cv->topics[i]);
 	free(cv->topics);
+	free(cv->shutting_down);
 	free(cv->cluster_id);
 	free(cv);
 }
@@ -167,6 +168,8 @@ cview_t *cview_copy(const cview_t *cv)
 		for (i = 0; i < cv->topic_cnt; i++)
 			cview_copy_topic(&d->topics[i], &cv->topics[i], &fail);
 	}
+	d->shutting_down = cview_dup_ids(cv->shutting_down, cv->shutting_down_cnt, &fail);
+	d->shutting_down_cnt = d->shutting_down ? cv->shutting_down_cnt : 0;
 	if (fail)
 		goto fail;
 	return d;
@@ -182,6 +185,13 @@ static int cview_broker_cmp(const void *a, const void *b)
 	return (x->id > y->id) - (x->id < y->id);
 }
 
+static int cview_id_cmp(const void *a, const void *b)
+{
+	const int32_t *x = a, *y = b;
+
+	return (*x > *y) - (*x < *y);
+}
+
 static int cview_topic_cmp(const void *a, const void *b)
 {
 	const cview_topic_t *x = a, *y = b;
@@ -195,6 +205,16 @@ void cview_finish(cview_t *cv)
 		qsort(cv->brokers, (size_t)cv->broker_cnt, sizeof(*cv->brokers), cview_broker_cmp);
 	if (cv->topic_cnt > 1)
 		qsort(cv->topics, (size_t)cv->topic_cnt, sizeof(*cv->topics), cview_topic_cmp);
+	if (cv->shutting_down_cnt > 1) {
+		int i, n = 1;
+
+		qsort(cv->shutting_down, (size_t)cv->shutting_down_cnt, sizeof(int32_t),
+		      cview_id_cmp);
+		for (i = 1; i < cv->shutting_down_cnt; i++)
+			if (cv->shutting_down[i] != cv->shutting_down[n - 1])
+				cv->shutting_down[n++] = cv->shutting_down[i];
+		cv->shutting_down_cnt = n;
+	}
 }
 
 const cview_topic_t *cview_topic(const cview_t *cv, const char *name)
@@ -257,4 +277,12 @@ int cview_in_isr(const cview_partition_t *p, int32_t broker_id)
 		if (p->isr[i] == broker_id)
 			return 1;
 	return 0;
+}
+
+int cview_is_shutting_down(const cview_t *cv, int32_t broker_id)
+{
+	if (!cv || cv->shutting_down_cnt == 0)
+		return 0;
+	return bsearch(&broker_id, cv->shutting_down, (size_t)cv->shutting_down_cnt,
+	               sizeof(int32_t), cview_id_cmp) != NULL;
 }

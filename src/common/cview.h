@@ -1,6 +1,7 @@
 /*
  * cview.h — an immutable, reference-counted snapshot of cluster metadata:
- * brokers, topics, partition assignments and states, controller.
+ * brokers, topics, partition assignments and states, controller, brokers in
+ * controlled shutdown.
  *
  * Owner: common core (ZooKeeper side). Built by zkmeta (from ZooKeeper,
  * kept fresh by watches) or by the SDK from a Metadata response. A snapshot
@@ -54,6 +55,10 @@ typedef struct cview {
 	cview_broker_t *brokers;  /* sorted by id */
 	int topic_cnt;
 	cview_topic_t *topics;    /* sorted by name */
+	/* Brokers in controlled shutdown (/admin/controlled_shutdown/<id>):
+	 * not eligible as leaders; sorted ascending, no duplicates. */
+	int shutting_down_cnt;
+	int32_t *shutting_down;
 } cview_t;
 
 /* An empty snapshot with refcnt 1. */
@@ -62,7 +67,8 @@ cview_t *cview_ref(cview_t *cv);          /* atomic increment, returns cv */
 void cview_unref(cview_t *cv);            /* frees at zero; NULL is fine */
 /* Deep copy with refcnt 1 (to build the next snapshot from the last). */
 cview_t *cview_copy(const cview_t *cv);
-/* Sorts brokers and topics; call once after building, before publishing. */
+/* Sorts brokers, topics and the shutting-down list (dropping duplicate ids);
+ * call once after building, before publishing. */
 void cview_finish(cview_t *cv);
 
 const cview_topic_t *cview_topic(const cview_t *cv, const char *name);
@@ -73,5 +79,7 @@ const cview_broker_t *cview_broker(const cview_t *cv, int32_t id);
 const char *cview_topic_config(const cview_topic_t *t, const char *name);
 int cview_is_replica(const cview_partition_t *p, int32_t broker_id);
 int cview_in_isr(const cview_partition_t *p, int32_t broker_id);
+/* 1 when broker_id is listed under /admin/controlled_shutdown. */
+int cview_is_shutting_down(const cview_t *cv, int32_t broker_id);
 
 #endif /* FJORD_CVIEW_H */

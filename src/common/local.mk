@@ -13,3 +13,4 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/record_batch.c src/common/record_batch.h \
 	src/common/props.c src/common/props_parse.c src/common/props.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la
+src_common_libfjordcommon_la_SOURCES += src/common/assignor.c src/common/assignor.h

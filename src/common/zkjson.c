@@ -17,10 +17,11 @@
 #include <string.h>
 
 #include "common/zkjson.h"
+#include "common/zkjson_int.h"
 
 #define ZKJSON_DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
-static char *zkjson_dump(json_t *root)
+char *zkjson_dump(json_t *root)
 {
 	char *s = NULL;
 
@@ -31,7 +32,7 @@ static char *zkjson_dump(json_t *root)
 }
 
 /* Parses an object and checks "version" (optional, must be 1 if present). */
-static json_t *zkjson_load(const char *buf, size_t len, const char *kind, char *errstr,
+json_t *zkjson_load(const char *buf, size_t len, const char *kind, char *errstr,
                            size_t n)
 {
 	json_error_t jerr;
@@ -62,7 +63,7 @@ fail:
 	return NULL;
 }
 
-static int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max,
+int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max,
                           const char *kind, int64_t *out, char *errstr, size_t n)
 {
 	json_t *v = json_object_get(obj, key);
@@ -110,7 +111,7 @@ static int zkjson_get_str(json_t *obj, const char *key, int nullable, const char
 }
 
 /* "timestamp": decimal milliseconds as a string (Kafka's convention). */
-static int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr,
+int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr,
                                 size_t n)
 {
 	json_t *v = json_object_get(obj, "timestamp");
@@ -219,7 +220,7 @@ static int zkjson_partition_key(const char *key, int32_t max, int32_t *out)
 	return 0;
 }
 
-static json_t *zkjson_timestamp_string(int64_t ts)
+json_t *zkjson_timestamp_string(int64_t ts)
 {
 	char buf[32];
 
@@ -562,7 +563,7 @@ void zkjson_config_clear(zkjson_config_t *c)
 
 char *zkjson_member_encode(const zkjson_member_t *m)
 {
-	json_t *sub = json_object();
+	json_t *sub = json_object(), *root;
 	int i;
 
 	for (i = 0; sub && i < m->topic_cnt; i++) {
@@ -573,8 +574,40 @@ char *zkjson_member_encode(const zkjson_member_t *m)
 	}
 	if (!sub)
 		return NULL;
-	return zkjson_dump(json_pack("{s:i, s:o, s:o}", "version", 1, "subscription", sub,
-	                             "timestamp", zkjson_timestamp_string(m->timestamp)));
+	root = json_pack("{s:i, s:o}", "version", 1, "subscription", sub);
+	if (root && m->client_id && json_object_set_new(root, "client_id",
+	                                                json_string(m->client_id)) < 0)
+		goto fail;
+	if (root && m->host && json_object_set_new(root, "host", json_string(m->host)) < 0)
+		goto fail;
+	if (root && json_object_set_new(root, "timestamp",
+	                                zkjson_timestamp_string(m->timestamp)) < 0)
+		goto fail;
+	return zkjson_dump(root);
+fail:
+	json_decref(root);
+	return NULL;
+}
+
+/* An optional string field: absent or null gives NULL; else a string. */
+static int zkjson_get_opt_str(json_t *obj, const char *key, const char *kind, char **out,
+                              char *errstr, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	*out = NULL;
+	if (!v || json_is_null(v))
+		return 0;
+	if (!json_is_string(v)) {
+		snprintf(errstr, n, "%s: \"%s\" must be a string", kind, key);
+		return -1;
+	}
+	*out = strdup(json_string_value(v));
+	if (!*out) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		return -1;
+	}
+	return 0;
 }
 
 int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr,
@@ -594,7 +627,9 @@ int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *
 		snprintf(errstr, n, "%s: \"subscription\" must be an object", kind);
 		goto fail;
 	}
-	if (zkjson_get_timestamp(root, kind, &m->timestamp, errstr, n) < 0)
+	if (zkjson_get_timestamp(root, kind, &m->timestamp, errstr, n) < 0 ||
+	    zkjson_get_opt_str(root, "client_id", kind, &m->client_id, errstr, n) < 0 ||
+	    zkjson_get_opt_str(root, "host", kind, &m->host, errstr, n) < 0)
 		goto fail;
 	cnt = json_object_size(sub);
 	if (cnt > 0) {
@@ -635,6 +670,8 @@ void zkjson_member_clear(zkjson_member_t *m)
 		free(m->topics[i]);
 	free(m->topics);
 	free(m->counts);
+	free(m->client_id);
+	free(m->host);
 	memset(m, 0, sizeof(*m));
 }
 
@@ -642,7 +679,7 @@ void zkjson_member_clear(zkjson_member_t *m)
 
 char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga)
 {
-	json_t *parts = json_object();
+	json_t *parts = json_object(), *root = NULL;
 	char key[16];
 	int i;
 
@@ -660,10 +697,24 @@ char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga)
 	}
 	if (!parts)
 		return NULL;
-	return zkjson_dump(json_pack("{s:I, s:s, s:o}", "generation", (json_int_t)ga->generation,
-	                             "leader", ga->leader ? ga->leader : "", "partitions", parts));
+	root = json_pack("{s:i, s:I, s:s}", "version", 1, "generation",
+	                 (json_int_t)ga->generation, "leader", ga->leader ? ga->leader : "");
+	if (!root)
+		goto fail;
+	if ((ga->strategy && json_object_set_new(root, "strategy",
+	                                         json_string(ga->strategy)) < 0) ||
+	    (ga->timestamp > 0 && json_object_set_new(root, "timestamp",
+	                                               zkjson_timestamp_string(ga->timestamp)) < 0) ||
+	    (ga->reason && json_object_set_new(root, "reason", json_string(ga->reason)) < 0))
+		goto fail;
+	if (json_object_set_new(root, "partitions", parts) < 0) {
+		parts = NULL; /* set_new consumed it */
+		goto fail;
+	}
+	return zkjson_dump(root);
 fail:
 	json_decref(parts);
+	json_decref(root);
 	return NULL;
 }
 
@@ -679,8 +730,14 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
 	memset(ga, 0, sizeof(*ga));
 	if (!root)
 		return -1;
+	ga->timestamp = -1;
 	if (zkjson_get_int(root, "generation", 0, INT64_MAX, kind, &ga->generation, errstr, n) < 0 ||
-	    zkjson_get_str(root, "leader", 0, kind, &ga->leader, errstr, n) < 0)
+	    zkjson_get_str(root, "leader", 0, kind, &ga->leader, errstr, n) < 0 ||
+	    zkjson_get_opt_str(root, "strategy", kind, &ga->strategy, errstr, n) < 0 ||
+	    zkjson_get_opt_str(root, "reason", kind, &ga->reason, errstr, n) < 0)
+		goto fail;
+	if (json_object_get(root, "timestamp") &&
+	    zkjson_get_timestamp(root, kind, &ga->timestamp, errstr, n) < 0)
 		goto fail;
 	parts = json_object_get(root, "partitions");
 	if (!json_is_object(parts)) {
@@ -750,5 +807,8 @@ void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga)
 	free(ga->partitions);
 	free(ga->members);
 	free(ga->leader);
+	free(ga->strategy);
+	free(ga->reason);
 	memset(ga, 0, sizeof(*ga));
+	ga->timestamp = -1;
 }

@@ -87,23 +87,33 @@ int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *
                          size_t n);
 void zkjson_config_clear(zkjson_config_t *c);
 
-/* /consumers/<g>/ids/<member>:
- * {"version":1,"subscription":{"orders":1},"timestamp":"<ms>"}
- * The subscription maps topic names to a positive stream count. */
+/* /consumers/<g>/ids/<member> (EPHEMERAL|SEQUENTIAL, named "<client.id>-<seq>"):
+ * {"version":1,"subscription":{"orders":1,"^logs-.*":1},"client_id":"...",
+ *  "host":"...","timestamp":"<ms>"}
+ * The subscription maps topic names, or POSIX extended regexes starting
+ * with '^', to a positive stream count. client_id and host are optional
+ * (omitted when NULL on encode; NULL when absent on decode). */
 typedef struct zkjson_member {
 	int topic_cnt;
 	char **topics;
 	int *counts;
 	int64_t timestamp;
+	char *client_id;
+	char *host;
 } zkjson_member_t;
 char *zkjson_member_encode(const zkjson_member_t *m);
 int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr,
                          size_t n);
 void zkjson_member_clear(zkjson_member_t *m);
 
-/* /consumers/<g>/assignment:
- * {"generation":12,"leader":"<member>","partitions":{"orders":{"0":"<member>"}}}
- * One entry per assigned partition (flattened). */
+/* /consumers/<g>/assignment (persistent, written by the group leader with a
+ * version-conditional set):
+ * {"version":1,"generation":12,"leader":"<member>","strategy":"range",
+ *  "timestamp":"<ms>","reason":"member joined: c-0000000003",
+ *  "partitions":{"orders":{"0":"<member>"}}}
+ * One entry per assigned partition (flattened). strategy, timestamp and
+ * reason are optional (omitted when NULL / <= 0 on encode; NULL / -1 when
+ * absent on decode). */
 typedef struct zkjson_group_assignment {
 	int64_t generation;
 	char *leader;
@@ -111,6 +121,9 @@ typedef struct zkjson_group_assignment {
 	char **topics;        /* topic of entry i */
 	int32_t *partitions;  /* partition of entry i */
 	char **members;       /* owner member id of entry i */
+	char *strategy;
+	int64_t timestamp;    /* ms since epoch of the rebalance; -1: unknown */
+	char *reason;         /* why this generation was computed */
 } zkjson_group_assignment_t;
 char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga);
 int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_assignment_t *ga,

@@ -348,6 +348,35 @@ out:
 	return rc;
 }
 
+/* The children of /admin/controlled_shutdown: brokers about to stop. The
+ * child's name is the broker id (the value is the controller's to check);
+ * a name that is not an id is logged and skipped. */
+static int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
+{
+	struct String_vector sv;
+	int rc, i;
+
+	rc = zkmeta_children(zm, "/admin/controlled_shutdown", &sv);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	if (sv.count > 0 && !(cv->shutting_down = calloc((size_t)sv.count, sizeof(int32_t)))) {
+		deallocate_String_vector(&sv);
+		return ZSYSTEMERROR;
+	}
+	for (i = 0; i < sv.count; i++) {
+		if (zkmeta_parse_id(sv.data[i], &cv->shutting_down[cv->shutting_down_cnt]) < 0) {
+			flog(LOG_WARNING, "zkmeta",
+			     "ignoring /admin/controlled_shutdown/%s: not a broker id", sv.data[i]);
+			continue;
+		}
+		cv->shutting_down_cnt++;
+	}
+	deallocate_String_vector(&sv);
+	return ZOK;
+}
+
 /* One full pass. Returns ZOK with *cvp, or a ZooKeeper error (nothing kept). */
 static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
 {
@@ -386,6 +415,8 @@ static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
 	if ((rc = zkmeta_read_brokers(zm, cv)) != ZOK)
 		goto fail;
 	if ((rc = zkmeta_read_topics(zm, cv)) != ZOK)
+		goto fail;
+	if ((rc = zkmeta_read_shutting_down(zm, cv)) != ZOK)
 		goto fail;
 	cview_finish(cv);
 	cv->version = __atomic_add_fetch(&zkmeta_version_counter, 1, __ATOMIC_RELAXED);

@@ -8,8 +8,9 @@
  *
  * It watches /cluster/id, /brokers/ids, /brokers/ids/<id>, /brokers/topics,
  * /brokers/topics/<t>, /brokers/topics/<t>/partitions/<p>/state,
- * /config/topics/<t>, /admin/delete_topics, /controller and
- * /controller_epoch, re-arming every watch, and after each change (coalesced:
+ * /config/topics/<t>, /admin/delete_topics, /admin/controlled_shutdown
+ * (the snapshot's shutting_down list), /controller and /controller_epoch,
+ * re-arming every watch, and after each change (coalesced:
  * at most one snapshot per burst of events) calls on_snapshot with a new
  * cview that the callback owns one reference to. Malformed znode values are
  * logged and skipped (that topic/partition/broker is left out or marked with

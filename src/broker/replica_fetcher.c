@@ -1,0 +1,712 @@
+/*
+ * replica_fetcher.c — follower-side replication (see replica_fetcher.h).
+ *
+ * One rfetch_conn per leader broker. Its life: DOWN --connect--> UP, at
+ * most one request in flight; a response is processed in the read
+ * callback and the next request goes out at once (the leader long-polls
+ * Fetch for up to RFETCH_MAX_WAIT_MS, so an idle follower costs two
+ * requests a second). Any transport or framing error closes the
+ * bufferevent and arms the back-off timer, which reconnects. A connection
+ * is freed only by replica_fetcher_sync() or replica_fetcher_free(), never
+ * inside its own callbacks.
+ *
+ * Requests name one topic entry per partition (the protocol allows a topic
+ * to repeat); the response lists partitions, and the payload carries their
+ * record bytes, in the same order.
+ *
+ * Thread: loop thread only.
+ */
+#include "config.h"
+
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/socket.h>
+
+#include <event2/buffer.h>
+#include <event2/bufferevent.h>
+#include <event2/dns.h>
+#include <event2/event.h>
+
+#include "broker/broker.h"
+#include "broker/partition.h"
+#include "broker/replica_fetcher.h"
+#include "common/bytes.h"
+#include "common/flog.h"
+#include "common/frame.h"
+#include "common/record_batch.h"
+#include "fjord.pb-c.h"
+
+#define RFETCH_MAX_WAIT_MS 500
+#define RFETCH_PARTITION_MAX_BYTES (1024 * 1024)
+#define RFETCH_MAX_BYTES (8 * 1024 * 1024)
+#define RFETCH_BACKOFF_MS 1000      /* reconnecting after an error */
+#define RFETCH_PART_RETRY_MS 200    /* a partition error: wait for a snapshot */
+#define RFETCH_PART_ERROR_MS 1000   /* a storage or data error */
+#define RFETCH_SOCKET_TIMEOUT_MS 30000
+#define RFETCH_MAX_FRAME (64u * 1024 * 1024)
+
+typedef struct rfetch_conn {
+	struct rfetch_conn *next;
+	replica_fetcher_t *rf;
+	int32_t leader;
+	char *host;
+	int port;
+	struct bufferevent *bev;
+	int up;                   /* connected */
+	Fjord__ApiKey inflight;   /* API_UNSPECIFIED: nothing in flight */
+	int32_t corr;
+	struct event *timer;      /* back-off reconnect, or partition retry */
+	int seen;                 /* mark used by sync */
+} rfetch_conn_t;
+
+struct replica_fetcher {
+	broker_t *b;
+	rfetch_conn_t *conns;
+	struct evdns_base *dns;   /* NULL: resolve with getaddrinfo */
+};
+
+static void rfetch_send_next(rfetch_conn_t *fc);
+
+/* ------------------------------------------------------------ connection */
+
+static void rfetch_close(rfetch_conn_t *fc)
+{
+	if (fc->bev)
+		bufferevent_free(fc->bev);
+	fc->bev = NULL;
+	fc->up = 0;
+	fc->inflight = FJORD__API_KEY__API_UNSPECIFIED;
+}
+
+static void rfetch_arm(rfetch_conn_t *fc, int64_t ms)
+{
+	struct timeval tv = { (time_t)(ms / 1000), (suseconds_t)((ms % 1000) * 1000) };
+
+	evtimer_add(fc->timer, &tv);
+}
+
+/* A transport or protocol error: close, reconnect after the back-off. */
+static void rfetch_fail(rfetch_conn_t *fc, const char *why)
+{
+	flog(LOG_WARNING, "replica", "fetching from broker %d (%s:%d): %s; reconnecting in %d ms",
+	     (int)fc->leader, fc->host, fc->port, why, RFETCH_BACKOFF_MS);
+	rfetch_close(fc);
+	rfetch_arm(fc, RFETCH_BACKOFF_MS);
+}
+
+static int rfetch_owns(const rfetch_conn_t *fc, const partition_t *p)
+{
+	return partition_is_follower(fc->rf->b, p) && p->leader == fc->leader;
+}
+
+static int rfetch_send(rfetch_conn_t *fc, Fjord__Request *req)
+{
+	uint8_t prefix[FRAME_PREFIX_SIZE];
+	size_t hlen;
+	uint8_t *hdr;
+	struct evbuffer *out = bufferevent_get_output(fc->bev);
+
+	req->correlation_id = ++fc->corr;
+	req->client_id = "fjordd-replica-fetcher";
+	hlen = fjord__request__get_packed_size(req);
+	hdr = malloc(hlen ? hlen : 1);
+	if (!hdr)
+		return -1;
+	fjord__request__pack(req, hdr);
+	frame_write_prefix(prefix, hlen, 0);
+	if (evbuffer_add(out, prefix, sizeof(prefix)) != 0 || evbuffer_add(out, hdr, hlen) != 0) {
+		free(hdr);
+		return -1;
+	}
+	free(hdr);
+	fc->inflight = req->api;
+	return 0;
+}
+
+/* ------------------------------------------------------------ requests */
+
+typedef struct rfetch_build {
+	rfetch_conn_t *fc;
+	int want;                 /* PARTITION_FETCH_* to collect */
+	int64_t now;
+	int64_t next_retry;       /* earliest retry among held-back partitions */
+	size_t n, cap;
+	partition_t **v;
+} rfetch_build_t;
+
+static void rfetch_collect(partition_t *p, void *arg)
+{
+	rfetch_build_t *bd = arg;
+
+	if (!rfetch_owns(bd->fc, p) || p->fetch_state != bd->want)
+		return;
+	if (p->fetch_retry_ms > bd->now) {
+		if (bd->next_retry == 0 || p->fetch_retry_ms < bd->next_retry)
+			bd->next_retry = p->fetch_retry_ms;
+		return;
+	}
+	if (bd->n == bd->cap) {
+		size_t cap = bd->cap ? bd->cap * 2 : 16;
+		partition_t **v = realloc(bd->v, cap * sizeof(*v));
+		if (!v)
+			return;
+		bd->v = v;
+		bd->cap = cap;
+	}
+	bd->v[bd->n++] = p;
+}
+
+/* Partitions with no epoch history have nothing to compare with the
+ * leader: keep what is below our HW (Kafka's fallback) and fetch. */
+static int rfetch_truncate_without_epochs(broker_t *b, partition_t *p)
+{
+	int64_t hw = plog_high_watermark(p->log);
+
+	(void)b;
+	if (epoch_cache_latest_epoch(plog_epoch_cache(p->log)) != EPOCH_UNDEFINED)
+		return 0;
+	if (hw < plog_log_end_offset(p->log)) {
+		flog(LOG_INFO, "replica", "%s-%d: no leader-epoch history: truncating to the high "
+		     "watermark %lld", p->topic, p->id, (long long)hw);
+		if (plog_truncate_to(p->log, hw) != 0)
+			flog(LOG_ERR, "replica", "%s-%d: truncation failed", p->topic, p->id);
+	}
+	p->fetch_state = PARTITION_FETCH_READY;
+	return 1;
+}
+
+static int rfetch_send_epochs(rfetch_conn_t *fc, rfetch_build_t *bd)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__OffsetForLeaderEpochRequest body = FJORD__OFFSET_FOR_LEADER_EPOCH_REQUEST__INIT;
+	Fjord__OffsetForLeaderEpochTopic *topics = calloc(bd->n, sizeof(*topics));
+	Fjord__OffsetForLeaderEpochTopic **tptrs = calloc(bd->n, sizeof(*tptrs));
+	Fjord__OffsetForLeaderEpochPartition *parts = calloc(bd->n, sizeof(*parts));
+	Fjord__OffsetForLeaderEpochPartition **pptrs = calloc(bd->n, sizeof(*pptrs));
+	size_t i;
+	int rc = -1;
+
+	if (!topics || !tptrs || !parts || !pptrs)
+		goto out;
+	for (i = 0; i < bd->n; i++) {
+		partition_t *p = bd->v[i];
+		fjord__offset_for_leader_epoch_topic__init(&topics[i]);
+		fjord__offset_for_leader_epoch_partition__init(&parts[i]);
+		parts[i].partition = p->id;
+		parts[i].current_leader_epoch = p->leader_epoch;
+		parts[i].leader_epoch = epoch_cache_latest_epoch(plog_epoch_cache(p->log));
+		pptrs[i] = &parts[i];
+		topics[i].topic = p->topic;
+		topics[i].partitions = &pptrs[i];
+		topics[i].n_partitions = 1;
+		tptrs[i] = &topics[i];
+		p->fetch_sent_epoch = p->leader_epoch;
+	}
+	body.replica_id = fc->rf->b->conf.broker_id;
+	body.topics = tptrs;
+	body.n_topics = bd->n;
+	req.api = FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH;
+	req.body_case = FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH;
+	req.offset_for_leader_epoch = &body;
+	rc = rfetch_send(fc, &req);
+out:
+	free(topics);
+	free(tptrs);
+	free(parts);
+	free(pptrs);
+	return rc;
+}
+
+static int rfetch_send_fetch(rfetch_conn_t *fc, rfetch_build_t *bd)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__FetchRequest body = FJORD__FETCH_REQUEST__INIT;
+	Fjord__FetchTopic *topics = calloc(bd->n, sizeof(*topics));
+	Fjord__FetchTopic **tptrs = calloc(bd->n, sizeof(*tptrs));
+	Fjord__FetchPartition *parts = calloc(bd->n, sizeof(*parts));
+	Fjord__FetchPartition **pptrs = calloc(bd->n, sizeof(*pptrs));
+	size_t i;
+	int rc = -1;
+
+	if (!topics || !tptrs || !parts || !pptrs)
+		goto out;
+	for (i = 0; i < bd->n; i++) {
+		partition_t *p = bd->v[i];
+		fjord__fetch_topic__init(&topics[i]);
+		fjord__fetch_partition__init(&parts[i]);
+		parts[i].partition = p->id;
+		parts[i].fetch_offset = plog_log_end_offset(p->log);
+		parts[i].partition_max_bytes = RFETCH_PARTITION_MAX_BYTES;
+		parts[i].current_leader_epoch = p->leader_epoch;
+		parts[i].log_start_offset = plog_log_start_offset(p->log);
+		pptrs[i] = &parts[i];
+		topics[i].topic = p->topic;
+		topics[i].partitions = &pptrs[i];
+		topics[i].n_partitions = 1;
+		tptrs[i] = &topics[i];
+		p->fetch_sent_epoch = p->leader_epoch;
+	}
+	body.replica_id = fc->rf->b->conf.broker_id;
+	body.max_wait_ms = RFETCH_MAX_WAIT_MS;
+	body.min_bytes = 1;
+	body.max_bytes = RFETCH_MAX_BYTES;
+	body.topics = tptrs;
+	body.n_topics = bd->n;
+	req.api = FJORD__API_KEY__FETCH;
+	req.body_case = FJORD__REQUEST__BODY_FETCH;
+	req.fetch = &body;
+	rc = rfetch_send(fc, &req);
+out:
+	free(topics);
+	free(tptrs);
+	free(parts);
+	free(pptrs);
+	return rc;
+}
+
+/* Sends the next request when the connection is up and idle: truncation
+ * queries first, then a fetch. Nothing to do: stays idle (a partition
+ * held back re-arms the timer). */
+static void rfetch_send_next(rfetch_conn_t *fc)
+{
+	broker_t *b = fc->rf->b;
+	rfetch_build_t bd;
+	size_t i, k = 0;
+	int rc = 0;
+
+	if (!fc->up || fc->inflight != FJORD__API_KEY__API_UNSPECIFIED || b->shutting_down)
+		return;
+	memset(&bd, 0, sizeof(bd));
+	bd.fc = fc;
+	bd.now = fj_mono_ms();
+	bd.want = PARTITION_FETCH_TRUNCATE;
+	partition_foreach(b, rfetch_collect, &bd);
+	for (i = 0; i < bd.n; i++)
+		if (!rfetch_truncate_without_epochs(b, bd.v[i]))
+			bd.v[k++] = bd.v[i];
+	bd.n = k;
+	if (bd.n > 0) {
+		rc = rfetch_send_epochs(fc, &bd);
+	} else {
+		bd.want = PARTITION_FETCH_READY;
+		partition_foreach(b, rfetch_collect, &bd);
+		if (bd.n > 0)
+			rc = rfetch_send_fetch(fc, &bd);
+	}
+	if (bd.n == 0 && bd.next_retry > 0)
+		rfetch_arm(fc, bd.next_retry - bd.now > 0 ? bd.next_retry - bd.now : 1);
+	free(bd.v);
+	if (rc != 0)
+		rfetch_fail(fc, "out of memory building a request");
+}
+
+/* ------------------------------------------------------------ responses */
+
+static partition_t *rfetch_lookup(rfetch_conn_t *fc, const char *topic, int32_t id, int state)
+{
+	partition_t *p = partition_find(fc->rf->b, topic, id);
+
+	if (!p || !rfetch_owns(fc, p) || p->fetch_state != state ||
+	    p->fetch_sent_epoch != p->leader_epoch)
+		return NULL;  /* moved on since the request: ignore the answer */
+	return p;
+}
+
+static void rfetch_hold(partition_t *p, int ms)
+{
+	p->fetch_retry_ms = fj_mono_ms() + ms;
+}
+
+static void rfetch_on_epoch(rfetch_conn_t *fc, const char *topic, const Fjord__EpochEndOffset *e)
+{
+	partition_t *p = rfetch_lookup(fc, topic, e->partition, PARTITION_FETCH_TRUNCATE);
+	epoch_cache_t *ec;
+	int64_t leo, target, own_end;
+	int32_t own_epoch;
+
+	if (!p)
+		return;
+	if (e->error != FJORD__ERROR_CODE__NONE) {
+		flog(LOG_DEBUG, "replica", "%s-%d: OffsetForLeaderEpoch from broker %d: %s", topic,
+		     e->partition, (int)fc->leader, fjord_err2str((fjord_err_t)e->error));
+		rfetch_hold(p, RFETCH_PART_RETRY_MS);
+		return;
+	}
+	ec = plog_epoch_cache(p->log);
+	leo = plog_log_end_offset(p->log);
+	if (e->leader_epoch == EPOCH_UNDEFINED || e->end_offset < 0) {
+		/* The leader knows no epoch at or below ours: keep the HW. */
+		target = plog_high_watermark(p->log);
+	} else {
+		/* Where that epoch ends on both logs; the smaller is common. */
+		target = e->end_offset;
+		epoch_cache_end_offset_for(ec, e->leader_epoch, leo, &own_epoch, &own_end);
+		if (own_epoch != EPOCH_UNDEFINED && own_end >= 0 && own_end < target)
+			target = own_end;
+	}
+	if (target < leo) {
+		flog(LOG_NOTICE, "replica", "%s-%d: truncating from log end offset %lld to %lld "
+		     "(leader %d: epoch %d ends at %lld)", p->topic, p->id, (long long)leo,
+		     (long long)target, (int)fc->leader, (int)e->leader_epoch,
+		     (long long)e->end_offset);
+		if (plog_truncate_to(p->log, target) != 0) {
+			flog(LOG_ERR, "replica", "%s-%d: truncation failed; the log is offline",
+			     p->topic, p->id);
+			rfetch_hold(p, RFETCH_PART_ERROR_MS);
+			return;
+		}
+	}
+	p->fetch_state = PARTITION_FETCH_READY;
+	p->fetch_retry_ms = 0;
+}
+
+/* Appends the fetched bytes (whole batches from somewhere at or before our
+ * LEO). Batches we already have are skipped; one that straddles our LEO
+ * means our tail differs from the leader's batching: cut back to it. */
+static void rfetch_append(rfetch_conn_t *fc, partition_t *p, uint8_t *buf, size_t len)
+{
+	int64_t leo = plog_log_end_offset(p->log);
+	plog_append_info_t info;
+	fjord_err_t err;
+	size_t off = 0;
+
+	while (off + RB_HEADER_SIZE <= len) {
+		const uint8_t *batch = buf + off;
+		size_t sz = rb_total_size(batch);
+		if (sz < RB_HEADER_SIZE || off + sz > len || rb_last_offset(batch) >= leo)
+			break;
+		off += sz;
+	}
+	if (off >= len)
+		return;
+	if (off + RB_HEADER_SIZE <= len && rb_base_offset(buf + off) < leo) {
+		int64_t base = rb_base_offset(buf + off);
+		flog(LOG_NOTICE, "replica", "%s-%d: leader batch at %lld straddles our log end offset "
+		     "%lld: truncating to %lld", p->topic, p->id, (long long)base, (long long)leo,
+		     (long long)base);
+		if (plog_truncate_to(p->log, base) != 0) {
+			rfetch_hold(p, RFETCH_PART_ERROR_MS);
+			return;
+		}
+	}
+	err = plog_append(p->log, buf + off, len - off, -1, 0, &info);
+	if (err != FJORD_ERR_NO_ERROR) {
+		flog(LOG_ERR, "replica", "%s-%d: cannot append %zu bytes fetched from broker %d at "
+		     "offset %lld: %s", p->topic, p->id, len - off, (int)fc->leader, (long long)leo,
+		     fjord_err2str(err));
+		rfetch_hold(p, RFETCH_PART_ERROR_MS);
+	}
+}
+
+static void rfetch_on_partition(rfetch_conn_t *fc, const char *topic,
+                                const Fjord__FetchPartitionResponse *pr, uint8_t *data)
+{
+	partition_t *p = rfetch_lookup(fc, topic, pr->partition, PARTITION_FETCH_READY);
+	broker_t *b = fc->rf->b;
+	int64_t leo;
+
+	if (!p)
+		return;
+	leo = plog_log_end_offset(p->log);
+	switch (pr->error) {
+	case FJORD__ERROR_CODE__NONE:
+		break;
+	case FJORD__ERROR_CODE__OFFSET_OUT_OF_RANGE:
+		if (pr->log_end_offset >= 0 && leo > pr->log_end_offset) {
+			/* Our log is longer than the leader's: find the common point. */
+			p->fetch_state = PARTITION_FETCH_TRUNCATE;
+		} else if (pr->log_start_offset > leo) {
+			flog(LOG_NOTICE, "replica", "%s-%d: the leader's log starts at %lld, after our log "
+			     "end offset %lld: starting our log there", p->topic, p->id,
+			     (long long)pr->log_start_offset, (long long)leo);
+			if (plog_truncate_fully_and_start_at(p->log, pr->log_start_offset) != 0)
+				rfetch_hold(p, RFETCH_PART_ERROR_MS);
+		} else {
+			rfetch_hold(p, RFETCH_PART_RETRY_MS);
+		}
+		return;
+	case FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR:
+	case FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR:
+		rfetch_hold(p, RFETCH_PART_ERROR_MS);
+		return;
+	default:  /* NOT_LEADER, fenced/unknown epoch, unknown partition */
+		rfetch_hold(p, RFETCH_PART_RETRY_MS);
+		return;
+	}
+	if (pr->records_len > 0)
+		rfetch_append(fc, p, data, pr->records_len);
+	leo = plog_log_end_offset(p->log);
+	p->fetch_lag = pr->log_end_offset > leo ? pr->log_end_offset - leo : 0;
+	partition_follower_set_hw(b, p, pr->high_watermark);
+}
+
+/* One whole response frame. Returns 0, or -1 when it does not fit what we
+ * asked (the connection is then reset). */
+static int rfetch_on_frame(rfetch_conn_t *fc, uint8_t *buf, const frame_t *f)
+{
+	Fjord__Response *resp = fjord__response__unpack(NULL, f->header_len, buf + f->header_off);
+	Fjord__ApiKey api = fc->inflight;
+	size_t i, j, off = 0;
+	int rc = -1;
+
+	fc->inflight = FJORD__API_KEY__API_UNSPECIFIED;
+	if (!resp || resp->correlation_id != fc->corr)
+		goto out;
+	if (resp->error != FJORD__ERROR_CODE__NONE) {
+		flog(LOG_WARNING, "replica", "broker %d refused our %s request: %s",
+		     (int)fc->leader, api == FJORD__API_KEY__FETCH ? "Fetch" : "OffsetForLeaderEpoch",
+		     resp->error_message && *resp->error_message ? resp->error_message
+		                                                 : fjord_err2str((fjord_err_t)resp->error));
+		goto out;
+	}
+	if (api == FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH &&
+	    resp->body_case == FJORD__RESPONSE__BODY_OFFSET_FOR_LEADER_EPOCH) {
+		const Fjord__OffsetForLeaderEpochResponse *er = resp->offset_for_leader_epoch;
+		for (i = 0; i < er->n_topics; i++)
+			for (j = 0; j < er->topics[i]->n_partitions; j++)
+				rfetch_on_epoch(fc, er->topics[i]->topic, er->topics[i]->partitions[j]);
+		rc = 0;
+	} else if (api == FJORD__API_KEY__FETCH && resp->body_case == FJORD__RESPONSE__BODY_FETCH) {
+		const Fjord__FetchResponse *fr = resp->fetch;
+		uint8_t *payload = buf + f->payload_off;
+		for (i = 0; i < fr->n_topics; i++)
+			for (j = 0; j < fr->topics[i]->n_partitions; j++) {
+				const Fjord__FetchPartitionResponse *pr = fr->topics[i]->partitions[j];
+				if (pr->records_len > f->payload_len - off)
+					goto out;
+				rfetch_on_partition(fc, fr->topics[i]->topic, pr, payload + off);
+				off += pr->records_len;
+			}
+		rc = off == f->payload_len ? 0 : -1;
+	}
+out:
+	if (resp)
+		fjord__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+static void rfetch_on_read(struct bufferevent *bev, void *arg)
+{
+	rfetch_conn_t *fc = arg;
+	struct evbuffer *in = bufferevent_get_input(bev);
+
+	for (;;) {
+		size_t avail = evbuffer_get_length(in);
+		const char *why = NULL;
+		uint8_t *buf;
+		frame_t f;
+		frame_status_t st;
+
+		if (avail < FRAME_PREFIX_SIZE)
+			break;
+		buf = evbuffer_pullup(in, FRAME_PREFIX_SIZE);
+		st = frame_parse(buf, FRAME_PREFIX_SIZE, RFETCH_MAX_FRAME, &f, &why);
+		if (st == FRAME_ERROR) {
+			rfetch_fail(fc, why ? why : "bad frame");
+			return;
+		}
+		if (avail < f.total_len) {
+			/* Wake up again only when the whole frame is there. */
+			bufferevent_setwatermark(bev, EV_READ, f.total_len, 0);
+			return;
+		}
+		bufferevent_setwatermark(bev, EV_READ, 0, 0);
+		if (fc->inflight == FJORD__API_KEY__API_UNSPECIFIED) {
+			rfetch_fail(fc, "unexpected response");
+			return;
+		}
+		buf = evbuffer_pullup(in, (ev_ssize_t)f.total_len);
+		if (!buf) {
+			rfetch_fail(fc, "out of memory reading a response");
+			return;
+		}
+		if (rfetch_on_frame(fc, buf, &f) != 0) {
+			rfetch_fail(fc, "malformed or unexpected response");
+			return;
+		}
+		evbuffer_drain(in, f.total_len);
+	}
+	rfetch_send_next(fc);
+}
+
+static void rfetch_on_event(struct bufferevent *bev, short what, void *arg)
+{
+	rfetch_conn_t *fc = arg;
+	int one = 1;
+
+	if (what & BEV_EVENT_CONNECTED) {
+		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
+		flog(LOG_INFO, "replica", "connected to leader broker %d at %s:%d", (int)fc->leader,
+		     fc->host, fc->port);
+		fc->up = 1;
+		rfetch_send_next(fc);
+		return;
+	}
+	rfetch_fail(fc, what & BEV_EVENT_EOF       ? "connection closed by the leader"
+	                : what & BEV_EVENT_TIMEOUT ? "no response in time"
+	                                           : "connection error");
+}
+
+static void rfetch_connect(rfetch_conn_t *fc)
+{
+	broker_t *b = fc->rf->b;
+	struct timeval tmo = { RFETCH_SOCKET_TIMEOUT_MS / 1000, 0 };
+
+	fc->bev = bufferevent_socket_new(loop_base(b->loop), -1, BEV_OPT_CLOSE_ON_FREE);
+	if (!fc->bev) {
+		rfetch_arm(fc, RFETCH_BACKOFF_MS);
+		return;
+	}
+	bufferevent_setcb(fc->bev, rfetch_on_read, NULL, rfetch_on_event, fc);
+	bufferevent_set_timeouts(fc->bev, &tmo, &tmo);
+	bufferevent_enable(fc->bev, EV_READ | EV_WRITE);
+	if (bufferevent_socket_connect_hostname(fc->bev, fc->rf->dns, AF_UNSPEC, fc->host,
+	                                        fc->port) != 0)
+		rfetch_fail(fc, "cannot start connecting");
+}
+
+/* Back-off over (reconnect) or a held-back partition is due (send). */
+static void rfetch_on_timer(evutil_socket_t fd, short what, void *arg)
+{
+	rfetch_conn_t *fc = arg;
+
+	(void)fd;
+	(void)what;
+	if (fc->rf->b->shutting_down)
+		return;
+	if (!fc->bev)
+		rfetch_connect(fc);
+	else
+		rfetch_send_next(fc);
+}
+
+static void rfetch_conn_free(rfetch_conn_t *fc)
+{
+	rfetch_close(fc);
+	if (fc->timer)
+		event_free(fc->timer);
+	free(fc->host);
+	free(fc);
+}
+
+/* ------------------------------------------------------------ public */
+
+replica_fetcher_t *replica_fetcher_new(broker_t *b)
+{
+	replica_fetcher_t *rf = calloc(1, sizeof(*rf));
+
+	if (!rf)
+		return NULL;
+	rf->b = b;
+	/* Non-blocking name resolution; without it (no resolv.conf) libevent
+	 * falls back to getaddrinfo, which is immediate for numeric hosts. */
+	rf->dns = evdns_base_new(loop_base(b->loop), EVDNS_BASE_INITIALIZE_NAMESERVERS |
+	                                             EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	return rf;
+}
+
+typedef struct rfetch_sync {
+	replica_fetcher_t *rf;
+	int oom;
+} rfetch_sync_t;
+
+static rfetch_conn_t *rfetch_conn_find(replica_fetcher_t *rf, int32_t leader)
+{
+	rfetch_conn_t *fc;
+
+	for (fc = rf->conns; fc; fc = fc->next)
+		if (fc->leader == leader)
+			return fc;
+	return NULL;
+}
+
+static void rfetch_sync_partition(partition_t *p, void *arg)
+{
+	rfetch_sync_t *s = arg;
+	replica_fetcher_t *rf = s->rf;
+	const cview_broker_t *cb;
+	rfetch_conn_t *fc;
+
+	if (!partition_is_follower(rf->b, p))
+		return;
+	fc = rfetch_conn_find(rf, p->leader);
+	if (fc) {
+		fc->seen = 1;
+		return;
+	}
+	cb = rf->b->cv ? cview_broker(rf->b->cv, p->leader) : NULL;
+	if (!cb)
+		return;  /* leader not registered: a new snapshot will follow */
+	fc = calloc(1, sizeof(*fc));
+	if (!fc || !(fc->host = strdup(cb->host)) ||
+	    !(fc->timer = evtimer_new(loop_base(rf->b->loop), rfetch_on_timer, fc))) {
+		if (fc) {
+			free(fc->host);
+			free(fc);
+		}
+		s->oom = 1;
+		return;
+	}
+	fc->rf = rf;
+	fc->leader = p->leader;
+	fc->port = cb->port;
+	fc->seen = 1;
+	fc->next = rf->conns;
+	rf->conns = fc;
+	rfetch_connect(fc);
+}
+
+void replica_fetcher_sync(replica_fetcher_t *rf)
+{
+	rfetch_sync_t s = { rf, 0 };
+	rfetch_conn_t **pp, *fc;
+
+	if (!rf)
+		return;
+	for (fc = rf->conns; fc; fc = fc->next)
+		fc->seen = 0;
+	partition_foreach(rf->b, rfetch_sync_partition, &s);
+	if (s.oom)
+		flog(LOG_ERR, "replica", "out of memory creating a fetcher connection");
+	pp = &rf->conns;
+	while ((fc = *pp) != NULL) {
+		const cview_broker_t *cb = rf->b->cv ? cview_broker(rf->b->cv, fc->leader) : NULL;
+		if (!fc->seen || !cb) {
+			*pp = fc->next;
+			flog(LOG_INFO, "replica", "no longer fetching from broker %d", (int)fc->leader);
+			rfetch_conn_free(fc);
+			continue;
+		}
+		if (strcmp(cb->host, fc->host) != 0 || cb->port != fc->port) {
+			char *host = strdup(cb->host);
+			if (host) {
+				flog(LOG_INFO, "replica", "broker %d moved to %s:%d: reconnecting",
+				     (int)fc->leader, cb->host, cb->port);
+				free(fc->host);
+				fc->host = host;
+				fc->port = cb->port;
+				rfetch_close(fc);
+				evtimer_del(fc->timer);
+				rfetch_connect(fc);
+			}
+		}
+		rfetch_send_next(fc);
+		pp = &fc->next;
+	}
+}
+
+void replica_fetcher_free(replica_fetcher_t *rf)
+{
+	if (!rf)
+		return;
+	while (rf->conns) {
+		rfetch_conn_t *fc = rf->conns;
+		rf->conns = fc->next;
+		rfetch_conn_free(fc);
+	}
+	if (rf->dns)
+		evdns_base_free(rf->dns, 0);
+	free(rf);
+}
