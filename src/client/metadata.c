@@ -539,9 +539,17 @@ fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_metadata_t **md
 	if (atomic_load(&fj->closed))
 		return FJORD_ERR__STATE;
 	if (fj->zk_mode) {
+		/* Fresh, as promised: a watch-fed snapshot can trail a write made
+		 * by another client by one watch round trip. */
+		int synced;
 		pthread_rwlock_rdlock(&fj->zk_lock);
-		cv = zkmeta_snapshot(fj->zm);
+		synced = fj->zm ? zkmeta_sync(fj->zm, timeout_ms) : -1;
+		cv = fj->zm ? zkmeta_snapshot(fj->zm) : NULL;
 		pthread_rwlock_unlock(&fj->zk_lock);
+		if (synced < 0) {
+			cview_unref(cv);
+			return FJORD_ERR__TIMED_OUT;
+		}
 	} else {
 		md_sync_op_t *so = calloc(1, sizeof(*so));
 		hwait_t *w;

@@ -50,6 +50,8 @@ struct zkmeta {
 	pthread_cond_t cond;   /* dirty/stop changes, new snapshot */
 	int dirty;
 	int stop;
+	uint64_t passes_started; /* read passes begun (zkmeta_sync waits on these) */
+	uint64_t passes_done;    /* the number of the last pass published */
 	cview_t *cur;
 	pthread_t thread;
 	int thread_started;
@@ -475,12 +477,15 @@ static void *zkmeta_main(void *arg)
 		if (zm->stop)
 			break;
 		zm->dirty = 0;
+		uint64_t pass = ++zm->passes_started;
 		pthread_mutex_unlock(&zm->lock);
 		rc = zkmeta_build(zm, &cv);
 		if (rc == ZOK)
 			zkmeta_publish(zm, cv);
 		pthread_mutex_lock(&zm->lock);
 		if (rc == ZOK) {
+			zm->passes_done = pass;
+			pthread_cond_broadcast(&zm->cond);
 			backoff = ZKMETA_BACKOFF_MIN_MS;
 			continue;
 		}
@@ -549,6 +554,31 @@ int zkmeta_refresh(zkmeta_t *zm)
 {
 	zkmeta_mark_dirty(zm, NULL);
 	return 0;
+}
+
+int zkmeta_sync(zkmeta_t *zm, int timeout_ms)
+{
+	struct timespec ts;
+	uint64_t target;
+	int rc = 0;
+
+	zkmeta_deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+	pthread_mutex_lock(&zm->lock);
+	/* A pass already under way may have read before the caller's write:
+	 * only a pass that begins after this point counts. */
+	target = zm->passes_started + 1;
+	zm->dirty = 1;
+	pthread_cond_broadcast(&zm->cond);
+	while (zm->passes_done < target && !zm->stop) {
+		if (pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) != 0) {
+			rc = -1;
+			break;
+		}
+	}
+	if (zm->stop)
+		rc = -1;
+	pthread_mutex_unlock(&zm->lock);
+	return rc;
 }
 
 cview_t *zkmeta_snapshot(zkmeta_t *zm)

@@ -38,6 +38,12 @@ zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaqu
                      char *errstr, size_t errstr_size);
 /* Re-reads everything (used after a new ZooKeeper session). */
 int zkmeta_refresh(zkmeta_t *zm);
+/* Re-reads everything and waits until a snapshot read entirely after this
+ * call is published: 0, or -1 on timeout or stop. Gives a caller metadata
+ * that includes every write completed before the call (reads go to the
+ * ZooKeeper server of this session; with an ensemble, a follower may still
+ * trail the leader by its replication lag). */
+int zkmeta_sync(zkmeta_t *zm, int timeout_ms);
 /* A reference to the latest snapshot (caller unrefs). Thread-safe. */
 cview_t *zkmeta_snapshot(zkmeta_t *zm);
 /* Waits until a snapshot satisfies pred (checked at each new snapshot) or
