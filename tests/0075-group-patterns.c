@@ -2,8 +2,8 @@
  * 0075-group-patterns — a group subscribed to a '^' pattern consumes every
  * matching topic, and a topic created later that matches triggers a
  * rebalance (the leader sees it in the metadata) and is consumed too;
- * a topic that does not match is left alone. (Adding partitions to an
- * existing topic is issue 5's admin API.)
+ * a topic that does not match is left alone. (Partitions added to a
+ * subscribed topic: 0078.)
  */
 #include <stdio.h>
 #include <string.h>

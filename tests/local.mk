@@ -51,6 +51,7 @@ tests_fjord_tests_SOURCES += tests/0074-group-zkcli-offsets.c
 tests_fjord_tests_SOURCES += tests/0075-group-patterns.c
 tests_fjord_tests_SOURCES += tests/0076-unit-assignor.c
 tests_fjord_tests_SOURCES += tests/0077-group-cli.c
+tests_fjord_tests_SOURCES += tests/0078-group-new-partitions.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

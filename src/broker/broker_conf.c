@@ -97,6 +97,17 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "message.max.bytes", PROP_INT, OFF(message_max_bytes), "1048588", 64, I32MAX, NULL, 0,
 	  "Largest record batch accepted (MESSAGE_TOO_LARGE). Topic override: "
 	  "max.message.bytes." },
+	{ "replica.fetch.max.bytes", PROP_INT, OFF(replica_fetch_max_bytes), "1048576", 1024,
+	  33554432, NULL, 0,
+	  "Bytes a follower asks for per partition in one fetch (the first batch comes whole "
+	  "even if larger)." },
+	{ "replica.fetch.response.max.bytes", PROP_INT, OFF(replica_fetch_response_max_bytes),
+	  "10485760", 1024, 33554432, NULL, 0,
+	  "Bytes a follower asks for in one fetch across its partitions (the follower accepts "
+	  "responses of up to 64 MiB)." },
+	{ "replica.fetch.wait.max.ms", PROP_INT, OFF(replica_fetch_wait_max_ms), "500", 0,
+	  INT32_MAX, NULL, 0,
+	  "How long a follower's fetch waits at the leader for new data (long-poll)." },
 	{ "replica.lag.time.max.ms", PROP_INT64, OFF(replica_lag_time_max_ms), "30000", 100,
 	  I64MAX, NULL, 0, "A follower that has not caught up for this long leaves the ISR." },
 	{ "controlled.shutdown.timeout.ms", PROP_INT64, OFF(controlled_shutdown_timeout_ms),

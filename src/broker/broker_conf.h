@@ -50,6 +50,9 @@ typedef struct broker_conf {
 	int socket_request_max_bytes;
 	int message_max_bytes;
 	int64_t replica_lag_time_max_ms;
+	int replica_fetch_max_bytes;
+	int replica_fetch_response_max_bytes;
+	int replica_fetch_wait_max_ms;
 	int64_t controlled_shutdown_timeout_ms;
 	int unclean_leader_election_enable;
 	int auto_leader_rebalance_enable;

@@ -67,14 +67,6 @@ void controller_clear(controller_t *c)
 	zkutil_seen_clear(&c->warned);
 }
 
-int64_t controller_now_ms(void)
-{
-	struct timespec ts;
-
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
-
 int controller_set_rebalance(controller_t *c, int enable, int interval_s, int imbalance_pct)
 {
 	if (interval_s < 1 || imbalance_pct < 0 || imbalance_pct > 100)

@@ -75,7 +75,5 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
                              const controller_ids_t *down, const struct String_vector *dels);
 
-/* Milliseconds on the monotonic clock. */
-int64_t controller_now_ms(void);
 
 #endif /* FJORD_BROKER_CONTROLLER_INT_H */

@@ -37,6 +37,7 @@
 #include <syslog.h>
 
 #include "broker/controller_int.h"
+#include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkjson_admin.h"
@@ -353,7 +354,7 @@ int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
 {
 	controller_rebalance_t conf = CONTROLLER_REBALANCE_DEFAULT;
 	controller_pref_list_t l;
-	int64_t now = controller_now_ms();
+	int64_t now = fj_mono_ms();
 	char why[256];
 	int rc, i, j, again = 0;
 

@@ -37,6 +37,14 @@ static fjord_err_t list_offsets_partition(broker_t *b, int32_t replica_id, const
 	if (lp->current_leader_epoch > p->leader_epoch)
 		return FJORD_ERR_UNKNOWN_LEADER_EPOCH;
 	out->leader_epoch = p->leader_epoch;
+	/* A new leader's HW trails until its followers fetch again: until it
+	 * reaches the start of this leader's epoch, "latest" (and a lookup by
+	 * time, bounded by the HW) could name an offset below records that were
+	 * acknowledged under the previous leader. Answer the retriable
+	 * OFFSET_NOT_AVAILABLE instead, as Kafka does (KIP-207). */
+	if (replica_id < 0 && lp->timestamp != -2 &&
+	    plog_high_watermark(p->log) < p->epoch_start_offset)
+		return FJORD_ERR_OFFSET_NOT_AVAILABLE;
 	if (lp->timestamp == -1) {
 		off = replica_id >= 0 ? plog_log_end_offset(p->log) : plog_high_watermark(p->log);
 	} else if (lp->timestamp == -2) {

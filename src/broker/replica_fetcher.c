@@ -4,7 +4,7 @@
  * One rfetch_conn per leader broker. Its life: DOWN --connect--> UP, at
  * most one request in flight; a response is processed in the read
  * callback and the next request goes out at once (the leader long-polls
- * Fetch for up to RFETCH_MAX_WAIT_MS, so an idle follower costs two
+ * Fetch for up to replica.fetch.wait.max.ms, so an idle follower costs two
  * requests a second). Any transport or framing error closes the
  * bufferevent and arms the back-off timer, which reconnects. A connection
  * is freed only by replica_fetcher_sync() or replica_fetcher_free(), never
@@ -38,9 +38,6 @@
 #include "common/record_batch.h"
 #include "fjord.pb-c.h"
 
-#define RFETCH_MAX_WAIT_MS 500
-#define RFETCH_PARTITION_MAX_BYTES (1024 * 1024)
-#define RFETCH_MAX_BYTES (8 * 1024 * 1024)
 #define RFETCH_BACKOFF_MS 1000      /* reconnecting after an error */
 #define RFETCH_PART_RETRY_MS 200    /* a partition error: wait for a snapshot */
 #define RFETCH_PART_ERROR_MS 1000   /* a storage or data error */
@@ -238,7 +235,7 @@ static int rfetch_send_fetch(rfetch_conn_t *fc, rfetch_build_t *bd)
 		fjord__fetch_partition__init(&parts[i]);
 		parts[i].partition = p->id;
 		parts[i].fetch_offset = plog_log_end_offset(p->log);
-		parts[i].partition_max_bytes = RFETCH_PARTITION_MAX_BYTES;
+		parts[i].partition_max_bytes = fc->rf->b->conf.replica_fetch_max_bytes;
 		parts[i].current_leader_epoch = p->leader_epoch;
 		parts[i].log_start_offset = plog_log_start_offset(p->log);
 		pptrs[i] = &parts[i];
@@ -249,9 +246,9 @@ static int rfetch_send_fetch(rfetch_conn_t *fc, rfetch_build_t *bd)
 		p->fetch_sent_epoch = p->leader_epoch;
 	}
 	body.replica_id = fc->rf->b->conf.broker_id;
-	body.max_wait_ms = RFETCH_MAX_WAIT_MS;
+	body.max_wait_ms = fc->rf->b->conf.replica_fetch_wait_max_ms;
 	body.min_bytes = 1;
-	body.max_bytes = RFETCH_MAX_BYTES;
+	body.max_bytes = fc->rf->b->conf.replica_fetch_response_max_bytes;
 	body.topics = tptrs;
 	body.n_topics = bd->n;
 	req.api = FJORD__API_KEY__FETCH;
