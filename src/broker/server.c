@@ -3,14 +3,19 @@
  *
  * Binds listeners' host:port (empty host: all interfaces; port 0: the
  * kernel picks one and b->port reports it), then hands each accepted
- * socket to conn_new(). Accept errors (EMFILE, ...) are logged and the
- * listener keeps going. Thread: loop thread only.
+ * socket to conn_new(). Accepted sockets get TCP_NODELAY: a response is
+ * often a small header followed by a sendfile()d payload, and with Nagle the
+ * second part would wait for the peer's delayed ACK (tens of ms) — that
+ * alone would throttle acks=all, whose answer waits on follower round
+ * trips. Accept errors (EMFILE, ...) are logged and the listener keeps
+ * going. Thread: loop thread only.
  */
 #include "config.h"
 
 #include <errno.h>
 #include <netdb.h>
 #include <netinet/in.h>
+#include <netinet/tcp.h>
 #include <stdio.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -30,6 +35,11 @@ static void server_on_accept(struct evconnlistener *l, evutil_socket_t fd,
 	if (b->shutting_down) {
 		evutil_closesocket(fd);
 		return;
+	}
+	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
+		int one = 1;
+		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
+			flog(LOG_WARNING, "server", "TCP_NODELAY: %s", strerror(errno));
 	}
 	if (!conn_new(b, fd, sa, salen))
 		flog(LOG_ERR, "server", "cannot set up an accepted connection (out of memory)");
