@@ -17,6 +17,10 @@
  *     partition gets another leader from its ISR and X leaves that ISR; a
  *     partition whose only replica is X keeps X as leader (no one else can
  *     take it without losing records).
+ *  5. (t0065_auto) With auto.leader.rebalance.enable (the default), a
+ *     check interval of 1 s and leader.imbalance.per.broker.percentage=0,
+ *     leadership returns to the restarted preferred replica by itself, with
+ *     no request znode.
  * T_CLUSTER: it kills its own brokers.
  */
 #include <signal.h>
@@ -210,7 +214,47 @@ START_TEST(t0065_preferred)
 }
 END_TEST
 
+START_TEST(t0065_auto)
+{
+	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS
+	                                     "leader.imbalance.check.interval.seconds=1\n"
+	                                     "leader.imbalance.per.broker.percentage=0\n");
+	const char *topic = test_topic_name("auto");
+	fjord_t *admin = repl_admin_new(c);
+	t0065_wait_t w = {admin, NULL, topic, -1, {0}};
+
+	repl_create_topic(c, topic, 1, 3, NULL);
+	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &w.before), 0);
+	int32_t x = w.before.replicas[0];
+	ck_assert_int_eq(w.before.leader, x);
+
+	test_broker_kill(c, repl_broker_index(c, x), SIGKILL);
+	ck_assert_msg(repl_wait_leader(admin, topic, 0, x, 30000) >= 0,
+	              "%s-0: no new leader after killing broker %d", topic, (int)x);
+	test_broker_restart(c, repl_broker_index(c, x));
+	w.id = x;
+	ck_assert_msg(test_wait_until(t0065_in_isr_pred, &w, 60000),
+	              "%s-0: the restarted broker %d never rejoined the ISR", topic, (int)x);
+	/* Leadership may already be back; the epoch only needs to exceed the
+	 * one of the failover. */
+	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &w.before), 0);
+	if (w.before.leader != x) {
+		test_say("%s-0: leader %d (epoch %d); waiting for the automatic rebalance to %d",
+		         topic, (int)w.before.leader, (int)w.before.leader_epoch, (int)x);
+		ck_assert_msg(test_wait_until(t0065_leader_is_pred, &w, 30000),
+		              "%s-0: leadership did not return to the preferred replica %d "
+		              "without a request", topic, (int)x);
+	}
+	repl_pstate_t ps;
+	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);
+	ck_assert_int_eq(ps.leader, x);
+	fjord_destroy(admin);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0065(TCase *tc)
 {
+	tcase_add_test(tc, t0065_auto);
 	tcase_add_test(tc, t0065_preferred);
 }
