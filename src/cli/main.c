@@ -160,6 +160,11 @@ fjord_conf_t *cli_conf_new(const struct cli_ctx *ctx)
 	 * follows --timeout (the SDK's minimum is 1000 ms). */
 	if (cli_conf_set(conf, "client.id", "fjord-cli") < 0)
 		goto fail;
+	/* Warnings and errors only: the SDK's informational lines (rebalances,
+	 * retries) would mix into every command's stderr. -X log_level=6 shows
+	 * them. */
+	if (cli_conf_set(conf, "log_level", "4") < 0)
+		goto fail;
 	if (ctx->zookeeper) {
 		char ms[24];
 
