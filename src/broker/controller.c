@@ -360,7 +360,9 @@ static int controller_next_state(const zkjson_replicas_t *r, const zkjson_state_
 		}
 		if (next->leader < 0) {
 			/* Offline: keep the last ISR so its members can return cleanly. */
-			memcpy(next->isr, cur->isr, (size_t)cur->isr_cnt * sizeof(int32_t));
+			if (cur->isr_cnt > 0) /* an empty ISR is a NULL array */
+				memcpy(next->isr, cur->isr,
+				       (size_t)cur->isr_cnt * sizeof(int32_t));
 			next->isr_cnt = cur->isr_cnt;
 		}
 		if (next->leader != cur->leader)

@@ -16,6 +16,17 @@ static char *metadata_strdup_nonempty(const char *s)
 	return s && *s ? strdup(s) : NULL;
 }
 
+static int metadata_copy_ints(int32_t **dst, const int32_t *src, int cnt)
+{
+	*dst = calloc((size_t)cnt + 1, sizeof(int32_t));
+	if (!*dst)
+		return -1;
+	if (cnt)
+		memcpy(*dst, src, (size_t)cnt * sizeof(int32_t));
+	return 0;
+}
+
+
 cview_t *metadata_cview_from_response(const Fjord__MetadataResponse *mr)
 {
 	cview_t *cv = cview_new();
@@ -80,13 +91,11 @@ cview_t *metadata_cview_from_response(const Fjord__MetadataResponse *mr)
 			p->leader = pm->leader;
 			p->leader_epoch = pm->leader_epoch;
 			p->replica_cnt = (int)pm->n_replicas;
-			p->replicas = malloc((pm->n_replicas + 1) * sizeof(int32_t));
 			p->isr_cnt = (int)pm->n_isr;
-			p->isr = malloc((pm->n_isr + 1) * sizeof(int32_t));
-			if (!p->replicas || !p->isr)
+			/* An empty list arrives as a NULL array (offline partition). */
+			if (metadata_copy_ints(&p->replicas, pm->replicas, p->replica_cnt) < 0 ||
+			    metadata_copy_ints(&p->isr, pm->isr, p->isr_cnt) < 0)
 				goto fail;
-			memcpy(p->replicas, pm->replicas, pm->n_replicas * sizeof(int32_t));
-			memcpy(p->isr, pm->isr, pm->n_isr * sizeof(int32_t));
 		}
 	}
 	cview_finish(cv);
@@ -94,16 +103,6 @@ cview_t *metadata_cview_from_response(const Fjord__MetadataResponse *mr)
 fail:
 	cview_unref(cv);
 	return NULL;
-}
-
-static int metadata_copy_ints(int32_t **dst, const int32_t *src, int cnt)
-{
-	*dst = calloc((size_t)cnt + 1, sizeof(int32_t));
-	if (!*dst)
-		return -1;
-	if (cnt)
-		memcpy(*dst, src, (size_t)cnt * sizeof(int32_t));
-	return 0;
 }
 
 static int metadata_copy_topic(fjord_metadata_topic_t *dt, const cview_topic_t *t)
