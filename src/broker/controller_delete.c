@@ -59,26 +59,15 @@ static void controller_ops_free(controller_ops_t *o)
 	free(o->ops);
 }
 
+static int controller_ops_add_delete(const char *path, void *arg)
+{
+	return controller_ops_delete(arg, path) < 0 ? ZSYSTEMERROR : ZOK;
+}
+
 /* Adds path's subtree to o, children before parents (ZNONODE: nothing). */
 static int controller_ops_subtree(controller_t *c, controller_ops_t *o, const char *path)
 {
-	struct String_vector sv;
-	char child[CTL_PATH_MAX];
-	int rc, i;
-
-	rc = zkutil_children(c->zh, path, NULL, NULL, &sv);
-	if (rc == ZNONODE)
-		return ZOK;
-	if (rc != ZOK)
-		return rc;
-	for (i = 0; i < sv.count && rc == ZOK; i++) {
-		snprintf(child, sizeof(child), "%s/%s", path, sv.data[i]);
-		rc = controller_ops_subtree(c, o, child);
-	}
-	deallocate_String_vector(&sv);
-	if (rc == ZOK && controller_ops_delete(o, path) < 0)
-		rc = ZSYSTEMERROR;
-	return rc;
+	return zkutil_walk_postorder(c->zh, path, controller_ops_add_delete, o);
 }
 
 int controller_delete_topic(controller_t *c, const char *topic)

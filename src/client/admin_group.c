@@ -633,27 +633,17 @@ out:
 	return err;
 }
 
+static int ag_delete_node(const char *path, void *arg)
+{
+	int rc = zoo_delete(arg, path, -1);
+	return rc == ZNONODE ? ZOK : rc;
+}
+
 /* Deletes path and everything below it. Returns ZOK or an error
  * (ZNOTEMPTY when a child appeared meanwhile). */
 static int ag_delete_tree(zhandle_t *zh, const char *path)
 {
-	struct String_vector sv;
-	char child[AG_PATH_MAX];
-	int rc, i;
-
-	rc = zkutil_children(zh, path, NULL, NULL, &sv);
-	if (rc == ZNONODE)
-		return ZOK;
-	if (rc != ZOK)
-		return rc;
-	for (i = 0; i < sv.count && rc == ZOK; i++) {
-		snprintf(child, sizeof(child), "%s/%s", path, sv.data[i]);
-		rc = ag_delete_tree(zh, child);
-	}
-	deallocate_String_vector(&sv);
-	if (rc == ZOK)
-		rc = zoo_delete(zh, path, -1);
-	return rc == ZNONODE ? ZOK : rc;
+	return zkutil_walk_postorder(zh, path, ag_delete_node, zh);
 }
 
 fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout_ms,

@@ -68,36 +68,30 @@ static int asg_cmp_topic(const void *a, const void *b)
 	return strcmp((*x)->topic, (*y)->topic);
 }
 
+static int asg_key_topic(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const assignor_topic_t *const *)elem)->topic);
+}
+
+static int asg_key_member(const void *key, const void *elem)
+{
+	return strcmp(key, (*(const assignor_member_t *const *)elem)->member_id);
+}
+
 /* Index of topic `name` in the sorted topics, or -1. */
 static int asg_topic_index(const asg_t *a, const char *name)
 {
-	int lo = 0, hi = a->tcnt - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2, c = strcmp(name, a->top[mid]->topic);
-		if (!c)
-			return mid;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	const assignor_topic_t **t =
+		bsearch(name, a->top, (size_t)a->tcnt, sizeof(*a->top), asg_key_topic);
+	return t ? (int)(t - a->top) : -1;
 }
 
 /* Index of member `id` in the sorted members, or -1. */
 static int asg_member_index(const asg_t *a, const char *id)
 {
-	int lo = 0, hi = a->mcnt - 1;
-	while (lo <= hi) {
-		int mid = (lo + hi) / 2, c = strcmp(id, a->mem[mid]->member_id);
-		if (!c)
-			return mid;
-		if (c < 0)
-			hi = mid - 1;
-		else
-			lo = mid + 1;
-	}
-	return -1;
+	const assignor_member_t **m =
+		bsearch(id, a->mem, (size_t)a->mcnt, sizeof(*a->mem), asg_key_member);
+	return m ? (int)(m - a->mem) : -1;
 }
 
 static int asg_subscribed(const asg_t *a, int m, int t)

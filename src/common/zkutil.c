@@ -247,6 +247,33 @@ const char *zkutil_err2str(int rc)
 	return zerror(rc);
 }
 
+int zkutil_walk_postorder(zhandle_t *zh, const char *path,
+                          int (*fn)(const char *path, void *arg), void *arg)
+{
+	struct String_vector sv;
+	int rc, i;
+
+	rc = zkutil_children(zh, path, NULL, NULL, &sv);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	for (i = 0; i < sv.count && rc == ZOK; i++) {
+		size_t len = strlen(path) + strlen(sv.data[i]) + 2;
+		char *child = malloc(len);
+
+		if (!child) {
+			rc = ZSYSTEMERROR;
+			break;
+		}
+		snprintf(child, len, "%s/%s", strcmp(path, "/") ? path : "", sv.data[i]);
+		rc = zkutil_walk_postorder(zh, child, fn, arg);
+		free(child);
+	}
+	deallocate_String_vector(&sv);
+	return rc == ZOK ? fn(path, arg) : rc;
+}
+
 char *zkutil_timestamp(char *buf, size_t n)
 {
 	struct timespec ts;

@@ -52,6 +52,13 @@ int zkutil_get(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx, c
 int zkutil_children(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx,
                     struct String_vector *sv);
 
+/* Visits path and everything below it, children before their parent
+ * (the order deletions need), calling fn(path, arg) for each node; stops at
+ * the first result other than ZOK and returns it. A path that does not exist
+ * (or vanishes meanwhile) is skipped: ZOK. */
+int zkutil_walk_postorder(zhandle_t *zh, const char *path,
+                          int (*fn)(const char *path, void *arg), void *arg);
+
 /* A readable name for a ZooKeeper return code ("no node"); static
  * storage, safe from any thread. */
 const char *zkutil_err2str(int rc);
