@@ -389,6 +389,105 @@ FJORD_EXPORT fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic
 FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic,
                                                   int timeout_ms, char *errstr,
                                                   size_t errstr_size);
+/* Changes a topic's config overrides (/config/topics/<t>, read by every
+ * broker, which applies them while running: docs/operations.md says when
+ * each takes effect). set: set_cnt name/value pairs, i.e. 2 * set_cnt
+ * strings {"retention.ms", "60000", ...}; del_keys: del_cnt names whose
+ * override is removed (the broker default applies again). Every name and
+ * value is checked first, and nothing is written if one is wrong
+ * (INVALID_CONFIG, errstr names the key; also when an override already
+ * stored and kept by this call is invalid, or the stored znode is
+ * malformed). The change is one version-conditional write, retried when
+ * another writer got there first. Returns once written.
+ * UNKNOWN_TOPIC_OR_PARTITION if the topic does not exist or is being
+ * deleted; FJORD_ERR__INVALID_ARG when there is nothing to change. */
+FJORD_EXPORT fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char *topic,
+                                                        const char *const *set, int set_cnt,
+                                                        const char *const *del_keys,
+                                                        int del_cnt, char *errstr,
+                                                        size_t errstr_size);
+
+/* ------------------------------------------------------------------ partition reassignment */
+/* Moving partitions to other brokers, as in Kafka's ZooKeeper mode: the
+ * admin client writes the plan /admin/reassign_partitions; the controller
+ * adds the new replicas, waits until they are in the ISR, moves leadership
+ * into the target set, drops the old replicas and deletes the plan
+ * (docs/zookeeper.md). A running reassignment cannot be changed or
+ * cancelled; a new plan can be written once the previous one is gone. */
+
+typedef struct fjord_reassignment_s {
+	const char *topic;
+	int32_t partition;
+	const int32_t *replicas;   /* target replica set; the first is the preferred leader */
+	int replica_cnt;
+} fjord_reassignment_t;
+
+/* Checks the plan (cnt >= 1 partitions, each listed once; valid topic names;
+ * non-empty replica lists of distinct ids >= 0: FJORD_ERR__INVALID_ARG),
+ * that each topic and partition exists (UNKNOWN_TOPIC_OR_PARTITION) and that
+ * each target replica is a registered broker (BROKER_NOT_AVAILABLE), then
+ * writes the plan and returns without waiting (follow it with
+ * fjord_admin_reassignment_status). FJORD_ERR__STATE when a reassignment is
+ * in progress (the plan znode exists). errstr says which entry is wrong. */
+FJORD_EXPORT fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj,
+                                                         const fjord_reassignment_t *parts,
+                                                         int cnt, char *errstr,
+                                                         size_t errstr_size);
+
+typedef enum fjord_reassignment_state_t {
+	FJORD_REASSIGNMENT_DONE = 0,        /* the partition's replicas are the target */
+	FJORD_REASSIGNMENT_IN_PROGRESS = 1, /* the pending plan lists it */
+	FJORD_REASSIGNMENT_NOT_STARTED = 2, /* no pending plan lists it and its replicas
+	                                     * differ from the target (never written, or
+	                                     * refused: see /admin/errors) */
+	FJORD_REASSIGNMENT_UNKNOWN = 3,     /* no such topic or partition */
+} fjord_reassignment_state_t;
+
+typedef struct fjord_reassignment_status_s {
+	char *topic;
+	int32_t partition;
+	fjord_reassignment_state_t state;
+	int32_t leader;            /* -1: none or not known */
+	int replica_cnt;
+	int32_t *replicas;         /* the current assignment */
+	int isr_cnt;
+	int32_t *isr;
+} fjord_reassignment_status_t;
+
+/* Where each partition of parts stands against its target (parts as for
+ * fjord_admin_reassign_partitions; the target replicas are compared in
+ * order). *statusp receives cnt entries in the order of parts (free with
+ * fjord_reassignment_status_destroy); *pendingp (may be NULL) is set to 1
+ * when a plan is pending in ZooKeeper. */
+FJORD_EXPORT fjord_err_t fjord_admin_reassignment_status(fjord_t *fj,
+                                                         const fjord_reassignment_t *parts,
+                                                         int cnt,
+                                                         fjord_reassignment_status_t **statusp,
+                                                         int *pendingp, char *errstr,
+                                                         size_t errstr_size);
+FJORD_EXPORT void fjord_reassignment_status_destroy(fjord_reassignment_status_t *status,
+                                                    int cnt);
+
+/* What the controller refused: one marker per refused znode, read from
+ * /admin/errors (docs/zookeeper.md). A marker stays until the znode is
+ * accepted again or deleted (a one-shot plan's until the next plan of its
+ * kind is accepted, or an operator deletes the marker). */
+typedef struct fjord_refused_s {
+	char *znode;               /* the refused znode, e.g. "/config/topics/orders" */
+	char *marker;              /* the marker's path, "/admin/errors" + znode */
+	char *error;               /* why the controller refused it */
+	int32_t refused_version;   /* the znode's data version refused; -1: deleted */
+	int64_t timestamp_ms;      /* when it was refused (ms since the epoch); -1: unknown */
+} fjord_refused_t;
+
+/* Lists the markers (sorted by znode) into *listp, *cntp entries (free with
+ * fjord_refused_list_destroy); none is *listp NULL, *cntp 0. A marker whose
+ * value is not a marker is listed with error "(unreadable marker: ...)".
+ * Requires zookeeper.connect. */
+FJORD_EXPORT fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp,
+                                                  int *cntp, char *errstr,
+                                                  size_t errstr_size);
+FJORD_EXPORT void fjord_refused_list_destroy(fjord_refused_t *list, int cnt);
 
 /* ------------------------------------------------------------------ consumer groups */
 /* A consumer with group.id joins the group when it subscribes. Membership,

@@ -6,12 +6,15 @@
  * registration (operators and other tools read them); strict decoding of
  * bad values written by hand (wrong types, missing fields, negative ids,
  * duplicate replicas, partitions not numbered 0..n-1), each with an error
- * message naming the field; and cview copy/lookup semantics.
+ * message naming the field; and cview copy/lookup semantics. Named
+ * listeners: the endpoints list and protocol map of a broker registration,
+ * the NAME://host:port syntax, and which endpoint a snapshot selects.
  */
 #include <stdlib.h>
 #include <string.h>
 
 #include "common/cview.h"
+#include "common/endpoint.h"
 #include "common/zkadmin.h"
 #include "common/zkjson.h"
 #include "test.h"
@@ -30,19 +33,24 @@ START_TEST(zkjson_broker)
 	char err[256];
 	char *s;
 
-	s = zkjson_broker_encode("kafka1.example", 9092, NULL, 1700000000123LL);
+	s = zkjson_broker_encode("kafka1.example", 9092, NULL, 1700000000123LL, NULL, 0);
 	ck_assert_str_eq(s, "{\"version\":1,\"host\":\"kafka1.example\",\"port\":9092,\"rack\":null,"
 	                    "\"timestamp\":\"1700000000123\",\"endpoints\":"
-	                    "[\"PLAINTEXT://kafka1.example:9092\"]}");
+	                    "[\"PLAINTEXT://kafka1.example:9092\"],"
+	                    "\"listener_security_protocol_map\":{\"PLAINTEXT\":\"PLAINTEXT\"}}");
 	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
 	ck_assert_str_eq(b.host, "kafka1.example");
 	ck_assert_int_eq(b.port, 9092);
 	ck_assert_ptr_null(b.rack);
 	ck_assert(b.timestamp == 1700000000123LL);
+	ck_assert_int_eq(b.endpoint_cnt, 1);
+	ck_assert_str_eq(b.endpoints[0].name, "PLAINTEXT");
+	ck_assert_str_eq(b.endpoints[0].host, "kafka1.example");
+	ck_assert_int_eq(b.endpoints[0].port, 9092);
 	zkjson_broker_clear(&b);
 	free(s);
 
-	s = zkjson_broker_encode("h", 1, "rack-a", 5);
+	s = zkjson_broker_encode("h", 1, "rack-a", 5, NULL, 0);
 	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
 	ck_assert_str_eq(b.rack, "rack-a");
 	zkjson_broker_clear(&b);
@@ -61,6 +69,146 @@ START_TEST(zkjson_broker)
 	DEC_FAILS(zkjson_broker_decode, "[1,2]", &b, "expected a JSON object");
 	DEC_FAILS(zkjson_broker_decode, "{\"host\":", &b, "invalid JSON");
 	ck_assert_int_eq(zkjson_broker_decode(NULL, 0, &b, err, sizeof(err)), -1);
+}
+END_TEST
+
+/* Named listeners: Kafka's endpoints + protocol map, strict endpoint
+ * parsing, and the pre-listener shape (no "endpoints"). */
+START_TEST(zkjson_broker_endpoints)
+{
+	endpoint_t eps[2] = {{"INTERNAL", "broker1", 9092}, {"EXTERNAL", "localhost", 19092}};
+	zkjson_broker_t b;
+	char err[256];
+	char *s;
+
+	s = zkjson_broker_encode("broker1", 9092, NULL, 7, eps, 2);
+	ck_assert_str_eq(s, "{\"version\":1,\"host\":\"broker1\",\"port\":9092,\"rack\":null,"
+	                    "\"timestamp\":\"7\",\"endpoints\":[\"INTERNAL://broker1:9092\","
+	                    "\"EXTERNAL://localhost:19092\"],\"listener_security_protocol_map\":"
+	                    "{\"INTERNAL\":\"PLAINTEXT\",\"EXTERNAL\":\"PLAINTEXT\"}}");
+	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.endpoint_cnt, 2);
+	ck_assert_str_eq(b.endpoints[1].name, "EXTERNAL");
+	ck_assert_str_eq(b.endpoints[1].host, "localhost");
+	ck_assert_int_eq(b.endpoints[1].port, 19092);
+	zkjson_broker_clear(&b);
+	free(s);
+
+	/* Written before named listeners: one PLAINTEXT endpoint from host/port. */
+	s = "{\"version\":1,\"host\":\"old\",\"port\":9092,\"timestamp\":\"1\"}";
+	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
+	ck_assert_int_eq(b.endpoint_cnt, 1);
+	ck_assert_str_eq(b.endpoints[0].name, "PLAINTEXT");
+	ck_assert_str_eq(b.endpoints[0].host, "old");
+	zkjson_broker_clear(&b);
+	/* Lower-case names are stored upper-case; IPv6 in brackets. */
+	s = "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"endpoints\":"
+	    "[\"internal://[::1]:9092\"]}";
+	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
+	ck_assert_str_eq(b.endpoints[0].name, "INTERNAL");
+	ck_assert_str_eq(b.endpoints[0].host, "::1");
+	zkjson_broker_clear(&b);
+
+#define BROKER_EP(list) "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"endpoints\":" list "}"
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("\"A://h:1\""), &b, "must be an array");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[]"), &b, "must be an array of 1..64");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[1]"), &b, "\"endpoints\"[0] must be a string");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"h:1\"]"), &b,
+	          "endpoint \"h:1\": expected NAME://host:port");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A-B://h:1\"]"), &b, "listener name \"A-B\"");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h\"]"), &b, "no port");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h:99999\"]"), &b, "bad port \"99999\"");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h:x\"]"), &b, "bad port \"x\"");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://:9092\"]"), &b, "needs a host");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h:0\"]"), &b, "port 1..65535");
+	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h:1\",\"a://g:2\"]"), &b,
+	          "endpoint name A is listed twice");
+	DEC_FAILS(zkjson_broker_decode,
+	          "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"listener_security_protocol_map\":"
+	          "[1]}", &b, "\"listener_security_protocol_map\" must be an object");
+	DEC_FAILS(zkjson_broker_decode,
+	          "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"listener_security_protocol_map\":"
+	          "{\"A\":1}}", &b, "\"A\" must map to a string");
+#undef BROKER_EP
+}
+END_TEST
+
+/* The endpoint list syntax of listeners / advertised.listeners. */
+START_TEST(endpoint_lists)
+{
+	endpoint_t *eps;
+	char err[256], *s;
+	int cnt;
+
+	ck_assert_int_eq(endpoint_list_parse(" internal://:9092 , EXTERNAL://[::1]:0", &eps, &cnt,
+	                                     err, sizeof(err)), 0);
+	ck_assert_int_eq(cnt, 2);
+	ck_assert_str_eq(eps[0].name, "INTERNAL");
+	ck_assert_str_eq(eps[0].host, "");
+	ck_assert_int_eq(eps[0].port, 9092);
+	ck_assert_str_eq(eps[1].host, "::1");
+	ck_assert_int_eq(eps[1].port, 0);
+	ck_assert_ptr_eq(endpoint_find(eps, cnt, "external"), &eps[1]);
+	ck_assert_ptr_null(endpoint_find(eps, cnt, "NOPE"));
+	s = endpoint_format(&eps[1]);
+	ck_assert_str_eq(s, "EXTERNAL://[::1]:0");
+	free(s);
+	endpoint_names(eps, cnt, err, sizeof(err));
+	ck_assert_str_eq(err, "INTERNAL, EXTERNAL");
+	endpoint_list_free(eps, cnt);
+
+	ck_assert_int_eq(endpoint_list_parse("A://h:1,a://g:2", &eps, &cnt, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "listener name A is used twice"), "%s", err);
+	ck_assert_int_eq(endpoint_list_parse(" , ", &eps, &cnt, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "no listener given"), "%s", err);
+	ck_assert_int_eq(endpoint_list_parse("A://h:1,B//h:2", &eps, &cnt, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "\"B//h:2\": expected NAME://host:port"), "%s", err);
+	ck_assert_int_eq(endpoint_list_parse("A://a:b:1", &eps, &cnt, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, "write IPv6 addresses as [addr]"), "%s", err);
+
+	ck_assert(endpoint_host_is_loopback("localhost"));
+	ck_assert(endpoint_host_is_loopback("127.0.0.2"));
+	ck_assert(endpoint_host_is_loopback("::1"));
+	ck_assert(!endpoint_host_is_loopback("broker1"));
+	ck_assert(!endpoint_host_is_loopback("10.0.0.1"));
+}
+END_TEST
+
+/* cview_broker_select: by name, the loopback preference, the first. */
+START_TEST(cview_select)
+{
+	cview_t *cv = cview_new(), *cp;
+	cview_broker_t *b;
+
+	ck_assert_ptr_nonnull(cv);
+	cv->brokers = calloc(1, sizeof(*cv->brokers));
+	cv->broker_cnt = 1;
+	b = &cv->brokers[0];
+	b->id = 4;
+	ck_assert_int_eq(endpoint_list_parse("INTERNAL://broker4:9092,EXTERNAL://localhost:19094",
+	                                     &b->endpoints, &b->endpoint_cnt, NULL, 0), 0);
+	ck_assert_int_eq(cview_broker_select(b, NULL, 0), 0);
+	ck_assert_str_eq(b->host, "broker4");
+	ck_assert_str_eq(b->listener, "INTERNAL");
+	ck_assert_int_eq(cview_broker_select(b, NULL, 1), 0);
+	ck_assert_str_eq(b->host, "localhost");
+	ck_assert_int_eq(b->port, 19094);
+	ck_assert_int_eq(cview_broker_select(b, "internal", 1), 0);
+	ck_assert_str_eq(b->host, "broker4");
+	ck_assert_int_eq(b->port, 9092);
+	ck_assert_int_eq(cview_broker_select(b, "NOPE", 0), 1);
+	ck_assert_str_eq(b->host, "");
+	ck_assert_int_eq(b->port, 0);
+	ck_assert_ptr_null(b->listener);
+	ck_assert_int_eq(cview_broker_select(b, "EXTERNAL", 0), 0);
+	cview_finish(cv);
+	cp = cview_copy(cv);
+	ck_assert_ptr_nonnull(cp);
+	ck_assert_int_eq(cp->brokers[0].endpoint_cnt, 2);
+	ck_assert_str_eq(cp->brokers[0].endpoints[1].host, "localhost");
+	ck_assert_str_eq(cp->brokers[0].listener, "EXTERNAL");
+	cview_unref(cp);
+	cview_unref(cv);
 }
 END_TEST
 
@@ -350,6 +498,9 @@ END_TEST
 void test_0004(TCase *tc)
 {
 	tcase_add_test(tc, zkjson_broker);
+	tcase_add_test(tc, zkjson_broker_endpoints);
+	tcase_add_test(tc, endpoint_lists);
+	tcase_add_test(tc, cview_select);
 	tcase_add_test(tc, zkjson_assignment);
 	tcase_add_test(tc, zkjson_state);
 	tcase_add_test(tc, zkjson_small_values);

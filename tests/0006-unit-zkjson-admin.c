@@ -1,7 +1,8 @@
 /*
  * 0006-unit-zkjson-admin — the /admin request codecs (controlled-shutdown
- * marker, preferred replica election plan) and the cview's list of brokers
- * in controlled shutdown, without ZooKeeper.
+ * marker, preferred replica election plan, partition reassignment plan)
+ * and the cview's list of brokers in controlled shutdown, without
+ * ZooKeeper.
  *
  * Exact bytes of what fjord writes (operators and Kafka tools read them),
  * round trips, and strict decoding of what an operator may type by hand:
@@ -128,6 +129,92 @@ START_TEST(t0006_plan)
 }
 END_TEST
 
+static void t0006_reassign_bad(const char *json, const char *want)
+{
+	zkjson_reassign_t plan;
+	char err[256] = "";
+
+	ck_assert_int_eq(zkjson_reassign_decode(json, strlen(json), &plan, err, sizeof(err)), -1);
+	ck_assert_msg(strstr(err, want), "error \"%s\" lacks \"%s\" for %s", err, want, json);
+	ck_assert_msg(strstr(err, "partition reassignment"), "error \"%s\" lacks the kind", err);
+	ck_assert_int_eq(plan.cnt, 0);
+	ck_assert_ptr_null(plan.entries);
+}
+
+START_TEST(t0006_reassign)
+{
+	int32_t r0[] = {3, 1, 2}, r1[] = {2};
+	zkjson_reassign_entry_t ents[] = {{"orders", 0, 3, r0}, {"payments", 7, 1, r1}};
+	zkjson_reassign_t in = {2, ents}, plan;
+	char err[256];
+	char *s = zkjson_reassign_encode(&in);
+
+	ck_assert_str_eq(s, "{\"version\":1,\"partitions\":[{\"topic\":\"orders\",\"partition\":0,"
+	                    "\"replicas\":[3,1,2]},{\"topic\":\"payments\",\"partition\":7,"
+	                    "\"replicas\":[2]}]}");
+	ck_assert_int_eq(zkjson_reassign_decode(s, strlen(s), &plan, err, sizeof(err)), 0);
+	ck_assert_int_eq(plan.cnt, 2);
+	ck_assert_str_eq(plan.entries[0].topic, "orders");
+	ck_assert_int_eq(plan.entries[0].partition, 0);
+	ck_assert_int_eq(plan.entries[0].replica_cnt, 3);
+	ck_assert_int_eq(plan.entries[0].replicas[0], 3);
+	ck_assert_int_eq(plan.entries[0].replicas[2], 2);
+	ck_assert_str_eq(plan.entries[1].topic, "payments");
+	ck_assert_int_eq(plan.entries[1].partition, 7);
+	ck_assert_int_eq(plan.entries[1].replica_cnt, 1);
+	ck_assert_int_eq(plan.entries[1].replicas[0], 2);
+	zkjson_reassign_clear(&plan);
+	ck_assert_int_eq(plan.cnt, 0);
+	free(s);
+
+	/* Kafka's reassignment JSON (with "log_dirs", which fjord ignores),
+	 * without "version"; the same partition number in two topics is fine. */
+	const char *kafka = "{\"partitions\":[{\"topic\":\"a\",\"partition\":1,\"replicas\":[1,2],"
+	                    "\"log_dirs\":[\"any\",\"any\"]},{\"topic\":\"b\",\"partition\":1,"
+	                    "\"replicas\":[0]}]}";
+	ck_assert_int_eq(zkjson_reassign_decode(kafka, strlen(kafka), &plan, err, sizeof(err)), 0);
+	ck_assert_int_eq(plan.cnt, 2);
+	ck_assert_str_eq(plan.entries[1].topic, "b");
+	ck_assert_int_eq(plan.entries[1].replicas[0], 0);
+	zkjson_reassign_clear(&plan);
+
+	t0006_reassign_bad("", "empty value");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\"", "invalid JSON");
+	t0006_reassign_bad("[1,2]", "partition reassignment");
+	t0006_reassign_bad("{\"version\":1}", "missing \"partitions\"");
+	t0006_reassign_bad("{\"version\":2,\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+	                   "\"replicas\":[1]}]}", "\"version\" must be 1");
+	t0006_reassign_bad("{\"partitions\":\"t\"}", "\"partitions\" must be an array");
+	t0006_reassign_bad("{\"partitions\":[]}", "lists no partition");
+	t0006_reassign_bad("{\"partitions\":[null]}", "partitions[0]: expected an object");
+	t0006_reassign_bad("{\"partitions\":[{\"partition\":0,\"replicas\":[1]}]}",
+	                   "partitions[0]: missing \"topic\"");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"\",\"partition\":0,\"replicas\":[1]}]}",
+	                   "\"topic\" must be a non-empty string");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"replicas\":[1]}]}",
+	                   "partitions[0]: missing \"partition\"");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":-1,\"replicas\":[1]}]}",
+	                   "\"partition\" is -1");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0}]}",
+	                   "partitions[0]: missing \"replicas\"");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[]}]}",
+	                   "\"replicas\" must be a non-empty array");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":2}]}",
+	                   "\"replicas\" must be a non-empty array");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+	                   "\"replicas\":[1,-2]}]}", "partitions[0]: replicas[1] must be a broker id");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+	                   "\"replicas\":[1,\"2\"]}]}", "replicas[1] must be a broker id");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+	                   "\"replicas\":[1,2.5]}]}", "replicas[1] must be a broker id");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,"
+	                   "\"replicas\":[3,1,3]}]}", "partitions[0]: \"replicas\" lists broker 3 twice");
+	t0006_reassign_bad("{\"partitions\":[{\"topic\":\"t\",\"partition\":0,\"replicas\":[1]},"
+	                   "{\"topic\":\"u\",\"partition\":0,\"replicas\":[1]},{\"topic\":\"t\","
+	                   "\"partition\":0,\"replicas\":[2]}]}", "t-0 is listed twice");
+}
+END_TEST
+
 START_TEST(t0006_cview_shutting_down)
 {
 	cview_t *cv = cview_new(), *cp;
@@ -169,5 +256,6 @@ void test_0006(TCase *tc)
 {
 	tcase_add_test(tc, t0006_shutdown);
 	tcase_add_test(tc, t0006_plan);
+	tcase_add_test(tc, t0006_reassign);
 	tcase_add_test(tc, t0006_cview_shutting_down);
 }

@@ -52,6 +52,11 @@ tests_fjord_tests_SOURCES += tests/0075-group-patterns.c
 tests_fjord_tests_SOURCES += tests/0076-unit-assignor.c
 tests_fjord_tests_SOURCES += tests/0077-group-cli.c
 tests_fjord_tests_SOURCES += tests/0078-group-new-partitions.c
+tests_fjord_tests_SOURCES += tests/0080-named-listeners.c
+tests_fjord_tests_SOURCES += tests/0081-reassign.c
+tests_fjord_tests_SOURCES += tests/0082-topic-config-live.c
+tests_fjord_tests_SOURCES += tests/0083-admin-refused.c
+tests_fjord_tests_SOURCES += tests/0084-zkcli-topic-lifecycle.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

@@ -19,6 +19,13 @@
  * Replication: after each snapshot is applied, replica_fetcher_sync()
  * points the follower side at the current leaders.
  *
+ * Refused znodes (docs/zookeeper.md "/admin/errors"): a topic config with
+ * any bad key or value is not applied at all (the last applied one stays,
+ * see broker_vet_configs), and nothing is deleted because of a malformed
+ * znode: zkmeta keeps a topic's last good assignment, and the logs of a
+ * topic listed in the snapshot's held_topics (refused, no good version
+ * known) are kept.
+ *
  * Controlled shutdown (SIGTERM): see broker_controlled_shutdown() in
  * broker.h and docs/operations.md.
  */
@@ -33,6 +40,7 @@
 
 #include <event2/event.h>
 
+#include "broker/advertise.h"
 #include "broker/broker.h"
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
@@ -63,6 +71,27 @@ int broker_ready(const broker_t *b)
 static void broker_controlled_shutdown_check(broker_t *b);
 
 /* ------------------------------------------------------------ snapshots */
+
+/* 1 when topic is in the snapshot's held list: its assignment is refused
+ * and no good version is known, so nothing about it may be deleted. */
+static int broker_topic_held(const cview_t *cv, const char *topic)
+{
+	int i;
+
+	for (i = 0; cv && i < cv->held_cnt; i++)
+		if (!strcmp(cv->held_topics[i], topic))
+			return 1;
+	return 0;
+}
+
+/* A partition of a held topic stays as it is (seen), serving what it did. */
+static void broker_keep_held(partition_t *p, void *arg)
+{
+	broker_t *b = arg;
+
+	if (!p->seen && broker_topic_held(b->cv, p->topic))
+		p->seen = 1;
+}
 
 typedef struct broker_orphans {
 	broker_t *b;
@@ -100,6 +129,12 @@ static void broker_delete_orphans(broker_t *b)
 		int32_t id = plog_partition(o.logs[i]);
 		const cview_topic_t *t;
 		snprintf(topic, sizeof(topic), "%s", plog_topic(o.logs[i]));
+		if (broker_topic_held(b->cv, topic)) {
+			flog(LOG_WARNING, "broker", "keeping log %s-%d: /brokers/topics/%s is refused "
+			     "(see the log and /admin/errors); fix it to use the topic again", topic,
+			     id, topic);
+			continue;
+		}
 		t = cview_topic(b->cv, topic);
 		flog(LOG_INFO, "broker", "deleting log %s-%d: %s", topic, id,
 		     t ? "partition no longer assigned to this broker" : "topic no longer exists");
@@ -130,6 +165,107 @@ static void broker_drop_unseen(partition_t *p, void *arg)
 	                                        : "partition no longer assigned to this broker");
 	partition_remove(b, p, FJORD_ERR_NOT_LEADER);
 	logmgr_delete(b->lm, topic, id);
+}
+
+/* ------------------------------------------------------------ topic configs
+ *
+ * A topic config (/config/topics/<t>) is taken whole or not at all: one bad
+ * key or value and nothing of it applies. broker_vet_configs() makes the
+ * snapshot the broker works from say so: a refused topic's overrides are
+ * replaced by those of the previous snapshot it applied (which were
+ * accepted; none for a topic new here: the broker defaults). Everything
+ * reading b->cv (log settings, min.insync.replicas, Metadata answers) then
+ * sees only accepted configs. The copy is made only when something is
+ * refused. */
+
+/* t's log config into *cfg: 1, or 0 when its overrides are refused (*cfg
+ * is then the broker defaults, err says why). */
+static int broker_config_ok(broker_t *b, const cview_topic_t *t, log_config_t *cfg, char *err,
+                            size_t n)
+{
+	return broker_conf_topic_log_config(&b->conf, t->config_names, t->config_values,
+	                                    t->config_cnt, cfg, err, n) == 0;
+}
+
+/* FNV-1a over the overrides: a refusal is logged once per content. */
+static int64_t broker_config_hash(const cview_topic_t *t)
+{
+	uint64_t h = 1469598103934665603ULL;
+	int i;
+
+	for (i = 0; i < t->config_cnt; i++) {
+		const char *s[2] = {t->config_names[i], t->config_values[i]};
+		for (int k = 0; k < 2; k++) {
+			for (const char *c = s[k]; *c; c++)
+				h = (h ^ (unsigned char)*c) * 1099511628211ULL;
+			h = (h ^ 0xff) * 1099511628211ULL;
+		}
+	}
+	return (int64_t)(h >> 1);
+}
+
+/* Replaces d's overrides with copies of src's (NULL: none). 0 or -1. */
+static int broker_config_replace(cview_topic_t *d, const cview_topic_t *src)
+{
+	int i, cnt = src ? src->config_cnt : 0;
+
+	for (i = 0; i < d->config_cnt; i++) {
+		free(d->config_names[i]);
+		free(d->config_values[i]);
+	}
+	free(d->config_names);
+	free(d->config_values);
+	d->config_names = d->config_values = NULL;
+	d->config_cnt = 0;
+	if (cnt == 0)
+		return 0;
+	d->config_names = calloc((size_t)cnt, sizeof(char *));
+	d->config_values = calloc((size_t)cnt, sizeof(char *));
+	if (!d->config_names || !d->config_values)
+		return -1;
+	for (i = 0; i < cnt; i++) {
+		d->config_names[i] = strdup(src->config_names[i]);
+		d->config_values[i] = strdup(src->config_values[i]);
+		d->config_cnt++;
+		if (!d->config_names[i] || !d->config_values[i])
+			return -1;
+	}
+	return 0;
+}
+
+/* Takes cv's reference and returns the snapshot to apply (cv itself, or a
+ * vetted copy; see above). old: the snapshot applied last (may be NULL). */
+static cview_t *broker_vet_configs(broker_t *b, const cview_t *old, cview_t *cv)
+{
+	cview_t *copy = NULL;
+	char err[256], path[320];
+	log_config_t cfg;
+	int i;
+
+	for (i = 0; i < cv->topic_cnt; i++) {
+		const cview_topic_t *t = &cv->topics[i];
+
+		if (broker_config_ok(b, t, &cfg, err, sizeof(err)))
+			continue;
+		snprintf(path, sizeof(path), "/config/topics/%s", t->name);
+		if (zkutil_seen_first(&b->config_refused, path, broker_config_hash(t)))
+			flog(LOG_WARNING, "config",
+			     "topic %s: refusing its config %s: %s; nothing of it is applied, the "
+			     "last applied config stays", t->name, path, err);
+		if (!copy && !(copy = cview_copy(cv)))
+			break;
+		if (broker_config_replace(&copy->topics[i], old ? cview_topic(old, t->name) : NULL))
+			break;
+	}
+	if (i < cv->topic_cnt) {
+		/* Out of memory: the broker may abort on OOM (see STYLE.md). */
+		flog(LOG_CRIT, "broker", "out of memory vetting topic configs");
+		abort();
+	}
+	if (!copy)
+		return cv;
+	cview_unref(cv);
+	return copy;
 }
 
 static void broker_apply_partition(broker_t *b, const cview_topic_t *t,
@@ -168,14 +304,17 @@ typedef struct broker_event {
 static void broker_apply_snapshot(broker_t *b, cview_t *cv)
 {
 	int32_t self = b->conf.broker_id;
+	cview_t *old = b->cv;
 	int i, j;
 
-	cview_unref(b->cv);
+	cv = broker_vet_configs(b, old, cv);
+	cview_unref(old);
 	b->cv = cv;
 	partition_foreach(b, broker_clear_seen, NULL);
 	for (i = 0; i < cv->topic_cnt; i++) {
 		const cview_topic_t *t = &cv->topics[i];
 		log_config_t cfg;
+		char err[256];
 		int cfg_done = 0;
 		if (t->deleting)
 			continue; /* drop our replicas so the controller can finish */
@@ -184,13 +323,15 @@ static void broker_apply_snapshot(broker_t *b, cview_t *cv)
 			if (!cview_is_replica(cp, self))
 				continue;
 			if (!cfg_done) {
-				broker_conf_topic_log_config(&b->conf, t->name, t->config_names,
-				                             t->config_values, t->config_cnt, &cfg);
+				/* Vetted, so this succeeds (a failure leaves cfg
+				 * at the broker defaults). */
+				broker_config_ok(b, t, &cfg, err, sizeof(err));
 				cfg_done = 1;
 			}
 			broker_apply_partition(b, t, cp, &cfg);
 		}
 	}
+	partition_foreach(b, broker_keep_held, b);
 	partition_foreach(b, broker_drop_unseen, b);
 	if (!b->orphans_checked && cv->cluster_id) {
 		b->orphans_checked = 1;
@@ -555,28 +696,75 @@ void broker_controlled_shutdown(broker_t *b)
 
 /* ------------------------------------------------------------ lifecycle */
 
-static int broker_pick_host(broker_t *b, char *errstr, size_t errstr_size)
-{
-	const char *h = b->conf.adv_host;
-	char name[256];
+/* The backoff between two attempts to reach ZooKeeper at start-up. */
+#define BROKER_ZK_BACKOFF_MIN_MS 500
+#define BROKER_ZK_BACKOFF_MAX_MS 10000
+/* How long the inter-broker listener's advertised host may take to resolve. */
+#define BROKER_RESOLVE_WAIT_MS 10000
 
-	if (!h) {
-		h = b->conf.listen_host;
-		if (!h || !*h || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0) {
-			if (gethostname(name, sizeof(name)) != 0) {
-				snprintf(errstr, errstr_size,
-				         "cannot determine a host to advertise: set advertised.listeners");
-				return -1;
-			}
-			name[sizeof(name) - 1] = '\0';
-			h = name;
-		}
+static void broker_on_wait_done(evutil_socket_t fd, short what, void *arg)
+{
+	(void)fd;
+	(void)what;
+	loop_break(arg);
+}
+
+/* Start-up, ZooKeeper unreachable: runs the loop for ms (so /health,
+ * /metrics and SIGTERM are served) and returns early when a signal shut the
+ * broker down. Client listeners are paused meanwhile. */
+static void broker_wait_loop(broker_t *b, int ms)
+{
+	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct event *ev = evtimer_new(loop_base(b->loop), broker_on_wait_done, b->loop);
+
+	if (!ev) {
+		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+		nanosleep(&ts, NULL);
+		return;
 	}
-	b->adv_host = strdup(h);
-	b->adv_port = b->conf.adv_port > 0 ? b->conf.adv_port : b->port;
-	b->host = strdup(b->conf.listen_host && *b->conf.listen_host ? b->conf.listen_host
-	                                                             : "0.0.0.0");
-	return b->adv_host && b->host ? 0 : -1;
+	evtimer_add(ev, &tv);
+	loop_run(b->loop);
+	event_free(ev);
+}
+
+/* Opens the ZooKeeper session and registers; while ZooKeeper cannot be
+ * reached, retries with exponential backoff (500 ms doubling up to 10 s),
+ * one log line per failed attempt. 0 registered, 1 stopped by a signal
+ * while waiting, -1 failed (errstr). */
+static int broker_zk_start(broker_t *b, const zkb_params_t *zp, char **cluster_idp,
+                           char *errstr, size_t errstr_size)
+{
+	int delay = BROKER_ZK_BACKOFF_MIN_MS, attempt = 0, rc;
+
+	b->zk_waiting = 1;
+	b->zk_state = ZKB_SESSION_CONNECTING;
+	for (;;) {
+		attempt++;
+		rc = zkb_start(zp, &b->zkb, cluster_idp, errstr, errstr_size);
+		if (rc != ZKB_UNREACHABLE)
+			break;
+		b->zkb = NULL;
+		flog(LOG_WARNING, "broker",
+		     "ZooKeeper at %s not reachable (attempt %d: %s); retrying in %d ms",
+		     zp->zk_connect, attempt, errstr, delay);
+		server_set_accepting(b, 0);
+		broker_wait_loop(b, delay);
+		if (b->shutting_down) {
+			flog(LOG_NOTICE, "broker", "stopped while waiting for ZooKeeper");
+			return 1;
+		}
+		delay = delay * 2 > BROKER_ZK_BACKOFF_MAX_MS ? BROKER_ZK_BACKOFF_MAX_MS : delay * 2;
+	}
+	b->zk_waiting = 0;
+	if (rc != 0) {
+		b->zkb = NULL;
+		return -1;
+	}
+	if (attempt > 1)
+		flog(LOG_NOTICE, "broker", "ZooKeeper at %s reached after %d attempts",
+		     zp->zk_connect, attempt);
+	server_set_accepting(b, 1);
+	return 0;
 }
 
 int broker_start(broker_t *b, char *errstr, size_t errstr_size)
@@ -614,16 +802,33 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	flog(LOG_INFO, "broker", "%zu partition log(s) open", logmgr_partition_count(b->lm));
 
 	if (server_start(b, errstr, errstr_size) != 0 || http_start(b, errstr, errstr_size) != 0 ||
-	    broker_pick_host(b, errstr, errstr_size) != 0)
+	    advertise_build(b, errstr, errstr_size) != 0)
 		goto done;
+	if (advertise_check(b, BROKER_RESOLVE_WAIT_MS, errstr, errstr_size) != 0) {
+		rc = BROKER_START_CONFIG;
+		goto done;
+	}
+	/* Before the ZooKeeper wait, which runs the loop: signals stop it. */
+	b->reap_ev = event_new(base, -1, 0, broker_on_reap, b);
+	b->sig_ev[0] = evsignal_new(base, SIGTERM, broker_on_signal, b);
+	b->sig_ev[1] = evsignal_new(base, SIGINT, broker_on_signal, b);
+	if (!b->reap_ev || !b->sig_ev[0] || !b->sig_ev[1]) {
+		snprintf(errstr, errstr_size, "cannot create loop events");
+		goto done;
+	}
+	event_add(b->sig_ev[0], NULL);
+	event_add(b->sig_ev[1], NULL);
 
 	memset(&zp, 0, sizeof(zp));
 	zp.zk_connect = b->conf.zookeeper_connect;
 	zp.session_timeout_ms = b->conf.zookeeper_session_timeout_ms;
 	zp.connection_timeout_ms = b->conf.zookeeper_connection_timeout_ms;
 	zp.broker_id = b->conf.broker_id;
-	zp.host = b->adv_host;
-	zp.port = b->adv_port;
+	zp.host = b->adv[b->conf.ibl].host;
+	zp.port = b->adv[b->conf.ibl].port;
+	zp.endpoints = b->adv;
+	zp.endpoint_cnt = b->adv_cnt;
+	zp.listener = b->adv[b->conf.ibl].name;
 	zp.rack = b->conf.broker_rack;
 	zp.meta_cluster_id = logmgr_cluster_id(b->lm);
 	zp.unclean_leader_election = b->conf.unclean_leader_election_enable;
@@ -635,29 +840,24 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	zp.on_controller = broker_on_controller;
 	zp.opaque = b;
 	flog(LOG_INFO, "broker", "connecting to ZooKeeper at %s", zp.zk_connect);
-	if (zkb_start(&zp, &b->zkb, &cluster_id, errstr, errstr_size) != 0) {
-		b->zkb = NULL;
+	rc = broker_zk_start(b, &zp, &cluster_id, errstr, errstr_size);
+	if (rc != 0)
 		goto done;
-	}
+	rc = -1;
 	b->zk_state = ZKB_SESSION_CONNECTED;
 	b->cluster_id = cluster_id;
 	if (!logmgr_cluster_id(b->lm) && cluster_id &&
 	    logmgr_write_meta(b->lm, cluster_id, errstr, errstr_size) != 0)
 		goto done;
-	flog(LOG_INFO, "broker", "registered as broker %d (%s:%d) in cluster %s",
-	     b->conf.broker_id, b->adv_host, b->adv_port, cluster_id ? cluster_id : "?");
+	flog(LOG_INFO, "broker", "registered as broker %d (%s:%d, listener %s) in cluster %s",
+	     b->conf.broker_id, zp.host, zp.port, zp.listener, cluster_id ? cluster_id : "?");
 
-	b->reap_ev = event_new(base, -1, 0, broker_on_reap, b);
 	b->cron_ev = event_new(base, -1, EV_PERSIST, broker_on_cron, b);
-	b->sig_ev[0] = evsignal_new(base, SIGTERM, broker_on_signal, b);
-	b->sig_ev[1] = evsignal_new(base, SIGINT, broker_on_signal, b);
-	if (!b->reap_ev || !b->cron_ev || !b->sig_ev[0] || !b->sig_ev[1]) {
+	if (!b->cron_ev) {
 		snprintf(errstr, errstr_size, "cannot create loop events");
 		goto done;
 	}
 	event_add(b->cron_ev, &tv);
-	event_add(b->sig_ev[0], NULL);
-	event_add(b->sig_ev[1], NULL);
 	b->next_retention_ms = fj_mono_ms() + b->conf.log_retention_check_interval_ms;
 	b->next_checkpoint_ms = fj_mono_ms() + b->conf.replica_high_watermark_checkpoint_interval_ms;
 	rc = 0;
@@ -740,6 +940,7 @@ void broker_free(broker_t *b)
 	}
 	cview_unref(b->cv);
 	b->cv = NULL;
+	zkutil_seen_clear(&b->config_refused);
 	if (b->reap_ev)
 		event_free(b->reap_ev);
 	if (b->cron_ev)
@@ -752,7 +953,12 @@ void broker_free(broker_t *b)
 	b->loop = NULL;
 	free(b->cluster_id);
 	free(b->host);
-	free(b->adv_host);
+	endpoint_list_free(b->adv, b->adv_cnt);
+	b->adv = NULL;
+	b->adv_cnt = 0;
+	free(b->bound);
+	b->bound = NULL;
+	b->bound_cnt = 0;
 	free(b->http_host);
 	broker_conf_free(&b->conf);
 }

@@ -7,8 +7,9 @@
  * bg completions) — see docs/threads.md.
  *
  * Start-up order (broker_start): config is already loaded → logmgr_open
- * (recovery) → bind listeners (client + HTTP) → zkb_start (cluster id
- * check, registration) → write meta.properties when the dirs had none →
+ * (recovery) → bind listeners (client + HTTP) → advertised endpoints and
+ * their resolution check → zkb_start, retried while ZooKeeper is
+ * unreachable (cluster id check, registration) → write meta.properties when the dirs had none →
  * serve. The first cview snapshot applied makes the broker ready.
  */
 #ifndef FJORD_BROKER_BROKER_H
@@ -24,6 +25,8 @@
 #include "broker/metrics.h"
 #include "broker/zk_broker.h"
 #include "common/cview.h"
+#include "common/endpoint.h"
+#include "common/zkutil.h"
 
 struct conn;
 struct partition;
@@ -43,12 +46,14 @@ typedef struct broker {
 	zkb_t *zkb;
 	char *cluster_id;
 
-	/* Listeners. */
-	struct evconnlistener *listener;
-	char *host;               /* bound host (from listeners) */
-	int port;                 /* bound port */
-	char *adv_host;           /* advertised */
-	int adv_port;
+	/* Listeners: bound[i] and adv[i] belong to conf.lsn[i]. */
+	struct broker_bound *bound;
+	int bound_cnt;
+	char *host;               /* first listener's bind host (start-up line) */
+	int port;                 /* first listener's bound port ("port=" of --ports-file) */
+	endpoint_t *adv;          /* what each listener advertises (registered in ZooKeeper) */
+	int adv_cnt;
+	int zk_waiting;           /* start-up: ZooKeeper not reached yet (/health not ok) */
 	struct evhttp *http;
 	char *http_host;
 	int http_port;
@@ -73,6 +78,7 @@ typedef struct broker {
 	cview_t *cv;              /* latest applied snapshot (one ref) */
 	int snapshot_applied;     /* first snapshot applied: ready */
 	int orphans_checked;      /* stale logs removed after first snapshot */
+	zkutil_seen_t config_refused; /* refused topic configs already logged (loop) */
 	zkb_session_state_t zk_state;
 	int is_controller;
 	int32_t controller_epoch;
@@ -91,9 +97,16 @@ typedef struct broker {
 	metrics_t metrics;
 } broker_t;
 
+/* broker_start() results besides 0 and -1. */
+#define BROKER_START_STOPPED 1    /* a signal stopped it while waiting for ZooKeeper */
+#define BROKER_START_CONFIG (-2)  /* a configuration problem found at start-up */
+
 /* Creates the broker from a loaded configuration (takes the conf's
- * contents). Returns 0 or -1 with errstr filled; on failure the caller still
- * calls broker_free(). */
+ * contents). While ZooKeeper is unreachable it keeps retrying (backoff
+ * 500 ms doubling to 10 s), serving /health (not ok) and /ready (503) and
+ * honouring SIGTERM/SIGINT (then BROKER_START_STOPPED). Returns 0, or -1 /
+ * BROKER_START_CONFIG with errstr filled; on failure the caller still calls
+ * broker_free(). */
 int broker_start(broker_t *b, char *errstr, size_t errstr_size);
 /* Runs the loop until a signal asks for shutdown, then shuts down cleanly.
  * Returns the process exit status. */
@@ -114,11 +127,23 @@ void broker_controlled_shutdown(broker_t *b);
 /* Ready = registered and first snapshot applied. */
 int broker_ready(const broker_t *b);
 
-/* server.c: binds the client listener (b->host/b->port get the bound
- * address); accepting starts at once. 0 or -1 with errstr. */
+/* One bound listener (server.c); accepted connections remember idx. */
+typedef struct broker_bound {
+	struct broker *b;
+	int idx;                  /* index in conf.lsn */
+	struct evconnlistener *evl;
+	int port;                 /* bound port */
+} broker_bound_t;
+
+/* server.c: binds every listener of conf.lsn (bound[i].port gets the bound
+ * port; b->host/b->port the first one's); accepting starts at once. 0 or
+ * -1 with errstr naming the listener. */
 int server_start(broker_t *b, char *errstr, size_t errstr_size);
 /* Stops accepting (existing connections stay). */
 void server_stop(broker_t *b);
+/* Pauses (0) or resumes (1) accepting on every listener (bound sockets
+ * stay: connections wait in the backlog). */
+void server_set_accepting(broker_t *b, int on);
 
 /* http.c: binds http.listener and serves /metrics, /health, /ready on the
  * loop (b->http_port gets the bound port). 0 or -1 with errstr. */

@@ -21,8 +21,10 @@
 #include <unistd.h>
 
 #include "broker/broker_conf.h"
+#include "common/endpoint.h"
 #include "common/flog.h"
 #include "common/props.h"
+#include "common/zkadmin.h"
 
 #define OFF(f) offsetof(broker_conf_t, f)
 #define I32MAX 2147483647LL
@@ -32,12 +34,26 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "broker.id", PROP_INT, OFF(broker_id), "-1", -1, I32MAX, NULL, 0,
 	  "Required. This broker's id, unique in the cluster (>= 0)." },
 	{ "listeners", PROP_STR, OFF(listeners), "PLAINTEXT://:9092", 0, 0, NULL, 0,
-	  "Client listener, `PLAINTEXT://host:port`. Empty host: all interfaces; port 0: any free "
-	  "port (see --ports-file)." },
+	  "Comma-separated named listeners, `NAME://host:port` (e.g. "
+	  "`INTERNAL://:9092,EXTERNAL://:19092`); the broker binds each. NAME is [A-Z0-9_] "
+	  "(case-insensitive); names and non-zero ports must be distinct. Empty host: all "
+	  "interfaces; port 0: any free port (see --ports-file)." },
 	{ "advertised.listeners", PROP_STR, OFF(advertised_listeners), NULL, 0, 0, NULL, 0,
-	  "Address registered in ZooKeeper for clients, `PLAINTEXT://host:port`. Unset: the "
-	  "listener's host (or this machine's hostname when it listens on all interfaces) and the "
-	  "bound port." },
+	  "Comma-separated `NAME://host:port` registered in ZooKeeper for clients and other "
+	  "brokers; each NAME must be in listeners. A listener without an entry advertises its "
+	  "own host (this machine's hostname when it listens on all interfaces) and its bound "
+	  "port; port 0 here also means the bound port. Every advertised host is resolved at "
+	  "start-up and one that does not resolve is logged by name." },
+	{ "listener.security.protocol.map", PROP_STR, OFF(listener_security_protocol_map),
+	  "PLAINTEXT:PLAINTEXT", 0, 0, NULL, 0,
+	  "Comma-separated `NAME:PROTOCOL`. A listener not listed maps to PLAINTEXT; fjord "
+	  "speaks PLAINTEXT only, so any other protocol (SSL, SASL_*) stops start-up. When set, "
+	  "every NAME must be a listener." },
+	{ "inter.broker.listener.name", PROP_STR, OFF(inter_broker_listener_name), NULL, 0, 0,
+	  NULL, 0,
+	  "The listener other brokers use to reach this one (replication); its advertised "
+	  "host:port is also the znode's host/port. Unset: the first listener. At start-up its "
+	  "advertised host must resolve (retried for up to 10 s)." },
 	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
 	  "Comma-separated log directories. Unset: log.dir." },
 	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
@@ -48,7 +64,9 @@ static const prop_def_t broker_conf_defs[] = {
 	  1000, I32MAX, NULL, 0, "ZooKeeper session timeout." },
 	{ "zookeeper.connection.timeout.ms", PROP_INT, OFF(zookeeper_connection_timeout_ms),
 	  "18000", 100, I32MAX, NULL, 0,
-	  "How long start-up waits for ZooKeeper before giving up." },
+	  "How long one attempt to open a ZooKeeper session may take. At start-up an "
+	  "unreachable ZooKeeper is retried without end (backoff 500 ms doubling to 10 s; "
+	  "/health answers 503 meanwhile)." },
 	{ "num.partitions", PROP_INT, OFF(num_partitions), "1", 1, 1000000, NULL, 0,
 	  "Default partition count for topics created without one." },
 	{ "default.replication.factor", PROP_INT, OFF(default_replication_factor), "1", 1, 1000,
@@ -140,7 +158,6 @@ int broker_conf_init(broker_conf_t *conf)
 	char errstr[256];
 
 	memset(conf, 0, sizeof(*conf));
-	conf->adv_port = -1;
 	if (props_set_defaults(broker_conf_defs, conf, errstr, sizeof(errstr)) != PROPS_OK) {
 		flog(LOG_ERR, "config", "built-in default: %s", errstr);
 		return -1;
@@ -168,6 +185,8 @@ int broker_conf_set(broker_conf_t *conf, const char *key, const char *value, cha
 		conf->retention_minutes_set = 1;
 	else if (strcmp(key, "log.roll.ms") == 0)
 		conf->roll_ms_set = 1;
+	else if (strcmp(key, "listener.security.protocol.map") == 0)
+		conf->protocol_map_set = 1;
 	return 0;
 }
 
@@ -230,25 +249,182 @@ static int broker_conf_hostport(const char *s, char **hostp, int *portp)
 	return 0;
 }
 
-/* "PLAINTEXT://host:port" (exactly one listener). */
-static int broker_conf_listener(const char *key, const char *s, char **hostp, int *portp,
-                                char *errstr, size_t errstr_size)
+static void broker_conf_listeners_free(broker_conf_t *conf)
 {
-	static const char scheme[] = "PLAINTEXT://";
+	int i;
 
-	if (strchr(s, ',')) {
-		snprintf(errstr, errstr_size, "%s: only one listener is supported, got \"%s\"", key, s);
+	for (i = 0; i < conf->lsn_cnt; i++) {
+		free(conf->lsn[i].name);
+		free(conf->lsn[i].host);
+		free(conf->lsn[i].adv_host);
+	}
+	free(conf->lsn);
+	conf->lsn = NULL;
+	conf->lsn_cnt = 0;
+}
+
+static int broker_conf_lsn_find(const broker_conf_t *conf, const char *name)
+{
+	int i;
+
+	for (i = 0; i < conf->lsn_cnt; i++)
+		if (strcasecmp(conf->lsn[i].name, name) == 0)
+			return i;
+	return -1;
+}
+
+static void broker_conf_lsn_names(const broker_conf_t *conf, char *buf, size_t size)
+{
+	size_t off = 0;
+	int i;
+
+	buf[0] = '\0';
+	for (i = 0; i < conf->lsn_cnt && off < size; i++) {
+		int w = snprintf(buf + off, size - off, "%s%s", i ? ", " : "", conf->lsn[i].name);
+		if (w < 0)
+			break;
+		off += (size_t)w;
+	}
+}
+
+/* listener.security.protocol.map: "NAME:PROTO,...". */
+static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	const char *key = "listener.security.protocol.map";
+	char *copy = strdup(conf->listener_security_protocol_map ?
+	                    conf->listener_security_protocol_map : "");
+	char *tok, *save = NULL, names[256];
+	int rc = -1;
+
+	if (!copy) {
+		snprintf(errstr, errstr_size, "out of memory");
 		return -1;
 	}
-	if (strncasecmp(s, scheme, sizeof(scheme) - 1) != 0 ||
-	    broker_conf_hostport(s + sizeof(scheme) - 1, hostp, portp) != 0) {
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *colon, *proto, *e;
+
+		while (*tok == ' ')
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && e[-1] == ' ')
+			*--e = '\0';
+		if (!*tok)
+			continue;
+		colon = strchr(tok, ':');
+		if (!colon || colon == tok || !colon[1]) {
+			snprintf(errstr, errstr_size, "%s: \"%s\" is not NAME:PROTOCOL", key, tok);
+			goto out;
+		}
+		*colon = '\0';
+		proto = colon + 1;
+		if (broker_conf_lsn_find(conf, tok) < 0) {
+			if (!conf->protocol_map_set)
+				continue; /* the built-in PLAINTEXT:PLAINTEXT entry */
+			broker_conf_lsn_names(conf, names, sizeof(names));
+			snprintf(errstr, errstr_size,
+			         "%s: \"%s:%s\" names no listener (listeners: %s)", key, tok, proto,
+			         names);
+			goto out;
+		}
+		if (strcasecmp(proto, "PLAINTEXT") != 0) {
+			snprintf(errstr, errstr_size,
+			         "%s: fjord speaks PLAINTEXT only; listener %s maps to %s", key, tok,
+			         proto);
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* listeners, advertised.listeners, listener.security.protocol.map and
+ * inter.broker.listener.name. */
+static int broker_conf_listeners(broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	endpoint_t *eps = NULL, *adv = NULL;
+	int cnt = 0, adv_cnt = 0, i, j, rc = -1;
+	char msg[400], names[256];
+
+	if (endpoint_list_parse(conf->listeners, &eps, &cnt, msg, sizeof(msg)) != 0) {
 		snprintf(errstr, errstr_size,
-		         "%s: \"%s\" is not PLAINTEXT://host:port (port 0-65535, empty host = all "
-		         "interfaces)",
-		         key, s);
+		         "listeners: %s (expected NAME://host:port[,...], port 0-65535, empty host = "
+		         "all interfaces)", msg);
 		return -1;
 	}
-	return 0;
+	conf->lsn = calloc((size_t)cnt, sizeof(*conf->lsn));
+	if (!conf->lsn) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto out;
+	}
+	for (i = 0; i < cnt; i++) {
+		for (j = 0; j < i; j++) {
+			if (eps[i].port != 0 && eps[i].port == conf->lsn[j].port) {
+				snprintf(errstr, errstr_size,
+				         "listeners: %s and %s both use port %d", conf->lsn[j].name,
+				         eps[i].name, eps[i].port);
+				goto out;
+			}
+		}
+		conf->lsn[i].name = eps[i].name;
+		conf->lsn[i].host = eps[i].host;
+		conf->lsn[i].port = eps[i].port;
+		conf->lsn[i].adv_port = -1;
+		eps[i].name = eps[i].host = NULL;
+		conf->lsn_cnt++;
+	}
+	if (broker_conf_protocol_map(conf, errstr, errstr_size) != 0)
+		goto out;
+	if (conf->advertised_listeners && *conf->advertised_listeners) {
+		if (endpoint_list_parse(conf->advertised_listeners, &adv, &adv_cnt, msg,
+		                        sizeof(msg)) != 0) {
+			snprintf(errstr, errstr_size, "advertised.listeners: %s", msg);
+			goto out;
+		}
+		for (i = 0; i < adv_cnt; i++) {
+			int k = broker_conf_lsn_find(conf, adv[i].name);
+			char *shown = endpoint_format(&adv[i]);
+
+			if (k < 0) {
+				broker_conf_lsn_names(conf, names, sizeof(names));
+				snprintf(errstr, errstr_size,
+				         "advertised.listeners: \"%s\": listener %s is not in listeners "
+				         "(%s)", shown ? shown : adv[i].name, adv[i].name, names);
+				free(shown);
+				goto out;
+			}
+			if (!adv[i].host[0] || strcmp(adv[i].host, "0.0.0.0") == 0 ||
+			    strcmp(adv[i].host, "::") == 0) {
+				snprintf(errstr, errstr_size,
+				         "advertised.listeners: \"%s\" must name a host clients can reach, "
+				         "not an empty or wildcard address", shown ? shown : adv[i].name);
+				free(shown);
+				goto out;
+			}
+			free(shown);
+			conf->lsn[k].adv_host = adv[i].host;
+			conf->lsn[k].adv_port = adv[i].port > 0 ? adv[i].port : -1;
+			adv[i].host = NULL;
+		}
+	}
+	conf->ibl = 0;
+	if (conf->inter_broker_listener_name && *conf->inter_broker_listener_name) {
+		conf->ibl = broker_conf_lsn_find(conf, conf->inter_broker_listener_name);
+		if (conf->ibl < 0) {
+			broker_conf_lsn_names(conf, names, sizeof(names));
+			snprintf(errstr, errstr_size,
+			         "inter.broker.listener.name: \"%s\" is not a listener (listeners: %s)",
+			         conf->inter_broker_listener_name, names);
+			conf->ibl = 0;
+			goto out;
+		}
+	}
+	rc = 0;
+out:
+	endpoint_list_free(eps, cnt);
+	endpoint_list_free(adv, adv_cnt);
+	return rc;
 }
 
 static int broker_conf_split_dirs(broker_conf_t *conf, const char *list, char *errstr,
@@ -301,24 +477,9 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 		         "zookeeper.connect is required (host:port[,host:port...][/chroot])");
 		return -1;
 	}
-	if (broker_conf_listener("listeners", conf->listeners ? conf->listeners : "",
-	                         &conf->listen_host, &conf->listen_port, errstr, errstr_size) != 0)
+	broker_conf_listeners_free(conf);
+	if (broker_conf_listeners(conf, errstr, errstr_size) != 0)
 		return -1;
-	if (conf->advertised_listeners) {
-		if (broker_conf_listener("advertised.listeners", conf->advertised_listeners,
-		                         &conf->adv_host, &conf->adv_port, errstr, errstr_size) != 0)
-			return -1;
-		if (!conf->adv_host[0] || strcmp(conf->adv_host, "0.0.0.0") == 0 ||
-		    strcmp(conf->adv_host, "::") == 0) {
-			snprintf(errstr, errstr_size,
-			         "advertised.listeners: \"%s\" must name a host clients can reach, not "
-			         "an empty or wildcard address",
-			         conf->advertised_listeners);
-			return -1;
-		}
-		if (conf->adv_port == 0)
-			conf->adv_port = -1; /* the bound port */
-	}
 	if (broker_conf_hostport(conf->http_listener ? conf->http_listener : "", &conf->http_host,
 	                         &conf->http_port) != 0) {
 		snprintf(errstr, errstr_size, "http.listener: \"%s\" is not host:port",
@@ -353,24 +514,27 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	return 0;
 }
 
-void broker_conf_topic_log_config(const broker_conf_t *conf, const char *topic,
-                                  char *const *names, char *const *values, int cnt,
-                                  log_config_t *out)
+int broker_conf_topic_log_config(const broker_conf_t *conf, char *const *names,
+                                 char *const *values, int cnt, log_config_t *out,
+                                 char *errstr, size_t errstr_size)
 {
+	log_config_t trial = conf->log_defaults;
 	char msg[256];
 	int i;
 
 	*out = conf->log_defaults;
 	for (i = 0; i < cnt; i++) {
-		log_config_t trial = *out;
-		if (log_config_set(&trial, names[i], values[i], msg, sizeof(msg)) < 0 ||
+		/* The controller's rules first (known key, value in range), then
+		 * the log's own (which also checks the combination). */
+		if (zkadmin_validate_topic_config(names[i], values[i], msg, sizeof(msg)) < 0 ||
+		    log_config_set(&trial, names[i], values[i], msg, sizeof(msg)) < 0 ||
 		    log_config_validate(&trial, msg, sizeof(msg)) != 0) {
-			flog(LOG_WARNING, "config", "topic %s: ignoring override %s=%s: %s", topic,
-			     names[i], values[i], msg);
-			continue;
+			snprintf(errstr, errstr_size, "%s", msg);
+			return -1;
 		}
-		*out = trial;
 	}
+	*out = trial;
+	return 0;
 }
 
 void broker_conf_print_markdown(FILE *out)
@@ -386,8 +550,7 @@ void broker_conf_free(broker_conf_t *conf)
 	for (i = 0; i < conf->dir_cnt; i++)
 		free(conf->dirs[i]);
 	free(conf->dirs);
-	free(conf->listen_host);
-	free(conf->adv_host);
+	broker_conf_listeners_free(conf);
 	free(conf->http_host);
 	memset(conf, 0, sizeof(*conf));
 }

@@ -21,10 +21,21 @@
 
 #include "broker/log_config.h"
 
+/* One entry of `listeners`, with its `advertised.listeners` entry. */
+typedef struct broker_listener {
+	char *name;         /* upper-case, unique */
+	char *host;         /* bind host; "" = all interfaces */
+	int port;           /* bind port; 0 = any free port */
+	char *adv_host;     /* advertised host; NULL: listener host or hostname */
+	int adv_port;       /* advertised port; -1: the bound port */
+} broker_listener_t;
+
 typedef struct broker_conf {
 	int broker_id;
 	char *listeners;
 	char *advertised_listeners;
+	char *listener_security_protocol_map;
+	char *inter_broker_listener_name;
 	char *log_dirs;
 	char *log_dir;
 	char *zookeeper_connect;
@@ -64,15 +75,15 @@ typedef struct broker_conf {
 	/* Which of the alternative keys were given (the most precise wins,
 	 * as in Kafka: .ms over .minutes over .hours). */
 	int retention_ms_set, retention_minutes_set, roll_ms_set;
+	int protocol_map_set;
 
 	/* Derived by broker_conf_finish(). */
 	log_config_t log_defaults;
 	char **dirs;
 	size_t dir_cnt;
-	char *listen_host;  /* from listeners; "" = all interfaces */
-	int listen_port;
-	char *adv_host;     /* NULL: use the bound address */
-	int adv_port;       /* -1: use the bound port */
+	broker_listener_t *lsn; /* `listeners` in their configured order */
+	int lsn_cnt;            /* >= 1 */
+	int ibl;                /* index of inter.broker.listener.name in lsn */
 	char *http_host;
 	int http_port;
 } broker_conf_t;
@@ -88,11 +99,14 @@ int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr,
 /* Required keys, listener syntax, derived values. 0 or -1 with errstr. */
 int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size);
 /* Builds a topic's log config: broker defaults plus the topic's overrides
- * (names/values arrays from /config/topics). Bad overrides are skipped
- * with a warning naming the topic and key. */
-void broker_conf_topic_log_config(const broker_conf_t *conf, const char *topic,
-                                  char *const *names, char *const *values, int cnt,
-                                  log_config_t *out);
+ * (names/values arrays from /config/topics). The overrides are taken as a
+ * whole: 0 with *out filled, or -1 with errstr naming the first bad key or
+ * value (unknown key, bad value, or an invalid combination) and *out = the
+ * broker defaults; the caller decides what to keep (broker.c keeps the
+ * config applied last). */
+int broker_conf_topic_log_config(const broker_conf_t *conf, char *const *names,
+                                 char *const *values, int cnt, log_config_t *out,
+                                 char *errstr, size_t errstr_size);
 /* The Markdown table of every property (docs/configuration.md). */
 void broker_conf_print_markdown(FILE *out);
 void broker_conf_free(broker_conf_t *conf);

@@ -172,7 +172,8 @@ static void conn_format_peer(char *out, size_t outsz, const struct sockaddr *sa)
 	}
 }
 
-conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int salen)
+conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int salen,
+                 int listener)
 {
 	static uint64_t next_id = 1;
 	conn_t *c = calloc(1, sizeof(*c));
@@ -184,6 +185,7 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 	}
 	c->b = b;
 	c->id = next_id++;
+	c->listener = listener;
 	conn_format_peer(c->peer, sizeof(c->peer), sa);
 	c->bev = bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
@@ -198,7 +200,8 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 	conn_list_push(&b->conns, c);
 	b->conn_cnt++;
 	b->metrics.connections_total++;
-	flog(LOG_DEBUG, "conn", "connection %llu from %s", (unsigned long long)c->id, c->peer);
+	flog(LOG_DEBUG, "conn", "connection %llu from %s on listener %s", (unsigned long long)c->id,
+	     c->peer, b->conf.lsn[listener].name);
 	return c;
 }
 

@@ -60,10 +60,13 @@ typedef struct conn {
 	int closing;
 	int read_paused;
 	uint64_t id;
+	int listener;             /* index in b->conf.lsn it was accepted on */
 } conn_t;
 
-/* Takes ownership of fd (already non-blocking). */
-conn_t *conn_new(struct broker *b, evutil_socket_t fd, const struct sockaddr *sa, int salen);
+/* Takes ownership of fd (already non-blocking). listener: the index in
+ * b->conf.lsn of the listener that accepted it. */
+conn_t *conn_new(struct broker *b, evutil_socket_t fd, const struct sockaddr *sa, int salen,
+                 int listener);
 /* Marks closing and schedules the free (see above). Safe to call twice. */
 void conn_close(conn_t *c, const char *why);
 /* Frees every connection on the reap list (the reaper event calls it;

@@ -39,8 +39,13 @@
  * version.
  *
  * Threads: zk_broker's worker thread only (synchronous ZooKeeper calls).
- * Malformed znodes (an operator's hand edits) are logged once per
- * modification and skipped.
+ *
+ * Refusals: what an operator wrote is checked at each pass. A malformed
+ * znode, a topic config with a key or value fjord refuses, or an assignment
+ * that drops existing partitions is refused as a whole: logged once per
+ * modification with a marker under /admin/errors (controller_markers.c),
+ * and the controller writes nothing for that topic until it is fixed. The
+ * marker goes when the znode is accepted again or deleted.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -52,19 +57,14 @@
 #include "broker/controller_int.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
+#include "common/zkadmin.h"
 #include "common/zkjson_admin.h"
 #include "common/zkutil.h"
-
-void controller_warn_once(controller_t *c, const char *path, int64_t mzxid,
-                                 const char *err)
-{
-	if (zkutil_seen_first(&c->warned, path, mzxid))
-		flog(LOG_WARNING, "controller", "skipping malformed %s: %s", path, err);
-}
 
 void controller_clear(controller_t *c)
 {
 	zkutil_seen_clear(&c->warned);
+	controller_markers_free(c);
 }
 
 int controller_set_rebalance(controller_t *c, int enable, int interval_s, int imbalance_pct)
@@ -116,25 +116,90 @@ static int controller_live_brokers(controller_t *c, controller_ids_t *live)
 	return ZOK;
 }
 
-/* Topic override of unclean.leader.election.enable, else the default. */
-static int controller_unclean(controller_t *c, const char *topic)
+/* Reads and checks /config/topics/<topic> (watched, so a fix is seen at
+ * once): the JSON and every key and value (zkadmin_validate_topic_config),
+ * refused as a whole. *uncleanp receives the topic's
+ * unclean.leader.election.enable, or the broker default when it has none or
+ * its config is refused. ZOK (absent or accepted), CONTROLLER_SKIP (refused)
+ * or an error. */
+static int controller_topic_config(controller_t *c, const char *topic, int *uncleanp)
 {
-	char path[CTL_PATH_MAX], err[256];
+	char path[CTL_PATH_MAX], err[256], why[320];
 	zkjson_config_t cfg;
+	struct Stat st;
 	char *buf = NULL;
-	int len, i, r = c->unclean_leader_election;
+	int len, i, rc;
 
+	*uncleanp = c->unclean_leader_election;
 	snprintf(path, sizeof(path), "/config/topics/%s", topic);
-	if (zkutil_get(c->zh, path, NULL, NULL, &buf, &len, NULL) != ZOK)
-		return r;
-	if (zkjson_config_decode(buf, (size_t)len, &cfg, err, sizeof(err)) == 0) {
-		for (i = 0; i < cfg.cnt; i++)
-			if (!strcmp(cfg.names[i], "unclean.leader.election.enable"))
-				r = !strcmp(cfg.values[i], "true");
-		zkjson_config_clear(&cfg);
+	rc = zkutil_get(c->zh, path, c->watcher, c->watcher_ctx, &buf, &len, &st);
+	if (rc == ZNONODE) {
+		rc = zoo_wexists(c->zh, path, c->watcher, c->watcher_ctx, &st);
+		if (rc == ZOK)
+			return CONTROLLER_AGAIN;   /* created meanwhile */
+		return rc == ZNONODE ? ZOK : rc;
+	}
+	if (rc != ZOK)
+		return rc;
+	if (zkjson_config_decode(buf, (size_t)len, &cfg, err, sizeof(err)) < 0) {
+		free(buf);
+		controller_warn_once(c, path, st.mzxid, err);
+		return CONTROLLER_SKIP;
 	}
 	free(buf);
-	return r;
+	for (i = 0; i < cfg.cnt; i++) {
+		if (zkadmin_validate_topic_config(cfg.names[i], cfg.values[i], err,
+		                                  sizeof(err)) < 0) {
+			snprintf(why, sizeof(why), "topic config: %s (nothing of it is applied)", err);
+			controller_warn_once(c, path, st.mzxid, why);
+			zkjson_config_clear(&cfg);
+			return CONTROLLER_SKIP;
+		}
+	}
+	for (i = 0; i < cfg.cnt; i++)
+		if (!strcmp(cfg.names[i], "unclean.leader.election.enable"))
+			*uncleanp = !strcmp(cfg.values[i], "true");
+	zkjson_config_clear(&cfg);
+	controller_marker_clear(c, path);
+	return ZOK;
+}
+
+/* An assignment may add partitions, never remove them: refused when a
+ * partition numbered >= a->partition_cnt already has a znode. ZOK,
+ * CONTROLLER_SKIP (refused, marker written) or an error. */
+static int controller_assignment_check(controller_t *c, const char *topic,
+                                       const zkjson_assignment_t *a)
+{
+	char path[CTL_PATH_MAX], tpath[CTL_PATH_MAX], why[256];
+	struct String_vector sv = {0, NULL};
+	struct Stat st;
+	int rc, i, max = -1;
+
+	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions", topic);
+	rc = zkutil_children(c->zh, path, NULL, NULL, &sv);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc != ZOK)
+		return rc;
+	for (i = 0; i < sv.count; i++) {
+		char *end;
+		long v = strtol(sv.data[i], &end, 10);
+
+		if (*sv.data[i] && !*end && v >= 0 && v < INT32_MAX && v > max)
+			max = (int)v;
+	}
+	deallocate_String_vector(&sv);
+	if (max < a->partition_cnt)
+		return ZOK;
+	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	rc = zoo_exists(c->zh, tpath, 0, &st);
+	if (rc != ZOK)
+		return rc == ZNONODE ? CONTROLLER_SKIP : rc;
+	snprintf(why, sizeof(why),
+	         "topic assignment lists %d partition(s) but partition %d exists: partitions "
+	         "cannot be removed", a->partition_cnt, max);
+	controller_warn_once(c, tpath, st.mzxid, why);
+	return CONTROLLER_SKIP;
 }
 
 /* The brokers in controlled shutdown: the children of
@@ -190,6 +255,8 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 			controller_warn_once(c, path, st.mzxid, err);
 		else if (id != (int32_t)v)
 			controller_warn_once(c, path, st.mzxid, "its \"broker\" differs from its name");
+		else
+			controller_marker_clear(c, path);
 		free(buf);
 		down->ids[down->cnt++] = (int32_t)v;
 	}
@@ -234,6 +301,8 @@ int controller_state_get(controller_t *c, const char *topic, int32_t p, char *sp
 	if (zkjson_state_decode(buf, (size_t)len, cur, err, sizeof(err)) < 0) {
 		controller_warn_once(c, spath, st->mzxid, err);
 		rc = CONTROLLER_SKIP;
+	} else {
+		controller_marker_clear(c, spath);
 	}
 	free(buf);
 	return rc;
@@ -425,7 +494,7 @@ out:
 
 static int controller_partition(controller_t *c, const char *topic, int32_t p,
                                 const zkjson_replicas_t *r, const controller_brokers_t *b,
-                                int *uncleanp)
+                                int unclean)
 {
 	char spath[CTL_PATH_MAX];
 	zkjson_state_t cur, next;
@@ -440,9 +509,7 @@ static int controller_partition(controller_t *c, const char *topic, int32_t p,
 		return 0;
 	if (rc != ZOK)
 		return rc;
-	if (*uncleanp < 0)
-		*uncleanp = controller_unclean(c, topic);
-	ch = controller_next_state(r, &cur, b, *uncleanp, c->epoch, &next);
+	ch = controller_next_state(r, &cur, b, unclean, c->epoch, &next);
 	if (ch <= 0) {
 		zkjson_state_clear(&cur);
 		return ch < 0 ? ZSYSTEMERROR : 0;
@@ -461,16 +528,31 @@ static int controller_partition(controller_t *c, const char *topic, int32_t p,
 
 static int controller_topic(controller_t *c, const char *topic, const controller_brokers_t *b)
 {
+	char tpath[CTL_PATH_MAX];
 	zkjson_assignment_t a;
-	int rc, p, again = 0, unclean = -1;
+	int rc, p, again = 0, unclean, crc;
 
+	/* The config is checked first so its marker is right even while the
+	 * assignment is refused. */
+	crc = controller_topic_config(c, topic, &unclean);
+	if (crc == CONTROLLER_AGAIN)
+		again = 1;
+	else if (crc != ZOK && crc != CONTROLLER_SKIP)
+		return crc;
 	rc = controller_assignment_get(c, topic, 1, &a);
 	if (rc == ZNONODE || rc == CONTROLLER_SKIP)
-		return 0;
+		return again ? CONTROLLER_AGAIN : 0;
 	if (rc != ZOK)
 		return rc;
+	rc = controller_assignment_check(c, topic, &a);
+	if (rc != ZOK) {
+		zkjson_assignment_clear(&a);
+		return rc == CONTROLLER_SKIP ? 0 : rc;
+	}
+	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	controller_marker_clear(c, tpath);
 	for (p = 0; p < a.partition_cnt; p++) {
-		rc = controller_partition(c, topic, p, &a.partitions[p], b, &unclean);
+		rc = controller_partition(c, topic, p, &a.partitions[p], b, unclean);
 		if (rc == CONTROLLER_AGAIN)
 			again = 1;
 		else if (rc != 0)
@@ -505,6 +587,8 @@ int controller_run(controller_t *c)
 
 	if ((rc = controller_still_ours(c)) != ZOK)
 		return rc;
+	if ((rc = controller_markers_begin(c)) != ZOK)
+		return rc;
 	if ((rc = controller_live_brokers(c, &live)) != ZOK)
 		goto out;
 	if ((rc = controller_shutting_down(c, &down)) != ZOK)
@@ -528,9 +612,13 @@ int controller_run(controller_t *c)
 		if (!controller_step(controller_topic(c, topics.data[i], &b), &again, &rc))
 			goto out;
 	}
+	if (!controller_step(controller_reassign_run(c, &live, &down, &dels), &again, &rc))
+		goto out;
 	if (!controller_step(controller_preferred_run(c, &live, &down), &again, &rc))
 		goto out;
 	if (!controller_step(controller_rebalance_run(c, &live, &down, &dels), &again, &rc))
+		goto out;
+	if (!controller_step(controller_markers_sweep(c), &again, &rc))
 		goto out;
 	rc = again ? CONTROLLER_AGAIN : 0;
 out:

@@ -46,6 +46,10 @@ typedef struct controller {
 	int32_t epoch;                 /* our controller epoch */
 	int32_t epoch_zkversion;       /* /controller_epoch's version holding it */
 	zkutil_seen_t warned;          /* malformed znodes already logged */
+	/* Refusal markers under /admin/errors this controller knows
+	 * (controller_markers.c), read again at the first pass of each epoch. */
+	struct controller_markers *markers;
+	int32_t markers_epoch;
 	/* Leader rebalance settings: CONTROLLER_REBALANCE_DEFAULT until
 	 * controller_set_rebalance() is called (rebalance_set). */
 	controller_rebalance_t rebalance;
@@ -82,7 +86,12 @@ int controller_run(controller_t *c);
 /* Deletes /controller if this session owns it (best effort). */
 void controller_resign(controller_t *c);
 
-/* Frees the list of malformed znodes already logged. */
+/* Frees the list of malformed znodes already logged and the known
+ * refusal markers. */
 void controller_clear(controller_t *c);
+
+/* How many operator inputs this process refused while controller (each
+ * refused modification of a znode counts once). Any thread. */
+uint64_t controller_refused_total(void);
 
 #endif /* FJORD_BROKER_CONTROLLER_H */

@@ -3,7 +3,8 @@
  * (controller_elect.c: election and fencing; controller.c: leader election
  * rules, states and the pass; controller_delete.c:
  * topic deletion; controller_preferred.c: preferred leader election and the
- * automatic leader rebalance). Not for use outside the controller.
+ * automatic leader rebalance; controller_reassign.c: partition
+ * reassignment). Not for use outside the controller.
  *
  * Threads: zk_broker's worker thread only (synchronous ZooKeeper calls).
  * Ownership: every buffer a helper fills is the caller's to free with the
@@ -32,8 +33,24 @@ typedef struct controller_ids {
 
 int controller_has(const int32_t *ids, int cnt, int32_t id);
 
-/* Logs a malformed znode once per (path, mzxid). */
+/* Refusal markers (controller_markers.c, docs/zookeeper.md "/admin/errors").
+ *  - controller_warn_once: refuses path once per (path, mzxid): logs
+ *    "refusing <path>: <err> (see /admin/errors<path>)" and writes that
+ *    marker (fenced; retried at the next pass when the write fails);
+ *  - controller_marker_clear: path is accepted again: deletes its marker
+ *    if there is one (no ZooKeeper call when there is none);
+ *  - controller_markers_begin: first thing of a pass; at a new epoch reads
+ *    the markers already in ZooKeeper;
+ *  - controller_markers_sweep: last thing of a pass: writes pending markers
+ *    and removes those of persistent znodes that no longer exist. Returns 0,
+ *    CONTROLLER_DEPOSED or a negative ZooKeeper code;
+ *  - controller_markers_free: forgets the set (controller_clear). */
+typedef struct controller_markers controller_markers_t;
 void controller_warn_once(controller_t *c, const char *path, int64_t mzxid, const char *err);
+void controller_marker_clear(controller_t *c, const char *path);
+int controller_markers_begin(controller_t *c);
+int controller_markers_sweep(controller_t *c);
+void controller_markers_free(controller_t *c);
 
 /* Checks that /controller is still ours and the epoch unchanged (and
  * re-arms the /controller watch): ZOK, CONTROLLER_DEPOSED or an error. */
@@ -74,6 +91,14 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
                              const controller_ids_t *down);
 int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
                              const controller_ids_t *down, const struct String_vector *dels);
+
+/* Partition reassignment (controller_reassign.c): carries
+ * /admin/reassign_partitions one step further (and re-arms its watch and
+ * those of the state znodes it waits for); deletes it when done or refused.
+ * Returns 0, CONTROLLER_AGAIN, CONTROLLER_DEPOSED or a negative ZooKeeper
+ * code. */
+int controller_reassign_run(controller_t *c, const controller_ids_t *live,
+                            const controller_ids_t *down, const struct String_vector *dels);
 
 
 #endif /* FJORD_BROKER_CONTROLLER_INT_H */

@@ -12,7 +12,9 @@
  * znode. Entries it cannot carry out (unknown topic or partition, topic
  * being deleted, preferred replica dead / out of sync / shutting down,
  * partition without a state) are logged with the reason and skipped; a plan
- * that does not parse is logged and refused as a whole. Either way the znode
+ * that does not parse is refused as a whole (controller_warn_once: a log line
+ * and the marker /admin/errors/admin/preferred_replica_election, which stays
+ * until the next plan is accepted or an operator deletes it). Either way the znode
  * is removed, so the operator can write the next one (Kafka behaves the
  * same). If a state write loses a race the znode stays and the next pass
  * carries the plan out again (partitions already moved are then no-ops).
@@ -175,10 +177,12 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 	if (rc != ZOK)
 		return rc;
 	if (zkjson_admin_plan_decode(buf, (size_t)len, &plan, err, sizeof(err)) < 0) {
-		flog(LOG_WARNING, "controller", "refusing %s: %s; removing it, nothing changed",
-		     CTL_PREF_PATH, err);
+		controller_warn_once(c, CTL_PREF_PATH, st.mzxid, err);
+		flog(LOG_NOTICE, "controller", "%s: refused plan removed, nothing changed",
+		     CTL_PREF_PATH);
 		goto remove;
 	}
+	controller_marker_clear(c, CTL_PREF_PATH);   /* the previous refusal is history */
 	for (i = 0; i < plan.cnt; i++) {
 		controller_pref_outcome_t outcome;
 

@@ -8,6 +8,11 @@
  * topic answers UNKNOWN_TOPIC_OR_PARTITION. Before the first snapshot the
  * answer has no brokers and no topics (controller -1).
  *
+ * Listeners (Kafka's behaviour): each broker is described by its endpoint
+ * for the listener this request arrived on (by name), so a client that
+ * bootstrapped through EXTERNAL keeps using EXTERNAL addresses; a broker
+ * lacking that listener is described by its first registered endpoint.
+ *
  * Thread: loop thread. Memory: the response is built in temporary arrays
  * freed before returning; strings point into the snapshot, which the
  * handler holds a reference to while packing.
@@ -91,6 +96,19 @@ static int md_fill_topic(const cview_t *cv, const cview_topic_t *t, Fjord__Topic
 	return 0;
 }
 
+/* The endpoint of br to answer with: the one of the listener the request
+ * arrived on, else br's first endpoint (NULL: br registered none; the
+ * snapshot's host/port then stand). */
+static const endpoint_t *md_endpoint(const conn_t *c, const cview_broker_t *br)
+{
+	const endpoint_t *ep = endpoint_find(br->endpoints, br->endpoint_cnt,
+	                                     c->b->conf.lsn[c->listener].name);
+
+	if (!ep && br->endpoint_cnt > 0)
+		ep = &br->endpoints[0];
+	return ep;
+}
+
 int handle_metadata(conn_t *c, const Fjord__Request *req)
 {
 	const Fjord__MetadataRequest *mr = req->metadata;
@@ -125,10 +143,11 @@ int handle_metadata(conn_t *c, const Fjord__Request *req)
 		goto done;
 	for (i = 0; i < (size_t)cv->broker_cnt; i++) {
 		const cview_broker_t *br = &cv->brokers[i];
+		const endpoint_t *ep = md_endpoint(c, br);
 		fjord__broker_endpoint__init(&md.brokers[i]);
 		md.brokers[i].node_id = br->id;
-		md.brokers[i].host = br->host ? br->host : (char *)"";
-		md.brokers[i].port = br->port;
+		md.brokers[i].host = ep ? ep->host : br->host ? br->host : (char *)"";
+		md.brokers[i].port = ep ? ep->port : br->port;
 		md.brokers[i].rack = br->rack ? br->rack : (char *)"";
 		md.broker_ptrs[i] = &md.brokers[i];
 	}

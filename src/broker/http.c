@@ -52,13 +52,20 @@ static void http_on_health(struct evhttp_request *req, void *arg)
 		evhttp_send_error(req, HTTP_INTERNAL, "out of memory");
 		return;
 	}
+	/* Waiting for ZooKeeper at start-up is not healthy: 503, so container
+	 * health checks and orchestrators see it. */
 	evbuffer_add_printf(body,
 	                    "{\"status\":\"%s\",\"broker_id\":%d,\"zookeeper\":\"%s\","
 	                    "\"controller\":%s,\"ready\":%s}\n",
-	                    b->shutting_down ? "stopping" : "ok", b->conf.broker_id,
-	                    broker_zk_state_name(b->zk_state), b->is_controller ? "true" : "false",
-	                    broker_ready(b) ? "true" : "false");
-	http_send(req, HTTP_OK, "OK", "application/json", body);
+	                    b->shutting_down ? "stopping"
+	                    : b->zk_waiting  ? "waiting_for_zookeeper"
+	                                     : "ok",
+	                    b->conf.broker_id, broker_zk_state_name(b->zk_state),
+	                    b->is_controller ? "true" : "false", broker_ready(b) ? "true" : "false");
+	if (b->zk_waiting && !b->shutting_down)
+		http_send(req, 503, "Service Unavailable", "application/json", body);
+	else
+		http_send(req, HTTP_OK, "OK", "application/json", body);
 	evbuffer_free(body);
 }
 

@@ -9,6 +9,7 @@ src_broker_fjordd_SOURCES = \
 	src/broker/loop.c src/broker/loop.h \
 	src/broker/bg.c src/broker/bg.h \
 	src/broker/server.c \
+	src/broker/advertise.c src/broker/advertise.h \
 	src/broker/conn.c src/broker/conn.h \
 	src/broker/api.c src/broker/api.h \
 	src/broker/handle_api_versions.c \

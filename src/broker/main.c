@@ -14,6 +14,7 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -31,16 +32,26 @@ static void main_usage(FILE *out)
 	        "       fjordd --version | --help | --help-config\n"
 	        "\n"
 	        "  --override key=value  set a broker property (wins over the file)\n"
-	        "  --ports-file PATH     after binding, write \"port=N\\nhttp.port=M\\n\" to PATH\n"
+	        "  --ports-file PATH     once registered, write \"port=N\\nhttp.port=M\\n\" (N: the\n"
+	        "                        first listener) and \"listener.NAME.port=P\\n\" per listener\n"
 	        "  --help-config         print every broker property as a Markdown table\n");
 }
 
-static int main_write_ports(const char *path, int port, int http_port)
+/* "port=" is the first listener's bound port (what single-listener readers
+ * expect); every listener then gets "listener.<NAME>.port=N". */
+static int main_write_ports(const char *path, const broker_t *b)
 {
-	char buf[64];
-	int n = snprintf(buf, sizeof(buf), "port=%d\nhttp.port=%d\n", port, http_port);
+	char buf[4096];
+	size_t off;
+	int i;
 
-	return checkpoint_write_atomic(path, buf, (size_t)n);
+	off = (size_t)snprintf(buf, sizeof(buf), "port=%d\nhttp.port=%d\n", b->port, b->http_port);
+	for (i = 0; i < b->bound_cnt && off < sizeof(buf); i++)
+		off += (size_t)snprintf(buf + off, sizeof(buf) - off, "listener.%s.port=%d\n",
+		                        b->conf.lsn[i].name, b->bound[i].port);
+	if (off >= sizeof(buf))
+		return -ENAMETOOLONG;
+	return checkpoint_write_atomic(path, buf, off);
 }
 
 int main(int argc, char **argv)
@@ -125,13 +136,19 @@ int main(int argc, char **argv)
 	}
 
 	signal(SIGPIPE, SIG_IGN);
-	if (broker_start(&b, errstr, sizeof(errstr)) != 0) {
+	rc = broker_start(&b, errstr, sizeof(errstr));
+	if (rc == BROKER_START_STOPPED) {
+		broker_free(&b);
+		flog(LOG_INFO, "broker", "stopped");
+		return 0;
+	}
+	if (rc != 0) {
 		flog(LOG_ERR, "broker", "start-up failed: %s", errstr);
 		fprintf(stderr, "fjordd: start-up failed: %s\n", errstr);
 		broker_free(&b);
-		return 1;
+		return rc == BROKER_START_CONFIG ? 2 : 1;
 	}
-	if (ports_file && (rc = main_write_ports(ports_file, b.port, b.http_port)) != 0) {
+	if (ports_file && (rc = main_write_ports(ports_file, &b)) != 0) {
 		fprintf(stderr, "fjordd: cannot write ports file %s: %s\n", ports_file, strerror(-rc));
 		broker_free(&b);
 		return 1;

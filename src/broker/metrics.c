@@ -11,6 +11,7 @@
 
 #include "broker/api.h"
 #include "broker/broker.h"
+#include "broker/controller.h"
 #include "broker/fetch_wait.h"
 #include "broker/metrics.h"
 #include "broker/partition.h"
@@ -177,6 +178,11 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	evbuffer_add_printf(out, "fjord_zookeeper_session_state %d\n", (int)b->zk_state);
 	metrics_head(out, "fjord_controller", "gauge", "1 while this broker is the controller.");
 	evbuffer_add_printf(out, "fjord_controller %d\n", b->is_controller);
+	metrics_head(out, "fjord_admin_refused_total", "counter",
+	             "Modifications of znodes written by operators or tools that this broker "
+	             "refused while controller (each has a marker under /admin/errors).");
+	evbuffer_add_printf(out, "fjord_admin_refused_total %llu\n",
+	                    (unsigned long long)controller_refused_total());
 	metrics_head(out, "fjord_partitions", "gauge", "Partitions replicated on this broker.");
 	evbuffer_add_printf(out, "fjord_partitions %zu\n", mp.n);
 	metrics_head(out, "fjord_partition_leaders", "gauge", "Partitions led by this broker.");

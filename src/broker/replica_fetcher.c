@@ -14,6 +14,10 @@
  * to repeat); the response lists partitions, and the payload carries their
  * record bytes, in the same order.
  *
+ * Leaders are reached at their inter.broker.listener.name endpoint: the
+ * broker's snapshots select that listener (zk_broker.c asks zkmeta for it),
+ * so a broker's cview host/port are already the right address.
+ *
  * Thread: loop thread only.
  */
 #include "config.h"
@@ -87,8 +91,10 @@ static void rfetch_arm(rfetch_conn_t *fc, int64_t ms)
 /* A transport or protocol error: close, reconnect after the back-off. */
 static void rfetch_fail(rfetch_conn_t *fc, const char *why)
 {
-	flog(LOG_WARNING, "replica", "fetching from broker %d (%s:%d): %s; reconnecting in %d ms",
-	     (int)fc->leader, fc->host, fc->port, why, RFETCH_BACKOFF_MS);
+	flog(LOG_WARNING, "replica",
+	     "fetching from broker %d (%s:%d, listener %s): %s; reconnecting in %d ms",
+	     (int)fc->leader, fc->host, fc->port,
+	     fc->rf->b->conf.lsn[fc->rf->b->conf.ibl].name, why, RFETCH_BACKOFF_MS);
 	rfetch_close(fc);
 	rfetch_arm(fc, RFETCH_BACKOFF_MS);
 }
@@ -634,8 +640,10 @@ static void rfetch_sync_partition(partition_t *p, void *arg)
 		return;
 	}
 	cb = rf->b->cv ? cview_broker(rf->b->cv, p->leader) : NULL;
-	if (!cb)
-		return;  /* leader not registered: a new snapshot will follow */
+	/* Not registered (a new snapshot will follow), or without our
+	 * inter.broker.listener.name (zkmeta logged it; host is ""). */
+	if (!cb || !cb->host || !cb->host[0])
+		return;
 	fc = calloc(1, sizeof(*fc));
 	if (!fc || !(fc->host = strdup(cb->host)) ||
 	    !(fc->timer = evtimer_new(loop_base(rf->b->loop), rfetch_on_timer, fc))) {
@@ -670,7 +678,7 @@ void replica_fetcher_sync(replica_fetcher_t *rf)
 	pp = &rf->conns;
 	while ((fc = *pp) != NULL) {
 		const cview_broker_t *cb = rf->b->cv ? cview_broker(rf->b->cv, fc->leader) : NULL;
-		if (!fc->seen || !cb) {
+		if (!fc->seen || !cb || !cb->host || !cb->host[0]) {
 			*pp = fc->next;
 			flog(LOG_INFO, "replica", "no longer fetching from broker %d", (int)fc->leader);
 			rfetch_conn_free(fc);

@@ -51,7 +51,8 @@
 
 struct zkb {
 	zkb_params_t p;           /* strings below are our copies */
-	char *zk_connect, *host, *rack;
+	char *zk_connect, *host, *rack, *listener;
+	endpoint_t *endpoints;    /* our copy of p.endpoints */
 	zhandle_t *zh;
 	zkmeta_t *zm;
 	controller_t ctl;
@@ -272,7 +273,8 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 
 	snprintf(path, sizeof(path), "/brokers/ids/%d", (int)zkb->p.broker_id);
 	json = zkjson_broker_encode(zkb->host, zkb->p.port, zkb->rack,
-	                            strtoll(zkutil_timestamp(ts, sizeof(ts)), NULL, 10));
+	                            strtoll(zkutil_timestamp(ts, sizeof(ts)), NULL, 10),
+	                            zkb->endpoints, zkb->p.endpoint_cnt);
 	if (!json) {
 		snprintf(errstr, n, "out of memory");
 		return -1;
@@ -346,7 +348,7 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 		free(cid);
 	if (zkb_register(zkb, errstr, n) < 0)
 		goto fail;
-	zkb->zm = zkmeta_new(zkb->zh, zkb_on_snapshot, zkb, errstr, n);
+	zkb->zm = zkmeta_new_listener(zkb->zh, zkb->listener, 0, zkb_on_snapshot, zkb, errstr, n);
 	if (!zkb->zm)
 		goto fail;
 	zkb->ctl.zh = zkb->zh;
@@ -630,6 +632,8 @@ static void zkb_free(zkb_t *zkb)
 	free(zkb->zk_connect);
 	free(zkb->host);
 	free(zkb->rack);
+	free(zkb->listener);
+	endpoint_list_free(zkb->endpoints, zkb->p.endpoint_cnt);
 	free(zkb);
 }
 
@@ -637,7 +641,9 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
               size_t errstr_size)
 {
 	pthread_condattr_t ca;
+	char *hosts = NULL, *chroot = NULL;
 	zkb_t *zkb;
+	int rc = -1;
 
 	*zkbp = NULL;
 	if (cluster_idp)
@@ -646,6 +652,11 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 		snprintf(errstr, errstr_size, "zookeeper.connect is not set");
 		return -1;
 	}
+	/* A malformed connect string is a configuration error, not an outage. */
+	if (zkutil_parse_connect(params->zk_connect, &hosts, &chroot, errstr, errstr_size) < 0)
+		return -1;
+	free(hosts);
+	free(chroot);
 	if (params->broker_id < 0 || !params->host || !*params->host || params->port <= 0 ||
 	    params->port > 65535) {
 		snprintf(errstr, errstr_size,
@@ -662,6 +673,9 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 	zkb->zk_connect = strdup(params->zk_connect);
 	zkb->host = strdup(params->host);
 	zkb->rack = params->rack ? strdup(params->rack) : NULL;
+	zkb->listener = params->listener ? strdup(params->listener) : NULL;
+	if (endpoint_list_copy(params->endpoints, params->endpoint_cnt, &zkb->endpoints) < 0)
+		zkb->p.endpoint_cnt = 0;
 	pthread_mutex_init(&zkb->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -680,15 +694,18 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 	zkb->ctl.watcher = zkb_watcher;
 	zkb->ctl.watcher_ctx = zkb;
 	if (!zkb->zk_connect || !zkb->host || (params->rack && !zkb->rack) ||
-	    zkutil_live_add(zkb) < 0) {
+	    (params->listener && !zkb->listener) ||
+	    (params->endpoint_cnt > 0 && !zkb->endpoints) || zkutil_live_add(zkb) < 0) {
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
 	}
 	zkb->zh = zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
 	                         params->connection_timeout_ms, 1, zkb_watcher, zkb, errstr,
 	                         errstr_size);
-	if (!zkb->zh)
+	if (!zkb->zh) {
+		rc = ZKB_UNREACHABLE;
 		goto fail;
+	}
 	pthread_mutex_lock(&zkb->lock);
 	zkb->state = ZKB_SESSION_CONNECTED;
 	pthread_mutex_unlock(&zkb->lock);
@@ -708,7 +725,7 @@ fail:
 	}
 	/* Closing the session also removes a registration that succeeded. */
 	zkb_free(zkb);
-	return -1;
+	return rc;
 }
 
 zkb_session_state_t zkb_session_state(zkb_t *zkb)

@@ -40,6 +40,9 @@
 #include <stdint.h>
 
 #include "common/cview.h"
+#include "common/endpoint.h"
+
+#define ZKB_UNREACHABLE (-2)
 
 typedef struct zkb zkb_t;
 
@@ -55,8 +58,11 @@ typedef struct zkb_params {
 	int session_timeout_ms;        /* zookeeper.session.timeout.ms */
 	int connection_timeout_ms;     /* zookeeper.connection.timeout.ms */
 	int32_t broker_id;
-	const char *host;              /* advertised host */
-	int port;                      /* advertised (bound) port */
+	const char *host;              /* inter-broker listener's advertised host */
+	int port;                      /* ... and port (the znode's host/port) */
+	const endpoint_t *endpoints;   /* every advertised endpoint, registered in order */
+	int endpoint_cnt;              /* 0: one PLAINTEXT endpoint from host/port */
+	const char *listener;          /* snapshots select this listener (inter-broker) */
 	const char *rack;              /* NULL: none */
 	const char *meta_cluster_id;   /* from meta.properties; NULL if none yet */
 	int unclean_leader_election;   /* unclean.leader.election.enable */
@@ -70,7 +76,9 @@ typedef struct zkb_params {
 	void *opaque;
 } zkb_params_t;
 
-/* Blocks until registered (0, *zkbp set) or failed (-1, errstr says why).
+/* Blocks until registered (0, *zkbp set) or failed: ZKB_UNREACHABLE when
+ * no ZooKeeper session could be opened within connection_timeout_ms (the
+ * caller may retry), -1 for anything else (errstr says why).
  * *cluster_idp receives the cluster id (malloc'd) so the caller can write
  * meta.properties when the dirs had none. */
 int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char *errstr,

@@ -59,6 +59,10 @@ int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
 /* `group reset-offsets`: argv[0] is "reset-offsets" (cmd_group_reset.c). */
 int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv);
+/* `topic alter`: argv[0] is "alter" (cmd_topic_alter.c). */
+int cmd_topic_alter(struct cli_ctx *ctx, int argc, char **argv);
+/* `topic reassign`: argv[0] is "reassign" (cmd_topic_reassign.c). */
+int cmd_topic_reassign(struct cli_ctx *ctx, int argc, char **argv);
 
 /* ---- cmd_group.c: what the group verbs share */
 

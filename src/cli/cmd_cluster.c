@@ -1,29 +1,88 @@
 /*
- * cmd_cluster.c — `fjord cluster`: cluster id, brokers, controller id and
- * epoch, topic count, as a table or as one JSON object.
+ * cmd_cluster.c — `fjord cluster [describe]`: cluster id, brokers,
+ * controller id and epoch, topic count, and the znodes the controller
+ * refused (its markers under /admin/errors), as a table or as one JSON
+ * object.
  *
- * One admin handle, one metadata call for all topics bounded by --timeout.
+ * One admin handle, one metadata call for all topics bounded by --timeout,
+ * one read of /admin/errors (fjord_admin_list_refused; without
+ * zookeeper.connect it is skipped with a note on stderr). Refusals do not
+ * change the exit code: they are the operator's to read and fix.
  * Main thread only; everything allocated here is freed before returning.
  */
 #include "config.h"
 
 #include <getopt.h>
+#include <stdio.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 
 static void cluster_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fjord cluster [--format text|json]\n"
+		"Usage: fjord cluster [describe] [--format text|json]\n"
 		"\n"
 		"Shows the cluster id, the live brokers, the controller and its epoch,\n"
-		"and the number of topics.\n"
+		"the number of topics, and the znodes the controller refused (markers\n"
+		"under /admin/errors, see docs/operations.md).\n"
 		"  -f, --format text|json   output format (default text)\n"
 		"  -h, --help               print this help\n");
 }
 
-static int cluster_print_json(const fjord_metadata_t *md)
+static void cluster_refused_time(int64_t ms, char *buf, size_t n)
+{
+	time_t t = (time_t)(ms / 1000);
+	struct tm tm;
+
+	if (ms < 0 || !gmtime_r(&t, &tm) || !strftime(buf, n, "%Y-%m-%dT%H:%M:%SZ", &tm))
+		snprintf(buf, n, "-");
+}
+
+static json_t *cluster_refused_json(const fjord_refused_t *r, int cnt)
+{
+	json_t *a = json_array();
+	int i;
+
+	for (i = 0; i < cnt; i++) {
+		json_t *o = json_object();
+		char when[32];
+
+		cluster_refused_time(r[i].timestamp_ms, when, sizeof(when));
+		json_object_set_new(o, "znode", json_string(r[i].znode));
+		json_object_set_new(o, "marker", json_string(r[i].marker));
+		json_object_set_new(o, "error", json_string(r[i].error));
+		json_object_set_new(o, "refused_version", json_integer(r[i].refused_version));
+		json_object_set_new(o, "timestamp_ms", r[i].timestamp_ms >= 0
+		                                               ? json_integer(r[i].timestamp_ms)
+		                                               : json_null());
+		json_object_set_new(o, "time", r[i].timestamp_ms >= 0 ? json_string(when)
+		                                                      : json_null());
+		json_array_append_new(a, o);
+	}
+	return a;
+}
+
+static void cluster_refused_text(const fjord_refused_t *r, int cnt)
+{
+	int i;
+
+	if (cnt == 0) {
+		printf("\nREFUSED: none\n");
+		return;
+	}
+	printf("\nREFUSED (%d; markers under /admin/errors, see docs/operations.md):\n", cnt);
+	for (i = 0; i < cnt; i++) {
+		char when[32];
+
+		cluster_refused_time(r[i].timestamp_ms, when, sizeof(when));
+		printf("  %s  (since %s)\n    %s\n", r[i].znode, when, r[i].error);
+	}
+}
+
+static int cluster_print_json(const fjord_metadata_t *md, const fjord_refused_t *refused,
+                              int refused_cnt, int refused_ok)
 {
 	json_t *o = json_object(), *brokers = json_array(), *ctl = json_object();
 	int i;
@@ -49,6 +108,8 @@ static int cluster_print_json(const fjord_metadata_t *md)
 	}
 	json_object_set_new(o, "brokers", brokers);
 	json_object_set_new(o, "topic_count", json_integer(md->topic_cnt));
+	json_object_set_new(o, "refused", refused_ok ? cluster_refused_json(refused, refused_cnt)
+	                                             : json_null());
 	return cli_json_print(o, 1, stdout);
 }
 
@@ -90,7 +151,9 @@ int cmd_cluster(struct cli_ctx *ctx, int argc, char **argv)
 	};
 	enum cli_format format = CLI_FORMAT_TEXT;
 	fjord_metadata_t *md = NULL;
-	int rc = CLI_EXIT_OK, c;
+	fjord_refused_t *refused = NULL;
+	char errstr[512];
+	int rc = CLI_EXIT_OK, c, refused_cnt = 0, refused_ok = 0;
 	fjord_err_t err;
 	fjord_t *fj;
 
@@ -109,6 +172,8 @@ int cmd_cluster(struct cli_ctx *ctx, int argc, char **argv)
 			return CLI_EXIT_USAGE;
 		}
 	}
+	if (optind < argc && !strcmp(argv[optind], "describe"))
+		optind++;
 	if (optind < argc) {
 		fprintf(stderr, "fjord cluster: unexpected argument '%s'\n", argv[optind]);
 		return CLI_EXIT_USAGE;
@@ -124,15 +189,23 @@ int cmd_cluster(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
+	if (fjord_admin_list_refused(fj, &refused, &refused_cnt, errstr, sizeof(errstr)) ==
+	    FJORD_ERR_NO_ERROR)
+		refused_ok = 1;
+	else
+		fprintf(stderr, "fjord cluster: refused znodes not shown: %s\n", errstr);
 	if (format == CLI_FORMAT_JSON) {
-		if (cluster_print_json(md) < 0) {
+		if (cluster_print_json(md, refused, refused_cnt, refused_ok) < 0) {
 			fprintf(stderr, "fjord: cannot write JSON output\n");
 			rc = CLI_EXIT_ERROR;
 		}
 	} else {
 		cluster_print_text(md);
+		if (refused_ok)
+			cluster_refused_text(refused, refused_cnt);
 	}
 out:
+	fjord_refused_list_destroy(refused, refused_cnt);
 	if (md)
 		fjord_metadata_destroy(md);
 	fjord_destroy(fj);

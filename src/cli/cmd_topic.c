@@ -1,5 +1,6 @@
 /*
- * cmd_topic.c — `fjord topic create|list|describe|delete`.
+ * cmd_topic.c — `fjord topic create|list|describe|delete`, and the dispatch
+ * of `alter` (cmd_topic_alter.c) and `reassign` (cmd_topic_reassign.c).
  *
  * Creation and deletion go through the SDK's admin API (ZooKeeper mode:
  * -z is required, the SDK says so otherwise); list and describe read metadata
@@ -24,6 +25,11 @@ static void topic_usage(FILE *out)
 		"       fjord topic list [--format text|json]\n"
 		"       fjord topic describe [NAME] [--format text|json]\n"
 		"       fjord topic delete NAME\n"
+		"       fjord topic alter NAME [--config K=V]... [--delete-config K]...\n"
+		"                             (fjord topic alter --help)\n"
+		"       fjord topic reassign --plan FILE|- [--wait] | --verify --plan FILE|-\n"
+		"                             | --generate --topic NAME --brokers 1,2,3\n"
+		"                             (fjord topic reassign --help)\n"
 		"\n"
 		"  -p, --partitions N          partition count (default: broker num.partitions)\n"
 		"  -r, --replication-factor N  replicas per partition (default: broker\n"
@@ -331,9 +337,15 @@ int cmd_topic(struct cli_ctx *ctx, int argc, char **argv)
 		return argc < 2 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
 	}
 	verb = argv[1];
+	if (!strcmp(verb, "alter"))
+		return cmd_topic_alter(ctx, argc - 1, argv + 1);
+	if (!strcmp(verb, "reassign"))
+		return cmd_topic_reassign(ctx, argc - 1, argv + 1);
 	if (strcmp(verb, "create") && strcmp(verb, "list") && strcmp(verb, "describe") &&
 	    strcmp(verb, "delete")) {
-		fprintf(stderr, "fjord topic: unknown verb '%s' (create, list, describe, delete)\n",
+		fprintf(stderr,
+			"fjord topic: unknown verb '%s' (create, list, describe, delete, alter, "
+			"reassign)\n",
 			verb);
 		return CLI_EXIT_USAGE;
 	}

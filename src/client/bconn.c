@@ -43,6 +43,7 @@ struct bconn {
 	int32_t id;
 	char *host;
 	int port;
+	char *listener;     /* listener name host:port was chosen for; NULL: unknown */
 	int fd;
 	int state;
 	struct event *ev_r, *ev_w;
@@ -112,10 +113,11 @@ static void bconn_free(bconn_t *bc)
 	if (bc->out)
 		evbuffer_free(bc->out);
 	free(bc->host);
+	free(bc->listener);
 	free(bc);
 }
 
-bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port)
+bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port, const char *listener)
 {
 	bconn_t *bc = bconn_find(h, id);
 	if (bc && strcmp(bc->host, host) == 0 && bc->port == port)
@@ -134,11 +136,12 @@ bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port)
 	bc->fd = -1;
 	bc->port = port;
 	bc->host = fj_strdup(host);
+	bc->listener = listener ? fj_strdup(listener) : NULL;
 	bc->in = evbuffer_new();
 	bc->out = evbuffer_new();
 	bc->backoff_ms = h->cv_conf->reconnect_backoff_ms;
 	TAILQ_INIT(&bc->reqs);
-	if (!bc->host || !bc->in || !bc->out) {
+	if (!bc->host || (listener && !bc->listener) || !bc->in || !bc->out) {
 		bconn_free(bc);
 		return NULL;
 	}
@@ -158,7 +161,9 @@ static void bconn_fail(bconn_t *bc, fjord_err_t err, fjord_err_t head_err, const
 	/* Warn once per outage; repeated reconnect failures are debug noise. */
 	if (bc->state != BCONN_DOWN && err != FJORD_ERR__DESTROY)
 		handle_log(h, bc->fails == 0 ? FJ_LOG_WARNING : FJ_LOG_DEBUG, "BROKER",
-		           "%s:%d/%d: connection closed: %s", bc->host, bc->port, bc->id, why);
+		           "%s:%d/%d%s%s%s: connection closed: %s", bc->host, bc->port, bc->id,
+		           bc->listener ? " (listener " : "", bc->listener ? bc->listener : "",
+		           bc->listener ? ")" : "", why);
 	if (bc->ev_r) {
 		event_free(bc->ev_r);
 		bc->ev_r = NULL;
@@ -207,7 +212,11 @@ static int bconn_connect(bconn_t *bc)
 	 * address or resolvable locally (documented in docs/sdk.md). */
 	rc = getaddrinfo(bc->host, port, &hints, &res);
 	if (rc != 0) {
-		bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, gai_strerror(rc));
+		char why[300];
+		snprintf(why, sizeof(why), "cannot resolve %s:%d%s%s%s: %s", bc->host, bc->port,
+		         bc->listener ? " (listener " : "", bc->listener ? bc->listener : "",
+		         bc->listener ? ")" : "", gai_strerror(rc));
+		bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
 		return -1;
 	}
 	for (ai = res; ai; ai = ai->ai_next) {
@@ -293,9 +302,11 @@ static void bconn_on_write(evutil_socket_t fd, short what, void *arg)
 		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
-			char why[160];
-			snprintf(why, sizeof(why), "connect to %s:%d failed: %s", bc->host,
-			         bc->port, strerror(err));
+			char why[300];
+			snprintf(why, sizeof(why), "connect to %s:%d%s%s%s failed: %s", bc->host,
+			         bc->port, bc->listener ? " (listener " : "",
+			         bc->listener ? bc->listener : "", bc->listener ? ")" : "",
+			         strerror(err));
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
 			return;
 		}

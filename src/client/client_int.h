@@ -64,6 +64,7 @@ enum { RESET_EARLIEST = 0, RESET_LATEST = 1, RESET_ERROR = 2 };
 typedef struct fj_conf_values {
 	char *bootstrap_servers;
 	char *zookeeper_connect;
+	char *client_listener;  /* client.listener; NULL: the default rule (metadata.c) */
 	int zk_session_timeout_ms;
 	char *client_id;
 	int socket_timeout_ms;
@@ -227,6 +228,9 @@ struct fjord_s {
 	int64_t md_last_ok_ms;
 	int md_refresh_wanted;
 	int all_down_reported;
+	int zk_prefer_loopback;   /* client.listener unset, zookeeper.connect all loopback */
+	int64_t lsn_missing_version;  /* I/O thread: snapshot of the bits below */
+	uint64_t lsn_missing_reported; /* bit id%64: "broker lacks client.listener" said */
 
 	/* connections (bconn.c), I/O thread only */
 	struct bconn_list conns;
@@ -269,7 +273,9 @@ struct breq {
 	int32_t broker_id;
 };
 
-bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port);
+/* The connection to broker id at host:port, made for the named listener
+ * (NULL: bootstrap or unknown; named in connection error messages). */
+bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port, const char *listener);
 bconn_t *bconn_find(fjord_t *h, int32_t id);
 /* Any connection that is up, else any connection (bootstrap first). */
 bconn_t *bconn_any(fjord_t *h);

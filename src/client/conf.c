@@ -45,6 +45,13 @@ static const prop_def_t conf_defs[] = {
 	{"zookeeper.connect", PROP_STR, OFF(zookeeper_connect), NULL, 0, 0, NULL, S_ALL,
 	 "ZooKeeper connect string host:port[,...][/chroot]. When set, metadata "
 	 "comes from ZooKeeper watches; required by the admin API."},
+	{"client.listener", PROP_STR, OFF(client_listener), NULL, 0, 0, NULL, S_ALL,
+	 "zookeeper.connect mode: the broker listener (advertised.listeners name, e.g. "
+	 "EXTERNAL) whose address the client connects to; a broker without it cannot be "
+	 "reached (an error names the broker and the listeners it has). Unset: when every "
+	 "zookeeper.connect host is loopback (localhost, 127.x.x.x, ::1), each broker's first "
+	 "endpoint with a loopback host, else its first endpoint. Ignored with "
+	 "bootstrap.servers: brokers answer for the listener the client reached."},
 	{"zookeeper.session.timeout.ms", PROP_INT, OFF(zk_session_timeout_ms), "18000", 1000,
 	 IMAX, NULL, S_ALL, "ZooKeeper session timeout; also bounds the initial connect."},
 	{"client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,

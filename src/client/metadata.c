@@ -22,6 +22,7 @@
 
 #include "client/client_int.h"
 #include "common/bytes.h"
+#include "common/endpoint.h"
 #include "common/zkutil.h"
 
 typedef struct md_dirty_op {
@@ -146,8 +147,9 @@ static void metadata_zk_reconnect(fjord_t *h, int64_t now)
 		                            v->zk_session_timeout_ms, 0, metadata_zk_watcher, h,
 		                            errstr, sizeof(errstr));
 		if (h->zh_next)
-			h->zm_next = zkmeta_new(h->zh_next, metadata_zk_snapshot, h, errstr,
-			                        sizeof(errstr));
+			h->zm_next = zkmeta_new_listener(h->zh_next, v->client_listener,
+			                                 h->zk_prefer_loopback, metadata_zk_snapshot,
+			                                 h, errstr, sizeof(errstr));
 		if (!h->zh_next || !h->zm_next) {
 			handle_log(h, FJ_LOG_WARNING, "ZK", "new ZooKeeper session failed: %s",
 			           errstr);
@@ -214,7 +216,7 @@ static int metadata_bootstrap(fjord_t *h, const char *list, char *errstr, size_t
 			          colon + 1);
 			goto out;
 		}
-		if (!bconn_get(h, --h->next_bootstrap_id, host, (int)port)) {
+		if (!bconn_get(h, --h->next_bootstrap_id, host, (int)port, NULL)) {
 			fj_errstr(errstr, n, "out of memory");
 			goto out;
 		}
@@ -230,11 +232,49 @@ out:
 	return rc;
 }
 
+/* The default rule's test: is every zookeeper.connect host loopback? Then
+ * the client runs next to the brokers' published ports (the docker host),
+ * and each broker's loopback endpoint is the one it can reach. */
+static int metadata_zk_all_loopback(const char *connect)
+{
+	char *hosts = NULL, *chroot = NULL, *tok, *save = NULL, err[128];
+	int all = 1;
+
+	if (zkutil_parse_connect(connect, &hosts, &chroot, err, sizeof(err)) < 0)
+		return 0;
+	for (tok = strtok_r(hosts, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *h = tok, *colon;
+		while (*h == ' ')
+			h++;
+		if (*h == '[') {
+			char *rb = strchr(h, ']');
+			if (rb)
+				*rb = '\0';
+			h++;
+		} else if ((colon = strrchr(h, ':')) != NULL) {
+			*colon = '\0';
+		}
+		if (!endpoint_host_is_loopback(h))
+			all = 0;
+	}
+	free(hosts);
+	free(chroot);
+	return all;
+}
+
 int metadata_init(fjord_t *h, char *errstr, size_t n)
 {
 	const fj_conf_values_t *v = h->cv_conf;
 	if (v->zookeeper_connect && *v->zookeeper_connect) {
 		h->zk_mode = 1;
+		if (v->client_listener && !endpoint_name_valid(v->client_listener)) {
+			fj_errstr(errstr, n,
+			          "client.listener: \"%s\" is not a listener name (A-Z, 0-9, _)",
+			          v->client_listener);
+			return -1;
+		}
+		h->zk_prefer_loopback = !v->client_listener &&
+		                        metadata_zk_all_loopback(v->zookeeper_connect);
 		if (zkutil_live_add(h) < 0) {
 			fj_errstr(errstr, n, "out of memory");
 			return -1;
@@ -244,7 +284,8 @@ int metadata_init(fjord_t *h, char *errstr, size_t n)
 		                       errstr, n);
 		if (!h->zh)
 			return -1;
-		h->zm = zkmeta_new(h->zh, metadata_zk_snapshot, h, errstr, n);
+		h->zm = zkmeta_new_listener(h->zh, v->client_listener, h->zk_prefer_loopback,
+		                            metadata_zk_snapshot, h, errstr, n);
 		if (!h->zm)
 			return -1;
 		return 0;
@@ -492,12 +533,39 @@ int metadata_check_topic(fjord_t *h, const char *topic, metadata_exists_cb *cb, 
 	return 0;
 }
 
+/* A broker without client.listener: say so once per broker and snapshot. */
+static void metadata_listener_missing(fjord_t *h, const cview_t *cv, const cview_broker_t *b)
+{
+	uint64_t bit = (uint64_t)1 << ((uint32_t)b->id % 64);
+	char names[256], msg[512];
+
+	if (h->lsn_missing_version != cv->version) {
+		h->lsn_missing_version = cv->version;
+		h->lsn_missing_reported = 0;
+	}
+	if (h->lsn_missing_reported & bit)
+		return;
+	h->lsn_missing_reported |= bit;
+	endpoint_names(b->endpoints, b->endpoint_cnt, names, sizeof(names));
+	snprintf(msg, sizeof(msg),
+	         "broker %d has no listener %s (client.listener); it advertises: %s. Records "
+	         "for partitions it leads cannot be produced or fetched",
+	         (int)b->id, h->cv_conf->client_listener ? h->cv_conf->client_listener : "?",
+	         names);
+	handle_log(h, FJ_LOG_ERR, "BROKER", "%s", msg);
+	cbq_push_error(h, FJORD_ERR__TRANSPORT, msg);
+}
+
 bconn_t *metadata_broker_conn(fjord_t *h, const cview_t *cv, int32_t id)
 {
 	const cview_broker_t *b = cview_broker(cv, id);
 	if (!b)
 		return NULL;
-	return bconn_get(h, id, b->host, b->port);
+	if (!b->host || !b->host[0]) {
+		metadata_listener_missing(h, cv, b);
+		return NULL;
+	}
+	return bconn_get(h, id, b->host, b->port, b->listener);
 }
 
 /* ------------------------------------------------------------ fjord_metadata */

@@ -57,12 +57,17 @@ static void cview_free(cview_t *cv)
 	for (i = 0; i < cv->broker_cnt; i++) {
 		free(cv->brokers[i].host);
 		free(cv->brokers[i].rack);
+		free(cv->brokers[i].listener);
+		endpoint_list_free(cv->brokers[i].endpoints, cv->brokers[i].endpoint_cnt);
 	}
 	free(cv->brokers);
 	for (i = 0; i < cv->topic_cnt; i++)
 		cview_topic_free(&cv->topics[i]);
 	free(cv->topics);
 	free(cv->shutting_down);
+	for (i = 0; i < cv->held_cnt; i++)
+		free(cv->held_topics[i]);
+	free(cv->held_topics);
 	free(cv->cluster_id);
 	free(cv);
 }
@@ -158,6 +163,12 @@ cview_t *cview_copy(const cview_t *cv)
 			d->brokers[i].port = cv->brokers[i].port;
 			d->brokers[i].host = cview_dup_str(cv->brokers[i].host, &fail);
 			d->brokers[i].rack = cview_dup_str(cv->brokers[i].rack, &fail);
+			d->brokers[i].listener = cview_dup_str(cv->brokers[i].listener, &fail);
+			if (endpoint_list_copy(cv->brokers[i].endpoints, cv->brokers[i].endpoint_cnt,
+			                       &d->brokers[i].endpoints) < 0)
+				fail = 1;
+			else
+				d->brokers[i].endpoint_cnt = cv->brokers[i].endpoint_cnt;
 		}
 	}
 	if (cv->topic_cnt > 0) {
@@ -170,6 +181,13 @@ cview_t *cview_copy(const cview_t *cv)
 	}
 	d->shutting_down = cview_dup_ids(cv->shutting_down, cv->shutting_down_cnt, &fail);
 	d->shutting_down_cnt = d->shutting_down ? cv->shutting_down_cnt : 0;
+	if (cv->held_cnt > 0) {
+		if (!(d->held_topics = calloc((size_t)cv->held_cnt, sizeof(char *))))
+			goto fail;
+		for (i = 0; i < cv->held_cnt; i++)
+			if ((d->held_topics[i] = cview_dup_str(cv->held_topics[i], &fail)))
+				d->held_cnt++;
+	}
 	if (fail)
 		goto fail;
 	return d;
@@ -285,4 +303,36 @@ int cview_is_shutting_down(const cview_t *cv, int32_t broker_id)
 		return 0;
 	return bsearch(&broker_id, cv->shutting_down, (size_t)cv->shutting_down_cnt,
 	               sizeof(int32_t), cview_id_cmp) != NULL;
+}
+
+int cview_broker_select(cview_broker_t *b, const char *listener, int prefer_loopback)
+{
+	const endpoint_t *ep = NULL;
+	char *host, *name;
+	int i;
+
+	if (b->endpoint_cnt == 0)
+		return 0;
+	if (listener) {
+		ep = endpoint_find(b->endpoints, b->endpoint_cnt, listener);
+	} else {
+		for (i = 0; prefer_loopback && !ep && i < b->endpoint_cnt; i++)
+			if (endpoint_host_is_loopback(b->endpoints[i].host))
+				ep = &b->endpoints[i];
+		if (!ep)
+			ep = &b->endpoints[0];
+	}
+	host = strdup(ep ? ep->host : "");
+	name = ep ? strdup(ep->name) : NULL;
+	if (!host || (ep && !name)) {
+		free(host);
+		free(name);
+		return -1;
+	}
+	free(b->host);
+	free(b->listener);
+	b->host = host;
+	b->listener = name;
+	b->port = ep ? ep->port : 0;
+	return ep ? 0 : 1;
 }

@@ -15,11 +15,22 @@
 
 #include <stdint.h>
 
+#include "common/endpoint.h"
+
+/* host/port are the endpoint chosen for this snapshot's reader (see
+ * cview_broker_select: the broker's inter-broker listener, the SDK's
+ * client.listener, ...); "" and 0 when the broker lacks the wanted listener
+ * (listener is then NULL). endpoints lists every registered endpoint in the
+ * broker's advertised order (empty in snapshots built from a Metadata
+ * response: the broker already answered for the listener we reached). */
 typedef struct cview_broker {
 	int32_t id;
 	char *host;
 	int port;
 	char *rack;               /* NULL: none */
+	char *listener;           /* name of the endpoint host/port came from */
+	int endpoint_cnt;
+	endpoint_t *endpoints;
 } cview_broker_t;
 
 typedef struct cview_partition {
@@ -59,6 +70,11 @@ typedef struct cview {
 	 * not eligible as leaders; sorted ascending, no duplicates. */
 	int shutting_down_cnt;
 	int32_t *shutting_down;
+	/* Topics left out because their assignment is refused (malformed, or
+	 * removes partitions) and no good version of it was seen: their
+	 * partitions are unknown, and a broker must keep their logs. */
+	int held_cnt;
+	char **held_topics;
 } cview_t;
 
 /* An empty snapshot with refcnt 1. */
@@ -81,5 +97,13 @@ int cview_is_replica(const cview_partition_t *p, int32_t broker_id);
 int cview_in_isr(const cview_partition_t *p, int32_t broker_id);
 /* 1 when broker_id is listed under /admin/controlled_shutdown. */
 int cview_is_shutting_down(const cview_t *cv, int32_t broker_id);
+
+/* Fills b->host/port/listener from b->endpoints: the endpoint named
+ * listener when listener is non-NULL (none: host "", port 0, listener NULL,
+ * returns 1); else, with prefer_loopback, the first endpoint whose host is
+ * loopback; else the first endpoint. A broker without endpoints keeps its
+ * host/port. Returns 0, 1 (wanted listener missing) or -1 (out of memory).
+ * For snapshot builders, before cview_finish(). */
+int cview_broker_select(cview_broker_t *b, const char *listener, int prefer_loopback);
 
 #endif /* FJORD_CVIEW_H */

@@ -1,10 +1,12 @@
 /*
- * zkadmin.c — topic creation and deletion through ZooKeeper.
+ * zkadmin.c — topic creation, deletion and config changes through ZooKeeper.
  *
  * As in Kafka's ZooKeeper mode the admin side writes only the replica
  * assignment (/brokers/topics/<t>) and the config (/config/topics/<t>),
  * both in one multi-op, or the deletion marker (/admin/delete_topics/<t>);
- * the controller writes partition states and carries out deletions.
+ * the controller writes partition states and carries out deletions. A
+ * config change rewrites /config/topics/<t> only; every broker's zkmeta
+ * watch sees it and the broker applies it to the topic's logs.
  *
  * Assignment (Kafka's rack-unaware algorithm): live brokers sorted by id;
  * a random start index and a random follower shift; partition i's first
@@ -117,8 +119,9 @@ int zkadmin_validate_topic_config(const char *key, const char *value, char *errs
 		return zkadmin_check_long(key, value, 1, lmax, errstr, n);
 	if (!strcmp(key, "flush.ms"))
 		return zkadmin_check_long(key, value, 0, lmax, errstr, n);
+	/* 12: room for one time-index entry, the broker's own lower bound. */
 	if (!strcmp(key, "segment.index.bytes"))
-		return zkadmin_check_long(key, value, 4, imax, errstr, n);
+		return zkadmin_check_long(key, value, 12, imax, errstr, n);
 	if (!strcmp(key, "max.message.bytes"))
 		return zkadmin_check_long(key, value, 0, imax, errstr, n);
 	if (!strcmp(key, "min.insync.replicas"))
@@ -373,4 +376,224 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
 	if (rc != ZOK)
 		return zkadmin_zkerr(rc, "creating the deletion marker", errstr, errstr_size);
 	return FJORD_ERR_NO_ERROR;
+}
+
+/* ------------------------------------------------------------ config changes */
+
+static int zkadmin_known_key(const char *key)
+{
+	int i;
+
+	for (i = 0; zkadmin_topic_config_keys[i]; i++)
+		if (!strcmp(zkadmin_topic_config_keys[i], key))
+			return 1;
+	return 0;
+}
+
+/* Index of name in the first cnt pairs of a flat name/value array, or -1. */
+static int zkadmin_pair_find(const char *const *pairs, int cnt, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cnt; i++)
+		if (!strcmp(pairs[2 * i], name))
+			return i;
+	return -1;
+}
+
+static int zkadmin_name_find(const char *const *names, int cnt, const char *name)
+{
+	int i;
+
+	for (i = 0; i < cnt; i++)
+		if (!strcmp(names[i], name))
+			return i;
+	return -1;
+}
+
+/* Checks the request alone (no ZooKeeper): fjord error with errstr. */
+static fjord_err_t zkadmin_alter_check(const char *const *set, int set_cnt,
+                                       const char *const *del_keys, int del_cnt, char *errstr,
+                                       size_t n)
+{
+	int i;
+
+	if (set_cnt < 0 || del_cnt < 0 || (set_cnt > 0 && !set) || (del_cnt > 0 && !del_keys)) {
+		snprintf(errstr, n, "bad config arrays (negative count or NULL array)");
+		return FJORD_ERR__INVALID_ARG;
+	}
+	if (set_cnt == 0 && del_cnt == 0) {
+		snprintf(errstr, n, "no topic config to set or delete");
+		return FJORD_ERR__INVALID_ARG;
+	}
+	for (i = 0; i < set_cnt; i++) {
+		if (zkadmin_validate_topic_config(set[2 * i], set[2 * i + 1], errstr, n))
+			return FJORD_ERR_INVALID_CONFIG;
+		if (zkadmin_pair_find(set, i, set[2 * i]) >= 0) {
+			snprintf(errstr, n, "topic config \"%s\" given twice", set[2 * i]);
+			return FJORD_ERR_INVALID_CONFIG;
+		}
+	}
+	for (i = 0; i < del_cnt; i++) {
+		if (!del_keys[i]) {
+			snprintf(errstr, n, "topic config name to delete must not be NULL");
+			return FJORD_ERR_INVALID_CONFIG;
+		}
+		if (zkadmin_pair_find(set, set_cnt, del_keys[i]) >= 0) {
+			snprintf(errstr, n, "topic config \"%s\" is both set and deleted", del_keys[i]);
+			return FJORD_ERR_INVALID_CONFIG;
+		}
+		if (zkadmin_name_find(del_keys, i, del_keys[i]) >= 0) {
+			snprintf(errstr, n, "topic config \"%s\" deleted twice", del_keys[i]);
+			return FJORD_ERR_INVALID_CONFIG;
+		}
+	}
+	return FJORD_ERR_NO_ERROR;
+}
+
+/* The new config JSON: cur minus del_keys and the names set, plus set. The
+ * overrides kept must be valid. Returns 0 with *jsonp, or a fjord error. */
+static fjord_err_t zkadmin_alter_merge(const zkjson_config_t *cur, const char *const *set,
+                                       int set_cnt, const char *const *del_keys, int del_cnt,
+                                       char **jsonp, char *errstr, size_t n)
+{
+	zkjson_config_t out = {0, NULL, NULL};
+	char why[256];
+	fjord_err_t err = FJORD_ERR_NO_ERROR;
+	int i;
+
+	*jsonp = NULL;
+	/* An unknown name can be deleted only when it is there (written by
+	 * hand); otherwise it is a typo worth reporting. */
+	for (i = 0; i < del_cnt; i++) {
+		if (!zkadmin_known_key(del_keys[i]) &&
+		    zkadmin_name_find((const char *const *)cur->names, cur->cnt, del_keys[i]) < 0) {
+			snprintf(errstr, n, "unknown topic config \"%s\"", del_keys[i]);
+			return FJORD_ERR_INVALID_CONFIG;
+		}
+	}
+	out.names = calloc((size_t)(cur->cnt + set_cnt) + 1, sizeof(char *));
+	out.values = calloc((size_t)(cur->cnt + set_cnt) + 1, sizeof(char *));
+	if (!out.names || !out.values) {
+		snprintf(errstr, n, "out of memory");
+		err = FJORD_ERR__FAIL;
+		goto out;
+	}
+	for (i = 0; i < cur->cnt; i++) {
+		const char *name = cur->names[i], *value = cur->values[i];
+
+		if (zkadmin_name_find(del_keys, del_cnt, name) >= 0 ||
+		    zkadmin_pair_find(set, set_cnt, name) >= 0)
+			continue;
+		if (zkadmin_validate_topic_config(name, value, why, sizeof(why))) {
+			snprintf(errstr, n,
+			         "the topic's current config is invalid (%s); set a valid value for "
+			         "\"%s\" or delete it in the same change",
+			         why, name);
+			err = FJORD_ERR_INVALID_CONFIG;
+			goto out;
+		}
+		out.names[out.cnt] = (char *)name;
+		out.values[out.cnt++] = (char *)value;
+	}
+	for (i = 0; i < set_cnt; i++) {
+		out.names[out.cnt] = (char *)set[2 * i];
+		out.values[out.cnt++] = (char *)set[2 * i + 1];
+	}
+	if (!(*jsonp = zkjson_config_encode(&out))) {
+		snprintf(errstr, n, "out of memory");
+		err = FJORD_ERR__FAIL;
+	}
+out:
+	free(out.names);   /* the strings belong to cur and the caller */
+	free(out.values);
+	return err;
+}
+
+fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
+                                       const char *const *set, int set_cnt,
+                                       const char *const *del_keys, int del_cnt,
+                                       char *errstr, size_t errstr_size)
+{
+	char tpath[512], cpath[512], dpath[512];
+	zoo_op_t ops[2];
+	zoo_op_result_t res[2];
+	struct Stat st;
+	fjord_err_t err;
+	int rc, attempt;
+
+	if ((err = zkadmin_validate_topic_name(topic, errstr, errstr_size)) ||
+	    (err = zkadmin_alter_check(set, set_cnt, del_keys, del_cnt, errstr, errstr_size)))
+		return err;
+	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	snprintf(cpath, sizeof(cpath), "/config/topics/%s", topic);
+	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
+	rc = zoo_exists(zh, dpath, 0, &st);
+	if (rc == ZOK) {
+		snprintf(errstr, errstr_size, "topic \"%s\" is being deleted", topic);
+		return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	}
+	if (rc != ZNONODE)
+		return zkadmin_zkerr(rc, "checking pending deletions", errstr, errstr_size);
+
+	for (attempt = 0; attempt < ZKADMIN_ALTER_TRIES; attempt++) {
+		zkjson_config_t cur = {0, NULL, NULL};
+		char *buf = NULL, *json = NULL, why[256];
+		int len = 0, exists;
+
+		rc = zoo_exists(zh, tpath, 0, &st);
+		if (rc == ZNONODE) {
+			snprintf(errstr, errstr_size, "topic \"%s\" does not exist", topic);
+			return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+		}
+		if (rc != ZOK)
+			return zkadmin_zkerr(rc, "checking the topic", errstr, errstr_size);
+		rc = zkutil_get(zh, cpath, NULL, NULL, &buf, &len, &st);
+		if (rc != ZOK && rc != ZNONODE)
+			return zkadmin_zkerr(rc, "reading the topic config", errstr, errstr_size);
+		exists = rc == ZOK;
+		/* A znode created without a value (`create /config/topics/t`) holds
+		 * no overrides yet. */
+		if (exists && len > 0 &&
+		    zkjson_config_decode(buf, (size_t)len, &cur, why, sizeof(why)) < 0) {
+			snprintf(errstr, errstr_size,
+			         "%s is malformed (%s): fix or replace it with zkCli.sh first", cpath,
+			         why);
+			free(buf);
+			return FJORD_ERR_INVALID_CONFIG;
+		}
+		free(buf);
+		err = zkadmin_alter_merge(&cur, set, set_cnt, del_keys, del_cnt, &json, errstr,
+		                          errstr_size);
+		zkjson_config_clear(&cur);
+		if (err)
+			return err;
+		if (!exists && (rc = zkutil_create_recursive(zh, "/config/topics", NULL, -1)) != ZOK) {
+			free(json);
+			return zkadmin_zkerr(rc, "creating /config/topics", errstr, errstr_size);
+		}
+		/* The topic must still exist when the config changes (a deletion
+		 * racing with us would otherwise leave a config behind). */
+		zoo_check_op_init(&ops[0], tpath, -1);
+		if (exists)
+			zoo_set_op_init(&ops[1], cpath, json, (int)strlen(json), st.version, NULL);
+		else
+			zoo_create_op_init(&ops[1], cpath, json, (int)strlen(json),
+			                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		rc = zoo_multi(zh, 2, ops, res);
+		free(json);
+		if (rc == ZOK)
+			return FJORD_ERR_NO_ERROR;
+		if (res[0].err == ZNONODE) {
+			snprintf(errstr, errstr_size, "topic \"%s\" does not exist", topic);
+			return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+		}
+		/* Another writer changed, created or removed the config since we
+		 * read it: read it again. */
+		if (rc != ZBADVERSION && rc != ZNODEEXISTS && rc != ZNONODE)
+			return zkadmin_zkerr(rc, "writing the topic config", errstr, errstr_size);
+	}
+	snprintf(errstr, errstr_size,
+	         "%s kept changing under us (%d attempts): try again", cpath, ZKADMIN_ALTER_TRIES);
+	return FJORD_ERR__FAIL;
 }

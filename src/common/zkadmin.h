@@ -1,7 +1,8 @@
 /*
  * zkadmin.h — topic administration through ZooKeeper, as Kafka's ZooKeeper
- * mode does it: the admin side writes only the assignment and the config;
- * the controller writes partition states.
+ * mode does it: the admin side writes only the assignment and the config
+ * (at creation, or later when an override changes); the controller writes
+ * partition states.
  *
  * Owner: common core (ZooKeeper side). Called by the SDK's admin API (which
  * the CLI uses) with a connected handle. Blocking; call from an app thread.
@@ -33,6 +34,29 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
  * does not exist). The controller completes the deletion. */
 fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
                                  size_t errstr_size);
+
+/*
+ * Changes a topic's config overrides in /config/topics/<t>: set holds
+ * set_cnt name/value pairs (2 * set_cnt strings), del_keys del_cnt names
+ * to remove (a known name that is not set is no change; an unknown name
+ * only when it is set, e.g. written by hand). Everything is checked before
+ * anything is written: each set value with zkadmin_validate_topic_config,
+ * each deleted name, no name twice, and the overrides already there that
+ * this call keeps (one written by hand with zkCli may be wrong) —
+ * INVALID_CONFIG naming the key, nothing written. Then a read-modify-write
+ * conditional on the config znode's version, in one multi-op with a check
+ * that /brokers/topics/<t> exists; a lost race is retried. An absent config znode is created.
+ * Errors: INVALID_TOPIC, UNKNOWN_TOPIC_OR_PARTITION (no such topic, or it is
+ * being deleted), INVALID_CONFIG (also for a malformed config znode, which
+ * is left for the operator to fix), FJORD_ERR__INVALID_ARG (nothing to do,
+ * NULL arrays), FJORD_ERR__ZOOKEEPER, FJORD_ERR__FAIL (out of memory, or
+ * more than ZKADMIN_ALTER_TRIES lost races).
+ */
+#define ZKADMIN_ALTER_TRIES 10
+fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
+                                       const char *const *set, int set_cnt,
+                                       const char *const *del_keys, int del_cnt,
+                                       char *errstr, size_t errstr_size);
 
 /* The topic-level config keys fjord knows (NULL-terminated), and a check of
  * one key/value: 0 or -1 with errstr. */

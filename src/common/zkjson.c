@@ -250,15 +250,107 @@ int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errs
 
 /* ------------------------------------------------------------ broker */
 
-char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp)
+char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp,
+                           const endpoint_t *eps, int ep_cnt)
 {
-	char ep[600];
+	endpoint_t one = {"PLAINTEXT", (char *)host, port};
+	json_t *arr = json_array(), *map = json_object();
+	int i;
 
-	snprintf(ep, sizeof(ep), "PLAINTEXT://%s:%d", host, port);
-	return zkjson_dump(json_pack("{s:i, s:s, s:i, s:o, s:o, s:[s]}", "version", 1, "host",
+	if (!eps || ep_cnt <= 0) {
+		eps = &one;
+		ep_cnt = 1;
+	}
+	for (i = 0; arr && map && i < ep_cnt; i++) {
+		char *s = endpoint_format(&eps[i]);
+		if (!s || json_array_append_new(arr, json_string(s)) < 0 ||
+		    json_object_set_new(map, eps[i].name, json_string("PLAINTEXT")) < 0) {
+			free(s);
+			goto fail;
+		}
+		free(s);
+	}
+	if (!arr || !map)
+		goto fail;
+	return zkjson_dump(json_pack("{s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "version", 1, "host",
 	                             host, "port", port, "rack",
 	                             rack ? json_string(rack) : json_null(), "timestamp",
-	                             zkjson_timestamp_string(timestamp), "endpoints", ep));
+	                             zkjson_timestamp_string(timestamp), "endpoints", arr,
+	                             "listener_security_protocol_map", map));
+fail:
+	json_decref(arr);
+	json_decref(map);
+	return NULL;
+}
+
+/* "endpoints" (optional) and "listener_security_protocol_map" (optional). */
+static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char *kind,
+                                   char *errstr, size_t n)
+{
+	json_t *arr = json_object_get(root, "endpoints"), *map, *v;
+	const char *key;
+	char msg[200];
+	size_t i;
+
+	map = json_object_get(root, "listener_security_protocol_map");
+	if (map && !json_is_null(map)) {
+		if (!json_is_object(map)) {
+			snprintf(errstr, n, "%s: \"listener_security_protocol_map\" must be an object",
+			         kind);
+			return -1;
+		}
+		json_object_foreach(map, key, v)
+		{
+			if (!json_is_string(v)) {
+				snprintf(errstr, n,
+				         "%s: \"listener_security_protocol_map\": \"%s\" must map to a "
+				         "string", kind, key);
+				return -1;
+			}
+		}
+	}
+	if (!arr) {
+		endpoint_t one = {"PLAINTEXT", b->host, b->port};
+		if (endpoint_list_copy(&one, 1, &b->endpoints) < 0) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			return -1;
+		}
+		b->endpoint_cnt = 1;
+		return 0;
+	}
+	if (!json_is_array(arr) || json_array_size(arr) == 0 || json_array_size(arr) > 64) {
+		snprintf(errstr, n, "%s: \"endpoints\" must be an array of 1..64 strings", kind);
+		return -1;
+	}
+	b->endpoints = calloc(json_array_size(arr), sizeof(*b->endpoints));
+	if (!b->endpoints) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		return -1;
+	}
+	json_array_foreach(arr, i, v)
+	{
+		endpoint_t *ep = &b->endpoints[i];
+
+		if (!json_is_string(v)) {
+			snprintf(errstr, n, "%s: \"endpoints\"[%zu] must be a string", kind, i);
+			return -1;
+		}
+		if (endpoint_parse(json_string_value(v), ep, msg, sizeof(msg)) < 0) {
+			snprintf(errstr, n, "%s: endpoint \"%s\": %s", kind, json_string_value(v), msg);
+			return -1;
+		}
+		b->endpoint_cnt++;
+		if (!ep->host[0] || ep->port < 1) {
+			snprintf(errstr, n, "%s: endpoint \"%s\" needs a host and a port 1..65535",
+			         kind, json_string_value(v));
+			return -1;
+		}
+		if (endpoint_find(b->endpoints, (int)i, ep->name)) {
+			snprintf(errstr, n, "%s: endpoint name %s is listed twice", kind, ep->name);
+			return -1;
+		}
+	}
+	return 0;
 }
 
 int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr,
@@ -280,6 +372,8 @@ int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *
 	if (json_object_get(root, "rack") &&
 	    zkjson_get_str(root, "rack", 1, kind, &b->rack, errstr, n) < 0)
 		goto fail;
+	if (zkjson_broker_endpoints(root, b, kind, errstr, n) < 0)
+		goto fail;
 	json_decref(root);
 	return 0;
 fail:
@@ -292,6 +386,7 @@ void zkjson_broker_clear(zkjson_broker_t *b)
 {
 	free(b->host);
 	free(b->rack);
+	endpoint_list_free(b->endpoints, b->endpoint_cnt);
 	memset(b, 0, sizeof(*b));
 }
 

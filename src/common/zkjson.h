@@ -19,19 +19,33 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/endpoint.h"
+
 /* /cluster/id: {"version":1,"id":"..."} */
 char *zkjson_cluster_id_encode(const char *id);
 int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errstr, size_t n);
 
-/* /brokers/ids/<id>: {"version":1,"host":..,"port":..,"rack":null|"..",
- * "timestamp":"<ms>","endpoints":["PLAINTEXT://host:port"]} */
+/* /brokers/ids/<id>: Kafka's shape
+ * {"version":1,"host":..,"port":..,"rack":null|"..","timestamp":"<ms>",
+ *  "endpoints":["INTERNAL://broker1:9092","EXTERNAL://localhost:19092"],
+ *  "listener_security_protocol_map":{"INTERNAL":"PLAINTEXT","EXTERNAL":"PLAINTEXT"}}
+ * host/port are the inter-broker listener's. The encoder writes every
+ * endpoint (eps NULL: one PLAINTEXT endpoint from host/port) and maps each
+ * name to PLAINTEXT (the only protocol fjord speaks). The decoder accepts a
+ * znode without "endpoints" (one PLAINTEXT endpoint from host/port); when
+ * present it must be a non-empty array of distinct NAME://host:port with a
+ * non-empty host and a port 1..65535, else the znode is malformed. An
+ * optional protocol map must be an object of strings. */
 typedef struct zkjson_broker {
 	char *host;
 	int port;
 	char *rack;          /* NULL: none */
 	int64_t timestamp;   /* ms since epoch */
+	int endpoint_cnt;    /* >= 1 after a successful decode */
+	endpoint_t *endpoints;
 } zkjson_broker_t;
-char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp);
+char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp,
+                           const endpoint_t *eps, int ep_cnt);
 int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr,
                          size_t n);
 void zkjson_broker_clear(zkjson_broker_t *b);

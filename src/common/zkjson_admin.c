@@ -1,7 +1,8 @@
 /*
  * zkjson_admin.c — jansson codecs for the /admin request znodes that carry
- * a body: the controlled-shutdown marker and the preferred replica election
- * plan (see zkjson_admin.h for the shapes).
+ * a body: the controlled-shutdown marker, the preferred replica election
+ * plan and the partition reassignment plan (see zkjson_admin.h for the
+ * shapes).
  *
  * Why a separate file from zkjson.c: these values are requests to the
  * controller rather than cluster state, and an operator types the plan by
@@ -23,6 +24,7 @@
 
 #define ZKJSON_ADMIN_SHUTDOWN "controlled shutdown marker"
 #define ZKJSON_ADMIN_PLAN "preferred replica election"
+#define ZKJSON_ADMIN_REASSIGN "partition reassignment"
 
 /* An id field in 0..INT32_MAX; where names the object for errors. */
 static int zkjson_admin_get_id(json_t *obj, const char *key, const char *where, int32_t *out,
@@ -37,6 +39,33 @@ static int zkjson_admin_get_id(json_t *obj, const char *key, const char *where, 
 }
 
 /* ------------------------------------------------- controlled shutdown */
+
+/* Loads a plan's JSON and finds its non-empty "partitions" array: the root
+ * (caller releases it with json_decref) and the array's size in *cntp, or
+ * NULL with errstr naming what is wrong. */
+static json_t *zkjson_admin_plan_load(const char *buf, size_t len, const char *kind,
+                                      json_t **arrp, size_t *cntp, char *errstr, size_t n)
+{
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	json_t *arr;
+
+	if (!root)
+		return NULL;
+	arr = json_object_get(root, "partitions");
+	if (!arr)
+		snprintf(errstr, n, "%s: missing \"partitions\"", kind);
+	else if (!json_is_array(arr))
+		snprintf(errstr, n, "%s: \"partitions\" must be an array", kind);
+	else if (json_array_size(arr) == 0 || json_array_size(arr) > INT32_MAX)
+		snprintf(errstr, n, "%s: \"partitions\" lists no partition", kind);
+	else {
+		*arrp = arr;
+		*cntp = json_array_size(arr);
+		return root;
+	}
+	json_decref(root);
+	return NULL;
+}
 
 char *zkjson_admin_shutdown_encode(int32_t broker_id, int64_t timestamp)
 {
@@ -134,27 +163,14 @@ static int zkjson_admin_plan_entry(json_t *e, size_t i, zkjson_admin_plan_t *pla
 int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *plan,
                              char *errstr, size_t n)
 {
-	json_t *root = zkjson_load(buf, len, ZKJSON_ADMIN_PLAN, errstr, n);
-	json_t *arr;
-	size_t i, cnt;
+	json_t *arr = NULL;
+	size_t i, cnt = 0;
+	json_t *root;
 
 	memset(plan, 0, sizeof(*plan));
+	root = zkjson_admin_plan_load(buf, len, ZKJSON_ADMIN_PLAN, &arr, &cnt, errstr, n);
 	if (!root)
 		return -1;
-	arr = json_object_get(root, "partitions");
-	if (!arr) {
-		snprintf(errstr, n, "%s: missing \"partitions\"", ZKJSON_ADMIN_PLAN);
-		goto fail;
-	}
-	if (!json_is_array(arr)) {
-		snprintf(errstr, n, "%s: \"partitions\" must be an array", ZKJSON_ADMIN_PLAN);
-		goto fail;
-	}
-	cnt = json_array_size(arr);
-	if (cnt == 0 || cnt > INT32_MAX) {
-		snprintf(errstr, n, "%s: \"partitions\" lists no partition", ZKJSON_ADMIN_PLAN);
-		goto fail;
-	}
 	plan->topics = calloc(cnt, sizeof(*plan->topics));
 	plan->partitions = calloc(cnt, sizeof(*plan->partitions));
 	if (!plan->topics || !plan->partitions) {
@@ -171,6 +187,166 @@ int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *p
 	return 0;
 fail:
 	zkjson_admin_plan_clear(plan);
+	json_decref(root);
+	return -1;
+}
+
+/* ------------------------------------------------- reassignment */
+
+char *zkjson_reassign_encode(const zkjson_reassign_t *plan)
+{
+	json_t *root = json_pack("{s:i, s:[]}", "version", 1, "partitions");
+	json_t *arr = root ? json_object_get(root, "partitions") : NULL;
+	int i, j;
+
+	if (!arr) {
+		json_decref(root);
+		return NULL;
+	}
+	for (i = 0; i < plan->cnt; i++) {
+		const zkjson_reassign_entry_t *en = &plan->entries[i];
+		json_t *reps = json_array();
+		json_t *e;
+
+		for (j = 0; reps && j < en->replica_cnt; j++)
+			if (json_array_append_new(reps, json_integer(en->replicas[j])) < 0) {
+				json_decref(reps);
+				reps = NULL;
+			}
+		e = reps ? json_pack("{s:s, s:i, s:o}", "topic", en->topic, "partition",
+		                     (json_int_t)en->partition, "replicas", reps)
+		         : NULL;
+		if (!e || json_array_append_new(arr, e) < 0) {
+			json_decref(root);
+			return NULL;
+		}
+	}
+	return zkjson_dump(root);
+}
+
+void zkjson_reassign_clear(zkjson_reassign_t *plan)
+{
+	int i;
+
+	for (i = 0; plan->entries && i < plan->cnt; i++) {
+		free(plan->entries[i].topic);
+		free(plan->entries[i].replicas);
+	}
+	free(plan->entries);
+	memset(plan, 0, sizeof(*plan));
+}
+
+/* Decodes the "replicas" list of entry en (where names it for errors). */
+static int zkjson_reassign_replicas(json_t *e, const char *where, zkjson_reassign_entry_t *en,
+                                    char *errstr, size_t n)
+{
+	json_t *r = json_object_get(e, "replicas");
+	size_t i, j, cnt;
+
+	if (!r) {
+		snprintf(errstr, n, "%s: missing \"replicas\"", where);
+		return -1;
+	}
+	if (!json_is_array(r) || json_array_size(r) == 0) {
+		snprintf(errstr, n, "%s: \"replicas\" must be a non-empty array of broker ids",
+		         where);
+		return -1;
+	}
+	cnt = json_array_size(r);
+	if (cnt > 100000) {
+		snprintf(errstr, n, "%s: \"replicas\" lists %zu brokers", where, cnt);
+		return -1;
+	}
+	if (!(en->replicas = calloc(cnt, sizeof(*en->replicas)))) {
+		snprintf(errstr, n, "%s: out of memory", where);
+		return -1;
+	}
+	for (i = 0; i < cnt; i++) {
+		json_t *v = json_array_get(r, i);
+		json_int_t id;
+
+		if (!json_is_integer(v) || (id = json_integer_value(v)) < 0 || id > INT32_MAX) {
+			snprintf(errstr, n, "%s: replicas[%zu] must be a broker id (an integer >= 0)",
+			         where, i);
+			return -1;
+		}
+		for (j = 0; j < i; j++)
+			if (en->replicas[j] == (int32_t)id) {
+				snprintf(errstr, n, "%s: \"replicas\" lists broker %d twice", where,
+				         (int)id);
+				return -1;
+			}
+		en->replicas[i] = (int32_t)id;
+		en->replica_cnt = (int)i + 1;
+	}
+	return 0;
+}
+
+/* Decodes entry i of "partitions" into plan->entries[i]. */
+static int zkjson_reassign_entry(json_t *e, size_t i, zkjson_reassign_t *plan, char *errstr,
+                                 size_t n)
+{
+	zkjson_reassign_entry_t *en = &plan->entries[i];
+	char where[64];
+	json_t *t;
+	size_t j;
+
+	snprintf(where, sizeof(where), "%s: partitions[%zu]", ZKJSON_ADMIN_REASSIGN, i);
+	if (!json_is_object(e)) {
+		snprintf(errstr, n,
+		         "%s: expected an object {\"topic\":..,\"partition\":..,\"replicas\":[..]}",
+		         where);
+		return -1;
+	}
+	t = json_object_get(e, "topic");
+	if (!t) {
+		snprintf(errstr, n, "%s: missing \"topic\"", where);
+		return -1;
+	}
+	if (!json_is_string(t) || json_string_length(t) == 0) {
+		snprintf(errstr, n, "%s: \"topic\" must be a non-empty string", where);
+		return -1;
+	}
+	if (zkjson_admin_get_id(e, "partition", where, &en->partition, errstr, n) < 0)
+		return -1;
+	for (j = 0; j < i; j++)
+		if (plan->entries[j].partition == en->partition &&
+		    !strcmp(plan->entries[j].topic, json_string_value(t))) {
+			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_REASSIGN,
+			         json_string_value(t), (int)en->partition);
+			return -1;
+		}
+	if (!(en->topic = strdup(json_string_value(t)))) {
+		snprintf(errstr, n, "%s: out of memory", ZKJSON_ADMIN_REASSIGN);
+		return -1;
+	}
+	return zkjson_reassign_replicas(e, where, en, errstr, n);
+}
+
+int zkjson_reassign_decode(const char *buf, size_t len, zkjson_reassign_t *plan, char *errstr,
+                           size_t n)
+{
+	json_t *arr = NULL;
+	size_t i, cnt = 0;
+	json_t *root;
+
+	memset(plan, 0, sizeof(*plan));
+	root = zkjson_admin_plan_load(buf, len, ZKJSON_ADMIN_REASSIGN, &arr, &cnt, errstr, n);
+	if (!root)
+		return -1;
+	if (!(plan->entries = calloc(cnt, sizeof(*plan->entries)))) {
+		snprintf(errstr, n, "%s: out of memory", ZKJSON_ADMIN_REASSIGN);
+		goto fail;
+	}
+	/* Entries are zeroed, so clear frees 0..i whatever step failed. */
+	plan->cnt = (int)cnt;
+	for (i = 0; i < cnt; i++)
+		if (zkjson_reassign_entry(json_array_get(arr, i), i, plan, errstr, n) < 0)
+			goto fail;
+	json_decref(root);
+	return 0;
+fail:
+	zkjson_reassign_clear(plan);
 	json_decref(root);
 	return -1;
 }

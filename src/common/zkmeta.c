@@ -15,9 +15,13 @@
  * succeeded (or found the znode absent). A ZooKeeper error mid-way (lost
  * connection, expired session) discards the partial snapshot and retries
  * with backoff until it succeeds or zkmeta is destroyed. Malformed znode
- * values are logged at WARN and skipped: a bad broker or topic znode leaves
- * that broker/topic out, a bad state znode leaves the partition with
- * has_state = 0. Snapshot versions come from one process-wide counter, so
+ * values are logged at WARN and skipped: a bad broker znode leaves that
+ * broker out, a bad state znode leaves the partition with has_state = 0.
+ * A refused topic assignment (malformed, or one that removes partitions)
+ * or a config that does not decode keeps the last good version from the
+ * previous snapshot; with none (a fresh zkmeta) the topic is listed in
+ * held_topics, so a broker keeps its logs. Nothing a hand edit breaks makes
+ * a topic vanish. Snapshot versions come from one process-wide counter, so
  * they increase even across zkmeta instances (a broker makes a new zkmeta
  * after a session expiry).
  *
@@ -56,6 +60,8 @@ struct zkmeta {
 	pthread_t thread;
 	int thread_started;
 	zkutil_seen_t warned;  /* malformed znodes logged (building thread only) */
+	char *listener;        /* endpoint to select (NULL: the default rule) */
+	int prefer_loopback;   /* default rule: a loopback endpoint first */
 };
 
 static int64_t zkmeta_version_counter;
@@ -127,6 +133,27 @@ static int zkmeta_parse_id(const char *s, int32_t *idp)
 	return 0;
 }
 
+/* Points b's host/port at the listener this zkmeta's reader wants. A
+ * broker lacking it is kept (with host "") and logged once per change of
+ * its znode, naming the listener and the ones it has. */
+static int zkmeta_select_endpoint(zkmeta_t *zm, cview_broker_t *b, const char *path,
+                                  const struct Stat *st)
+{
+	char key[600], names[300];
+	int rc = cview_broker_select(b, zm->listener, zm->prefer_loopback);
+
+	if (rc != 1)
+		return rc;
+	snprintf(key, sizeof(key), "listener %s", path);
+	if (zkutil_seen_first(&zm->warned, key, st->mzxid)) {
+		endpoint_names(b->endpoints, b->endpoint_cnt, names, sizeof(names));
+		flog(LOG_WARNING, "zkmeta",
+		     "broker %d has no listener %s (it advertises: %s); it cannot be reached "
+		     "through that listener", (int)b->id, zm->listener, names);
+	}
+	return 0;
+}
+
 static int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 {
 	struct String_vector sv;
@@ -171,7 +198,13 @@ static int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 		cv->brokers[cv->broker_cnt].host = b.host;
 		cv->brokers[cv->broker_cnt].port = b.port;
 		cv->brokers[cv->broker_cnt].rack = b.rack;
+		cv->brokers[cv->broker_cnt].endpoints = b.endpoints;
+		cv->brokers[cv->broker_cnt].endpoint_cnt = b.endpoint_cnt;
 		cv->broker_cnt++;
+		if (zkmeta_select_endpoint(zm, &cv->brokers[cv->broker_cnt - 1], path, &st) < 0) {
+			rc = ZSYSTEMERROR;
+			goto out;
+		}
 	}
 	rc = ZOK;
 out:
@@ -208,9 +241,43 @@ static int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t 
 	return ZOK;
 }
 
-static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t)
+/* Like zkmeta_warn, for a topic's assignment or config refused as a whole
+ * (why says what is kept instead). */
+static void zkmeta_refuse(zkmeta_t *zm, const char *path, const struct Stat *st,
+                          const char *why)
 {
-	char path[512], err[256];
+	if (zkutil_seen_first(&zm->warned, path, st->mzxid))
+		flog(LOG_WARNING, "zkmeta", "refusing %s: %s", path, why);
+}
+
+/* Copies prev's config overrides into t (the last good config). */
+static int zkmeta_keep_config(cview_topic_t *t, const cview_topic_t *prev)
+{
+	int i;
+
+	if (!prev || prev->config_cnt == 0)
+		return ZOK;
+	t->config_names = calloc((size_t)prev->config_cnt, sizeof(char *));
+	t->config_values = calloc((size_t)prev->config_cnt, sizeof(char *));
+	if (!t->config_names || !t->config_values)
+		return ZSYSTEMERROR;
+	for (i = 0; i < prev->config_cnt; i++) {
+		t->config_names[i] = strdup(prev->config_names[i]);
+		t->config_values[i] = strdup(prev->config_values[i]);
+		t->config_cnt++;
+		if (!t->config_names[i] || !t->config_values[i])
+			return ZSYSTEMERROR;
+	}
+	return ZOK;
+}
+
+/* Reads /config/topics/<t>. A value that does not decode keeps prev's
+ * config (the last good one; none without a previous snapshot): the
+ * broker's retention must not change because of a typo. Whether each key
+ * and value is acceptable is the broker's and the controller's to judge. */
+static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev)
+{
+	char path[512], err[256], why[320];
 	zkjson_config_t c;
 	struct Stat st;
 	char *buf = NULL;
@@ -223,7 +290,10 @@ static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t)
 	if (rc != ZOK)
 		return rc;
 	if (zkjson_config_decode(buf, (size_t)len, &c, err, sizeof(err)) < 0) {
-		zkmeta_warn(zm, path, &st, err);
+		snprintf(why, sizeof(why), "%s; keeping the last good config", err);
+		zkmeta_refuse(zm, path, &st, why);
+		free(buf);
+		return zkmeta_keep_config(t, prev);
 	} else {
 		t->config_cnt = c.cnt;
 		t->config_names = c.names;   /* moved */
@@ -233,17 +303,77 @@ static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t)
 	return ZOK;
 }
 
-/* Reads one topic into t (t->name set). *skipp = 1 when it is absent or
- * malformed (t is then to be freed by the caller's cleanup only). */
-static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, int *skipp)
+/* prev's assignment (the last good one) as a zkjson assignment. */
+static int zkmeta_keep_assignment(const cview_topic_t *prev, zkjson_assignment_t *a)
+{
+	int i;
+
+	a->partitions = calloc((size_t)prev->partition_cnt, sizeof(*a->partitions));
+	if (!a->partitions)
+		return ZSYSTEMERROR;
+	a->partition_cnt = prev->partition_cnt;
+	for (i = 0; i < prev->partition_cnt; i++) {
+		const cview_partition_t *p = &prev->partitions[i];
+
+		a->partitions[i].ids = malloc((size_t)(p->replica_cnt ? p->replica_cnt : 1) *
+		                              sizeof(int32_t));
+		if (!a->partitions[i].ids)
+			return ZSYSTEMERROR;
+		if (p->replica_cnt > 0)
+			memcpy(a->partitions[i].ids, p->replicas,
+			       (size_t)p->replica_cnt * sizeof(int32_t));
+		a->partitions[i].cnt = p->replica_cnt;
+	}
+	return ZOK;
+}
+
+/* An assignment may add partitions, never remove them: 1 when it lists
+ * fewer than prev had, or partition a->partition_cnt already has a state
+ * znode (how a fresh reader, with no previous snapshot, sees it). */
+static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
+                                     const zkjson_assignment_t *a, const cview_topic_t *prev,
+                                     char *why, size_t n, int *rcp)
+{
+	char path[600];
+	struct Stat st;
+	int rc;
+
+	*rcp = ZOK;
+	if (prev && prev->partition_cnt > a->partition_cnt) {
+		snprintf(why, n, "topic assignment lists %d partition(s), it had %d: partitions "
+		         "cannot be removed", a->partition_cnt, prev->partition_cnt);
+		return 1;
+	}
+	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic,
+	         a->partition_cnt);
+	rc = zoo_exists(zm->zh, path, 0, &st);
+	if (rc == ZOK) {
+		snprintf(why, n, "topic assignment lists %d partition(s) but partition %d exists: "
+		         "partitions cannot be removed", a->partition_cnt, a->partition_cnt);
+		return 1;
+	}
+	if (rc != ZNONODE)
+		*rcp = rc;
+	return 0;
+}
+
+/* Reads one topic into t (t->name set); prev is the topic in the previous
+ * snapshot (NULL: none). *skipp = 1 when it is absent, or refused with no
+ * good version to keep (*heldp = 1: its logs must stay); t is then to be
+ * freed by the caller's cleanup only. A refused assignment (malformed, or
+ * removing partitions) keeps prev's: never does a typo make a topic vanish
+ * from the brokers (who would delete its logs). */
+static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev,
+                             int *skipp, int *heldp)
 {
 	zkjson_assignment_t a;
-	char path[512], err[256];
+	char path[512], err[256], why[400];
 	struct Stat st;
 	char *buf = NULL;
-	int len = 0, rc, i;
+	int len = 0, rc, i, refused = 0;
 
 	*skipp = 1;
+	*heldp = 0;
 	snprintf(path, sizeof(path), "/brokers/topics/%s", t->name);
 	rc = zkmeta_read(zm, path, &buf, &len, &st);
 	if (rc == ZNONODE)
@@ -251,11 +381,31 @@ static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, int *skipp)
 	if (rc != ZOK)
 		return rc;
 	if (zkjson_assignment_decode(buf, (size_t)len, &a, err, sizeof(err)) < 0) {
-		zkmeta_warn(zm, path, &st, err);
+		refused = 1;
+	} else if (zkmeta_assignment_shrinks(zm, t->name, &a, prev, err, sizeof(err), &rc)) {
+		zkjson_assignment_clear(&a);
+		refused = 1;
+	} else if (rc != ZOK) {
+		zkjson_assignment_clear(&a);
 		free(buf);
-		return ZOK;
+		return rc;
 	}
 	free(buf);
+	if (refused) {
+		snprintf(why, sizeof(why), "%s; %s", err,
+		         prev ? "keeping the last good version"
+		              : "no good version known: the topic is left out, its logs are kept");
+		zkmeta_refuse(zm, path, &st, why);
+		if (!prev) {
+			*heldp = 1;
+			return ZOK;
+		}
+		memset(&a, 0, sizeof(a));
+		if ((rc = zkmeta_keep_assignment(prev, &a)) != ZOK) {
+			zkjson_assignment_clear(&a);
+			return rc;
+		}
+	}
 	t->partitions = calloc((size_t)a.partition_cnt, sizeof(*t->partitions));
 	if (!t->partitions) {
 		zkjson_assignment_clear(&a);
@@ -278,7 +428,7 @@ static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, int *skipp)
 		if (rc != ZOK)
 			return rc;
 	}
-	rc = zkmeta_read_config(zm, t);
+	rc = zkmeta_read_config(zm, t, prev);
 	if (rc == ZOK)
 		*skipp = 0;
 	return rc;
@@ -303,7 +453,7 @@ static void zkmeta_topic_clear(cview_topic_t *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv)
+static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev)
 {
 	struct String_vector sv, del;
 	int rc, i, j;
@@ -318,20 +468,26 @@ static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv)
 	if (rc != ZOK && rc != ZNONODE)
 		goto out;
 	cv->topics = sv.count ? calloc((size_t)sv.count, sizeof(*cv->topics)) : NULL;
-	if (sv.count && !cv->topics) {
+	cv->held_topics = sv.count ? calloc((size_t)sv.count, sizeof(char *)) : NULL;
+	if (sv.count && (!cv->topics || !cv->held_topics)) {
 		rc = ZSYSTEMERROR;
 		goto out;
 	}
 	for (i = 0; i < sv.count; i++) {
 		cview_topic_t *t = &cv->topics[cv->topic_cnt];
-		int skip;
+		int skip, held;
 
 		t->name = strdup(sv.data[i]);
 		if (!t->name) {
 			rc = ZSYSTEMERROR;
 			goto out;
 		}
-		rc = zkmeta_read_topic(zm, t, &skip);
+		rc = zkmeta_read_topic(zm, t, prev ? cview_topic(prev, t->name) : NULL, &skip,
+		                       &held);
+		if (rc == ZOK && held) {
+			cv->held_topics[cv->held_cnt++] = t->name;   /* moved */
+			t->name = NULL;
+		}
 		if (rc != ZOK || skip) {
 			zkmeta_topic_clear(t);
 			if (rc != ZOK)
@@ -382,7 +538,7 @@ static int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
 /* One full pass. Returns ZOK with *cvp, or a ZooKeeper error (nothing kept). */
 static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
 {
-	cview_t *cv = cview_new();
+	cview_t *cv = cview_new(), *prev;
 	char *buf = NULL, err[256];
 	struct Stat st;
 	int len = 0, rc;
@@ -416,7 +572,10 @@ static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
 		goto fail;
 	if ((rc = zkmeta_read_brokers(zm, cv)) != ZOK)
 		goto fail;
-	if ((rc = zkmeta_read_topics(zm, cv)) != ZOK)
+	prev = zkmeta_snapshot(zm);
+	rc = zkmeta_read_topics(zm, cv, prev);
+	cview_unref(prev);
+	if (rc != ZOK)
 		goto fail;
 	if ((rc = zkmeta_read_shutting_down(zm, cv)) != ZOK)
 		goto fail;
@@ -504,6 +663,13 @@ static void *zkmeta_main(void *arg)
 zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
                      char *errstr, size_t errstr_size)
 {
+	return zkmeta_new_listener(zh, NULL, 0, on_snapshot, opaque, errstr, errstr_size);
+}
+
+zkmeta_t *zkmeta_new_listener(zhandle_t *zh, const char *listener, int prefer_loopback,
+                              zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
+                              size_t errstr_size)
+{
 	zkmeta_t *zm = calloc(1, sizeof(*zm));
 	pthread_condattr_t ca;
 	cview_t *cv = NULL;
@@ -517,6 +683,12 @@ zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaqu
 	zm->zh = zh;
 	zm->on_snapshot = on_snapshot;
 	zm->opaque = opaque;
+	zm->prefer_loopback = prefer_loopback;
+	if (listener && !(zm->listener = strdup(listener))) {
+		free(zm);
+		snprintf(errstr, errstr_size, "out of memory");
+		return NULL;
+	}
 	pthread_mutex_init(&zm->lock, NULL);
 	pthread_condattr_init(&ca);
 	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
@@ -628,5 +800,6 @@ void zkmeta_destroy(zkmeta_t *zm)
 	zkutil_seen_clear(&zm->warned);
 	pthread_cond_destroy(&zm->cond);
 	pthread_mutex_destroy(&zm->lock);
+	free(zm->listener);
 	free(zm);
 }

@@ -13,8 +13,11 @@
  * re-arming every watch, and after each change (coalesced:
  * at most one snapshot per burst of events) calls on_snapshot with a new
  * cview that the callback owns one reference to. Malformed znode values are
- * logged and skipped (that topic/partition/broker is left out or marked with
- * no state), never fatal. After a session expiry it reconnects and rebuilds.
+ * logged and skipped (that broker is left out, that partition marked with no
+ * state), never fatal; a topic whose assignment is refused (malformed, or
+ * removing partitions) or whose config does not decode keeps its last good
+ * version, or with none is listed in the snapshot's held_topics. After a
+ * session expiry it reconnects and rebuilds.
  *
  * Threads: on_snapshot runs on the ZooKeeper client's completion thread or
  * zkmeta's own thread; it must not block and must not call back into zkmeta.
@@ -36,6 +39,15 @@ typedef void (zkmeta_snapshot_cb)(cview_t *cv, void *opaque);
  * published before zkmeta_new() returns (0) or it fails (-1, errstr). */
 zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
                      char *errstr, size_t errstr_size);
+/* zkmeta_new() whose snapshots point each broker's host/port at one of its
+ * registered endpoints (cview_broker_select): the one named listener (a
+ * broker lacking it gets host "" and one warning per change of its znode
+ * naming the broker, the listener and the listeners it has), or with
+ * listener NULL the first loopback endpoint when prefer_loopback, else the
+ * first endpoint. zkmeta_new() is listener NULL, prefer_loopback 0. */
+zkmeta_t *zkmeta_new_listener(zhandle_t *zh, const char *listener, int prefer_loopback,
+                              zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
+                              size_t errstr_size);
 /* Re-reads everything (used after a new ZooKeeper session). */
 int zkmeta_refresh(zkmeta_t *zm);
 /* Re-reads everything and waits until a snapshot read entirely after this
