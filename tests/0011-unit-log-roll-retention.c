@@ -234,15 +234,23 @@ START_TEST(st11_retention_by_time)
 	ck_assert_int_eq(plog_offset_for_timestamp(plog, -2, &off, NULL), FJORD_ERR_NO_ERROR);
 	ck_assert_int_eq(off, start);
 
-	/* Far future: everything old goes, never the active segment. */
+	/* Far future: every segment is past retention, the active one too: it
+	 * is rolled and goes, leaving one empty segment at the log end. */
 	segs = plog_segment_count(plog);
-	ck_assert_int_eq(plog_apply_retention(plog, 1LL << 50), segs - 1);
-	st11_check_deleted(segs - 1);
+	ck_assert_int_eq(plog_apply_retention(plog, 1LL << 50), segs);
+	st11_check_deleted(segs);
 	ck_assert_int_eq(plog_segment_count(plog), 1);
 	ck_assert_int_eq(plog_apply_retention(plog, 1LL << 50), 0);
 	ck_assert_int_eq(plog_log_end_offset(plog), leo);
-	st11_check_readable(plog);
+	ck_assert_int_eq(plog_log_start_offset(plog), leo);
+	ck_assert_int_eq(plog_read(plog, leo - 1, 100, leo, &rd), FJORD_ERR_OFFSET_OUT_OF_RANGE);
 	ck_assert_int_eq(st11_count(dir, ".log"), 1);
+	/* New records after that are kept until they too are old. */
+	st11_append(plog, 2, (1LL << 50) - 1000, 200);
+	plog_set_high_watermark(plog, plog_log_end_offset(plog));
+	ck_assert_int_eq(plog_apply_retention(plog, 1LL << 50), 0);
+	ck_assert_int_eq(plog_log_start_offset(plog), leo);
+	st11_check_readable(plog);
 	plog_close(plog, 0);
 }
 END_TEST

@@ -1,10 +1,12 @@
 /*
  * log_retention.c — deleting old segments of a partition log.
  *
- * Only whole segments go, oldest first, and never the active one; a
- * segment is deletable by time when its largest record timestamp is older
- * than retention_ms, by size while the log minus that segment still holds
- * at least retention_bytes. A segment holding offsets at or above the high
+ * Only whole segments go, oldest first; a segment is deletable by time
+ * when its largest record timestamp is older than retention_ms, by size
+ * while the log minus that segment still holds at least retention_bytes.
+ * An active segment that is non-empty and wholly past retention.ms is
+ * rolled first so that it can go too (as Kafka does): otherwise a quiet
+ * topic would keep its records until the next roll. A segment holding offsets at or above the high
  * watermark is kept (consumers have not been allowed to see it yet). The
  * log start offset moves to the next remaining segment's base offset.
  * Files are renamed to *.deleted and handed to the deleter (the broker
@@ -34,7 +36,15 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms)
 	if (plog->offline)
 		return 0;
 	int64_t total = plog_size_bytes(plog);
-	while (plog->seg_cnt > 1) {
+	for (;;) {
+		if (plog->seg_cnt == 1) {
+			log_segment_t *active = plog->segs[0];
+			if (active->size == 0 || active->next_offset > plog->hw || plog->cfg.retention_ms < 0 ||
+			    active->max_timestamp < 0 ||
+			    now_ms - active->max_timestamp <= plog->cfg.retention_ms ||
+			    plog_roll(plog) < 0)
+				break;
+		}
 		log_segment_t *seg = plog->segs[0];
 		int64_t next_base = plog->segs[1]->base_offset;
 		if (next_base > plog->hw)
