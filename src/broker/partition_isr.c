@@ -151,6 +151,10 @@ void partition_isr_maintain(broker_t *b, partition_t *p, int64_t now_ms)
 		 * the controller; adding it back would make the two fight. */
 		if (b->cv && cview_is_shutting_down(b->cv, r))
 			continue;
+		/* Nor a broker that is not registered (dead, or its session expired):
+		 * its last fetch may still look caught up. */
+		if (b->cv && !cview_broker(b->cv, r))
+			continue;
 		if (p->replica_leo[i] >= hw && p->replica_leo[i] >= p->epoch_start_offset &&
 		    now_ms - p->replica_caught_up_ms[i] <= lag_max) {
 			flog(LOG_INFO, "partition", "%s-%d: broker %d caught up (log end offset %lld): "
