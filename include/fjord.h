@@ -100,6 +100,7 @@ typedef enum fjord_err_t {
 	FJORD_ERR_NOT_CONTROLLER = 41,
 	FJORD_ERR_INVALID_REQUEST = 42,
 	FJORD_ERR_STORAGE_ERROR = 56,
+	FJORD_ERR_REASSIGNMENT_IN_PROGRESS = 60, /* admin: a reassignment is running */
 	FJORD_ERR_FENCED_LEADER_EPOCH = 74,
 	FJORD_ERR_UNKNOWN_LEADER_EPOCH = 75,
 	FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE = 76,
@@ -427,7 +428,7 @@ typedef struct fjord_reassignment_s {
  * that each topic and partition exists (UNKNOWN_TOPIC_OR_PARTITION) and that
  * each target replica is a registered broker (BROKER_NOT_AVAILABLE), then
  * writes the plan and returns without waiting (follow it with
- * fjord_admin_reassignment_status). FJORD_ERR__STATE when a reassignment is
+ * fjord_admin_reassignment_status). FJORD_ERR_REASSIGNMENT_IN_PROGRESS when a reassignment is
  * in progress (the plan znode exists). errstr says which entry is wrong. */
 FJORD_EXPORT fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj,
                                                          const fjord_reassignment_t *parts,

@@ -437,6 +437,11 @@ START_TEST(t0081_in_progress)
 		ck_assert_msg(strstr(out, "a reassignment is in progress"),
 		              "the CLI does not say a reassignment is in progress");
 		free(out);
+		fjord_reassignment_t again = {topic, 0, target, 1};
+		char es[256];
+		ck_assert_int_eq(fjord_admin_reassign_partitions(admin, &again, 1, es, sizeof(es)),
+		                 FJORD_ERR_REASSIGNMENT_IN_PROGRESS);
+		ck_assert_msg(strstr(es, "in progress"), "%s", es);
 		char file[600], args[700];
 		snprintf(file, sizeof(file), "%s/t0081-wait-%d.json", test_tmpdir(), (int)getpid());
 		FILE *f = fopen(file, "w");

@@ -189,7 +189,7 @@ fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignmen
 	if (rc == ZOK) {
 		fj_errstr(errstr, errstr_size, "a reassignment is in progress (%s exists); a new "
 		          "plan can be written once it is done", AR_PLAN_PATH);
-		e = FJORD_ERR__STATE;
+		e = FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
 		goto out;
 	}
 	if (rc != ZNONODE) {
@@ -207,7 +207,7 @@ fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignmen
 	if (rc == ZNODEEXISTS) {
 		fj_errstr(errstr, errstr_size, "a reassignment is in progress (%s exists); a new "
 		          "plan can be written once it is done", AR_PLAN_PATH);
-		e = FJORD_ERR__STATE;
+		e = FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
 	} else if (rc != ZOK) {
 		e = ar_zkerr(rc, "create", AR_PLAN_PATH, errstr, errstr_size);
 	}
