@@ -122,38 +122,52 @@ void zkjson_admin_plan_clear(zkjson_admin_plan_t *plan)
 	memset(plan, 0, sizeof(*plan));
 }
 
+/* The "topic" and "partition" of plan entry e (an object shaped as shape
+ * says, for the error): the topic string (owned by e) with *partp, or NULL
+ * with errstr. where names the entry. */
+static const char *zkjson_admin_entry_head(json_t *e, const char *where, const char *shape,
+                                           int32_t *partp, char *errstr, size_t n)
+{
+	json_t *t;
+
+	if (!json_is_object(e)) {
+		snprintf(errstr, n, "%s: expected an object %s", where, shape);
+		return NULL;
+	}
+	t = json_object_get(e, "topic");
+	if (!t) {
+		snprintf(errstr, n, "%s: missing \"topic\"", where);
+		return NULL;
+	}
+	if (!json_is_string(t) || json_string_length(t) == 0) {
+		snprintf(errstr, n, "%s: \"topic\" must be a non-empty string", where);
+		return NULL;
+	}
+	if (zkjson_admin_get_id(e, "partition", where, partp, errstr, n) < 0)
+		return NULL;
+	return json_string_value(t);
+}
+
 /* Decodes entry i of "partitions" into plan (slot i). */
 static int zkjson_admin_plan_entry(json_t *e, size_t i, zkjson_admin_plan_t *plan,
                                    char *errstr, size_t n)
 {
 	char where[64];
-	json_t *t;
+	const char *topic;
 	size_t j;
 
 	snprintf(where, sizeof(where), "%s: partitions[%zu]", ZKJSON_ADMIN_PLAN, i);
-	if (!json_is_object(e)) {
-		snprintf(errstr, n, "%s: expected an object {\"topic\":..,\"partition\":..}", where);
-		return -1;
-	}
-	t = json_object_get(e, "topic");
-	if (!t) {
-		snprintf(errstr, n, "%s: missing \"topic\"", where);
-		return -1;
-	}
-	if (!json_is_string(t) || json_string_length(t) == 0) {
-		snprintf(errstr, n, "%s: \"topic\" must be a non-empty string", where);
-		return -1;
-	}
-	if (zkjson_admin_get_id(e, "partition", where, &plan->partitions[i], errstr, n) < 0)
+	topic = zkjson_admin_entry_head(e, where, "{\"topic\":..,\"partition\":..}",
+	                                &plan->partitions[i], errstr, n);
+	if (!topic)
 		return -1;
 	for (j = 0; j < i; j++)
-		if (plan->partitions[j] == plan->partitions[i] &&
-		    !strcmp(plan->topics[j], json_string_value(t))) {
-			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_PLAN,
-			         json_string_value(t), (int)plan->partitions[i]);
+		if (plan->partitions[j] == plan->partitions[i] && !strcmp(plan->topics[j], topic)) {
+			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_PLAN, topic,
+			         (int)plan->partitions[i]);
 			return -1;
 		}
-	if (!(plan->topics[i] = strdup(json_string_value(t)))) {
+	if (!(plan->topics[i] = strdup(topic))) {
 		snprintf(errstr, n, "%s: out of memory", ZKJSON_ADMIN_PLAN);
 		return -1;
 	}
@@ -288,35 +302,23 @@ static int zkjson_reassign_entry(json_t *e, size_t i, zkjson_reassign_t *plan, c
 {
 	zkjson_reassign_entry_t *en = &plan->entries[i];
 	char where[64];
-	json_t *t;
+	const char *topic;
 	size_t j;
 
 	snprintf(where, sizeof(where), "%s: partitions[%zu]", ZKJSON_ADMIN_REASSIGN, i);
-	if (!json_is_object(e)) {
-		snprintf(errstr, n,
-		         "%s: expected an object {\"topic\":..,\"partition\":..,\"replicas\":[..]}",
-		         where);
-		return -1;
-	}
-	t = json_object_get(e, "topic");
-	if (!t) {
-		snprintf(errstr, n, "%s: missing \"topic\"", where);
-		return -1;
-	}
-	if (!json_is_string(t) || json_string_length(t) == 0) {
-		snprintf(errstr, n, "%s: \"topic\" must be a non-empty string", where);
-		return -1;
-	}
-	if (zkjson_admin_get_id(e, "partition", where, &en->partition, errstr, n) < 0)
+	topic = zkjson_admin_entry_head(e, where,
+	                                "{\"topic\":..,\"partition\":..,\"replicas\":[..]}",
+	                                &en->partition, errstr, n);
+	if (!topic)
 		return -1;
 	for (j = 0; j < i; j++)
 		if (plan->entries[j].partition == en->partition &&
-		    !strcmp(plan->entries[j].topic, json_string_value(t))) {
-			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_REASSIGN,
-			         json_string_value(t), (int)en->partition);
+		    !strcmp(plan->entries[j].topic, topic)) {
+			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_REASSIGN, topic,
+			         (int)en->partition);
 			return -1;
 		}
-	if (!(en->topic = strdup(json_string_value(t)))) {
+	if (!(en->topic = strdup(topic))) {
 		snprintf(errstr, n, "%s: out of memory", ZKJSON_ADMIN_REASSIGN);
 		return -1;
 	}

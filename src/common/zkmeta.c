@@ -328,8 +328,10 @@ static int zkmeta_keep_assignment(const cview_topic_t *prev, zkjson_assignment_t
 }
 
 /* An assignment may add partitions, never remove them: 1 when it lists
- * fewer than prev had, or partition a->partition_cnt already has a state
- * znode (how a fresh reader, with no previous snapshot, sees it). */
+ * fewer than prev had, or, for a fresh reader with no previous snapshot of
+ * the topic, when partition a->partition_cnt already has a state znode
+ * (prev passed the same check, so with prev the count is enough and no
+ * ZooKeeper call is made). */
 static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
                                      const zkjson_assignment_t *a, const cview_topic_t *prev,
                                      char *why, size_t n, int *rcp)
@@ -344,6 +346,8 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
 		         "cannot be removed", a->partition_cnt, prev->partition_cnt);
 		return 1;
 	}
+	if (prev)
+		return 0;
 	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic,
 	         a->partition_cnt);
 	rc = zoo_exists(zm->zh, path, 0, &st);
