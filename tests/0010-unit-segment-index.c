@@ -18,8 +18,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker/offset_index.h"
-#include "broker/plog.h"
+#include "storage/offset_index.h"
+#include "storage/plog.h"
 #include "common/bytes.h"
 #include "common/record_batch.h"
 #include "test.h"

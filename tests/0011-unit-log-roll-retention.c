@@ -15,7 +15,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker/plog.h"
+#include "storage/plog.h"
 #include "common/record_batch.h"
 #include "test.h"
 

@@ -22,8 +22,8 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker/logmgr.h"
-#include "broker/offset_index.h"
+#include "storage/logmgr.h"
+#include "storage/offset_index.h"
 #include "common/record_batch.h"
 #include "test.h"
 

@@ -14,9 +14,9 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker/checkpoint.h"
-#include "broker/epoch_cache.h"
-#include "broker/plog.h"
+#include "storage/checkpoint.h"
+#include "storage/epoch_cache.h"
+#include "storage/plog.h"
 #include "common/record_batch.h"
 #include "test.h"
 

@@ -60,7 +60,7 @@ tests_fjord_tests_SOURCES += tests/0084-zkcli-topic-lifecycle.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install
-tests_fjord_tests_LDADD = src/broker/libfjordstorage.la src/client/libfjord.la \
+tests_fjord_tests_LDADD = src/storage/libfjordstorage.la src/client/libfjord.la \
 	src/common/libfjordcommon.la proto/libfjordproto.la \
 	$(FJORD_EXT_LIBS) $(CHECK_LIBS)
 # The runner finds fjordd and fjord in the build tree (src/broker/fjordd,

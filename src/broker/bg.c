@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "broker/bg.h"
-#include "broker/plog.h"
+#include "storage/plog.h"
 
 typedef struct bg_job {
 	struct bg_job *next;

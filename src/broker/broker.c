@@ -44,9 +44,9 @@
 #include "broker/broker.h"
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
-#include "broker/logmgr.h"
-#include "broker/partition.h"
-#include "broker/replica_fetcher.h"
+#include "storage/logmgr.h"
+#include "broker/replication/partition.h"
+#include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 

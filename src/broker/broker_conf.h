@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "broker/log_config.h"
+#include "storage/log_config.h"
 
 /* One entry of `listeners`, with its `advertised.listeners` entry. */
 typedef struct broker_listener {

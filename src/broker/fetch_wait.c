@@ -13,7 +13,7 @@
 
 #include "broker/broker.h"
 #include "broker/fetch_wait.h"
-#include "broker/partition.h"
+#include "broker/replication/partition.h"
 
 static void fetch_wait_unlink(fetch_wait_t *w)
 {

@@ -32,7 +32,7 @@
 #include "broker/api.h"
 #include "broker/broker.h"
 #include "broker/fetch_wait.h"
-#include "broker/partition.h"
+#include "broker/replication/partition.h"
 #include "common/flog.h"
 
 typedef struct fetch_build {

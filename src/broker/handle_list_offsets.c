@@ -14,7 +14,7 @@
 
 #include "broker/api.h"
 #include "broker/broker.h"
-#include "broker/partition.h"
+#include "broker/replication/partition.h"
 
 static fjord_err_t list_offsets_partition(broker_t *b, int32_t replica_id, const char *topic,
                                           const Fjord__ListOffsetsPartition *lp,

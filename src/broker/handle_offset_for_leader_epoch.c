@@ -14,7 +14,7 @@
 
 #include "broker/api.h"
 #include "broker/broker.h"
-#include "broker/partition.h"
+#include "broker/replication/partition.h"
 
 static fjord_err_t ofle_partition(broker_t *b, const char *topic,
                                   const Fjord__OffsetForLeaderEpochPartition *ep,

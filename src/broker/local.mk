@@ -1,6 +1,7 @@
-# src/broker: fjordd, the broker daemon (event loop, connections, APIs,
-# partition roles, metrics). Storage is libfjordstorage (storage.mk); the
-# ZooKeeper side appends its sources in zk.mk.
+# src/broker: fjordd, the broker daemon (event loop, connections, API
+# dispatch and handlers, metrics and HTTP, the broker's ZooKeeper side).
+# Replication adds its sources in replication/local.mk; storage and the
+# controller are libraries of their own (src/storage, src/controller).
 bin_PROGRAMS += src/broker/fjordd
 src_broker_fjordd_SOURCES = \
 	src/broker/main.c \
@@ -19,10 +20,8 @@ src_broker_fjordd_SOURCES = \
 	src/broker/handle_list_offsets.c \
 	src/broker/handle_offset_for_leader_epoch.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
-	src/broker/partition.c src/broker/partition.h \
-	src/broker/partition_isr.c \
-	src/broker/replica_fetcher.c src/broker/replica_fetcher.h \
 	src/broker/metrics.c src/broker/metrics.h \
-	src/broker/http.c
-src_broker_fjordd_LDADD = src/broker/libfjordstorage.la src/common/libfjordcommon.la \
-	proto/libfjordproto.la $(FJORD_EXT_LIBS)
+	src/broker/http.c \
+	src/broker/zk_broker.c src/broker/zk_broker.h
+src_broker_fjordd_LDADD = src/controller/libfjordcontroller.la src/storage/libfjordstorage.la \
+	src/common/libfjordcommon.la proto/libfjordproto.la $(FJORD_EXT_LIBS)

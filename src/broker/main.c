@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
-#include "broker/checkpoint.h"
+#include "storage/checkpoint.h"
 #include "common/flog.h"
 #include "fjord.h"
 

@@ -11,10 +11,10 @@
 
 #include "broker/api.h"
 #include "broker/broker.h"
-#include "broker/controller.h"
+#include "controller/controller.h"
 #include "broker/fetch_wait.h"
 #include "broker/metrics.h"
-#include "broker/partition.h"
+#include "broker/replication/partition.h"
 #include "common/bytes.h"
 #include "fjord.h"
 

@@ -38,7 +38,7 @@
 #include <syslog.h>
 #include <time.h>
 
-#include "broker/controller.h"
+#include "controller/controller.h"
 #include "broker/zk_broker.h"
 #include "common/flog.h"
 #include "common/zkjson.h"

@@ -4,7 +4,7 @@
  *
  * What: as in Kafka's ZooKeeper mode the admin side only writes the plan
  * (Kafka's JSON, zkjson_reassign_encode); the controller carries it out
- * (src/broker/controller_reassign.c). Before writing, the plan is checked
+ * (src/controller/controller_reassign.c). Before writing, the plan is checked
  * with the same strict codec the controller uses (encode, then decode), and
  * against ZooKeeper: topics, partitions and target brokers must exist. The
  * write is a create, so it fails when a plan is pending: a running

@@ -1,5 +1,7 @@
 # src/common: framing, record-batch codec, CRC32C, murmur2, properties and
-# config tables, logging, error names. Linked into fjordd and libfjord.
+# config tables, logging, error names, consumer-group assignors, and the
+# ZooKeeper side every part shares (connection helpers, znode JSON codecs,
+# metadata snapshots, topic administration). Linked into fjordd and libfjord.
 noinst_LTLIBRARIES += src/common/libfjordcommon.la
 src_common_libfjordcommon_la_SOURCES = \
 	src/common/bytes.h \
@@ -11,6 +13,13 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/flog.c src/common/flog.h \
 	src/common/compress.c src/common/compress.h \
 	src/common/record_batch.c src/common/record_batch.h \
-	src/common/props.c src/common/props_parse.c src/common/props.h
+	src/common/props.c src/common/props_parse.c src/common/props.h \
+	src/common/assignor.c src/common/assignor.h \
+	src/common/zkutil.c src/common/zkutil.h \
+	src/common/zkjson.c src/common/zkjson.h \
+	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \
+	src/common/cview.c src/common/cview.h \
+	src/common/endpoint.c src/common/endpoint.h \
+	src/common/zkmeta.c src/common/zkmeta.h \
+	src/common/zkadmin.c src/common/zkadmin.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la
-src_common_libfjordcommon_la_SOURCES += src/common/assignor.c src/common/assignor.h

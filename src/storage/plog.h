@@ -32,8 +32,8 @@
 #include <stdint.h>
 
 #include "fjord.h"
-#include "broker/epoch_cache.h"
-#include "broker/log_config.h"
+#include "storage/epoch_cache.h"
+#include "storage/log_config.h"
 
 typedef struct plog plog_t;
 

@@ -54,7 +54,7 @@
 
 #include <time.h>
 
-#include "broker/controller_int.h"
+#include "controller/controller_int.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkadmin.h"

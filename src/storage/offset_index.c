@@ -3,7 +3,7 @@
  * offset_index.h). Entries live in a malloc'd array mirroring the file;
  * appends pwrite() one 8-byte entry at the end. Event-loop thread only.
  */
-#include "broker/offset_index.h"
+#include "storage/offset_index.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -27,8 +27,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker/offset_index.h"
-#include "broker/time_index.h"
+#include "storage/offset_index.h"
+#include "storage/time_index.h"
 
 typedef struct log_segment {
 	int64_t base_offset;

@@ -2,7 +2,7 @@
  * checkpoint.c — reading and atomically writing Kafka-style checkpoint
  * files (format in checkpoint.h). Any thread; no shared state.
  */
-#include "broker/checkpoint.h"
+#include "storage/checkpoint.h"
 
 #include <errno.h>
 #include <fcntl.h>

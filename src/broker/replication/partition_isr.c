@@ -35,7 +35,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "broker/broker.h"
-#include "broker/partition.h"
+#include "broker/replication/partition.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkutil.h"

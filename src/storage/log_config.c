@@ -2,7 +2,7 @@
  * log_config.c — defaults, parsing and validation of per-log settings.
  * See log_config.h for the key table. Pure functions, any thread.
  */
-#include "broker/log_config.h"
+#include "storage/log_config.h"
 
 #include <errno.h>
 #include <stddef.h>

@@ -19,7 +19,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "broker/controller_int.h"
+#include "controller/controller_int.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkutil.h"

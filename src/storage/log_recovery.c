@@ -13,7 +13,7 @@
  * Progress goes to the log ("recovering partition t-0: segment 3/7").
  * Runs on the thread that opens the log (the loop thread at start-up).
  */
-#include "broker/plog_int.h"
+#include "storage/plog_int.h"
 
 #include <dirent.h>
 #include <errno.h>

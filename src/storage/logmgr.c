@@ -11,7 +11,7 @@
  * writes the checkpoints and the marker. Event-loop thread only.
  */
 #define _GNU_SOURCE /* nftw, strndup */
-#include "broker/logmgr.h"
+#include "storage/logmgr.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -25,7 +25,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
-#include "broker/checkpoint.h"
+#include "storage/checkpoint.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 

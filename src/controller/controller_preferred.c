@@ -38,7 +38,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "broker/controller_int.h"
+#include "controller/controller_int.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"

@@ -9,7 +9,7 @@
  * through a small cache of positions where earlier reads stopped, else the
  * sparse index plus a header scan. Event-loop thread only.
  */
-#include "broker/plog_int.h"
+#include "storage/plog_int.h"
 
 #include <errno.h>
 #include <inttypes.h>

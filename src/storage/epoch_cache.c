@@ -3,7 +3,7 @@
  * epoch_cache.h), persisted through checkpoint_write_pairs on every change.
  * Event-loop thread only.
  */
-#include "broker/epoch_cache.h"
+#include "storage/epoch_cache.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -11,7 +11,7 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "broker/checkpoint.h"
+#include "storage/checkpoint.h"
 #include "common/flog.h"
 
 static int epoch_cache_persist(epoch_cache_t *ec)

@@ -8,7 +8,7 @@
  * headers with pread(). Recovery re-reads whole batches and checks CRCs.
  * Event-loop thread only; the segment owns its fds, paths and indexes.
  */
-#include "broker/log_segment.h"
+#include "storage/log_segment.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -3,7 +3,7 @@
  * time_index.h). Entries mirrored in memory; appends pwrite() 12 bytes at
  * the end. Event-loop thread only.
  */
-#include "broker/time_index.h"
+#include "storage/time_index.h"
 
 #include <errno.h>
 #include <fcntl.h>

@@ -50,7 +50,7 @@
 #include <string.h>
 #include <syslog.h>
 
-#include "broker/controller_int.h"
+#include "controller/controller_int.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkjson_admin.h"

@@ -16,7 +16,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker/controller.h"
+#include "controller/controller.h"
 #include "common/zkjson.h"
 
 #define CTL_PATH_MAX 600

@@ -36,7 +36,7 @@
 
 #include <stdint.h>
 
-#include "broker/plog.h"
+#include "storage/plog.h"
 #include "common/cview.h"
 #include "fjord.h"
 

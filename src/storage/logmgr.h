@@ -28,8 +28,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#include "broker/log_config.h"
-#include "broker/plog.h"
+#include "storage/log_config.h"
+#include "storage/plog.h"
 
 typedef struct logmgr logmgr_t;
 

@@ -34,8 +34,8 @@
 #include <event2/event.h>
 
 #include "broker/broker.h"
-#include "broker/partition.h"
-#include "broker/replica_fetcher.h"
+#include "broker/replication/partition.h"
+#include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/frame.h"

@@ -7,8 +7,8 @@
 #ifndef FJORD_BROKER_PLOG_INT_H
 #define FJORD_BROKER_PLOG_INT_H
 
-#include "broker/log_segment.h"
-#include "broker/plog.h"
+#include "storage/log_segment.h"
+#include "storage/plog.h"
 
 #define PLOG_POS_CACHE 8
 

@@ -12,7 +12,7 @@
  * Files are renamed to *.deleted and handed to the deleter (the broker
  * removes them off the loop). Event-loop thread only.
  */
-#include "broker/plog_int.h"
+#include "storage/plog_int.h"
 
 #include <inttypes.h>
 
