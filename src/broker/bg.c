@@ -15,7 +15,7 @@
 #include <unistd.h>
 
 #include "broker/bg.h"
-#include "storage/plog.h"
+#include "storage/storage.h"
 
 typedef struct bg_job {
 	struct bg_job *next;

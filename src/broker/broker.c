@@ -44,7 +44,7 @@
 #include "broker/broker.h"
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
-#include "storage/logmgr.h"
+#include "storage/storage.h"
 #include "broker/replication/partition.h"
 #include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"

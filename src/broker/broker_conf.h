@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include <stdio.h>
 
-#include "storage/log_config.h"
+#include "storage/storage.h"
 
 /* One entry of `listeners`, with its `advertised.listeners` entry. */
 typedef struct broker_listener {

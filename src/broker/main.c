@@ -21,7 +21,7 @@
 #include <string.h>
 
 #include "broker/broker.h"
-#include "storage/checkpoint.h"
+#include "storage/storage.h"
 #include "common/flog.h"
 #include "fjord.h"
 

@@ -10,8 +10,8 @@
  * ZooKeeper watcher. The struct is the caller's; controller functions only
  * fill in the election fields and the warned-about list.
  */
-#ifndef FJORD_BROKER_CONTROLLER_H
-#define FJORD_BROKER_CONTROLLER_H
+#ifndef FJORD_CONTROLLER_H
+#define FJORD_CONTROLLER_H
 
 #include <stdint.h>
 #include "common/zkutil.h"
@@ -94,4 +94,4 @@ void controller_clear(controller_t *c);
  * refused modification of a znode counts once). Any thread. */
 uint64_t controller_refused_total(void);
 
-#endif /* FJORD_BROKER_CONTROLLER_H */
+#endif /* FJORD_CONTROLLER_H */

@@ -10,8 +10,8 @@
  * Ownership: every buffer a helper fills is the caller's to free with the
  * matching free / zkjson_*_clear.
  */
-#ifndef FJORD_BROKER_CONTROLLER_INT_H
-#define FJORD_BROKER_CONTROLLER_INT_H
+#ifndef FJORD_CONTROLLER_INT_H
+#define FJORD_CONTROLLER_INT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -101,4 +101,4 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
                             const controller_ids_t *down, const struct String_vector *dels);
 
 
-#endif /* FJORD_BROKER_CONTROLLER_INT_H */
+#endif /* FJORD_CONTROLLER_INT_H */

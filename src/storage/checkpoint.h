@@ -23,8 +23,8 @@
  * Thread: any; no shared state. The caller owns what it passes; read
  * results are malloc'd and freed with checkpoint_free().
  */
-#ifndef FJORD_BROKER_CHECKPOINT_H
-#define FJORD_BROKER_CHECKPOINT_H
+#ifndef FJORD_STORAGE_CHECKPOINT_H
+#define FJORD_STORAGE_CHECKPOINT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -57,4 +57,4 @@ int checkpoint_read_pairs(const char *path, int64_t (**pairsp)[2], size_t *cntp,
  * Returns 0 or -errno. Used by the writers above and by meta.properties. */
 int checkpoint_write_atomic(const char *path, const void *buf, size_t len);
 
-#endif /* FJORD_BROKER_CHECKPOINT_H */
+#endif /* FJORD_STORAGE_CHECKPOINT_H */

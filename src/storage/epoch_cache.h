@@ -14,8 +14,8 @@
  *
  * Thread: event-loop thread only. Owned by its plog.
  */
-#ifndef FJORD_BROKER_EPOCH_CACHE_H
-#define FJORD_BROKER_EPOCH_CACHE_H
+#ifndef FJORD_STORAGE_EPOCH_CACHE_H
+#define FJORD_STORAGE_EPOCH_CACHE_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -71,4 +71,4 @@ int epoch_cache_truncate_from_start(epoch_cache_t *ec, int64_t start_offset);
 /* Removes everything (plog_truncate_fully_and_start_at). Persists. */
 int epoch_cache_clear(epoch_cache_t *ec);
 
-#endif /* FJORD_BROKER_EPOCH_CACHE_H */
+#endif /* FJORD_STORAGE_EPOCH_CACHE_H */

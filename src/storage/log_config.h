@@ -18,8 +18,8 @@
  *   flush_interval_ms        log.flush.interval.ms        flush.ms              INT64_MAX
  *   max_message_bytes        message.max.bytes            max.message.bytes     1048588
  */
-#ifndef FJORD_BROKER_LOG_CONFIG_H
-#define FJORD_BROKER_LOG_CONFIG_H
+#ifndef FJORD_STORAGE_LOG_CONFIG_H
+#define FJORD_STORAGE_LOG_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -51,4 +51,4 @@ int log_config_set(log_config_t *cfg, const char *key, const char *value, char *
 /* Returns 0 when every field is in range, else -1 with errstr. */
 int log_config_validate(const log_config_t *cfg, char *errstr, size_t errstr_size);
 
-#endif /* FJORD_BROKER_LOG_CONFIG_H */
+#endif /* FJORD_STORAGE_LOG_CONFIG_H */

@@ -21,8 +21,8 @@
  * Thread: event-loop thread only. A segment owns its fds, paths and indexes;
  * segment_close() frees them (and the struct).
  */
-#ifndef FJORD_BROKER_LOG_SEGMENT_H
-#define FJORD_BROKER_LOG_SEGMENT_H
+#ifndef FJORD_STORAGE_LOG_SEGMENT_H
+#define FJORD_STORAGE_LOG_SEGMENT_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -131,4 +131,4 @@ int segment_flush(log_segment_t *seg);
 /* Applies a config change. */
 void segment_set_config(log_segment_t *seg, int32_t index_interval_bytes, int64_t index_max_bytes);
 
-#endif /* FJORD_BROKER_LOG_SEGMENT_H */
+#endif /* FJORD_STORAGE_LOG_SEGMENT_H */

@@ -10,13 +10,12 @@
  * hash table keyed by topic and partition. A clean close fsyncs everything,
  * writes the checkpoints and the marker. Event-loop thread only.
  */
-#define _GNU_SOURCE /* nftw, strndup */
+#define _GNU_SOURCE /* strndup */
 #include "storage/logmgr.h"
 
 #include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <ftw.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -53,36 +52,6 @@ struct logmgr {
 	void *deleter_arg;
 	uint64_t delete_seq;
 };
-
-/* ------------------------------------------------------------ removal */
-
-static int storage_remove_cb(const char *path, const struct stat *st, int flag, struct FTW *ftw)
-{
-	(void)st;
-	(void)ftw;
-	if ((flag == FTW_DP ? rmdir(path) : unlink(path)) < 0 && errno != ENOENT)
-		return -errno;
-	return 0;
-}
-
-int storage_remove_path(const char *path)
-{
-	struct stat st;
-	if (lstat(path, &st) < 0)
-		return errno == ENOENT ? 0 : -errno;
-	if (!S_ISDIR(st.st_mode))
-		return unlink(path) < 0 && errno != ENOENT ? -errno : 0;
-	int r = nftw(path, storage_remove_cb, 16, FTW_DEPTH | FTW_PHYS);
-	return r < 0 ? -errno : -r;
-}
-
-static void logmgr_default_deleter(const char *path, void *arg)
-{
-	(void)arg;
-	int ret = storage_remove_path(path);
-	if (ret < 0)
-		flog(LOG_WARNING, "storage", "cannot remove %s: %s", path, strerror(-ret));
-}
 
 /* ------------------------------------------------------------ table */
 
@@ -493,7 +462,7 @@ int logmgr_open(const char *const *dirs, size_t dir_cnt, const log_config_t *def
 	}
 	mgr->defaults = *defaults;
 	mgr->broker_id = broker_id;
-	mgr->deleter = logmgr_default_deleter;
+	mgr->deleter = storage_default_deleter;
 	mgr->bucket_cnt = 64;
 	mgr->buckets = calloc(mgr->bucket_cnt, sizeof(*mgr->buckets));
 	mgr->dirs = calloc(dir_cnt, sizeof(*mgr->dirs));
@@ -640,7 +609,7 @@ size_t logmgr_partition_count(const logmgr_t *mgr)
 
 void logmgr_set_deleter(logmgr_t *mgr, storage_deleter_fn *fn, void *arg)
 {
-	mgr->deleter = fn ? fn : logmgr_default_deleter;
+	mgr->deleter = fn ? fn : storage_default_deleter;
 	mgr->deleter_arg = fn ? arg : NULL;
 	for (size_t i = 0; i < mgr->bucket_cnt; i++)
 		for (logmgr_entry_t *e = mgr->buckets[i]; e; e = e->next)

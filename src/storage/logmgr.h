@@ -22,8 +22,8 @@
  * a plog pointer stays valid until logmgr_delete of that partition or
  * logmgr_close.
  */
-#ifndef FJORD_BROKER_LOGMGR_H
-#define FJORD_BROKER_LOGMGR_H
+#ifndef FJORD_STORAGE_LOGMGR_H
+#define FJORD_STORAGE_LOGMGR_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -88,4 +88,4 @@ void logmgr_set_deleter(logmgr_t *mgr, storage_deleter_fn *fn, void *arg);
  * recovery scan). clean=0: just closes (as after a crash). */
 void logmgr_close(logmgr_t *mgr, int clean);
 
-#endif /* FJORD_BROKER_LOGMGR_H */
+#endif /* FJORD_STORAGE_LOGMGR_H */

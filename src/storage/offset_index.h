@@ -20,8 +20,8 @@
  * Thread: the broker's event-loop thread only. The index owns its fd, path
  * and entry array; offset_index_close() frees them.
  */
-#ifndef FJORD_BROKER_OFFSET_INDEX_H
-#define FJORD_BROKER_OFFSET_INDEX_H
+#ifndef FJORD_STORAGE_OFFSET_INDEX_H
+#define FJORD_STORAGE_OFFSET_INDEX_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -70,4 +70,4 @@ int offset_index_check(const offset_index_t *oi, int64_t log_size);
 /* Changes the size limit (config update). */
 void offset_index_set_max_bytes(offset_index_t *oi, int64_t max_bytes);
 
-#endif /* FJORD_BROKER_OFFSET_INDEX_H */
+#endif /* FJORD_STORAGE_OFFSET_INDEX_H */

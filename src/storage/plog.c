@@ -71,14 +71,6 @@ void plog_cache_clear(plog_t *plog)
 		plog->cache[i].seg_base = -1;
 }
 
-static void plog_default_deleter(const char *path, void *arg)
-{
-	(void)arg;
-	int ret = storage_remove_path(path);
-	if (ret < 0)
-		flog(LOG_WARNING, "storage", "cannot remove %s: %s", path, strerror(-ret));
-}
-
 int plog_open(const char *dir, const char *topic, int32_t partition, const log_config_t *cfg,
               int64_t recovery_point, int64_t log_start_offset, int needs_recovery, plog_t **plogp,
               char *errstr, size_t errstr_size)
@@ -91,7 +83,7 @@ int plog_open(const char *dir, const char *topic, int32_t partition, const log_c
 	}
 	plog->partition = partition;
 	plog->cfg = *cfg;
-	plog->deleter = plog_default_deleter;
+	plog->deleter = storage_default_deleter;
 	plog->now_ms = plog_default_clock;
 	plog->first_unflushed_ms = -1;
 	plog_cache_clear(plog);
@@ -569,7 +561,7 @@ epoch_cache_t *plog_epoch_cache(plog_t *plog)
 
 void plog_set_deleter(plog_t *plog, storage_deleter_fn *fn, void *arg)
 {
-	plog->deleter = fn ? fn : plog_default_deleter;
+	plog->deleter = fn ? fn : storage_default_deleter;
 	plog->deleter_arg = fn ? arg : NULL;
 }
 

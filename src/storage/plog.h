@@ -25,8 +25,8 @@
  * directly in unit tests). Pointers returned by accessors are borrowed and
  * live as long as the plog.
  */
-#ifndef FJORD_BROKER_PLOG_H
-#define FJORD_BROKER_PLOG_H
+#ifndef FJORD_STORAGE_PLOG_H
+#define FJORD_STORAGE_PLOG_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -34,20 +34,9 @@
 #include "fjord.h"
 #include "storage/epoch_cache.h"
 #include "storage/log_config.h"
+#include "storage/storage_remove.h"
 
 typedef struct plog plog_t;
-
-/*
- * Receives a path renamed to "*.deleted" (a segment file) or a partition
- * directory renamed to "<t>-<p>.<hex>-delete" (logmgr_delete). Called on the
- * loop thread; path is freed when the callback returns (copy it to queue
- * the removal for a background thread, which then calls storage_remove_path).
- */
-typedef void storage_deleter_fn(const char *path, void *arg);
-
-/* Removes a file, or a directory recursively. Thread-safe (touches no
- * shared state). Returns 0 or -errno. The default deleter. */
-int storage_remove_path(const char *path);
 
 /* What plog_append stored. */
 typedef struct plog_append_info {
@@ -210,4 +199,4 @@ int plog_flush_sync(plog_t *plog);
  * unless plog_set_clock). */
 int plog_flush_due(const plog_t *plog, int64_t now_ms);
 
-#endif /* FJORD_BROKER_PLOG_H */
+#endif /* FJORD_STORAGE_PLOG_H */

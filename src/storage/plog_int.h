@@ -4,8 +4,8 @@
  * at open) and log_retention.c (deleting old segments). Not for other
  * parts: use plog.h. Event-loop thread only.
  */
-#ifndef FJORD_BROKER_PLOG_INT_H
-#define FJORD_BROKER_PLOG_INT_H
+#ifndef FJORD_STORAGE_PLOG_INT_H
+#define FJORD_STORAGE_PLOG_INT_H
 
 #include "storage/log_segment.h"
 #include "storage/plog.h"
@@ -61,4 +61,4 @@ void plog_discard_segment(plog_t *plog, log_segment_t *seg);
 void plog_cache_clear(plog_t *plog);
 int64_t plog_now(const plog_t *plog);
 
-#endif /* FJORD_BROKER_PLOG_INT_H */
+#endif /* FJORD_STORAGE_PLOG_INT_H */

@@ -20,8 +20,8 @@
  *
  * Thread: event-loop thread only. Owns its fd, path and entries.
  */
-#ifndef FJORD_BROKER_TIME_INDEX_H
-#define FJORD_BROKER_TIME_INDEX_H
+#ifndef FJORD_STORAGE_TIME_INDEX_H
+#define FJORD_STORAGE_TIME_INDEX_H
 
 #include <stddef.h>
 #include <stdint.h>
@@ -64,4 +64,4 @@ int time_index_is_full(const time_index_t *ti);
 int time_index_check(const time_index_t *ti, int64_t next_offset);
 void time_index_set_max_bytes(time_index_t *ti, int64_t max_bytes);
 
-#endif /* FJORD_BROKER_TIME_INDEX_H */
+#endif /* FJORD_STORAGE_TIME_INDEX_H */

@@ -36,7 +36,7 @@
 
 #include <stdint.h>
 
-#include "storage/plog.h"
+#include "storage/storage.h"
 #include "common/cview.h"
 #include "fjord.h"
 
