@@ -49,26 +49,19 @@ static fjord_err_t fetch_partition(broker_t *b, const Fjord__FetchRequest *req,
                                    const char *topic, const Fjord__FetchPartition *fp,
                                    int32_t max_bytes, partition_t **pp, plog_read_t *rd)
 {
-	partition_t *p = partition_find(b, topic, fp->partition);
+	fjord_err_t err = partition_leader_check(b, topic, fp->partition, fp->current_leader_epoch, pp);
+	partition_t *p = *pp;
 	int64_t max_offset;
 
 	memset(rd, 0, sizeof(*rd));
 	rd->fd = -1;
-	*pp = p;
-	if (!p) {
-		const cview_partition_t *cp = b->cv ? cview_partition(b->cv, topic, fp->partition)
-		                                    : NULL;
-		return cp ? FJORD_ERR_NOT_LEADER : FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	if (p) { /* a follower reports its offsets too */
+		rd->high_watermark = plog_high_watermark(p->log);
+		rd->log_start_offset = plog_log_start_offset(p->log);
+		rd->log_end_offset = plog_log_end_offset(p->log);
 	}
-	rd->high_watermark = plog_high_watermark(p->log);
-	rd->log_start_offset = plog_log_start_offset(p->log);
-	rd->log_end_offset = plog_log_end_offset(p->log);
-	if (!p->is_leader)
-		return FJORD_ERR_NOT_LEADER;
-	if (fp->current_leader_epoch >= 0 && fp->current_leader_epoch < p->leader_epoch)
-		return FJORD_ERR_FENCED_LEADER_EPOCH;
-	if (fp->current_leader_epoch > p->leader_epoch)
-		return FJORD_ERR_UNKNOWN_LEADER_EPOCH;
+	if (err != FJORD_ERR_NO_ERROR)
+		return err;
 	max_offset = req->replica_id >= 0 ? rd->log_end_offset : rd->high_watermark;
 	if (max_bytes <= 0 || fp->fetch_offset == max_offset) {
 		if (fp->fetch_offset < rd->log_start_offset || fp->fetch_offset > rd->log_end_offset)

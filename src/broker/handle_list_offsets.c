@@ -10,32 +10,25 @@
  */
 #include "config.h"
 
-#include <stdlib.h>
-
 #include "broker/api.h"
 #include "broker/broker.h"
 #include "broker/replication/partition.h"
+#include "common/pbuild.h"
 
 static fjord_err_t list_offsets_partition(broker_t *b, int32_t replica_id, const char *topic,
                                           const Fjord__ListOffsetsPartition *lp,
                                           Fjord__ListOffsetsPartitionResponse *out)
 {
-	partition_t *p = partition_find(b, topic, lp->partition);
+	partition_t *p;
 	int64_t off = -1, ts = -1;
+	fjord_err_t err;
 
 	out->offset = -1;
 	out->timestamp = -1;
 	out->leader_epoch = -1;
-	if (!p)
-		return b->cv && cview_partition(b->cv, topic, lp->partition)
-		               ? FJORD_ERR_NOT_LEADER
-		               : FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-	if (!p->is_leader)
-		return FJORD_ERR_NOT_LEADER;
-	if (lp->current_leader_epoch >= 0 && lp->current_leader_epoch < p->leader_epoch)
-		return FJORD_ERR_FENCED_LEADER_EPOCH;
-	if (lp->current_leader_epoch > p->leader_epoch)
-		return FJORD_ERR_UNKNOWN_LEADER_EPOCH;
+	err = partition_leader_check(b, topic, lp->partition, lp->current_leader_epoch, &p);
+	if (err != FJORD_ERR_NO_ERROR)
+		return err;
 	out->leader_epoch = p->leader_epoch;
 	/* A new leader's HW trails until its followers fetch again: until it
 	 * reaches the start of this leader's epoch, "latest" (and a lookup by
@@ -52,7 +45,7 @@ static fjord_err_t list_offsets_partition(broker_t *b, int32_t replica_id, const
 	} else if (lp->timestamp < 0) {
 		return FJORD_ERR_INVALID_REQUEST;
 	} else {
-		fjord_err_t err = plog_offset_for_timestamp(p->log, lp->timestamp, &off, &ts);
+		err = plog_offset_for_timestamp(p->log, lp->timestamp, &off, &ts);
 		if (err != FJORD_ERR_NO_ERROR)
 			return err;
 		/* A consumer must not learn of offsets above the HW. */
@@ -72,50 +65,38 @@ int handle_list_offsets(conn_t *c, const Fjord__Request *req)
 	Fjord__ListOffsetsResponse body = FJORD__LIST_OFFSETS_RESPONSE__INIT;
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
-	Fjord__ListOffsetsTopicResponse *topics = NULL, **topic_ptrs = NULL;
-	Fjord__ListOffsetsPartitionResponse *parts = NULL, **part_ptrs = NULL;
-	size_t i, j, k = 0, nparts = 0;
-	int rc = -1;
+	arena_t ar;
+	int rc;
 
 	if (!slot)
 		return -1;
-	for (i = 0; i < lr->n_topics; i++)
-		nparts += lr->topics[i]->n_partitions;
-	topics = calloc(lr->n_topics + 1, sizeof(*topics));
-	topic_ptrs = calloc(lr->n_topics + 1, sizeof(*topic_ptrs));
-	parts = calloc(nparts + 1, sizeof(*parts));
-	part_ptrs = calloc(nparts + 1, sizeof(*part_ptrs));
-	if (!topics || !topic_ptrs || !parts || !part_ptrs) {
-		rc = conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
-		                             "out of memory");
-		goto done;
-	}
-	for (i = 0; i < lr->n_topics; i++) {
+	arena_init(&ar, 0);
+	body.topics = pbuild_array(&ar, &fjord__list_offsets_topic_response__descriptor, lr->n_topics);
+	if (!body.topics)
+		goto oom;
+	body.n_topics = lr->n_topics;
+	for (size_t i = 0; i < lr->n_topics; i++) {
 		const Fjord__ListOffsetsTopic *lt = lr->topics[i];
-		fjord__list_offsets_topic_response__init(&topics[i]);
-		topics[i].topic = lt->topic;
-		topics[i].partitions = &part_ptrs[k];
-		topics[i].n_partitions = lt->n_partitions;
-		topic_ptrs[i] = &topics[i];
-		for (j = 0; j < lt->n_partitions; j++, k++) {
-			fjord_err_t err;
-			fjord__list_offsets_partition_response__init(&parts[k]);
-			part_ptrs[k] = &parts[k];
-			parts[k].partition = lt->partitions[j]->partition;
-			err = list_offsets_partition(c->b, lr->replica_id, lt->topic, lt->partitions[j],
-			                             &parts[k]);
-			parts[k].error = (Fjord__ErrorCode)err;
+		Fjord__ListOffsetsTopicResponse *t = body.topics[i];
+		t->topic = lt->topic;
+		t->partitions = pbuild_array(&ar, &fjord__list_offsets_partition_response__descriptor,
+		                             lt->n_partitions);
+		if (!t->partitions)
+			goto oom;
+		t->n_partitions = lt->n_partitions;
+		for (size_t j = 0; j < lt->n_partitions; j++) {
+			Fjord__ListOffsetsPartitionResponse *pr = t->partitions[j];
+			pr->partition = lt->partitions[j]->partition;
+			pr->error = (Fjord__ErrorCode)list_offsets_partition(c->b, lr->replica_id, lt->topic,
+			                                                      lt->partitions[j], pr);
 		}
 	}
-	body.topics = topic_ptrs;
-	body.n_topics = lr->n_topics;
 	resp.body_case = FJORD__RESPONSE__BODY_LIST_OFFSETS;
 	resp.list_offsets = &body;
 	rc = conn_slot_respond(slot, &resp, NULL);
-done:
-	free(topics);
-	free(topic_ptrs);
-	free(parts);
-	free(part_ptrs);
+	arena_free(&ar);
 	return rc;
+oom:
+	arena_free(&ar);
+	return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR, "out of memory");
 }

@@ -37,6 +37,24 @@ partition_t *partition_find(broker_t *b, const char *topic, int32_t id)
 	return NULL;
 }
 
+fjord_err_t partition_leader_check(broker_t *b, const char *topic, int32_t id,
+                                   int32_t current_leader_epoch, partition_t **pp)
+{
+	partition_t *p = partition_find(b, topic, id);
+
+	*pp = p;
+	if (!p)
+		return b->cv && cview_partition(b->cv, topic, id) ? FJORD_ERR_NOT_LEADER
+		                                                   : FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	if (!p->is_leader)
+		return FJORD_ERR_NOT_LEADER;
+	if (current_leader_epoch >= 0 && current_leader_epoch < p->leader_epoch)
+		return FJORD_ERR_FENCED_LEADER_EPOCH;
+	if (current_leader_epoch > p->leader_epoch)
+		return FJORD_ERR_UNKNOWN_LEADER_EPOCH;
+	return FJORD_ERR_NO_ERROR;
+}
+
 partition_t *partition_add(broker_t *b, const char *topic, int32_t id, plog_t *log)
 {
 	unsigned h = partition_hash(topic, id);

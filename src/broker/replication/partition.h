@@ -89,6 +89,17 @@ typedef struct partition {
 } partition_t;
 
 partition_t *partition_find(struct broker *b, const char *topic, int32_t id);
+/*
+ * The check every leader-only request makes of a partition (Fetch,
+ * ListOffsets, OffsetForLeaderEpoch): *pp is the partition when this broker
+ * hosts it (leader or not), else NULL. Returns NO_ERROR when we lead it in
+ * the caller's epoch; NOT_LEADER when we host it as a follower or the
+ * cluster has it and we do not; UNKNOWN_TOPIC_OR_PARTITION when nobody has
+ * it; FENCED_LEADER_EPOCH / UNKNOWN_LEADER_EPOCH when current_leader_epoch
+ * (-1: none given) is older / newer than ours.
+ */
+fjord_err_t partition_leader_check(struct broker *b, const char *topic, int32_t id,
+                                   int32_t current_leader_epoch, partition_t **pp);
 /* Creates the table entry (log attached by the caller). NULL on OOM. */
 partition_t *partition_add(struct broker *b, const char *topic, int32_t id, plog_t *log);
 /* Fails hw waiters with err, unlinks, lets parked fetches naming it
