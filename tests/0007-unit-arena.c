@@ -5,7 +5,8 @@
  * larger than a chunk works and does not strand the current chunk; size
  * overflow gives NULL; the arena is reusable after arena_free; protobuf-c
  * unpacks into it through arena_allocator(); pbuild_array gives n
- * initialised messages that pack to what hand-built ones pack to.
+ * initialised messages that pack to what hand-built ones pack to;
+ * pbuild_answer mirrors a request's topics and partitions.
  */
 #include <stdalign.h>
 #include <stdint.h>
@@ -112,10 +113,95 @@ START_TEST(arena_protobuf)
 }
 END_TEST
 
+/* fill for pbuild_answer: offset = 1000 * topic's first letter + partition,
+ * error NOT_LEADER for partition 7; counts its calls. */
+static int fill_offsets(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                        ProtobufCMessage *resp_part)
+{
+	const Fjord__ListOffsetsPartition *q = (const Fjord__ListOffsetsPartition *)req_part;
+	Fjord__ListOffsetsPartitionResponse *r = (Fjord__ListOffsetsPartitionResponse *)resp_part;
+	(*(int *)arg)++;
+	ck_assert_int_eq(r->partition, q->partition); /* copied before fill runs */
+	r->offset = 1000 * topic[0] + q->partition;
+	r->timestamp = q->timestamp;
+	return q->partition == 7 ? FJORD__ERROR_CODE__NOT_LEADER : FJORD__ERROR_CODE__NONE;
+}
+
+static int fill_none(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                     ProtobufCMessage *resp_part)
+{
+	(void)arg, (void)topic, (void)req_part, (void)resp_part;
+	return 0;
+}
+
+START_TEST(pbuild_answer_walk)
+{
+	arena_t ar;
+	Fjord__ListOffsetsPartition qp[3];
+	Fjord__ListOffsetsPartition *qa[] = {&qp[0], &qp[1]}, *qb[] = {&qp[2]};
+	Fjord__ListOffsetsTopic qt[2] = {FJORD__LIST_OFFSETS_TOPIC__INIT, FJORD__LIST_OFFSETS_TOPIC__INIT};
+	Fjord__ListOffsetsTopic *qts[] = {&qt[0], &qt[1]};
+	int calls = 0;
+
+	for (int i = 0; i < 3; i++) {
+		fjord__list_offsets_partition__init(&qp[i]);
+		qp[i].partition = i == 1 ? 7 : i;
+		qp[i].timestamp = -2;
+	}
+	qt[0].topic = "a";
+	qt[0].partitions = qa;
+	qt[0].n_partitions = 2;
+	qt[1].topic = "b";
+	qt[1].partitions = qb;
+	qt[1].n_partitions = 1;
+	arena_init(&ar, 128);
+	Fjord__ListOffsetsTopicResponse **rt =
+	    pbuild_answer(&ar, (ProtobufCMessage *const *)qts, 2,
+	                  &fjord__list_offsets_topic_response__descriptor, fill_offsets, &calls);
+	ck_assert_ptr_nonnull(rt);
+	ck_assert_int_eq(calls, 3);
+	ck_assert_str_eq(rt[0]->topic, "a");
+	ck_assert_str_eq(rt[1]->topic, "b");
+	ck_assert_uint_eq(rt[0]->n_partitions, 2);
+	ck_assert_uint_eq(rt[1]->n_partitions, 1);
+	ck_assert_int_eq(rt[0]->partitions[0]->partition, 0);
+	ck_assert_int_eq(rt[0]->partitions[0]->offset, 1000 * 'a');
+	ck_assert_int_eq(rt[0]->partitions[0]->error, FJORD__ERROR_CODE__NONE);
+	ck_assert_int_eq(rt[0]->partitions[1]->partition, 7);
+	ck_assert_int_eq(rt[0]->partitions[1]->error, FJORD__ERROR_CODE__NOT_LEADER);
+	ck_assert_int_eq(rt[1]->partitions[0]->offset, 1000 * 'b' + 2);
+	ck_assert_int_eq(rt[1]->partitions[0]->timestamp, -2);
+
+	/* Every request/response topic pair the broker answers with it. */
+	Fjord__OffsetForLeaderEpochTopic et = FJORD__OFFSET_FOR_LEADER_EPOCH_TOPIC__INIT, *ets = &et;
+	Fjord__OffsetForLeaderEpochPartition ep = FJORD__OFFSET_FOR_LEADER_EPOCH_PARTITION__INIT,
+	                                     *eps = &ep;
+	et.topic = "c";
+	et.partitions = &eps;
+	et.n_partitions = 1;
+	ep.partition = 4;
+	Fjord__OffsetForLeaderEpochTopicResponse **er =
+	    pbuild_answer(&ar, (ProtobufCMessage *const *)&ets, 1,
+	                  &fjord__offset_for_leader_epoch_topic_response__descriptor, fill_none, NULL);
+	ck_assert_ptr_nonnull(er);
+	ck_assert_int_eq(er[0]->partitions[0]->partition, 4);
+	/* A descriptor without topic/partitions is refused, not walked. */
+	ck_assert_ptr_null(pbuild_answer(&ar, (ProtobufCMessage *const *)qts, 2,
+	                                 &fjord__list_offsets_response__descriptor, fill_none, NULL));
+	/* No topics: an empty answer. */
+	void **none = pbuild_answer(&ar, NULL, 0, &fjord__list_offsets_topic_response__descriptor,
+	                            fill_none, NULL);
+	ck_assert_ptr_nonnull(none);
+	ck_assert_ptr_null(none[0]);
+	arena_free(&ar);
+}
+END_TEST
+
 void test_0007(TCase *tc);
 
 void test_0007(TCase *tc)
 {
 	tcase_add_test(tc, arena_pieces);
 	tcase_add_test(tc, arena_protobuf);
+	tcase_add_test(tc, pbuild_answer_walk);
 }

@@ -15,10 +15,20 @@
 #include "broker/replication/partition.h"
 #include "common/pbuild.h"
 
-static fjord_err_t list_offsets_partition(broker_t *b, int32_t replica_id, const char *topic,
-                                          const Fjord__ListOffsetsPartition *lp,
-                                          Fjord__ListOffsetsPartitionResponse *out)
+typedef struct list_offsets_ctx {
+	broker_t *b;
+	int32_t replica_id;
+} list_offsets_ctx_t;
+
+/* pbuild_fill_fn: one partition's answer. */
+static int list_offsets_partition(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                                  ProtobufCMessage *resp_part)
 {
+	const list_offsets_ctx_t *ctx = arg;
+	broker_t *b = ctx->b;
+	int32_t replica_id = ctx->replica_id;
+	const Fjord__ListOffsetsPartition *lp = (const Fjord__ListOffsetsPartition *)req_part;
+	Fjord__ListOffsetsPartitionResponse *out = (Fjord__ListOffsetsPartitionResponse *)resp_part;
 	partition_t *p;
 	int64_t off = -1, ts = -1;
 	fjord_err_t err;
@@ -65,38 +75,22 @@ int handle_list_offsets(conn_t *c, const Fjord__Request *req)
 	Fjord__ListOffsetsResponse body = FJORD__LIST_OFFSETS_RESPONSE__INIT;
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
+	list_offsets_ctx_t ctx = {c->b, lr->replica_id};
 	arena_t ar;
 	int rc;
 
 	if (!slot)
 		return -1;
 	arena_init(&ar, 0);
-	body.topics = pbuild_array(&ar, &fjord__list_offsets_topic_response__descriptor, lr->n_topics);
-	if (!body.topics)
-		goto oom;
+	body.topics = pbuild_answer(&ar, (ProtobufCMessage *const *)lr->topics, lr->n_topics,
+	                            &fjord__list_offsets_topic_response__descriptor,
+	                            list_offsets_partition, &ctx);
 	body.n_topics = lr->n_topics;
-	for (size_t i = 0; i < lr->n_topics; i++) {
-		const Fjord__ListOffsetsTopic *lt = lr->topics[i];
-		Fjord__ListOffsetsTopicResponse *t = body.topics[i];
-		t->topic = lt->topic;
-		t->partitions = pbuild_array(&ar, &fjord__list_offsets_partition_response__descriptor,
-		                             lt->n_partitions);
-		if (!t->partitions)
-			goto oom;
-		t->n_partitions = lt->n_partitions;
-		for (size_t j = 0; j < lt->n_partitions; j++) {
-			Fjord__ListOffsetsPartitionResponse *pr = t->partitions[j];
-			pr->partition = lt->partitions[j]->partition;
-			pr->error = (Fjord__ErrorCode)list_offsets_partition(c->b, lr->replica_id, lt->topic,
-			                                                      lt->partitions[j], pr);
-		}
-	}
 	resp.body_case = FJORD__RESPONSE__BODY_LIST_OFFSETS;
 	resp.list_offsets = &body;
-	rc = conn_slot_respond(slot, &resp, NULL);
+	rc = body.topics ? conn_slot_respond(slot, &resp, NULL)
+	                 : conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
+	                                           "out of memory");
 	arena_free(&ar);
 	return rc;
-oom:
-	arena_free(&ar);
-	return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR, "out of memory");
 }

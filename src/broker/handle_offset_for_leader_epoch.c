@@ -15,10 +15,14 @@
 #include "broker/replication/partition.h"
 #include "common/pbuild.h"
 
-static fjord_err_t ofle_partition(broker_t *b, const char *topic,
-                                  const Fjord__OffsetForLeaderEpochPartition *ep,
-                                  Fjord__EpochEndOffset *out)
+/* pbuild_fill_fn: one partition's answer; arg is the broker. */
+static int ofle_partition(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                          ProtobufCMessage *resp_part)
 {
+	broker_t *b = arg;
+	const Fjord__OffsetForLeaderEpochPartition *ep =
+	    (const Fjord__OffsetForLeaderEpochPartition *)req_part;
+	Fjord__EpochEndOffset *out = (Fjord__EpochEndOffset *)resp_part;
 	partition_t *p;
 	int32_t epoch;
 	int64_t end;
@@ -48,31 +52,15 @@ int handle_offset_for_leader_epoch(conn_t *c, const Fjord__Request *req)
 	if (!slot)
 		return -1;
 	arena_init(&ar, 0);
-	body.topics = pbuild_array(&ar, &fjord__offset_for_leader_epoch_topic_response__descriptor,
-	                           er->n_topics);
-	if (!body.topics)
-		goto oom;
+	body.topics = pbuild_answer(&ar, (ProtobufCMessage *const *)er->topics, er->n_topics,
+	                            &fjord__offset_for_leader_epoch_topic_response__descriptor,
+	                            ofle_partition, c->b);
 	body.n_topics = er->n_topics;
-	for (size_t i = 0; i < er->n_topics; i++) {
-		const Fjord__OffsetForLeaderEpochTopic *et = er->topics[i];
-		Fjord__OffsetForLeaderEpochTopicResponse *t = body.topics[i];
-		t->topic = et->topic;
-		t->partitions = pbuild_array(&ar, &fjord__epoch_end_offset__descriptor, et->n_partitions);
-		if (!t->partitions)
-			goto oom;
-		t->n_partitions = et->n_partitions;
-		for (size_t j = 0; j < et->n_partitions; j++) {
-			Fjord__EpochEndOffset *eo = t->partitions[j];
-			eo->partition = et->partitions[j]->partition;
-			eo->error = (Fjord__ErrorCode)ofle_partition(c->b, et->topic, et->partitions[j], eo);
-		}
-	}
 	resp.body_case = FJORD__RESPONSE__BODY_OFFSET_FOR_LEADER_EPOCH;
 	resp.offset_for_leader_epoch = &body;
-	rc = conn_slot_respond(slot, &resp, NULL);
+	rc = body.topics ? conn_slot_respond(slot, &resp, NULL)
+	                 : conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
+	                                           "out of memory");
 	arena_free(&ar);
 	return rc;
-oom:
-	arena_free(&ar);
-	return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR, "out of memory");
 }

@@ -27,6 +27,25 @@
 
 #include "common/arena.h"
 
+/*
+ * Answers a request topic for topic and partition for partition, the shape
+ * of every fjord topic list: a topic message has `string topic` and
+ * `repeated <P> partitions`; a partition message has `int32 partition` and,
+ * in a response, `ErrorCode error`. For each request topic it builds a
+ * response topic (resp_topic_desc) of the same name, and for each request
+ * partition a response partition with the same `partition`, whose `error`
+ * is what fill() returns (fill sets the other fields). Topic names are
+ * borrowed from the request. Returns the response's topic pointer array (n
+ * as in the request), or NULL when out of memory (nothing to free but the
+ * arena) or when the descriptors lack those fields (a programming error;
+ * unit test 0007 checks every pair fjord uses).
+ */
+typedef int pbuild_fill_fn(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                           ProtobufCMessage *resp_part);
+void *pbuild_answer(arena_t *a, ProtobufCMessage *const *req_topics, size_t n_topics,
+                    const ProtobufCMessageDescriptor *resp_topic_desc, pbuild_fill_fn *fill,
+                    void *arg);
+
 /* n initialised messages of type desc and a pointer array to them (with a
  * NULL after the last), as a void * to assign to the field's typed
  * `Type **`. NULL when out of memory. n == 0 gives an empty array. */
