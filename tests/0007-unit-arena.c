@@ -6,7 +6,8 @@
  * overflow gives NULL; the arena is reusable after arena_free; protobuf-c
  * unpacks into it through arena_allocator(); pbuild_array gives n
  * initialised messages that pack to what hand-built ones pack to;
- * pbuild_answer mirrors a request's topics and partitions.
+ * pbuild_answer mirrors a request's topics and partitions; pbuild_topics
+ * builds a topic list with k partitions each.
  */
 #include <stdalign.h>
 #include <stdint.h>
@@ -188,6 +189,17 @@ START_TEST(pbuild_answer_walk)
 	/* A descriptor without topic/partitions is refused, not walked. */
 	ck_assert_ptr_null(pbuild_answer(&ar, (ProtobufCMessage *const *)qts, 2,
 	                                 &fjord__list_offsets_response__descriptor, fill_none, NULL));
+	/* A follower's request: a topic entry per partition. */
+	Fjord__FetchTopic **ft = pbuild_topics(&ar, &fjord__fetch_topic__descriptor, 3, 1);
+	ck_assert_ptr_nonnull(ft);
+	ck_assert_ptr_null(ft[3]);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_uint_eq(ft[i]->n_partitions, 1);
+		ck_assert_ptr_eq(ft[i]->partitions[0]->base.descriptor, &fjord__fetch_partition__descriptor);
+		ck_assert_ptr_null(ft[i]->partitions[1]);
+	}
+	ck_assert_ptr_ne(ft[0]->partitions[0], ft[1]->partitions[0]);
+	ck_assert_ptr_null(pbuild_topics(&ar, &fjord__fetch_partition__descriptor, 1, 1));
 	/* No topics: an empty answer. */
 	void **none = pbuild_answer(&ar, NULL, 0, &fjord__list_offsets_topic_response__descriptor,
 	                            fill_none, NULL);

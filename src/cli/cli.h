@@ -117,6 +117,13 @@ int cli_prop_given(const struct cli_ctx *ctx, const char *name);
  * failure). Returns NULL after printing why. */
 fjord_t *cli_handle_new(const struct cli_ctx *ctx, fjord_type_t type, fjord_conf_t *conf);
 
+/* The start of an admin subcommand once its options are parsed (parse_rc:
+ * 0 go on, > 0 help was printed, < 0 bad usage: usage() is then printed to
+ * stderr): checks -z/-b and opens an admin handle. Go on only when *fjp is
+ * set (the caller destroys it); otherwise return the exit code this
+ * returns (CLI_EXIT_OK after --help). */
+int cli_admin_begin(const struct cli_ctx *ctx, int parse_rc, void (*usage)(FILE *), fjord_t **fjp);
+
 /* Prints "fjord: <what>: <reason>" for a failed cluster call, naming the
  * ZooKeeper or broker address when the error is about reaching it. */
 void cli_report_error(const struct cli_ctx *ctx, const char *what, fjord_err_t err,

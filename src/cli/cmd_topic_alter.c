@@ -166,22 +166,9 @@ int cmd_topic_alter(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "fjord: out of memory\n");
 		return CLI_EXIT_ERROR;
 	}
-	rc = alter_parse(argc, argv, o);
-	if (rc) {
-		if (rc < 0)
-			alter_usage(stderr);
-		rc = rc < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	rc = cli_admin_begin(ctx, alter_parse(argc, argv, o), alter_usage, &fj);
+	if (!fj)
 		goto out;
-	}
-	if (cli_check_cluster(ctx) < 0) {
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	fj = cli_handle_new(ctx, FJORD_ADMIN, cli_conf_new(ctx));
-	if (!fj) {
-		rc = CLI_EXIT_ERROR;
-		goto out;
-	}
 	err = fjord_admin_alter_topic_config(fj, o->topic, o->set, o->set_cnt, o->del, o->del_cnt,
 					     errstr, sizeof(errstr));
 	if (err) {

@@ -543,22 +543,9 @@ int cmd_topic_reassign(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "fjord: out of memory\n");
 		return CLI_EXIT_ERROR;
 	}
-	rc = reassign_parse(argc, argv, o);
-	if (rc) {
-		if (rc < 0)
-			reassign_usage(stderr);
-		rc = rc < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	rc = cli_admin_begin(ctx, reassign_parse(argc, argv, o), reassign_usage, &fj);
+	if (!fj)
 		goto out;
-	}
-	if (cli_check_cluster(ctx) < 0) {
-		rc = CLI_EXIT_USAGE;
-		goto out;
-	}
-	fj = cli_handle_new(ctx, FJORD_ADMIN, cli_conf_new(ctx));
-	if (!fj) {
-		rc = CLI_EXIT_ERROR;
-		goto out;
-	}
 	rc = o->generate ? reassign_generate(ctx, fj, o) : reassign_execute(ctx, fj, o);
 	fjord_destroy(fj);
 out:

@@ -215,6 +215,20 @@ fjord_t *cli_handle_new(const struct cli_ctx *ctx, fjord_type_t type, fjord_conf
 	return fj;
 }
 
+int cli_admin_begin(const struct cli_ctx *ctx, int parse_rc, void (*usage)(FILE *), fjord_t **fjp)
+{
+	*fjp = NULL;
+	if (parse_rc) {
+		if (parse_rc < 0)
+			usage(stderr);
+		return parse_rc < 0 ? CLI_EXIT_USAGE : CLI_EXIT_OK;
+	}
+	if (cli_check_cluster(ctx) < 0)
+		return CLI_EXIT_USAGE;
+	*fjp = cli_handle_new(ctx, FJORD_ADMIN, cli_conf_new(ctx));
+	return *fjp ? CLI_EXIT_OK : CLI_EXIT_ERROR;
+}
+
 void cli_report_error(const struct cli_ctx *ctx, const char *what, fjord_err_t err,
                       const char *detail)
 {

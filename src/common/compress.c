@@ -449,8 +449,10 @@ static const char *compress_refusal(int codec)
 	return "unknown compression codec";
 }
 
-fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len,
-                          uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
+/* Both directions: decompress when unpack, else compress (max_out unused). */
+static fjord_err_t compress_run(int codec, int unpack, int level, size_t max_out, const void *in,
+                                size_t in_len, uint8_t **bufp, size_t *capp, size_t *lenp,
+                                const char **errmsg)
 {
 	const char *msg = NULL;
 	size_t len0 = *lenp;
@@ -464,13 +466,16 @@ fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len,
 	}
 	switch (codec) {
 	case RB_CODEC_GZIP:
-		err = compress_gzip(t, level, in, in_len, bufp, capp, lenp, &msg);
+		err = unpack ? decompress_gzip(t, in, in_len, max_out, bufp, capp, lenp, &msg)
+		             : compress_gzip(t, level, in, in_len, bufp, capp, lenp, &msg);
 		break;
 	case RB_CODEC_LZ4:
-		err = compress_lz4(level, in, in_len, bufp, capp, lenp, &msg);
+		err = unpack ? decompress_lz4(t, in, in_len, max_out, bufp, capp, lenp, &msg)
+		             : compress_lz4(level, in, in_len, bufp, capp, lenp, &msg);
 		break;
 	case RB_CODEC_ZSTD:
-		err = compress_zstd(t, level, in, in_len, bufp, capp, lenp, &msg);
+		err = unpack ? decompress_zstd(t, in, in_len, max_out, bufp, capp, lenp, &msg)
+		             : compress_zstd(t, level, in, in_len, bufp, capp, lenp, &msg);
 		break;
 	default:
 		msg = compress_refusal(codec);
@@ -485,38 +490,14 @@ out:
 	return err;
 }
 
+fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len,
+                          uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
+{
+	return compress_run(codec, 0, level, 0, in, in_len, bufp, capp, lenp, errmsg);
+}
+
 fjord_err_t decompress_data(int codec, const void *in, size_t in_len, size_t max_out,
                             uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
 {
-	const char *msg = NULL;
-	size_t len0 = *lenp;
-	compress_tls_t *t = compress_tls_get();
-	fjord_err_t err;
-
-	if (!t) {
-		msg = "out of memory";
-		err = FJORD_ERR__FAIL;
-		goto out;
-	}
-	switch (codec) {
-	case RB_CODEC_GZIP:
-		err = decompress_gzip(t, in, in_len, max_out, bufp, capp, lenp, &msg);
-		break;
-	case RB_CODEC_LZ4:
-		err = decompress_lz4(t, in, in_len, max_out, bufp, capp, lenp, &msg);
-		break;
-	case RB_CODEC_ZSTD:
-		err = decompress_zstd(t, in, in_len, max_out, bufp, capp, lenp, &msg);
-		break;
-	default:
-		msg = compress_refusal(codec);
-		err = FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE;
-		break;
-	}
-out:
-	if (err)
-		*lenp = len0;
-	if (errmsg)
-		*errmsg = msg;
-	return err;
+	return compress_run(codec, 1, 0, max_out, in, in_len, bufp, capp, lenp, errmsg);
 }

@@ -91,3 +91,22 @@ void *pbuild_answer(arena_t *a, ProtobufCMessage *const *req_topics, size_t n_to
 	}
 	return topics;
 }
+
+void *pbuild_topics(arena_t *a, const ProtobufCMessageDescriptor *topic_desc, size_t n_topics,
+                    size_t parts_per_topic)
+{
+	pbuild_tp_fields_t f;
+	ProtobufCMessage **topics;
+
+	if (pbuild_tp_fields(topic_desc, &f) < 0)
+		return NULL;
+	topics = pbuild_array(a, topic_desc, n_topics);
+	for (size_t i = 0; topics && i < n_topics; i++) {
+		ProtobufCMessage **parts = pbuild_array(a, f.parts->descriptor, parts_per_topic);
+		if (!parts)
+			return NULL;
+		*PBUILD_AT(topics[i], f.parts->offset, ProtobufCMessage **) = parts;
+		*PBUILD_AT(topics[i], f.parts->quantifier_offset, size_t) = parts_per_topic;
+	}
+	return topics;
+}

@@ -46,6 +46,17 @@ void *pbuild_answer(arena_t *a, ProtobufCMessage *const *req_topics, size_t n_to
                     const ProtobufCMessageDescriptor *resp_topic_desc, pbuild_fill_fn *fill,
                     void *arg);
 
+/*
+ * A topic list of n_topics topic messages (topic_desc: `string topic`,
+ * `repeated <P> partitions`), each with parts_per_topic initialised
+ * partition messages and n_partitions set; the caller sets the names and
+ * the partitions' fields. A follower's request, one topic entry per
+ * partition it fetches, is pbuild_topics(a, desc, n, 1). Returns the topic
+ * pointer array or NULL (out of memory, or topic_desc lacks the fields).
+ */
+void *pbuild_topics(arena_t *a, const ProtobufCMessageDescriptor *topic_desc, size_t n_topics,
+                    size_t parts_per_topic);
+
 /* n initialised messages of type desc and a pointer array to them (with a
  * NULL after the last), as a void * to assign to the field's typed
  * `Type **`. NULL when out of memory. n == 0 gives an empty array. */

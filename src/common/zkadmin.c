@@ -219,6 +219,24 @@ static fjord_err_t zkadmin_zkerr(int rc, const char *what, char *errstr, size_t 
 	return FJORD_ERR__ZOOKEEPER;
 }
 
+/* Checks that path exists (want 1) or is absent (want 0). Not as wanted:
+ * `err` with "topic \"<topic>\" <why>"; a ZooKeeper error: __ZOOKEEPER
+ * naming what was `checking`. */
+static fjord_err_t zkadmin_expect(zhandle_t *zh, const char *path, int want, const char *topic,
+                                  fjord_err_t err, const char *why, const char *checking,
+                                  char *errstr, size_t n)
+{
+	struct Stat st;
+	int rc = zoo_exists(zh, path, 0, &st);
+
+	if (rc != ZOK && rc != ZNONODE)
+		return zkadmin_zkerr(rc, checking, errstr, n);
+	if ((rc == ZOK) == !!want)
+		return FJORD_ERR_NO_ERROR;
+	snprintf(errstr, n, "topic \"%s\" %s", topic, why);
+	return err;
+}
+
 fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t partitions,
                                  int32_t replication_factor, const char *const *configs,
                                  char *errstr, size_t errstr_size)
@@ -273,26 +291,12 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
 	snprintf(cpath, sizeof(cpath), "/config/topics/%s", topic);
 	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
-	rc = zoo_exists(zh, dpath, 0, &st);
-	if (rc == ZOK) {
-		snprintf(errstr, errstr_size, "topic \"%s\" is still being deleted", topic);
-		err = FJORD_ERR_TOPIC_ALREADY_EXISTS;
+	if ((err = zkadmin_expect(zh, dpath, 0, topic, FJORD_ERR_TOPIC_ALREADY_EXISTS,
+	                          "is still being deleted", "checking pending deletions", errstr,
+	                          errstr_size)) ||
+	    (err = zkadmin_expect(zh, tpath, 0, topic, FJORD_ERR_TOPIC_ALREADY_EXISTS,
+	                          "already exists", "checking the topic", errstr, errstr_size)))
 		goto out;
-	}
-	if (rc != ZNONODE) {
-		err = zkadmin_zkerr(rc, "checking pending deletions", errstr, errstr_size);
-		goto out;
-	}
-	rc = zoo_exists(zh, tpath, 0, &st);
-	if (rc == ZOK) {
-		snprintf(errstr, errstr_size, "topic \"%s\" already exists", topic);
-		err = FJORD_ERR_TOPIC_ALREADY_EXISTS;
-		goto out;
-	}
-	if (rc != ZNONODE) {
-		err = zkadmin_zkerr(rc, "checking the topic", errstr, errstr_size);
-		goto out;
-	}
 	if ((rc = zkadmin_live_brokers(zh, &brokers, &nbrokers)) != ZOK) {
 		err = zkadmin_zkerr(rc, "listing live brokers", errstr, errstr_size);
 		goto out;
@@ -357,7 +361,6 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
                                  size_t errstr_size)
 {
 	char tpath[512], dpath[512];
-	struct Stat st;
 	fjord_err_t err;
 	int rc;
 
@@ -365,13 +368,9 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
 		return err;
 	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
 	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
-	rc = zoo_exists(zh, tpath, 0, &st);
-	if (rc == ZNONODE) {
-		snprintf(errstr, errstr_size, "topic \"%s\" does not exist", topic);
-		return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-	}
-	if (rc != ZOK)
-		return zkadmin_zkerr(rc, "checking the topic", errstr, errstr_size);
+	if ((err = zkadmin_expect(zh, tpath, 1, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+	                          "does not exist", "checking the topic", errstr, errstr_size)))
+		return err;
 	rc = zkutil_create_recursive(zh, dpath, NULL, -1);
 	if (rc != ZOK)
 		return zkadmin_zkerr(rc, "creating the deletion marker", errstr, errstr_size);
@@ -528,26 +527,19 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
 	snprintf(cpath, sizeof(cpath), "/config/topics/%s", topic);
 	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
-	rc = zoo_exists(zh, dpath, 0, &st);
-	if (rc == ZOK) {
-		snprintf(errstr, errstr_size, "topic \"%s\" is being deleted", topic);
-		return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-	}
-	if (rc != ZNONODE)
-		return zkadmin_zkerr(rc, "checking pending deletions", errstr, errstr_size);
+	if ((err = zkadmin_expect(zh, dpath, 0, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+	                          "is being deleted", "checking pending deletions", errstr,
+	                          errstr_size)))
+		return err;
 
 	for (attempt = 0; attempt < ZKADMIN_ALTER_TRIES; attempt++) {
 		zkjson_config_t cur = {0, NULL, NULL};
 		char *buf = NULL, *json = NULL, why[256];
 		int len = 0, exists;
 
-		rc = zoo_exists(zh, tpath, 0, &st);
-		if (rc == ZNONODE) {
-			snprintf(errstr, errstr_size, "topic \"%s\" does not exist", topic);
-			return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
-		}
-		if (rc != ZOK)
-			return zkadmin_zkerr(rc, "checking the topic", errstr, errstr_size);
+		if ((err = zkadmin_expect(zh, tpath, 1, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+		                          "does not exist", "checking the topic", errstr, errstr_size)))
+			return err;
 		rc = zkutil_get(zh, cpath, NULL, NULL, &buf, &len, &st);
 		if (rc != ZOK && rc != ZNONODE)
 			return zkadmin_zkerr(rc, "reading the topic config", errstr, errstr_size);

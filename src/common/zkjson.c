@@ -575,6 +575,33 @@ int zkjson_epoch_decode(const char *buf, size_t len, int32_t *epochp, char *errs
 	return 0;
 }
 
+/* The string pairs of a decoded map (config name/value, assignment
+ * topic/member): appends copies of a and b at slot *cnt of arrays the
+ * caller sized; on out of memory fills errstr and returns -1 (what was
+ * copied stays counted, so zkjson_pairs_free frees it). */
+static int zkjson_pair_add(char **as, char **bs, int *cnt, const char *a, const char *b,
+                           const char *kind, char *errstr, size_t n)
+{
+	as[*cnt] = strdup(a);
+	bs[*cnt] = strdup(b);
+	(*cnt)++;
+	if (!as[*cnt - 1] || !bs[*cnt - 1]) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		return -1;
+	}
+	return 0;
+}
+
+static void zkjson_pairs_free(char **as, char **bs, int cnt)
+{
+	for (int i = 0; i < cnt; i++) {
+		free(as[i]);
+		free(bs[i]);
+	}
+	free(as);
+	free(bs);
+}
+
 /* ------------------------------------------------------------ topic config */
 
 char *zkjson_config_encode(const zkjson_config_t *c)
@@ -625,13 +652,9 @@ int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *
 			snprintf(errstr, n, "%s: value of \"%s\" must be a string", kind, key);
 			goto fail;
 		}
-		c->names[c->cnt] = strdup(key);
-		c->values[c->cnt] = strdup(json_string_value(v));
-		c->cnt++;
-		if (!c->names[c->cnt - 1] || !c->values[c->cnt - 1]) {
-			snprintf(errstr, n, "%s: out of memory", kind);
+		if (zkjson_pair_add(c->names, c->values, &c->cnt, key, json_string_value(v), kind,
+		                    errstr, n) < 0)
 			goto fail;
-		}
 	}
 	json_decref(root);
 	return 0;
@@ -643,14 +666,7 @@ fail:
 
 void zkjson_config_clear(zkjson_config_t *c)
 {
-	int i;
-
-	for (i = 0; i < c->cnt; i++) {
-		free(c->names[i]);
-		free(c->values[i]);
-	}
-	free(c->names);
-	free(c->values);
+	zkjson_pairs_free(c->names, c->values, c->cnt);
 	memset(c, 0, sizeof(*c));
 }
 
@@ -872,14 +888,10 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
 				         kind, topic, (int)p);
 				goto fail;
 			}
-			ga->topics[ga->cnt] = strdup(topic);
-			ga->members[ga->cnt] = strdup(json_string_value(v));
 			ga->partitions[ga->cnt] = p;
-			ga->cnt++;
-			if (!ga->topics[ga->cnt - 1] || !ga->members[ga->cnt - 1]) {
-				snprintf(errstr, n, "%s: out of memory", kind);
+			if (zkjson_pair_add(ga->topics, ga->members, &ga->cnt, topic,
+			                    json_string_value(v), kind, errstr, n) < 0)
 				goto fail;
-			}
 		}
 	}
 	json_decref(root);
@@ -892,15 +904,8 @@ fail:
 
 void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga)
 {
-	int i;
-
-	for (i = 0; i < ga->cnt; i++) {
-		free(ga->topics[i]);
-		free(ga->members[i]);
-	}
-	free(ga->topics);
+	zkjson_pairs_free(ga->topics, ga->members, ga->cnt);
 	free(ga->partitions);
-	free(ga->members);
 	free(ga->leader);
 	free(ga->strategy);
 	free(ga->reason);

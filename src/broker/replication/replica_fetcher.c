@@ -39,6 +39,7 @@
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/frame.h"
+#include "common/pbuild.h"
 #include "common/record_batch.h"
 #include "fjord.pb-c.h"
 
@@ -180,45 +181,36 @@ static int rfetch_truncate_without_epochs(broker_t *b, partition_t *p)
 	return 1;
 }
 
+/* Both requests list one topic entry per partition (a partition's topic
+ * can repeat); the messages live in an arena until the request is packed. */
 static int rfetch_send_epochs(rfetch_conn_t *fc, rfetch_build_t *bd)
 {
 	Fjord__Request req = FJORD__REQUEST__INIT;
 	Fjord__OffsetForLeaderEpochRequest body = FJORD__OFFSET_FOR_LEADER_EPOCH_REQUEST__INIT;
-	Fjord__OffsetForLeaderEpochTopic *topics = calloc(bd->n, sizeof(*topics));
-	Fjord__OffsetForLeaderEpochTopic **tptrs = calloc(bd->n, sizeof(*tptrs));
-	Fjord__OffsetForLeaderEpochPartition *parts = calloc(bd->n, sizeof(*parts));
-	Fjord__OffsetForLeaderEpochPartition **pptrs = calloc(bd->n, sizeof(*pptrs));
-	size_t i;
+	arena_t ar;
 	int rc = -1;
 
-	if (!topics || !tptrs || !parts || !pptrs)
+	arena_init(&ar, 0);
+	body.topics = pbuild_topics(&ar, &fjord__offset_for_leader_epoch_topic__descriptor, bd->n, 1);
+	if (!body.topics)
 		goto out;
-	for (i = 0; i < bd->n; i++) {
+	for (size_t i = 0; i < bd->n; i++) {
 		partition_t *p = bd->v[i];
-		fjord__offset_for_leader_epoch_topic__init(&topics[i]);
-		fjord__offset_for_leader_epoch_partition__init(&parts[i]);
-		parts[i].partition = p->id;
-		parts[i].current_leader_epoch = p->leader_epoch;
-		parts[i].leader_epoch = epoch_cache_latest_epoch(plog_epoch_cache(p->log));
-		pptrs[i] = &parts[i];
-		topics[i].topic = p->topic;
-		topics[i].partitions = &pptrs[i];
-		topics[i].n_partitions = 1;
-		tptrs[i] = &topics[i];
+		Fjord__OffsetForLeaderEpochPartition *ep = body.topics[i]->partitions[0];
+		body.topics[i]->topic = p->topic;
+		ep->partition = p->id;
+		ep->current_leader_epoch = p->leader_epoch;
+		ep->leader_epoch = epoch_cache_latest_epoch(plog_epoch_cache(p->log));
 		p->fetch_sent_epoch = p->leader_epoch;
 	}
 	body.replica_id = fc->rf->b->conf.broker_id;
-	body.topics = tptrs;
 	body.n_topics = bd->n;
 	req.api = FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH;
 	req.body_case = FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH;
 	req.offset_for_leader_epoch = &body;
 	rc = rfetch_send(fc, &req);
 out:
-	free(topics);
-	free(tptrs);
-	free(parts);
-	free(pptrs);
+	arena_free(&ar);
 	return rc;
 }
 
@@ -226,46 +218,35 @@ static int rfetch_send_fetch(rfetch_conn_t *fc, rfetch_build_t *bd)
 {
 	Fjord__Request req = FJORD__REQUEST__INIT;
 	Fjord__FetchRequest body = FJORD__FETCH_REQUEST__INIT;
-	Fjord__FetchTopic *topics = calloc(bd->n, sizeof(*topics));
-	Fjord__FetchTopic **tptrs = calloc(bd->n, sizeof(*tptrs));
-	Fjord__FetchPartition *parts = calloc(bd->n, sizeof(*parts));
-	Fjord__FetchPartition **pptrs = calloc(bd->n, sizeof(*pptrs));
-	size_t i;
+	arena_t ar;
 	int rc = -1;
 
-	if (!topics || !tptrs || !parts || !pptrs)
+	arena_init(&ar, 0);
+	body.topics = pbuild_topics(&ar, &fjord__fetch_topic__descriptor, bd->n, 1);
+	if (!body.topics)
 		goto out;
-	for (i = 0; i < bd->n; i++) {
+	for (size_t i = 0; i < bd->n; i++) {
 		partition_t *p = bd->v[i];
-		fjord__fetch_topic__init(&topics[i]);
-		fjord__fetch_partition__init(&parts[i]);
-		parts[i].partition = p->id;
-		parts[i].fetch_offset = plog_log_end_offset(p->log);
-		parts[i].partition_max_bytes = fc->rf->b->conf.replica_fetch_max_bytes;
-		parts[i].current_leader_epoch = p->leader_epoch;
-		parts[i].log_start_offset = plog_log_start_offset(p->log);
-		pptrs[i] = &parts[i];
-		topics[i].topic = p->topic;
-		topics[i].partitions = &pptrs[i];
-		topics[i].n_partitions = 1;
-		tptrs[i] = &topics[i];
+		Fjord__FetchPartition *fp = body.topics[i]->partitions[0];
+		body.topics[i]->topic = p->topic;
+		fp->partition = p->id;
+		fp->fetch_offset = plog_log_end_offset(p->log);
+		fp->partition_max_bytes = fc->rf->b->conf.replica_fetch_max_bytes;
+		fp->current_leader_epoch = p->leader_epoch;
+		fp->log_start_offset = plog_log_start_offset(p->log);
 		p->fetch_sent_epoch = p->leader_epoch;
 	}
 	body.replica_id = fc->rf->b->conf.broker_id;
 	body.max_wait_ms = fc->rf->b->conf.replica_fetch_wait_max_ms;
 	body.min_bytes = 1;
 	body.max_bytes = fc->rf->b->conf.replica_fetch_response_max_bytes;
-	body.topics = tptrs;
 	body.n_topics = bd->n;
 	req.api = FJORD__API_KEY__FETCH;
 	req.body_case = FJORD__REQUEST__BODY_FETCH;
 	req.fetch = &body;
 	rc = rfetch_send(fc, &req);
 out:
-	free(topics);
-	free(tptrs);
-	free(parts);
-	free(pptrs);
+	arena_free(&ar);
 	return rc;
 }
 
