@@ -111,6 +111,17 @@ static int zkjson_get_str(json_t *obj, const char *key, int nullable, const char
 }
 
 /* "timestamp": decimal milliseconds as a string (Kafka's convention). */
+json_t *zkjson_get_object(json_t *obj, const char *key, const char *kind, char *errstr, size_t n)
+{
+	json_t *v = json_object_get(obj, key);
+
+	if (!json_is_object(v)) {
+		snprintf(errstr, n, "%s: \"%s\" must be an object", kind, key);
+		return NULL;
+	}
+	return v;
+}
+
 int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr,
                                 size_t n)
 {
@@ -425,11 +436,8 @@ int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a
 	memset(a, 0, sizeof(*a));
 	if (!root)
 		return -1;
-	parts = json_object_get(root, "partitions");
-	if (!json_is_object(parts)) {
-		snprintf(errstr, n, "%s: \"partitions\" must be an object", kind);
+	if (!(parts = zkjson_get_object(root, "partitions", kind, errstr, n)))
 		goto fail;
-	}
 	cnt = json_object_size(parts);
 	if (cnt == 0 || cnt > 1000000) {
 		snprintf(errstr, n, "%s: \"partitions\" must hold 1..1000000 partitions", kind);
@@ -632,11 +640,8 @@ int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *
 	memset(c, 0, sizeof(*c));
 	if (!root)
 		return -1;
-	cfg = json_object_get(root, "config");
-	if (!json_is_object(cfg)) {
-		snprintf(errstr, n, "%s: \"config\" must be an object", kind);
+	if (!(cfg = zkjson_get_object(root, "config", kind, errstr, n)))
 		goto fail;
-	}
 	cnt = json_object_size(cfg);
 	if (cnt > 0) {
 		c->names = calloc(cnt, sizeof(char *));
@@ -733,11 +738,8 @@ int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *
 	memset(m, 0, sizeof(*m));
 	if (!root)
 		return -1;
-	sub = json_object_get(root, "subscription");
-	if (!json_is_object(sub)) {
-		snprintf(errstr, n, "%s: \"subscription\" must be an object", kind);
+	if (!(sub = zkjson_get_object(root, "subscription", kind, errstr, n)))
 		goto fail;
-	}
 	if (zkjson_get_timestamp(root, kind, &m->timestamp, errstr, n) < 0 ||
 	    zkjson_get_opt_str(root, "client_id", kind, &m->client_id, errstr, n) < 0 ||
 	    zkjson_get_opt_str(root, "host", kind, &m->host, errstr, n) < 0)
@@ -850,11 +852,8 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
 	if (json_object_get(root, "timestamp") &&
 	    zkjson_get_timestamp(root, kind, &ga->timestamp, errstr, n) < 0)
 		goto fail;
-	parts = json_object_get(root, "partitions");
-	if (!json_is_object(parts)) {
-		snprintf(errstr, n, "%s: \"partitions\" must be an object", kind);
+	if (!(parts = zkjson_get_object(root, "partitions", kind, errstr, n)))
 		goto fail;
-	}
 	json_object_foreach(parts, topic, t)
 	{
 		if (!json_is_object(t)) {

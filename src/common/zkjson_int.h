@@ -20,6 +20,8 @@ json_t *zkjson_load(const char *buf, size_t len, const char *kind, char *errstr,
 /* A required integer field within min..max. */
 int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max, const char *kind,
                    int64_t *out, char *errstr, size_t n);
+/* A required object field (borrowed from obj), or NULL with the message. */
+json_t *zkjson_get_object(json_t *obj, const char *key, const char *kind, char *errstr, size_t n);
 /* A required "timestamp": decimal milliseconds as a string, as Kafka writes it. */
 int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr, size_t n);
 json_t *zkjson_timestamp_string(int64_t ts);
