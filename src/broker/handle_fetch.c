@@ -34,14 +34,18 @@
 #include "broker/fetch_wait.h"
 #include "broker/replication/partition.h"
 #include "common/flog.h"
+#include "common/pbuild.h"
 
+/* The second pass's state: the response over an arena, the payload, and
+ * what is left of max_bytes. */
 typedef struct fetch_build {
+	broker_t *b;
+	const Fjord__FetchRequest *req;
+	arena_t ar;
 	Fjord__FetchResponse body;
-	Fjord__FetchTopicResponse *topics;
-	Fjord__FetchTopicResponse **topic_ptrs;
-	Fjord__FetchPartitionResponse *parts;
-	Fjord__FetchPartitionResponse **part_ptrs;
 	struct evbuffer *payload;
+	int64_t budget;
+	int any; /* something was returned already */
 } fetch_build_t;
 
 /* Checks one partition and locates its data. Returns the error for it. */
@@ -100,85 +104,72 @@ static int64_t fetch_measure(broker_t *b, const Fjord__FetchRequest *req)
 
 static void fetch_build_free(fetch_build_t *fb)
 {
-	free(fb->topics);
-	free(fb->topic_ptrs);
-	free(fb->parts);
-	free(fb->part_ptrs);
+	arena_free(&fb->ar);
 	if (fb->payload)
 		evbuffer_free(fb->payload);
+}
+
+/* pbuild_fill_fn of pass 2: one partition's answer and its file range. */
+static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                      ProtobufCMessage *resp_part)
+{
+	fetch_build_t *fb = arg;
+	const Fjord__FetchPartition *fp = (const Fjord__FetchPartition *)req_part;
+	Fjord__FetchPartitionResponse *pr = (Fjord__FetchPartitionResponse *)resp_part;
+	int32_t limit = fetch_min32(fp->partition_max_bytes,
+	                            fb->budget > INT32_MAX ? INT32_MAX : (int32_t)fb->budget);
+	partition_t *p;
+	plog_read_t rd;
+	fjord_err_t err;
+
+	/* Once something was returned, a spent budget returns nothing more;
+	 * before that, the first batch goes out whole. */
+	if (!fb->any && limit <= 0)
+		limit = 1;
+	err = fetch_partition(fb->b, fb->req, topic, fp, limit, &p, &rd);
+	pr->high_watermark = p ? rd.high_watermark : -1;
+	pr->log_start_offset = p ? rd.log_start_offset : -1;
+	pr->log_end_offset = p ? rd.log_end_offset : -1;
+	if (err != FJORD_ERR_NO_ERROR) {
+		pr->error_message = (char *)fjord_err2str(err);
+		return err;
+	}
+	if (rd.length > 0) {
+		int fd = dup(rd.fd);
+		if (fd < 0 || evbuffer_add_file(fb->payload, fd, rd.position, (ev_off_t)rd.length) != 0) {
+			if (fd >= 0)
+				close(fd);
+			flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data: %s", topic,
+			     fp->partition, strerror(errno));
+			return FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
+		}
+		pr->records_len = (uint32_t)rd.length;
+		fb->budget -= (int64_t)rd.length;
+		fb->any = 1;
+		p->bytes_out += rd.length;
+		if (rd.next_offset > rd.first_offset)
+			p->records_out += (uint64_t)(rd.next_offset - rd.first_offset);
+	}
+	return FJORD_ERR_NO_ERROR;
 }
 
 /* Pass 2: builds header + payload. Returns 0 or -1 (out of memory). */
 static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_t *fb)
 {
-	size_t i, j, nparts = 0, k = 0;
-	int64_t budget = req->max_bytes > 0 ? req->max_bytes : INT32_MAX;
-	int any = 0;
-
-	for (i = 0; i < req->n_topics; i++)
-		nparts += req->topics[i]->n_partitions;
+	fb->b = b;
+	fb->req = req;
+	fb->budget = req->max_bytes > 0 ? req->max_bytes : INT32_MAX;
+	fb->any = 0;
+	arena_init(&fb->ar, 0);
 	fjord__fetch_response__init(&fb->body);
-	fb->topics = calloc(req->n_topics + 1, sizeof(*fb->topics));
-	fb->topic_ptrs = calloc(req->n_topics + 1, sizeof(*fb->topic_ptrs));
-	fb->parts = calloc(nparts + 1, sizeof(*fb->parts));
-	fb->part_ptrs = calloc(nparts + 1, sizeof(*fb->part_ptrs));
 	fb->payload = evbuffer_new();
-	if (!fb->topics || !fb->topic_ptrs || !fb->parts || !fb->part_ptrs || !fb->payload)
+	if (!fb->payload)
 		return -1;
-	for (i = 0; i < req->n_topics; i++) {
-		const Fjord__FetchTopic *ft = req->topics[i];
-		Fjord__FetchTopicResponse *tr = &fb->topics[i];
-		fjord__fetch_topic_response__init(tr);
-		tr->topic = ft->topic;
-		tr->partitions = &fb->part_ptrs[k];
-		tr->n_partitions = ft->n_partitions;
-		fb->topic_ptrs[i] = tr;
-		for (j = 0; j < ft->n_partitions; j++, k++) {
-			const Fjord__FetchPartition *fp = ft->partitions[j];
-			Fjord__FetchPartitionResponse *pr = &fb->parts[k];
-			int32_t limit = fetch_min32(fp->partition_max_bytes,
-			                            budget > INT32_MAX ? INT32_MAX : (int32_t)budget);
-			partition_t *p;
-			plog_read_t rd;
-			fjord_err_t err;
-
-			fjord__fetch_partition_response__init(pr);
-			fb->part_ptrs[k] = pr;
-			pr->partition = fp->partition;
-			/* Once something was returned, a spent budget returns nothing
-			 * more; before that, the first batch goes out whole. */
-			if (!any && limit <= 0)
-				limit = 1;
-			err = fetch_partition(b, req, ft->topic, fp, limit, &p, &rd);
-			pr->error = (Fjord__ErrorCode)err;
-			pr->high_watermark = p ? rd.high_watermark : -1;
-			pr->log_start_offset = p ? rd.log_start_offset : -1;
-			pr->log_end_offset = p ? rd.log_end_offset : -1;
-			if (err != FJORD_ERR_NO_ERROR) {
-				pr->error_message = (char *)fjord_err2str(err);
-				continue;
-			}
-			if (rd.length > 0) {
-				int fd = dup(rd.fd);
-				if (fd < 0 ||
-				    evbuffer_add_file(fb->payload, fd, rd.position, (ev_off_t)rd.length) != 0) {
-					if (fd >= 0)
-						close(fd);
-					flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data: %s",
-					     ft->topic, fp->partition, strerror(errno));
-					pr->error = FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
-					continue;
-				}
-				pr->records_len = (uint32_t)rd.length;
-				budget -= (int64_t)rd.length;
-				any = 1;
-				p->bytes_out += rd.length;
-				if (rd.next_offset > rd.first_offset)
-					p->records_out += (uint64_t)(rd.next_offset - rd.first_offset);
-			}
-		}
-	}
-	fb->body.topics = fb->topic_ptrs;
+	fb->body.topics = pbuild_answer(&fb->ar, (ProtobufCMessage *const *)req->topics,
+	                                req->n_topics, &fjord__fetch_topic_response__descriptor,
+	                                fetch_fill, fb);
+	if (!fb->body.topics)
+		return -1;
 	fb->body.n_topics = req->n_topics;
 	return 0;
 }
