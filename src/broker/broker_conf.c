@@ -23,6 +23,7 @@
 #include "broker/broker_conf.h"
 #include "common/endpoint.h"
 #include "common/flog.h"
+#include "common/numparse.h"
 #include "common/props.h"
 #include "common/zkadmin.h"
 
@@ -221,8 +222,7 @@ int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr,
 static int broker_conf_hostport(const char *s, char **hostp, int *portp)
 {
 	const char *colon;
-	char *end;
-	long port;
+	int32_t port;
 
 	if (*s == '[') {
 		const char *rb = strchr(s, ']');
@@ -238,14 +238,12 @@ static int broker_conf_hostport(const char *s, char **hostp, int *portp)
 	}
 	if (!*hostp)
 		return -1;
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno || port < 0 || port > 65535) {
+	if (num_parse_i32(colon + 1, 0, 65535, &port) < 0) {
 		free(*hostp);
 		*hostp = NULL;
 		return -1;
 	}
-	*portp = (int)port;
+	*portp = port;
 	return 0;
 }
 

@@ -40,6 +40,7 @@
 
 #include "controller/controller.h"
 #include "broker/zk_broker.h"
+#include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkmeta.h"
@@ -263,7 +264,7 @@ out:
  * to one session timeout (it may be our own previous process). */
 static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 {
-	char path[64], ts[32];
+	char path[64];
 	const clientid_t *cid = zoo_client_id(zkb->zh);
 	int64_t deadline = zkb_now_ms() + zoo_recv_timeout(zkb->zh) + 2000;
 	struct timespec nap = {0, 100 * 1000000};
@@ -273,7 +274,7 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 
 	snprintf(path, sizeof(path), "/brokers/ids/%d", (int)zkb->p.broker_id);
 	json = zkjson_broker_encode(zkb->host, zkb->p.port, zkb->rack,
-	                            strtoll(zkutil_timestamp(ts, sizeof(ts)), NULL, 10),
+	                            fj_now_ms(),
 	                            zkb->endpoints, zkb->p.endpoint_cnt);
 	if (!json) {
 		snprintf(errstr, n, "out of memory");

@@ -7,13 +7,13 @@
 #include "config.h"
 
 #include <ctype.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
 
 #include "common/endpoint.h"
+#include "common/numparse.h"
 
 int endpoint_name_valid(const char *name)
 {
@@ -30,8 +30,7 @@ int endpoint_name_valid(const char *name)
 int endpoint_parse(const char *s, endpoint_t *ep, char *errstr, size_t n)
 {
 	const char *sep = strstr(s, "://"), *hp, *colon;
-	char *end;
-	long port;
+	int32_t port;
 	size_t i;
 
 	memset(ep, 0, sizeof(*ep));
@@ -75,10 +74,7 @@ int endpoint_parse(const char *s, endpoint_t *ep, char *errstr, size_t n)
 		snprintf(errstr, n, "bad host \"%s\" (write IPv6 addresses as [addr])", ep->host);
 		goto fail;
 	}
-	errno = 0;
-	port = strtol(colon + 1, &end, 10);
-	if (colon[1] == '\0' || *end != '\0' || errno || port < 0 || port > 65535 ||
-	    !isdigit((unsigned char)colon[1])) {
+	if (!isdigit((unsigned char)colon[1]) || num_parse_i32(colon + 1, 0, 65535, &port) < 0) {
 		snprintf(errstr, n, "bad port \"%s\" (0-65535)", colon + 1);
 		goto fail;
 	}

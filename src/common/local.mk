@@ -17,6 +17,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/assignor.c src/common/assignor.h \
 	src/common/arena.c src/common/arena.h \
 	src/common/pbuild.c src/common/pbuild.h \
+	src/common/numparse.c src/common/numparse.h \
 	src/common/zkutil.c src/common/zkutil.h \
 	src/common/zkjson.c src/common/zkjson.h \
 	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \

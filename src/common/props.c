@@ -8,6 +8,7 @@
  * Thread-agnostic: callers serialise access to the struct they pass.
  */
 #include "common/props.h"
+#include "common/numparse.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -82,18 +83,7 @@ const prop_def_t *props_find(const prop_def_t *defs, const char *name)
 /* strtoll of the whole string (surrounding blanks allowed). */
 static int props_parse_int(const char *s, int64_t *out)
 {
-	char *end;
-
-	errno = 0;
-	long long v = strtoll(s, &end, 10);
-	if (end == s || errno == ERANGE)
-		return -1;
-	while (*end == ' ' || *end == '\t')
-		end++;
-	if (*end)
-		return -1;
-	*out = v;
-	return 0;
+	return num_parse_i64_blanks(s, INT64_MIN, INT64_MAX, out);
 }
 
 static int props_parse_double(const char *s, double *out)

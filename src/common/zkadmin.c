@@ -17,7 +17,6 @@
  * Threads: blocking synchronous ZooKeeper calls; an application thread,
  * never a ZooKeeper watcher.
  */
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,6 +25,7 @@
 
 #include "common/zkadmin.h"
 #include "common/zkjson.h"
+#include "common/numparse.h"
 #include "common/zkutil.h"
 
 #define ZKADMIN_MAX_PARTITIONS 100000
@@ -72,17 +72,14 @@ fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n
 static int zkadmin_check_long(const char *key, const char *value, long long min, long long max,
                               char *errstr, size_t n)
 {
-	char *end;
-	long long v;
+	int64_t v;
 
-	errno = 0;
-	v = strtoll(value, &end, 10);
-	if (!*value || *end || errno) {
+	if (num_parse_i64(value, INT64_MIN, INT64_MAX, &v) < 0) {
 		snprintf(errstr, n, "%s: \"%s\" is not an integer", key, value);
 		return -1;
 	}
 	if (v < min || v > max) {
-		snprintf(errstr, n, "%s: %lld is out of range %lld..%lld", key, v, min, max);
+		snprintf(errstr, n, "%s: %lld is out of range %lld..%lld", key, (long long)v, min, max);
 		return -1;
 	}
 	return 0;
@@ -155,13 +152,9 @@ static int zkadmin_live_brokers(zhandle_t *zh, int32_t **idsp, int *cntp)
 		rc = ZSYSTEMERROR;
 		goto out;
 	}
-	for (i = 0; i < sv.count; i++) {
-		char *end;
-		long v = strtol(sv.data[i], &end, 10);
-
-		if (*sv.data[i] && !*end && v >= 0 && v <= INT32_MAX)
-			ids[cnt++] = (int32_t)v;
-	}
+	for (i = 0; i < sv.count; i++)
+		if (num_parse_i32(sv.data[i], 0, INT32_MAX, &ids[cnt]) == 0)
+			cnt++;
 	if (cnt > 1)
 		qsort(ids, (size_t)cnt, sizeof(*ids), zkadmin_cmp_id);
 	*idsp = ids;

@@ -9,7 +9,6 @@
  *
  * Threads: none of its own; pure functions. Ownership: see zkjson.h.
  */
-#include <errno.h>
 #include <inttypes.h>
 #include <jansson.h>
 #include <stdio.h>
@@ -18,6 +17,7 @@
 
 #include "common/zkjson.h"
 #include "common/zkjson_int.h"
+#include "common/numparse.h"
 
 #define ZKJSON_DUMP_FLAGS (JSON_COMPACT | JSON_PRESERVE_ORDER)
 
@@ -127,8 +127,6 @@ int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errs
 {
 	json_t *v = json_object_get(obj, "timestamp");
 	const char *s;
-	char *end;
-	long long ts;
 
 	if (!v) {
 		snprintf(errstr, n, "%s: missing \"timestamp\"", kind);
@@ -140,13 +138,10 @@ int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errs
 		         kind);
 		return -1;
 	}
-	errno = 0;
-	ts = strtoll(s, &end, 10);
-	if (errno || *end) {
+	if (num_parse_i64(s, 0, INT64_MAX, out) < 0) {
 		snprintf(errstr, n, "%s: \"timestamp\" \"%s\" is not decimal milliseconds", kind, s);
 		return -1;
 	}
-	*out = ts;
 	return 0;
 }
 

@@ -38,6 +38,7 @@
 #include <time.h>
 
 #include "common/flog.h"
+#include "common/numparse.h"
 #include "common/zkjson.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
@@ -124,13 +125,7 @@ static int zkmeta_children(zkmeta_t *zm, const char *path, struct String_vector 
 
 static int zkmeta_parse_id(const char *s, int32_t *idp)
 {
-	char *end;
-	long v = strtol(s, &end, 10);
-
-	if (!*s || *end || v < 0 || v > INT32_MAX)
-		return -1;
-	*idp = (int32_t)v;
-	return 0;
+	return num_parse_i32(s, 0, INT32_MAX, idp);
 }
 
 /* Points b's host/port at the listener this zkmeta's reader wants. A

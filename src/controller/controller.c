@@ -56,6 +56,7 @@
 
 #include "controller/controller_int.h"
 #include "common/flog.h"
+#include "common/numparse.h"
 #include "common/zkjson.h"
 #include "common/zkadmin.h"
 #include "common/zkjson_admin.h"
@@ -105,13 +106,9 @@ static int controller_live_brokers(controller_t *c, controller_ids_t *live)
 		deallocate_String_vector(&sv);
 		return ZSYSTEMERROR;
 	}
-	for (i = 0; i < sv.count; i++) {
-		char *end;
-		long v = strtol(sv.data[i], &end, 10);
-
-		if (*sv.data[i] && !*end && v >= 0 && v <= INT32_MAX)
-			live->ids[live->cnt++] = (int32_t)v;
-	}
+	for (i = 0; i < sv.count; i++)
+		if (num_parse_i32(sv.data[i], 0, INT32_MAX, &live->ids[live->cnt]) == 0)
+			live->cnt++;
 	deallocate_String_vector(&sv);
 	return ZOK;
 }
@@ -182,11 +179,9 @@ static int controller_assignment_check(controller_t *c, const char *topic,
 	if (rc != ZOK)
 		return rc;
 	for (i = 0; i < sv.count; i++) {
-		char *end;
-		long v = strtol(sv.data[i], &end, 10);
-
-		if (*sv.data[i] && !*end && v >= 0 && v < INT32_MAX && v > max)
-			max = (int)v;
+		int32_t v;
+		if (num_parse_i32(sv.data[i], 0, INT32_MAX - 1, &v) == 0 && v > max)
+			max = v;
 	}
 	deallocate_String_vector(&sv);
 	if (max < a->partition_cnt)
@@ -233,14 +228,13 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 	}
 	for (i = 0; i < sv.count; i++) {
 		struct Stat st;
-		char *buf = NULL, *end;
-		long v = strtol(sv.data[i], &end, 10);
+		char *buf = NULL;
 		int64_t ts;
-		int32_t id;
+		int32_t id, v;
 		int len;
 
 		snprintf(path, sizeof(path), "/admin/controlled_shutdown/%s", sv.data[i]);
-		if (!*sv.data[i] || *end || v < 0 || v > INT32_MAX) {
+		if (num_parse_i32(sv.data[i], 0, INT32_MAX, &v) < 0) {
 			flog(LOG_WARNING, "controller", "ignoring %s: not a broker id", path);
 			continue;
 		}
@@ -253,7 +247,7 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 		}
 		if (zkjson_admin_shutdown_decode(buf, (size_t)len, &id, &ts, err, sizeof(err)) < 0)
 			controller_warn_once(c, path, st.mzxid, err);
-		else if (id != (int32_t)v)
+		else if (id != v)
 			controller_warn_once(c, path, st.mzxid, "its \"broker\" differs from its name");
 		else
 			controller_marker_clear(c, path);

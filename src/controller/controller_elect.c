@@ -20,6 +20,7 @@
 #include <syslog.h>
 
 #include "controller/controller_int.h"
+#include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkutil.h"
@@ -51,7 +52,7 @@ static int controller_adopt(controller_t *c)
 
 int controller_elect(controller_t *c)
 {
-	char epoch_buf[16], ts[32], err[256];
+	char epoch_buf[16], err[256];
 	char *ctl_json = NULL, *buf = NULL;
 	zoo_op_t ops[2];
 	zoo_op_result_t res[2];
@@ -83,7 +84,7 @@ int controller_elect(controller_t *c)
 		snprintf(epoch_buf, sizeof(epoch_buf), "%d", (int)epoch + 1);
 		free(ctl_json);
 		ctl_json = zkjson_controller_encode(c->broker_id,
-		                                    strtoll(zkutil_timestamp(ts, sizeof(ts)), NULL, 10));
+		                                    fj_now_ms());
 		if (!ctl_json) {
 			rc = ZSYSTEMERROR;
 			goto out;

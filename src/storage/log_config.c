@@ -3,8 +3,8 @@
  * See log_config.h for the key table. Pure functions, any thread.
  */
 #include "storage/log_config.h"
+#include "common/numparse.h"
 
-#include <errno.h>
 #include <stddef.h>
 #include <inttypes.h>
 #include <stdio.h>
@@ -64,16 +64,14 @@ int log_config_set(log_config_t *cfg, const char *key, const char *value, char *
 		if (strcmp(key, k->broker_key) != 0 &&
 		    (!k->topic_key || strcmp(key, k->topic_key) != 0))
 			continue;
-		char *end;
-		errno = 0;
-		long long v = strtoll(value, &end, 10);
-		if (errno || end == value || *end != '\0') {
+		int64_t v;
+		if (num_parse_i64(value, INT64_MIN, INT64_MAX, &v) < 0) {
 			snprintf(errstr, errstr_size, "%s: \"%s\" is not an integer", key, value);
 			return -1;
 		}
 		if (v < k->min) {
-			snprintf(errstr, errstr_size, "%s: %lld is below the minimum %" PRId64, key,
-			         v, k->min);
+			snprintf(errstr, errstr_size, "%s: %" PRId64 " is below the minimum %" PRId64,
+			         key, v, k->min);
 			return -1;
 		}
 		int64_t scaled = v;
@@ -85,7 +83,7 @@ int log_config_set(log_config_t *cfg, const char *key, const char *value, char *
 		}
 		if (k->kind == LC_I32) {
 			if (scaled > INT32_MAX) {
-				snprintf(errstr, errstr_size, "%s: %lld is too large", key, v);
+				snprintf(errstr, errstr_size, "%s: %" PRId64 " is too large", key, v);
 				return -1;
 			}
 			*(int32_t *)((char *)cfg + k->field) = (int32_t)scaled;

@@ -27,6 +27,7 @@
 #include "storage/checkpoint.h"
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/numparse.h"
 
 typedef struct logmgr_dir {
 	char *path;
@@ -195,14 +196,11 @@ static int logmgr_read_meta(const char *dir, int32_t *broker_idp, char **cluster
 		*eq = '\0';
 		const char *v = eq + 1;
 		if (strcmp(line, "broker.id") == 0) {
-			char *end;
-			long id = strtol(v, &end, 10);
-			if (end == v || *end || id < 0 || id > INT32_MAX) {
+			if (num_parse_i32(v, 0, INT32_MAX, broker_idp) < 0) {
 				snprintf(errstr, errstr_size, "%s: bad broker.id \"%s\"", path, v);
 				ret = -1;
 				break;
 			}
-			*broker_idp = (int32_t)id;
 		} else if (strcmp(line, "cluster.id") == 0 && *v) {
 			free(*cluster_idp);
 			*cluster_idp = strdup(v);

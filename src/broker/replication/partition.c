@@ -16,6 +16,7 @@
 #include "broker/replication/partition.h"
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/numparse.h"
 
 static unsigned partition_hash(const char *topic, int32_t id)
 {
@@ -375,13 +376,9 @@ int partition_min_isr(broker_t *b, const char *topic)
 {
 	const cview_topic_t *t = b->cv ? cview_topic(b->cv, topic) : NULL;
 	const char *v = t ? cview_topic_config(t, "min.insync.replicas") : NULL;
-	char *end;
-	long n;
+	int32_t n;
 
-	if (!v)
+	if (!v || num_parse_i32(v, 1, 1000, &n) < 0)
 		return b->conf.min_insync_replicas;
-	n = strtol(v, &end, 10);
-	if (*v == '\0' || *end != '\0' || n < 1 || n > 1000)
-		return b->conf.min_insync_replicas;
-	return (int)n;
+	return n;
 }
