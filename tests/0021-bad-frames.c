@@ -118,6 +118,27 @@ START_TEST(t0021_bad_frames)
 	ck_assert_msg(resp, "no ApiVersions response after the unknown api");
 	ck_assert_int_eq(resp->correlation_id, 4243);
 	ck_assert_int_eq(resp->error, 0);
+	/* Every api of the protocol is listed once, at version 0. */
+	ck_assert_int_eq(resp->body_case, FJORD__RESPONSE__BODY_API_VERSIONS);
+	{
+		const Fjord__ApiKey want[] = {
+		    FJORD__API_KEY__API_VERSIONS, FJORD__API_KEY__METADATA,
+		    FJORD__API_KEY__PRODUCE,      FJORD__API_KEY__FETCH,
+		    FJORD__API_KEY__LIST_OFFSETS, FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH};
+		ck_assert_uint_eq(resp->api_versions->n_apis, sizeof(want) / sizeof(want[0]));
+		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
+			int seen = 0;
+			for (size_t k = 0; k < resp->api_versions->n_apis; k++) {
+				const Fjord__ApiVersionRange *r = resp->api_versions->apis[k];
+				if (r->api != want[w])
+					continue;
+				seen++;
+				ck_assert_int_eq(r->min_version, 0);
+				ck_assert_int_eq(r->max_version, 0);
+			}
+			ck_assert_msg(seen == 1, "api %d listed %d times in ApiVersions", want[w], seen);
+		}
+	}
 	fjord__response__free_unpacked(resp, NULL);
 	close(fd);
 

@@ -14,43 +14,45 @@
 #include "broker/broker.h"
 #include "common/flog.h"
 
-const char *api_name(Fjord__ApiKey api)
+const api_def_t api_defs[] = {
+	{FJORD__API_KEY__API_VERSIONS, "api_versions", FJORD__REQUEST__BODY_API_VERSIONS, 0,
+	 API_MAX_VERSION, handle_api_versions},
+	{FJORD__API_KEY__METADATA, "metadata", FJORD__REQUEST__BODY_METADATA, 0, API_MAX_VERSION,
+	 handle_metadata},
+	{FJORD__API_KEY__PRODUCE, "produce", FJORD__REQUEST__BODY_PRODUCE, 0, API_MAX_VERSION,
+	 handle_produce},
+	{FJORD__API_KEY__FETCH, "fetch", FJORD__REQUEST__BODY_FETCH, 0, API_MAX_VERSION,
+	 handle_fetch},
+	{FJORD__API_KEY__LIST_OFFSETS, "list_offsets", FJORD__REQUEST__BODY_LIST_OFFSETS, 0,
+	 API_MAX_VERSION, handle_list_offsets},
+	{FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH, "offset_for_leader_epoch",
+	 FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH, 0, API_MAX_VERSION,
+	 handle_offset_for_leader_epoch},
+};
+const size_t api_def_cnt = sizeof(api_defs) / sizeof(api_defs[0]);
+
+const api_def_t *api_find(Fjord__ApiKey api)
 {
-	switch (api) {
-	case FJORD__API_KEY__API_VERSIONS: return "api_versions";
-	case FJORD__API_KEY__METADATA: return "metadata";
-	case FJORD__API_KEY__PRODUCE: return "produce";
-	case FJORD__API_KEY__FETCH: return "fetch";
-	case FJORD__API_KEY__LIST_OFFSETS: return "list_offsets";
-	case FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH: return "offset_for_leader_epoch";
-	default: return "unknown";
-	}
+	for (size_t i = 0; i < api_def_cnt; i++)
+		if (api_defs[i].key == api)
+			return &api_defs[i];
+	return NULL;
 }
 
-/* The oneof case each api must carry. */
-static Fjord__Request__BodyCase api_body_case(Fjord__ApiKey api)
+const char *api_name(Fjord__ApiKey api)
 {
-	switch (api) {
-	case FJORD__API_KEY__API_VERSIONS: return FJORD__REQUEST__BODY_API_VERSIONS;
-	case FJORD__API_KEY__METADATA: return FJORD__REQUEST__BODY_METADATA;
-	case FJORD__API_KEY__PRODUCE: return FJORD__REQUEST__BODY_PRODUCE;
-	case FJORD__API_KEY__FETCH: return FJORD__REQUEST__BODY_FETCH;
-	case FJORD__API_KEY__LIST_OFFSETS: return FJORD__REQUEST__BODY_LIST_OFFSETS;
-	case FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH:
-		return FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH;
-	default: return FJORD__REQUEST__BODY__NOT_SET;
-	}
+	const api_def_t *d = api_find(api);
+	return d ? d->name : "unknown";
 }
 
 int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
                  size_t payload_len)
 {
-	Fjord__Request__BodyCase want = api_body_case(req->api);
+	const api_def_t *d = api_find(req->api);
 	conn_slot_t *slot;
 
 	metrics_count_request(&c->b->metrics, req->api);
-	if (want == FJORD__REQUEST__BODY__NOT_SET || req->api_version < 0 ||
-	    req->api_version > API_MAX_VERSION) {
+	if (!d || req->api_version < d->min_version || req->api_version > d->max_version) {
 		flog(LOG_INFO, "api", "%s: unsupported api %d version %d (correlation id %d)",
 		     c->peer, (int)req->api, req->api_version, req->correlation_id);
 		slot = conn_slot_new(c, req->correlation_id, req->api);
@@ -59,20 +61,12 @@ int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNSUPPORTED_VERSION,
 		                               "unsupported api or api version");
 	}
-	if (req->body_case != want) {
+	if (req->body_case != d->body) {
 		slot = conn_slot_new(c, req->correlation_id, req->api);
 		if (!slot)
 			return -1;
 		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
 		                               "request body does not match the api key");
 	}
-	switch (req->api) {
-	case FJORD__API_KEY__API_VERSIONS: return handle_api_versions(c, req);
-	case FJORD__API_KEY__METADATA: return handle_metadata(c, req);
-	case FJORD__API_KEY__PRODUCE: return handle_produce(c, req, payload, payload_len);
-	case FJORD__API_KEY__FETCH: return handle_fetch(c, req);
-	case FJORD__API_KEY__LIST_OFFSETS: return handle_list_offsets(c, req);
-	case FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH: return handle_offset_for_leader_epoch(c, req);
-	default: return -1; /* unreachable: api_body_case() filtered */
-	}
+	return d->handle(c, req, payload, payload_len);
 }

@@ -24,15 +24,31 @@
 int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
                  size_t payload_len);
 
-int handle_api_versions(conn_t *c, const Fjord__Request *req);
-int handle_metadata(conn_t *c, const Fjord__Request *req);
-int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
-                   size_t payload_len);
-int handle_fetch(conn_t *c, const Fjord__Request *req);
-int handle_list_offsets(conn_t *c, const Fjord__Request *req);
-int handle_offset_for_leader_epoch(conn_t *c, const Fjord__Request *req);
+/* A handler: the request and the frame's payload (only Produce has one). */
+typedef int api_handler_fn(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                           size_t payload_len);
 
-/* Name of an api for logs and metric labels ("produce", ...). */
+api_handler_fn handle_api_versions, handle_metadata, handle_produce, handle_fetch,
+    handle_list_offsets, handle_offset_for_leader_epoch;
+
+/* One row per API the broker speaks: the one list that dispatch,
+ * ApiVersions, logs and metric labels all read (api.c). */
+typedef struct api_def {
+	Fjord__ApiKey key;
+	const char *name;                /* logs and metric labels ("produce", ...) */
+	Fjord__Request__BodyCase body;   /* the oneof case a request must carry */
+	int32_t min_version, max_version;
+	api_handler_fn *handle;
+} api_def_t;
+
+/* The table, in api key order, and its length. */
+extern const api_def_t api_defs[];
+extern const size_t api_def_cnt;
+
+/* The row of an api key, or NULL for one the broker does not speak. */
+const api_def_t *api_find(Fjord__ApiKey api);
+
+/* Name of an api for logs and metric labels ("produce", ...; "unknown"). */
 const char *api_name(Fjord__ApiKey api);
 
 #endif /* FJORD_BROKER_API_H */

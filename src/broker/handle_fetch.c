@@ -200,13 +200,15 @@ static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *
 	return 1;
 }
 
-int handle_fetch(conn_t *c, const Fjord__Request *req)
+int handle_fetch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                 size_t payload_len)
 {
 	broker_t *b = c->b;
 	const Fjord__FetchRequest *fr = req->fetch;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
 	size_t i, j;
 
+	(void)payload, (void)payload_len; /* no payload */
 	if (!slot)
 		return -1;
 	if (fr->max_wait_ms < 0 || fr->min_bytes < 0 ||

@@ -69,7 +69,8 @@ static int list_offsets_partition(void *arg, const char *topic, const ProtobufCM
 	return FJORD_ERR_NO_ERROR;
 }
 
-int handle_list_offsets(conn_t *c, const Fjord__Request *req)
+int handle_list_offsets(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                        size_t payload_len)
 {
 	const Fjord__ListOffsetsRequest *lr = req->list_offsets;
 	Fjord__ListOffsetsResponse body = FJORD__LIST_OFFSETS_RESPONSE__INIT;
@@ -79,6 +80,7 @@ int handle_list_offsets(conn_t *c, const Fjord__Request *req)
 	arena_t ar;
 	int rc;
 
+	(void)payload, (void)payload_len; /* no payload */
 	if (!slot)
 		return -1;
 	arena_init(&ar, 0);

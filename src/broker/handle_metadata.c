@@ -109,7 +109,8 @@ static const endpoint_t *md_endpoint(const conn_t *c, const cview_broker_t *br)
 	return ep;
 }
 
-int handle_metadata(conn_t *c, const Fjord__Request *req)
+int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                    size_t payload_len)
 {
 	const Fjord__MetadataRequest *mr = req->metadata;
 	Fjord__MetadataResponse body = FJORD__METADATA_RESPONSE__INIT;
@@ -120,6 +121,7 @@ int handle_metadata(conn_t *c, const Fjord__Request *req)
 	size_t want, i;
 	int rc = -1;
 
+	(void)payload, (void)payload_len; /* no payload */
 	memset(&md, 0, sizeof(md));
 	if (!slot)
 		goto done;

@@ -40,7 +40,8 @@ static int ofle_partition(void *arg, const char *topic, const ProtobufCMessage *
 	return FJORD_ERR_NO_ERROR;
 }
 
-int handle_offset_for_leader_epoch(conn_t *c, const Fjord__Request *req)
+int handle_offset_for_leader_epoch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                                   size_t payload_len)
 {
 	const Fjord__OffsetForLeaderEpochRequest *er = req->offset_for_leader_epoch;
 	Fjord__OffsetForLeaderEpochResponse body = FJORD__OFFSET_FOR_LEADER_EPOCH_RESPONSE__INIT;
@@ -49,6 +50,7 @@ int handle_offset_for_leader_epoch(conn_t *c, const Fjord__Request *req)
 	arena_t ar;
 	int rc;
 
+	(void)payload, (void)payload_len; /* no payload */
 	if (!slot)
 		return -1;
 	arena_init(&ar, 0);
