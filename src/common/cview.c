@@ -32,7 +32,7 @@ cview_t *cview_ref(cview_t *cv)
 	return cv;
 }
 
-static void cview_topic_free(cview_topic_t *t)
+void cview_topic_clear(cview_topic_t *t)
 {
 	int i;
 
@@ -48,6 +48,7 @@ static void cview_topic_free(cview_topic_t *t)
 	free(t->config_names);
 	free(t->config_values);
 	free(t->name);
+	memset(t, 0, sizeof(*t));
 }
 
 static void cview_free(cview_t *cv)
@@ -62,7 +63,7 @@ static void cview_free(cview_t *cv)
 	}
 	free(cv->brokers);
 	for (i = 0; i < cv->topic_cnt; i++)
-		cview_topic_free(&cv->topics[i]);
+		cview_topic_clear(&cv->topics[i]);
 	free(cv->topics);
 	free(cv->shutting_down);
 	for (i = 0; i < cv->held_cnt; i++)

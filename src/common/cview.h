@@ -86,6 +86,9 @@ cview_t *cview_copy(const cview_t *cv);
 /* Sorts brokers, topics and the shutting-down list (dropping duplicate ids);
  * call once after building, before publishing. */
 void cview_finish(cview_t *cv);
+/* Frees what a topic entry holds (not the entry) and zeroes it: for a
+ * snapshot under construction that drops a topic it was filling in. */
+void cview_topic_clear(cview_topic_t *t);
 
 const cview_topic_t *cview_topic(const cview_t *cv, const char *name);
 const cview_partition_t *cview_partition(const cview_t *cv, const char *topic,

@@ -433,25 +433,6 @@ static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t
 	return rc;
 }
 
-static void zkmeta_topic_clear(cview_topic_t *t)
-{
-	int i;
-
-	for (i = 0; t->partitions && i < t->partition_cnt; i++) {
-		free(t->partitions[i].replicas);
-		free(t->partitions[i].isr);
-	}
-	free(t->partitions);
-	for (i = 0; i < t->config_cnt; i++) {
-		free(t->config_names[i]);
-		free(t->config_values[i]);
-	}
-	free(t->config_names);
-	free(t->config_values);
-	free(t->name);
-	memset(t, 0, sizeof(*t));
-}
-
 static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev)
 {
 	struct String_vector sv, del;
@@ -488,7 +469,7 @@ static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev)
 			t->name = NULL;
 		}
 		if (rc != ZOK || skip) {
-			zkmeta_topic_clear(t);
+			cview_topic_clear(t);
 			if (rc != ZOK)
 				goto out;
 			continue;
