@@ -19,6 +19,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0011-unit-log-roll-retention.c \
 	tests/0012-unit-log-recovery.c \
 	tests/0013-unit-epoch-checkpoint.c \
+	tests/0014-unit-zkpath.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
 	tests/0030-produce-consume.c \

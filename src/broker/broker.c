@@ -49,6 +49,7 @@
 #include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/zkpath.h"
 
 #define BROKER_CRON_MS 200
 
@@ -238,7 +239,7 @@ static int broker_config_replace(cview_topic_t *d, const cview_topic_t *src)
 static cview_t *broker_vet_configs(broker_t *b, const cview_t *old, cview_t *cv)
 {
 	cview_t *copy = NULL;
-	char err[256], path[320];
+	char err[256], path[ZKPATH_MAX];
 	log_config_t cfg;
 	int i;
 
@@ -247,7 +248,7 @@ static cview_t *broker_vet_configs(broker_t *b, const cview_t *old, cview_t *cv)
 
 		if (broker_config_ok(b, t, &cfg, err, sizeof(err)))
 			continue;
-		snprintf(path, sizeof(path), "/config/topics/%s", t->name);
+		zkpath_topic_config(path, t->name);
 		if (zkutil_seen_first(&b->config_refused, path, broker_config_hash(t)))
 			flog(LOG_WARNING, "config",
 			     "topic %s: refusing its config %s: %s; nothing of it is applied, the "

@@ -45,6 +45,7 @@
 #include "common/zkjson.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
 #define ZKB_PERIOD_MS 5000       /* controller pass safety net */
 #define ZKB_RETRY_MS 300         /* after a lost race or a ZooKeeper error */
@@ -164,8 +165,8 @@ static int zkb_sleep_locked(zkb_t *zkb, int ms)
 
 static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 {
-	static const char *const paths[] = {"/brokers/ids", "/brokers/topics", "/config/topics",
-	                                    "/admin/delete_topics", "/consumers", NULL};
+	static const char *const paths[] = {ZKPATH_BROKER_IDS, ZKPATH_TOPICS, ZKPATH_CONFIG_TOPICS,
+	                                    ZKPATH_DELETE_TOPICS, ZKPATH_CONSUMERS, NULL};
 	int i, rc;
 
 	for (i = 0; paths[i]; i++) {
@@ -211,7 +212,7 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 
 	*idp = NULL;
 	for (attempt = 0; attempt < 3; attempt++) {
-		rc = zkutil_get(zkb->zh, "/cluster/id", NULL, NULL, &buf, &len, NULL);
+		rc = zkutil_get(zkb->zh, ZKPATH_CLUSTER_ID, NULL, NULL, &buf, &len, NULL);
 		if (rc == ZOK)
 			break;
 		if (rc != ZNONODE)
@@ -222,9 +223,9 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 			snprintf(errstr, n, "out of memory");
 			goto out;
 		}
-		rc = zkutil_create_recursive(zkb->zh, "/cluster", NULL, -1);
+		rc = zkutil_create_recursive(zkb->zh, ZKPATH_CLUSTER, NULL, -1);
 		if (rc == ZOK)
-			rc = zoo_create(zkb->zh, "/cluster/id", json, (int)strlen(json),
+			rc = zoo_create(zkb->zh, ZKPATH_CLUSTER_ID, json, (int)strlen(json),
 			                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
 		if (rc == ZOK)
 			flog(LOG_NOTICE, "zkb", "created cluster id %s", newid);
@@ -264,7 +265,7 @@ out:
  * to one session timeout (it may be our own previous process). */
 static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 {
-	char path[64];
+	char path[ZKPATH_MAX];
 	const clientid_t *cid = zoo_client_id(zkb->zh);
 	int64_t deadline = zkb_now_ms() + zoo_recv_timeout(zkb->zh) + 2000;
 	struct timespec nap = {0, 100 * 1000000};
@@ -272,7 +273,7 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 	char *json;
 	int rc, waited = 0, r = -1;
 
-	snprintf(path, sizeof(path), "/brokers/ids/%d", (int)zkb->p.broker_id);
+	zkpath_broker(path, (int)zkb->p.broker_id);
 	json = zkjson_broker_encode(zkb->host, zkb->p.port, zkb->rack,
 	                            fj_now_ms(),
 	                            zkb->endpoints, zkb->p.endpoint_cnt);
@@ -469,7 +470,7 @@ static int zkb_job_run(zkb_t *zkb, zkb_job_t *job, int32_t *versionp)
 		return rc;
 	}
 	/* Controlled shutdown request: ephemeral, owned by this session. */
-	rc = zkutil_create_recursive(zkb->zh, "/admin/controlled_shutdown", NULL, -1);
+	rc = zkutil_create_recursive(zkb->zh, ZKPATH_CONTROLLED_SHUTDOWN, NULL, -1);
 	if (rc != ZOK)
 		return rc;
 	for (attempt = 0; attempt < 3; attempt++) {
@@ -538,7 +539,6 @@ int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
 {
 	zkjson_state_t st;
 	char *path = NULL;
-	size_t n = strlen(topic) + 64;
 
 	memset(&st, 0, sizeof(st));
 	st.leader = leader;
@@ -546,18 +546,18 @@ int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
 	st.isr = (int32_t *)isr;
 	st.isr_cnt = isr_cnt;
 	st.controller_epoch = controller_epoch;
-	if ((path = malloc(n)) != NULL)
-		snprintf(path, n, "/brokers/topics/%s/partitions/%d/state", topic, (int)partition);
+	if ((path = malloc(ZKPATH_MAX)) != NULL)
+		zkpath_state(path, topic, partition);
 	return zkb_submit(zkb, ZKB_JOB_SET_STATE, path, zkjson_state_encode(&st),
 	                  expected_version, done, arg);
 }
 
 int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg)
 {
-	char ts[32], *path = malloc(64), *data = malloc(128);
+	char ts[32], *path = malloc(ZKPATH_MAX), *data = malloc(128);
 
 	if (path)
-		snprintf(path, 64, "/admin/controlled_shutdown/%d", (int)zkb->p.broker_id);
+		zkpath_controlled_shutdown(path, zkb->p.broker_id);
 	if (data)
 		snprintf(data, 128, "{\"version\":1,\"broker\":%d,\"timestamp\":\"%s\"}",
 		         (int)zkb->p.broker_id, zkutil_timestamp(ts, sizeof(ts)));
@@ -752,7 +752,7 @@ int zkb_is_controller(zkb_t *zkb)
 void zkb_stop(zkb_t *zkb)
 {
 	const clientid_t *cid;
-	char path[64];
+	char path[ZKPATH_MAX];
 	struct Stat st;
 
 	if (!zkb)
@@ -784,7 +784,7 @@ void zkb_stop(zkb_t *zkb)
 		if (zkb->is_controller)
 			controller_resign(&zkb->ctl);
 		cid = zoo_client_id(zkb->zh);
-		snprintf(path, sizeof(path), "/brokers/ids/%d", (int)zkb->p.broker_id);
+		zkpath_broker(path, (int)zkb->p.broker_id);
 		if (cid && zoo_exists(zkb->zh, path, 0, &st) == ZOK &&
 		    st.ephemeralOwner == cid->client_id)
 			zoo_delete(zkb->zh, path, st.version);

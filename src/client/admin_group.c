@@ -37,8 +37,8 @@
 #include "common/bytes.h"
 #include "common/zkjson.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
-#define AG_PATH_MAX 1024
 
 /* One partition of a description while it is being built. */
 typedef struct ag_part {
@@ -103,10 +103,10 @@ static fjord_err_t ag_zkerr(int rc, const char *what, const char *path, char *er
 static int ag_member_count(zhandle_t *zh, const char *group, char *errstr, size_t n)
 {
 	struct String_vector sv;
-	char path[AG_PATH_MAX];
+	char path[ZKPATH_MAX];
 	int rc, cnt;
 
-	snprintf(path, sizeof(path), "/consumers/%s/ids", group);
+	zkpath_group_sub(path, group, "ids");
 	rc = zkutil_children(zh, path, NULL, NULL, &sv);
 	if (rc == ZNONODE)
 		return 0;
@@ -137,7 +137,7 @@ fjord_err_t fjord_admin_list_groups(fjord_t *fj, char ***groupsp, int *cntp, int
 	if (err)
 		return err;
 	pthread_rwlock_rdlock(&fj->zk_lock);
-	rc = zkutil_children(fj->zh, "/consumers", NULL, NULL, &sv);
+	rc = zkutil_children(fj->zh, ZKPATH_CONSUMERS, NULL, NULL, &sv);
 	pthread_rwlock_unlock(&fj->zk_lock);
 	if (rc == ZNONODE)
 		return FJORD_ERR_NO_ERROR;
@@ -224,17 +224,17 @@ static int ag_parse_i64(const char *s, int64_t min, int64_t *out)
 static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_parts_t *ps)
 {
 	struct String_vector topics, parts;
-	char path[AG_PATH_MAX];
+	char path[ZKPATH_MAX], dir[ZKPATH_MAX];
 	int rc, t, i;
 
-	snprintf(path, sizeof(path), "/consumers/%s/%s", group, kind);
+	zkpath_group_sub(path, group, kind);
 	rc = zkutil_children(zh, path, NULL, NULL, &topics);
 	if (rc == ZNONODE)
 		return ZOK;
 	if (rc != ZOK)
 		return rc;
 	for (t = 0; t < topics.count && rc == ZOK; t++) {
-		snprintf(path, sizeof(path), "/consumers/%s/%s/%s", group, kind, topics.data[t]);
+		zkpath_group_topic(path, group, kind, topics.data[t]);
 		rc = zkutil_children(zh, path, NULL, NULL, &parts);
 		if (rc == ZNONODE) {
 			rc = ZOK;
@@ -249,8 +249,8 @@ static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_p
 
 			if (ag_parse_i64(parts.data[i], 0, &pnum) < 0 || pnum > INT32_MAX)
 				continue;
-			snprintf(path, sizeof(path), "/consumers/%s/%s/%s/%s", group, kind,
-			         topics.data[t], parts.data[i]);
+			zkpath_child(path, zkpath_group_topic(dir, group, kind, topics.data[t]),
+			             parts.data[i]);
 			rc = zkutil_get(zh, path, NULL, NULL, &buf, NULL, NULL);
 			if (rc == ZNONODE) {
 				rc = ZOK; /* went away meanwhile */
@@ -280,10 +280,10 @@ static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_p
 static int ag_read_members(zhandle_t *zh, fjord_group_description_t *d)
 {
 	struct String_vector sv;
-	char path[AG_PATH_MAX];
+	char path[ZKPATH_MAX];
 	int rc, i;
 
-	snprintf(path, sizeof(path), "/consumers/%s/ids", d->group);
+	zkpath_group_sub(path, d->group, "ids");
 	rc = zkutil_children(zh, path, NULL, NULL, &sv);
 	if (rc == ZNONODE)
 		return ZOK;
@@ -301,7 +301,7 @@ static int ag_read_members(zhandle_t *zh, fjord_group_description_t *d)
 		char *buf = NULL;
 		int len = 0, k;
 
-		snprintf(path, sizeof(path), "/consumers/%s/ids/%s", d->group, sv.data[i]);
+		zkpath_member(path, d->group, sv.data[i]);
 		rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, &st);
 		if (rc == ZNONODE) {
 			rc = ZOK; /* left meanwhile */
@@ -336,11 +336,11 @@ static int ag_read_members(zhandle_t *zh, fjord_group_description_t *d)
 static int ag_read_assignment(zhandle_t *zh, fjord_group_description_t *d, ag_parts_t *ps)
 {
 	zkjson_group_assignment_t ga;
-	char path[AG_PATH_MAX];
+	char path[ZKPATH_MAX];
 	char *buf = NULL;
 	int rc, len = 0, i;
 
-	snprintf(path, sizeof(path), "/consumers/%s/assignment", d->group);
+	zkpath_group_sub(path, d->group, "assignment");
 	rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZNONODE)
 		return ZOK;
@@ -454,7 +454,7 @@ fjord_err_t fjord_admin_describe_group(fjord_t *fj, const char *group,
 	fjord_group_description_t *d = NULL;
 	ag_parts_t ps;
 	struct Stat st;
-	char path[AG_PATH_MAX];
+	char path[ZKPATH_MAX];
 	int64_t *start = NULL;
 	fjord_err_t err;
 	int rc, i;
@@ -475,7 +475,7 @@ fjord_err_t fjord_admin_describe_group(fjord_t *fj, const char *group,
 	d->last_rebalance_ms = -1;
 
 	pthread_rwlock_rdlock(&fj->zk_lock);
-	snprintf(path, sizeof(path), "/consumers/%s", group);
+	zkpath_group(path, group);
 	rc = zoo_exists(fj->zh, path, 0, &st);
 	if (rc == ZOK)
 		rc = ag_read_members(fj->zh, d);
@@ -574,7 +574,7 @@ fjord_err_t fjord_admin_alter_group_offsets(fjord_t *fj, const char *group,
                                             const fjord_topic_partition_list_t *offsets,
                                             int timeout_ms, char *errstr, size_t errstr_size)
 {
-	char path[AG_PATH_MAX], val[24];
+	char path[ZKPATH_MAX], val[24];
 	fjord_err_t err;
 	int i, rc = ZOK, members;
 
@@ -611,8 +611,7 @@ fjord_err_t fjord_admin_alter_group_offsets(fjord_t *fj, const char *group,
 	}
 	for (i = 0; i < offsets->cnt && rc == ZOK; i++) {
 		const fjord_topic_partition_t *tp = &offsets->elems[i];
-		snprintf(path, sizeof(path), "/consumers/%s/offsets/%s/%d", group, tp->topic,
-		         (int)tp->partition);
+		zkpath_offset(path, group, tp->topic, (int)tp->partition);
 		if (tp->offset == -1) {
 			rc = zoo_delete(fj->zh, path, -1);
 			if (rc == ZNONODE)
@@ -649,7 +648,7 @@ static int ag_delete_tree(zhandle_t *zh, const char *path)
 fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout_ms,
                                      char *errstr, size_t errstr_size)
 {
-	char path[AG_PATH_MAX];
+	char path[ZKPATH_MAX];
 	struct Stat st;
 	fjord_err_t err;
 	int rc, members;
@@ -658,7 +657,7 @@ fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout
 	err = ag_check(fj, group, errstr, errstr_size);
 	if (err)
 		return err;
-	snprintf(path, sizeof(path), "/consumers/%s", group);
+	zkpath_group(path, group);
 	pthread_rwlock_rdlock(&fj->zk_lock);
 	rc = zoo_exists(fj->zh, path, 0, &st);
 	if (rc == ZNONODE) {

@@ -22,9 +22,8 @@
 #include "common/zkjson.h"
 #include "common/zkjson_admin.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
-#define AR_PLAN_PATH "/admin/reassign_partitions"
-#define AR_PATH_MAX 600
 
 static fjord_err_t ar_zkerr(int rc, const char *what, const char *path, char *errstr, size_t n)
 {
@@ -100,12 +99,12 @@ static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int 
 static int ar_assignment(zhandle_t *zh, const char *topic, zkjson_assignment_t *a,
                          char *errstr, size_t n)
 {
-	char path[AR_PATH_MAX], err[256];
+	char path[ZKPATH_MAX], err[256];
 	char *buf = NULL;
 	int len, rc;
 
 	memset(a, 0, sizeof(*a));
-	snprintf(path, sizeof(path), "/brokers/topics/%s", topic);
+	zkpath_topic(path, topic);
 	rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZOK && zkjson_assignment_decode(buf, (size_t)len, a, err, sizeof(err)) < 0) {
 		fj_errstr(errstr, n, "%s: %s", path, err);
@@ -120,19 +119,19 @@ static fjord_err_t ar_check_cluster(zhandle_t *zh, const fjord_reassignment_t *p
                                     char *errstr, size_t n)
 {
 	struct String_vector ids = {0, NULL};
-	char path[AR_PATH_MAX], idbuf[16];
+	char path[ZKPATH_MAX], idbuf[16];
 	fjord_err_t e = FJORD_ERR_NO_ERROR;
 	struct Stat zst;
 	int i, j, k, rc;
 
-	rc = zkutil_children(zh, "/brokers/ids", NULL, NULL, &ids);
+	rc = zkutil_children(zh, ZKPATH_BROKER_IDS, NULL, NULL, &ids);
 	if (rc != ZOK && rc != ZNONODE)
-		return ar_zkerr(rc, "list", "/brokers/ids", errstr, n);
+		return ar_zkerr(rc, "list", ZKPATH_BROKER_IDS, errstr, n);
 	for (i = 0; !e && i < cnt; i++) {
 		const fjord_reassignment_t *p = &parts[i];
 		zkjson_assignment_t a;
 
-		snprintf(path, sizeof(path), "/admin/delete_topics/%s", p->topic);
+		zkpath_delete_topic(path, p->topic);
 		rc = zoo_exists(zh, path, 0, &zst);
 		if (rc == ZOK) {
 			fj_errstr(errstr, n, "%s-%d: the topic is being deleted", p->topic,
@@ -185,31 +184,31 @@ fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignmen
 	if ((e = ar_check(fj, parts, cnt, &json, errstr, errstr_size)))
 		return e;
 	pthread_rwlock_rdlock(&fj->zk_lock);
-	rc = zoo_exists(fj->zh, AR_PLAN_PATH, 0, &zst);
+	rc = zoo_exists(fj->zh, ZKPATH_REASSIGN, 0, &zst);
 	if (rc == ZOK) {
 		fj_errstr(errstr, errstr_size, "a reassignment is in progress (%s exists); a new "
-		          "plan can be written once it is done", AR_PLAN_PATH);
+		          "plan can be written once it is done", ZKPATH_REASSIGN);
 		e = FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
 		goto out;
 	}
 	if (rc != ZNONODE) {
-		e = ar_zkerr(rc, "check", AR_PLAN_PATH, errstr, errstr_size);
+		e = ar_zkerr(rc, "check", ZKPATH_REASSIGN, errstr, errstr_size);
 		goto out;
 	}
 	if ((e = ar_check_cluster(fj->zh, parts, cnt, errstr, errstr_size)))
 		goto out;
-	if ((rc = zkutil_create_recursive(fj->zh, "/admin", NULL, -1)) != ZOK) {
-		e = ar_zkerr(rc, "create", "/admin", errstr, errstr_size);
+	if ((rc = zkutil_create_recursive(fj->zh, ZKPATH_ADMIN, NULL, -1)) != ZOK) {
+		e = ar_zkerr(rc, "create", ZKPATH_ADMIN, errstr, errstr_size);
 		goto out;
 	}
-	rc = zoo_create(fj->zh, AR_PLAN_PATH, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
+	rc = zoo_create(fj->zh, ZKPATH_REASSIGN, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
 	                NULL, 0);
 	if (rc == ZNODEEXISTS) {
 		fj_errstr(errstr, errstr_size, "a reassignment is in progress (%s exists); a new "
-		          "plan can be written once it is done", AR_PLAN_PATH);
+		          "plan can be written once it is done", ZKPATH_REASSIGN);
 		e = FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
 	} else if (rc != ZOK) {
-		e = ar_zkerr(rc, "create", AR_PLAN_PATH, errstr, errstr_size);
+		e = ar_zkerr(rc, "create", ZKPATH_REASSIGN, errstr, errstr_size);
 	}
 out:
 	pthread_rwlock_unlock(&fj->zk_lock);
@@ -246,7 +245,7 @@ static fjord_err_t ar_status_one(zhandle_t *zh, const fjord_reassignment_t *p,
 	zkjson_assignment_t a;
 	zkjson_state_t s = {0, 0, 0, NULL, 0};
 	const zkjson_replicas_t *cur;
-	char path[AR_PATH_MAX], err[256];
+	char path[ZKPATH_MAX], err[256];
 	char *buf = NULL;
 	fjord_err_t e = FJORD_ERR_NO_ERROR;
 	int rc, len, i, listed = 0;
@@ -271,8 +270,7 @@ static fjord_err_t ar_status_one(zhandle_t *zh, const fjord_reassignment_t *p,
 		goto out;
 	}
 	st->replica_cnt = cur->cnt;
-	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", p->topic,
-	         (int)p->partition);
+	zkpath_state(path, p->topic, (int)p->partition);
 	rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZOK && zkjson_state_decode(buf, (size_t)len, &s, err, sizeof(err)) == 0) {
 		st->leader = s.leader;
@@ -330,7 +328,7 @@ fjord_err_t fjord_admin_reassignment_status(fjord_t *fj, const fjord_reassignmen
 		return FJORD_ERR__FAIL;
 	}
 	pthread_rwlock_rdlock(&fj->zk_lock);
-	rc = zkutil_get(fj->zh, AR_PLAN_PATH, NULL, NULL, &buf, &len, NULL);
+	rc = zkutil_get(fj->zh, ZKPATH_REASSIGN, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZOK) {
 		has_pending = 1;
 		/* A pending plan that does not parse lists nothing (the controller
@@ -338,7 +336,7 @@ fjord_err_t fjord_admin_reassignment_status(fjord_t *fj, const fjord_reassignmen
 		if (zkjson_reassign_decode(buf, (size_t)len, &pending, err, sizeof(err)) < 0)
 			memset(&pending, 0, sizeof(pending));
 	} else if (rc != ZNONODE) {
-		e = ar_zkerr(rc, "read", AR_PLAN_PATH, errstr, errstr_size);
+		e = ar_zkerr(rc, "read", ZKPATH_REASSIGN, errstr, errstr_size);
 	}
 	for (i = 0; !e && i < cnt; i++)
 		e = ar_status_one(fj->zh, &parts[i], &pending, &v[i], errstr, errstr_size);

@@ -20,8 +20,8 @@
 
 #include "client/client_int.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
-#define ADMIN_REFUSED_ROOT "/admin/errors"
 
 typedef struct admin_refused_walk {
 	zhandle_t *zh;
@@ -39,7 +39,7 @@ static void admin_refused_decode(const char *path, const char *buf, int len, fjo
 	json_t *v;
 	char msg[300];
 
-	r->znode = strdup(path + strlen(ADMIN_REFUSED_ROOT));
+	r->znode = strdup(path + strlen(ZKPATH_ERRORS));
 	r->marker = strdup(path);
 	r->refused_version = -1;
 	r->timestamp_ms = -1;
@@ -72,7 +72,7 @@ static int admin_refused_visit(const char *path, void *arg)
 	char *buf = NULL;
 	int len = 0, rc;
 
-	if (!strcmp(path, ADMIN_REFUSED_ROOT))
+	if (!strcmp(path, ZKPATH_ERRORS))
 		return ZOK;
 	rc = zkutil_get(w->zh, path, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZNONODE)
@@ -134,7 +134,7 @@ fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *
 	memset(&w, 0, sizeof(w));
 	pthread_rwlock_rdlock(&fj->zk_lock);
 	w.zh = fj->zh;
-	rc = zkutil_walk_postorder(w.zh, ADMIN_REFUSED_ROOT, admin_refused_visit, &w);
+	rc = zkutil_walk_postorder(w.zh, ZKPATH_ERRORS, admin_refused_visit, &w);
 	pthread_rwlock_unlock(&fj->zk_lock);
 	if (rc != ZOK) {
 		fjord_refused_list_destroy(w.v, w.cnt);
@@ -143,7 +143,7 @@ fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *
 			return FJORD_ERR__FAIL;
 		}
 		fj_errstr(errstr, errstr_size, "cannot read %s from ZooKeeper: %s",
-		          ADMIN_REFUSED_ROOT, zkutil_err2str(rc));
+		          ZKPATH_ERRORS, zkutil_err2str(rc));
 		return FJORD_ERR__TRANSPORT;
 	}
 	if (w.cnt > 1)

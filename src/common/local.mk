@@ -19,6 +19,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/pbuild.c src/common/pbuild.h \
 	src/common/numparse.c src/common/numparse.h \
 	src/common/zkutil.c src/common/zkutil.h \
+	src/common/zkpath.c src/common/zkpath.h \
 	src/common/zkjson.c src/common/zkjson.h \
 	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \
 	src/common/cview.c src/common/cview.h \

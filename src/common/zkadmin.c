@@ -27,6 +27,7 @@
 #include "common/zkjson.h"
 #include "common/numparse.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
 #define ZKADMIN_MAX_PARTITIONS 100000
 
@@ -143,7 +144,7 @@ static int zkadmin_live_brokers(zhandle_t *zh, int32_t **idsp, int *cntp)
 
 	*idsp = NULL;
 	*cntp = 0;
-	rc = zkutil_children(zh, "/brokers/ids", NULL, NULL, &sv);
+	rc = zkutil_children(zh, ZKPATH_BROKER_IDS, NULL, NULL, &sv);
 	if (rc == ZNONODE)
 		return ZOK;
 	if (rc != ZOK)
@@ -237,7 +238,7 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 	zkjson_assignment_t a = {0, NULL};
 	zkjson_config_t cfg = {0, NULL, NULL};
 	char *assign_json = NULL, *config_json = NULL;
-	char tpath[512], cpath[512], dpath[512];
+	char tpath[ZKPATH_MAX], cpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
 	int32_t *brokers = NULL;
 	int nbrokers = 0, rc, i, j, cfg_exists;
 	zoo_op_t ops[2];
@@ -281,9 +282,9 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 		cfg.values[i] = (char *)configs[2 * i + 1];
 	}
 
-	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
-	snprintf(cpath, sizeof(cpath), "/config/topics/%s", topic);
-	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
+	zkpath_topic(tpath, topic);
+	zkpath_topic_config(cpath, topic);
+	zkpath_delete_topic(dpath, topic);
 	if ((err = zkadmin_expect(zh, dpath, 0, topic, FJORD_ERR_TOPIC_ALREADY_EXISTS,
 	                          "is still being deleted", "checking pending deletions", errstr,
 	                          errstr_size)) ||
@@ -308,8 +309,8 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 		err = FJORD_ERR__FAIL;
 		goto out;
 	}
-	if ((rc = zkutil_create_recursive(zh, "/brokers/topics", NULL, -1)) != ZOK ||
-	    (rc = zkutil_create_recursive(zh, "/config/topics", NULL, -1)) != ZOK) {
+	if ((rc = zkutil_create_recursive(zh, ZKPATH_TOPICS, NULL, -1)) != ZOK ||
+	    (rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_TOPICS, NULL, -1)) != ZOK) {
 		err = zkadmin_zkerr(rc, "creating /brokers/topics and /config/topics", errstr,
 		                    errstr_size);
 		goto out;
@@ -353,14 +354,14 @@ out:
 fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
                                  size_t errstr_size)
 {
-	char tpath[512], dpath[512];
+	char tpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
 	fjord_err_t err;
 	int rc;
 
 	if ((err = zkadmin_validate_topic_name(topic, errstr, errstr_size)))
 		return err;
-	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
-	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
+	zkpath_topic(tpath, topic);
+	zkpath_delete_topic(dpath, topic);
 	if ((err = zkadmin_expect(zh, tpath, 1, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
 	                          "does not exist", "checking the topic", errstr, errstr_size)))
 		return err;
@@ -507,7 +508,7 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
                                        const char *const *del_keys, int del_cnt,
                                        char *errstr, size_t errstr_size)
 {
-	char tpath[512], cpath[512], dpath[512];
+	char tpath[ZKPATH_MAX], cpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
 	zoo_op_t ops[2];
 	zoo_op_result_t res[2];
 	struct Stat st;
@@ -517,9 +518,9 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 	if ((err = zkadmin_validate_topic_name(topic, errstr, errstr_size)) ||
 	    (err = zkadmin_alter_check(set, set_cnt, del_keys, del_cnt, errstr, errstr_size)))
 		return err;
-	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
-	snprintf(cpath, sizeof(cpath), "/config/topics/%s", topic);
-	snprintf(dpath, sizeof(dpath), "/admin/delete_topics/%s", topic);
+	zkpath_topic(tpath, topic);
+	zkpath_topic_config(cpath, topic);
+	zkpath_delete_topic(dpath, topic);
 	if ((err = zkadmin_expect(zh, dpath, 0, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
 	                          "is being deleted", "checking pending deletions", errstr,
 	                          errstr_size)))
@@ -553,7 +554,7 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 		zkjson_config_clear(&cur);
 		if (err)
 			return err;
-		if (!exists && (rc = zkutil_create_recursive(zh, "/config/topics", NULL, -1)) != ZOK) {
+		if (!exists && (rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_TOPICS, NULL, -1)) != ZOK) {
 			free(json);
 			return zkadmin_zkerr(rc, "creating /config/topics", errstr, errstr_size);
 		}

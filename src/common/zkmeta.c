@@ -42,6 +42,7 @@
 #include "common/zkjson.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
 #define ZKMETA_COALESCE_MS 20
 #define ZKMETA_BACKOFF_MIN_MS 100
@@ -134,7 +135,7 @@ static int zkmeta_parse_id(const char *s, int32_t *idp)
 static int zkmeta_select_endpoint(zkmeta_t *zm, cview_broker_t *b, const char *path,
                                   const struct Stat *st)
 {
-	char key[600], names[300];
+	char key[ZKPATH_MAX + 16], names[300];
 	int rc = cview_broker_select(b, zm->listener, zm->prefer_loopback);
 
 	if (rc != 1)
@@ -152,10 +153,10 @@ static int zkmeta_select_endpoint(zkmeta_t *zm, cview_broker_t *b, const char *p
 static int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 {
 	struct String_vector sv;
-	char path[512], err[256];
+	char path[ZKPATH_MAX], err[256];
 	int rc, i;
 
-	rc = zkmeta_children(zm, "/brokers/ids", &sv);
+	rc = zkmeta_children(zm, ZKPATH_BROKER_IDS, &sv);
 	if (rc == ZNONODE)
 		return ZOK;
 	if (rc != ZOK)
@@ -177,7 +178,7 @@ static int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 			     sv.data[i]);
 			continue;
 		}
-		snprintf(path, sizeof(path), "/brokers/ids/%s", sv.data[i]);
+		zkpath_child(path, ZKPATH_BROKER_IDS, sv.data[i]);
 		rc = zkmeta_read(zm, path, &buf, &len, &st);
 		if (rc == ZNONODE)
 			continue;   /* went away; the children watch fires */
@@ -209,13 +210,13 @@ out:
 
 static int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t *p)
 {
-	char path[600], err[256];
+	char path[ZKPATH_MAX], err[256];
 	zkjson_state_t s;
 	struct Stat st;
 	char *buf = NULL;
 	int len = 0, rc;
 
-	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic, (int)p->id);
+	zkpath_state(path, topic, (int)p->id);
 	rc = zkmeta_read(zm, path, &buf, &len, &st);
 	if (rc == ZNONODE)
 		return ZOK;
@@ -272,13 +273,13 @@ static int zkmeta_keep_config(cview_topic_t *t, const cview_topic_t *prev)
  * and value is acceptable is the broker's and the controller's to judge. */
 static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev)
 {
-	char path[512], err[256], why[320];
+	char path[ZKPATH_MAX], err[256], why[320];
 	zkjson_config_t c;
 	struct Stat st;
 	char *buf = NULL;
 	int len = 0, rc;
 
-	snprintf(path, sizeof(path), "/config/topics/%s", t->name);
+	zkpath_topic_config(path, t->name);
 	rc = zkmeta_read(zm, path, &buf, &len, &st);
 	if (rc == ZNONODE)
 		return ZOK;
@@ -331,7 +332,7 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
                                      const zkjson_assignment_t *a, const cview_topic_t *prev,
                                      char *why, size_t n, int *rcp)
 {
-	char path[600];
+	char path[ZKPATH_MAX];
 	struct Stat st;
 	int rc;
 
@@ -343,8 +344,7 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
 	}
 	if (prev)
 		return 0;
-	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions/%d/state", topic,
-	         a->partition_cnt);
+	zkpath_state(path, topic, a->partition_cnt);
 	rc = zoo_exists(zm->zh, path, 0, &st);
 	if (rc == ZOK) {
 		snprintf(why, n, "topic assignment lists %d partition(s) but partition %d exists: "
@@ -366,14 +366,14 @@ static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t
                              int *skipp, int *heldp)
 {
 	zkjson_assignment_t a;
-	char path[512], err[256], why[400];
+	char path[ZKPATH_MAX], err[256], why[400];
 	struct Stat st;
 	char *buf = NULL;
 	int len = 0, rc, i, refused = 0;
 
 	*skipp = 1;
 	*heldp = 0;
-	snprintf(path, sizeof(path), "/brokers/topics/%s", t->name);
+	zkpath_topic(path, t->name);
 	rc = zkmeta_read(zm, path, &buf, &len, &st);
 	if (rc == ZNONODE)
 		return ZOK;
@@ -439,12 +439,12 @@ static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev)
 	int rc, i, j;
 
 	memset(&del, 0, sizeof(del));
-	rc = zkmeta_children(zm, "/brokers/topics", &sv);
+	rc = zkmeta_children(zm, ZKPATH_TOPICS, &sv);
 	if (rc == ZNONODE)
 		return ZOK;
 	if (rc != ZOK)
 		return rc;
-	rc = zkmeta_children(zm, "/admin/delete_topics", &del);
+	rc = zkmeta_children(zm, ZKPATH_DELETE_TOPICS, &del);
 	if (rc != ZOK && rc != ZNONODE)
 		goto out;
 	cv->topics = sv.count ? calloc((size_t)sv.count, sizeof(*cv->topics)) : NULL;
@@ -494,7 +494,7 @@ static int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
 	struct String_vector sv;
 	int rc, i;
 
-	rc = zkmeta_children(zm, "/admin/controlled_shutdown", &sv);
+	rc = zkmeta_children(zm, ZKPATH_CONTROLLED_SHUTDOWN, &sv);
 	if (rc == ZNONODE)
 		return ZOK;
 	if (rc != ZOK)
@@ -526,26 +526,26 @@ static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
 	*cvp = NULL;
 	if (!cv)
 		return ZSYSTEMERROR;
-	rc = zkmeta_read(zm, "/cluster/id", &buf, &len, &st);
+	rc = zkmeta_read(zm, ZKPATH_CLUSTER_ID, &buf, &len, &st);
 	if (rc == ZOK && zkjson_cluster_id_decode(buf, (size_t)len, &cv->cluster_id, err,
 	                                          sizeof(err)) < 0)
-		zkmeta_warn(zm, "/cluster/id", &st, err);
+		zkmeta_warn(zm, ZKPATH_CLUSTER_ID, &st, err);
 	free(buf);
 	buf = NULL;
 	if (rc != ZOK && rc != ZNONODE)
 		goto fail;
-	rc = zkmeta_read(zm, "/controller", &buf, &len, &st);
+	rc = zkmeta_read(zm, ZKPATH_CONTROLLER, &buf, &len, &st);
 	if (rc == ZOK && zkjson_controller_decode(buf, (size_t)len, &cv->controller_id, err,
 	                                          sizeof(err)) < 0)
-		zkmeta_warn(zm, "/controller", &st, err);
+		zkmeta_warn(zm, ZKPATH_CONTROLLER, &st, err);
 	free(buf);
 	buf = NULL;
 	if (rc != ZOK && rc != ZNONODE)
 		goto fail;
-	rc = zkmeta_read(zm, "/controller_epoch", &buf, &len, &st);
+	rc = zkmeta_read(zm, ZKPATH_CONTROLLER_EPOCH, &buf, &len, &st);
 	if (rc == ZOK && zkjson_epoch_decode(buf, (size_t)len, &cv->controller_epoch, err,
 	                                     sizeof(err)) < 0)
-		zkmeta_warn(zm, "/controller_epoch", &st, err);
+		zkmeta_warn(zm, ZKPATH_CONTROLLER_EPOCH, &st, err);
 	free(buf);
 	buf = NULL;
 	if (rc != ZOK && rc != ZNONODE)

@@ -61,6 +61,7 @@
 #include "common/zkadmin.h"
 #include "common/zkjson_admin.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
 void controller_clear(controller_t *c)
 {
@@ -99,7 +100,7 @@ static int controller_live_brokers(controller_t *c, controller_ids_t *live)
 
 	live->cnt = 0;
 	live->ids = NULL;
-	rc = zkutil_children(c->zh, "/brokers/ids", c->watcher, c->watcher_ctx, &sv);
+	rc = zkutil_children(c->zh, ZKPATH_BROKER_IDS, c->watcher, c->watcher_ctx, &sv);
 	if (rc != ZOK)
 		return rc;
 	if (sv.count > 0 && !(live->ids = calloc((size_t)sv.count, sizeof(int32_t)))) {
@@ -121,14 +122,14 @@ static int controller_live_brokers(controller_t *c, controller_ids_t *live)
  * or an error. */
 static int controller_topic_config(controller_t *c, const char *topic, int *uncleanp)
 {
-	char path[CTL_PATH_MAX], err[256], why[320];
+	char path[ZKPATH_MAX], err[256], why[320];
 	zkjson_config_t cfg;
 	struct Stat st;
 	char *buf = NULL;
 	int len, i, rc;
 
 	*uncleanp = c->unclean_leader_election;
-	snprintf(path, sizeof(path), "/config/topics/%s", topic);
+	zkpath_topic_config(path, topic);
 	rc = zkutil_get(c->zh, path, c->watcher, c->watcher_ctx, &buf, &len, &st);
 	if (rc == ZNONODE) {
 		rc = zoo_wexists(c->zh, path, c->watcher, c->watcher_ctx, &st);
@@ -167,12 +168,12 @@ static int controller_topic_config(controller_t *c, const char *topic, int *uncl
 static int controller_assignment_check(controller_t *c, const char *topic,
                                        const zkjson_assignment_t *a)
 {
-	char path[CTL_PATH_MAX], tpath[CTL_PATH_MAX], why[256];
+	char path[ZKPATH_MAX], tpath[ZKPATH_MAX], why[256];
 	struct String_vector sv = {0, NULL};
 	struct Stat st;
 	int rc, i, max = -1;
 
-	snprintf(path, sizeof(path), "/brokers/topics/%s/partitions", topic);
+	zkpath_partitions(path, topic);
 	rc = zkutil_children(c->zh, path, NULL, NULL, &sv);
 	if (rc == ZNONODE)
 		return ZOK;
@@ -186,7 +187,7 @@ static int controller_assignment_check(controller_t *c, const char *topic,
 	deallocate_String_vector(&sv);
 	if (max < a->partition_cnt)
 		return ZOK;
-	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	zkpath_topic(tpath, topic);
 	rc = zoo_exists(c->zh, tpath, 0, &st);
 	if (rc != ZOK)
 		return rc == ZNONODE ? CONTROLLER_SKIP : rc;
@@ -206,17 +207,17 @@ static int controller_assignment_check(controller_t *c, const char *topic,
 static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 {
 	struct String_vector sv = {0, NULL};
-	char path[CTL_PATH_MAX], err[256];
+	char path[ZKPATH_MAX], err[256];
 	int rc, i, attempt;
 
 	down->cnt = 0;
 	down->ids = NULL;
 	for (attempt = 0; attempt < 3; attempt++) {
-		rc = zkutil_children(c->zh, "/admin/controlled_shutdown", c->watcher, c->watcher_ctx,
+		rc = zkutil_children(c->zh, ZKPATH_CONTROLLED_SHUTDOWN, c->watcher, c->watcher_ctx,
 		                     &sv);
 		if (rc != ZNONODE)
 			break;
-		rc = zkutil_create_recursive(c->zh, "/admin/controlled_shutdown", NULL, -1);
+		rc = zkutil_create_recursive(c->zh, ZKPATH_CONTROLLED_SHUTDOWN, NULL, -1);
 		if (rc != ZOK)
 			return rc;
 	}
@@ -233,7 +234,7 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 		int32_t id, v;
 		int len;
 
-		snprintf(path, sizeof(path), "/admin/controlled_shutdown/%s", sv.data[i]);
+		zkpath_child(path, ZKPATH_CONTROLLED_SHUTDOWN, sv.data[i]);
 		if (num_parse_i32(sv.data[i], 0, INT32_MAX, &v) < 0) {
 			flog(LOG_WARNING, "controller", "ignoring %s: not a broker id", path);
 			continue;
@@ -261,13 +262,13 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 int controller_assignment_get(controller_t *c, const char *topic, int watch,
                               zkjson_assignment_t *a)
 {
-	char tpath[CTL_PATH_MAX], err[256];
+	char tpath[ZKPATH_MAX], err[256];
 	struct Stat st;
 	char *buf = NULL;
 	int len, rc;
 
 	memset(a, 0, sizeof(*a));
-	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	zkpath_topic(tpath, topic);
 	rc = zkutil_get(c->zh, tpath, watch ? c->watcher : NULL, watch ? c->watcher_ctx : NULL,
 	                &buf, &len, &st);
 	if (rc != ZOK)
@@ -288,7 +289,7 @@ int controller_state_get(controller_t *c, const char *topic, int32_t p, char *sp
 	int len, rc;
 
 	memset(cur, 0, sizeof(*cur));
-	snprintf(spath, CTL_PATH_MAX, "/brokers/topics/%s/partitions/%d/state", topic, (int)p);
+	zkpath_state(spath, topic, p);
 	rc = zkutil_get(c->zh, spath, NULL, NULL, &buf, &len, st);
 	if (rc != ZOK)
 		return rc;
@@ -443,7 +444,7 @@ static int controller_next_state(const zkjson_replicas_t *r, const zkjson_state_
 static int controller_create_state(controller_t *c, const char *topic, int32_t p,
                                    const zkjson_replicas_t *r, const controller_brokers_t *b)
 {
-	char ppath[CTL_PATH_MAX], pnpath[CTL_PATH_MAX + 16], spath[CTL_PATH_MAX + 32];
+	char ppath[ZKPATH_MAX], pnpath[ZKPATH_MAX], spath[ZKPATH_MAX];
 	zkjson_state_t none = {-1, 0, 0, NULL, 0}, s;
 	zoo_op_t ops[4];
 	zoo_op_result_t res[4];
@@ -451,9 +452,9 @@ static int controller_create_state(controller_t *c, const char *topic, int32_t p
 	char *json = NULL;
 	int n = 1, rc;
 
-	snprintf(ppath, sizeof(ppath), "/brokers/topics/%s/partitions", topic);
-	snprintf(pnpath, sizeof(pnpath), "%s/%d", ppath, (int)p);
-	snprintf(spath, sizeof(spath), "%s/state", pnpath);
+	zkpath_partitions(ppath, topic);
+	zkpath_partition(pnpath, topic, p);
+	zkpath_state(spath, topic, p);
 	if (controller_next_state(r, &none, b, 0, c->epoch, &s) < 0)
 		return ZSYSTEMERROR;
 	/* next_state reports "no change" for a partition with no live replica:
@@ -490,7 +491,7 @@ static int controller_partition(controller_t *c, const char *topic, int32_t p,
                                 const zkjson_replicas_t *r, const controller_brokers_t *b,
                                 int unclean)
 {
-	char spath[CTL_PATH_MAX];
+	char spath[ZKPATH_MAX];
 	zkjson_state_t cur, next;
 	struct Stat st;
 	char *json = NULL;
@@ -522,7 +523,7 @@ static int controller_partition(controller_t *c, const char *topic, int32_t p,
 
 static int controller_topic(controller_t *c, const char *topic, const controller_brokers_t *b)
 {
-	char tpath[CTL_PATH_MAX];
+	char tpath[ZKPATH_MAX];
 	zkjson_assignment_t a;
 	int rc, p, again = 0, unclean, crc;
 
@@ -543,7 +544,7 @@ static int controller_topic(controller_t *c, const char *topic, const controller
 		zkjson_assignment_clear(&a);
 		return rc == CONTROLLER_SKIP ? 0 : rc;
 	}
-	snprintf(tpath, sizeof(tpath), "/brokers/topics/%s", topic);
+	zkpath_topic(tpath, topic);
 	controller_marker_clear(c, tpath);
 	for (p = 0; p < a.partition_cnt; p++) {
 		rc = controller_partition(c, topic, p, &a.partitions[p], b, unclean);
@@ -587,13 +588,13 @@ int controller_run(controller_t *c)
 		goto out;
 	if ((rc = controller_shutting_down(c, &down)) != ZOK)
 		goto out;
-	rc = zkutil_children(c->zh, "/admin/delete_topics", c->watcher, c->watcher_ctx, &dels);
+	rc = zkutil_children(c->zh, ZKPATH_DELETE_TOPICS, c->watcher, c->watcher_ctx, &dels);
 	if (rc != ZOK && rc != ZNONODE)
 		goto out;
 	for (i = 0; i < dels.count; i++)
 		if (!controller_step(controller_delete_topic(c, dels.data[i]), &again, &rc))
 			goto out;
-	rc = zkutil_children(c->zh, "/brokers/topics", c->watcher, c->watcher_ctx, &topics);
+	rc = zkutil_children(c->zh, ZKPATH_TOPICS, c->watcher, c->watcher_ctx, &topics);
 	if (rc != ZOK && rc != ZNONODE)
 		goto out;
 	for (i = 0; i < topics.count; i++) {

@@ -20,6 +20,7 @@
 #include "controller/controller_int.h"
 #include "common/flog.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
 typedef struct controller_ops {
 	int cnt, cap;
@@ -74,20 +75,20 @@ int controller_delete_topic(controller_t *c, const char *topic)
 {
 	controller_ops_t o = {0, 0, NULL, NULL};
 	zoo_op_result_t *res = NULL;
-	char path[CTL_PATH_MAX];
+	char path[ZKPATH_MAX];
 	int rc, i;
 
-	if ((rc = controller_ops_delete(&o, "/controller_epoch")) < 0) {   /* slot for the check */
+	if ((rc = controller_ops_delete(&o, ZKPATH_CONTROLLER_EPOCH)) < 0) {   /* slot for the check */
 		rc = ZSYSTEMERROR;
 		goto out;
 	}
-	snprintf(path, sizeof(path), "/brokers/topics/%s", topic);
+	zkpath_topic(path, topic);
 	if ((rc = controller_ops_subtree(c, &o, path)) != ZOK)
 		goto out;
-	snprintf(path, sizeof(path), "/config/topics/%s", topic);
+	zkpath_topic_config(path, topic);
 	if ((rc = controller_ops_subtree(c, &o, path)) != ZOK)
 		goto out;
-	snprintf(path, sizeof(path), "/admin/delete_topics/%s", topic);
+	zkpath_delete_topic(path, topic);
 	if ((rc = controller_ops_subtree(c, &o, path)) != ZOK)
 		goto out;
 	res = calloc((size_t)o.cnt, sizeof(*res));

@@ -24,6 +24,7 @@
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
 /* ------------------------------------------------------------ election */
 
@@ -37,10 +38,10 @@ static int controller_adopt(controller_t *c)
 	int len, rc, r = 0;
 	int32_t epoch;
 
-	rc = zoo_exists(c->zh, "/controller", 0, &st);
+	rc = zoo_exists(c->zh, ZKPATH_CONTROLLER, 0, &st);
 	if (rc != ZOK || !cid || st.ephemeralOwner != cid->client_id)
 		return 0;
-	rc = zkutil_get(c->zh, "/controller_epoch", NULL, NULL, &buf, &len, &est);
+	rc = zkutil_get(c->zh, ZKPATH_CONTROLLER_EPOCH, NULL, NULL, &buf, &len, &est);
 	if (rc == ZOK && zkjson_epoch_decode(buf, (size_t)len, &epoch, err, sizeof(err)) == 0) {
 		c->epoch = epoch;
 		c->epoch_zkversion = est.version;
@@ -63,9 +64,9 @@ int controller_elect(controller_t *c)
 	for (attempt = 0; attempt < 20; attempt++) {
 		free(buf);
 		buf = NULL;
-		rc = zkutil_get(c->zh, "/controller_epoch", NULL, NULL, &buf, &len, &st);
+		rc = zkutil_get(c->zh, ZKPATH_CONTROLLER_EPOCH, NULL, NULL, &buf, &len, &st);
 		if (rc == ZNONODE) {
-			rc = zoo_create(c->zh, "/controller_epoch", "0", 1, &ZOO_OPEN_ACL_UNSAFE, 0,
+			rc = zoo_create(c->zh, ZKPATH_CONTROLLER_EPOCH, "0", 1, &ZOO_OPEN_ACL_UNSAFE, 0,
 			                NULL, 0);
 			if (rc != ZOK && rc != ZNODEEXISTS)
 				goto out;
@@ -89,9 +90,9 @@ int controller_elect(controller_t *c)
 			rc = ZSYSTEMERROR;
 			goto out;
 		}
-		zoo_create_op_init(&ops[0], "/controller", ctl_json, (int)strlen(ctl_json),
+		zoo_create_op_init(&ops[0], ZKPATH_CONTROLLER, ctl_json, (int)strlen(ctl_json),
 		                   &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
-		zoo_set_op_init(&ops[1], "/controller_epoch", epoch_buf, (int)strlen(epoch_buf),
+		zoo_set_op_init(&ops[1], ZKPATH_CONTROLLER_EPOCH, epoch_buf, (int)strlen(epoch_buf),
 		                st.version, &new_st);
 		rc = zoo_multi(c->zh, 2, ops, res);
 		if (rc == ZOK) {
@@ -109,7 +110,7 @@ int controller_elect(controller_t *c)
 				rc = 1;
 				goto out;
 			}
-			rc = zoo_wexists(c->zh, "/controller", c->watcher, c->watcher_ctx, &st);
+			rc = zoo_wexists(c->zh, ZKPATH_CONTROLLER, c->watcher, c->watcher_ctx, &st);
 			if (rc == ZOK) {
 				rc = 0;   /* another broker is controller; watch armed */
 				goto out;
@@ -134,9 +135,9 @@ void controller_resign(controller_t *c)
 	const clientid_t *cid = zoo_client_id(c->zh);
 	struct Stat st;
 
-	if (cid && zoo_exists(c->zh, "/controller", 0, &st) == ZOK &&
+	if (cid && zoo_exists(c->zh, ZKPATH_CONTROLLER, 0, &st) == ZOK &&
 	    st.ephemeralOwner == cid->client_id)
-		zoo_delete(c->zh, "/controller", st.version);
+		zoo_delete(c->zh, ZKPATH_CONTROLLER, st.version);
 }
 
 /* Checks that /controller is still ours and the epoch unchanged (and
@@ -147,12 +148,12 @@ int controller_still_ours(controller_t *c)
 	struct Stat st;
 	int rc;
 
-	rc = zoo_wexists(c->zh, "/controller", c->watcher, c->watcher_ctx, &st);
+	rc = zoo_wexists(c->zh, ZKPATH_CONTROLLER, c->watcher, c->watcher_ctx, &st);
 	if (rc == ZNONODE || (rc == ZOK && (!cid || st.ephemeralOwner != cid->client_id)))
 		return CONTROLLER_DEPOSED;
 	if (rc != ZOK)
 		return rc;
-	rc = zoo_exists(c->zh, "/controller_epoch", 0, &st);
+	rc = zoo_exists(c->zh, ZKPATH_CONTROLLER_EPOCH, 0, &st);
 	if (rc == ZNONODE || (rc == ZOK && st.version != c->epoch_zkversion))
 		return CONTROLLER_DEPOSED;
 	return rc;
@@ -162,7 +163,7 @@ int controller_multi(controller_t *c, int n, zoo_op_t *ops, zoo_op_result_t *res
 {
 	int rc;
 
-	zoo_check_op_init(&ops[0], "/controller_epoch", c->epoch_zkversion);
+	zoo_check_op_init(&ops[0], ZKPATH_CONTROLLER_EPOCH, c->epoch_zkversion);
 	rc = zoo_multi(c->zh, n, ops, res);
 	if (rc == ZOK)
 		return 0;

@@ -18,8 +18,7 @@
 
 #include "controller/controller.h"
 #include "common/zkjson.h"
-
-#define CTL_PATH_MAX 600
+#include "common/zkpath.h"
 
 /* A helper's result for a znode whose value is malformed (already logged
  * once per modification by controller_warn_once): skip it. */
@@ -67,7 +66,7 @@ int controller_assignment_get(controller_t *c, const char *topic, int watch,
                               zkjson_assignment_t *a);
 
 /* Reads and decodes partition p's state znode (path into spath, which must
- * hold CTL_PATH_MAX bytes). ZOK (cur and st filled), ZNONODE,
+ * hold ZKPATH_MAX bytes). ZOK (cur and st filled), ZNONODE,
  * CONTROLLER_SKIP or an error. */
 int controller_state_get(controller_t *c, const char *topic, int32_t p, char *spath,
                          zkjson_state_t *cur, struct Stat *st);

@@ -44,8 +44,8 @@
 #include "controller/controller_int.h"
 #include "common/flog.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
-#define CTL_MARKERS_ROOT "/admin/errors"
 
 /* One known marker: the refused znode's path; json is the value still to
  * be written (NULL once it is in ZooKeeper). */
@@ -68,14 +68,14 @@ uint64_t controller_refused_total(void)
 
 static void controller_marker_path(const char *src, char *out, size_t n)
 {
-	snprintf(out, n, "%s%s", CTL_MARKERS_ROOT, src);
+	snprintf(out, n, "%s%s", ZKPATH_ERRORS, src);
 }
 
 /* The one-shot plans the controller removes after reading them. */
 static int controller_marker_one_shot(const char *src)
 {
-	return !strcmp(src, "/admin/preferred_replica_election") ||
-	       !strcmp(src, "/admin/reassign_partitions");
+	return !strcmp(src, ZKPATH_PREFERRED_ELECTION) ||
+	       !strcmp(src, ZKPATH_REASSIGN);
 }
 
 static controller_markers_t *controller_markers_get(controller_t *c)
@@ -142,7 +142,7 @@ void controller_markers_free(controller_t *c)
  * controller_multi result; the value stays pending unless written. */
 static int controller_marker_write(controller_t *c, controller_marker_t *mk)
 {
-	char mpath[CTL_PATH_MAX + 32], parent[CTL_PATH_MAX + 32], *slash;
+	char mpath[ZKPATH_MAX], parent[ZKPATH_MAX], *slash;
 	zoo_op_t ops[2];
 	zoo_op_result_t res[2];
 	int rc, attempt;
@@ -197,7 +197,7 @@ static char *controller_marker_encode(const char *src, const char *err, int32_t 
 void controller_warn_once(controller_t *c, const char *path, int64_t mzxid, const char *err)
 {
 	controller_markers_t *m;
-	char mpath[CTL_PATH_MAX + 32];
+	char mpath[ZKPATH_MAX];
 	struct Stat st;
 	int i, rc;
 
@@ -225,8 +225,8 @@ void controller_warn_once(controller_t *c, const char *path, int64_t mzxid, cons
  * deleted topic leaves nothing behind. Best effort. */
 static void controller_marker_prune(controller_t *c, const char *mpath)
 {
-	char path[CTL_PATH_MAX + 32], *slash;
-	size_t root = strlen(CTL_MARKERS_ROOT);
+	char path[ZKPATH_MAX], *slash;
+	size_t root = strlen(ZKPATH_ERRORS);
 	zoo_op_t ops[2];
 	zoo_op_result_t res[2];
 
@@ -250,7 +250,7 @@ static void controller_marker_prune(controller_t *c, const char *mpath)
 static int controller_marker_delete(controller_t *c, int i)
 {
 	controller_markers_t *m = c->markers;
-	char mpath[CTL_PATH_MAX + 32];
+	char mpath[ZKPATH_MAX];
 	zoo_op_t ops[2];
 	zoo_op_result_t res[2];
 	int rc;
@@ -317,14 +317,14 @@ static int controller_markers_seed(controller_t *c)
 	if (!(m = controller_markers_get(c)))
 		return ZSYSTEMERROR;
 	s.m = m;
-	s.root_len = strlen(CTL_MARKERS_ROOT);
-	rc = zkutil_walk_postorder(c->zh, CTL_MARKERS_ROOT, controller_seed_visit, &s);
+	s.root_len = strlen(ZKPATH_ERRORS);
+	rc = zkutil_walk_postorder(c->zh, ZKPATH_ERRORS, controller_seed_visit, &s);
 	if (rc != ZOK) {
 		controller_markers_free(c);
 		return rc;
 	}
 	for (i = 0; i < m->cnt; i++)
-		flog(LOG_INFO, "controller", "refusal marker %s%s is in place", CTL_MARKERS_ROOT,
+		flog(LOG_INFO, "controller", "refusal marker %s%s is in place", ZKPATH_ERRORS,
 		     m->v[i].src);
 	c->markers_epoch = c->epoch;
 	return ZOK;

@@ -44,8 +44,8 @@
 #include "common/zkjson.h"
 #include "common/zkjson_admin.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
-#define CTL_PREF_PATH "/admin/preferred_replica_election"
 
 typedef enum controller_pref_outcome {
 	CTL_PREF_MOVED,
@@ -61,7 +61,7 @@ static int controller_preferred_move(controller_t *c, const char *topic, int32_t
                                      controller_pref_outcome_t *outcomep, char *why,
                                      size_t why_size)
 {
-	char spath[CTL_PATH_MAX];
+	char spath[ZKPATH_MAX];
 	zkjson_state_t cur, next;
 	struct Stat st;
 	char *json = NULL;
@@ -113,7 +113,7 @@ static int controller_preferred_entry(controller_t *c, const char *topic, int32_
                                       controller_pref_outcome_t *outcomep, char *why,
                                       size_t why_size)
 {
-	char path[CTL_PATH_MAX];
+	char path[ZKPATH_MAX];
 	struct Stat st;
 	int rc;
 
@@ -143,7 +143,7 @@ static int controller_preferred_entry(controller_t *c, const char *topic, int32_
 		snprintf(why, why_size, "unknown partition (the topic has %d)", a->partition_cnt);
 		return 0;
 	}
-	snprintf(path, sizeof(path), "/admin/delete_topics/%s", topic);
+	zkpath_delete_topic(path, topic);
 	rc = zoo_exists(c->zh, path, 0, &st);
 	if (rc == ZOK) {
 		snprintf(why, why_size, "the topic is being deleted");
@@ -167,9 +167,9 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 	struct Stat st;
 	int len, rc, i, arc = ZOK, again = 0, moved = 0, already = 0, skipped = 0;
 
-	rc = zkutil_get(c->zh, CTL_PREF_PATH, c->watcher, c->watcher_ctx, &buf, &len, &st);
+	rc = zkutil_get(c->zh, ZKPATH_PREFERRED_ELECTION, c->watcher, c->watcher_ctx, &buf, &len, &st);
 	if (rc == ZNONODE) {
-		rc = zoo_wexists(c->zh, CTL_PREF_PATH, c->watcher, c->watcher_ctx, &st);
+		rc = zoo_wexists(c->zh, ZKPATH_PREFERRED_ELECTION, c->watcher, c->watcher_ctx, &st);
 		if (rc == ZNONODE)
 			return 0;   /* nothing asked; the watch is armed */
 		return rc == ZOK ? CONTROLLER_AGAIN : rc;   /* written meanwhile */
@@ -177,12 +177,12 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 	if (rc != ZOK)
 		return rc;
 	if (zkjson_admin_plan_decode(buf, (size_t)len, &plan, err, sizeof(err)) < 0) {
-		controller_warn_once(c, CTL_PREF_PATH, st.mzxid, err);
+		controller_warn_once(c, ZKPATH_PREFERRED_ELECTION, st.mzxid, err);
 		flog(LOG_NOTICE, "controller", "%s: refused plan removed, nothing changed",
-		     CTL_PREF_PATH);
+		     ZKPATH_PREFERRED_ELECTION);
 		goto remove;
 	}
-	controller_marker_clear(c, CTL_PREF_PATH);   /* the previous refusal is history */
+	controller_marker_clear(c, ZKPATH_PREFERRED_ELECTION);   /* the previous refusal is history */
 	for (i = 0; i < plan.cnt; i++) {
 		controller_pref_outcome_t outcome;
 
@@ -200,7 +200,7 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 			already++;
 		else {
 			skipped++;
-			flog(LOG_WARNING, "controller", "%s: skipping %s-%d: %s", CTL_PREF_PATH,
+			flog(LOG_WARNING, "controller", "%s: skipping %s-%d: %s", ZKPATH_PREFERRED_ELECTION,
 			     plan.topics[i], (int)plan.partitions[i], why);
 		}
 	}
@@ -212,7 +212,7 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 	     "preferred replica election: %d partition(s) moved, %d already led by their "
 	     "preferred replica, %d skipped", moved, already, skipped);
 remove:
-	zoo_delete_op_init(&ops[1], CTL_PREF_PATH, st.version);
+	zoo_delete_op_init(&ops[1], ZKPATH_PREFERRED_ELECTION, st.version);
 	rc = controller_multi(c, 2, ops, res);
 out:
 	zkjson_admin_plan_clear(&plan);
@@ -314,10 +314,10 @@ static int controller_pref_list_read(controller_t *c, const struct String_vector
                                      controller_pref_list_t *l)
 {
 	struct String_vector topics = {0, NULL};
-	char spath[CTL_PATH_MAX];
+	char spath[ZKPATH_MAX];
 	int rc, i, j, p;
 
-	rc = zkutil_children(c->zh, "/brokers/topics", NULL, NULL, &topics);
+	rc = zkutil_children(c->zh, ZKPATH_TOPICS, NULL, NULL, &topics);
 	if (rc == ZNONODE)
 		return ZOK;
 	for (i = 0; rc == ZOK && i < topics.count; i++) {

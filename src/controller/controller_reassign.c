@@ -55,8 +55,8 @@
 #include "common/zkjson.h"
 #include "common/zkjson_admin.h"
 #include "common/zkutil.h"
+#include "common/zkpath.h"
 
-#define CTL_REASSIGN_PATH "/admin/reassign_partitions"
 
 /* One topic of the plan as read at the start of the pass. */
 typedef struct reassign_topic {
@@ -67,7 +67,7 @@ typedef struct reassign_topic {
 	struct Stat st;           /* of /brokers/topics/<t> */
 	int dirty;                /* step 1 changed a */
 	char *json;               /* step 1's encoding of a */
-	char path[CTL_PATH_MAX];
+	char path[ZKPATH_MAX];
 } reassign_topic_t;
 
 typedef struct reassign_pass {
@@ -121,11 +121,11 @@ static const char *reassign_ids(char *buf, size_t n, const int32_t *ids, int cnt
 /* Logs msg once per plan (and per distinct msg). */
 static void reassign_log_once(reassign_pass_t *rp, const char *msg)
 {
-	char key[CTL_PATH_MAX + 300];
+	char key[ZKPATH_MAX];
 
-	snprintf(key, sizeof(key), "%s#%s", CTL_REASSIGN_PATH, msg);
+	snprintf(key, sizeof(key), "%s#%s", ZKPATH_REASSIGN, msg);
 	if (zkutil_seen_first(&rp->c->warned, key, rp->mzxid))
-		flog(LOG_INFO, "controller", "%s: %s", CTL_REASSIGN_PATH, msg);
+		flog(LOG_INFO, "controller", "%s: %s", ZKPATH_REASSIGN, msg);
 }
 
 static void reassign_pass_free(reassign_pass_t *rp)
@@ -167,7 +167,7 @@ static int reassign_read_topics(reassign_pass_t *rp, const struct String_vector 
 		t->name = name;
 		for (j = 0; j < dels->count; j++)
 			t->deleting |= !strcmp(dels->data[j], name);
-		snprintf(t->path, sizeof(t->path), "/brokers/topics/%s", name);
+		zkpath_topic(t->path, name);
 		rc = zkutil_get(rp->c->zh, t->path, NULL, NULL, &buf, &len, &t->st);
 		if (rc != ZOK && rc != ZNONODE)
 			return rc;
@@ -298,7 +298,7 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 	reassign_topic_t *t = &rp->topics[rp->tix[i]];
 	zkjson_replicas_t *cur;
 	zkjson_state_t st = {0, 0, 0, NULL, 0}, next;
-	char spath[CTL_PATH_MAX], msg[512], err[256], b1[128], b2[128];
+	char spath[ZKPATH_MAX], msg[512], err[256], b1[128], b2[128];
 	char *sbuf = NULL, *sjson = NULL, *ajson = NULL;
 	zkjson_replicas_t saved;
 	zoo_op_t ops[3];
@@ -314,8 +314,7 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 		return 0;
 	}
 	/* Step 2: watch the state until every target replica is in the ISR. */
-	snprintf(spath, sizeof(spath), "/brokers/topics/%s/partitions/%d/state", e->topic,
-	         (int)e->partition);
+	zkpath_state(spath, e->topic, (int)e->partition);
 	rc = zkutil_get(rp->c->zh, spath, rp->c->watcher, rp->c->watcher_ctx, &sbuf, &len, &sst);
 	if (rc == ZNONODE)
 		return 0;   /* the pass writes a first state; its watch brings us back */
@@ -416,12 +415,12 @@ static int reassign_refuse(reassign_pass_t *rp, const struct Stat *st, const cha
 
 	int rc;
 
-	controller_warn_once(rp->c, CTL_REASSIGN_PATH, st->mzxid, why);
-	zoo_delete_op_init(&ops[1], CTL_REASSIGN_PATH, st->version);
+	controller_warn_once(rp->c, ZKPATH_REASSIGN, st->mzxid, why);
+	zoo_delete_op_init(&ops[1], ZKPATH_REASSIGN, st->version);
 	rc = controller_multi(rp->c, 2, ops, res);
 	if (rc == 0)
 		flog(LOG_NOTICE, "controller", "%s: refused plan removed, nothing changed",
-		     CTL_REASSIGN_PATH);
+		     ZKPATH_REASSIGN);
 	return rc;
 }
 
@@ -440,9 +439,9 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
 	rp.c = c;
 	rp.live = live;
 	rp.down = down;
-	rc = zkutil_get(c->zh, CTL_REASSIGN_PATH, c->watcher, c->watcher_ctx, &buf, &len, &st);
+	rc = zkutil_get(c->zh, ZKPATH_REASSIGN, c->watcher, c->watcher_ctx, &buf, &len, &st);
 	if (rc == ZNONODE) {
-		rc = zoo_wexists(c->zh, CTL_REASSIGN_PATH, c->watcher, c->watcher_ctx, &st);
+		rc = zoo_wexists(c->zh, ZKPATH_REASSIGN, c->watcher, c->watcher_ctx, &st);
 		if (rc == ZNONODE)
 			return 0;   /* nothing asked; the watch is armed */
 		return rc == ZOK ? CONTROLLER_AGAIN : rc;   /* written meanwhile */
@@ -473,9 +472,9 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
 			rc = reassign_refuse(&rp, &st, err);
 			goto out;
 		}
-		controller_marker_clear(c, CTL_REASSIGN_PATH);
+		controller_marker_clear(c, ZKPATH_REASSIGN);
 		flog(LOG_NOTICE, "controller", "%s: carrying out a plan of %d partition(s)",
-		     CTL_REASSIGN_PATH, rp.plan.cnt);
+		     ZKPATH_REASSIGN, rp.plan.cnt);
 		rc = reassign_start(&rp);
 		goto out;   /* the assignment watches bring the next pass */
 	}
@@ -498,11 +497,11 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
 	rc = 0;
 	if (done_cnt < rp.plan.cnt)
 		goto out;   /* waiting: the state watches bring the next pass */
-	zoo_delete_op_init(&ops[1], CTL_REASSIGN_PATH, st.version);
+	zoo_delete_op_init(&ops[1], ZKPATH_REASSIGN, st.version);
 	rc = controller_multi(c, 2, ops, res);
 	if (rc == 0)
 		flog(LOG_NOTICE, "controller", "%s: reassignment of %d partition(s) complete; "
-		     "removed the plan", CTL_REASSIGN_PATH, rp.plan.cnt);
+		     "removed the plan", ZKPATH_REASSIGN, rp.plan.cnt);
 out:
 	reassign_pass_free(&rp);
 	free(buf);
