@@ -186,6 +186,30 @@ START_TEST(pbuild_answer_walk)
 	                  &fjord__offset_for_leader_epoch_topic_response__descriptor, fill_none, NULL);
 	ck_assert_ptr_nonnull(er);
 	ck_assert_int_eq(er[0]->partitions[0]->partition, 4);
+	/* Fetch and Produce: their request topics against their response topics. */
+	Fjord__FetchTopic ftq = FJORD__FETCH_TOPIC__INIT, *ftqs = &ftq;
+	Fjord__FetchPartition fpq = FJORD__FETCH_PARTITION__INIT, *fpqs = &fpq;
+	ftq.topic = "f";
+	ftq.partitions = &fpqs;
+	ftq.n_partitions = 1;
+	fpq.partition = 9;
+	Fjord__FetchTopicResponse **fr =
+	    pbuild_answer(&ar, (ProtobufCMessage *const *)&ftqs, 1,
+	                  &fjord__fetch_topic_response__descriptor, fill_none, NULL);
+	ck_assert_ptr_nonnull(fr);
+	ck_assert_int_eq(fr[0]->partitions[0]->partition, 9);
+	Fjord__ProduceTopicData ptq = FJORD__PRODUCE_TOPIC_DATA__INIT, *ptqs = &ptq;
+	Fjord__ProducePartitionData ppq = FJORD__PRODUCE_PARTITION_DATA__INIT, *ppqs = &ppq;
+	ptq.topic = "p";
+	ptq.partitions = &ppqs;
+	ptq.n_partitions = 1;
+	ppq.partition = 3;
+	Fjord__ProduceTopicResponse **pr =
+	    pbuild_answer(&ar, (ProtobufCMessage *const *)&ptqs, 1,
+	                  &fjord__produce_topic_response__descriptor, fill_none, NULL);
+	ck_assert_ptr_nonnull(pr);
+	ck_assert_int_eq(pr[0]->partitions[0]->partition, 3);
+	ck_assert_str_eq(pr[0]->topic, "p");
 	/* A descriptor without topic/partitions is refused, not walked. */
 	ck_assert_ptr_null(pbuild_answer(&ar, (ProtobufCMessage *const *)qts, 2,
 	                                 &fjord__list_offsets_response__descriptor, fill_none, NULL));

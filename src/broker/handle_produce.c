@@ -32,6 +32,7 @@
 #include "broker/fetch_wait.h"
 #include "broker/replication/partition.h"
 #include "common/flog.h"
+#include "common/pbuild.h"
 
 typedef struct produce_ctx produce_ctx_t;
 
@@ -46,32 +47,27 @@ typedef struct produce_pw {
 struct produce_ctx {
 	broker_t *b;
 	conn_slot_t *slot;
+	arena_t ar; /* the response, its topic names, pws */
 	Fjord__ProduceResponse body;
-	Fjord__ProduceTopicResponse *topics;
-	Fjord__ProduceTopicResponse **topic_ptrs;
-	Fjord__ProducePartitionResponse *parts;
-	Fjord__ProducePartitionResponse **part_ptrs;
 	produce_pw_t *pws;
-	size_t topic_cnt, part_cnt;
+	size_t part_cnt;
 	int outstanding;
 	struct event *timer;
+	/* While handle_produce appends (produce_fill): */
+	int32_t acks;
+	const uint8_t *payload;
+	size_t off;    /* payload bytes used so far */
+	size_t next;   /* the next pws entry */
+	int failed;    /* a partition failed (acks=0 closes the connection) */
 };
 
 static void produce_ctx_free(produce_ctx_t *ctx)
 {
-	size_t i;
-
 	if (!ctx)
 		return;
 	if (ctx->timer)
 		event_free(ctx->timer);
-	for (i = 0; i < ctx->topic_cnt; i++)
-		free(ctx->topics[i].topic);
-	free(ctx->topics);
-	free(ctx->topic_ptrs);
-	free(ctx->parts);
-	free(ctx->part_ptrs);
-	free(ctx->pws);
+	arena_free(&ctx->ar);
 	free(ctx);
 }
 
@@ -173,26 +169,67 @@ static fjord_err_t produce_partition(broker_t *b, int32_t acks, const char *topi
 	return FJORD_ERR_NO_ERROR;
 }
 
-static produce_ctx_t *produce_ctx_new(const Fjord__ProduceRequest *pr)
+/* pbuild_fill_fn: appends one partition's bytes and answers for it. */
+static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *req_part,
+                        ProtobufCMessage *resp_part)
+{
+	produce_ctx_t *ctx = arg;
+	const Fjord__ProducePartitionData *pd = (const Fjord__ProducePartitionData *)req_part;
+	Fjord__ProducePartitionResponse *prr = (Fjord__ProducePartitionResponse *)resp_part;
+	produce_pw_t *pw = &ctx->pws[ctx->next++];
+	int64_t last = -1;
+	fjord_err_t err;
+
+	if (ctx->acks != 0 && ctx->acks != 1 && ctx->acks != -1) {
+		err = FJORD_ERR_INVALID_REQUIRED_ACKS;
+		prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
+	} else {
+		/* The payload sits in the connection's input buffer, ours to patch
+		 * until dispatch returns. */
+		err = produce_partition(ctx->b, ctx->acks, topic, pd->partition,
+		                        (uint8_t *)ctx->payload + ctx->off, pd->records_len, prr,
+		                        &pw->p, &last);
+	}
+	ctx->off += pd->records_len;
+	if (err != FJORD_ERR_NO_ERROR) {
+		prr->error_message = (char *)fjord_err2str(err);
+		ctx->failed = 1;
+		return err;
+	}
+	if (ctx->acks == -1 && plog_high_watermark(pw->p->log) <= last) {
+		pw->ctx = ctx;
+		pw->pr = prr;
+		pw->w.offset = last + 1;
+		pw->w.fn = produce_on_hw;
+		pw->w.arg = pw;
+		pw->waiting = 1;
+		ctx->outstanding++;
+	}
+	return FJORD_ERR_NO_ERROR;
+}
+
+static produce_ctx_t *produce_ctx_new(broker_t *b, conn_slot_t *slot,
+                                      const Fjord__ProduceRequest *pr, const uint8_t *payload)
 {
 	produce_ctx_t *ctx = calloc(1, sizeof(*ctx));
 	size_t i, nparts = 0;
 
 	if (!ctx)
 		return NULL;
+	arena_init(&ctx->ar, 0);
 	for (i = 0; i < pr->n_topics; i++)
 		nparts += pr->topics[i]->n_partitions;
 	fjord__produce_response__init(&ctx->body);
-	ctx->topics = calloc(pr->n_topics + 1, sizeof(*ctx->topics));
-	ctx->topic_ptrs = calloc(pr->n_topics + 1, sizeof(*ctx->topic_ptrs));
-	ctx->parts = calloc(nparts + 1, sizeof(*ctx->parts));
-	ctx->part_ptrs = calloc(nparts + 1, sizeof(*ctx->part_ptrs));
-	ctx->pws = calloc(nparts + 1, sizeof(*ctx->pws));
-	if (!ctx->topics || !ctx->topic_ptrs || !ctx->parts || !ctx->part_ptrs || !ctx->pws) {
+	ctx->pws = arena_calloc(&ctx->ar, nparts + 1, sizeof(*ctx->pws));
+	if (!ctx->pws) {
 		produce_ctx_free(ctx);
 		return NULL;
 	}
 	ctx->part_cnt = nparts;
+	ctx->b = b;
+	ctx->slot = slot;
+	ctx->acks = pr->acks;
+	ctx->payload = payload;
 	return ctx;
 }
 
@@ -205,8 +242,8 @@ int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 	produce_ctx_t *ctx = NULL;
 	conn_slot_t *slot = NULL;
 	uint64_t sum = 0;
-	size_t i, j, k = 0, off = 0;
-	int failed = 0, rc = -1;
+	size_t i, j;
+	int rc = -1;
 
 	for (i = 0; i < pr->n_topics; i++)
 		for (j = 0; j < pr->topics[i]->n_partitions; j++)
@@ -224,70 +261,27 @@ int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 			                             "partition records_len do not add up to the payload");
 		goto done;
 	}
-	ctx = produce_ctx_new(pr);
+	ctx = produce_ctx_new(b, slot, pr, payload);
 	if (!ctx) {
 		if (slot)
 			conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
 			                        "out of memory");
 		goto done;
 	}
-	ctx->b = b;
-	ctx->slot = slot;
-	for (i = 0; i < pr->n_topics; i++) {
-		const Fjord__ProduceTopicData *td = pr->topics[i];
-		Fjord__ProduceTopicResponse *tr = &ctx->topics[i];
-		fjord__produce_topic_response__init(tr);
-		tr->topic = strdup(td->topic);
-		ctx->topic_cnt = i + 1;
-		if (!tr->topic)
-			goto oom;
-		tr->partitions = &ctx->part_ptrs[k];
-		tr->n_partitions = td->n_partitions;
-		ctx->topic_ptrs[i] = tr;
-		for (j = 0; j < td->n_partitions; j++, k++) {
-			const Fjord__ProducePartitionData *pd = td->partitions[j];
-			Fjord__ProducePartitionResponse *prr = &ctx->parts[k];
-			produce_pw_t *pw = &ctx->pws[k];
-			int64_t last = -1;
-			fjord_err_t err;
-
-			fjord__produce_partition_response__init(prr);
-			ctx->part_ptrs[k] = prr;
-			prr->partition = pd->partition;
-			if (acks != 0 && acks != 1 && acks != -1) {
-				err = FJORD_ERR_INVALID_REQUIRED_ACKS;
-				prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
-			} else {
-				/* The payload sits in the connection's input buffer, ours to
-				 * patch until dispatch returns. */
-				err = produce_partition(b, acks, td->topic, pd->partition,
-				                        (uint8_t *)payload + off, pd->records_len, prr,
-				                        &pw->p, &last);
-			}
-			off += pd->records_len;
-			prr->error = (Fjord__ErrorCode)err;
-			if (err != FJORD_ERR_NO_ERROR) {
-				prr->error_message = (char *)fjord_err2str(err);
-				failed = 1;
-				continue;
-			}
-			if (acks == -1 && plog_high_watermark(pw->p->log) <= last) {
-				pw->ctx = ctx;
-				pw->pr = prr;
-				pw->w.offset = last + 1;
-				pw->w.fn = produce_on_hw;
-				pw->w.arg = pw;
-				pw->waiting = 1;
-				ctx->outstanding++;
-			}
-		}
-	}
-	ctx->body.topics = ctx->topic_ptrs;
+	ctx->body.topics = pbuild_answer(&ctx->ar, (ProtobufCMessage *const *)pr->topics,
+	                                 pr->n_topics, &fjord__produce_topic_response__descriptor,
+	                                 produce_fill, ctx);
+	if (!ctx->body.topics)
+		goto oom;
 	ctx->body.n_topics = pr->n_topics;
+	/* The answer may outlive the request (acks=all): own the names. */
+	for (i = 0; i < pr->n_topics; i++)
+		if (!(ctx->body.topics[i]->topic = arena_strdup(&ctx->ar, pr->topics[i]->topic)))
+			goto oom;
 	if (acks == 0) {
+		rc = ctx->failed ? -1 : 0;
 		produce_ctx_free(ctx);
 		ctx = NULL;
-		rc = failed ? -1 : 0;
 		goto done;
 	}
 	if (ctx->outstanding == 0) {
