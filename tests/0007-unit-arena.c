@@ -224,6 +224,24 @@ START_TEST(pbuild_answer_walk)
 	}
 	ck_assert_ptr_ne(ft[0]->partitions[0], ft[1]->partitions[0]);
 	ck_assert_ptr_null(pbuild_topics(&ar, &fjord__fetch_partition__descriptor, 1, 1));
+	/* A client's request: runs of one topic share a topic entry. */
+	const char *names[] = {"a", "a", "b", "c", "c", "c"};
+	ProtobufCMessage *gp[6];
+	size_t gnt = 0;
+	Fjord__ProduceTopicData **gt = pbuild_grouped(&ar, &fjord__produce_topic_data__descriptor,
+	                                               names, 6, &gnt, gp);
+	ck_assert_ptr_nonnull(gt);
+	ck_assert_uint_eq(gnt, 3);
+	ck_assert_str_eq(gt[0]->topic, "a");
+	ck_assert_uint_eq(gt[0]->n_partitions, 2);
+	ck_assert_str_eq(gt[1]->topic, "b");
+	ck_assert_uint_eq(gt[1]->n_partitions, 1);
+	ck_assert_str_eq(gt[2]->topic, "c");
+	ck_assert_uint_eq(gt[2]->n_partitions, 3);
+	ck_assert_ptr_null(gt[3]);
+	ck_assert_ptr_eq(gp[0], (ProtobufCMessage *)gt[0]->partitions[0]);
+	ck_assert_ptr_eq(gp[2], (ProtobufCMessage *)gt[1]->partitions[0]);
+	ck_assert_ptr_eq(gp[5], (ProtobufCMessage *)gt[2]->partitions[2]);
 	/* No topics: an empty answer. */
 	void **none = pbuild_answer(&ar, NULL, 0, &fjord__list_offsets_topic_response__descriptor,
 	                            fill_none, NULL);

@@ -24,6 +24,7 @@
 #include "client/consumer_int.h"
 #include "common/bytes.h"
 #include "common/record_batch.h"
+#include "common/pbuild.h"
 
 typedef struct fctx_part {
 	char *topic;
@@ -53,14 +54,16 @@ int fetch_send(fjord_t *h, bconn_t *bc, cpart_t **parts, int cnt)
 	const fj_conf_values_t *v = h->cv_conf;
 	Fjord__Request rq = FJORD__REQUEST__INIT;
 	Fjord__FetchRequest fr = FJORD__FETCH_REQUEST__INIT;
-	Fjord__FetchTopic *fts = calloc((size_t)cnt, sizeof(*fts));
-	Fjord__FetchTopic **ftp = calloc((size_t)cnt, sizeof(*ftp));
-	Fjord__FetchPartition *fps = calloc((size_t)cnt, sizeof(*fps));
-	Fjord__FetchPartition **fpp = calloc((size_t)cnt, sizeof(*fpp));
 	fctx_t *fc = calloc(1, sizeof(*fc) + (size_t)cnt * sizeof(fctx_part_t));
-	int i, nt = 0, rc = -1;
+	const char **names;
+	Fjord__FetchPartition **fps;
+	arena_t ar;
+	int i, rc = -1;
 
-	if (!fts || !ftp || !fps || !fpp || !fc)
+	arena_init(&ar, 0);
+	names = arena_calloc(&ar, (size_t)cnt, sizeof(*names));
+	fps = arena_calloc(&ar, (size_t)cnt, sizeof(*fps));
+	if (!fc || !names || !fps)
 		goto out;
 	qsort(parts, (size_t)cnt, sizeof(*parts), fetch_part_cmp);
 	fc->leader = bconn_id(bc);
@@ -73,28 +76,23 @@ int fetch_send(fjord_t *h, bconn_t *bc, cpart_t **parts, int cnt)
 		fc->parts[i].partition = cp->partition;
 		fc->parts[i].gen = cp->gen;
 		fc->parts[i].fetch_pos = cp->fetch_pos;
-		if (nt == 0 || strcmp(fts[nt - 1].topic, cp->topic)) {
-			fjord__fetch_topic__init(&fts[nt]);
-			fts[nt].topic = cp->topic;
-			fts[nt].partitions = &fpp[i];
-			ftp[nt] = &fts[nt];
-			nt++;
-		}
-		fjord__fetch_partition__init(&fps[i]);
-		fps[i].partition = cp->partition;
-		fps[i].fetch_offset = cp->fetch_pos;
-		fps[i].partition_max_bytes = v->max_partition_fetch_bytes;
-		fps[i].current_leader_epoch = -1;
-		fps[i].log_start_offset = -1;
-		fpp[i] = &fps[i];
-		fts[nt - 1].n_partitions++;
+		names[i] = cp->topic;
+	}
+	fr.topics = pbuild_grouped(&ar, &fjord__fetch_topic__descriptor, names, (size_t)cnt,
+	                           &fr.n_topics, (ProtobufCMessage **)fps);
+	if (!fr.topics)
+		goto out;
+	for (i = 0; i < cnt; i++) {
+		fps[i]->partition = parts[i]->partition;
+		fps[i]->fetch_offset = parts[i]->fetch_pos;
+		fps[i]->partition_max_bytes = v->max_partition_fetch_bytes;
+		fps[i]->current_leader_epoch = -1;
+		fps[i]->log_start_offset = -1;
 	}
 	fr.replica_id = -1;
 	fr.max_wait_ms = v->fetch_wait_max_ms;
 	fr.min_bytes = v->fetch_min_bytes;
 	fr.max_bytes = v->fetch_max_bytes;
-	fr.n_topics = (size_t)nt;
-	fr.topics = ftp;
 	rq.api = FJORD__API_KEY__FETCH;
 	rq.body_case = FJORD__REQUEST__BODY_FETCH;
 	rq.fetch = &fr;
@@ -111,10 +109,7 @@ out:
 			free(fc->parts[i].topic);
 		free(fc);
 	}
-	free(fts);
-	free(ftp);
-	free(fps);
-	free(fpp);
+	arena_free(&ar);
 	return rc;
 }
 

@@ -19,6 +19,7 @@
 
 #include "client/producer_int.h"
 #include "common/bytes.h"
+#include "common/pbuild.h"
 
 
 typedef struct pready {
@@ -67,15 +68,19 @@ static void producer_send(fjord_t *h, bconn_t *bc, pready_t *ready, int n)
 	const fj_conf_values_t *v = h->cv_conf;
 	Fjord__Request rq = FJORD__REQUEST__INIT;
 	Fjord__ProduceRequest pr = FJORD__PRODUCE_REQUEST__INIT;
-	Fjord__ProduceTopicData *tds = calloc((size_t)n, sizeof(*tds));
-	Fjord__ProduceTopicData **tdp = calloc((size_t)n, sizeof(*tdp));
-	Fjord__ProducePartitionData *pds = calloc((size_t)n, sizeof(*pds));
-	Fjord__ProducePartitionData **pdp = calloc((size_t)n, sizeof(*pdp));
 	preq_t *pq = calloc(1, sizeof(*pq) + (size_t)n * sizeof(preq_part_t));
+	const char **names;
+	uint32_t *lens;
+	Fjord__ProducePartitionData **pds;
+	arena_t ar;
 	size_t used = 0;
-	int i, ntd = 0;
+	int i;
 
-	if (!tds || !tdp || !pds || !pdp || !pq)
+	arena_init(&ar, 0);
+	names = arena_calloc(&ar, (size_t)n, sizeof(*names));
+	lens = arena_calloc(&ar, (size_t)n, sizeof(*lens));
+	pds = arena_calloc(&ar, (size_t)n, sizeof(*pds));
+	if (!names || !lens || !pds || !pq)
 		goto out;
 	pq->acks = v->acks;
 	for (i = 0; i < n; i++) {
@@ -116,46 +121,41 @@ static void producer_send(fjord_t *h, bconn_t *bc, pready_t *ready, int n)
 		pp->inflight = 1;
 		if (t->sticky == ready[i].partition)
 			t->sticky = -1; /* a new batch: a new sticky partition */
+		names[pq->cnt] = t->name;
+		lens[pq->cnt] = (uint32_t)(used - before);
 		pq->cnt++;
-		if (ntd == 0 || strcmp(tds[ntd - 1].topic, t->name)) {
-			fjord__produce_topic_data__init(&tds[ntd]);
-			tds[ntd].topic = t->name;
-			tds[ntd].partitions = &pdp[pq->cnt - 1];
-			tdp[ntd] = &tds[ntd];
-			ntd++;
-		}
-		fjord__produce_partition_data__init(&pds[pq->cnt - 1]);
-		pds[pq->cnt - 1].partition = ready[i].partition;
-		pds[pq->cnt - 1].records_len = (uint32_t)(used - before);
-		pdp[pq->cnt - 1] = &pds[pq->cnt - 1];
-		tds[ntd - 1].n_partitions++;
 	}
 	if (pq->cnt == 0)
 		goto out;
+	/* ready[] comes sorted by topic: one topic entry per run. */
+	pr.topics = pbuild_grouped(&ar, &fjord__produce_topic_data__descriptor, names,
+	                           (size_t)pq->cnt, &pr.n_topics, (ProtobufCMessage **)pds);
+	if (!pr.topics)
+		goto requeue;
+	for (i = 0; i < pq->cnt; i++) {
+		pds[i]->partition = pq->parts[i].partition;
+		pds[i]->records_len = lens[i];
+	}
 	pr.acks = v->acks;
 	pr.timeout_ms = v->request_timeout_ms;
-	pr.n_topics = (size_t)ntd;
-	pr.topics = tdp;
 	rq.api = FJORD__API_KEY__PRODUCE;
 	rq.body_case = FJORD__REQUEST__BODY_PRODUCE;
 	rq.produce = &pr;
 	if (bconn_send(bc, &rq, p->payload, used, v->acks != 0,
 	               v->request_timeout_ms + v->socket_timeout_ms / 2, producer_on_response,
-	               pq) < 0) {
-		/* Could not queue: put everything back. */
-		for (i = 0; i < pq->cnt; i++) {
-			ppart_t *pp = &pq->parts[i].t->parts[pq->parts[i].partition];
-			ppart_prepend(pp, pq->parts[i].head, pq->parts[i].cnt);
-			pp->inflight = 0;
-		}
+	               pq) == 0) {
+		pq = NULL;
 		goto out;
 	}
-	pq = NULL;
+requeue:
+	/* Could not queue: put everything back. */
+	for (i = 0; i < pq->cnt; i++) {
+		ppart_t *pp = &pq->parts[i].t->parts[pq->parts[i].partition];
+		ppart_prepend(pp, pq->parts[i].head, pq->parts[i].cnt);
+		pp->inflight = 0;
+	}
 out:
-	free(tds);
-	free(tdp);
-	free(pds);
-	free(pdp);
+	arena_free(&ar);
 	free(pq);
 }
 

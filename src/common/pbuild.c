@@ -110,3 +110,33 @@ void *pbuild_topics(arena_t *a, const ProtobufCMessageDescriptor *topic_desc, si
 	}
 	return topics;
 }
+
+void *pbuild_grouped(arena_t *a, const ProtobufCMessageDescriptor *topic_desc,
+                     const char *const *names, size_t n, size_t *n_topicsp,
+                     ProtobufCMessage **parts)
+{
+	pbuild_tp_fields_t f;
+	ProtobufCMessage **topics;
+	size_t nt = 0, i, j;
+
+	*n_topicsp = 0;
+	if (pbuild_tp_fields(topic_desc, &f) < 0)
+		return NULL;
+	for (i = 0; i < n; i++)
+		nt += i == 0 || strcmp(names[i - 1], names[i]) != 0;
+	topics = pbuild_array(a, topic_desc, nt);
+	for (i = 0, nt = 0; topics && i < n; i = j, nt++) {
+		for (j = i + 1; j < n && strcmp(names[j], names[i]) == 0; j++)
+			;
+		ProtobufCMessage **run = pbuild_array(a, f.parts->descriptor, j - i);
+		if (!run)
+			return NULL;
+		memcpy(&parts[i], run, (j - i) * sizeof(*run));
+		*PBUILD_AT(topics[nt], f.topic->offset, const char *) = names[i];
+		*PBUILD_AT(topics[nt], f.parts->offset, ProtobufCMessage **) = run;
+		*PBUILD_AT(topics[nt], f.parts->quantifier_offset, size_t) = j - i;
+	}
+	if (topics)
+		*n_topicsp = nt;
+	return topics;
+}

@@ -57,6 +57,19 @@ void *pbuild_answer(arena_t *a, ProtobufCMessage *const *req_topics, size_t n_to
 void *pbuild_topics(arena_t *a, const ProtobufCMessageDescriptor *topic_desc, size_t n_topics,
                     size_t parts_per_topic);
 
+/*
+ * A client's request topic list for n partitions sorted by topic (names[i]
+ * is partition i's topic, borrowed): one topic entry per run of equal
+ * names, holding that run's partition messages. *n_topicsp gets the
+ * number of topic entries and parts[0..n) (the caller's array) the
+ * partition messages in input order, for the caller to fill. Returns the
+ * topic pointer array or NULL (out of memory, or a descriptor without the
+ * fields).
+ */
+void *pbuild_grouped(arena_t *a, const ProtobufCMessageDescriptor *topic_desc,
+                     const char *const *names, size_t n, size_t *n_topicsp,
+                     ProtobufCMessage **parts);
+
 /* n initialised messages of type desc and a pointer array to them (with a
  * NULL after the last), as a void * to assign to the field's typed
  * `Type **`. NULL when out of memory. n == 0 gives an empty array. */
