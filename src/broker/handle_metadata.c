@@ -13,71 +13,37 @@
  * bootstrapped through EXTERNAL keeps using EXTERNAL addresses; a broker
  * lacking that listener is described by its first registered endpoint.
  *
- * Thread: loop thread. Memory: the response is built in temporary arrays
- * freed before returning; strings point into the snapshot, which the
- * handler holds a reference to while packing.
+ * Thread: loop thread. Memory: the response is built over an arena freed
+ * before returning; strings point into the snapshot, which the handler
+ * holds a reference to while packing.
  */
 #include "config.h"
 
-#include <stdlib.h>
-#include <string.h>
-
 #include "broker/api.h"
 #include "broker/broker.h"
+#include "common/pbuild.h"
 
-typedef struct md_build {
-	Fjord__BrokerEndpoint *brokers;
-	Fjord__BrokerEndpoint **broker_ptrs;
-	Fjord__TopicMetadata *topics;
-	Fjord__TopicMetadata **topic_ptrs;
-	size_t topic_cnt;
-} md_build_t;
-
-static void md_free(md_build_t *md)
-{
-	size_t i;
-	int j;
-
-	for (i = 0; i < md->topic_cnt; i++) {
-		Fjord__TopicMetadata *tm = &md->topics[i];
-		for (j = 0; j < (int)tm->n_partitions; j++) {
-			free(tm->partitions[j]->offline_replicas);
-			free(tm->partitions[j]);
-		}
-		free(tm->partitions);
-	}
-	free(md->topics);
-	free(md->topic_ptrs);
-	free(md->brokers);
-	free(md->broker_ptrs);
-}
-
-static int md_fill_topic(const cview_t *cv, const cview_topic_t *t, Fjord__TopicMetadata *tm)
+static int md_fill_topic(arena_t *ar, const cview_t *cv, const cview_topic_t *t,
+                         Fjord__TopicMetadata *tm)
 {
 	int i, k;
 
 	tm->name = t->name;
-	tm->n_partitions = (size_t)t->partition_cnt;
-	tm->partitions = calloc((size_t)t->partition_cnt + 1, sizeof(*tm->partitions));
+	tm->partitions = pbuild_array(ar, &fjord__partition_metadata__descriptor,
+	                              (size_t)t->partition_cnt);
 	if (!tm->partitions)
 		return -1;
+	tm->n_partitions = (size_t)t->partition_cnt;
 	for (i = 0; i < t->partition_cnt; i++) {
 		const cview_partition_t *p = &t->partitions[i];
-		Fjord__PartitionMetadata *pm = calloc(1, sizeof(*pm));
-		if (!pm) {
-			tm->n_partitions = (size_t)i;
-			return -1;
-		}
-		tm->partitions[i] = pm;
-		fjord__partition_metadata__init(pm);
+		Fjord__PartitionMetadata *pm = tm->partitions[i];
+
 		pm->partition = p->id;
 		pm->replicas = p->replicas;
 		pm->n_replicas = (size_t)p->replica_cnt;
-		pm->offline_replicas = calloc((size_t)p->replica_cnt + 1, sizeof(int32_t));
-		if (!pm->offline_replicas) {
-			tm->n_partitions = (size_t)i + 1;
+		pm->offline_replicas = arena_calloc(ar, (size_t)p->replica_cnt + 1, sizeof(int32_t));
+		if (!pm->offline_replicas)
 			return -1;
-		}
 		for (k = 0; k < p->replica_cnt; k++)
 			if (!cview_broker(cv, p->replicas[k]))
 				pm->offline_replicas[pm->n_offline_replicas++] = p->replicas[k];
@@ -117,12 +83,12 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
 	cview_t *cv = c->b->cv ? cview_ref(c->b->cv) : NULL;
-	md_build_t md;
+	arena_t ar;
 	size_t want, i;
 	int rc = -1;
 
 	(void)payload, (void)payload_len; /* no payload */
-	memset(&md, 0, sizeof(md));
+	arena_init(&ar, 0);
 	if (!slot)
 		goto done;
 	body.controller_id = -1;
@@ -136,41 +102,34 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 	}
 	body.cluster_id = cv->cluster_id ? cv->cluster_id : (char *)"";
 	body.controller_id = cv->controller_id;
-	md.brokers = calloc((size_t)cv->broker_cnt + 1, sizeof(*md.brokers));
-	md.broker_ptrs = calloc((size_t)cv->broker_cnt + 1, sizeof(*md.broker_ptrs));
 	want = mr->all_topics ? (size_t)cv->topic_cnt : mr->n_topics;
-	md.topics = calloc(want + 1, sizeof(*md.topics));
-	md.topic_ptrs = calloc(want + 1, sizeof(*md.topic_ptrs));
-	if (!md.brokers || !md.broker_ptrs || !md.topics || !md.topic_ptrs)
+	body.brokers = pbuild_array(&ar, &fjord__broker_endpoint__descriptor,
+	                            (size_t)cv->broker_cnt);
+	body.topics = pbuild_array(&ar, &fjord__topic_metadata__descriptor, want);
+	if (!body.brokers || !body.topics)
 		goto done;
 	for (i = 0; i < (size_t)cv->broker_cnt; i++) {
 		const cview_broker_t *br = &cv->brokers[i];
 		const endpoint_t *ep = md_endpoint(c, br);
-		fjord__broker_endpoint__init(&md.brokers[i]);
-		md.brokers[i].node_id = br->id;
-		md.brokers[i].host = ep ? ep->host : br->host ? br->host : (char *)"";
-		md.brokers[i].port = ep ? ep->port : br->port;
-		md.brokers[i].rack = br->rack ? br->rack : (char *)"";
-		md.broker_ptrs[i] = &md.brokers[i];
+		Fjord__BrokerEndpoint *be = body.brokers[i];
+		be->node_id = br->id;
+		be->host = ep ? ep->host : br->host ? br->host : (char *)"";
+		be->port = ep ? ep->port : br->port;
+		be->rack = br->rack ? br->rack : (char *)"";
 	}
-	body.brokers = md.broker_ptrs;
 	body.n_brokers = (size_t)cv->broker_cnt;
 	for (i = 0; i < want; i++) {
-		Fjord__TopicMetadata *tm = &md.topics[i];
+		Fjord__TopicMetadata *tm = body.topics[i];
 		const cview_topic_t *t;
-		fjord__topic_metadata__init(tm);
-		md.topic_ptrs[i] = tm;
-		md.topic_cnt = i + 1;
 		t = mr->all_topics ? &cv->topics[i] : cview_topic(cv, mr->topics[i]);
 		if (!t) {
 			tm->name = mr->topics[i];
 			tm->error = FJORD__ERROR_CODE__UNKNOWN_TOPIC_OR_PARTITION;
 			continue;
 		}
-		if (md_fill_topic(cv, t, tm) != 0)
+		if (md_fill_topic(&ar, cv, t, tm) != 0)
 			goto done;
 	}
-	body.topics = md.topic_ptrs;
 	body.n_topics = want;
 	resp.body_case = FJORD__RESPONSE__BODY_METADATA;
 	resp.metadata = &body;
@@ -180,7 +139,7 @@ done:
 	if (rc != 0 && slot)
 		rc = conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
 		                             "out of memory");
-	md_free(&md);
+	arena_free(&ar);
 	cview_unref(cv);
 	return rc;
 }
