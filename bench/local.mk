@@ -4,3 +4,10 @@
 noinst_PROGRAMS += bench/fjord-bench-groups
 bench_fjord_bench_groups_SOURCES = bench/bench_groups.c
 bench_fjord_bench_groups_LDADD = src/client/libfjord.la -lpthread
+
+# fjord-bench-zkmeta: ZooKeeper reads and snapshot latency per partition-state
+# change of a metadata reader (driven by bench/zkmeta).
+noinst_PROGRAMS += bench/fjord-bench-zkmeta
+bench_fjord_bench_zkmeta_SOURCES = bench/bench_zkmeta.c
+bench_fjord_bench_zkmeta_LDADD = src/common/libfjordcommon.la proto/libfjordproto.la \
+	$(FJORD_EXT_LIBS)

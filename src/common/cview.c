@@ -51,17 +51,24 @@ void cview_topic_clear(cview_topic_t *t)
 	memset(t, 0, sizeof(*t));
 }
 
-static void cview_free(cview_t *cv)
+void cview_brokers_clear(cview_t *cv)
 {
-	int i;
-
-	for (i = 0; i < cv->broker_cnt; i++) {
+	for (int i = 0; i < cv->broker_cnt; i++) {
 		free(cv->brokers[i].host);
 		free(cv->brokers[i].rack);
 		free(cv->brokers[i].listener);
 		endpoint_list_free(cv->brokers[i].endpoints, cv->brokers[i].endpoint_cnt);
 	}
 	free(cv->brokers);
+	cv->brokers = NULL;
+	cv->broker_cnt = 0;
+}
+
+static void cview_free(cview_t *cv)
+{
+	int i;
+
+	cview_brokers_clear(cv);
 	for (i = 0; i < cv->topic_cnt; i++)
 		cview_topic_clear(&cv->topics[i]);
 	free(cv->topics);

@@ -89,6 +89,8 @@ void cview_finish(cview_t *cv);
 /* Frees what a topic entry holds (not the entry) and zeroes it: for a
  * snapshot under construction that drops a topic it was filling in. */
 void cview_topic_clear(cview_topic_t *t);
+/* Frees the broker list of a snapshot under construction (empty again). */
+void cview_brokers_clear(cview_t *cv);
 
 const cview_topic_t *cview_topic(const cview_t *cv, const char *name);
 const cview_partition_t *cview_partition(const cview_t *cv, const char *topic,

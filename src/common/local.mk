@@ -24,6 +24,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \
 	src/common/cview.c src/common/cview.h \
 	src/common/endpoint.c src/common/endpoint.h \
-	src/common/zkmeta.c src/common/zkmeta.h \
+	src/common/zkmeta.c src/common/zkmeta.h src/common/zkmeta_int.h \
+	src/common/zkmeta_update.c \
 	src/common/zkadmin.c src/common/zkadmin.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la

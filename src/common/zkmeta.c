@@ -4,12 +4,15 @@
  *
  * Model: every read registers a watch (zoo_wget / zoo_wget_children, or
  * zoo_wexists for a znode that does not exist yet, so its creation is seen).
- * A watch firing only sets `dirty` and signals zkmeta's own thread; the
- * watcher never calls ZooKeeper (it runs on the client's completion thread,
- * where a synchronous call would deadlock). The thread waits a short
- * coalescing delay, clears `dirty`, re-reads the whole tree and publishes
- * one new snapshot: a burst of events costs one snapshot. Events that
- * arrive during a read set `dirty` again and cause one more pass.
+ * A watch firing only adds the znode it names to the dirty set and signals
+ * zkmeta's own thread; the watcher never calls ZooKeeper (it runs on the
+ * client's completion thread, where a synchronous call would deadlock).
+ * The thread waits a short coalescing delay, takes the set and publishes
+ * one new snapshot: the last one with those znodes read again
+ * (zkmeta_update.c), or a full read of the tree for the first snapshot,
+ * after a session event, a failed pass, zkmeta_sync/refresh or a znode it
+ * cannot read alone. A burst of events costs one snapshot; events that
+ * arrive during a pass start a new set and cause one more pass.
  *
  * Guarantees: a snapshot is published only when every read of a pass
  * succeeded (or found the znode absent). A ZooKeeper error mid-way (lost
@@ -41,6 +44,7 @@
 #include "common/numparse.h"
 #include "common/zkjson.h"
 #include "common/zkmeta.h"
+#include "common/zkmeta_int.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
 
@@ -48,47 +52,85 @@
 #define ZKMETA_BACKOFF_MIN_MS 100
 #define ZKMETA_BACKOFF_MAX_MS 2000
 
-struct zkmeta {
-	zhandle_t *zh;
-	zkmeta_snapshot_cb *on_snapshot;
-	void *opaque;
-	pthread_mutex_t lock;
-	pthread_cond_t cond;   /* dirty/stop changes, new snapshot */
-	int dirty;
-	int stop;
-	uint64_t passes_started; /* read passes begun (zkmeta_sync waits on these) */
-	uint64_t passes_done;    /* the number of the last pass published */
-	cview_t *cur;
-	pthread_t thread;
-	int thread_started;
-	zkutil_seen_t warned;  /* malformed znodes logged (building thread only) */
-	char *listener;        /* endpoint to select (NULL: the default rule) */
-	int prefer_loopback;   /* default rule: a loopback endpoint first */
-};
-
 static int64_t zkmeta_version_counter;
 
+int64_t zkmeta_next_version(void)
+{
+	return __atomic_add_fetch(&zkmeta_version_counter, 1, __ATOMIC_RELAXED);
+}
+
+/* What a watch reported (zkmeta_watcher -> zkmeta_mark_dirty). */
+typedef struct zkmeta_event {
+	int type;
+	const char *path;
+} zkmeta_event_t;
+
+/* Adds path to the dirty set (deduplicated); a set past ZKMETA_DIRTY_MAX
+ * paths, or no memory, becomes a full re-read. Lock held. */
+static void zkmeta_dirty_add_locked(zkmeta_dirty_t *d, const char *path)
+{
+	int i;
+
+	if (d->full)
+		return;
+	for (i = 0; i < d->cnt; i++)
+		if (strcmp(d->paths[i], path) == 0)
+			return;
+	if (d->cnt == d->cap) {
+		int cap = d->cap ? d->cap * 2 : 16;
+		char **v = cap <= ZKMETA_DIRTY_MAX ? realloc(d->paths, (size_t)cap * sizeof(*v)) : NULL;
+		if (!v) {
+			d->full = 1;
+			return;
+		}
+		d->paths = v;
+		d->cap = cap;
+	}
+	if (!(d->paths[d->cnt] = strdup(path)))
+		d->full = 1;
+	else
+		d->cnt++;
+}
+
+void zkmeta_dirty_clear(zkmeta_dirty_t *d)
+{
+	for (int i = 0; i < d->cnt; i++)
+		free(d->paths[i]);
+	free(d->paths);
+	memset(d, 0, sizeof(*d));
+}
+
+static int zkmeta_dirty_any(const zkmeta_dirty_t *d)
+{
+	return d->full || d->cnt > 0;
+}
+
+/* A session event (connected again, expired) or no event (refresh, sync):
+ * everything; a znode's event: that znode. */
 static void zkmeta_mark_dirty(void *obj, void *arg)
 {
 	zkmeta_t *zm = obj;
+	const zkmeta_event_t *ev = arg;
 
-	(void)arg;
 	pthread_mutex_lock(&zm->lock);
-	zm->dirty = 1;
+	if (!ev || ev->type == ZOO_SESSION_EVENT || !ev->path || !*ev->path)
+		zm->dirty.full = 1;
+	else
+		zkmeta_dirty_add_locked(&zm->dirty, ev->path);
 	pthread_cond_broadcast(&zm->cond);
 	pthread_mutex_unlock(&zm->lock);
 }
 
-static void zkmeta_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+void zkmeta_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
+	zkmeta_event_t ev = {type, path};
+
 	(void)zh;
-	(void)type;
 	(void)state;
-	(void)path;
-	zkutil_live_run(ctx, zkmeta_mark_dirty, NULL);
+	zkutil_live_run(ctx, zkmeta_mark_dirty, &ev);
 }
 
-static void zkmeta_warn(zkmeta_t *zm, const char *path, const struct Stat *st, const char *err)
+void zkmeta_warn(zkmeta_t *zm, const char *path, const struct Stat *st, const char *err)
 {
 	if (zkutil_seen_first(&zm->warned, path, st->mzxid))
 		flog(LOG_WARNING, "zkmeta", "ignoring %s: %s", path, err);
@@ -96,28 +138,31 @@ static void zkmeta_warn(zkmeta_t *zm, const char *path, const struct Stat *st, c
 
 /* Reads a znode with a watch. ZNONODE leaves an exists-watch so its creation
  * is seen; if it appeared in between, reads again. */
-static int zkmeta_read(zkmeta_t *zm, const char *path, char **bufp, int *lenp,
-                       struct Stat *st)
+int zkmeta_read(zkmeta_t *zm, const char *path, char **bufp, int *lenp, struct Stat *st)
 {
 	for (;;) {
 		int rc = zkutil_get(zm->zh, path, zkmeta_watcher, zm, bufp, lenp, st);
 
+		__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 		if (rc != ZNONODE)
 			return rc;
+		__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 		rc = zoo_wexists(zm->zh, path, zkmeta_watcher, zm, st);
 		if (rc != ZOK)
 			return rc;   /* ZNONODE: watch armed */
 	}
 }
 
-static int zkmeta_children(zkmeta_t *zm, const char *path, struct String_vector *sv)
+int zkmeta_children(zkmeta_t *zm, const char *path, struct String_vector *sv)
 {
 	for (;;) {
 		struct Stat st;
 		int rc = zkutil_children(zm->zh, path, zkmeta_watcher, zm, sv);
 
+		__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 		if (rc != ZNONODE)
 			return rc;
+		__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 		rc = zoo_wexists(zm->zh, path, zkmeta_watcher, zm, &st);
 		if (rc != ZOK)
 			return rc;
@@ -150,7 +195,7 @@ static int zkmeta_select_endpoint(zkmeta_t *zm, cview_broker_t *b, const char *p
 	return 0;
 }
 
-static int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
+int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 {
 	struct String_vector sv;
 	char path[ZKPATH_MAX], err[256];
@@ -208,7 +253,7 @@ out:
 	return rc;
 }
 
-static int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t *p)
+int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t *p)
 {
 	char path[ZKPATH_MAX], err[256];
 	zkjson_state_t s;
@@ -271,7 +316,7 @@ static int zkmeta_keep_config(cview_topic_t *t, const cview_topic_t *prev)
  * config (the last good one; none without a previous snapshot): the
  * broker's retention must not change because of a typo. Whether each key
  * and value is acceptable is the broker's and the controller's to judge. */
-static int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev)
+int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev)
 {
 	char path[ZKPATH_MAX], err[256], why[320];
 	zkjson_config_t c;
@@ -345,6 +390,7 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
 	if (prev)
 		return 0;
 	zkpath_state(path, topic, a->partition_cnt);
+	__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 	rc = zoo_exists(zm->zh, path, 0, &st);
 	if (rc == ZOK) {
 		snprintf(why, n, "topic assignment lists %d partition(s) but partition %d exists: "
@@ -362,8 +408,8 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
  * freed by the caller's cleanup only. A refused assignment (malformed, or
  * removing partitions) keeps prev's: never does a typo make a topic vanish
  * from the brokers (who would delete its logs). */
-static int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev,
-                             int *skipp, int *heldp)
+int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev, int *skipp,
+                      int *heldp)
 {
 	zkjson_assignment_t a;
 	char path[ZKPATH_MAX], err[256], why[400];
@@ -489,7 +535,7 @@ out:
 /* The children of /admin/controlled_shutdown: brokers about to stop. The
  * child's name is the broker id (the value is the controller's to check);
  * a name that is not an id is logged and skipped. */
-static int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
+int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
 {
 	struct String_vector sv;
 	int rc, i;
@@ -515,40 +561,45 @@ static int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
 	return ZOK;
 }
 
-/* One full pass. Returns ZOK with *cvp, or a ZooKeeper error (nothing kept). */
-static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
+int zkmeta_read_head(zkmeta_t *zm, cview_t *cv, const char *path)
 {
-	cview_t *cv = cview_new(), *prev;
 	char *buf = NULL, err[256];
 	struct Stat st;
-	int len = 0, rc;
+	int len = 0, rc, bad = 0;
+
+	rc = zkmeta_read(zm, path, &buf, &len, &st);
+	if (!strcmp(path, ZKPATH_CLUSTER_ID)) {
+		free(cv->cluster_id);
+		cv->cluster_id = NULL;
+		bad = rc == ZOK &&
+		      zkjson_cluster_id_decode(buf, (size_t)len, &cv->cluster_id, err, sizeof(err)) < 0;
+	} else if (!strcmp(path, ZKPATH_CONTROLLER)) {
+		cv->controller_id = -1;
+		bad = rc == ZOK &&
+		      zkjson_controller_decode(buf, (size_t)len, &cv->controller_id, err, sizeof(err)) < 0;
+	} else {
+		cv->controller_epoch = -1;
+		bad = rc == ZOK &&
+		      zkjson_epoch_decode(buf, (size_t)len, &cv->controller_epoch, err, sizeof(err)) < 0;
+	}
+	if (bad)
+		zkmeta_warn(zm, path, &st, err);
+	free(buf);
+	return rc == ZNONODE ? ZOK : rc;
+}
+
+/* One full pass. Returns ZOK with *cvp, or a ZooKeeper error (nothing kept). */
+int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
+{
+	cview_t *cv = cview_new(), *prev;
+	int rc;
 
 	*cvp = NULL;
 	if (!cv)
 		return ZSYSTEMERROR;
-	rc = zkmeta_read(zm, ZKPATH_CLUSTER_ID, &buf, &len, &st);
-	if (rc == ZOK && zkjson_cluster_id_decode(buf, (size_t)len, &cv->cluster_id, err,
-	                                          sizeof(err)) < 0)
-		zkmeta_warn(zm, ZKPATH_CLUSTER_ID, &st, err);
-	free(buf);
-	buf = NULL;
-	if (rc != ZOK && rc != ZNONODE)
-		goto fail;
-	rc = zkmeta_read(zm, ZKPATH_CONTROLLER, &buf, &len, &st);
-	if (rc == ZOK && zkjson_controller_decode(buf, (size_t)len, &cv->controller_id, err,
-	                                          sizeof(err)) < 0)
-		zkmeta_warn(zm, ZKPATH_CONTROLLER, &st, err);
-	free(buf);
-	buf = NULL;
-	if (rc != ZOK && rc != ZNONODE)
-		goto fail;
-	rc = zkmeta_read(zm, ZKPATH_CONTROLLER_EPOCH, &buf, &len, &st);
-	if (rc == ZOK && zkjson_epoch_decode(buf, (size_t)len, &cv->controller_epoch, err,
-	                                     sizeof(err)) < 0)
-		zkmeta_warn(zm, ZKPATH_CONTROLLER_EPOCH, &st, err);
-	free(buf);
-	buf = NULL;
-	if (rc != ZOK && rc != ZNONODE)
+	if ((rc = zkmeta_read_head(zm, cv, ZKPATH_CLUSTER_ID)) != ZOK ||
+	    (rc = zkmeta_read_head(zm, cv, ZKPATH_CONTROLLER)) != ZOK ||
+	    (rc = zkmeta_read_head(zm, cv, ZKPATH_CONTROLLER_EPOCH)) != ZOK)
 		goto fail;
 	if ((rc = zkmeta_read_brokers(zm, cv)) != ZOK)
 		goto fail;
@@ -560,11 +611,28 @@ static int zkmeta_build(zkmeta_t *zm, cview_t **cvp)
 	if ((rc = zkmeta_read_shutting_down(zm, cv)) != ZOK)
 		goto fail;
 	cview_finish(cv);
-	cv->version = __atomic_add_fetch(&zkmeta_version_counter, 1, __ATOMIC_RELAXED);
+	cv->version = zkmeta_next_version();
 	*cvp = cv;
 	return ZOK;
 fail:
 	cview_unref(cv);
+	return rc;
+}
+
+/* One pass over what d names: the whole tree when d is full or there is
+ * no snapshot to start from, else only the znodes whose watches fired
+ * (zkmeta_update.c). */
+static int zkmeta_pass(zkmeta_t *zm, const zkmeta_dirty_t *d, cview_t **cvp)
+{
+	cview_t *prev = d->full ? NULL : zkmeta_snapshot(zm);
+	int rc;
+
+	if (!prev)
+		return zkmeta_build(zm, cvp);
+	rc = zkmeta_update(zm, prev, d, cvp);
+	cview_unref(prev);
+	if (rc == ZKMETA_NEED_FULL)
+		rc = zkmeta_build(zm, cvp);
 	return rc;
 }
 
@@ -605,7 +673,7 @@ static void *zkmeta_main(void *arg)
 		cview_t *cv;
 		int rc;
 
-		if (!zm->dirty) {
+		if (!zkmeta_dirty_any(&zm->dirty)) {
 			pthread_cond_wait(&zm->cond, &zm->lock);
 			continue;
 		}
@@ -615,10 +683,12 @@ static void *zkmeta_main(void *arg)
 			;
 		if (zm->stop)
 			break;
-		zm->dirty = 0;
+		zkmeta_dirty_t d = zm->dirty;   /* taken: events from now on start a new set */
+		memset(&zm->dirty, 0, sizeof(zm->dirty));
 		uint64_t pass = ++zm->passes_started;
 		pthread_mutex_unlock(&zm->lock);
-		rc = zkmeta_build(zm, &cv);
+		rc = zkmeta_pass(zm, &d, &cv);
+		zkmeta_dirty_clear(&d);
 		if (rc == ZOK)
 			zkmeta_publish(zm, cv);
 		pthread_mutex_lock(&zm->lock);
@@ -630,7 +700,7 @@ static void *zkmeta_main(void *arg)
 		}
 		flog(LOG_INFO, "zkmeta", "metadata read failed (%s); retrying in %d ms",
 		     zkutil_err2str(rc), backoff);
-		zm->dirty = 1;
+		zm->dirty.full = 1;   /* after a failure, everything again */
 		zkmeta_deadline(&ts, backoff);
 		while (!zm->stop && pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) == 0)
 			;
@@ -719,7 +789,7 @@ int zkmeta_sync(zkmeta_t *zm, int timeout_ms)
 	/* A pass already under way may have read before the caller's write:
 	 * only a pass that begins after this point counts. */
 	target = zm->passes_started + 1;
-	zm->dirty = 1;
+	zm->dirty.full = 1;
 	pthread_cond_broadcast(&zm->cond);
 	while (zm->passes_done < target && !zm->stop) {
 		if (pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) != 0) {
@@ -765,6 +835,11 @@ int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *a
 	return held;
 }
 
+uint64_t zkmeta_reads(zkmeta_t *zm)
+{
+	return __atomic_load_n(&zm->reads, __ATOMIC_RELAXED);
+}
+
 void zkmeta_destroy(zkmeta_t *zm)
 {
 	if (!zm)
@@ -777,6 +852,7 @@ void zkmeta_destroy(zkmeta_t *zm)
 	if (zm->thread_started)
 		pthread_join(zm->thread, NULL);
 	cview_unref(zm->cur);
+	zkmeta_dirty_clear(&zm->dirty);
 	zkutil_seen_clear(&zm->warned);
 	pthread_cond_destroy(&zm->cond);
 	pthread_mutex_destroy(&zm->lock);

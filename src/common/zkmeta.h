@@ -12,7 +12,9 @@
  * (the snapshot's shutting_down list), /controller and /controller_epoch,
  * re-arming every watch, and after each change (coalesced:
  * at most one snapshot per burst of events) calls on_snapshot with a new
- * cview that the callback owns one reference to. Malformed znode values are
+ * cview that the callback owns one reference to. A change costs reads of
+ * the znodes that changed, not of the whole tree: the new snapshot is the
+ * previous one with those znodes read again. Malformed znode values are
  * logged and skipped (that broker is left out, that partition marked with no
  * state), never fatal; a topic whose assignment is refused (malformed, or
  * removing partitions) or whose config does not decode keeps its last good
@@ -62,6 +64,10 @@ cview_t *zkmeta_snapshot(zkmeta_t *zm);
  * timeout_ms passes: 1 held, 0 timed out. */
 int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg,
                 int timeout_ms);
+/* ZooKeeper reads (get, get_children, exists) this zkmeta has made: for
+ * benchmarks and tests of how much a change costs. Thread-safe. */
+uint64_t zkmeta_reads(zkmeta_t *zm);
+
 /* Stops watching (no callback after it returns) and frees. */
 void zkmeta_destroy(zkmeta_t *zm);
 
