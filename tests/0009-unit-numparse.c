@@ -64,6 +64,13 @@ START_TEST(numparse_blanks)
 	ck_assert_int_eq(num_parse_i64_blanks("- 2", -10, 100, &v), -1);
 	ck_assert_int_eq(num_parse_i64_blanks(NULL, 0, 100, &v), -1);
 	ck_assert_int_eq(v, 77);
+	/* A znode value: not NUL-terminated, only len bytes count. */
+	ck_assert_int_eq(num_parse_i64_blanks_n("12\n99", 3, 0, 100, &v), 0);
+	ck_assert_int_eq(v, 12);
+	v = 77;
+	ck_assert_int_eq(num_parse_i64_blanks_n("12x", 3, 0, 100, &v), -1);
+	ck_assert_int_eq(num_parse_i64_blanks_n("5", 0, 0, 100, &v), -1);
+	ck_assert_int_eq(v, 77);
 }
 END_TEST
 

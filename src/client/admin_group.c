@@ -29,7 +29,6 @@
  * handle's zk_lock (read side), never from a watcher. Needs zookeeper.connect.
  * Ownership: results are malloc'd and freed with the matching destroy.
  */
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -38,6 +37,7 @@
 #include "common/zkjson.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
+#include "common/numparse.h"
 
 
 /* One partition of a description while it is being built. */
@@ -201,22 +201,6 @@ static int ag_part_cmp(const void *a, const void *b)
 	return c ? c : (x->partition > y->partition) - (x->partition < y->partition);
 }
 
-static int ag_parse_i64(const char *s, int64_t min, int64_t *out)
-{
-	char *end;
-	long long v;
-	if (!s || !*s)
-		return -1;
-	errno = 0;
-	v = strtoll(s, &end, 10);
-	while (*end == ' ' || *end == '\n')
-		end++;
-	if (errno || *end || v < min)
-		return -1;
-	*out = v;
-	return 0;
-}
-
 /* Walks /consumers/<g>/<kind>/<topic>/<p> (kind "offsets" or "owners") and
  * records each value. Malformed names or values are skipped (an operator may
  * have written them by hand; describe shows what it can). Returns ZOK or a
@@ -247,7 +231,7 @@ static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_p
 			ag_part_t *p;
 			char *buf = NULL;
 
-			if (ag_parse_i64(parts.data[i], 0, &pnum) < 0 || pnum > INT32_MAX)
+			if (num_parse_i64_blanks(parts.data[i], 0, INT64_MAX, &pnum) < 0 || pnum > INT32_MAX)
 				continue;
 			zkpath_child(path, zkpath_group_topic(dir, group, kind, topics.data[t]),
 			             parts.data[i]);
@@ -258,7 +242,7 @@ static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_p
 			}
 			if (rc != ZOK)
 				break;
-			if (!strcmp(kind, "offsets") ? ag_parse_i64(buf, 0, &off) == 0
+			if (!strcmp(kind, "offsets") ? num_parse_i64_blanks(buf, 0, INT64_MAX, &off) == 0
 			                             : buf && *buf) {
 				p = ag_part_get(ps, topics.data[t], (int32_t)pnum);
 				if (!p)

@@ -21,6 +21,7 @@
 #include "client/client_int.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
+#include "common/numparse.h"
 
 
 typedef struct admin_refused_walk {
@@ -61,8 +62,9 @@ static void admin_refused_decode(const char *path, const char *buf, int len, fjo
 	if (json_is_integer(v))
 		r->refused_version = (int32_t)json_integer_value(v);
 	v = json_object_get(root, "timestamp");
-	if (json_is_string(v))
-		r->timestamp_ms = strtoll(json_string_value(v), NULL, 10);
+	if (json_is_string(v) &&
+	    num_parse_i64(json_string_value(v), 0, INT64_MAX, &r->timestamp_ms) < 0)
+		r->timestamp_ms = -1;
 	json_decref(root);
 }
 

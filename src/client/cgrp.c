@@ -380,7 +380,6 @@ int cgrp_start(fjord_t *h, char *errstr, size_t n)
 {
 	const fj_conf_values_t *v = h->cv_conf;
 	cgrp_t *cg;
-	size_t len;
 	if (!*v->group_id || strchr(v->group_id, '/')) {
 		fj_errstr(errstr, n, "group.id \"%s\" is not a valid group name (non-empty, no '/')",
 		          v->group_id);
@@ -395,16 +394,11 @@ int cgrp_start(fjord_t *h, char *errstr, size_t n)
 	if (!cg)
 		goto nomem;
 	cg->h = h;
-	len = strlen(v->group_id) + sizeof("/consumers/");
 	cg->group = fj_strdup(v->group_id);
-	cg->root = malloc(len);
-	if (!cg->group || !cg->root) {
-		free(cg->group);
-		free(cg->root);
+	if (!cg->group) {
 		free(cg);
 		goto nomem;
 	}
-	snprintf(cg->root, len, "/consumers/%s", v->group_id);
 	pthread_mutex_init(&cg->lock, NULL);
 	pthread_cond_init(&cg->cond, NULL);
 	STAILQ_INIT(&cg->reqs);
@@ -414,7 +408,6 @@ int cgrp_start(fjord_t *h, char *errstr, size_t n)
 		pthread_mutex_destroy(&cg->lock);
 		pthread_cond_destroy(&cg->cond);
 		free(cg->group);
-		free(cg->root);
 		free(cg);
 		goto nomem;
 	}
@@ -479,7 +472,6 @@ void cgrp_term(fjord_t *h)
 	cgrp_subs_free(cg->last_members, cg->last_member_cnt);
 	free(cg->member_id);
 	free(cg->group);
-	free(cg->root);
 	pthread_mutex_destroy(&cg->lock);
 	pthread_cond_destroy(&cg->cond);
 	free(cg);

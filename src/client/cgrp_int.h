@@ -57,7 +57,6 @@ STAILQ_HEAD(cgrp_req_q, cgrp_req);
 typedef struct cgrp {
 	fjord_t *h;
 	char *group;
-	char *root;           /* "/consumers/<group>" */
 	pthread_t thr;
 	int thr_started;
 

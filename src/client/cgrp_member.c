@@ -28,19 +28,16 @@
 #include "common/assignor.h"
 #include "common/bytes.h"
 #include "common/zkutil.h"
+#include "common/numparse.h"
+#include "common/zkpath.h"
 
-#define CGRP_PATH_MAX 1024
 
 /* The sequence number of a member id "<client.id>-<10 digits>"; -1 if none. */
 static int64_t cgrp_member_seq(const char *id)
 {
 	const char *d = strrchr(id, '-');
-	char *end;
-	long long v;
-	if (!d || !d[1])
-		return -1;
-	v = strtoll(d + 1, &end, 10);
-	return *end ? -1 : v;
+	int64_t v;
+	return d && num_parse_i64(d + 1, 0, INT64_MAX, &v) == 0 ? v : -1;
 }
 
 static void cgrp_note_rc(cgrp_t *cg, int rc, const char *what)
@@ -57,7 +54,7 @@ static void cgrp_note_rc(cgrp_t *cg, int rc, const char *what)
 int cgrp_member_join(cgrp_t *cg)
 {
 	const fj_conf_values_t *v = cg->h->cv_conf;
-	char path[CGRP_PATH_MAX], created[CGRP_PATH_MAX], host[256], cid[128];
+	char path[ZKPATH_MAX], created[ZKPATH_MAX], host[256], cid[128], prefix[160];
 	zkjson_member_t m;
 	int *counts = calloc((size_t)cg->join_cnt, sizeof(int));
 	char *val = NULL;
@@ -68,7 +65,7 @@ int cgrp_member_join(cgrp_t *cg)
 		return -1;
 	for (i = 0; i < 3; i++) {
 		int zrc;
-		snprintf(path, sizeof(path), "%s/%s", cg->root, sub[i]);
+		zkpath_group_sub(path, cg->group, sub[i]);
 		zrc = zkutil_create_recursive(cg->zh, path, NULL, 0);
 		if (zrc != ZOK) {
 			cgrp_note_rc(cg, zrc, "create group znodes");
@@ -95,7 +92,8 @@ int cgrp_member_join(cgrp_t *cg)
 	val = zkjson_member_encode(&m);
 	if (!val)
 		goto out;
-	snprintf(path, sizeof(path), "%s/ids/%s-", cg->root, cid);
+	snprintf(prefix, sizeof(prefix), "%s-", cid); /* ZooKeeper appends the sequence */
+	zkpath_member(path, cg->group, prefix);
 	i = zoo_create(cg->zh, path, val, (int)strlen(val), &ZOO_OPEN_ACL_UNSAFE,
 	               ZOO_EPHEMERAL | ZOO_SEQUENCE, created, sizeof(created));
 	if (i != ZOK) {
@@ -119,10 +117,10 @@ out:
 
 void cgrp_member_leave(cgrp_t *cg)
 {
-	char path[CGRP_PATH_MAX];
+	char path[ZKPATH_MAX];
 	int rc;
 	cgrp_owner_release_all(cg);
-	snprintf(path, sizeof(path), "%s/ids/%s", cg->root, cg->member_id);
+	zkpath_member(path, cg->group, cg->member_id);
 	rc = zoo_delete(cg->zh, path, -1);
 	if (rc != ZOK && rc != ZNONODE)
 		cgrp_note_rc(cg, rc, "leave (delete member znode)");
@@ -319,7 +317,7 @@ static int64_t cgrp_topics_sig(const cgrp_plan_t *pl)
 static int cgrp_leader_assign(cgrp_t *cg, const struct String_vector *ids)
 {
 	const fj_conf_values_t *v = cg->h->cv_conf;
-	char path[CGRP_PATH_MAX], err[256], reason[300];
+	char path[ZKPATH_MAX], err[256], reason[300];
 	cview_t *cv = metadata_snapshot(cg->h);
 	cgrp_plan_t pl;
 	zkjson_group_assignment_t prev, out;
@@ -339,7 +337,7 @@ static int cgrp_leader_assign(cgrp_t *cg, const struct String_vector *ids)
 		goto out;
 	for (i = 0; i < ids->count; i++) {
 		zkjson_member_t m;
-		snprintf(path, sizeof(path), "%s/ids/%s", cg->root, ids->data[i]);
+		zkpath_member(path, cg->group, ids->data[i]);
 		free(buf);
 		buf = NULL;
 		zrc = zkutil_get(cg->zh, path, NULL, NULL, &buf, &len, NULL);
@@ -362,7 +360,7 @@ static int cgrp_leader_assign(cgrp_t *cg, const struct String_vector *ids)
 		}
 		zkjson_member_clear(&m);
 	}
-	snprintf(path, sizeof(path), "%s/assignment", cg->root);
+	zkpath_group_sub(path, cg->group, "assignment");
 	free(buf);
 	buf = NULL;
 	zrc = zkutil_get(cg->zh, path, NULL, NULL, &buf, &len, &st);
@@ -425,7 +423,7 @@ out:
 
 int cgrp_member_sync(cgrp_t *cg)
 {
-	char path[CGRP_PATH_MAX], err[256];
+	char path[ZKPATH_MAX], err[256];
 	struct String_vector ids = {0, NULL};
 	zkjson_group_assignment_t ga;
 	struct Stat st;
@@ -434,7 +432,7 @@ int cgrp_member_sync(cgrp_t *cg)
 	int64_t best = -1;
 	int i, len = 0, rc, found = 0, ret = 0;
 
-	snprintf(path, sizeof(path), "%s/ids", cg->root);
+	zkpath_group_sub(path, cg->group, "ids");
 	rc = zkutil_children(cg->zh, path, cgrp_watcher, cg, &ids);
 	if (rc != ZOK) {
 		cgrp_note_rc(cg, rc, "list members");
@@ -462,7 +460,7 @@ int cgrp_member_sync(cgrp_t *cg)
 		ret = -1;
 	deallocate_String_vector(&ids);
 
-	snprintf(path, sizeof(path), "%s/assignment", cg->root);
+	zkpath_group_sub(path, cg->group, "assignment");
 	rc = zkutil_get(cg->zh, path, cgrp_watcher, cg, &buf, &len, &st);
 	if (rc == ZNONODE) {
 		/* Watch for its creation (a get on a missing znode sets none). */

@@ -29,8 +29,9 @@
 #include "client/cgrp_int.h"
 #include "common/bytes.h"
 #include "common/zkutil.h"
+#include "common/numparse.h"
+#include "common/zkpath.h"
 
-#define CGRP_PATH_MAX 1024
 #define CGRP_SYNC_EXTRA_MS 10000 /* a sync call waits session.timeout.ms + this */
 
 cgrp_part_t *cgrp_part_find(cgrp_t *cg, const char *topic, int32_t partition)
@@ -40,12 +41,6 @@ cgrp_part_t *cgrp_part_find(cgrp_t *cg, const char *topic, int32_t partition)
 		if (cg->parts[i].partition == partition && !strcmp(cg->parts[i].topic, topic))
 			return &cg->parts[i];
 	return NULL;
-}
-
-static void cgrp_path(cgrp_t *cg, char *buf, size_t n, const char *kind, const char *topic,
-                      int32_t partition)
-{
-	snprintf(buf, n, "%s/%s/%s/%d", cg->root, kind, topic, (int)partition);
 }
 
 static void cgrp_owner_note(cgrp_t *cg, int rc, const char *what, const char *topic,
@@ -63,25 +58,9 @@ static void cgrp_owner_note(cgrp_t *cg, int rc, const char *what, const char *to
 /* Parses an offsets znode: decimal text, surrounding blanks allowed. */
 static int cgrp_parse_offset(const char *buf, int len, int64_t *out)
 {
-	char tmp[32], *end;
-	int i = 0, j;
-	long long v;
-	if (!buf || len <= 0 || len >= (int)sizeof(tmp))
+	if (!buf || len <= 0)
 		return -1;
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
-		i++;
-	for (j = 0; i < len && buf[i] >= '0' && buf[i] <= '9'; i++)
-		tmp[j++] = buf[i];
-	tmp[j] = '\0';
-	while (i < len && (buf[i] == ' ' || buf[i] == '\t' || buf[i] == '\n' || buf[i] == '\r'))
-		i++;
-	if (j == 0 || i != len)
-		return -1;
-	v = strtoll(tmp, &end, 10);
-	if (*end || v < 0)
-		return -1;
-	*out = v;
-	return 0;
+	return num_parse_i64_blanks_n(buf, (size_t)len, 0, INT64_MAX, out);
 }
 
 /* ------------------------------------------------------------ commit */
@@ -93,13 +72,13 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 	int n = l->cnt, i, cnt, attempt;
 	zoo_op_t *ops = calloc((size_t)n * 2 + 1, sizeof(*ops));
 	zoo_op_result_t *res = calloc((size_t)n * 2 + 1, sizeof(*res));
-	char (*paths)[2][CGRP_PATH_MAX] = calloc((size_t)n + 1, sizeof(*paths));
+	char (*paths)[2][ZKPATH_MAX] = calloc((size_t)n + 1, sizeof(*paths));
 	char (*vals)[24] = calloc((size_t)n + 1, sizeof(*vals));
 	int *idx = calloc((size_t)n * 2 + 1, sizeof(int));
 	/* Result buffers for every op: the ZooKeeper client writes the new
 	 * stat / created path back and misbehaves when they are NULL. */
 	struct Stat *stats = calloc((size_t)n + 1, sizeof(*stats));
-	char (*created)[CGRP_PATH_MAX] = calloc((size_t)n + 1, sizeof(*created));
+	char (*created)[ZKPATH_MAX] = calloc((size_t)n + 1, sizeof(*created));
 	fjord_err_t first = FJORD_ERR_NO_ERROR;
 
 	if (!ops || !res || !paths || !vals || !idx || !stats || !created) {
@@ -125,8 +104,8 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 			if (e->err)
 				continue;
 			cp = cgrp_part_find(cg, e->topic, e->partition);
-			cgrp_path(cg, paths[i][0], CGRP_PATH_MAX, "owners", e->topic, e->partition);
-			cgrp_path(cg, paths[i][1], CGRP_PATH_MAX, "offsets", e->topic, e->partition);
+			zkpath_owner(paths[i][0], cg->group, e->topic, e->partition);
+			zkpath_offset(paths[i][1], cg->group, e->topic, e->partition);
 			snprintf(vals[i], sizeof(vals[i]), "%lld", (long long)e->offset);
 			zoo_check_op_init(&ops[cnt], paths[i][0], cp->owner_version);
 			idx[cnt++] = i;
@@ -135,7 +114,7 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 				                &stats[i]);
 			else
 				zoo_create_op_init(&ops[cnt], paths[i][1], vals[i], (int)strlen(vals[i]),
-				                   &ZOO_OPEN_ACL_UNSAFE, 0, created[i], CGRP_PATH_MAX);
+				                   &ZOO_OPEN_ACL_UNSAFE, 0, created[i], ZKPATH_MAX);
 			idx[cnt++] = i;
 		}
 		if (cnt == 0)
@@ -171,8 +150,8 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 				e->err = FJORD_ERR__FENCED;
 			} else if (r == ZNONODE && !cp->offset_exists) {
 				/* The parent offsets/<t> is missing. */
-				char parent[CGRP_PATH_MAX];
-				snprintf(parent, sizeof(parent), "%s/offsets/%s", cg->root, e->topic);
+				char parent[ZKPATH_MAX];
+				zkpath_group_topic(parent, cg->group, "offsets", e->topic);
 				zkutil_create_recursive(cg->zh, parent, NULL, 0);
 			} else if (r == ZNONODE || r == ZNODEEXISTS) {
 				cp->offset_exists = r == ZNODEEXISTS; /* raced with an operator */
@@ -278,18 +257,18 @@ static void cgrp_part_drop(cgrp_t *cg, cgrp_part_t *cp)
  * 1 claimed, 0 still held by another member (watched), -1 error. */
 static int cgrp_claim(cgrp_t *cg, cgrp_part_t *cp)
 {
-	char path[CGRP_PATH_MAX], opath[CGRP_PATH_MAX];
+	char path[ZKPATH_MAX], opath[ZKPATH_MAX];
 	struct Stat st;
 	char *buf = NULL;
 	int len = 0, rc;
 	int64_t start = FJORD_OFFSET_INVALID;
 
-	cgrp_path(cg, path, sizeof(path), "owners", cp->topic, cp->partition);
+	zkpath_owner(path, cg->group, cp->topic, cp->partition);
 	rc = zoo_create(cg->zh, path, cg->member_id, (int)strlen(cg->member_id),
 	                &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
 	if (rc == ZNONODE) {
-		char parent[CGRP_PATH_MAX];
-		snprintf(parent, sizeof(parent), "%s/owners/%s", cg->root, cp->topic);
+		char parent[ZKPATH_MAX];
+		zkpath_group_topic(parent, cg->group, "owners", cp->topic);
 		zkutil_create_recursive(cg->zh, parent, NULL, 0);
 		rc = zoo_create(cg->zh, path, cg->member_id, (int)strlen(cg->member_id),
 		                &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
@@ -320,7 +299,7 @@ static int cgrp_claim(cgrp_t *cg, cgrp_part_t *cp)
 	cp->state = CGP_OWNED;
 	cp->committed = -1;
 	cp->offset_exists = 0;
-	cgrp_path(cg, opath, sizeof(opath), "offsets", cp->topic, cp->partition);
+	zkpath_offset(opath, cg->group, cp->topic, cp->partition);
 	rc = zkutil_get(cg->zh, opath, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZOK) {
 		cp->offset_exists = 1;
@@ -332,8 +311,8 @@ static int cgrp_claim(cgrp_t *cg, cgrp_part_t *cp)
 			         (int)cp->partition, len > 40 ? 40 : len, buf ? buf : "");
 	} else if (rc == ZNONODE) {
 		/* The first commit creates the offset znode: make its parent now. */
-		char parent[CGRP_PATH_MAX];
-		snprintf(parent, sizeof(parent), "%s/offsets/%s", cg->root, cp->topic);
+		char parent[ZKPATH_MAX];
+		zkpath_group_topic(parent, cg->group, "offsets", cp->topic);
 		zkutil_create_recursive(cg->zh, parent, NULL, 0);
 	} else {
 		cgrp_owner_note(cg, rc, "read committed offset of", cp->topic, cp->partition);
@@ -351,7 +330,7 @@ static int cgrp_claim(cgrp_t *cg, cgrp_part_t *cp)
 static void cgrp_release(cgrp_t *cg, cgrp_part_t *cp, int commit,
                          fjord_topic_partition_list_t *revoked)
 {
-	char path[CGRP_PATH_MAX];
+	char path[ZKPATH_MAX];
 	int64_t pos;
 	int rc;
 	if (cp->state != CGP_OWNED)
@@ -376,7 +355,7 @@ static void cgrp_release(cgrp_t *cg, cgrp_part_t *cp, int commit,
 		}
 	}
 	if (cg->zh) {
-		cgrp_path(cg, path, sizeof(path), "owners", cp->topic, cp->partition);
+		zkpath_owner(path, cg->group, cp->topic, cp->partition);
 		rc = zoo_delete(cg->zh, path, cp->owner_version);
 		if (rc != ZOK && rc != ZNONODE)
 			cgrp_owner_note(cg, rc, "release", cp->topic, cp->partition);
@@ -523,7 +502,7 @@ static void cgrp_committed_read(cgrp_t *cg, fjord_topic_partition_list_t *l)
 	int i;
 	for (i = 0; i < l->cnt; i++) {
 		fjord_topic_partition_t *e = &l->elems[i];
-		char path[CGRP_PATH_MAX], *buf = NULL;
+		char path[ZKPATH_MAX], *buf = NULL;
 		int len = 0, rc;
 		e->offset = FJORD_OFFSET_INVALID;
 		e->err = FJORD_ERR_NO_ERROR;
@@ -531,7 +510,7 @@ static void cgrp_committed_read(cgrp_t *cg, fjord_topic_partition_list_t *l)
 			e->err = FJORD_ERR__INVALID_ARG;
 			continue;
 		}
-		cgrp_path(cg, path, sizeof(path), "offsets", e->topic, e->partition);
+		zkpath_offset(path, cg->group, e->topic, e->partition);
 		rc = zkutil_get(cg->zh, path, NULL, NULL, &buf, &len, NULL);
 		if (rc == ZOK && cgrp_parse_offset(buf, len, &e->offset) < 0)
 			e->err = FJORD_ERR__BAD_MSG;

@@ -50,16 +50,20 @@ int num_parse_i32(const char *s, int32_t min, int32_t max, int32_t *out)
 	return 0;
 }
 
-int num_parse_i64_blanks(const char *s, int64_t min, int64_t max, int64_t *out)
+int num_parse_i64_blanks_n(const char *s, size_t len, int64_t min, int64_t max, int64_t *out)
 {
-	size_t len;
-
 	if (!s)
 		return -1;
-	while (num_is_blank(*s))
+	while (len > 0 && num_is_blank(*s)) {
 		s++;
-	len = strlen(s);
+		len--;
+	}
 	while (len > 0 && num_is_blank(s[len - 1]))
 		len--;
 	return num_parse_span(s, len, min, max, out);
+}
+
+int num_parse_i64_blanks(const char *s, int64_t min, int64_t max, int64_t *out)
+{
+	return s ? num_parse_i64_blanks_n(s, strlen(s), min, max, out) : -1;
 }

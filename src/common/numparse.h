@@ -13,6 +13,7 @@
 #ifndef FJORD_NUMPARSE_H
 #define FJORD_NUMPARSE_H
 
+#include <stddef.h>
 #include <stdint.h>
 
 /* Parses s as a whole decimal integer within min..max into *out (left
@@ -27,5 +28,9 @@ int num_parse_i32(const char *s, int32_t min, int32_t max, int32_t *out);
  * for values people type or files end with a newline (zkCli.sh writes
  * what it is given, a properties file may pad a value). */
 int num_parse_i64_blanks(const char *s, int64_t min, int64_t max, int64_t *out);
+
+/* num_parse_i64_blanks of the len bytes at s (not NUL-terminated: a znode's
+ * value as ZooKeeper returns it). */
+int num_parse_i64_blanks_n(const char *s, size_t len, int64_t min, int64_t max, int64_t *out);
 
 #endif
