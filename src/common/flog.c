@@ -69,6 +69,22 @@ void flog_stderr_sink(int level, const char *fac, const char *line, void *opaque
 	fputs(out, stderr);
 }
 
+/* Formats one line: cut at FLOG_LINE_MAX with "...", no trailing newline. */
+static void flog_format(char *line, size_t size, const char *fmt, va_list ap)
+{
+	int n = vsnprintf(line, size, fmt, ap);
+
+	if (n < 0) {
+		snprintf(line, size, "(unformattable log message: %s)", fmt);
+		n = (int)strlen(line);
+	} else if ((size_t)n >= size) {
+		memcpy(line + size - 4, "...", 4);
+		n = (int)size - 1;
+	}
+	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
+		line[--n] = '\0';
+}
+
 void flog(int level, const char *fac, const char *fmt, ...)
 {
 	char line[FLOG_LINE_MAX];
@@ -78,20 +94,32 @@ void flog(int level, const char *fac, const char *fmt, ...)
 
 	if (level > atomic_load(&flog_level))
 		return;
-
 	va_start(ap, fmt);
-	int n = vsnprintf(line, sizeof(line), fmt, ap);
+	flog_format(line, sizeof(line), fmt, ap);
 	va_end(ap);
-	if (n < 0) {
-		snprintf(line, sizeof(line), "(unformattable log message: %s)", fmt);
-		n = (int)strlen(line);
-	} else if ((size_t)n >= sizeof(line)) {
-		memcpy(line + sizeof(line) - 4, "...", 4);
-		n = (int)sizeof(line) - 1;
-	}
-	while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r'))
-		line[--n] = '\0';
+	pthread_mutex_lock(&flog_lock);
+	sink = flog_sink;
+	opaque = flog_opaque;
+	pthread_mutex_unlock(&flog_lock);
+	sink(level, fac, line, opaque);
+}
 
+void flog_to(const flog_target_t *t, int level, const char *fac, const char *fmt, ...)
+{
+	char line[FLOG_LINE_MAX];
+	flog_sink_t sink;
+	void *opaque;
+	va_list ap;
+
+	if (level > (t ? t->level : atomic_load(&flog_level)))
+		return;
+	va_start(ap, fmt);
+	flog_format(line, sizeof(line), fmt, ap);
+	va_end(ap);
+	if (t) {
+		t->sink(level, fac, line, t->opaque);
+		return;
+	}
 	pthread_mutex_lock(&flog_lock);
 	sink = flog_sink;
 	opaque = flog_opaque;

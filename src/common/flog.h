@@ -25,6 +25,22 @@ typedef void (*flog_sink_t)(int level, const char *fac, const char *line, void *
 
 void flog(int level, const char *fac, const char *fmt, ...)
 	__attribute__((format(printf, 3, 4)));
+/*
+ * A module that serves one of several clients in a process (zkmeta inside
+ * an SDK handle) logs to its owner's target instead of the process-wide
+ * sink, so the application's log callback and log level see its lines:
+ * flog_to(t, ...) drops lines above t->level and hands the rest to
+ * t->sink(level, fac, line, t->opaque), on the logging thread. t NULL is
+ * flog(). The sink must be thread-safe; t must outlive the module.
+ */
+typedef struct flog_target {
+	flog_sink_t sink;
+	void *opaque;
+	int level;
+} flog_target_t;
+
+void flog_to(const flog_target_t *t, int level, const char *fac, const char *fmt, ...)
+	__attribute__((format(printf, 4, 5)));
 void flog_set_level(int level);
 int flog_get_level(void);
 /* sink NULL restores the default stderr sink. */

@@ -133,7 +133,7 @@ void zkmeta_watcher(zhandle_t *zh, int type, int state, const char *path, void *
 void zkmeta_warn(zkmeta_t *zm, const char *path, const struct Stat *st, const char *err)
 {
 	if (zkutil_seen_first(&zm->warned, path, st->mzxid))
-		flog(LOG_WARNING, "zkmeta", "ignoring %s: %s", path, err);
+		zkmeta_log(zm, LOG_WARNING, "ignoring %s: %s", path, err);
 }
 
 /* Reads a znode with a watch. ZNONODE leaves an exists-watch so its creation
@@ -188,7 +188,7 @@ static int zkmeta_select_endpoint(zkmeta_t *zm, cview_broker_t *b, const char *p
 	snprintf(key, sizeof(key), "listener %s", path);
 	if (zkutil_seen_first(&zm->warned, key, st->mzxid)) {
 		endpoint_names(b->endpoints, b->endpoint_cnt, names, sizeof(names));
-		flog(LOG_WARNING, "zkmeta",
+		zkmeta_log(zm, LOG_WARNING,
 		     "broker %d has no listener %s (it advertises: %s); it cannot be reached "
 		     "through that listener", (int)b->id, zm->listener, names);
 	}
@@ -219,7 +219,7 @@ int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 		int32_t id;
 
 		if (zkmeta_parse_id(sv.data[i], &id) < 0) {
-			flog(LOG_WARNING, "zkmeta", "ignoring /brokers/ids/%s: not a broker id",
+			zkmeta_log(zm, LOG_WARNING, "ignoring /brokers/ids/%s: not a broker id",
 			     sv.data[i]);
 			continue;
 		}
@@ -288,7 +288,7 @@ static void zkmeta_refuse(zkmeta_t *zm, const char *path, const struct Stat *st,
                           const char *why)
 {
 	if (zkutil_seen_first(&zm->warned, path, st->mzxid))
-		flog(LOG_WARNING, "zkmeta", "refusing %s: %s", path, why);
+		zkmeta_log(zm, LOG_WARNING, "refusing %s: %s", path, why);
 }
 
 /* Copies prev's config overrides into t (the last good config). */
@@ -551,7 +551,7 @@ int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
 	}
 	for (i = 0; i < sv.count; i++) {
 		if (zkmeta_parse_id(sv.data[i], &cv->shutting_down[cv->shutting_down_cnt]) < 0) {
-			flog(LOG_WARNING, "zkmeta",
+			zkmeta_log(zm, LOG_WARNING,
 			     "ignoring /admin/controlled_shutdown/%s: not a broker id", sv.data[i]);
 			continue;
 		}
@@ -698,7 +698,7 @@ static void *zkmeta_main(void *arg)
 			backoff = ZKMETA_BACKOFF_MIN_MS;
 			continue;
 		}
-		flog(LOG_INFO, "zkmeta", "metadata read failed (%s); retrying in %d ms",
+		zkmeta_log(zm, LOG_INFO, "metadata read failed (%s); retrying in %d ms",
 		     zkutil_err2str(rc), backoff);
 		zm->dirty.full = 1;   /* after a failure, everything again */
 		zkmeta_deadline(&ts, backoff);
@@ -713,12 +713,20 @@ static void *zkmeta_main(void *arg)
 zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
                      char *errstr, size_t errstr_size)
 {
-	return zkmeta_new_listener(zh, NULL, 0, on_snapshot, opaque, errstr, errstr_size);
+	zkmeta_opts_t o = {NULL, 0, on_snapshot, opaque, NULL};
+	return zkmeta_new_opts(zh, &o, errstr, errstr_size);
 }
 
 zkmeta_t *zkmeta_new_listener(zhandle_t *zh, const char *listener, int prefer_loopback,
                               zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
                               size_t errstr_size)
+{
+	zkmeta_opts_t o = {listener, prefer_loopback, on_snapshot, opaque, NULL};
+	return zkmeta_new_opts(zh, &o, errstr, errstr_size);
+}
+
+zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr,
+                          size_t errstr_size)
 {
 	zkmeta_t *zm = calloc(1, sizeof(*zm));
 	pthread_condattr_t ca;
@@ -731,10 +739,12 @@ zkmeta_t *zkmeta_new_listener(zhandle_t *zh, const char *listener, int prefer_lo
 		return NULL;
 	}
 	zm->zh = zh;
-	zm->on_snapshot = on_snapshot;
-	zm->opaque = opaque;
-	zm->prefer_loopback = prefer_loopback;
-	if (listener && !(zm->listener = strdup(listener))) {
+	zm->on_snapshot = o->on_snapshot;
+	zm->opaque = o->opaque;
+	zm->prefer_loopback = o->prefer_loopback;
+	if (o->log)
+		zm->log = *o->log;
+	if (o->listener && !(zm->listener = strdup(o->listener))) {
 		free(zm);
 		snprintf(errstr, errstr_size, "out of memory");
 		return NULL;

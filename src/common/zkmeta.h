@@ -30,6 +30,7 @@
 #include <zookeeper/zookeeper.h>
 
 #include "common/cview.h"
+#include "common/flog.h"
 
 typedef struct zkmeta zkmeta_t;
 
@@ -50,6 +51,19 @@ zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaqu
 zkmeta_t *zkmeta_new_listener(zhandle_t *zh, const char *listener, int prefer_loopback,
                               zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
                               size_t errstr_size);
+/* Everything zkmeta_new_opts takes. log: where zkmeta's warnings go (copied;
+ * NULL: the process-wide flog), so an SDK handle's log_cb sees them. */
+typedef struct zkmeta_opts {
+	const char *listener;
+	int prefer_loopback;
+	zkmeta_snapshot_cb *on_snapshot;
+	void *opaque;
+	const flog_target_t *log;
+} zkmeta_opts_t;
+
+zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr,
+                          size_t errstr_size);
+
 /* Re-reads everything (used after a new ZooKeeper session). */
 int zkmeta_refresh(zkmeta_t *zm);
 /* Re-reads everything and waits until a snapshot read entirely after this

@@ -14,6 +14,7 @@
 #include <stdint.h>
 
 #include "common/cview.h"
+#include "common/flog.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
 
@@ -45,7 +46,12 @@ struct zkmeta {
 	zkutil_seen_t warned;    /* malformed znodes logged (building thread only) */
 	char *listener;          /* endpoint to select (NULL: the default rule) */
 	int prefer_loopback;     /* default rule: a loopback endpoint first */
+	flog_target_t log;       /* the owner's log path (sink NULL: flog's) */
 };
+
+/* zkmeta's lines go to its owner's log target (zkmeta_opts_t.log). */
+#define zkmeta_log(zm, level, ...) \
+	flog_to((zm)->log.sink ? &(zm)->log : NULL, level, "zkmeta", __VA_ARGS__)
 
 /* zkmeta_update's answer when the dirty set names a znode it does not
  * know how to read alone: the caller makes a full pass instead. */
