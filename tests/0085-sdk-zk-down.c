@@ -89,10 +89,10 @@ static void t0085_produce(int *seq, fjord_t *p, const char *topic, int cnt)
 	char key[96];
 	for (int i = 0; i < cnt; i++) {
 		int32_t part = i % T0085_PARTITIONS;
-		int klen = snprintf(key, sizeof(key), "testid=0085, partition=%d, msg=%d", (int)part,
-		                    seq[part]++);
-		fjord_err_t err = fjord_produce(p, topic, part, key, (size_t)klen, "v", 1, NULL, 0, 0,
-		                                NULL);
+		int klen = snprintf(key, sizeof(key), "testid=0085, partition=%d, msg=%d",
+		                    (int)part, seq[part]++);
+		fjord_err_t err =
+		    fjord_produce(p, topic, part, key, (size_t)klen, "v", 1, NULL, 0, 0, NULL);
 		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "produce #%d: %s", i, fjord_err2name(err));
 	}
 }
@@ -119,10 +119,12 @@ static int t0085_member_pred(void *arg)
 	fjord_message_t *m;
 	int done = 1;
 	while ((m = fjord_consumer_poll(x->member, 20))) {
+		char key[96] = "";
 		int kp = -1, seq = -1;
-		if (!m->err && m->key &&
-		    sscanf((const char *)m->key, "testid=0085, partition=%d, msg=%d", &kp, &seq) == 2 &&
-		    kp >= 0 && kp < T0085_PARTITIONS && seq > x->member_seq[kp])
+		if (!m->err && m->key && m->key_len < sizeof(key))
+			memcpy(key, m->key, m->key_len); /* keys are not NUL-terminated */
+		if (sscanf(key, "testid=0085, partition=%d, msg=%d", &kp, &seq) == 2 && kp >= 0 &&
+		    kp < T0085_PARTITIONS && seq > x->member_seq[kp])
 			x->member_seq[kp] = seq;
 		fjord_message_destroy(m);
 	}
@@ -244,12 +246,11 @@ START_TEST(t0085_sdk_zk_down)
 	ck_assert_msg(test_wait_until(t0085_member_pred, &x, 90000),
 	              "the group member did not rejoin and read the records produced after "
 	              "ZooKeeper returned (highest read: %d %d %d, produced: %d %d %d)",
-	              x.member_seq[0], x.member_seq[1], x.member_seq[2], x.seq[0] - 1,
-	              x.seq[1] - 1, x.seq[2] - 1);
+	              x.member_seq[0], x.member_seq[1], x.member_seq[2], x.seq[0] - 1, x.seq[1] - 1,
+	              x.seq[2] - 1);
 	test_say("the group member rejoined and read up to the last record");
 	ck_assert_int_eq(atomic_load(&x.prod.failed), 0);
-	test_msgver_verify(x.mv, "records produced before and during the outage",
-	                   2 * T0085_MSGS);
+	test_msgver_verify(x.mv, "records produced before and during the outage", 2 * T0085_MSGS);
 	fjord_destroy(x.member);
 	fjord_destroy(p);
 	test_zkproxy_destroy(x.proxy);

@@ -41,12 +41,12 @@
 
 #define ZKPROXY_MAX_CONNS 64
 #define ZKPROXY_MAX_SESSIONS 64
-#define ZKPROXY_CREQ_HEAD 28 /* through the ConnectRequest's sessionId */
+#define ZKPROXY_CREQ_HEAD 28  /* through the ConnectRequest's sessionId */
 #define ZKPROXY_CRESP_HEAD 20 /* through the ConnectResponse's sessionId */
 
 typedef struct zkproxy_conn {
 	int cfd, sfd;
-	int forwarding;                      /* the ConnectRequest was let through */
+	int forwarding;                        /* the ConnectRequest was let through */
 	unsigned char creq[ZKPROXY_CREQ_HEAD]; /* its head while deciding */
 	size_t creq_len;
 	unsigned char cresp[ZKPROXY_CRESP_HEAD]; /* the server's first bytes */
@@ -168,7 +168,8 @@ static int zkproxy_from_server(test_zkproxy_t *p, zkproxy_conn_t *cn)
 
 static int zkproxy_connect_server(int port)
 {
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_port = htons((uint16_t)port),
+	struct sockaddr_in sa = {.sin_family = AF_INET,
+	                         .sin_port = htons((uint16_t)port),
 	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
@@ -243,8 +244,8 @@ test_zkproxy_t *test_zkproxy_new(test_cluster_t *c)
 	p->lfd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
 	ck_assert_msg(p->lfd >= 0, "socket: %s", strerror(errno));
 	ck_assert_msg(bind(p->lfd, (struct sockaddr *)&sa, sizeof(sa)) == 0 &&
-	                      listen(p->lfd, 64) == 0 &&
-	                      getsockname(p->lfd, (struct sockaddr *)&sa, &sl) == 0,
+	                  listen(p->lfd, 64) == 0 &&
+	                  getsockname(p->lfd, (struct sockaddr *)&sa, &sl) == 0,
 	              "ZooKeeper proxy: cannot listen: %s", strerror(errno));
 	p->port = ntohs(sa.sin_port);
 	snprintf(p->connect, sizeof(p->connect), "127.0.0.1:%d%s", p->port, c->chroot);

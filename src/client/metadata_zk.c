@@ -47,7 +47,7 @@
 #include "common/bytes.h"
 #include "common/zkutil.h"
 
-#define MDZK_RETRY_MS 2000 /* after a failed open */
+#define MDZK_RETRY_MS 2000     /* after a failed open */
 #define MDZK_SWAP_RETRY_MS 100 /* zk_lock's read side was held */
 
 typedef enum mdzk_job_type {
@@ -73,10 +73,10 @@ struct mdzk {
 	atomic_int cancel;             /* an open in flight gives up */
 	mdzk_job_t *jobs, **jobs_tail; /* under lock */
 	/* I/O thread */
-	int inflight;        /* an OPEN job is with the worker */
-	int64_t retry_ms;    /* when to open a new session; 0: not wanted */
-	int64_t swap_ms;     /* when to try the swap of zh_next again */
-	zhandle_t *zh_next;  /* opened, waiting for zk_lock's write side */
+	int inflight;       /* an OPEN job is with the worker */
+	int64_t retry_ms;   /* when to open a new session; 0: not wanted */
+	int64_t swap_ms;    /* when to try the swap of zh_next again */
+	zhandle_t *zh_next; /* opened, waiting for zk_lock's write side */
 	zkmeta_t *zm_next;
 };
 
@@ -140,12 +140,12 @@ static void mdzk_open(fjord_t *h, mdzk_job_t *job)
 	const fj_conf_values_t *v = h->cv_conf;
 	mdzk_t *zw = h->zkw;
 	job->zh = zkutil_connect_cancel(v->zookeeper_connect, v->zk_session_timeout_ms,
-	                                v->zk_session_timeout_ms, 0, mdzk_watcher, h,
-	                                &zw->cancel, job->errstr, sizeof(job->errstr));
+	                                v->zk_session_timeout_ms, 0, mdzk_watcher, h, &zw->cancel,
+	                                job->errstr, sizeof(job->errstr));
 	if (job->zh)
-		job->zm = zkmeta_new_listener(job->zh, v->client_listener, h->zk_prefer_loopback,
-		                              metadata_zk_snapshot, h, job->errstr,
-		                              sizeof(job->errstr));
+		job->zm =
+		    zkmeta_new_listener(job->zh, v->client_listener, h->zk_prefer_loopback,
+		                        metadata_zk_snapshot, h, job->errstr, sizeof(job->errstr));
 	if (job->zh && !job->zm) {
 		zookeeper_close(job->zh);
 		job->zh = NULL;
@@ -221,8 +221,8 @@ static void mdzk_opened_run(fjord_t *h, hop_t *op)
 	if (!job->zh) {
 		if (!atomic_load(&h->io_stop)) {
 			handle_log(h, FJ_LOG_WARNING, "ZK",
-			           "new ZooKeeper session failed: %s; retrying in %d ms", job->errstr,
-			           MDZK_RETRY_MS);
+			           "new ZooKeeper session failed: %s; retrying in %d ms",
+			           job->errstr, MDZK_RETRY_MS);
 			zw->retry_ms = fj_mono_ms() + MDZK_RETRY_MS;
 		}
 		free(job);
