@@ -7,7 +7,7 @@ TESTS += tests/fjord-tests
 tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/main.c \
 	tests/harness_int.h tests/harness.c tests/harness_proc.c \
-	tests/zk_server.c tests/cluster.c tests/sdk_helpers.c tests/msgver.c \
+	tests/zk_server.c tests/zk_proxy.c tests/cluster.c tests/sdk_helpers.c tests/msgver.c \
 	tests/rawproto.h tests/rawproto.c \
 	tests/0000-unit-crc32c-murmur2.c \
 	tests/0001-unit-record-batch.c \
@@ -58,6 +58,7 @@ tests_fjord_tests_SOURCES += tests/0081-reassign.c
 tests_fjord_tests_SOURCES += tests/0082-topic-config-live.c
 tests_fjord_tests_SOURCES += tests/0083-admin-refused.c
 tests_fjord_tests_SOURCES += tests/0084-zkcli-topic-lifecycle.c
+tests_fjord_tests_SOURCES += tests/0085-sdk-zk-down.c
 tests_fjord_tests_SOURCES += tests/0086-zkmeta-incremental.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

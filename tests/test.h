@@ -153,6 +153,25 @@ char *test_run(const char *cmd, int *exitp);
 const char *test_fjordd_path(void);
 const char *test_cli_path(void);
 
+/* A TCP proxy in front of cluster c's ZooKeeper (tests/zk_proxy.c): SDK
+ * handles given test_zkproxy_connect() as zookeeper.connect lose ZooKeeper
+ * when the test says so, the brokers keep theirs. Modes: PASS; CUT (every
+ * connection closed, new ones refused); REFUSE_NEW (only reconnects of an
+ * existing session pass, so a client learns its session expired but cannot
+ * open a new one). */
+enum { TEST_ZKPROXY_PASS = 0, TEST_ZKPROXY_CUT = 1, TEST_ZKPROXY_REFUSE_NEW = 2 };
+typedef struct test_zkproxy test_zkproxy_t;
+test_zkproxy_t *test_zkproxy_new(test_cluster_t *c);
+/* "127.0.0.1:PORT/chroot": the proxy with c's chroot. */
+const char *test_zkproxy_connect(const test_zkproxy_t *p);
+void test_zkproxy_set_mode(test_zkproxy_t *p, int mode);
+/* New sessions refused so far (REFUSE_NEW). */
+int test_zkproxy_refused(test_zkproxy_t *p);
+/* 1 when the server (`dump`) lists none of the sessions it granted
+ * through the proxy: they expired. */
+int test_zkproxy_sessions_gone(test_zkproxy_t *p);
+void test_zkproxy_destroy(test_zkproxy_t *p);
+
 /* Every numbered test's entry point, declared from the registry, so each
  * test file's test_NNNN() has its prototype. */
 #define TEST(num, name, flags, secs) void test_##num(TCase *tc);

@@ -11,7 +11,10 @@
  *   - the callback thread (cbq.c) serves delivery reports, error and log
  *     callbacks (or fjord_poll() does, with callback.mode=poll);
  *   - ZooKeeper's own threads run zkmeta's snapshot callback, which only
- *     swaps the published cview under md_lock and wakes the I/O thread.
+ *     swaps the published cview under md_lock and wakes the I/O thread;
+ *   - the session worker (metadata_zk.c, zookeeper.connect mode) opens the
+ *     replacement of an expired session and closes the old one; results
+ *     come back to the I/O thread through handle_post.
  * Locks: op_lock (op queue), md_lock (published cview), cbq.lock, the
  * consumer's c_lock (fetched-message queue and positions). None is held
  * while calling application callbacks.
@@ -188,6 +191,7 @@ int cbq_wait_empty(fjord_t *h, int timeout_ms);
 /* ------------------------------------------------------------------ handle */
 
 typedef struct bconn bconn_t;
+typedef struct mdzk mdzk_t;
 TAILQ_HEAD(bconn_list, bconn);
 typedef struct producer producer_t;
 typedef struct consumer consumer_t;
@@ -220,9 +224,8 @@ struct fjord_s {
 	zkmeta_t *zm;
 	pthread_rwlock_t zk_lock; /* readers: admin, fjord_metadata; writer: reconnect */
 	int zk_mode;              /* zookeeper.connect is the metadata source */
-	zhandle_t *zh_next;       /* I/O thread: new session waiting to be swapped in */
-	zkmeta_t *zm_next;
-	int64_t zk_retry_ms;      /* I/O thread: when to (re)try a new session; 0: none */
+	mdzk_t *zkw;              /* the session worker and reconnect state (metadata_zk.c) */
+	int zk_live;              /* h is in zkutil's live set (session watchers) */
 	int md_req_inflight;      /* I/O thread: a Metadata request is out */
 	int64_t md_next_refresh_ms;
 	int64_t md_last_ok_ms;
@@ -304,6 +307,15 @@ void bconn_prune(fjord_t *h, const cview_t *cv);
 int metadata_init(fjord_t *h, char *errstr, size_t n);   /* app thread, in fjord_new */
 void metadata_start(fjord_t *h);                         /* I/O thread */
 void metadata_term(fjord_t *h);
+/* metadata_zk.c (zookeeper.connect mode): the first session and zkmeta
+ * (blocks the caller of fjord_new) and the session worker; the I/O
+ * thread's reconnect step (never blocks); stop the worker (cancelling an
+ * open in flight) and close every session (after the I/O thread stopped). */
+int metadata_zk_open(fjord_t *h, char *errstr, size_t n);
+void metadata_zk_tick(fjord_t *h, int64_t now);
+void metadata_zk_close(fjord_t *h);
+/* zkmeta's snapshot callback (any thread): publishes cv, wakes the I/O thread. */
+void metadata_zk_snapshot(cview_t *cv, void *opaque);
 /* A reference to the current snapshot (any thread; caller unrefs). */
 cview_t *metadata_snapshot(fjord_t *h);
 /* I/O thread: ask for fresher metadata soon (after NOT_LEADER, etc.). */

@@ -10,6 +10,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/bconn.c \
 	src/client/metadata.c \
 	src/client/metadata_conv.c \
+	src/client/metadata_zk.c \
 	src/client/producer_int.h \
 	src/client/producer.c \
 	src/client/produce_send.c \

@@ -6,7 +6,8 @@
  *     its threads; the callback only swaps the published snapshot under
  *     md_lock and wakes the I/O thread, which then tells the producer and
  *     consumer (metadata_apply). Leaders, brokers and topics are as fresh as
- *     ZooKeeper's watches.
+ *     ZooKeeper's watches. The session, and its replacement after an expiry
+ *     on the session worker thread, are metadata_zk.c's.
  *   - bootstrap.servers: the I/O thread sends Metadata requests (all topics)
  *     to any reachable broker: at start, every metadata.max.age.ms, and on
  *     demand (metadata_refresh: after NOT_LEADER, UNKNOWN_TOPIC, connection
@@ -80,103 +81,9 @@ static void metadata_publish(fjord_t *h, cview_t *cv, int on_io_thread)
 	}
 }
 
-static void metadata_zk_snapshot(cview_t *cv, void *opaque)
+void metadata_zk_snapshot(cview_t *cv, void *opaque)
 {
 	metadata_publish(opaque, cv, 0);
-}
-
-
-/* ------------------------------------------------------------ sessions
- *
- * An expired session cannot be revived: like the broker, the handle opens a
- * new session and a new zkmeta. The watcher (ZooKeeper's thread) only posts
- * an op; the I/O thread connects (blocking, bounded by the session timeout),
- * then swaps the pair in under zk_lock's write side (tried, never waited
- * for: an admin call may hold the read side for its whole timeout) and
- * closes the old one. Failures retry every few seconds. */
-
-typedef struct md_session_ev {
-	zhandle_t *zh;
-	int state;
-} md_session_ev_t;
-
-static void metadata_zk_reconnect_run(fjord_t *h, hop_t *op)
-{
-	free(op);
-	if (!atomic_load(&h->io_stop) && !h->zk_retry_ms)
-		h->zk_retry_ms = fj_mono_ms();
-}
-
-static void metadata_zk_session_fn(void *obj, void *arg)
-{
-	fjord_t *h = obj;
-	md_session_ev_t *ev = arg;
-	if (ev->zh != __atomic_load_n(&h->zh, __ATOMIC_ACQUIRE))
-		return; /* an old session being closed */
-	if (ev->state == ZOO_EXPIRED_SESSION_STATE) {
-		hop_t *op = calloc(1, sizeof(*op));
-		cbq_push_error(h, FJORD_ERR__ZOOKEEPER,
-		               "ZooKeeper session expired: opening a new one");
-		if (op) {
-			op->run = metadata_zk_reconnect_run;
-			handle_post(h, op);
-		}
-	} else if (ev->state == ZOO_CONNECTING_STATE) {
-		handle_log(h, FJ_LOG_WARNING, "ZK", "ZooKeeper connection lost, reconnecting");
-	}
-}
-
-static void metadata_zk_watcher(zhandle_t *zh, int type, int state, const char *path,
-                                void *ctx)
-{
-	md_session_ev_t ev = {zh, state};
-	(void)path;
-	if (type == ZOO_SESSION_EVENT && ctx)
-		zkutil_live_run(ctx, metadata_zk_session_fn, &ev);
-}
-
-/* I/O thread: opens the new session (if not yet) and swaps it in. */
-static void metadata_zk_reconnect(fjord_t *h, int64_t now)
-{
-	const fj_conf_values_t *v = h->cv_conf;
-	char errstr[256];
-	zhandle_t *old_zh;
-	zkmeta_t *old_zm;
-	if (!h->zh_next) {
-		h->zh_next = zkutil_connect(v->zookeeper_connect, v->zk_session_timeout_ms,
-		                            v->zk_session_timeout_ms, 0, metadata_zk_watcher, h,
-		                            errstr, sizeof(errstr));
-		if (h->zh_next)
-			h->zm_next = zkmeta_new_listener(h->zh_next, v->client_listener,
-			                                 h->zk_prefer_loopback, metadata_zk_snapshot,
-			                                 h, errstr, sizeof(errstr));
-		if (!h->zh_next || !h->zm_next) {
-			handle_log(h, FJ_LOG_WARNING, "ZK", "new ZooKeeper session failed: %s",
-			           errstr);
-			if (h->zh_next)
-				zookeeper_close(h->zh_next);
-			h->zh_next = NULL;
-			h->zk_retry_ms = now + 2000;
-			return;
-		}
-	}
-	if (pthread_rwlock_trywrlock(&h->zk_lock) != 0) {
-		h->zk_retry_ms = now + 100; /* an admin call is using the old one */
-		return;
-	}
-	old_zh = h->zh;
-	old_zm = h->zm;
-	__atomic_store_n(&h->zh, h->zh_next, __ATOMIC_RELEASE);
-	h->zm = h->zm_next;
-	h->zh_next = NULL;
-	h->zm_next = NULL;
-	h->zk_retry_ms = 0;
-	pthread_rwlock_unlock(&h->zk_lock);
-	if (old_zm)
-		zkmeta_destroy(old_zm);
-	if (old_zh)
-		zookeeper_close(old_zh);
-	handle_log(h, FJ_LOG_NOTICE, "ZK", "new ZooKeeper session established");
 }
 
 /* Parses bootstrap.servers ("host:port,host:port"; [v6]:port too). */
@@ -275,43 +182,15 @@ int metadata_init(fjord_t *h, char *errstr, size_t n)
 		}
 		h->zk_prefer_loopback = !v->client_listener &&
 		                        metadata_zk_all_loopback(v->zookeeper_connect);
-		if (zkutil_live_add(h) < 0) {
-			fj_errstr(errstr, n, "out of memory");
-			return -1;
-		}
-		h->zh = zkutil_connect(v->zookeeper_connect, v->zk_session_timeout_ms,
-		                       v->zk_session_timeout_ms, 0, metadata_zk_watcher, h,
-		                       errstr, n);
-		if (!h->zh)
-			return -1;
-		h->zm = zkmeta_new_listener(h->zh, v->client_listener, h->zk_prefer_loopback,
-		                            metadata_zk_snapshot, h, errstr, n);
-		if (!h->zm)
-			return -1;
-		return 0;
+		return metadata_zk_open(h, errstr, n);
 	}
 	return metadata_bootstrap(h, v->bootstrap_servers, errstr, n);
 }
 
 void metadata_term(fjord_t *h)
 {
-	if (h->zm_next)
-		zkmeta_destroy(h->zm_next);
-	if (h->zh_next)
-		zookeeper_close(h->zh_next);
-	h->zm_next = NULL;
-	h->zh_next = NULL;
-	if (h->zm) {
-		zkmeta_destroy(h->zm);
-		h->zm = NULL;
-	}
-	if (h->zh) {
-		zkutil_live_remove(h);
-		zookeeper_close(h->zh);
-		h->zh = NULL;
-	} else if (h->zk_mode) {
-		zkutil_live_remove(h);
-	}
+	if (h->zk_mode)
+		metadata_zk_close(h);
 	pthread_mutex_lock(&h->md_lock);
 	cview_unref(h->md_cv);
 	h->md_cv = NULL;
@@ -446,8 +325,7 @@ void metadata_tick(fjord_t *h, int64_t now)
 {
 	md_req_t *mq;
 	if (h->zk_mode) {
-		if (h->zk_retry_ms && now >= h->zk_retry_ms)
-			metadata_zk_reconnect(h, now);
+		metadata_zk_tick(h, now); /* never blocks: the session worker does */
 		return;
 	}
 	if (h->md_req_inflight)

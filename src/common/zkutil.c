@@ -80,9 +80,11 @@ static int64_t zkutil_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Opens a handle on connect (hosts[/chroot]) and waits for CONNECTED. */
+/* Opens a handle on connect (hosts[/chroot]) and waits for CONNECTED, giving
+ * up early once *cancel (may be NULL) is set. */
 static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int timeout_ms,
-                              watcher_fn watcher, void *ctx, char *errstr, size_t n)
+                              watcher_fn watcher, void *ctx, const atomic_int *cancel,
+                              char *errstr, size_t n)
 {
 	int64_t deadline = zkutil_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	zhandle_t *zh;
@@ -102,18 +104,30 @@ static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int t
 			return zh;
 		if (st == ZOO_AUTH_FAILED_STATE || st == ZOO_EXPIRED_SESSION_STATE)
 			break;
-		if (zkutil_mono_ms() >= deadline)
+		if (zkutil_mono_ms() >= deadline || (cancel && atomic_load(cancel)))
 			break;
 		nanosleep(&nap, NULL);
 	}
 	zookeeper_close(zh);
-	snprintf(errstr, n, "cannot reach ZooKeeper at %s within %d ms", connect, timeout_ms);
+	if (cancel && atomic_load(cancel))
+		snprintf(errstr, n, "connecting to ZooKeeper at %s cancelled", connect);
+	else
+		snprintf(errstr, n, "cannot reach ZooKeeper at %s within %d ms", connect,
+		         timeout_ms);
 	return NULL;
 }
 
 zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeout_ms,
                           int create_chroot, watcher_fn watcher, void *ctx, char *errstr,
                           size_t n)
+{
+	return zkutil_connect_cancel(connect, session_timeout_ms, timeout_ms, create_chroot,
+	                             watcher, ctx, NULL, errstr, n);
+}
+
+zhandle_t *zkutil_connect_cancel(const char *connect, int session_timeout_ms, int timeout_ms,
+                                 int create_chroot, watcher_fn watcher, void *ctx,
+                                 const atomic_int *cancel, char *errstr, size_t n)
 {
 	char *hosts = NULL, *chroot = NULL;
 	zhandle_t *zh = NULL, *root = NULL;
@@ -123,7 +137,8 @@ zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeo
 	if (zkutil_parse_connect(connect, &hosts, &chroot, errstr, n) < 0)
 		return NULL;
 	if (create_chroot && chroot) {
-		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, NULL, NULL, errstr, n);
+		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, NULL, NULL, cancel, errstr,
+		                  n);
 		if (!root)
 			goto out;
 		rc = zoo_exists(root, chroot, 0, &st);
@@ -135,7 +150,7 @@ zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeo
 			goto out;
 		}
 	}
-	zh = zkutil_open(connect, session_timeout_ms, timeout_ms, watcher, ctx, errstr, n);
+	zh = zkutil_open(connect, session_timeout_ms, timeout_ms, watcher, ctx, cancel, errstr, n);
 out:
 	if (root)
 		zookeeper_close(root);

@@ -16,6 +16,7 @@
 #ifndef FJORD_ZKUTIL_H
 #define FJORD_ZKUTIL_H
 
+#include <stdatomic.h>
 #include <stddef.h>
 #include <stdint.h>
 #include <zookeeper/zookeeper.h>
@@ -35,6 +36,12 @@ int zkutil_parse_connect(const char *connect, char **hostsp, char **chrootp, cha
 zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeout_ms,
                           int create_chroot, watcher_fn watcher, void *ctx, char *errstr,
                           size_t n);
+/* zkutil_connect() that also gives up as soon as *cancel is nonzero
+ * (checked every 10 ms while it waits; cancel may be NULL), so a worker
+ * thread waiting for an unreachable ZooKeeper can be stopped. */
+zhandle_t *zkutil_connect_cancel(const char *connect, int session_timeout_ms, int timeout_ms,
+                                 int create_chroot, watcher_fn watcher, void *ctx,
+                                 const atomic_int *cancel, char *errstr, size_t n);
 
 /* Creates path and any missing parents as persistent znodes; parents get no
  * value, the last one gets value/len (value may be NULL). An existing path
