@@ -49,6 +49,7 @@
 #include "fjord.pb-c.h"
 #include "common/cview.h"
 #include "common/zkmeta.h"
+#include "common/flog.h"
 
 #define FJ_LOG_ERR 3
 #define FJ_LOG_WARNING 4
@@ -222,6 +223,7 @@ struct fjord_s {
 	cview_t *md_cv;           /* published snapshot, under md_lock */
 	zhandle_t *zh;            /* current session; swapped under zk_lock */
 	zkmeta_t *zm;
+	flog_target_t log_target; /* common code's lines (zkmeta) -> handle_log_line */
 	pthread_rwlock_t zk_lock; /* readers: admin, fjord_metadata; writer: reconnect */
 	int zk_mode;              /* zookeeper.connect is the metadata source */
 	mdzk_t *zkw;              /* the session worker and reconnect state (metadata_zk.c) */
@@ -253,6 +255,9 @@ struct fjord_s {
 void handle_post(fjord_t *h, hop_t *op);
 void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 	__attribute__((format(printf, 4, 5)));
+/* One formatted line to the handle's log path: log_cb (through the callback
+ * queue) or stderr with the handle's name; level already checked. Any thread. */
+void handle_log_line(fjord_t *h, int level, const char *fac, const char *line);
 
 /* ------------------------------------------------------------------ bconn */
 

@@ -50,6 +50,11 @@ void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
 	va_end(ap);
+	handle_log_line(h, level, fac, buf);
+}
+
+void handle_log_line(fjord_t *h, int level, const char *fac, const char *buf)
+{
 	if (h->conf->log_cb) {
 		cbq_push_log(h, level, fac, buf);
 	} else {
@@ -57,6 +62,12 @@ void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 		snprintf(line, sizeof(line), "%s: %s", h->name, buf);
 		flog_stderr_sink(level, fac, line, NULL);
 	}
+}
+
+/* flog_sink_t of h->log_target: common code (zkmeta) logs like the SDK. */
+static void handle_log_sink(int level, const char *fac, const char *line, void *opaque)
+{
+	handle_log_line(opaque, level, fac, line);
 }
 
 /* ------------------------------------------------------------ hwait */
@@ -304,6 +315,9 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 	h->type = type;
 	h->conf = conf;
 	h->cv_conf = v;
+	h->log_target.sink = handle_log_sink;
+	h->log_target.opaque = h;
+	h->log_target.level = v->log_level;
 	snprintf(h->name, sizeof(h->name), "%s#%s-%d", v->client_id ? v->client_id : "fjord",
 	         type_names[type], atomic_fetch_add(&handle_seq, 1) + 1);
 	TAILQ_INIT(&h->ops);

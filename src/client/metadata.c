@@ -25,6 +25,8 @@
 #include "common/bytes.h"
 #include "common/endpoint.h"
 #include "common/zkutil.h"
+#include "common/numparse.h"
+#include "common/zkpath.h"
 
 typedef struct md_dirty_op {
 	hop_t op;
@@ -96,8 +98,8 @@ static int metadata_bootstrap(fjord_t *h, const char *list, char *errstr, size_t
 		return -1;
 	}
 	for (tok = strtok_r(copy, ", ", &save); tok; tok = strtok_r(NULL, ", ", &save)) {
-		char *host = tok, *colon, *end;
-		long port;
+		char *host = tok, *colon;
+		int32_t port;
 		if (*host == '[') {
 			char *rb = strchr(host, ']');
 			if (!rb || rb[1] != ':') {
@@ -117,8 +119,7 @@ static int metadata_bootstrap(fjord_t *h, const char *list, char *errstr, size_t
 			goto out;
 		}
 		*colon = 0;
-		port = strtol(colon + 1, &end, 10);
-		if (*end || port <= 0 || port > 65535) {
+		if (num_parse_i32(colon + 1, 1, 65535, &port) < 0) {
 			fj_errstr(errstr, n, "bootstrap.servers: bad port in \"%s:%s\"", host,
 			          colon + 1);
 			goto out;
@@ -379,7 +380,7 @@ int metadata_check_topic(fjord_t *h, const char *topic, metadata_exists_cb *cb, 
 	md_req_t *mq;
 	if (h->zk_mode) {
 		size_t n = strlen(topic) + 1;
-		char path[320];
+		char path[ZKPATH_MAX];
 		md_exists_op_t *eo;
 		if (n > 256)
 			return -1;
@@ -391,7 +392,7 @@ int metadata_check_topic(fjord_t *h, const char *topic, metadata_exists_cb *cb, 
 		eo->cb = cb;
 		eo->opaque = opaque;
 		eo->op.run = metadata_exists_run;
-		snprintf(path, sizeof(path), "/brokers/topics/%s", topic);
+		zkpath_topic(path, topic);
 		if (zoo_aexists(h->zh, path, 0, metadata_exists_done, eo) != ZOK) {
 			free(eo);
 			return -1;

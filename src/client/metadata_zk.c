@@ -17,7 +17,7 @@
  *      posts an op; the I/O thread then wants a new session (retry_ms);
  *   2. metadata_zk_tick (I/O thread) submits one OPEN job — never more than
  *      one in flight (zw->inflight);
- *   3. the worker runs zkutil_connect_cancel + zkmeta_new_listener (whose
+ *   3. the worker runs zkutil_connect_cancel + zkmeta_new_opts (whose
  *      snapshots already reach the I/O thread through the usual
  *      metadata_zk_snapshot path) and posts the job back with handle_post();
  *   4. on the I/O thread the job, now a result, swaps the new pair in under
@@ -133,6 +133,14 @@ static void mdzk_submit(mdzk_t *zw, mdzk_job_t *job)
 	pthread_cond_signal(&zw->cond);
 	pthread_mutex_unlock(&zw->lock);
 }
+/* A metadata reader on zh for h: its snapshots go to metadata_zk_snapshot,
+ * its warnings to h's log path (log_cb, log_level). Any thread. */
+static zkmeta_t *metadata_zk_meta_new(fjord_t *h, zhandle_t *zh, char *errstr, size_t n)
+{
+	zkmeta_opts_t o = {h->cv_conf->client_listener, h->zk_prefer_loopback, metadata_zk_snapshot,
+	                   h, &h->log_target};
+	return zkmeta_new_opts(zh, &o, errstr, n);
+}
 
 /* Worker: the blocking part of a reconnect. */
 static void mdzk_open(fjord_t *h, mdzk_job_t *job)
@@ -143,9 +151,7 @@ static void mdzk_open(fjord_t *h, mdzk_job_t *job)
 	                                v->zk_session_timeout_ms, 0, mdzk_watcher, h, &zw->cancel,
 	                                job->errstr, sizeof(job->errstr));
 	if (job->zh)
-		job->zm =
-		    zkmeta_new_listener(job->zh, v->client_listener, h->zk_prefer_loopback,
-		                        metadata_zk_snapshot, h, job->errstr, sizeof(job->errstr));
+		job->zm = metadata_zk_meta_new(h, job->zh, job->errstr, sizeof(job->errstr));
 	if (job->zh && !job->zm) {
 		zookeeper_close(job->zh);
 		job->zh = NULL;
@@ -285,8 +291,7 @@ int metadata_zk_open(fjord_t *h, char *errstr, size_t n)
 	                       v->zk_session_timeout_ms, 0, mdzk_watcher, h, errstr, n);
 	if (!h->zh)
 		return -1;
-	h->zm = zkmeta_new_listener(h->zh, v->client_listener, h->zk_prefer_loopback,
-	                            metadata_zk_snapshot, h, errstr, n);
+	h->zm = metadata_zk_meta_new(h, h->zh, errstr, n);
 	if (!h->zm)
 		return -1;
 	if (pthread_create(&zw->thread, NULL, mdzk_main, h) != 0) {
