@@ -34,7 +34,8 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0050-cli.c \
 	tests/0051-metrics-health.c
 # Replication and failover tests (0060-0069, 1001):
-tests_fjord_tests_SOURCES += tests/0006-unit-zkjson-admin.c tests/0007-unit-arena.c tests/0009-unit-numparse.c
+tests_fjord_tests_SOURCES += tests/0006-unit-zkjson-admin.c tests/0007-unit-arena.c tests/0008-unit-deadline.c \
+	tests/0009-unit-numparse.c
 tests_fjord_tests_SOURCES += tests/0064-controller-failover.c tests/0065-preferred-election.c
 tests_fjord_tests_SOURCES += tests/repl_logs.h tests/repl_logs.c tests/0060-replica-fetch.c \
 	tests/0061-isr-shrink-expand.c tests/0062-diverged-log-truncation.c \

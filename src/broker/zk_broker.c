@@ -46,6 +46,7 @@
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
+#include "common/deadline.h"
 
 #define ZKB_PERIOD_MS 5000       /* controller pass safety net */
 #define ZKB_RETRY_MS 300         /* after a lost race or a ZooKeeper error */
@@ -149,13 +150,7 @@ static int zkb_sleep_locked(zkb_t *zkb, int ms)
 {
 	struct timespec ts;
 
-	clock_gettime(CLOCK_MONOTONIC, &ts);
-	ts.tv_sec += ms / 1000;
-	ts.tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts.tv_nsec >= 1000000000) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000;
-	}
+	deadline_after_ms(&ts, ms);
 	if (!zkb->stop)
 		pthread_cond_timedwait(&zkb->cond, &zkb->lock, &ts);
 	return zkb->stop;
@@ -641,7 +636,6 @@ static void zkb_free(zkb_t *zkb)
 int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char *errstr,
               size_t errstr_size)
 {
-	pthread_condattr_t ca;
 	char *hosts = NULL, *chroot = NULL;
 	zkb_t *zkb;
 	int rc = -1;
@@ -678,10 +672,7 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 	if (endpoint_list_copy(params->endpoints, params->endpoint_cnt, &zkb->endpoints) < 0)
 		zkb->p.endpoint_cnt = 0;
 	pthread_mutex_init(&zkb->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&zkb->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	deadline_cond_init(&zkb->cond);
 	zkb->state = ZKB_SESSION_CONNECTING;
 	zkb->jobs_tail = &zkb->jobs;
 	zkb->ctl.broker_id = params->broker_id;

@@ -9,8 +9,9 @@
  * Guarantees: every pushed delivery report is served exactly once, before
  * fjord_close() returns (close drains the queue). No lock is held while an
  * application callback runs.
- * Ownership: an item owns its record chain until served; serving frees it
- * (producer_dr_served accounts for and frees each record).
+ * Ownership: an item is freed once served. Delivery reports are CBQ_CALL
+ * items of the producer's (producer_dr_push): the queue knows nothing of
+ * records, it runs the producer's function on the callback thread.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -18,13 +19,13 @@
 
 #include "client/client_int.h"
 #include "common/bytes.h"
+#include "common/deadline.h"
 
-enum { CBQ_DR = 1, CBQ_ERROR = 2, CBQ_LOG = 3, CBQ_CALL = 4 };
+enum { CBQ_ERROR = 2, CBQ_LOG = 3, CBQ_CALL = 4 };
 
 struct cbq_item {
 	STAILQ_ENTRY(cbq_item) link;
 	int type;
-	prec_t *recs;
 	void (*fn)(fjord_t *h, void *arg); /* CBQ_CALL */
 	void *arg;
 	fjord_err_t err;
@@ -40,7 +41,7 @@ int cbq_init(cbq_t *q)
 	q->busy = 0;
 	if (pthread_mutex_init(&q->lock, NULL))
 		return -1;
-	if (pthread_cond_init(&q->cond, NULL)) {
+	if (deadline_cond_init(&q->cond)) {
 		pthread_mutex_destroy(&q->lock);
 		return -1;
 	}
@@ -54,27 +55,6 @@ static void cbq_push(fjord_t *h, cbq_item_t *it)
 	STAILQ_INSERT_TAIL(&q->items, it, link);
 	pthread_cond_broadcast(&q->cond);
 	pthread_mutex_unlock(&q->lock);
-}
-
-void cbq_push_dr(fjord_t *h, prec_t *list)
-{
-	cbq_item_t *it;
-	if (!list)
-		return;
-	it = calloc(1, sizeof(*it));
-	if (!it) {
-		/* Cannot queue: account the records without a callback rather
-		 * than leak them or let flush() wait forever. */
-		while (list) {
-			prec_t *n = list->next;
-			producer_dr_served(h, list);
-			list = n;
-		}
-		return;
-	}
-	it->type = CBQ_DR;
-	it->recs = list;
-	cbq_push(h, it);
 }
 
 void cbq_push_error(fjord_t *h, fjord_err_t err, const char *reason)
@@ -122,35 +102,6 @@ static void cbq_item_serve(fjord_t *h, cbq_item_t *it)
 {
 	fjord_conf_t *conf = h->conf;
 	switch (it->type) {
-	case CBQ_DR:
-		while (it->recs) {
-			prec_t *r = it->recs;
-			it->recs = r->next;
-			if (conf->dr_msg_cb) {
-				fjord_message_t m;
-				memset(&m, 0, sizeof(m));
-				m.err = r->err;
-				m.topic = r->topic;
-				m.partition = r->partition;
-				m.offset = r->offset;
-				m.timestamp = r->ack_timestamp;
-				m.timestamp_type = FJORD_TIMESTAMP_CREATE_TIME;
-				m.key = r->key;
-				m.key_len = r->key_len;
-				m.value = r->value;
-				m.value_len = r->value_len;
-				m.headers = r->headers;
-				m.header_cnt = r->header_cnt;
-				m.status = (fjord_msg_status_t)r->status;
-				m.opaque = r->opaque;
-				m.errstr = r->err ? (r->errstr ? r->errstr : fjord_err2str(r->err))
-				                  : NULL;
-				m.latency_us = r->latency_us;
-				conf->dr_msg_cb(h, &m, conf->opaque);
-			}
-			producer_dr_served(h, r);
-		}
-		break;
 	case CBQ_ERROR:
 		if (conf->error_cb)
 			conf->error_cb(h, it->err, it->buf, conf->opaque);
@@ -166,23 +117,12 @@ static void cbq_item_serve(fjord_t *h, cbq_item_t *it)
 	free(it);
 }
 
-static void cbq_deadline(struct timespec *ts, int timeout_ms)
-{
-	clock_gettime(CLOCK_REALTIME, ts);
-	ts->tv_sec += timeout_ms / 1000;
-	ts->tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts->tv_nsec >= 1000000000L) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000L;
-	}
-}
-
 int cbq_serve(fjord_t *h, int timeout_ms)
 {
 	cbq_t *q = &h->cbq;
 	struct timespec ts;
 	int served = 0;
-	cbq_deadline(&ts, timeout_ms < 0 ? 0 : timeout_ms);
+	deadline_after_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	for (;;) {
 		cbq_item_t *it = STAILQ_FIRST(&q->items);
@@ -257,7 +197,7 @@ int cbq_wait_empty(fjord_t *h, int timeout_ms)
 	cbq_t *q = &h->cbq;
 	struct timespec ts;
 	int ok = 1;
-	cbq_deadline(&ts, timeout_ms < 0 ? 0 : timeout_ms);
+	deadline_after_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&q->lock);
 	while (!STAILQ_EMPTY(&q->items) || q->busy) {
 		if (pthread_cond_timedwait(&q->cond, &q->lock, &ts) != 0) {

@@ -28,17 +28,11 @@
 #include "client/cgrp_int.h"
 #include "common/bytes.h"
 #include "common/zkutil.h"
+#include "common/deadline.h"
 
 #define CGRP_IDLE_MS 1000       /* longest sleep without a reason to wake */
 #define CGRP_RETRY_MS 500       /* after a failed step */
 #define CGRP_LEAVE_MIN_MS 5000  /* leaving on close gets at least this long */
-
-int64_t cgrp_wall_ms(void)
-{
-	struct timespec ts;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
-}
 
 void cgrp_log(cgrp_t *cg, int level, const char *fmt, ...)
 {
@@ -297,12 +291,7 @@ static void *cgrp_main(void *arg)
 			wake = cg->next_commit_ms;
 		if (cg->next_retry_ms && cg->next_retry_ms < wake)
 			wake = cg->next_retry_ms;
-		clock_gettime(CLOCK_REALTIME, &ts);
-		if (wake > now) {
-			int64_t ns = ts.tv_nsec + (wake - now) * 1000000LL;
-			ts.tv_sec += (time_t)(ns / 1000000000LL);
-			ts.tv_nsec = (long)(ns % 1000000000LL);
-		}
+		deadline_after_ms(&ts, wake - now);
 		pthread_mutex_lock(&cg->lock);
 		while (!cg->stop && !cg->dirty && !cg->expired && !cg->sub_changed &&
 		       STAILQ_EMPTY(&cg->reqs) && wake > fj_mono_ms())
@@ -400,7 +389,7 @@ int cgrp_start(fjord_t *h, char *errstr, size_t n)
 		goto nomem;
 	}
 	pthread_mutex_init(&cg->lock, NULL);
-	pthread_cond_init(&cg->cond, NULL);
+	deadline_cond_init(&cg->cond);
 	STAILQ_INIT(&cg->reqs);
 	cg->generation = -1;
 	if (zkutil_live_add(cg) < 0 || pthread_create(&cg->thr, NULL, cgrp_main, cg) != 0) {
@@ -428,8 +417,7 @@ void cgrp_close(fjord_t *h, int timeout_ms)
 		return;
 	if (timeout_ms < CGRP_LEAVE_MIN_MS)
 		timeout_ms = CGRP_LEAVE_MIN_MS;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	ts.tv_sec += timeout_ms / 1000;
+	deadline_after_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&cg->lock);
 	cg->stop = 1;
 	pthread_cond_broadcast(&cg->cond);

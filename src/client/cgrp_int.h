@@ -101,7 +101,6 @@ void cgrp_watcher(zhandle_t *zh, int type, int state, const char *path, void *ct
 void cgrp_emit(cgrp_t *cg, fjord_rebalance_event_t ev, const fjord_topic_partition_list_t *parts);
 /* 1 for ZooKeeper codes that mean the session is gone. */
 int cgrp_zk_session_lost(int rc);
-int64_t cgrp_wall_ms(void);
 
 /* cgrp_member.c (worker) */
 int cgrp_member_join(cgrp_t *cg);

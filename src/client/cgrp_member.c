@@ -86,7 +86,7 @@ int cgrp_member_join(cgrp_t *cg)
 	m.topic_cnt = cg->join_cnt;
 	m.topics = cg->join_subs;
 	m.counts = counts;
-	m.timestamp = cgrp_wall_ms();
+	m.timestamp = fj_now_ms();
 	m.client_id = cid;
 	m.host = host;
 	val = zkjson_member_encode(&m);
@@ -390,7 +390,7 @@ static int cgrp_leader_assign(cgrp_t *cg, const struct String_vector *ids)
 	out.leader = fj_strdup(cg->member_id);
 	out.strategy = fj_strdup(conf_strategies[v->assignment_strategy]);
 	out.reason = fj_strdup(reason);
-	out.timestamp = cgrp_wall_ms();
+	out.timestamp = fj_now_ms();
 	val = zkjson_group_assignment_encode(&out);
 	if (!val || !out.leader || !out.strategy || !out.reason)
 		goto out;

@@ -174,7 +174,6 @@ int cbq_init(cbq_t *q);
 void cbq_destroy(fjord_t *h, cbq_t *q);
 /* Queues delivery reports for a chain of records linked by prec->next
  * (each record carries its outcome). */
-void cbq_push_dr(fjord_t *h, prec_t *list);
 void cbq_push_error(fjord_t *h, fjord_err_t err, const char *reason);
 void cbq_push_log(fjord_t *h, int level, const char *fac, const char *buf);
 /* Queues a call of fn(h, arg) on the callback thread (or fjord_poll). fn owns
@@ -373,6 +372,9 @@ void producer_tick(fjord_t *h, int64_t now);
 void producer_purge(fjord_t *h, fjord_err_t err);
 /* Accounting: a delivery report was served. */
 void producer_dr_served(fjord_t *h, prec_t *r);
+/* Queues the delivery reports of list (a record chain) for the callback
+ * thread; takes the chain. Any thread. */
+void producer_dr_push(fjord_t *h, prec_t *list);
 size_t producer_outq(fjord_t *h);
 /* Records failed with FJORD_ERR__DESTROY by producer_purge(). */
 size_t producer_purged(fjord_t *h);

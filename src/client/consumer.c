@@ -28,6 +28,7 @@
 
 #include "client/consumer_int.h"
 #include "common/bytes.h"
+#include "common/deadline.h"
 
 int consumer_init(fjord_t *h)
 {
@@ -35,7 +36,7 @@ int consumer_init(fjord_t *h)
 	if (!c)
 		return -1;
 	pthread_mutex_init(&c->lock, NULL);
-	pthread_cond_init(&c->cond, NULL);
+	deadline_cond_init(&c->cond);
 	TAILQ_INIT(&c->parts);
 	TAILQ_INIT(&c->queue);
 	h->c = c;
@@ -303,10 +304,7 @@ fjord_err_t fjord_consumer_lag(fjord_t *fj, const char *topic, int32_t partition
 			if (cm->m.err || cm->m.partition != partition || strcmp(cm->m.topic, topic))
 				continue;
 			if (cm->gen == cp->gen && cm->m.timestamp >= 0) {
-				struct timespec ts;
-				int64_t now;
-				clock_gettime(CLOCK_REALTIME, &ts);
-				now = (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
+				int64_t now = fj_now_ms(); /* record timestamps are wall-clock ms */
 				lag_ms = now > cm->m.timestamp ? now - cm->m.timestamp : 0;
 			}
 			break;
@@ -355,15 +353,7 @@ fjord_message_t *fjord_consumer_poll(fjord_t *fj, int timeout_ms)
 	c = fj->c;
 	if (fj->cv_conf->callback_mode == CB_MODE_POLL)
 		cbq_serve(fj, 0); /* rebalance and commit callbacks */
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (timeout_ms < 0)
-		timeout_ms = 0;
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline_after_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&c->lock);
 	for (;;) {
 		cm = TAILQ_FIRST(&c->queue);

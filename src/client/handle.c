@@ -29,6 +29,7 @@
 #include "client/client_int.h"
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/deadline.h"
 
 #define HANDLE_TICK_MS 20
 #define HANDLE_JOIN_MS 10000
@@ -79,7 +80,7 @@ hwait_t *hwait_new(void)
 		return NULL;
 	w->refcnt = 2; /* the waiter and the I/O thread */
 	pthread_mutex_init(&w->lock, NULL);
-	pthread_cond_init(&w->cond, NULL);
+	deadline_cond_init(&w->cond);
 	return w;
 }
 
@@ -111,15 +112,7 @@ int hwait_wait(hwait_t *w, int timeout_ms)
 {
 	struct timespec ts;
 	int done;
-	clock_gettime(CLOCK_REALTIME, &ts);
-	if (timeout_ms < 0)
-		timeout_ms = 0;
-	ts.tv_sec += timeout_ms / 1000;
-	ts.tv_nsec += (long)(timeout_ms % 1000) * 1000000L;
-	if (ts.tv_nsec >= 1000000000L) {
-		ts.tv_sec++;
-		ts.tv_nsec -= 1000000000L;
-	}
+	deadline_after_ms(&ts, timeout_ms);
 	pthread_mutex_lock(&w->lock);
 	while (!w->done)
 		if (pthread_cond_timedwait(&w->cond, &w->lock, &ts) == ETIMEDOUT)
@@ -243,7 +236,7 @@ static void handle_stop_io(fjord_t *h)
 	pthread_mutex_unlock(&h->op_lock);
 	event_base_loopbreak(h->base);
 	event_active(h->wake_ev, EV_READ, 0);
-	clock_gettime(CLOCK_REALTIME, &ts);
+	clock_gettime(CLOCK_REALTIME, &ts); /* pthread_timedjoin_np's clock, by definition */
 	ts.tv_sec += HANDLE_JOIN_MS / 1000;
 	if (pthread_timedjoin_np(h->io_thr, NULL, &ts) != 0) {
 		/* Never hang the application: leave the thread behind. */

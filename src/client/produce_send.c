@@ -337,7 +337,7 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
 			}
 			r->latency_us = now_us - r->enq_us;
 		}
-		cbq_push_dr(h, qp->head);
+		producer_dr_push(h, qp->head);
 	}
 	free(pq);
 	if (!atomic_load(&h->io_stop))

@@ -40,6 +40,7 @@
 
 #include "client/producer_int.h"
 #include "common/bytes.h"
+#include "common/deadline.h"
 
 /* ------------------------------------------------------------ app side */
 
@@ -52,7 +53,7 @@ int producer_init(fjord_t *h)
 		return -1;
 	pthread_mutex_init(&p->lock, NULL);
 	pthread_mutex_init(&p->flush_lock, NULL);
-	pthread_cond_init(&p->flush_cond, NULL);
+	deadline_cond_init(&p->flush_cond);
 	LIST_INIT(&p->missing);
 	LIST_INIT(&p->topics);
 	rb_builder_init(&p->rb, (rb_codec_t)h->cv_conf->compression_type,
@@ -224,6 +225,55 @@ void producer_dr_served(fjord_t *h, prec_t *r)
 	free(r);
 }
 
+/* The callback thread (a CBQ_CALL of producer_dr_push): one report per
+ * record of list, in order, then the record is accounted for and freed. */
+static void producer_dr_deliver(fjord_t *h, void *arg)
+{
+	fjord_conf_t *conf = h->conf;
+	prec_t *r, *next;
+
+	for (r = arg; r; r = next) {
+		next = r->next;
+		if (conf->dr_msg_cb) {
+			fjord_message_t m;
+			memset(&m, 0, sizeof(m));
+			m.err = r->err;
+			m.topic = r->topic;
+			m.partition = r->partition;
+			m.offset = r->offset;
+			m.timestamp = r->ack_timestamp;
+			m.timestamp_type = FJORD_TIMESTAMP_CREATE_TIME;
+			m.key = r->key;
+			m.key_len = r->key_len;
+			m.value = r->value;
+			m.value_len = r->value_len;
+			m.headers = r->headers;
+			m.header_cnt = r->header_cnt;
+			m.status = (fjord_msg_status_t)r->status;
+			m.opaque = r->opaque;
+			m.errstr = r->err ? (r->errstr ? r->errstr : fjord_err2str(r->err)) : NULL;
+			m.latency_us = r->latency_us;
+			conf->dr_msg_cb(h, &m, conf->opaque);
+		}
+		producer_dr_served(h, r);
+	}
+}
+
+void producer_dr_push(fjord_t *h, prec_t *list)
+{
+	if (!list)
+		return;
+	if (cbq_push_call(h, producer_dr_deliver, list) != 0) {
+		/* Cannot queue: account the records without a callback rather
+		 * than leak them or let flush() wait forever. */
+		while (list) {
+			prec_t *n = list->next;
+			producer_dr_served(h, list);
+			list = n;
+		}
+	}
+}
+
 typedef struct pflush_op {
 	hop_t op;
 } pflush_op_t;
@@ -261,12 +311,7 @@ fjord_err_t fjord_flush(fjord_t *fj, int timeout_ms)
 			cbq_serve(fj, left > 100 ? 100 : (int)left);
 		} else {
 			struct timespec ts;
-			clock_gettime(CLOCK_REALTIME, &ts);
-			ts.tv_nsec += 50 * 1000000L;
-			if (ts.tv_nsec >= 1000000000L) {
-				ts.tv_sec++;
-				ts.tv_nsec -= 1000000000L;
-			}
+			deadline_after_ms(&ts, 50);
 			pthread_mutex_lock(&p->flush_lock);
 			if (atomic_load(&p->outq_cnt) > 0)
 				pthread_cond_timedwait(&p->flush_cond, &p->flush_lock, &ts);
@@ -294,7 +339,7 @@ void producer_fail_chain(fjord_t *h, prec_t *head, fjord_err_t err, const char *
 		if (err == FJORD_ERR__DESTROY)
 			atomic_fetch_add(&h->p->purged, 1);
 	}
-	cbq_push_dr(h, head);
+	producer_dr_push(h, head);
 }
 
 static ptopic_t *producer_topic(fjord_t *h, const char *name)

@@ -18,6 +18,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/arena.c src/common/arena.h \
 	src/common/pbuild.c src/common/pbuild.h \
 	src/common/numparse.c src/common/numparse.h \
+	src/common/deadline.c src/common/deadline.h \
 	src/common/zkutil.c src/common/zkutil.h \
 	src/common/zkpath.c src/common/zkpath.h \
 	src/common/zkjson.c src/common/zkjson.h \

@@ -47,6 +47,7 @@
 #include "common/zkmeta_int.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
+#include "common/deadline.h"
 
 #define ZKMETA_COALESCE_MS 20
 #define ZKMETA_BACKOFF_MIN_MS 100
@@ -651,17 +652,6 @@ static void zkmeta_publish(zkmeta_t *zm, cview_t *cv)
 		zm->on_snapshot(cview_ref(cv), zm->opaque);
 }
 
-static void zkmeta_deadline(struct timespec *ts, int ms)
-{
-	clock_gettime(CLOCK_MONOTONIC, ts);
-	ts->tv_sec += ms / 1000;
-	ts->tv_nsec += (long)(ms % 1000) * 1000000;
-	if (ts->tv_nsec >= 1000000000) {
-		ts->tv_sec++;
-		ts->tv_nsec -= 1000000000;
-	}
-}
-
 static void *zkmeta_main(void *arg)
 {
 	zkmeta_t *zm = arg;
@@ -678,7 +668,7 @@ static void *zkmeta_main(void *arg)
 			continue;
 		}
 		/* Let the rest of the burst arrive. */
-		zkmeta_deadline(&ts, ZKMETA_COALESCE_MS);
+		deadline_after_ms(&ts, ZKMETA_COALESCE_MS);
 		while (!zm->stop && pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) == 0)
 			;
 		if (zm->stop)
@@ -701,7 +691,7 @@ static void *zkmeta_main(void *arg)
 		zkmeta_log(zm, LOG_INFO, "metadata read failed (%s); retrying in %d ms",
 		     zkutil_err2str(rc), backoff);
 		zm->dirty.full = 1;   /* after a failure, everything again */
-		zkmeta_deadline(&ts, backoff);
+		deadline_after_ms(&ts, backoff);
 		while (!zm->stop && pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) == 0)
 			;
 		backoff = backoff * 2 > ZKMETA_BACKOFF_MAX_MS ? ZKMETA_BACKOFF_MAX_MS : backoff * 2;
@@ -729,7 +719,6 @@ zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr,
                           size_t errstr_size)
 {
 	zkmeta_t *zm = calloc(1, sizeof(*zm));
-	pthread_condattr_t ca;
 	cview_t *cv = NULL;
 	int rc = ZOK, attempt;
 	struct timespec nap = {0, 100 * 1000000};
@@ -750,10 +739,7 @@ zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr,
 		return NULL;
 	}
 	pthread_mutex_init(&zm->lock, NULL);
-	pthread_condattr_init(&ca);
-	pthread_condattr_setclock(&ca, CLOCK_MONOTONIC);
-	pthread_cond_init(&zm->cond, &ca);
-	pthread_condattr_destroy(&ca);
+	deadline_cond_init(&zm->cond);
 	if (zkutil_live_add(zm) < 0) {
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
@@ -794,7 +780,7 @@ int zkmeta_sync(zkmeta_t *zm, int timeout_ms)
 	uint64_t target;
 	int rc = 0;
 
-	zkmeta_deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+	deadline_after_ms(&ts, timeout_ms > 0 ? timeout_ms : 0);
 	pthread_mutex_lock(&zm->lock);
 	/* A pass already under way may have read before the caller's write:
 	 * only a pass that begins after this point counts. */
@@ -829,7 +815,7 @@ int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *a
 	struct timespec ts;
 	int held = 0;
 
-	zkmeta_deadline(&ts, timeout_ms > 0 ? timeout_ms : 0);
+	deadline_after_ms(&ts, timeout_ms > 0 ? timeout_ms : 0);
 	pthread_mutex_lock(&zm->lock);
 	for (;;) {
 		if (zm->cur && pred(zm->cur, arg)) {
