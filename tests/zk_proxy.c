@@ -37,7 +37,9 @@
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/bytes.h"
 #include "harness_int.h"
+#include "rawproto.h"
 
 #define ZKPROXY_MAX_CONNS 64
 #define ZKPROXY_MAX_SESSIONS 64
@@ -69,34 +71,6 @@ struct test_zkproxy {
 	int conn_cnt;
 };
 
-static int64_t zkproxy_be64(const unsigned char *b)
-{
-	uint64_t v = 0;
-	for (int i = 0; i < 8; i++)
-		v = v << 8 | b[i];
-	return (int64_t)v;
-}
-
-static int32_t zkproxy_be32(const unsigned char *b)
-{
-	return (int32_t)((uint32_t)b[0] << 24 | (uint32_t)b[1] << 16 | (uint32_t)b[2] << 8 | b[3]);
-}
-
-static int zkproxy_write_all(int fd, const void *buf, size_t len)
-{
-	const char *p = buf;
-	while (len > 0) {
-		ssize_t w = send(fd, p, len, MSG_NOSIGNAL);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0)
-			return -1;
-		p += w;
-		len -= (size_t)w;
-	}
-	return 0;
-}
-
 static void zkproxy_drop(test_zkproxy_t *p, int i)
 {
 	close(p->conns[i].cfd);
@@ -107,8 +81,8 @@ static void zkproxy_drop(test_zkproxy_t *p, int i)
 
 static void zkproxy_note_session(test_zkproxy_t *p, zkproxy_conn_t *cn)
 {
-	int64_t sid = zkproxy_be64(cn->cresp + 12);
-	if (zkproxy_be32(cn->cresp + 8) <= 0 || sid == 0)
+	int64_t sid = be64_read_i(cn->cresp + 12);
+	if (be32_read_i(cn->cresp + 8) <= 0 || sid == 0)
 		return; /* the server said "expired" */
 	pthread_mutex_lock(&p->lock);
 	int known = 0;
@@ -137,15 +111,15 @@ static int zkproxy_from_client(test_zkproxy_t *p, zkproxy_conn_t *cn)
 		if (cn->creq_len < ZKPROXY_CREQ_HEAD)
 			return 0;
 		if (atomic_load(&p->mode) == TEST_ZKPROXY_REFUSE_NEW &&
-		    zkproxy_be64(cn->creq + 20) == 0) {
+		    be64_read_i(cn->creq + 20) == 0) {
 			atomic_fetch_add(&p->refused, 1);
 			return -1;
 		}
-		if (zkproxy_write_all(cn->sfd, cn->creq, cn->creq_len) < 0)
+		if (raw_send(cn->sfd, cn->creq, cn->creq_len) < 0)
 			return -1;
 		cn->forwarding = 1;
 	}
-	return zkproxy_write_all(cn->sfd, buf + off, (size_t)r - off);
+	return raw_send(cn->sfd, buf + off, (size_t)r - off);
 }
 
 static int zkproxy_from_server(test_zkproxy_t *p, zkproxy_conn_t *cn)
@@ -163,20 +137,7 @@ static int zkproxy_from_server(test_zkproxy_t *p, zkproxy_conn_t *cn)
 		if (cn->cresp_len == ZKPROXY_CRESP_HEAD)
 			zkproxy_note_session(p, cn);
 	}
-	return zkproxy_write_all(cn->cfd, buf, (size_t)r);
-}
-
-static int zkproxy_connect_server(int port)
-{
-	struct sockaddr_in sa = {.sin_family = AF_INET,
-	                         .sin_port = htons((uint16_t)port),
-	                         .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
-	int fd = socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-	if (fd >= 0 && connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
-		close(fd);
-		fd = -1;
-	}
-	return fd;
+	return raw_send(cn->cfd, buf, (size_t)r);
 }
 
 static void zkproxy_accept(test_zkproxy_t *p)
@@ -191,7 +152,7 @@ static void zkproxy_accept(test_zkproxy_t *p)
 	zkproxy_conn_t *cn = &p->conns[p->conn_cnt];
 	memset(cn, 0, sizeof(*cn));
 	cn->cfd = cfd;
-	cn->sfd = zkproxy_connect_server(p->zk_port);
+	cn->sfd = raw_connect(p->zk_port);
 	if (cn->sfd < 0) {
 		close(cfd);
 		return;
