@@ -171,6 +171,7 @@ START_TEST(t0070_membership)
 	for (i = 0; i < T70_MEMBERS - 1; i++)
 		fjord_destroy(m[i]);
 	close(go[1]);
+	test_msgver_destroy(mv);
 }
 END_TEST
 

@@ -62,6 +62,7 @@ START_TEST(t0075_patterns)
 	              tg_assigned_cnt(a), tg_assigned_cnt(b));
 	fjord_destroy(a);
 	fjord_destroy(b);
+	test_msgver_destroy(mv);
 }
 END_TEST
 

@@ -18,6 +18,12 @@
  *
  * Ownership: the shared cluster is a static of this file; private clusters
  * are malloc'd by test_cluster_new and freed by test_cluster_destroy.
+ *
+ * Leaks: in a sanitizer build LeakSanitizer checks a broker when it exits
+ * normally (after SIGTERM; never after SIGKILL) and makes it exit with
+ * HARNESS_SANITIZER_EXITCODE, its report in broker.log. Every SIGTERM stop
+ * here looks for that status: test_broker_kill and test_cluster_destroy fail
+ * the test, harness_shared_stop makes the runner fail.
  */
 #define _GNU_SOURCE
 #include <errno.h>
@@ -189,13 +195,29 @@ static void cluster_set_zk(test_cluster_t *c, pid_t zk_pid, int zk_port, const c
 	snprintf(c->zk_connect, sizeof(c->zk_connect), "127.0.0.1:%d%s", zk_port, chroot);
 }
 
-static void cluster_stop_brokers(test_cluster_t *c)
+/* 1 (and says so on stderr) when wait status st of broker i of c is the
+ * sanitizers' exit status: a leak at exit (or an ASan/UBSan error). */
+static int cluster_broker_leaked(const test_cluster_t *c, int i, int st)
 {
+	if (!WIFEXITED(st) || WEXITSTATUS(st) != HARNESS_SANITIZER_EXITCODE)
+		return 0;
+	fprintf(stderr, "harness: broker %d exited with status %d: a sanitizer report, e.g. "
+	        "leaks (in %s/broker-%d/broker.log)\n", c->brokers[i].id, HARNESS_SANITIZER_EXITCODE,
+	        c->dir, c->brokers[i].id);
+	return 1;
+}
+
+/* SIGTERMs every running broker of c; returns how many of them leaked. */
+static int cluster_stop_brokers(test_cluster_t *c)
+{
+	int leaked = 0;
 	for (int i = 0; i < c->broker_cnt; i++) {
 		if (c->brokers[i].pid > 0)
-			harness_child_stop(c->brokers[i].pid, SIGTERM, 15000);
+			leaked += cluster_broker_leaked(
+			    c, i, harness_child_stop(c->brokers[i].pid, SIGTERM, 15000));
 		c->brokers[i].pid = 0;
 	}
+	return leaked;
 }
 
 int harness_shared_start(int broker_cnt)
@@ -230,11 +252,12 @@ int harness_shared_zk_port(void)
 	return cluster_zk.pid > 0 ? cluster_zk.port : -1;
 }
 
-void harness_shared_stop(void)
+int harness_shared_stop(void)
 {
-	cluster_stop_brokers(&cluster_shared);
+	int leaked = cluster_stop_brokers(&cluster_shared);
 	harness_zk_stop(&cluster_zk);
 	cluster_shared_up = 0;
+	return leaked;
 }
 
 void harness_shared_print_logs(int lines)
@@ -281,12 +304,14 @@ void test_cluster_destroy(test_cluster_t *c)
 {
 	if (!c || c->shared)
 		return;
-	cluster_stop_brokers(c);
+	int leaked = cluster_stop_brokers(c);
 	if (c->zk_pid > 0) {
 		harness_zk_t zk = {.pid = c->zk_pid, .port = c->zk_port};
 		harness_zk_stop(&zk);
 	}
 	free(c);
+	ck_assert_msg(leaked == 0, "%d broker(s) of the private cluster leaked memory "
+	              "(LeakSanitizer report in their broker.log)", leaked);
 }
 
 void test_broker_kill(test_cluster_t *c, int i, int sig)
@@ -301,6 +326,8 @@ void test_broker_kill(test_cluster_t *c, int i, int sig)
 		         WIFSIGNALED(st) ? "signal" : "exit",
 		         WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		b->pid = 0;
+		ck_assert_msg(!cluster_broker_leaked(c, i, st), "broker %d leaked memory "
+		              "(LeakSanitizer report in its broker.log)", b->id);
 	} else {
 		ck_assert_msg(kill(b->pid, sig) == 0, "kill %d: %s", (int)b->pid, strerror(errno));
 	}

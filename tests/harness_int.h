@@ -11,6 +11,12 @@
 #ifndef FJORD_TEST_HARNESS_INT_H
 #define FJORD_TEST_HARNESS_INT_H
 
+/* The exit status of a process in which a sanitizer found an error: a leak
+ * at exit, or an ASan/UBSan report. scripts/check --sanitizers sets it with
+ * LSAN_OPTIONS=exitcode=23 (ASan's default, 1, is also fjordd's own exit
+ * status for a failed start). */
+#define HARNESS_SANITIZER_EXITCODE 23
+
 #include <stddef.h>
 #include <stdint.h>
 #include <sys/types.h>
@@ -91,7 +97,9 @@ char *harness_zk_4lw(int port, const char *word);
 /* Starts the runner's shared cluster: ZooKeeper and, when broker_cnt > 0,
  * that many brokers. 0, -1 on failure, -2 when ZooKeeper is missing. */
 int harness_shared_start(int broker_cnt);
-void harness_shared_stop(void);
+/* Stops the shared cluster; returns how many brokers exited with
+ * HARNESS_SANITIZER_EXITCODE (e.g. LeakSanitizer found leaks). */
+int harness_shared_stop(void);
 /* Port of the runner's ZooKeeper, -1 when there is none. */
 int harness_shared_zk_port(void);
 /* Prints the tail of every broker log of the shared cluster. */

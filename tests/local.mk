@@ -4,6 +4,8 @@
 # line from there). Every test file in tests/tests.def is listed here.
 check_PROGRAMS += tests/fjord-tests
 TESTS += tests/fjord-tests
+# LeakSanitizer suppressions (scripts/check --sanitizers; docs/testing.md).
+EXTRA_DIST += tests/lsan.supp
 tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/main.c \
 	tests/harness_int.h tests/harness.c tests/harness_proc.c \

@@ -24,7 +24,9 @@
  * is removed after a passing run and kept, with its path printed, otherwise.
  *
  * Exit status: 0 when every test passed, 1 otherwise (also when the shared
- * cluster could not start), 77 (automake's "skip") when nothing was selected.
+ * cluster could not start, or one of its brokers exited after SIGTERM with
+ * a sanitizer report such as a leak), 77 (automake's "skip") when nothing
+ * was selected.
  */
 #include <errno.h>
 #include <stdio.h>
@@ -326,7 +328,12 @@ int main(int argc, char **argv)
 	rc = srunner_ntests_failed(runner_sr) == 0 ? 0 : 1;
 
 out:
-	harness_shared_stop();
+	if (harness_shared_stop() > 0) {
+		printf("runner: FAIL: a shared-cluster broker exited with a sanitizer report "
+		       "(leaks: see its broker.log under %s/shared)\n", harness_run_dir());
+		harness_shared_print_logs(60);
+		rc = 1;
+	}
 	if (rc == 0)
 		harness_rmtree(harness_run_dir());
 	else

@@ -10,7 +10,7 @@
  * SEQ going backwards within a partition, offset gaps, and the total count.
  *
  * Runs in a test child; the verifier is malloc'd by test_msgver_new() and
- * freed by test_msgver_verify().
+ * freed by test_msgver_verify() (or test_msgver_destroy() without a verdict).
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -151,6 +151,14 @@ void test_msgver_verify(test_msgver_t *mv, const char *what, int expected_cnt)
 	for (int i = 0; i < mv->err_cnt && i < MSGVER_ERR_MAX && off < sizeof(report); i++)
 		off += (size_t)snprintf(report + off, sizeof(report) - off, "; %s", mv->errs[i]);
 	test_say("%s", report);
+	test_msgver_destroy(mv);
+	ck_assert_msg(ok, "%s", report);
+}
+
+void test_msgver_destroy(test_msgver_t *mv)
+{
+	if (!mv)
+		return;
 	for (int i = 0; i <= mv->partition_cnt; i++)
 		free(mv->seen[i]);
 	free(mv->seen);
@@ -158,7 +166,6 @@ void test_msgver_verify(test_msgver_t *mv, const char *what, int expected_cnt)
 	free(mv->last_seq);
 	free(mv->last_offset);
 	free(mv);
-	ck_assert_msg(ok, "%s", report);
 }
 
 int test_consume_msgs(test_cluster_t *c, const char *topic, int partition_cnt,
