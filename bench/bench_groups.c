@@ -54,14 +54,14 @@ static struct {
 	char group[128];
 	int partition_cnt;
 	pthread_mutex_t lock;
-	int owner[BG_MAX_PARTS];       /* member idx, -1: none */
+	int owner[BG_MAX_PARTS]; /* member idx, -1: none */
 	int64_t assigned_ms[BG_MAX_PARTS];
 	int64_t delivered_ms[BG_MAX_PARTS];
 	atomic_llong consumed;
-	atomic_llong first_ms;         /* first record polled, 0: none yet */
+	atomic_llong first_ms; /* first record polled, 0: none yet */
 	atomic_llong last_ms;
 	atomic_int stop;
-	atomic_int go;                 /* members poll only once this is set */
+	atomic_int go; /* members poll only once this is set */
 } bg;
 
 static int64_t bg_now_ms(void)
@@ -191,7 +191,7 @@ static void bg_members_stop(bg_member_t *ms, int cnt)
  * from the moment before the leader even noticed the join. */
 static int bg_settled(int64_t since, int members)
 {
-	int count[BG_MAX_MEMBERS] = {0};
+	int count[BG_MAX_MEMBERS] = { 0 };
 	int p, m, ok = 1, lo = bg.partition_cnt / members;
 	int hi = lo + (bg.partition_cnt % members ? 1 : 0);
 
@@ -228,7 +228,8 @@ static void *bg_producer_main(void *arg)
 	memset(value, 'g', sizeof(value));
 	while (!atomic_load(&bg.stop)) {
 		for (p = 0; p < bg.partition_cnt; p++)
-			fjord_produce(fj, bg.topic, p, NULL, 0, value, sizeof(value), NULL, 0, 0, NULL);
+			fjord_produce(fj, bg.topic, p, NULL, 0, value, sizeof(value), NULL, 0, 0,
+			              NULL);
 		usleep(20000);
 	}
 	return NULL;
@@ -249,7 +250,8 @@ static int bg_partitions(void)
 		fjord_metadata_destroy(md);
 	fjord_destroy(fj);
 	if (n < 1 || n > BG_MAX_PARTS)
-		fprintf(stderr, "bench-groups: topic %s not found or too many partitions\n", bg.topic);
+		fprintf(stderr, "bench-groups: topic %s not found or too many partitions\n",
+		        bg.topic);
 	return n >= 1 && n <= BG_MAX_PARTS ? n : -1;
 }
 
@@ -273,8 +275,8 @@ static int bg_rebalance(int members)
 		goto out;
 	}
 	settle_ms = bg_now_ms() - t0;
-	fprintf(stderr, "bench-groups: %d member(s) settled in %lld ms; adding one\n",
-	        members - 1, (long long)settle_ms);
+	fprintf(stderr, "bench-groups: %d member(s) settled in %lld ms; adding one\n", members - 1,
+	        (long long)settle_ms);
 	t0 = bg_now_ms();
 	if (bg_member_start(&ms[members - 1], members - 1, "latest") < 0)
 		goto out;
@@ -358,9 +360,8 @@ out:
 
 static void bg_usage(void)
 {
-	fprintf(stderr,
-	        "Usage: fjord-bench-groups rebalance ZK TOPIC MEMBERS [STRATEGY]\n"
-	        "       fjord-bench-groups throughput ZK TOPIC RECORDS MEMBERS\n");
+	fprintf(stderr, "Usage: fjord-bench-groups rebalance ZK TOPIC MEMBERS [STRATEGY]\n"
+	                "       fjord-bench-groups throughput ZK TOPIC RECORDS MEMBERS\n");
 }
 
 int main(int argc, char **argv)

@@ -65,7 +65,8 @@ int main(int argc, char **argv)
 	uint64_t reads = 0;
 
 	if (argc != 5 || (strcmp(argv[4], "incremental") && strcmp(argv[4], "full"))) {
-		fprintf(stderr, "usage: fjord-bench-zkmeta CONNECT PARTITIONS CHANGES incremental|full\n");
+		fprintf(stderr,
+		        "usage: fjord-bench-zkmeta CONNECT PARTITIONS CHANGES incremental|full\n");
 		return 2;
 	}
 	parts = atoi(argv[2]);
@@ -106,13 +107,14 @@ int main(int argc, char **argv)
 		return 1;
 	}
 	for (int i = 0; i < changes; i++) {
-		leader_want_t w = {(int32_t)((i * 7919) % parts), i % 2 ? 1 : 2};
+		leader_want_t w = { (int32_t)((i * 7919) % parts), i % 2 ? 1 : 2 };
 		uint64_t r0 = zkmeta_reads(zm);
 		int64_t t0 = fj_mono_us();
 
 		snprintf(state, sizeof(state),
 		         "{\"version\":1,\"leader\":%d,\"leader_epoch\":%d,\"isr\":[%d],"
-		         "\"controller_epoch\":1}", (int)w.leader, i + 1, (int)w.leader);
+		         "\"controller_epoch\":1}",
+		         (int)w.leader, i + 1, (int)w.leader);
 		if (put(wz, zkpath_state(path, "bench", w.partition), state) < 0)
 			return 1;
 		if (full)
@@ -126,7 +128,7 @@ int main(int argc, char **argv)
 		 * too: wait until no read has happened for 100 ms (passes start
 		 * 20 ms after their event). */
 		for (uint64_t last = zkmeta_reads(zm);;) {
-			nanosleep(&(struct timespec){0, 100 * 1000000}, NULL);
+			nanosleep(&(struct timespec){ 0, 100 * 1000000 }, NULL);
 			uint64_t now = zkmeta_reads(zm);
 			if (now == last)
 				break;

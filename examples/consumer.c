@@ -49,7 +49,7 @@ int main(int argc, char **argv)
 	/* Read TOPIC/PARTITION from the log start offset. */
 	parts = fjord_topic_partition_list_new(1);
 	fjord_topic_partition_list_add(parts, argv[2], atoi(argv[3]))->offset =
-		FJORD_OFFSET_BEGINNING;
+	    FJORD_OFFSET_BEGINNING;
 	if (fjord_assign(fj, parts)) {
 		fprintf(stderr, "assign failed\n");
 		fjord_topic_partition_list_destroy(parts);

@@ -31,9 +31,9 @@ static void on_delivery(fjord_t *fj, const fjord_message_t *msg, void *opaque)
 
 int main(int argc, char **argv)
 {
-	static const char *const defaults[] = {"hello 0", "hello 1", "hello 2", "hello 3",
-					       "hello 4", "hello 5", "hello 6", "hello 7",
-					       "hello 8", "hello 9"};
+	static const char *const defaults[] = { "hello 0", "hello 1", "hello 2", "hello 3",
+		                                "hello 4", "hello 5", "hello 6", "hello 7",
+		                                "hello 8", "hello 9" };
 	const char *const *records = defaults;
 	char errstr[512];
 	int count = 10, failed = 0, i;
@@ -73,7 +73,7 @@ int main(int argc, char **argv)
 		fjord_err_t err;
 
 		while ((err = fjord_produce(fj, argv[2], FJORD_PARTITION_UA, NULL, 0, records[i],
-					    strlen(records[i]), NULL, 0, 0, NULL)) ==
+		                            strlen(records[i]), NULL, 0, 0, NULL)) ==
 		       FJORD_ERR__QUEUE_FULL)
 			fjord_flush(fj, 100);
 		if (err) {

@@ -48,28 +48,30 @@ FJORD_EXPORT const char *fjord_version_str(void);
 typedef enum fjord_err_t {
 	/* Raised inside the SDK (never on the wire). */
 	FJORD_ERR__BEGIN = -200,
-	FJORD_ERR__BAD_MSG = -199,           /* malformed data from a broker */
-	FJORD_ERR__BAD_COMPRESSION = -198,   /* cannot decompress a batch */
-	FJORD_ERR__DESTROY = -197,           /* handle closed before completion */
-	FJORD_ERR__FAIL = -196,              /* local failure, see errstr */
-	FJORD_ERR__TRANSPORT = -195,         /* broker connection failed */
-	FJORD_ERR__ALL_BROKERS_DOWN = -192,  /* no broker reachable */
-	FJORD_ERR__MSG_TIMED_OUT = -191,     /* message.timeout.ms expired */
-	FJORD_ERR__PARTITION_EOF = -190,     /* consumer reached the high watermark */
+	FJORD_ERR__BAD_MSG = -199,          /* malformed data from a broker */
+	FJORD_ERR__BAD_COMPRESSION = -198,  /* cannot decompress a batch */
+	FJORD_ERR__DESTROY = -197,          /* handle closed before completion */
+	FJORD_ERR__FAIL = -196,             /* local failure, see errstr */
+	FJORD_ERR__TRANSPORT = -195,        /* broker connection failed */
+	FJORD_ERR__ALL_BROKERS_DOWN = -192, /* no broker reachable */
+	FJORD_ERR__MSG_TIMED_OUT = -191,    /* message.timeout.ms expired */
+	FJORD_ERR__PARTITION_EOF = -190,    /* consumer reached the high watermark */
 	FJORD_ERR__UNKNOWN_PARTITION = -189,
-	FJORD_ERR__UNKNOWN_TOPIC = -188,     /* topic does not exist */
+	FJORD_ERR__UNKNOWN_TOPIC = -188, /* topic does not exist */
 	FJORD_ERR__INVALID_ARG = -187,
-	FJORD_ERR__TIMED_OUT = -186,         /* the call's own timeout expired */
-	FJORD_ERR__QUEUE_FULL = -185,        /* queue.buffering.max.messages reached */
-	FJORD_ERR__NOT_IMPLEMENTED = -184,   /* not available on this handle type */
-	FJORD_ERR__ZOOKEEPER = -183,         /* ZooKeeper unreachable or failed */
-	FJORD_ERR__NO_OFFSET = -182,         /* no position and auto.offset.reset=error */
-	FJORD_ERR__STATE = -181,             /* call not valid in this state */
+	FJORD_ERR__TIMED_OUT = -186,       /* the call's own timeout expired */
+	FJORD_ERR__QUEUE_FULL = -185,      /* queue.buffering.max.messages reached */
+	FJORD_ERR__NOT_IMPLEMENTED = -184, /* not available on this handle type */
+	FJORD_ERR__ZOOKEEPER = -183,       /* ZooKeeper unreachable or failed */
+	FJORD_ERR__NO_OFFSET = -182,       /* no position and auto.offset.reset=error */
+	FJORD_ERR__STATE = -181,           /* call not valid in this state */
 	FJORD_ERR__UNSUPPORTED_FEATURE = -180,
-	FJORD_ERR__FENCED = -179,            /* commit of a partition this member no longer owns */
-	FJORD_ERR__ASSIGNMENT_LOST = -178,   /* group session expired: every partition was lost */
-	FJORD_ERR__REVOKE_PARTITIONS = -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
-	FJORD_ERR__ASSIGN_PARTITIONS = -176, /* rebalance event: partitions given (poll, no rebalance_cb) */
+	FJORD_ERR__FENCED = -179,          /* commit of a partition this member no longer owns */
+	FJORD_ERR__ASSIGNMENT_LOST = -178, /* group session expired: every partition was lost */
+	FJORD_ERR__REVOKE_PARTITIONS =
+	    -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
+	FJORD_ERR__ASSIGN_PARTITIONS =
+	    -176, /* rebalance event: partitions given (poll, no rebalance_cb) */
 	FJORD_ERR__END = -100,
 
 	/* Broker errors: Kafka's codes; same numbers as proto/fjord.proto. */
@@ -104,7 +106,7 @@ typedef enum fjord_err_t {
 	FJORD_ERR_FENCED_LEADER_EPOCH = 74,
 	FJORD_ERR_UNKNOWN_LEADER_EPOCH = 75,
 	FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE = 76,
-	FJORD_ERR_NON_EMPTY_GROUP = 68,      /* the group has live members */
+	FJORD_ERR_NON_EMPTY_GROUP = 68, /* the group has live members */
 	FJORD_ERR_GROUP_ID_NOT_FOUND = 69,
 	FJORD_ERR_OFFSET_NOT_AVAILABLE = 78,
 } fjord_err_t;
@@ -135,23 +137,25 @@ FJORD_EXPORT void fjord_conf_destroy(fjord_conf_t *conf);
 /* Sets a Kafka-named property (see docs/configuration.md for the list).
  * Unknown names and bad values are refused with a message in errstr. */
 FJORD_EXPORT fjord_conf_res_t fjord_conf_set(fjord_conf_t *conf, const char *name,
-                                             const char *value, char *errstr,
-                                             size_t errstr_size);
+                                             const char *value, char *errstr, size_t errstr_size);
 /* Copies the value (or the default) into dest; *dest_size is in/out
  * (needed size including NUL is written back). */
-FJORD_EXPORT fjord_conf_res_t fjord_conf_get(const fjord_conf_t *conf, const char *name,
-                                             char *dest, size_t *dest_size);
+FJORD_EXPORT fjord_conf_res_t fjord_conf_get(const fjord_conf_t *conf, const char *name, char *dest,
+                                             size_t *dest_size);
 
 /* Delivery report: called once per produced record, with msg->err set to
  * the outcome and msg->status saying whether it was persisted. */
-FJORD_EXPORT void fjord_conf_set_dr_msg_cb(fjord_conf_t *conf,
-	void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg, void *opaque));
+FJORD_EXPORT void
+fjord_conf_set_dr_msg_cb(fjord_conf_t *conf,
+                         void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg, void *opaque));
 /* Errors not tied to a call (all brokers down, ZooKeeper session lost). */
 FJORD_EXPORT void fjord_conf_set_error_cb(fjord_conf_t *conf,
-	void (*error_cb)(fjord_t *fj, fjord_err_t err, const char *reason, void *opaque));
+                                          void (*error_cb)(fjord_t *fj, fjord_err_t err,
+                                                           const char *reason, void *opaque));
 /* Log lines (syslog levels 0..7). Default: level <= log_level to stderr. */
 FJORD_EXPORT void fjord_conf_set_log_cb(fjord_conf_t *conf,
-	void (*log_cb)(const fjord_t *fj, int level, const char *fac, const char *buf));
+                                        void (*log_cb)(const fjord_t *fj, int level,
+                                                       const char *fac, const char *buf));
 /* The opaque pointer passed to every callback above. */
 FJORD_EXPORT void fjord_conf_set_opaque(fjord_conf_t *conf, void *opaque);
 
@@ -187,8 +191,8 @@ FJORD_EXPORT int fjord_poll(fjord_t *fj, int timeout_ms);
 /* ------------------------------------------------------------------ messages */
 
 typedef struct fjord_header_s {
-	const char *name;      /* NUL-terminated */
-	const void *value;     /* NULL: null value */
+	const char *name;  /* NUL-terminated */
+	const void *value; /* NULL: null value */
 	size_t value_len;
 } fjord_header_t;
 
@@ -202,22 +206,22 @@ typedef enum fjord_msg_status_t {
 #define FJORD_TIMESTAMP_LOG_APPEND_TIME 1
 
 struct fjord_message_s {
-	fjord_err_t err;          /* 0, or the record's / event's error */
+	fjord_err_t err; /* 0, or the record's / event's error */
 	const char *topic;
 	int32_t partition;
-	int64_t offset;           /* -1 when not known */
-	int64_t timestamp;        /* ms since epoch, -1 when none */
-	int timestamp_type;       /* FJORD_TIMESTAMP_* */
-	const void *key;          /* NULL: null key */
+	int64_t offset;     /* -1 when not known */
+	int64_t timestamp;  /* ms since epoch, -1 when none */
+	int timestamp_type; /* FJORD_TIMESTAMP_* */
+	const void *key;    /* NULL: null key */
 	size_t key_len;
-	const void *value;        /* NULL: null value (tombstone) */
+	const void *value; /* NULL: null value (tombstone) */
 	size_t value_len;
 	const fjord_header_t *headers;
 	size_t header_cnt;
 	fjord_msg_status_t status; /* producer delivery reports only */
-	void *opaque;             /* producer: the msg_opaque given to produce */
-	const char *errstr;       /* detail for err, or NULL */
-	int64_t latency_us;       /* producer: produce() call to acknowledgement */
+	void *opaque;              /* producer: the msg_opaque given to produce */
+	const char *errstr;        /* detail for err, or NULL */
+	int64_t latency_us;        /* producer: produce() call to acknowledgement */
 };
 
 /* Frees a message returned by fjord_consumer_poll(). */
@@ -239,10 +243,9 @@ FJORD_EXPORT void fjord_message_destroy(fjord_message_t *msg);
  * On success exactly one delivery report follows. If the topic's metadata is
  * not known yet the record waits for it (bounded by message.timeout.ms). */
 FJORD_EXPORT fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition,
-                                       const void *key, size_t key_len,
-                                       const void *value, size_t value_len,
-                                       const fjord_header_t *headers, size_t header_cnt,
-                                       int64_t timestamp, void *msg_opaque);
+                                       const void *key, size_t key_len, const void *value,
+                                       size_t value_len, const fjord_header_t *headers,
+                                       size_t header_cnt, int64_t timestamp, void *msg_opaque);
 
 /* Waits until every record produced so far has its delivery report served.
  * FJORD_ERR__TIMED_OUT if some are still outstanding after timeout_ms. */
@@ -278,10 +281,12 @@ typedef struct fjord_topic_partition_list_s {
 
 FJORD_EXPORT fjord_topic_partition_list_t *fjord_topic_partition_list_new(int size);
 /* Adds an element (offset FJORD_OFFSET_INVALID) and returns it. */
-FJORD_EXPORT fjord_topic_partition_t *fjord_topic_partition_list_add(
-	fjord_topic_partition_list_t *list, const char *topic, int32_t partition);
-FJORD_EXPORT fjord_topic_partition_t *fjord_topic_partition_list_find(
-	const fjord_topic_partition_list_t *list, const char *topic, int32_t partition);
+FJORD_EXPORT fjord_topic_partition_t *
+fjord_topic_partition_list_add(fjord_topic_partition_list_t *list, const char *topic,
+                               int32_t partition);
+FJORD_EXPORT fjord_topic_partition_t *
+fjord_topic_partition_list_find(const fjord_topic_partition_list_t *list, const char *topic,
+                                int32_t partition);
 FJORD_EXPORT void fjord_topic_partition_list_destroy(fjord_topic_partition_list_t *list);
 
 /* Manual assignment: replaces the current assignment (NULL or empty list:
@@ -316,8 +321,7 @@ FJORD_EXPORT fjord_err_t fjord_query_watermark_offsets(fjord_t *fj, const char *
                                                        int64_t *highp, int timeout_ms);
 /* For each element, offset is taken as a timestamp (ms) in and replaced by
  * the earliest offset whose timestamp is >= it (-1: none). */
-FJORD_EXPORT fjord_err_t fjord_offsets_for_times(fjord_t *fj,
-                                                 fjord_topic_partition_list_t *parts,
+FJORD_EXPORT fjord_err_t fjord_offsets_for_times(fjord_t *fj, fjord_topic_partition_list_t *parts,
                                                  int timeout_ms);
 
 /* ------------------------------------------------------------------ metadata */
@@ -331,8 +335,8 @@ typedef struct fjord_metadata_broker_s {
 
 typedef struct fjord_metadata_partition_s {
 	int32_t id;
-	fjord_err_t err;     /* LEADER_NOT_AVAILABLE when offline */
-	int32_t leader;      /* -1: none */
+	fjord_err_t err; /* LEADER_NOT_AVAILABLE when offline */
+	int32_t leader;  /* -1: none */
 	int32_t leader_epoch;
 	int replica_cnt;
 	int32_t *replicas;
@@ -342,7 +346,7 @@ typedef struct fjord_metadata_partition_s {
 
 typedef struct fjord_metadata_topic_s {
 	char *topic;
-	fjord_err_t err;     /* UNKNOWN_TOPIC_OR_PARTITION when missing */
+	fjord_err_t err; /* UNKNOWN_TOPIC_OR_PARTITION when missing */
 	int partition_cnt;
 	fjord_metadata_partition_t *partitions; /* sorted by id */
 	int config_cnt;
@@ -352,19 +356,19 @@ typedef struct fjord_metadata_topic_s {
 
 typedef struct fjord_metadata_s {
 	int broker_cnt;
-	fjord_metadata_broker_t *brokers;  /* sorted by id */
+	fjord_metadata_broker_t *brokers; /* sorted by id */
 	int topic_cnt;
-	fjord_metadata_topic_t *topics;    /* sorted by name */
-	int32_t controller_id;             /* -1: none */
-	int32_t controller_epoch;          /* -1: not known (bootstrap mode) */
-	char *cluster_id;                  /* NULL: not known */
+	fjord_metadata_topic_t *topics; /* sorted by name */
+	int32_t controller_id;          /* -1: none */
+	int32_t controller_epoch;       /* -1: not known (bootstrap mode) */
+	char *cluster_id;               /* NULL: not known */
 } fjord_metadata_t;
 
 /* Fresh metadata for one topic (topic != NULL) or for all topics. Works on
  * every handle type; reads ZooKeeper when zookeeper.connect is set, else
  * asks a broker. Caller frees *mdp with fjord_metadata_destroy(). */
-FJORD_EXPORT fjord_err_t fjord_metadata(fjord_t *fj, const char *topic,
-                                        fjord_metadata_t **mdp, int timeout_ms);
+FJORD_EXPORT fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_metadata_t **mdp,
+                                        int timeout_ms);
 FJORD_EXPORT void fjord_metadata_destroy(fjord_metadata_t *md);
 
 /* ------------------------------------------------------------------ admin */
@@ -380,16 +384,13 @@ FJORD_EXPORT void fjord_metadata_destroy(fjord_metadata_t *md);
  * TOPIC_ALREADY_EXISTS, INVALID_TOPIC, INVALID_PARTITIONS,
  * INVALID_REPLICATION_FACTOR (more than live brokers), INVALID_CONFIG. */
 FJORD_EXPORT fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic,
-                                                  int32_t partitions,
-                                                  int32_t replication_factor,
-                                                  const char *const *configs,
-                                                  int timeout_ms, char *errstr,
-                                                  size_t errstr_size);
+                                                  int32_t partitions, int32_t replication_factor,
+                                                  const char *const *configs, int timeout_ms,
+                                                  char *errstr, size_t errstr_size);
 /* Marks the topic for deletion (/admin/delete_topics/<t>) and waits until the
  * controller has removed it. UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
-FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic,
-                                                  int timeout_ms, char *errstr,
-                                                  size_t errstr_size);
+FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout_ms,
+                                                  char *errstr, size_t errstr_size);
 /* Changes a topic's config overrides (/config/topics/<t>, read by every
  * broker, which applies them while running: docs/operations.md says when
  * each takes effect). set: set_cnt name/value pairs, i.e. 2 * set_cnt
@@ -404,9 +405,8 @@ FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic
  * deleted; FJORD_ERR__INVALID_ARG when there is nothing to change. */
 FJORD_EXPORT fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char *topic,
                                                         const char *const *set, int set_cnt,
-                                                        const char *const *del_keys,
-                                                        int del_cnt, char *errstr,
-                                                        size_t errstr_size);
+                                                        const char *const *del_keys, int del_cnt,
+                                                        char *errstr, size_t errstr_size);
 
 /* ------------------------------------------------------------------ partition reassignment */
 /* Moving partitions to other brokers, as in Kafka's ZooKeeper mode: the
@@ -419,7 +419,7 @@ FJORD_EXPORT fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char 
 typedef struct fjord_reassignment_s {
 	const char *topic;
 	int32_t partition;
-	const int32_t *replicas;   /* target replica set; the first is the preferred leader */
+	const int32_t *replicas; /* target replica set; the first is the preferred leader */
 	int replica_cnt;
 } fjord_reassignment_t;
 
@@ -431,9 +431,8 @@ typedef struct fjord_reassignment_s {
  * fjord_admin_reassignment_status). FJORD_ERR_REASSIGNMENT_IN_PROGRESS when a reassignment is
  * in progress (the plan znode exists). errstr says which entry is wrong. */
 FJORD_EXPORT fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj,
-                                                         const fjord_reassignment_t *parts,
-                                                         int cnt, char *errstr,
-                                                         size_t errstr_size);
+                                                         const fjord_reassignment_t *parts, int cnt,
+                                                         char *errstr, size_t errstr_size);
 
 typedef enum fjord_reassignment_state_t {
 	FJORD_REASSIGNMENT_DONE = 0,        /* the partition's replicas are the target */
@@ -448,9 +447,9 @@ typedef struct fjord_reassignment_status_s {
 	char *topic;
 	int32_t partition;
 	fjord_reassignment_state_t state;
-	int32_t leader;            /* -1: none or not known */
+	int32_t leader; /* -1: none or not known */
 	int replica_cnt;
-	int32_t *replicas;         /* the current assignment */
+	int32_t *replicas; /* the current assignment */
 	int isr_cnt;
 	int32_t *isr;
 } fjord_reassignment_status_t;
@@ -461,33 +460,30 @@ typedef struct fjord_reassignment_status_s {
  * fjord_reassignment_status_destroy); *pendingp (may be NULL) is set to 1
  * when a plan is pending in ZooKeeper. */
 FJORD_EXPORT fjord_err_t fjord_admin_reassignment_status(fjord_t *fj,
-                                                         const fjord_reassignment_t *parts,
-                                                         int cnt,
+                                                         const fjord_reassignment_t *parts, int cnt,
                                                          fjord_reassignment_status_t **statusp,
                                                          int *pendingp, char *errstr,
                                                          size_t errstr_size);
-FJORD_EXPORT void fjord_reassignment_status_destroy(fjord_reassignment_status_t *status,
-                                                    int cnt);
+FJORD_EXPORT void fjord_reassignment_status_destroy(fjord_reassignment_status_t *status, int cnt);
 
 /* What the controller refused: one marker per refused znode, read from
  * /admin/errors (docs/zookeeper.md). A marker stays until the znode is
  * accepted again or deleted (a one-shot plan's until the next plan of its
  * kind is accepted, or an operator deletes the marker). */
 typedef struct fjord_refused_s {
-	char *znode;               /* the refused znode, e.g. "/config/topics/orders" */
-	char *marker;              /* the marker's path, "/admin/errors" + znode */
-	char *error;               /* why the controller refused it */
-	int32_t refused_version;   /* the znode's data version refused; -1: deleted */
-	int64_t timestamp_ms;      /* when it was refused (ms since the epoch); -1: unknown */
+	char *znode;             /* the refused znode, e.g. "/config/topics/orders" */
+	char *marker;            /* the marker's path, "/admin/errors" + znode */
+	char *error;             /* why the controller refused it */
+	int32_t refused_version; /* the znode's data version refused; -1: deleted */
+	int64_t timestamp_ms;    /* when it was refused (ms since the epoch); -1: unknown */
 } fjord_refused_t;
 
 /* Lists the markers (sorted by znode) into *listp, *cntp entries (free with
  * fjord_refused_list_destroy); none is *listp NULL, *cntp 0. A marker whose
  * value is not a marker is listed with error "(unreadable marker: ...)".
  * Requires zookeeper.connect. */
-FJORD_EXPORT fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp,
-                                                  int *cntp, char *errstr,
-                                                  size_t errstr_size);
+FJORD_EXPORT fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *cntp,
+                                                  char *errstr, size_t errstr_size);
 FJORD_EXPORT void fjord_refused_list_destroy(fjord_refused_t *list, int cnt);
 
 /* ------------------------------------------------------------------ consumer groups */
@@ -511,13 +507,15 @@ typedef enum fjord_rebalance_event_t {
  * in callback.mode=poll). Without one, the same events arrive from
  * fjord_consumer_poll() as messages with err FJORD_ERR__ASSIGN_PARTITIONS /
  * FJORD_ERR__REVOKE_PARTITIONS / FJORD_ERR__ASSIGNMENT_LOST. */
-FJORD_EXPORT void fjord_conf_set_rebalance_cb(fjord_conf_t *conf,
-	void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
-	                     const fjord_topic_partition_list_t *parts, void *opaque));
+FJORD_EXPORT void fjord_conf_set_rebalance_cb(
+    fjord_conf_t *conf,
+    void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
+                         const fjord_topic_partition_list_t *parts, void *opaque));
 /* Result of every commit (sync, async and auto). offsets: what was asked. */
-FJORD_EXPORT void fjord_conf_set_offset_commit_cb(fjord_conf_t *conf,
-	void (*commit_cb)(fjord_t *fj, fjord_err_t err,
-	                  const fjord_topic_partition_list_t *offsets, void *opaque));
+FJORD_EXPORT void fjord_conf_set_offset_commit_cb(
+    fjord_conf_t *conf,
+    void (*commit_cb)(fjord_t *fj, fjord_err_t err, const fjord_topic_partition_list_t *offsets,
+                      void *opaque));
 
 /* Joins group.id with these topics (each element's topic; partition and
  * offset are ignored). A topic starting with '^' is a POSIX extended regex
@@ -549,31 +547,31 @@ FJORD_EXPORT fjord_err_t fjord_consumer_lag(fjord_t *fj, const char *topic, int3
 /* ------------------------------------------------------------------ group admin */
 
 typedef struct fjord_group_member_s {
-	char *member_id;            /* the member znode's name */
+	char *member_id; /* the member znode's name */
 	char *client_id;
 	char *host;
-	int64_t joined_ms;          /* when its znode was created */
+	int64_t joined_ms; /* when its znode was created */
 	int topic_cnt;
-	char **topics;              /* its subscription (patterns as given) */
+	char **topics; /* its subscription (patterns as given) */
 	int is_leader;
 } fjord_group_member_t;
 
 typedef struct fjord_group_partition_s {
 	char *topic;
 	int32_t partition;
-	char *owner;                /* member id, NULL when unowned */
-	int64_t committed;          /* -1: nothing committed */
-	int64_t log_end_offset;     /* the partition's high watermark */
-	int64_t lag;                /* log_end_offset - committed (or - log start when none) */
-	int64_t lag_ms;             /* age of the first unconsumed record; 0 caught up; -1 unknown */
+	char *owner;            /* member id, NULL when unowned */
+	int64_t committed;      /* -1: nothing committed */
+	int64_t log_end_offset; /* the partition's high watermark */
+	int64_t lag;            /* log_end_offset - committed (or - log start when none) */
+	int64_t lag_ms;         /* age of the first unconsumed record; 0 caught up; -1 unknown */
 } fjord_group_partition_t;
 
 typedef struct fjord_group_description_s {
 	char *group;
-	int32_t generation;         /* -1: never assigned */
-	char *leader;               /* member id, NULL when none */
-	char *strategy;             /* range, roundrobin or sticky */
-	int64_t last_rebalance_ms;  /* -1: never */
+	int32_t generation;        /* -1: never assigned */
+	char *leader;              /* member id, NULL when none */
+	char *strategy;            /* range, roundrobin or sticky */
+	int64_t last_rebalance_ms; /* -1: never */
 	char *last_rebalance_reason;
 	int member_cnt;
 	fjord_group_member_t *members;
@@ -594,14 +592,12 @@ FJORD_EXPORT fjord_err_t fjord_admin_describe_group(fjord_t *fj, const char *gro
 FJORD_EXPORT void fjord_group_description_destroy(fjord_group_description_t *desc);
 /* Sets committed offsets of a group with no live members
  * (FJORD_ERR_NON_EMPTY_GROUP otherwise); an offset of -1 removes it. */
-FJORD_EXPORT fjord_err_t fjord_admin_alter_group_offsets(fjord_t *fj, const char *group,
-                                                         const fjord_topic_partition_list_t *offsets,
-                                                         int timeout_ms, char *errstr,
-                                                         size_t errstr_size);
+FJORD_EXPORT fjord_err_t fjord_admin_alter_group_offsets(
+    fjord_t *fj, const char *group, const fjord_topic_partition_list_t *offsets, int timeout_ms,
+    char *errstr, size_t errstr_size);
 /* Deletes a group with no live members and its offsets. */
-FJORD_EXPORT fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group,
-                                                  int timeout_ms, char *errstr,
-                                                  size_t errstr_size);
+FJORD_EXPORT fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout_ms,
+                                                  char *errstr, size_t errstr_size);
 
 #ifdef __cplusplus
 }

@@ -107,8 +107,9 @@ START_TEST(rb_varints)
 	uint8_t buf[16];
 	int32_t v32;
 	int64_t v64;
-	const int32_t i32s[] = { 0, -1, 1, -64, 63, 64, -65, 8191, -8192, 8192, INT32_MAX,
-		                 INT32_MIN };
+	const int32_t i32s[] = {
+		0, -1, 1, -64, 63, 64, -65, 8191, -8192, 8192, INT32_MAX, INT32_MIN
+	};
 	const int64_t i64s[] = { 0, -1, 1, 1LL << 40, -(1LL << 40), INT64_MAX, INT64_MIN };
 
 	for (size_t i = 0; i < sizeof(i32s) / sizeof(i32s[0]); i++) {
@@ -165,7 +166,8 @@ START_TEST(rb_round_trip_codecs)
 			ck_assert_int_eq(rb_builder_finish(&b, &batch, &len), 0);
 			ck_assert_int_eq(rb_validate(batch, len, &msg), 0);
 			ck_assert_uint_eq(rb_total_size(batch), len);
-			ck_assert_int_eq(rb_attributes(batch) & RB_ATTR_CODEC_MASK, rb_test_codecs[c]);
+			ck_assert_int_eq(rb_attributes(batch) & RB_ATTR_CODEC_MASK,
+			                 rb_test_codecs[c]);
 			ck_assert_int_eq(rb_records_count(batch), n);
 			ck_assert_int_eq(rb_last_offset_delta(batch), n - 1);
 			ck_assert_int_eq(rb_base_timestamp(batch), 1700000000000LL);
@@ -183,7 +185,8 @@ START_TEST(rb_round_trip_codecs)
 			free(copy);
 			if (round == 0 && rb_test_codecs[c] != RB_CODEC_NONE)
 				test_say("%s: %d records in %zu bytes (%zu uncompressed)",
-				         rb_codec_name(rb_test_codecs[c]), n, len, rb_builder_size(&b));
+				         rb_codec_name(rb_test_codecs[c]), n, len,
+				         rb_builder_size(&b));
 		}
 		rb_builder_destroy(&b);
 	}
@@ -246,19 +249,19 @@ START_TEST(rb_kafka_offsets)
 	/* Kafka's DefaultRecordBatch layout, offset by offset. */
 	static const uint8_t zero8[8] = { 0 };
 	static const uint8_t ff8[8] = { 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff, 0xff };
-	ck_assert_mem_eq(batch + 0, zero8, 8);              /* baseOffset */
-	ck_assert_uint_eq(be32_read(batch + 8), len - 12);  /* batchLength */
-	ck_assert_mem_eq(batch + 12, ff8, 4);               /* partitionLeaderEpoch -1 */
-	ck_assert_uint_eq(batch[16], 2);                    /* magic */
+	ck_assert_mem_eq(batch + 0, zero8, 8);             /* baseOffset */
+	ck_assert_uint_eq(be32_read(batch + 8), len - 12); /* batchLength */
+	ck_assert_mem_eq(batch + 12, ff8, 4);              /* partitionLeaderEpoch -1 */
+	ck_assert_uint_eq(batch[16], 2);                   /* magic */
 	ck_assert_uint_eq(be32_read(batch + 17), crc32c(0, batch + 21, len - 21));
-	ck_assert_uint_eq(be16_read(batch + 21), 0);        /* attributes */
-	ck_assert_uint_eq(be32_read(batch + 23), 1);        /* lastOffsetDelta */
+	ck_assert_uint_eq(be16_read(batch + 21), 0);               /* attributes */
+	ck_assert_uint_eq(be32_read(batch + 23), 1);               /* lastOffsetDelta */
 	ck_assert_uint_eq(be64_read(batch + 27), 0x0102030405ULL); /* baseTimestamp */
 	ck_assert_uint_eq(be64_read(batch + 35), 0x0102030407ULL); /* maxTimestamp */
-	ck_assert_mem_eq(batch + 43, ff8, 8);               /* producerId -1 */
-	ck_assert_mem_eq(batch + 51, ff8, 2);               /* producerEpoch -1 */
-	ck_assert_mem_eq(batch + 53, ff8, 4);               /* baseSequence -1 */
-	ck_assert_uint_eq(be32_read(batch + 57), 2);        /* recordsCount */
+	ck_assert_mem_eq(batch + 43, ff8, 8);                      /* producerId -1 */
+	ck_assert_mem_eq(batch + 51, ff8, 2);                      /* producerEpoch -1 */
+	ck_assert_mem_eq(batch + 53, ff8, 4);                      /* baseSequence -1 */
+	ck_assert_uint_eq(be32_read(batch + 57), 2);               /* recordsCount */
 	ck_assert_uint_eq(RB_HEADER_SIZE, 61);
 
 	/* Record 0: length 8, attributes 0, timestampDelta 0, offsetDelta 0,
@@ -441,7 +444,8 @@ START_TEST(rb_bad_compression)
 		memcpy(copy, batch, len);
 		memset(copy + RB_HEADER_SIZE, 0x5a, 8);
 		rb_test_fix_crc(copy, len);
-		ck_assert_int_eq(rb_validate(copy, len, NULL), 0); /* validate does not decompress */
+		ck_assert_int_eq(rb_validate(copy, len, NULL),
+		                 0); /* validate does not decompress */
 		ck_assert_int_eq(rb_reader_open(&r, copy, len), FJORD_ERR__BAD_COMPRESSION);
 		ck_assert_ptr_nonnull(r.errmsg);
 
@@ -477,21 +481,23 @@ START_TEST(rb_decompress_bounded)
 		const char *msg = NULL;
 		int codec = rb_test_codecs[c];
 
-		ck_assert_int_eq(compress_data(codec, -1, zeros, big, &cbuf, &ccap, &clen, &msg), 0);
+		ck_assert_int_eq(compress_data(codec, -1, zeros, big, &cbuf, &ccap, &clen, &msg),
+		                 0);
 		ck_assert_uint_lt(clen, big / 50);
 		/* A 1 MiB bomb against a 64 KiB limit. */
-		ck_assert_int_eq(decompress_data(codec, cbuf, clen, 64 * 1024, &dbuf, &dcap, &dlen,
-		                                 &msg),
-		                 FJORD_ERR__BAD_COMPRESSION);
+		ck_assert_int_eq(
+		    decompress_data(codec, cbuf, clen, 64 * 1024, &dbuf, &dcap, &dlen, &msg),
+		    FJORD_ERR__BAD_COMPRESSION);
 		ck_assert_uint_eq(dlen, 0);
 		ck_assert_ptr_nonnull(strstr(msg, "limit"));
 		ck_assert_uint_le(dcap, 64 * 1024 + 1 + 4096);
-		ck_assert_int_eq(decompress_data(codec, cbuf, clen, big - 1, &dbuf, &dcap, &dlen,
-		                                 &msg),
-		                 FJORD_ERR__BAD_COMPRESSION);
+		ck_assert_int_eq(
+		    decompress_data(codec, cbuf, clen, big - 1, &dbuf, &dcap, &dlen, &msg),
+		    FJORD_ERR__BAD_COMPRESSION);
 		/* Exactly at the limit is fine; appended after existing bytes. */
 		dlen = 3;
-		ck_assert_int_eq(decompress_data(codec, cbuf, clen, big, &dbuf, &dcap, &dlen, &msg), 0);
+		ck_assert_int_eq(decompress_data(codec, cbuf, clen, big, &dbuf, &dcap, &dlen, &msg),
+		                 0);
 		ck_assert_uint_eq(dlen, big + 3);
 		ck_assert_mem_eq(dbuf + 3, zeros, big);
 		free(cbuf);
@@ -563,8 +569,9 @@ START_TEST(rb_garbage_never_crashes)
 			memcpy(buf, batch, len);
 			int flips = 1 + rand_r(&seed) % 4;
 			for (int f = 0; f < flips; f++)
-				buf[RB_HEADER_SIZE + (size_t)rand_r(&seed) % (len - RB_HEADER_SIZE)] ^=
-					(uint8_t)(1 + rand_r(&seed) % 255);
+				buf[RB_HEADER_SIZE +
+				    (size_t)rand_r(&seed) % (len - RB_HEADER_SIZE)] ^=
+				    (uint8_t)(1 + rand_r(&seed) % 255);
 			rb_test_chew(buf, len, &r);
 		}
 		rb_builder_destroy(&b);

@@ -31,8 +31,8 @@ static const char *const tconf_scopes[] = { "producer", "consumer" };
 static const prop_def_t tconf_defs[] = {
 	{ "linger.ms", PROP_INT, offsetof(tconf_t, linger_ms), "5", 0, 900000, NULL, 1,
 	  "Delay | to batch" },
-	{ "retention.bytes", PROP_INT64, offsetof(tconf_t, retention_bytes), "-1", -1,
-	  INT64_MAX, NULL, 3, "Size limit" },
+	{ "retention.bytes", PROP_INT64, offsetof(tconf_t, retention_bytes), "-1", -1, INT64_MAX,
+	  NULL, 3, "Size limit" },
 	{ "client.id", PROP_STR, offsetof(tconf_t, client_id), "fjord", 0, 0, NULL, 3,
 	  "Client name" },
 	{ "enable.idempotence", PROP_BOOL, offsetof(tconf_t, enable), "false", 0, 1, NULL, 1,
@@ -76,13 +76,13 @@ START_TEST(props_defaults_and_set)
 	                 PROPS_INVALID);
 	ck_assert_int_eq(props_set(tconf_defs, &c, "linger.ms", " 42 ", err, sizeof(err)), 0);
 	ck_assert_int_eq(c.linger_ms, 42);
-	ck_assert_int_eq(props_set(tconf_defs, &c, "retention.bytes", "9223372036854775807", err,
-	                           sizeof(err)),
-	                 0);
+	ck_assert_int_eq(
+	    props_set(tconf_defs, &c, "retention.bytes", "9223372036854775807", err, sizeof(err)),
+	    0);
 	ck_assert_int_eq(c.retention_bytes, INT64_MAX);
-	ck_assert_int_eq(props_set(tconf_defs, &c, "retention.bytes", "9223372036854775808", err,
-	                           sizeof(err)),
-	                 PROPS_INVALID);
+	ck_assert_int_eq(
+	    props_set(tconf_defs, &c, "retention.bytes", "9223372036854775808", err, sizeof(err)),
+	    PROPS_INVALID);
 	ck_assert_int_eq(props_set(tconf_defs, &c, "retention.bytes", "-2", err, sizeof(err)),
 	                 PROPS_INVALID);
 
@@ -92,9 +92,9 @@ START_TEST(props_defaults_and_set)
 	ck_assert_int_eq(c.enable, 1);
 	ck_assert_int_eq(props_set(tconf_defs, &c, "enable.idempotence", "0", err, sizeof(err)), 0);
 	ck_assert_int_eq(c.enable, 0);
-	ck_assert_int_eq(props_set(tconf_defs, &c, "enable.idempotence", "yes please", err,
-	                           sizeof(err)),
-	                 PROPS_INVALID);
+	ck_assert_int_eq(
+	    props_set(tconf_defs, &c, "enable.idempotence", "yes please", err, sizeof(err)),
+	    PROPS_INVALID);
 	ck_assert_ptr_nonnull(strstr(err, "true or false"));
 
 	/* Enums. */
@@ -141,8 +141,7 @@ START_TEST(props_get_copy_markdown)
 	memset(&a, 0, sizeof(a));
 	memset(&b, 0, sizeof(b));
 	ck_assert_int_eq(props_set_defaults(tconf_defs, &a, err, sizeof(err)), 0);
-	ck_assert_int_eq(props_set(tconf_defs, &a, "compression.type", "lz4", err, sizeof(err)),
-	                 0);
+	ck_assert_int_eq(props_set(tconf_defs, &a, "compression.type", "lz4", err, sizeof(err)), 0);
 	ck_assert_int_eq(props_set(tconf_defs, &a, "no.default", "x", err, sizeof(err)), 0);
 
 	sz = sizeof(buf);
@@ -180,10 +179,12 @@ START_TEST(props_get_copy_markdown)
 	FILE *fp = open_memstream(&md, &mdlen);
 	props_write_markdown(tconf_defs, fp, tconf_scopes, 2);
 	fclose(fp);
-	ck_assert_ptr_nonnull(strstr(md, "| Property | Type | Default | Range | Scope | Description |"));
 	ck_assert_ptr_nonnull(
-		strstr(md, "| `linger.ms` | int | `5` | 0 .. 900000 | producer | Delay \\| to batch |"));
-	ck_assert_ptr_nonnull(strstr(md, "| `compression.type` | enum | `none` | none, gzip, lz4, zstd |"));
+	    strstr(md, "| Property | Type | Default | Range | Scope | Description |"));
+	ck_assert_ptr_nonnull(strstr(
+	    md, "| `linger.ms` | int | `5` | 0 .. 900000 | producer | Delay \\| to batch |"));
+	ck_assert_ptr_nonnull(
+	    strstr(md, "| `compression.type` | enum | `none` | none, gzip, lz4, zstd |"));
 	ck_assert_ptr_nonnull(strstr(md, "| producer, consumer |"));
 	free(md);
 	props_free(tconf_defs, &b);
@@ -213,22 +214,21 @@ static int pairs_cb(const char *key, const char *value, int lineno, void *opaque
 
 START_TEST(props_parse_text)
 {
-	const char *text =
-		"# a comment\n"                  /* 1 */
-		"   ! another comment \\\n"     /* 2: no continuation for comments */
-		"broker.id=1\n"                  /* 3 */
-		"\n"                             /* 4 */
-		"log.dirs : /var/lib/fjord  \n"  /* 5: trailing blanks kept */
-		"  listeners   PLAINTEXT://:9092\n" /* 6 */
-		"long.value = one, \\\n"        /* 7 */
-		"      two, \\\n"               /* 8 */
-		"      three\n"                  /* 9 */
-		"esc\\=key=tab\\there\\nnl\r\n"  /* 10: CRLF */
-		"unicode=caf\\u00e9 \\u20ac \\uD83D\\uDE00\n" /* 11 */
-		"empty=\n"                       /* 12 */
-		"lonely\n"                       /* 13 */
-		"back\\\\slash=a\\\\\n"          /* 14: even backslashes: no continuation */
-		"last=x";                        /* 15: no final newline */
+	const char *text = "# a comment\n"                     /* 1 */
+	                   "   ! another comment \\\n"         /* 2: no continuation for comments */
+	                   "broker.id=1\n"                     /* 3 */
+	                   "\n"                                /* 4 */
+	                   "log.dirs : /var/lib/fjord  \n"     /* 5: trailing blanks kept */
+	                   "  listeners   PLAINTEXT://:9092\n" /* 6 */
+	                   "long.value = one, \\\n"            /* 7 */
+	                   "      two, \\\n"                   /* 8 */
+	                   "      three\n"                     /* 9 */
+	                   "esc\\=key=tab\\there\\nnl\r\n"     /* 10: CRLF */
+	                   "unicode=caf\\u00e9 \\u20ac \\uD83D\\uDE00\n" /* 11 */
+	                   "empty=\n"                                    /* 12 */
+	                   "lonely\n"                                    /* 13 */
+	                   "back\\\\slash=a\\\\\n" /* 14: even backslashes: no continuation */
+	                   "last=x";               /* 15: no final newline */
 	pairs_t p;
 	char err[256];
 
@@ -270,9 +270,8 @@ START_TEST(props_parse_text)
 	/* A malformed \u escape names the file and line. */
 	const char *bad = "a=1\nb=\\u12G4\n";
 	memset(&p, 0, sizeof(p));
-	ck_assert_int_eq(props_parse_buf(bad, strlen(bad), "x.properties", pairs_cb, &p, err,
-	                                 sizeof(err)),
-	                 -1);
+	ck_assert_int_eq(
+	    props_parse_buf(bad, strlen(bad), "x.properties", pairs_cb, &p, err, sizeof(err)), -1);
 	ck_assert_str_eq(err, "x.properties:2: malformed \\uXXXX escape");
 	ck_assert_int_eq(p.cnt, 1);
 

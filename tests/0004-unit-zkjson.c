@@ -19,12 +19,12 @@
 #include "common/zkjson.h"
 #include "test.h"
 
-#define DEC_FAILS(fn, json, obj, want)                                                     \
-	do {                                                                               \
-		char err_[256] = "";                                                       \
-		ck_assert_int_eq(fn(json, strlen(json), obj, err_, sizeof(err_)), -1);     \
-		ck_assert_msg(strstr(err_, want) != NULL, "error \"%s\" lacks \"%s\" for %s", \
-		              err_, want, json);                                             \
+#define DEC_FAILS(fn, json, obj, want)                                                             \
+	do {                                                                                       \
+		char err_[256] = "";                                                               \
+		ck_assert_int_eq(fn(json, strlen(json), obj, err_, sizeof(err_)), -1);             \
+		ck_assert_msg(strstr(err_, want) != NULL, "error \"%s\" lacks \"%s\" for %s",      \
+		              err_, want, json);                                                   \
 	} while (0)
 
 START_TEST(zkjson_broker)
@@ -34,10 +34,11 @@ START_TEST(zkjson_broker)
 	char *s;
 
 	s = zkjson_broker_encode("kafka1.example", 9092, NULL, 1700000000123LL, NULL, 0);
-	ck_assert_str_eq(s, "{\"version\":1,\"host\":\"kafka1.example\",\"port\":9092,\"rack\":null,"
-	                    "\"timestamp\":\"1700000000123\",\"endpoints\":"
-	                    "[\"PLAINTEXT://kafka1.example:9092\"],"
-	                    "\"listener_security_protocol_map\":{\"PLAINTEXT\":\"PLAINTEXT\"}}");
+	ck_assert_str_eq(s,
+	                 "{\"version\":1,\"host\":\"kafka1.example\",\"port\":9092,\"rack\":null,"
+	                 "\"timestamp\":\"1700000000123\",\"endpoints\":"
+	                 "[\"PLAINTEXT://kafka1.example:9092\"],"
+	                 "\"listener_security_protocol_map\":{\"PLAINTEXT\":\"PLAINTEXT\"}}");
 	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
 	ck_assert_str_eq(b.host, "kafka1.example");
 	ck_assert_int_eq(b.port, 9092);
@@ -58,8 +59,8 @@ START_TEST(zkjson_broker)
 
 	DEC_FAILS(zkjson_broker_decode, "{\"version\":1,\"port\":1,\"timestamp\":\"1\"}", &b,
 	          "\"host\"");
-	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":\"9092\",\"timestamp\":\"1\"}", &b,
-	          "\"port\" must be an integer");
+	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":\"9092\",\"timestamp\":\"1\"}",
+	          &b, "\"port\" must be an integer");
 	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":70000,\"timestamp\":\"1\"}", &b,
 	          "\"port\" is 70000");
 	DEC_FAILS(zkjson_broker_decode, "{\"host\":\"h\",\"port\":1,\"timestamp\":12}", &b,
@@ -76,7 +77,7 @@ END_TEST
  * parsing, and the pre-listener shape (no "endpoints"). */
 START_TEST(zkjson_broker_endpoints)
 {
-	endpoint_t eps[2] = {{"INTERNAL", "broker1", 9092}, {"EXTERNAL", "localhost", 19092}};
+	endpoint_t eps[2] = { { "INTERNAL", "broker1", 9092 }, { "EXTERNAL", "localhost", 19092 } };
 	zkjson_broker_t b;
 	char err[256];
 	char *s;
@@ -123,12 +124,16 @@ START_TEST(zkjson_broker_endpoints)
 	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h:0\"]"), &b, "port 1..65535");
 	DEC_FAILS(zkjson_broker_decode, BROKER_EP("[\"A://h:1\",\"a://g:2\"]"), &b,
 	          "endpoint name A is listed twice");
-	DEC_FAILS(zkjson_broker_decode,
-	          "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"listener_security_protocol_map\":"
-	          "[1]}", &b, "\"listener_security_protocol_map\" must be an object");
-	DEC_FAILS(zkjson_broker_decode,
-	          "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"listener_security_protocol_map\":"
-	          "{\"A\":1}}", &b, "\"A\" must map to a string");
+	DEC_FAILS(
+	    zkjson_broker_decode,
+	    "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"listener_security_protocol_map\":"
+	    "[1]}",
+	    &b, "\"listener_security_protocol_map\" must be an object");
+	DEC_FAILS(
+	    zkjson_broker_decode,
+	    "{\"host\":\"h\",\"port\":1,\"timestamp\":\"1\",\"listener_security_protocol_map\":"
+	    "{\"A\":1}}",
+	    &b, "\"A\" must map to a string");
 #undef BROKER_EP
 }
 END_TEST
@@ -141,7 +146,8 @@ START_TEST(endpoint_lists)
 	int cnt;
 
 	ck_assert_int_eq(endpoint_list_parse(" internal://:9092 , EXTERNAL://[::1]:0", &eps, &cnt,
-	                                     err, sizeof(err)), 0);
+	                                     err, sizeof(err)),
+	                 0);
 	ck_assert_int_eq(cnt, 2);
 	ck_assert_str_eq(eps[0].name, "INTERNAL");
 	ck_assert_str_eq(eps[0].host, "");
@@ -186,7 +192,8 @@ START_TEST(cview_select)
 	b = &cv->brokers[0];
 	b->id = 4;
 	ck_assert_int_eq(endpoint_list_parse("INTERNAL://broker4:9092,EXTERNAL://localhost:19094",
-	                                     &b->endpoints, &b->endpoint_cnt, NULL, 0), 0);
+	                                     &b->endpoints, &b->endpoint_cnt, NULL, 0),
+	                 0);
 	ck_assert_int_eq(cview_broker_select(b, NULL, 0), 0);
 	ck_assert_str_eq(b->host, "broker4");
 	ck_assert_str_eq(b->listener, "INTERNAL");
@@ -215,8 +222,8 @@ END_TEST
 START_TEST(zkjson_assignment)
 {
 	zkjson_assignment_t a, d;
-	int32_t r0[] = {1, 2, 3}, r1[] = {2, 3, 1};
-	zkjson_replicas_t parts[2] = {{3, r0}, {3, r1}};
+	int32_t r0[] = { 1, 2, 3 }, r1[] = { 2, 3, 1 };
+	zkjson_replicas_t parts[2] = { { 3, r0 }, { 3, r1 } };
 	char err[256];
 	char *s;
 
@@ -259,8 +266,8 @@ END_TEST
 
 START_TEST(zkjson_state)
 {
-	int32_t isr[] = {1, 3};
-	zkjson_state_t s = {2, 4, 2, isr, 7}, d;
+	int32_t isr[] = { 1, 3 };
+	zkjson_state_t s = { 2, 4, 2, isr, 7 }, d;
 	char err[256];
 	char *j;
 
@@ -329,14 +336,14 @@ END_TEST
 
 START_TEST(zkjson_config_and_groups)
 {
-	char *names[] = {"retention.ms", "segment.bytes"}, *values[] = {"60000", "1048576"};
-	zkjson_config_t c = {2, names, values}, dc;
-	char *topics[] = {"orders"};
-	int counts[] = {1};
-	zkjson_member_t m = {1, topics, counts, 99, NULL, NULL}, dm;
-	char *gt[] = {"orders", "orders"}, *gm[] = {"m-1", "m-2"};
-	int32_t gp[] = {0, 1};
-	zkjson_group_assignment_t ga = {12, "m-1", 2, gt, gp, gm, NULL, -1, NULL}, dga;
+	char *names[] = { "retention.ms", "segment.bytes" }, *values[] = { "60000", "1048576" };
+	zkjson_config_t c = { 2, names, values }, dc;
+	char *topics[] = { "orders" };
+	int counts[] = { 1 };
+	zkjson_member_t m = { 1, topics, counts, 99, NULL, NULL }, dm;
+	char *gt[] = { "orders", "orders" }, *gm[] = { "m-1", "m-2" };
+	int32_t gp[] = { 0, 1 };
+	zkjson_group_assignment_t ga = { 12, "m-1", 2, gt, gp, gm, NULL, -1, NULL }, dga;
 	char err[256], *s;
 
 	s = zkjson_config_encode(&c);
@@ -361,8 +368,9 @@ START_TEST(zkjson_config_and_groups)
 	          "subscription count of \"a\"");
 
 	s = zkjson_group_assignment_encode(&ga);
-	ck_assert_str_eq(s, "{\"version\":1,\"generation\":12,\"leader\":\"m-1\",\"partitions\":{\"orders\":"
-	                    "{\"0\":\"m-1\",\"1\":\"m-2\"}}}");
+	ck_assert_str_eq(
+	    s, "{\"version\":1,\"generation\":12,\"leader\":\"m-1\",\"partitions\":{\"orders\":"
+	       "{\"0\":\"m-1\",\"1\":\"m-2\"}}}");
 	ck_assert_int_eq(zkjson_group_assignment_decode(s, strlen(s), &dga, err, sizeof(err)), 0);
 	ck_assert(dga.generation == 12);
 	ck_assert_int_eq(dga.cnt, 2);
@@ -405,7 +413,8 @@ START_TEST(zkadmin_validation)
 	char err[256], name[300];
 
 	ck_assert_int_eq(zkadmin_validate_topic_name("orders.v1_a-b", err, sizeof(err)), 0);
-	ck_assert_int_eq(zkadmin_validate_topic_name("", err, sizeof(err)), FJORD_ERR_INVALID_TOPIC);
+	ck_assert_int_eq(zkadmin_validate_topic_name("", err, sizeof(err)),
+	                 FJORD_ERR_INVALID_TOPIC);
 	ck_assert_int_eq(zkadmin_validate_topic_name("..", err, sizeof(err)),
 	                 FJORD_ERR_INVALID_TOPIC);
 	ck_assert_int_eq(zkadmin_validate_topic_name("a/b", err, sizeof(err)),
@@ -420,17 +429,19 @@ START_TEST(zkadmin_validation)
 
 	ck_assert_int_eq(zkadmin_validate_topic_config("retention.ms", "-1", err, sizeof(err)), 0);
 	ck_assert_int_eq(zkadmin_validate_topic_config("retention.ms", "-2", err, sizeof(err)), -1);
-	ck_assert_int_eq(zkadmin_validate_topic_config("segment.bytes", "10", err, sizeof(err)), -1);
-	ck_assert_int_eq(zkadmin_validate_topic_config("segment.bytes", "3000000000", err,
-	                                               sizeof(err)), -1);
-	ck_assert_int_eq(zkadmin_validate_topic_config("min.insync.replicas", "2", err,
-	                                               sizeof(err)), 0);
-	ck_assert_int_eq(zkadmin_validate_topic_config("min.insync.replicas", "0", err,
-	                                               sizeof(err)), -1);
-	ck_assert_int_eq(zkadmin_validate_topic_config("cleanup.policy", "compact", err,
-	                                               sizeof(err)), -1);
-	ck_assert_int_eq(zkadmin_validate_topic_config("unclean.leader.election.enable", "yes",
-	                                               err, sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("segment.bytes", "10", err, sizeof(err)),
+	                 -1);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("segment.bytes", "3000000000", err, sizeof(err)), -1);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("min.insync.replicas", "2", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("min.insync.replicas", "0", err, sizeof(err)), -1);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("cleanup.policy", "compact", err, sizeof(err)), -1);
+	ck_assert_int_eq(zkadmin_validate_topic_config("unclean.leader.election.enable", "yes", err,
+	                                               sizeof(err)),
+	                 -1);
 	ck_assert_int_eq(zkadmin_validate_topic_config("retention.ms", "12abc", err, sizeof(err)),
 	                 -1);
 	ck_assert_int_eq(zkadmin_validate_topic_config("no.such.key", "1", err, sizeof(err)), -1);
@@ -443,7 +454,7 @@ END_TEST
 START_TEST(cview_lookups)
 {
 	cview_t *cv = cview_new(), *cp;
-	int32_t reps[] = {2, 1}, isr[] = {2};
+	int32_t reps[] = { 2, 1 }, isr[] = { 2 };
 
 	ck_assert_int_eq(cv->controller_id, -1);
 	cv->broker_cnt = 2;
@@ -476,7 +487,7 @@ START_TEST(cview_lookups)
 	ck_assert_str_eq(cview_broker(cv, 7)->host, "b7");
 	ck_assert_ptr_null(cview_broker(cv, 5));
 	cp = cview_copy(cv);
-	cview_unref(cv);   /* the copy owns its own memory */
+	cview_unref(cv); /* the copy owns its own memory */
 	ck_assert_ptr_nonnull(cview_topic(cp, "zeta"));
 	ck_assert_ptr_null(cview_topic(cp, "beta"));
 	ck_assert_ptr_nonnull(cview_partition(cp, "alpha", 0));

@@ -35,7 +35,8 @@ static void t0005_check(const char *doc, const char *cmd, const char *what)
 	ck_assert_msg(out && strlen(out) > 200, "%s printed too little", cmd);
 	ck_assert_msg(strstr(doc, out) != NULL,
 	              "docs/configuration.md does not match the %s table: "
-	              "run scripts/gen-config-doc", what);
+	              "run scripts/gen-config-doc",
+	              what);
 	test_say("%s table: %zu bytes, in step with docs/configuration.md", what, strlen(out));
 	free(out);
 }

@@ -105,7 +105,8 @@ START_TEST(arena_protobuf)
 	ck_assert_ptr_null(empty[0]);
 
 	/* Unpack into the arena: freed with it (ASan sees no leak, no double free). */
-	Fjord__ListOffsetsResponse *u = fjord__list_offsets_response__unpack(arena_allocator(&ar), alen, a);
+	Fjord__ListOffsetsResponse *u =
+	    fjord__list_offsets_response__unpack(arena_allocator(&ar), alen, a);
 	ck_assert_ptr_nonnull(u);
 	ck_assert_str_eq(u->topics[0]->topic, "orders");
 	ck_assert_int_eq(u->topics[0]->partitions[2]->offset, 102);
@@ -139,9 +140,10 @@ START_TEST(pbuild_answer_walk)
 {
 	arena_t ar;
 	Fjord__ListOffsetsPartition qp[3];
-	Fjord__ListOffsetsPartition *qa[] = {&qp[0], &qp[1]}, *qb[] = {&qp[2]};
-	Fjord__ListOffsetsTopic qt[2] = {FJORD__LIST_OFFSETS_TOPIC__INIT, FJORD__LIST_OFFSETS_TOPIC__INIT};
-	Fjord__ListOffsetsTopic *qts[] = {&qt[0], &qt[1]};
+	Fjord__ListOffsetsPartition *qa[] = { &qp[0], &qp[1] }, *qb[] = { &qp[2] };
+	Fjord__ListOffsetsTopic qt[2] = { FJORD__LIST_OFFSETS_TOPIC__INIT,
+		                          FJORD__LIST_OFFSETS_TOPIC__INIT };
+	Fjord__ListOffsetsTopic *qts[] = { &qt[0], &qt[1] };
 	int calls = 0;
 
 	for (int i = 0; i < 3; i++) {
@@ -174,16 +176,17 @@ START_TEST(pbuild_answer_walk)
 	ck_assert_int_eq(rt[1]->partitions[0]->timestamp, -2);
 
 	/* Every request/response topic pair the broker answers with it. */
-	Fjord__OffsetForLeaderEpochTopic et = FJORD__OFFSET_FOR_LEADER_EPOCH_TOPIC__INIT, *ets = &et;
+	Fjord__OffsetForLeaderEpochTopic et = FJORD__OFFSET_FOR_LEADER_EPOCH_TOPIC__INIT,
+	                                 *ets = &et;
 	Fjord__OffsetForLeaderEpochPartition ep = FJORD__OFFSET_FOR_LEADER_EPOCH_PARTITION__INIT,
 	                                     *eps = &ep;
 	et.topic = "c";
 	et.partitions = &eps;
 	et.n_partitions = 1;
 	ep.partition = 4;
-	Fjord__OffsetForLeaderEpochTopicResponse **er =
-	    pbuild_answer(&ar, (ProtobufCMessage *const *)&ets, 1,
-	                  &fjord__offset_for_leader_epoch_topic_response__descriptor, fill_none, NULL);
+	Fjord__OffsetForLeaderEpochTopicResponse **er = pbuild_answer(
+	    &ar, (ProtobufCMessage *const *)&ets, 1,
+	    &fjord__offset_for_leader_epoch_topic_response__descriptor, fill_none, NULL);
 	ck_assert_ptr_nonnull(er);
 	ck_assert_int_eq(er[0]->partitions[0]->partition, 4);
 	/* Fetch and Produce: their request topics against their response topics. */
@@ -212,24 +215,26 @@ START_TEST(pbuild_answer_walk)
 	ck_assert_str_eq(pr[0]->topic, "p");
 	/* A descriptor without topic/partitions is refused, not walked. */
 	ck_assert_ptr_null(pbuild_answer(&ar, (ProtobufCMessage *const *)qts, 2,
-	                                 &fjord__list_offsets_response__descriptor, fill_none, NULL));
+	                                 &fjord__list_offsets_response__descriptor, fill_none,
+	                                 NULL));
 	/* A follower's request: a topic entry per partition. */
 	Fjord__FetchTopic **ft = pbuild_topics(&ar, &fjord__fetch_topic__descriptor, 3, 1);
 	ck_assert_ptr_nonnull(ft);
 	ck_assert_ptr_null(ft[3]);
 	for (int i = 0; i < 3; i++) {
 		ck_assert_uint_eq(ft[i]->n_partitions, 1);
-		ck_assert_ptr_eq(ft[i]->partitions[0]->base.descriptor, &fjord__fetch_partition__descriptor);
+		ck_assert_ptr_eq(ft[i]->partitions[0]->base.descriptor,
+		                 &fjord__fetch_partition__descriptor);
 		ck_assert_ptr_null(ft[i]->partitions[1]);
 	}
 	ck_assert_ptr_ne(ft[0]->partitions[0], ft[1]->partitions[0]);
 	ck_assert_ptr_null(pbuild_topics(&ar, &fjord__fetch_partition__descriptor, 1, 1));
 	/* A client's request: runs of one topic share a topic entry. */
-	const char *names[] = {"a", "a", "b", "c", "c", "c"};
+	const char *names[] = { "a", "a", "b", "c", "c", "c" };
 	ProtobufCMessage *gp[6];
 	size_t gnt = 0;
-	Fjord__ProduceTopicData **gt = pbuild_grouped(&ar, &fjord__produce_topic_data__descriptor,
-	                                               names, 6, &gnt, gp);
+	Fjord__ProduceTopicData **gt =
+	    pbuild_grouped(&ar, &fjord__produce_topic_data__descriptor, names, 6, &gnt, gp);
 	ck_assert_ptr_nonnull(gt);
 	ck_assert_uint_eq(gnt, 3);
 	ck_assert_str_eq(gt[0]->topic, "a");

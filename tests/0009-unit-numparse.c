@@ -28,12 +28,23 @@ START_TEST(numparse_strict)
 	ck_assert_int_eq(num_parse_i64("-9223372036854775808", INT64_MIN, 0, &v), 0);
 	ck_assert(v == INT64_MIN);
 	v = 77;
-	const char *bad[] = {"", " 1", "1 ", "1x", "x", "-", "+", "--1", "+-1", "0x10", "1.0",
-	                     "9223372036854775808", "-9223372036854775809",
-	                     "123456789012345678901234567890123"};
+	const char *bad[] = { "",
+		              " 1",
+		              "1 ",
+		              "1x",
+		              "x",
+		              "-",
+		              "+",
+		              "--1",
+		              "+-1",
+		              "0x10",
+		              "1.0",
+		              "9223372036854775808",
+		              "-9223372036854775809",
+		              "123456789012345678901234567890123" };
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		ck_assert_msg(num_parse_i64(bad[i], INT64_MIN, INT64_MAX, &v) == -1, "accepted \"%s\"",
-		              bad[i]);
+		ck_assert_msg(num_parse_i64(bad[i], INT64_MIN, INT64_MAX, &v) == -1,
+		              "accepted \"%s\"", bad[i]);
 		ck_assert_int_eq(v, 77);
 	}
 	ck_assert_int_eq(num_parse_i64(NULL, 0, 1, &v), -1);

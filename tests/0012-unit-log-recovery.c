@@ -39,7 +39,7 @@ static logmgr_t *st12_open(const char *dir, int32_t broker_id, log_config_t *cfg
 {
 	char errstr[512];
 	logmgr_t *mgr = NULL;
-	const char *dirs[1] = {dir};
+	const char *dirs[1] = { dir };
 	ck_assert_msg(logmgr_open(dirs, 1, cfg, broker_id, &mgr, errstr, sizeof(errstr)) == 0, "%s",
 	              errstr);
 	return mgr;
@@ -289,7 +289,7 @@ START_TEST(st12_lock_and_meta)
 	ck_assert_ptr_null(logmgr_cluster_id(mgr));
 	ck_assert_int_eq(logmgr_write_meta(mgr, "cluster-abc", errstr, sizeof(errstr)), 0);
 	ck_assert_str_eq(logmgr_cluster_id(mgr), "cluster-abc");
-	const char *dirs[1] = {dir};
+	const char *dirs[1] = { dir };
 	ck_assert_int_eq(logmgr_open(dirs, 1, &cfg, 7, &other, errstr, sizeof(errstr)), -1);
 	ck_assert_msg(strstr(errstr, dir) != NULL, "%s", errstr);
 	test_say("second logmgr refused: %s", errstr);
@@ -364,7 +364,7 @@ START_TEST(st12_logmgr_dirs)
 	char d1[700], d2[700];
 	snprintf(d1, sizeof(d1), "%s/a", st12_dir());
 	snprintf(d2, sizeof(d2), "%s/b/c", st12_dir()); /* created with parents */
-	const char *dirs[2] = {d1, d2};
+	const char *dirs[2] = { d1, d2 };
 	logmgr_t *mgr = NULL;
 	ck_assert_msg(logmgr_open(dirs, 2, &cfg, 3, &mgr, errstr, sizeof(errstr)) == 0, "%s",
 	              errstr);

@@ -165,8 +165,9 @@ START_TEST(st13_checkpoint_files)
 	char errstr[512], path[700];
 	char *dir = st13_dir();
 	snprintf(path, sizeof(path), "%s/replication-offset-checkpoint", dir);
-	checkpoint_entry_t in[3] = {
-	    {"orders", 0, 42}, {"orders", 7, 0}, {"my.topic_with-dash", 2, 1234567890123LL}};
+	checkpoint_entry_t in[3] = { { "orders", 0, 42 },
+		                     { "orders", 7, 0 },
+		                     { "my.topic_with-dash", 2, 1234567890123LL } };
 	ck_assert_int_eq(checkpoint_write(path, in, 3, errstr, sizeof(errstr)), 0);
 	checkpoint_entry_t *out;
 	size_t n;
@@ -180,7 +181,7 @@ START_TEST(st13_checkpoint_files)
 	checkpoint_free(out, n);
 	/* The exact text, as Kafka writes it. */
 	FILE *f = fopen(path, "r");
-	char text[256] = {0};
+	char text[256] = { 0 };
 	ck_assert_uint_gt(fread(text, 1, sizeof(text) - 1, f), 0);
 	fclose(f);
 	ck_assert_str_eq(text,
@@ -198,16 +199,16 @@ START_TEST(st13_checkpoint_files)
 	ck_assert_int_eq(n, 0);
 
 	static const char *const bad[] = {
-	    "",                     /* empty */
-	    "1\n1\nt 0 5\n",        /* unknown version */
-	    "0\n2\nt 0 5\n",        /* fewer lines than the count */
-	    "0\n1\nt 0 5\nt 1 6\n", /* more lines than the count */
-	    "0\n1\nt zero 5\n",     /* not a number */
-	    "0\n1\nt 0\n",          /* missing field */
-	    "0\n1\nt 0 5 extra\n",  /* extra field */
-	    "0\n-1\n",              /* negative count */
-	    "0\nlots\n",            /* count not a number */
-	    "\x01\x02\x03 binary",
+		"",                     /* empty */
+		"1\n1\nt 0 5\n",        /* unknown version */
+		"0\n2\nt 0 5\n",        /* fewer lines than the count */
+		"0\n1\nt 0 5\nt 1 6\n", /* more lines than the count */
+		"0\n1\nt zero 5\n",     /* not a number */
+		"0\n1\nt 0\n",          /* missing field */
+		"0\n1\nt 0 5 extra\n",  /* extra field */
+		"0\n-1\n",              /* negative count */
+		"0\nlots\n",            /* count not a number */
+		"\x01\x02\x03 binary",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 		f = fopen(path, "w");
@@ -223,7 +224,7 @@ START_TEST(st13_checkpoint_files)
 	}
 
 	/* Pairs round trip. */
-	int64_t pin[2][2] = {{0, 0}, {3, 77}};
+	int64_t pin[2][2] = { { 0, 0 }, { 3, 77 } };
 	ck_assert_int_eq(
 	    checkpoint_write_pairs(path, (const int64_t(*)[2])pin, 2, errstr, sizeof(errstr)), 0);
 	int64_t(*pout)[2];

@@ -25,7 +25,8 @@ START_TEST(zkpath_spelling)
 	                 "/admin/errors/config/topics/orders");
 	ck_assert_str_eq(zkpath_group(b, "app"), "/consumers/app");
 	ck_assert_str_eq(zkpath_group_sub(b, "app", "assignment"), "/consumers/app/assignment");
-	ck_assert_str_eq(zkpath_member(b, "app", "c-0000000001"), "/consumers/app/ids/c-0000000001");
+	ck_assert_str_eq(zkpath_member(b, "app", "c-0000000001"),
+	                 "/consumers/app/ids/c-0000000001");
 	ck_assert_str_eq(zkpath_group_topic(b, "app", "offsets", "orders"),
 	                 "/consumers/app/offsets/orders");
 	ck_assert_str_eq(zkpath_owner(b, "app", "orders", 0), "/consumers/app/owners/orders/0");

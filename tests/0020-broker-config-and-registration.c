@@ -41,7 +41,8 @@ START_TEST(t0020_bad_key)
 	int rc = test_fjordd_run_expect_exit(props, NULL, &out, 30000);
 	test_say("fjordd with an unknown key: exit %d: %s", rc, out);
 	ck_assert_msg(rc > 0, "fjordd accepted an unknown key (exit %d)", rc);
-	ck_assert_msg(strstr(out, "no.such.broker.key"), "the error does not name the key: %s", out);
+	ck_assert_msg(strstr(out, "no.such.broker.key"), "the error does not name the key: %s",
+	              out);
 	free(out);
 
 	props = t0020_props(c, 7, "badvalue", "num.partitions=lots\n");
@@ -118,8 +119,8 @@ START_TEST(t0020_registration)
 	ck_assert_msg(strstr(text, cid), "%s does not hold the cluster id %s: %s", meta, cid, text);
 	char *eol = strchr(line, '\n');
 	char *edited = NULL;
-	ck_assert(asprintf(&edited, "%.*scluster.id=NotThisCluster0000000000%s",
-	                   (int)(line - text), text, eol ? eol : "\n") > 0);
+	ck_assert(asprintf(&edited, "%.*scluster.id=NotThisCluster0000000000%s", (int)(line - text),
+	                   text, eol ? eol : "\n") > 0);
 	ck_assert(harness_write_file(meta, edited) == 0);
 	rc = test_fjordd_run_expect_exit(b->props, NULL, &out, 60000);
 	test_say("cluster id mismatch: exit %d: %s", rc, out);

@@ -105,7 +105,7 @@ START_TEST(t0021_bad_frames)
 	         resp->error_message ? resp->error_message : "");
 	ck_assert_int_eq(resp->correlation_id, 4242);
 	ck_assert_msg(resp->error == FJORD__ERROR_CODE__UNSUPPORTED_VERSION ||
-	              resp->error == FJORD__ERROR_CODE__INVALID_REQUEST,
+	                  resp->error == FJORD__ERROR_CODE__INVALID_REQUEST,
 	              "unknown api answered with error %d", resp->error);
 	fjord__response__free_unpacked(resp, NULL);
 	Fjord__ApiVersionsRequest avr = FJORD__API_VERSIONS_REQUEST__INIT;
@@ -122,9 +122,10 @@ START_TEST(t0021_bad_frames)
 	ck_assert_int_eq(resp->body_case, FJORD__RESPONSE__BODY_API_VERSIONS);
 	{
 		const Fjord__ApiKey want[] = {
-		    FJORD__API_KEY__API_VERSIONS, FJORD__API_KEY__METADATA,
-		    FJORD__API_KEY__PRODUCE,      FJORD__API_KEY__FETCH,
-		    FJORD__API_KEY__LIST_OFFSETS, FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH};
+			FJORD__API_KEY__API_VERSIONS, FJORD__API_KEY__METADATA,
+			FJORD__API_KEY__PRODUCE,      FJORD__API_KEY__FETCH,
+			FJORD__API_KEY__LIST_OFFSETS, FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH
+		};
 		ck_assert_uint_eq(resp->api_versions->n_apis, sizeof(want) / sizeof(want[0]));
 		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
 			int seen = 0;
@@ -136,7 +137,8 @@ START_TEST(t0021_bad_frames)
 				ck_assert_int_eq(r->min_version, 0);
 				ck_assert_int_eq(r->max_version, 0);
 			}
-			ck_assert_msg(seen == 1, "api %d listed %d times in ApiVersions", want[w], seen);
+			ck_assert_msg(seen == 1, "api %d listed %d times in ApiVersions", want[w],
+			              seen);
 		}
 	}
 	fjord__response__free_unpacked(resp, NULL);
@@ -144,9 +146,9 @@ START_TEST(t0021_bad_frames)
 
 	/* The broker lives and the log is intact: produce more, read all. */
 	for (int i = 0; i < c->broker_cnt; i++)
-		ck_assert_msg(harness_http_get(c->brokers[i].http_port, "/health", NULL, 5000) == 200,
-		              "broker %d's /health does not answer after the bad frames",
-		              c->brokers[i].id);
+		ck_assert_msg(
+		    harness_http_get(c->brokers[i].http_port, "/health", NULL, 5000) == 200,
+		    "broker %d's /health does not answer after the bad frames", c->brokers[i].id);
 	test_produce_msgs(c, topic, 1, T0021_MSGS, 100);
 	test_msgver_t *mv = test_msgver_new(2);
 	test_consume_msgs(c, topic, 2, FJORD_OFFSET_BEGINNING, 2 * T0021_MSGS, mv, 60000);

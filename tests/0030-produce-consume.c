@@ -31,10 +31,11 @@ START_TEST(t0030_produce_consume)
 	for (int p = 0; p < T0030_PARTITIONS; p++) {
 		int64_t lo = -1, hi = -1;
 		fjord_err_t err = fjord_query_watermark_offsets(admin, topic, p, &lo, &hi, 10000);
-		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "watermarks [%d]: %s", p, fjord_err2name(err));
+		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "watermarks [%d]: %s", p,
+		              fjord_err2name(err));
 		ck_assert_msg(lo == 0 && hi == T0030_PER_PARTITION,
-		              "partition %d: watermarks %lld..%lld, expected 0..%d", p, (long long)lo,
-		              (long long)hi, T0030_PER_PARTITION);
+		              "partition %d: watermarks %lld..%lld, expected 0..%d", p,
+		              (long long)lo, (long long)hi, T0030_PER_PARTITION);
 	}
 	fjord_destroy(admin);
 }

@@ -52,7 +52,7 @@ START_TEST(t0031_keys_land)
 	const char *topic = test_topic_name("keys");
 	t0031_dr_t st;
 	char key[64];
-	int per_partition[T0031_PARTITIONS] = {0};
+	int per_partition[T0031_PARTITIONS] = { 0 };
 
 	atomic_init(&st.ok, 0);
 	atomic_init(&st.bad, 0);
@@ -65,9 +65,10 @@ START_TEST(t0031_keys_land)
 	ck_assert_msg(p, "producer: %s", errstr);
 	for (int i = 0; i < T0031_KEYS; i++) {
 		int klen = snprintf(key, sizeof(key), "user-%d", i * 7919);
-		fjord_err_t err = fjord_produce(p, topic, FJORD_PARTITION_UA, key, (size_t)klen, "v",
-		                                1, NULL, 0, 0, NULL);
-		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "produce %s: %s", key, fjord_err2name(err));
+		fjord_err_t err = fjord_produce(p, topic, FJORD_PARTITION_UA, key, (size_t)klen,
+		                                "v", 1, NULL, 0, 0, NULL);
+		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "produce %s: %s", key,
+		              fjord_err2name(err));
 		per_partition[fjord_partition_for_key(key, (size_t)klen, T0031_PARTITIONS)]++;
 	}
 	ck_assert_int_eq(fjord_flush(p, (int)(30000 * test_timeout_multiplier())),
@@ -97,8 +98,8 @@ START_TEST(t0031_keys_land)
 			if (m->partition != want) {
 				if (misplaced++ < 5)
 					test_say("key %.*s stored in partition %d, Kafka's is %d",
-					         (int)m->key_len, (const char *)m->key, (int)m->partition,
-					         want);
+					         (int)m->key_len, (const char *)m->key,
+					         (int)m->partition, want);
 			}
 			per_partition[m->partition]--;
 		}

@@ -22,13 +22,14 @@ static int t0032_stored_codec(test_cluster_t *c, const char *topic)
 	for (int i = 0; i < c->broker_cnt; i++) {
 		char path[1024];
 		size_t len = 0;
-		if (harness_path(path, sizeof(path), "%s/%s-0/%020d.log", c->brokers[i].logdir, topic,
-		                 0) < 0)
+		if (harness_path(path, sizeof(path), "%s/%s-0/%020d.log", c->brokers[i].logdir,
+		                 topic, 0) < 0)
 			continue;
 		char *seg = harness_read_file(path, &len);
 		if (!seg)
 			continue;
-		int codec = len >= 61 ? (((unsigned char)seg[21] << 8 | (unsigned char)seg[22]) & 7) : -1;
+		int codec =
+		    len >= 61 ? (((unsigned char)seg[21] << 8 | (unsigned char)seg[22]) & 7) : -1;
 		free(seg);
 		if (codec >= 0)
 			return codec;
@@ -44,8 +45,8 @@ static void t0032_codec(const char *codec, int codec_id)
 	const char *topic = test_topic_name(suffix);
 
 	test_create_topic(c, topic, 1, 1);
-	test_produce_msgs_conf(c, topic, 0, T0032_MSGS, 300, "compression.type", codec,
-	                       "linger.ms", "20", NULL);
+	test_produce_msgs_conf(c, topic, 0, T0032_MSGS, 300, "compression.type", codec, "linger.ms",
+	                       "20", NULL);
 	test_msgver_t *mv = test_msgver_new(1);
 	test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, T0032_MSGS, mv, 60000);
 	test_msgver_verify(mv, codec, T0032_MSGS);
@@ -55,13 +56,25 @@ static void t0032_codec(const char *codec, int codec_id)
 	              codec_id);
 }
 
-START_TEST(t0032_none) { t0032_codec("none", 0); }
+START_TEST(t0032_none)
+{
+	t0032_codec("none", 0);
+}
 END_TEST
-START_TEST(t0032_gzip) { t0032_codec("gzip", 1); }
+START_TEST(t0032_gzip)
+{
+	t0032_codec("gzip", 1);
+}
 END_TEST
-START_TEST(t0032_lz4) { t0032_codec("lz4", 3); }
+START_TEST(t0032_lz4)
+{
+	t0032_codec("lz4", 3);
+}
 END_TEST
-START_TEST(t0032_zstd) { t0032_codec("zstd", 4); }
+START_TEST(t0032_zstd)
+{
+	t0032_codec("zstd", 4);
+}
 END_TEST
 
 void test_0032(TCase *tc)

@@ -55,11 +55,11 @@ START_TEST(t0033_long_poll)
 	ck_assert_int_eq((int)got->value_len, 7);
 	ck_assert(!memcmp(got->value, "wake-up", 7));
 	fjord_message_destroy(got);
-	test_say("record reached the parked consumer %lld ms after produce()",
-	         (long long)latency);
+	test_say("record reached the parked consumer %lld ms after produce()", (long long)latency);
 	if (latency > 1000)
 		test_say("WARNING: slow wake-up (%lld ms; fetch.wait.max.ms is 5000): is the "
-		         "parked fetch woken on append?", (long long)latency);
+		         "parked fetch woken on append?",
+		         (long long)latency);
 	ck_assert_int_eq(fjord_flush(prod, 10000), FJORD_ERR_NO_ERROR);
 	fjord_destroy(prod);
 	fjord_destroy(cons);

@@ -36,8 +36,8 @@ START_TEST(t0034_unknown_topic)
 	fjord_conf_set_dr_msg_cb(conf, t0034_dr_cb);
 	fjord_t *p = fjord_new(FJORD_PRODUCER, conf, errstr, sizeof(errstr));
 	ck_assert_msg(p, "%s", errstr);
-	fjord_err_t err = fjord_produce(p, topic, FJORD_PARTITION_UA, "k", 1, "v", 1, NULL, 0, 0,
-	                                NULL);
+	fjord_err_t err =
+	    fjord_produce(p, topic, FJORD_PARTITION_UA, "k", 1, "v", 1, NULL, 0, 0, NULL);
 	if (err == FJORD_ERR_NO_ERROR) {
 		fjord_flush(p, (int)(30000 * test_timeout_multiplier()));
 		err = (fjord_err_t)atomic_load(&t0034_dr_err);
@@ -45,7 +45,8 @@ START_TEST(t0034_unknown_topic)
 	}
 	fjord_destroy(p);
 	test_say("record to unknown topic %s: %s", topic, fjord_err2name(err));
-	ck_assert_msg(err == FJORD_ERR__UNKNOWN_TOPIC || err == FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+	ck_assert_msg(err == FJORD_ERR__UNKNOWN_TOPIC ||
+	                  err == FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
 	              "unknown topic reported as %s", fjord_err2name(err));
 }
 END_TEST
@@ -97,8 +98,8 @@ START_TEST(t0034_out_of_range)
 		fjord_message_t *m = fjord_consumer_poll(cons, 200);
 		if (!m)
 			continue;
-		ck_assert_msg(m->err != FJORD_ERR_NO_ERROR, "got a record at offset %lld past the end",
-		              (long long)m->offset);
+		ck_assert_msg(m->err != FJORD_ERR_NO_ERROR,
+		              "got a record at offset %lld past the end", (long long)m->offset);
 		seen = m->err;
 		fjord_message_destroy(m);
 	}

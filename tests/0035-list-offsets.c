@@ -54,9 +54,9 @@ START_TEST(t0035_list_offsets)
 	for (int i = 0; i < T0035_MSGS; i++) {
 		char v[16];
 		int n = snprintf(v, sizeof(v), "r%d", i);
-		ck_assert_int_eq(fjord_produce(p, topic, 0, NULL, 0, v, (size_t)n, NULL, 0,
-		                               t0 + i * 1000, NULL),
-		                 FJORD_ERR_NO_ERROR);
+		ck_assert_int_eq(
+		    fjord_produce(p, topic, 0, NULL, 0, v, (size_t)n, NULL, 0, t0 + i * 1000, NULL),
+		    FJORD_ERR_NO_ERROR);
 	}
 	ck_assert_int_eq(fjord_flush(p, (int)(20000 * test_timeout_multiplier())),
 	                 FJORD_ERR_NO_ERROR);
@@ -68,7 +68,8 @@ START_TEST(t0035_list_offsets)
 	static const struct {
 		int64_t delta;  /* ms after t0 */
 		int64_t expect; /* offset */
-	} cases[] = {{-60000, 0}, {0, 0}, {1, 1}, {3500, 4}, {9000, 9}, {9001, -1}, {86400000, -1}};
+	} cases[] = { { -60000, 0 }, { 0, 0 },     { 1, 1 },        { 3500, 4 },
+		      { 9000, 9 },   { 9001, -1 }, { 86400000, -1 } };
 	for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
 		fjord_topic_partition_list_t *parts = fjord_topic_partition_list_new(1);
 		fjord_topic_partition_list_add(parts, topic, 0)->offset = t0 + cases[i].delta;
@@ -80,7 +81,8 @@ START_TEST(t0035_list_offsets)
 		         (long long)got, fjord_err2name(err), fjord_err2name(perr));
 		ck_assert_int_eq(err, FJORD_ERR_NO_ERROR);
 		ck_assert_msg(got == cases[i].expect, "t0%+lld ms: offset %lld, expected %lld",
-		              (long long)cases[i].delta, (long long)got, (long long)cases[i].expect);
+		              (long long)cases[i].delta, (long long)got,
+		              (long long)cases[i].expect);
 	}
 
 	int64_t off;
@@ -97,7 +99,8 @@ START_TEST(t0035_list_offsets)
 	while (test_now_ms() < until) {
 		fjord_message_t *m = fjord_consumer_poll(cons, 100);
 		if (m)
-			ck_assert_msg(m->err, "consumer at END got old offset %lld", (long long)m->offset);
+			ck_assert_msg(m->err, "consumer at END got old offset %lld",
+			              (long long)m->offset);
 		if (m)
 			fjord_message_destroy(m);
 	}

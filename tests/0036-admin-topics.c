@@ -25,8 +25,7 @@ static fjord_err_t t0036_create(fjord_t *a, const char *topic, int parts, int rf
 	return err;
 }
 
-static fjord_metadata_topic_t *t0036_describe(fjord_t *a, const char *topic,
-                                              fjord_metadata_t **mdp)
+static fjord_metadata_topic_t *t0036_describe(fjord_t *a, const char *topic, fjord_metadata_t **mdp)
 {
 	ck_assert_int_eq(fjord_metadata(a, topic, mdp, 10000), FJORD_ERR_NO_ERROR);
 	ck_assert_int_eq((*mdp)->topic_cnt, 1);
@@ -42,7 +41,7 @@ START_TEST(t0036_lifecycle)
 	fjord_t *a = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
 	ck_assert_msg(a, "%s", errstr);
 
-	const char *const configs[] = {"retention.ms", "3600000", NULL};
+	const char *const configs[] = { "retention.ms", "3600000", NULL };
 	ck_assert_int_eq(t0036_create(a, topic, 3, 2, configs), FJORD_ERR_NO_ERROR);
 	fjord_metadata_topic_t *t = t0036_describe(a, topic, &md);
 	ck_assert_int_eq(t->err, FJORD_ERR_NO_ERROR);
@@ -104,15 +103,17 @@ START_TEST(t0036_invalid)
 
 	memset(longname, 'x', 260);
 	longname[260] = '\0';
-	const char *bad_names[] = {"", ".", "..", "has/slash", "has space", "bad*chars", longname};
+	const char *bad_names[] = {
+		"", ".", "..", "has/slash", "has space", "bad*chars", longname
+	};
 	for (size_t i = 0; i < sizeof(bad_names) / sizeof(bad_names[0]); i++)
 		ck_assert_msg(t0036_create(a, bad_names[i], 1, 1, NULL) == FJORD_ERR_INVALID_TOPIC,
 		              "topic name '%.40s' was not refused as INVALID_TOPIC", bad_names[i]);
 	const char *topic = test_topic_name("inv");
 	ck_assert_int_eq(t0036_create(a, topic, 1, 4, NULL), FJORD_ERR_INVALID_REPLICATION_FACTOR);
-	const char *const bad_cfg[] = {"retention.ms", "soon", NULL};
+	const char *const bad_cfg[] = { "retention.ms", "soon", NULL };
 	ck_assert_int_eq(t0036_create(a, topic, 1, 1, bad_cfg), FJORD_ERR_INVALID_CONFIG);
-	const char *const unknown_cfg[] = {"no.such.topic.config", "1", NULL};
+	const char *const unknown_cfg[] = { "no.such.topic.config", "1", NULL };
 	ck_assert_int_eq(t0036_create(a, topic, 1, 1, unknown_cfg), FJORD_ERR_INVALID_CONFIG);
 	/* None of the refused creations left the topic behind. */
 	fjord_metadata_t *md = NULL;

@@ -21,7 +21,7 @@
 
 typedef struct t0040_state {
 	pthread_mutex_t lock;
-	int64_t *acked_offset;  /* [T0040_MSGS], -1 = not acknowledged */
+	int64_t *acked_offset; /* [T0040_MSGS], -1 = not acknowledged */
 	int acked;
 	int failed;
 } t0040_state_t;
@@ -53,7 +53,7 @@ START_TEST(t0040_kill9)
 {
 	test_cluster_t *c = test_cluster_new(1, NULL);
 	const char *topic = test_topic_name("k9");
-	t0040_state_t st = {.acked = 0, .failed = 0};
+	t0040_state_t st = { .acked = 0, .failed = 0 };
 	char errstr[256];
 	char key[64];
 
@@ -64,11 +64,12 @@ START_TEST(t0040_kill9)
 		st.acked_offset[i] = -1;
 	test_create_topic(c, topic, 1, 1);
 
-	fjord_conf_t *conf = test_conf(c, "acks", "1", "linger.ms", "2",
-	                               "message.timeout.ms", "60000", NULL);
-	int no_retries = fjord_conf_set(conf, "retries", "0", errstr, sizeof(errstr)) ==
-	                 FJORD_CONF_OK;
-	test_say("retries=0 %s", no_retries ? "set" : "not known to the SDK: duplicates only reported");
+	fjord_conf_t *conf =
+	    test_conf(c, "acks", "1", "linger.ms", "2", "message.timeout.ms", "60000", NULL);
+	int no_retries =
+	    fjord_conf_set(conf, "retries", "0", errstr, sizeof(errstr)) == FJORD_CONF_OK;
+	test_say("retries=0 %s",
+	         no_retries ? "set" : "not known to the SDK: duplicates only reported");
 	fjord_conf_set_dr_msg_cb(conf, t0040_dr_cb);
 	fjord_conf_set_opaque(conf, &st);
 	fjord_t *p = fjord_new(FJORD_PRODUCER, conf, errstr, sizeof(errstr));
@@ -79,13 +80,14 @@ START_TEST(t0040_kill9)
 		int klen = snprintf(key, sizeof(key), "testid=0040, partition=0, msg=%d", i);
 		fjord_err_t err;
 		int64_t deadline = test_now_ms() + (int64_t)(60000 * test_timeout_multiplier());
-		while ((err = fjord_produce(p, topic, 0, key, (size_t)klen, "payload", 7, NULL, 0, 0,
-		                            (void *)(intptr_t)i)) == FJORD_ERR__QUEUE_FULL &&
+		while ((err = fjord_produce(p, topic, 0, key, (size_t)klen, "payload", 7, NULL, 0,
+		                            0, (void *)(intptr_t)i)) == FJORD_ERR__QUEUE_FULL &&
 		       test_now_ms() < deadline)
 			harness_sleep_ms(2);
 		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "produce #%d: %s", i, fjord_err2name(err));
 		if (!killed && t0040_acked(&st) >= T0040_KILL_AFTER) {
-			test_say("%d acknowledged after %d produced: SIGKILL", t0040_acked(&st), i + 1);
+			test_say("%d acknowledged after %d produced: SIGKILL", t0040_acked(&st),
+			         i + 1);
 			test_broker_kill(c, 0, SIGKILL);
 			killed = 1;
 			test_broker_restart(c, 0);
@@ -134,8 +136,8 @@ START_TEST(t0040_kill9)
 			kbuf[m->key_len] = '\0';
 		}
 		if (!m->err && m->offset >= 0 && m->offset < hi &&
-		    sscanf(kbuf, "testid=0040, partition=0, msg=%d", &seq) == 1 &&
-		    seq >= 0 && seq < T0040_MSGS) {
+		    sscanf(kbuf, "testid=0040, partition=0, msg=%d", &seq) == 1 && seq >= 0 &&
+		    seq < T0040_MSGS) {
 			at[m->offset] = seq;
 			copies[seq]++;
 			got++;
@@ -162,7 +164,8 @@ START_TEST(t0040_kill9)
 		prev = o;
 	}
 	test_say("acknowledged records: %d missing, %d not at their offset, %d out of order; "
-	         "%d sequence numbers stored twice", missing, moved, disorder, dups);
+	         "%d sequence numbers stored twice",
+	         missing, moved, disorder, dups);
 	ck_assert_int_eq(missing, 0);
 	ck_assert_int_eq(moved, 0);
 	ck_assert_int_eq(disorder, 0);

@@ -69,23 +69,23 @@ START_TEST(t0041_retention)
 
 	fjord_t *a = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
 	ck_assert_msg(a, "%s", errstr);
-	const char *const configs[] = {"segment.bytes", T0041_SEGMENT_BYTES, "retention.bytes",
-	                               T0041_RETENTION_BYTES, NULL};
+	const char *const configs[] = { "segment.bytes", T0041_SEGMENT_BYTES, "retention.bytes",
+		                        T0041_RETENTION_BYTES, NULL };
 	fjord_err_t err = fjord_admin_create_topic(a, topic, 1, 1, configs,
 	                                           (int)(30000 * test_timeout_multiplier()), errstr,
 	                                           sizeof(errstr));
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "create: %s %s", fjord_err2name(err), errstr);
 
 	/* ~3000 records of ~150 bytes in batches of a few KB: many segments. */
-	test_produce_msgs_conf(c, topic, 0, T0041_MSGS, 100, "linger.ms", "1", "batch.size",
-	                       "4096", NULL);
-	t0041_arg_t arg = {a, topic, -1};
+	test_produce_msgs_conf(c, topic, 0, T0041_MSGS, 100, "linger.ms", "1", "batch.size", "4096",
+	                       NULL);
+	t0041_arg_t arg = { a, topic, -1 };
 	ck_assert_msg(test_wait_until(t0041_start_moved, &arg, 30000),
 	              "log start offset never moved (retention did not delete segments)");
 	/* The start may have moved while records were still arriving: the next
 	 * checks (every 200 ms) bring the log down to retention.bytes plus the
 	 * active segment. */
-	t0041_seg_arg_t sa = {c, topic, -1};
+	t0041_seg_arg_t sa = { c, topic, -1 };
 	int ok = test_wait_until(t0041_few_segments, &sa, 10000);
 	test_say("log start offset now %lld; %d segment files left", (long long)arg.lo, sa.segs);
 	ck_assert_msg(ok, "%d segments kept for retention.bytes=%s, segment.bytes=%s", sa.segs,

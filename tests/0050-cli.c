@@ -16,7 +16,7 @@
 
 /* Runs `fjord -z ZK <args>` (args is spliced into a shell line). */
 static char *t0050_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static char *t0050_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
 {
 	char *args = NULL;
@@ -91,7 +91,7 @@ START_TEST(t0050_cli)
 	json_t *objs[8];
 	int n = t0050_json_lines(out, objs, 8);
 	ck_assert_int_eq(n, 3);
-	const char *want[] = {"one", "two", "three"};
+	const char *want[] = { "one", "two", "three" };
 	for (int i = 0; i < 3; i++) {
 		ck_assert_str_eq(json_string_value(json_object_get(objs[i], "value")), want[i]);
 		ck_assert_int_eq(json_integer_value(json_object_get(objs[i], "offset")), i);
@@ -108,7 +108,8 @@ START_TEST(t0050_cli)
 	free(out);
 	out = t0050_run(c, &ex,
 	                "consume %s -p 1 --from-beginning -n 2 --format json --encoding base64 "
-	                "2>/dev/null", topic);
+	                "2>/dev/null",
+	                topic);
 	ck_assert_int_eq(ex, 0);
 	n = t0050_json_lines(out, objs, 8);
 	ck_assert_int_eq(n, 2);

@@ -41,14 +41,15 @@ START_TEST(t0051_endpoints)
 		ck_assert_msg(strstr(body, "# TYPE ") && strstr(body, "# HELP "),
 		              "/metrics is not Prometheus text format");
 		/* Families: ZooKeeper session, partitions, traffic, requests. */
-		const char *want[] = {"zookeeper", "partition", "bytes", "records", "request"};
+		const char *want[] = { "zookeeper", "partition", "bytes", "records", "request" };
 		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {
 			int found = 0;
 			for (char *l = strstr(body, "# TYPE "); l; l = strstr(l + 1, "# TYPE ")) {
 				char *eol = strchr(l, '\n');
 				size_t len = eol ? (size_t)(eol - l) : strlen(l);
 				char line[256];
-				snprintf(line, sizeof(line), "%.*s", (int)(len < 255 ? len : 255), l);
+				snprintf(line, sizeof(line), "%.*s", (int)(len < 255 ? len : 255),
+				         l);
 				if (strstr(line, want[w]))
 					found = 1;
 			}

@@ -25,7 +25,7 @@ START_TEST(t0060_replica_fetch)
 {
 	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS);
 	const char *topic = test_topic_name("rf");
-	int all[3] = {0, 1, 2};
+	int all[3] = { 0, 1, 2 };
 	repl_pstate_t ps;
 
 	repl_create_topic(c, topic, 1, 3, NULL);
@@ -33,8 +33,7 @@ START_TEST(t0060_replica_fetch)
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);
 	test_say("leader %d, ISR of %d", (int)ps.leader, ps.isr_cnt);
 
-	test_produce_msgs_conf(c, topic, 0, T0060_MSGS, 100, "acks", "all", "linger.ms", "5",
-	                       NULL);
+	test_produce_msgs_conf(c, topic, 0, T0060_MSGS, 100, "acks", "all", "linger.ms", "5", NULL);
 	ck_assert_msg(repl_logs_wait_synced(c, all, 3, T0060_MSGS, 30000),
 	              "replicas did not all reach LEO = HW = %d", T0060_MSGS);
 	repl_logs_assert_identical(c, all, 3, topic, 0);

@@ -47,8 +47,8 @@ START_TEST(t0061_isr_shrink_expand)
 {
 	test_cluster_t *c = test_cluster_new(3, T0061_PROPS);
 	const char *topic = test_topic_name("isr");
-	const char *const configs[] = {"min.insync.replicas", "2", NULL};
-	int all[3] = {0, 1, 2};
+	const char *const configs[] = { "min.insync.replicas", "2", NULL };
+	int all[3] = { 0, 1, 2 };
 	repl_pstate_t ps;
 
 	repl_create_topic(c, topic, 1, 3, configs);
@@ -64,8 +64,7 @@ START_TEST(t0061_isr_shrink_expand)
 	test_broker_kill(c, follower, SIGSTOP);
 	/* Completes only once the ISR no longer waits for the stopped one. */
 	test_produce_msgs_conf(c, topic, 0, T0061_MSGS, 100, "acks", "all", NULL);
-	test_say("acks=all with a stopped follower took %lld ms",
-	         (long long)(test_now_ms() - t0));
+	test_say("acks=all with a stopped follower took %lld ms", (long long)(test_now_ms() - t0));
 	t0061_isr_t w = { admin, topic, fid, 0 };
 	int left = test_wait_until(t0061_isr_without, &w, 10000);
 	test_broker_kill(c, follower, SIGCONT);

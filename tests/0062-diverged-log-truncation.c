@@ -33,7 +33,7 @@ START_TEST(t0062_diverged_truncation)
 {
 	test_cluster_t *c = test_cluster_new(3, T0062_PROPS);
 	const char *topic = test_topic_name("div");
-	int all[3] = {0, 1, 2}, followers[2], k = 0;
+	int all[3] = { 0, 1, 2 }, followers[2], k = 0;
 	repl_pstate_t ps;
 
 	repl_create_topic(c, topic, 1, 3, NULL);
@@ -55,8 +55,8 @@ START_TEST(t0062_diverged_truncation)
 	char *body = repl_http_body(c, leader, "/metrics");
 	double leo = repl_metric(body, "fjord_log_end_offset{");
 	free(body);
-	test_say("leader %d appended alone up to %.0f: SIGKILL, SIGCONT the followers",
-	         (int)old, leo);
+	test_say("leader %d appended alone up to %.0f: SIGKILL, SIGCONT the followers", (int)old,
+	         leo);
 	ck_assert_int_eq((int64_t)leo, 1501);
 	test_broker_kill(c, leader, SIGKILL);
 	test_broker_kill(c, followers[0], SIGCONT);

@@ -41,8 +41,9 @@ START_TEST(t0063_controlled_shutdown)
 	 * POSSIBLY_PERSISTED) may be stored twice — at-least-once, as without an
 	 * idempotent producer in Kafka — and is counted apart from acknowledged
 	 * records, which must each be there exactly once, at their offset. */
-	static const char *const props[] = {"retries", "0", "message.timeout.ms", "30000",
-	                                    "request.timeout.ms", "15000", NULL};
+	static const char *const props[] = {
+		"retries", "0", "message.timeout.ms", "30000", "request.timeout.ms", "15000", NULL
+	};
 	repl_track_t *rt = repl_track_new(c, topic, 1, 200, props);
 	repl_track_start(rt);
 	ck_assert(repl_track_wait_progress(rt, 2000, 60000));

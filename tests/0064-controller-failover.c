@@ -24,7 +24,7 @@
 typedef struct t0064_ctl {
 	fjord_t *admin;
 	int32_t old_id, old_epoch;
-	int32_t id, epoch;   /* filled when a new controller is seen */
+	int32_t id, epoch; /* filled when a new controller is seen */
 } t0064_ctl_t;
 
 static int t0064_controller(fjord_t *admin, int32_t *idp, int32_t *epochp)
@@ -56,7 +56,7 @@ typedef struct t0064_moved {
 	fjord_t *admin;
 	const char *topic;
 	int32_t victim;
-	int32_t want_leader;           /* -1: any leader but the victim */
+	int32_t want_leader; /* -1: any leader but the victim */
 	repl_pstate_t before[T0064_PARTS];
 } t0064_moved_t;
 
@@ -72,7 +72,8 @@ static int t0064_moved_pred(void *arg)
 		if (a->before[p].leader != a->victim)
 			continue;
 		if (repl_pstate_get(a->admin, a->topic, p, &ps) < 0 || ps.leader < 0 ||
-		    ps.leader == a->victim || (a->want_leader >= 0 && ps.leader != a->want_leader) ||
+		    ps.leader == a->victim ||
+		    (a->want_leader >= 0 && ps.leader != a->want_leader) ||
 		    ps.leader_epoch <= a->before[p].leader_epoch ||
 		    repl_ids_have(ps.isr, ps.isr_cnt, a->victim))
 			return 0;
@@ -102,8 +103,8 @@ START_TEST(t0064_failover)
 	const char *topic = test_topic_name("fo");
 	const char *doomed = test_topic_name("doomed");
 	fjord_t *admin = repl_admin_new(c);
-	t0064_ctl_t ctl = {admin, -1, -1, -1, -1};
-	t0064_moved_t m = {admin, topic, -1, -1, {{0}}};
+	t0064_ctl_t ctl = { admin, -1, -1, -1, -1 };
+	t0064_moved_t m = { admin, topic, -1, -1, { { 0 } } };
 	char errstr[512] = "";
 
 	repl_create_topic(c, topic, T0064_PARTS, 3, NULL);
@@ -118,9 +119,8 @@ START_TEST(t0064_failover)
 	/* Kill the controller; ask for a deletion while no controller runs. */
 	int64_t t0 = test_now_ms();
 	test_broker_kill(c, repl_broker_index(c, ctl.old_id), SIGKILL);
-	fjord_err_t err = fjord_admin_delete_topic(admin, doomed,
-	                                           (int)(60000 * test_timeout_multiplier()),
-	                                           errstr, sizeof(errstr));
+	fjord_err_t err = fjord_admin_delete_topic(
+	    admin, doomed, (int)(60000 * test_timeout_multiplier()), errstr, sizeof(errstr));
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "deleting %s across the failover: %s: %s", doomed,
 	              fjord_err2name(err), errstr);
 	test_say("topic %s deleted %d ms after the kill", doomed, (int)(test_now_ms() - t0));
@@ -155,7 +155,8 @@ START_TEST(t0064_failover)
 	t0064_snapshot(&m);
 	for (int p = 0; p < T0064_PARTS; p++)
 		ck_assert_msg(repl_ids_have(m.before[p].isr, m.before[p].isr_cnt, ctl.id),
-		              "%s-%d: the new controller %d is not in the ISR", topic, p, (int)ctl.id);
+		              "%s-%d: the new controller %d is not in the ISR", topic, p,
+		              (int)ctl.id);
 	test_say("killing broker %d, which leads %d partition(s)", (int)other,
 	         t0064_led_by(&m, other));
 	test_broker_kill(c, repl_broker_index(c, other), SIGKILL);
@@ -168,8 +169,8 @@ START_TEST(t0064_failover)
 		repl_pstate_t ps;
 		ck_assert_int_eq(repl_pstate_get(admin, topic, p, &ps), 0);
 		ck_assert_msg(ps.leader == ctl.id && ps.isr_cnt == 1 && ps.isr[0] == ctl.id,
-		              "%s-%d: leader %d with %d ISR members, expected broker %d alone", topic,
-		              p, (int)ps.leader, ps.isr_cnt, (int)ctl.id);
+		              "%s-%d: leader %d with %d ISR members, expected broker %d alone",
+		              topic, p, (int)ps.leader, ps.isr_cnt, (int)ctl.id);
 	}
 	int32_t id, epoch;
 	ck_assert_int_eq(t0064_controller(admin, &id, &epoch), 0);

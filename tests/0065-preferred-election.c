@@ -125,10 +125,10 @@ START_TEST(t0065_preferred)
 	const char *solo = test_topic_name("solo");
 	fjord_t *admin = repl_admin_new(c);
 	char err[512] = "", json[600], path[300];
-	zhandle_t *zh = zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err,
-	                               sizeof(err));
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(zh, "%s", err);
-	t0065_wait_t w = {admin, zh, topic, -1, {0}};
+	t0065_wait_t w = { admin, zh, topic, -1, { 0 } };
 
 	repl_create_topic(c, topic, 1, 3, NULL);
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &w.before), 0);
@@ -152,7 +152,8 @@ START_TEST(t0065_preferred)
 	/* 2. A malformed plan changes nothing and is removed. */
 	snprintf(json, sizeof(json),
 	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\",\"partition\":0},"
-	         "{\"topic\":\"%s\",\"partition\":0}]}", topic, topic);
+	         "{\"topic\":\"%s\",\"partition\":0}]}",
+	         topic, topic);
 	t0065_plan(c, &w, json);
 	repl_pstate_t ps;
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);
@@ -169,7 +170,8 @@ START_TEST(t0065_preferred)
 	snprintf(json, sizeof(json),
 	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\",\"partition\":0},"
 	         "{\"topic\":\"%s\",\"partition\":7},{\"topic\":\"no-such-topic-0065\","
-	         "\"partition\":0}]}", topic, topic);
+	         "\"partition\":0}]}",
+	         topic, topic);
 	t0065_plan(c, &w, json);
 	ck_assert_msg(test_wait_until(t0065_leader_is_pred, &w, 10000),
 	              "%s-0: leadership did not return to the preferred replica %d", topic, (int)x);
@@ -186,7 +188,7 @@ START_TEST(t0065_preferred)
 	snprintf(path, sizeof(path), "/brokers/topics/%s", solo);
 	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":{\"0\":[%d]}}", (int)x);
 	ck_assert_int_eq(zkutil_create_recursive(zh, path, json, (int)strlen(json)), ZOK);
-	t0065_wait_t ws = {admin, zh, solo, -1, {0}};
+	t0065_wait_t ws = { admin, zh, solo, -1, { 0 } };
 	ck_assert_msg(repl_wait_leader(admin, solo, 0, -1, 30000) == x, "%s-0 is not led by %d",
 	              solo, (int)x);
 	ck_assert_int_eq(repl_pstate_get(admin, solo, 0, &ws.before), 0);
@@ -195,7 +197,8 @@ START_TEST(t0065_preferred)
 	ck_assert_int_eq(zkutil_create_recursive(zh, "/admin/controlled_shutdown", NULL, -1), ZOK);
 	snprintf(path, sizeof(path), "/admin/controlled_shutdown/%d", (int)x);
 	ck_assert_int_eq(zoo_create(zh, path, marker, (int)strlen(marker), &ZOO_OPEN_ACL_UNSAFE,
-	                            ZOO_EPHEMERAL, NULL, 0), ZOK);
+	                            ZOO_EPHEMERAL, NULL, 0),
+	                 ZOK);
 	free(marker);
 	ck_assert_msg(test_wait_until(t0065_moved_off_pred, &w, 30000),
 	              "%s-0: leadership did not leave broker %d in controlled shutdown", topic,
@@ -204,8 +207,8 @@ START_TEST(t0065_preferred)
 	ck_assert_msg(ps.leader == x && ps.leader_epoch == ws.before.leader_epoch,
 	              "%s-0 (only replica %d): leader %d epoch %d, expected it kept", solo, (int)x,
 	              (int)ps.leader, (int)ps.leader_epoch);
-	test_say("controlled shutdown of %d: %s-0 moved, %s-0 kept its only replica", (int)x,
-	         topic, solo);
+	test_say("controlled shutdown of %d: %s-0 moved, %s-0 kept its only replica", (int)x, topic,
+	         solo);
 	ck_assert_int_eq(zoo_delete(zh, path, -1), ZOK);
 
 	zookeeper_close(zh);
@@ -216,12 +219,12 @@ END_TEST
 
 START_TEST(t0065_auto)
 {
-	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS
-	                                     "leader.imbalance.check.interval.seconds=1\n"
-	                                     "leader.imbalance.per.broker.percentage=0\n");
+	test_cluster_t *c =
+	    test_cluster_new(3, REPL_BROKER_PROPS "leader.imbalance.check.interval.seconds=1\n"
+	                                          "leader.imbalance.per.broker.percentage=0\n");
 	const char *topic = test_topic_name("auto");
 	fjord_t *admin = repl_admin_new(c);
-	t0065_wait_t w = {admin, NULL, topic, -1, {0}};
+	t0065_wait_t w = { admin, NULL, topic, -1, { 0 } };
 
 	repl_create_topic(c, topic, 1, 3, NULL);
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &w.before), 0);
@@ -243,7 +246,8 @@ START_TEST(t0065_auto)
 		         topic, (int)w.before.leader, (int)w.before.leader_epoch, (int)x);
 		ck_assert_msg(test_wait_until(t0065_leader_is_pred, &w, 30000),
 		              "%s-0: leadership did not return to the preferred replica %d "
-		              "without a request", topic, (int)x);
+		              "without a request",
+		              topic, (int)x);
 	}
 	repl_pstate_t ps;
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);

@@ -28,8 +28,9 @@ START_TEST(t0066_kill_leaders)
 {
 	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS "min.insync.replicas=2\n");
 	const char *topic = test_topic_name("rf3");
-	static const char *const props[] = {"retries", "0", "message.timeout.ms", "30000",
-	                                    "request.timeout.ms", "15000", NULL};
+	static const char *const props[] = {
+		"retries", "0", "message.timeout.ms", "30000", "request.timeout.ms", "15000", NULL
+	};
 
 	repl_create_topic(c, topic, T0066_PARTITIONS, 3, NULL);
 	fjord_t *admin = repl_admin_new(c);
@@ -41,8 +42,8 @@ START_TEST(t0066_kill_leaders)
 	for (int32_t p = 0; p < T0066_PARTITIONS; p++) {
 		repl_pstate_t ps;
 		ck_assert_msg(repl_wait_isr_full(admin, topic, T0066_PARTITIONS, 60000),
-		              "ISR of %s not whole before killing the leader of partition %d", topic,
-		              (int)p);
+		              "ISR of %s not whole before killing the leader of partition %d",
+		              topic, (int)p);
 		ck_assert_int_eq(repl_pstate_get(admin, topic, p, &ps), 0);
 		int idx = repl_broker_index(c, ps.leader);
 		test_say("partition %d: leader %d (epoch %d), %d acknowledged so far: SIGKILL",

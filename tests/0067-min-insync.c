@@ -27,16 +27,16 @@
 #include "harness_int.h"
 #include "repl_util.h"
 
-#define T0067_P1 100   /* phase 1: msg 0..99 */
-#define T0067_P2 50    /* phase 2: msg 1000.. */
-#define T0067_P3 100   /* phase 3: msg 2000.. */
+#define T0067_P1 100 /* phase 1: msg 0..99 */
+#define T0067_P2 50  /* phase 2: msg 1000.. */
+#define T0067_P3 100 /* phase 3: msg 2000.. */
 #define T0067_SEQ_MAX 2100
 
 typedef struct t0067_state {
 	atomic_int reports;
 	atomic_int acked;
-	atomic_int wrong_err;  /* phase 2: a report other than NOT_ENOUGH_REPLICAS */
-	atomic_int possibly;   /* phase 2: POSSIBLY_PERSISTED reports */
+	atomic_int wrong_err;          /* phase 2: a report other than NOT_ENOUGH_REPLICAS */
+	atomic_int possibly;           /* phase 2: POSSIBLY_PERSISTED reports */
 	int64_t offset[T0067_SEQ_MAX]; /* acknowledged offset per msg, -1 none */
 	int phase2_possibly[T0067_P2];
 } t0067_state_t;
@@ -68,8 +68,8 @@ static void t0067_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *opaque)
 static fjord_t *t0067_producer(test_cluster_t *c, t0067_state_t *st, int retries)
 {
 	char errstr[512] = "";
-	fjord_conf_t *conf = test_conf(c, "acks", "all", "linger.ms", "5", "message.timeout.ms",
-	                               "90000", NULL);
+	fjord_conf_t *conf =
+	    test_conf(c, "acks", "all", "linger.ms", "5", "message.timeout.ms", "90000", NULL);
 	if (!retries)
 		ck_assert(fjord_conf_set(conf, "retries", "0", errstr, sizeof(errstr)) ==
 		          FJORD_CONF_OK);
@@ -118,8 +118,7 @@ static int t0067_isr_pred(void *arg)
 
 /* Reads the partition and checks the acknowledged records of phases 1 and
  * 3, and the absence of phase 2's NOT_PERSISTED records. */
-static void t0067_verify(test_cluster_t *c, const char *topic, t0067_state_t *st,
-                         const char *when)
+static void t0067_verify(test_cluster_t *c, const char *topic, t0067_state_t *st, const char *when)
 {
 	fjord_t *cons = test_consumer_new(c, NULL);
 	int64_t lo = -1, hi = -1, next = 0;
@@ -147,8 +146,8 @@ static void t0067_verify(test_cluster_t *c, const char *topic, t0067_state_t *st
 			int seq = -1;
 			if (m->key && m->key_len < sizeof(kbuf))
 				memcpy(kbuf, m->key, m->key_len);
-			if (sscanf(kbuf, "testid=0067, partition=0, msg=%d", &seq) != 1 || seq < 0 ||
-			    seq >= T0067_SEQ_MAX)
+			if (sscanf(kbuf, "testid=0067, partition=0, msg=%d", &seq) != 1 ||
+			    seq < 0 || seq >= T0067_SEQ_MAX)
 				seq = -1;
 			at[m->offset] = seq;
 			if (seq >= 0)
@@ -167,7 +166,8 @@ static void t0067_verify(test_cluster_t *c, const char *topic, t0067_state_t *st
 		int phase2 = s >= 1000 && s < 1000 + T0067_P2;
 		if (phase2) {
 			if (copies[s] && !st->phase2_possibly[s - 1000]) {
-				test_say("%s: msg=%d was reported NOT_PERSISTED but is in the log", when, s);
+				test_say("%s: msg=%d was reported NOT_PERSISTED but is in the log",
+				         when, s);
 				bad++;
 			}
 			continue;
@@ -179,24 +179,26 @@ static void t0067_verify(test_cluster_t *c, const char *topic, t0067_state_t *st
 			if (bad < 10)
 				test_say("%s: msg=%d acknowledged at %lld: %d copies, %s", when, s,
 				         (long long)st->offset[s], copies[s],
-				         st->offset[s] >= hi ? "beyond the log end"
+				         st->offset[s] >= hi      ? "beyond the log end"
 				         : at[st->offset[s]] != s ? "another record is there"
-				                                   : "out of order");
+				                                  : "out of order");
 			bad++;
 		}
 		prev = st->offset[s];
 	}
 	free(at);
 	free(copies);
-	ck_assert_msg(bad == 0, "%s: %d acknowledged records wrong or unacknowledged records "
-	              "stored (see above)", when, bad);
+	ck_assert_msg(bad == 0,
+	              "%s: %d acknowledged records wrong or unacknowledged records "
+	              "stored (see above)",
+	              when, bad);
 }
 
 START_TEST(t0067_min_insync)
 {
 	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS);
 	const char *topic = test_topic_name("misr");
-	static const char *const configs[] = {"min.insync.replicas", "2", NULL};
+	static const char *const configs[] = { "min.insync.replicas", "2", NULL };
 	t0067_state_t *st = calloc(1, sizeof(*st));
 	repl_pstate_t ps;
 
@@ -225,7 +227,7 @@ START_TEST(t0067_min_insync)
 	         c->brokers[down[1]].id);
 	test_broker_kill(c, down[0], SIGKILL);
 	test_broker_kill(c, down[1], SIGKILL);
-	t0067_isr_arg_t isr1 = {admin, topic, 1};
+	t0067_isr_arg_t isr1 = { admin, topic, 1 };
 	ck_assert_msg(test_wait_until(t0067_isr_pred, &isr1, 60000),
 	              "the ISR did not shrink to the leader alone");
 	atomic_store(&st->reports, 0);
@@ -239,16 +241,17 @@ START_TEST(t0067_min_insync)
 	ck_assert_int_eq(atomic_load(&st->reports), T0067_P2);
 	ck_assert_msg(atomic_load(&st->acked) == T0067_P1,
 	              "%d record(s) acknowledged with one in-sync replica and "
-	              "min.insync.replicas=2", atomic_load(&st->acked) - T0067_P1);
-	ck_assert_msg(atomic_load(&st->wrong_err) == 0,
-	              "%d report(s) were not NOT_ENOUGH_REPLICAS", atomic_load(&st->wrong_err));
+	              "min.insync.replicas=2",
+	              atomic_load(&st->acked) - T0067_P1);
+	ck_assert_msg(atomic_load(&st->wrong_err) == 0, "%d report(s) were not NOT_ENOUGH_REPLICAS",
+	              atomic_load(&st->wrong_err));
 
 	/* 3. produce with retries, then bring one broker back */
 	atomic_store(&st->reports, 0);
 	p = t0067_producer(c, st, 1);
 	t0067_produce(p, topic, 2000, T0067_P3);
 	test_broker_restart(c, down[0]);
-	t0067_reports_arg_t ra = {st, T0067_P3};
+	t0067_reports_arg_t ra = { st, T0067_P3 };
 	ck_assert_msg(test_wait_until(t0067_reports_pred, &ra, 90000),
 	              "phase 3: only %d of %d delivery reports", atomic_load(&st->reports),
 	              T0067_P3);

@@ -78,7 +78,7 @@ START_TEST(t0068_session_expiry)
 	int32_t id = ps.leader;
 	int idx = repl_broker_index(c, id);
 	pid_t pid = c->brokers[idx].pid;
-	t0068_arg_t a = {admin, topic, id, 0};
+	t0068_arg_t a = { admin, topic, id, 0 };
 
 	test_say("SIGSTOP broker %d (pid %d), leader of partition 0", (int)id, (int)pid);
 	int64_t t0 = test_now_ms();
@@ -89,8 +89,8 @@ START_TEST(t0068_session_expiry)
 	ck_assert_msg(test_wait_until(t0068_isr_pred, &a, 30000),
 	              "broker %d was not moved out of leadership and the ISRs", (int)id);
 	for (int32_t p = 0; p < T0068_PARTITIONS; p++) /* keys differ from round 1's */
-		test_produce_msgs_conf(c, topic, p, T0068_MSGS / T0068_PARTITIONS, 20, "acks", "all",
-		                       NULL);
+		test_produce_msgs_conf(c, topic, p, T0068_MSGS / T0068_PARTITIONS, 20, "acks",
+		                       "all", NULL);
 
 	test_say("SIGCONT broker %d", (int)id);
 	test_broker_kill(c, idx, SIGCONT);
@@ -107,8 +107,7 @@ START_TEST(t0068_session_expiry)
 	char *health = repl_http_body(c, idx, "/health");
 	test_say("broker %d /health: %s", (int)id, health);
 	ck_assert_msg(strstr(health, "\"zookeeper\":\"connected\""),
-	              "broker %d /health does not report a connected session: %s", (int)id,
-	              health);
+	              "broker %d /health does not report a connected session: %s", (int)id, health);
 	free(health);
 	char *metrics = repl_http_body(c, idx, "/metrics");
 	double zs = repl_metric(metrics, "fjord_zookeeper_session_state");

@@ -101,7 +101,7 @@ START_TEST(t0069_describe_offline)
 	int32_t dead = ps.leader;
 	test_say("SIGKILL broker %d, the only replica of %s [0]", (int)dead, rf1);
 	test_broker_kill(c, repl_broker_index(c, dead), SIGKILL);
-	t0069_arg_t a = {admin, rf1, rf3, dead};
+	t0069_arg_t a = { admin, rf1, rf3, dead };
 	ck_assert_msg(test_wait_until(t0069_settled_pred, &a, 60000),
 	              "%s [0] did not go offline or %s [0]'s ISR did not shrink", rf1, rf3);
 
@@ -138,8 +138,8 @@ START_TEST(t0069_describe_offline)
 	ck_assert_msg(json_is_array(js) && json_array_size(js) == 1, "describe JSON: %s", out);
 	json_t *p0 = json_array_get(json_object_get(json_array_get(js, 0), "partitions"), 0);
 	ck_assert_msg(json_is_true(json_object_get(p0, "offline")) &&
-	              json_integer_value(json_object_get(p0, "leader")) == -1 &&
-	              json_array_size(json_object_get(p0, "replicas")) == 1,
+	                  json_integer_value(json_object_get(p0, "leader")) == -1 &&
+	                  json_array_size(json_object_get(p0, "replicas")) == 1,
 	              "JSON does not mark partition 0 offline");
 	json_decref(js);
 	free(out);
@@ -160,7 +160,7 @@ START_TEST(t0069_describe_offline)
 	js = json_loads(out, 0, NULL);
 	json_t *jc = json_object_get(js, "controller");
 	ck_assert_msg(json_integer_value(json_object_get(jc, "id")) == ctl &&
-	              json_integer_value(json_object_get(jc, "epoch")) == epoch,
+	                  json_integer_value(json_object_get(jc, "epoch")) == epoch,
 	              "cluster JSON controller: %s", out);
 	json_decref(js);
 	free(out);
@@ -170,8 +170,10 @@ START_TEST(t0069_describe_offline)
 	double offline = repl_metric(body, "fjord_offline_partitions");
 	free(body);
 	test_say("controller %d: fjord_offline_partitions %g", (int)ctl, offline);
-	ck_assert_msg(offline == 1, "the controller's /metrics (broker %d) counts %g offline "
-	              "partitions while exactly one (%s [0]) is offline", (int)ctl, offline, rf1);
+	ck_assert_msg(offline == 1,
+	              "the controller's /metrics (broker %d) counts %g offline "
+	              "partitions while exactly one (%s [0]) is offline",
+	              (int)ctl, offline, rf1);
 	ck_assert_int_eq(repl_pstate_get(admin, rf3, 0, &ps), 0);
 	body = repl_http_body(c, repl_broker_index(c, ps.leader), "/metrics");
 	double under = repl_metric(body, "fjord_under_replicated_partitions");

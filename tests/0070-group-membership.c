@@ -22,7 +22,7 @@
  * assigned and fills per-partition presence of member 0 in *m0mask. */
 static int t0070_sample(fjord_t **m, int n, unsigned *m0mask)
 {
-	int seen[T70_PARTS] = {0}, i, j, total = 0;
+	int seen[T70_PARTS] = { 0 }, i, j, total = 0;
 	*m0mask = 0;
 	for (i = 0; i < n; i++) {
 		fjord_topic_partition_list_t *l = NULL;
@@ -68,7 +68,7 @@ START_TEST(t0070_membership)
 {
 	test_cluster_t *c = test_shared_cluster();
 	char topic[200], group[200];
-	fjord_t *m[T70_MEMBERS] = {0};
+	fjord_t *m[T70_MEMBERS] = { 0 };
 	test_msgver_t *mv = test_msgver_new(T70_PARTS);
 	int go[2], i, delivered0 = 0, idle;
 	unsigned mask, first_mask;

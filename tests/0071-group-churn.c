@@ -29,7 +29,7 @@ static void t0071_count(t71_seen_t *s, const fjord_message_t *m)
 	memcpy(key, m->key, n);
 	key[n] = '\0';
 	ck_assert_msg(m->key && sscanf(key, "testid=%*[^,], partition=%d, msg=%d", &p, &seq) == 2 &&
-	                      p >= 0 && p < T71_PARTS && seq >= 0 && seq < T71_PER_PART,
+	                  p >= 0 && p < T71_PARTS && seq >= 0 && seq < T71_PER_PART,
 	              "foreign record \"%s\"", key);
 	ck_assert_int_eq(p, m->partition);
 	if (s->seen[p][seq])
@@ -61,7 +61,7 @@ START_TEST(t0071_churn)
 {
 	test_cluster_t *c = test_shared_cluster();
 	char topic[200], group[200];
-	fjord_t *m[T71_MAX_MEMBERS] = {0};
+	fjord_t *m[T71_MAX_MEMBERS] = { 0 };
 	t71_seen_t s;
 	fjord_t *prod;
 	int produced = 0;
@@ -86,7 +86,8 @@ START_TEST(t0071_churn)
 			fjord_err_t err;
 			klen = snprintf(key, sizeof(key), "testid=0071, partition=%d, msg=%d", p,
 			                produced / T71_PARTS);
-			err = fjord_produce(prod, topic, p, key, (size_t)klen, "v", 1, NULL, 0, 0, NULL);
+			err = fjord_produce(prod, topic, p, key, (size_t)klen, "v", 1, NULL, 0, 0,
+			                    NULL);
 			if (err == FJORD_ERR__QUEUE_FULL)
 				break;
 			ck_assert_msg(!err, "produce: %s", fjord_err2name(err));

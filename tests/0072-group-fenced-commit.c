@@ -47,7 +47,8 @@ static void t0072_member_x(test_cluster_t *c, const char *group, const char *top
 		fjord_message_destroy(m);
 		if (consumed >= 50 && !ready) {
 			ready = 1;
-			if (fjord_commit(x, NULL, 0) != FJORD_ERR_NO_ERROR || write(wfd, "R\n", 2) < 0)
+			if (fjord_commit(x, NULL, 0) != FJORD_ERR_NO_ERROR ||
+			    write(wfd, "R\n", 2) < 0)
 				_exit(4);
 		}
 	}
@@ -59,7 +60,7 @@ static int t0072_read_line(int fd, char *buf, size_t n, int ms)
 	size_t len = 0;
 	int64_t deadline = test_now_ms() + (int64_t)(ms * test_timeout_multiplier());
 	while (len + 1 < n && test_now_ms() < deadline) {
-		struct pollfd pfd = {fd, POLLIN, 0};
+		struct pollfd pfd = { fd, POLLIN, 0 };
 		if (poll(&pfd, 1, 100) <= 0)
 			continue;
 		if (read(fd, buf + len, 1) != 1)
@@ -94,7 +95,8 @@ START_TEST(t0072_fenced_commit)
 		for (deadline = test_now_ms() + 60000; test_now_ms() < deadline; usleep(100000)) {
 			int64_t lo, hi;
 			fjord_t *probe = test_consumer_new(c, NULL);
-			fjord_err_t e = fjord_query_watermark_offsets(probe, topic, 0, &lo, &hi, 2000);
+			fjord_err_t e =
+			    fjord_query_watermark_offsets(probe, topic, 0, &lo, &hi, 2000);
 			fjord_destroy(probe);
 			if (!e && hi >= 100)
 				break;

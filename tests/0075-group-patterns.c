@@ -58,8 +58,8 @@ START_TEST(t0075_patterns)
 	tg_poll(b, mv, 0, 500, NULL);
 	ck_assert_int_eq(test_msgver_cnt(mv), 200);
 	ck_assert_msg(tg_assigned_cnt(a) + tg_assigned_cnt(b) == 4,
-	              "assigned %d + %d partitions, expected 4 (2 topics x 2)",
-	              tg_assigned_cnt(a), tg_assigned_cnt(b));
+	              "assigned %d + %d partitions, expected 4 (2 topics x 2)", tg_assigned_cnt(a),
+	              tg_assigned_cnt(b));
 	fjord_destroy(a);
 	fjord_destroy(b);
 	test_msgver_destroy(mv);

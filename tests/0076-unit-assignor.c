@@ -76,7 +76,8 @@ static void a_run(const a_case_t *c, const char *strategy, const zkjson_group_as
 	int t, p, k = 0, m;
 
 	ck_assert_msg(assignor_assign(strategy, c->members, c->mcnt, c->topics, c->tcnt, prev, out,
-	                              err, sizeof(err)) == 0, "%s: %s", strategy, err);
+	                              err, sizeof(err)) == 0,
+	              "%s: %s", strategy, err);
 	for (t = 0; t < c->tcnt; t++) {
 		const char *name = c->topics[t].topic;
 		int subscribed = 0;
@@ -94,8 +95,8 @@ static void a_run(const a_case_t *c, const char *strategy, const zkjson_group_as
 					if (!strcmp(c->members[m].member_id, out->members[i]))
 						break;
 				ck_assert_msg(m < c->mcnt && a_subscribed(&c->members[m], name),
-				              "%s: %s-%d given to %s, not a subscriber", strategy, name,
-				              p, out->members[i]);
+				              "%s: %s-%d given to %s, not a subscriber", strategy,
+				              name, p, out->members[i]);
 			}
 			ck_assert_msg(found == 1, "%s: %s-%d assigned %d times", strategy, name, p,
 			              found);
@@ -120,12 +121,12 @@ static void a_owned(const zkjson_group_assignment_t *a, const char *id, char *bu
 			         a->topics[i], (int)a->partitions[i]);
 }
 
-#define A_OWNS(a, id, want)                                                                \
-	do {                                                                               \
-		char got_[512];                                                            \
-		a_owned(a, id, got_, sizeof(got_));                                        \
-		ck_assert_msg(!strcmp(got_, want), "%s owns \"%s\", expected \"%s\"", id,    \
-		              got_, want);                                                 \
+#define A_OWNS(a, id, want)                                                                        \
+	do {                                                                                       \
+		char got_[512];                                                                    \
+		a_owned(a, id, got_, sizeof(got_));                                                \
+		ck_assert_msg(!strcmp(got_, want), "%s owns \"%s\", expected \"%s\"", id, got_,    \
+		              want);                                                               \
 	} while (0)
 
 static int a_count(const zkjson_group_assignment_t *a, const char *id)
@@ -266,20 +267,21 @@ START_TEST(assignor_bad_input)
 	a_member(&c, "m1", "x", NULL);
 	a_member(&c, "m1", "x", NULL);
 	a_topic(&c, "x", 2);
-	ck_assert_int_eq(assignor_assign("cooperative", c.members, 1, c.topics, 1, NULL, &out, err,
-	                                 sizeof(err)), -1);
+	ck_assert_int_eq(
+	    assignor_assign("cooperative", c.members, 1, c.topics, 1, NULL, &out, err, sizeof(err)),
+	    -1);
 	ck_assert_msg(strstr(err, "unknown") && strstr(err, "cooperative"), "%s", err);
 	ck_assert_int_eq(out.cnt, 0);
-	ck_assert_int_eq(assignor_assign(NULL, c.members, 1, c.topics, 1, NULL, &out, err,
-	                                 sizeof(err)), -1);
-	ck_assert_int_eq(assignor_assign("range", c.members, 2, c.topics, 1, NULL, &out, err,
-	                                 sizeof(err)), -1);
+	ck_assert_int_eq(
+	    assignor_assign(NULL, c.members, 1, c.topics, 1, NULL, &out, err, sizeof(err)), -1);
+	ck_assert_int_eq(
+	    assignor_assign("range", c.members, 2, c.topics, 1, NULL, &out, err, sizeof(err)), -1);
 	ck_assert_msg(strstr(err, "duplicate member") != NULL, "%s", err);
-	ck_assert_int_eq(assignor_assign("range", NULL, 3, c.topics, 1, NULL, &out, err,
-	                                 sizeof(err)), -1);
+	ck_assert_int_eq(
+	    assignor_assign("range", NULL, 3, c.topics, 1, NULL, &out, err, sizeof(err)), -1);
 	c.topics[0].partition_cnt = -1;
-	ck_assert_int_eq(assignor_assign("range", c.members, 1, c.topics, 1, NULL, &out, err,
-	                                 sizeof(err)), -1);
+	ck_assert_int_eq(
+	    assignor_assign("range", c.members, 1, c.topics, 1, NULL, &out, err, sizeof(err)), -1);
 	ck_assert(assignor_strategy_valid("sticky") && !assignor_strategy_valid("Range"));
 }
 END_TEST
@@ -287,7 +289,7 @@ END_TEST
 /* Input order must not matter: reversed members and topics, same output. */
 START_TEST(assignor_deterministic)
 {
-	static const char *const strategies[] = {"range", "roundrobin", "sticky"};
+	static const char *const strategies[] = { "range", "roundrobin", "sticky" };
 	zkjson_group_assignment_t a, b;
 	a_case_t c, r;
 	int s, i;

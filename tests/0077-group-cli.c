@@ -35,7 +35,7 @@
 
 /* Runs `fjord -z ZK <args>` and logs it. */
 static char *t0077_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 static char *t0077_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
 {
 	char *args = NULL, *full = NULL, *out;
@@ -78,8 +78,7 @@ static json_int_t t0077_int(json_t *o, const char *key)
 }
 
 /* The committed offset of one partition as an operator reads it. */
-static long long t0077_zk_offset(test_cluster_t *c, const char *group, const char *topic,
-                                 int p)
+static long long t0077_zk_offset(test_cluster_t *c, const char *group, const char *topic, int p)
 {
 	char cmd[512], *out, *line;
 	long long v = -1;
@@ -153,8 +152,9 @@ START_TEST(t0077_group_cli)
 		test_produce_msgs(c, topic, p, T0077_PER_PART, 16);
 
 	/* 1. A member run by the CLI reads everything and commits on leaving. */
-	out = t0077_run(c, &ex, "-X enable.auto.commit=true consume %s -g %s --from-beginning -n %d",
-	                topic, group, T0077_PARTS * T0077_PER_PART);
+	out =
+	    t0077_run(c, &ex, "-X enable.auto.commit=true consume %s -g %s --from-beginning -n %d",
+	              topic, group, T0077_PARTS * T0077_PER_PART);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 
@@ -205,8 +205,10 @@ START_TEST(t0077_group_cli)
 	ck_assert_int_eq(ex, 0);
 	ck_assert(strstr(out, "CURRENT") && strstr(out, "NEW") && strstr(out, "--execute"));
 	free(out);
-	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --to-earliest --format json "
-	                "2>/dev/null", group, topic);
+	out = t0077_run(c, &ex,
+	                "group reset-offsets %s --topic %s --to-earliest --format json "
+	                "2>/dev/null",
+	                group, topic);
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(js);
@@ -235,13 +237,13 @@ START_TEST(t0077_group_cli)
 	members = json_object_get(js, "members");
 	ck_assert_int_eq(json_array_size(members), 1);
 	ck_assert(json_is_true(json_object_get(json_array_get(members, 0), "is_leader")));
-	ck_assert_str_eq(json_string_value(json_object_get(json_array_get(members, 0),
-	                                                    "member_id")),
-	                 json_string_value(json_object_get(json_array_get(json_object_get(
-	                         js, "partitions"), 0), "owner")));
+	ck_assert_str_eq(
+	    json_string_value(json_object_get(json_array_get(members, 0), "member_id")),
+	    json_string_value(
+	        json_object_get(json_array_get(json_object_get(js, "partitions"), 0), "owner")));
 	json_decref(js);
-	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --to-earliest --execute",
-	                group, topic);
+	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --to-earliest --execute", group,
+	                topic);
 	ck_assert_int_eq(ex, 1);
 	ck_assert_msg(strstr(out, "live member") != NULL, "no clear refusal: %s", out);
 	free(out);
@@ -256,8 +258,8 @@ START_TEST(t0077_group_cli)
 	fjord_destroy(mem.admin);
 
 	/* 5. Now the reset applies, and the next member starts there. */
-	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --to-offset 5 --execute",
-	                group, topic);
+	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --to-offset 5 --execute", group,
+	                topic);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 	ck_assert_int_eq(t0077_zk_offset(c, group, topic, 2), 5);
@@ -280,7 +282,8 @@ START_TEST(t0077_group_cli)
 		int lp, lo;
 		ck_assert_msg(sscanf(line, "%d:%d", &lp, &lo) == 2, "bad line '%s'", line);
 		ck_assert(lp >= 0 && lp < T0077_PARTS && lo >= 0 && lo < T0077_PER_PART);
-		ck_assert_msg(lo >= 5, "partition %d read offset %d, before the reset point", lp, lo);
+		ck_assert_msg(lo >= 5, "partition %d read offset %d, before the reset point", lp,
+		              lo);
 		ck_assert_int_eq(seen[lp][lo]++, 0);
 		lines++;
 	}
@@ -288,8 +291,10 @@ START_TEST(t0077_group_cli)
 	free(out);
 
 	/* 6. Other targets (plans only) and usage errors. */
-	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --partition 3 --shift-by -3 "
-	                "--format json 2>/dev/null", group, topic);
+	out = t0077_run(c, &ex,
+	                "group reset-offsets %s --topic %s --partition 3 --shift-by -3 "
+	                "--format json 2>/dev/null",
+	                group, topic);
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(js);
@@ -300,8 +305,10 @@ START_TEST(t0077_group_cli)
 	                 t0077_int(json_array_get(parts, 0), "current") - 3);
 	json_decref(js);
 	free(out);
-	out = t0077_run(c, &ex, "group reset-offsets %s --topic %s --to-datetime "
-	                "2999-01-01T00:00:00Z --format json 2>/dev/null", group, topic);
+	out = t0077_run(c, &ex,
+	                "group reset-offsets %s --topic %s --to-datetime "
+	                "2999-01-01T00:00:00Z --format json 2>/dev/null",
+	                group, topic);
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(js);
@@ -336,14 +343,16 @@ START_TEST(t0077_group_cli)
 	{
 		char *cmd = NULL, group2[128];
 		snprintf(group2, sizeof(group2), "%s", test_topic_name("sigint"));
-		ck_assert(asprintf(&cmd,
-		                   "%s -z %s consume %s -g %s --from-beginning >%s/sigint.out 2>%s/sigint.err & "
-		                   "pid=$!; for i in $(seq 1 %d); do "
-		                   "[ \"$(grep -c . %s/sigint.out)\" -ge %d ] && break; sleep 0.1; done; "
-		                   "kill -INT $pid; wait $pid; echo \"exit=$?\"",
-		                   test_cli_path(), c->zk_connect, topic, group2, test_tmpdir(),
-		                   test_tmpdir(), (int)(600 * test_timeout_multiplier()), test_tmpdir(),
-		                   T0077_PARTS * T0077_PER_PART) > 0);
+		ck_assert(
+		    asprintf(&cmd,
+		             "%s -z %s consume %s -g %s --from-beginning >%s/sigint.out "
+		             "2>%s/sigint.err & "
+		             "pid=$!; for i in $(seq 1 %d); do "
+		             "[ \"$(grep -c . %s/sigint.out)\" -ge %d ] && break; sleep 0.1; done; "
+		             "kill -INT $pid; wait $pid; echo \"exit=$?\"",
+		             test_cli_path(), c->zk_connect, topic, group2, test_tmpdir(),
+		             test_tmpdir(), (int)(600 * test_timeout_multiplier()), test_tmpdir(),
+		             T0077_PARTS * T0077_PER_PART) > 0);
 		out = test_run(cmd, &ex);
 		test_say("$ %s\n%s", cmd, out);
 		ck_assert_msg(strstr(out, "exit=0") != NULL, "consume -g after SIGINT: %s", out);

@@ -75,7 +75,7 @@ START_TEST(t0078_new_partitions)
 	         topic, (int)r0, (int)r1, (int)r0, (int)r1);
 	free(test_zkcli(c, cmd, &status));
 	ck_assert_msg(status == 0, "zkCli.sh %s exited %d", cmd, status);
-	t0078_wait_t w = {c, topic};
+	t0078_wait_t w = { c, topic };
 	ck_assert_msg(test_wait_until(t0078_grown, &w, 30000),
 	              "%s did not grow to 4 partitions with leaders", topic);
 

@@ -216,7 +216,7 @@ START_TEST(t0080_listeners)
 	test_create_topic(c, topic, 2, 3);
 	test_produce_msgs_conf(c, topic, -1, T0080_MSGS, 50, "client.listener", "EXTERNAL", "acks",
 	                       "all", NULL);
-	t0080_isr_t w = {c, topic};
+	t0080_isr_t w = { c, topic };
 	ck_assert_msg(test_wait_until(t0080_full_isr, &w, 60000),
 	              "the ISR of %s never reached 3 replicas", topic);
 
@@ -298,8 +298,8 @@ START_TEST(t0080_listeners)
 	pthread_mutex_destroy(&errs.lock);
 
 	/* bootstrap.servers: the broker answers for the listener reached. */
-	const char *how[2] = {"EXTERNAL", "INTERNAL"};
-	const char *host[2] = {"127.0.0.2", "127.0.0.1"};
+	const char *how[2] = { "EXTERNAL", "INTERNAL" };
+	const char *host[2] = { "127.0.0.2", "127.0.0.1" };
 	for (int k = 0; k < 2; k++) {
 		conf = fjord_conf_new();
 		snprintf(bootstrap, sizeof(bootstrap), "%s:%d", host[k], t0080_port(c, 1, how[k]));
@@ -337,32 +337,32 @@ START_TEST(t0080_config_errors)
 	static const struct {
 		const char *name, *extra, *want;
 	} cases[] = {
-	    {"unknown-adv",
-	     "listeners=INTERNAL://127.0.0.1:0\nadvertised.listeners=EXTERNAL://h:1\n",
-	     "listener EXTERNAL is not in listeners (INTERNAL)"},
-	    {"duplicate", "listeners=A://127.0.0.1:0,a://127.0.0.1:0\n",
-	     "listener name A is used twice"},
-	    {"same-port", "listeners=A://127.0.0.1:19999,B://127.0.0.2:19999\n",
-	     "A and B both use port 19999"},
-	    {"ssl",
-	     "listeners=INTERNAL://127.0.0.1:0,EXTERNAL://127.0.0.2:0\n"
-	     "listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SSL\n",
-	     "fjord speaks PLAINTEXT only; listener EXTERNAL maps to SSL"},
-	    {"map-unknown",
-	     "listeners=INTERNAL://127.0.0.1:0\n"
-	     "listener.security.protocol.map=INTERNAL:PLAINTEXT,OTHER:PLAINTEXT\n",
-	     "\"OTHER:PLAINTEXT\" names no listener"},
-	    {"ibl", "listeners=INTERNAL://127.0.0.1:0\ninter.broker.listener.name=NOPE\n",
-	     "inter.broker.listener.name: \"NOPE\" is not a listener (listeners: INTERNAL)"},
-	    {"wildcard-adv",
-	     "listeners=INTERNAL://127.0.0.1:0\nadvertised.listeners=INTERNAL://0.0.0.0:0\n",
-	     "must name a host clients can reach"},
-	    {"syntax", "listeners=127.0.0.1:9092\n", "listeners: \"127.0.0.1:9092\""},
-	    /* After binding: the inter-broker host is retried for 10 s. */
-	    {"ibl-unresolved",
-	     "listeners=INTERNAL://127.0.0.1:0\n"
-	     "advertised.listeners=INTERNAL://nonexistent.invalid:9092\n",
-	     "host \"nonexistent.invalid\" does not resolve here"},
+		{ "unknown-adv",
+		  "listeners=INTERNAL://127.0.0.1:0\nadvertised.listeners=EXTERNAL://h:1\n",
+		  "listener EXTERNAL is not in listeners (INTERNAL)" },
+		{ "duplicate", "listeners=A://127.0.0.1:0,a://127.0.0.1:0\n",
+		  "listener name A is used twice" },
+		{ "same-port", "listeners=A://127.0.0.1:19999,B://127.0.0.2:19999\n",
+		  "A and B both use port 19999" },
+		{ "ssl",
+		  "listeners=INTERNAL://127.0.0.1:0,EXTERNAL://127.0.0.2:0\n"
+		  "listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SSL\n",
+		  "fjord speaks PLAINTEXT only; listener EXTERNAL maps to SSL" },
+		{ "map-unknown",
+		  "listeners=INTERNAL://127.0.0.1:0\n"
+		  "listener.security.protocol.map=INTERNAL:PLAINTEXT,OTHER:PLAINTEXT\n",
+		  "\"OTHER:PLAINTEXT\" names no listener" },
+		{ "ibl", "listeners=INTERNAL://127.0.0.1:0\ninter.broker.listener.name=NOPE\n",
+		  "inter.broker.listener.name: \"NOPE\" is not a listener (listeners: INTERNAL)" },
+		{ "wildcard-adv",
+		  "listeners=INTERNAL://127.0.0.1:0\nadvertised.listeners=INTERNAL://0.0.0.0:0\n",
+		  "must name a host clients can reach" },
+		{ "syntax", "listeners=127.0.0.1:9092\n", "listeners: \"127.0.0.1:9092\"" },
+		/* After binding: the inter-broker host is retried for 10 s. */
+		{ "ibl-unresolved",
+		  "listeners=INTERNAL://127.0.0.1:0\n"
+		  "advertised.listeners=INTERNAL://nonexistent.invalid:9092\n",
+		  "host \"nonexistent.invalid\" does not resolve here" },
 	};
 	test_cluster_t *c = test_cluster_new(0, NULL);
 
@@ -419,7 +419,7 @@ static void t0080_relay_conn(int a, int to_port)
 	if (b < 0 || connect(b, (struct sockaddr *)&sin, sizeof(sin)) < 0)
 		_exit(1);
 	for (;;) {
-		struct pollfd pf[2] = {{a, POLLIN, 0}, {b, POLLIN, 0}};
+		struct pollfd pf[2] = { { a, POLLIN, 0 }, { b, POLLIN, 0 } };
 		if (poll(pf, 2, -1) < 0)
 			_exit(1);
 		for (int k = 0; k < 2; k++) {
@@ -523,7 +523,7 @@ START_TEST(t0080_wait_for_zookeeper)
 	test_cluster_t *c = test_cluster_new(0, NULL);
 	int zk_port = c->zk_port, dead_port = harness_free_port(), http_port = harness_free_port();
 	char props[700], log[700], ports[700], *text = NULL, *body = NULL;
-	t0080_logwait_t lw = {log, "not reachable (attempt", 2};
+	t0080_logwait_t lw = { log, "not reachable (attempt", 2 };
 
 	ck_assert_int_gt(dead_port, 0);
 	ck_assert_int_gt(http_port, 0);
@@ -540,7 +540,7 @@ START_TEST(t0080_wait_for_zookeeper)
 	ck_assert(harness_write_file(props, text) == 0);
 	free(text);
 
-	char *argv[] = {(char *)test_fjordd_path(), props, "--ports-file", ports, NULL};
+	char *argv[] = { (char *)test_fjordd_path(), props, "--ports-file", ports, NULL };
 	pid_t pid = harness_spawn(argv, log);
 	ck_assert_int_gt(pid, 0);
 	ck_assert_msg(test_wait_until(t0080_log_has, &lw, 60000),
@@ -557,11 +557,11 @@ START_TEST(t0080_wait_for_zookeeper)
 
 	/* "ZooKeeper starts": the dead port now leads to the real one. */
 	pid_t relay = t0080_relay_start(dead_port, zk_port);
-	t0080_registered_t reg = {c, ports};
+	t0080_registered_t reg = { c, ports };
 	ck_assert_msg(test_wait_until(t0080_is_registered, &reg, 90000),
 	              "the broker did not register after ZooKeeper came up");
 	ck_assert_msg(
-	    test_wait_until(t0080_log_has, &(t0080_logwait_t){log, "reached after", 1}, 10000),
+	    test_wait_until(t0080_log_has, &(t0080_logwait_t){ log, "reached after", 1 }, 10000),
 	    "no \"reached after\" line");
 	code = harness_http_get(http_port, "/health", &body, 5000);
 	test_say("/health once registered: %d %s", code, body ? body : "");
@@ -581,7 +581,7 @@ START_TEST(t0080_wait_for_zookeeper)
 	             test_tmpdir(), harness_free_port()) > 0);
 	ck_assert(harness_write_file(props, text) == 0);
 	free(text);
-	char *argv2[] = {(char *)test_fjordd_path(), props, NULL};
+	char *argv2[] = { (char *)test_fjordd_path(), props, NULL };
 	pid = harness_spawn(argv2, log);
 	ck_assert_int_gt(pid, 0);
 	lw.times = 1;

@@ -57,8 +57,8 @@ typedef struct t0081_wait {
 static zhandle_t *t0081_zk(test_cluster_t *c)
 {
 	char err[512] = "";
-	zhandle_t *zh = zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err,
-	                               sizeof(err));
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
 
 	ck_assert_msg(zh, "%s", err);
 	return zh;
@@ -93,7 +93,8 @@ static int t0081_at_target_pred(void *arg)
 	    !repl_ids_have(w->target, w->target_cnt, ps.leader))
 		return 0;
 	for (i = 0; i < w->target_cnt; i++)
-		if (ps.replicas[i] != w->target[i] || !repl_ids_have(ps.isr, ps.isr_cnt, w->target[i]))
+		if (ps.replicas[i] != w->target[i] ||
+		    !repl_ids_have(ps.isr, ps.isr_cnt, w->target[i]))
 			return 0;
 	return 1;
 }
@@ -164,7 +165,7 @@ START_TEST(t0081_zkcli_move)
 	int32_t old0 = p0.replicas[0], old1 = p1.replicas[0];
 	int32_t t0[2], t1[1];
 	t0[0] = t0081_other(c, &old0, 1);
-	int32_t not_t0[2] = {old0, t0[0]};
+	int32_t not_t0[2] = { old0, t0[0] };
 	t0[1] = t0081_other(c, not_t0, 2);
 	t1[0] = t0081_other(c, &old1, 1);
 	test_say("%s: p0 %d -> [%d,%d], p1 %d -> [%d]", topic, (int)old0, (int)t0[0], (int)t0[1],
@@ -175,24 +176,25 @@ START_TEST(t0081_zkcli_move)
 	 * the tracker (at-least-once, as without Kafka's idempotent producer);
 	 * acknowledged records must each be in the log exactly once, at their
 	 * acknowledged offset. */
-	static const char *const props[] = {"retries", "0", "message.timeout.ms", "30000",
-	                                    "request.timeout.ms", "15000", NULL};
+	static const char *const props[] = {
+		"retries", "0", "message.timeout.ms", "30000", "request.timeout.ms", "15000", NULL
+	};
 	repl_track_t *rt = repl_track_new(c, topic, 2, 50, props);
 	repl_track_start(rt);
 	ck_assert_msg(repl_track_wait_progress(rt, 200, 30000), "no records acknowledged");
 
 	snprintf(json, sizeof(json),
 	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\",\"partition\":0,\"replicas\":"
-	         "[%d,%d]},{\"topic\":\"%s\",\"partition\":1,\"replicas\":[%d]}]}", topic,
-	         (int)t0[0], (int)t0[1], topic, (int)t1[0]);
+	         "[%d,%d]},{\"topic\":\"%s\",\"partition\":1,\"replicas\":[%d]}]}",
+	         topic, (int)t0[0], (int)t0[1], topic, (int)t1[0]);
 	t0081_zkcli_plan(c, json);
-	t0081_wait_t w = {admin, zh, c, topic, 0, t0, 2, ""};
+	t0081_wait_t w = { admin, zh, c, topic, 0, t0, 2, "" };
 	ck_assert_msg(test_wait_until(t0081_plan_gone_pred, &w, 60000),
 	              "the controller did not finish the reassignment (%s still there)",
 	              T0081_PLAN);
 	ck_assert_msg(test_wait_until(t0081_at_target_pred, &w, 10000),
 	              "%s-0 is not at its target [%d,%d]", topic, (int)t0[0], (int)t0[1]);
-	t0081_wait_t w1 = {admin, zh, c, topic, 1, t1, 1, ""};
+	t0081_wait_t w1 = { admin, zh, c, topic, 1, t1, 1, "" };
 	ck_assert_msg(test_wait_until(t0081_at_target_pred, &w1, 10000),
 	              "%s-1 is not at its target [%d]", topic, (int)t1[0]);
 	/* The producer goes on against the new leaders. */
@@ -246,21 +248,24 @@ START_TEST(t0081_cli)
 	target[1] = old;
 
 	/* --generate writes nothing and proposes RF 1 over the given brokers. */
-	snprintf(args, sizeof(args), "topic reassign --generate --topic %s --brokers %d",
-	         topic, (int)target[0]);
+	snprintf(args, sizeof(args), "topic reassign --generate --topic %s --brokers %d", topic,
+	         (int)target[0]);
 	char *out = t0081_run_cli(c, &ex, NULL, args);
 	ck_assert_int_eq(ex, 0);
 	snprintf(json, sizeof(json), "{\"topic\":\"%s\",\"partition\":0,\"replicas\":[%d]}", topic,
 	         (int)target[0]);
 	ck_assert_msg(strstr(out, "Proposed partition reassignment configuration") &&
-	              strstr(out, json), "--generate did not propose %s", json);
+	                  strstr(out, json),
+	              "--generate did not propose %s", json);
 	free(out);
-	t0081_wait_t w = {admin, zh, c, topic, 0, target, 2, ""};
+	t0081_wait_t w = { admin, zh, c, topic, 0, target, 2, "" };
 	ck_assert(t0081_plan_gone_pred(&w));
 
 	/* The SDK refuses an unknown broker before writing anything. */
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":0,\"replicas\":[%d,4242]}]}", topic, (int)old);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":0,\"replicas\":[%d,4242]}]}",
+	         topic, (int)old);
 	out = t0081_run_cli(c, &ex, json, "topic reassign --plan -");
 	ck_assert_int_eq(ex, 1);
 	ck_assert_msg(strstr(out, "broker 4242 is not a registered broker"),
@@ -269,8 +274,10 @@ START_TEST(t0081_cli)
 	ck_assert(t0081_plan_gone_pred(&w));
 
 	/* RF 1 -> 2 with a new preferred leader, waiting for the end. */
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":0,\"replicas\":[%d,%d]}]}", topic, (int)target[0], (int)target[1]);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":0,\"replicas\":[%d,%d]}]}",
+	         topic, (int)target[0], (int)target[1]);
 	out = t0081_run_cli(c, &ex, json, "topic reassign --plan - --wait");
 	ck_assert_msg(ex == 0, "reassign --wait exited %d", ex);
 	ck_assert_msg(strstr(out, "reassignment complete"), "--wait did not report completion");
@@ -291,8 +298,10 @@ START_TEST(t0081_cli)
 	free(out);
 
 	/* A partition not at the target: --verify exits 1. */
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":0,\"replicas\":[%d]}]}", topic, (int)old);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":0,\"replicas\":[%d]}]}",
+	         topic, (int)old);
 	f = fopen(file, "w");
 	ck_assert_ptr_nonnull(f);
 	fputs(json, f);
@@ -313,8 +322,7 @@ START_TEST(t0081_cli)
 END_TEST
 
 /* Writes a plan that must be refused; checks the outcome. */
-static void t0081_refused(test_cluster_t *c, t0081_wait_t *w, const char *json,
-                          const char *reason)
+static void t0081_refused(test_cluster_t *c, t0081_wait_t *w, const char *json, const char *reason)
 {
 	repl_pstate_t before, after;
 	char *buf = NULL;
@@ -363,23 +371,31 @@ START_TEST(t0081_refusals)
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);
 	int32_t old = ps.replicas[0];
 	int32_t other = t0081_other(c, &old, 1);
-	t0081_wait_t w = {admin, zh, c, topic, 0, NULL, 0, ""};
+	t0081_wait_t w = { admin, zh, c, topic, 0, NULL, 0, "" };
 
 	t0081_refused(c, &w, "{\"version\":1,\"partitions\":[{\"topic\":", "invalid JSON");
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
 	         "\"partition\":0,\"replicas\":[%d]},{\"topic\":\"no-such-topic-0081\","
-	         "\"partition\":0,\"replicas\":[%d]}]}", topic, (int)other, (int)other);
+	         "\"partition\":0,\"replicas\":[%d]}]}",
+	         topic, (int)other, (int)other);
 	t0081_refused(c, &w, json, "partitions[1] (no-such-topic-0081-0): unknown topic");
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":0,\"replicas\":[%d,4242]}]}", topic, (int)other);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":0,\"replicas\":[%d,4242]}]}",
+	         topic, (int)other);
 	t0081_refused(c, &w, json, "broker 4242 is not a registered broker");
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":0,\"replicas\":[%d,%d]}]}", topic, (int)other, (int)other);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":0,\"replicas\":[%d,%d]}]}",
+	         topic, (int)other, (int)other);
 	char want[64];
 	snprintf(want, sizeof(want), "lists broker %d twice", (int)other);
 	t0081_refused(c, &w, json, want);
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":5,\"replicas\":[%d]}]}", topic, (int)other);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":5,\"replicas\":[%d]}]}",
+	         topic, (int)other);
 	t0081_refused(c, &w, json, "unknown partition (the topic has 1)");
 	zookeeper_close(zh);
 	fjord_destroy(admin);
@@ -419,13 +435,16 @@ START_TEST(t0081_in_progress)
 	ck_assert_int_eq(zkutil_create_recursive(zh, "/admin/controlled_shutdown", NULL, -1), ZOK);
 	snprintf(path, sizeof(path), "/admin/controlled_shutdown/%d", (int)x);
 	ck_assert_int_eq(zoo_create(zh, path, marker, (int)strlen(marker), &ZOO_OPEN_ACL_UNSAFE,
-	                            ZOO_EPHEMERAL, NULL, 0), ZOK);
+	                            ZOO_EPHEMERAL, NULL, 0),
+	                 ZOK);
 	free(marker);
-	snprintf(json, sizeof(json), "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
-	         "\"partition\":0,\"replicas\":[%d]}]}", topic, (int)x);
+	snprintf(json, sizeof(json),
+	         "{\"version\":1,\"partitions\":[{\"topic\":\"%s\","
+	         "\"partition\":0,\"replicas\":[%d]}]}",
+	         topic, (int)x);
 	t0081_zkcli_plan(c, json);
-	int32_t target[1] = {x};
-	t0081_wait_t w = {admin, zh, c, topic, 0, target, 1, ""};
+	int32_t target[1] = { x };
+	t0081_wait_t w = { admin, zh, c, topic, 0, target, 1, "" };
 	snprintf(w.path, sizeof(w.path), "%s-0: waiting for [%d] to join the ISR", topic, (int)x);
 	ck_assert_msg(test_wait_until(t0081_log_has_pred, &w, 30000),
 	              "the controller's log does not say \"%s\"", w.path);
@@ -437,7 +456,7 @@ START_TEST(t0081_in_progress)
 		ck_assert_msg(strstr(out, "a reassignment is in progress"),
 		              "the CLI does not say a reassignment is in progress");
 		free(out);
-		fjord_reassignment_t again = {topic, 0, target, 1};
+		fjord_reassignment_t again = { topic, 0, target, 1 };
 		char es[256];
 		ck_assert_int_eq(fjord_admin_reassign_partitions(admin, &again, 1, es, sizeof(es)),
 		                 FJORD_ERR_REASSIGNMENT_IN_PROGRESS);

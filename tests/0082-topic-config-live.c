@@ -46,7 +46,7 @@
 
 /* The segment files of one replica, in base-offset order. */
 typedef struct t0082_segs {
-	int cnt;                      /* -1: no partition directory (yet) */
+	int cnt; /* -1: no partition directory (yet) */
 	int64_t size[T0082_MAX_SEGS];
 	int64_t total;
 } t0082_segs_t;
@@ -108,7 +108,7 @@ static int t0082_cnt_pred(void *arg)
 static void t0082_wait_segments(test_cluster_t *c, const char *topic, int min, int max,
                                 const char *why)
 {
-	t0082_cnt_arg_t a = {c, topic, min, max};
+	t0082_cnt_arg_t a = { c, topic, min, max };
 	t0082_segs_t s;
 
 	if (test_wait_until(t0082_cnt_pred, &a, 30000))
@@ -137,8 +137,8 @@ static void t0082_zk_set_config(test_cluster_t *c, const char *topic, const char
 {
 	char cmd[1024];
 
-	snprintf(cmd, sizeof(cmd), "set /config/topics/%s '{\"version\":1,\"config\":{%s}}'",
-	         topic, inner);
+	snprintf(cmd, sizeof(cmd), "set /config/topics/%s '{\"version\":1,\"config\":{%s}}'", topic,
+	         inner);
 	test_say("zkCli.sh %s", cmd);
 	free(t0082_zkcli(c, cmd));
 }
@@ -174,8 +174,7 @@ static char *t0082_cli(test_cluster_t *c, const char *args, int *exitp)
 static void t0082_produce(test_cluster_t *c, const char *topic, int cnt)
 {
 	/* ~150-byte records in batches of at most 1 KiB: many small appends. */
-	test_produce_msgs_conf(c, topic, 0, cnt, 100, "linger.ms", "1", "batch.size", "1024",
-	                       NULL);
+	test_produce_msgs_conf(c, topic, 0, cnt, 100, "linger.ms", "1", "batch.size", "1024", NULL);
 }
 
 static int64_t t0082_log_start(fjord_t *admin, const char *topic)
@@ -191,7 +190,7 @@ static int64_t t0082_log_start(fjord_t *admin, const char *topic)
 static void t0082_retention_ms(test_cluster_t *c, fjord_t *admin)
 {
 	const char *topic = test_topic_name("ret-ms");
-	const char *const configs[] = {"segment.bytes", "4096", NULL};
+	const char *const configs[] = { "segment.bytes", "4096", NULL };
 
 	repl_create_topic(c, topic, 1, 3, configs);
 	t0082_produce(c, topic, 300);
@@ -233,7 +232,7 @@ static void t0082_segment_bytes(test_cluster_t *c, fjord_t *admin)
 	repl_create_topic(c, topic, 1, 3, NULL);
 	t0082_produce(c, topic, 50);
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);
-	t0082_roll_arg_t a = {c, topic, repl_broker_index(c, ps.leader), 5};
+	t0082_roll_arg_t a = { c, topic, repl_broker_index(c, ps.leader), 5 };
 	t0082_segments(c, a.leader_idx, topic, &s);
 	ck_assert_msg(s.cnt == 1 && s.total > 2048, "(b) %s-0 has %d segments of %lld bytes", topic,
 	              s.cnt, (long long)s.total);
@@ -257,7 +256,7 @@ static void t0082_segment_bytes(test_cluster_t *c, fjord_t *admin)
 static void t0082_retention_bytes(test_cluster_t *c, fjord_t *admin)
 {
 	const char *topic = test_topic_name("ret-bytes");
-	const char *const configs[] = {"segment.bytes", "4096", NULL};
+	const char *const configs[] = { "segment.bytes", "4096", NULL };
 
 	repl_create_topic(c, topic, 1, 3, configs);
 	t0082_produce(c, topic, 400);
@@ -374,7 +373,7 @@ static void t0082_cli_alter(test_cluster_t *c, fjord_t *admin)
 	free(after);
 	free(before);
 	ck_assert_int_eq(repl_pstate_get(admin, topic, 0, &ps), 0);
-	t0082_grow_arg_t g = {c, topic, repl_broker_index(c, ps.leader)};
+	t0082_grow_arg_t g = { c, topic, repl_broker_index(c, ps.leader) };
 	ck_assert_msg(test_wait_until(t0082_grow_pred, &g, 60000),
 	              "(e) segment.bytes=4096 still applies after --delete-config");
 
@@ -388,7 +387,8 @@ static void t0082_cli_alter(test_cluster_t *c, fjord_t *admin)
 	              "(e) alter over an invalid config: exit %d: %s", ex, out);
 	free(out);
 	snprintf(args, sizeof(args),
-	         "topic alter %s --config retention.ms=86400000 --delete-config no.such.key", topic);
+	         "topic alter %s --config retention.ms=86400000 --delete-config no.such.key",
+	         topic);
 	out = t0082_cli(c, args, &ex);
 	ck_assert_msg(ex == 0 && strstr(out, "CONFIGS: retention.ms=86400000\n"),
 	              "(e) repairing alter: exit %d: %s", ex, out);
@@ -434,9 +434,9 @@ static int t0082_produce_is(void *arg)
 	char key[96];
 	int klen = snprintf(key, sizeof(key), "testid=0082, partition=0, msg=%d", a->seq);
 
-	ck_assert_int_eq(fjord_produce(a->p, a->topic, 0, key, (size_t)klen, "v", 1, NULL, 0, 0,
-	                               NULL),
-	                 FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(
+	    fjord_produce(a->p, a->topic, 0, key, (size_t)klen, "v", 1, NULL, 0, 0, NULL),
+	    FJORD_ERR_NO_ERROR);
 	a->seq++;
 	ck_assert_msg(test_wait_until(t0082_reported_pred, a, 20000), "(c) no delivery report");
 	return atomic_load(&a->st->last_err) == (int)a->want;
@@ -471,15 +471,17 @@ static void t0082_min_insync(test_cluster_t *c, fjord_t *admin)
 	fjord_conf_set_opaque(conf, &st);
 	fjord_t *p = fjord_new(FJORD_PRODUCER, conf, errstr, sizeof(errstr));
 	ck_assert_msg(p, "producer: %s", errstr);
-	t0082_want_arg_t a = {p, &st, topic, FJORD_ERR_NO_ERROR, 0};
-	ck_assert_msg(t0082_produce_is(&a), "(c) acks=all with ISR 2 and the default min.insync: %s",
+	t0082_want_arg_t a = { p, &st, topic, FJORD_ERR_NO_ERROR, 0 };
+	ck_assert_msg(t0082_produce_is(&a),
+	              "(c) acks=all with ISR 2 and the default min.insync: %s",
 	              fjord_err2name((fjord_err_t)atomic_load(&st.last_err)));
 
 	t0082_zk_set_config(c, topic, "\"min.insync.replicas\":\"3\"");
 	a.want = FJORD_ERR_NOT_ENOUGH_REPLICAS;
 	ck_assert_msg(test_wait_until(t0082_produce_is, &a, 30000),
 	              "(c) min.insync.replicas=3 with ISR 2: produce never got NOT_ENOUGH_REPLICAS "
-	              "(last: %s)", fjord_err2name((fjord_err_t)atomic_load(&st.last_err)));
+	              "(last: %s)",
+	              fjord_err2name((fjord_err_t)atomic_load(&st.last_err)));
 	test_say("(c) min.insync.replicas=3 applied live: NOT_ENOUGH_REPLICAS");
 
 	t0082_zk_set_config(c, topic, "\"min.insync.replicas\":\"2\"");
@@ -493,8 +495,8 @@ static void t0082_min_insync(test_cluster_t *c, fjord_t *admin)
 
 START_TEST(t0082_config_live)
 {
-	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS
-	                                     "log.retention.check.interval.ms=200\n");
+	test_cluster_t *c =
+	    test_cluster_new(3, REPL_BROKER_PROPS "log.retention.check.interval.ms=200\n");
 	fjord_t *admin = repl_admin_new(c);
 
 	t0082_retention_ms(c, admin);

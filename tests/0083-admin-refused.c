@@ -86,7 +86,7 @@ static char *t0083_get(zhandle_t *zh, const char *path)
 typedef struct t0083_wait {
 	zhandle_t *zh;
 	const char *path;
-	const char *want;   /* substring of the marker; NULL: any */
+	const char *want; /* substring of the marker; NULL: any */
 	test_cluster_t *c;
 } t0083_wait_t;
 
@@ -112,7 +112,7 @@ static int t0083_gone_pred(void *arg)
 static char *t0083_wait_marker(zhandle_t *zh, const char *src, const char *want)
 {
 	char path[600];
-	t0083_wait_t w = {zh, path, want, NULL};
+	t0083_wait_t w = { zh, path, want, NULL };
 
 	snprintf(path, sizeof(path), "/admin/errors%s", src);
 	ck_assert_msg(test_wait_until(t0083_marker_pred, &w, 30000),
@@ -121,7 +121,7 @@ static char *t0083_wait_marker(zhandle_t *zh, const char *src, const char *want)
 	test_say("%s = %s", path, v ? v : "(none)");
 	ck_assert_ptr_nonnull(v);
 	ck_assert_msg(strstr(v, "\"znode\":\"") && strstr(v, src) && strstr(v, "\"error\":") &&
-	              strstr(v, "\"refused_version\":") && strstr(v, "\"timestamp\":"),
+	                  strstr(v, "\"refused_version\":") && strstr(v, "\"timestamp\":"),
 	              "marker %s lacks a field: %s", path, v);
 	return v;
 }
@@ -129,7 +129,7 @@ static char *t0083_wait_marker(zhandle_t *zh, const char *src, const char *want)
 static void t0083_wait_gone(zhandle_t *zh, const char *src)
 {
 	char path[600];
-	t0083_wait_t w = {zh, path, NULL, NULL};
+	t0083_wait_t w = { zh, path, NULL, NULL };
 
 	snprintf(path, sizeof(path), "/admin/errors%s", src);
 	ck_assert_msg(test_wait_until(t0083_gone_pred, &w, 30000), "marker %s stayed", path);
@@ -186,7 +186,7 @@ static int t0083_log_pred(void *arg)
  * followed (later on) by b. */
 static void t0083_wait_log_of(test_cluster_t *c, int only, const char *a, const char *b)
 {
-	t0083_log_wait_t w = {c, a, b, only};
+	t0083_log_wait_t w = { c, a, b, only };
 
 	ck_assert_msg(test_wait_until(t0083_log_pred, &w, 30000),
 	              "broker index %d did not log \"%s\" ... \"%s\"", only, a, b ? b : "");
@@ -209,8 +209,7 @@ static int t0083_segments(const test_cluster_t *c, int i, const char *topic, int
 	char dir[1024];
 	int n;
 
-	ck_assert(harness_path(dir, sizeof(dir), "%s/%s-%d", c->brokers[i].logdir, topic, p) ==
-	          0);
+	ck_assert(harness_path(dir, sizeof(dir), "%s/%s-%d", c->brokers[i].logdir, topic, p) == 0);
 	n = scandir(dir, &ents, t0083_is_log, alphasort);
 	for (int k = 0; k < n; k++)
 		free(ents[k]);
@@ -219,13 +218,13 @@ static int t0083_segments(const test_cluster_t *c, int i, const char *topic, int
 }
 
 /* Every replica of topic-p (per the assignment in ps) has a log dir. */
-static void t0083_dirs_there(test_cluster_t *c, const char *topic, int p,
-                             const repl_pstate_t *ps)
+static void t0083_dirs_there(test_cluster_t *c, const char *topic, int p, const repl_pstate_t *ps)
 {
 	for (int r = 0; r < ps->replica_cnt; r++) {
 		int i = repl_broker_index(c, ps->replicas[r]);
 		ck_assert_msg(t0083_segments(c, i, topic, p) >= 1,
-		              "broker %d lost its log dir of %s-%d", (int)ps->replicas[r], topic, p);
+		              "broker %d lost its log dir of %s-%d", (int)ps->replicas[r], topic,
+		              p);
 	}
 }
 
@@ -251,8 +250,9 @@ static void t0083_consume_all(test_cluster_t *c, const char *topic, int parts, i
 
 	for (int i = 0; i < c->broker_cnt; i++)
 		if (i != skip)
-			off += (size_t)snprintf(bootstrap + off, sizeof(bootstrap) - off,
-			                        "%s127.0.0.1:%d", off ? "," : "", c->brokers[i].port);
+			off +=
+			    (size_t)snprintf(bootstrap + off, sizeof(bootstrap) - off,
+			                     "%s127.0.0.1:%d", off ? "," : "", c->brokers[i].port);
 	fjord_conf_t *conf = fjord_conf_new();
 	ck_assert(fjord_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) ==
 	          FJORD_CONF_OK);
@@ -343,8 +343,8 @@ START_TEST(t0083_refused)
 	const char *bad = test_topic_name("garbage");
 	fjord_t *admin = repl_admin_new(c);
 	char err[512] = "", tpath[300], cpath[300], xpath[300];
-	zhandle_t *zh = zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err,
-	                               sizeof(err));
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(zh, "%s", err);
 	repl_pstate_t ps0, ps1, after;
 
@@ -413,18 +413,22 @@ START_TEST(t0083_refused)
 	              "%s: the restarted replica did not rejoin the ISRs after the fix", topic);
 
 	/* 2a. One good key and one bad: nothing applied. */
-	t0083_zkcli(c, "set %s '{\"version\":1,\"config\":{\"segment.bytes\":\"1024\","
-	               "\"retention.ms\":\"abc\"}}'", cpath);
+	t0083_zkcli(c,
+	            "set %s '{\"version\":1,\"config\":{\"segment.bytes\":\"1024\","
+	            "\"retention.ms\":\"abc\"}}'",
+	            cpath);
 	free(t0083_wait_marker(zh, cpath, "retention.ms"));
 	char line[400];
 	snprintf(line, sizeof(line), "topic %s: refusing its config", topic);
-	for (int k = 0; k < ps0.replica_cnt; k++)   /* the brokers refuse it too */
+	for (int k = 0; k < ps0.replica_cnt; k++) /* the brokers refuse it too */
 		t0083_wait_log_of(c, repl_broker_index(c, ps0.replicas[k]), line, "retention.ms");
-	test_produce_msgs(c, topic, 0, 20, 200);   /* 4 KB: rolls at 1024 bytes if applied */
+	test_produce_msgs(c, topic, 0, 20, 200); /* 4 KB: rolls at 1024 bytes if applied */
 	for (int k = 0; k < ps0.replica_cnt; k++) {
 		int n = t0083_segments(c, repl_broker_index(c, ps0.replicas[k]), topic, 0);
-		ck_assert_msg(n == 1, "broker %d: %s-0 has %d segments: part of a refused config "
-		              "was applied", (int)ps0.replicas[k], topic, n);
+		ck_assert_msg(n == 1,
+		              "broker %d: %s-0 has %d segments: part of a refused config "
+		              "was applied",
+		              (int)ps0.replicas[k], topic, n);
 	}
 
 	/* 2b. Malformed JSON. */
@@ -434,7 +438,7 @@ START_TEST(t0083_refused)
 	/* 2c. Fixed: marker gone, segment.bytes applied. */
 	t0083_zkcli(c, "set %s '{\"version\":1,\"config\":{\"segment.bytes\":\"1024\"}}'", cpath);
 	t0083_wait_gone(zh, cpath);
-	t0083_roll_t roll = {c, topic, &ps0};
+	t0083_roll_t roll = { c, topic, &ps0 };
 	ck_assert_msg(test_wait_until(t0083_rolled_pred, &roll, 30000),
 	              "segment.bytes=1024 was not applied after the config was fixed");
 
@@ -444,7 +448,7 @@ START_TEST(t0083_refused)
 	t0083_zkcli(c, "create /admin/preferred_replica_election '{\"version\":1,"
 	               "\"partitions\":[]}'");
 	{
-		t0083_wait_t w = {zh, "/admin/preferred_replica_election", NULL, c};
+		t0083_wait_t w = { zh, "/admin/preferred_replica_election", NULL, c };
 		ck_assert_msg(test_wait_until(t0083_gone_pred, &w, 30000),
 		              "the refused plan was not removed");
 	}
@@ -480,7 +484,7 @@ START_TEST(t0083_refused)
 	test_say("$ %s\n=> exit %d\n%s", cmd, ex, out ? out : "");
 	ck_assert_msg(out && ex == 0, "`%s` exited %d", cmd, ex);
 	ck_assert_msg(strstr(out, "REFUSED") && strstr(out, "/admin/preferred_replica_election") &&
-	              !strstr(out, tpath),
+	                  !strstr(out, tpath),
 	              "`fjord cluster describe` does not list exactly the markers in place");
 	free(out);
 	free(cmd);
@@ -490,7 +494,7 @@ START_TEST(t0083_refused)
 	test_say("$ %s\n=> exit %d\n%s", cmd, ex, out ? out : "");
 	ck_assert_msg(out && ex == 0, "`%s` exited %d", cmd, ex);
 	ck_assert_msg(strstr(out, "\"refused\"") &&
-	              strstr(out, "\"znode\": \"/admin/preferred_replica_election\""),
+	                  strstr(out, "\"znode\": \"/admin/preferred_replica_election\""),
 	              "JSON output lacks the refused list");
 	free(out);
 	free(cmd);
@@ -505,15 +509,17 @@ START_TEST(t0083_refused)
 	 * accepts the next plan. */
 	fjord_metadata_t *md = NULL;
 	ck_assert_int_eq(fjord_metadata(admin, NULL, &md, 5000), FJORD_ERR_NO_ERROR);
-	t0083_ctl_t ctl = {admin, md->controller_id};
+	t0083_ctl_t ctl = { admin, md->controller_id };
 	fjord_metadata_destroy(md);
 	test_broker_kill(c, repl_broker_index(c, ctl.old), SIGKILL);
 	ck_assert_msg(test_wait_until(t0083_new_controller_pred, &ctl, 30000),
 	              "no new controller after broker %d was killed", (int)ctl.old);
-	t0083_zkcli(c, "create /admin/preferred_replica_election '{\"version\":1,"
-	               "\"partitions\":[{\"topic\":\"%s\",\"partition\":0}]}'", topic);
+	t0083_zkcli(c,
+	            "create /admin/preferred_replica_election '{\"version\":1,"
+	            "\"partitions\":[{\"topic\":\"%s\",\"partition\":0}]}'",
+	            topic);
 	{
-		t0083_wait_t w = {zh, "/admin/preferred_replica_election", NULL, c};
+		t0083_wait_t w = { zh, "/admin/preferred_replica_election", NULL, c };
 		ck_assert_msg(test_wait_until(t0083_gone_pred, &w, 30000),
 		              "the new controller did not carry out the plan");
 	}
@@ -527,7 +533,7 @@ START_TEST(t0083_refused)
 	ck_assert_int_eq(fjord_admin_delete_topic(admin, topic, 30000, err, sizeof(err)),
 	                 FJORD_ERR_NO_ERROR);
 	t0083_wait_gone(zh, cpath);
-	t0083_wait_gone(zh, "/config/topics");   /* the empty parents go too */
+	t0083_wait_gone(zh, "/config/topics"); /* the empty parents go too */
 	t0083_wait_gone(zh, "/config");
 
 	free(good);

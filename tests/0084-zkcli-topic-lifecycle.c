@@ -81,7 +81,7 @@ static int t0084_gone_pred(void *arg)
 	for (int i = 0; gone && i < a->c->broker_cnt; i++)
 		for (int p = 0; gone && p < T0084_PARTS; p++)
 			gone = !t0084_has_dir(a->c, i, a->topic, p);
-	const char *parents[] = {"/brokers/topics", "/config/topics", "/admin/delete_topics"};
+	const char *parents[] = { "/brokers/topics", "/config/topics", "/admin/delete_topics" };
 	for (size_t k = 0; gone && k < sizeof(parents) / sizeof(parents[0]); k++) {
 		snprintf(path, sizeof(path), "%s/%s", parents[k], a->topic);
 		gone = zoo_exists(a->zh, path, 0, &st) == ZNONODE;
@@ -90,8 +90,8 @@ static int t0084_gone_pred(void *arg)
 }
 
 /* Concurrent writers: each sets its own key T0084_ROUNDS times. */
-static const char *const t0084_keys[T0084_WRITERS] = {"flush.messages", "flush.ms",
-                                                      "segment.ms", "max.message.bytes"};
+static const char *const t0084_keys[T0084_WRITERS] = { "flush.messages", "flush.ms", "segment.ms",
+	                                               "max.message.bytes" };
 
 typedef struct t0084_writer {
 	test_cluster_t *c;
@@ -113,7 +113,7 @@ static void *t0084_writer_main(void *arg)
 	}
 	for (int r = 1; r <= T0084_ROUNDS && !w->err; r++) {
 		snprintf(value, sizeof(value), "%d", 100000 + 10 * r + w->idx);
-		const char *const set[] = {t0084_keys[w->idx], value};
+		const char *const set[] = { t0084_keys[w->idx], value };
 		w->err = fjord_admin_alter_topic_config(fj, w->topic, set, 1, NULL, 0, w->errstr,
 		                                        sizeof(w->errstr));
 	}
@@ -137,8 +137,8 @@ START_TEST(t0084_lifecycle)
 	fjord_metadata_t *md = NULL;
 	int32_t b0 = c->brokers[0].id, b1 = c->brokers[1].id, b2 = c->brokers[2].id;
 	fjord_t *admin = repl_admin_new(c);
-	zhandle_t *zh = zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err,
-	                               sizeof(err));
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
 
 	ck_assert_msg(zh, "%s", err);
 	ck_assert_int_ge(c->broker_cnt, 3);
@@ -148,13 +148,14 @@ START_TEST(t0084_lifecycle)
 	out = t0084_zkcli(c, "ls /brokers/ids");
 	for (int i = 0; i < 3; i++) {
 		snprintf(path, sizeof(path), "%d", (int)c->brokers[i].id);
-		ck_assert_msg(strstr(out, path), "ls /brokers/ids does not list broker %s: %s", path,
-		              out);
+		ck_assert_msg(strstr(out, path), "ls /brokers/ids does not list broker %s: %s",
+		              path, out);
 	}
 	free(out);
-	snprintf(cmd, sizeof(cmd),
-	         "create /config/topics/%s '{\"version\":1,\"config\":{\"retention.ms\":\"86400000\"}}'",
-	         topic);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "create /config/topics/%s '{\"version\":1,\"config\":{\"retention.ms\":\"86400000\"}}'",
+	    topic);
 	free(t0084_zkcli(c, cmd));
 	snprintf(cmd, sizeof(cmd),
 	         "create /brokers/topics/%s "
@@ -183,10 +184,11 @@ START_TEST(t0084_lifecycle)
 	          t0084_has_dir(c, 1, topic, 1) && t0084_has_dir(c, 2, topic, 1));
 
 	/* 2. Add partition 2, the existing ones unchanged. */
-	snprintf(cmd, sizeof(cmd),
-	         "set /brokers/topics/%s '{\"version\":1,\"partitions\":{\"0\":[%d,%d],\"1\":[%d,%d],"
-	         "\"2\":[%d,%d]}}'",
-	         topic, (int)b0, (int)b1, (int)b1, (int)b2, (int)b2, (int)b0);
+	snprintf(
+	    cmd, sizeof(cmd),
+	    "set /brokers/topics/%s '{\"version\":1,\"partitions\":{\"0\":[%d,%d],\"1\":[%d,%d],"
+	    "\"2\":[%d,%d]}}'",
+	    topic, (int)b0, (int)b1, (int)b1, (int)b2, (int)b2, (int)b0);
 	free(t0084_zkcli(c, cmd));
 	ck_assert_msg(repl_wait_isr_full(admin, topic, T0084_PARTS, 30000),
 	              "%s-2: the added partition got no leader", topic);
@@ -204,13 +206,13 @@ START_TEST(t0084_lifecycle)
 	/* 3. Without a config znode, a config change creates it. */
 	snprintf(path, sizeof(path), "/config/topics/%s", topic);
 	ck_assert_int_eq(zoo_delete(zh, path, -1), ZOK);
-	const char *const set[] = {"retention.bytes", "1000000"};
-	fjord_err_t ferr = fjord_admin_alter_topic_config(admin, topic, set, 1, NULL, 0, err,
-	                                                  sizeof(err));
+	const char *const set[] = { "retention.bytes", "1000000" };
+	fjord_err_t ferr =
+	    fjord_admin_alter_topic_config(admin, topic, set, 1, NULL, 0, err, sizeof(err));
 	ck_assert_msg(ferr == FJORD_ERR_NO_ERROR, "alter: %s: %s", fjord_err2name(ferr), err);
-	ck_assert_int_eq(fjord_admin_alter_topic_config(admin, topic, NULL, 0, NULL, 0, err,
-	                                                sizeof(err)),
-	                 FJORD_ERR__INVALID_ARG);
+	ck_assert_int_eq(
+	    fjord_admin_alter_topic_config(admin, topic, NULL, 0, NULL, 0, err, sizeof(err)),
+	    FJORD_ERR__INVALID_ARG);
 	ck_assert_int_eq(fjord_metadata(admin, topic, &md, 10000), FJORD_ERR_NO_ERROR);
 	ck_assert_str_eq(t0084_config(&md->topics[0], "retention.bytes") ?: "(none)", "1000000");
 	ck_assert_ptr_null(t0084_config(&md->topics[0], "retention.ms"));
@@ -219,7 +221,7 @@ START_TEST(t0084_lifecycle)
 	pthread_t th[T0084_WRITERS];
 	fflush(NULL);
 	for (int i = 0; i < T0084_WRITERS; i++) {
-		w[i] = (t0084_writer_t){c, topic, i, FJORD_ERR_NO_ERROR, ""};
+		w[i] = (t0084_writer_t){ c, topic, i, FJORD_ERR_NO_ERROR, "" };
 		ck_assert_int_eq(pthread_create(&th[i], NULL, t0084_writer_main, &w[i]), 0);
 	}
 	for (int i = 0; i < T0084_WRITERS; i++) {
@@ -242,13 +244,15 @@ START_TEST(t0084_lifecycle)
 	/* 4. Delete with zkCli. */
 	snprintf(cmd, sizeof(cmd), "create /admin/delete_topics/%s", topic);
 	free(t0084_zkcli(c, cmd));
-	t0084_arg_t a = {c, admin, zh, topic};
+	t0084_arg_t a = { c, admin, zh, topic };
 	ck_assert_msg(test_wait_until(t0084_gone_pred, &a, 60000),
 	              "%s: not deleted everywhere (metadata, log dirs, znodes)", topic);
-	const char *lists[] = {"ls /brokers/topics", "ls /config/topics", "ls /admin/delete_topics"};
+	const char *lists[] = { "ls /brokers/topics", "ls /config/topics",
+		                "ls /admin/delete_topics" };
 	for (size_t k = 0; k < sizeof(lists) / sizeof(lists[0]); k++) {
 		out = t0084_zkcli(c, lists[k]);
-		ck_assert_msg(!strstr(out, topic), "zkCli %s still lists %s: %s", lists[k], topic, out);
+		ck_assert_msg(!strstr(out, topic), "zkCli %s still lists %s: %s", lists[k], topic,
+		              out);
 		free(out);
 	}
 	/* A later alter knows the topic is gone. */

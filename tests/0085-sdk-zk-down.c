@@ -228,7 +228,7 @@ START_TEST(t0085_sdk_zk_down)
 	test_zkproxy_set_mode(x.proxy, TEST_ZKPROXY_PASS);
 	const char *topic2 = test_topic_name("zkback");
 	test_create_topic(c, topic2, T0085_PARTITIONS, 1);
-	int seq2[T0085_PARTITIONS] = {0};
+	int seq2[T0085_PARTITIONS] = { 0 };
 	t0085_produce(seq2, p, topic2, 10);
 	x.want_acked = 2 * T0085_MSGS + 10;
 	ck_assert_msg(test_wait_until(t0085_acked_pred, &x, 60000),

@@ -31,7 +31,8 @@
 static zhandle_t *t0086_connect(test_cluster_t *c)
 {
 	char err[256];
-	zhandle_t *zh = zkutil_connect(c->zk_connect, 10000, 10000, 1, NULL, NULL, err, sizeof(err));
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 1, NULL, NULL, err, sizeof(err));
 	ck_assert_msg(zh, "cannot connect to ZooKeeper: %s", err);
 	return zh;
 }
@@ -84,14 +85,19 @@ static void t0086_broker(zhandle_t *zh, int id)
 	snprintf(path, sizeof(path), "/brokers/ids/%d", id);
 	snprintf(json, sizeof(json),
 	         "{\"version\":1,\"host\":\"127.0.0.%d\",\"port\":%d,\"rack\":null,"
-	         "\"timestamp\":\"1700000000000\"}", id, 9090 + id);
+	         "\"timestamp\":\"1700000000000\"}",
+	         id, 9090 + id);
 	t0086_put(zh, path, json);
 }
 
 /* Field-by-field comparison; what differs goes to why. */
 static int t0086_same(const cview_t *a, const cview_t *b, char *why, size_t n)
 {
-#define T0086_DIFF(...) do { snprintf(why, n, __VA_ARGS__); return 0; } while (0)
+#define T0086_DIFF(...)                                                                            \
+	do {                                                                                       \
+		snprintf(why, n, __VA_ARGS__);                                                     \
+		return 0;                                                                          \
+	} while (0)
 	if ((a->cluster_id == NULL) != (b->cluster_id == NULL) ||
 	    (a->cluster_id && strcmp(a->cluster_id, b->cluster_id)))
 		T0086_DIFF("cluster id");
@@ -101,7 +107,8 @@ static int t0086_same(const cview_t *a, const cview_t *b, char *why, size_t n)
 	if (a->broker_cnt != b->broker_cnt)
 		T0086_DIFF("broker count %d vs %d", a->broker_cnt, b->broker_cnt);
 	for (int i = 0; i < a->broker_cnt; i++)
-		if (a->brokers[i].id != b->brokers[i].id || a->brokers[i].port != b->brokers[i].port ||
+		if (a->brokers[i].id != b->brokers[i].id ||
+		    a->brokers[i].port != b->brokers[i].port ||
 		    strcmp(a->brokers[i].host, b->brokers[i].host))
 			T0086_DIFF("broker %d", a->brokers[i].id);
 	if (a->shutting_down_cnt != b->shutting_down_cnt ||
@@ -119,9 +126,9 @@ static int t0086_same(const cview_t *a, const cview_t *b, char *why, size_t n)
 		const cview_topic_t *x = &a->topics[i], *y = &b->topics[i];
 		if (strcmp(x->name, y->name) || x->partition_cnt != y->partition_cnt ||
 		    x->deleting != y->deleting || x->config_cnt != y->config_cnt)
-			T0086_DIFF("topic %s (partitions %d/%d, deleting %d/%d, configs %d/%d)", x->name,
-			           x->partition_cnt, y->partition_cnt, x->deleting, y->deleting,
-			           x->config_cnt, y->config_cnt);
+			T0086_DIFF("topic %s (partitions %d/%d, deleting %d/%d, configs %d/%d)",
+			           x->name, x->partition_cnt, y->partition_cnt, x->deleting,
+			           y->deleting, x->config_cnt, y->config_cnt);
 		for (int k = 0; k < x->config_cnt; k++)
 			if (strcmp(x->config_names[k], y->config_names[k]) ||
 			    strcmp(x->config_values[k], y->config_values[k]))
@@ -130,12 +137,16 @@ static int t0086_same(const cview_t *a, const cview_t *b, char *why, size_t n)
 			const cview_partition_t *u = &x->partitions[p], *v = &y->partitions[p];
 			if (u->has_state != v->has_state || u->leader != v->leader ||
 			    u->leader_epoch != v->leader_epoch || u->isr_cnt != v->isr_cnt ||
-			    u->replica_cnt != v->replica_cnt || u->state_version != v->state_version ||
+			    u->replica_cnt != v->replica_cnt ||
+			    u->state_version != v->state_version ||
 			    (u->isr_cnt && memcmp(u->isr, v->isr, (size_t)u->isr_cnt * 4)) ||
-			    (u->replica_cnt && memcmp(u->replicas, v->replicas, (size_t)u->replica_cnt * 4)))
-				T0086_DIFF("%s-%d (leader %d/%d, epoch %d/%d, isr %d/%d, state %d/%d)",
-				           x->name, p, u->leader, v->leader, u->leader_epoch, v->leader_epoch,
-				           u->isr_cnt, v->isr_cnt, u->has_state, v->has_state);
+			    (u->replica_cnt &&
+			     memcmp(u->replicas, v->replicas, (size_t)u->replica_cnt * 4)))
+				T0086_DIFF(
+				    "%s-%d (leader %d/%d, epoch %d/%d, isr %d/%d, state %d/%d)",
+				    x->name, p, u->leader, v->leader, u->leader_epoch,
+				    v->leader_epoch, u->isr_cnt, v->isr_cnt, u->has_state,
+				    v->has_state);
 		}
 	}
 	return 1;
@@ -216,9 +227,10 @@ START_TEST(t0086_zkmeta_incremental)
 
 	/* One partition's new leader: one re-read, not one per partition. */
 	uint64_t before = zkmeta_reads(t.zm);
-	t0086_put(t.zh, "/brokers/topics/big/partitions/17/state",
-	          "{\"version\":1,\"leader\":2,\"leader_epoch\":1,\"isr\":[2],\"controller_epoch\":1}");
-	t0086_leader_t l = {t.zm, "big", 17, 2};
+	t0086_put(
+	    t.zh, "/brokers/topics/big/partitions/17/state",
+	    "{\"version\":1,\"leader\":2,\"leader_epoch\":1,\"isr\":[2],\"controller_epoch\":1}");
+	t0086_leader_t l = { t.zm, "big", 17, 2 };
 	ck_assert_msg(test_wait_until(t0086_has_leader, &l, 15000),
 	              "the watched snapshot never showed the new leader of big-17");
 	uint64_t used = zkmeta_reads(t.zm) - before;
@@ -228,7 +240,8 @@ START_TEST(t0086_zkmeta_incremental)
 	              (unsigned long long)used);
 	t0086_check(&t, "a leader change");
 
-	t0086_put(t.zh, "/config/topics/big", "{\"version\":1,\"config\":{\"retention.ms\":\"60000\"}}");
+	t0086_put(t.zh, "/config/topics/big",
+	          "{\"version\":1,\"config\":{\"retention.ms\":\"60000\"}}");
 	t0086_check(&t, "a config override");
 	t0086_topic(t.zh, "new", 3, 1);
 	t0086_check(&t, "a new topic");
@@ -253,7 +266,8 @@ START_TEST(t0086_zkmeta_incremental)
 	t0086_check(&t, "a grown assignment without states");
 	t0086_del(t.zh, "/brokers/topics/big/partitions/3/state");
 	t0086_check(&t, "a state znode deleted");
-	t0086_put(t.zh, "/admin/controlled_shutdown/2", "{\"version\":1,\"broker\":2,\"timestamp\":\"1\"}");
+	t0086_put(t.zh, "/admin/controlled_shutdown/2",
+	          "{\"version\":1,\"broker\":2,\"timestamp\":\"1\"}");
 	t0086_check(&t, "a controlled-shutdown marker");
 	t0086_put(t.zh, "/controller", "{\"version\":1,\"brokerid\":2,\"timestamp\":\"2\"}");
 	t0086_put(t.zh, "/controller_epoch", "2");

@@ -62,7 +62,8 @@ START_TEST(t0087_sdk_log_path)
 {
 	test_cluster_t *c = test_cluster_new(1, NULL);
 	char err[256];
-	zhandle_t *zh = zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
 	const char *bad = "{\"version\":1,\"host\":";
 	fjord_t *fj;
 	int n;

@@ -38,8 +38,8 @@ START_TEST(t1001_soak)
 {
 	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS "min.insync.replicas=2\n");
 	const char *topic = test_topic_name("soak");
-	static const char *const props[] = {"message.timeout.ms", "120000", "request.timeout.ms",
-	                                    "15000", NULL};
+	static const char *const props[] = { "message.timeout.ms", "120000", "request.timeout.ms",
+		                             "15000", NULL };
 	const char *seed_env = getenv("FJORD_SOAK_SEED");
 	unsigned seed = seed_env ? (unsigned)strtoul(seed_env, NULL, 0)
 	                         : (unsigned)(test_now_ms() ^ (int64_t)getpid());
@@ -58,8 +58,9 @@ START_TEST(t1001_soak)
 		ck_assert_msg(repl_track_wait_progress(rt, 50 + (int)(rand_r(&seed) % 500), 60000),
 		              "no acknowledged progress with every broker up (%d acknowledged)",
 		              repl_track_acked(rt));
-		test_say("chaos: %s broker %d (%d acknowledged)", sig == SIGKILL ? "SIGKILL" : "SIGTERM",
-		         c->brokers[idx].id, repl_track_acked(rt));
+		test_say("chaos: %s broker %d (%d acknowledged)",
+		         sig == SIGKILL ? "SIGKILL" : "SIGTERM", c->brokers[idx].id,
+		         repl_track_acked(rt));
 		test_broker_kill(c, idx, sig);
 		if (sig == SIGKILL)
 			kills++;

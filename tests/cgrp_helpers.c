@@ -9,10 +9,10 @@
 
 fjord_t *tg_member_new(test_cluster_t *c, const char *group, const char *topic, ...)
 {
-	static const char *const defaults[][2] = {{"auto.offset.reset", "earliest"},
-	                                          {"session.timeout.ms", "4000"},
-	                                          {"auto.commit.interval.ms", "500"},
-	                                          {"client.id", "tg"}};
+	static const char *const defaults[][2] = { { "auto.offset.reset", "earliest" },
+		                                   { "session.timeout.ms", "4000" },
+		                                   { "auto.commit.interval.ms", "500" },
+		                                   { "client.id", "tg" } };
 	fjord_conf_t *conf = test_conf(c, "group.id", group, NULL);
 	char errstr[512];
 	const char *name;
@@ -27,7 +27,7 @@ fjord_t *tg_member_new(test_cluster_t *c, const char *group, const char *topic, 
 	while ((name = va_arg(ap, const char *))) {
 		const char *value = va_arg(ap, const char *);
 		ck_assert_msg(fjord_conf_set(conf, name, value, errstr, sizeof(errstr)) ==
-		                      FJORD_CONF_OK,
+		                  FJORD_CONF_OK,
 		              "%s: %s", name, errstr);
 	}
 	va_end(ap);

@@ -43,7 +43,7 @@
 #define CLUSTER_BROKER_READY_MS 60000
 
 static test_cluster_t cluster_shared;
-static harness_zk_t cluster_zk;      /* the runner's ZooKeeper */
+static harness_zk_t cluster_zk; /* the runner's ZooKeeper */
 static int cluster_shared_up;
 static unsigned cluster_private_seq;
 
@@ -156,7 +156,7 @@ int harness_broker_start(test_cluster_t *c, int i)
 	snprintf(ports, sizeof(ports), "%s/ports", dir);
 	snprintf(log, sizeof(log), "%s/broker.log", dir);
 	unlink(ports);
-	char *argv[] = {(char *)test_fjordd_path(), b->props, "--ports-file", ports, NULL};
+	char *argv[] = { (char *)test_fjordd_path(), b->props, "--ports-file", ports, NULL };
 	b->pid = harness_spawn(argv, log);
 	if (b->pid < 0) {
 		b->pid = 0;
@@ -165,8 +165,8 @@ int harness_broker_start(test_cluster_t *c, int i)
 	deadline = test_now_ms() + (int64_t)(CLUSTER_BROKER_READY_MS * test_timeout_multiplier());
 	while (test_now_ms() < deadline) {
 		if (!harness_child_alive(b->pid, &st)) {
-			fprintf(stderr, "harness: broker %d exited during start-up (%s %d)\n", b->id,
-			        WIFSIGNALED(st) ? "signal" : "status",
+			fprintf(stderr, "harness: broker %d exited during start-up (%s %d)\n",
+			        b->id, WIFSIGNALED(st) ? "signal" : "status",
 			        WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 			harness_print_tail(log, 30);
 			b->pid = 0;
@@ -201,9 +201,10 @@ static int cluster_broker_leaked(const test_cluster_t *c, int i, int st)
 {
 	if (!WIFEXITED(st) || WEXITSTATUS(st) != HARNESS_SANITIZER_EXITCODE)
 		return 0;
-	fprintf(stderr, "harness: broker %d exited with status %d: a sanitizer report, e.g. "
-	        "leaks (in %s/broker-%d/broker.log)\n", c->brokers[i].id, HARNESS_SANITIZER_EXITCODE,
-	        c->dir, c->brokers[i].id);
+	fprintf(stderr,
+	        "harness: broker %d exited with status %d: a sanitizer report, e.g. "
+	        "leaks (in %s/broker-%d/broker.log)\n",
+	        c->brokers[i].id, HARNESS_SANITIZER_EXITCODE, c->dir, c->brokers[i].id);
 	return 1;
 }
 
@@ -240,9 +241,10 @@ int harness_shared_start(int broker_cnt)
 			return -1;
 	}
 	if (broker_cnt > 0)
-		fprintf(stderr, "harness: shared cluster ready: zookeeper.connect=%s, brokers "
-		                "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d\n", c->zk_connect,
-		        c->brokers[0].port, broker_cnt > 1 ? c->brokers[1].port : 0,
+		fprintf(stderr,
+		        "harness: shared cluster ready: zookeeper.connect=%s, brokers "
+		        "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d\n",
+		        c->zk_connect, c->brokers[0].port, broker_cnt > 1 ? c->brokers[1].port : 0,
 		        broker_cnt > 2 ? c->brokers[2].port : 0);
 	return 0;
 }
@@ -274,10 +276,11 @@ test_cluster_t *test_cluster_new(int broker_cnt, const char *extra_props)
 	ck_assert_ptr_nonnull(c);
 	ck_assert_msg(broker_cnt >= 0 && broker_cnt <= TEST_MAX_BROKERS,
 	              "test_cluster_new: broker_cnt %d out of range", broker_cnt);
-	snprintf(chroot, sizeof(chroot), "/t%s_%d_%u", harness_current.num ? harness_current.num
-	                                                                   : "0000",
-	         (int)getpid(), cluster_private_seq++);
-	ck_assert(harness_path(c->dir, sizeof(c->dir), "%s/cluster-%s", test_tmpdir(), chroot + 1) == 0);
+	snprintf(chroot, sizeof(chroot), "/t%s_%d_%u",
+	         harness_current.num ? harness_current.num : "0000", (int)getpid(),
+	         cluster_private_seq++);
+	ck_assert(
+	    harness_path(c->dir, sizeof(c->dir), "%s/cluster-%s", test_tmpdir(), chroot + 1) == 0);
 	ck_assert_msg(mkdir(c->dir, 0755) == 0, "mkdir %s: %s", c->dir, strerror(errno));
 	if (cluster_shared_up) {
 		cluster_set_zk(c, 0, cluster_zk.port, chroot); /* zk_pid 0: not ours */
@@ -291,10 +294,13 @@ test_cluster_t *test_cluster_new(int broker_cnt, const char *extra_props)
 	for (int i = 0; i < broker_cnt; i++) {
 		c->brokers[i].id = i + 1;
 		if (extra_props)
-			snprintf(c->brokers[i].extra, sizeof(c->brokers[i].extra), "%s", extra_props);
+			snprintf(c->brokers[i].extra, sizeof(c->brokers[i].extra), "%s",
+			         extra_props);
 		int r = harness_broker_start(c, i);
-		ck_assert_msg(r == 0, "broker %d of the private cluster did not start (log: %s/broker-%d/"
-		              "broker.log)", c->brokers[i].id, c->dir, c->brokers[i].id);
+		ck_assert_msg(r == 0,
+		              "broker %d of the private cluster did not start (log: %s/broker-%d/"
+		              "broker.log)",
+		              c->brokers[i].id, c->dir, c->brokers[i].id);
 	}
 	test_say("private cluster %s: %d broker(s) ready", c->zk_connect, broker_cnt);
 	return c;
@@ -306,12 +312,14 @@ void test_cluster_destroy(test_cluster_t *c)
 		return;
 	int leaked = cluster_stop_brokers(c);
 	if (c->zk_pid > 0) {
-		harness_zk_t zk = {.pid = c->zk_pid, .port = c->zk_port};
+		harness_zk_t zk = { .pid = c->zk_pid, .port = c->zk_port };
 		harness_zk_stop(&zk);
 	}
 	free(c);
-	ck_assert_msg(leaked == 0, "%d broker(s) of the private cluster leaked memory "
-	              "(LeakSanitizer report in their broker.log)", leaked);
+	ck_assert_msg(leaked == 0,
+	              "%d broker(s) of the private cluster leaked memory "
+	              "(LeakSanitizer report in their broker.log)",
+	              leaked);
 }
 
 void test_broker_kill(test_cluster_t *c, int i, int sig)
@@ -326,8 +334,10 @@ void test_broker_kill(test_cluster_t *c, int i, int sig)
 		         WIFSIGNALED(st) ? "signal" : "exit",
 		         WIFSIGNALED(st) ? WTERMSIG(st) : WEXITSTATUS(st));
 		b->pid = 0;
-		ck_assert_msg(!cluster_broker_leaked(c, i, st), "broker %d leaked memory "
-		              "(LeakSanitizer report in its broker.log)", b->id);
+		ck_assert_msg(!cluster_broker_leaked(c, i, st),
+		              "broker %d leaked memory "
+		              "(LeakSanitizer report in its broker.log)",
+		              b->id);
 	} else {
 		ck_assert_msg(kill(b->pid, sig) == 0, "kill %d: %s", (int)b->pid, strerror(errno));
 	}
@@ -361,8 +371,8 @@ char *test_zkcli(test_cluster_t *c, const char *cmd, int *statusp)
 	return out;
 }
 
-int test_fjordd_run_expect_exit(const char *props_path, const char *const *args,
-                                char **outputp, int timeout_ms)
+int test_fjordd_run_expect_exit(const char *props_path, const char *const *args, char **outputp,
+                                int timeout_ms)
 {
 	char log[700];
 	const char *argv[16];

@@ -71,8 +71,8 @@ void test_say(const char *fmt, ...)
 {
 	char msg[2048];
 	va_list ap;
-	double el = harness_current.start_ms ? (test_now_ms() - harness_current.start_ms) / 1000.0
-	                                      : 0.0;
+	double el =
+	    harness_current.start_ms ? (test_now_ms() - harness_current.start_ms) / 1000.0 : 0.0;
 
 	va_start(ap, fmt);
 	vsnprintf(msg, sizeof(msg), fmt, ap);
@@ -286,7 +286,9 @@ char *test_run(const char *cmd, int *exitp)
 		out[len] = '\0';
 	int st = pclose(fp);
 	if (exitp)
-		*exitp = WIFEXITED(st) ? WEXITSTATUS(st) : WIFSIGNALED(st) ? 128 + WTERMSIG(st) : -1;
+		*exitp = WIFEXITED(st)     ? WEXITSTATUS(st)
+		         : WIFSIGNALED(st) ? 128 + WTERMSIG(st)
+		                           : -1;
 out:
 	free(full);
 	if (!out)

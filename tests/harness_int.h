@@ -25,11 +25,11 @@
 
 /* The test now running (set by the runner before Check forks it). */
 typedef struct harness_test {
-	const char *num;   /* "0020" */
-	const char *name;  /* "broker-config-and-registration" */
+	const char *num;  /* "0020" */
+	const char *name; /* "broker-config-and-registration" */
 	int flags;
-	int64_t start_ms;  /* test_now_ms() when it began */
-	char tmpdir[600];  /* its scratch dir under the run dir */
+	int64_t start_ms; /* test_now_ms() when it began */
+	char tmpdir[600]; /* its scratch dir under the run dir */
 } harness_test_t;
 
 extern harness_test_t harness_current;
@@ -75,7 +75,7 @@ char *harness_tcp_exchange(int port, const char *req, size_t req_len, int timeou
 int harness_http_get(int port, const char *path, char **bodyp, int timeout_ms);
 /* snprintf that reports truncation: 0, or -1 with a message on stderr. */
 int harness_path(char *buf, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 /* Reads a whole file (malloc'd, NUL-terminated); NULL if absent. */
 char *harness_read_file(const char *path, size_t *lenp);
 /* Writes a whole file; 0 or -1. */

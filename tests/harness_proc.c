@@ -102,14 +102,14 @@ int harness_child_stop(pid_t pid, int sig, int timeout_ms)
 
 void harness_sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
 }
 
 int harness_free_port(void)
 {
-	struct sockaddr_in sa = {0};
+	struct sockaddr_in sa = { 0 };
 	socklen_t sl = sizeof(sa);
 	int port = -1;
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
@@ -129,7 +129,7 @@ int harness_free_port(void)
 /* Connects to 127.0.0.1:port with a deadline; returns the fd or -1. */
 static int harness_connect(int port, int timeout_ms)
 {
-	struct sockaddr_in sa = {0};
+	struct sockaddr_in sa = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM | SOCK_NONBLOCK, 0);
 	if (fd < 0)
 		return -1;
@@ -139,7 +139,7 @@ static int harness_connect(int port, int timeout_ms)
 	if (connect(fd, (struct sockaddr *)&sa, sizeof(sa)) < 0) {
 		if (errno != EINPROGRESS)
 			goto fail;
-		struct pollfd pfd = {fd, POLLOUT, 0};
+		struct pollfd pfd = { fd, POLLOUT, 0 };
 		if (poll(&pfd, 1, timeout_ms) <= 0)
 			goto fail;
 		int err = 0;
@@ -165,7 +165,7 @@ char *harness_tcp_exchange(int port, const char *req, size_t req_len, int timeou
 	if (fd < 0)
 		return NULL;
 	while (off < req_len) {
-		struct pollfd pfd = {fd, POLLOUT, 0};
+		struct pollfd pfd = { fd, POLLOUT, 0 };
 		int left = (int)(deadline - test_now_ms());
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
 			goto fail;
@@ -183,7 +183,7 @@ char *harness_tcp_exchange(int port, const char *req, size_t req_len, int timeou
 				goto fail;
 			buf = n;
 		}
-		struct pollfd pfd = {fd, POLLIN, 0};
+		struct pollfd pfd = { fd, POLLIN, 0 };
 		int left = (int)(deadline - test_now_ms());
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
 			break; /* deadline: return what arrived */
@@ -213,8 +213,8 @@ int harness_http_get(int port, const char *path, char **bodyp, int timeout_ms)
 
 	if (bodyp)
 		*bodyp = NULL;
-	snprintf(req, sizeof(req), "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n",
-	         path);
+	snprintf(req, sizeof(req),
+	         "GET %s HTTP/1.0\r\nHost: 127.0.0.1\r\nConnection: close\r\n\r\n", path);
 	char *resp = harness_tcp_exchange(port, req, strlen(req), timeout_ms);
 	if (!resp)
 		return -1;

@@ -58,9 +58,15 @@ typedef struct runner_test {
 static void runner_tcase_begin(const char *num);
 static void runner_tcase_end(const char *num);
 
-#define TEST(num, name, flags, secs)                                                \
-	static void runner_begin_##num(void) { runner_tcase_begin(#num); }           \
-	static void runner_end_##num(void) { runner_tcase_end(#num); }
+#define TEST(num, name, flags, secs)                                                               \
+	static void runner_begin_##num(void)                                                       \
+	{                                                                                          \
+		runner_tcase_begin(#num);                                                          \
+	}                                                                                          \
+	static void runner_end_##num(void)                                                         \
+	{                                                                                          \
+		runner_tcase_end(#num);                                                            \
+	}
 #include "tests.def"
 #undef TEST
 
@@ -70,13 +76,13 @@ typedef struct runner_hooks {
 } runner_hooks_t;
 
 static runner_test_t runner_tests[] = {
-#define TEST(num, name, flags, secs) {#num, name, flags, secs, test_##num, 0, "", 0, 0, 0, 0},
+#define TEST(num, name, flags, secs) { #num, name, flags, secs, test_##num, 0, "", 0, 0, 0, 0 },
 #include "tests.def"
 #undef TEST
 };
 
 static const runner_hooks_t runner_hooks[] = {
-#define TEST(num, name, flags, secs) {runner_begin_##num, runner_end_##num},
+#define TEST(num, name, flags, secs) { runner_begin_##num, runner_end_##num },
 #include "tests.def"
 #undef TEST
 };
@@ -165,7 +171,8 @@ static void runner_tcase_begin(const char *num)
 	snprintf(harness_current.tmpdir, sizeof(harness_current.tmpdir), "%s/%s-XXXXXX",
 	         harness_run_dir(), t->tcname);
 	if (!mkdtemp(harness_current.tmpdir)) {
-		fprintf(stderr, "runner: mkdtemp %s: %s\n", harness_current.tmpdir, strerror(errno));
+		fprintf(stderr, "runner: mkdtemp %s: %s\n", harness_current.tmpdir,
+		        strerror(errno));
 		harness_current.tmpdir[0] = '\0';
 	}
 	t->failed_before = srunner_ntests_failed(runner_sr);
@@ -201,10 +208,14 @@ static void runner_tcase_end(const char *num)
 static const char *runner_rtype_str(int rtype)
 {
 	switch (rtype) {
-	case CK_PASS: return "PASS";
-	case CK_FAILURE: return "FAIL";
-	case CK_ERROR: return "ERROR";
-	default: return "?";
+	case CK_PASS:
+		return "PASS";
+	case CK_FAILURE:
+		return "FAIL";
+	case CK_ERROR:
+		return "ERROR";
+	default:
+		return "?";
 	}
 }
 
@@ -230,14 +241,16 @@ static void runner_print_table(int shared_failed)
 			int rt = tr_rtype(trs[j]);
 			if (rt != CK_PASS) {
 				if (worst == CK_PASS)
-					snprintf(first, sizeof(first), "%s:%d: %s", tr_lfile(trs[j]),
-					         tr_lno(trs[j]), tr_msg(trs[j]));
+					snprintf(first, sizeof(first), "%s:%d: %s",
+					         tr_lfile(trs[j]), tr_lno(trs[j]), tr_msg(trs[j]));
 				if (rt == CK_ERROR || worst == CK_PASS)
 					worst = rt;
 			}
 		}
-		const char *res = cnt ? runner_rtype_str(worst)
-		                  : shared_failed ? "NOTRUN" : t->ran ? "EMPTY" : "NOTRUN";
+		const char *res = cnt             ? runner_rtype_str(worst)
+		                  : shared_failed ? "NOTRUN"
+		                  : t->ran        ? "EMPTY"
+		                                  : "NOTRUN";
 		/* Keep the table one line per test. */
 		for (char *p = first; *p; p++)
 			if (*p == '\n')
@@ -258,7 +271,8 @@ int main(int argc, char **argv)
 
 	if (argc > 1 && (!strcmp(argv[1], "--help") || !strcmp(argv[1], "-h"))) {
 		printf("usage: %s\n  environment: TEST_ONLY=NNNN,... TESTS_SKIP=... TEST_QUICK=1 "
-		       "TEST_LOCAL_ONLY=1 TEST_TIMEOUT_MULTIPLIER=N CK_FORK=no\n", argv[0]);
+		       "TEST_LOCAL_ONLY=1 TEST_TIMEOUT_MULTIPLIER=N CK_FORK=no\n",
+		       argv[0]);
 		printf("tests:\n");
 		for (int i = 0; i < RUNNER_TEST_CNT; i++)
 			printf("  %s-%s%s%s%s%s\n", runner_tests[i].num, runner_tests[i].name,
@@ -302,18 +316,22 @@ int main(int argc, char **argv)
 			/* No java or ZooKeeper on a developer machine: the tests that
 			 * need a cluster cannot run; say so loudly. Under CI=true
 			 * this is a hard failure instead. */
-			fprintf(stderr, "runner: ZooKeeper/Java not installed (scripts/install-deps): "
-			                "only T_LOCAL tests can run; failing\n");
+			fprintf(stderr,
+			        "runner: ZooKeeper/Java not installed (scripts/install-deps): "
+			        "only T_LOCAL tests can run; failing\n");
 		}
 		if (r < 0) {
-			fprintf(stderr, "runner: the shared cluster did not start; not running tests "
-			                "(logs kept in %s)\n", harness_run_dir());
+			fprintf(stderr,
+			        "runner: the shared cluster did not start; not running tests "
+			        "(logs kept in %s)\n",
+			        harness_run_dir());
 			harness_shared_print_logs(60);
 			for (int i = 0; i < RUNNER_TEST_CNT; i++)
 				if (runner_tests[i].selected)
 					runner_tests[i].ran = 0;
 			runner_print_table(1);
-			printf("0%%: Checks: 0, Failures: 0, Errors: 1 (shared cluster failed to start)\n");
+			printf("0%%: Checks: 0, Failures: 0, Errors: 1 (shared cluster failed to "
+			       "start)\n");
 			goto out;
 		}
 	}
@@ -330,7 +348,8 @@ int main(int argc, char **argv)
 out:
 	if (harness_shared_stop() > 0) {
 		printf("runner: FAIL: a shared-cluster broker exited with a sanitizer report "
-		       "(leaks: see its broker.log under %s/shared)\n", harness_run_dir());
+		       "(leaks: see its broker.log under %s/shared)\n",
+		       harness_run_dir());
 		harness_shared_print_logs(60);
 		rc = 1;
 	}

@@ -30,10 +30,10 @@ struct test_msgver {
 	int dups;
 	int reorders;
 	int gaps;
-	int64_t *last_offset;   /* [partition_cnt], -1 = none yet */
-	int *last_seq;          /* [partition_cnt][partition_cnt + 1] */
-	unsigned char **seen;   /* [partition_cnt + 1] bitmaps over SEQ */
-	size_t *seen_size;      /* bytes per bitmap */
+	int64_t *last_offset; /* [partition_cnt], -1 = none yet */
+	int *last_seq;        /* [partition_cnt][partition_cnt + 1] */
+	unsigned char **seen; /* [partition_cnt + 1] bitmaps over SEQ */
+	size_t *seen_size;    /* bytes per bitmap */
 	char errs[MSGVER_ERR_MAX][200];
 	int err_cnt;
 };
@@ -45,7 +45,8 @@ test_msgver_t *test_msgver_new(int partition_cnt)
 	ck_assert_msg(partition_cnt > 0, "test_msgver_new: partition_cnt %d", partition_cnt);
 	mv->partition_cnt = partition_cnt;
 	mv->last_offset = malloc(sizeof(*mv->last_offset) * (size_t)partition_cnt);
-	mv->last_seq = malloc(sizeof(*mv->last_seq) * (size_t)partition_cnt * (size_t)(partition_cnt + 1));
+	mv->last_seq =
+	    malloc(sizeof(*mv->last_seq) * (size_t)partition_cnt * (size_t)(partition_cnt + 1));
 	mv->seen = calloc((size_t)partition_cnt + 1, sizeof(*mv->seen));
 	mv->seen_size = calloc((size_t)partition_cnt + 1, sizeof(*mv->seen_size));
 	ck_assert(mv->last_offset && mv->last_seq && mv->seen && mv->seen_size);
@@ -57,7 +58,7 @@ test_msgver_t *test_msgver_new(int partition_cnt)
 }
 
 static void msgver_err(test_msgver_t *mv, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 static void msgver_err(test_msgver_t *mv, const char *fmt, ...)
 {
 	va_list ap;
@@ -140,8 +141,7 @@ void test_msgver_verify(test_msgver_t *mv, const char *what, int expected_cnt)
 {
 	char report[2048];
 	size_t off = 0;
-	int ok = mv->cnt == expected_cnt && !mv->foreign && !mv->dups && !mv->reorders &&
-	         !mv->gaps;
+	int ok = mv->cnt == expected_cnt && !mv->foreign && !mv->dups && !mv->reorders && !mv->gaps;
 
 	off += (size_t)snprintf(report + off, sizeof(report) - off,
 	                        "%s: %d records (expected %d), %d foreign, %d duplicates, "
@@ -168,9 +168,8 @@ void test_msgver_destroy(test_msgver_t *mv)
 	free(mv);
 }
 
-int test_consume_msgs(test_cluster_t *c, const char *topic, int partition_cnt,
-                      int64_t start_offset, int expected_cnt, test_msgver_t *mv,
-                      int timeout_ms)
+int test_consume_msgs(test_cluster_t *c, const char *topic, int partition_cnt, int64_t start_offset,
+                      int expected_cnt, test_msgver_t *mv, int timeout_ms)
 {
 	fjord_t *fj = test_consumer_new(c, "auto.offset.reset", "earliest", NULL);
 	fjord_topic_partition_list_t *parts = fjord_topic_partition_list_new(partition_cnt);

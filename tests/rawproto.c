@@ -24,7 +24,7 @@
 
 int raw_connect(int port)
 {
-	struct sockaddr_in sa = {0};
+	struct sockaddr_in sa = { 0 };
 	int fd = socket(AF_INET, SOCK_STREAM, 0);
 	if (fd < 0)
 		return -1;
@@ -53,8 +53,7 @@ int raw_send(int fd, const void *buf, size_t len)
 	return 0;
 }
 
-int raw_send_request(int fd, const Fjord__Request *req, const void *payload,
-                     size_t payload_len)
+int raw_send_request(int fd, const Fjord__Request *req, const void *payload, size_t payload_len)
 {
 	size_t hlen = fjord__request__get_packed_size(req);
 	uint8_t *buf = malloc(FRAME_PREFIX_SIZE + hlen + payload_len);
@@ -75,7 +74,7 @@ int raw_send_request(int fd, const Fjord__Request *req, const void *payload,
 static int raw_read_full(int fd, uint8_t *buf, size_t len, int64_t deadline)
 {
 	while (len > 0) {
-		struct pollfd pfd = {fd, POLLIN, 0};
+		struct pollfd pfd = { fd, POLLIN, 0 };
 		int left = (int)(deadline - test_now_ms());
 		if (left <= 0 || poll(&pfd, 1, left) <= 0)
 			return -1;
@@ -117,7 +116,7 @@ int raw_wait_closed(int fd, int timeout_ms)
 	int64_t deadline = test_now_ms() + (int64_t)(timeout_ms * test_timeout_multiplier());
 	char buf[4096];
 	for (;;) {
-		struct pollfd pfd = {fd, POLLIN, 0};
+		struct pollfd pfd = { fd, POLLIN, 0 };
 		int left = (int)(deadline - test_now_ms());
 		if (left <= 0)
 			return 0;
@@ -144,8 +143,8 @@ int raw_produce_one(int port, const char *topic, int32_t partition, const char *
 	Fjord__ProduceRequest pr = FJORD__PRODUCE_REQUEST__INIT;
 	Fjord__ProduceTopicData td = FJORD__PRODUCE_TOPIC_DATA__INIT;
 	Fjord__ProducePartitionData pd = FJORD__PRODUCE_PARTITION_DATA__INIT;
-	Fjord__ProduceTopicData *tds[1] = {&td};
-	Fjord__ProducePartitionData *pds[1] = {&pd};
+	Fjord__ProduceTopicData *tds[1] = { &td };
+	Fjord__ProducePartitionData *pds[1] = { &pd };
 	Fjord__Response *resp = NULL;
 
 	rb_builder_init(&b, RB_CODEC_NONE, -1);

@@ -21,8 +21,7 @@ int raw_connect(int port);
 /* Sends all len bytes (MSG_NOSIGNAL). 0, or -1 when the peer closed. */
 int raw_send(int fd, const void *buf, size_t len);
 /* Frames and sends one request with an optional payload. 0 or -1. */
-int raw_send_request(int fd, const Fjord__Request *req, const void *payload,
-                     size_t payload_len);
+int raw_send_request(int fd, const Fjord__Request *req, const void *payload, size_t payload_len);
 /* Reads one framed response within timeout_ms; NULL on close, timeout or
  * undecodable header. The payload (if any) is skipped. */
 Fjord__Response *raw_recv_response(int fd, int timeout_ms);

@@ -19,8 +19,8 @@ static int repl_logs_cmp(const void *a, const void *b)
 	return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
-uint8_t *repl_logs_read(const test_cluster_t *c, int i, const char *topic,
-                        int32_t partition, size_t *lenp)
+uint8_t *repl_logs_read(const test_cluster_t *c, int i, const char *topic, int32_t partition,
+                        size_t *lenp)
 {
 	char dir[1024], path[1400];
 	char *names[4096];
@@ -56,8 +56,8 @@ uint8_t *repl_logs_read(const test_cluster_t *c, int i, const char *topic,
 	return all ? all : calloc(1, 1);
 }
 
-size_t repl_logs_assert_identical(const test_cluster_t *c, const int *idx, int n,
-                                  const char *topic, int32_t partition)
+size_t repl_logs_assert_identical(const test_cluster_t *c, const int *idx, int n, const char *topic,
+                                  int32_t partition)
 {
 	size_t len0 = 0;
 	uint8_t *first = repl_logs_read(c, idx[0], topic, partition, &len0);
@@ -68,10 +68,11 @@ size_t repl_logs_assert_identical(const test_cluster_t *c, const int *idx, int n
 		size_t diff = 0;
 		while (diff < len && diff < len0 && other[diff] == first[diff])
 			diff++;
-		ck_assert_msg(len == len0 && diff == len0,
-		              "replica on broker %d differs from broker %d: %zu vs %zu bytes, first "
-		              "difference at byte %zu", c->brokers[idx[k]].id, c->brokers[idx[0]].id,
-		              len, len0, diff);
+		ck_assert_msg(
+		    len == len0 && diff == len0,
+		    "replica on broker %d differs from broker %d: %zu vs %zu bytes, first "
+		    "difference at byte %zu",
+		    c->brokers[idx[k]].id, c->brokers[idx[0]].id, len, len0, diff);
 		free(other);
 	}
 	free(first);

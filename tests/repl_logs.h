@@ -17,12 +17,12 @@
 
 /* The concatenation of every segment (*.log, in base-offset order) of
  * topic-partition in broker index i's log dir; *lenp its size. */
-uint8_t *repl_logs_read(const test_cluster_t *c, int i, const char *topic,
-                        int32_t partition, size_t *lenp);
+uint8_t *repl_logs_read(const test_cluster_t *c, int i, const char *topic, int32_t partition,
+                        size_t *lenp);
 /* Asserts that the segments of topic-partition are byte-identical on the
  * brokers idx[0..n) and returns their common size. */
-size_t repl_logs_assert_identical(const test_cluster_t *c, const int *idx, int n,
-                                  const char *topic, int32_t partition);
+size_t repl_logs_assert_identical(const test_cluster_t *c, const int *idx, int n, const char *topic,
+                                  int32_t partition);
 /* Waits (scaled timeout_ms) until each running broker of idx[0..n) reports
  * fjord_log_end_offset == leo and fjord_high_watermark == leo for its only
  * partition. 1 when it held, 0 on timeout (the last values are logged). */

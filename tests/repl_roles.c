@@ -91,8 +91,8 @@ void repl_create_topic(test_cluster_t *c, const char *topic, int partitions, int
 	fjord_t *admin = repl_admin_new(c);
 	int64_t t0 = test_now_ms();
 	fjord_err_t err = fjord_admin_create_topic(admin, topic, partitions, rf, configs,
-	                                           (int)(30000 * test_timeout_multiplier()),
-	                                           errstr, sizeof(errstr));
+	                                           (int)(30000 * test_timeout_multiplier()), errstr,
+	                                           sizeof(errstr));
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "create topic %s (%d partitions, rf %d): %s: %s",
 	              topic, partitions, rf, fjord_err2name(err), errstr);
 	ck_assert_msg(repl_wait_isr_full(admin, topic, partitions, 30000),
@@ -122,7 +122,7 @@ static int repl_isr_full_pred(void *arg)
 
 int repl_wait_isr_full(fjord_t *admin, const char *topic, int partitions, int timeout_ms)
 {
-	repl_isr_arg_t a = {admin, topic, partitions};
+	repl_isr_arg_t a = { admin, topic, partitions };
 	return test_wait_until(repl_isr_full_pred, &a, timeout_ms);
 }
 
@@ -148,7 +148,7 @@ static int repl_leader_pred(void *arg)
 int32_t repl_wait_leader(fjord_t *admin, const char *topic, int32_t partition, int32_t not_id,
                          int timeout_ms)
 {
-	repl_leader_arg_t a = {admin, topic, partition, not_id, -1};
+	repl_leader_arg_t a = { admin, topic, partition, not_id, -1 };
 	return test_wait_until(repl_leader_pred, &a, timeout_ms) ? a.leader : -1;
 }
 

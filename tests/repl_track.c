@@ -64,10 +64,10 @@ struct repl_track {
 	pthread_mutex_t lock;
 	repl_part_t *parts;
 	int next_part;
-	int outstanding;   /* produced, no report yet */
+	int outstanding; /* produced, no report yet */
 	int acked;
 	int failed_reports;
-	int produce_errs;  /* fjord_produce() refused a record */
+	int produce_errs; /* fjord_produce() refused a record */
 	int stop_new;
 	int stop_all;
 	repl_resend_t *rs; /* FIFO ring */
@@ -128,8 +128,8 @@ static void repl_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *opaque)
 	} else {
 		if (rec->first == REPL_FIRST_NONE) {
 			rec->first = msg->status == FJORD_MSG_STATUS_NOT_PERSISTED
-			                     ? REPL_FIRST_NOT_PERSISTED
-			                     : REPL_FIRST_POSSIBLY;
+			                 ? REPL_FIRST_NOT_PERSISTED
+			                 : REPL_FIRST_POSSIBLY;
 			rec->first_err = msg->err;
 		}
 		rt->failed_reports++;
@@ -156,8 +156,9 @@ repl_track_t *repl_track_new(test_cluster_t *c, const char *topic, int partition
 	fjord_conf_t *conf = test_conf(c, "acks", "all", "linger.ms", "5", NULL);
 	for (int i = 0; props && props[i]; i += 2) {
 		ck_assert_msg(props[i + 1], "tracker property %s without a value", props[i]);
-		ck_assert_msg(fjord_conf_set(conf, props[i], props[i + 1], errstr, sizeof(errstr)) ==
-		              FJORD_CONF_OK, "%s=%s: %s", props[i], props[i + 1], errstr);
+		ck_assert_msg(fjord_conf_set(conf, props[i], props[i + 1], errstr,
+		                             sizeof(errstr)) == FJORD_CONF_OK,
+		              "%s=%s: %s", props[i], props[i + 1], errstr);
 	}
 	fjord_conf_set_dr_msg_cb(conf, repl_dr_cb);
 	fjord_conf_set_opaque(conf, rt);
@@ -191,7 +192,7 @@ static int repl_track_pick(repl_track_t *rt, int32_t *partp, int *seqp)
 				pp->cap = cap;
 			}
 			ck_assert_msg(pp->cnt < (1 << REPL_SEQ_BITS), "tracker: too many records");
-			pp->recs[pp->cnt] = (repl_rec_t){.acked_offset = -1};
+			pp->recs[pp->cnt] = (repl_rec_t){ .acked_offset = -1 };
 			*partp = rt->next_part;
 			*seqp = pp->cnt++;
 			rt->next_part = (rt->next_part + 1) % rt->partitions;
@@ -267,7 +268,7 @@ static int repl_progress_pred(void *arg)
 
 int repl_track_wait_progress(repl_track_t *rt, int more, int timeout_ms)
 {
-	repl_progress_arg_t a = {rt, repl_track_acked(rt) + more};
+	repl_progress_arg_t a = { rt, repl_track_acked(rt) + more };
 	return test_wait_until(repl_progress_pred, &a, timeout_ms);
 }
 
@@ -297,8 +298,8 @@ static void repl_track_say_errors(repl_track_t *rt)
 		off += (size_t)snprintf(buf + off, sizeof(buf) - off, " %s x%d",
 		                        fjord_err2name(rt->err_kind[i]), rt->err_kind_cnt[i]);
 	test_say("tracker %s: %d acknowledged, %d failed delivery reports, %d refused produce "
-	         "calls; errors:%s", rt->topic, rt->acked, rt->failed_reports, rt->produce_errs,
-	         off ? buf : " none");
+	         "calls; errors:%s",
+	         rt->topic, rt->acked, rt->failed_reports, rt->produce_errs, off ? buf : " none");
 	pthread_mutex_unlock(&rt->lock);
 }
 
@@ -321,7 +322,8 @@ void repl_track_stop(repl_track_t *rt, int timeout_ms)
 	int unacked = repl_track_unacked(rt);
 	ck_assert_msg(all && unacked == 0,
 	              "%d record(s) of %s were never acknowledged although the cluster was whole "
-	              "again", unacked, rt->topic);
+	              "again",
+	              unacked, rt->topic);
 }
 
 /* Reads partition p from 0 to hi into at[] (offset -> SEQ, -1 foreign or
@@ -348,9 +350,10 @@ static int64_t repl_read_partition(repl_track_t *rt, test_cluster_t *c, int32_t 
 			if (m->key && m->key_len < sizeof(kbuf)) {
 				memcpy(kbuf, m->key, m->key_len);
 				kbuf[m->key_len] = '\0';
-				if (sscanf(kbuf, "testid=%15[^,], partition=%d, msg=%d", testid, &kp,
-				           &seq) == 3 &&
-				    !strcmp(testid, harness_current.num ? harness_current.num : "0000") &&
+				if (sscanf(kbuf, "testid=%15[^,], partition=%d, msg=%d", testid,
+				           &kp, &seq) == 3 &&
+				    !strcmp(testid,
+				            harness_current.num ? harness_current.num : "0000") &&
 				    kp == p && seq >= 0 && seq < rt->parts[p].cnt)
 					at[m->offset] = seq;
 			}
@@ -397,14 +400,15 @@ void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups
 			const repl_rec_t *r = &pp->recs[s];
 			if (r->first != REPL_FIRST_OK)
 				first_err++;
-			if (r->acked_offset >= 0 && (r->acked_offset >= hi || at[r->acked_offset] != s)) {
+			if (r->acked_offset >= 0 &&
+			    (r->acked_offset >= hi || at[r->acked_offset] != s)) {
 				if (r->acked_offset >= hi)
 					missing++;
 				else
 					moved++;
 				if (missing + moved <= 5)
-					test_say("%s [%d] msg=%d acknowledged at %lld: %s", rt->topic, (int)p,
-					         s, (long long)r->acked_offset,
+					test_say("%s [%d] msg=%d acknowledged at %lld: %s",
+					         rt->topic, (int)p, s, (long long)r->acked_offset,
 					         r->acked_offset >= hi ? "beyond the log end"
 					                               : "another record is there");
 			}
@@ -419,18 +423,21 @@ void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups
 				else
 					dups_retried++;
 			}
-			if (r->first == REPL_FIRST_NOT_PERSISTED && copies[s] > (r->acked_offset >= 0))
+			if (r->first == REPL_FIRST_NOT_PERSISTED &&
+			    copies[s] > (r->acked_offset >= 0))
 				lied++;
 		}
-		test_say("%s [%d]: %lld records read of %lld, %d produced, %d with an error first "
-		         "report; %d acknowledged missing, %d not at their offset, %d out of order, "
-		         "%d foreign; duplicates: %d of records reported failed first, %d of "
-		         "records acknowledged first; %d stored although reported NOT_PERSISTED",
-		         rt->topic, (int)p, (long long)got, (long long)hi, pp->cnt, first_err,
-		         missing, moved, disorder, foreign, dups_retried, dups_acked, lied);
+		test_say(
+		    "%s [%d]: %lld records read of %lld, %d produced, %d with an error first "
+		    "report; %d acknowledged missing, %d not at their offset, %d out of order, "
+		    "%d foreign; duplicates: %d of records reported failed first, %d of "
+		    "records acknowledged first; %d stored although reported NOT_PERSISTED",
+		    rt->topic, (int)p, (long long)got, (long long)hi, pp->cnt, first_err, missing,
+		    moved, disorder, foreign, dups_retried, dups_acked, lied);
 		if (lied)
-			test_say("WARNING %s [%d]: %d record(s) reported NOT_PERSISTED are in the log",
-			         rt->topic, (int)p, lied);
+			test_say(
+			    "WARNING %s [%d]: %d record(s) reported NOT_PERSISTED are in the log",
+			    rt->topic, (int)p, lied);
 		bad += got != hi || missing || moved || disorder || foreign ||
 		       (!allow_acked_dups && dups_acked);
 		free(at);

@@ -16,14 +16,13 @@
 /* Properties every replication test gives its private brokers: a short
  * ZooKeeper session (the harness's ZooKeeper allows at most 20 ticks = 4 s)
  * and a short replica lag time, so failures are noticed in seconds. */
-#define REPL_BROKER_PROPS                                                                  \
-	"zookeeper.session.timeout.ms=3000\nreplica.lag.time.max.ms=2000\n"
+#define REPL_BROKER_PROPS "zookeeper.session.timeout.ms=3000\nreplica.lag.time.max.ms=2000\n"
 
 /* ------------------------------------------------------- roles (repl_roles.c) */
 
 /* One partition as ZooKeeper says it is now. */
 typedef struct repl_pstate {
-	int32_t leader;        /* -1: none (offline) */
+	int32_t leader; /* -1: none (offline) */
 	int32_t leader_epoch;
 	int replica_cnt;
 	int32_t replicas[TEST_MAX_BROKERS];
@@ -53,8 +52,8 @@ void repl_create_topic(test_cluster_t *c, const char *topic, int partitions, int
 int repl_wait_isr_full(fjord_t *admin, const char *topic, int partitions, int timeout_ms);
 /* Waits until partition has a leader other than not_id (-1: any leader) that
  * is registered. Returns the leader's id, or -1 on timeout. */
-int32_t repl_wait_leader(fjord_t *admin, const char *topic, int32_t partition,
-                         int32_t not_id, int timeout_ms);
+int32_t repl_wait_leader(fjord_t *admin, const char *topic, int32_t partition, int32_t not_id,
+                         int timeout_ms);
 /* GETs path from broker index i's HTTP listener; the body (malloc'd) or an
  * assertion failure when it does not answer 200. */
 char *repl_http_body(const test_cluster_t *c, int i, const char *path);
@@ -74,8 +73,8 @@ typedef struct repl_track repl_track_t;
 
 /* Creates the tracker and its producer on cluster c (extra producer
  * properties as name, value, ..., NULL; acks=all is always set). */
-repl_track_t *repl_track_new(test_cluster_t *c, const char *topic, int partitions,
-                             int window, const char *const *props);
+repl_track_t *repl_track_new(test_cluster_t *c, const char *topic, int partitions, int window,
+                             const char *const *props);
 /* Starts the producing thread. */
 void repl_track_start(repl_track_t *rt);
 /* Records acknowledged so far (any partition). */

@@ -136,12 +136,12 @@ void test_create_topic(test_cluster_t *c, const char *topic, int partitions, int
 	fjord_t *admin = sdk_new(FJORD_ADMIN, sdk_conf_base(c));
 	int64_t t0 = test_now_ms();
 	fjord_err_t err = fjord_admin_create_topic(admin, topic, partitions, rf, NULL,
-	                                           (int)(30000 * test_timeout_multiplier()),
-	                                           errstr, sizeof(errstr));
+	                                           (int)(30000 * test_timeout_multiplier()), errstr,
+	                                           sizeof(errstr));
 	fjord_destroy(admin);
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "create topic %s (%d partitions, rf %d): %s: %s",
 	              topic, partitions, rf, fjord_err2name(err), errstr);
-	sdk_leaders_arg_t arg = {c, topic, partitions};
+	sdk_leaders_arg_t arg = { c, topic, partitions };
 	ck_assert_msg(test_wait_until(sdk_all_brokers_know, &arg, 30000),
 	              "topic %s: not every broker knows a leader for every partition", topic);
 	test_say("created topic %s (%d partitions, rf %d) in %d ms", topic, partitions, rf,
@@ -185,13 +185,14 @@ static void sdk_produce_msgs(test_cluster_t *c, const char *topic, int32_t parti
 	fjord_conf_set_opaque(conf, &st);
 	fjord_t *p = sdk_new(FJORD_PRODUCER, conf);
 	for (int i = 0; i < cnt; i++) {
-		int klen = snprintf(key, sizeof(key), "testid=%s, partition=%d, msg=%d",
-		                    harness_current.num ? harness_current.num : "0000", (int)partition,
-		                    i);
+		int klen =
+		    snprintf(key, sizeof(key), "testid=%s, partition=%d, msg=%d",
+		             harness_current.num ? harness_current.num : "0000", (int)partition, i);
 		fjord_err_t err;
 		int64_t deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
-		while ((err = fjord_produce(p, topic, partition, key, (size_t)klen, value, value_size,
-		                            NULL, 0, 0, NULL)) == FJORD_ERR__QUEUE_FULL &&
+		while ((err = fjord_produce(p, topic, partition, key, (size_t)klen, value,
+		                            value_size, NULL, 0, 0, NULL)) ==
+		           FJORD_ERR__QUEUE_FULL &&
 		       test_now_ms() < deadline)
 			harness_sleep_ms(5); /* back-pressure: let the queue drain */
 		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "produce #%d to %s [%d]: %s", i, topic,
@@ -210,8 +211,8 @@ static void sdk_produce_msgs(test_cluster_t *c, const char *topic, int32_t parti
 }
 
 /* An empty va_list for sdk_produce_msgs(). */
-static void sdk_produce_msgs_plain(test_cluster_t *c, const char *topic, int32_t partition,
-                                   int cnt, size_t value_size, ...)
+static void sdk_produce_msgs_plain(test_cluster_t *c, const char *topic, int32_t partition, int cnt,
+                                   size_t value_size, ...)
 {
 	va_list ap;
 	va_start(ap, value_size);
@@ -225,8 +226,8 @@ void test_produce_msgs(test_cluster_t *c, const char *topic, int32_t partition, 
 	sdk_produce_msgs_plain(c, topic, partition, cnt, value_size, NULL);
 }
 
-void test_produce_msgs_conf(test_cluster_t *c, const char *topic, int32_t partition,
-                            int cnt, size_t value_size, ...)
+void test_produce_msgs_conf(test_cluster_t *c, const char *topic, int32_t partition, int cnt,
+                            size_t value_size, ...)
 {
 	va_list ap;
 	va_start(ap, value_size);

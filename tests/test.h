@@ -37,7 +37,7 @@ void test_say(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 
 /* Timeout multiplier (>= 1). Scale every deadline with it. */
 double test_timeout_multiplier(void);
-int64_t test_now_ms(void);    /* monotonic */
+int64_t test_now_ms(void); /* monotonic */
 
 /* Directory for this test's scratch files (mkdtemp under the run dir;
  * removed at the end of a passing run). */
@@ -48,25 +48,25 @@ const char *test_tmpdir(void);
 #define TEST_MAX_BROKERS 5
 
 typedef struct test_broker {
-	int id;              /* broker.id */
-	pid_t pid;           /* 0 when not running */
-	int port;            /* bound client port */
-	int http_port;       /* bound /metrics and /health port */
+	int id;        /* broker.id */
+	pid_t pid;     /* 0 when not running */
+	int port;      /* bound client port */
+	int http_port; /* bound /metrics and /health port */
 	char logdir[512];
-	char props[512];     /* its server.properties */
-	char extra[1024];    /* extra "key=value\n" lines given at start */
+	char props[512];  /* its server.properties */
+	char extra[1024]; /* extra "key=value\n" lines given at start */
 } test_broker_t;
 
 typedef struct test_cluster {
 	pid_t zk_pid;
 	int zk_port;
-	char zk_connect[256];  /* "127.0.0.1:PORT/chroot" — what clients use */
-	char zk_hosts[128];    /* "127.0.0.1:PORT" without chroot */
+	char zk_connect[256]; /* "127.0.0.1:PORT/chroot" — what clients use */
+	char zk_hosts[128];   /* "127.0.0.1:PORT" without chroot */
 	char chroot[64];
 	char dir[512];
 	int broker_cnt;
 	test_broker_t brokers[TEST_MAX_BROKERS];
-	int shared;            /* 1: the runner's shared cluster (do not kill) */
+	int shared; /* 1: the runner's shared cluster (do not kill) */
 } test_cluster_t;
 
 /* The shared cluster (ZooKeeper + 3 brokers), started by the runner. */
@@ -89,8 +89,8 @@ void test_broker_restart(test_cluster_t *c, int i);
  * itself within timeout_ms (scaled): returns its exit code and its output
  * (stdout+stderr, malloc'd) in *outputp. A broker still running at the
  * deadline is killed and -1 returned. For start-up failure tests. */
-int test_fjordd_run_expect_exit(const char *props_path, const char *const *args,
-                                char **outputp, int timeout_ms);
+int test_fjordd_run_expect_exit(const char *props_path, const char *const *args, char **outputp,
+                                int timeout_ms);
 
 /* ------------------------------------------------------------ helpers */
 
@@ -105,8 +105,8 @@ void test_create_topic(test_cluster_t *c, const char *topic, int partitions, int
 /* Produces cnt records to each of the partitions (partition -1: let the
  * partitioner choose) with keys "testid=NNNN, partition=P, msg=SEQ" and
  * waits for all delivery reports; asserts every record was acknowledged. */
-void test_produce_msgs(test_cluster_t *c, const char *topic, int32_t partition,
-                       int cnt, size_t value_size);
+void test_produce_msgs(test_cluster_t *c, const char *topic, int32_t partition, int cnt,
+                       size_t value_size);
 /* Creates a producer (extra "name", "value" pairs, NULL-terminated) on
  * cluster c; asserts it was created. */
 fjord_t *test_producer_new(test_cluster_t *c, ...);
@@ -134,14 +134,13 @@ void test_msgver_destroy(test_msgver_t *mv);
  * (FJORD_OFFSET_BEGINNING, ...) on a new consumer and polls until
  * expected_cnt records were added to mv or timeout_ms (scaled) passed;
  * returns how many records were consumed. */
-int test_consume_msgs(test_cluster_t *c, const char *topic, int partition_cnt,
-                      int64_t start_offset, int expected_cnt, test_msgver_t *mv,
-                      int timeout_ms);
+int test_consume_msgs(test_cluster_t *c, const char *topic, int partition_cnt, int64_t start_offset,
+                      int expected_cnt, test_msgver_t *mv, int timeout_ms);
 
 /* test_produce_msgs() with extra producer properties ("name", "value" pairs,
  * NULL-terminated), e.g. "compression.type", "zstd". */
-void test_produce_msgs_conf(test_cluster_t *c, const char *topic, int32_t partition,
-                            int cnt, size_t value_size, ...);
+void test_produce_msgs_conf(test_cluster_t *c, const char *topic, int32_t partition, int cnt,
+                            size_t value_size, ...);
 
 /* Waits until pred(arg) returns nonzero or the (scaled) deadline passes.
  * Returns 1 when it held, 0 on timeout. */

@@ -169,10 +169,10 @@ static void *zkproxy_main(void *arg)
 			while (p->conn_cnt > 0)
 				zkproxy_drop(p, 0);
 		int n = 0;
-		pfd[n++] = (struct pollfd){.fd = p->lfd, .events = POLLIN};
+		pfd[n++] = (struct pollfd){ .fd = p->lfd, .events = POLLIN };
 		for (int i = 0; i < p->conn_cnt; i++) {
-			pfd[n++] = (struct pollfd){.fd = p->conns[i].cfd, .events = POLLIN};
-			pfd[n++] = (struct pollfd){.fd = p->conns[i].sfd, .events = POLLIN};
+			pfd[n++] = (struct pollfd){ .fd = p->conns[i].cfd, .events = POLLIN };
+			pfd[n++] = (struct pollfd){ .fd = p->conns[i].sfd, .events = POLLIN };
 		}
 		if (poll(pfd, (nfds_t)n, 20) <= 0)
 			continue;
@@ -198,7 +198,8 @@ static void *zkproxy_main(void *arg)
 test_zkproxy_t *test_zkproxy_new(test_cluster_t *c)
 {
 	test_zkproxy_t *p = calloc(1, sizeof(*p));
-	struct sockaddr_in sa = {.sin_family = AF_INET, .sin_addr.s_addr = htonl(INADDR_LOOPBACK)};
+	struct sockaddr_in sa = { .sin_family = AF_INET,
+		                  .sin_addr.s_addr = htonl(INADDR_LOOPBACK) };
 	socklen_t sl = sizeof(sa);
 	ck_assert_ptr_nonnull(p);
 	p->zk_port = c->zk_port;
@@ -224,7 +225,7 @@ const char *test_zkproxy_connect(const test_zkproxy_t *p)
 
 void test_zkproxy_set_mode(test_zkproxy_t *p, int mode)
 {
-	static const char *const names[] = {"pass", "cut", "refuse new sessions"};
+	static const char *const names[] = { "pass", "cut", "refuse new sessions" };
 	atomic_store(&p->mode, mode);
 	test_say("ZooKeeper proxy: %s", names[mode]);
 }

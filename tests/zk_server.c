@@ -40,7 +40,8 @@ static int zk_java_present(void)
 	int ex = -1;
 
 	if (access(ZK_JAR, R_OK) != 0) {
-		fprintf(stderr, "harness: %s missing: install Debian's zookeeper package\n", ZK_JAR);
+		fprintf(stderr, "harness: %s missing: install Debian's zookeeper package\n",
+		        ZK_JAR);
 		return 0;
 	}
 	out = test_run("command -v java", &ex);
@@ -71,10 +72,18 @@ static int zk_start_once(harness_zk_t *zk)
 		fprintf(stderr, "harness: cannot write %s\n", cfg);
 		return -1;
 	}
-	char *argv[] = {"java", "-Xms32m", "-Xmx256m", "-XX:+UseSerialGC",
-	                "-XX:TieredStopAtLevel=1", "-Dzookeeper.root.logger=INFO,CONSOLE",
-	                logdir_arg, "-cp", ZK_CONF_DIR ":" ZK_JAR,
-	                "org.apache.zookeeper.server.ZooKeeperServerMain", cfg, NULL};
+	char *argv[] = { "java",
+		         "-Xms32m",
+		         "-Xmx256m",
+		         "-XX:+UseSerialGC",
+		         "-XX:TieredStopAtLevel=1",
+		         "-Dzookeeper.root.logger=INFO,CONSOLE",
+		         logdir_arg,
+		         "-cp",
+		         ZK_CONF_DIR ":" ZK_JAR,
+		         "org.apache.zookeeper.server.ZooKeeperServerMain",
+		         cfg,
+		         NULL };
 	zk->pid = harness_spawn(argv, log);
 	if (zk->pid < 0)
 		return -1;
@@ -89,7 +98,8 @@ static int zk_start_once(harness_zk_t *zk)
 			free(l);
 			if (clash)
 				return -3;
-			fprintf(stderr, "harness: ZooKeeper exited during start-up (status %d)\n", st);
+			fprintf(stderr, "harness: ZooKeeper exited during start-up (status %d)\n",
+			        st);
 			harness_print_tail(log, 30);
 			return -1;
 		}
@@ -123,7 +133,8 @@ int harness_zk_start(harness_zk_t *zk, const char *parent_dir)
 			return -1;
 		int r = zk_start_once(zk);
 		if (r == 0) {
-			fprintf(stderr, "harness: ZooKeeper ready on 127.0.0.1:%d (pid %d, dir %s)\n",
+			fprintf(stderr,
+			        "harness: ZooKeeper ready on 127.0.0.1:%d (pid %d, dir %s)\n",
 			        zk->port, (int)zk->pid, zk->dir);
 			return 0;
 		}

@@ -47,8 +47,10 @@ int advertise_build(broker_t *b, char *errstr, size_t errstr_size)
 			if (!*h || strcmp(h, "0.0.0.0") == 0 || strcmp(h, "::") == 0) {
 				if (gethostname(name, sizeof(name)) != 0) {
 					snprintf(errstr, errstr_size,
-					         "listener %s: cannot determine a host to advertise: set "
-					         "advertised.listeners", bl->name);
+					         "listener %s: cannot determine a host to "
+					         "advertise: set "
+					         "advertised.listeners",
+					         bl->name);
 					return -1;
 				}
 				name[sizeof(name) - 1] = '\0';
@@ -83,7 +85,7 @@ static int advertise_resolve(const char *host)
 
 int advertise_check(broker_t *b, int wait_ms, char *errstr, size_t errstr_size)
 {
-	struct timespec nap = {0, ADVERTISE_RETRY_MS * 1000000L};
+	struct timespec nap = { 0, ADVERTISE_RETRY_MS * 1000000L };
 	int i;
 
 	for (i = 0; i < b->adv_cnt; i++) {
@@ -95,14 +97,18 @@ int advertise_check(broker_t *b, int wait_ms, char *errstr, size_t errstr_size)
 			free(shown);
 			continue;
 		}
-		flog(LOG_WARNING, "broker", "advertised.listeners: %s: host \"%s\" does not resolve "
-		     "here: %s", shown ? shown : ep->name, ep->host, gai_strerror(rc));
+		flog(LOG_WARNING, "broker",
+		     "advertised.listeners: %s: host \"%s\" does not resolve "
+		     "here: %s",
+		     shown ? shown : ep->name, ep->host, gai_strerror(rc));
 		if (i != b->conf.ibl) {
 			free(shown);
 			continue;
 		}
-		flog(LOG_NOTICE, "broker", "%s is the inter-broker listener: retrying its host for "
-		     "up to %d ms", ep->name, wait_ms);
+		flog(LOG_NOTICE, "broker",
+		     "%s is the inter-broker listener: retrying its host for "
+		     "up to %d ms",
+		     ep->name, wait_ms);
 		/* Even "no such name" is retried: in docker it is what a name not
 		 * registered yet gives. */
 		while (rc != 0 && waited < wait_ms) {
@@ -111,11 +117,12 @@ int advertise_check(broker_t *b, int wait_ms, char *errstr, size_t errstr_size)
 			rc = advertise_resolve(ep->host);
 		}
 		if (rc != 0) {
-			snprintf(errstr, errstr_size,
-			         "advertised.listeners: %s: host \"%s\" does not resolve here (%s) and "
-			         "%s is the inter-broker listener (inter.broker.listener.name): other "
-			         "brokers could not reach this one",
-			         shown ? shown : ep->name, ep->host, gai_strerror(rc), ep->name);
+			snprintf(
+			    errstr, errstr_size,
+			    "advertised.listeners: %s: host \"%s\" does not resolve here (%s) and "
+			    "%s is the inter-broker listener (inter.broker.listener.name): other "
+			    "brokers could not reach this one",
+			    shown ? shown : ep->name, ep->host, gai_strerror(rc), ep->name);
 			free(shown);
 			return -1;
 		}

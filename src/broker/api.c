@@ -15,19 +15,19 @@
 #include "common/flog.h"
 
 const api_def_t api_defs[] = {
-	{FJORD__API_KEY__API_VERSIONS, "api_versions", FJORD__REQUEST__BODY_API_VERSIONS, 0,
-	 API_MAX_VERSION, handle_api_versions},
-	{FJORD__API_KEY__METADATA, "metadata", FJORD__REQUEST__BODY_METADATA, 0, API_MAX_VERSION,
-	 handle_metadata},
-	{FJORD__API_KEY__PRODUCE, "produce", FJORD__REQUEST__BODY_PRODUCE, 0, API_MAX_VERSION,
-	 handle_produce},
-	{FJORD__API_KEY__FETCH, "fetch", FJORD__REQUEST__BODY_FETCH, 0, API_MAX_VERSION,
-	 handle_fetch},
-	{FJORD__API_KEY__LIST_OFFSETS, "list_offsets", FJORD__REQUEST__BODY_LIST_OFFSETS, 0,
-	 API_MAX_VERSION, handle_list_offsets},
-	{FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH, "offset_for_leader_epoch",
-	 FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH, 0, API_MAX_VERSION,
-	 handle_offset_for_leader_epoch},
+	{ FJORD__API_KEY__API_VERSIONS, "api_versions", FJORD__REQUEST__BODY_API_VERSIONS, 0,
+	  API_MAX_VERSION, handle_api_versions },
+	{ FJORD__API_KEY__METADATA, "metadata", FJORD__REQUEST__BODY_METADATA, 0, API_MAX_VERSION,
+	  handle_metadata },
+	{ FJORD__API_KEY__PRODUCE, "produce", FJORD__REQUEST__BODY_PRODUCE, 0, API_MAX_VERSION,
+	  handle_produce },
+	{ FJORD__API_KEY__FETCH, "fetch", FJORD__REQUEST__BODY_FETCH, 0, API_MAX_VERSION,
+	  handle_fetch },
+	{ FJORD__API_KEY__LIST_OFFSETS, "list_offsets", FJORD__REQUEST__BODY_LIST_OFFSETS, 0,
+	  API_MAX_VERSION, handle_list_offsets },
+	{ FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH, "offset_for_leader_epoch",
+	  FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH, 0, API_MAX_VERSION,
+	  handle_offset_for_leader_epoch },
 };
 const size_t api_def_cnt = sizeof(api_defs) / sizeof(api_defs[0]);
 
@@ -45,8 +45,7 @@ const char *api_name(Fjord__ApiKey api)
 	return d ? d->name : "unknown";
 }
 
-int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
-                 size_t payload_len)
+int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len)
 {
 	const api_def_t *d = api_find(req->api);
 	conn_slot_t *slot;

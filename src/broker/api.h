@@ -21,8 +21,7 @@
 
 #define API_MAX_VERSION 0
 
-int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
-                 size_t payload_len);
+int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len);
 
 /* A handler: the request and the frame's payload (only Produce has one). */
 typedef int api_handler_fn(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
@@ -35,8 +34,8 @@ api_handler_fn handle_api_versions, handle_metadata, handle_produce, handle_fetc
  * ApiVersions, logs and metric labels all read (api.c). */
 typedef struct api_def {
 	Fjord__ApiKey key;
-	const char *name;                /* logs and metric labels ("produce", ...) */
-	Fjord__Request__BodyCase body;   /* the oneof case a request must carry */
+	const char *name;              /* logs and metric labels ("produce", ...) */
+	Fjord__Request__BodyCase body; /* the oneof case a request must carry */
 	int32_t min_version, max_version;
 	api_handler_fn *handle;
 } api_def_t;

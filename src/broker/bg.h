@@ -24,8 +24,8 @@
 typedef struct bg bg_t;
 
 /* work runs on the bg thread; done (optional) on the loop thread. */
-typedef int (bg_work_fn)(void *arg);
-typedef void (bg_done_fn)(void *arg, int rc);
+typedef int(bg_work_fn)(void *arg);
+typedef void(bg_done_fn)(void *arg, int rc);
 
 bg_t *bg_start(loop_t *loop);
 /* Loop thread. 0, or -1 (out of memory / stopped: nothing runs). */

@@ -56,10 +56,14 @@
 const char *broker_zk_state_name(zkb_session_state_t st)
 {
 	switch (st) {
-	case ZKB_SESSION_CONNECTING: return "connecting";
-	case ZKB_SESSION_CONNECTED: return "connected";
-	case ZKB_SESSION_EXPIRED: return "expired";
-	case ZKB_SESSION_CLOSED: return "closed";
+	case ZKB_SESSION_CONNECTING:
+		return "connecting";
+	case ZKB_SESSION_CONNECTED:
+		return "connected";
+	case ZKB_SESSION_EXPIRED:
+		return "expired";
+	case ZKB_SESSION_CLOSED:
+		return "closed";
 	}
 	return "unknown";
 }
@@ -131,9 +135,10 @@ static void broker_delete_orphans(broker_t *b)
 		const cview_topic_t *t;
 		snprintf(topic, sizeof(topic), "%s", plog_topic(o.logs[i]));
 		if (broker_topic_held(b->cv, topic)) {
-			flog(LOG_WARNING, "broker", "keeping log %s-%d: /brokers/topics/%s is refused "
-			     "(see the log and /admin/errors); fix it to use the topic again", topic,
-			     id, topic);
+			flog(LOG_WARNING, "broker",
+			     "keeping log %s-%d: /brokers/topics/%s is refused "
+			     "(see the log and /admin/errors); fix it to use the topic again",
+			     topic, id, topic);
 			continue;
 		}
 		t = cview_topic(b->cv, topic);
@@ -162,8 +167,9 @@ static void broker_drop_unseen(partition_t *p, void *arg)
 	snprintf(topic, sizeof(topic), "%s", p->topic);
 	t = cview_topic(b->cv, topic);
 	flog(LOG_INFO, "broker", "deleting log %s-%d: %s", topic, id,
-	     !t ? "topic deleted" : t->deleting ? "topic being deleted"
-	                                        : "partition no longer assigned to this broker");
+	     !t            ? "topic deleted"
+	     : t->deleting ? "topic being deleted"
+	                   : "partition no longer assigned to this broker");
 	partition_remove(b, p, FJORD_ERR_NOT_LEADER);
 	logmgr_delete(b->lm, topic, id);
 }
@@ -195,7 +201,7 @@ static int64_t broker_config_hash(const cview_topic_t *t)
 	int i;
 
 	for (i = 0; i < t->config_cnt; i++) {
-		const char *s[2] = {t->config_names[i], t->config_values[i]};
+		const char *s[2] = { t->config_names[i], t->config_values[i] };
 		for (int k = 0; k < 2; k++) {
 			for (const char *c = s[k]; *c; c++)
 				h = (h ^ (unsigned char)*c) * 1099511628211ULL;
@@ -252,7 +258,8 @@ static cview_t *broker_vet_configs(broker_t *b, const cview_t *old, cview_t *cv)
 		if (zkutil_seen_first(&b->config_refused, path, broker_config_hash(t)))
 			flog(LOG_WARNING, "config",
 			     "topic %s: refusing its config %s: %s; nothing of it is applied, the "
-			     "last applied config stays", t->name, path, err);
+			     "last applied config stays",
+			     t->name, path, err);
 		if (!copy && !(copy = cview_copy(cv)))
 			break;
 		if (broker_config_replace(&copy->topics[i], old ? cview_topic(old, t->name) : NULL))
@@ -269,15 +276,16 @@ static cview_t *broker_vet_configs(broker_t *b, const cview_t *old, cview_t *cv)
 	return copy;
 }
 
-static void broker_apply_partition(broker_t *b, const cview_topic_t *t,
-                                   const cview_partition_t *cp, const log_config_t *cfg)
+static void broker_apply_partition(broker_t *b, const cview_topic_t *t, const cview_partition_t *cp,
+                                   const log_config_t *cfg)
 {
 	partition_t *p = partition_find(b, t->name, cp->id);
 	char err[256];
 
 	if (!p) {
 		plog_t *log;
-		if (logmgr_get_or_create(b->lm, t->name, cp->id, cfg, &log, err, sizeof(err)) != 0) {
+		if (logmgr_get_or_create(b->lm, t->name, cp->id, cfg, &log, err, sizeof(err)) !=
+		    0) {
 			flog(LOG_ERR, "broker", "cannot open log %s-%d: %s", t->name, cp->id, err);
 			return;
 		}
@@ -339,8 +347,8 @@ static void broker_apply_snapshot(broker_t *b, cview_t *cv)
 		broker_delete_orphans(b);
 	}
 	if (!b->snapshot_applied)
-		flog(LOG_INFO, "broker", "first cluster snapshot applied: %d partitions here, ready",
-		     b->part_cnt);
+		flog(LOG_INFO, "broker",
+		     "first cluster snapshot applied: %d partitions here, ready", b->part_cnt);
 	b->snapshot_applied = 1;
 	b->metrics.snapshots_applied++;
 	replica_fetcher_sync(b->rf);
@@ -521,8 +529,9 @@ static void broker_retention_one(plog_t *log, void *arg)
 	int n = plog_apply_retention(log, *now);
 
 	if (n > 0)
-		flog(LOG_INFO, "retention", "%s-%d: deleted %d old segment(s), log start offset now %lld",
-		     plog_topic(log), plog_partition(log), n, (long long)plog_log_start_offset(log));
+		flog(LOG_INFO, "retention",
+		     "%s-%d: deleted %d old segment(s), log start offset now %lld", plog_topic(log),
+		     plog_partition(log), n, (long long)plog_log_start_offset(log));
 	else if (n < 0)
 		flog(LOG_ERR, "retention", "%s-%d: retention failed: %s", plog_topic(log),
 		     plog_partition(log), strerror(-n));
@@ -567,7 +576,8 @@ static void broker_on_reap(evutil_socket_t fd, short what, void *arg)
 static void broker_on_signal(evutil_socket_t sig, short what, void *arg)
 {
 	(void)what;
-	flog(LOG_NOTICE, "broker", "%s received: shutting down", sig == SIGINT ? "SIGINT" : "SIGTERM");
+	flog(LOG_NOTICE, "broker", "%s received: shutting down",
+	     sig == SIGINT ? "SIGINT" : "SIGTERM");
 	broker_controlled_shutdown(arg);
 }
 
@@ -609,12 +619,14 @@ static void broker_controlled_shutdown_check(broker_t *b)
 		return;
 	movable = broker_cs_movable(b);
 	if (movable == 0) {
-		flog(LOG_NOTICE, "broker", "controlled shutdown: no movable partition is led here "
+		flog(LOG_NOTICE, "broker",
+		     "controlled shutdown: no movable partition is led here "
 		     "any more; shutting down");
 	} else if (fj_mono_ms() >= b->cs_deadline_ms) {
-		flog(LOG_WARNING, "broker", "controlled shutdown: still leading %d partition(s) after "
-		     "controlled.shutdown.timeout.ms (%lld ms); shutting down anyway", movable,
-		     (long long)b->conf.controlled_shutdown_timeout_ms);
+		flog(LOG_WARNING, "broker",
+		     "controlled shutdown: still leading %d partition(s) after "
+		     "controlled.shutdown.timeout.ms (%lld ms); shutting down anyway",
+		     movable, (long long)b->conf.controlled_shutdown_timeout_ms);
 	} else {
 		return;
 	}
@@ -634,10 +646,13 @@ static void broker_cs_created(void *arg)
 
 	if (!loop_stopping(b->loop) && b->cs_waiting) {
 		if (r->zrc == 0) {
-			flog(LOG_INFO, "broker", "controlled shutdown requested from the controller");
+			flog(LOG_INFO, "broker",
+			     "controlled shutdown requested from the controller");
 		} else {
-			flog(LOG_ERR, "broker", "cannot request a controlled shutdown in ZooKeeper (error "
-			     "%d): shutting down without moving leadership", r->zrc);
+			flog(LOG_ERR, "broker",
+			     "cannot request a controlled shutdown in ZooKeeper (error "
+			     "%d): shutting down without moving leadership",
+			     r->zrc);
 			b->cs_waiting = 0;
 			broker_shutdown(b);
 		}
@@ -682,9 +697,10 @@ void broker_controlled_shutdown(broker_t *b)
 		return;
 	}
 	r->b = b;
-	flog(LOG_NOTICE, "broker", "controlled shutdown: asking the controller to move %d "
-	     "partition leadership(s) away (waiting up to %lld ms)", movable,
-	     (long long)b->conf.controlled_shutdown_timeout_ms);
+	flog(LOG_NOTICE, "broker",
+	     "controlled shutdown: asking the controller to move %d "
+	     "partition leadership(s) away (waiting up to %lld ms)",
+	     movable, (long long)b->conf.controlled_shutdown_timeout_ms);
 	b->cs_waiting = 1;
 	b->cs_deadline_ms = fj_mono_ms() + b->conf.controlled_shutdown_timeout_ms;
 	if (zkb_submit_controlled_shutdown(b->zkb, broker_cs_done, r) != 0) {
@@ -693,7 +709,6 @@ void broker_controlled_shutdown(broker_t *b)
 		broker_shutdown(b);
 	}
 }
-
 
 /* ------------------------------------------------------------ lifecycle */
 
@@ -715,11 +730,11 @@ static void broker_on_wait_done(evutil_socket_t fd, short what, void *arg)
  * broker down. Client listeners are paused meanwhile. */
 static void broker_wait_loop(broker_t *b, int ms)
 {
-	struct timeval tv = {ms / 1000, (ms % 1000) * 1000};
+	struct timeval tv = { ms / 1000, (ms % 1000) * 1000 };
 	struct event *ev = evtimer_new(loop_base(b->loop), broker_on_wait_done, b->loop);
 
 	if (!ev) {
-		struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+		struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 		nanosleep(&ts, NULL);
 		return;
 	}
@@ -732,8 +747,8 @@ static void broker_wait_loop(broker_t *b, int ms)
  * reached, retries with exponential backoff (500 ms doubling up to 10 s),
  * one log line per failed attempt. 0 registered, 1 stopped by a signal
  * while waiting, -1 failed (errstr). */
-static int broker_zk_start(broker_t *b, const zkb_params_t *zp, char **cluster_idp,
-                           char *errstr, size_t errstr_size)
+static int broker_zk_start(broker_t *b, const zkb_params_t *zp, char **cluster_idp, char *errstr,
+                           size_t errstr_size)
 {
 	int delay = BROKER_ZK_BACKOFF_MIN_MS, attempt = 0, rc;
 
@@ -860,7 +875,8 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	}
 	event_add(b->cron_ev, &tv);
 	b->next_retention_ms = fj_mono_ms() + b->conf.log_retention_check_interval_ms;
-	b->next_checkpoint_ms = fj_mono_ms() + b->conf.replica_high_watermark_checkpoint_interval_ms;
+	b->next_checkpoint_ms =
+	    fj_mono_ms() + b->conf.replica_high_watermark_checkpoint_interval_ms;
 	rc = 0;
 done:
 	return rc;
@@ -872,8 +888,8 @@ static void broker_flush_one(plog_t *log, void *arg)
 
 	(void)arg;
 	if (rc != 0)
-		flog(LOG_ERR, "flush", "%s-%d: fsync failed: %s", plog_topic(log), plog_partition(log),
-		     strerror(-rc));
+		flog(LOG_ERR, "flush", "%s-%d: fsync failed: %s", plog_topic(log),
+		     plog_partition(log), strerror(-rc));
 }
 
 static void broker_close_conns(broker_t *b)

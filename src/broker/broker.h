@@ -49,11 +49,11 @@ typedef struct broker {
 	/* Listeners: bound[i] and adv[i] belong to conf.lsn[i]. */
 	struct broker_bound *bound;
 	int bound_cnt;
-	char *host;               /* first listener's bind host (start-up line) */
-	int port;                 /* first listener's bound port ("port=" of --ports-file) */
-	endpoint_t *adv;          /* what each listener advertises (registered in ZooKeeper) */
+	char *host;      /* first listener's bind host (start-up line) */
+	int port;        /* first listener's bound port ("port=" of --ports-file) */
+	endpoint_t *adv; /* what each listener advertises (registered in ZooKeeper) */
 	int adv_cnt;
-	int zk_waiting;           /* start-up: ZooKeeper not reached yet (/health not ok) */
+	int zk_waiting; /* start-up: ZooKeeper not reached yet (/health not ok) */
 	struct evhttp *http;
 	char *http_host;
 	int http_port;
@@ -75,9 +75,9 @@ typedef struct broker {
 	struct fetch_wait *waits;
 
 	/* Cluster view. */
-	cview_t *cv;              /* latest applied snapshot (one ref) */
-	int snapshot_applied;     /* first snapshot applied: ready */
-	int orphans_checked;      /* stale logs removed after first snapshot */
+	cview_t *cv;                  /* latest applied snapshot (one ref) */
+	int snapshot_applied;         /* first snapshot applied: ready */
+	int orphans_checked;          /* stale logs removed after first snapshot */
 	zkutil_seen_t config_refused; /* refused topic configs already logged (loop) */
 	zkb_session_state_t zk_state;
 	int is_controller;
@@ -92,14 +92,14 @@ typedef struct broker {
 	int shutting_down;
 	/* Controlled shutdown (SIGTERM): waiting for leadership to move. */
 	int cs_waiting;
-	int64_t cs_deadline_ms;   /* monotonic */
+	int64_t cs_deadline_ms; /* monotonic */
 
 	metrics_t metrics;
 } broker_t;
 
 /* broker_start() results besides 0 and -1. */
-#define BROKER_START_STOPPED 1    /* a signal stopped it while waiting for ZooKeeper */
-#define BROKER_START_CONFIG (-2)  /* a configuration problem found at start-up */
+#define BROKER_START_STOPPED 1   /* a signal stopped it while waiting for ZooKeeper */
+#define BROKER_START_CONFIG (-2) /* a configuration problem found at start-up */
 
 /* Creates the broker from a loaded configuration (takes the conf's
  * contents). While ZooKeeper is unreachable it keeps retrying (backoff
@@ -130,9 +130,9 @@ int broker_ready(const broker_t *b);
 /* One bound listener (server.c); accepted connections remember idx. */
 typedef struct broker_bound {
 	struct broker *b;
-	int idx;                  /* index in conf.lsn */
+	int idx; /* index in conf.lsn */
 	struct evconnlistener *evl;
-	int port;                 /* bound port */
+	int port; /* bound port */
 } broker_bound_t;
 
 /* server.c: binds every listener of conf.lsn (bound[i].port gets the bound

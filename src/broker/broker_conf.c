@@ -50,8 +50,8 @@ static const prop_def_t broker_conf_defs[] = {
 	  "Comma-separated `NAME:PROTOCOL`. A listener not listed maps to PLAINTEXT; fjord "
 	  "speaks PLAINTEXT only, so any other protocol (SSL, SASL_*) stops start-up. When set, "
 	  "every NAME must be a listener." },
-	{ "inter.broker.listener.name", PROP_STR, OFF(inter_broker_listener_name), NULL, 0, 0,
-	  NULL, 0,
+	{ "inter.broker.listener.name", PROP_STR, OFF(inter_broker_listener_name), NULL, 0, 0, NULL,
+	  0,
 	  "The listener other brokers use to reach this one (replication); its advertised "
 	  "host:port is also the znode's host/port. Unset: the first listener. At start-up its "
 	  "advertised host must resolve (retried for up to 10 s)." },
@@ -75,8 +75,9 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "min.insync.replicas", PROP_INT, OFF(min_insync_replicas), "1", 1, 1000, NULL, 0,
 	  "Smallest ISR size an acks=all produce needs (else NOT_ENOUGH_REPLICAS). Topic "
 	  "override: min.insync.replicas." },
-	{ "log.segment.bytes", PROP_INT64, OFF(log_segment_bytes), "1073741824", 1024, I32MAX,
-	  NULL, 0, "Roll a new segment when the active one would pass this size. Topic override: "
+	{ "log.segment.bytes", PROP_INT64, OFF(log_segment_bytes), "1073741824", 1024, I32MAX, NULL,
+	  0,
+	  "Roll a new segment when the active one would pass this size. Topic override: "
 	  "segment.bytes." },
 	{ "log.roll.ms", PROP_INT64, OFF(log_roll_ms), "604800000", 1, I64MAX, NULL, 0,
 	  "Roll a new segment when the active one is this old. Overrides log.roll.hours when "
@@ -103,8 +104,8 @@ static const prop_def_t broker_conf_defs[] = {
 	  "9223372036854775807", 1, I64MAX, NULL, 0,
 	  "fsync a partition after this many unflushed records (default: rely on replication "
 	  "and the page cache)." },
-	{ "log.flush.interval.ms", PROP_INT64, OFF(log_flush_interval_ms), "9223372036854775807",
-	  0, I64MAX, NULL, 0, "fsync a partition when its oldest unflushed record is this old." },
+	{ "log.flush.interval.ms", PROP_INT64, OFF(log_flush_interval_ms), "9223372036854775807", 0,
+	  I64MAX, NULL, 0, "fsync a partition when its oldest unflushed record is this old." },
 	{ "log.flush.offset.checkpoint.interval.ms", PROP_INT64,
 	  OFF(log_flush_offset_checkpoint_interval_ms), "60000", 100, I64MAX, NULL, 0,
 	  "How often recovery points and log start offsets are checkpointed." },
@@ -127,8 +128,8 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "replica.fetch.wait.max.ms", PROP_INT, OFF(replica_fetch_wait_max_ms), "500", 0,
 	  INT32_MAX, NULL, 0,
 	  "How long a follower's fetch waits at the leader for new data (long-poll)." },
-	{ "replica.lag.time.max.ms", PROP_INT64, OFF(replica_lag_time_max_ms), "30000", 100,
-	  I64MAX, NULL, 0, "A follower that has not caught up for this long leaves the ISR." },
+	{ "replica.lag.time.max.ms", PROP_INT64, OFF(replica_lag_time_max_ms), "30000", 100, I64MAX,
+	  NULL, 0, "A follower that has not caught up for this long leaves the ISR." },
 	{ "controlled.shutdown.timeout.ms", PROP_INT64, OFF(controlled_shutdown_timeout_ms),
 	  "30000", 0, I64MAX, NULL, 0,
 	  "On SIGTERM, how long to wait for the controller to move this broker's partition "
@@ -138,13 +139,15 @@ static const prop_def_t broker_conf_defs[] = {
 	  "The controller moves leadership back to each partition's preferred (first) replica "
 	  "when a broker's share of non-preferred leaders exceeds "
 	  "leader.imbalance.per.broker.percentage." },
-	{ "leader.imbalance.check.interval.seconds", PROP_INT, OFF(leader_imbalance_check_interval_s),
-	  "300", 1, INT32_MAX, NULL, 0, "How often the controller checks the leader imbalance." },
+	{ "leader.imbalance.check.interval.seconds", PROP_INT,
+	  OFF(leader_imbalance_check_interval_s), "300", 1, INT32_MAX, NULL, 0,
+	  "How often the controller checks the leader imbalance." },
 	{ "leader.imbalance.per.broker.percentage", PROP_INT, OFF(leader_imbalance_per_broker_pct),
 	  "10", 0, 100, NULL, 0,
-	  "Percentage of a broker's partitions led elsewhere above which leadership is moved back." },
-	{ "unclean.leader.election.enable", PROP_BOOL, OFF(unclean_leader_election_enable),
-	  "false", 0, 0, NULL, 0,
+	  "Percentage of a broker's partitions led elsewhere above which leadership is moved "
+	  "back." },
+	{ "unclean.leader.election.enable", PROP_BOOL, OFF(unclean_leader_election_enable), "false",
+	  0, 0, NULL, 0,
 	  "Allow a replica outside the ISR to become leader (may lose acknowledged records)." },
 	{ "broker.rack", PROP_STR, OFF(broker_rack), NULL, 0, 0, NULL, 0,
 	  "Rack of this broker, registered in ZooKeeper." },
@@ -210,8 +213,7 @@ static int broker_conf_on_pair(const char *key, const char *value, int lineno, v
 	return 0;
 }
 
-int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr,
-                          size_t errstr_size)
+int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr, size_t errstr_size)
 {
 	conf_load_t cl = { conf, path, errstr, errstr_size };
 
@@ -289,8 +291,8 @@ static void broker_conf_lsn_names(const broker_conf_t *conf, char *buf, size_t s
 static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	const char *key = "listener.security.protocol.map";
-	char *copy = strdup(conf->listener_security_protocol_map ?
-	                    conf->listener_security_protocol_map : "");
+	char *copy = strdup(
+	    conf->listener_security_protocol_map ? conf->listener_security_protocol_map : "");
 	char *tok, *save = NULL, names[256];
 	int rc = -1;
 
@@ -326,8 +328,8 @@ static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t er
 		}
 		if (strcasecmp(proto, "PLAINTEXT") != 0) {
 			snprintf(errstr, errstr_size,
-			         "%s: fjord speaks PLAINTEXT only; listener %s maps to %s", key, tok,
-			         proto);
+			         "%s: fjord speaks PLAINTEXT only; listener %s maps to %s", key,
+			         tok, proto);
 			goto out;
 		}
 	}
@@ -346,9 +348,11 @@ static int broker_conf_listeners(broker_conf_t *conf, char *errstr, size_t errst
 	char msg[400], names[256];
 
 	if (endpoint_list_parse(conf->listeners, &eps, &cnt, msg, sizeof(msg)) != 0) {
-		snprintf(errstr, errstr_size,
-		         "listeners: %s (expected NAME://host:port[,...], port 0-65535, empty host = "
-		         "all interfaces)", msg);
+		snprintf(
+		    errstr, errstr_size,
+		    "listeners: %s (expected NAME://host:port[,...], port 0-65535, empty host = "
+		    "all interfaces)",
+		    msg);
 		return -1;
 	}
 	conf->lsn = calloc((size_t)cnt, sizeof(*conf->lsn));
@@ -386,17 +390,21 @@ static int broker_conf_listeners(broker_conf_t *conf, char *errstr, size_t errst
 
 			if (k < 0) {
 				broker_conf_lsn_names(conf, names, sizeof(names));
-				snprintf(errstr, errstr_size,
-				         "advertised.listeners: \"%s\": listener %s is not in listeners "
-				         "(%s)", shown ? shown : adv[i].name, adv[i].name, names);
+				snprintf(
+				    errstr, errstr_size,
+				    "advertised.listeners: \"%s\": listener %s is not in listeners "
+				    "(%s)",
+				    shown ? shown : adv[i].name, adv[i].name, names);
 				free(shown);
 				goto out;
 			}
 			if (!adv[i].host[0] || strcmp(adv[i].host, "0.0.0.0") == 0 ||
 			    strcmp(adv[i].host, "::") == 0) {
 				snprintf(errstr, errstr_size,
-				         "advertised.listeners: \"%s\" must name a host clients can reach, "
-				         "not an empty or wildcard address", shown ? shown : adv[i].name);
+				         "advertised.listeners: \"%s\" must name a host clients "
+				         "can reach, "
+				         "not an empty or wildcard address",
+				         shown ? shown : adv[i].name);
 				free(shown);
 				goto out;
 			}
@@ -411,9 +419,10 @@ static int broker_conf_listeners(broker_conf_t *conf, char *errstr, size_t errst
 		conf->ibl = broker_conf_lsn_find(conf, conf->inter_broker_listener_name);
 		if (conf->ibl < 0) {
 			broker_conf_lsn_names(conf, names, sizeof(names));
-			snprintf(errstr, errstr_size,
-			         "inter.broker.listener.name: \"%s\" is not a listener (listeners: %s)",
-			         conf->inter_broker_listener_name, names);
+			snprintf(
+			    errstr, errstr_size,
+			    "inter.broker.listener.name: \"%s\" is not a listener (listeners: %s)",
+			    conf->inter_broker_listener_name, names);
 			conf->ibl = 0;
 			goto out;
 		}
@@ -494,11 +503,11 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	if (conf->retention_ms_set)
 		lc->retention_ms = conf->log_retention_ms;
 	else if (conf->retention_minutes_set)
-		lc->retention_ms = conf->log_retention_minutes < 0 ? -1
-		                                                   : conf->log_retention_minutes * 60000LL;
+		lc->retention_ms =
+		    conf->log_retention_minutes < 0 ? -1 : conf->log_retention_minutes * 60000LL;
 	else
-		lc->retention_ms = conf->log_retention_hours < 0 ? -1
-		                                                 : conf->log_retention_hours * 3600000LL;
+		lc->retention_ms =
+		    conf->log_retention_hours < 0 ? -1 : conf->log_retention_hours * 3600000LL;
 	lc->retention_bytes = conf->log_retention_bytes;
 	lc->index_interval_bytes = conf->log_index_interval_bytes;
 	lc->segment_index_bytes = conf->log_index_size_max_bytes;
@@ -512,9 +521,8 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	return 0;
 }
 
-int broker_conf_topic_log_config(const broker_conf_t *conf, char *const *names,
-                                 char *const *values, int cnt, log_config_t *out,
-                                 char *errstr, size_t errstr_size)
+int broker_conf_topic_log_config(const broker_conf_t *conf, char *const *names, char *const *values,
+                                 int cnt, log_config_t *out, char *errstr, size_t errstr_size)
 {
 	log_config_t trial = conf->log_defaults;
 	char msg[256];

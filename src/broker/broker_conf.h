@@ -23,11 +23,11 @@
 
 /* One entry of `listeners`, with its `advertised.listeners` entry. */
 typedef struct broker_listener {
-	char *name;         /* upper-case, unique */
-	char *host;         /* bind host; "" = all interfaces */
-	int port;           /* bind port; 0 = any free port */
-	char *adv_host;     /* advertised host; NULL: listener host or hostname */
-	int adv_port;       /* advertised port; -1: the bound port */
+	char *name;     /* upper-case, unique */
+	char *host;     /* bind host; "" = all interfaces */
+	int port;       /* bind port; 0 = any free port */
+	char *adv_host; /* advertised host; NULL: listener host or hostname */
+	int adv_port;   /* advertised port; -1: the bound port */
 } broker_listener_t;
 
 typedef struct broker_conf {
@@ -94,8 +94,7 @@ int broker_conf_init(broker_conf_t *conf);
 int broker_conf_set(broker_conf_t *conf, const char *key, const char *value, char *errstr,
                     size_t errstr_size);
 /* Reads a .properties file; errors name file:line and the key. */
-int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr,
-                          size_t errstr_size);
+int broker_conf_load_file(broker_conf_t *conf, const char *path, char *errstr, size_t errstr_size);
 /* Required keys, listener syntax, derived values. 0 or -1 with errstr. */
 int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size);
 /* Builds a topic's log config: broker defaults plus the topic's overrides
@@ -104,9 +103,8 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size);
  * value (unknown key, bad value, or an invalid combination) and *out = the
  * broker defaults; the caller decides what to keep (broker.c keeps the
  * config applied last). */
-int broker_conf_topic_log_config(const broker_conf_t *conf, char *const *names,
-                                 char *const *values, int cnt, log_config_t *out,
-                                 char *errstr, size_t errstr_size);
+int broker_conf_topic_log_config(const broker_conf_t *conf, char *const *names, char *const *values,
+                                 int cnt, log_config_t *out, char *errstr, size_t errstr_size);
 /* The Markdown table of every property (docs/configuration.md). */
 void broker_conf_print_markdown(FILE *out);
 void broker_conf_free(broker_conf_t *conf);

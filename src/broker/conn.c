@@ -90,8 +90,8 @@ static void conn_process_input(conn_t *c)
 		}
 		evbuffer_copyout(in, prefix, sizeof(prefix));
 		if (frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) == FRAME_ERROR) {
-			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)", c->peer,
-			     errmsg ? errmsg : "invalid prefix");
+			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
+			     c->peer, errmsg ? errmsg : "invalid prefix");
 			conn_close(c, "bad frame");
 			return;
 		}
@@ -102,16 +102,16 @@ static void conn_process_input(conn_t *c)
 		}
 		buf = evbuffer_pullup(in, (ssize_t)need);
 		if (!buf || frame_parse(buf, need, max_frame, &f, &errmsg) != FRAME_OK) {
-			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)", c->peer,
-			     errmsg ? errmsg : "incomplete");
+			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
+			     c->peer, errmsg ? errmsg : "incomplete");
 			conn_close(c, "bad frame");
 			return;
 		}
 		req = fjord__request__unpack(NULL, f.header_len, buf + f.header_off);
 		if (!req) {
 			flog(LOG_WARNING, "conn",
-			     "closing connection from %s: undecodable request header (%u bytes)", c->peer,
-			     f.header_len);
+			     "closing connection from %s: undecodable request header (%u bytes)",
+			     c->peer, f.header_len);
 			conn_close(c, "bad header");
 			return;
 		}

@@ -39,11 +39,11 @@ struct broker;
 typedef struct conn_slot {
 	struct conn_slot *next;
 	struct conn *conn;
-	struct evbuffer *out;     /* the whole response frame once ready */
+	struct evbuffer *out; /* the whole response frame once ready */
 	int ready;
 	int32_t correlation_id;
 	Fjord__ApiKey api;
-	int64_t start_us;         /* for the latency histogram */
+	int64_t start_us; /* for the latency histogram */
 	/* Parked work holding this slot; called if the connection goes away
 	 * first (the slot is freed right after). */
 	void (*cancel)(void *arg);
@@ -60,7 +60,7 @@ typedef struct conn {
 	int closing;
 	int read_paused;
 	uint64_t id;
-	int listener;             /* index in b->conf.lsn it was accepted on */
+	int listener; /* index in b->conf.lsn it was accepted on */
 } conn_t;
 
 /* Takes ownership of fd (already non-blocking). listener: the index in

@@ -76,8 +76,8 @@ static Fjord__FetchRequest *fetch_wait_copy_req(const Fjord__FetchRequest *req)
 	return copy;
 }
 
-int fetch_wait_park(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req,
-                    int max_wait_ms, fetch_wait_try_fn *try_fn)
+int fetch_wait_park(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req, int max_wait_ms,
+                    fetch_wait_try_fn *try_fn)
 {
 	fetch_wait_t *w = calloc(1, sizeof(*w));
 	struct timeval tv;

@@ -26,8 +26,8 @@ typedef struct fetch_wait fetch_wait_t;
 
 /* Tries to answer. expired=1: must answer now. Returns 1 when the slot was
  * answered (the wait is then freed by fetch_wait), 0 to keep waiting. */
-typedef int (fetch_wait_try_fn)(struct broker *b, conn_slot_t *slot,
-                                const Fjord__FetchRequest *req, int expired);
+typedef int(fetch_wait_try_fn)(struct broker *b, conn_slot_t *slot, const Fjord__FetchRequest *req,
+                               int expired);
 
 struct fetch_wait {
 	fetch_wait_t *prev, *next;

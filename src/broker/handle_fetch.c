@@ -49,11 +49,12 @@ typedef struct fetch_build {
 } fetch_build_t;
 
 /* Checks one partition and locates its data. Returns the error for it. */
-static fjord_err_t fetch_partition(broker_t *b, const Fjord__FetchRequest *req,
-                                   const char *topic, const Fjord__FetchPartition *fp,
-                                   int32_t max_bytes, partition_t **pp, plog_read_t *rd)
+static fjord_err_t fetch_partition(broker_t *b, const Fjord__FetchRequest *req, const char *topic,
+                                   const Fjord__FetchPartition *fp, int32_t max_bytes,
+                                   partition_t **pp, plog_read_t *rd)
 {
-	fjord_err_t err = partition_leader_check(b, topic, fp->partition, fp->current_leader_epoch, pp);
+	fjord_err_t err =
+	    partition_leader_check(b, topic, fp->partition, fp->current_leader_epoch, pp);
 	partition_t *p = *pp;
 	int64_t max_offset;
 
@@ -68,7 +69,8 @@ static fjord_err_t fetch_partition(broker_t *b, const Fjord__FetchRequest *req,
 		return err;
 	max_offset = req->replica_id >= 0 ? rd->log_end_offset : rd->high_watermark;
 	if (max_bytes <= 0 || fp->fetch_offset == max_offset) {
-		if (fp->fetch_offset < rd->log_start_offset || fp->fetch_offset > rd->log_end_offset)
+		if (fp->fetch_offset < rd->log_start_offset ||
+		    fp->fetch_offset > rd->log_end_offset)
 			return FJORD_ERR_OFFSET_OUT_OF_RANGE;
 		return FJORD_ERR_NO_ERROR;
 	}
@@ -93,8 +95,8 @@ static int64_t fetch_measure(broker_t *b, const Fjord__FetchRequest *req)
 			const Fjord__FetchPartition *fp = ft->partitions[j];
 			partition_t *p;
 			plog_read_t rd;
-			if (fetch_partition(b, req, ft->topic, fp, fp->partition_max_bytes, &p, &rd) !=
-			    FJORD_ERR_NO_ERROR)
+			if (fetch_partition(b, req, ft->topic, fp, fp->partition_max_bytes, &p,
+			                    &rd) != FJORD_ERR_NO_ERROR)
 				return -1;
 			total += (int64_t)rd.length;
 		}
@@ -136,7 +138,8 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 	}
 	if (rd.length > 0) {
 		int fd = dup(rd.fd);
-		if (fd < 0 || evbuffer_add_file(fb->payload, fd, rd.position, (ev_off_t)rd.length) != 0) {
+		if (fd < 0 ||
+		    evbuffer_add_file(fb->payload, fd, rd.position, (ev_off_t)rd.length) != 0) {
 			if (fd >= 0)
 				close(fd);
 			flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data: %s", topic,
@@ -165,9 +168,9 @@ static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_
 	fb->payload = evbuffer_new();
 	if (!fb->payload)
 		return -1;
-	fb->body.topics = pbuild_answer(&fb->ar, (ProtobufCMessage *const *)req->topics,
-	                                req->n_topics, &fjord__fetch_topic_response__descriptor,
-	                                fetch_fill, fb);
+	fb->body.topics =
+	    pbuild_answer(&fb->ar, (ProtobufCMessage *const *)req->topics, req->n_topics,
+	                  &fjord__fetch_topic_response__descriptor, fetch_fill, fb);
 	if (!fb->body.topics)
 		return -1;
 	fb->body.n_topics = req->n_topics;
@@ -175,8 +178,7 @@ static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_
 }
 
 /* fetch_wait_try_fn: answer now when possible or when expired. */
-static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req,
-                     int expired)
+static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req, int expired)
 {
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	fetch_build_t fb;
@@ -200,8 +202,7 @@ static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *
 	return 1;
 }
 
-int handle_fetch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
-                 size_t payload_len)
+int handle_fetch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len)
 {
 	broker_t *b = c->b;
 	const Fjord__FetchRequest *fr = req->fetch;
@@ -220,14 +221,16 @@ int handle_fetch(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 		for (i = 0; i < fr->n_topics; i++)
 			for (j = 0; j < fr->topics[i]->n_partitions; j++) {
 				const Fjord__FetchPartition *fp = fr->topics[i]->partitions[j];
-				partition_t *p = partition_find(b, fr->topics[i]->topic, fp->partition);
+				partition_t *p =
+				    partition_find(b, fr->topics[i]->topic, fp->partition);
 				/* A fetch past our LEO is a diverged follower that will
 				 * truncate first: it does not count as caught up. */
 				if (p && p->is_leader &&
 				    (fp->current_leader_epoch < 0 ||
 				     fp->current_leader_epoch == p->leader_epoch) &&
 				    fp->fetch_offset <= plog_log_end_offset(p->log))
-					partition_follower_fetched(b, p, fr->replica_id, fp->fetch_offset);
+					partition_follower_fetched(b, p, fr->replica_id,
+					                           fp->fetch_offset);
 			}
 	}
 	if (fetch_try(b, slot, fr, fr->max_wait_ms == 0))

@@ -76,7 +76,7 @@ int handle_list_offsets(conn_t *c, const Fjord__Request *req, const uint8_t *pay
 	Fjord__ListOffsetsResponse body = FJORD__LIST_OFFSETS_RESPONSE__INIT;
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
-	list_offsets_ctx_t ctx = {c->b, lr->replica_id};
+	list_offsets_ctx_t ctx = { c->b, lr->replica_id };
 	arena_t ar;
 	int rc;
 

@@ -29,8 +29,8 @@ static int md_fill_topic(arena_t *ar, const cview_t *cv, const cview_topic_t *t,
 	int i, k;
 
 	tm->name = t->name;
-	tm->partitions = pbuild_array(ar, &fjord__partition_metadata__descriptor,
-	                              (size_t)t->partition_cnt);
+	tm->partitions =
+	    pbuild_array(ar, &fjord__partition_metadata__descriptor, (size_t)t->partition_cnt);
 	if (!tm->partitions)
 		return -1;
 	tm->n_partitions = (size_t)t->partition_cnt;
@@ -41,7 +41,8 @@ static int md_fill_topic(arena_t *ar, const cview_t *cv, const cview_topic_t *t,
 		pm->partition = p->id;
 		pm->replicas = p->replicas;
 		pm->n_replicas = (size_t)p->replica_cnt;
-		pm->offline_replicas = arena_calloc(ar, (size_t)p->replica_cnt + 1, sizeof(int32_t));
+		pm->offline_replicas =
+		    arena_calloc(ar, (size_t)p->replica_cnt + 1, sizeof(int32_t));
 		if (!pm->offline_replicas)
 			return -1;
 		for (k = 0; k < p->replica_cnt; k++)
@@ -67,8 +68,8 @@ static int md_fill_topic(arena_t *ar, const cview_t *cv, const cview_topic_t *t,
  * snapshot's host/port then stand). */
 static const endpoint_t *md_endpoint(const conn_t *c, const cview_broker_t *br)
 {
-	const endpoint_t *ep = endpoint_find(br->endpoints, br->endpoint_cnt,
-	                                     c->b->conf.lsn[c->listener].name);
+	const endpoint_t *ep =
+	    endpoint_find(br->endpoints, br->endpoint_cnt, c->b->conf.lsn[c->listener].name);
 
 	if (!ep && br->endpoint_cnt > 0)
 		ep = &br->endpoints[0];
@@ -103,8 +104,8 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 	body.cluster_id = cv->cluster_id ? cv->cluster_id : (char *)"";
 	body.controller_id = cv->controller_id;
 	want = mr->all_topics ? (size_t)cv->topic_cnt : mr->n_topics;
-	body.brokers = pbuild_array(&ar, &fjord__broker_endpoint__descriptor,
-	                            (size_t)cv->broker_cnt);
+	body.brokers =
+	    pbuild_array(&ar, &fjord__broker_endpoint__descriptor, (size_t)cv->broker_cnt);
 	body.topics = pbuild_array(&ar, &fjord__topic_metadata__descriptor, want);
 	if (!body.brokers || !body.topics)
 		goto done;

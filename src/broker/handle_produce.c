@@ -56,9 +56,9 @@ struct produce_ctx {
 	/* While handle_produce appends (produce_fill): */
 	int32_t acks;
 	const uint8_t *payload;
-	size_t off;    /* payload bytes used so far */
-	size_t next;   /* the next pws entry */
-	int failed;    /* a partition failed (acks=0 closes the connection) */
+	size_t off;  /* payload bytes used so far */
+	size_t next; /* the next pws entry */
+	int failed;  /* a partition failed (acks=0 closes the connection) */
 };
 
 static void produce_ctx_free(produce_ctx_t *ctx)
@@ -233,8 +233,7 @@ static produce_ctx_t *produce_ctx_new(broker_t *b, conn_slot_t *slot,
 	return ctx;
 }
 
-int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
-                   size_t payload_len)
+int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len)
 {
 	broker_t *b = c->b;
 	const Fjord__ProduceRequest *pr = req->produce;
@@ -254,11 +253,13 @@ int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 			goto done;
 	}
 	if (sum != payload_len) {
-		flog(LOG_INFO, "produce", "%s: records lengths add up to %llu but the payload has %zu bytes",
-		     c->peer, (unsigned long long)sum, payload_len);
+		flog(LOG_INFO, "produce",
+		     "%s: records lengths add up to %llu but the payload has %zu bytes", c->peer,
+		     (unsigned long long)sum, payload_len);
 		if (slot)
-			rc = conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
-			                             "partition records_len do not add up to the payload");
+			rc = conn_slot_respond_error(
+			    slot, FJORD__ERROR_CODE__INVALID_REQUEST,
+			    "partition records_len do not add up to the payload");
 		goto done;
 	}
 	ctx = produce_ctx_new(b, slot, pr, payload);
@@ -268,9 +269,9 @@ int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 			                        "out of memory");
 		goto done;
 	}
-	ctx->body.topics = pbuild_answer(&ctx->ar, (ProtobufCMessage *const *)pr->topics,
-	                                 pr->n_topics, &fjord__produce_topic_response__descriptor,
-	                                 produce_fill, ctx);
+	ctx->body.topics =
+	    pbuild_answer(&ctx->ar, (ProtobufCMessage *const *)pr->topics, pr->n_topics,
+	                  &fjord__produce_topic_response__descriptor, produce_fill, ctx);
 	if (!ctx->body.topics)
 		goto oom;
 	ctx->body.n_topics = pr->n_topics;
@@ -313,7 +314,8 @@ oom:
 	produce_ctx_free(ctx);
 	ctx = NULL;
 	if (slot)
-		conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR, "out of memory");
+		conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
+		                        "out of memory");
 	rc = acks == 0 ? -1 : 0;
 done:
 	return rc;

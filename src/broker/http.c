@@ -23,8 +23,8 @@
 #include "broker/broker.h"
 #include "common/flog.h"
 
-static void http_send(struct evhttp_request *req, int code, const char *reason,
-                      const char *ctype, struct evbuffer *body)
+static void http_send(struct evhttp_request *req, int code, const char *reason, const char *ctype,
+                      struct evbuffer *body)
 {
 	evhttp_add_header(evhttp_request_get_output_headers(req), "Content-Type", ctype);
 	evhttp_send_reply(req, code, reason, body);
@@ -61,7 +61,8 @@ static void http_on_health(struct evhttp_request *req, void *arg)
 	                    : b->zk_waiting  ? "waiting_for_zookeeper"
 	                                     : "ok",
 	                    b->conf.broker_id, broker_zk_state_name(b->zk_state),
-	                    b->is_controller ? "true" : "false", broker_ready(b) ? "true" : "false");
+	                    b->is_controller ? "true" : "false",
+	                    broker_ready(b) ? "true" : "false");
 	if (b->zk_waiting && !b->shutting_down)
 		http_send(req, 503, "Service Unavailable", "application/json", body);
 	else

@@ -20,7 +20,7 @@
 #include <event2/event.h>
 
 typedef struct loop loop_t;
-typedef void (loop_fn)(void *arg);
+typedef void(loop_fn)(void *arg);
 
 /* Calls evthread_use_pthreads() (once), creates the event base. NULL on
  * failure. */

@@ -27,14 +27,15 @@
 
 static void main_usage(FILE *out)
 {
-	fprintf(out,
-	        "usage: fjordd server.properties [--override key=value ...] [--ports-file PATH]\n"
-	        "       fjordd --version | --help | --help-config\n"
-	        "\n"
-	        "  --override key=value  set a broker property (wins over the file)\n"
-	        "  --ports-file PATH     once registered, write \"port=N\\nhttp.port=M\\n\" (N: the\n"
-	        "                        first listener) and \"listener.NAME.port=P\\n\" per listener\n"
-	        "  --help-config         print every broker property as a Markdown table\n");
+	fprintf(
+	    out,
+	    "usage: fjordd server.properties [--override key=value ...] [--ports-file PATH]\n"
+	    "       fjordd --version | --help | --help-config\n"
+	    "\n"
+	    "  --override key=value  set a broker property (wins over the file)\n"
+	    "  --ports-file PATH     once registered, write \"port=N\\nhttp.port=M\\n\" (N: the\n"
+	    "                        first listener) and \"listener.NAME.port=P\\n\" per listener\n"
+	    "  --help-config         print every broker property as a Markdown table\n");
 }
 
 /* "port=" is the first listener's bound port (what single-listener readers
@@ -91,7 +92,9 @@ int main(int argc, char **argv)
 			} else {
 				char *kv = argv[++i], *eq = strchr(kv, '=');
 				if (!eq || eq == kv) {
-					fprintf(stderr, "fjordd: --override wants key=value, got \"%s\"\n", kv);
+					fprintf(stderr,
+					        "fjordd: --override wants key=value, got \"%s\"\n",
+					        kv);
 					goto fail_usage;
 				}
 				/* Overrides apply after the file: remember and apply below. */
@@ -103,8 +106,8 @@ int main(int argc, char **argv)
 		} else if (!props_file) {
 			props_file = argv[i];
 		} else {
-			fprintf(stderr, "fjordd: more than one properties file (%s, %s)\n", props_file,
-			        argv[i]);
+			fprintf(stderr, "fjordd: more than one properties file (%s, %s)\n",
+			        props_file, argv[i]);
 			goto fail_usage;
 		}
 	}
@@ -149,7 +152,8 @@ int main(int argc, char **argv)
 		return rc == BROKER_START_CONFIG ? 2 : 1;
 	}
 	if (ports_file && (rc = main_write_ports(ports_file, &b)) != 0) {
-		fprintf(stderr, "fjordd: cannot write ports file %s: %s\n", ports_file, strerror(-rc));
+		fprintf(stderr, "fjordd: cannot write ports file %s: %s\n", ports_file,
+		        strerror(-rc));
 		broker_free(&b);
 		return 1;
 	}

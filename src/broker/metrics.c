@@ -68,8 +68,7 @@ static void metrics_label(struct evbuffer *out, const char *s)
 	}
 }
 
-static void metrics_head(struct evbuffer *out, const char *name, const char *type,
-                         const char *help)
+static void metrics_head(struct evbuffer *out, const char *name, const char *type, const char *help)
 {
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
 }
@@ -102,8 +101,8 @@ static int metrics_cmp(const void *a, const void *c)
 	return r ? r : (pa->id > pc->id) - (pa->id < pc->id);
 }
 
-static void metrics_topic_counter(struct evbuffer *out, const metrics_parts_t *mp,
-                                  const char *name, const char *help, size_t field_off)
+static void metrics_topic_counter(struct evbuffer *out, const metrics_parts_t *mp, const char *name,
+                                  const char *help, size_t field_off)
 {
 	size_t i = 0;
 
@@ -170,7 +169,8 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	metrics_head(out, "fjord_broker_start_time_seconds", "gauge", "Start time (Unix epoch).");
 	evbuffer_add_printf(out, "fjord_broker_start_time_seconds %lld\n",
 	                    (long long)(m->start_ms / 1000));
-	metrics_head(out, "fjord_ready", "gauge", "1 when registered and the first cluster "
+	metrics_head(out, "fjord_ready", "gauge",
+	             "1 when registered and the first cluster "
 	             "snapshot is applied.");
 	evbuffer_add_printf(out, "fjord_ready %d\n", broker_ready(b));
 	metrics_head(out, "fjord_zookeeper_session_state", "gauge",
@@ -221,7 +221,8 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	for (s = 1; s < METRICS_API_SLOTS; s++)
 		if (strcmp(api_name((Fjord__ApiKey)s), "unknown") != 0)
 			evbuffer_add_printf(out, "fjord_requests_total{api=\"%s\"} %llu\n",
-			                    api_name((Fjord__ApiKey)s), (unsigned long long)m->requests[s]);
+			                    api_name((Fjord__ApiKey)s),
+			                    (unsigned long long)m->requests[s]);
 	evbuffer_add_printf(out, "fjord_requests_total{api=\"unknown\"} %llu\n",
 	                    (unsigned long long)m->requests[0]);
 	metrics_head(out, "fjord_request_errors_total", "counter",
@@ -241,16 +242,18 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 			continue;
 		for (k = 0; k < METRICS_HIST_BUCKETS; k++) {
 			cum += h->buckets[k];
-			evbuffer_add_printf(out,
-			                    "fjord_request_latency_seconds_bucket{api=\"%s\",le=\"%g\"} %llu\n",
-			                    name, metrics_bounds[k], (unsigned long long)cum);
+			evbuffer_add_printf(
+			    out,
+			    "fjord_request_latency_seconds_bucket{api=\"%s\",le=\"%g\"} %llu\n",
+			    name, metrics_bounds[k], (unsigned long long)cum);
 		}
-		evbuffer_add_printf(out,
-		                    "fjord_request_latency_seconds_bucket{api=\"%s\",le=\"+Inf\"} %llu\n"
-		                    "fjord_request_latency_seconds_sum{api=\"%s\"} %.6f\n"
-		                    "fjord_request_latency_seconds_count{api=\"%s\"} %llu\n",
-		                    name, (unsigned long long)h->count, name, h->sum_s, name,
-		                    (unsigned long long)h->count);
+		evbuffer_add_printf(
+		    out,
+		    "fjord_request_latency_seconds_bucket{api=\"%s\",le=\"+Inf\"} %llu\n"
+		    "fjord_request_latency_seconds_sum{api=\"%s\"} %.6f\n"
+		    "fjord_request_latency_seconds_count{api=\"%s\"} %llu\n",
+		    name, (unsigned long long)h->count, name, h->sum_s, name,
+		    (unsigned long long)h->count);
 	}
 
 	metrics_topic_counter(out, &mp, "fjord_topic_bytes_in_total",
@@ -278,7 +281,8 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	             "fetch (records).");
 	for (i = 0; i < mp.n; i++)
 		if (partition_is_follower(b, mp.v[i]) && mp.v[i]->fetch_lag >= 0)
-			evbuffer_add_printf(out, "fjord_replica_fetcher_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
-			                    mp.v[i]->topic, mp.v[i]->id, (long long)mp.v[i]->fetch_lag);
+			evbuffer_add_printf(
+			    out, "fjord_replica_fetcher_lag{topic=\"%s\",partition=\"%d\"} %lld\n",
+			    mp.v[i]->topic, mp.v[i]->id, (long long)mp.v[i]->fetch_lag);
 	free(mp.v);
 }

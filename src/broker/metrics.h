@@ -38,7 +38,7 @@ typedef struct metrics {
 	uint64_t fsyncs;
 	uint64_t fsync_errors;
 	uint64_t snapshots_applied;
-	uint64_t isr_shrinks;     /* ISR changes this broker wrote as leader */
+	uint64_t isr_shrinks; /* ISR changes this broker wrote as leader */
 	uint64_t isr_expands;
 	int64_t start_ms;
 } metrics_t;
@@ -46,8 +46,7 @@ typedef struct metrics {
 void metrics_init(metrics_t *m);
 void metrics_count_request(metrics_t *m, Fjord__ApiKey api);
 /* A response left (or was built): latency since the request was read. */
-void metrics_observe_request(metrics_t *m, Fjord__ApiKey api, int64_t latency_us,
-                             int is_error);
+void metrics_observe_request(metrics_t *m, Fjord__ApiKey api, int64_t latency_us, int is_error);
 /* Appends the whole exposition (text format 0.0.4) to out. */
 void metrics_render(struct broker *b, struct evbuffer *out);
 

@@ -48,14 +48,14 @@
 #include "common/zkpath.h"
 #include "common/deadline.h"
 
-#define ZKB_PERIOD_MS 5000       /* controller pass safety net */
-#define ZKB_RETRY_MS 300         /* after a lost race or a ZooKeeper error */
-#define ZKB_BACKOFF_MAX_MS 5000  /* reconnecting after expiry */
+#define ZKB_PERIOD_MS 5000      /* controller pass safety net */
+#define ZKB_RETRY_MS 300        /* after a lost race or a ZooKeeper error */
+#define ZKB_BACKOFF_MAX_MS 5000 /* reconnecting after expiry */
 
 struct zkb {
-	zkb_params_t p;           /* strings below are our copies */
+	zkb_params_t p; /* strings below are our copies */
 	char *zk_connect, *host, *rack, *listener;
-	endpoint_t *endpoints;    /* our copy of p.endpoints */
+	endpoint_t *endpoints; /* our copy of p.endpoints */
 	zhandle_t *zh;
 	zkmeta_t *zm;
 	controller_t ctl;
@@ -64,7 +64,7 @@ struct zkb {
 	int stop, expired, dirty;
 	zkb_session_state_t state;
 	int is_controller;
-	int64_t prev_session;     /* session id before the last expiry */
+	int64_t prev_session; /* session id before the last expiry */
 	pthread_t thread;
 	int thread_started;
 	struct zkb_job *jobs, **jobs_tail; /* under lock */
@@ -120,7 +120,7 @@ static void zkb_on_event(void *obj, void *arg)
 
 static void zkb_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
-	zkb_event_t ev = {type, state};
+	zkb_event_t ev = { type, state };
 
 	(void)zh;
 	(void)path;
@@ -160,8 +160,9 @@ static int zkb_sleep_locked(zkb_t *zkb, int ms)
 
 static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 {
-	static const char *const paths[] = {ZKPATH_BROKER_IDS, ZKPATH_TOPICS, ZKPATH_CONFIG_TOPICS,
-	                                    ZKPATH_DELETE_TOPICS, ZKPATH_CONSUMERS, NULL};
+	static const char *const paths[] = { ZKPATH_BROKER_IDS,    ZKPATH_TOPICS,
+		                             ZKPATH_CONFIG_TOPICS, ZKPATH_DELETE_TOPICS,
+		                             ZKPATH_CONSUMERS,     NULL };
 	int i, rc;
 
 	for (i = 0; paths[i]; i++) {
@@ -179,8 +180,8 @@ static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 static void zkb_new_cluster_id(char *out)
 {
 	static const char b64[] =
-		"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
-	unsigned char raw[18] = {0};
+	    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_";
+	unsigned char raw[18] = { 0 };
 	int i, o = 0;
 
 	if (getrandom(raw, 16, 0) != 16) {
@@ -235,11 +236,12 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 		goto out;
 	}
 	if (zkb->p.meta_cluster_id && strcmp(zkb->p.meta_cluster_id, *idp) != 0) {
-		snprintf(errstr, n,
-		         "cluster id mismatch: the log dirs' meta.properties says cluster.id=%s but "
-		         "ZooKeeper at %s holds cluster id %s. Point zookeeper.connect at the cluster "
-		         "these logs belong to, or (if the logs are disposable) empty the log dirs.",
-		         zkb->p.meta_cluster_id, zkb->zk_connect, *idp);
+		snprintf(
+		    errstr, n,
+		    "cluster id mismatch: the log dirs' meta.properties says cluster.id=%s but "
+		    "ZooKeeper at %s holds cluster id %s. Point zookeeper.connect at the cluster "
+		    "these logs belong to, or (if the logs are disposable) empty the log dirs.",
+		    zkb->p.meta_cluster_id, zkb->zk_connect, *idp);
 		free(*idp);
 		*idp = NULL;
 		goto out;
@@ -263,15 +265,14 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 	char path[ZKPATH_MAX];
 	const clientid_t *cid = zoo_client_id(zkb->zh);
 	int64_t deadline = zkb_now_ms() + zoo_recv_timeout(zkb->zh) + 2000;
-	struct timespec nap = {0, 100 * 1000000};
+	struct timespec nap = { 0, 100 * 1000000 };
 	struct Stat st;
 	char *json;
 	int rc, waited = 0, r = -1;
 
 	zkpath_broker(path, (int)zkb->p.broker_id);
-	json = zkjson_broker_encode(zkb->host, zkb->p.port, zkb->rack,
-	                            fj_now_ms(),
-	                            zkb->endpoints, zkb->p.endpoint_cnt);
+	json = zkjson_broker_encode(zkb->host, zkb->p.port, zkb->rack, fj_now_ms(), zkb->endpoints,
+	                            zkb->p.endpoint_cnt);
 	if (!json) {
 		snprintf(errstr, n, "out of memory");
 		return -1;
@@ -305,15 +306,17 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 		if (zkb_now_ms() >= deadline) {
 			snprintf(errstr, n,
 			         "broker.id %d is in use by another live broker (ZooKeeper session "
-			         "0x%llx at %s holds %s)", (int)zkb->p.broker_id,
-			         (unsigned long long)st.ephemeralOwner, zkb->zk_connect, path);
+			         "0x%llx at %s holds %s)",
+			         (int)zkb->p.broker_id, (unsigned long long)st.ephemeralOwner,
+			         zkb->zk_connect, path);
 			goto out;
 		}
 		if (!waited) {
 			flog(LOG_WARNING, "zkb",
 			     "%s is held by session 0x%llx; waiting up to %d ms for it to expire "
-			     "(a previous run of this broker?)", path,
-			     (unsigned long long)st.ephemeralOwner, (int)(deadline - zkb_now_ms()));
+			     "(a previous run of this broker?)",
+			     path, (unsigned long long)st.ephemeralOwner,
+			     (int)(deadline - zkb_now_ms()));
 			waited = 1;
 		}
 		nanosleep(&nap, NULL);
@@ -392,7 +395,7 @@ static void zkb_renew_session(zkb_t *zkb)
 	zkb->zh = NULL;
 	for (;;) {
 		pthread_mutex_lock(&zkb->lock);
-		zkb->expired = 0;   /* events of the dead handle no longer matter */
+		zkb->expired = 0; /* events of the dead handle no longer matter */
 		if (zkb->stop) {
 			pthread_mutex_unlock(&zkb->lock);
 			return;
@@ -427,7 +430,7 @@ static int zkb_controller_step(zkb_t *zkb)
 	int rc;
 
 	if (zoo_state(zkb->zh) != ZOO_CONNECTED_STATE)
-		return 0;   /* the reconnect event wakes us */
+		return 0; /* the reconnect event wakes us */
 	if (!zkb->is_controller) {
 		rc = controller_elect(&zkb->ctl);
 		if (rc < 0) {
@@ -441,7 +444,7 @@ static int zkb_controller_step(zkb_t *zkb)
 	rc = controller_run(&zkb->ctl);
 	if (rc == CONTROLLER_DEPOSED) {
 		zkb_set_controller(zkb, 0);
-		return 1;   /* rejoin the election (and arm the /controller watch) */
+		return 1; /* rejoin the election (and arm the /controller watch) */
 	}
 	if (rc < 0)
 		flog(LOG_INFO, "zkb", "controller pass failed: %s", zkutil_err2str(rc));
@@ -527,10 +530,10 @@ static int zkb_submit(zkb_t *zkb, zkb_job_type_t type, char *path, char *data, i
 	return 0;
 }
 
-int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
-                            int32_t leader, int32_t leader_epoch, const int32_t *isr,
-                            int isr_cnt, int32_t controller_epoch, int32_t expected_version,
-                            zkb_done_fn *done, void *arg)
+int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition, int32_t leader,
+                            int32_t leader_epoch, const int32_t *isr, int isr_cnt,
+                            int32_t controller_epoch, int32_t expected_version, zkb_done_fn *done,
+                            void *arg)
 {
 	zkjson_state_t st;
 	char *path = NULL;
@@ -543,8 +546,8 @@ int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
 	st.controller_epoch = controller_epoch;
 	if ((path = malloc(ZKPATH_MAX)) != NULL)
 		zkpath_state(path, topic, partition);
-	return zkb_submit(zkb, ZKB_JOB_SET_STATE, path, zkjson_state_encode(&st),
-	                  expected_version, done, arg);
+	return zkb_submit(zkb, ZKB_JOB_SET_STATE, path, zkjson_state_encode(&st), expected_version,
+	                  done, arg);
 }
 
 int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg)
@@ -572,7 +575,7 @@ static zkb_job_t *zkb_take_jobs_locked(zkb_t *zkb)
 static void *zkb_main(void *arg)
 {
 	zkb_t *zkb = arg;
-	int64_t next_step = zkb_now_ms();   /* first round: elect at once */
+	int64_t next_step = zkb_now_ms(); /* first round: elect at once */
 
 	pthread_mutex_lock(&zkb->lock);
 	for (;;) {
@@ -686,14 +689,14 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 	zkb->ctl.watcher = zkb_watcher;
 	zkb->ctl.watcher_ctx = zkb;
 	if (!zkb->zk_connect || !zkb->host || (params->rack && !zkb->rack) ||
-	    (params->listener && !zkb->listener) ||
-	    (params->endpoint_cnt > 0 && !zkb->endpoints) || zkutil_live_add(zkb) < 0) {
+	    (params->listener && !zkb->listener) || (params->endpoint_cnt > 0 && !zkb->endpoints) ||
+	    zkutil_live_add(zkb) < 0) {
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
 	}
-	zkb->zh = zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
-	                         params->connection_timeout_ms, 1, zkb_watcher, zkb, errstr,
-	                         errstr_size);
+	zkb->zh =
+	    zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
+	                   params->connection_timeout_ms, 1, zkb_watcher, zkb, errstr, errstr_size);
 	if (!zkb->zh) {
 		rc = ZKB_UNREACHABLE;
 		goto fail;

@@ -49,28 +49,28 @@ typedef struct zkb zkb_t;
 typedef enum zkb_session_state {
 	ZKB_SESSION_CONNECTING = 0,
 	ZKB_SESSION_CONNECTED = 1,
-	ZKB_SESSION_EXPIRED = 2,   /* re-creating the session */
+	ZKB_SESSION_EXPIRED = 2, /* re-creating the session */
 	ZKB_SESSION_CLOSED = 3,
 } zkb_session_state_t;
 
 typedef struct zkb_params {
-	const char *zk_connect;        /* "host:port[,host:port]/chroot" */
-	int session_timeout_ms;        /* zookeeper.session.timeout.ms */
-	int connection_timeout_ms;     /* zookeeper.connection.timeout.ms */
+	const char *zk_connect;    /* "host:port[,host:port]/chroot" */
+	int session_timeout_ms;    /* zookeeper.session.timeout.ms */
+	int connection_timeout_ms; /* zookeeper.connection.timeout.ms */
 	int32_t broker_id;
-	const char *host;              /* inter-broker listener's advertised host */
-	int port;                      /* ... and port (the znode's host/port) */
-	const endpoint_t *endpoints;   /* every advertised endpoint, registered in order */
-	int endpoint_cnt;              /* 0: one PLAINTEXT endpoint from host/port */
-	const char *listener;          /* snapshots select this listener (inter-broker) */
-	const char *rack;              /* NULL: none */
-	const char *meta_cluster_id;   /* from meta.properties; NULL if none yet */
-	int unclean_leader_election;   /* unclean.leader.election.enable */
-	int auto_leader_rebalance;     /* auto.leader.rebalance.enable */
+	const char *host;            /* inter-broker listener's advertised host */
+	int port;                    /* ... and port (the znode's host/port) */
+	const endpoint_t *endpoints; /* every advertised endpoint, registered in order */
+	int endpoint_cnt;            /* 0: one PLAINTEXT endpoint from host/port */
+	const char *listener;        /* snapshots select this listener (inter-broker) */
+	const char *rack;            /* NULL: none */
+	const char *meta_cluster_id; /* from meta.properties; NULL if none yet */
+	int unclean_leader_election; /* unclean.leader.election.enable */
+	int auto_leader_rebalance;   /* auto.leader.rebalance.enable */
 	int leader_imbalance_check_interval_s;
 	int leader_imbalance_per_broker_pct;
 	/* Callbacks (any thread; must not block). */
-	void (*on_snapshot)(cview_t *cv, void *opaque);   /* takes one ref */
+	void (*on_snapshot)(cview_t *cv, void *opaque); /* takes one ref */
 	void (*on_session)(zkb_session_state_t st, void *opaque);
 	void (*on_controller)(int is_controller, int32_t epoch, void *opaque);
 	void *opaque;
@@ -93,16 +93,16 @@ int zkb_is_controller(zkb_t *zkb);
  * is called exactly once per accepted job. Submitting returns 0, or -1
  * (out of memory or stopping: done is then not called).
  */
-typedef void (zkb_done_fn)(int zrc, int32_t new_version, void *arg);
+typedef void(zkb_done_fn)(int zrc, int32_t new_version, void *arg);
 
 /* Sets /brokers/topics/<topic>/partitions/<partition>/state to the encoded
  * state if its version is still expected_version (ZBADVERSION otherwise:
  * someone, the controller, wrote it since). new_version is the znode's
  * version after a successful set, else -1. */
-int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition,
-                            int32_t leader, int32_t leader_epoch, const int32_t *isr,
-                            int isr_cnt, int32_t controller_epoch, int32_t expected_version,
-                            zkb_done_fn *done, void *arg);
+int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition, int32_t leader,
+                            int32_t leader_epoch, const int32_t *isr, int isr_cnt,
+                            int32_t controller_epoch, int32_t expected_version, zkb_done_fn *done,
+                            void *arg);
 /* Creates the ephemeral /admin/controlled_shutdown/<broker id> with
  * {"version":1,"broker":<id>,"timestamp":"<ms>"} (its parent is created
  * when missing; an existing node of our session counts as success). */

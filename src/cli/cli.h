@@ -36,10 +36,10 @@
 
 /* Global options, shared by every subcommand. */
 struct cli_ctx {
-	const char *zookeeper;  /* -z / FJORD_ZOOKEEPER, or NULL */
-	const char *brokers;    /* -b / FJORD_BROKERS, or NULL */
-	int timeout_ms;         /* --timeout: bound on every cluster call */
-	int prop_cnt;           /* -X name=value pairs, in command-line order */
+	const char *zookeeper; /* -z / FJORD_ZOOKEEPER, or NULL */
+	const char *brokers;   /* -b / FJORD_BROKERS, or NULL */
+	int timeout_ms;        /* --timeout: bound on every cluster call */
+	int prop_cnt;          /* -X name=value pairs, in command-line order */
 	const char *prop_names[CLI_MAX_PROPS];
 	const char *prop_values[CLI_MAX_PROPS];
 	char prop_buf[CLI_MAX_PROPS][256];
@@ -78,11 +78,11 @@ char *cli_format_time_ms(int64_t ms, char *buf, size_t n);
 
 /* Outcome of a perf run; hist holds latencies in microseconds. */
 struct cli_perf_result {
-	const char *mode;       /* "produce" or "consume" */
+	const char *mode; /* "produce" or "consume" */
 	const char *topic;
-	uint64_t records;       /* successfully produced / consumed */
-	uint64_t failed;        /* produce only */
-	uint64_t bytes;         /* key + value bytes of those records */
+	uint64_t records; /* successfully produced / consumed */
+	uint64_t failed;  /* produce only */
+	uint64_t bytes;   /* key + value bytes of those records */
 	double seconds;
 	const struct cli_hist *hist;
 	const char *latency_kind; /* what the latency measures */

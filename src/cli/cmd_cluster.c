@@ -21,14 +21,13 @@
 
 static void cluster_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord cluster [describe] [--format text|json]\n"
-		"\n"
-		"Shows the cluster id, the live brokers, the controller and its epoch,\n"
-		"the number of topics, and the znodes the controller refused (markers\n"
-		"under /admin/errors, see docs/operations.md).\n"
-		"  -f, --format text|json   output format (default text)\n"
-		"  -h, --help               print this help\n");
+	fprintf(out, "Usage: fjord cluster [describe] [--format text|json]\n"
+	             "\n"
+	             "Shows the cluster id, the live brokers, the controller and its epoch,\n"
+	             "the number of topics, and the znodes the controller refused (markers\n"
+	             "under /admin/errors, see docs/operations.md).\n"
+	             "  -f, --format text|json   output format (default text)\n"
+	             "  -h, --help               print this help\n");
 }
 
 static void cluster_refused_time(int64_t ms, char *buf, size_t n)
@@ -54,11 +53,11 @@ static json_t *cluster_refused_json(const fjord_refused_t *r, int cnt)
 		json_object_set_new(o, "marker", json_string(r[i].marker));
 		json_object_set_new(o, "error", json_string(r[i].error));
 		json_object_set_new(o, "refused_version", json_integer(r[i].refused_version));
-		json_object_set_new(o, "timestamp_ms", r[i].timestamp_ms >= 0
-		                                               ? json_integer(r[i].timestamp_ms)
-		                                               : json_null());
-		json_object_set_new(o, "time", r[i].timestamp_ms >= 0 ? json_string(when)
-		                                                      : json_null());
+		json_object_set_new(o, "timestamp_ms",
+		                    r[i].timestamp_ms >= 0 ? json_integer(r[i].timestamp_ms)
+		                                           : json_null());
+		json_object_set_new(o, "time",
+		                    r[i].timestamp_ms >= 0 ? json_string(when) : json_null());
 		json_array_append_new(a, o);
 	}
 	return a;
@@ -87,13 +86,13 @@ static int cluster_print_json(const fjord_metadata_t *md, const fjord_refused_t 
 	json_t *o = json_object(), *brokers = json_array(), *ctl = json_object();
 	int i;
 
-	json_object_set_new(o, "cluster_id", md->cluster_id ? json_string(md->cluster_id)
-							     : json_null());
-	json_object_set_new(ctl, "id", md->controller_id >= 0 ? json_integer(md->controller_id)
-							      : json_null());
-	json_object_set_new(ctl, "epoch", md->controller_epoch >= 0
-						  ? json_integer(md->controller_epoch)
-						  : json_null());
+	json_object_set_new(o, "cluster_id",
+	                    md->cluster_id ? json_string(md->cluster_id) : json_null());
+	json_object_set_new(ctl, "id",
+	                    md->controller_id >= 0 ? json_integer(md->controller_id) : json_null());
+	json_object_set_new(ctl, "epoch",
+	                    md->controller_epoch >= 0 ? json_integer(md->controller_epoch)
+	                                              : json_null());
 	json_object_set_new(o, "controller", ctl);
 	for (i = 0; i < md->broker_cnt; i++) {
 		const fjord_metadata_broker_t *b = &md->brokers[i];
@@ -108,14 +107,14 @@ static int cluster_print_json(const fjord_metadata_t *md, const fjord_refused_t 
 	}
 	json_object_set_new(o, "brokers", brokers);
 	json_object_set_new(o, "topic_count", json_integer(md->topic_cnt));
-	json_object_set_new(o, "refused", refused_ok ? cluster_refused_json(refused, refused_cnt)
-	                                             : json_null());
+	json_object_set_new(o, "refused",
+	                    refused_ok ? cluster_refused_json(refused, refused_cnt) : json_null());
 	return cli_json_print(o, 1, stdout);
 }
 
 static void cluster_print_text(const fjord_metadata_t *md)
 {
-	static const char *const hdr[] = {"id", "host", "port", "rack", "controller"};
+	static const char *const hdr[] = { "id", "host", "port", "rack", "controller" };
 	struct cli_table *tab;
 	int i;
 
@@ -132,8 +131,8 @@ static void cluster_print_text(const fjord_metadata_t *md)
 	for (i = 0; i < md->broker_cnt; i++) {
 		const fjord_metadata_broker_t *b = &md->brokers[i];
 		char id[16], port[16];
-		const char *row[5] = {id, b->host ? b->host : "", port, b->rack ? b->rack : "-",
-				      b->id == md->controller_id ? "*" : ""};
+		const char *row[5] = { id, b->host ? b->host : "", port, b->rack ? b->rack : "-",
+			               b->id == md->controller_id ? "*" : "" };
 
 		snprintf(id, sizeof(id), "%d", (int)b->id);
 		snprintf(port, sizeof(port), "%d", b->port);
@@ -145,9 +144,9 @@ static void cluster_print_text(const fjord_metadata_t *md)
 int cmd_cluster(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	enum cli_format format = CLI_FORMAT_TEXT;
 	fjord_metadata_t *md = NULL;

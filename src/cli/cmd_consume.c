@@ -34,10 +34,10 @@
 
 struct consume_opts {
 	const char *topic;
-	const char *group;       /* -g: join this consumer group */
-	int64_t start;           /* FJORD_OFFSET_END / _BEGINNING or absolute */
-	long long partition;     /* -1: all */
-	long long count;         /* 0: unlimited */
+	const char *group;   /* -g: join this consumer group */
+	int64_t start;       /* FJORD_OFFSET_END / _BEGINNING or absolute */
+	long long partition; /* -1: all */
+	long long count;     /* 0: unlimited */
 	int print_key;
 	int print_offset;
 	int base64;
@@ -46,22 +46,21 @@ struct consume_opts {
 
 static void consume_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord consume TOPIC [OPTIONS]\n"
-		"\n"
-		"Prints records (values one per line by default) until COUNT records or\n"
-		"SIGINT/SIGTERM. Starts at the end of each partition unless told otherwise.\n"
-		"  -B, --from-beginning       start at the log start offset\n"
-		"  -o, --offset N             start at offset N\n"
-		"  -p, --partition P          only partition P (default: all partitions)\n"
-		"  -g, --group GROUP          join consumer group GROUP (partitions from the\n"
-		"                             group, start at its committed offsets, commit)\n"
-		"  -n, --count COUNT          exit after COUNT records\n"
-		"  -K, --print-key            print the key before the value (tab-separated)\n"
-		"  -O, --print-offset         print partition:offset first (tab-separated)\n"
-		"  -f, --format text|json     output format (default text)\n"
-		"  -e, --encoding base64      print keys and values in base64\n"
-		"  -h, --help                 print this help\n");
+	fprintf(out, "Usage: fjord consume TOPIC [OPTIONS]\n"
+	             "\n"
+	             "Prints records (values one per line by default) until COUNT records or\n"
+	             "SIGINT/SIGTERM. Starts at the end of each partition unless told otherwise.\n"
+	             "  -B, --from-beginning       start at the log start offset\n"
+	             "  -o, --offset N             start at offset N\n"
+	             "  -p, --partition P          only partition P (default: all partitions)\n"
+	             "  -g, --group GROUP          join consumer group GROUP (partitions from the\n"
+	             "                             group, start at its committed offsets, commit)\n"
+	             "  -n, --count COUNT          exit after COUNT records\n"
+	             "  -K, --print-key            print the key before the value (tab-separated)\n"
+	             "  -O, --print-offset         print partition:offset first (tab-separated)\n"
+	             "  -f, --format text|json     output format (default text)\n"
+	             "  -e, --encoding base64      print keys and values in base64\n"
+	             "  -h, --help                 print this help\n");
 }
 
 /* Writes bytes as text (raw) or base64. Returns 0 or -1 (no memory). */
@@ -134,7 +133,7 @@ static int consume_print(const struct consume_opts *o, const fjord_message_t *m)
 	json_object_set_new(obj, "timestamp", json_integer(m->timestamp));
 	json_object_set_new(obj, "key", consume_json_bytes(m->key, m->key_len, o->base64, &bad));
 	json_object_set_new(obj, "value",
-			    consume_json_bytes(m->value, m->value_len, o->base64, &bad));
+	                    consume_json_bytes(m->value, m->value_len, o->base64, &bad));
 	hdrs = json_array();
 	for (i = 0; i < m->header_cnt; i++) {
 		json_t *h = json_object(), *name = json_string(m->headers[i].name);
@@ -142,17 +141,18 @@ static int consume_print(const struct consume_opts *o, const fjord_message_t *m)
 		if (!name)
 			bad = 1; /* header name not UTF-8 */
 		json_object_set_new(h, "key", name);
-		json_object_set_new(h, "value", consume_json_bytes(m->headers[i].value,
-								   m->headers[i].value_len,
-								   o->base64, &bad));
+		json_object_set_new(h, "value",
+		                    consume_json_bytes(m->headers[i].value, m->headers[i].value_len,
+		                                       o->base64, &bad));
 		json_array_append_new(hdrs, h);
 	}
 	json_object_set_new(obj, "headers", hdrs);
 	if (bad) {
 		json_decref(obj);
-		fprintf(stderr, "fjord consume: record %d:%lld is not valid UTF-8 and cannot be "
-			"printed as JSON text; use --encoding base64\n", (int)m->partition,
-			(long long)m->offset);
+		fprintf(stderr,
+		        "fjord consume: record %d:%lld is not valid UTF-8 and cannot be "
+		        "printed as JSON text; use --encoding base64\n",
+		        (int)m->partition, (long long)m->offset);
 		return -1;
 	}
 	if (cli_json_print(obj, 0, stdout) < 0)
@@ -160,24 +160,24 @@ static int consume_print(const struct consume_opts *o, const fjord_message_t *m)
 	return 0;
 nomem:
 	fprintf(stderr, "fjord consume: cannot format record %d:%lld (out of memory)\n",
-		(int)m->partition, (long long)m->offset);
+	        (int)m->partition, (long long)m->offset);
 	return -1;
 }
 
 static int consume_parse(int argc, char **argv, struct consume_opts *o)
 {
 	static const struct option opts[] = {
-		{"from-beginning", no_argument, NULL, 'B'},
-		{"offset", required_argument, NULL, 'o'},
-		{"partition", required_argument, NULL, 'p'},
-		{"count", required_argument, NULL, 'n'},
-		{"group", required_argument, NULL, 'g'},
-		{"print-key", no_argument, NULL, 'K'},
-		{"print-offset", no_argument, NULL, 'O'},
-		{"format", required_argument, NULL, 'f'},
-		{"encoding", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "from-beginning", no_argument, NULL, 'B' },
+		{ "offset", required_argument, NULL, 'o' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "count", required_argument, NULL, 'n' },
+		{ "group", required_argument, NULL, 'g' },
+		{ "print-key", no_argument, NULL, 'K' },
+		{ "print-offset", no_argument, NULL, 'O' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c, have_start = 0;
 	long long v;
@@ -191,7 +191,7 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 		case 'o':
 			if (have_start++) {
 				fprintf(stderr, "fjord consume: --from-beginning and --offset "
-					"exclude each other\n");
+				                "exclude each other\n");
 				return -1;
 			}
 			if (c == 'B') {
@@ -235,7 +235,7 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 		case 'e':
 			if (strcmp(optarg, "base64")) {
 				fprintf(stderr, "fjord consume: invalid --encoding '%s' (base64)\n",
-					optarg);
+				        optarg);
 				return -1;
 			}
 			o->base64 = 1;
@@ -253,9 +253,10 @@ static int consume_parse(int argc, char **argv, struct consume_opts *o)
 	}
 	o->topic = argv[optind];
 	if (o->group && (o->partition >= 0 || o->start >= 0)) {
-		fprintf(stderr, "fjord consume: --partition and --offset do not apply with --group "
-			"(the group assigns partitions and starts at its committed offsets; see "
-			"'fjord group reset-offsets')\n");
+		fprintf(stderr,
+		        "fjord consume: --partition and --offset do not apply with --group "
+		        "(the group assigns partitions and starts at its committed offsets; see "
+		        "'fjord group reset-offsets')\n");
 		return -1;
 	}
 	return 0;
@@ -276,7 +277,7 @@ static int consume_subscribe(fjord_t *fj, const struct consume_opts *o)
 	fjord_topic_partition_list_destroy(topics);
 	if (err) {
 		fprintf(stderr, "fjord: cannot join group '%s' with topic '%s': %s\n", o->group,
-			o->topic, fjord_err2str(err));
+		        o->topic, fjord_err2str(err));
 		return -1;
 	}
 	return 0;
@@ -295,8 +296,8 @@ static int consume_group_event(const struct consume_opts *o, const fjord_message
 		what = "lost (session expired)";
 	else
 		return 0;
-	fprintf(stderr, "fjord consume: group '%s': partition %s/%d %s\n",
-		o->group ? o->group : "", m->topic ? m->topic : o->topic, (int)m->partition, what);
+	fprintf(stderr, "fjord consume: group '%s': partition %s/%d %s\n", o->group ? o->group : "",
+	        m->topic ? m->topic : o->topic, (int)m->partition, what);
 	return 1;
 }
 
@@ -309,8 +310,10 @@ static int consume_assign(fjord_t *fj, const struct consume_opts *o,
 	int i;
 
 	if (o->partition >= t->partition_cnt) {
-		fprintf(stderr, "fjord: topic '%s' has %d partition(s); partition %lld does not "
-			"exist\n", o->topic, t->partition_cnt, o->partition);
+		fprintf(stderr,
+		        "fjord: topic '%s' has %d partition(s); partition %lld does not "
+		        "exist\n",
+		        o->topic, t->partition_cnt, o->partition);
 		return -1;
 	}
 	parts = fjord_topic_partition_list_new(t->partition_cnt);
@@ -322,15 +325,17 @@ static int consume_assign(fjord_t *fj, const struct consume_opts *o,
 		if (o->partition >= 0 && i != o->partition)
 			continue;
 		if (t->partitions[i].leader < 0)
-			fprintf(stderr, "fjord: warning: partition %d of topic '%s' has no leader "
-				"(offline); waiting for one\n", i, o->topic);
+			fprintf(stderr,
+			        "fjord: warning: partition %d of topic '%s' has no leader "
+			        "(offline); waiting for one\n",
+			        i, o->topic);
 		fjord_topic_partition_list_add(parts, o->topic, i)->offset = o->start;
 	}
 	err = fjord_assign(fj, parts);
 	fjord_topic_partition_list_destroy(parts);
 	if (err) {
 		fprintf(stderr, "fjord: cannot assign partitions of '%s': %s\n", o->topic,
-			fjord_err2str(err));
+		        fjord_err2str(err));
 		return -1;
 	}
 	return 0;
@@ -398,9 +403,9 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 			int fatal = !fjord_err_is_retriable(m->err);
 
 			fprintf(stderr, "fjord consume: %s: partition %d: %s%s%s\n",
-				fatal ? "error" : "warning", (int)m->partition,
-				fjord_err2str(m->err), m->errstr ? ": " : "",
-				m->errstr ? m->errstr : "");
+			        fatal ? "error" : "warning", (int)m->partition,
+			        fjord_err2str(m->err), m->errstr ? ": " : "",
+			        m->errstr ? m->errstr : "");
 			fjord_message_destroy(m);
 			if (fatal)
 				goto out;
@@ -427,7 +432,7 @@ out:
 		fjord_err_t err = fjord_close(fj, ctx->timeout_ms, NULL);
 		if (err)
 			fprintf(stderr, "fjord consume: leaving group '%s': %s\n", o.group,
-				fjord_err2str(err));
+			        fjord_err2str(err));
 	}
 	if (fj)
 		fjord_destroy(fj);

@@ -25,17 +25,17 @@
 static void group_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fjord group list [--format text|json]\n"
-		"       fjord group describe GROUP [--format text|json]\n"
-		"       fjord group reset-offsets GROUP --topic T (--to-earliest | --to-latest |\n"
-		"             --to-offset N | --to-datetime YYYY-MM-DDTHH:MM:SSZ | --shift-by N)\n"
-		"             [--partition P] [--execute]\n"
-		"       fjord group delete GROUP\n"
-		"\n"
-		"Consumer groups live in ZooKeeper: -z (or FJORD_ZOOKEEPER) is required.\n"
-		"  -f, --format text|json   output format of list and describe\n"
-		"  -h, --help               print this help ('fjord group reset-offsets --help'\n"
-		"                           for its options)\n");
+	        "Usage: fjord group list [--format text|json]\n"
+	        "       fjord group describe GROUP [--format text|json]\n"
+	        "       fjord group reset-offsets GROUP --topic T (--to-earliest | --to-latest |\n"
+	        "             --to-offset N | --to-datetime YYYY-MM-DDTHH:MM:SSZ | --shift-by N)\n"
+	        "             [--partition P] [--execute]\n"
+	        "       fjord group delete GROUP\n"
+	        "\n"
+	        "Consumer groups live in ZooKeeper: -z (or FJORD_ZOOKEEPER) is required.\n"
+	        "  -f, --format text|json   output format of list and describe\n"
+	        "  -h, --help               print this help ('fjord group reset-offsets --help'\n"
+	        "                           for its options)\n");
 }
 
 char *cli_format_time_ms(int64_t ms, char *buf, size_t n)
@@ -59,8 +59,10 @@ char *cli_format_time_ms(int64_t ms, char *buf, size_t n)
 fjord_t *cli_group_handle(const struct cli_ctx *ctx, const char *prog)
 {
 	if (!ctx->zookeeper) {
-		fprintf(stderr, "fjord %s: consumer groups live in ZooKeeper: use -z ZK (or set "
-			"FJORD_ZOOKEEPER)\n", prog);
+		fprintf(stderr,
+		        "fjord %s: consumer groups live in ZooKeeper: use -z ZK (or set "
+		        "FJORD_ZOOKEEPER)\n",
+		        prog);
 		return NULL;
 	}
 	return cli_handle_new(ctx, FJORD_ADMIN, cli_conf_new(ctx));
@@ -99,10 +101,10 @@ static int group_list(const struct cli_ctx *ctx, fjord_t *fj, enum cli_format fo
 		if (cli_json_print(a, 0, stdout) < 0)
 			rc = CLI_EXIT_ERROR;
 	} else {
-		static const char *const hdr[] = {"group"};
+		static const char *const hdr[] = { "group" };
 		struct cli_table *t = cli_table_new(1, hdr);
 		for (i = 0; t && i < cnt; i++) {
-			const char *row[1] = {groups[i]};
+			const char *row[1] = { groups[i] };
 			cli_table_add(t, row);
 		}
 		if (t)
@@ -173,9 +175,9 @@ static const char *group_num(char *buf, size_t n, int64_t v)
 
 static void group_print_text(const fjord_group_description_t *d)
 {
-	static const char *const mhdr[] = {"member-id", "client-id", "host", "joined", "topics"};
-	static const char *const phdr[] = {"topic", "partition", "owner", "committed", "log-end",
-	                                   "lag", "lag-ms"};
+	static const char *const mhdr[] = { "member-id", "client-id", "host", "joined", "topics" };
+	static const char *const phdr[] = { "topic",   "partition", "owner", "committed",
+		                            "log-end", "lag",       "lag-ms" };
 	struct cli_table *t;
 	char b[7][64], topics[512], when[64];
 	int i, k;
@@ -187,9 +189,10 @@ static void group_print_text(const fjord_group_description_t *d)
 			const char *row[5];
 			topics[0] = '\0';
 			for (k = 0; k < m->topic_cnt; k++)
-				snprintf(topics + strlen(topics), sizeof(topics) - strlen(topics), "%s%s",
-				         k ? "," : "", m->topics[k]);
-			snprintf(b[0], sizeof(b[0]), "%s%s", m->member_id, m->is_leader ? " (leader)" : "");
+				snprintf(topics + strlen(topics), sizeof(topics) - strlen(topics),
+				         "%s%s", k ? "," : "", m->topics[k]);
+			snprintf(b[0], sizeof(b[0]), "%s%s", m->member_id,
+			         m->is_leader ? " (leader)" : "");
 			row[0] = b[0];
 			row[1] = m->client_id ? m->client_id : "-";
 			row[2] = m->host ? m->host : "-";
@@ -219,8 +222,8 @@ static void group_print_text(const fjord_group_description_t *d)
 	printf("GENERATION      %s\n", group_num(b[0], sizeof(b[0]), d->generation));
 	printf("LEADER          %s\n", d->leader ? d->leader : "-");
 	printf("STRATEGY        %s\n", d->strategy ? d->strategy : "-");
-	printf("LAST-REBALANCE  %s%s%s%s\n", cli_format_time_ms(d->last_rebalance_ms, when,
-	                                                        sizeof(when)),
+	printf("LAST-REBALANCE  %s%s%s%s\n",
+	       cli_format_time_ms(d->last_rebalance_ms, when, sizeof(when)),
 	       d->last_rebalance_reason ? " (" : "",
 	       d->last_rebalance_reason ? d->last_rebalance_reason : "",
 	       d->last_rebalance_reason ? ")" : "");
@@ -261,9 +264,9 @@ static int group_delete(const struct cli_ctx *ctx, fjord_t *fj, const char *grou
 int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	enum cli_format format = CLI_FORMAT_TEXT;
 	const char *verb, *group = NULL;
@@ -278,8 +281,10 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
 	if (!strcmp(verb, "reset-offsets"))
 		return cmd_group_reset(ctx, argc - 1, argv + 1);
 	if (strcmp(verb, "list") && strcmp(verb, "describe") && strcmp(verb, "delete")) {
-		fprintf(stderr, "fjord group: unknown verb '%s' (list, describe, reset-offsets, "
-			"delete)\n", verb);
+		fprintf(stderr,
+		        "fjord group: unknown verb '%s' (list, describe, reset-offsets, "
+		        "delete)\n",
+		        verb);
 		return CLI_EXIT_USAGE;
 	}
 	want_group = strcmp(verb, "list") != 0;

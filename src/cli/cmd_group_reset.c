@@ -30,15 +30,21 @@
 
 #include "cli/cli.h"
 
-enum reset_target { RESET_NONE, RESET_EARLIEST, RESET_LATEST, RESET_OFFSET, RESET_DATETIME,
-                    RESET_SHIFT };
+enum reset_target {
+	RESET_NONE,
+	RESET_EARLIEST,
+	RESET_LATEST,
+	RESET_OFFSET,
+	RESET_DATETIME,
+	RESET_SHIFT
+};
 
 struct reset_opts {
 	const char *group;
 	const char *topic;
 	long long partition; /* -1: every partition */
 	enum reset_target target;
-	long long value;     /* offset, shift, or timestamp in ms */
+	long long value; /* offset, shift, or timestamp in ms */
 	int execute;
 	enum cli_format format;
 };
@@ -46,23 +52,23 @@ struct reset_opts {
 static void reset_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fjord group reset-offsets GROUP --topic TOPIC TARGET [--partition P]\n"
-		"             [--execute] [--format text|json]\n"
-		"\n"
-		"Prints the plan (TOPIC PARTITION CURRENT NEW); applies it only with --execute,\n"
-		"which is refused while the group has live members. New offsets are clamped to\n"
-		"each partition's [log start, log end]. TARGET is one of:\n"
-		"      --to-earliest         the log start offset\n"
-		"      --to-latest           the log end offset (high watermark)\n"
-		"      --to-offset N         offset N\n"
-		"      --to-datetime TIME    first offset at or after TIME, UTC, e.g.\n"
-		"                            2026-11-21T10:00:00Z (log end when none)\n"
-		"      --shift-by N          committed offset + N (N may be negative)\n"
-		"  -t, --topic TOPIC         the topic (required)\n"
-		"  -p, --partition P         only partition P (default: every partition)\n"
-		"      --execute             apply the plan\n"
-		"  -f, --format text|json    output format of the plan\n"
-		"  -h, --help                print this help\n");
+	        "Usage: fjord group reset-offsets GROUP --topic TOPIC TARGET [--partition P]\n"
+	        "             [--execute] [--format text|json]\n"
+	        "\n"
+	        "Prints the plan (TOPIC PARTITION CURRENT NEW); applies it only with --execute,\n"
+	        "which is refused while the group has live members. New offsets are clamped to\n"
+	        "each partition's [log start, log end]. TARGET is one of:\n"
+	        "      --to-earliest         the log start offset\n"
+	        "      --to-latest           the log end offset (high watermark)\n"
+	        "      --to-offset N         offset N\n"
+	        "      --to-datetime TIME    first offset at or after TIME, UTC, e.g.\n"
+	        "                            2026-11-21T10:00:00Z (log end when none)\n"
+	        "      --shift-by N          committed offset + N (N may be negative)\n"
+	        "  -t, --topic TOPIC         the topic (required)\n"
+	        "  -p, --partition P         only partition P (default: every partition)\n"
+	        "      --execute             apply the plan\n"
+	        "  -f, --format text|json    output format of the plan\n"
+	        "  -h, --help                print this help\n");
 }
 
 /* Parses "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (UTC) into ms since the epoch.
@@ -101,7 +107,7 @@ static int reset_set_target(struct reset_opts *o, enum reset_target t)
 {
 	if (o->target != RESET_NONE) {
 		fprintf(stderr, "fjord group reset-offsets: give exactly one of --to-earliest, "
-			"--to-latest, --to-offset, --to-datetime, --shift-by\n");
+		                "--to-latest, --to-offset, --to-datetime, --shift-by\n");
 		return -1;
 	}
 	o->target = t;
@@ -113,17 +119,17 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 {
 	enum { O_EARLIEST = 256, O_LATEST, O_OFFSET, O_DATETIME, O_SHIFT, O_EXECUTE };
 	static const struct option opts[] = {
-		{"topic", required_argument, NULL, 't'},
-		{"partition", required_argument, NULL, 'p'},
-		{"to-earliest", no_argument, NULL, O_EARLIEST},
-		{"to-latest", no_argument, NULL, O_LATEST},
-		{"to-offset", required_argument, NULL, O_OFFSET},
-		{"to-datetime", required_argument, NULL, O_DATETIME},
-		{"shift-by", required_argument, NULL, O_SHIFT},
-		{"execute", no_argument, NULL, O_EXECUTE},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "topic", required_argument, NULL, 't' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "to-earliest", no_argument, NULL, O_EARLIEST },
+		{ "to-latest", no_argument, NULL, O_LATEST },
+		{ "to-offset", required_argument, NULL, O_OFFSET },
+		{ "to-datetime", required_argument, NULL, O_DATETIME },
+		{ "shift-by", required_argument, NULL, O_SHIFT },
+		{ "execute", no_argument, NULL, O_EXECUTE },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
@@ -136,14 +142,16 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 			break;
 		case 'p':
 			if (cli_parse_int(optarg, 0, INT32_MAX, &o->partition) < 0) {
-				fprintf(stderr, "fjord group reset-offsets: invalid partition '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "fjord group reset-offsets: invalid partition '%s'\n",
+				        optarg);
 				return -1;
 			}
 			break;
 		case O_EARLIEST:
 		case O_LATEST:
-			if (reset_set_target(o, c == O_EARLIEST ? RESET_EARLIEST : RESET_LATEST) < 0)
+			if (reset_set_target(o, c == O_EARLIEST ? RESET_EARLIEST : RESET_LATEST) <
+			    0)
 				return -1;
 			break;
 		case O_OFFSET:
@@ -151,7 +159,7 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 				return -1;
 			if (cli_parse_int(optarg, 0, INT64_MAX, &o->value) < 0) {
 				fprintf(stderr, "fjord group reset-offsets: invalid offset '%s'\n",
-					optarg);
+				        optarg);
 				return -1;
 			}
 			break;
@@ -159,8 +167,10 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 			if (reset_set_target(o, RESET_DATETIME) < 0)
 				return -1;
 			if (reset_parse_datetime(optarg, &o->value) < 0) {
-				fprintf(stderr, "fjord group reset-offsets: invalid --to-datetime '%s' "
-					"(UTC, e.g. 2026-11-21T10:00:00Z)\n", optarg);
+				fprintf(stderr,
+				        "fjord group reset-offsets: invalid --to-datetime '%s' "
+				        "(UTC, e.g. 2026-11-21T10:00:00Z)\n",
+				        optarg);
 				return -1;
 			}
 			break;
@@ -168,8 +178,9 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 			if (reset_set_target(o, RESET_SHIFT) < 0)
 				return -1;
 			if (cli_parse_int(optarg, -INT64_MAX, INT64_MAX, &o->value) < 0) {
-				fprintf(stderr, "fjord group reset-offsets: invalid --shift-by '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "fjord group reset-offsets: invalid --shift-by '%s'\n",
+				        optarg);
 				return -1;
 			}
 			break;
@@ -198,7 +209,7 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 	}
 	if (o->target == RESET_NONE) {
 		fprintf(stderr, "fjord group reset-offsets: a target is required (--to-earliest, "
-			"--to-latest, --to-offset, --to-datetime or --shift-by)\n");
+		                "--to-latest, --to-offset, --to-datetime or --shift-by)\n");
 		return -1;
 	}
 	return 0;
@@ -211,7 +222,8 @@ static int64_t reset_current(const fjord_group_description_t *d, const char *top
 {
 	int i;
 	for (i = 0; d && i < d->partition_cnt; i++)
-		if (d->partitions[i].partition == partition && !strcmp(d->partitions[i].topic, topic))
+		if (d->partitions[i].partition == partition &&
+		    !strcmp(d->partitions[i].topic, topic))
 			return d->partitions[i].committed;
 	return -1;
 }
@@ -301,7 +313,7 @@ static int reset_print(const struct reset_opts *o, const fjord_topic_partition_l
 		json_object_set_new(obj, "plan", a);
 		return cli_json_print(obj, 1, stdout);
 	} else {
-		static const char *const hdr[] = {"topic", "partition", "current", "new"};
+		static const char *const hdr[] = { "topic", "partition", "current", "new" };
 		struct cli_table *t = cli_table_new(4, hdr);
 		char b[3][32];
 		if (!t)
@@ -353,8 +365,10 @@ int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv)
 	if (cli_topic_metadata(ctx, fj, o.topic, &md) < 0)
 		goto out;
 	if (o.partition >= md->topics[0].partition_cnt) {
-		fprintf(stderr, "fjord: topic '%s' has %d partition(s); partition %lld does not "
-			"exist\n", o.topic, md->topics[0].partition_cnt, o.partition);
+		fprintf(stderr,
+		        "fjord: topic '%s' has %d partition(s); partition %lld does not "
+		        "exist\n",
+		        o.topic, md->topics[0].partition_cnt, o.partition);
 		goto out;
 	}
 	err = fjord_admin_describe_group(fj, o.group, &d, ctx->timeout_ms);
@@ -375,8 +389,8 @@ int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv)
 	fflush(stdout);
 	if (!o.execute) {
 		fprintf(stderr, "fjord: dry run%s: nothing changed; add --execute to apply\n",
-			d && d->member_cnt ? " (and the group has live members: stop them first)"
-			                   : "");
+		        d && d->member_cnt ? " (and the group has live members: stop them first)"
+		                           : "");
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
@@ -384,7 +398,7 @@ int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv)
 	                                      sizeof(errstr));
 	if (err == FJORD_ERR_NON_EMPTY_GROUP) {
 		fprintf(stderr, "fjord: cannot reset the offsets of group '%s': %s\n", o.group,
-			errstr);
+		        errstr);
 		goto out;
 	}
 	if (err) {
@@ -392,7 +406,7 @@ int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv)
 		goto out;
 	}
 	fprintf(stderr, "fjord: offsets of group '%s' reset (%d partition(s))\n", o.group,
-		plan->cnt);
+	        plan->cnt);
 	rc = CLI_EXIT_OK;
 out:
 	free(cur);

@@ -17,11 +17,11 @@
 static void perf_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fjord perf produce TOPIC --records N --record-size B [OPTIONS]\n"
-		"       fjord perf consume TOPIC --records N [OPTIONS]\n"
-		"\n"
-		"Measures throughput (records/s, MB/s) and latency percentiles.\n"
-		"Run 'fjord perf produce --help' or 'fjord perf consume --help' for options.\n");
+	        "Usage: fjord perf produce TOPIC --records N --record-size B [OPTIONS]\n"
+	        "       fjord perf consume TOPIC --records N [OPTIONS]\n"
+	        "\n"
+	        "Measures throughput (records/s, MB/s) and latency percentiles.\n"
+	        "Run 'fjord perf produce --help' or 'fjord perf consume --help' for options.\n");
 }
 
 int cmd_perf(struct cli_ctx *ctx, int argc, char **argv)
@@ -52,16 +52,16 @@ void cli_perf_progress(const char *mode, int64_t start_us, int64_t *last_us, uin
 		return;
 	window = (double)(now - *last_us) / 1e6;
 	fprintf(stderr, "fjord perf %s: %llu/%llu records, %.0f records/s now, %.1f s elapsed\n",
-		mode, (unsigned long long)done, (unsigned long long)total,
-		(double)(done - *last_done) / window, (double)(now - start_us) / 1e6);
+	        mode, (unsigned long long)done, (unsigned long long)total,
+	        (double)(done - *last_done) / window, (double)(now - start_us) / 1e6);
 	*last_us = now;
 	*last_done = done;
 }
 
 int cli_perf_report(const struct cli_perf_result *r, enum cli_format format)
 {
-	static const double pct[] = {50, 95, 99, 99.9};
-	static const char *const pname[] = {"p50", "p95", "p99", "p99.9"};
+	static const double pct[] = { 50, 95, 99, 99.9 };
+	static const char *const pname[] = { "p50", "p95", "p99", "p99.9" };
 	double secs = r->seconds > 0 ? r->seconds : 1e-9;
 	double rps = (double)r->records / secs;
 	double mbps = (double)r->bytes / 1e6 / secs;
@@ -79,11 +79,13 @@ int cli_perf_report(const struct cli_perf_result *r, enum cli_format format)
 		json_object_set_new(o, "records_per_sec", json_real(rps));
 		json_object_set_new(o, "mb_per_sec", json_real(mbps));
 		json_object_set_new(lat, "measures", json_string(r->latency_kind));
-		json_object_set_new(lat, "count", json_integer((json_int_t)cli_hist_count(r->hist)));
+		json_object_set_new(lat, "count",
+		                    json_integer((json_int_t)cli_hist_count(r->hist)));
 		json_object_set_new(lat, "mean", json_real(cli_hist_mean(r->hist) / 1000.0));
 		for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
-			json_object_set_new(lat, pname[i], json_real(
-				(double)cli_hist_percentile(r->hist, pct[i]) / 1000.0));
+			json_object_set_new(
+			    lat, pname[i],
+			    json_real((double)cli_hist_percentile(r->hist, pct[i]) / 1000.0));
 		json_object_set_new(lat, "max", json_real((double)cli_hist_max(r->hist) / 1000.0));
 		json_object_set_new(o, "latency_ms", lat);
 		return cli_json_print(o, 1, stdout);
@@ -91,8 +93,7 @@ int cli_perf_report(const struct cli_perf_result *r, enum cli_format format)
 	printf("%s %s: %llu records (%llu failed) in %.3f s\n", r->mode, r->topic,
 	       (unsigned long long)r->records, (unsigned long long)r->failed, r->seconds);
 	printf("throughput: %.0f records/s, %.2f MB/s\n", rps, mbps);
-	printf("latency (%s), ms: mean %.3f", r->latency_kind,
-	       cli_hist_mean(r->hist) / 1000.0);
+	printf("latency (%s), ms: mean %.3f", r->latency_kind, cli_hist_mean(r->hist) / 1000.0);
 	for (i = 0; i < sizeof(pct) / sizeof(pct[0]); i++)
 		printf(", %s %.3f", pname[i],
 		       (double)cli_hist_percentile(r->hist, pct[i]) / 1000.0);

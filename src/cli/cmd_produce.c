@@ -38,21 +38,21 @@ struct produce_state {
 static void produce_usage(FILE *out)
 {
 	fprintf(out,
-		"Usage: fjord produce TOPIC [OPTIONS] < lines\n"
-		"\n"
-		"Writes one record per stdin line; exits 0 only when every record was\n"
-		"acknowledged.\n"
-		"  -k, --key-separator SEP    split each line into KEY SEP VALUE at the first SEP\n"
-		"  -p, --partition N          write to partition N (default: key hash, or\n"
-		"                             sticky partitioning for null keys)\n"
-		"  -a, --acks 0|1|all         acknowledgements required (default: SDK's, all)\n"
-		"  -c, --compression CODEC    none, gzip, lz4 or zstd\n"
-		"  -e, --encoding base64      keys and values on stdin are base64\n"
-		"  -h, --help                 print this help\n");
+	        "Usage: fjord produce TOPIC [OPTIONS] < lines\n"
+	        "\n"
+	        "Writes one record per stdin line; exits 0 only when every record was\n"
+	        "acknowledged.\n"
+	        "  -k, --key-separator SEP    split each line into KEY SEP VALUE at the first SEP\n"
+	        "  -p, --partition N          write to partition N (default: key hash, or\n"
+	        "                             sticky partitioning for null keys)\n"
+	        "  -a, --acks 0|1|all         acknowledgements required (default: SDK's, all)\n"
+	        "  -c, --compression CODEC    none, gzip, lz4 or zstd\n"
+	        "  -e, --encoding base64      keys and values on stdin are base64\n"
+	        "  -h, --help                 print this help\n");
 }
 
 static void produce_note_error(struct produce_state *st, const char *fmt, ...)
-	__attribute__((format(printf, 2, 3)));
+    __attribute__((format(printf, 2, 3)));
 
 static void produce_note_error(struct produce_state *st, const char *fmt, ...)
 {
@@ -77,9 +77,8 @@ static void produce_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *opaque)
 		return;
 	}
 	atomic_fetch_add(&st->failed, 1);
-	produce_note_error(st, "partition %d: %s%s%s", (int)msg->partition,
-			   fjord_err2str(msg->err), msg->errstr ? ": " : "",
-			   msg->errstr ? msg->errstr : "");
+	produce_note_error(st, "partition %d: %s%s%s", (int)msg->partition, fjord_err2str(msg->err),
+	                   msg->errstr ? ": " : "", msg->errstr ? msg->errstr : "");
 }
 
 /* Checks the target partition(s) have a leader. Returns 0 or -1 (printed). */
@@ -90,13 +89,17 @@ static int produce_check_leaders(const fjord_metadata_topic_t *t, const char *to
 
 	if (partition >= 0) {
 		if (partition >= t->partition_cnt) {
-			fprintf(stderr, "fjord: topic '%s' has %d partition(s); partition %lld "
-				"does not exist\n", topic, t->partition_cnt, partition);
+			fprintf(stderr,
+			        "fjord: topic '%s' has %d partition(s); partition %lld "
+			        "does not exist\n",
+			        topic, t->partition_cnt, partition);
 			return -1;
 		}
 		if (t->partitions[partition].leader < 0) {
-			fprintf(stderr, "fjord: partition %lld of topic '%s' has no leader "
-				"(offline)\n", partition, topic);
+			fprintf(stderr,
+			        "fjord: partition %lld of topic '%s' has no leader "
+			        "(offline)\n",
+			        partition, topic);
 			return -1;
 		}
 		return 0;
@@ -105,26 +108,25 @@ static int produce_check_leaders(const fjord_metadata_topic_t *t, const char *to
 		online += t->partitions[i].leader >= 0;
 	if (!online) {
 		fprintf(stderr, "fjord: no partition of topic '%s' has a leader (all offline)\n",
-			topic);
+		        topic);
 		return -1;
 	}
 	if (online < t->partition_cnt)
 		fprintf(stderr, "fjord: warning: %d of %d partitions of topic '%s' are offline\n",
-			t->partition_cnt - online, t->partition_cnt, topic);
+		        t->partition_cnt - online, t->partition_cnt, topic);
 	return 0;
 }
 
 /* Enqueues one record, waiting while the queue is full. Returns the SDK's
  * final answer (0 on success). */
-static fjord_err_t produce_one(fjord_t *fj, const char *topic, int32_t partition,
-                               const void *key, size_t key_len, const void *val,
-                               size_t val_len)
+static fjord_err_t produce_one(fjord_t *fj, const char *topic, int32_t partition, const void *key,
+                               size_t key_len, const void *val, size_t val_len)
 {
 	fjord_err_t err;
 
 	for (;;) {
 		err = fjord_produce(fj, topic, partition, key, key_len, val, val_len, NULL, 0, 0,
-				    NULL);
+		                    NULL);
 		if (err != FJORD_ERR__QUEUE_FULL || cli_stop_requested() > 1)
 			return err;
 		fjord_flush(fj, 10);
@@ -134,8 +136,8 @@ static fjord_err_t produce_one(fjord_t *fj, const char *topic, int32_t partition
 /* Produces one stdin line; a failure before the SDK accepted the record is
  * counted in st->failed here (no delivery report will follow). */
 static void produce_line(fjord_t *fj, struct produce_state *st, const char *topic,
-                         int32_t partition, const char *sep, int base64, char *line,
-                         size_t len, unsigned long long lineno)
+                         int32_t partition, const char *sep, int base64, char *line, size_t len,
+                         unsigned long long lineno)
 {
 	unsigned char *kbuf = NULL, *vbuf = NULL;
 	const void *key = NULL, *val = line;
@@ -180,13 +182,13 @@ out:
 int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"key-separator", required_argument, NULL, 'k'},
-		{"partition", required_argument, NULL, 'p'},
-		{"acks", required_argument, NULL, 'a'},
-		{"compression", required_argument, NULL, 'c'},
-		{"encoding", required_argument, NULL, 'e'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "key-separator", required_argument, NULL, 'k' },
+		{ "partition", required_argument, NULL, 'p' },
+		{ "acks", required_argument, NULL, 'a' },
+		{ "compression", required_argument, NULL, 'c' },
+		{ "encoding", required_argument, NULL, 'e' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *sep = NULL, *acks = NULL, *codec = NULL, *topic;
 	long long partition = -1;
@@ -219,8 +221,9 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		case 'a':
 			if (strcmp(optarg, "0") && strcmp(optarg, "1") && strcmp(optarg, "all") &&
 			    strcmp(optarg, "-1")) {
-				fprintf(stderr, "fjord produce: invalid --acks '%s' (0, 1 or all)\n",
-					optarg);
+				fprintf(stderr,
+				        "fjord produce: invalid --acks '%s' (0, 1 or all)\n",
+				        optarg);
 				return CLI_EXIT_USAGE;
 			}
 			acks = optarg;
@@ -228,8 +231,10 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		case 'c':
 			if (strcmp(optarg, "none") && strcmp(optarg, "gzip") &&
 			    strcmp(optarg, "lz4") && strcmp(optarg, "zstd")) {
-				fprintf(stderr, "fjord produce: invalid --compression '%s' "
-					"(none, gzip, lz4, zstd)\n", optarg);
+				fprintf(stderr,
+				        "fjord produce: invalid --compression '%s' "
+				        "(none, gzip, lz4, zstd)\n",
+				        optarg);
 				return CLI_EXIT_USAGE;
 			}
 			codec = optarg;
@@ -237,7 +242,7 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		case 'e':
 			if (strcmp(optarg, "base64")) {
 				fprintf(stderr, "fjord produce: invalid --encoding '%s' (base64)\n",
-					optarg);
+				        optarg);
 				return CLI_EXIT_USAGE;
 			}
 			base64 = 1;
@@ -288,7 +293,8 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 			if (errno == EINTR)
 				continue; /* loop condition sees the signal */
 			if (ferror(stdin)) {
-				fprintf(stderr, "fjord produce: reading stdin: %s\n", strerror(errno));
+				fprintf(stderr, "fjord produce: reading stdin: %s\n",
+				        strerror(errno));
 				atomic_fetch_add(&st.failed, 1);
 				produce_note_error(&st, "stdin read error: %s", strerror(errno));
 			}
@@ -298,7 +304,7 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		if (n > 0 && line[n - 1] == '\n')
 			n--;
 		produce_line(fj, &st, topic, (int32_t)partition, sep, base64, line, (size_t)n,
-			     lineno);
+		             lineno);
 	}
 
 	/* Wait for the outstanding delivery reports, giving up on a second signal
@@ -316,9 +322,10 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 				last_outq = q;
 				last_progress = cli_now_us();
 			} else if (cli_now_us() - last_progress > (int64_t)ctx->timeout_ms * 1000) {
-				fprintf(stderr, "fjord produce: no delivery progress for %d ms "
-					"(--timeout); giving up on %d outstanding record(s)\n",
-					ctx->timeout_ms, q);
+				fprintf(stderr,
+				        "fjord produce: no delivery progress for %d ms "
+				        "(--timeout); giving up on %d outstanding record(s)\n",
+				        ctx->timeout_ms, q);
 				break;
 			}
 		}
@@ -332,7 +339,7 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		unsigned long long failed = total - atomic_load(&st.acked);
 
 		fprintf(stderr, "fjord produce: %llu of %llu record(s) failed%s%s\n", failed, total,
-			st.first_error[0] ? "; first error: " : "", st.first_error);
+		        st.first_error[0] ? "; first error: " : "", st.first_error);
 	}
 out:
 	if (md)

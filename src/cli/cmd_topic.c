@@ -20,23 +20,24 @@
 
 static void topic_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord topic create NAME [-p PARTITIONS] [-r REPLICATION] [--config K=V]...\n"
-		"       fjord topic list [--format text|json]\n"
-		"       fjord topic describe [NAME] [--format text|json]\n"
-		"       fjord topic delete NAME\n"
-		"       fjord topic alter NAME [--config K=V]... [--delete-config K]...\n"
-		"                             (fjord topic alter --help)\n"
-		"       fjord topic reassign --plan FILE|- [--wait] | --verify --plan FILE|-\n"
-		"                             | --generate --topic NAME --brokers 1,2,3\n"
-		"                             (fjord topic reassign --help)\n"
-		"\n"
-		"  -p, --partitions N          partition count (default: broker num.partitions)\n"
-		"  -r, --replication-factor N  replicas per partition (default: broker\n"
-		"                              default.replication.factor)\n"
-		"  -c, --config K=V            topic config override (repeatable)\n"
-		"  -f, --format text|json      output format of list and describe\n"
-		"  -h, --help                  print this help\n");
+	fprintf(
+	    out,
+	    "Usage: fjord topic create NAME [-p PARTITIONS] [-r REPLICATION] [--config K=V]...\n"
+	    "       fjord topic list [--format text|json]\n"
+	    "       fjord topic describe [NAME] [--format text|json]\n"
+	    "       fjord topic delete NAME\n"
+	    "       fjord topic alter NAME [--config K=V]... [--delete-config K]...\n"
+	    "                             (fjord topic alter --help)\n"
+	    "       fjord topic reassign --plan FILE|- [--wait] | --verify --plan FILE|-\n"
+	    "                             | --generate --topic NAME --brokers 1,2,3\n"
+	    "                             (fjord topic reassign --help)\n"
+	    "\n"
+	    "  -p, --partitions N          partition count (default: broker num.partitions)\n"
+	    "  -r, --replication-factor N  replicas per partition (default: broker\n"
+	    "                              default.replication.factor)\n"
+	    "  -c, --config K=V            topic config override (repeatable)\n"
+	    "  -f, --format text|json      output format of list and describe\n"
+	    "  -h, --help                  print this help\n");
 }
 
 /* Parses the options shared by every verb; the remaining positional argument
@@ -54,12 +55,12 @@ struct topic_opts {
 static int topic_parse(const char *verb, int argc, char **argv, struct topic_opts *o)
 {
 	static const struct option opts[] = {
-		{"partitions", required_argument, NULL, 'p'},
-		{"replication-factor", required_argument, NULL, 'r'},
-		{"config", required_argument, NULL, 'c'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "partitions", required_argument, NULL, 'p' },
+		{ "replication-factor", required_argument, NULL, 'r' },
+		{ "config", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *eq;
 	int c;
@@ -70,14 +71,14 @@ static int topic_parse(const char *verb, int argc, char **argv, struct topic_opt
 		case 'p':
 			if (cli_parse_int(optarg, 1, 1000000, &o->partitions) < 0) {
 				fprintf(stderr, "fjord topic %s: invalid partition count '%s'\n",
-					verb, optarg);
+				        verb, optarg);
 				return -1;
 			}
 			break;
 		case 'r':
 			if (cli_parse_int(optarg, 1, 1000, &o->replication) < 0) {
 				fprintf(stderr, "fjord topic %s: invalid replication factor '%s'\n",
-					verb, optarg);
+				        verb, optarg);
 				return -1;
 			}
 			break;
@@ -85,7 +86,7 @@ static int topic_parse(const char *verb, int argc, char **argv, struct topic_opt
 			eq = strchr(optarg, '=');
 			if (!eq || eq == optarg || (size_t)(eq - optarg) >= 256) {
 				fprintf(stderr, "fjord topic %s: --config expects K=V, got '%s'\n",
-					verb, optarg);
+				        verb, optarg);
 				return -1;
 			}
 			if (o->config_cnt >= TOPIC_MAX_CONFIGS) {
@@ -128,10 +129,9 @@ static int topic_create(struct cli_ctx *ctx, const struct topic_opts *o)
 	fj = cli_handle_new(ctx, FJORD_ADMIN, cli_conf_new(ctx));
 	if (!fj)
 		return CLI_EXIT_ERROR;
-	err = fjord_admin_create_topic(fj, o->name, (int32_t)o->partitions,
-				       (int32_t)o->replication,
-				       o->config_cnt ? o->configs : NULL, ctx->timeout_ms,
-				       errstr, sizeof(errstr));
+	err = fjord_admin_create_topic(fj, o->name, (int32_t)o->partitions, (int32_t)o->replication,
+	                               o->config_cnt ? o->configs : NULL, ctx->timeout_ms, errstr,
+	                               sizeof(errstr));
 	fjord_destroy(fj);
 	if (err == FJORD_ERR_TOPIC_ALREADY_EXISTS) {
 		fprintf(stderr, "fjord: topic '%s' already exists\n", o->name);
@@ -223,10 +223,10 @@ static json_t *topic_to_json(const fjord_metadata_topic_t *t, int detail)
 		json_object_set_new(jp, "leader_epoch", json_integer(p->leader_epoch));
 		json_object_set_new(jp, "replicas", topic_id_array(p->replicas, p->replica_cnt));
 		json_object_set_new(jp, "isr", topic_id_array(p->isrs, p->isr_cnt));
-		json_object_set_new(jp, "offline", json_boolean(!strcmp(
-			topic_partition_status(p), "OFFLINE")));
-		json_object_set_new(jp, "error", p->err ? json_string(fjord_err2name(p->err))
-							 : json_null());
+		json_object_set_new(jp, "offline",
+		                    json_boolean(!strcmp(topic_partition_status(p), "OFFLINE")));
+		json_object_set_new(jp, "error",
+		                    p->err ? json_string(fjord_err2name(p->err)) : json_null());
 		json_array_append_new(parts, jp);
 	}
 	json_object_set_new(o, "partitions", parts);
@@ -235,13 +235,13 @@ static json_t *topic_to_json(const fjord_metadata_topic_t *t, int detail)
 
 static void topic_describe_text(const fjord_metadata_topic_t *t)
 {
-	static const char *const hdr[] = {"partition", "leader", "epoch", "replicas", "isr",
-					  "status"};
+	static const char *const hdr[] = { "partition", "leader", "epoch",
+		                           "replicas",  "isr",    "status" };
 	struct cli_table *tab;
 	int i;
 
-	printf("TOPIC: %s  PARTITIONS: %d  REPLICATION-FACTOR: %d\n", t->topic,
-	       t->partition_cnt, topic_replication(t));
+	printf("TOPIC: %s  PARTITIONS: %d  REPLICATION-FACTOR: %d\n", t->topic, t->partition_cnt,
+	       topic_replication(t));
 	printf("CONFIGS:");
 	for (i = 0; i < t->config_cnt; i++)
 		printf("%s%s=%s", i ? "," : " ", t->config_names[i], t->config_values[i]);
@@ -250,7 +250,7 @@ static void topic_describe_text(const fjord_metadata_topic_t *t)
 	for (i = 0; i < t->partition_cnt; i++) {
 		const fjord_metadata_partition_t *p = &t->partitions[i];
 		char id[16], leader[16], epoch[16], reps[512], isr[512];
-		const char *row[6] = {id, leader, epoch, reps, isr, topic_partition_status(p)};
+		const char *row[6] = { id, leader, epoch, reps, isr, topic_partition_status(p) };
 
 		snprintf(id, sizeof(id), "%d", (int)p->id);
 		if (p->leader < 0)
@@ -306,12 +306,12 @@ static int topic_show(struct cli_ctx *ctx, const struct topic_opts *o, int detai
 			topic_describe_text(&md->topics[i]);
 		}
 	} else {
-		static const char *const hdr[] = {"name", "partitions", "replicas"};
+		static const char *const hdr[] = { "name", "partitions", "replicas" };
 		struct cli_table *tab = cli_table_new(3, hdr);
 
 		for (i = 0; i < md->topic_cnt; i++) {
 			char parts[16], reps[16];
-			const char *row[3] = {md->topics[i].topic, parts, reps};
+			const char *row[3] = { md->topics[i].topic, parts, reps };
 
 			snprintf(parts, sizeof(parts), "%d", md->topics[i].partition_cnt);
 			snprintf(reps, sizeof(reps), "%d", topic_replication(&md->topics[i]));
@@ -344,9 +344,9 @@ int cmd_topic(struct cli_ctx *ctx, int argc, char **argv)
 	if (strcmp(verb, "create") && strcmp(verb, "list") && strcmp(verb, "describe") &&
 	    strcmp(verb, "delete")) {
 		fprintf(stderr,
-			"fjord topic: unknown verb '%s' (create, list, describe, delete, alter, "
-			"reassign)\n",
-			verb);
+		        "fjord topic: unknown verb '%s' (create, list, describe, delete, alter, "
+		        "reassign)\n",
+		        verb);
 		return CLI_EXIT_USAGE;
 	}
 	o = calloc(1, sizeof(*o));

@@ -33,28 +33,27 @@ struct alter_opts {
 
 static void alter_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord topic alter TOPIC [--config K=V]... [--delete-config K]...\n"
-		"             [--format text|json]\n"
-		"\n"
-		"Sets and removes topic config overrides in /config/topics/TOPIC; brokers\n"
-		"apply them while running. A removed override falls back to the broker's\n"
-		"default. Nothing is written when one key or value is invalid.\n"
-		"  -c, --config K=V            set override K to V (repeatable)\n"
-		"  -d, --delete-config K       remove override K (repeatable)\n"
-		"  -f, --format text|json      output format of the resulting config\n"
-		"  -h, --help                  print this help\n");
+	fprintf(out, "Usage: fjord topic alter TOPIC [--config K=V]... [--delete-config K]...\n"
+	             "             [--format text|json]\n"
+	             "\n"
+	             "Sets and removes topic config overrides in /config/topics/TOPIC; brokers\n"
+	             "apply them while running. A removed override falls back to the broker's\n"
+	             "default. Nothing is written when one key or value is invalid.\n"
+	             "  -c, --config K=V            set override K to V (repeatable)\n"
+	             "  -d, --delete-config K       remove override K (repeatable)\n"
+	             "  -f, --format text|json      output format of the resulting config\n"
+	             "  -h, --help                  print this help\n");
 }
 
 /* Returns 0, -1 on a usage error (printed), 1 after --help. */
 static int alter_parse(int argc, char **argv, struct alter_opts *o)
 {
 	static const struct option opts[] = {
-		{"config", required_argument, NULL, 'c'},
-		{"delete-config", required_argument, NULL, 'd'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "config", required_argument, NULL, 'c' },
+		{ "delete-config", required_argument, NULL, 'd' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	const char *eq;
 	size_t nlen;
@@ -67,13 +66,14 @@ static int alter_parse(int argc, char **argv, struct alter_opts *o)
 			eq = strchr(optarg, '=');
 			nlen = eq ? (size_t)(eq - optarg) : 0;
 			if (!eq || nlen == 0 || nlen >= sizeof(o->set_names[0])) {
-				fprintf(stderr, "fjord topic alter: --config expects K=V, got '%s'\n",
-					optarg);
+				fprintf(stderr,
+				        "fjord topic alter: --config expects K=V, got '%s'\n",
+				        optarg);
 				return -1;
 			}
 			if (o->set_cnt >= ALTER_MAX_CONFIGS) {
 				fprintf(stderr, "fjord topic alter: too many --config (max %d)\n",
-					ALTER_MAX_CONFIGS);
+				        ALTER_MAX_CONFIGS);
 				return -1;
 			}
 			memcpy(o->set_names[o->set_cnt], optarg, nlen);
@@ -84,12 +84,14 @@ static int alter_parse(int argc, char **argv, struct alter_opts *o)
 			break;
 		case 'd':
 			if (!*optarg) {
-				fprintf(stderr, "fjord topic alter: --delete-config expects a key\n");
+				fprintf(stderr,
+				        "fjord topic alter: --delete-config expects a key\n");
 				return -1;
 			}
 			if (o->del_cnt >= ALTER_MAX_CONFIGS) {
-				fprintf(stderr, "fjord topic alter: too many --delete-config (max %d)\n",
-					ALTER_MAX_CONFIGS);
+				fprintf(stderr,
+				        "fjord topic alter: too many --delete-config (max %d)\n",
+				        ALTER_MAX_CONFIGS);
 				return -1;
 			}
 			o->del[o->del_cnt++] = optarg;
@@ -116,7 +118,8 @@ static int alter_parse(int argc, char **argv, struct alter_opts *o)
 		return -1;
 	}
 	if (o->set_cnt == 0 && o->del_cnt == 0) {
-		fprintf(stderr, "fjord topic alter: give at least one --config or --delete-config\n");
+		fprintf(stderr,
+		        "fjord topic alter: give at least one --config or --delete-config\n");
 		return -1;
 	}
 	return 0;
@@ -136,7 +139,8 @@ static int alter_print(struct cli_ctx *ctx, fjord_t *fj, const struct alter_opts
 		json_t *obj = json_object(), *cfg = json_object();
 
 		for (i = 0; obj && cfg && i < t->config_cnt; i++)
-			json_object_set_new(cfg, t->config_names[i], json_string(t->config_values[i]));
+			json_object_set_new(cfg, t->config_names[i],
+			                    json_string(t->config_values[i]));
 		json_object_set_new(obj, "name", json_string(t->topic));
 		json_object_set_new(obj, "configs", cfg);
 		if (cli_json_print(obj, 1, stdout) < 0) {
@@ -170,7 +174,7 @@ int cmd_topic_alter(struct cli_ctx *ctx, int argc, char **argv)
 	if (!fj)
 		goto out;
 	err = fjord_admin_alter_topic_config(fj, o->topic, o->set, o->set_cnt, o->del, o->del_cnt,
-					     errstr, sizeof(errstr));
+	                                     errstr, sizeof(errstr));
 	if (err) {
 		char what[300];
 

@@ -33,9 +33,9 @@
 #define REASSIGN_MAX_BROKERS 1024
 
 struct reassign_opts {
-	const char *plan;         /* --plan FILE or "-" */
+	const char *plan; /* --plan FILE or "-" */
 	int wait, verify, generate;
-	const char *topic;        /* --generate */
+	const char *topic; /* --generate */
 	int32_t brokers[REASSIGN_MAX_BROKERS];
 	int broker_cnt;
 	enum cli_format format;
@@ -51,28 +51,29 @@ struct reassign_plan {
 
 static void reassign_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord topic reassign --plan FILE|- [--wait] [--format text|json]\n"
-		"       fjord topic reassign --verify --plan FILE|- [--format text|json]\n"
-		"       fjord topic reassign --generate --topic NAME --brokers 1,2,3 "
-		"[--format text|json]\n"
-		"\n"
-		"  -p, --plan FILE|-       the plan, Kafka's JSON: {\"version\":1,\"partitions\":\n"
-		"                          [{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,1,2]}]}\n"
-		"                          (- reads standard input); without --verify it is written\n"
-		"                          to /admin/reassign_partitions for the controller\n"
-		"  -w, --wait              after writing, wait until the controller is done,\n"
-		"                          printing progress (exit 0 when every partition moved)\n"
-		"  -v, --verify            show where each partition of the plan stands (exit 0\n"
-		"                          when every partition has its target replicas)\n"
-		"  -g, --generate          print a proposed plan for --topic on --brokers\n"
-		"  -t, --topic NAME        the topic of --generate\n"
-		"  -b, --brokers IDS       comma-separated broker ids for --generate\n"
-		"  -f, --format text|json  output format\n"
-		"  -h, --help              print this help\n"
-		"\n"
-		"A running reassignment cannot be changed or cancelled (as in Kafka's ZooKeeper\n"
-		"mode): write the next plan once the previous one is done.\n");
+	fprintf(
+	    out,
+	    "Usage: fjord topic reassign --plan FILE|- [--wait] [--format text|json]\n"
+	    "       fjord topic reassign --verify --plan FILE|- [--format text|json]\n"
+	    "       fjord topic reassign --generate --topic NAME --brokers 1,2,3 "
+	    "[--format text|json]\n"
+	    "\n"
+	    "  -p, --plan FILE|-       the plan, Kafka's JSON: {\"version\":1,\"partitions\":\n"
+	    "                          [{\"topic\":\"t\",\"partition\":0,\"replicas\":[3,1,2]}]}\n"
+	    "                          (- reads standard input); without --verify it is written\n"
+	    "                          to /admin/reassign_partitions for the controller\n"
+	    "  -w, --wait              after writing, wait until the controller is done,\n"
+	    "                          printing progress (exit 0 when every partition moved)\n"
+	    "  -v, --verify            show where each partition of the plan stands (exit 0\n"
+	    "                          when every partition has its target replicas)\n"
+	    "  -g, --generate          print a proposed plan for --topic on --brokers\n"
+	    "  -t, --topic NAME        the topic of --generate\n"
+	    "  -b, --brokers IDS       comma-separated broker ids for --generate\n"
+	    "  -f, --format text|json  output format\n"
+	    "  -h, --help              print this help\n"
+	    "\n"
+	    "A running reassignment cannot be changed or cancelled (as in Kafka's ZooKeeper\n"
+	    "mode): write the next plan once the previous one is done.\n");
 }
 
 static int reassign_parse_brokers(const char *s, struct reassign_opts *o)
@@ -105,30 +106,42 @@ static int reassign_parse_brokers(const char *s, struct reassign_opts *o)
 static int reassign_parse(int argc, char **argv, struct reassign_opts *o)
 {
 	static const struct option opts[] = {
-		{"plan", required_argument, NULL, 'p'},
-		{"wait", no_argument, NULL, 'w'},
-		{"verify", no_argument, NULL, 'v'},
-		{"generate", no_argument, NULL, 'g'},
-		{"topic", required_argument, NULL, 't'},
-		{"brokers", required_argument, NULL, 'b'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "plan", required_argument, NULL, 'p' },
+		{ "wait", no_argument, NULL, 'w' },
+		{ "verify", no_argument, NULL, 'v' },
+		{ "generate", no_argument, NULL, 'g' },
+		{ "topic", required_argument, NULL, 't' },
+		{ "brokers", required_argument, NULL, 'b' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	int c;
 
 	optind = 0;
 	while ((c = getopt_long(argc, argv, "p:wvgt:b:f:h", opts, NULL)) != -1) {
 		switch (c) {
-		case 'p': o->plan = optarg; break;
-		case 'w': o->wait = 1; break;
-		case 'v': o->verify = 1; break;
-		case 'g': o->generate = 1; break;
-		case 't': o->topic = optarg; break;
+		case 'p':
+			o->plan = optarg;
+			break;
+		case 'w':
+			o->wait = 1;
+			break;
+		case 'v':
+			o->verify = 1;
+			break;
+		case 'g':
+			o->generate = 1;
+			break;
+		case 't':
+			o->topic = optarg;
+			break;
 		case 'b':
 			if (reassign_parse_brokers(optarg, o) < 0) {
-				fprintf(stderr, "fjord topic reassign: --brokers expects distinct broker "
-					"ids like 1,2,3, got '%s'\n", optarg);
+				fprintf(stderr,
+				        "fjord topic reassign: --brokers expects distinct broker "
+				        "ids like 1,2,3, got '%s'\n",
+				        optarg);
 				return -1;
 			}
 			break;
@@ -150,7 +163,7 @@ static int reassign_parse(int argc, char **argv, struct reassign_opts *o)
 	if (o->generate + o->verify > 1 || (o->generate && (o->plan || o->wait)) ||
 	    (o->verify && o->wait)) {
 		fprintf(stderr, "fjord topic reassign: choose one of --plan [--wait], --verify "
-			"--plan, --generate\n");
+		                "--plan, --generate\n");
 		return -1;
 	}
 	if (o->generate && (!o->topic || !o->broker_cnt)) {
@@ -190,7 +203,7 @@ static int reassign_plan_read(const char *path, struct reassign_plan *p)
 	p->root = !strcmp(path, "-") ? json_loadf(stdin, 0, &jerr) : json_load_file(path, 0, &jerr);
 	if (!p->root) {
 		fprintf(stderr, "fjord: cannot read the plan %s: %s (line %d)\n",
-			!strcmp(path, "-") ? "from standard input" : path, jerr.text, jerr.line);
+		        !strcmp(path, "-") ? "from standard input" : path, jerr.text, jerr.line);
 		return -1;
 	}
 	arr = json_object_get(p->root, "partitions");
@@ -203,16 +216,20 @@ static int reassign_plan_read(const char *path, struct reassign_plan *p)
 
 		if (!json_is_object(e) || !json_is_string(json_object_get(e, "topic")) ||
 		    !json_is_integer(json_object_get(e, "partition")) || !json_is_array(r)) {
-			fprintf(stderr, "fjord: the plan's partitions[%zu] needs \"topic\" (string), "
-				"\"partition\" (integer) and \"replicas\" (array)\n", i);
+			fprintf(stderr,
+			        "fjord: the plan's partitions[%zu] needs \"topic\" (string), "
+			        "\"partition\" (integer) and \"replicas\" (array)\n",
+			        i);
 			goto fail;
 		}
 		for (j = 0; j < json_array_size(r); j++) {
 			json_int_t v = json_integer_value(json_array_get(r, j));
 
 			if (!json_is_integer(json_array_get(r, j)) || v < 0 || v > INT32_MAX) {
-				fprintf(stderr, "fjord: the plan's partitions[%zu].replicas[%zu] is not "
-					"a broker id\n", i, j);
+				fprintf(stderr,
+				        "fjord: the plan's partitions[%zu].replicas[%zu] is not "
+				        "a broker id\n",
+				        i, j);
 				goto fail;
 			}
 		}
@@ -264,10 +281,10 @@ static json_t *reassign_plan_json(const fjord_reassignment_t *parts, int cnt)
 	int i;
 
 	for (i = 0; i < cnt; i++)
-		json_array_append_new(arr, json_pack("{s:s, s:i, s:o}", "topic", parts[i].topic,
-						     "partition", (json_int_t)parts[i].partition,
-						     "replicas", reassign_ids_json(parts[i].replicas,
-										   parts[i].replica_cnt)));
+		json_array_append_new(
+		    arr, json_pack("{s:s, s:i, s:o}", "topic", parts[i].topic, "partition",
+		                   (json_int_t)parts[i].partition, "replicas",
+		                   reassign_ids_json(parts[i].replicas, parts[i].replica_cnt)));
 	return json_pack("{s:i, s:o}", "version", 1, "partitions", arr);
 }
 
@@ -285,21 +302,25 @@ static char *reassign_dump(json_t *v)
 static const char *reassign_state_name(fjord_reassignment_state_t s)
 {
 	switch (s) {
-	case FJORD_REASSIGNMENT_DONE: return "done";
-	case FJORD_REASSIGNMENT_IN_PROGRESS: return "in_progress";
-	case FJORD_REASSIGNMENT_NOT_STARTED: return "not_started";
-	case FJORD_REASSIGNMENT_UNKNOWN: return "unknown_partition";
+	case FJORD_REASSIGNMENT_DONE:
+		return "done";
+	case FJORD_REASSIGNMENT_IN_PROGRESS:
+		return "in_progress";
+	case FJORD_REASSIGNMENT_NOT_STARTED:
+		return "not_started";
+	case FJORD_REASSIGNMENT_UNKNOWN:
+		return "unknown_partition";
 	}
 	return "unknown";
 }
 
 /* Prints the statuses; returns how many partitions are not done. */
 static int reassign_print_status(const struct reassign_plan *p,
-				 const fjord_reassignment_status_t *st, int pending,
-				 enum cli_format format)
+                                 const fjord_reassignment_status_t *st, int pending,
+                                 enum cli_format format)
 {
-	static const char *const hdr[] = {"topic", "partition", "status", "replicas", "target",
-					  "leader", "isr"};
+	static const char *const hdr[] = { "topic",  "partition", "status", "replicas",
+		                           "target", "leader",    "isr" };
 	struct cli_table *tab;
 	json_t *arr;
 	int i, not_done = 0;
@@ -309,29 +330,33 @@ static int reassign_print_status(const struct reassign_plan *p,
 	if (format == CLI_FORMAT_JSON) {
 		arr = json_array();
 		for (i = 0; i < p->cnt; i++)
-			json_array_append_new(arr, json_pack(
-				"{s:s, s:i, s:s, s:o, s:o, s:i, s:o}", "topic", st[i].topic,
-				"partition", (json_int_t)st[i].partition, "status",
-				reassign_state_name(st[i].state), "replicas",
-				reassign_ids_json(st[i].replicas, st[i].replica_cnt), "target",
-				reassign_ids_json(p->parts[i].replicas, p->parts[i].replica_cnt),
-				"leader", (json_int_t)st[i].leader, "isr",
-				reassign_ids_json(st[i].isr, st[i].isr_cnt)));
+			json_array_append_new(
+			    arr,
+			    json_pack(
+			        "{s:s, s:i, s:s, s:o, s:o, s:i, s:o}", "topic", st[i].topic,
+			        "partition", (json_int_t)st[i].partition, "status",
+			        reassign_state_name(st[i].state), "replicas",
+			        reassign_ids_json(st[i].replicas, st[i].replica_cnt), "target",
+			        reassign_ids_json(p->parts[i].replicas, p->parts[i].replica_cnt),
+			        "leader", (json_int_t)st[i].leader, "isr",
+			        reassign_ids_json(st[i].isr, st[i].isr_cnt)));
 		if (cli_json_print(json_pack("{s:o, s:b, s:b}", "partitions", arr, "plan_pending",
-					     pending, "done", not_done == 0), 1, stdout) < 0)
+		                             pending, "done", not_done == 0),
+		                   1, stdout) < 0)
 			fprintf(stderr, "fjord: cannot write JSON output\n");
 		return not_done;
 	}
 	tab = cli_table_new(7, hdr);
 	for (i = 0; i < p->cnt; i++) {
 		char part[16], reps[512], target[512], leader[16], isr[512];
-		const char *row[7] = {st[i].topic, part, reassign_state_name(st[i].state), reps,
-				      target, leader, isr};
+		const char *row[7] = { st[i].topic, part,   reassign_state_name(st[i].state),
+			               reps,        target, leader,
+			               isr };
 
 		snprintf(part, sizeof(part), "%d", (int)st[i].partition);
 		cli_format_id_list(reps, sizeof(reps), st[i].replicas, st[i].replica_cnt);
 		cli_format_id_list(target, sizeof(target), p->parts[i].replicas,
-				   p->parts[i].replica_cnt);
+		                   p->parts[i].replica_cnt);
 		if (st[i].leader < 0)
 			snprintf(leader, sizeof(leader), "none");
 		else
@@ -341,7 +366,8 @@ static int reassign_print_status(const struct reassign_plan *p,
 	}
 	cli_table_print_free(tab, stdout);
 	if (not_done == 0)
-		printf("reassignment complete: %d partition(s) have their target replicas\n", p->cnt);
+		printf("reassignment complete: %d partition(s) have their target replicas\n",
+		       p->cnt);
 	else if (pending)
 		printf("reassignment in progress: %d of %d partition(s) not done yet\n", not_done,
 		       p->cnt);
@@ -353,13 +379,13 @@ static int reassign_print_status(const struct reassign_plan *p,
 }
 
 static int reassign_status(struct cli_ctx *ctx, fjord_t *fj, const struct reassign_plan *p,
-			   fjord_reassignment_status_t **stp, int *pendingp)
+                           fjord_reassignment_status_t **stp, int *pendingp)
 {
 	char errstr[512] = "";
 	fjord_err_t err;
 
 	err = fjord_admin_reassignment_status(fj, p->parts, p->cnt, stp, pendingp, errstr,
-					      sizeof(errstr));
+	                                      sizeof(errstr));
 	if (err) {
 		cli_report_error(ctx, "cannot read the reassignment status", err, errstr);
 		return -1;
@@ -369,7 +395,7 @@ static int reassign_status(struct cli_ctx *ctx, fjord_t *fj, const struct reassi
 
 static void reassign_sleep_ms(int ms)
 {
-	struct timespec ts = {ms / 1000, (long)(ms % 1000) * 1000000L};
+	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 
 	nanosleep(&ts, NULL);
 }
@@ -377,7 +403,7 @@ static void reassign_sleep_ms(int ms)
 /* --wait: polls until no plan is pending, printing each partition's status
  * when it changes (text) and the final statuses. */
 static int reassign_wait(struct cli_ctx *ctx, fjord_t *fj, const struct reassign_plan *p,
-			 enum cli_format format)
+                         enum cli_format format)
 {
 	fjord_reassignment_status_t *st = NULL;
 	int *last = calloc((size_t)p->cnt, sizeof(*last));
@@ -404,7 +430,7 @@ static int reassign_wait(struct cli_ctx *ctx, fjord_t *fj, const struct reassign
 			cli_format_id_list(reps, sizeof(reps), st[i].replicas, st[i].replica_cnt);
 			cli_format_id_list(isr, sizeof(isr), st[i].isr, st[i].isr_cnt);
 			fprintf(stderr, "%s-%d: %s (replicas %s, isr %s)\n", st[i].topic,
-				(int)st[i].partition, reassign_state_name(st[i].state), reps, isr);
+			        (int)st[i].partition, reassign_state_name(st[i].state), reps, isr);
 		}
 		if (!pending || cli_stop_requested())
 			break;
@@ -437,7 +463,7 @@ static int reassign_execute(struct cli_ctx *ctx, fjord_t *fj, const struct reass
 			rc = CLI_EXIT_ERROR;
 		} else {
 			rc = reassign_print_status(&p, st, pending, o->format) ? CLI_EXIT_ERROR
-									       : CLI_EXIT_OK;
+			                                                       : CLI_EXIT_OK;
 			fjord_reassignment_status_destroy(st, p.cnt);
 		}
 		reassign_plan_free(&p);
@@ -479,11 +505,13 @@ static int reassign_generate(struct cli_ctx *ctx, fjord_t *fj, struct reassign_o
 	t = &md->topics[0];
 	rf = t->partition_cnt > 0 ? t->partitions[0].replica_cnt : 0;
 	if (rf < 1 || rf > n) {
-		fprintf(stderr, "fjord: topic '%s' has replication factor %d; --brokers lists %d "
-			"broker(s)\n", o->topic, rf, n);
+		fprintf(stderr,
+		        "fjord: topic '%s' has replication factor %d; --brokers lists %d "
+		        "broker(s)\n",
+		        o->topic, rf, n);
 		goto out;
 	}
-	for (i = 1; i < n; i++)   /* insertion sort: a few ids */
+	for (i = 1; i < n; i++) /* insertion sort: a few ids */
 		for (j = i; j > 0 && b[j - 1] > b[j]; j--) {
 			int32_t x = b[j];
 
@@ -519,8 +547,8 @@ static int reassign_generate(struct cli_ctx *ctx, fjord_t *fj, struct reassign_o
 		char *s2 = reassign_dump(reassign_plan_json(prop, t->partition_cnt));
 
 		printf("Current partition replica assignment:\n%s\n\n"
-		       "Proposed partition reassignment configuration:\n%s\n", s1 ? s1 : "",
-		       s2 ? s2 : "");
+		       "Proposed partition reassignment configuration:\n%s\n",
+		       s1 ? s1 : "", s2 ? s2 : "");
 		free(s1);
 		free(s2);
 	}

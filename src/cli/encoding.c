@@ -16,7 +16,7 @@
 #include "cli/cli.h"
 
 static const char encoding_alphabet[] =
-	"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 char *cli_base64_encode(const void *src, size_t len)
 {

@@ -17,8 +17,8 @@
 #include "cli/cli.h"
 
 #define HIST_SUB_BITS 6
-#define HIST_SUB (1 << HIST_SUB_BITS)        /* 64 sub-buckets */
-#define HIST_MAX_EXP 40                      /* values < 2^40 */
+#define HIST_SUB (1 << HIST_SUB_BITS) /* 64 sub-buckets */
+#define HIST_MAX_EXP 40               /* values < 2^40 */
 #define HIST_BUCKETS (HIST_SUB * (HIST_MAX_EXP - HIST_SUB_BITS + 1))
 
 struct cli_hist {
@@ -45,8 +45,7 @@ static int hist_index(uint64_t v)
 	if (v < HIST_SUB)
 		return (int)v;
 	e = 63 - __builtin_clzll(v); /* floor(log2 v) >= HIST_SUB_BITS */
-	return HIST_SUB * (e - HIST_SUB_BITS + 1) +
-	       (int)((v >> (e - HIST_SUB_BITS)) - HIST_SUB);
+	return HIST_SUB * (e - HIST_SUB_BITS + 1) + (int)((v >> (e - HIST_SUB_BITS)) - HIST_SUB);
 }
 
 /* Midpoint of a bucket's value range: the value reported for it. */

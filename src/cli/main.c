@@ -30,30 +30,31 @@ static volatile sig_atomic_t cli_stop_flag;
 
 static void main_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord [GLOBAL OPTIONS] SUBCOMMAND [ARGS]\n"
-		"\n"
-		"Global options:\n"
-		"  -z, --zookeeper ZK    ZooKeeper connect string, e.g. zk1:2181,zk2:2181/fjord\n"
-		"                        (default: $FJORD_ZOOKEEPER)\n"
-		"  -b, --brokers LIST    bootstrap brokers host:port,... (default: $FJORD_BROKERS)\n"
-		"  -X, --property K=V    set any SDK property (repeatable)\n"
-		"      --timeout MS      bound on every cluster call (default %d)\n"
-		"      --version         print the version and exit\n"
-		"  -h, --help            print this help and exit\n"
-		"\n"
-		"Subcommands:\n"
-		"  topic create|list|describe|delete   manage topics\n"
-		"  produce TOPIC                       write stdin lines as records\n"
-		"  consume TOPIC [-g GROUP]            print records (as a group member with -g)\n"
-		"  group list|describe|reset-offsets|delete\n"
-		"                                      manage consumer groups\n"
-		"  cluster                             show brokers and the controller\n"
-		"  perf produce|consume TOPIC          measure throughput and latency\n"
-		"\n"
-		"Run 'fjord SUBCOMMAND --help' for a subcommand's options.\n"
-		"Exit codes: 0 success, 1 error, 2 usage error.\n",
-		CLI_DEFAULT_TIMEOUT_MS);
+	fprintf(
+	    out,
+	    "Usage: fjord [GLOBAL OPTIONS] SUBCOMMAND [ARGS]\n"
+	    "\n"
+	    "Global options:\n"
+	    "  -z, --zookeeper ZK    ZooKeeper connect string, e.g. zk1:2181,zk2:2181/fjord\n"
+	    "                        (default: $FJORD_ZOOKEEPER)\n"
+	    "  -b, --brokers LIST    bootstrap brokers host:port,... (default: $FJORD_BROKERS)\n"
+	    "  -X, --property K=V    set any SDK property (repeatable)\n"
+	    "      --timeout MS      bound on every cluster call (default %d)\n"
+	    "      --version         print the version and exit\n"
+	    "  -h, --help            print this help and exit\n"
+	    "\n"
+	    "Subcommands:\n"
+	    "  topic create|list|describe|delete   manage topics\n"
+	    "  produce TOPIC                       write stdin lines as records\n"
+	    "  consume TOPIC [-g GROUP]            print records (as a group member with -g)\n"
+	    "  group list|describe|reset-offsets|delete\n"
+	    "                                      manage consumer groups\n"
+	    "  cluster                             show brokers and the controller\n"
+	    "  perf produce|consume TOPIC          measure throughput and latency\n"
+	    "\n"
+	    "Run 'fjord SUBCOMMAND --help' for a subcommand's options.\n"
+	    "Exit codes: 0 success, 1 error, 2 usage error.\n",
+	    CLI_DEFAULT_TIMEOUT_MS);
 }
 
 int cli_parse_int(const char *s, long long min, long long max, long long *out)
@@ -130,7 +131,7 @@ int cli_check_cluster(const struct cli_ctx *ctx)
 	if (ctx->zookeeper || ctx->brokers)
 		return 0;
 	fprintf(stderr, "fjord: no cluster given: use -z ZK or -b BROKERS "
-		"(or set FJORD_ZOOKEEPER / FJORD_BROKERS)\n");
+	                "(or set FJORD_ZOOKEEPER / FJORD_BROKERS)\n");
 	return -1;
 }
 
@@ -140,7 +141,7 @@ int cli_conf_set(fjord_conf_t *conf, const char *name, const char *value)
 
 	if (fjord_conf_set(conf, name, value, errstr, sizeof(errstr)) != FJORD_CONF_OK) {
 		fprintf(stderr, "fjord: property %s=%s refused: %s\n", name, value,
-			errstr[0] ? errstr : "invalid");
+		        errstr[0] ? errstr : "invalid");
 		return -1;
 	}
 	return 0;
@@ -204,12 +205,14 @@ fjord_t *cli_handle_new(const struct cli_ctx *ctx, fjord_type_t type, fjord_conf
 	fj = fjord_new(type, conf, errstr, sizeof(errstr));
 	if (!fj) {
 		if (ctx->zookeeper)
-			fprintf(stderr, "fjord: cannot create client (ZooKeeper '%s', timeout %d ms): "
-				"%s\n", ctx->zookeeper, ctx->timeout_ms,
-				errstr[0] ? errstr : "unknown error");
+			fprintf(stderr,
+			        "fjord: cannot create client (ZooKeeper '%s', timeout %d ms): "
+			        "%s\n",
+			        ctx->zookeeper, ctx->timeout_ms,
+			        errstr[0] ? errstr : "unknown error");
 		else
 			fprintf(stderr, "fjord: cannot create client: %s\n",
-				errstr[0] ? errstr : "unknown error");
+			        errstr[0] ? errstr : "unknown error");
 		fjord_conf_destroy(conf);
 	}
 	return fj;
@@ -237,10 +240,10 @@ void cli_report_error(const struct cli_ctx *ctx, const char *what, fjord_err_t e
 	if (err == FJORD_ERR__ZOOKEEPER ||
 	    (err == FJORD_ERR__TIMED_OUT && ctx->zookeeper && !ctx->brokers))
 		fprintf(stderr, "fjord: %s: ZooKeeper at '%s' not reachable within %d ms: %s\n",
-			what, ctx->zookeeper ? ctx->zookeeper : "?", ctx->timeout_ms, reason);
+		        what, ctx->zookeeper ? ctx->zookeeper : "?", ctx->timeout_ms, reason);
 	else if (err == FJORD_ERR__ALL_BROKERS_DOWN || err == FJORD_ERR__TRANSPORT)
 		fprintf(stderr, "fjord: %s: no broker reachable%s%s: %s\n", what,
-			ctx->brokers ? " at " : "", ctx->brokers ? ctx->brokers : "", reason);
+		        ctx->brokers ? " at " : "", ctx->brokers ? ctx->brokers : "", reason);
 	else
 		fprintf(stderr, "fjord: %s: %s (%s)\n", what, reason, fjord_err2name(err));
 }
@@ -263,8 +266,7 @@ int cli_topic_metadata(const struct cli_ctx *ctx, fjord_t *fj, const char *topic
 		cli_report_error(ctx, what, err, NULL);
 		return -1;
 	}
-	if (md->topic_cnt < 1 ||
-	    md->topics[0].err == FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
+	if (md->topic_cnt < 1 || md->topics[0].err == FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
 	    md->topics[0].err == FJORD_ERR__UNKNOWN_TOPIC || md->topics[0].partition_cnt < 1) {
 		fprintf(stderr, "fjord: topic '%s' does not exist\n", topic);
 		fjord_metadata_destroy(md);
@@ -311,13 +313,13 @@ static int main_add_prop(struct cli_ctx *ctx, const char *arg)
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"zookeeper", required_argument, NULL, 'z'},
-		{"brokers", required_argument, NULL, 'b'},
-		{"property", required_argument, NULL, 'X'},
-		{"timeout", required_argument, NULL, 'T'},
-		{"version", no_argument, NULL, 'V'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "zookeeper", required_argument, NULL, 'z' },
+		{ "brokers", required_argument, NULL, 'b' },
+		{ "property", required_argument, NULL, 'X' },
+		{ "timeout", required_argument, NULL, 'T' },
+		{ "version", no_argument, NULL, 'V' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	static struct cli_ctx ctx;
 	const char *sub;
@@ -346,8 +348,9 @@ int main(int argc, char **argv)
 			break;
 		case 'T':
 			if (cli_parse_int(optarg, 1, INT_MAX, &v) < 0) {
-				fprintf(stderr, "fjord: invalid --timeout '%s' (milliseconds > 0)\n",
-					optarg);
+				fprintf(stderr,
+				        "fjord: invalid --timeout '%s' (milliseconds > 0)\n",
+				        optarg);
 				return CLI_EXIT_USAGE;
 			}
 			ctx.timeout_ms = (int)v;

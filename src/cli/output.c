@@ -20,10 +20,10 @@
 struct cli_table {
 	int ncols;
 	char *headers[OUTPUT_MAX_COLS];
-	char **cells;    /* nrows * ncols strings */
+	char **cells; /* nrows * ncols strings */
 	size_t nrows;
 	size_t cap;
-	int lost;        /* rows that could not be stored */
+	int lost; /* rows that could not be stored */
 };
 
 static char *output_strdup_upper(const char *s)

@@ -21,15 +21,14 @@
 
 static void perf_consume_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord perf consume TOPIC --records N [OPTIONS]\n"
-		"\n"
-		"Reads N records from the beginning of every partition.\n"
-		"  -n, --records N            records to consume (required)\n"
-		"  -f, --format text|json     result format (default text)\n"
-		"  -h, --help                 print this help\n"
-		"Other consumer properties: fjord -X name=value perf consume ...\n"
-		"Stops with an error when no record arrives for --timeout ms.\n");
+	fprintf(out, "Usage: fjord perf consume TOPIC --records N [OPTIONS]\n"
+	             "\n"
+	             "Reads N records from the beginning of every partition.\n"
+	             "  -n, --records N            records to consume (required)\n"
+	             "  -f, --format text|json     result format (default text)\n"
+	             "  -h, --help                 print this help\n"
+	             "Other consumer properties: fjord -X name=value perf consume ...\n"
+	             "Stops with an error when no record arrives for --timeout ms.\n");
 }
 
 static int perf_consume_assign(fjord_t *fj, const fjord_metadata_topic_t *t)
@@ -44,12 +43,12 @@ static int perf_consume_assign(fjord_t *fj, const fjord_metadata_topic_t *t)
 	}
 	for (i = 0; i < t->partition_cnt; i++)
 		fjord_topic_partition_list_add(parts, t->topic, t->partitions[i].id)->offset =
-			FJORD_OFFSET_BEGINNING;
+		    FJORD_OFFSET_BEGINNING;
 	err = fjord_assign(fj, parts);
 	fjord_topic_partition_list_destroy(parts);
 	if (err) {
 		fprintf(stderr, "fjord: cannot assign partitions of '%s': %s\n", t->topic,
-			fjord_err2str(err));
+		        fjord_err2str(err));
 		return -1;
 	}
 	return 0;
@@ -58,10 +57,10 @@ static int perf_consume_assign(fjord_t *fj, const fjord_metadata_topic_t *t)
 int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv)
 {
 	static const struct option opts[] = {
-		{"records", required_argument, NULL, 'n'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "records", required_argument, NULL, 'n' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	enum cli_format format = CLI_FORMAT_TEXT;
 	struct cli_perf_result res;
@@ -79,7 +78,8 @@ int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv)
 		switch (c) {
 		case 'n':
 			if (cli_parse_int(optarg, 1, INT64_MAX, &records) < 0) {
-				fprintf(stderr, "fjord perf consume: invalid --records '%s'\n", optarg);
+				fprintf(stderr, "fjord perf consume: invalid --records '%s'\n",
+				        optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -121,11 +121,14 @@ int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv)
 		fjord_message_t *m = fjord_consumer_poll(fj, 100);
 		int64_t now = cli_now_us();
 
-		cli_perf_progress("consume", start_us, &last_us, got, (uint64_t)records, &last_done);
+		cli_perf_progress("consume", start_us, &last_us, got, (uint64_t)records,
+		                  &last_done);
 		if (!m) {
 			if (now - last_record_us > (int64_t)ctx->timeout_ms * 1000) {
-				fprintf(stderr, "fjord perf consume: no record for %d ms; got %llu of "
-					"%lld\n", ctx->timeout_ms, (unsigned long long)got, records);
+				fprintf(stderr,
+				        "fjord perf consume: no record for %d ms; got %llu of "
+				        "%lld\n",
+				        ctx->timeout_ms, (unsigned long long)got, records);
 				break;
 			}
 			continue;
@@ -133,7 +136,7 @@ int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv)
 		if (m->err) {
 			if (m->err != FJORD_ERR__PARTITION_EOF)
 				fprintf(stderr, "fjord perf consume: partition %d: %s\n",
-					(int)m->partition, fjord_err2str(m->err));
+				        (int)m->partition, fjord_err2str(m->err));
 			if (m->err != FJORD_ERR__PARTITION_EOF && !fjord_err_is_retriable(m->err)) {
 				fjord_message_destroy(m);
 				break;
@@ -165,7 +168,7 @@ int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_EXIT_OK;
 	else
 		fprintf(stderr, "fjord perf consume: only %llu of %lld records consumed\n",
-			(unsigned long long)got, records);
+		        (unsigned long long)got, records);
 out:
 	if (md)
 		fjord_metadata_destroy(md);

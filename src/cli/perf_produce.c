@@ -28,24 +28,23 @@ struct perf_produce_state {
 	atomic_ullong acked;
 	atomic_ullong failed;
 	pthread_mutex_t lock;
-	struct cli_hist *hist;  /* under lock */
-	char first_error[512];  /* under lock */
+	struct cli_hist *hist; /* under lock */
+	char first_error[512]; /* under lock */
 };
 
 static void perf_produce_usage(FILE *out)
 {
-	fprintf(out,
-		"Usage: fjord perf produce TOPIC --records N --record-size B [OPTIONS]\n"
-		"\n"
-		"  -n, --records N            records to produce (required)\n"
-		"  -s, --record-size B        value size in bytes (required)\n"
-		"  -a, --acks 0|1|all         acknowledgements (default: SDK's)\n"
-		"  -B, --batch-size BYTES     producer batch.size\n"
-		"  -l, --linger-ms MS         producer linger.ms\n"
-		"  -c, --compression CODEC    none, gzip, lz4 or zstd\n"
-		"  -f, --format text|json     result format (default text)\n"
-		"  -h, --help                 print this help\n"
-		"Other producer properties: fjord -X name=value perf produce ...\n");
+	fprintf(out, "Usage: fjord perf produce TOPIC --records N --record-size B [OPTIONS]\n"
+	             "\n"
+	             "  -n, --records N            records to produce (required)\n"
+	             "  -s, --record-size B        value size in bytes (required)\n"
+	             "  -a, --acks 0|1|all         acknowledgements (default: SDK's)\n"
+	             "  -B, --batch-size BYTES     producer batch.size\n"
+	             "  -l, --linger-ms MS         producer linger.ms\n"
+	             "  -c, --compression CODEC    none, gzip, lz4 or zstd\n"
+	             "  -f, --format text|json     result format (default text)\n"
+	             "  -h, --help                 print this help\n"
+	             "Other producer properties: fjord -X name=value perf produce ...\n");
 }
 
 static void perf_produce_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *opaque)
@@ -58,8 +57,8 @@ static void perf_produce_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *op
 		cli_hist_record(st->hist, msg->latency_us);
 	} else if (!st->first_error[0]) {
 		snprintf(st->first_error, sizeof(st->first_error), "partition %d: %s%s%s",
-			 (int)msg->partition, fjord_err2str(msg->err), msg->errstr ? ": " : "",
-			 msg->errstr ? msg->errstr : "");
+		         (int)msg->partition, fjord_err2str(msg->err), msg->errstr ? ": " : "",
+		         msg->errstr ? msg->errstr : "");
 	}
 	pthread_mutex_unlock(&st->lock);
 	atomic_fetch_add(msg->err ? &st->failed : &st->acked, 1);
@@ -88,15 +87,15 @@ struct perf_produce_opts {
 static int perf_produce_parse(int argc, char **argv, struct perf_produce_opts *o)
 {
 	static const struct option opts[] = {
-		{"records", required_argument, NULL, 'n'},
-		{"record-size", required_argument, NULL, 's'},
-		{"acks", required_argument, NULL, 'a'},
-		{"batch-size", required_argument, NULL, 'B'},
-		{"linger-ms", required_argument, NULL, 'l'},
-		{"compression", required_argument, NULL, 'c'},
-		{"format", required_argument, NULL, 'f'},
-		{"help", no_argument, NULL, 'h'},
-		{NULL, 0, NULL, 0},
+		{ "records", required_argument, NULL, 'n' },
+		{ "record-size", required_argument, NULL, 's' },
+		{ "acks", required_argument, NULL, 'a' },
+		{ "batch-size", required_argument, NULL, 'B' },
+		{ "linger-ms", required_argument, NULL, 'l' },
+		{ "compression", required_argument, NULL, 'c' },
+		{ "format", required_argument, NULL, 'f' },
+		{ "help", no_argument, NULL, 'h' },
+		{ NULL, 0, NULL, 0 },
 	};
 	long long v;
 	int c;
@@ -156,7 +155,7 @@ bad:
 
 int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct perf_produce_opts o = {.size = -1};
+	struct perf_produce_opts o = { .size = -1 };
 	struct perf_produce_state st;
 	struct cli_perf_result res;
 	fjord_metadata_t *md = NULL;
@@ -208,24 +207,25 @@ int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv)
 	start_us = last_us = cli_now_us();
 	while (sent < (uint64_t)o.records && !cli_stop_requested()) {
 		fjord_err_t err = fjord_produce(fj, o.topic, FJORD_PARTITION_UA, NULL, 0, payload,
-						(size_t)o.size, NULL, 0, 0, NULL);
+		                                (size_t)o.size, NULL, 0, 0, NULL);
 
 		if (err == FJORD_ERR__QUEUE_FULL) {
 			fjord_flush(fj, 5);
 		} else if (err) {
-			fprintf(stderr, "fjord perf produce: produce failed after %llu records: %s\n",
-				(unsigned long long)sent, fjord_err2str(err));
+			fprintf(stderr,
+			        "fjord perf produce: produce failed after %llu records: %s\n",
+			        (unsigned long long)sent, fjord_err2str(err));
 			break;
 		} else {
 			sent++;
 		}
 		cli_perf_progress("produce", start_us, &last_us, atomic_load(&st.acked),
-				  (uint64_t)o.records, &last_done);
+		                  (uint64_t)o.records, &last_done);
 	}
 	while (fjord_outq_len(fj) > 0 && !cli_stop_requested()) {
 		fjord_flush(fj, 500);
 		cli_perf_progress("produce", start_us, &last_us, atomic_load(&st.acked),
-				  (uint64_t)o.records, &last_done);
+		                  (uint64_t)o.records, &last_done);
 	}
 	res.seconds = (double)(cli_now_us() - start_us) / 1e6;
 	fjord_close(fj, 0, NULL); /* fails whatever is left (interrupted run) */
@@ -243,8 +243,8 @@ int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (res.failed) {
 		fprintf(stderr, "fjord perf produce: %llu of %lld records not acknowledged%s%s\n",
-			(unsigned long long)res.failed, o.records,
-			st.first_error[0] ? "; first error: " : "", st.first_error);
+		        (unsigned long long)res.failed, o.records,
+		        st.first_error[0] ? "; first error: " : "", st.first_error);
 		goto out;
 	}
 	rc = CLI_EXIT_OK;

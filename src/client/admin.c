@@ -79,8 +79,8 @@ fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic, int32_t par
 	wa.topic = topic;
 	wa.partitions = partitions;
 	pthread_rwlock_rdlock(&fj->zk_lock);
-	err = zkadmin_create_topic(fj->zh, topic, partitions, replication_factor, configs,
-	                           errstr, errstr_size);
+	err = zkadmin_create_topic(fj->zh, topic, partitions, replication_factor, configs, errstr,
+	                           errstr_size);
 	if (!err && !zkmeta_wait(fj->zm, admin_topic_ready, &wa, timeout_ms < 0 ? 0 : timeout_ms))
 		err = FJORD_ERR__TIMED_OUT;
 	pthread_rwlock_unlock(&fj->zk_lock);
@@ -93,8 +93,8 @@ fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic, int32_t par
 	return err;
 }
 
-fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout_ms,
-                                     char *errstr, size_t errstr_size)
+fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout_ms, char *errstr,
+                                     size_t errstr_size)
 {
 	admin_wait_arg_t wa;
 	fjord_err_t err = admin_check(fj, topic, errstr, errstr_size);
@@ -109,7 +109,7 @@ fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout
 	pthread_rwlock_unlock(&fj->zk_lock);
 	if (err == FJORD_ERR__TIMED_OUT)
 		fj_errstr(errstr, errstr_size,
-		          "topic %s is marked for deletion but was not removed within %d ms",
-		          topic, timeout_ms);
+		          "topic %s is marked for deletion but was not removed within %d ms", topic,
+		          timeout_ms);
 	return err;
 }

@@ -16,9 +16,8 @@
 #include "client/client_int.h"
 #include "common/zkadmin.h"
 
-fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char *topic,
-                                           const char *const *set, int set_cnt,
-                                           const char *const *del_keys, int del_cnt,
+fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char *topic, const char *const *set,
+                                           int set_cnt, const char *const *del_keys, int del_cnt,
                                            char *errstr, size_t errstr_size)
 {
 	fjord_err_t err;

@@ -39,7 +39,6 @@
 #include "common/zkpath.h"
 #include "common/numparse.h"
 
-
 /* One partition of a description while it is being built. */
 typedef struct ag_part {
 	char *topic;
@@ -67,7 +66,8 @@ static fjord_err_t ag_check_handle(fjord_t *fj, char *errstr, size_t n)
 		return FJORD_ERR__STATE;
 	}
 	if (!fj->zk_mode) {
-		fj_errstr(errstr, n, "group administration needs zookeeper.connect (groups live in "
+		fj_errstr(errstr, n,
+		          "group administration needs zookeeper.connect (groups live in "
 		          "ZooKeeper; this handle uses bootstrap.servers only)");
 		return FJORD_ERR__NOT_IMPLEMENTED;
 	}
@@ -85,7 +85,8 @@ static fjord_err_t ag_check(fjord_t *fj, const char *group, char *errstr, size_t
 	len = group ? strlen(group) : 0;
 	if (!len || len > 249 || strchr(group, '/') || !strcmp(group, ".") ||
 	    !strcmp(group, "..")) {
-		fj_errstr(errstr, n, "invalid group id '%s' (1..249 characters, no '/', not . or ..)",
+		fj_errstr(errstr, n,
+		          "invalid group id '%s' (1..249 characters, no '/', not . or ..)",
 		          group ? group : "(null)");
 		return FJORD_ERR__INVALID_ARG;
 	}
@@ -231,7 +232,8 @@ static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_p
 			ag_part_t *p;
 			char *buf = NULL;
 
-			if (num_parse_i64_blanks(parts.data[i], 0, INT64_MAX, &pnum) < 0 || pnum > INT32_MAX)
+			if (num_parse_i64_blanks(parts.data[i], 0, INT64_MAX, &pnum) < 0 ||
+			    pnum > INT32_MAX)
 				continue;
 			zkpath_child(path, zkpath_group_topic(dir, group, kind, topics.data[t]),
 			             parts.data[i]);
@@ -242,8 +244,9 @@ static int ag_read_tree(zhandle_t *zh, const char *group, const char *kind, ag_p
 			}
 			if (rc != ZOK)
 				break;
-			if (!strcmp(kind, "offsets") ? num_parse_i64_blanks(buf, 0, INT64_MAX, &off) == 0
-			                             : buf && *buf) {
+			if (!strcmp(kind, "offsets")
+			        ? num_parse_i64_blanks(buf, 0, INT64_MAX, &off) == 0
+			        : buf && *buf) {
 				p = ag_part_get(ps, topics.data[t], (int32_t)pnum);
 				if (!p)
 					rc = ZSYSTEMERROR;
@@ -369,7 +372,8 @@ static void ag_lag_ms(fjord_t *fj, fjord_group_description_t *d, const int64_t *
 	for (i = 0; i < d->partition_cnt; i++)
 		if (d->partitions[i].lag > 0 && start[i] >= 0) {
 			fjord_topic_partition_list_add(parts, d->partitions[i].topic,
-			                               d->partitions[i].partition)->offset = start[i];
+			                               d->partitions[i].partition)
+			    ->offset = start[i];
 			pending++;
 		}
 	conf = pending ? fjord_conf_new() : NULL;
@@ -399,14 +403,16 @@ static void ag_lag_ms(fjord_t *fj, fjord_group_description_t *d, const int64_t *
 			fjord_topic_partition_t *tp;
 			if (!m)
 				continue;
-			tp = m->topic ? fjord_topic_partition_list_find(parts, m->topic, m->partition)
-			              : NULL;
+			tp = m->topic
+			         ? fjord_topic_partition_list_find(parts, m->topic, m->partition)
+			         : NULL;
 			/* opaque marks a partition as answered (record or error). */
 			if (tp && !tp->opaque) {
 				for (i = 0; i < d->partition_cnt; i++) {
 					fjord_group_partition_t *gp = &d->partitions[i];
-					if (gp->partition == m->partition && !strcmp(gp->topic, m->topic) &&
-					    !m->err && m->timestamp >= 0) {
+					if (gp->partition == m->partition &&
+					    !strcmp(gp->topic, m->topic) && !m->err &&
+					    m->timestamp >= 0) {
 						int64_t age = fj_now_ms() - m->timestamp;
 						gp->lag_ms = age > 0 ? age : 1;
 					}
@@ -471,8 +477,9 @@ fjord_err_t fjord_admin_describe_group(fjord_t *fj, const char *group,
 		rc = ag_read_tree(fj->zh, group, "owners", &ps);
 	pthread_rwlock_unlock(&fj->zk_lock);
 	if (rc != ZOK) {
-		err = rc == ZNONODE ? FJORD_ERR_GROUP_ID_NOT_FOUND
-		      : rc == ZSYSTEMERROR ? FJORD_ERR__FAIL : FJORD_ERR__ZOOKEEPER;
+		err = rc == ZNONODE        ? FJORD_ERR_GROUP_ID_NOT_FOUND
+		      : rc == ZSYSTEMERROR ? FJORD_ERR__FAIL
+		                           : FJORD_ERR__ZOOKEEPER;
 		goto fail;
 	}
 	for (i = 0; i < d->member_cnt; i++)
@@ -576,7 +583,8 @@ fjord_err_t fjord_admin_alter_group_offsets(fjord_t *fj, const char *group,
 		    tp->offset < -1) {
 			fj_errstr(errstr, errstr_size,
 			          "invalid entry %d: a topic, a partition >= 0 and an offset >= 0 "
-			          "(or -1 to remove) are needed", i);
+			          "(or -1 to remove) are needed",
+			          i);
 			return FJORD_ERR__INVALID_ARG;
 		}
 	}
@@ -629,8 +637,8 @@ static int ag_delete_tree(zhandle_t *zh, const char *path)
 	return zkutil_walk_postorder(zh, path, ag_delete_node, zh);
 }
 
-fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout_ms,
-                                     char *errstr, size_t errstr_size)
+fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout_ms, char *errstr,
+                                     size_t errstr_size)
 {
 	char path[ZKPATH_MAX];
 	struct Stat st;
@@ -657,15 +665,17 @@ fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout
 	if (members != 0) {
 		if (members > 0)
 			fj_errstr(errstr, errstr_size,
-			          "group '%s' has %d live member(s); stop its consumers first", group,
-			          members);
+			          "group '%s' has %d live member(s); stop its consumers first",
+			          group, members);
 		err = members > 0 ? FJORD_ERR_NON_EMPTY_GROUP : FJORD_ERR__ZOOKEEPER;
 		goto out;
 	}
 	rc = ag_delete_tree(fj->zh, path);
 	if (rc == ZNOTEMPTY && ag_member_count(fj->zh, group, NULL, 0) > 0) {
-		fj_errstr(errstr, errstr_size, "a member joined group '%s' while it was being "
-		          "deleted; stop its consumers first", group);
+		fj_errstr(errstr, errstr_size,
+		          "a member joined group '%s' while it was being "
+		          "deleted; stop its consumers first",
+		          group);
 		err = FJORD_ERR_NON_EMPTY_GROUP;
 	} else if (rc != ZOK) {
 		err = ag_zkerr(rc, "delete", path, errstr, errstr_size);

@@ -24,7 +24,6 @@
 #include "common/zkutil.h"
 #include "common/zkpath.h"
 
-
 static fjord_err_t ar_zkerr(int rc, const char *what, const char *path, char *errstr, size_t n)
 {
 	fj_errstr(errstr, n, "ZooKeeper: %s %s: %s", what, path, zkutil_err2str(rc));
@@ -33,10 +32,10 @@ static fjord_err_t ar_zkerr(int rc, const char *what, const char *path, char *er
 
 /* The handle can do this, and parts is a well-formed plan: *jsonp gets its
  * encoding (caller frees). */
-static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int cnt,
-                            char **jsonp, char *errstr, size_t n)
+static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int cnt, char **jsonp,
+                            char *errstr, size_t n)
 {
-	zkjson_reassign_t plan = {0, NULL}, back;
+	zkjson_reassign_t plan = { 0, NULL }, back;
 	char err[512];
 	fjord_err_t e;
 	int i;
@@ -52,7 +51,8 @@ static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int 
 		return FJORD_ERR__STATE;
 	}
 	if (!fj->zk_mode) {
-		fj_errstr(errstr, n, "partition reassignment needs zookeeper.connect (this handle "
+		fj_errstr(errstr, n,
+		          "partition reassignment needs zookeeper.connect (this handle "
 		          "uses bootstrap.servers only)");
 		return FJORD_ERR__NOT_IMPLEMENTED;
 	}
@@ -71,7 +71,7 @@ static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int 
 		return FJORD_ERR__FAIL;
 	}
 	plan.cnt = cnt;
-	for (i = 0; i < cnt; i++) {   /* borrowed pointers: freed by hand below */
+	for (i = 0; i < cnt; i++) { /* borrowed pointers: freed by hand below */
 		plan.entries[i].topic = (char *)parts[i].topic;
 		plan.entries[i].partition = parts[i].partition;
 		plan.entries[i].replica_cnt = parts[i].replica_cnt;
@@ -96,8 +96,8 @@ static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int 
 
 /* Reads and decodes topic's assignment: ZOK, ZNONODE, -1 (malformed, errstr
  * set) or another ZooKeeper error. */
-static int ar_assignment(zhandle_t *zh, const char *topic, zkjson_assignment_t *a,
-                         char *errstr, size_t n)
+static int ar_assignment(zhandle_t *zh, const char *topic, zkjson_assignment_t *a, char *errstr,
+                         size_t n)
 {
 	char path[ZKPATH_MAX], err[256];
 	char *buf = NULL;
@@ -118,7 +118,7 @@ static int ar_assignment(zhandle_t *zh, const char *topic, zkjson_assignment_t *
 static fjord_err_t ar_check_cluster(zhandle_t *zh, const fjord_reassignment_t *parts, int cnt,
                                     char *errstr, size_t n)
 {
-	struct String_vector ids = {0, NULL};
+	struct String_vector ids = { 0, NULL };
 	char path[ZKPATH_MAX], idbuf[16];
 	fjord_err_t e = FJORD_ERR_NO_ERROR;
 	struct Stat zst;
@@ -153,8 +153,8 @@ static fjord_err_t ar_check_cluster(zhandle_t *zh, const fjord_reassignment_t *p
 		} else if (rc != ZOK) {
 			e = ar_zkerr(rc, "read the assignment of", p->topic, errstr, n);
 		} else if (p->partition >= a.partition_cnt) {
-			fj_errstr(errstr, n, "%s-%d: no such partition (the topic has %d)", p->topic,
-			          (int)p->partition, a.partition_cnt);
+			fj_errstr(errstr, n, "%s-%d: no such partition (the topic has %d)",
+			          p->topic, (int)p->partition, a.partition_cnt);
 			e = FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 		}
 		zkjson_assignment_clear(&a);
@@ -173,8 +173,8 @@ static fjord_err_t ar_check_cluster(zhandle_t *zh, const fjord_reassignment_t *p
 	return e;
 }
 
-fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignment_t *parts,
-                                            int cnt, char *errstr, size_t errstr_size)
+fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignment_t *parts, int cnt,
+                                            char *errstr, size_t errstr_size)
 {
 	char *json = NULL;
 	struct Stat zst;
@@ -186,8 +186,10 @@ fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignmen
 	pthread_rwlock_rdlock(&fj->zk_lock);
 	rc = zoo_exists(fj->zh, ZKPATH_REASSIGN, 0, &zst);
 	if (rc == ZOK) {
-		fj_errstr(errstr, errstr_size, "a reassignment is in progress (%s exists); a new "
-		          "plan can be written once it is done", ZKPATH_REASSIGN);
+		fj_errstr(errstr, errstr_size,
+		          "a reassignment is in progress (%s exists); a new "
+		          "plan can be written once it is done",
+		          ZKPATH_REASSIGN);
 		e = FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
 		goto out;
 	}
@@ -204,8 +206,10 @@ fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignmen
 	rc = zoo_create(fj->zh, ZKPATH_REASSIGN, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
 	                NULL, 0);
 	if (rc == ZNODEEXISTS) {
-		fj_errstr(errstr, errstr_size, "a reassignment is in progress (%s exists); a new "
-		          "plan can be written once it is done", ZKPATH_REASSIGN);
+		fj_errstr(errstr, errstr_size,
+		          "a reassignment is in progress (%s exists); a new "
+		          "plan can be written once it is done",
+		          ZKPATH_REASSIGN);
 		e = FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
 	} else if (rc != ZOK) {
 		e = ar_zkerr(rc, "create", ZKPATH_REASSIGN, errstr, errstr_size);
@@ -239,11 +243,11 @@ static int32_t *ar_dup_ids(const int32_t *ids, int cnt)
 
 /* Fills st for one partition. FJORD_ERR_NO_ERROR or an error. */
 static fjord_err_t ar_status_one(zhandle_t *zh, const fjord_reassignment_t *p,
-                                 const zkjson_reassign_t *pending,
-                                 fjord_reassignment_status_t *st, char *errstr, size_t n)
+                                 const zkjson_reassign_t *pending, fjord_reassignment_status_t *st,
+                                 char *errstr, size_t n)
 {
 	zkjson_assignment_t a;
-	zkjson_state_t s = {0, 0, 0, NULL, 0};
+	zkjson_state_t s = { 0, 0, 0, NULL, 0 };
 	const zkjson_replicas_t *cur;
 	char path[ZKPATH_MAX], err[256];
 	char *buf = NULL;
@@ -302,12 +306,12 @@ out:
 	return e;
 }
 
-fjord_err_t fjord_admin_reassignment_status(fjord_t *fj, const fjord_reassignment_t *parts,
-                                            int cnt, fjord_reassignment_status_t **statusp,
-                                            int *pendingp, char *errstr, size_t errstr_size)
+fjord_err_t fjord_admin_reassignment_status(fjord_t *fj, const fjord_reassignment_t *parts, int cnt,
+                                            fjord_reassignment_status_t **statusp, int *pendingp,
+                                            char *errstr, size_t errstr_size)
 {
 	fjord_reassignment_status_t *v = NULL;
-	zkjson_reassign_t pending = {0, NULL};
+	zkjson_reassign_t pending = { 0, NULL };
 	char *json = NULL, *buf = NULL, err[256];
 	fjord_err_t e;
 	int rc, len, i, has_pending = 0;

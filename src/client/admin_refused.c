@@ -23,7 +23,6 @@
 #include "common/zkpath.h"
 #include "common/numparse.h"
 
-
 typedef struct admin_refused_walk {
 	zhandle_t *zh;
 	fjord_refused_t *v;
@@ -52,7 +51,8 @@ static void admin_refused_decode(const char *path, const char *buf, int len, fjo
 		return;
 	}
 	v = json_object_get(root, "error");
-	r->error = strdup(json_is_string(v) ? json_string_value(v) : "(no \"error\" in the marker)");
+	r->error =
+	    strdup(json_is_string(v) ? json_string_value(v) : "(no \"error\" in the marker)");
 	v = json_object_get(root, "znode");
 	if (json_is_string(v)) {
 		free(r->znode);
@@ -78,12 +78,12 @@ static int admin_refused_visit(const char *path, void *arg)
 		return ZOK;
 	rc = zkutil_get(w->zh, path, NULL, NULL, &buf, &len, NULL);
 	if (rc == ZNONODE)
-		return ZOK;   /* removed meanwhile */
+		return ZOK; /* removed meanwhile */
 	if (rc != ZOK)
 		return rc;
 	if (!buf || len <= 0) {
 		free(buf);
-		return ZOK;   /* an intermediate node */
+		return ZOK; /* an intermediate node */
 	}
 	if (w->cnt == w->cap) {
 		int cap = w->cap ? w->cap * 2 : 8;
@@ -114,8 +114,8 @@ static int admin_refused_cmp(const void *a, const void *b)
 	return strcmp(((const fjord_refused_t *)a)->znode, ((const fjord_refused_t *)b)->znode);
 }
 
-fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *cntp,
-                                     char *errstr, size_t errstr_size)
+fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *cntp, char *errstr,
+                                     size_t errstr_size)
 {
 	admin_refused_walk_t w;
 	int rc;
@@ -144,8 +144,8 @@ fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *
 			fj_errstr(errstr, errstr_size, "out of memory");
 			return FJORD_ERR__FAIL;
 		}
-		fj_errstr(errstr, errstr_size, "cannot read %s from ZooKeeper: %s",
-		          ZKPATH_ERRORS, zkutil_err2str(rc));
+		fj_errstr(errstr, errstr_size, "cannot read %s from ZooKeeper: %s", ZKPATH_ERRORS,
+		          zkutil_err2str(rc));
 		return FJORD_ERR__TRANSPORT;
 	}
 	if (w.cnt > 1)

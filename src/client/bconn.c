@@ -43,13 +43,13 @@ struct bconn {
 	int32_t id;
 	char *host;
 	int port;
-	char *listener;     /* listener name host:port was chosen for; NULL: unknown */
+	char *listener; /* listener name host:port was chosen for; NULL: unknown */
 	int fd;
 	int state;
 	struct event *ev_r, *ev_w;
 	struct evbuffer *in, *out;
-	uint64_t out_pos;   /* bytes ever appended to out */
-	uint64_t sent_pos;  /* bytes ever written to the socket */
+	uint64_t out_pos;  /* bytes ever appended to out */
+	uint64_t sent_pos; /* bytes ever written to the socket */
 	TAILQ_HEAD(, breq) reqs;
 	int inflight;
 	int64_t next_connect_ms;
@@ -78,7 +78,7 @@ int bconn_inflight(const bconn_t *bc)
 bconn_t *bconn_find(fjord_t *h, int32_t id)
 {
 	bconn_t *bc;
-	TAILQ_FOREACH(bc, &h->conns, link)
+	TAILQ_FOREACH (bc, &h->conns, link)
 		if (bc->id == id)
 			return bc;
 	return NULL;
@@ -87,14 +87,14 @@ bconn_t *bconn_find(fjord_t *h, int32_t id)
 bconn_t *bconn_any(fjord_t *h)
 {
 	bconn_t *bc, *best = NULL;
-	TAILQ_FOREACH(bc, &h->conns, link) {
+	TAILQ_FOREACH (bc, &h->conns, link) {
 		if (bc->state == BCONN_UP && (!best || bc->inflight < best->inflight))
 			best = bc;
 	}
 	if (best)
 		return best;
 	/* Nothing up: the one whose reconnect is due first. */
-	TAILQ_FOREACH(bc, &h->conns, link)
+	TAILQ_FOREACH (bc, &h->conns, link)
 		if (!best || bc->next_connect_ms < best->next_connect_ms)
 			best = bc;
 	return best;
@@ -252,7 +252,7 @@ static int bconn_connect(bconn_t *bc)
 static void bconn_complete_sent(bconn_t *bc)
 {
 	breq_t *r, *tmp;
-	TAILQ_FOREACH_SAFE(r, &bc->reqs, link, tmp) {
+	TAILQ_FOREACH_SAFE (r, &bc->reqs, link, tmp) {
 		if (r->start_pos < bc->sent_pos)
 			r->sent = 1;
 		if (r->start_pos >= bc->sent_pos)
@@ -315,8 +315,8 @@ static void bconn_on_write(evutil_socket_t fd, short what, void *arg)
 		bc->backoff_ms = bc->h->cv_conf->reconnect_backoff_ms;
 		bc->h->all_down_reported = 0;
 		event_add(bc->ev_r, NULL);
-		handle_log(bc->h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: connected", bc->host,
-		           bc->port, bc->id);
+		handle_log(bc->h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: connected", bc->host, bc->port,
+		           bc->id);
 	}
 	bconn_flush(bc);
 }
@@ -345,8 +345,8 @@ static int bconn_parse(bconn_t *bc)
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory");
 			return -1;
 		}
-		Fjord__Response *resp = fjord__response__unpack(NULL, f.header_len,
-		                                                 p + f.header_off);
+		Fjord__Response *resp =
+		    fjord__response__unpack(NULL, f.header_len, p + f.header_off);
 		breq_t *r = TAILQ_FIRST(&bc->reqs);
 		while (r && !r->expect_response)
 			r = TAILQ_NEXT(r, link);
@@ -441,20 +441,19 @@ out:
 	return rc;
 }
 
-int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload,
-               size_t payload_len, int expect_response, int timeout_ms, breq_cb *cb,
-               void *opaque)
+int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload, size_t payload_len,
+               int expect_response, int timeout_ms, breq_cb *cb, void *opaque)
 {
-	struct iovec iov = {(void *)payload, payload_len};
-	return bconn_sendv(bc, req_hdr, &iov, payload ? 1 : 0, expect_response, timeout_ms,
-	                   cb, opaque);
+	struct iovec iov = { (void *)payload, payload_len };
+	return bconn_sendv(bc, req_hdr, &iov, payload ? 1 : 0, expect_response, timeout_ms, cb,
+	                   opaque);
 }
 
 void bconn_tick_all(fjord_t *h, int64_t now)
 {
 	bconn_t *bc, *tmp;
 	int any_up = 0, any = 0;
-	TAILQ_FOREACH_SAFE(bc, &h->conns, link, tmp) {
+	TAILQ_FOREACH_SAFE (bc, &h->conns, link, tmp) {
 		breq_t *r;
 		if (bc->id == INT32_MIN) {
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "broker address changed");
@@ -470,7 +469,7 @@ void bconn_tick_all(fjord_t *h, int64_t now)
 			if (bconn_connect(bc) < 0)
 				continue;
 		}
-		TAILQ_FOREACH(r, &bc->reqs, link) {
+		TAILQ_FOREACH (r, &bc->reqs, link) {
 			if (r->deadline_ms <= now) {
 				char why[96];
 				snprintf(why, sizeof(why), "request %d timed out", r->corr_id);
@@ -487,7 +486,7 @@ void bconn_tick_all(fjord_t *h, int64_t now)
 	}
 	if (any && !any_up) {
 		int failing = 1;
-		TAILQ_FOREACH(bc, &h->conns, link)
+		TAILQ_FOREACH (bc, &h->conns, link)
 			if (bc->fails == 0)
 				failing = 0;
 		if (failing && !h->all_down_reported) {
@@ -501,7 +500,7 @@ void bconn_tick_all(fjord_t *h, int64_t now)
 void bconn_prune(fjord_t *h, const cview_t *cv)
 {
 	bconn_t *bc, *tmp;
-	TAILQ_FOREACH_SAFE(bc, &h->conns, link, tmp) {
+	TAILQ_FOREACH_SAFE (bc, &h->conns, link, tmp) {
 		if (bc->id < 0 && bc->id != INT32_MIN)
 			continue; /* bootstrap connection */
 		if (cv && bc->id != INT32_MIN && cview_broker(cv, bc->id))

@@ -30,9 +30,9 @@
 #include "common/zkutil.h"
 #include "common/deadline.h"
 
-#define CGRP_IDLE_MS 1000       /* longest sleep without a reason to wake */
-#define CGRP_RETRY_MS 500       /* after a failed step */
-#define CGRP_LEAVE_MIN_MS 5000  /* leaving on close gets at least this long */
+#define CGRP_IDLE_MS 1000      /* longest sleep without a reason to wake */
+#define CGRP_RETRY_MS 500      /* after a failed step */
+#define CGRP_LEAVE_MIN_MS 5000 /* leaving on close gets at least this long */
 
 void cgrp_log(cgrp_t *cg, int level, const char *fmt, ...)
 {
@@ -74,7 +74,7 @@ static void cgrp_watch_fn(void *obj, void *arg)
 
 void cgrp_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
-	cgrp_watch_ev_t ev = {zh, type, state};
+	cgrp_watch_ev_t ev = { zh, type, state };
 	(void)path;
 	if (ctx)
 		zkutil_live_run(ctx, cgrp_watch_fn, &ev);
@@ -110,8 +110,8 @@ static fjord_topic_partition_list_t *cgrp_list_copy(const fjord_topic_partition_
 	fjord_topic_partition_list_t *c = fjord_topic_partition_list_new(l->cnt > 0 ? l->cnt : 1);
 	int i;
 	for (i = 0; c && i < l->cnt; i++) {
-		fjord_topic_partition_t *e = fjord_topic_partition_list_add(c, l->elems[i].topic,
-		                                                            l->elems[i].partition);
+		fjord_topic_partition_t *e =
+		    fjord_topic_partition_list_add(c, l->elems[i].topic, l->elems[i].partition);
 		if (!e) {
 			fjord_topic_partition_list_destroy(c);
 			return NULL;
@@ -124,7 +124,7 @@ static fjord_topic_partition_list_t *cgrp_list_copy(const fjord_topic_partition_
 
 void cgrp_emit(cgrp_t *cg, fjord_rebalance_event_t ev, const fjord_topic_partition_list_t *parts)
 {
-	static const char *const names[] = {"", "assigned", "revoked", "lost"};
+	static const char *const names[] = { "", "assigned", "revoked", "lost" };
 	fjord_t *h = cg->h;
 	int i;
 	if (!parts || parts->cnt == 0)
@@ -287,7 +287,8 @@ static void *cgrp_main(void *arg)
 		int64_t now = fj_mono_ms(), wake = now + CGRP_IDLE_MS;
 		struct timespec ts;
 
-		if (cg->member_id && cg->h->cv_conf->enable_auto_commit && cg->next_commit_ms < wake)
+		if (cg->member_id && cg->h->cv_conf->enable_auto_commit &&
+		    cg->next_commit_ms < wake)
 			wake = cg->next_commit_ms;
 		if (cg->next_retry_ms && cg->next_retry_ms < wake)
 			wake = cg->next_retry_ms;
@@ -370,13 +371,15 @@ int cgrp_start(fjord_t *h, char *errstr, size_t n)
 	const fj_conf_values_t *v = h->cv_conf;
 	cgrp_t *cg;
 	if (!*v->group_id || strchr(v->group_id, '/')) {
-		fj_errstr(errstr, n, "group.id \"%s\" is not a valid group name (non-empty, no '/')",
+		fj_errstr(errstr, n,
+		          "group.id \"%s\" is not a valid group name (non-empty, no '/')",
 		          v->group_id);
 		return -1;
 	}
 	if (!v->zookeeper_connect || !*v->zookeeper_connect) {
-		fj_errstr(errstr, n, "group.id requires zookeeper.connect: consumer groups "
-		                     "coordinate through ZooKeeper");
+		fj_errstr(errstr, n,
+		          "group.id requires zookeeper.connect: consumer groups "
+		          "coordinate through ZooKeeper");
 		return -1;
 	}
 	cg = calloc(1, sizeof(*cg));
@@ -526,8 +529,10 @@ fjord_err_t fjord_subscribe(fjord_t *fj, const fjord_topic_partition_list_t *top
 	}
 	return cgrp_set_subscription(fj, subs, cnt);
 inval:
-	handle_log(fj, FJ_LOG_ERR, "CGRP", "fjord_subscribe: \"%s\" is not a topic name or a "
-	           "valid '^' regex", topics->elems[i].topic ? topics->elems[i].topic : "(null)");
+	handle_log(fj, FJ_LOG_ERR, "CGRP",
+	           "fjord_subscribe: \"%s\" is not a topic name or a "
+	           "valid '^' regex",
+	           topics->elems[i].topic ? topics->elems[i].topic : "(null)");
 	cgrp_subs_free(subs, cnt);
 	return FJORD_ERR__INVALID_ARG;
 }

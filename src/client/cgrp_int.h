@@ -34,10 +34,10 @@ enum { CGP_PENDING = 0, CGP_OWNED = 1 };
 typedef struct cgrp_part {
 	char *topic;
 	int32_t partition;
-	int state;           /* CGP_PENDING: waiting for the old owner to let go */
+	int state;             /* CGP_PENDING: waiting for the old owner to let go */
 	int32_t owner_version; /* stat version of our owner znode (CGP_OWNED) */
-	int64_t committed;   /* last offset committed by us or read at claim; -1 */
-	int offset_exists;   /* the offsets/<t>/<p> znode exists (set, not create) */
+	int64_t committed;     /* last offset committed by us or read at claim; -1 */
+	int offset_exists;     /* the offsets/<t>/<p> znode exists (set, not create) */
 } cgrp_part_t;
 
 /* A request from an application thread (commit, committed). Refcounted:
@@ -63,29 +63,29 @@ typedef struct cgrp {
 	pthread_mutex_t lock;
 	pthread_cond_t cond;
 	/* lock */
-	int stop;             /* close: leave the group and end the thread */
-	int dirty;            /* a watch fired or metadata changed: resync */
-	int expired;          /* the session expired */
-	int sub_changed;      /* the app changed its subscription */
-	int sub_cnt;          /* the subscription the app asked for */
+	int stop;        /* close: leave the group and end the thread */
+	int dirty;       /* a watch fired or metadata changed: resync */
+	int expired;     /* the session expired */
+	int sub_changed; /* the app changed its subscription */
+	int sub_cnt;     /* the subscription the app asked for */
 	char **subs;
-	int lost_pending;     /* sessions lost and not yet seen by fjord_commit */
+	int lost_pending; /* sessions lost and not yet seen by fjord_commit */
 	struct cgrp_req_q reqs;
-	int left;             /* the worker finished leaving (close) */
+	int left; /* the worker finished leaving (close) */
 
 	/* worker thread */
-	zhandle_t *zh;        /* read by watchers with an atomic load */
+	zhandle_t *zh; /* read by watchers with an atomic load */
 	int64_t session_id;
 	int64_t next_connect_ms;
-	char *member_id;      /* our ids/ znode name; NULL: not a member */
-	int join_cnt;         /* subscription the member znode was written with */
+	char *member_id; /* our ids/ znode name; NULL: not a member */
+	int join_cnt;    /* subscription the member znode was written with */
 	char **join_subs;
-	regex_t *regs;        /* compiled '^' patterns of join_subs (NULL entries: exact) */
+	regex_t *regs; /* compiled '^' patterns of join_subs (NULL entries: exact) */
 	int part_cnt, part_cap;
 	cgrp_part_t *parts;
-	int64_t generation;   /* of the last assignment applied */
+	int64_t generation; /* of the last assignment applied */
 	int64_t next_commit_ms;
-	int64_t next_retry_ms;/* claims pending or a step failed: try again then */
+	int64_t next_retry_ms; /* claims pending or a step failed: try again then */
 	/* leader bookkeeping, for the "reason" of a new generation */
 	int last_member_cnt;
 	char **last_members;
@@ -93,8 +93,7 @@ typedef struct cgrp {
 } cgrp_t;
 
 /* cgrp.c */
-void cgrp_log(cgrp_t *cg, int level, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void cgrp_log(cgrp_t *cg, int level, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /* The watcher given to every ZooKeeper call that sets a watch (ctx = cg). */
 void cgrp_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx);
 /* Delivers a rebalance event for parts (rebalance_cb, else poll events). */

@@ -31,7 +31,6 @@
 #include "common/numparse.h"
 #include "common/zkpath.h"
 
-
 /* The sequence number of a member id "<client.id>-<10 digits>"; -1 if none. */
 static int64_t cgrp_member_seq(const char *id)
 {
@@ -59,7 +58,7 @@ int cgrp_member_join(cgrp_t *cg)
 	int *counts = calloc((size_t)cg->join_cnt, sizeof(int));
 	char *val = NULL;
 	int i, rc = -1;
-	const char *sub[] = {"ids", "owners", "offsets"};
+	const char *sub[] = { "ids", "owners", "offsets" };
 
 	if (!counts)
 		return -1;
@@ -136,7 +135,7 @@ void cgrp_member_leave(cgrp_t *cg)
 typedef struct cgrp_plan {
 	int member_cnt;
 	assignor_member_t *members;
-	char ***topics;          /* per member: its resolved topic names */
+	char ***topics; /* per member: its resolved topic names */
 	int topic_cnt, topic_cap;
 	assignor_topic_t *topics_all;
 } cgrp_plan_t;
@@ -200,7 +199,8 @@ static int cgrp_plan_member(cgrp_t *cg, cgrp_plan_t *pl, int i, const zkjson_mem
 		if (sub[0] == '^') {
 			regex_t re;
 			if (regcomp(&re, sub, REG_EXTENDED | REG_NOSUB) != 0) {
-				cgrp_log(cg, FJ_LOG_WARNING, "member %s: invalid pattern \"%s\" ignored",
+				cgrp_log(cg, FJ_LOG_WARNING,
+				         "member %s: invalid pattern \"%s\" ignored",
 				         pl->members[i].member_id, sub);
 				continue;
 			}
@@ -231,7 +231,8 @@ static int cgrp_assignment_equal(const zkjson_group_assignment_t *a,
 		return 0;
 	for (i = 0; i < a->cnt; i++) {
 		for (j = 0; j < b->cnt; j++)
-			if (a->partitions[i] == b->partitions[j] && !strcmp(a->topics[i], b->topics[j]))
+			if (a->partitions[i] == b->partitions[j] &&
+			    !strcmp(a->topics[i], b->topics[j]))
 				break;
 		if (j == b->cnt || strcmp(a->members[i], b->members[j]))
 			return 0;
@@ -250,8 +251,7 @@ static int cgrp_in(char *const *list, int cnt, const char *s)
 
 /* Why a new generation is needed, for /assignment's "reason". */
 static void cgrp_reason(cgrp_t *cg, const struct String_vector *ids,
-                        const zkjson_group_assignment_t *prev, int64_t sig, char *buf,
-                        size_t n)
+                        const zkjson_group_assignment_t *prev, int64_t sig, char *buf, size_t n)
 {
 	int i;
 	if (!cg->last_members) {
@@ -261,8 +261,10 @@ static void cgrp_reason(cgrp_t *cg, const struct String_vector *ids,
 				snprintf(buf, n, "member left: %s", prev->members[i]);
 				return;
 			}
-		snprintf(buf, n, prev->cnt ? "member joined or topic changed (new leader %s)"
-		                           : "group formed (leader %s)", cg->member_id);
+		snprintf(buf, n,
+		         prev->cnt ? "member joined or topic changed (new leader %s)"
+		                   : "group formed (leader %s)",
+		         cg->member_id);
 		return;
 	}
 	for (i = 0; i < ids->count; i++)
@@ -275,9 +277,10 @@ static void cgrp_reason(cgrp_t *cg, const struct String_vector *ids,
 			snprintf(buf, n, "member left: %s", cg->last_members[i]);
 			return;
 		}
-	snprintf(buf, n, sig != cg->last_topics_sig ? "topic changed (created, deleted or "
-	                                              "partitions added)"
-	                                            : "assignment recomputed");
+	snprintf(buf, n,
+	         sig != cg->last_topics_sig ? "topic changed (created, deleted or "
+	                                      "partitions added)"
+	                                    : "assignment recomputed");
 }
 
 static void cgrp_remember(cgrp_t *cg, const struct String_vector *ids, int64_t sig)
@@ -404,9 +407,11 @@ static int cgrp_leader_assign(cgrp_t *cg, const struct String_vector *ids)
 		cgrp_note_rc(cg, zrc, "write assignment");
 		goto out;
 	}
-	cgrp_log(cg, FJ_LOG_INFO, "leader %s wrote generation %lld (%s): %d partition(s), "
-	         "%d member(s), strategy %s", cg->member_id, (long long)out.generation, reason,
-	         out.cnt, pl.member_cnt, out.strategy);
+	cgrp_log(cg, FJ_LOG_INFO,
+	         "leader %s wrote generation %lld (%s): %d partition(s), "
+	         "%d member(s), strategy %s",
+	         cg->member_id, (long long)out.generation, reason, out.cnt, pl.member_cnt,
+	         out.strategy);
 	cgrp_remember(cg, ids, sig);
 	rc = 0;
 out:
@@ -424,7 +429,7 @@ out:
 int cgrp_member_sync(cgrp_t *cg)
 {
 	char path[ZKPATH_MAX], err[256];
-	struct String_vector ids = {0, NULL};
+	struct String_vector ids = { 0, NULL };
 	zkjson_group_assignment_t ga;
 	struct Stat st;
 	char *buf = NULL;
@@ -449,7 +454,8 @@ int cgrp_member_sync(cgrp_t *cg)
 	}
 	if (!found) {
 		/* Our member znode is gone (deleted by hand): start over. */
-		cgrp_log(cg, FJ_LOG_WARNING, "member znode %s disappeared: rejoining", cg->member_id);
+		cgrp_log(cg, FJ_LOG_WARNING, "member znode %s disappeared: rejoining",
+		         cg->member_id);
 		cgrp_owner_release_all(cg);
 		free(cg->member_id);
 		cg->member_id = NULL;

@@ -72,13 +72,13 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 	int n = l->cnt, i, cnt, attempt;
 	zoo_op_t *ops = calloc((size_t)n * 2 + 1, sizeof(*ops));
 	zoo_op_result_t *res = calloc((size_t)n * 2 + 1, sizeof(*res));
-	char (*paths)[2][ZKPATH_MAX] = calloc((size_t)n + 1, sizeof(*paths));
-	char (*vals)[24] = calloc((size_t)n + 1, sizeof(*vals));
+	char(*paths)[2][ZKPATH_MAX] = calloc((size_t)n + 1, sizeof(*paths));
+	char(*vals)[24] = calloc((size_t)n + 1, sizeof(*vals));
 	int *idx = calloc((size_t)n * 2 + 1, sizeof(int));
 	/* Result buffers for every op: the ZooKeeper client writes the new
 	 * stat / created path back and misbehaves when they are NULL. */
 	struct Stat *stats = calloc((size_t)n + 1, sizeof(*stats));
-	char (*created)[ZKPATH_MAX] = calloc((size_t)n + 1, sizeof(*created));
+	char(*created)[ZKPATH_MAX] = calloc((size_t)n + 1, sizeof(*created));
 	fjord_err_t first = FJORD_ERR_NO_ERROR;
 
 	if (!ops || !res || !paths || !vals || !idx || !stats || !created) {
@@ -110,11 +110,12 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 			zoo_check_op_init(&ops[cnt], paths[i][0], cp->owner_version);
 			idx[cnt++] = i;
 			if (cp->offset_exists)
-				zoo_set_op_init(&ops[cnt], paths[i][1], vals[i], (int)strlen(vals[i]), -1,
-				                &stats[i]);
+				zoo_set_op_init(&ops[cnt], paths[i][1], vals[i],
+				                (int)strlen(vals[i]), -1, &stats[i]);
 			else
-				zoo_create_op_init(&ops[cnt], paths[i][1], vals[i], (int)strlen(vals[i]),
-				                   &ZOO_OPEN_ACL_UNSAFE, 0, created[i], ZKPATH_MAX);
+				zoo_create_op_init(&ops[cnt], paths[i][1], vals[i],
+				                   (int)strlen(vals[i]), &ZOO_OPEN_ACL_UNSAFE, 0,
+				                   created[i], ZKPATH_MAX);
 			idx[cnt++] = i;
 		}
 		if (cnt == 0)
@@ -132,8 +133,8 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 		if (cgrp_zk_session_lost(rc) || rc == ZCONNECTIONLOSS || rc == ZOPERATIONTIMEOUT) {
 			for (i = 0; i < cnt; i += 2)
 				l->elems[idx[i]].err = cgrp_zk_session_lost(rc)
-				                               ? FJORD_ERR__ASSIGNMENT_LOST
-				                               : FJORD_ERR__ZOOKEEPER;
+				                           ? FJORD_ERR__ASSIGNMENT_LOST
+				                           : FJORD_ERR__ZOOKEEPER;
 			cgrp_owner_note(cg, rc, "commit", l->elems[idx[0]].topic,
 			                l->elems[idx[0]].partition);
 			break;
@@ -306,9 +307,11 @@ static int cgrp_claim(cgrp_t *cg, cgrp_part_t *cp)
 		if (cgrp_parse_offset(buf, len, &start) == 0)
 			cp->committed = start;
 		else
-			cgrp_log(cg, FJ_LOG_WARNING, "%s [%d]: committed offset \"%.*s\" is not a "
-			         "decimal offset: using auto.offset.reset", cp->topic,
-			         (int)cp->partition, len > 40 ? 40 : len, buf ? buf : "");
+			cgrp_log(cg, FJ_LOG_WARNING,
+			         "%s [%d]: committed offset \"%.*s\" is not a "
+			         "decimal offset: using auto.offset.reset",
+			         cp->topic, (int)cp->partition, len > 40 ? 40 : len,
+			         buf ? buf : "");
 	} else if (rc == ZNONODE) {
 		/* The first commit creates the offset znode: make its parent now. */
 		char parent[ZKPATH_MAX];
@@ -339,16 +342,15 @@ static void cgrp_release(cgrp_t *cg, cgrp_part_t *cp, int commit,
 	if (commit && cg->h->cv_conf->enable_auto_commit && pos >= 0 && pos != cp->committed &&
 	    cg->zh) {
 		fjord_topic_partition_list_t *l = fjord_topic_partition_list_new(1);
-		fjord_topic_partition_t *e = l ? fjord_topic_partition_list_add(l, cp->topic,
-		                                                                cp->partition)
-		                               : NULL;
+		fjord_topic_partition_t *e =
+		    l ? fjord_topic_partition_list_add(l, cp->topic, cp->partition) : NULL;
 		if (e) {
 			fjord_err_t err;
 			e->offset = pos;
 			err = cgrp_commit_list(cg, l);
 			if (err)
-				cgrp_log(cg, FJ_LOG_WARNING, "commit on revoke of %s [%d]: %s", cp->topic,
-				         (int)cp->partition, fjord_err2str(err));
+				cgrp_log(cg, FJ_LOG_WARNING, "commit on revoke of %s [%d]: %s",
+				         cp->topic, (int)cp->partition, fjord_err2str(err));
 			cgrp_commit_report(cg, err, l);
 		} else {
 			fjord_topic_partition_list_destroy(l);
@@ -361,8 +363,8 @@ static void cgrp_release(cgrp_t *cg, cgrp_part_t *cp, int commit,
 			cgrp_owner_note(cg, rc, "release", cp->topic, cp->partition);
 	}
 	if (revoked) {
-		fjord_topic_partition_t *e = fjord_topic_partition_list_add(revoked, cp->topic,
-		                                                            cp->partition);
+		fjord_topic_partition_t *e =
+		    fjord_topic_partition_list_add(revoked, cp->topic, cp->partition);
 		if (e)
 			e->offset = pos;
 	}
@@ -383,7 +385,8 @@ int cgrp_owner_reconcile(cgrp_t *cg, const zkjson_group_assignment_t *ga)
 		cgrp_part_t *cp = &cg->parts[i];
 		int keep = 0;
 		for (j = 0; j < ga->cnt && !keep; j++)
-			keep = ga->partitions[j] == cp->partition && !strcmp(ga->topics[j], cp->topic) &&
+			keep = ga->partitions[j] == cp->partition &&
+			       !strcmp(ga->topics[j], cp->topic) &&
 			       !strcmp(ga->members[j], cg->member_id);
 		if (keep) {
 			i++;
@@ -428,10 +431,11 @@ int cgrp_owner_reconcile(cgrp_t *cg, const zkjson_group_assignment_t *ga)
 			continue;
 		rc = cgrp_claim(cg, cp);
 		if (rc == 1) {
-			fjord_topic_partition_t *e = fjord_topic_partition_list_add(assigned, cp->topic,
-			                                                            cp->partition);
+			fjord_topic_partition_t *e =
+			    fjord_topic_partition_list_add(assigned, cp->topic, cp->partition);
 			if (e)
-				e->offset = cp->committed >= 0 ? cp->committed : FJORD_OFFSET_INVALID;
+				e->offset =
+				    cp->committed >= 0 ? cp->committed : FJORD_OFFSET_INVALID;
 		} else if (rc < 0) {
 			ret = -1;
 		} else {
@@ -471,8 +475,8 @@ void cgrp_owner_lose_all(cgrp_t *cg)
 		if (cp->state == CGP_OWNED) {
 			int64_t pos = consumer_part_remove(cg->h, cp->topic, cp->partition);
 			fjord_topic_partition_t *e =
-				lost ? fjord_topic_partition_list_add(lost, cp->topic, cp->partition)
-				     : NULL;
+			    lost ? fjord_topic_partition_list_add(lost, cp->topic, cp->partition)
+			         : NULL;
 			if (e)
 				e->offset = pos;
 		}
@@ -548,11 +552,11 @@ void cgrp_req_serve(cgrp_t *cg, cgrp_req_t *rq)
 		if (rq->err == FJORD_ERR__FENCED && lost)
 			rq->err = FJORD_ERR__ASSIGNMENT_LOST;
 		if (rq->parts) {
-			fjord_topic_partition_list_t *copy = fjord_topic_partition_list_new(
-				rq->parts->cnt + 1);
+			fjord_topic_partition_list_t *copy =
+			    fjord_topic_partition_list_new(rq->parts->cnt + 1);
 			for (i = 0; copy && i < rq->parts->cnt; i++) {
 				fjord_topic_partition_t *e = fjord_topic_partition_list_add(
-					copy, rq->parts->elems[i].topic, rq->parts->elems[i].partition);
+				    copy, rq->parts->elems[i].topic, rq->parts->elems[i].partition);
 				if (e) {
 					e->offset = rq->parts->elems[i].offset;
 					e->err = rq->parts->elems[i].err;

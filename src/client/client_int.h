@@ -32,14 +32,13 @@
 
 /* glibc's sys/queue.h lacks the _SAFE iterators (BSD has them). */
 #ifndef TAILQ_FOREACH_SAFE
-#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                         \
-	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1);    \
+#define TAILQ_FOREACH_SAFE(var, head, field, tvar)                                                 \
+	for ((var) = TAILQ_FIRST(head); (var) && ((tvar) = TAILQ_NEXT(var, field), 1);             \
 	     (var) = (tvar))
 #endif
 #ifndef LIST_FOREACH_SAFE
-#define LIST_FOREACH_SAFE(var, head, field, tvar)                                          \
-	for ((var) = LIST_FIRST(head); (var) && ((tvar) = LIST_NEXT(var, field), 1);       \
-	     (var) = (tvar))
+#define LIST_FOREACH_SAFE(var, head, field, tvar)                                                  \
+	for ((var) = LIST_FIRST(head); (var) && ((tvar) = LIST_NEXT(var, field), 1); (var) = (tvar))
 #endif
 
 #include <event2/event.h>
@@ -60,15 +59,14 @@
 /* ------------------------------------------------------------------ conf */
 
 enum { CB_MODE_BACKGROUND = 0, CB_MODE_POLL = 1 };
-enum { PARTITIONER_MURMUR2_RANDOM = 0, PARTITIONER_CONSISTENT_RANDOM = 1,
-       PARTITIONER_RANDOM = 2 };
+enum { PARTITIONER_MURMUR2_RANDOM = 0, PARTITIONER_CONSISTENT_RANDOM = 1, PARTITIONER_RANDOM = 2 };
 enum { RESET_EARLIEST = 0, RESET_LATEST = 1, RESET_ERROR = 2 };
 
 /* Field values are written by the property table in conf.c. */
 typedef struct fj_conf_values {
 	char *bootstrap_servers;
 	char *zookeeper_connect;
-	char *client_listener;  /* client.listener; NULL: the default rule (metadata.c) */
+	char *client_listener; /* client.listener; NULL: the default rule (metadata.c) */
 	int zk_session_timeout_ms;
 	char *client_id;
 	int socket_timeout_ms;
@@ -77,8 +75,8 @@ typedef struct fj_conf_values {
 	int callback_mode;
 	int log_level;
 	/* producer */
-	int acks_idx;         /* index into conf_acks_values */
-	int acks;             /* derived by conf_finish: -1, 0 or 1 */
+	int acks_idx; /* index into conf_acks_values */
+	int acks;     /* derived by conf_finish: -1, 0 or 1 */
 	int linger_ms;
 	int batch_size;
 	int compression_idx;  /* index into conf_compression_values */
@@ -121,8 +119,8 @@ struct fjord_conf_s {
 	void (*log_cb)(const fjord_t *fj, int level, const char *fac, const char *buf);
 	void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
 	                     const fjord_topic_partition_list_t *parts, void *opaque);
-	void (*commit_cb)(fjord_t *fj, fjord_err_t err,
-	                  const fjord_topic_partition_list_t *offsets, void *opaque);
+	void (*commit_cb)(fjord_t *fj, fjord_err_t err, const fjord_topic_partition_list_t *offsets,
+	                  void *opaque);
 	void *opaque;
 };
 
@@ -219,8 +217,8 @@ struct fjord_s {
 
 	/* metadata (metadata.c) */
 	pthread_mutex_t md_lock;
-	cview_t *md_cv;           /* published snapshot, under md_lock */
-	zhandle_t *zh;            /* current session; swapped under zk_lock */
+	cview_t *md_cv; /* published snapshot, under md_lock */
+	zhandle_t *zh;  /* current session; swapped under zk_lock */
 	zkmeta_t *zm;
 	flog_target_t log_target; /* common code's lines (zkmeta) -> handle_log_line */
 	pthread_rwlock_t zk_lock; /* readers: admin, fjord_metadata; writer: reconnect */
@@ -232,8 +230,8 @@ struct fjord_s {
 	int64_t md_last_ok_ms;
 	int md_refresh_wanted;
 	int all_down_reported;
-	int zk_prefer_loopback;   /* client.listener unset, zookeeper.connect all loopback */
-	int64_t lsn_missing_version;  /* I/O thread: snapshot of the bits below */
+	int zk_prefer_loopback;        /* client.listener unset, zookeeper.connect all loopback */
+	int64_t lsn_missing_version;   /* I/O thread: snapshot of the bits below */
 	uint64_t lsn_missing_reported; /* bit id%64: "broker lacks client.listener" said */
 
 	/* connections (bconn.c), I/O thread only */
@@ -243,7 +241,7 @@ struct fjord_s {
 
 	producer_t *p;
 	consumer_t *c;
-	struct cgrp *cg;          /* consumer group (cgrp.c); NULL without group.id */
+	struct cgrp *cg; /* consumer group (cgrp.c); NULL without group.id */
 
 	atomic_int closed;
 	int destroyed;
@@ -253,7 +251,7 @@ struct fjord_s {
  * the op is freed by calling its run with h->io_stop set: ops must check. */
 void handle_post(fjord_t *h, hop_t *op);
 void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 /* One formatted line to the handle's log path: log_cb (through the callback
  * queue) or stderr with the handle's name; level already checked. Any thread. */
 void handle_log_line(fjord_t *h, int level, const char *fac, const char *line);
@@ -293,9 +291,8 @@ int bconn_inflight(const bconn_t *bc);
  * correlation id and client id). payload may be NULL. The callback always
  * fires exactly once, later (never inside bconn_send). Returns 0, or -1 on
  * allocation failure (callback not fired). */
-int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload,
-               size_t payload_len, int expect_response, int timeout_ms, breq_cb *cb,
-               void *opaque);
+int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload, size_t payload_len,
+               int expect_response, int timeout_ms, breq_cb *cb, void *opaque);
 /* Same for a payload made of several pieces. */
 int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, int iovcnt,
                 int expect_response, int timeout_ms, breq_cb *cb, void *opaque);
@@ -308,8 +305,8 @@ void bconn_prune(fjord_t *h, const cview_t *cv);
 
 /* ------------------------------------------------------------------ metadata */
 
-int metadata_init(fjord_t *h, char *errstr, size_t n);   /* app thread, in fjord_new */
-void metadata_start(fjord_t *h);                         /* I/O thread */
+int metadata_init(fjord_t *h, char *errstr, size_t n); /* app thread, in fjord_new */
+void metadata_start(fjord_t *h);                       /* I/O thread */
 void metadata_term(fjord_t *h);
 /* metadata_zk.c (zookeeper.connect mode): the first session and zkmeta
  * (blocks the caller of fjord_new) and the session worker; the I/O
@@ -340,7 +337,7 @@ fjord_metadata_t *metadata_convert(const cview_t *cv, const char *topic);
 
 struct prec {
 	prec_t *next;
-	char *topic;          /* points into this allocation */
+	char *topic; /* points into this allocation */
 	int32_t partition;
 	int64_t timestamp;
 	void *key;
@@ -350,14 +347,14 @@ struct prec {
 	fjord_header_t *headers;
 	size_t header_cnt;
 	void *opaque;
-	size_t size;          /* approximate encoded size */
-	int64_t enq_us;       /* fj_mono_us() at produce() */
-	int64_t deadline_ms;  /* message.timeout.ms */
+	size_t size;         /* approximate encoded size */
+	int64_t enq_us;      /* fj_mono_us() at produce() */
+	int64_t deadline_ms; /* message.timeout.ms */
 	int retries;
-	int possibly;         /* was sent at least once */
+	int possibly; /* was sent at least once */
 	/* outcome */
 	fjord_err_t err;
-	const char *errstr;   /* static */
+	const char *errstr; /* static */
 	int64_t offset;
 	int64_t ack_timestamp;
 	int status;
@@ -366,7 +363,7 @@ struct prec {
 
 int producer_init(fjord_t *h);
 void producer_term(fjord_t *h);
-void producer_on_metadata(fjord_t *h);   /* I/O thread */
+void producer_on_metadata(fjord_t *h); /* I/O thread */
 void producer_tick(fjord_t *h, int64_t now);
 /* I/O thread: fail everything still queued or in flight with err. */
 void producer_purge(fjord_t *h, fjord_err_t err);
@@ -389,7 +386,7 @@ int consumer_init(fjord_t *h);
 void consumer_term(fjord_t *h);
 void consumer_on_metadata(fjord_t *h);
 void consumer_tick(fjord_t *h, int64_t now);
-void consumer_stop(fjord_t *h);          /* I/O thread */
+void consumer_stop(fjord_t *h); /* I/O thread */
 /* For the consumer group (any thread; take c->lock themselves). */
 int consumer_is_manual(fjord_t *h);
 /* Starts fetching a partition at offset (absolute, or FJORD_OFFSET_INVALID
@@ -421,13 +418,12 @@ int cgrp_is_subscribed(fjord_t *h);
 /* I/O thread: ListOffsets for one partition to its leader; cb gets the
  * offset (or -1) and err. */
 typedef void(offsets_cb)(fjord_t *h, fjord_err_t err, int64_t offset, void *opaque);
-int offsets_list_one(fjord_t *h, const char *topic, int32_t partition, int64_t ts,
-                     offsets_cb *cb, void *opaque);
+int offsets_list_one(fjord_t *h, const char *topic, int32_t partition, int64_t ts, offsets_cb *cb,
+                     void *opaque);
 
 /* ------------------------------------------------------------------ misc */
 
 char *fj_strdup(const char *s);
-void fj_errstr(char *errstr, size_t n, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void fj_errstr(char *errstr, size_t n, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 
 #endif /* FJORD_CLIENT_INT_H */

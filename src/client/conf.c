@@ -28,119 +28,123 @@
 #define OFF(f) offsetof(fj_conf_values_t, f)
 #define IMAX 2147483647
 
-static const char *const conf_cb_modes[] = {"background", "poll", NULL};
-static const char *const conf_acks_values[] = {"all", "-1", "0", "1", NULL};
-static const char *const conf_compression_values[] = {"none", "gzip", "lz4", "zstd", NULL};
-static const char *const conf_partitioners[] = {"murmur2_random", "consistent_random",
-                                                "random", NULL};
-static const char *const conf_resets[] = {"earliest", "latest", "error", NULL};
+static const char *const conf_cb_modes[] = { "background", "poll", NULL };
+static const char *const conf_acks_values[] = { "all", "-1", "0", "1", NULL };
+static const char *const conf_compression_values[] = { "none", "gzip", "lz4", "zstd", NULL };
+static const char *const conf_partitioners[] = { "murmur2_random", "consistent_random", "random",
+	                                         NULL };
+static const char *const conf_resets[] = { "earliest", "latest", "error", NULL };
 /* Index order is cgrp's: conf_strategies[v->assignment_strategy] names the
  * assignor (common/assignor.h). */
-const char *const conf_strategies[] = {"range", "roundrobin", "sticky", NULL};
+const char *const conf_strategies[] = { "range", "roundrobin", "sticky", NULL };
 
 static const prop_def_t conf_defs[] = {
-	{"bootstrap.servers", PROP_STR, OFF(bootstrap_servers), NULL, 0, 0, NULL, S_ALL,
-	 "Brokers to ask for metadata, host:port[,host:port...]. Used when "
-	 "zookeeper.connect is not set."},
-	{"zookeeper.connect", PROP_STR, OFF(zookeeper_connect), NULL, 0, 0, NULL, S_ALL,
-	 "ZooKeeper connect string host:port[,...][/chroot]. When set, metadata "
-	 "comes from ZooKeeper watches; required by the admin API."},
-	{"client.listener", PROP_STR, OFF(client_listener), NULL, 0, 0, NULL, S_ALL,
-	 "zookeeper.connect mode: the broker listener (advertised.listeners name, e.g. "
-	 "EXTERNAL) whose address the client connects to; a broker without it cannot be "
-	 "reached (an error names the broker and the listeners it has). Unset: when every "
-	 "zookeeper.connect host is loopback (localhost, 127.x.x.x, ::1), each broker's first "
-	 "endpoint with a loopback host, else its first endpoint. Ignored with "
-	 "bootstrap.servers: brokers answer for the listener the client reached."},
-	{"zookeeper.session.timeout.ms", PROP_INT, OFF(zk_session_timeout_ms), "18000", 1000,
-	 IMAX, NULL, S_ALL, "ZooKeeper session timeout; also bounds the initial connect."},
-	{"client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,
-	 "Client identifier sent with every request."},
-	{"socket.timeout.ms", PROP_INT, OFF(socket_timeout_ms), "60000", 10, IMAX, NULL, S_ALL,
-	 "Network requests (Metadata, ListOffsets, Fetch beyond its wait) time out "
-	 "after this."},
-	{"reconnect.backoff.ms", PROP_INT, OFF(reconnect_backoff_ms), "100", 0, 3600000, NULL,
-	 S_ALL, "Wait before reconnecting to a broker; doubles on each failure up to 10x."},
-	{"metadata.max.age.ms", PROP_INT, OFF(metadata_max_age_ms), "300000", 1, IMAX, NULL,
-	 S_ALL, "Metadata refresh period in bootstrap.servers mode; also how long a "
-	 "topic found missing is refused by produce()."},
-	{"callback.mode", PROP_ENUM, OFF(callback_mode), "background", 0, 0, conf_cb_modes,
-	 S_ALL, "background: callbacks run on the SDK's callback thread; poll: inside "
-	 "fjord_poll()."},
-	{"log_level", PROP_INT, OFF(log_level), "6", 0, 7, NULL, S_ALL,
-	 "Syslog level (0..7) of the SDK's log lines."},
+	{ "bootstrap.servers", PROP_STR, OFF(bootstrap_servers), NULL, 0, 0, NULL, S_ALL,
+	  "Brokers to ask for metadata, host:port[,host:port...]. Used when "
+	  "zookeeper.connect is not set." },
+	{ "zookeeper.connect", PROP_STR, OFF(zookeeper_connect), NULL, 0, 0, NULL, S_ALL,
+	  "ZooKeeper connect string host:port[,...][/chroot]. When set, metadata "
+	  "comes from ZooKeeper watches; required by the admin API." },
+	{ "client.listener", PROP_STR, OFF(client_listener), NULL, 0, 0, NULL, S_ALL,
+	  "zookeeper.connect mode: the broker listener (advertised.listeners name, e.g. "
+	  "EXTERNAL) whose address the client connects to; a broker without it cannot be "
+	  "reached (an error names the broker and the listeners it has). Unset: when every "
+	  "zookeeper.connect host is loopback (localhost, 127.x.x.x, ::1), each broker's first "
+	  "endpoint with a loopback host, else its first endpoint. Ignored with "
+	  "bootstrap.servers: brokers answer for the listener the client reached." },
+	{ "zookeeper.session.timeout.ms", PROP_INT, OFF(zk_session_timeout_ms), "18000", 1000, IMAX,
+	  NULL, S_ALL, "ZooKeeper session timeout; also bounds the initial connect." },
+	{ "client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,
+	  "Client identifier sent with every request." },
+	{ "socket.timeout.ms", PROP_INT, OFF(socket_timeout_ms), "60000", 10, IMAX, NULL, S_ALL,
+	  "Network requests (Metadata, ListOffsets, Fetch beyond its wait) time out "
+	  "after this." },
+	{ "reconnect.backoff.ms", PROP_INT, OFF(reconnect_backoff_ms), "100", 0, 3600000, NULL,
+	  S_ALL, "Wait before reconnecting to a broker; doubles on each failure up to 10x." },
+	{ "metadata.max.age.ms", PROP_INT, OFF(metadata_max_age_ms), "300000", 1, IMAX, NULL, S_ALL,
+	  "Metadata refresh period in bootstrap.servers mode; also how long a "
+	  "topic found missing is refused by produce()." },
+	{ "callback.mode", PROP_ENUM, OFF(callback_mode), "background", 0, 0, conf_cb_modes, S_ALL,
+	  "background: callbacks run on the SDK's callback thread; poll: inside "
+	  "fjord_poll()." },
+	{ "log_level", PROP_INT, OFF(log_level), "6", 0, 7, NULL, S_ALL,
+	  "Syslog level (0..7) of the SDK's log lines." },
 	/* producer */
-	{"acks", PROP_ENUM, OFF(acks_idx), "all", 0, 0, conf_acks_values, S_PROD,
-	 "Acknowledgements the leader waits for: 0 (none), 1 (leader), all/-1 (ISR)."},
-	{"linger.ms", PROP_INT, OFF(linger_ms), "5", 0, 900000, NULL, S_PROD,
-	 "How long a partition's records wait to fill a batch."},
-	{"batch.size", PROP_INT, OFF(batch_size), "1000000", 1, IMAX, NULL, S_PROD,
-	 "Maximum bytes of one record batch (librdkafka's meaning); a full batch is "
-	 "sent without waiting for linger.ms."},
-	{"compression.type", PROP_ENUM, OFF(compression_idx), "none", 0, 0,
-	 conf_compression_values, S_PROD, "Batch compression codec."},
-	{"compression.level", PROP_INT, OFF(compression_level), "-1", -1, 22, NULL, S_PROD,
-	 "Codec level; -1: the codec's default."},
-	{"retries", PROP_INT, OFF(retries), "2147483647", 0, IMAX, NULL, S_PROD,
-	 "Times a batch is retried after a retriable error (bounded by "
-	 "message.timeout.ms)."},
-	{"retry.backoff.ms", PROP_INT, OFF(retry_backoff_ms), "100", 1, 300000, NULL, S_ALL,
-	 "Wait before a retry and between metadata refreshes."},
-	{"message.timeout.ms", PROP_INT, OFF(message_timeout_ms), "300000", 1, IMAX, NULL,
-	 S_PROD, "A record not delivered by then fails with _MSG_TIMED_OUT."},
-	{"request.timeout.ms", PROP_INT, OFF(request_timeout_ms), "30000", 1, IMAX, NULL,
-	 S_ALL, "Produce timeout sent to the broker; also bounds Metadata requests."},
-	{"queue.buffering.max.messages", PROP_INT, OFF(queue_buffering_max_messages),
-	 "100000", 1, IMAX, NULL, S_PROD,
-	 "Records produced but not yet reported; more gives _QUEUE_FULL."},
-	{"queue.buffering.max.kbytes", PROP_INT, OFF(queue_buffering_max_kbytes), "1048576", 1,
-	 IMAX / 1024, NULL, S_PROD, "Bytes (KiB) of records not yet reported."},
-	{"message.max.bytes", PROP_INT, OFF(message_max_bytes), "1000000", 1000, IMAX, NULL,
-	 S_PROD, "Largest record accepted by produce()."},
-	{"max.in.flight.requests.per.connection", PROP_INT, OFF(max_in_flight), "5", 1, 1000000,
-	 NULL, S_PROD, "Produce requests in flight per broker connection (a partition has "
-	 "at most one, so ordering holds at any value)."},
-	{"partitioner", PROP_ENUM, OFF(partitioner), "murmur2_random", 0, 0, conf_partitioners,
-	 S_PROD, "murmur2_random: Kafka's murmur2 for keys, sticky for null keys; "
-	 "consistent_random: murmur2, random for null keys; random."},
+	{ "acks", PROP_ENUM, OFF(acks_idx), "all", 0, 0, conf_acks_values, S_PROD,
+	  "Acknowledgements the leader waits for: 0 (none), 1 (leader), all/-1 (ISR)." },
+	{ "linger.ms", PROP_INT, OFF(linger_ms), "5", 0, 900000, NULL, S_PROD,
+	  "How long a partition's records wait to fill a batch." },
+	{ "batch.size", PROP_INT, OFF(batch_size), "1000000", 1, IMAX, NULL, S_PROD,
+	  "Maximum bytes of one record batch (librdkafka's meaning); a full batch is "
+	  "sent without waiting for linger.ms." },
+	{ "compression.type", PROP_ENUM, OFF(compression_idx), "none", 0, 0,
+	  conf_compression_values, S_PROD, "Batch compression codec." },
+	{ "compression.level", PROP_INT, OFF(compression_level), "-1", -1, 22, NULL, S_PROD,
+	  "Codec level; -1: the codec's default." },
+	{ "retries", PROP_INT, OFF(retries), "2147483647", 0, IMAX, NULL, S_PROD,
+	  "Times a batch is retried after a retriable error (bounded by "
+	  "message.timeout.ms)." },
+	{ "retry.backoff.ms", PROP_INT, OFF(retry_backoff_ms), "100", 1, 300000, NULL, S_ALL,
+	  "Wait before a retry and between metadata refreshes." },
+	{ "message.timeout.ms", PROP_INT, OFF(message_timeout_ms), "300000", 1, IMAX, NULL, S_PROD,
+	  "A record not delivered by then fails with _MSG_TIMED_OUT." },
+	{ "request.timeout.ms", PROP_INT, OFF(request_timeout_ms), "30000", 1, IMAX, NULL, S_ALL,
+	  "Produce timeout sent to the broker; also bounds Metadata requests." },
+	{ "queue.buffering.max.messages", PROP_INT, OFF(queue_buffering_max_messages), "100000", 1,
+	  IMAX, NULL, S_PROD, "Records produced but not yet reported; more gives _QUEUE_FULL." },
+	{ "queue.buffering.max.kbytes", PROP_INT, OFF(queue_buffering_max_kbytes), "1048576", 1,
+	  IMAX / 1024, NULL, S_PROD, "Bytes (KiB) of records not yet reported." },
+	{ "message.max.bytes", PROP_INT, OFF(message_max_bytes), "1000000", 1000, IMAX, NULL,
+	  S_PROD, "Largest record accepted by produce()." },
+	{ "max.in.flight.requests.per.connection", PROP_INT, OFF(max_in_flight), "5", 1, 1000000,
+	  NULL, S_PROD,
+	  "Produce requests in flight per broker connection (a partition has "
+	  "at most one, so ordering holds at any value)." },
+	{ "partitioner", PROP_ENUM, OFF(partitioner), "murmur2_random", 0, 0, conf_partitioners,
+	  S_PROD,
+	  "murmur2_random: Kafka's murmur2 for keys, sticky for null keys; "
+	  "consistent_random: murmur2, random for null keys; random." },
 	/* consumer */
-	{"group.id", PROP_STR, OFF(group_id), NULL, 0, 0, NULL, S_CONS,
-	 "Consumer group this consumer joins on fjord_subscribe(); membership, "
-	 "assignment and committed offsets live in ZooKeeper under "
-	 "/consumers/<group.id> (requires zookeeper.connect)."},
-	{"partition.assignment.strategy", PROP_ENUM, OFF(assignment_strategy), "range", 0, 0,
-	 conf_strategies, S_CONS,
-	 "How the group leader spreads partitions over members: range, roundrobin, "
-	 "or sticky (keep partitions with their owner when possible)."},
-	{"enable.auto.commit", PROP_BOOL, OFF(enable_auto_commit), "true", 0, 0, NULL, S_CONS,
-	 "Commit the position of delivered records every auto.commit.interval.ms, on "
-	 "revocation and on close (at-least-once)."},
-	{"auto.commit.interval.ms", PROP_INT, OFF(auto_commit_interval_ms), "5000", 1, IMAX,
-	 NULL, S_CONS, "Period of automatic commits."},
-	{"session.timeout.ms", PROP_INT, OFF(session_timeout_ms), "10000", 1000, IMAX, NULL,
-	 S_CONS, "Group session: the timeout of the consumer's own ZooKeeper session "
-	 "for the group. A member silent this long loses its partitions (ZooKeeper "
-	 "servers clamp it to their min/maxSessionTimeout)."},
-	{"auto.offset.reset", PROP_ENUM, OFF(auto_offset_reset), "latest", 0, 0, conf_resets,
-	 S_CONS, "Where to start without a valid offset: earliest, latest, or error "
-	 "(an OFFSET_OUT_OF_RANGE event)."},
-	{"enable.partition.eof", PROP_BOOL, OFF(enable_partition_eof), "false", 0, 0, NULL,
-	 S_CONS, "Emit a _PARTITION_EOF event when a partition reaches its high "
-	 "watermark."},
-	{"fetch.wait.max.ms", PROP_INT, OFF(fetch_wait_max_ms), "500", 0, 300000, NULL, S_CONS,
-	 "Longest time the broker holds a Fetch waiting for fetch.min.bytes."},
-	{"fetch.min.bytes", PROP_INT, OFF(fetch_min_bytes), "1", 1, IMAX, NULL, S_CONS,
-	 "Bytes the broker waits for before answering a Fetch."},
-	{"fetch.max.bytes", PROP_INT, OFF(fetch_max_bytes), "52428800", 1, IMAX, NULL, S_CONS,
-	 "Bytes asked for in one Fetch request."},
-	{"max.partition.fetch.bytes", PROP_INT, OFF(max_partition_fetch_bytes), "1048576", 1,
-	 IMAX, NULL, S_CONS, "Bytes asked for per partition in one Fetch."},
-	{"queued.max.messages.kbytes", PROP_INT, OFF(queued_max_messages_kbytes), "65536", 1,
-	 IMAX / 1024, NULL, S_CONS, "Fetched but unpolled bytes (KiB) above which "
-	 "fetching pauses."},
-	{"check.crcs", PROP_BOOL, OFF(check_crcs), "false", 0, 0, NULL, S_CONS,
-	 "Verify each fetched batch's CRC-32C."},
-	{NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL},
+	{ "group.id", PROP_STR, OFF(group_id), NULL, 0, 0, NULL, S_CONS,
+	  "Consumer group this consumer joins on fjord_subscribe(); membership, "
+	  "assignment and committed offsets live in ZooKeeper under "
+	  "/consumers/<group.id> (requires zookeeper.connect)." },
+	{ "partition.assignment.strategy", PROP_ENUM, OFF(assignment_strategy), "range", 0, 0,
+	  conf_strategies, S_CONS,
+	  "How the group leader spreads partitions over members: range, roundrobin, "
+	  "or sticky (keep partitions with their owner when possible)." },
+	{ "enable.auto.commit", PROP_BOOL, OFF(enable_auto_commit), "true", 0, 0, NULL, S_CONS,
+	  "Commit the position of delivered records every auto.commit.interval.ms, on "
+	  "revocation and on close (at-least-once)." },
+	{ "auto.commit.interval.ms", PROP_INT, OFF(auto_commit_interval_ms), "5000", 1, IMAX, NULL,
+	  S_CONS, "Period of automatic commits." },
+	{ "session.timeout.ms", PROP_INT, OFF(session_timeout_ms), "10000", 1000, IMAX, NULL,
+	  S_CONS,
+	  "Group session: the timeout of the consumer's own ZooKeeper session "
+	  "for the group. A member silent this long loses its partitions (ZooKeeper "
+	  "servers clamp it to their min/maxSessionTimeout)." },
+	{ "auto.offset.reset", PROP_ENUM, OFF(auto_offset_reset), "latest", 0, 0, conf_resets,
+	  S_CONS,
+	  "Where to start without a valid offset: earliest, latest, or error "
+	  "(an OFFSET_OUT_OF_RANGE event)." },
+	{ "enable.partition.eof", PROP_BOOL, OFF(enable_partition_eof), "false", 0, 0, NULL, S_CONS,
+	  "Emit a _PARTITION_EOF event when a partition reaches its high "
+	  "watermark." },
+	{ "fetch.wait.max.ms", PROP_INT, OFF(fetch_wait_max_ms), "500", 0, 300000, NULL, S_CONS,
+	  "Longest time the broker holds a Fetch waiting for fetch.min.bytes." },
+	{ "fetch.min.bytes", PROP_INT, OFF(fetch_min_bytes), "1", 1, IMAX, NULL, S_CONS,
+	  "Bytes the broker waits for before answering a Fetch." },
+	{ "fetch.max.bytes", PROP_INT, OFF(fetch_max_bytes), "52428800", 1, IMAX, NULL, S_CONS,
+	  "Bytes asked for in one Fetch request." },
+	{ "max.partition.fetch.bytes", PROP_INT, OFF(max_partition_fetch_bytes), "1048576", 1, IMAX,
+	  NULL, S_CONS, "Bytes asked for per partition in one Fetch." },
+	{ "queued.max.messages.kbytes", PROP_INT, OFF(queued_max_messages_kbytes), "65536", 1,
+	  IMAX / 1024, NULL, S_CONS,
+	  "Fetched but unpolled bytes (KiB) above which "
+	  "fetching pauses." },
+	{ "check.crcs", PROP_BOOL, OFF(check_crcs), "false", 0, 0, NULL, S_CONS,
+	  "Verify each fetched batch's CRC-32C." },
+	{ NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL },
 };
 
 #define CONF_CNT (sizeof(conf_defs) / sizeof(conf_defs[0]) - 1)
@@ -233,37 +237,40 @@ fjord_conf_res_t fjord_conf_get(const fjord_conf_t *conf, const char *name, char
 }
 
 void fjord_conf_set_dr_msg_cb(fjord_conf_t *conf,
-	void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg, void *opaque))
+                              void (*dr_msg_cb)(fjord_t *fj, const fjord_message_t *msg,
+                                                void *opaque))
 {
 	if (conf)
 		conf->dr_msg_cb = dr_msg_cb;
 }
 
-void fjord_conf_set_error_cb(fjord_conf_t *conf,
-	void (*error_cb)(fjord_t *fj, fjord_err_t err, const char *reason, void *opaque))
+void fjord_conf_set_error_cb(fjord_conf_t *conf, void (*error_cb)(fjord_t *fj, fjord_err_t err,
+                                                                  const char *reason, void *opaque))
 {
 	if (conf)
 		conf->error_cb = error_cb;
 }
 
-void fjord_conf_set_log_cb(fjord_conf_t *conf,
-	void (*log_cb)(const fjord_t *fj, int level, const char *fac, const char *buf))
+void fjord_conf_set_log_cb(fjord_conf_t *conf, void (*log_cb)(const fjord_t *fj, int level,
+                                                              const char *fac, const char *buf))
 {
 	if (conf)
 		conf->log_cb = log_cb;
 }
 
 void fjord_conf_set_rebalance_cb(fjord_conf_t *conf,
-	void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
-	                     const fjord_topic_partition_list_t *parts, void *opaque))
+                                 void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,
+                                                      const fjord_topic_partition_list_t *parts,
+                                                      void *opaque))
 {
 	if (conf)
 		conf->rebalance_cb = rebalance_cb;
 }
 
 void fjord_conf_set_offset_commit_cb(fjord_conf_t *conf,
-	void (*commit_cb)(fjord_t *fj, fjord_err_t err,
-	                  const fjord_topic_partition_list_t *offsets, void *opaque))
+                                     void (*commit_cb)(fjord_t *fj, fjord_err_t err,
+                                                       const fjord_topic_partition_list_t *offsets,
+                                                       void *opaque))
 {
 	if (conf)
 		conf->commit_cb = commit_cb;
@@ -277,7 +284,7 @@ void fjord_conf_set_opaque(fjord_conf_t *conf, void *opaque)
 
 void conf_finish(fjord_conf_t *conf)
 {
-	static const int acks[] = {-1, -1, 0, 1};
+	static const int acks[] = { -1, -1, 0, 1 };
 	int codec;
 	fj_conf_values_t *v = &conf->v;
 	v->acks = acks[v->acks_idx & 3];
@@ -287,16 +294,15 @@ void conf_finish(fjord_conf_t *conf)
 
 int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n)
 {
-	static const char *const type_names[] = {"producer", "consumer", "admin"};
+	static const char *const type_names[] = { "producer", "consumer", "admin" };
 	unsigned bit = 1u << type;
 	size_t i;
 	for (i = 0; i < CONF_CNT; i++) {
 		if (!conf->set_flags[i] || (conf_defs[i].scope & bit))
 			continue;
-		fj_errstr(errstr, n,
-		          "property \"%s\" does not apply to a %s (it is a %s property)",
+		fj_errstr(errstr, n, "property \"%s\" does not apply to a %s (it is a %s property)",
 		          conf_defs[i].name, type_names[type],
-		          conf_defs[i].scope == S_PROD ? "producer"
+		          conf_defs[i].scope == S_PROD   ? "producer"
 		          : conf_defs[i].scope == S_CONS ? "consumer"
 		                                         : "producer/consumer");
 		return -1;
@@ -307,6 +313,6 @@ int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, 
 /* Writes the property table as Markdown (docs/sdk.md embeds its output). */
 void conf_write_markdown(FILE *fp)
 {
-	static const char *const scope_names[] = {"producer", "consumer", "admin"};
+	static const char *const scope_names[] = { "producer", "consumer", "admin" };
 	props_write_markdown(conf_defs, fp, scope_names, 3);
 }

@@ -46,7 +46,7 @@ int consumer_init(fjord_t *h)
 cpart_t *consumer_find(consumer_t *c, const char *topic, int32_t partition)
 {
 	cpart_t *cp;
-	TAILQ_FOREACH(cp, &c->parts, link)
+	TAILQ_FOREACH (cp, &c->parts, link)
 		if (cp->partition == partition && !strcmp(cp->topic, topic))
 			return cp;
 	return NULL;
@@ -80,7 +80,7 @@ void consumer_event(consumer_t *c, const char *topic, int32_t partition, int64_t
 static void consumer_purge_queue(consumer_t *c, const cpart_t *cp)
 {
 	cmsg_t *cm, *tmp;
-	TAILQ_FOREACH_SAFE(cm, &c->queue, link, tmp) {
+	TAILQ_FOREACH_SAFE (cm, &c->queue, link, tmp) {
 		if (cp && (cm->m.partition != cp->partition || strcmp(cm->m.topic, cp->topic)))
 			continue;
 		TAILQ_REMOVE(&c->queue, cm, link);
@@ -300,7 +300,7 @@ fjord_err_t fjord_consumer_lag(fjord_t *fj, const char *topic, int32_t partition
 	}
 	if (lag > 0) {
 		/* The record at the position, if it was fetched already. */
-		TAILQ_FOREACH(cm, &c->queue, link) {
+		TAILQ_FOREACH (cm, &c->queue, link) {
 			if (cm->m.err || cm->m.partition != partition || strcmp(cm->m.topic, topic))
 				continue;
 			if (cm->gen == cp->gen && cm->m.timestamp >= 0) {
@@ -328,9 +328,9 @@ fjord_err_t fjord_assignment(fjord_t *fj, fjord_topic_partition_list_t **partsp)
 	if (!l)
 		return FJORD_ERR__FAIL;
 	pthread_mutex_lock(&fj->c->lock);
-	TAILQ_FOREACH(cp, &fj->c->parts, link) {
-		fjord_topic_partition_t *e = fjord_topic_partition_list_add(l, cp->topic,
-		                                                            cp->partition);
+	TAILQ_FOREACH (cp, &fj->c->parts, link) {
+		fjord_topic_partition_t *e =
+		    fjord_topic_partition_list_add(l, cp->topic, cp->partition);
 		if (!e) {
 			pthread_mutex_unlock(&fj->c->lock);
 			fjord_topic_partition_list_destroy(l);
@@ -385,7 +385,8 @@ fjord_err_t fjord_seek(fjord_t *fj, const char *topic, int32_t partition, int64_
 	(void)timeout_ms; /* seeking is local; logical offsets resolve in the background */
 	if (!fj || !fj->c || atomic_load(&fj->closed))
 		return FJORD_ERR__STATE;
-	if (!topic || (offset < 0 && offset != FJORD_OFFSET_BEGINNING && offset != FJORD_OFFSET_END))
+	if (!topic ||
+	    (offset < 0 && offset != FJORD_OFFSET_BEGINNING && offset != FJORD_OFFSET_END))
 		return FJORD_ERR__INVALID_ARG;
 	c = fj->c;
 	pthread_mutex_lock(&c->lock);
@@ -512,17 +513,16 @@ void consumer_serve(fjord_t *h)
 	pthread_mutex_lock(&c->lock);
 	if (c->stopped || !cv)
 		goto out;
-	TAILQ_FOREACH(cp, &c->parts, link) {
+	TAILQ_FOREACH (cp, &c->parts, link) {
 		const cview_topic_t *t = cview_topic(cv, cp->topic);
 		const cview_partition_t *p;
 		if (!t || cp->partition >= t->partition_cnt) {
 			if (!cp->unknown_reported) {
 				cp->unknown_reported = 1;
-				consumer_event(c, cp->topic, cp->partition, FJORD_OFFSET_INVALID,
-				               t ? FJORD_ERR__UNKNOWN_PARTITION
-				                 : FJORD_ERR__UNKNOWN_TOPIC,
-				               t ? "partition does not exist"
-				                 : "topic does not exist");
+				consumer_event(
+				    c, cp->topic, cp->partition, FJORD_OFFSET_INVALID,
+				    t ? FJORD_ERR__UNKNOWN_PARTITION : FJORD_ERR__UNKNOWN_TOPIC,
+				    t ? "partition does not exist" : "topic does not exist");
 			}
 			continue;
 		}

@@ -24,9 +24,9 @@ typedef struct cchunk cchunk_t;
 typedef struct cmsg {
 	fjord_message_t m; /* first: fjord_message_destroy() casts back */
 	TAILQ_ENTRY(cmsg) link;
-	cchunk_t *ck;      /* NULL: event message (one allocation) */
+	cchunk_t *ck; /* NULL: event message (one allocation) */
 	uint64_t gen;
-	size_t bytes;      /* accounted against queued.max.messages.kbytes */
+	size_t bytes;         /* accounted against queued.max.messages.kbytes */
 	fjord_header_t *hdrs; /* owned copy when the record has headers */
 } cmsg_t;
 TAILQ_HEAD(cmsg_q, cmsg);
@@ -47,10 +47,10 @@ typedef struct cpart {
 	TAILQ_ENTRY(cpart) link;
 	char *topic;
 	int32_t partition;
-	uint64_t gen;        /* changes on seek; stale fetch results are dropped */
+	uint64_t gen; /* changes on seek; stale fetch results are dropped */
 	int state;
-	int64_t fetch_pos;   /* next offset to fetch (or a logical offset) */
-	int64_t app_pos;     /* next offset poll returns; FJORD_OFFSET_INVALID */
+	int64_t fetch_pos; /* next offset to fetch (or a logical offset) */
+	int64_t app_pos;   /* next offset poll returns; FJORD_OFFSET_INVALID */
 	int64_t backoff_until;
 	int fetching;
 	int eof_reported;
@@ -69,7 +69,7 @@ struct consumer {
 	int stopped;
 	int32_t *fetch_brokers; /* leaders with a Fetch in flight */
 	int fetch_broker_cnt, fetch_broker_cap;
-	int manual;             /* fjord_assign() gave a non-empty assignment */
+	int manual; /* fjord_assign() gave a non-empty assignment */
 };
 
 cpart_t *consumer_find(consumer_t *c, const char *topic, int32_t partition);
@@ -88,8 +88,8 @@ int fetch_send(fjord_t *h, bconn_t *bc, cpart_t **parts, int cnt);
 
 /* message.c */
 void cchunk_unref(cchunk_t *ck);
-cmsg_t *cmsg_event_new(const char *topic, int32_t partition, int64_t offset,
-                       fjord_err_t err, const char *errstr);
+cmsg_t *cmsg_event_new(const char *topic, int32_t partition, int64_t offset, fjord_err_t err,
+                       const char *errstr);
 void cmsg_free(cmsg_t *cm);
 
 #endif /* FJORD_CONSUMER_INT_H */

@@ -279,9 +279,9 @@ static void fetch_free_msgs(struct cmsg_q *q)
 }
 
 /* Applies one partition's outcome (c->lock held). */
-static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err,
-                        const char *errmsg, const Fjord__FetchPartitionResponse *pr,
-                        struct cmsg_q *msgs, int64_t next_pos)
+static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, const char *errmsg,
+                        const Fjord__FetchPartitionResponse *pr, struct cmsg_q *msgs,
+                        int64_t next_pos)
 {
 	consumer_t *c = h->c;
 	cpart_t *cp = consumer_find(c, fp->topic, fp->partition);
@@ -322,8 +322,8 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err,
 			                                                           : "latest");
 			cp->state = CP_NEED_OFFSET;
 			cp->fetch_pos = h->cv_conf->auto_offset_reset == RESET_EARLIEST
-			                        ? FJORD_OFFSET_BEGINNING
-			                        : FJORD_OFFSET_END;
+			                    ? FJORD_OFFSET_BEGINNING
+			                    : FJORD_OFFSET_END;
 		}
 		return;
 	case FJORD_ERR_NOT_LEADER:
@@ -346,8 +346,8 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err,
 	}
 }
 
-static const fctx_part_t *fetch_ctx_find(const fctx_t *fc, const char *topic,
-                                         int32_t partition, int *donep)
+static const fctx_part_t *fetch_ctx_find(const fctx_t *fc, const char *topic, int32_t partition,
+                                         int *donep)
 {
 	int i;
 	for (i = 0; i < fc->cnt; i++)
@@ -381,9 +381,8 @@ static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 			const fctx_part_t *fp;
 			struct cmsg_q msgs = TAILQ_HEAD_INITIALIZER(msgs);
 			fjord_err_t perr = (fjord_err_t)pr->error;
-			const char *errmsg = pr->error_message && *pr->error_message
-			                             ? pr->error_message
-			                             : NULL;
+			const char *errmsg =
+			    pr->error_message && *pr->error_message ? pr->error_message : NULL;
 			int64_t next_pos;
 			if (pr->records_len > len - pos) {
 				err = FJORD_ERR__BAD_MSG; /* lengths exceed the payload */
@@ -397,8 +396,8 @@ static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 			next_pos = fp->fetch_pos;
 			if (!perr && pr->records_len)
 				perr = fetch_decode(h, fp->topic, fp->partition, fp->gen,
-				                    payload + pos, pr->records_len, &msgs, &next_pos,
-				                    &errmsg);
+				                    payload + pos, pr->records_len, &msgs,
+				                    &next_pos, &errmsg);
 			pos += pr->records_len;
 			pthread_mutex_lock(&c->lock);
 			fetch_apply(h, fp, perr, errmsg, pr, &msgs, next_pos);

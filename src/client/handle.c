@@ -279,10 +279,10 @@ static void handle_free(fjord_t *h)
 
 fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t errstr_size)
 {
-	static const char *const type_names[] = {"producer", "consumer", "admin"};
+	static const char *const type_names[] = { "producer", "consumer", "admin" };
 	fjord_t *h = NULL;
 	const fj_conf_values_t *v;
-	struct timeval tick = {0, HANDLE_TICK_MS * 1000};
+	struct timeval tick = { 0, HANDLE_TICK_MS * 1000 };
 
 	fj_errstr(errstr, errstr_size, "%s", "");
 	if (!conf || (type != FJORD_PRODUCER && type != FJORD_CONSUMER && type != FJORD_ADMIN)) {
@@ -381,8 +381,7 @@ fjord_err_t fjord_close(fjord_t *fj, int timeout_ms, size_t *undeliveredp)
 	if (undeliveredp)
 		*undeliveredp = undelivered;
 	if (fj->p && undelivered)
-		handle_log(fj, FJ_LOG_WARNING, "CLOSE", "%zu record(s) not delivered",
-		           undelivered);
+		handle_log(fj, FJ_LOG_WARNING, "CLOSE", "%zu record(s) not delivered", undelivered);
 	return FJORD_ERR_NO_ERROR;
 }
 

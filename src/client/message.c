@@ -28,8 +28,8 @@ void cchunk_unref(cchunk_t *ck)
 	free(ck);
 }
 
-cmsg_t *cmsg_event_new(const char *topic, int32_t partition, int64_t offset,
-                       fjord_err_t err, const char *errstr)
+cmsg_t *cmsg_event_new(const char *topic, int32_t partition, int64_t offset, fjord_err_t err,
+                       const char *errstr)
 {
 	size_t tl = strlen(topic) + 1, el = errstr ? strlen(errstr) + 1 : 0;
 	cmsg_t *cm = calloc(1, sizeof(*cm) + tl + el);

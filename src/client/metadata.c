@@ -113,9 +113,10 @@ static int metadata_bootstrap(fjord_t *h, const char *list, char *errstr, size_t
 			colon = strrchr(host, ':');
 		}
 		if (!colon || colon == host) {
-			fj_errstr(errstr, n,
-			          "bootstrap.servers: \"%s\" is not host:port (e.g. 127.0.0.1:9092)",
-			          tok);
+			fj_errstr(
+			    errstr, n,
+			    "bootstrap.servers: \"%s\" is not host:port (e.g. 127.0.0.1:9092)",
+			    tok);
 			goto out;
 		}
 		*colon = 0;
@@ -181,8 +182,8 @@ int metadata_init(fjord_t *h, char *errstr, size_t n)
 			          v->client_listener);
 			return -1;
 		}
-		h->zk_prefer_loopback = !v->client_listener &&
-		                        metadata_zk_all_loopback(v->zookeeper_connect);
+		h->zk_prefer_loopback =
+		    !v->client_listener && metadata_zk_all_loopback(v->zookeeper_connect);
 		return metadata_zk_open(h, errstr, n);
 	}
 	return metadata_bootstrap(h, v->bootstrap_servers, errstr, n);
@@ -213,8 +214,8 @@ static void md_req_free(md_req_t *mq)
 	free(mq);
 }
 
-static void metadata_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
-                                 Fjord__Response *resp, const uint8_t *payload, size_t len)
+static void metadata_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                                 const uint8_t *payload, size_t len)
 {
 	md_req_t *mq = req->opaque;
 	cview_t *cv = NULL;
@@ -297,8 +298,8 @@ static int metadata_send(fjord_t *h, md_req_t *mq)
 	rq.api = FJORD__API_KEY__METADATA;
 	rq.body_case = FJORD__REQUEST__BODY_METADATA;
 	rq.metadata = &mr;
-	if (bconn_send(bc, &rq, NULL, 0, 1, h->cv_conf->request_timeout_ms,
-	               metadata_on_response, mq) < 0)
+	if (bconn_send(bc, &rq, NULL, 0, 1, h->cv_conf->request_timeout_ms, metadata_on_response,
+	               mq) < 0)
 		return -1;
 	if (!mq->topic)
 		h->md_req_inflight = 1;
@@ -475,8 +476,7 @@ static void metadata_sync_run(fjord_t *h, hop_t *op)
 	free(so);
 }
 
-fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_metadata_t **mdp,
-                           int timeout_ms)
+fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_metadata_t **mdp, int timeout_ms)
 {
 	cview_t *cv = NULL;
 	fjord_err_t err = FJORD_ERR_NO_ERROR;
@@ -514,8 +514,8 @@ fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_metadata_t **md
 		hwait_unref(w);
 		if (err)
 			return err == FJORD_ERR__TRANSPORT || err == FJORD_ERR_REQUEST_TIMED_OUT
-			               ? FJORD_ERR__TRANSPORT
-			               : err;
+			           ? FJORD_ERR__TRANSPORT
+			           : err;
 		cv = metadata_snapshot(fj);
 	}
 	if (!cv)
@@ -524,4 +524,3 @@ fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_metadata_t **md
 	cview_unref(cv);
 	return *mdp ? FJORD_ERR_NO_ERROR : FJORD_ERR__FAIL;
 }
-

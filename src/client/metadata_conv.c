@@ -10,7 +10,6 @@
 
 #include "client/client_int.h"
 
-
 static char *metadata_strdup_nonempty(const char *s)
 {
 	return s && *s ? strdup(s) : NULL;
@@ -25,7 +24,6 @@ static int metadata_copy_ints(int32_t **dst, const int32_t *src, int cnt)
 		memcpy(*dst, src, (size_t)cnt * sizeof(int32_t));
 	return 0;
 }
-
 
 cview_t *metadata_cview_from_response(const Fjord__MetadataResponse *mr)
 {

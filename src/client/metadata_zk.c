@@ -116,7 +116,7 @@ static void mdzk_session_fn(void *obj, void *arg)
 
 static void mdzk_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
-	mdzk_session_ev_t ev = {zh, state};
+	mdzk_session_ev_t ev = { zh, state };
 	(void)path;
 	if (type == ZOO_SESSION_EVENT && ctx)
 		zkutil_live_run(ctx, mdzk_session_fn, &ev);
@@ -137,8 +137,8 @@ static void mdzk_submit(mdzk_t *zw, mdzk_job_t *job)
  * its warnings to h's log path (log_cb, log_level). Any thread. */
 static zkmeta_t *metadata_zk_meta_new(fjord_t *h, zhandle_t *zh, char *errstr, size_t n)
 {
-	zkmeta_opts_t o = {h->cv_conf->client_listener, h->zk_prefer_loopback, metadata_zk_snapshot,
-	                   h, &h->log_target};
+	zkmeta_opts_t o = { h->cv_conf->client_listener, h->zk_prefer_loopback,
+		            metadata_zk_snapshot, h, &h->log_target };
 	return zkmeta_new_opts(zh, &o, errstr, n);
 }
 

@@ -27,8 +27,8 @@ typedef struct olookup {
 	int32_t partition;
 } olookup_t;
 
-static void offsets_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
-                                Fjord__Response *resp, const uint8_t *payload, size_t len)
+static void offsets_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                                const uint8_t *payload, size_t len)
 {
 	olookup_t *ol = req->opaque;
 	int64_t offset = -1;
@@ -61,8 +61,8 @@ static void offsets_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
 	free(ol);
 }
 
-int offsets_list_one(fjord_t *h, const char *topic, int32_t partition, int64_t ts,
-                     offsets_cb *cb, void *opaque)
+int offsets_list_one(fjord_t *h, const char *topic, int32_t partition, int64_t ts, offsets_cb *cb,
+                     void *opaque)
 {
 	cview_t *cv = metadata_snapshot(h);
 	const cview_partition_t *p = cv ? cview_partition(cv, topic, partition) : NULL;
@@ -70,8 +70,8 @@ int offsets_list_one(fjord_t *h, const char *topic, int32_t partition, int64_t t
 	Fjord__ListOffsetsRequest lr = FJORD__LIST_OFFSETS_REQUEST__INIT;
 	Fjord__ListOffsetsTopic lt = FJORD__LIST_OFFSETS_TOPIC__INIT;
 	Fjord__ListOffsetsPartition lp = FJORD__LIST_OFFSETS_PARTITION__INIT;
-	Fjord__ListOffsetsTopic *ltp[1] = {&lt};
-	Fjord__ListOffsetsPartition *lpp[1] = {&lp};
+	Fjord__ListOffsetsTopic *ltp[1] = { &lt };
+	Fjord__ListOffsetsPartition *lpp[1] = { &lp };
 	olookup_t *ol = NULL;
 	bconn_t *bc;
 	int rc = -1;
@@ -189,11 +189,11 @@ static void osync_run(fjord_t *h, hop_t *op)
 		                     osync_on_offset, oc) < 0) {
 			cview_t *cv = metadata_snapshot(h);
 			const cview_topic_t *t = cv ? cview_topic(cv, os->ents[i].topic) : NULL;
-			os->ents[i].err = !cv ? FJORD_ERR__TRANSPORT
+			os->ents[i].err = !cv  ? FJORD_ERR__TRANSPORT
 			                  : !t ? FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION
 			                  : os->ents[i].partition >= t->partition_cnt
-			                          ? FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION
-			                          : FJORD_ERR_LEADER_NOT_AVAILABLE;
+			                      ? FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION
+			                      : FJORD_ERR_LEADER_NOT_AVAILABLE;
 			cview_unref(cv);
 			free(oc);
 			os->pending--;

@@ -21,13 +21,12 @@ static __thread unsigned int partitioner_seed;
 static int32_t partitioner_random(int part_cnt)
 {
 	if (!partitioner_seed)
-		partitioner_seed = (unsigned int)(uintptr_t)&partitioner_seed ^
-		                   (unsigned int)time(NULL);
+		partitioner_seed =
+		    (unsigned int)(uintptr_t)&partitioner_seed ^ (unsigned int)time(NULL);
 	return (int32_t)(rand_r(&partitioner_seed) % part_cnt);
 }
 
-int32_t partitioner_pick(fjord_t *h, int part_cnt, const void *key, size_t key_len,
-                         int32_t *sticky)
+int32_t partitioner_pick(fjord_t *h, int part_cnt, const void *key, size_t key_len, int32_t *sticky)
 {
 	int kind = h->cv_conf->partitioner;
 	if (part_cnt <= 0)

@@ -21,7 +21,6 @@
 #include "common/bytes.h"
 #include "common/pbuild.h"
 
-
 typedef struct pready {
 	int32_t leader;
 	ptopic_t *t;
@@ -40,8 +39,8 @@ static int producer_ready_cmp(const void *a, const void *b)
 	return x->partition < y->partition ? -1 : x->partition > y->partition;
 }
 
-static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
-                                 Fjord__Response *resp, const uint8_t *payload, size_t len);
+static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                                 const uint8_t *payload, size_t len);
 
 static int producer_payload_add(producer_t *p, size_t *used, const uint8_t *b, size_t n)
 {
@@ -172,7 +171,7 @@ void producer_serve(fjord_t *h)
 
 	if (!cv)
 		return;
-	LIST_FOREACH(t, &p->topics, link) {
+	LIST_FOREACH (t, &p->topics, link) {
 		const cview_topic_t *ct;
 		if (t->state != PT_KNOWN)
 			continue;
@@ -186,15 +185,15 @@ void producer_serve(fjord_t *h)
 			    now - pp->head->enq_us / 1000 < v->linger_ms && !pp->head->retries)
 				continue;
 			leader = ct && i < ct->partition_cnt && ct->partitions[i].has_state
-			                 ? ct->partitions[i].leader
-			                 : -1;
+			             ? ct->partitions[i].leader
+			             : -1;
 			if (leader < 0) {
 				metadata_refresh(h, "partition without leader");
 				continue;
 			}
 			if (n == cap) {
-				pready_t *nr = realloc(ready, (size_t)(cap ? cap * 2 : 64) *
-				                                      sizeof(*nr));
+				pready_t *nr =
+				    realloc(ready, (size_t)(cap ? cap * 2 : 64) * sizeof(*nr));
 				if (!nr)
 					goto out;
 				ready = nr;
@@ -233,11 +232,12 @@ void producer_leaders_changed(fjord_t *h, const cview_t *cv)
 	ptopic_t *t;
 	if (!cv)
 		return;
-	LIST_FOREACH(t, &h->p->topics, link) {
+	LIST_FOREACH (t, &h->p->topics, link) {
 		const cview_topic_t *ct = t->state == PT_KNOWN ? cview_topic(cv, t->name) : NULL;
 		for (int i = 0; ct && i < t->part_cnt && i < ct->partition_cnt; i++) {
 			ppart_t *pp = &t->parts[i];
-			int32_t leader = ct->partitions[i].has_state ? ct->partitions[i].leader : -1;
+			int32_t leader =
+			    ct->partitions[i].has_state ? ct->partitions[i].leader : -1;
 			if (pp->retry_at_ms > now && leader >= 0 && leader != pp->retry_leader) {
 				pp->retry_at_ms = 0;
 				handle_log(h, FJ_LOG_DEBUG, "PRODUCE",
@@ -252,8 +252,8 @@ void producer_leaders_changed(fjord_t *h, const cview_t *cv)
  * retry waits retry.backoff.ms, unless a snapshot names another leader first
  * (producer_leaders_changed): in ZooKeeper mode a failover is then followed
  * as soon as ZooKeeper shows it. */
-static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err,
-                                const char *errstr, int sent, int32_t broker_id)
+static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err, const char *errstr,
+                                int sent, int32_t broker_id)
 {
 	const fj_conf_values_t *v = h->cv_conf;
 	ppart_t *pp = &qp->t->parts[qp->partition];
@@ -287,8 +287,8 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err,
 	producer_fail_chain(h, qp->head, err, errstr);
 }
 
-static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
-                                 Fjord__Response *resp, const uint8_t *payload, size_t len)
+static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
+                                 const uint8_t *payload, size_t len)
 {
 	preq_t *pq = req->opaque;
 	int i;
@@ -328,8 +328,8 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
 			if (ppr) {
 				r->offset = ppr->base_offset + k;
 				r->status = FJORD_MSG_STATUS_PERSISTED;
-				r->ack_timestamp = ppr->log_append_time > 0 ? ppr->log_append_time
-				                                             : r->timestamp;
+				r->ack_timestamp =
+				    ppr->log_append_time > 0 ? ppr->log_append_time : r->timestamp;
 			} else { /* acks=0: written to the socket, no answer will come */
 				r->offset = -1;
 				r->status = FJORD_MSG_STATUS_POSSIBLY_PERSISTED;
@@ -346,8 +346,7 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err,
 
 /* Fails expired records (message.timeout.ms) of one chain; returns the new
  * head. */
-static prec_t *producer_expire(fjord_t *h, prec_t *head, int64_t now, size_t *cntp,
-                               size_t *bytesp)
+static prec_t *producer_expire(fjord_t *h, prec_t *head, int64_t now, size_t *cntp, size_t *bytesp)
 {
 	prec_t **pp = &head, *expired = NULL, **etail = &expired, *r;
 	while ((r = *pp)) {
@@ -382,7 +381,7 @@ void producer_tick(fjord_t *h, int64_t now)
 	ptopic_t *t;
 	cview_t *cv = metadata_snapshot(h);
 	producer_drain_inbox(h);
-	LIST_FOREACH(t, &h->p->topics, link) {
+	LIST_FOREACH (t, &h->p->topics, link) {
 		int i;
 		if (t->pend_head) {
 			t->pend_head = producer_expire(h, t->pend_head, now, NULL, NULL);
@@ -412,7 +411,7 @@ void producer_purge(fjord_t *h, fjord_err_t err)
 	pthread_mutex_unlock(&p->lock);
 	if (r)
 		producer_fail_chain(h, r, err, "handle closed before delivery");
-	LIST_FOREACH(t, &p->topics, link) {
+	LIST_FOREACH (t, &p->topics, link) {
 		int i;
 		if (t->pend_head)
 			producer_fail_chain(h, t->pend_head, err, "handle closed before delivery");
@@ -420,10 +419,10 @@ void producer_purge(fjord_t *h, fjord_err_t err)
 		for (i = 0; i < t->part_cnt; i++) {
 			ppart_t *pp = &t->parts[i];
 			if (pp->head)
-				producer_fail_chain(h, pp->head, err, "handle closed before delivery");
+				producer_fail_chain(h, pp->head, err,
+				                    "handle closed before delivery");
 			pp->head = pp->tail = NULL;
 			pp->cnt = pp->bytes = 0;
 		}
 	}
 }
-

@@ -74,8 +74,7 @@ static prec_t *producer_rec_new(const char *topic, int32_t partition, const void
 	uint8_t *p;
 	for (i = 0; i < header_cnt; i++)
 		hsz += strlen(headers[i].name) + 1 + (headers[i].value ? headers[i].value_len : 0);
-	total = sizeof(*r) + header_cnt * sizeof(fjord_header_t) + tlen + key_len + value_len +
-	        hsz;
+	total = sizeof(*r) + header_cnt * sizeof(fjord_header_t) + tlen + key_len + value_len + hsz;
 	r = calloc(1, total);
 	if (!r)
 		return NULL;
@@ -124,7 +123,7 @@ static int producer_topic_missing(producer_t *p, const char *topic)
 	int64_t now = fj_mono_ms();
 	int found = 0;
 	pthread_mutex_lock(&p->lock);
-	LIST_FOREACH_SAFE(m, &p->missing, link, tmp) {
+	LIST_FOREACH_SAFE (m, &p->missing, link, tmp) {
 		if (m->until_ms <= now) {
 			LIST_REMOVE(m, link);
 			free(m);
@@ -138,8 +137,8 @@ static int producer_topic_missing(producer_t *p, const char *topic)
 
 fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition, const void *key,
                           size_t key_len, const void *value, size_t value_len,
-                          const fjord_header_t *headers, size_t header_cnt,
-                          int64_t timestamp, void *msg_opaque)
+                          const fjord_header_t *headers, size_t header_cnt, int64_t timestamp,
+                          void *msg_opaque)
 {
 	producer_t *p;
 	prec_t *r;
@@ -171,10 +170,9 @@ fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition, con
 	}
 	if (atomic_load(&p->outq_cnt) >= (size_t)fj->cv_conf->queue_buffering_max_messages ||
 	    atomic_load(&p->outq_bytes) + key_len + value_len >
-	            (size_t)fj->cv_conf->queue_buffering_max_kbytes * 1024)
+	        (size_t)fj->cv_conf->queue_buffering_max_kbytes * 1024)
 		return FJORD_ERR__QUEUE_FULL;
-	r = producer_rec_new(topic, partition, key, key_len, value, value_len, headers,
-	                     header_cnt);
+	r = producer_rec_new(topic, partition, key, key_len, value, value_len, headers, header_cnt);
 	if (!r)
 		return FJORD_ERR__FAIL;
 	r->timestamp = timestamp > 0 ? timestamp : fj_now_ms();
@@ -345,7 +343,7 @@ void producer_fail_chain(fjord_t *h, prec_t *head, fjord_err_t err, const char *
 static ptopic_t *producer_topic(fjord_t *h, const char *name)
 {
 	ptopic_t *t;
-	LIST_FOREACH(t, &h->p->topics, link)
+	LIST_FOREACH (t, &h->p->topics, link)
 		if (!strcmp(t->name, name))
 			return t;
 	t = calloc(1, sizeof(*t));
@@ -536,7 +534,7 @@ void producer_on_metadata(fjord_t *h)
 	cview_t *cv = metadata_snapshot(h);
 	ptopic_t *t;
 	int64_t now = fj_mono_ms();
-	LIST_FOREACH(t, &h->p->topics, link)
+	LIST_FOREACH (t, &h->p->topics, link)
 		producer_topic_update(h, t, cv, now);
 	producer_leaders_changed(h, cv);
 	cview_unref(cv);

@@ -48,8 +48,8 @@ fjord_topic_partition_t *fjord_topic_partition_list_add(fjord_topic_partition_li
 	return e;
 }
 
-fjord_topic_partition_t *fjord_topic_partition_list_find(
-	const fjord_topic_partition_list_t *list, const char *topic, int32_t partition)
+fjord_topic_partition_t *fjord_topic_partition_list_find(const fjord_topic_partition_list_t *list,
+                                                         const char *topic, int32_t partition)
 {
 	int i;
 	if (!list || !topic)

@@ -36,17 +36,17 @@
 
 #include "common/assignor.h"
 
-const char *const assignor_strategies[] = {"range", "roundrobin", "sticky", NULL};
+const char *const assignor_strategies[] = { "range", "roundrobin", "sticky", NULL };
 
 typedef struct asg {
 	int mcnt, tcnt, pcnt;
-	const assignor_member_t **mem;  /* sorted by member id */
-	const assignor_topic_t **top;   /* sorted by topic name */
-	unsigned char *sub;             /* mcnt * tcnt: member subscribes to topic */
-	int *tbase;                     /* tcnt + 1: first flat index of each topic */
-	int *ptopic;                    /* pcnt: topic index of each flat partition */
-	int *owner;                     /* pcnt: member index, -1 unassigned */
-	int *count;                     /* mcnt: partitions owned */
+	const assignor_member_t **mem; /* sorted by member id */
+	const assignor_topic_t **top;  /* sorted by topic name */
+	unsigned char *sub;            /* mcnt * tcnt: member subscribes to topic */
+	int *tbase;                    /* tcnt + 1: first flat index of each topic */
+	int *ptopic;                   /* pcnt: topic index of each flat partition */
+	int *owner;                    /* pcnt: member index, -1 unassigned */
+	int *count;                    /* mcnt: partitions owned */
 } asg_t;
 
 static void asg_err(char *errstr, size_t n, const char *msg, const char *arg)
@@ -82,7 +82,7 @@ static int asg_key_member(const void *key, const void *elem)
 static int asg_topic_index(const asg_t *a, const char *name)
 {
 	const assignor_topic_t **t =
-		bsearch(name, a->top, (size_t)a->tcnt, sizeof(*a->top), asg_key_topic);
+	    bsearch(name, a->top, (size_t)a->tcnt, sizeof(*a->top), asg_key_topic);
 	return t ? (int)(t - a->top) : -1;
 }
 
@@ -90,7 +90,7 @@ static int asg_topic_index(const asg_t *a, const char *name)
 static int asg_member_index(const asg_t *a, const char *id)
 {
 	const assignor_member_t **m =
-		bsearch(id, a->mem, (size_t)a->mcnt, sizeof(*a->mem), asg_key_member);
+	    bsearch(id, a->mem, (size_t)a->mcnt, sizeof(*a->mem), asg_key_member);
 	return m ? (int)(m - a->mem) : -1;
 }
 
@@ -384,8 +384,10 @@ int assignor_assign(const char *strategy, const assignor_member_t *members, int 
 	}
 	memset(out, 0, sizeof(*out));
 	if (!assignor_strategy_valid(strategy)) {
-		asg_err(errstr, n, "unknown partition assignment strategy (range, roundrobin or "
-		        "sticky)", strategy ? strategy : "(null)");
+		asg_err(errstr, n,
+		        "unknown partition assignment strategy (range, roundrobin or "
+		        "sticky)",
+		        strategy ? strategy : "(null)");
 		return -1;
 	}
 	if (asg_init(&a, members, member_cnt, topics, topic_cnt, errstr, n) < 0)

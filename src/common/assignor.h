@@ -38,7 +38,7 @@
 typedef struct assignor_member {
 	const char *member_id;
 	int topic_cnt;
-	const char *const *topics;   /* exact topic names (patterns already resolved) */
+	const char *const *topics; /* exact topic names (patterns already resolved) */
 } assignor_member_t;
 
 typedef struct assignor_topic {

@@ -132,8 +132,7 @@ int compress_codec_supported(int codec)
 /* ------------------------------------------------------------ gzip */
 
 static fjord_err_t compress_gzip(compress_tls_t *t, int level, const void *in, size_t in_len,
-                                 uint8_t **bufp, size_t *capp, size_t *lenp,
-                                 const char **errmsg)
+                                 uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
 {
 	if (level < 0 || level > 9)
 		level = level < 0 ? Z_DEFAULT_COMPRESSION : 9;
@@ -174,9 +173,8 @@ static fjord_err_t compress_gzip(compress_tls_t *t, int level, const void *in, s
 	return FJORD_ERR_NO_ERROR;
 }
 
-static fjord_err_t decompress_gzip(compress_tls_t *t, const void *in, size_t in_len,
-                                   size_t max_out, uint8_t **bufp, size_t *capp,
-                                   size_t *lenp, const char **errmsg)
+static fjord_err_t decompress_gzip(compress_tls_t *t, const void *in, size_t in_len, size_t max_out,
+                                   uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
 {
 	size_t start = *lenp, used = *lenp;
 	int zr;
@@ -264,9 +262,8 @@ static fjord_err_t compress_lz4(int level, const void *in, size_t in_len, uint8_
 	return FJORD_ERR_NO_ERROR;
 }
 
-static fjord_err_t decompress_lz4(compress_tls_t *t, const void *in, size_t in_len,
-                                  size_t max_out, uint8_t **bufp, size_t *capp,
-                                  size_t *lenp, const char **errmsg)
+static fjord_err_t decompress_lz4(compress_tls_t *t, const void *in, size_t in_len, size_t max_out,
+                                  uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
 {
 	const uint8_t *src = in;
 	size_t start = *lenp, used = *lenp, consumed = 0;
@@ -295,8 +292,8 @@ static fjord_err_t decompress_lz4(compress_tls_t *t, const void *in, size_t in_l
 		if (room > start + max_out + 1 - used)
 			room = start + max_out + 1 - used;
 		size_t src_sz = in_len - consumed;
-		hint = LZ4F_decompress(t->lz4dctx, *bufp + used, &room, src + consumed, &src_sz,
-		                       NULL);
+		hint =
+		    LZ4F_decompress(t->lz4dctx, *bufp + used, &room, src + consumed, &src_sz, NULL);
 		if (LZ4F_isError(hint)) {
 			*errmsg = "lz4: corrupt frame";
 			err = FJORD_ERR__BAD_COMPRESSION;
@@ -315,7 +312,8 @@ static fjord_err_t decompress_lz4(compress_tls_t *t, const void *in, size_t in_l
 	while (hint != 0) {
 		int g = compress_grow_out(bufp, capp, used, start, max_out, 4096);
 		if (g != 0) {
-			*errmsg = g < 0 ? "out of memory" : "lz4: decompressed size exceeds the limit";
+			*errmsg =
+			    g < 0 ? "out of memory" : "lz4: decompressed size exceeds the limit";
 			err = g < 0 ? FJORD_ERR__FAIL : FJORD_ERR__BAD_COMPRESSION;
 			goto out;
 		}
@@ -323,7 +321,8 @@ static fjord_err_t decompress_lz4(compress_tls_t *t, const void *in, size_t in_l
 		if (room > start + max_out + 1 - used)
 			room = start + max_out + 1 - used;
 		size_t src_sz = 0;
-		hint = LZ4F_decompress(t->lz4dctx, *bufp + used, &room, src + in_len, &src_sz, NULL);
+		hint =
+		    LZ4F_decompress(t->lz4dctx, *bufp + used, &room, src + in_len, &src_sz, NULL);
 		if (LZ4F_isError(hint)) {
 			*errmsg = "lz4: corrupt frame";
 			err = FJORD_ERR__BAD_COMPRESSION;
@@ -354,8 +353,7 @@ out:
 /* ------------------------------------------------------------ zstd */
 
 static fjord_err_t compress_zstd(compress_tls_t *t, int level, const void *in, size_t in_len,
-                                 uint8_t **bufp, size_t *capp, size_t *lenp,
-                                 const char **errmsg)
+                                 uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
 {
 	if (!t->zcctx && !(t->zcctx = ZSTD_createCCtx())) {
 		*errmsg = "zstd: cannot create context";
@@ -379,9 +377,8 @@ static fjord_err_t compress_zstd(compress_tls_t *t, int level, const void *in, s
 	return FJORD_ERR_NO_ERROR;
 }
 
-static fjord_err_t decompress_zstd(compress_tls_t *t, const void *in, size_t in_len,
-                                   size_t max_out, uint8_t **bufp, size_t *capp,
-                                   size_t *lenp, const char **errmsg)
+static fjord_err_t decompress_zstd(compress_tls_t *t, const void *in, size_t in_len, size_t max_out,
+                                   uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
 {
 	size_t start = *lenp, used = *lenp;
 	unsigned long long csize;
@@ -408,7 +405,8 @@ static fjord_err_t decompress_zstd(compress_tls_t *t, const void *in, size_t in_
 	for (;;) {
 		int g = compress_grow_out(bufp, capp, used, start, max_out, guess);
 		if (g != 0) {
-			*errmsg = g < 0 ? "out of memory" : "zstd: decompressed size exceeds the limit";
+			*errmsg =
+			    g < 0 ? "out of memory" : "zstd: decompressed size exceeds the limit";
 			return g < 0 ? FJORD_ERR__FAIL : FJORD_ERR__BAD_COMPRESSION;
 		}
 		size_t room = *capp - used;
@@ -490,8 +488,8 @@ out:
 	return err;
 }
 
-fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len,
-                          uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg)
+fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len, uint8_t **bufp,
+                          size_t *capp, size_t *lenp, const char **errmsg)
 {
 	return compress_run(codec, 0, level, 0, in, in_len, bufp, capp, lenp, errmsg);
 }

@@ -37,8 +37,8 @@ int compress_codec_supported(int codec);
  * FJORD_ERR__FAIL (out of memory or a library error); *errmsg (may be NULL)
  * gets a static reason.
  */
-fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len,
-                          uint8_t **bufp, size_t *capp, size_t *lenp, const char **errmsg);
+fjord_err_t compress_data(int codec, int level, const void *in, size_t in_len, uint8_t **bufp,
+                          size_t *capp, size_t *lenp, const char **errmsg);
 
 /*
  * Decompresses one complete compressed blob. Returns 0,

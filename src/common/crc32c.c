@@ -85,8 +85,7 @@ int crc32c_hw_available(void)
 }
 
 #ifdef CRC32C_HAVE_X86
-__attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t crc, const void *buf,
-                                                     size_t len)
+__attribute__((target("sse4.2"))) uint32_t crc32c_hw(uint32_t crc, const void *buf, size_t len)
 {
 	const uint8_t *p = buf;
 

@@ -172,7 +172,8 @@ cview_t *cview_copy(const cview_t *cv)
 			d->brokers[i].host = cview_dup_str(cv->brokers[i].host, &fail);
 			d->brokers[i].rack = cview_dup_str(cv->brokers[i].rack, &fail);
 			d->brokers[i].listener = cview_dup_str(cv->brokers[i].listener, &fail);
-			if (endpoint_list_copy(cv->brokers[i].endpoints, cv->brokers[i].endpoint_cnt,
+			if (endpoint_list_copy(cv->brokers[i].endpoints,
+			                       cv->brokers[i].endpoint_cnt,
 			                       &d->brokers[i].endpoints) < 0)
 				fail = 1;
 			else
@@ -254,8 +255,7 @@ const cview_topic_t *cview_topic(const cview_t *cv, const char *name)
 	               cview_topic_cmp);
 }
 
-const cview_partition_t *cview_partition(const cview_t *cv, const char *topic,
-                                         int32_t partition)
+const cview_partition_t *cview_partition(const cview_t *cv, const char *topic, int32_t partition)
 {
 	const cview_topic_t *t = cview_topic(cv, topic);
 

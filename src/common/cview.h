@@ -27,8 +27,8 @@ typedef struct cview_broker {
 	int32_t id;
 	char *host;
 	int port;
-	char *rack;               /* NULL: none */
-	char *listener;           /* name of the endpoint host/port came from */
+	char *rack;     /* NULL: none */
+	char *listener; /* name of the endpoint host/port came from */
 	int endpoint_cnt;
 	endpoint_t *endpoints;
 } cview_broker_t;
@@ -36,14 +36,14 @@ typedef struct cview_broker {
 typedef struct cview_partition {
 	int32_t id;
 	int replica_cnt;
-	int32_t *replicas;        /* assignment order; first = preferred leader */
-	int has_state;            /* 0: no state znode yet (leader unknown) */
-	int32_t leader;           /* -1: none/offline */
+	int32_t *replicas; /* assignment order; first = preferred leader */
+	int has_state;     /* 0: no state znode yet (leader unknown) */
+	int32_t leader;    /* -1: none/offline */
 	int32_t leader_epoch;
 	int isr_cnt;
 	int32_t *isr;
 	int32_t controller_epoch;
-	int32_t state_version;    /* ZooKeeper stat version of the state znode */
+	int32_t state_version; /* ZooKeeper stat version of the state znode */
 } cview_partition_t;
 
 typedef struct cview_topic {
@@ -51,9 +51,9 @@ typedef struct cview_topic {
 	int partition_cnt;
 	cview_partition_t *partitions; /* index == partition id */
 	int config_cnt;
-	char **config_names;      /* /config/topics/<t> overrides */
+	char **config_names; /* /config/topics/<t> overrides */
 	char **config_values;
-	int deleting;             /* listed under /admin/delete_topics */
+	int deleting; /* listed under /admin/delete_topics */
 } cview_topic_t;
 
 typedef struct cview {
@@ -63,9 +63,9 @@ typedef struct cview {
 	int32_t controller_id;    /* -1: none */
 	int32_t controller_epoch; /* -1: not known */
 	int broker_cnt;
-	cview_broker_t *brokers;  /* sorted by id */
+	cview_broker_t *brokers; /* sorted by id */
 	int topic_cnt;
-	cview_topic_t *topics;    /* sorted by name */
+	cview_topic_t *topics; /* sorted by name */
 	/* Brokers in controlled shutdown (/admin/controlled_shutdown/<id>):
 	 * not eligible as leaders; sorted ascending, no duplicates. */
 	int shutting_down_cnt;
@@ -79,8 +79,8 @@ typedef struct cview {
 
 /* An empty snapshot with refcnt 1. */
 cview_t *cview_new(void);
-cview_t *cview_ref(cview_t *cv);          /* atomic increment, returns cv */
-void cview_unref(cview_t *cv);            /* frees at zero; NULL is fine */
+cview_t *cview_ref(cview_t *cv); /* atomic increment, returns cv */
+void cview_unref(cview_t *cv);   /* frees at zero; NULL is fine */
 /* Deep copy with refcnt 1 (to build the next snapshot from the last). */
 cview_t *cview_copy(const cview_t *cv);
 /* Sorts brokers, topics and the shutting-down list (dropping duplicate ids);
@@ -93,8 +93,7 @@ void cview_topic_clear(cview_topic_t *t);
 void cview_brokers_clear(cview_t *cv);
 
 const cview_topic_t *cview_topic(const cview_t *cv, const char *name);
-const cview_partition_t *cview_partition(const cview_t *cv, const char *topic,
-                                         int32_t partition);
+const cview_partition_t *cview_partition(const cview_t *cv, const char *topic, int32_t partition);
 const cview_broker_t *cview_broker(const cview_t *cv, int32_t id);
 /* A topic config override, or NULL. */
 const char *cview_topic_config(const cview_topic_t *t, const char *name);

@@ -15,8 +15,8 @@
 #include "fjord.h"
 #include "fjord.pb-c.h"
 
-#define ERR_ASSERT_SAME(ours, proto)                                                       \
-	_Static_assert((int)FJORD_ERR_##ours == (int)FJORD__ERROR_CODE__##proto,           \
+#define ERR_ASSERT_SAME(ours, proto)                                                               \
+	_Static_assert((int)FJORD_ERR_##ours == (int)FJORD__ERROR_CODE__##proto,                   \
 	               "fjord_err_t " #ours " differs from proto ErrorCode " #proto)
 
 ERR_ASSERT_SAME(UNKNOWN, UNKNOWN_SERVER_ERROR);
@@ -83,8 +83,7 @@ static const err_desc_t err_descs[] = {
 	{ FJORD_ERR__ZOOKEEPER, "_ZOOKEEPER", "Local: ZooKeeper unreachable or failed", 1 },
 	{ FJORD_ERR__NO_OFFSET, "_NO_OFFSET", "Local: No offset stored", 0 },
 	{ FJORD_ERR__STATE, "_STATE", "Local: Erroneous state", 0 },
-	{ FJORD_ERR__UNSUPPORTED_FEATURE, "_UNSUPPORTED_FEATURE", "Local: Unsupported feature",
-	  0 },
+	{ FJORD_ERR__UNSUPPORTED_FEATURE, "_UNSUPPORTED_FEATURE", "Local: Unsupported feature", 0 },
 	{ FJORD_ERR__FENCED, "_FENCED", "Local: Partition not owned by this group member", 0 },
 	{ FJORD_ERR__ASSIGNMENT_LOST, "_ASSIGNMENT_LOST",
 	  "Local: Group session lost, partitions taken away", 0 },
@@ -106,8 +105,8 @@ static const err_desc_t err_descs[] = {
 	{ FJORD_ERR_REQUEST_TIMED_OUT, "REQUEST_TIMED_OUT", "Broker: Request timed out", 1 },
 	{ FJORD_ERR_BROKER_NOT_AVAILABLE, "BROKER_NOT_AVAILABLE", "Broker: Broker not available",
 	  0 },
-	{ FJORD_ERR_REPLICA_NOT_AVAILABLE, "REPLICA_NOT_AVAILABLE",
-	  "Broker: Replica not available", 1 },
+	{ FJORD_ERR_REPLICA_NOT_AVAILABLE, "REPLICA_NOT_AVAILABLE", "Broker: Replica not available",
+	  1 },
 	{ FJORD_ERR_MESSAGE_TOO_LARGE, "MESSAGE_TOO_LARGE", "Broker: Message size too large", 0 },
 	{ FJORD_ERR_NETWORK_EXCEPTION, "NETWORK_EXCEPTION",
 	  "Broker: Connection closed before the response was received", 1 },
@@ -125,14 +124,15 @@ static const err_desc_t err_descs[] = {
 	  "Broker: Unsupported API or API version", 0 },
 	{ FJORD_ERR_TOPIC_ALREADY_EXISTS, "TOPIC_ALREADY_EXISTS", "Broker: Topic already exists",
 	  0 },
-	{ FJORD_ERR_INVALID_PARTITIONS, "INVALID_PARTITIONS", "Broker: Invalid number of partitions",
-	  0 },
+	{ FJORD_ERR_INVALID_PARTITIONS, "INVALID_PARTITIONS",
+	  "Broker: Invalid number of partitions", 0 },
 	{ FJORD_ERR_INVALID_REPLICATION_FACTOR, "INVALID_REPLICATION_FACTOR",
 	  "Broker: Invalid replication factor", 0 },
 	{ FJORD_ERR_INVALID_CONFIG, "INVALID_CONFIG", "Broker: Invalid configuration", 0 },
 	{ FJORD_ERR_NOT_CONTROLLER, "NOT_CONTROLLER", "Broker: Not the controller", 1 },
 	{ FJORD_ERR_INVALID_REQUEST, "INVALID_REQUEST", "Broker: Invalid request", 0 },
-	{ FJORD_ERR_STORAGE_ERROR, "STORAGE_ERROR", "Broker: Disk error on the partition's log", 1 },
+	{ FJORD_ERR_STORAGE_ERROR, "STORAGE_ERROR", "Broker: Disk error on the partition's log",
+	  1 },
 	{ FJORD_ERR_REASSIGNMENT_IN_PROGRESS, "REASSIGNMENT_IN_PROGRESS",
 	  "Admin: A partition reassignment is in progress", 0 },
 	{ FJORD_ERR_FENCED_LEADER_EPOCH, "FENCED_LEADER_EPOCH",

@@ -23,8 +23,7 @@
 
 typedef void (*flog_sink_t)(int level, const char *fac, const char *line, void *opaque);
 
-void flog(int level, const char *fac, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+void flog(int level, const char *fac, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 /*
  * A module that serves one of several clients in a process (zkmeta inside
  * an SDK handle) logs to its owner's target instead of the process-wide
@@ -40,7 +39,7 @@ typedef struct flog_target {
 } flog_target_t;
 
 void flog_to(const flog_target_t *t, int level, const char *fac, const char *fmt, ...)
-	__attribute__((format(printf, 4, 5)));
+    __attribute__((format(printf, 4, 5)));
 void flog_set_level(int level);
 int flog_get_level(void);
 /* sink NULL restores the default stderr sink. */

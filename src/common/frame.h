@@ -30,11 +30,11 @@ typedef enum frame_status {
 } frame_status_t;
 
 typedef struct frame {
-	uint32_t frame_len;   /* as on the wire */
+	uint32_t frame_len; /* as on the wire */
 	uint32_t header_len;
-	size_t total_len;     /* 4 + frame_len: bytes the whole frame occupies */
-	size_t header_off;    /* == FRAME_PREFIX_SIZE */
-	size_t payload_off;   /* header_off + header_len */
+	size_t total_len;   /* 4 + frame_len: bytes the whole frame occupies */
+	size_t header_off;  /* == FRAME_PREFIX_SIZE */
+	size_t payload_off; /* header_off + header_len */
 	size_t payload_len;
 } frame_t;
 
@@ -51,7 +51,6 @@ frame_status_t frame_parse(const uint8_t *buf, size_t len, size_t max_frame, fra
 
 /* Writes the 8-byte prefix for a header of header_len and a payload of
  * payload_len bytes. */
-void frame_write_prefix(uint8_t out[FRAME_PREFIX_SIZE], size_t header_len,
-                        size_t payload_len);
+void frame_write_prefix(uint8_t out[FRAME_PREFIX_SIZE], size_t header_len, size_t payload_len);
 
 #endif /* FJORD_FRAME_H */

@@ -86,7 +86,8 @@ void *pbuild_answer(arena_t *a, ProtobufCMessage *const *req_topics, size_t n_to
 			}
 			memcpy(PBUILD_AT(rparts[j], r_part->offset, int32_t),
 			       PBUILD_AT(qparts[j], q_part->offset, int32_t), sizeof(int32_t));
-			*PBUILD_AT(rparts[j], r_err->offset, int) = fill(arg, name, qparts[j], rparts[j]);
+			*PBUILD_AT(rparts[j], r_err->offset, int) =
+			    fill(arg, name, qparts[j], rparts[j]);
 		}
 	}
 	return topics;

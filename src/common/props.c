@@ -20,11 +20,11 @@
 #include <strings.h>
 
 #define PROPS_FIELD(obj, def, type) ((type *)(void *)((char *)(obj) + (def)->offset))
-#define PROPS_CFIELD(obj, def, type) \
+#define PROPS_CFIELD(obj, def, type)                                                               \
 	((const type *)(const void *)((const char *)(obj) + (def)->offset))
 
 static void props_err(char *errstr, size_t size, const char *fmt, ...)
-	__attribute__((format(printf, 3, 4)));
+    __attribute__((format(printf, 3, 4)));
 
 static void props_err(char *errstr, size_t size, const char *fmt, ...)
 {
@@ -190,8 +190,8 @@ int props_set_def(const prop_def_t *def, void *obj, const char *value, char *err
 	return PROPS_INVALID;
 }
 
-int props_set(const prop_def_t *defs, void *obj, const char *name, const char *value,
-              char *errstr, size_t errstr_size)
+int props_set(const prop_def_t *defs, void *obj, const char *name, const char *value, char *errstr,
+              size_t errstr_size)
 {
 	const prop_def_t *def = props_find(defs, name);
 

@@ -64,8 +64,8 @@ int props_set_defaults(const prop_def_t *defs, void *obj, char *errstr, size_t e
 /* Parses and stores one value. PROPS_UNKNOWN: no property of that name;
  * PROPS_INVALID: the value does not parse or is out of range (errstr says
  * which values are allowed); the stored value is unchanged on failure. */
-int props_set(const prop_def_t *defs, void *obj, const char *name, const char *value,
-              char *errstr, size_t errstr_size);
+int props_set(const prop_def_t *defs, void *obj, const char *name, const char *value, char *errstr,
+              size_t errstr_size);
 int props_set_def(const prop_def_t *def, void *obj, const char *value, char *errstr,
                   size_t errstr_size);
 
@@ -98,8 +98,7 @@ void props_write_markdown(const prop_def_t *defs, FILE *fp, const char *const *s
 /* Called once per key/value pair, with the 1-based line on which the pair
  * starts. Return 0 to go on; any other value stops the parse and is
  * returned by the parser. */
-typedef int (*props_pair_cb_t)(const char *key, const char *value, int lineno,
-                               void *opaque);
+typedef int (*props_pair_cb_t)(const char *key, const char *value, int lineno, void *opaque);
 
 /*
  * Java's Properties.load() format: `key=value`, `key: value` or
@@ -111,8 +110,8 @@ typedef int (*props_pair_cb_t)(const char *key, const char *value, int lineno,
  * malformed \u escape ("<name>:<line>: ...") or an unreadable file.
  * `name` is used in messages only.
  */
-int props_parse_buf(const char *buf, size_t len, const char *name, props_pair_cb_t cb,
-                    void *opaque, char *errstr, size_t errstr_size);
+int props_parse_buf(const char *buf, size_t len, const char *name, props_pair_cb_t cb, void *opaque,
+                    char *errstr, size_t errstr_size);
 int props_parse_file(const char *path, props_pair_cb_t cb, void *opaque, char *errstr,
                      size_t errstr_size);
 

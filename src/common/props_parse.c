@@ -199,8 +199,8 @@ static int props_emit(const char *line, size_t len, const char *name, int lineno
 	return cb(key, value, lineno, opaque);
 }
 
-int props_parse_buf(const char *buf, size_t len, const char *name, props_pair_cb_t cb,
-                    void *opaque, char *errstr, size_t errstr_size)
+int props_parse_buf(const char *buf, size_t len, const char *name, props_pair_cb_t cb, void *opaque,
+                    char *errstr, size_t errstr_size)
 {
 	props_sbuf_t line = { 0 }, out = { 0 };
 	size_t pos = 0;
@@ -236,13 +236,15 @@ int props_parse_buf(const char *buf, size_t len, const char *name, props_pair_cb
 				bs++;
 			int cont = bs % 2 == 1;
 			if (props_sbuf_add(&line, buf + s, e - s - (cont ? 1 : 0)) < 0) {
-				props_parse_err(errstr, errstr_size, name, start_line, "out of memory");
+				props_parse_err(errstr, errstr_size, name, start_line,
+				                "out of memory");
 				r = -1;
 				goto out;
 			}
 			if (pos < len) {
-				pos += (buf[pos] == '\r' && pos + 1 < len && buf[pos + 1] == '\n') ? 2
-				                                                                    : 1;
+				pos += (buf[pos] == '\r' && pos + 1 < len && buf[pos + 1] == '\n')
+				           ? 2
+				           : 1;
 				lineno++;
 			}
 			if (!cont || pos >= len)
@@ -284,8 +286,7 @@ int props_parse_file(const char *path, props_pair_cb_t cb, void *opaque, char *e
 		props_parse_err(errstr, errstr_size, path, 0, strerror(errno));
 		goto out;
 	}
-	r = props_parse_buf(data.s ? data.s : "", data.len, path, cb, opaque, errstr,
-	                    errstr_size);
+	r = props_parse_buf(data.s ? data.s : "", data.len, path, cb, opaque, errstr, errstr_size);
 out:
 	fclose(fp);
 	free(data.s);

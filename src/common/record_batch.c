@@ -405,9 +405,9 @@ int rb_builder_finish(rb_builder_t *b, const uint8_t **batchp, size_t *lenp)
 		b->out_cap = 1024;
 	}
 	b->out_len = RB_HEADER_SIZE;
-	fjord_err_t err = compress_data(b->codec, b->compression_level, b->buf + RB_HEADER_SIZE,
-	                                b->len - RB_HEADER_SIZE, &b->out, &b->out_cap, &b->out_len,
-	                                NULL);
+	fjord_err_t err =
+	    compress_data(b->codec, b->compression_level, b->buf + RB_HEADER_SIZE,
+	                  b->len - RB_HEADER_SIZE, &b->out, &b->out_cap, &b->out_len, NULL);
 	if (err || b->out_len - RB_LOG_OVERHEAD > INT32_MAX) {
 		b->out_len = 0;
 		return FJORD_ERR__FAIL;
@@ -466,9 +466,9 @@ fjord_err_t rb_reader_open(rb_reader_t *r, const uint8_t *batch, size_t len)
 		r->end = batch + total;
 	} else {
 		size_t dlen = 0;
-		fjord_err_t err = decompress_data(codec, batch + RB_HEADER_SIZE,
-		                                  total - RB_HEADER_SIZE, RB_MAX_DECOMPRESSED,
-		                                  &r->dbuf, &r->dbuf_cap, &dlen, &r->errmsg);
+		fjord_err_t err =
+		    decompress_data(codec, batch + RB_HEADER_SIZE, total - RB_HEADER_SIZE,
+		                    RB_MAX_DECOMPRESSED, &r->dbuf, &r->dbuf_cap, &dlen, &r->errmsg);
 		if (err) {
 			/* Out of memory stays FJORD_ERR__FAIL; anything else,
 			 * including an unsupported codec, is undecodable data. */

@@ -121,7 +121,7 @@ typedef struct rb_iter {
 	const uint8_t *buf;
 	size_t len;
 	size_t pos;
-	int validate;            /* 1: rb_validate() every batch (CRC) */
+	int validate; /* 1: rb_validate() every batch (CRC) */
 	int allow_partial_tail;
 	int partial_tail;
 	fjord_err_t err;
@@ -142,19 +142,19 @@ int rb_iter_next(rb_iter_t *it, const uint8_t **batchp, size_t *sizep);
  * baseOffset is written as 0; the broker assigns the real one.
  */
 typedef struct rb_builder {
-	uint8_t *buf;            /* header space + encoded (uncompressed) records */
+	uint8_t *buf; /* header space + encoded (uncompressed) records */
 	size_t len, cap;
-	uint8_t *out;            /* finished batch when compressed */
+	uint8_t *out; /* finished batch when compressed */
 	size_t out_len, out_cap;
 	rb_codec_t codec;
-	int compression_level;   /* -1: codec default */
+	int compression_level; /* -1: codec default */
 	int32_t count;
 	int64_t base_timestamp, max_timestamp;
 	int log_append_time;
 } rb_builder_t;
 
 void rb_builder_init(rb_builder_t *b, rb_codec_t codec, int compression_level);
-void rb_builder_reset(rb_builder_t *b);   /* empty, keeps allocations */
+void rb_builder_reset(rb_builder_t *b); /* empty, keeps allocations */
 void rb_builder_destroy(rb_builder_t *b);
 /* Returns 0, or -1 on allocation failure. key/value NULL encode as null. */
 int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t key_len,
@@ -172,23 +172,23 @@ int rb_builder_finish(rb_builder_t *b, const uint8_t **batchp, size_t *lenp);
 typedef struct rb_record {
 	int64_t offset;
 	int64_t timestamp;
-	const uint8_t *key;      /* NULL: null */
+	const uint8_t *key; /* NULL: null */
 	int32_t key_len;
-	const uint8_t *value;    /* NULL: null */
+	const uint8_t *value; /* NULL: null */
 	int32_t value_len;
 	size_t header_cnt;
 	const fjord_header_t *headers; /* reader-owned array */
 } rb_record_t;
 
 typedef struct rb_reader {
-	const uint8_t *batch;    /* the batch being read */
+	const uint8_t *batch; /* the batch being read */
 	size_t batch_len;
-	const uint8_t *p, *end;  /* cursor in the (decompressed) records */
-	uint8_t *dbuf;           /* decompression buffer, reused */
+	const uint8_t *p, *end; /* cursor in the (decompressed) records */
+	uint8_t *dbuf;          /* decompression buffer, reused */
 	size_t dbuf_cap;
-	fjord_header_t *hdrs;    /* header array, reused */
+	fjord_header_t *hdrs; /* header array, reused */
 	size_t hdrs_cap;
-	char *names;             /* NUL-terminated header names, reused */
+	char *names; /* NUL-terminated header names, reused */
 	size_t names_cap;
 	int32_t remaining;
 	int64_t base_offset, base_timestamp;

@@ -32,10 +32,18 @@
 #define ZKADMIN_MAX_PARTITIONS 100000
 
 const char *const zkadmin_topic_config_keys[] = {
-	"cleanup.policy",    "retention.ms",        "retention.bytes",
-	"segment.bytes",     "segment.ms",          "segment.index.bytes",
-	"max.message.bytes", "min.insync.replicas", "flush.messages",
-	"flush.ms",          "unclean.leader.election.enable", NULL,
+	"cleanup.policy",
+	"retention.ms",
+	"retention.bytes",
+	"segment.bytes",
+	"segment.ms",
+	"segment.index.bytes",
+	"max.message.bytes",
+	"min.insync.replicas",
+	"flush.messages",
+	"flush.ms",
+	"unclean.leader.election.enable",
+	NULL,
 };
 
 fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n)
@@ -48,7 +56,8 @@ fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n
 	}
 	len = strlen(name);
 	if (len > 249) {
-		snprintf(errstr, n, "topic name is %zu characters long, at most 249 are allowed", len);
+		snprintf(errstr, n, "topic name is %zu characters long, at most 249 are allowed",
+		         len);
 		return FJORD_ERR_INVALID_TOPIC;
 	}
 	if (!strcmp(name, ".") || !strcmp(name, "..")) {
@@ -60,9 +69,11 @@ fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n
 
 		if (!((c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9') ||
 		      c == '.' || c == '_' || c == '-')) {
-			snprintf(errstr, n,
-			         "topic name \"%s\" has an illegal character at position %zu (allowed: "
-			         "a-z A-Z 0-9 . _ -)", name, i);
+			snprintf(
+			    errstr, n,
+			    "topic name \"%s\" has an illegal character at position %zu (allowed: "
+			    "a-z A-Z 0-9 . _ -)",
+			    name, i);
 			return FJORD_ERR_INVALID_TOPIC;
 		}
 	}
@@ -80,7 +91,8 @@ static int zkadmin_check_long(const char *key, const char *value, long long min,
 		return -1;
 	}
 	if (v < min || v > max) {
-		snprintf(errstr, n, "%s: %lld is out of range %lld..%lld", key, (long long)v, min, max);
+		snprintf(errstr, n, "%s: %lld is out of range %lld..%lld", key, (long long)v, min,
+		         max);
 		return -1;
 	}
 	return 0;
@@ -96,7 +108,8 @@ int zkadmin_validate_topic_config(const char *key, const char *value, char *errs
 	}
 	if (!strcmp(key, "cleanup.policy")) {
 		if (strcmp(value, "delete") != 0) {
-			snprintf(errstr, n, "cleanup.policy: \"%s\" is not supported (only \"delete\")",
+			snprintf(errstr, n,
+			         "cleanup.policy: \"%s\" is not supported (only \"delete\")",
 			         value);
 			return -1;
 		}
@@ -235,8 +248,8 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
                                  int32_t replication_factor, const char *const *configs,
                                  char *errstr, size_t errstr_size)
 {
-	zkjson_assignment_t a = {0, NULL};
-	zkjson_config_t cfg = {0, NULL, NULL};
+	zkjson_assignment_t a = { 0, NULL };
+	zkjson_config_t cfg = { 0, NULL, NULL };
 	char *assign_json = NULL, *config_json = NULL;
 	char tpath[ZKPATH_MAX], cpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
 	int32_t *brokers = NULL;
@@ -342,7 +355,7 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 	}
 	err = FJORD_ERR_NO_ERROR;
 out:
-	free(cfg.names);   /* the strings are the caller's */
+	free(cfg.names); /* the strings are the caller's */
 	free(cfg.values);
 	zkjson_assignment_clear(&a);
 	free(assign_json);
@@ -351,8 +364,7 @@ out:
 	return err;
 }
 
-fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
-                                 size_t errstr_size)
+fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr, size_t errstr_size)
 {
 	char tpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
 	fjord_err_t err;
@@ -433,7 +445,8 @@ static fjord_err_t zkadmin_alter_check(const char *const *set, int set_cnt,
 			return FJORD_ERR_INVALID_CONFIG;
 		}
 		if (zkadmin_pair_find(set, set_cnt, del_keys[i]) >= 0) {
-			snprintf(errstr, n, "topic config \"%s\" is both set and deleted", del_keys[i]);
+			snprintf(errstr, n, "topic config \"%s\" is both set and deleted",
+			         del_keys[i]);
 			return FJORD_ERR_INVALID_CONFIG;
 		}
 		if (zkadmin_name_find(del_keys, i, del_keys[i]) >= 0) {
@@ -450,7 +463,7 @@ static fjord_err_t zkadmin_alter_merge(const zkjson_config_t *cur, const char *c
                                        int set_cnt, const char *const *del_keys, int del_cnt,
                                        char **jsonp, char *errstr, size_t n)
 {
-	zkjson_config_t out = {0, NULL, NULL};
+	zkjson_config_t out = { 0, NULL, NULL };
 	char why[256];
 	fjord_err_t err = FJORD_ERR_NO_ERROR;
 	int i;
@@ -479,10 +492,11 @@ static fjord_err_t zkadmin_alter_merge(const zkjson_config_t *cur, const char *c
 		    zkadmin_pair_find(set, set_cnt, name) >= 0)
 			continue;
 		if (zkadmin_validate_topic_config(name, value, why, sizeof(why))) {
-			snprintf(errstr, n,
-			         "the topic's current config is invalid (%s); set a valid value for "
-			         "\"%s\" or delete it in the same change",
-			         why, name);
+			snprintf(
+			    errstr, n,
+			    "the topic's current config is invalid (%s); set a valid value for "
+			    "\"%s\" or delete it in the same change",
+			    why, name);
 			err = FJORD_ERR_INVALID_CONFIG;
 			goto out;
 		}
@@ -498,14 +512,13 @@ static fjord_err_t zkadmin_alter_merge(const zkjson_config_t *cur, const char *c
 		err = FJORD_ERR__FAIL;
 	}
 out:
-	free(out.names);   /* the strings belong to cur and the caller */
+	free(out.names); /* the strings belong to cur and the caller */
 	free(out.values);
 	return err;
 }
 
-fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
-                                       const char *const *set, int set_cnt,
-                                       const char *const *del_keys, int del_cnt,
+fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic, const char *const *set,
+                                       int set_cnt, const char *const *del_keys, int del_cnt,
                                        char *errstr, size_t errstr_size)
 {
 	char tpath[ZKPATH_MAX], cpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
@@ -527,12 +540,13 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 		return err;
 
 	for (attempt = 0; attempt < ZKADMIN_ALTER_TRIES; attempt++) {
-		zkjson_config_t cur = {0, NULL, NULL};
+		zkjson_config_t cur = { 0, NULL, NULL };
 		char *buf = NULL, *json = NULL, why[256];
 		int len = 0, exists;
 
 		if ((err = zkadmin_expect(zh, tpath, 1, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
-		                          "does not exist", "checking the topic", errstr, errstr_size)))
+		                          "does not exist", "checking the topic", errstr,
+		                          errstr_size)))
 			return err;
 		rc = zkutil_get(zh, cpath, NULL, NULL, &buf, &len, &st);
 		if (rc != ZOK && rc != ZNONODE)
@@ -543,8 +557,8 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 		if (exists && len > 0 &&
 		    zkjson_config_decode(buf, (size_t)len, &cur, why, sizeof(why)) < 0) {
 			snprintf(errstr, errstr_size,
-			         "%s is malformed (%s): fix or replace it with zkCli.sh first", cpath,
-			         why);
+			         "%s is malformed (%s): fix or replace it with zkCli.sh first",
+			         cpath, why);
 			free(buf);
 			return FJORD_ERR_INVALID_CONFIG;
 		}
@@ -554,7 +568,8 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 		zkjson_config_clear(&cur);
 		if (err)
 			return err;
-		if (!exists && (rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_TOPICS, NULL, -1)) != ZOK) {
+		if (!exists &&
+		    (rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_TOPICS, NULL, -1)) != ZOK) {
 			free(json);
 			return zkadmin_zkerr(rc, "creating /config/topics", errstr, errstr_size);
 		}
@@ -579,7 +594,7 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
 		if (rc != ZBADVERSION && rc != ZNODEEXISTS && rc != ZNONODE)
 			return zkadmin_zkerr(rc, "writing the topic config", errstr, errstr_size);
 	}
-	snprintf(errstr, errstr_size,
-	         "%s kept changing under us (%d attempts): try again", cpath, ZKADMIN_ALTER_TRIES);
+	snprintf(errstr, errstr_size, "%s kept changing under us (%d attempts): try again", cpath,
+	         ZKADMIN_ALTER_TRIES);
 	return FJORD_ERR__FAIL;
 }

@@ -53,15 +53,13 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
  * more than ZKADMIN_ALTER_TRIES lost races).
  */
 #define ZKADMIN_ALTER_TRIES 10
-fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic,
-                                       const char *const *set, int set_cnt,
-                                       const char *const *del_keys, int del_cnt,
+fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic, const char *const *set,
+                                       int set_cnt, const char *const *del_keys, int del_cnt,
                                        char *errstr, size_t errstr_size);
 
 /* The topic-level config keys fjord knows (NULL-terminated), and a check of
  * one key/value: 0 or -1 with errstr. */
 extern const char *const zkadmin_topic_config_keys[];
-int zkadmin_validate_topic_config(const char *key, const char *value, char *errstr,
-                                  size_t n);
+int zkadmin_validate_topic_config(const char *key, const char *value, char *errstr, size_t n);
 
 #endif /* FJORD_ZKADMIN_H */

@@ -32,8 +32,7 @@ char *zkjson_dump(json_t *root)
 }
 
 /* Parses an object and checks "version" (optional, must be 1 if present). */
-json_t *zkjson_load(const char *buf, size_t len, const char *kind, char *errstr,
-                           size_t n)
+json_t *zkjson_load(const char *buf, size_t len, const char *kind, char *errstr, size_t n)
 {
 	json_error_t jerr;
 	json_t *root, *v;
@@ -63,8 +62,8 @@ fail:
 	return NULL;
 }
 
-int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max,
-                          const char *kind, int64_t *out, char *errstr, size_t n)
+int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max, const char *kind,
+                   int64_t *out, char *errstr, size_t n)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -77,16 +76,17 @@ int zkjson_get_int(json_t *obj, const char *key, int64_t min, int64_t max,
 		return -1;
 	}
 	if (json_integer_value(v) < min || json_integer_value(v) > max) {
-		snprintf(errstr, n, "%s: \"%s\" is %" JSON_INTEGER_FORMAT ", outside %" PRId64
-		                    "..%" PRId64, kind, key, json_integer_value(v), min, max);
+		snprintf(errstr, n,
+		         "%s: \"%s\" is %" JSON_INTEGER_FORMAT ", outside %" PRId64 "..%" PRId64,
+		         kind, key, json_integer_value(v), min, max);
 		return -1;
 	}
 	*out = json_integer_value(v);
 	return 0;
 }
 
-static int zkjson_get_str(json_t *obj, const char *key, int nullable, const char *kind,
-                          char **out, char *errstr, size_t n)
+static int zkjson_get_str(json_t *obj, const char *key, int nullable, const char *kind, char **out,
+                          char *errstr, size_t n)
 {
 	json_t *v = json_object_get(obj, key);
 
@@ -122,8 +122,7 @@ json_t *zkjson_get_object(json_t *obj, const char *key, const char *kind, char *
 	return v;
 }
 
-int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr,
-                                size_t n)
+int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errstr, size_t n)
 {
 	json_t *v = json_object_get(obj, "timestamp");
 	const char *s;
@@ -139,7 +138,8 @@ int zkjson_get_timestamp(json_t *obj, const char *kind, int64_t *out, char *errs
 		return -1;
 	}
 	if (num_parse_i64(s, 0, INT64_MAX, out) < 0) {
-		snprintf(errstr, n, "%s: \"timestamp\" \"%s\" is not decimal milliseconds", kind, s);
+		snprintf(errstr, n, "%s: \"timestamp\" \"%s\" is not decimal milliseconds", kind,
+		         s);
 		return -1;
 	}
 	return 0;
@@ -172,8 +172,8 @@ static int zkjson_get_ids(json_t *arr, const char *kind, const char *what, int a
 
 		if (!json_is_integer(v) || json_integer_value(v) < 0 ||
 		    json_integer_value(v) > INT32_MAX) {
-			snprintf(errstr, n, "%s: %s entry %zu is not a broker id (integer >= 0)", kind,
-			         what, i);
+			snprintf(errstr, n, "%s: %s entry %zu is not a broker id (integer >= 0)",
+			         kind, what, i);
 			goto fail;
 		}
 		ids[i] = (int32_t)json_integer_value(v);
@@ -259,7 +259,7 @@ int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errs
 char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp,
                            const endpoint_t *eps, int ep_cnt)
 {
-	endpoint_t one = {"PLAINTEXT", (char *)host, port};
+	endpoint_t one = { "PLAINTEXT", (char *)host, port };
 	json_t *arr = json_array(), *map = json_object();
 	int i;
 
@@ -278,11 +278,10 @@ char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t
 	}
 	if (!arr || !map)
 		goto fail;
-	return zkjson_dump(json_pack("{s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "version", 1, "host",
-	                             host, "port", port, "rack",
-	                             rack ? json_string(rack) : json_null(), "timestamp",
-	                             zkjson_timestamp_string(timestamp), "endpoints", arr,
-	                             "listener_security_protocol_map", map));
+	return zkjson_dump(json_pack(
+	    "{s:i, s:s, s:i, s:o, s:o, s:o, s:o}", "version", 1, "host", host, "port", port, "rack",
+	    rack ? json_string(rack) : json_null(), "timestamp", zkjson_timestamp_string(timestamp),
+	    "endpoints", arr, "listener_security_protocol_map", map));
 fail:
 	json_decref(arr);
 	json_decref(map);
@@ -290,8 +289,8 @@ fail:
 }
 
 /* "endpoints" (optional) and "listener_security_protocol_map" (optional). */
-static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char *kind,
-                                   char *errstr, size_t n)
+static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char *kind, char *errstr,
+                                   size_t n)
 {
 	json_t *arr = json_object_get(root, "endpoints"), *map, *v;
 	const char *key;
@@ -301,22 +300,23 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 	map = json_object_get(root, "listener_security_protocol_map");
 	if (map && !json_is_null(map)) {
 		if (!json_is_object(map)) {
-			snprintf(errstr, n, "%s: \"listener_security_protocol_map\" must be an object",
-			         kind);
+			snprintf(errstr, n,
+			         "%s: \"listener_security_protocol_map\" must be an object", kind);
 			return -1;
 		}
-		json_object_foreach(map, key, v)
-		{
+		json_object_foreach (map, key, v) {
 			if (!json_is_string(v)) {
-				snprintf(errstr, n,
-				         "%s: \"listener_security_protocol_map\": \"%s\" must map to a "
-				         "string", kind, key);
+				snprintf(
+				    errstr, n,
+				    "%s: \"listener_security_protocol_map\": \"%s\" must map to a "
+				    "string",
+				    kind, key);
 				return -1;
 			}
 		}
 	}
 	if (!arr) {
-		endpoint_t one = {"PLAINTEXT", b->host, b->port};
+		endpoint_t one = { "PLAINTEXT", b->host, b->port };
 		if (endpoint_list_copy(&one, 1, &b->endpoints) < 0) {
 			snprintf(errstr, n, "%s: out of memory", kind);
 			return -1;
@@ -333,8 +333,7 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 		snprintf(errstr, n, "%s: out of memory", kind);
 		return -1;
 	}
-	json_array_foreach(arr, i, v)
-	{
+	json_array_foreach (arr, i, v) {
 		endpoint_t *ep = &b->endpoints[i];
 
 		if (!json_is_string(v)) {
@@ -342,7 +341,8 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 			return -1;
 		}
 		if (endpoint_parse(json_string_value(v), ep, msg, sizeof(msg)) < 0) {
-			snprintf(errstr, n, "%s: endpoint \"%s\": %s", kind, json_string_value(v), msg);
+			snprintf(errstr, n, "%s: endpoint \"%s\": %s", kind, json_string_value(v),
+			         msg);
 			return -1;
 		}
 		b->endpoint_cnt++;
@@ -359,8 +359,7 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 	return 0;
 }
 
-int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr,
-                         size_t n)
+int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr, size_t n)
 {
 	const char *kind = "broker registration";
 	json_t *root = zkjson_load(buf, len, kind, errstr, n);
@@ -418,8 +417,8 @@ char *zkjson_assignment_encode(const zkjson_assignment_t *a)
 	return zkjson_dump(json_pack("{s:i, s:o}", "version", 1, "partitions", parts));
 }
 
-int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a,
-                             char *errstr, size_t n)
+int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a, char *errstr,
+                             size_t n)
 {
 	const char *kind = "topic assignment";
 	json_t *root = zkjson_load(buf, len, kind, errstr, n);
@@ -444,14 +443,14 @@ int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a
 		goto fail;
 	}
 	a->partition_cnt = (int)cnt;
-	json_object_foreach(parts, key, v)
-	{
+	json_object_foreach (parts, key, v) {
 		int32_t p;
 
 		if (zkjson_partition_key(key, (int32_t)cnt - 1, &p) < 0) {
 			snprintf(errstr, n,
 			         "%s: partition \"%s\" is not one of 0..%zu (partitions must be "
-			         "numbered 0..n-1)", kind, key, cnt - 1);
+			         "numbered 0..n-1)",
+			         kind, key, cnt - 1);
 			goto fail;
 		}
 		/* Duplicate keys are rejected by the parser, so each p is seen once. */
@@ -491,8 +490,7 @@ char *zkjson_state_encode(const zkjson_state_t *s)
 	                             isr, "controller_epoch", (int)s->controller_epoch));
 }
 
-int zkjson_state_decode(const char *buf, size_t len, zkjson_state_t *s, char *errstr,
-                        size_t n)
+int zkjson_state_decode(const char *buf, size_t len, zkjson_state_t *s, char *errstr, size_t n)
 {
 	const char *kind = "partition state";
 	json_t *root = zkjson_load(buf, len, kind, errstr, n);
@@ -623,8 +621,7 @@ char *zkjson_config_encode(const zkjson_config_t *c)
 	return zkjson_dump(json_pack("{s:i, s:o}", "version", 1, "config", cfg));
 }
 
-int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *errstr,
-                         size_t n)
+int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *errstr, size_t n)
 {
 	const char *kind = "topic config";
 	json_t *root = zkjson_load(buf, len, kind, errstr, n);
@@ -646,8 +643,7 @@ int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *
 			goto fail;
 		}
 	}
-	json_object_foreach(cfg, key, v)
-	{
+	json_object_foreach (cfg, key, v) {
 		if (!json_is_string(v)) {
 			snprintf(errstr, n, "%s: value of \"%s\" must be a string", kind, key);
 			goto fail;
@@ -686,13 +682,13 @@ char *zkjson_member_encode(const zkjson_member_t *m)
 	if (!sub)
 		return NULL;
 	root = json_pack("{s:i, s:o}", "version", 1, "subscription", sub);
-	if (root && m->client_id && json_object_set_new(root, "client_id",
-	                                                json_string(m->client_id)) < 0)
+	if (root && m->client_id &&
+	    json_object_set_new(root, "client_id", json_string(m->client_id)) < 0)
 		goto fail;
 	if (root && m->host && json_object_set_new(root, "host", json_string(m->host)) < 0)
 		goto fail;
-	if (root && json_object_set_new(root, "timestamp",
-	                                zkjson_timestamp_string(m->timestamp)) < 0)
+	if (root &&
+	    json_object_set_new(root, "timestamp", zkjson_timestamp_string(m->timestamp)) < 0)
 		goto fail;
 	return zkjson_dump(root);
 fail:
@@ -721,8 +717,7 @@ static int zkjson_get_opt_str(json_t *obj, const char *key, const char *kind, ch
 	return 0;
 }
 
-int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr,
-                         size_t n)
+int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr, size_t n)
 {
 	const char *kind = "group member";
 	json_t *root = zkjson_load(buf, len, kind, errstr, n);
@@ -748,12 +743,12 @@ int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *
 			goto fail;
 		}
 	}
-	json_object_foreach(sub, key, v)
-	{
+	json_object_foreach (sub, key, v) {
 		if (!json_is_integer(v) || json_integer_value(v) < 1 ||
 		    json_integer_value(v) > INT32_MAX) {
-			snprintf(errstr, n, "%s: subscription count of \"%s\" must be an integer >= 1",
-			         kind, key);
+			snprintf(errstr, n,
+			         "%s: subscription count of \"%s\" must be an integer >= 1", kind,
+			         key);
 			goto fail;
 		}
 		if (!(m->topics[m->topic_cnt] = strdup(key))) {
@@ -805,14 +800,14 @@ char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga)
 	}
 	if (!parts)
 		return NULL;
-	root = json_pack("{s:i, s:I, s:s}", "version", 1, "generation",
-	                 (json_int_t)ga->generation, "leader", ga->leader ? ga->leader : "");
+	root = json_pack("{s:i, s:I, s:s}", "version", 1, "generation", (json_int_t)ga->generation,
+	                 "leader", ga->leader ? ga->leader : "");
 	if (!root)
 		goto fail;
-	if ((ga->strategy && json_object_set_new(root, "strategy",
-	                                         json_string(ga->strategy)) < 0) ||
-	    (ga->timestamp > 0 && json_object_set_new(root, "timestamp",
-	                                               zkjson_timestamp_string(ga->timestamp)) < 0) ||
+	if ((ga->strategy &&
+	     json_object_set_new(root, "strategy", json_string(ga->strategy)) < 0) ||
+	    (ga->timestamp > 0 &&
+	     json_object_set_new(root, "timestamp", zkjson_timestamp_string(ga->timestamp)) < 0) ||
 	    (ga->reason && json_object_set_new(root, "reason", json_string(ga->reason)) < 0))
 		goto fail;
 	if (json_object_set_new(root, "partitions", parts) < 0) {
@@ -839,7 +834,8 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
 	if (!root)
 		return -1;
 	ga->timestamp = -1;
-	if (zkjson_get_int(root, "generation", 0, INT64_MAX, kind, &ga->generation, errstr, n) < 0 ||
+	if (zkjson_get_int(root, "generation", 0, INT64_MAX, kind, &ga->generation, errstr, n) <
+	        0 ||
 	    zkjson_get_str(root, "leader", 0, kind, &ga->leader, errstr, n) < 0 ||
 	    zkjson_get_opt_str(root, "strategy", kind, &ga->strategy, errstr, n) < 0 ||
 	    zkjson_get_opt_str(root, "reason", kind, &ga->reason, errstr, n) < 0)
@@ -849,10 +845,10 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
 		goto fail;
 	if (!(parts = zkjson_get_object(root, "partitions", kind, errstr, n)))
 		goto fail;
-	json_object_foreach(parts, topic, t)
-	{
+	json_object_foreach (parts, topic, t) {
 		if (!json_is_object(t)) {
-			snprintf(errstr, n, "%s: partitions of \"%s\" must be an object", kind, topic);
+			snprintf(errstr, n, "%s: partitions of \"%s\" must be an object", kind,
+			         topic);
 			goto fail;
 		}
 		cnt += json_object_size(t);
@@ -866,19 +862,19 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
 			goto fail;
 		}
 	}
-	json_object_foreach(parts, topic, t)
-	{
-		json_object_foreach(t, key, v)
-		{
+	json_object_foreach (parts, topic, t) {
+		json_object_foreach (t, key, v) {
 			int32_t p;
 
 			if (zkjson_partition_key(key, INT32_MAX, &p) < 0) {
-				snprintf(errstr, n, "%s: \"%s\" partition \"%s\" is not a partition number",
+				snprintf(errstr, n,
+				         "%s: \"%s\" partition \"%s\" is not a partition number",
 				         kind, topic, key);
 				goto fail;
 			}
 			if (!json_is_string(v) || json_string_length(v) == 0) {
-				snprintf(errstr, n, "%s: owner of \"%s\" partition %d must be a member id",
+				snprintf(errstr, n,
+				         "%s: owner of \"%s\" partition %d must be a member id",
 				         kind, topic, (int)p);
 				goto fail;
 			}

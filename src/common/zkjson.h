@@ -39,15 +39,14 @@ int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errs
 typedef struct zkjson_broker {
 	char *host;
 	int port;
-	char *rack;          /* NULL: none */
-	int64_t timestamp;   /* ms since epoch */
-	int endpoint_cnt;    /* >= 1 after a successful decode */
+	char *rack;        /* NULL: none */
+	int64_t timestamp; /* ms since epoch */
+	int endpoint_cnt;  /* >= 1 after a successful decode */
 	endpoint_t *endpoints;
 } zkjson_broker_t;
 char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp,
                            const endpoint_t *eps, int ep_cnt);
-int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr,
-                         size_t n);
+int zkjson_broker_decode(const char *buf, size_t len, zkjson_broker_t *b, char *errstr, size_t n);
 void zkjson_broker_clear(zkjson_broker_t *b);
 
 /* /brokers/topics/<t>: {"version":1,"partitions":{"0":[1,2],"1":[2,1]}}
@@ -59,11 +58,11 @@ typedef struct zkjson_replicas {
 } zkjson_replicas_t;
 typedef struct zkjson_assignment {
 	int partition_cnt;
-	zkjson_replicas_t *partitions;   /* index == partition id */
+	zkjson_replicas_t *partitions; /* index == partition id */
 } zkjson_assignment_t;
 char *zkjson_assignment_encode(const zkjson_assignment_t *a);
-int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a,
-                             char *errstr, size_t n);
+int zkjson_assignment_decode(const char *buf, size_t len, zkjson_assignment_t *a, char *errstr,
+                             size_t n);
 void zkjson_assignment_clear(zkjson_assignment_t *a);
 
 /* /brokers/topics/<t>/partitions/<p>/state:
@@ -77,8 +76,7 @@ typedef struct zkjson_state {
 	int32_t controller_epoch;
 } zkjson_state_t;
 char *zkjson_state_encode(const zkjson_state_t *s);
-int zkjson_state_decode(const char *buf, size_t len, zkjson_state_t *s, char *errstr,
-                        size_t n);
+int zkjson_state_decode(const char *buf, size_t len, zkjson_state_t *s, char *errstr, size_t n);
 void zkjson_state_clear(zkjson_state_t *s);
 
 /* /controller: {"version":1,"brokerid":1,"timestamp":"<ms>"} */
@@ -97,8 +95,7 @@ typedef struct zkjson_config {
 	char **values;
 } zkjson_config_t;
 char *zkjson_config_encode(const zkjson_config_t *c);
-int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *errstr,
-                         size_t n);
+int zkjson_config_decode(const char *buf, size_t len, zkjson_config_t *c, char *errstr, size_t n);
 void zkjson_config_clear(zkjson_config_t *c);
 
 /* /consumers/<g>/ids/<member> (EPHEMERAL|SEQUENTIAL, named "<client.id>-<seq>"):
@@ -116,8 +113,7 @@ typedef struct zkjson_member {
 	char *host;
 } zkjson_member_t;
 char *zkjson_member_encode(const zkjson_member_t *m);
-int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr,
-                         size_t n);
+int zkjson_member_decode(const char *buf, size_t len, zkjson_member_t *m, char *errstr, size_t n);
 void zkjson_member_clear(zkjson_member_t *m);
 
 /* /consumers/<g>/assignment (persistent, written by the group leader with a
@@ -132,12 +128,12 @@ typedef struct zkjson_group_assignment {
 	int64_t generation;
 	char *leader;
 	int cnt;
-	char **topics;        /* topic of entry i */
-	int32_t *partitions;  /* partition of entry i */
-	char **members;       /* owner member id of entry i */
+	char **topics;       /* topic of entry i */
+	int32_t *partitions; /* partition of entry i */
+	char **members;      /* owner member id of entry i */
 	char *strategy;
-	int64_t timestamp;    /* ms since epoch of the rebalance; -1: unknown */
-	char *reason;         /* why this generation was computed */
+	int64_t timestamp; /* ms since epoch of the rebalance; -1: unknown */
+	char *reason;      /* why this generation was computed */
 } zkjson_group_assignment_t;
 char *zkjson_group_assignment_encode(const zkjson_group_assignment_t *ga);
 int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_assignment_t *ga,

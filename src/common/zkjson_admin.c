@@ -43,8 +43,8 @@ static int zkjson_admin_get_id(json_t *obj, const char *key, const char *where, 
 /* Loads a plan's JSON and finds its non-empty "partitions" array: the root
  * (caller releases it with json_decref) and the array's size in *cntp, or
  * NULL with errstr naming what is wrong. */
-static json_t *zkjson_admin_plan_load(const char *buf, size_t len, const char *kind,
-                                      json_t **arrp, size_t *cntp, char *errstr, size_t n)
+static json_t *zkjson_admin_plan_load(const char *buf, size_t len, const char *kind, json_t **arrp,
+                                      size_t *cntp, char *errstr, size_t n)
 {
 	json_t *root = zkjson_load(buf, len, kind, errstr, n);
 	json_t *arr;
@@ -149,8 +149,8 @@ static const char *zkjson_admin_entry_head(json_t *e, const char *where, const c
 }
 
 /* Decodes entry i of "partitions" into plan (slot i). */
-static int zkjson_admin_plan_entry(json_t *e, size_t i, zkjson_admin_plan_t *plan,
-                                   char *errstr, size_t n)
+static int zkjson_admin_plan_entry(json_t *e, size_t i, zkjson_admin_plan_t *plan, char *errstr,
+                                   size_t n)
 {
 	char where[64];
 	const char *topic;
@@ -174,8 +174,8 @@ static int zkjson_admin_plan_entry(json_t *e, size_t i, zkjson_admin_plan_t *pla
 	return 0;
 }
 
-int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *plan,
-                             char *errstr, size_t n)
+int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *plan, char *errstr,
+                             size_t n)
 {
 	json_t *arr = NULL;
 	size_t i, cnt = 0;
@@ -192,7 +192,7 @@ int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *p
 		goto fail;
 	}
 	for (i = 0; i < cnt; i++) {
-		plan->cnt = (int)i;   /* entries 0..i-1 are filled: clear frees them */
+		plan->cnt = (int)i; /* entries 0..i-1 are filled: clear frees them */
 		if (zkjson_admin_plan_entry(json_array_get(arr, i), i, plan, errstr, n) < 0)
 			goto fail;
 	}
@@ -280,8 +280,9 @@ static int zkjson_reassign_replicas(json_t *e, const char *where, zkjson_reassig
 		json_int_t id;
 
 		if (!json_is_integer(v) || (id = json_integer_value(v)) < 0 || id > INT32_MAX) {
-			snprintf(errstr, n, "%s: replicas[%zu] must be a broker id (an integer >= 0)",
-			         where, i);
+			snprintf(errstr, n,
+			         "%s: replicas[%zu] must be a broker id (an integer >= 0)", where,
+			         i);
 			return -1;
 		}
 		for (j = 0; j < i; j++)
@@ -306,16 +307,16 @@ static int zkjson_reassign_entry(json_t *e, size_t i, zkjson_reassign_t *plan, c
 	size_t j;
 
 	snprintf(where, sizeof(where), "%s: partitions[%zu]", ZKJSON_ADMIN_REASSIGN, i);
-	topic = zkjson_admin_entry_head(e, where,
-	                                "{\"topic\":..,\"partition\":..,\"replicas\":[..]}",
-	                                &en->partition, errstr, n);
+	topic =
+	    zkjson_admin_entry_head(e, where, "{\"topic\":..,\"partition\":..,\"replicas\":[..]}",
+	                            &en->partition, errstr, n);
 	if (!topic)
 		return -1;
 	for (j = 0; j < i; j++)
 		if (plan->entries[j].partition == en->partition &&
 		    !strcmp(plan->entries[j].topic, topic)) {
-			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_REASSIGN, topic,
-			         (int)en->partition);
+			snprintf(errstr, n, "%s: %s-%d is listed twice", ZKJSON_ADMIN_REASSIGN,
+			         topic, (int)en->partition);
 			return -1;
 		}
 	if (!(en->topic = strdup(topic))) {

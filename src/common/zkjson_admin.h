@@ -29,12 +29,12 @@ int zkjson_admin_shutdown_decode(const char *buf, size_t len, int32_t *broker_id
  * (topic, partition) listed twice is an error (as in Kafka). */
 typedef struct zkjson_admin_plan {
 	int cnt;
-	char **topics;        /* topic of entry i */
-	int32_t *partitions;  /* partition of entry i */
+	char **topics;       /* topic of entry i */
+	int32_t *partitions; /* partition of entry i */
 } zkjson_admin_plan_t;
 char *zkjson_admin_plan_encode(const zkjson_admin_plan_t *plan);
-int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *plan,
-                             char *errstr, size_t n);
+int zkjson_admin_plan_decode(const char *buf, size_t len, zkjson_admin_plan_t *plan, char *errstr,
+                             size_t n);
 /* Frees what a decoder filled; a zeroed struct is fine. */
 void zkjson_admin_plan_clear(zkjson_admin_plan_t *plan);
 

@@ -79,7 +79,8 @@ static void zkmeta_dirty_add_locked(zkmeta_dirty_t *d, const char *path)
 			return;
 	if (d->cnt == d->cap) {
 		int cap = d->cap ? d->cap * 2 : 16;
-		char **v = cap <= ZKMETA_DIRTY_MAX ? realloc(d->paths, (size_t)cap * sizeof(*v)) : NULL;
+		char **v =
+		    cap <= ZKMETA_DIRTY_MAX ? realloc(d->paths, (size_t)cap * sizeof(*v)) : NULL;
 		if (!v) {
 			d->full = 1;
 			return;
@@ -124,7 +125,7 @@ static void zkmeta_mark_dirty(void *obj, void *arg)
 
 void zkmeta_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
 {
-	zkmeta_event_t ev = {type, path};
+	zkmeta_event_t ev = { type, path };
 
 	(void)zh;
 	(void)state;
@@ -150,7 +151,7 @@ int zkmeta_read(zkmeta_t *zm, const char *path, char **bufp, int *lenp, struct S
 		__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 		rc = zoo_wexists(zm->zh, path, zkmeta_watcher, zm, st);
 		if (rc != ZOK)
-			return rc;   /* ZNONODE: watch armed */
+			return rc; /* ZNONODE: watch armed */
 	}
 }
 
@@ -190,8 +191,9 @@ static int zkmeta_select_endpoint(zkmeta_t *zm, cview_broker_t *b, const char *p
 	if (zkutil_seen_first(&zm->warned, key, st->mzxid)) {
 		endpoint_names(b->endpoints, b->endpoint_cnt, names, sizeof(names));
 		zkmeta_log(zm, LOG_WARNING,
-		     "broker %d has no listener %s (it advertises: %s); it cannot be reached "
-		     "through that listener", (int)b->id, zm->listener, names);
+		           "broker %d has no listener %s (it advertises: %s); it cannot be reached "
+		           "through that listener",
+		           (int)b->id, zm->listener, names);
 	}
 	return 0;
 }
@@ -221,13 +223,13 @@ int zkmeta_read_brokers(zkmeta_t *zm, cview_t *cv)
 
 		if (zkmeta_parse_id(sv.data[i], &id) < 0) {
 			zkmeta_log(zm, LOG_WARNING, "ignoring /brokers/ids/%s: not a broker id",
-			     sv.data[i]);
+			           sv.data[i]);
 			continue;
 		}
 		zkpath_child(path, ZKPATH_BROKER_IDS, sv.data[i]);
 		rc = zkmeta_read(zm, path, &buf, &len, &st);
 		if (rc == ZNONODE)
-			continue;   /* went away; the children watch fires */
+			continue; /* went away; the children watch fires */
 		if (rc != ZOK)
 			goto out;
 		if (zkjson_broker_decode(buf, (size_t)len, &b, err, sizeof(err)) < 0) {
@@ -275,7 +277,7 @@ int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t *p)
 		p->leader = s.leader;
 		p->leader_epoch = s.leader_epoch;
 		p->isr_cnt = s.isr_cnt;
-		p->isr = s.isr;   /* moved */
+		p->isr = s.isr; /* moved */
 		p->controller_epoch = s.controller_epoch;
 		p->state_version = st.version;
 	}
@@ -285,8 +287,7 @@ int zkmeta_read_state(zkmeta_t *zm, const char *topic, cview_partition_t *p)
 
 /* Like zkmeta_warn, for a topic's assignment or config refused as a whole
  * (why says what is kept instead). */
-static void zkmeta_refuse(zkmeta_t *zm, const char *path, const struct Stat *st,
-                          const char *why)
+static void zkmeta_refuse(zkmeta_t *zm, const char *path, const struct Stat *st, const char *why)
 {
 	if (zkutil_seen_first(&zm->warned, path, st->mzxid))
 		zkmeta_log(zm, LOG_WARNING, "refusing %s: %s", path, why);
@@ -338,7 +339,7 @@ int zkmeta_read_config(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev
 		return zkmeta_keep_config(t, prev);
 	} else {
 		t->config_cnt = c.cnt;
-		t->config_names = c.names;   /* moved */
+		t->config_names = c.names; /* moved */
 		t->config_values = c.values;
 	}
 	free(buf);
@@ -357,8 +358,8 @@ static int zkmeta_keep_assignment(const cview_topic_t *prev, zkjson_assignment_t
 	for (i = 0; i < prev->partition_cnt; i++) {
 		const cview_partition_t *p = &prev->partitions[i];
 
-		a->partitions[i].ids = malloc((size_t)(p->replica_cnt ? p->replica_cnt : 1) *
-		                              sizeof(int32_t));
+		a->partitions[i].ids =
+		    malloc((size_t)(p->replica_cnt ? p->replica_cnt : 1) * sizeof(int32_t));
 		if (!a->partitions[i].ids)
 			return ZSYSTEMERROR;
 		if (p->replica_cnt > 0)
@@ -374,9 +375,8 @@ static int zkmeta_keep_assignment(const cview_topic_t *prev, zkjson_assignment_t
  * the topic, when partition a->partition_cnt already has a state znode
  * (prev passed the same check, so with prev the count is enough and no
  * ZooKeeper call is made). */
-static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
-                                     const zkjson_assignment_t *a, const cview_topic_t *prev,
-                                     char *why, size_t n, int *rcp)
+static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic, const zkjson_assignment_t *a,
+                                     const cview_topic_t *prev, char *why, size_t n, int *rcp)
 {
 	char path[ZKPATH_MAX];
 	struct Stat st;
@@ -384,8 +384,10 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
 
 	*rcp = ZOK;
 	if (prev && prev->partition_cnt > a->partition_cnt) {
-		snprintf(why, n, "topic assignment lists %d partition(s), it had %d: partitions "
-		         "cannot be removed", a->partition_cnt, prev->partition_cnt);
+		snprintf(why, n,
+		         "topic assignment lists %d partition(s), it had %d: partitions "
+		         "cannot be removed",
+		         a->partition_cnt, prev->partition_cnt);
 		return 1;
 	}
 	if (prev)
@@ -394,8 +396,10 @@ static int zkmeta_assignment_shrinks(zkmeta_t *zm, const char *topic,
 	__atomic_add_fetch(&zm->reads, 1, __ATOMIC_RELAXED);
 	rc = zoo_exists(zm->zh, path, 0, &st);
 	if (rc == ZOK) {
-		snprintf(why, n, "topic assignment lists %d partition(s) but partition %d exists: "
-		         "partitions cannot be removed", a->partition_cnt, a->partition_cnt);
+		snprintf(why, n,
+		         "topic assignment lists %d partition(s) but partition %d exists: "
+		         "partitions cannot be removed",
+		         a->partition_cnt, a->partition_cnt);
 		return 1;
 	}
 	if (rc != ZNONODE)
@@ -463,7 +467,7 @@ int zkmeta_read_topic(zkmeta_t *zm, cview_topic_t *t, const cview_topic_t *prev,
 
 		p->id = i;
 		p->replica_cnt = a.partitions[i].cnt;
-		p->replicas = a.partitions[i].ids;   /* moved */
+		p->replicas = a.partitions[i].ids; /* moved */
 		a.partitions[i].ids = NULL;
 		p->leader = -1;
 		p->controller_epoch = -1;
@@ -512,7 +516,7 @@ static int zkmeta_read_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev)
 		rc = zkmeta_read_topic(zm, t, prev ? cview_topic(prev, t->name) : NULL, &skip,
 		                       &held);
 		if (rc == ZOK && held) {
-			cv->held_topics[cv->held_cnt++] = t->name;   /* moved */
+			cv->held_topics[cv->held_cnt++] = t->name; /* moved */
 			t->name = NULL;
 		}
 		if (rc != ZOK || skip) {
@@ -553,7 +557,8 @@ int zkmeta_read_shutting_down(zkmeta_t *zm, cview_t *cv)
 	for (i = 0; i < sv.count; i++) {
 		if (zkmeta_parse_id(sv.data[i], &cv->shutting_down[cv->shutting_down_cnt]) < 0) {
 			zkmeta_log(zm, LOG_WARNING,
-			     "ignoring /admin/controlled_shutdown/%s: not a broker id", sv.data[i]);
+			           "ignoring /admin/controlled_shutdown/%s: not a broker id",
+			           sv.data[i]);
 			continue;
 		}
 		cv->shutting_down_cnt++;
@@ -572,16 +577,16 @@ int zkmeta_read_head(zkmeta_t *zm, cview_t *cv, const char *path)
 	if (!strcmp(path, ZKPATH_CLUSTER_ID)) {
 		free(cv->cluster_id);
 		cv->cluster_id = NULL;
-		bad = rc == ZOK &&
-		      zkjson_cluster_id_decode(buf, (size_t)len, &cv->cluster_id, err, sizeof(err)) < 0;
+		bad = rc == ZOK && zkjson_cluster_id_decode(buf, (size_t)len, &cv->cluster_id, err,
+		                                            sizeof(err)) < 0;
 	} else if (!strcmp(path, ZKPATH_CONTROLLER)) {
 		cv->controller_id = -1;
-		bad = rc == ZOK &&
-		      zkjson_controller_decode(buf, (size_t)len, &cv->controller_id, err, sizeof(err)) < 0;
+		bad = rc == ZOK && zkjson_controller_decode(buf, (size_t)len, &cv->controller_id,
+		                                            err, sizeof(err)) < 0;
 	} else {
 		cv->controller_epoch = -1;
-		bad = rc == ZOK &&
-		      zkjson_epoch_decode(buf, (size_t)len, &cv->controller_epoch, err, sizeof(err)) < 0;
+		bad = rc == ZOK && zkjson_epoch_decode(buf, (size_t)len, &cv->controller_epoch, err,
+		                                       sizeof(err)) < 0;
 	}
 	if (bad)
 		zkmeta_warn(zm, path, &st, err);
@@ -673,7 +678,7 @@ static void *zkmeta_main(void *arg)
 			;
 		if (zm->stop)
 			break;
-		zkmeta_dirty_t d = zm->dirty;   /* taken: events from now on start a new set */
+		zkmeta_dirty_t d = zm->dirty; /* taken: events from now on start a new set */
 		memset(&zm->dirty, 0, sizeof(zm->dirty));
 		uint64_t pass = ++zm->passes_started;
 		pthread_mutex_unlock(&zm->lock);
@@ -689,8 +694,8 @@ static void *zkmeta_main(void *arg)
 			continue;
 		}
 		zkmeta_log(zm, LOG_INFO, "metadata read failed (%s); retrying in %d ms",
-		     zkutil_err2str(rc), backoff);
-		zm->dirty.full = 1;   /* after a failure, everything again */
+		           zkutil_err2str(rc), backoff);
+		zm->dirty.full = 1; /* after a failure, everything again */
 		deadline_after_ms(&ts, backoff);
 		while (!zm->stop && pthread_cond_timedwait(&zm->cond, &zm->lock, &ts) == 0)
 			;
@@ -700,10 +705,10 @@ static void *zkmeta_main(void *arg)
 	return NULL;
 }
 
-zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
-                     char *errstr, size_t errstr_size)
+zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
+                     size_t errstr_size)
 {
-	zkmeta_opts_t o = {NULL, 0, on_snapshot, opaque, NULL};
+	zkmeta_opts_t o = { NULL, 0, on_snapshot, opaque, NULL };
 	return zkmeta_new_opts(zh, &o, errstr, errstr_size);
 }
 
@@ -711,17 +716,16 @@ zkmeta_t *zkmeta_new_listener(zhandle_t *zh, const char *listener, int prefer_lo
                               zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
                               size_t errstr_size)
 {
-	zkmeta_opts_t o = {listener, prefer_loopback, on_snapshot, opaque, NULL};
+	zkmeta_opts_t o = { listener, prefer_loopback, on_snapshot, opaque, NULL };
 	return zkmeta_new_opts(zh, &o, errstr, errstr_size);
 }
 
-zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr,
-                          size_t errstr_size)
+zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr, size_t errstr_size)
 {
 	zkmeta_t *zm = calloc(1, sizeof(*zm));
 	cview_t *cv = NULL;
 	int rc = ZOK, attempt;
-	struct timespec nap = {0, 100 * 1000000};
+	struct timespec nap = { 0, 100 * 1000000 };
 
 	if (!zm) {
 		snprintf(errstr, errstr_size, "out of memory");
@@ -809,8 +813,7 @@ cview_t *zkmeta_snapshot(zkmeta_t *zm)
 	return cv;
 }
 
-int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg,
-                int timeout_ms)
+int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg, int timeout_ms)
 {
 	struct timespec ts;
 	int held = 0;

@@ -34,14 +34,14 @@
 
 typedef struct zkmeta zkmeta_t;
 
-typedef void (zkmeta_snapshot_cb)(cview_t *cv, void *opaque);
+typedef void(zkmeta_snapshot_cb)(cview_t *cv, void *opaque);
 
 /* Starts watching through an existing connected handle zh (chroot already
  * applied by the connect string). The handle stays the caller's; zkmeta
  * registers its own watchers with zoo_w* calls. The first snapshot is
  * published before zkmeta_new() returns (0) or it fails (-1, errstr). */
-zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque,
-                     char *errstr, size_t errstr_size);
+zkmeta_t *zkmeta_new(zhandle_t *zh, zkmeta_snapshot_cb *on_snapshot, void *opaque, char *errstr,
+                     size_t errstr_size);
 /* zkmeta_new() whose snapshots point each broker's host/port at one of its
  * registered endpoints (cview_broker_select): the one named listener (a
  * broker lacking it gets host "" and one warning per change of its znode
@@ -61,8 +61,7 @@ typedef struct zkmeta_opts {
 	const flog_target_t *log;
 } zkmeta_opts_t;
 
-zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr,
-                          size_t errstr_size);
+zkmeta_t *zkmeta_new_opts(zhandle_t *zh, const zkmeta_opts_t *o, char *errstr, size_t errstr_size);
 
 /* Re-reads everything (used after a new ZooKeeper session). */
 int zkmeta_refresh(zkmeta_t *zm);
@@ -76,8 +75,7 @@ int zkmeta_sync(zkmeta_t *zm, int timeout_ms);
 cview_t *zkmeta_snapshot(zkmeta_t *zm);
 /* Waits until a snapshot satisfies pred (checked at each new snapshot) or
  * timeout_ms passes: 1 held, 0 timed out. */
-int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg,
-                int timeout_ms);
+int zkmeta_wait(zkmeta_t *zm, int (*pred)(const cview_t *cv, void *arg), void *arg, int timeout_ms);
 /* ZooKeeper reads (get, get_children, exists) this zkmeta has made: for
  * benchmarks and tests of how much a change costs. Thread-safe. */
 uint64_t zkmeta_reads(zkmeta_t *zm);

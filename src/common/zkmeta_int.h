@@ -34,7 +34,7 @@ struct zkmeta {
 	zkmeta_snapshot_cb *on_snapshot;
 	void *opaque;
 	pthread_mutex_t lock;
-	pthread_cond_t cond;     /* dirty/stop changes, new snapshot */
+	pthread_cond_t cond; /* dirty/stop changes, new snapshot */
 	zkmeta_dirty_t dirty;
 	int stop;
 	uint64_t passes_started; /* read passes begun (zkmeta_sync waits on these) */
@@ -43,14 +43,14 @@ struct zkmeta {
 	cview_t *cur;
 	pthread_t thread;
 	int thread_started;
-	zkutil_seen_t warned;    /* malformed znodes logged (building thread only) */
-	char *listener;          /* endpoint to select (NULL: the default rule) */
-	int prefer_loopback;     /* default rule: a loopback endpoint first */
-	flog_target_t log;       /* the owner's log path (sink NULL: flog's) */
+	zkutil_seen_t warned; /* malformed znodes logged (building thread only) */
+	char *listener;       /* endpoint to select (NULL: the default rule) */
+	int prefer_loopback;  /* default rule: a loopback endpoint first */
+	flog_target_t log;    /* the owner's log path (sink NULL: flog's) */
 };
 
 /* zkmeta's lines go to its owner's log target (zkmeta_opts_t.log). */
-#define zkmeta_log(zm, level, ...) \
+#define zkmeta_log(zm, level, ...)                                                                 \
 	flog_to((zm)->log.sink ? &(zm)->log : NULL, level, "zkmeta", __VA_ARGS__)
 
 /* zkmeta_update's answer when the dirty set names a znode it does not

@@ -95,7 +95,7 @@ static zkmeta_change_t zkmeta_classify(const char *path, const char **topic, siz
 	memcpy(num, rest, (size_t)(slash - rest));
 	num[slash - rest] = '\0';
 	return num_parse_i32(num, 0, INT32_MAX, partition) == 0 ? ZKMETA_CH_STATE
-	                                                         : ZKMETA_CH_UNKNOWN;
+	                                                        : ZKMETA_CH_UNKNOWN;
 }
 
 /* The changes of one pass, sorted out of the dirty set. Topic names point
@@ -103,7 +103,7 @@ static zkmeta_change_t zkmeta_classify(const char *path, const char **topic, siz
 typedef struct zkmeta_changes {
 	int head[3]; /* cluster id, controller, controller epoch */
 	int brokers, shutdown, topics, deletes;
-	int n;       /* entries in kind/name/len/partition */
+	int n; /* entries in kind/name/len/partition */
 	zkmeta_change_t *kind;
 	const char **name;
 	size_t *len;
@@ -137,14 +137,22 @@ static int zkmeta_changes_sort(const zkmeta_dirty_t *d, zkmeta_changes_t *ch)
 
 		switch (zkmeta_classify(d->paths[i], &topic, &len, &p)) {
 		case ZKMETA_CH_HEAD:
-			ch->head[!strcmp(d->paths[i], ZKPATH_CONTROLLER)      ? 1
+			ch->head[!strcmp(d->paths[i], ZKPATH_CONTROLLER)         ? 1
 			         : !strcmp(d->paths[i], ZKPATH_CONTROLLER_EPOCH) ? 2
 			                                                         : 0] = 1;
 			break;
-		case ZKMETA_CH_BROKERS: ch->brokers = 1; break;
-		case ZKMETA_CH_SHUTDOWN: ch->shutdown = 1; break;
-		case ZKMETA_CH_TOPICS: ch->topics = 1; break;
-		case ZKMETA_CH_DELETES: ch->deletes = 1; break;
+		case ZKMETA_CH_BROKERS:
+			ch->brokers = 1;
+			break;
+		case ZKMETA_CH_SHUTDOWN:
+			ch->shutdown = 1;
+			break;
+		case ZKMETA_CH_TOPICS:
+			ch->topics = 1;
+			break;
+		case ZKMETA_CH_DELETES:
+			ch->deletes = 1;
+			break;
 		case ZKMETA_CH_TOPIC:
 		case ZKMETA_CH_STATE:
 		case ZKMETA_CH_CONFIG:
@@ -154,7 +162,8 @@ static int zkmeta_changes_sort(const zkmeta_dirty_t *d, zkmeta_changes_t *ch)
 			ch->partition[ch->n] = p;
 			ch->n++;
 			break;
-		default: return ZKMETA_NEED_FULL;
+		default:
+			return ZKMETA_NEED_FULL;
 		}
 	}
 	return ZOK;
@@ -232,7 +241,7 @@ static int zkmeta_update_parts(zkmeta_t *zm, cview_t *cv, const cview_t *prev,
 static int zkmeta_update_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev,
                                 const zkmeta_changes_t *ch)
 {
-	struct String_vector sv = {0, NULL};
+	struct String_vector sv = { 0, NULL };
 	const char **names = NULL;
 	cview_topic_t *topics = NULL;
 	char **held = NULL;
@@ -258,7 +267,7 @@ static int zkmeta_update_topics(zkmeta_t *zm, cview_t *cv, const cview_t *prev,
 		}
 	}
 	for (i = 0; i < n; i++)
-		names[i] = ch->topics ? sv.data[i]
+		names[i] = ch->topics          ? sv.data[i]
 		           : i < cv->topic_cnt ? cv->topics[i].name
 		                               : cv->held_topics[i - cv->topic_cnt];
 	for (i = 0; i < n && rc == ZOK; i++) {
@@ -329,7 +338,7 @@ out:
 /* Every topic's `deleting` from /admin/delete_topics. */
 static int zkmeta_update_deleting(zkmeta_t *zm, cview_t *cv)
 {
-	struct String_vector del = {0, NULL};
+	struct String_vector del = { 0, NULL };
 	int rc = zkmeta_children(zm, ZKPATH_DELETE_TOPICS, &del);
 
 	if (rc != ZOK && rc != ZNONODE)
@@ -346,8 +355,8 @@ static int zkmeta_update_deleting(zkmeta_t *zm, cview_t *cv)
 
 int zkmeta_update(zkmeta_t *zm, const cview_t *prev, const zkmeta_dirty_t *d, cview_t **cvp)
 {
-	static const char *const heads[3] = {ZKPATH_CLUSTER_ID, ZKPATH_CONTROLLER,
-	                                     ZKPATH_CONTROLLER_EPOCH};
+	static const char *const heads[3] = { ZKPATH_CLUSTER_ID, ZKPATH_CONTROLLER,
+		                              ZKPATH_CONTROLLER_EPOCH };
 	zkmeta_changes_t ch;
 	cview_t *cv = NULL;
 	int rc, i, topic_changes = 0;

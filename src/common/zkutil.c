@@ -34,8 +34,7 @@ static void zkutil_log_cb(const char *message)
 	flog(LOG_DEBUG, "zookeeper", "%s", message);
 }
 
-int zkutil_parse_connect(const char *connect, char **hostsp, char **chrootp, char *errstr,
-                         size_t n)
+int zkutil_parse_connect(const char *connect, char **hostsp, char **chrootp, char *errstr, size_t n)
 {
 	const char *slash;
 	size_t hlen;
@@ -54,7 +53,8 @@ int zkutil_parse_connect(const char *connect, char **hostsp, char **chrootp, cha
 		         connect);
 		return -1;
 	}
-	if (slash && (strstr(slash, "//") || (strlen(slash) > 1 && slash[strlen(slash) - 1] == '/'))) {
+	if (slash &&
+	    (strstr(slash, "//") || (strlen(slash) > 1 && slash[strlen(slash) - 1] == '/'))) {
 		snprintf(errstr, n, "zookeeper.connect \"%s\": malformed chroot \"%s\"", connect,
 		         slash);
 		return -1;
@@ -83,12 +83,12 @@ static int64_t zkutil_mono_ms(void)
 /* Opens a handle on connect (hosts[/chroot]) and waits for CONNECTED, giving
  * up early once *cancel (may be NULL) is set. */
 static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int timeout_ms,
-                              watcher_fn watcher, void *ctx, const atomic_int *cancel,
-                              char *errstr, size_t n)
+                              watcher_fn watcher, void *ctx, const atomic_int *cancel, char *errstr,
+                              size_t n)
 {
 	int64_t deadline = zkutil_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	zhandle_t *zh;
-	struct timespec nap = {0, 10 * 1000000};
+	struct timespec nap = { 0, 10 * 1000000 };
 
 	zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
 	zh = zookeeper_init2(connect, watcher, session_timeout_ms, NULL, ctx, 0, zkutil_log_cb);
@@ -118,8 +118,7 @@ static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int t
 }
 
 zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeout_ms,
-                          int create_chroot, watcher_fn watcher, void *ctx, char *errstr,
-                          size_t n)
+                          int create_chroot, watcher_fn watcher, void *ctx, char *errstr, size_t n)
 {
 	return zkutil_connect_cancel(connect, session_timeout_ms, timeout_ms, create_chroot,
 	                             watcher, ctx, NULL, errstr, n);
@@ -137,8 +136,8 @@ zhandle_t *zkutil_connect_cancel(const char *connect, int session_timeout_ms, in
 	if (zkutil_parse_connect(connect, &hosts, &chroot, errstr, n) < 0)
 		return NULL;
 	if (create_chroot && chroot) {
-		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, NULL, NULL, cancel, errstr,
-		                  n);
+		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, NULL, NULL, cancel,
+		                   errstr, n);
 		if (!root)
 			goto out;
 		rc = zoo_exists(root, chroot, 0, &st);
@@ -262,8 +261,8 @@ const char *zkutil_err2str(int rc)
 	return zerror(rc);
 }
 
-int zkutil_walk_postorder(zhandle_t *zh, const char *path,
-                          int (*fn)(const char *path, void *arg), void *arg)
+int zkutil_walk_postorder(zhandle_t *zh, const char *path, int (*fn)(const char *path, void *arg),
+                          void *arg)
 {
 	struct String_vector sv;
 	int rc, i;

@@ -34,8 +34,7 @@ int zkutil_parse_connect(const char *connect, char **hostsp, char **chrootp, cha
  * NULL). Returns the handle (the caller closes it with zookeeper_close) or
  * NULL with an errstr naming the connect string. */
 zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeout_ms,
-                          int create_chroot, watcher_fn watcher, void *ctx, char *errstr,
-                          size_t n);
+                          int create_chroot, watcher_fn watcher, void *ctx, char *errstr, size_t n);
 /* zkutil_connect() that also gives up as soon as *cancel is nonzero
  * (checked every 10 ms while it waits; cancel may be NULL), so a worker
  * thread waiting for an unreachable ZooKeeper can be stopped. */
@@ -63,8 +62,8 @@ int zkutil_children(zhandle_t *zh, const char *path, watcher_fn watcher, void *c
  * (the order deletions need), calling fn(path, arg) for each node; stops at
  * the first result other than ZOK and returns it. A path that does not exist
  * (or vanishes meanwhile) is skipped: ZOK. */
-int zkutil_walk_postorder(zhandle_t *zh, const char *path,
-                          int (*fn)(const char *path, void *arg), void *arg);
+int zkutil_walk_postorder(zhandle_t *zh, const char *path, int (*fn)(const char *path, void *arg),
+                          void *arg);
 
 /* A readable name for a ZooKeeper return code ("no node"); static
  * storage, safe from any thread. */
@@ -93,7 +92,7 @@ void zkutil_seen_clear(zkutil_seen_t *s);
  * ctx is in the set, under the set's lock. After zkutil_live_remove(ctx)
  * returns, fn is not running and never runs again for ctx. fn must be
  * short and non-blocking (set a flag, signal a condition). */
-int zkutil_live_add(const void *obj);   /* 0 or -1 (out of memory) */
+int zkutil_live_add(const void *obj); /* 0 or -1 (out of memory) */
 void zkutil_live_remove(const void *obj);
 int zkutil_live_run(const void *obj, void (*fn)(void *obj, void *arg), void *arg);
 

@@ -134,7 +134,7 @@ static int controller_topic_config(controller_t *c, const char *topic, int *uncl
 	if (rc == ZNONODE) {
 		rc = zoo_wexists(c->zh, path, c->watcher, c->watcher_ctx, &st);
 		if (rc == ZOK)
-			return CONTROLLER_AGAIN;   /* created meanwhile */
+			return CONTROLLER_AGAIN; /* created meanwhile */
 		return rc == ZNONODE ? ZOK : rc;
 	}
 	if (rc != ZOK)
@@ -146,9 +146,10 @@ static int controller_topic_config(controller_t *c, const char *topic, int *uncl
 	}
 	free(buf);
 	for (i = 0; i < cfg.cnt; i++) {
-		if (zkadmin_validate_topic_config(cfg.names[i], cfg.values[i], err,
-		                                  sizeof(err)) < 0) {
-			snprintf(why, sizeof(why), "topic config: %s (nothing of it is applied)", err);
+		if (zkadmin_validate_topic_config(cfg.names[i], cfg.values[i], err, sizeof(err)) <
+		    0) {
+			snprintf(why, sizeof(why), "topic config: %s (nothing of it is applied)",
+			         err);
 			controller_warn_once(c, path, st.mzxid, why);
 			zkjson_config_clear(&cfg);
 			return CONTROLLER_SKIP;
@@ -169,7 +170,7 @@ static int controller_assignment_check(controller_t *c, const char *topic,
                                        const zkjson_assignment_t *a)
 {
 	char path[ZKPATH_MAX], tpath[ZKPATH_MAX], why[256];
-	struct String_vector sv = {0, NULL};
+	struct String_vector sv = { 0, NULL };
 	struct Stat st;
 	int rc, i, max = -1;
 
@@ -193,7 +194,8 @@ static int controller_assignment_check(controller_t *c, const char *topic,
 		return rc == ZNONODE ? CONTROLLER_SKIP : rc;
 	snprintf(why, sizeof(why),
 	         "topic assignment lists %d partition(s) but partition %d exists: partitions "
-	         "cannot be removed", a->partition_cnt, max);
+	         "cannot be removed",
+	         a->partition_cnt, max);
 	controller_warn_once(c, tpath, st.mzxid, why);
 	return CONTROLLER_SKIP;
 }
@@ -206,7 +208,7 @@ static int controller_assignment_check(controller_t *c, const char *topic,
  * go by). */
 static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 {
-	struct String_vector sv = {0, NULL};
+	struct String_vector sv = { 0, NULL };
 	char path[ZKPATH_MAX], err[256];
 	int rc, i, attempt;
 
@@ -241,7 +243,7 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 		}
 		rc = zkutil_get(c->zh, path, NULL, NULL, &buf, &len, &st);
 		if (rc == ZNONODE)
-			continue;   /* the broker has gone; the children watch fires */
+			continue; /* the broker has gone; the children watch fires */
 		if (rc != ZOK) {
 			deallocate_String_vector(&sv);
 			return rc;
@@ -249,7 +251,8 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 		if (zkjson_admin_shutdown_decode(buf, (size_t)len, &id, &ts, err, sizeof(err)) < 0)
 			controller_warn_once(c, path, st.mzxid, err);
 		else if (id != v)
-			controller_warn_once(c, path, st.mzxid, "its \"broker\" differs from its name");
+			controller_warn_once(c, path, st.mzxid,
+			                     "its \"broker\" differs from its name");
 		else
 			controller_marker_clear(c, path);
 		free(buf);
@@ -259,8 +262,7 @@ static int controller_shutting_down(controller_t *c, controller_ids_t *down)
 	return ZOK;
 }
 
-int controller_assignment_get(controller_t *c, const char *topic, int watch,
-                              zkjson_assignment_t *a)
+int controller_assignment_get(controller_t *c, const char *topic, int watch, zkjson_assignment_t *a)
 {
 	char tpath[ZKPATH_MAX], err[256];
 	struct Stat st;
@@ -406,7 +408,7 @@ static int controller_next_state(const zkjson_replicas_t *r, const zkjson_state_
 	} else {
 		next->leader = controller_pick(r, cur, b, 0);
 		if (next->leader < 0 && leader_live)
-			next->leader = cur->leader;   /* controlled shutdown, no one else in sync */
+			next->leader = cur->leader; /* controlled shutdown, no one else in sync */
 		if (next->leader < 0)
 			next->leader = controller_pick(r, cur, b, 1);
 		if (next->leader >= 0) {
@@ -418,15 +420,15 @@ static int controller_next_state(const zkjson_replicas_t *r, const zkjson_state_
 			if (next->leader >= 0) {
 				next->isr[next->isr_cnt++] = next->leader;
 				flog(LOG_WARNING, "controller",
-				     "unclean leader election: broker %d leads without being in the ISR",
+				     "unclean leader election: broker %d leads without being in "
+				     "the ISR",
 				     (int)next->leader);
 			}
 		}
 		if (next->leader < 0) {
 			/* Offline: keep the last ISR so its members can return cleanly. */
 			if (cur->isr_cnt > 0) /* an empty ISR is a NULL array */
-				memcpy(next->isr, cur->isr,
-				       (size_t)cur->isr_cnt * sizeof(int32_t));
+				memcpy(next->isr, cur->isr, (size_t)cur->isr_cnt * sizeof(int32_t));
 			next->isr_cnt = cur->isr_cnt;
 		}
 		if (next->leader != cur->leader)
@@ -445,7 +447,7 @@ static int controller_create_state(controller_t *c, const char *topic, int32_t p
                                    const zkjson_replicas_t *r, const controller_brokers_t *b)
 {
 	char ppath[ZKPATH_MAX], pnpath[ZKPATH_MAX], spath[ZKPATH_MAX];
-	zkjson_state_t none = {-1, 0, 0, NULL, 0}, s;
+	zkjson_state_t none = { -1, 0, 0, NULL, 0 }, s;
 	zoo_op_t ops[4];
 	zoo_op_result_t res[4];
 	struct Stat st;
@@ -477,8 +479,8 @@ static int controller_create_state(controller_t *c, const char *topic, int32_t p
 		zoo_create_op_init(&ops[n++], pnpath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
 	else if (rc != ZOK)
 		goto out;
-	zoo_create_op_init(&ops[n++], spath, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
-	                   NULL, 0);
+	zoo_create_op_init(&ops[n++], spath, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0, NULL,
+	                   0);
 	rc = controller_multi(c, n, ops, res);
 	if (rc == 0)
 		flog(LOG_INFO, "controller", "%s-%d: initial state %s", topic, (int)p, json);
@@ -514,7 +516,8 @@ static int controller_partition(controller_t *c, const char *topic, int32_t p,
 		flog(LOG_INFO, "controller", "%s-%d: leader %d -> %d, leader_epoch %d, state %s%s",
 		     topic, (int)p, (int)cur.leader, (int)next.leader, (int)next.leader_epoch, json,
 		     cur.leader >= 0 && controller_has(b->down->ids, b->down->cnt, cur.leader)
-		             ? " (controlled shutdown)" : "");
+		         ? " (controlled shutdown)"
+		         : "");
 	free(json);
 	zkjson_state_clear(&cur);
 	zkjson_state_clear(&next);
@@ -575,9 +578,9 @@ static int controller_step(int rc, int *againp, int *rcp)
 
 int controller_run(controller_t *c)
 {
-	struct String_vector topics = {0, NULL}, dels = {0, NULL};
-	controller_ids_t live = {0, NULL}, down = {0, NULL};
-	controller_brokers_t b = {&live, &down};
+	struct String_vector topics = { 0, NULL }, dels = { 0, NULL };
+	controller_ids_t live = { 0, NULL }, down = { 0, NULL };
+	controller_brokers_t b = { &live, &down };
 	int rc, i, j, again = 0;
 
 	if ((rc = controller_still_ours(c)) != ZOK)

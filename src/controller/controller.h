@@ -17,7 +17,7 @@
 #include "common/zkutil.h"
 
 /* controller_run() results besides 0. */
-#define CONTROLLER_AGAIN 1 /* a conditional write lost a race: run again soon */
+#define CONTROLLER_AGAIN 1         /* a conditional write lost a race: run again soon */
 #define CONTROLLER_DEPOSED (-1000) /* another controller holds a newer epoch */
 
 /* The automatic leader rebalance, as Kafka's broker settings: every
@@ -29,23 +29,26 @@
  * change and at least every few seconds (zk_broker's safety net), which
  * bounds how late a due check can be. */
 typedef struct controller_rebalance {
-	int enable;          /* auto.leader.rebalance.enable */
-	int interval_s;      /* leader.imbalance.check.interval.seconds, >= 1 */
-	int imbalance_pct;   /* leader.imbalance.per.broker.percentage, 0..100 */
+	int enable;        /* auto.leader.rebalance.enable */
+	int interval_s;    /* leader.imbalance.check.interval.seconds, >= 1 */
+	int imbalance_pct; /* leader.imbalance.per.broker.percentage, 0..100 */
 } controller_rebalance_t;
 /* Kafka's defaults: true, 300, 10. */
-#define CONTROLLER_REBALANCE_DEFAULT {1, 300, 10}
+#define CONTROLLER_REBALANCE_DEFAULT                                                               \
+	{                                                                                          \
+		1, 300, 10                                                                         \
+	}
 
 typedef struct controller {
 	zhandle_t *zh;
 	int32_t broker_id;
-	int unclean_leader_election;   /* broker default; topics may override */
-	watcher_fn watcher;            /* armed on everything the controller watches */
+	int unclean_leader_election; /* broker default; topics may override */
+	watcher_fn watcher;          /* armed on everything the controller watches */
 	void *watcher_ctx;
 	/* Set by controller_elect() on success. */
-	int32_t epoch;                 /* our controller epoch */
-	int32_t epoch_zkversion;       /* /controller_epoch's version holding it */
-	zkutil_seen_t warned;          /* malformed znodes already logged */
+	int32_t epoch;           /* our controller epoch */
+	int32_t epoch_zkversion; /* /controller_epoch's version holding it */
+	zkutil_seen_t warned;    /* malformed znodes already logged */
 	/* Refusal markers under /admin/errors this controller knows
 	 * (controller_markers.c), read again at the first pass of each epoch. */
 	struct controller_markers *markers;
@@ -54,7 +57,7 @@ typedef struct controller {
 	 * controller_set_rebalance() is called (rebalance_set). */
 	controller_rebalance_t rebalance;
 	int rebalance_set;
-	int64_t rebalance_due_ms;      /* next check (monotonic ms); 0: not scheduled */
+	int64_t rebalance_due_ms; /* next check (monotonic ms); 0: not scheduled */
 } controller_t;
 
 /* Sets the leader rebalance settings (see controller_rebalance_t); call

@@ -25,7 +25,7 @@
 typedef struct controller_ops {
 	int cnt, cap;
 	zoo_op_t *ops;
-	char **paths;   /* owned; ops point into them */
+	char **paths; /* owned; ops point into them */
 } controller_ops_t;
 
 static int controller_ops_delete(controller_ops_t *o, const char *path)
@@ -73,12 +73,13 @@ static int controller_ops_subtree(controller_t *c, controller_ops_t *o, const ch
 
 int controller_delete_topic(controller_t *c, const char *topic)
 {
-	controller_ops_t o = {0, 0, NULL, NULL};
+	controller_ops_t o = { 0, 0, NULL, NULL };
 	zoo_op_result_t *res = NULL;
 	char path[ZKPATH_MAX];
 	int rc, i;
 
-	if ((rc = controller_ops_delete(&o, ZKPATH_CONTROLLER_EPOCH)) < 0) {   /* slot for the check */
+	if ((rc = controller_ops_delete(&o, ZKPATH_CONTROLLER_EPOCH)) <
+	    0) { /* slot for the check */
 		rc = ZSYSTEMERROR;
 		goto out;
 	}
@@ -106,4 +107,3 @@ out:
 	controller_ops_free(&o);
 	return rc;
 }
-

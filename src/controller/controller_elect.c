@@ -66,8 +66,8 @@ int controller_elect(controller_t *c)
 		buf = NULL;
 		rc = zkutil_get(c->zh, ZKPATH_CONTROLLER_EPOCH, NULL, NULL, &buf, &len, &st);
 		if (rc == ZNONODE) {
-			rc = zoo_create(c->zh, ZKPATH_CONTROLLER_EPOCH, "0", 1, &ZOO_OPEN_ACL_UNSAFE, 0,
-			                NULL, 0);
+			rc = zoo_create(c->zh, ZKPATH_CONTROLLER_EPOCH, "0", 1,
+			                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
 			if (rc != ZOK && rc != ZNODEEXISTS)
 				goto out;
 			continue;
@@ -76,16 +76,17 @@ int controller_elect(controller_t *c)
 			goto out;
 		if (zkjson_epoch_decode(buf, (size_t)len, &epoch, err, sizeof(err)) < 0) {
 			/* Still fenced by the version check; restart the count. */
-			flog(LOG_WARNING, "controller", "/controller_epoch is malformed (%s); "
-			     "treating it as 0", err);
+			flog(LOG_WARNING, "controller",
+			     "/controller_epoch is malformed (%s); "
+			     "treating it as 0",
+			     err);
 			epoch = 0;
 		}
 		if (epoch == INT32_MAX)
 			epoch = 0;
 		snprintf(epoch_buf, sizeof(epoch_buf), "%d", (int)epoch + 1);
 		free(ctl_json);
-		ctl_json = zkjson_controller_encode(c->broker_id,
-		                                    fj_now_ms());
+		ctl_json = zkjson_controller_encode(c->broker_id, fj_now_ms());
 		if (!ctl_json) {
 			rc = ZSYSTEMERROR;
 			goto out;
@@ -98,7 +99,7 @@ int controller_elect(controller_t *c)
 		if (rc == ZOK) {
 			c->epoch = epoch + 1;
 			c->epoch_zkversion = new_st.version;
-			c->rebalance_due_ms = 0;   /* first check one interval from now */
+			c->rebalance_due_ms = 0; /* first check one interval from now */
 			flog(LOG_NOTICE, "controller", "broker %d is the controller (epoch %d)",
 			     (int)c->broker_id, (int)c->epoch);
 			rc = 1;
@@ -112,12 +113,12 @@ int controller_elect(controller_t *c)
 			}
 			rc = zoo_wexists(c->zh, ZKPATH_CONTROLLER, c->watcher, c->watcher_ctx, &st);
 			if (rc == ZOK) {
-				rc = 0;   /* another broker is controller; watch armed */
+				rc = 0; /* another broker is controller; watch armed */
 				goto out;
 			}
 			if (rc != ZNONODE)
 				goto out;
-			continue;     /* vanished meanwhile: try again */
+			continue; /* vanished meanwhile: try again */
 		}
 		if (res[1].err != ZBADVERSION && res[1].err != ZNONODE)
 			goto out;

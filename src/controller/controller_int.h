@@ -99,5 +99,4 @@ int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
 int controller_reassign_run(controller_t *c, const controller_ids_t *live,
                             const controller_ids_t *down, const struct String_vector *dels);
 
-
 #endif /* FJORD_CONTROLLER_INT_H */

@@ -46,7 +46,6 @@
 #include "common/zkutil.h"
 #include "common/zkpath.h"
 
-
 /* One known marker: the refused znode's path; json is the value still to
  * be written (NULL once it is in ZooKeeper). */
 typedef struct controller_marker {
@@ -74,8 +73,7 @@ static void controller_marker_path(const char *src, char *out, size_t n)
 /* The one-shot plans the controller removes after reading them. */
 static int controller_marker_one_shot(const char *src)
 {
-	return !strcmp(src, ZKPATH_PREFERRED_ELECTION) ||
-	       !strcmp(src, ZKPATH_REASSIGN);
+	return !strcmp(src, ZKPATH_PREFERRED_ELECTION) || !strcmp(src, ZKPATH_REASSIGN);
 }
 
 static controller_markers_t *controller_markers_get(controller_t *c)
@@ -169,7 +167,7 @@ static int controller_marker_write(controller_t *c, controller_marker_t *mk)
 		}
 		rc = controller_multi(c, 2, ops, res);
 		if (rc != CONTROLLER_AGAIN)
-			break;   /* AGAIN: created or deleted meanwhile, look again */
+			break; /* AGAIN: created or deleted meanwhile, look again */
 	}
 	if (rc == 0) {
 		free(mk->json);
@@ -209,7 +207,7 @@ void controller_warn_once(controller_t *c, const char *path, int64_t mzxid, cons
 	rc = zoo_exists(c->zh, path, 0, &st);
 	m = controller_markers_get(c);
 	if (!m || (i = controller_markers_add(m, path)) < 0)
-		return;   /* out of memory: the log line is all there is */
+		return; /* out of memory: the log line is all there is */
 	free(m->v[i].json);
 	m->v[i].json = controller_marker_encode(path, err, rc == ZOK ? st.version : -1);
 	if (!m->v[i].json)
@@ -259,7 +257,7 @@ static int controller_marker_delete(controller_t *c, int i)
 	zoo_delete_op_init(&ops[1], mpath, -1);
 	rc = controller_multi(c, 2, ops, res);
 	if (rc == CONTROLLER_AGAIN)
-		rc = 0;   /* already gone (an operator deleted it) */
+		rc = 0; /* already gone (an operator deleted it) */
 	if (rc == 0) {
 		flog(LOG_NOTICE, "controller", "%s is accepted or gone: removed %s", m->v[i].src,
 		     mpath);
@@ -358,7 +356,7 @@ int controller_markers_sweep(controller_t *c)
 			if (rc == CONTROLLER_DEPOSED)
 				return rc;
 			if (rc == 0)
-				i--;   /* the last entry moved into i */
+				i--; /* the last entry moved into i */
 		} else if (rc != ZOK) {
 			return rc;
 		}

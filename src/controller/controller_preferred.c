@@ -46,11 +46,10 @@
 #include "common/zkutil.h"
 #include "common/zkpath.h"
 
-
 typedef enum controller_pref_outcome {
 	CTL_PREF_MOVED,
-	CTL_PREF_ALREADY,   /* the preferred replica leads already */
-	CTL_PREF_SKIPPED,   /* why says why */
+	CTL_PREF_ALREADY, /* the preferred replica leads already */
+	CTL_PREF_SKIPPED, /* why says why */
 } controller_pref_outcome_t;
 
 /* Makes preferred the leader of topic-p when it may lead. Returns 0 (see
@@ -86,7 +85,7 @@ static int controller_preferred_move(controller_t *c, const char *topic, int32_t
 	else if (!controller_has(cur.isr, cur.isr_cnt, preferred))
 		snprintf(why, why_size, "preferred replica %d is not in the ISR", (int)preferred);
 	else {
-		next = cur;   /* same ISR (borrowed), new leader */
+		next = cur; /* same ISR (borrowed), new leader */
 		next.leader = preferred;
 		next.leader_epoch = cur.leader_epoch + 1;
 		next.controller_epoch = c->epoch;
@@ -94,8 +93,8 @@ static int controller_preferred_move(controller_t *c, const char *topic, int32_t
 		if (rc == 0) {
 			*outcomep = CTL_PREF_MOVED;
 			flog(LOG_INFO, "controller",
-			     "%s-%d: preferred leader election (%s): leader %d -> %d, state %s", topic,
-			     (int)p, reason, (int)cur.leader, (int)preferred, json);
+			     "%s-%d: preferred leader election (%s): leader %d -> %d, state %s",
+			     topic, (int)p, reason, (int)cur.leader, (int)preferred, json);
 		}
 		free(json);
 	}
@@ -107,9 +106,8 @@ static int controller_preferred_move(controller_t *c, const char *topic, int32_t
 
 /* One entry of a plan; *assignp caches the assignment of *atopicp. */
 static int controller_preferred_entry(controller_t *c, const char *topic, int32_t p,
-                                      const controller_ids_t *live,
-                                      const controller_ids_t *down, zkjson_assignment_t *a,
-                                      char **atopicp, int *arcp,
+                                      const controller_ids_t *live, const controller_ids_t *down,
+                                      zkjson_assignment_t *a, char **atopicp, int *arcp,
                                       controller_pref_outcome_t *outcomep, char *why,
                                       size_t why_size)
 {
@@ -127,7 +125,7 @@ static int controller_preferred_entry(controller_t *c, const char *topic, int32_
 	}
 	if (*arcp != ZOK && *arcp != ZNONODE && *arcp != CONTROLLER_SKIP) {
 		rc = *arcp;
-		free(*atopicp);   /* not cached: read again next time */
+		free(*atopicp); /* not cached: read again next time */
 		*atopicp = NULL;
 		return rc;
 	}
@@ -158,8 +156,8 @@ static int controller_preferred_entry(controller_t *c, const char *topic, int32_
 int controller_preferred_run(controller_t *c, const controller_ids_t *live,
                              const controller_ids_t *down)
 {
-	zkjson_assignment_t a = {0, NULL};
-	zkjson_admin_plan_t plan = {0, NULL, NULL};
+	zkjson_assignment_t a = { 0, NULL };
+	zkjson_admin_plan_t plan = { 0, NULL, NULL };
 	char err[512], why[256];
 	char *buf = NULL, *atopic = NULL;
 	zoo_op_t ops[2];
@@ -167,12 +165,13 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 	struct Stat st;
 	int len, rc, i, arc = ZOK, again = 0, moved = 0, already = 0, skipped = 0;
 
-	rc = zkutil_get(c->zh, ZKPATH_PREFERRED_ELECTION, c->watcher, c->watcher_ctx, &buf, &len, &st);
+	rc = zkutil_get(c->zh, ZKPATH_PREFERRED_ELECTION, c->watcher, c->watcher_ctx, &buf, &len,
+	                &st);
 	if (rc == ZNONODE) {
 		rc = zoo_wexists(c->zh, ZKPATH_PREFERRED_ELECTION, c->watcher, c->watcher_ctx, &st);
 		if (rc == ZNONODE)
-			return 0;   /* nothing asked; the watch is armed */
-		return rc == ZOK ? CONTROLLER_AGAIN : rc;   /* written meanwhile */
+			return 0;                         /* nothing asked; the watch is armed */
+		return rc == ZOK ? CONTROLLER_AGAIN : rc; /* written meanwhile */
 	}
 	if (rc != ZOK)
 		return rc;
@@ -182,7 +181,7 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 		     ZKPATH_PREFERRED_ELECTION);
 		goto remove;
 	}
-	controller_marker_clear(c, ZKPATH_PREFERRED_ELECTION);   /* the previous refusal is history */
+	controller_marker_clear(c, ZKPATH_PREFERRED_ELECTION); /* the previous refusal is history */
 	for (i = 0; i < plan.cnt; i++) {
 		controller_pref_outcome_t outcome;
 
@@ -200,17 +199,19 @@ int controller_preferred_run(controller_t *c, const controller_ids_t *live,
 			already++;
 		else {
 			skipped++;
-			flog(LOG_WARNING, "controller", "%s: skipping %s-%d: %s", ZKPATH_PREFERRED_ELECTION,
-			     plan.topics[i], (int)plan.partitions[i], why);
+			flog(LOG_WARNING, "controller", "%s: skipping %s-%d: %s",
+			     ZKPATH_PREFERRED_ELECTION, plan.topics[i], (int)plan.partitions[i],
+			     why);
 		}
 	}
 	if (again) {
-		rc = CONTROLLER_AGAIN;   /* keep the znode: the next pass finishes the plan */
+		rc = CONTROLLER_AGAIN; /* keep the znode: the next pass finishes the plan */
 		goto out;
 	}
 	flog(LOG_NOTICE, "controller",
 	     "preferred replica election: %d partition(s) moved, %d already led by their "
-	     "preferred replica, %d skipped", moved, already, skipped);
+	     "preferred replica, %d skipped",
+	     moved, already, skipped);
 remove:
 	zoo_delete_op_init(&ops[1], ZKPATH_PREFERRED_ELECTION, st.version);
 	rc = controller_multi(c, 2, ops, res);
@@ -313,7 +314,7 @@ static int controller_pref_list_add(controller_pref_list_t *l, const char *topic
 static int controller_pref_list_read(controller_t *c, const struct String_vector *dels,
                                      controller_pref_list_t *l)
 {
-	struct String_vector topics = {0, NULL};
+	struct String_vector topics = { 0, NULL };
 	char spath[ZKPATH_MAX];
 	int rc, i, j, p;
 
@@ -342,8 +343,9 @@ static int controller_pref_list_read(controller_t *c, const struct String_vector
 				rc = ZOK;
 				continue;
 			}
-			if (rc == ZOK && controller_pref_list_add(l, topics.data[i], p,
-			                                          a.partitions[p].ids[0], cur.leader) < 0)
+			if (rc == ZOK &&
+			    controller_pref_list_add(l, topics.data[i], p, a.partitions[p].ids[0],
+			                             cur.leader) < 0)
 				rc = ZSYSTEMERROR;
 			zkjson_state_clear(&cur);
 		}
@@ -366,7 +368,7 @@ int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
 		conf = c->rebalance;
 	if (!conf.enable)
 		return 0;
-	if (c->rebalance_due_ms == 0) {   /* new controller: first check one interval on */
+	if (c->rebalance_due_ms == 0) { /* new controller: first check one interval on */
 		c->rebalance_due_ms = now + (int64_t)conf.interval_s * 1000;
 		return 0;
 	}
@@ -383,16 +385,16 @@ int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
 			continue;
 		flog(LOG_INFO, "controller",
 		     "leader imbalance: broker %d is the preferred leader of %d partition(s) and "
-		     "leads %d of them (more than %d%% elsewhere): rebalancing", (int)b->broker,
-		     b->total, b->total - b->not_led, conf.imbalance_pct);
+		     "leads %d of them (more than %d%% elsewhere): rebalancing",
+		     (int)b->broker, b->total, b->total - b->not_led, conf.imbalance_pct);
 		for (j = 0; j < l.cnt; j++) {
 			controller_pref_outcome_t outcome;
 
 			if (l.preferred[j] != b->broker)
 				continue;
 			rc = controller_preferred_move(c, l.topics[j], l.partitions[j], b->broker,
-			                               live, down, "leader rebalance", &outcome, why,
-			                               sizeof(why));
+			                               live, down, "leader rebalance", &outcome,
+			                               why, sizeof(why));
 			if (rc == CONTROLLER_AGAIN)
 				again = 1;
 			else if (rc != 0)
@@ -404,7 +406,7 @@ int controller_rebalance_run(controller_t *c, const controller_ids_t *live,
 	}
 	rc = 0;
 	if (again)
-		rc = CONTROLLER_AGAIN;   /* still due: the next pass checks again */
+		rc = CONTROLLER_AGAIN; /* still due: the next pass checks again */
 	else
 		c->rebalance_due_ms = now + (int64_t)conf.interval_s * 1000;
 out:

@@ -57,16 +57,15 @@
 #include "common/zkutil.h"
 #include "common/zkpath.h"
 
-
 /* One topic of the plan as read at the start of the pass. */
 typedef struct reassign_topic {
-	const char *name;         /* borrowed from the plan */
-	int rc;                   /* ZOK, ZNONODE or CONTROLLER_SKIP (malformed) */
-	int deleting;             /* /admin/delete_topics/<t> exists */
-	zkjson_assignment_t a;    /* when rc == ZOK */
-	struct Stat st;           /* of /brokers/topics/<t> */
-	int dirty;                /* step 1 changed a */
-	char *json;               /* step 1's encoding of a */
+	const char *name;      /* borrowed from the plan */
+	int rc;                /* ZOK, ZNONODE or CONTROLLER_SKIP (malformed) */
+	int deleting;          /* /admin/delete_topics/<t> exists */
+	zkjson_assignment_t a; /* when rc == ZOK */
+	struct Stat st;        /* of /brokers/topics/<t> */
+	int dirty;             /* step 1 changed a */
+	char *json;            /* step 1's encoding of a */
 	char path[ZKPATH_MAX];
 } reassign_topic_t;
 
@@ -74,10 +73,10 @@ typedef struct reassign_pass {
 	controller_t *c;
 	const controller_ids_t *live, *down;
 	zkjson_reassign_t plan;
-	int64_t mzxid;            /* of the plan znode: "log once" is per plan */
+	int64_t mzxid; /* of the plan znode: "log once" is per plan */
 	int tcnt;
 	reassign_topic_t *topics;
-	int *tix;                 /* entry i's index into topics */
+	int *tix; /* entry i's index into topics */
 } reassign_pass_t;
 
 static int reassign_eligible(const reassign_pass_t *rp, int32_t id)
@@ -172,8 +171,8 @@ static int reassign_read_topics(reassign_pass_t *rp, const struct String_vector 
 		if (rc != ZOK && rc != ZNONODE)
 			return rc;
 		t->rc = rc;
-		if (rc == ZOK && zkjson_assignment_decode(buf, (size_t)len, &t->a, err,
-		                                          sizeof(err)) < 0) {
+		if (rc == ZOK &&
+		    zkjson_assignment_decode(buf, (size_t)len, &t->a, err, sizeof(err)) < 0) {
 			controller_warn_once(rp->c, t->path, t->st.mzxid, err);
 			t->rc = CONTROLLER_SKIP;
 		}
@@ -201,12 +200,14 @@ static int reassign_validate_topics(reassign_pass_t *rp, char *why, size_t n)
 		else if (t->deleting)
 			r = "the topic is being deleted";
 		if (r) {
-			snprintf(why, n, "partitions[%d] (%s-%d): %s", i, e->topic, (int)e->partition, r);
+			snprintf(why, n, "partitions[%d] (%s-%d): %s", i, e->topic,
+			         (int)e->partition, r);
 			return -1;
 		}
 		if (e->partition >= t->a.partition_cnt) {
-			snprintf(why, n, "partitions[%d] (%s-%d): unknown partition (the topic has %d)",
-			         i, e->topic, (int)e->partition, t->a.partition_cnt);
+			snprintf(why, n,
+			         "partitions[%d] (%s-%d): unknown partition (the topic has %d)", i,
+			         e->topic, (int)e->partition, t->a.partition_cnt);
 			return -1;
 		}
 	}
@@ -224,8 +225,10 @@ static int reassign_validate_brokers(reassign_pass_t *rp, char *why, size_t n)
 
 		for (j = 0; j < e->replica_cnt; j++)
 			if (!controller_has(rp->live->ids, rp->live->cnt, e->replicas[j])) {
-				snprintf(why, n, "partitions[%d] (%s-%d): broker %d is not a registered "
-				         "broker", i, e->topic, (int)e->partition, (int)e->replicas[j]);
+				snprintf(why, n,
+				         "partitions[%d] (%s-%d): broker %d is not a registered "
+				         "broker",
+				         i, e->topic, (int)e->partition, (int)e->replicas[j]);
 				return -1;
 			}
 	}
@@ -297,7 +300,7 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 	const zkjson_reassign_entry_t *e = &rp->plan.entries[i];
 	reassign_topic_t *t = &rp->topics[rp->tix[i]];
 	zkjson_replicas_t *cur;
-	zkjson_state_t st = {0, 0, 0, NULL, 0}, next;
+	zkjson_state_t st = { 0, 0, 0, NULL, 0 }, next;
 	char spath[ZKPATH_MAX], msg[512], err[256], b1[128], b2[128];
 	char *sbuf = NULL, *sjson = NULL, *ajson = NULL;
 	zkjson_replicas_t saved;
@@ -317,7 +320,7 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 	zkpath_state(spath, e->topic, (int)e->partition);
 	rc = zkutil_get(rp->c->zh, spath, rp->c->watcher, rp->c->watcher_ctx, &sbuf, &len, &sst);
 	if (rc == ZNONODE)
-		return 0;   /* the pass writes a first state; its watch brings us back */
+		return 0; /* the pass writes a first state; its watch brings us back */
 	if (rc != ZOK)
 		return rc;
 	if (zkjson_state_decode(sbuf, (size_t)len, &st, err, sizeof(err)) < 0) {
@@ -329,9 +332,11 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 		int32_t id = e->replicas[j];
 
 		if (!controller_has(rp->live->ids, rp->live->cnt, id)) {
-			snprintf(msg, sizeof(msg),
-			         "%s-%d: waiting for broker %d, which is not live (the reassignment "
-			         "resumes when it returns)", e->topic, (int)e->partition, (int)id);
+			snprintf(
+			    msg, sizeof(msg),
+			    "%s-%d: waiting for broker %d, which is not live (the reassignment "
+			    "resumes when it returns)",
+			    e->topic, (int)e->partition, (int)id);
 			reassign_log_once(rp, msg);
 			goto out;
 		}
@@ -353,8 +358,10 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 		    controller_has(st.isr, st.isr_cnt, e->replicas[j]))
 			leader = e->replicas[j];
 	if (leader < 0) {
-		snprintf(msg, sizeof(msg), "%s-%d: waiting for a target replica that may lead "
-		         "(every one is in controlled shutdown)", e->topic, (int)e->partition);
+		snprintf(msg, sizeof(msg),
+		         "%s-%d: waiting for a target replica that may lead "
+		         "(every one is in controlled shutdown)",
+		         e->topic, (int)e->partition);
 		reassign_log_once(rp, msg);
 		goto out;
 	}
@@ -372,7 +379,7 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 	next.isr = isr;
 	next.controller_epoch = rp->c->epoch;
 	saved = *cur;
-	cur->ids = e->replicas;   /* borrowed for the encoding only */
+	cur->ids = e->replicas; /* borrowed for the encoding only */
 	cur->cnt = e->replica_cnt;
 	ajson = zkjson_assignment_encode(&t->a);
 	*cur = saved;
@@ -389,13 +396,13 @@ static int reassign_advance(reassign_pass_t *rp, int i, int *donep)
 	flog(LOG_INFO, "controller",
 	     "reassignment of %s-%d done: replicas %s -> %s, leader %d -> %d, state %s", e->topic,
 	     (int)e->partition, reassign_ids(b1, sizeof(b1), cur->ids, cur->cnt),
-	     reassign_ids(b2, sizeof(b2), e->replicas, e->replica_cnt), (int)st.leader,
-	     (int)leader, sjson);
+	     reassign_ids(b2, sizeof(b2), e->replicas, e->replica_cnt), (int)st.leader, (int)leader,
+	     sjson);
 	/* Keep the snapshot in step with what was written (same topic, later
 	 * entries of this pass). */
 	t->st.version = ast.version;
 	memcpy(cur->ids, e->replicas, (size_t)e->replica_cnt * sizeof(int32_t));
-	cur->cnt = e->replica_cnt;   /* TRS ⊆ CUR here, so it fits */
+	cur->cnt = e->replica_cnt; /* TRS ⊆ CUR here, so it fits */
 	*donep = 1;
 out:
 	free(isr);
@@ -443,8 +450,8 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
 	if (rc == ZNONODE) {
 		rc = zoo_wexists(c->zh, ZKPATH_REASSIGN, c->watcher, c->watcher_ctx, &st);
 		if (rc == ZNONODE)
-			return 0;   /* nothing asked; the watch is armed */
-		return rc == ZOK ? CONTROLLER_AGAIN : rc;   /* written meanwhile */
+			return 0;                         /* nothing asked; the watch is armed */
+		return rc == ZOK ? CONTROLLER_AGAIN : rc; /* written meanwhile */
 	}
 	if (rc != ZOK)
 		return rc;
@@ -476,7 +483,7 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
 		flog(LOG_NOTICE, "controller", "%s: carrying out a plan of %d partition(s)",
 		     ZKPATH_REASSIGN, rp.plan.cnt);
 		rc = reassign_start(&rp);
-		goto out;   /* the assignment watches bring the next pass */
+		goto out; /* the assignment watches bring the next pass */
 	}
 	for (i = 0; i < rp.plan.cnt; i++) {
 		int done;
@@ -496,12 +503,14 @@ int controller_reassign_run(controller_t *c, const controller_ids_t *live,
 	}
 	rc = 0;
 	if (done_cnt < rp.plan.cnt)
-		goto out;   /* waiting: the state watches bring the next pass */
+		goto out; /* waiting: the state watches bring the next pass */
 	zoo_delete_op_init(&ops[1], ZKPATH_REASSIGN, st.version);
 	rc = controller_multi(c, 2, ops, res);
 	if (rc == 0)
-		flog(LOG_NOTICE, "controller", "%s: reassignment of %d partition(s) complete; "
-		     "removed the plan", ZKPATH_REASSIGN, rp.plan.cnt);
+		flog(LOG_NOTICE, "controller",
+		     "%s: reassignment of %d partition(s) complete; "
+		     "removed the plan",
+		     ZKPATH_REASSIGN, rp.plan.cnt);
 out:
 	reassign_pass_free(&rp);
 	free(buf);

@@ -127,7 +127,7 @@ static int checkpoint_finish(const char *path, checkpoint_buf_t *b, char *errstr
 int checkpoint_write(const char *path, const checkpoint_entry_t *entries, size_t cnt, char *errstr,
                      size_t errstr_size)
 {
-	checkpoint_buf_t b = {0};
+	checkpoint_buf_t b = { 0 };
 	checkpoint_printf(&b, "%d\n%zu\n", CHECKPOINT_VERSION, cnt);
 	for (size_t i = 0; i < cnt; i++)
 		checkpoint_printf(&b, "%s %" PRId32 " %" PRId64 "\n", entries[i].topic,
@@ -138,7 +138,7 @@ int checkpoint_write(const char *path, const checkpoint_entry_t *entries, size_t
 int checkpoint_write_pairs(const char *path, const int64_t (*pairs)[2], size_t cnt, char *errstr,
                            size_t errstr_size)
 {
-	checkpoint_buf_t b = {0};
+	checkpoint_buf_t b = { 0 };
 	checkpoint_printf(&b, "%d\n%zu\n", CHECKPOINT_VERSION, cnt);
 	for (size_t i = 0; i < cnt; i++)
 		checkpoint_printf(&b, "%" PRId64 " %" PRId64 "\n", pairs[i][0], pairs[i][1]);

@@ -39,21 +39,21 @@ typedef struct log_config_key {
 #define LC_FIELD(f) offsetof(log_config_t, f)
 
 static const log_config_key_t log_config_keys[] = {
-    {"log.segment.bytes", "segment.bytes", LC_FIELD(segment_bytes), LC_I64, 1, 14},
-    {"log.roll.ms", "segment.ms", LC_FIELD(roll_ms), LC_I64, 1, 1},
-    {"log.roll.hours", NULL, LC_FIELD(roll_ms), LC_I64, 3600 * 1000, 1},
-    {"log.retention.ms", "retention.ms", LC_FIELD(retention_ms), LC_I64, 1, -1},
-    {"log.retention.minutes", NULL, LC_FIELD(retention_ms), LC_I64, 60 * 1000, -1},
-    {"log.retention.hours", NULL, LC_FIELD(retention_ms), LC_I64, 3600 * 1000, -1},
-    {"log.retention.bytes", "retention.bytes", LC_FIELD(retention_bytes), LC_I64, 1, -1},
-    {"log.index.interval.bytes", "index.interval.bytes", LC_FIELD(index_interval_bytes), LC_I32, 1,
-     0},
-    {"log.index.size.max.bytes", "segment.index.bytes", LC_FIELD(segment_index_bytes), LC_I32, 1,
-     12},
-    {"log.flush.interval.messages", "flush.messages", LC_FIELD(flush_interval_messages), LC_I64, 1,
-     1},
-    {"log.flush.interval.ms", "flush.ms", LC_FIELD(flush_interval_ms), LC_I64, 1, 0},
-    {"message.max.bytes", "max.message.bytes", LC_FIELD(max_message_bytes), LC_I32, 1, 0},
+	{ "log.segment.bytes", "segment.bytes", LC_FIELD(segment_bytes), LC_I64, 1, 14 },
+	{ "log.roll.ms", "segment.ms", LC_FIELD(roll_ms), LC_I64, 1, 1 },
+	{ "log.roll.hours", NULL, LC_FIELD(roll_ms), LC_I64, 3600 * 1000, 1 },
+	{ "log.retention.ms", "retention.ms", LC_FIELD(retention_ms), LC_I64, 1, -1 },
+	{ "log.retention.minutes", NULL, LC_FIELD(retention_ms), LC_I64, 60 * 1000, -1 },
+	{ "log.retention.hours", NULL, LC_FIELD(retention_ms), LC_I64, 3600 * 1000, -1 },
+	{ "log.retention.bytes", "retention.bytes", LC_FIELD(retention_bytes), LC_I64, 1, -1 },
+	{ "log.index.interval.bytes", "index.interval.bytes", LC_FIELD(index_interval_bytes),
+	  LC_I32, 1, 0 },
+	{ "log.index.size.max.bytes", "segment.index.bytes", LC_FIELD(segment_index_bytes), LC_I32,
+	  1, 12 },
+	{ "log.flush.interval.messages", "flush.messages", LC_FIELD(flush_interval_messages),
+	  LC_I64, 1, 1 },
+	{ "log.flush.interval.ms", "flush.ms", LC_FIELD(flush_interval_ms), LC_I64, 1, 0 },
+	{ "message.max.bytes", "max.message.bytes", LC_FIELD(max_message_bytes), LC_I32, 1, 0 },
 };
 
 int log_config_set(log_config_t *cfg, const char *key, const char *value, char *errstr,
@@ -70,8 +70,8 @@ int log_config_set(log_config_t *cfg, const char *key, const char *value, char *
 			return -1;
 		}
 		if (v < k->min) {
-			snprintf(errstr, errstr_size, "%s: %" PRId64 " is below the minimum %" PRId64,
-			         key, v, k->min);
+			snprintf(errstr, errstr_size,
+			         "%s: %" PRId64 " is below the minimum %" PRId64, key, v, k->min);
 			return -1;
 		}
 		int64_t scaled = v;
@@ -83,7 +83,8 @@ int log_config_set(log_config_t *cfg, const char *key, const char *value, char *
 		}
 		if (k->kind == LC_I32) {
 			if (scaled > INT32_MAX) {
-				snprintf(errstr, errstr_size, "%s: %" PRId64 " is too large", key, v);
+				snprintf(errstr, errstr_size, "%s: %" PRId64 " is too large", key,
+				         v);
 				return -1;
 			}
 			*(int32_t *)((char *)cfg + k->field) = (int32_t)scaled;

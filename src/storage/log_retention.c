@@ -39,8 +39,8 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms)
 	for (;;) {
 		if (plog->seg_cnt == 1) {
 			log_segment_t *active = plog->segs[0];
-			if (active->size == 0 || active->next_offset > plog->hw || plog->cfg.retention_ms < 0 ||
-			    active->max_timestamp < 0 ||
+			if (active->size == 0 || active->next_offset > plog->hw ||
+			    plog->cfg.retention_ms < 0 || active->max_timestamp < 0 ||
 			    now_ms - active->max_timestamp <= plog->cfg.retention_ms ||
 			    plog_roll(plog) < 0)
 				break;

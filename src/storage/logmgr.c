@@ -622,8 +622,8 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 	for (size_t d = 0; d < mgr->dir_cnt; d++) {
 		size_t n = mgr->dirs[d].part_cnt, k = 0;
 		checkpoint_entry_t *cp[3];
-		const char *names[3] = {LOGMGR_RECOVERY_POINT_FILE, LOGMGR_LOG_START_FILE,
-		                        LOGMGR_HW_FILE};
+		const char *names[3] = { LOGMGR_RECOVERY_POINT_FILE, LOGMGR_LOG_START_FILE,
+			                 LOGMGR_HW_FILE };
 		for (int f = 0; f < 3; f++)
 			cp[f] = calloc(n ? n : 1, sizeof(checkpoint_entry_t));
 		if (!cp[0] || !cp[1] || !cp[2]) {
@@ -635,9 +635,9 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 			for (logmgr_entry_t *e = mgr->buckets[b]; e; e = e->next) {
 				if (e->dir != d || k >= n)
 					continue;
-				int64_t v[3] = {plog_recovery_point(e->plog),
-				                plog_log_start_offset(e->plog),
-				                plog_high_watermark(e->plog)};
+				int64_t v[3] = { plog_recovery_point(e->plog),
+					         plog_log_start_offset(e->plog),
+					         plog_high_watermark(e->plog) };
 				for (int f = 0; f < 3; f++) {
 					cp[f][k].topic = (char *)plog_topic(e->plog);
 					cp[f][k].partition = plog_partition(e->plog);

@@ -51,7 +51,7 @@ int plog_push_segment(plog_t *plog, log_segment_t *seg)
 
 void plog_discard_segment(plog_t *plog, log_segment_t *seg)
 {
-	char *paths[3] = {NULL, NULL, NULL};
+	char *paths[3] = { NULL, NULL, NULL };
 	int ret = segment_rename_deleted(seg, paths);
 	if (ret < 0)
 		flog(LOG_WARNING, "storage",

@@ -45,8 +45,9 @@ fjord_err_t partition_leader_check(broker_t *b, const char *topic, int32_t id,
 
 	*pp = p;
 	if (!p)
-		return b->cv && cview_partition(b->cv, topic, id) ? FJORD_ERR_NOT_LEADER
-		                                                   : FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+		return b->cv && cview_partition(b->cv, topic, id)
+		           ? FJORD_ERR_NOT_LEADER
+		           : FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
 	if (!p->is_leader)
 		return FJORD_ERR_NOT_LEADER;
 	if (current_leader_epoch >= 0 && current_leader_epoch < p->leader_epoch)
@@ -234,13 +235,14 @@ int partition_apply_state(broker_t *b, partition_t *p, const cview_partition_t *
 			p->replica_caught_up_ms[i] = now;
 		}
 		p->fetch_lag = -1;
-		flog(LOG_INFO, "partition", "%s-%d: leader at epoch %d (log end offset %lld, high watermark %lld)",
+		flog(LOG_INFO, "partition",
+		     "%s-%d: leader at epoch %d (log end offset %lld, high watermark %lld)",
 		     p->topic, p->id, p->leader_epoch, (long long)leo_self,
 		     (long long)plog_high_watermark(p->log));
 		partition_update_hw(b, p);
 	} else if (!p->is_leader && was_leader) {
-		flog(LOG_INFO, "partition", "%s-%d: no longer leader (leader %d, epoch %d)", p->topic,
-		     p->id, p->leader, p->leader_epoch);
+		flog(LOG_INFO, "partition", "%s-%d: no longer leader (leader %d, epoch %d)",
+		     p->topic, p->id, p->leader, p->leader_epoch);
 		/* Waiting acks=all batches are in this log already; whether the new
 		 * leader has them is unknown: "written, not confirmed". */
 		partition_fail_waiters(p, FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND);
@@ -271,7 +273,8 @@ void partition_fence(broker_t *b, partition_t *p, int32_t version)
 	p->is_leader = 0;
 	flog(LOG_WARNING, "partition",
 	     "%s-%d: the state znode changed under us (version %d is stale): no longer acting "
-	     "as leader until a newer cluster snapshot arrives", p->topic, p->id, (int)version);
+	     "as leader until a newer cluster snapshot arrives",
+	     p->topic, p->id, (int)version);
 	partition_fail_waiters(p, FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND);
 	fetch_wait_notify(b, p);
 }
@@ -305,8 +308,8 @@ int partition_update_hw(broker_t *b, partition_t *p)
 	{
 		partition_hw_waiter_t **wp = &p->hw_waiters;
 		fjord_err_t err = p->isr_cnt < partition_min_isr(b, p->topic)
-		                          ? FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
-		                          : FJORD_ERR_NO_ERROR;
+		                      ? FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND
+		                      : FJORD_ERR_NO_ERROR;
 		while (*wp) {
 			partition_hw_waiter_t *w = *wp;
 			if (w->offset <= hw) {
@@ -322,8 +325,7 @@ int partition_update_hw(broker_t *b, partition_t *p)
 	return 1;
 }
 
-void partition_follower_fetched(broker_t *b, partition_t *p, int32_t replica,
-                                int64_t fetch_offset)
+void partition_follower_fetched(broker_t *b, partition_t *p, int32_t replica, int64_t fetch_offset)
 {
 	int i = partition_replica_index(p, replica);
 	int64_t now = fj_mono_ms(), leo = plog_log_end_offset(p->log);

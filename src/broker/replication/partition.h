@@ -45,7 +45,7 @@ struct partition;
 
 typedef struct partition_hw_waiter {
 	struct partition_hw_waiter *next;
-	int64_t offset;           /* satisfied once HW >= offset */
+	int64_t offset; /* satisfied once HW >= offset */
 	/* err NO_ERROR: reached; else NOT_LEADER / UNKNOWN_TOPIC_OR_PARTITION.
 	 * The waiter is already unlinked when fn runs. */
 	void (*fn)(struct partition_hw_waiter *w, struct partition *p, fjord_err_t err);
@@ -56,27 +56,27 @@ typedef struct partition_hw_waiter {
 #define PARTITION_FETCH_READY 1    /* fetch from our LEO */
 
 typedef struct partition {
-	struct partition *hnext;  /* hash chain */
+	struct partition *hnext; /* hash chain */
 	char *topic;
 	int32_t id;
 	plog_t *log;
 	int is_leader;
-	int32_t leader;           /* -1: none known */
+	int32_t leader; /* -1: none known */
 	int32_t leader_epoch;
 	int replica_cnt;
 	int32_t *replicas;
 	int isr_cnt;
 	int32_t *isr;
-	int64_t *replica_leo;     /* per replicas[i]; -1 unknown (leader: own = LEO) */
-	int64_t *replica_fetch_ms;/* last fetch time per replica (monotonic ms) */
-	int64_t *replica_fetch_leo;/* our LEO at that fetch */
+	int64_t *replica_leo;          /* per replicas[i]; -1 unknown (leader: own = LEO) */
+	int64_t *replica_fetch_ms;     /* last fetch time per replica (monotonic ms) */
+	int64_t *replica_fetch_leo;    /* our LEO at that fetch */
 	int64_t *replica_caught_up_ms; /* last time it had caught up with our LEO */
-	int32_t state_version;    /* state znode version our ISR/leader is from */
-	int32_t controller_epoch; /* from the state znode (written back unchanged) */
-	int32_t fenced_version;   /* >= 0: a conditional write failed at this version */
-	int isr_inflight;         /* an ISR write is on the zkb worker */
-	int64_t isr_retry_ms;     /* after a failed ISR write: not before (monotonic) */
-	int64_t epoch_start_offset; /* leader: where our current epoch began */
+	int32_t state_version;         /* state znode version our ISR/leader is from */
+	int32_t controller_epoch;      /* from the state znode (written back unchanged) */
+	int32_t fenced_version;        /* >= 0: a conditional write failed at this version */
+	int isr_inflight;              /* an ISR write is on the zkb worker */
+	int64_t isr_retry_ms;          /* after a failed ISR write: not before (monotonic) */
+	int64_t epoch_start_offset;    /* leader: where our current epoch began */
 	/* Follower (replica_fetcher.c). */
 	int fetch_state;          /* PARTITION_FETCH_* */
 	int64_t fetch_retry_ms;   /* do not fetch before (monotonic ms) */
@@ -84,7 +84,7 @@ typedef struct partition {
 	int64_t fetch_lag;        /* leader LEO - our LEO at the last fetch; -1 unknown */
 	partition_hw_waiter_t *hw_waiters;
 	int flush_inflight;
-	int seen;                 /* mark used while applying a snapshot */
+	int seen; /* mark used while applying a snapshot */
 	uint64_t bytes_in, records_in, bytes_out, records_out;
 } partition_t;
 

@@ -75,7 +75,7 @@ static void partition_isr_applied(void *arg)
 		goto out;
 	p->isr_inflight = 0;
 	if (p->state_version != job->expected_version)
-		goto out;  /* a newer snapshot was applied meanwhile: it wins */
+		goto out; /* a newer snapshot was applied meanwhile: it wins */
 	if (job->zrc == ZOK) {
 		int32_t *old = p->isr;
 		flog(LOG_INFO, "partition", "%s-%d: ISR %s to %d replica(s) (state version %d)",
@@ -91,8 +91,10 @@ static void partition_isr_applied(void *arg)
 	} else if (job->zrc == ZBADVERSION) {
 		partition_fence(b, p, job->expected_version);
 	} else {
-		flog(LOG_WARNING, "partition", "%s-%d: cannot write the ISR change: %s (retrying in "
-		     "%d ms)", p->topic, p->id, zkutil_err2str(job->zrc), PARTITION_ISR_RETRY_MS);
+		flog(LOG_WARNING, "partition",
+		     "%s-%d: cannot write the ISR change: %s (retrying in "
+		     "%d ms)",
+		     p->topic, p->id, zkutil_err2str(job->zrc), PARTITION_ISR_RETRY_MS);
 		p->isr_retry_ms = fj_mono_ms() + PARTITION_ISR_RETRY_MS;
 	}
 out:
@@ -135,8 +137,10 @@ void partition_isr_maintain(broker_t *b, partition_t *p, int64_t now_ms)
 		int r = partition_replica_index(p, p->isr[i]);
 		if (p->isr[i] != self && r >= 0 && now_ms - p->replica_caught_up_ms[r] > lag_max) {
 			flog(LOG_INFO, "partition",
-			     "%s-%d: broker %d has not caught up for %lld ms (replica.lag.time.max.ms "
-			     "%lld): removing it from the ISR", p->topic, p->id, (int)p->isr[i],
+			     "%s-%d: broker %d has not caught up for %lld ms "
+			     "(replica.lag.time.max.ms "
+			     "%lld): removing it from the ISR",
+			     p->topic, p->id, (int)p->isr[i],
 			     (long long)(now_ms - p->replica_caught_up_ms[r]), (long long)lag_max);
 			job->shrinks++;
 			continue;
@@ -157,9 +161,10 @@ void partition_isr_maintain(broker_t *b, partition_t *p, int64_t now_ms)
 			continue;
 		if (p->replica_leo[i] >= hw && p->replica_leo[i] >= p->epoch_start_offset &&
 		    now_ms - p->replica_caught_up_ms[i] <= lag_max) {
-			flog(LOG_INFO, "partition", "%s-%d: broker %d caught up (log end offset %lld): "
-			     "adding it to the ISR", p->topic, p->id, (int)r,
-			     (long long)p->replica_leo[i]);
+			flog(LOG_INFO, "partition",
+			     "%s-%d: broker %d caught up (log end offset %lld): "
+			     "adding it to the ISR",
+			     p->topic, p->id, (int)r, (long long)p->replica_leo[i]);
 			job->isr[job->isr_cnt++] = r;
 			job->expands++;
 		}

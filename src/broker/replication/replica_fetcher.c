@@ -43,9 +43,9 @@
 #include "common/record_batch.h"
 #include "fjord.pb-c.h"
 
-#define RFETCH_BACKOFF_MS 1000      /* reconnecting after an error */
-#define RFETCH_PART_RETRY_MS 200    /* a partition error: wait for a snapshot */
-#define RFETCH_PART_ERROR_MS 1000   /* a storage or data error */
+#define RFETCH_BACKOFF_MS 1000    /* reconnecting after an error */
+#define RFETCH_PART_RETRY_MS 200  /* a partition error: wait for a snapshot */
+#define RFETCH_PART_ERROR_MS 1000 /* a storage or data error */
 #define RFETCH_SOCKET_TIMEOUT_MS 30000
 #define RFETCH_MAX_FRAME (64u * 1024 * 1024)
 
@@ -56,17 +56,17 @@ typedef struct rfetch_conn {
 	char *host;
 	int port;
 	struct bufferevent *bev;
-	int up;                   /* connected */
-	Fjord__ApiKey inflight;   /* API_UNSPECIFIED: nothing in flight */
+	int up;                 /* connected */
+	Fjord__ApiKey inflight; /* API_UNSPECIFIED: nothing in flight */
 	int32_t corr;
-	struct event *timer;      /* back-off reconnect, or partition retry */
-	int seen;                 /* mark used by sync */
+	struct event *timer; /* back-off reconnect, or partition retry */
+	int seen;            /* mark used by sync */
 } rfetch_conn_t;
 
 struct replica_fetcher {
 	broker_t *b;
 	rfetch_conn_t *conns;
-	struct evdns_base *dns;   /* NULL: resolve with getaddrinfo */
+	struct evdns_base *dns; /* NULL: resolve with getaddrinfo */
 };
 
 static void rfetch_send_next(rfetch_conn_t *fc);
@@ -94,8 +94,8 @@ static void rfetch_fail(rfetch_conn_t *fc, const char *why)
 {
 	flog(LOG_WARNING, "replica",
 	     "fetching from broker %d (%s:%d, listener %s): %s; reconnecting in %d ms",
-	     (int)fc->leader, fc->host, fc->port,
-	     fc->rf->b->conf.lsn[fc->rf->b->conf.ibl].name, why, RFETCH_BACKOFF_MS);
+	     (int)fc->leader, fc->host, fc->port, fc->rf->b->conf.lsn[fc->rf->b->conf.ibl].name,
+	     why, RFETCH_BACKOFF_MS);
 	rfetch_close(fc);
 	rfetch_arm(fc, RFETCH_BACKOFF_MS);
 }
@@ -133,9 +133,9 @@ static int rfetch_send(rfetch_conn_t *fc, Fjord__Request *req)
 
 typedef struct rfetch_build {
 	rfetch_conn_t *fc;
-	int want;                 /* PARTITION_FETCH_* to collect */
+	int want; /* PARTITION_FETCH_* to collect */
 	int64_t now;
-	int64_t next_retry;       /* earliest retry among held-back partitions */
+	int64_t next_retry; /* earliest retry among held-back partitions */
 	size_t n, cap;
 	partition_t **v;
 } rfetch_build_t;
@@ -172,8 +172,10 @@ static int rfetch_truncate_without_epochs(broker_t *b, partition_t *p)
 	if (epoch_cache_latest_epoch(plog_epoch_cache(p->log)) != EPOCH_UNDEFINED)
 		return 0;
 	if (hw < plog_log_end_offset(p->log)) {
-		flog(LOG_INFO, "replica", "%s-%d: no leader-epoch history: truncating to the high "
-		     "watermark %lld", p->topic, p->id, (long long)hw);
+		flog(LOG_INFO, "replica",
+		     "%s-%d: no leader-epoch history: truncating to the high "
+		     "watermark %lld",
+		     p->topic, p->id, (long long)hw);
 		if (plog_truncate_to(p->log, hw) != 0)
 			flog(LOG_ERR, "replica", "%s-%d: truncation failed", p->topic, p->id);
 	}
@@ -191,7 +193,8 @@ static int rfetch_send_epochs(rfetch_conn_t *fc, rfetch_build_t *bd)
 	int rc = -1;
 
 	arena_init(&ar, 0);
-	body.topics = pbuild_topics(&ar, &fjord__offset_for_leader_epoch_topic__descriptor, bd->n, 1);
+	body.topics =
+	    pbuild_topics(&ar, &fjord__offset_for_leader_epoch_topic__descriptor, bd->n, 1);
 	if (!body.topics)
 		goto out;
 	for (size_t i = 0; i < bd->n; i++) {
@@ -294,7 +297,7 @@ static partition_t *rfetch_lookup(rfetch_conn_t *fc, const char *topic, int32_t 
 
 	if (!p || !rfetch_owns(fc, p) || p->fetch_state != state ||
 	    p->fetch_sent_epoch != p->leader_epoch)
-		return NULL;  /* moved on since the request: ignore the answer */
+		return NULL; /* moved on since the request: ignore the answer */
 	return p;
 }
 
@@ -331,10 +334,11 @@ static void rfetch_on_epoch(rfetch_conn_t *fc, const char *topic, const Fjord__E
 			target = own_end;
 	}
 	if (target < leo) {
-		flog(LOG_NOTICE, "replica", "%s-%d: truncating from log end offset %lld to %lld "
-		     "(leader %d: epoch %d ends at %lld)", p->topic, p->id, (long long)leo,
-		     (long long)target, (int)fc->leader, (int)e->leader_epoch,
-		     (long long)e->end_offset);
+		flog(LOG_NOTICE, "replica",
+		     "%s-%d: truncating from log end offset %lld to %lld "
+		     "(leader %d: epoch %d ends at %lld)",
+		     p->topic, p->id, (long long)leo, (long long)target, (int)fc->leader,
+		     (int)e->leader_epoch, (long long)e->end_offset);
 		if (plog_truncate_to(p->log, target) != 0) {
 			flog(LOG_ERR, "replica", "%s-%d: truncation failed; the log is offline",
 			     p->topic, p->id);
@@ -367,9 +371,10 @@ static void rfetch_append(rfetch_conn_t *fc, partition_t *p, uint8_t *buf, size_
 		return;
 	if (off + RB_HEADER_SIZE <= len && rb_base_offset(buf + off) < leo) {
 		int64_t base = rb_base_offset(buf + off);
-		flog(LOG_NOTICE, "replica", "%s-%d: leader batch at %lld straddles our log end offset "
-		     "%lld: truncating to %lld", p->topic, p->id, (long long)base, (long long)leo,
-		     (long long)base);
+		flog(LOG_NOTICE, "replica",
+		     "%s-%d: leader batch at %lld straddles our log end offset "
+		     "%lld: truncating to %lld",
+		     p->topic, p->id, (long long)base, (long long)leo, (long long)base);
 		if (plog_truncate_to(p->log, base) != 0) {
 			rfetch_hold(p, RFETCH_PART_ERROR_MS);
 			return;
@@ -377,8 +382,10 @@ static void rfetch_append(rfetch_conn_t *fc, partition_t *p, uint8_t *buf, size_
 	}
 	err = plog_append(p->log, buf + off, len - off, -1, 0, &info);
 	if (err != FJORD_ERR_NO_ERROR) {
-		flog(LOG_ERR, "replica", "%s-%d: cannot append %zu bytes fetched from broker %d at "
-		     "offset %lld: %s", p->topic, p->id, len - off, (int)fc->leader, (long long)leo,
+		flog(LOG_ERR, "replica",
+		     "%s-%d: cannot append %zu bytes fetched from broker %d at "
+		     "offset %lld: %s",
+		     p->topic, p->id, len - off, (int)fc->leader, (long long)leo,
 		     fjord_err2str(err));
 		rfetch_hold(p, RFETCH_PART_ERROR_MS);
 	}
@@ -402,9 +409,10 @@ static void rfetch_on_partition(rfetch_conn_t *fc, const char *topic,
 			/* Our log is longer than the leader's: find the common point. */
 			p->fetch_state = PARTITION_FETCH_TRUNCATE;
 		} else if (pr->log_start_offset > leo) {
-			flog(LOG_NOTICE, "replica", "%s-%d: the leader's log starts at %lld, after our log "
-			     "end offset %lld: starting our log there", p->topic, p->id,
-			     (long long)pr->log_start_offset, (long long)leo);
+			flog(LOG_NOTICE, "replica",
+			     "%s-%d: the leader's log starts at %lld, after our log "
+			     "end offset %lld: starting our log there",
+			     p->topic, p->id, (long long)pr->log_start_offset, (long long)leo);
 			if (plog_truncate_fully_and_start_at(p->log, pr->log_start_offset) != 0)
 				rfetch_hold(p, RFETCH_PART_ERROR_MS);
 		} else {
@@ -415,7 +423,7 @@ static void rfetch_on_partition(rfetch_conn_t *fc, const char *topic,
 	case FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR:
 		rfetch_hold(p, RFETCH_PART_ERROR_MS);
 		return;
-	default:  /* NOT_LEADER, fenced/unknown epoch, unknown partition */
+	default: /* NOT_LEADER, fenced/unknown epoch, unknown partition */
 		rfetch_hold(p, RFETCH_PART_RETRY_MS);
 		return;
 	}
@@ -440,9 +448,11 @@ static int rfetch_on_frame(rfetch_conn_t *fc, uint8_t *buf, const frame_t *f)
 		goto out;
 	if (resp->error != FJORD__ERROR_CODE__NONE) {
 		flog(LOG_WARNING, "replica", "broker %d refused our %s request: %s",
-		     (int)fc->leader, api == FJORD__API_KEY__FETCH ? "Fetch" : "OffsetForLeaderEpoch",
-		     resp->error_message && *resp->error_message ? resp->error_message
-		                                                 : fjord_err2str((fjord_err_t)resp->error));
+		     (int)fc->leader,
+		     api == FJORD__API_KEY__FETCH ? "Fetch" : "OffsetForLeaderEpoch",
+		     resp->error_message && *resp->error_message
+		         ? resp->error_message
+		         : fjord_err2str((fjord_err_t)resp->error));
 		goto out;
 	}
 	if (api == FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH &&
@@ -450,14 +460,16 @@ static int rfetch_on_frame(rfetch_conn_t *fc, uint8_t *buf, const frame_t *f)
 		const Fjord__OffsetForLeaderEpochResponse *er = resp->offset_for_leader_epoch;
 		for (i = 0; i < er->n_topics; i++)
 			for (j = 0; j < er->topics[i]->n_partitions; j++)
-				rfetch_on_epoch(fc, er->topics[i]->topic, er->topics[i]->partitions[j]);
+				rfetch_on_epoch(fc, er->topics[i]->topic,
+				                er->topics[i]->partitions[j]);
 		rc = 0;
 	} else if (api == FJORD__API_KEY__FETCH && resp->body_case == FJORD__RESPONSE__BODY_FETCH) {
 		const Fjord__FetchResponse *fr = resp->fetch;
 		uint8_t *payload = buf + f->payload_off;
 		for (i = 0; i < fr->n_topics; i++)
 			for (j = 0; j < fr->topics[i]->n_partitions; j++) {
-				const Fjord__FetchPartitionResponse *pr = fr->topics[i]->partitions[j];
+				const Fjord__FetchPartitionResponse *pr =
+				    fr->topics[i]->partitions[j];
 				if (pr->records_len > f->payload_len - off)
 					goto out;
 				rfetch_on_partition(fc, fr->topics[i]->topic, pr, payload + off);
@@ -587,7 +599,7 @@ replica_fetcher_t *replica_fetcher_new(broker_t *b)
 	/* Non-blocking name resolution; without it (no resolv.conf) libevent
 	 * falls back to getaddrinfo, which is immediate for numeric hosts. */
 	rf->dns = evdns_base_new(loop_base(b->loop), EVDNS_BASE_INITIALIZE_NAMESERVERS |
-	                                             EVDNS_BASE_DISABLE_WHEN_INACTIVE);
+	                                                 EVDNS_BASE_DISABLE_WHEN_INACTIVE);
 	return rf;
 }
 
@@ -661,7 +673,8 @@ void replica_fetcher_sync(replica_fetcher_t *rf)
 		const cview_broker_t *cb = rf->b->cv ? cview_broker(rf->b->cv, fc->leader) : NULL;
 		if (!fc->seen || !cb || !cb->host || !cb->host[0]) {
 			*pp = fc->next;
-			flog(LOG_INFO, "replica", "no longer fetching from broker %d", (int)fc->leader);
+			flog(LOG_INFO, "replica", "no longer fetching from broker %d",
+			     (int)fc->leader);
 			rfetch_conn_free(fc);
 			continue;
 		}
