@@ -1,10 +1,13 @@
 /*
  * api.c — request decode checks and dispatch to the per-API handlers.
  *
- * The header has already been unpacked by conn.c. Here: the api key must
- * name a known API at a supported version (else UNSUPPORTED_VERSION) and
- * the oneof body must match the api key (else INVALID_REQUEST); both
- * answer with the request's correlation id and keep the connection.
+ * The header has already been unpacked by conn.c. Here: a header that
+ * names no api (api 0, e.g. an empty header, which decodes as all defaults)
+ * is malformed (INVALID_REQUEST); otherwise the api key must name a known
+ * API at a supported version (else UNSUPPORTED_VERSION: a newer client's
+ * api, whose body we cannot even see) and the oneof body must match the api
+ * key (else INVALID_REQUEST). Every one of these answers
+ * with the request's correlation id and keeps the connection.
  *
  * Thread: loop thread only.
  */
@@ -51,6 +54,15 @@ int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, s
 	conn_slot_t *slot;
 
 	metrics_count_request(&c->b->metrics, req->api);
+	if (req->api == FJORD__API_KEY__API_UNSPECIFIED) {
+		flog(LOG_INFO, "api", "%s: request header names no api (correlation id %d)",
+		     c->peer, req->correlation_id);
+		slot = conn_slot_new(c, req->correlation_id, req->api);
+		if (!slot)
+			return -1;
+		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
+		                               "request header names no api");
+	}
 	if (!d || req->api_version < d->min_version || req->api_version > d->max_version) {
 		flog(LOG_INFO, "api", "%s: unsupported api %d version %d (correlation id %d)",
 		     c->peer, (int)req->api, req->api_version, req->correlation_id);

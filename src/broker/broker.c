@@ -32,6 +32,7 @@
 #include "config.h"
 
 #include <errno.h>
+#include <limits.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -712,9 +713,13 @@ void broker_controlled_shutdown(broker_t *b)
 
 /* ------------------------------------------------------------ lifecycle */
 
-/* The backoff between two attempts to reach ZooKeeper at start-up. */
+/* The backoff between two attempts to reach ZooKeeper at start-up, and how
+ * long the first attempt waits (doubling per attempt up to
+ * zookeeper.connection.timeout.ms), so an unreachable ZooKeeper is reported
+ * within a second rather than after a whole connection timeout. */
 #define BROKER_ZK_BACKOFF_MIN_MS 500
 #define BROKER_ZK_BACKOFF_MAX_MS 10000
+#define BROKER_ZK_FIRST_WAIT_MS 1000
 /* How long the inter-broker listener's advertised host may take to resolve. */
 #define BROKER_RESOLVE_WAIT_MS 10000
 
@@ -745,20 +750,25 @@ static void broker_wait_loop(broker_t *b, int ms)
 
 /* Opens the ZooKeeper session and registers; while ZooKeeper cannot be
  * reached, retries with exponential backoff (500 ms doubling up to 10 s),
- * one log line per failed attempt. 0 registered, 1 stopped by a signal
- * while waiting, -1 failed (errstr). */
-static int broker_zk_start(broker_t *b, const zkb_params_t *zp, char **cluster_idp, char *errstr,
+ * one log line per failed attempt. Attempt n waits 2^(n-1) s for a session,
+ * at most zookeeper.connection.timeout.ms. 0 registered, 1 stopped by a
+ * signal while waiting, -1 failed (errstr). */
+static int broker_zk_start(broker_t *b, zkb_params_t *zp, char **cluster_idp, char *errstr,
                            size_t errstr_size)
 {
 	int delay = BROKER_ZK_BACKOFF_MIN_MS, attempt = 0, rc;
+	int wait = BROKER_ZK_FIRST_WAIT_MS;
 
 	b->zk_waiting = 1;
 	b->zk_state = ZKB_SESSION_CONNECTING;
 	for (;;) {
 		attempt++;
+		zp->first_connect_wait_ms =
+		    wait < zp->connection_timeout_ms ? wait : zp->connection_timeout_ms;
 		rc = zkb_start(zp, &b->zkb, cluster_idp, errstr, errstr_size);
 		if (rc != ZKB_UNREACHABLE)
 			break;
+		wait = wait > INT_MAX / 2 ? INT_MAX : wait * 2;
 		b->zkb = NULL;
 		flog(LOG_WARNING, "broker",
 		     "ZooKeeper at %s not reachable (attempt %d: %s); retrying in %d ms",

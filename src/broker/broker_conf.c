@@ -67,7 +67,8 @@ static const prop_def_t broker_conf_defs[] = {
 	  "18000", 100, I32MAX, NULL, 0,
 	  "How long one attempt to open a ZooKeeper session may take. At start-up an "
 	  "unreachable ZooKeeper is retried without end (backoff 500 ms doubling to 10 s; "
-	  "/health answers 503 meanwhile)." },
+	  "/health answers 503 meanwhile); there the first attempt waits 1 s and each later "
+	  "one twice as long, up to this timeout, so the first warning comes at once." },
 	{ "num.partitions", PROP_INT, OFF(num_partitions), "1", 1, 1000000, NULL, 0,
 	  "Default partition count for topics created without one." },
 	{ "default.replication.factor", PROP_INT, OFF(default_replication_factor), "1", 1, 1000,

@@ -694,9 +694,10 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
 	}
-	zkb->zh =
-	    zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
-	                   params->connection_timeout_ms, 1, zkb_watcher, zkb, errstr, errstr_size);
+	zkb->zh = zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
+	                         params->first_connect_wait_ms > 0 ? params->first_connect_wait_ms
+	                                                           : params->connection_timeout_ms,
+	                         1, zkb_watcher, zkb, errstr, errstr_size);
 	if (!zkb->zh) {
 		rc = ZKB_UNREACHABLE;
 		goto fail;

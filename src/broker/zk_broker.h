@@ -57,6 +57,9 @@ typedef struct zkb_params {
 	const char *zk_connect;    /* "host:port[,host:port]/chroot" */
 	int session_timeout_ms;    /* zookeeper.session.timeout.ms */
 	int connection_timeout_ms; /* zookeeper.connection.timeout.ms */
+	/* How long zkb_start's own connect waits (0: connection_timeout_ms);
+	 * sessions opened later always wait connection_timeout_ms. */
+	int first_connect_wait_ms;
 	int32_t broker_id;
 	const char *host;            /* inter-broker listener's advertised host */
 	int port;                    /* ... and port (the znode's host/port) */
@@ -77,7 +80,7 @@ typedef struct zkb_params {
 } zkb_params_t;
 
 /* Blocks until registered (0, *zkbp set) or failed: ZKB_UNREACHABLE when
- * no ZooKeeper session could be opened within connection_timeout_ms (the
+ * no ZooKeeper session could be opened within first_connect_wait_ms (the
  * caller may retry), -1 for anything else (errstr says why).
  * *cluster_idp receives the cluster id (malloc'd) so the caller can write
  * meta.properties when the dirs had none. */

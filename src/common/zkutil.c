@@ -7,7 +7,8 @@
  * connected (or the deadline passes), so it needs no cooperation from the
  * caller's watcher. A chroot that does not exist makes every call on the
  * chrooted handle fail with "no node", so with create_chroot the chroot is
- * created first through a handle without it.
+ * created first through a handle without it (and logged at INFO with its
+ * path: a typo in zookeeper.connect then shows as a new, empty chroot).
  *
  * The client's own log lines (WARN and above, through a per-handle
  * callback) are handed to flog() at DEBUG: while ZooKeeper is unreachable the
@@ -141,8 +142,12 @@ zhandle_t *zkutil_connect_cancel(const char *connect, int session_timeout_ms, in
 		if (!root)
 			goto out;
 		rc = zoo_exists(root, chroot, 0, &st);
-		if (rc == ZNONODE)
+		if (rc == ZNONODE) {
 			rc = zkutil_create_recursive(root, chroot, NULL, -1);
+			if (rc == ZOK)
+				flog(LOG_INFO, "zookeeper", "created the missing chroot %s on %s",
+				     chroot, hosts);
+		}
 		if (rc != ZOK) {
 			snprintf(errstr, n, "cannot create ZooKeeper chroot %s at %s: %s", chroot,
 			         hosts, zkutil_err2str(rc));
