@@ -45,8 +45,7 @@ typedef struct t0042_case {
 static void t0042_produce(test_cluster_t *c, const char *topic, int cnt)
 {
 	/* Small batches: many batches per segment, many segments. */
-	test_produce_msgs_conf(c, topic, 0, cnt, 100, "batch.size", "2048", "linger.ms", "5",
-	                       NULL);
+	test_produce_msgs_conf(c, topic, 0, cnt, 100, "batch.size", "2048", "linger.ms", "5", NULL);
 }
 
 static void t0042_pick(test_cluster_t *c, t0042_case_t *k)
@@ -59,8 +58,8 @@ static void t0042_pick(test_cluster_t *c, t0042_case_t *k)
 	ck_assert_int_ge(corrupt_batch_count(k->seg), 4);
 	corrupt_batch(k->seg, 2, &k->bad);
 	test_say("%s: %d segments; damaging offsets %lld-%lld at byte %lld of %s", k->topic,
-	         k->seg_cnt, (long long)k->bad.base, (long long)k->bad.last,
-	         (long long)k->bad.pos, k->seg);
+	         k->seg_cnt, (long long)k->bad.base, (long long)k->bad.last, (long long)k->bad.pos,
+	         k->seg);
 }
 
 static int64_t t0042_hi(test_cluster_t *c, const char *topic)
@@ -87,8 +86,8 @@ static void t0042_check(test_cluster_t *c, t0042_case_t *k)
 
 	test_msgver_t *mv = test_msgver_new(1);
 	test_msgver_expect_gap(mv, 0, k->bad.base, k->bad.last);
-	int events = corrupt_read(c, k->topic, 0, hi, k->bad.base, k->bad.last, mv, err,
-	                          sizeof(err));
+	int events =
+	    corrupt_read(c, k->topic, 0, hi, k->bad.base, k->bad.last, mv, err, sizeof(err));
 	ck_assert_int_eq(events, 1);
 	snprintf(want, sizeof(want), "offsets %lld-%lld", (long long)k->bad.base,
 	         (long long)k->bad.last);

@@ -69,8 +69,8 @@ START_TEST(t0044_follower_repair)
 	         "fjord_log_corrupt_ranges{topic=\"%s\",partition=\"0\"} ", topic);
 	ck_assert_msg(test_wait_until(t0044_repaired, &w, 30000), "follower never caught up");
 
-	test_say("leader %d, follower %d has all %d records: SIGKILL it", leader,
-	         c->brokers[fi].id, T0044_MSGS);
+	test_say("leader %d, follower %d has all %d records: SIGKILL it", leader, c->brokers[fi].id,
+	         T0044_MSGS);
 	test_broker_kill(c, fi, SIGKILL);
 	int n = corrupt_segments(c, fi, topic, 0, &segs);
 	ck_assert_int_ge(n, 4);

@@ -148,9 +148,8 @@ int corrupt_log_has(test_cluster_t *c, int i, ...)
 	return found;
 }
 
-int corrupt_read(test_cluster_t *c, const char *topic, int partition, int64_t hi,
-                 int64_t bad_first, int64_t bad_last, test_msgver_t *mv, char *errbuf,
-                 size_t errsize)
+int corrupt_read(test_cluster_t *c, const char *topic, int partition, int64_t hi, int64_t bad_first,
+                 int64_t bad_last, test_msgver_t *mv, char *errbuf, size_t errsize)
 {
 	fjord_t *cons = test_consumer_new(c, NULL);
 	fjord_topic_partition_list_t *parts = fjord_topic_partition_list_new(1);
@@ -182,7 +181,8 @@ int corrupt_read(test_cluster_t *c, const char *topic, int partition, int64_t hi
 		} else if (m->err) {
 			test_say("consumer event: %s", fjord_err2name(m->err));
 		} else {
-			ck_assert_msg(bad_first < 0 || m->offset < bad_first || m->offset > bad_last,
+			ck_assert_msg(bad_first < 0 || m->offset < bad_first ||
+			                  m->offset > bad_last,
 			              "record delivered from the corrupt range at offset %lld",
 			              (long long)m->offset);
 			test_msgver_add(mv, m);

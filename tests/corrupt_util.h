@@ -16,8 +16,7 @@
 
 /* The .log files of topic-partition on broker i, by base offset (paths
  * malloc'd in *pathsp[], free with corrupt_free_paths). Returns the count. */
-int corrupt_segments(test_cluster_t *c, int i, const char *topic, int partition,
-                     char ***pathsp);
+int corrupt_segments(test_cluster_t *c, int i, const char *topic, int partition, char ***pathsp);
 void corrupt_free_paths(char **paths, int cnt);
 
 /* Batch number k (0-based) of a segment file: position, size, offsets.
@@ -49,8 +48,7 @@ int corrupt_log_has(test_cluster_t *c, int i, ...);
  * goes to errbuf and the consumer seeks to bad_last + 1. Asserts that no
  * record of [bad_first, bad_last] is delivered and that hi was reached.
  * Returns the number of CORRUPT_MESSAGE events. */
-int corrupt_read(test_cluster_t *c, const char *topic, int partition, int64_t hi,
-                 int64_t bad_first, int64_t bad_last, test_msgver_t *mv, char *errbuf,
-                 size_t errsize);
+int corrupt_read(test_cluster_t *c, const char *topic, int partition, int64_t hi, int64_t bad_first,
+                 int64_t bad_last, test_msgver_t *mv, char *errbuf, size_t errsize);
 
 #endif
