@@ -13,6 +13,15 @@
  * the dir or file named; flushing through plog_flush_begin/end advances
  * the recovery point; partitions spread over two log dirs; deletion
  * renames the dir and hands it to the deleter.
+ *
+ * Corruption that loses nothing: a CRC-breaking flip or a batchLength flip
+ * in the middle of the active segment, damage in an older segment (in its
+ * middle and at its very end), and damage followed by a torn tail: only
+ * the torn tail is cut; each damaged range is reported with its byte and
+ * offset range, reads of its offsets get CORRUPT_MESSAGE, every other
+ * offset reads back as whole valid batches, appends continue at the old
+ * log end offset, the range is still known after a clean restart
+ * (corrupt-segments file), and truncation or retention removes it.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -409,6 +418,255 @@ START_TEST(st12_logmgr_dirs)
 }
 END_TEST
 
+/* ------------------------------------------------ corrupt ranges (kept) */
+
+/* File position of batch number k (0-based) of a segment file. */
+static off_t st12_batch_pos(const char *log, int k)
+{
+	int fd = open(log, O_RDONLY);
+	uint8_t hdr[RB_HEADER_SIZE];
+	off_t pos = 0;
+	ck_assert_int_ge(fd, 0);
+	for (int i = 0; i < k; i++) {
+		ck_assert_int_eq(pread(fd, hdr, sizeof(hdr), pos), (ssize_t)sizeof(hdr));
+		pos += (off_t)rb_total_size(hdr);
+	}
+	close(fd);
+	return pos;
+}
+
+static void st12_flip(const char *log, off_t pos, uint8_t mask)
+{
+	int fd = open(log, O_RDWR);
+	uint8_t c;
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(pread(fd, &c, 1, pos), 1);
+	c ^= mask;
+	ck_assert_int_eq(pwrite(fd, &c, 1, pos), 1);
+	close(fd);
+}
+
+/* Every offset outside [bad_first, bad_last] reads back as whole, valid
+ * batches (all of them, not only the first, so no read spans the damage);
+ * every offset inside gets CORRUPT_MESSAGE. */
+static void st12_check_around(plog_t *plog, int64_t bad_first, int64_t bad_last)
+{
+	int64_t leo = plog_log_end_offset(plog);
+	for (int64_t o = plog_log_start_offset(plog); o < leo; o++) {
+		plog_read_t rd;
+		fjord_err_t err = plog_read(plog, o, 1 << 20, leo, &rd);
+		if (o >= bad_first && o <= bad_last) {
+			ck_assert_msg(err == FJORD_ERR_CORRUPT_MESSAGE, "offset %lld: %s",
+			              (long long)o, fjord_err2name(err));
+			continue;
+		}
+		ck_assert_msg(err == FJORD_ERR_NO_ERROR, "offset %lld: %s", (long long)o,
+		              fjord_err2name(err));
+		ck_assert_int_gt(rd.length, 0);
+		uint8_t *buf = malloc(rd.length);
+		ck_assert_int_eq(pread(rd.fd, buf, rd.length, rd.position), (ssize_t)rd.length);
+		rb_iter_t it;
+		const uint8_t *batch;
+		size_t bsize;
+		int n = 0, r;
+		rb_iter_init(&it, buf, rd.length, 1, 0);
+		while ((r = rb_iter_next(&it, &batch, &bsize)) == 1) {
+			if (n++ == 0)
+				ck_assert_int_le(rb_base_offset(batch), o);
+			ck_assert(rb_last_offset(batch) < bad_first ||
+			          rb_base_offset(batch) > bad_last);
+		}
+		ck_assert_msg(r == 0, "offset %lld: %s", (long long)o, it.errmsg ? it.errmsg : "");
+		ck_assert_int_ge(rd.next_offset, o + 1);
+		free(buf);
+	}
+}
+
+typedef enum { ST12_CRC_FLIP, ST12_LENGTH_FLIP } st12_flip_t;
+
+/* 20 batches of 3 records in one (active) segment; batch 5 (offsets 15-17)
+ * is damaged, then a crash. Recovery keeps everything else, appends go on
+ * at the old LEO, and the range is still known after a clean restart. */
+static void st12_mid_segment(st12_flip_t how)
+{
+	log_config_t cfg;
+	log_config_defaults(&cfg);
+	cfg.index_interval_bytes = 150;
+	char *dir = st12_dir();
+	logmgr_t *mgr = st12_open(dir, 1, &cfg);
+	plog_t *plog = st12_log(mgr);
+	st12_append(plog, 20);
+	int64_t leo = plog_log_end_offset(plog);
+	logmgr_close(mgr, 0);
+	const char *log = st12_seg(dir, 0, ".log");
+	off_t size = st12_size(log), at = st12_batch_pos(log, 5), next = st12_batch_pos(log, 6);
+	if (how == ST12_CRC_FLIP)
+		st12_flip(log, at + RB_HEADER_SIZE + 4, 0x20); /* inside a record */
+	else
+		st12_flip(log, at + 10, 0x01); /* batchLength: resync must find batch 6 */
+	mgr = st12_open(dir, 1, &cfg);
+	plog = logmgr_get(mgr, "rec", 0);
+	ck_assert_int_eq(plog_log_end_offset(plog), leo);
+	ck_assert_int_eq(st12_size(log), size);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 1);
+	plog_corrupt_range_t cr;
+	ck_assert_int_eq(plog_corrupt_ranges(plog, &cr, 1), 1);
+	ck_assert_int_eq(cr.first_offset, 15);
+	ck_assert_int_eq(cr.last_offset, 17);
+	ck_assert_int_eq(cr.pos, at);
+	ck_assert_int_eq(cr.end, next);
+	ck_assert_str_eq(cr.segment_path, log);
+	int64_t f, l;
+	ck_assert_int_eq(plog_corrupt_range_at(plog, 16, &f, &l), 1);
+	ck_assert_int_eq(plog_corrupt_range_at(plog, 18, &f, &l), 0);
+	st12_check_around(plog, 15, 17);
+	/* ListOffsets by time still works across the range. */
+	int64_t off;
+	ck_assert_int_eq(plog_offset_for_timestamp(plog, 1001, &off, NULL), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(off, 1);
+	size_t blen;
+	uint8_t *b = st12_batch(3, &blen);
+	ck_assert_int_eq(plog_append(plog, b, blen, 2, 1, NULL), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(plog_log_end_offset(plog), leo + 3);
+	free(b);
+	logmgr_close(mgr, 1);
+
+	/* A clean restart does not scan, yet the range is remembered. */
+	mgr = st12_open(dir, 1, &cfg);
+	plog = logmgr_get(mgr, "rec", 0);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 1);
+	ck_assert_int_eq(plog_log_end_offset(plog), leo + 3);
+	st12_check_around(plog, 15, 17);
+	/* Truncating into the range (a follower's repair) removes it and the
+	 * file that remembers it. */
+	ck_assert_int_eq(plog_truncate_to(plog, 15), 0);
+	ck_assert_int_eq(plog_log_end_offset(plog), 15);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 0);
+	char hint[800];
+	snprintf(hint, sizeof(hint), "%s/rec-0/corrupt-segments", dir);
+	ck_assert_int_ne(access(hint, F_OK), 0);
+	st12_check_readable(plog);
+	logmgr_close(mgr, 0);
+	mgr = st12_open(dir, 1, &cfg);
+	plog = logmgr_get(mgr, "rec", 0);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 0);
+	ck_assert_int_eq(plog_log_end_offset(plog), 15);
+	logmgr_close(mgr, 1);
+}
+
+START_TEST(st12_mid_segment_crc_flip)
+{
+	st12_mid_segment(ST12_CRC_FLIP);
+}
+END_TEST
+
+START_TEST(st12_mid_segment_length_flip)
+{
+	st12_mid_segment(ST12_LENGTH_FLIP);
+}
+END_TEST
+
+/* Several segments; damage in the middle of segment 0 and at the very end
+ * of segment 1 (its last batch): after a crash every later segment is
+ * kept, both ranges are reported, and every other offset reads back. */
+START_TEST(st12_older_segments)
+{
+	log_config_t cfg;
+	log_config_defaults(&cfg);
+	cfg.segment_bytes = 3000;
+	cfg.index_interval_bytes = 200;
+	char *dir = st12_dir();
+	logmgr_t *mgr = st12_open(dir, 1, &cfg);
+	plog_t *plog = st12_log(mgr);
+	st12_append(plog, 60);
+	int segs = plog_segment_count(plog);
+	ck_assert_int_ge(segs, 3);
+	int64_t leo = plog_log_end_offset(plog);
+	logmgr_close(mgr, 0);
+
+	char cmd[900], seg1[800];
+	snprintf(cmd, sizeof(cmd), "ls %s/rec-0/*.log | sed -n 2p", dir);
+	FILE *p = popen(cmd, "r");
+	ck_assert_ptr_nonnull(fgets(seg1, sizeof(seg1), p));
+	pclose(p);
+	seg1[strcspn(seg1, "\n")] = '\0';
+	const char *seg0 = st12_seg(dir, 0, ".log");
+	int64_t base1 = strtoll(strrchr(seg1, '/') + 1, NULL, 10);
+	int per_seg = (int)(base1 / 3); /* batches in segment 0 */
+	st12_flip(seg0, st12_batch_pos(seg0, 2) + RB_HEADER_SIZE + 2, 0x08);
+	off_t last1 = st12_batch_pos(seg1, per_seg - 1), size1 = st12_size(seg1);
+	st12_flip(seg1, last1 + RB_HEADER_SIZE + 1, 0x80);
+
+	mgr = st12_open(dir, 1, &cfg);
+	plog = logmgr_get(mgr, "rec", 0);
+	ck_assert_int_eq(plog_segment_count(plog), segs);
+	ck_assert_int_eq(plog_log_end_offset(plog), leo);
+	ck_assert_int_eq(st12_size(seg1), size1);
+	plog_corrupt_range_t cr[4];
+	ck_assert_int_eq(plog_corrupt_ranges(plog, cr, 4), 2);
+	ck_assert_int_eq(cr[0].first_offset, 6);
+	ck_assert_int_eq(cr[0].last_offset, 8);
+	ck_assert_int_eq(cr[1].first_offset, base1 + 3 * (per_seg - 1));
+	ck_assert_int_eq(cr[1].last_offset, base1 + 3 * per_seg - 1);
+	ck_assert_int_eq(cr[1].end, size1);
+	ck_assert_int_eq(plog_corrupt_bytes(plog),
+	                 (cr[0].end - cr[0].pos) + (cr[1].end - cr[1].pos));
+	/* Both ranges: check reads around each (offsets of the other one fail
+	 * too, so check them with one pass per range set). */
+	int64_t leo2 = plog_log_end_offset(plog);
+	for (int64_t o = 0; o < leo2; o++) {
+		plog_read_t rd;
+		fjord_err_t err = plog_read(plog, o, 1 << 20, leo2, &rd);
+		int bad = (o >= 6 && o <= 8) || (o >= cr[1].first_offset && o <= cr[1].last_offset);
+		ck_assert_msg(err == (bad ? FJORD_ERR_CORRUPT_MESSAGE : FJORD_ERR_NO_ERROR),
+		              "offset %lld: %s", (long long)o, fjord_err2name(err));
+	}
+	/* Retention of segment 0 forgets its range. */
+	plog_set_high_watermark(plog, leo);
+	log_config_t c2 = cfg;
+	c2.retention_bytes = plog_size_bytes(plog) - st12_size(seg0);
+	plog_set_config(plog, &c2);
+	ck_assert_int_eq(plog_apply_retention(plog, 0), 1);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 1);
+	logmgr_close(mgr, 1);
+	mgr = st12_open(dir, 1, &cfg);
+	plog = logmgr_get(mgr, "rec", 0);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 1);
+	logmgr_close(mgr, 1);
+}
+END_TEST
+
+/* The active segment: damage followed by intact batches is kept, a partial
+ * batch after the last intact one is cut. */
+START_TEST(st12_active_corrupt_and_torn)
+{
+	log_config_t cfg;
+	log_config_defaults(&cfg);
+	char *dir = st12_dir();
+	logmgr_t *mgr = st12_open(dir, 1, &cfg);
+	plog_t *plog = st12_log(mgr);
+	st12_append(plog, 10);
+	int64_t leo = plog_log_end_offset(plog);
+	logmgr_close(mgr, 0);
+	const char *log = st12_seg(dir, 0, ".log");
+	off_t good = st12_size(log);
+	st12_flip(log, st12_batch_pos(log, 3) + RB_HEADER_SIZE + 6, 0x10);
+	size_t blen;
+	uint8_t *b = st12_batch(3, &blen);
+	int fd = open(log, O_RDWR);
+	ck_assert_int_eq(pwrite(fd, b, blen - 7, good), (ssize_t)(blen - 7));
+	close(fd);
+	mgr = st12_open(dir, 1, &cfg);
+	plog = logmgr_get(mgr, "rec", 0);
+	ck_assert_int_eq(plog_log_end_offset(plog), leo);
+	ck_assert_int_eq(st12_size(log), good);
+	ck_assert_int_eq(plog_corrupt_range_count(plog), 1);
+	st12_check_around(plog, 9, 11);
+	free(b);
+	logmgr_close(mgr, 1);
+}
+END_TEST
+
 void test_0012(TCase *tc)
 {
 	tcase_add_test(tc, st12_garbage_tail);
@@ -419,4 +677,8 @@ void test_0012(TCase *tc)
 	tcase_add_test(tc, st12_lock_and_meta);
 	tcase_add_test(tc, st12_flush_off_loop);
 	tcase_add_test(tc, st12_logmgr_dirs);
+	tcase_add_test(tc, st12_mid_segment_crc_flip);
+	tcase_add_test(tc, st12_mid_segment_length_flip);
+	tcase_add_test(tc, st12_older_segments);
+	tcase_add_test(tc, st12_active_corrupt_and_torn);
 }

@@ -33,6 +33,10 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0036-admin-topics.c \
 	tests/0040-kill9-recovery.c \
 	tests/0041-retention.c \
+	tests/corrupt_util.h tests/corrupt_util.c \
+	tests/0042-corrupt-segment-recovery.c \
+	tests/0043-corrupt-clean-shutdown.c \
+	tests/0044-corrupt-follower-repair.c \
 	tests/0050-cli.c \
 	tests/0051-metrics-health.c
 # Replication and failover tests (0060-0069, 1001):

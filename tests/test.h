@@ -124,6 +124,9 @@ test_msgver_t *test_msgver_new(int partition_cnt);
  * (a failure in verify). */
 void test_msgver_add(test_msgver_t *mv, const fjord_message_t *msg);
 int test_msgver_cnt(const test_msgver_t *mv);
+/* Offsets [from, to] of partition are known to be unreadable (a corrupt
+ * range the test seeks past): a jump over exactly them is not a gap. */
+void test_msgver_expect_gap(test_msgver_t *mv, int partition, int64_t from, int64_t to);
 /* Asserts (ck_assert) that exactly expected_cnt records were seen, none
  * twice, in order per partition with contiguous offsets. Frees mv. */
 void test_msgver_verify(test_msgver_t *mv, const char *what, int expected_cnt);

@@ -134,6 +134,12 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 	pr->log_end_offset = p ? rd.log_end_offset : -1;
 	if (err != FJORD_ERR_NO_ERROR) {
 		pr->error_message = (char *)fjord_err2str(err);
+		if (err == FJORD_ERR_CORRUPT_MESSAGE && p) {
+			char *m = partition_corrupt_message(p, fb->b->conf.broker_id,
+			                                    fp->fetch_offset, &fb->ar);
+			if (m)
+				pr->error_message = m;
+		}
 		return err;
 	}
 	if (rd.length > 0) {

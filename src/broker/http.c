@@ -4,7 +4,12 @@
  *
  *   /metrics  Prometheus text format (metrics.c)
  *   /health   liveness: 200 while the process serves; JSON with broker id,
- *             ZooKeeper session state, controller flag and readiness
+ *             ZooKeeper session state, controller flag, readiness and
+ *             "corrupt_partitions": every partition whose log holds corrupt
+ *             ranges (segment file, byte range, offset range). Corruption
+ *             does not make the broker unhealthy or unready: it still serves
+ *             the intact data of that partition and all other partitions
+ *             (docs/operations.md, "Corrupt segments").
  *   /ready    readiness: 200 once registered in ZooKeeper and the first
  *             cluster snapshot is applied (partition roles known), else 503
  *
@@ -15,12 +20,15 @@
 #include <errno.h>
 #include <netinet/in.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include <event2/buffer.h>
 #include <event2/http.h>
+#include <jansson.h>
 
 #include "broker/broker.h"
+#include "broker/replication/partition.h"
 #include "common/flog.h"
 
 static void http_send(struct evhttp_request *req, int code, const char *reason, const char *ctype,
@@ -43,6 +51,44 @@ static void http_on_metrics(struct evhttp_request *req, void *arg)
 	evbuffer_free(body);
 }
 
+/* partition_foreach callback: appends p to the JSON array when its log
+ * holds corrupt ranges. */
+static void http_corrupt_partition(partition_t *p, void *arg)
+{
+	json_t *arr = arg, *ranges, *o;
+	plog_corrupt_range_t cr[16];
+	size_t n = plog_corrupt_ranges(p->log, cr, 16), i;
+
+	if (n == 0)
+		return;
+	ranges = json_array();
+	for (i = 0; i < n && i < 16; i++)
+		json_array_append_new(
+		    ranges,
+		    json_pack("{s:s,s:[I,I],s:[I,I]}", "segment", cr[i].segment_path, "bytes",
+		              (json_int_t)cr[i].pos, (json_int_t)cr[i].end - 1, "offsets",
+		              (json_int_t)cr[i].first_offset, (json_int_t)cr[i].last_offset));
+	o = json_pack("{s:s,s:i,s:b,s:I,s:o}", "topic", p->topic, "partition", (int)p->id, "leader",
+	              p->is_leader, "range_count", (json_int_t)n, "ranges", ranges);
+	if (o)
+		json_array_append_new(arr, o);
+}
+
+/* ,"corrupt_partitions":[...] (empty when none). */
+static void http_add_corrupt(broker_t *b, struct evbuffer *body)
+{
+	json_t *arr = json_array();
+	char *s = NULL;
+
+	if (arr) {
+		partition_foreach(b, http_corrupt_partition, arr);
+		s = json_dumps(arr, JSON_COMPACT);
+	}
+	evbuffer_add_printf(body, ",\"corrupt_partitions\":%s", s ? s : "[]");
+	free(s);
+	json_decref(arr);
+}
+
 static void http_on_health(struct evhttp_request *req, void *arg)
 {
 	broker_t *b = arg;
@@ -56,13 +102,15 @@ static void http_on_health(struct evhttp_request *req, void *arg)
 	 * health checks and orchestrators see it. */
 	evbuffer_add_printf(body,
 	                    "{\"status\":\"%s\",\"broker_id\":%d,\"zookeeper\":\"%s\","
-	                    "\"controller\":%s,\"ready\":%s}\n",
+	                    "\"controller\":%s,\"ready\":%s",
 	                    b->shutting_down ? "stopping"
 	                    : b->zk_waiting  ? "waiting_for_zookeeper"
 	                                     : "ok",
 	                    b->conf.broker_id, broker_zk_state_name(b->zk_state),
 	                    b->is_controller ? "true" : "false",
 	                    broker_ready(b) ? "true" : "false");
+	http_add_corrupt(b, body);
+	evbuffer_add(body, "}\n", 2);
 	if (b->zk_waiting && !b->shutting_down)
 		http_send(req, 503, "Service Unavailable", "application/json", body);
 	else

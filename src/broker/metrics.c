@@ -133,7 +133,7 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 {
 	metrics_t *m = &b->metrics;
 	metrics_parts_t mp = { NULL, 0, 0 };
-	int leaders = 0, under = 0, offline = 0;
+	int leaders = 0, under = 0, offline = 0, corrupt = 0;
 	size_t i;
 	int s, k;
 
@@ -142,6 +142,7 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 		qsort(mp.v, mp.n, sizeof(*mp.v), metrics_cmp);
 	for (i = 0; i < mp.n; i++) {
 		const partition_t *p = mp.v[i];
+		corrupt += plog_corrupt_range_count(p->log) > 0;
 		if (p->is_leader) {
 			leaders++;
 			if (p->isr_cnt < p->replica_cnt)
@@ -194,6 +195,10 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	             "Partitions of the cluster without a leader (reported by the controller "
 	             "only; 0 elsewhere).");
 	evbuffer_add_printf(out, "fjord_offline_partitions %d\n", offline);
+	metrics_head(out, "fjord_log_corrupt_partitions", "gauge",
+	             "Partitions of this broker whose log holds corrupt ranges "
+	             "(fjord_log_corrupt_ranges, /health).");
+	evbuffer_add_printf(out, "fjord_log_corrupt_partitions %d\n", corrupt);
 	metrics_head(out, "fjord_isr_shrinks_total", "counter",
 	             "ISR shrinks written by this broker as leader.");
 	evbuffer_add_printf(out, "fjord_isr_shrinks_total %llu\n",
@@ -276,6 +281,12 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	                        plog_high_watermark);
 	metrics_partition_gauge(out, &mp, "fjord_log_start_offset", "First readable offset.",
 	                        plog_log_start_offset);
+	metrics_partition_gauge(out, &mp, "fjord_log_corrupt_ranges",
+	                        "Corrupt ranges kept in the log (found by recovery; reads of their "
+	                        "offsets get CORRUPT_MESSAGE, the data around them is served).",
+	                        plog_corrupt_range_count);
+	metrics_partition_gauge(out, &mp, "fjord_log_corrupt_bytes",
+	                        "Bytes of the log's corrupt ranges.", plog_corrupt_bytes);
 	metrics_head(out, "fjord_replica_fetcher_lag", "gauge",
 	             "Followed partitions: the leader's log end offset minus ours at the last "
 	             "fetch (records).");

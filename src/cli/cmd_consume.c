@@ -4,7 +4,10 @@
  * Manual assignment (no consumer group, nothing committed): every partition
  * of the topic, or the one given with -p, starting at the end (only new
  * records), at the beginning (--from-beginning) or at --offset N. Stops after
- * -n COUNT records, else runs until SIGINT/SIGTERM and then exits 0.
+ * -n COUNT records, else runs until SIGINT/SIGTERM and then exits 0. A
+ * corrupt record batch (CORRUPT_MESSAGE: failed its CRC-32C here, or the
+ * broker knows the range is corrupt) stops it with exit 1 and a message
+ * naming topic, partition and offset; records are never printed from it.
  *
  * With -g GROUP the command joins the consumer group instead (subscribe):
  * the group's assignment decides the partitions, each starts at the group's
@@ -400,12 +403,24 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 			continue;
 		}
 		if (m->err) {
-			int fatal = !fjord_err_is_retriable(m->err);
+			/* A corrupt batch is retriable for the SDK (another replica
+			 * may hold it intact) but the tool must not wait on it
+			 * silently nor skip it: it stops with an error naming the
+			 * offset (exit 1); --offset past it goes on. */
+			int fatal =
+			    !fjord_err_is_retriable(m->err) || m->err == FJORD_ERR_CORRUPT_MESSAGE;
 
-			fprintf(stderr, "fjord consume: %s: partition %d: %s%s%s\n",
-			        fatal ? "error" : "warning", (int)m->partition,
-			        fjord_err2str(m->err), m->errstr ? ": " : "",
-			        m->errstr ? m->errstr : "");
+			if (m->offset >= 0)
+				fprintf(stderr, "fjord consume: %s: %s [%d] offset %lld: %s%s%s\n",
+				        fatal ? "error" : "warning", m->topic ? m->topic : o.topic,
+				        (int)m->partition, (long long)m->offset,
+				        fjord_err2str(m->err), m->errstr ? ": " : "",
+				        m->errstr ? m->errstr : "");
+			else
+				fprintf(stderr, "fjord consume: %s: %s [%d]: %s%s%s\n",
+				        fatal ? "error" : "warning", m->topic ? m->topic : o.topic,
+				        (int)m->partition, fjord_err2str(m->err),
+				        m->errstr ? ": " : "", m->errstr ? m->errstr : "");
 			fjord_message_destroy(m);
 			if (fatal)
 				goto out;

@@ -142,8 +142,9 @@ static const prop_def_t conf_defs[] = {
 	  IMAX / 1024, NULL, S_CONS,
 	  "Fetched but unpolled bytes (KiB) above which "
 	  "fetching pauses." },
-	{ "check.crcs", PROP_BOOL, OFF(check_crcs), "false", 0, 0, NULL, S_CONS,
-	  "Verify each fetched batch's CRC-32C." },
+	{ "check.crcs", PROP_BOOL, OFF(check_crcs), "true", 0, 0, NULL, S_CONS,
+	  "Verify each fetched batch's CRC-32C; a corrupt batch is reported as a "
+	  "CORRUPT_MESSAGE event naming its offset instead of being delivered." },
 	{ NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL },
 };
 

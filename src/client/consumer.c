@@ -101,6 +101,7 @@ static void cpart_set_start(consumer_t *c, cpart_t *cp, int64_t offset)
 	cp->gen = ++c->gen_seq;
 	cp->fetch_pos = offset;
 	cp->eof_reported = 0;
+	cp->corrupt_reported = 0;
 	cp->backoff_until = 0;
 	if (offset >= 0) {
 		cp->state = CP_ACTIVE;

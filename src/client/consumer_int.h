@@ -55,6 +55,8 @@ typedef struct cpart {
 	int fetching;
 	int eof_reported;
 	int unknown_reported;
+	int64_t corrupt_reported; /* fetch_pos + 1 of the last CORRUPT_MESSAGE
+	                           * event (one event per corrupt offset); 0 none */
 	int64_t hw;
 } cpart_t;
 TAILQ_HEAD(cpart_list, cpart);

@@ -9,7 +9,9 @@
  * rb_reader straight into the chunk's message array, records below the
  * fetch position are skipped (a batch may start before it), control batches
  * are skipped, and compressed batches keep their decompressed buffer in the
- * chunk. check.crcs=true validates every batch's CRC-32C.
+ * chunk. check.crcs=true (the default) validates every batch's CRC-32C; a
+ * corrupt batch (here or reported by the broker) is one CORRUPT_MESSAGE
+ * event naming topic, partition and offset, never a wrong record.
  * Errors: OFFSET_OUT_OF_RANGE applies auto.offset.reset (error: an event);
  * NOT_LEADER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION and transport
  * failures refresh metadata and back off retry.backoff.ms; other errors are
@@ -338,6 +340,24 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, cons
 		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
 		metadata_refresh(h, fjord_err2name(err));
 		return;
+	case FJORD_ERR_CORRUPT_MESSAGE: {
+		/* A batch that failed its CRC here (check.crcs) or that the
+		 * broker knows is corrupt: records before it were delivered; the
+		 * partition retries (a new leader may hold an intact copy) but
+		 * reports the offset once, until the application seeks past it. */
+		char msg[640];
+		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
+		if (cp->corrupt_reported == cp->fetch_pos + 1)
+			return;
+		cp->corrupt_reported = cp->fetch_pos + 1;
+		snprintf(msg, sizeof(msg),
+		         "corrupt record batch at %s [%d] offset %lld: %s; not delivered, seek "
+		         "past it to go on",
+		         cp->topic, (int)cp->partition, (long long)cp->fetch_pos,
+		         errmsg ? errmsg : fjord_err2str(err));
+		consumer_event(c, cp->topic, cp->partition, cp->fetch_pos, err, msg);
+		return;
+	}
 	default:
 		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
 		consumer_event(c, cp->topic, cp->partition, cp->fetch_pos, err,

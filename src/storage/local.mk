@@ -13,6 +13,7 @@ src_storage_libfjordstorage_la_SOURCES = \
 	src/storage/storage.h \
 	src/storage/storage_remove.c src/storage/storage_remove.h \
 	src/storage/log_recovery.c \
+	src/storage/log_corrupt.c \
 	src/storage/log_retention.c \
 	src/storage/logmgr.c src/storage/logmgr.h
 src_storage_libfjordstorage_la_LIBADD = src/common/libfjordcommon.la

@@ -5,9 +5,13 @@
  * (*.deleted, *.cleaned, *.tmp, *.swap) and index files without a .log,
  * opens the segments in base-offset order, and then:
  *   - without a clean shutdown: re-reads every batch of every segment that
- *     holds offsets at or after the recovery point, checks its CRC, cuts a
- *     torn or corrupt tail (and drops any later segment, which can no longer
- *     follow on) and rebuilds that segment's indexes;
+ *     holds offsets at or after the recovery point, checks its CRC, and
+ *     rebuilds that segment's indexes. Only a torn tail of the active
+ *     segment is cut; damage followed by intact batches (found by
+ *     resynchronising, segment_recover), or at the end of an older segment,
+ *     is kept as a corrupt range and logged: later data is never deleted;
+ *   - always: scans again the segments that the corrupt-segments file
+ *     (log_corrupt.c) names, so known ranges survive a clean restart;
  *   - always: rebuilds an index that is missing or inconsistent, and
  *     recovers a segment whose tail does not parse (valid_end < size).
  * Progress goes to the log ("recovering partition t-0: segment 3/7").
@@ -128,19 +132,45 @@ out:
 	return ret;
 }
 
-/* Full scan of one segment; logs what was cut. */
-static int recovery_segment(plog_t *plog, log_segment_t *seg, int64_t *cutp)
+/* Full scan of one segment (next_base < 0: the active one); logs what was
+ * cut and every corrupt range kept. */
+static int recovery_segment(plog_t *plog, log_segment_t *seg, int64_t next_base)
 {
-	int64_t truncated = 0, cut_offset = 0;
-	int ret = segment_recover(seg, &truncated, &cut_offset);
+	segment_recover_result_t res;
+	int ret = segment_recover(seg, next_base, &res);
 	if (ret < 0)
 		return ret;
-	*cutp = truncated;
-	if (truncated > 0)
+	if (res.truncated_bytes > 0)
 		flog(LOG_WARNING, "storage",
-		     "%s-%d: truncated %" PRId64 " bytes of torn or corrupt data at offset %" PRId64
+		     "%s-%d: truncated %" PRId64 " bytes of torn tail at offset %" PRId64
 		     " (file position %" PRId64 ") in %s",
-		     plog->topic, plog->partition, truncated, cut_offset, seg->size, seg->log_path);
+		     plog->topic, plog->partition, res.truncated_bytes, res.cut_offset, seg->size,
+		     seg->log_path);
+	for (size_t k = 0; k < seg->corrupt_cnt; k++) {
+		const segment_corrupt_t *c = &seg->corrupt[k];
+		if (c->last_offset >= c->first_offset)
+			flog(LOG_ERR, "storage",
+			     "%s-%d: corrupt data in %s: bytes %" PRId64 "-%" PRId64 " (%" PRId64
+			     " bytes), offsets %" PRId64 "-%" PRId64
+			     " unreadable; intact batches before and after it are kept",
+			     plog->topic, plog->partition, seg->log_path, c->pos, c->end - 1,
+			     c->end - c->pos, c->first_offset, c->last_offset);
+		else
+			flog(LOG_ERR, "storage",
+			     "%s-%d: corrupt data in %s: bytes %" PRId64 "-%" PRId64 " (%" PRId64
+			     " bytes) hold no batch (no offset lost); kept and skipped",
+			     plog->topic, plog->partition, seg->log_path, c->pos, c->end - 1,
+			     c->end - c->pos);
+	}
+	return 0;
+}
+
+/* Does the corrupt-segments file name this segment? */
+static int recovery_hinted(int64_t (*hints)[2], size_t hint_cnt, int64_t base)
+{
+	for (size_t i = 0; i < hint_cnt; i++)
+		if (hints[i][0] == base)
+			return 1;
 	return 0;
 }
 
@@ -149,11 +179,19 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 {
 	int ret = -1;
 	int64_t *bases = NULL;
-	size_t cnt = 0;
+	int64_t(*hints)[2] = NULL;
+	size_t cnt = 0, hint_cnt = 0;
 	int64_t t0 = fj_mono_ms();
-	int scanned = 0;
+	int scanned = 0, scan_all = 0;
 	if (recovery_list(plog, &bases, &cnt, errstr, errstr_size) < 0)
 		goto out;
+	scan_all = plog_corrupt_load_hint(plog, &hints, &hint_cnt);
+	if (scan_all < 0) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto out;
+	}
+	/* Rewrite the file after the scans unless they find what it says. */
+	plog->corrupt_saved = scan_all ? (size_t)-1 : hint_cnt;
 	for (size_t i = 0; i < cnt; i++) {
 		log_segment_t *seg = NULL;
 		int r = segment_open(plog->dir, bases[i], 0, plog->cfg.index_interval_bytes,
@@ -172,8 +210,8 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 		/* Holds offsets at or after the recovery point? */
 		int after_rp = last || plog->segs[i + 1]->base_offset > recovery_point;
 		int r = 0;
-		int64_t cut = 0;
-		if ((needs_recovery && after_rp) || seg->valid_end < seg->size) {
+		if ((needs_recovery && after_rp) || seg->valid_end < seg->size || scan_all ||
+		    recovery_hinted(hints, hint_cnt, seg->base_offset)) {
 			if (!scanned)
 				flog(LOG_INFO, "storage",
 				     "recovering partition %s-%d from offset %" PRId64
@@ -182,7 +220,9 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 			flog(LOG_INFO, "storage", "recovering partition %s-%d: segment %zu/%zu",
 			     plog->topic, plog->partition, i + 1, plog->seg_cnt);
 			scanned++;
-			r = recovery_segment(plog, seg, &cut);
+			/* Only the active segment may have a torn tail; an older
+			 * one's damage is kept, and later segments always are. */
+			r = recovery_segment(plog, seg, last ? -1 : plog->segs[i + 1]->base_offset);
 		} else if (segment_check_indexes(seg) < 0) {
 			flog(LOG_WARNING, "storage",
 			     "%s-%d: rebuilding missing or inconsistent index of %s", plog->topic,
@@ -193,16 +233,6 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 			snprintf(errstr, errstr_size, "recovery of %s failed: %s", seg->log_path,
 			         strerror(-r));
 			goto out;
-		}
-		if (cut > 0) {
-			/* Later segments cannot follow a hole: drop them. */
-			while (plog->seg_cnt > i + 1) {
-				log_segment_t *later = plog->segs[--plog->seg_cnt];
-				flog(LOG_WARNING, "storage",
-				     "%s-%d: deleting segment %s after the corrupt one",
-				     plog->topic, plog->partition, later->log_path);
-				plog_discard_segment(plog, later);
-			}
 		}
 	}
 	if (plog->seg_cnt == 0) {
@@ -220,8 +250,10 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 		flog(LOG_INFO, "storage",
 		     "recovered %s-%d in %" PRId64 " ms, log end offset %" PRId64, plog->topic,
 		     plog->partition, fj_mono_ms() - t0, plog_active(plog)->next_offset);
+	plog_corrupt_sync(plog);
 	ret = 0;
 out:
 	free(bases);
+	free(hints);
 	return ret;
 }

@@ -70,6 +70,7 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms)
 			plog->recovery_point = plog->log_start;
 		epoch_cache_truncate_from_start(&plog->ec, plog->log_start);
 		plog_cache_clear(plog);
+		plog_corrupt_sync(plog);
 	}
 	return deleted;
 }

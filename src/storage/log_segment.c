@@ -5,8 +5,11 @@
  * Appends pwrite() at the end of the file (page cache only); index entries
  * are added at the first batch and then every index_interval_bytes. Reads
  * locate batches by an index lookup followed by a scan of 61-byte batch
- * headers with pread(). Recovery re-reads whole batches and checks CRCs.
- * Event-loop thread only; the segment owns its fds, paths and indexes.
+ * headers with pread(). Recovery re-reads whole batches and checks CRCs;
+ * bytes that hold no intact batch but are followed by intact batches are
+ * kept as corrupt ranges (log_segment.h), which every header walk here
+ * steps over. Event-loop thread only; the segment owns its fds, paths,
+ * indexes and corrupt ranges.
  */
 #include "storage/log_segment.h"
 
@@ -16,6 +19,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -28,6 +32,24 @@ char *segment_file_name(const char *dir, int64_t base_offset, const char *suffix
 	if (p)
 		snprintf(p, n, "%s/%020" PRId64 "%s", dir, base_offset, suffix);
 	return p;
+}
+
+const segment_corrupt_t *segment_corrupt_at(const log_segment_t *seg, int64_t pos)
+{
+	for (size_t i = 0; i < seg->corrupt_cnt; i++)
+		if (seg->corrupt[i].pos == pos)
+			return &seg->corrupt[i];
+	return NULL;
+}
+
+/* Steps the counters of a header walk over the corrupt range c: its offsets
+ * count as used, and the next batch gets an index entry of its own so that
+ * lookups after the range never scan through it. */
+static void segment_skip_corrupt(log_segment_t *seg, const segment_corrupt_t *c)
+{
+	if (c->last_offset >= c->first_offset && c->last_offset + 1 > seg->next_offset)
+		seg->next_offset = c->last_offset + 1;
+	seg->bytes_since_index = seg->index_interval_bytes;
 }
 
 int segment_read_header(const log_segment_t *seg, int64_t pos, uint8_t *hdr)
@@ -74,6 +96,12 @@ static int segment_scan_headers(log_segment_t *seg, int64_t pos)
 {
 	uint8_t hdr[RB_HEADER_SIZE];
 	for (;;) {
+		const segment_corrupt_t *c = segment_corrupt_at(seg, pos);
+		if (c) {
+			segment_skip_corrupt(seg, c);
+			pos = c->end;
+			continue;
+		}
 		int r = segment_read_header(seg, pos, hdr);
 		if (r <= 0) {
 			seg->valid_end = pos;
@@ -217,6 +245,7 @@ void segment_close(log_segment_t *seg)
 	offset_index_close(&seg->oi);
 	time_index_close(&seg->ti);
 	free(seg->log_path);
+	free(seg->corrupt);
 	free(seg);
 }
 
@@ -278,6 +307,17 @@ int segment_find(const log_segment_t *seg, int64_t offset, int64_t start_pos, in
 		pos = start_pos;
 	uint8_t hdr[RB_HEADER_SIZE];
 	for (;;) {
+		const segment_corrupt_t *c = segment_corrupt_at(seg, pos);
+		if (c && c->last_offset >= offset) {
+			*posp = pos;
+			if (batch_basep)
+				*batch_basep = c->first_offset;
+			return SEGMENT_FIND_CORRUPT;
+		}
+		if (c) {
+			pos = c->end;
+			continue;
+		}
 		int r = segment_read_header(seg, pos, hdr);
 		if (r < 0)
 			return r;
@@ -303,10 +343,15 @@ int segment_find_timestamp(const log_segment_t *seg, int64_t ts, int64_t *posp,
 {
 	int64_t start = time_index_lookup(&seg->ti, ts), pos;
 	int r = segment_find(seg, start, -1, -1, &pos, NULL);
-	if (r != 0)
+	if (r != 0 && r != SEGMENT_FIND_CORRUPT)
 		return r;
 	uint8_t hdr[RB_HEADER_SIZE];
 	for (;;) {
+		const segment_corrupt_t *c = segment_corrupt_at(seg, pos);
+		if (c) {
+			pos = c->end;
+			continue;
+		}
 		r = segment_read_header(seg, pos, hdr);
 		if (r < 0)
 			return r;
@@ -335,6 +380,8 @@ int64_t segment_truncate_to(log_segment_t *seg, int64_t offset)
 	int64_t removed = seg->size - pos;
 	if (ftruncate(seg->log_fd, (off_t)pos) < 0)
 		return -errno;
+	while (seg->corrupt_cnt > 0 && seg->corrupt[seg->corrupt_cnt - 1].pos >= pos)
+		seg->corrupt_cnt--;
 	int64_t cut = base < offset ? base : offset;
 	if (cut < seg->base_offset)
 		cut = seg->base_offset;
@@ -363,96 +410,138 @@ int64_t segment_truncate_to(log_segment_t *seg, int64_t offset)
 	return removed;
 }
 
-/* Scans the whole file from 0 and rebuilds both indexes; with validate,
- * reads each batch whole and checks it with rb_validate. Stops at the first
- * bad or partial batch and returns its position in *endp. */
-static int segment_rescan(log_segment_t *seg, int validate, int64_t *endp)
+/* Empties both indexes and the counters they feed, for a scan from 0. */
+static int segment_reset_scan(log_segment_t *seg)
 {
-	int ret = 0;
-	uint8_t *buf = NULL;
-	size_t cap = 0;
-	int64_t pos = 0;
-	uint8_t hdr[RB_HEADER_SIZE];
-	ret = offset_index_reset(&seg->oi);
+	int ret = offset_index_reset(&seg->oi);
 	if (ret == 0)
 		ret = time_index_reset(&seg->ti);
-	if (ret < 0)
-		goto out;
 	seg->next_offset = seg->base_offset;
 	seg->max_timestamp = -1;
 	seg->max_timestamp_offset = seg->base_offset;
 	seg->bytes_since_index = 0;
-	for (;;) {
-		int r = segment_read_header(seg, pos, hdr);
-		if (r < 0) {
-			ret = r;
-			goto out;
-		}
-		if (r == 0)
-			break;
-		int32_t blen = rb_batch_length(hdr);
-		if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
-		    pos + blen + RB_LOG_OVERHEAD > seg->size)
-			break;
-		if (rb_base_offset(hdr) < seg->next_offset)
-			break;
-		const uint8_t *bh = hdr;
-		if (validate) {
-			size_t total = (size_t)blen + RB_LOG_OVERHEAD;
-			if (total > cap) {
-				uint8_t *nb = realloc(buf, total);
-				if (!nb) {
-					ret = -ENOMEM;
-					goto out;
-				}
-				buf = nb;
-				cap = total;
-			}
-			ssize_t n = pread(seg->log_fd, buf, total, (off_t)pos);
-			if (n < 0) {
-				ret = -errno;
-				goto out;
-			}
-			const char *msg;
-			if ((size_t)n != total ||
-			    rb_validate(buf, total, &msg) != FJORD_ERR_NO_ERROR)
-				break;
-			bh = buf;
-		}
-		ret = segment_index_batch(seg, bh, pos);
-		if (ret < 0)
-			goto out;
-		pos += blen + RB_LOG_OVERHEAD;
-	}
-	*endp = pos;
-out:
-	free(buf);
 	return ret;
-}
-
-int segment_recover(log_segment_t *seg, int64_t *truncated_bytes, int64_t *cut_offset)
-{
-	int64_t end = 0;
-	int ret = segment_rescan(seg, 1, &end);
-	if (ret < 0)
-		return ret;
-	*truncated_bytes = seg->size - end;
-	*cut_offset = seg->next_offset;
-	if (end < seg->size) {
-		if (ftruncate(seg->log_fd, (off_t)end) < 0)
-			return -errno;
-		seg->size = end;
-	}
-	seg->valid_end = end;
-	uint8_t hdr[RB_HEADER_SIZE];
-	seg->first_batch_ms = segment_read_header(seg, 0, hdr) == 1 ? rb_max_timestamp(hdr) : -1;
-	return 0;
 }
 
 int segment_rebuild_indexes(log_segment_t *seg)
 {
-	int64_t end = 0;
-	return segment_rescan(seg, 0, &end);
+	int ret = segment_reset_scan(seg);
+	int64_t pos = 0;
+	uint8_t hdr[RB_HEADER_SIZE];
+	while (ret == 0) {
+		const segment_corrupt_t *c = segment_corrupt_at(seg, pos);
+		if (c) {
+			segment_skip_corrupt(seg, c);
+			pos = c->end;
+			continue;
+		}
+		int r = segment_read_header(seg, pos, hdr);
+		if (r <= 0)
+			return r;
+		int32_t blen = rb_batch_length(hdr);
+		if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
+		    pos + blen + RB_LOG_OVERHEAD > seg->size ||
+		    rb_base_offset(hdr) < seg->next_offset)
+			break;
+		ret = segment_index_batch(seg, hdr, pos);
+		pos += blen + RB_LOG_OVERHEAD;
+	}
+	return ret;
+}
+
+/* Size of the intact batch at p (avail bytes left in the file), or 0:
+ * header and length fit, magic 2, CRC and counts valid (rb_validate),
+ * baseOffset >= min_base, and its offsets fit the segment (below
+ * next_base when that is >= 0, within 2^32 of the base). */
+static size_t segment_intact_at(const log_segment_t *seg, const uint8_t *p, int64_t avail,
+                                int64_t min_base, int64_t next_base)
+{
+	const char *msg;
+	if (avail < RB_HEADER_SIZE)
+		return 0;
+	int64_t blen = rb_batch_length(p);
+	if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD || blen + RB_LOG_OVERHEAD > avail)
+		return 0;
+	int64_t base = rb_base_offset(p), last = rb_last_offset(p);
+	if (base < min_base || base < seg->base_offset || last < base - 1 ||
+	    last - seg->base_offset > (int64_t)UINT32_MAX || (next_base >= 0 && last >= next_base))
+		return 0;
+	if (rb_validate(p, (size_t)blen + RB_LOG_OVERHEAD, &msg) != FJORD_ERR_NO_ERROR)
+		return 0;
+	return (size_t)blen + RB_LOG_OVERHEAD;
+}
+
+static int segment_add_corrupt(log_segment_t *seg, int64_t pos, int64_t end, int64_t first,
+                               int64_t last)
+{
+	segment_corrupt_t *nc = realloc(seg->corrupt, (seg->corrupt_cnt + 1) * sizeof(*nc));
+	if (!nc)
+		return -ENOMEM;
+	seg->corrupt = nc;
+	nc[seg->corrupt_cnt++] = (segment_corrupt_t){ pos, end, first, last };
+	return 0;
+}
+
+int segment_recover(log_segment_t *seg, int64_t next_base, segment_recover_result_t *res)
+{
+	int ret = segment_reset_scan(seg);
+	int64_t pos = 0, size = seg->size, first_ms = -1;
+	size_t map_len = (size_t)size;
+	uint8_t *map = NULL;
+	memset(res, 0, sizeof(*res));
+	seg->corrupt_cnt = 0;
+	if (ret < 0)
+		return ret;
+	if (size > 0) {
+		/* One read-only view of the file: resynchronising looks at every
+		 * byte of a damaged stretch. */
+		map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, seg->log_fd, 0);
+		if (map == MAP_FAILED)
+			return -errno;
+	}
+	while (pos < size) {
+		size_t total =
+		    segment_intact_at(seg, map + pos, size - pos, seg->next_offset, next_base);
+		if (total > 0) {
+			if (first_ms < 0)
+				first_ms = rb_max_timestamp(map + pos);
+			ret = segment_index_batch(seg, map + pos, pos);
+			if (ret < 0)
+				goto out;
+			pos += (int64_t)total;
+			continue;
+		}
+		int64_t q = pos + 1;
+		for (; q + RB_HEADER_SIZE <= size; q++)
+			if (map[q + RB_OFF_MAGIC] == RB_MAGIC &&
+			    segment_intact_at(seg, map + q, size - q, seg->next_offset, next_base) >
+			        0)
+				break;
+		if (q + RB_HEADER_SIZE > size && next_base < 0) {
+			/* Nothing intact follows in the active segment: a torn tail. */
+			if (ftruncate(seg->log_fd, (off_t)pos) < 0) {
+				ret = -errno;
+				goto out;
+			}
+			res->truncated_bytes = size - pos;
+			seg->size = size = pos;
+			break;
+		}
+		int64_t end = q + RB_HEADER_SIZE > size ? size : q;
+		int64_t last = end == size ? next_base - 1 : rb_base_offset(map + q) - 1;
+		ret = segment_add_corrupt(seg, pos, end, seg->next_offset, last);
+		if (ret < 0)
+			goto out;
+		segment_skip_corrupt(seg, &seg->corrupt[seg->corrupt_cnt - 1]);
+		pos = end;
+	}
+	res->cut_offset = seg->next_offset;
+	seg->valid_end = seg->size;
+	seg->first_batch_ms = first_ms;
+out:
+	if (map)
+		munmap(map, map_len);
+	return ret;
 }
 
 int segment_check_indexes(const log_segment_t *seg)

@@ -30,6 +30,19 @@
 #include "storage/offset_index.h"
 #include "storage/time_index.h"
 
+/*
+ * A corrupt range: bytes of a .log that hold no intact batch although
+ * intact batches follow them (or they end an older, non-active segment).
+ * Recovery keeps these bytes and the data around them; readers step over
+ * them, and a read of an offset they held gets FJORD_ERR_CORRUPT_MESSAGE.
+ * Only a torn tail of the active segment is cut (segment_recover).
+ */
+typedef struct segment_corrupt {
+	int64_t pos, end;     /* bytes [pos, end) of the .log file */
+	int64_t first_offset; /* offsets [first_offset, last_offset] were held */
+	int64_t last_offset;  /* there; last < first: no offset (junk bytes) */
+} segment_corrupt_t;
+
 typedef struct log_segment {
 	int64_t base_offset;
 	int64_t next_offset; /* one past the last offset stored; base when empty */
@@ -44,8 +57,10 @@ typedef struct log_segment {
 	                               * the first batch's maxTimestamp after reopen); -1 empty */
 	int64_t bytes_since_index;    /* log bytes appended since the last index entry */
 	int32_t index_interval_bytes;
-	int64_t valid_end; /* where the open-time header scan stopped: < size
-	                    * means a torn or corrupt tail (needs recovery) */
+	int64_t valid_end;          /* where the open-time header scan stopped: < size
+	                             * means a torn or corrupt tail (needs recovery) */
+	segment_corrupt_t *corrupt; /* found by segment_recover, by position */
+	size_t corrupt_cnt;
 } log_segment_t;
 
 /* "<dir>/%020lld<suffix>" (malloc'd, caller frees). */
@@ -75,14 +90,20 @@ int segment_append(log_segment_t *seg, const uint8_t *buf, size_t len, int64_t n
  * header was read, 0 at end of file / partial header, -errno on error. */
 int segment_read_header(const log_segment_t *seg, int64_t pos, uint8_t *hdr);
 
+/* The corrupt range that starts at pos, or NULL. */
+const segment_corrupt_t *segment_corrupt_at(const log_segment_t *seg, int64_t pos);
+
 /*
  * Position of the batch containing offset (the first batch whose last
- * offset >= offset): sparse index lookup, then header scan with pread.
- * start_pos/start_offset may give a better starting point (a cached
- * position of a batch boundary with that baseOffset <= offset; pass -1 to
- * use the index). Returns 0 with *posp (and *batch_basep) set, 1 when no
- * batch in the segment holds it (*posp = size), or -errno.
+ * offset >= offset): sparse index lookup, then header scan with pread
+ * (stepping over corrupt ranges). start_pos/start_offset may give a better
+ * starting point (a cached position of a batch boundary with that
+ * baseOffset <= offset; pass -1 to use the index). Returns 0 with *posp
+ * (and *batch_basep) set, 1 when no batch in the segment holds it (*posp =
+ * size), SEGMENT_FIND_CORRUPT when a corrupt range held it (*posp = the
+ * range's start, *batch_basep = its first offset), or -errno.
  */
+#define SEGMENT_FIND_CORRUPT 2
 int segment_find(const log_segment_t *seg, int64_t offset, int64_t start_pos, int64_t start_offset,
                  int64_t *posp, int64_t *batch_basep);
 
@@ -94,22 +115,37 @@ int segment_find_timestamp(const log_segment_t *seg, int64_t ts, int64_t *posp,
 
 /* Removes every batch that holds an offset >= offset (a batch straddling
  * offset goes whole, so next_offset may end up below offset) from the file,
- * the indexes, next_offset and the max timestamp. Returns bytes removed
- * (>= 0) or -errno. */
+ * the indexes, next_offset and the max timestamp; corrupt ranges at or
+ * after the cut go too. Returns bytes removed (>= 0) or -errno. */
 int64_t segment_truncate_to(log_segment_t *seg, int64_t offset);
 
 /*
- * Full recovery scan: reads every batch, validates it (rb_validate: CRC,
- * magic, codec; the batch lies within the file; baseOffsets increase and
- * are >= the segment base), cuts the file at the first bad or partial batch
- * and rebuilds both indexes from scratch. The size limit is the file, not
+ * Full recovery scan: validates every batch (rb_validate: CRC, magic,
+ * codec, lastOffsetDelta; the batch lies within the file; baseOffsets
+ * increase and are >= the segment base, last offsets below next_base) and
+ * rebuilds both indexes from scratch. The size limit is the file, not
  * max.message.bytes, so lowering that setting never truncates valid data.
- * Sets *truncated_bytes and *cut_offset (next_offset after the cut).
- * Returns 0 or -errno.
+ *
+ * At a bad or partial batch it resynchronises: it looks, byte by byte, for
+ * the next position where an intact batch starts (magic 2, a batchLength
+ * that fits the file, CRC valid, baseOffset above the last good batch's
+ * last offset, last offset below next_base and within 2^32 of the segment
+ * base). Found: the bytes in between become a corrupt range (kept, see
+ * segment_corrupt_t) and the scan goes on there. Not found: for the active
+ * segment (next_base < 0) the rest of the file is a torn tail and is cut;
+ * for an older segment it is a corrupt range up to the end of the file
+ * (its offsets end at next_base - 1), never cut.
+ *
+ * Sets res; the ranges found are in seg->corrupt. Returns 0 or -errno.
  */
-int segment_recover(log_segment_t *seg, int64_t *truncated_bytes, int64_t *cut_offset);
+typedef struct segment_recover_result {
+	int64_t truncated_bytes; /* torn tail cut from the active segment */
+	int64_t cut_offset;      /* next_offset after the cut */
+} segment_recover_result_t;
+int segment_recover(log_segment_t *seg, int64_t next_base, segment_recover_result_t *res);
 
-/* Rebuilds both indexes by scanning batch headers (no CRC check). */
+/* Rebuilds both indexes by scanning batch headers (no CRC check; steps
+ * over known corrupt ranges). */
 int segment_rebuild_indexes(log_segment_t *seg);
 
 /* 0 when both indexes are consistent with the log file (see

@@ -360,6 +360,8 @@ fjord_err_t plog_read(plog_t *plog, int64_t offset, int32_t max_bytes, int64_t m
 		int64_t cpos, coff;
 		plog_cache_get(plog, seg->base_offset, offset, &cpos, &coff);
 		int r = segment_find(seg, offset, cpos, coff, &pos, &base);
+		if (r == SEGMENT_FIND_CORRUPT)
+			return FJORD_ERR_CORRUPT_MESSAGE; /* log_recovery.c logged the range */
 		if (r < 0) {
 			flog(LOG_ERR, "storage", "%s-%d: read of %s failed: %s", plog->topic,
 			     plog->partition, seg->log_path, strerror(-r));
@@ -374,6 +376,8 @@ fjord_err_t plog_read(plog_t *plog, int64_t offset, int32_t max_bytes, int64_t m
 	uint8_t hdr[RB_HEADER_SIZE];
 	int64_t end = pos, next = offset;
 	for (;;) {
+		if (segment_corrupt_at(seg, end))
+			break; /* the next read starts there and gets the error */
 		int r = segment_read_header(seg, end, hdr);
 		if (r < 0)
 			return FJORD_ERR_STORAGE_ERROR;
@@ -639,6 +643,7 @@ int plog_truncate_to(plog_t *plog, int64_t offset)
 		return (int)removed;
 	}
 	plog_after_truncate(plog);
+	plog_corrupt_sync(plog);
 	flog(LOG_INFO, "storage", "%s-%d: truncated to offset %" PRId64 ", log end offset %" PRId64,
 	     plog->topic, plog->partition, offset, plog_log_end_offset(plog));
 	return 0;
@@ -677,6 +682,7 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 	plog->first_unflushed_ms = -1;
 	epoch_cache_clear(&plog->ec);
 	plog_cache_clear(plog);
+	plog_corrupt_sync(plog);
 	flog(LOG_INFO, "storage", "%s-%d: truncated fully, log restarts at offset %" PRId64,
 	     plog->topic, plog->partition, offset);
 	return 0;

@@ -137,6 +137,28 @@ const char *plog_dir(const plog_t *plog);
 int plog_is_offline(const plog_t *plog);
 const log_config_t *plog_config(const plog_t *plog);
 
+/*
+ * Corrupt ranges (log_corrupt.c, docs/storage.md "Corrupt ranges"): bytes
+ * recovery found damaged but kept because intact batches follow them.
+ * Reads of an offset they held get FJORD_ERR_CORRUPT_MESSAGE; everything
+ * around them stays readable.
+ */
+typedef struct plog_corrupt_range {
+	const char *segment_path; /* borrowed: the segment's .log */
+	int64_t pos, end;         /* bytes [pos, end) of that file */
+	int64_t first_offset;     /* offsets [first, last] are unreadable; */
+	int64_t last_offset;      /* last < first: junk bytes, no offset lost */
+} plog_corrupt_range_t;
+/* Fills out[0..max) in offset order; returns the total number of ranges
+ * (out may be NULL to count). */
+size_t plog_corrupt_ranges(const plog_t *plog, plog_corrupt_range_t *out, size_t max);
+int64_t plog_corrupt_range_count(const plog_t *plog);
+int64_t plog_corrupt_bytes(const plog_t *plog);
+/* 1 with the range's offsets when a corrupt range held offset, else 0. */
+int plog_corrupt_range_at(const plog_t *plog, int64_t offset, int64_t *firstp, int64_t *lastp);
+/* First offset of the first corrupt range, or -1 when there is none. */
+int64_t plog_corrupt_first_offset(const plog_t *plog);
+
 /* Applies changed settings (topic config override) live. */
 void plog_set_config(plog_t *plog, const log_config_t *cfg);
 

@@ -39,6 +39,7 @@ struct plog {
 	void *now_arg;
 	plog_pos_cache_t cache[PLOG_POS_CACHE];
 	unsigned cache_next;
+	size_t corrupt_saved; /* ranges listed in PLOG_CORRUPT_FILE (log_corrupt.c) */
 };
 
 static inline log_segment_t *plog_active(const plog_t *plog)
@@ -60,5 +61,15 @@ void plog_discard_segment(plog_t *plog, log_segment_t *seg);
 /* plog.c: forgets cached read positions (after truncation or retention). */
 void plog_cache_clear(plog_t *plog);
 int64_t plog_now(const plog_t *plog);
+
+/* log_corrupt.c: the file naming the segments that hold corrupt ranges. */
+#define PLOG_CORRUPT_FILE "corrupt-segments"
+/* Reads it: 0 with *pairsp ((segment base, position) pairs, malloc'd, NULL
+ * when none) and *cntp; 1 when it is unreadable (scan every segment);
+ * -ENOMEM. */
+int plog_corrupt_load_hint(plog_t *plog, int64_t (**pairsp)[2], size_t *cntp);
+/* Rewrites (or removes) it when the number of ranges changed since the last
+ * write; call after recovery, truncation, retention. Logs failures. */
+void plog_corrupt_sync(plog_t *plog);
 
 #endif /* FJORD_STORAGE_PLOG_INT_H */

@@ -384,3 +384,20 @@ int partition_min_isr(broker_t *b, const char *topic)
 		return b->conf.min_insync_replicas;
 	return n;
 }
+
+char *partition_corrupt_message(const partition_t *p, int32_t broker_id, int64_t offset,
+                                arena_t *ar)
+{
+	int64_t first, last;
+	char buf[512], *out;
+
+	if (!plog_corrupt_range_at(p->log, offset, &first, &last))
+		return NULL;
+	snprintf(buf, sizeof(buf),
+	         "offsets %lld-%lld of %s-%d are corrupt on broker %d (failed their CRC "
+	         "at recovery); seek to %lld to skip them",
+	         (long long)first, (long long)last, p->topic, (int)p->id, (int)broker_id,
+	         (long long)last + 1);
+	out = arena_strdup(ar, buf);
+	return out;
+}

@@ -37,6 +37,7 @@
 #include <stdint.h>
 
 #include "storage/storage.h"
+#include "common/arena.h"
 #include "common/cview.h"
 #include "fjord.h"
 
@@ -144,6 +145,13 @@ void partition_isr_maintain(struct broker *b, partition_t *p, int64_t now_ms);
 void partition_hw_wait(partition_t *p, partition_hw_waiter_t *w);
 /* Unlinks w if still waiting (no callback). */
 void partition_hw_unwait(partition_t *p, partition_hw_waiter_t *w);
+
+/* The error text of a read that hit a corrupt range of p's log at offset
+ * (plog_read's CORRUPT_MESSAGE): names the partition, the broker, the
+ * unreadable offsets and where to seek to skip them. Allocated in ar; NULL
+ * when offset is in no range or on OOM. */
+char *partition_corrupt_message(const partition_t *p, int32_t broker_id, int64_t offset,
+                                arena_t *ar);
 
 /* min.insync.replicas for this topic (topic override or broker default). */
 int partition_min_isr(struct broker *b, const char *topic);

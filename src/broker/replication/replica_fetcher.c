@@ -391,6 +391,36 @@ static void rfetch_append(rfetch_conn_t *fc, partition_t *p, uint8_t *buf, size_
 	}
 }
 
+/*
+ * Follower repair of corrupt ranges (log_corrupt.c): recovery kept them,
+ * and the leader has those offsets. Once the leader answers a fetch (so it
+ * leads this epoch and its log is known), our log is truncated to the first
+ * corrupt offset and fetched again from there like any lagging follower;
+ * the batches after the range are re-fetched too (they are the leader's
+ * own, byte for byte). Returns 1 when it truncated: the response's data,
+ * fetched at the old log end, is dropped.
+ */
+static int rfetch_repair_corrupt(rfetch_conn_t *fc, partition_t *p,
+                                 const Fjord__FetchPartitionResponse *pr)
+{
+	int64_t first = plog_corrupt_first_offset(p->log);
+
+	if (first < 0)
+		return 0;
+	flog(LOG_WARNING, "replica",
+	     "%s-%d: our log holds corrupt ranges from offset %lld (%lld ranges): truncating "
+	     "to %lld and fetching them again from leader %d (its log: %lld-%lld)",
+	     p->topic, p->id, (long long)first, (long long)plog_corrupt_range_count(p->log),
+	     (long long)first, (int)fc->leader, (long long)pr->log_start_offset,
+	     (long long)pr->log_end_offset);
+	if (plog_truncate_to(p->log, first) != 0) {
+		flog(LOG_ERR, "replica", "%s-%d: truncation failed; the log is offline", p->topic,
+		     p->id);
+		rfetch_hold(p, RFETCH_PART_ERROR_MS);
+	}
+	return 1;
+}
+
 static void rfetch_on_partition(rfetch_conn_t *fc, const char *topic,
                                 const Fjord__FetchPartitionResponse *pr, uint8_t *data)
 {
@@ -419,6 +449,14 @@ static void rfetch_on_partition(rfetch_conn_t *fc, const char *topic,
 			rfetch_hold(p, RFETCH_PART_RETRY_MS);
 		}
 		return;
+	case FJORD__ERROR_CODE__CORRUPT_MESSAGE:
+		/* The leader's own copy of these offsets is corrupt: nothing to
+		 * fetch until an operator acts (docs/operations.md). */
+		flog(LOG_WARNING, "replica", "%s-%d: leader %d cannot serve offset %lld: %s",
+		     p->topic, p->id, (int)fc->leader, (long long)leo,
+		     pr->error_message ? pr->error_message : "corrupt");
+		rfetch_hold(p, RFETCH_PART_ERROR_MS);
+		return;
 	case FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR:
 	case FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR:
 		rfetch_hold(p, RFETCH_PART_ERROR_MS);
@@ -427,6 +465,8 @@ static void rfetch_on_partition(rfetch_conn_t *fc, const char *topic,
 		rfetch_hold(p, RFETCH_PART_RETRY_MS);
 		return;
 	}
+	if (rfetch_repair_corrupt(fc, p, pr))
+		return;
 	if (pr->records_len > 0)
 		rfetch_append(fc, p, data, pr->records_len);
 	leo = plog_log_end_offset(p->log);
