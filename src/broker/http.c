@@ -4,7 +4,8 @@
  *
  *   /metrics  Prometheus text format (metrics.c)
  *   /health   liveness: 200 while the process serves; JSON with broker id,
- *             ZooKeeper session state, controller flag and readiness
+ *             ZooKeeper session state, controller flag, readiness and each
+ *             log dir's state (online, full, offline: logdirs.c)
  *   /ready    readiness: 200 once registered in ZooKeeper and the first
  *             cluster snapshot is applied (partition roles known), else 503
  *
@@ -21,6 +22,7 @@
 #include <event2/http.h>
 
 #include "broker/broker.h"
+#include "broker/logdirs.h"
 #include "common/flog.h"
 
 static void http_send(struct evhttp_request *req, int code, const char *reason, const char *ctype,
@@ -56,13 +58,15 @@ static void http_on_health(struct evhttp_request *req, void *arg)
 	 * health checks and orchestrators see it. */
 	evbuffer_add_printf(body,
 	                    "{\"status\":\"%s\",\"broker_id\":%d,\"zookeeper\":\"%s\","
-	                    "\"controller\":%s,\"ready\":%s}\n",
+	                    "\"controller\":%s,\"ready\":%s",
 	                    b->shutting_down ? "stopping"
 	                    : b->zk_waiting  ? "waiting_for_zookeeper"
 	                                     : "ok",
 	                    b->conf.broker_id, broker_zk_state_name(b->zk_state),
 	                    b->is_controller ? "true" : "false",
 	                    broker_ready(b) ? "true" : "false");
+	logdirs_health_json(b, body);
+	evbuffer_add(body, "}\n", 2);
 	if (b->zk_waiting && !b->shutting_down)
 		http_send(req, 503, "Service Unavailable", "application/json", body);
 	else

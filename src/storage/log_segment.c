@@ -20,6 +20,7 @@
 #include <unistd.h>
 
 #include "common/record_batch.h"
+#include "storage/storage_io.h"
 
 char *segment_file_name(const char *dir, int64_t base_offset, const char *suffix)
 {
@@ -34,9 +35,9 @@ int segment_read_header(const log_segment_t *seg, int64_t pos, uint8_t *hdr)
 {
 	if (pos + RB_HEADER_SIZE > seg->size)
 		return 0;
-	ssize_t n = pread(seg->log_fd, hdr, RB_HEADER_SIZE, (off_t)pos);
+	ssize_t n = sio_pread(seg->log_fd, hdr, RB_HEADER_SIZE, pos, seg->log_path);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return n == RB_HEADER_SIZE ? 1 : 0;
 }
 
@@ -168,10 +169,11 @@ int segment_open(const char *dir, int64_t base_offset, int create, int32_t index
 		ret = -ENOMEM;
 		goto out;
 	}
-	seg->log_fd = open(seg->log_path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+	seg->log_fd = sio_open(seg->log_path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
 	if (seg->log_fd < 0) {
-		ret = -errno;
-		snprintf(errstr, errstr_size, "open %s: %s", seg->log_path, strerror(errno));
+		ret = seg->log_fd;
+		seg->log_fd = -1;
+		snprintf(errstr, errstr_size, "open %s: %s", seg->log_path, strerror(-ret));
 		goto out;
 	}
 	struct stat st;
@@ -226,18 +228,9 @@ int segment_append(log_segment_t *seg, const uint8_t *buf, size_t len, int64_t n
 	int64_t pos0 = seg->size, next0 = seg->next_offset;
 	int64_t maxts0 = seg->max_timestamp, maxoff0 = seg->max_timestamp_offset;
 	int64_t since0 = seg->bytes_since_index;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n =
-		    pwrite(seg->log_fd, buf + done, len - done, (off_t)(pos0 + (int64_t)done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		done += (size_t)n;
-	}
+	ret = sio_pwrite_all(seg->log_fd, buf, len, pos0, seg->log_path);
+	if (ret < 0)
+		goto out;
 	seg->size = pos0 + (int64_t)len;
 	seg->valid_end = seg->size;
 	rb_iter_t it;
@@ -253,9 +246,12 @@ int segment_append(log_segment_t *seg, const uint8_t *buf, size_t len, int64_t n
 		seg->first_batch_ms = now_ms;
 out:
 	if (ret < 0) {
-		/* Put the file and indexes back as they were; best effort. */
-		if (ftruncate(seg->log_fd, (off_t)pos0) < 0)
-			ret = -errno;
+		/* Put the file and indexes back as they were. When that fails
+		 * too, its error is returned: the segment is then in an unknown
+		 * state (a disk error). */
+		int r = sio_ftruncate(seg->log_fd, pos0, seg->log_path);
+		if (r < 0)
+			ret = r;
 		offset_index_truncate_to(&seg->oi, next0);
 		time_index_truncate_to(&seg->ti, next0);
 		seg->size = pos0;
@@ -333,8 +329,9 @@ int64_t segment_truncate_to(log_segment_t *seg, int64_t offset)
 	if (r < 0)
 		return r;
 	int64_t removed = seg->size - pos;
-	if (ftruncate(seg->log_fd, (off_t)pos) < 0)
-		return -errno;
+	r = sio_ftruncate(seg->log_fd, pos, seg->log_path);
+	if (r < 0)
+		return r;
 	int64_t cut = base < offset ? base : offset;
 	if (cut < seg->base_offset)
 		cut = seg->base_offset;
@@ -479,10 +476,10 @@ static int segment_rename_one(const char *path, char **outp)
 	if (!to)
 		return -ENOMEM;
 	snprintf(to, n, "%s.deleted", path);
-	if (rename(path, to) < 0) {
-		int e = errno;
+	int r = sio_rename(path, to);
+	if (r < 0) {
 		free(to);
-		return e == ENOENT ? 0 : -e;
+		return r == -ENOENT ? 0 : r;
 	}
 	*outp = to;
 	return 0;
@@ -511,9 +508,12 @@ int segment_rename_deleted(log_segment_t *seg, char *paths[3])
 
 int segment_flush(log_segment_t *seg)
 {
-	if (fsync(seg->log_fd) < 0 || fsync(seg->oi.fd) < 0 || fsync(seg->ti.fd) < 0)
-		return -errno;
-	return 0;
+	int ret = sio_fsync(seg->log_fd, seg->log_path);
+	if (ret == 0)
+		ret = sio_fsync(seg->oi.fd, seg->oi.path);
+	if (ret == 0)
+		ret = sio_fsync(seg->ti.fd, seg->ti.path);
+	return ret;
 }
 
 void segment_set_config(log_segment_t *seg, int32_t index_interval_bytes, int64_t index_max_bytes)
