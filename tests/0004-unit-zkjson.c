@@ -506,6 +506,56 @@ START_TEST(cview_lookups)
 }
 END_TEST
 
+/* /brokers/offline_replicas/<id>: round trip and strict decoding. */
+START_TEST(zkjson_offline)
+{
+	char *topics[] = { "orders", "orders", "audit" }, *dirs[] = { "/data/b" };
+	int32_t parts[] = { 0, 2, 1 };
+	zkjson_offline_t o = { 4, 1, dirs, 3, topics, parts, 1700000001000 }, d;
+	char err[256], *json = zkjson_offline_encode(&o);
+
+	ck_assert_ptr_nonnull(json);
+	ck_assert_int_eq(zkjson_offline_decode(json, strlen(json), &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.broker, 4);
+	ck_assert_int_eq(d.dir_cnt, 1);
+	ck_assert_str_eq(d.dirs[0], "/data/b");
+	ck_assert_int_eq(d.cnt, 3);
+	ck_assert_int_eq(d.timestamp, 1700000001000);
+	ck_assert(zkjson_offline_has(&d, "orders", 2));
+	ck_assert(zkjson_offline_has(&d, "audit", 1));
+	ck_assert(!zkjson_offline_has(&d, "audit", 0));
+	ck_assert(!zkjson_offline_has(&d, "order", 0));
+	zkjson_offline_clear(&d);
+	free(json);
+
+	/* Optional fields may be missing. */
+	const char *min = "{\"broker\":1,\"partitions\":{}}";
+	ck_assert_int_eq(zkjson_offline_decode(min, strlen(min), &d, err, sizeof(err)), 0);
+	ck_assert_int_eq(d.cnt, 0);
+	ck_assert_int_eq(d.timestamp, -1);
+	zkjson_offline_clear(&d);
+
+	static const char *const bad[] = {
+		"{\"partitions\":{}}",
+		"{\"broker\":-1,\"partitions\":{}}",
+		"{\"broker\":1}",
+		"{\"broker\":1,\"partitions\":{\"t\":[0,0]}}",
+		"{\"broker\":1,\"partitions\":{\"t\":[-1]}}",
+		"{\"broker\":1,\"partitions\":{\"t\":0}}",
+		"{\"broker\":1,\"log_dirs\":[1],\"partitions\":{}}",
+		"{\"broker\":1,\"log_dirs\":\"/d\",\"partitions\":{}}",
+		"{\"version\":2,\"broker\":1,\"partitions\":{}}",
+		"[]",
+	};
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert_msg(zkjson_offline_decode(bad[i], strlen(bad[i]), &d, err, sizeof(err)) <
+		                  0,
+		              "accepted %s", bad[i]);
+		ck_assert_msg(strstr(err, "offline replicas"), "%s: %s", bad[i], err);
+	}
+}
+END_TEST
+
 void test_0004(TCase *tc)
 {
 	tcase_add_test(tc, zkjson_broker);
@@ -518,4 +568,5 @@ void test_0004(TCase *tc)
 	tcase_add_test(tc, zkjson_config_and_groups);
 	tcase_add_test(tc, zkadmin_validation);
 	tcase_add_test(tc, cview_lookups);
+	tcase_add_test(tc, zkjson_offline);
 }

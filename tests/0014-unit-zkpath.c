@@ -21,6 +21,7 @@ START_TEST(zkpath_spelling)
 	ck_assert_str_eq(zkpath_topic_config(b, "orders"), "/config/topics/orders");
 	ck_assert_str_eq(zkpath_delete_topic(b, "orders"), "/admin/delete_topics/orders");
 	ck_assert_str_eq(zkpath_controlled_shutdown(b, 1), "/admin/controlled_shutdown/1");
+	ck_assert_str_eq(zkpath_offline_replicas(b, 3), "/brokers/offline_replicas/3");
 	ck_assert_str_eq(zkpath_error_marker(b, "/config/topics/orders"),
 	                 "/admin/errors/config/topics/orders");
 	ck_assert_str_eq(zkpath_group(b, "app"), "/consumers/app");

@@ -22,6 +22,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0012-unit-log-recovery.c \
 	tests/0013-unit-epoch-checkpoint.c \
 	tests/0014-unit-zkpath.c \
+	tests/0015-unit-storage-faults.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
 	tests/0030-produce-consume.c \
@@ -37,6 +38,8 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0042-corrupt-segment-recovery.c \
 	tests/0043-corrupt-clean-shutdown.c \
 	tests/0044-corrupt-follower-repair.c \
+	tests/0045-disk-full.c \
+	tests/0046-log-dir-failure.c \
 	tests/0050-cli.c \
 	tests/0051-metrics-health.c
 # Replication and failover tests (0060-0069, 1001):

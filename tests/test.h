@@ -140,6 +140,15 @@ void test_msgver_destroy(test_msgver_t *mv);
 int test_consume_msgs(test_cluster_t *c, const char *topic, int partition_cnt, int64_t start_offset,
                       int expected_cnt, test_msgver_t *mv, int timeout_ms);
 
+/* Produces the records numbered first..first+cnt-1 (keys as
+ * test_produce_msgs(), so a verifier sees one increasing sequence across
+ * calls) with extra producer properties ("name", "value" pairs,
+ * NULL-terminated) and waits for every delivery report. Returns how many
+ * were acknowledged; the failures in *failedp and the first failure's error
+ * in *first_errp (either may be NULL). Does not assert on failures. */
+int test_produce_range(test_cluster_t *c, const char *topic, int32_t partition, int first, int cnt,
+                       size_t value_size, int *failedp, fjord_err_t *first_errp, ...);
+
 /* test_produce_msgs() with extra producer properties ("name", "value" pairs,
  * NULL-terminated), e.g. "compression.type", "zstd". */
 void test_produce_msgs_conf(test_cluster_t *c, const char *topic, int32_t partition, int cnt,

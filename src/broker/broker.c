@@ -45,6 +45,7 @@
 #include "broker/broker.h"
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
+#include "broker/logdirs.h"
 #include "storage/storage.h"
 #include "broker/replication/partition.h"
 #include "broker/replication/replica_fetcher.h"
@@ -472,9 +473,10 @@ static void broker_flush_done(void *arg, int rc)
 			plog_flush_end(f->log, f->upto);
 			broker_flush_start(b, f->p); /* more segments may be unflushed */
 		} else {
+			/* Takes the log dir offline (a failed fsync may have lost
+			 * data the kernel could not write). */
 			b->metrics.fsync_errors++;
-			flog(LOG_ERR, "flush", "%s-%d: fsync failed: %s", f->p->topic, f->p->id,
-			     strerror(-rc));
+			plog_flush_failed(f->log, rc);
 		}
 	}
 	free(f);
@@ -549,6 +551,7 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 	if (b->shutting_down || !b->lm)
 		return;
 	partition_foreach(b, broker_cron_partition, b);
+	logdirs_cron(b);
 	broker_controlled_shutdown_check(b);
 	if (b->shutting_down)
 		return;
@@ -825,6 +828,10 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	                b->conf.broker_id, &b->lm, errstr, errstr_size) != 0)
 		goto done;
 	logmgr_set_deleter(b->lm, broker_deleter, b);
+	if (logdirs_start(b) != 0) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto done;
+	}
 	flog(LOG_INFO, "broker", "%zu partition log(s) open", logmgr_partition_count(b->lm));
 
 	if (server_start(b, errstr, errstr_size) != 0 || http_start(b, errstr, errstr_size) != 0 ||
@@ -944,7 +951,7 @@ int broker_run(broker_t *b)
 {
 	loop_run(b->loop);
 	broker_shutdown(b);
-	return 0;
+	return b->exit_status;
 }
 
 void broker_free(broker_t *b)
@@ -972,6 +979,7 @@ void broker_free(broker_t *b)
 		event_free(b->reap_ev);
 	if (b->cron_ev)
 		event_free(b->cron_ev);
+	logdirs_stop(b);
 	if (b->sig_ev[0])
 		event_free(b->sig_ev[0]);
 	if (b->sig_ev[1])

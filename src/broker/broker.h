@@ -35,6 +35,7 @@ struct logmgr;
 struct evconnlistener;
 struct evhttp;
 struct replica_fetcher;
+struct logdirs;
 
 #define BROKER_PART_BUCKETS 1024
 
@@ -43,6 +44,7 @@ typedef struct broker {
 	loop_t *loop;
 	bg_t *bg;
 	struct logmgr *lm;
+	struct logdirs *logdirs; /* full and failed log dirs (logdirs.c) */
 	zkb_t *zkb;
 	char *cluster_id;
 
@@ -90,6 +92,7 @@ typedef struct broker {
 	int64_t next_recovery_ckpt_ms;
 	struct event *sig_ev[2];
 	int shutting_down;
+	int exit_status; /* what broker_run returns (0; LOGDIRS_EXIT_ALL_OFFLINE) */
 	/* Controlled shutdown (SIGTERM): waiting for leadership to move. */
 	int cs_waiting;
 	int64_t cs_deadline_ms; /* monotonic */

@@ -4,12 +4,13 @@
  *
  *   /metrics  Prometheus text format (metrics.c)
  *   /health   liveness: 200 while the process serves; JSON with broker id,
- *             ZooKeeper session state, controller flag, readiness and
+ *             ZooKeeper session state, controller flag, readiness, each
+ *             log dir's state (online, full, offline: logdirs.c) and
  *             "corrupt_partitions": every partition whose log holds corrupt
  *             ranges (segment file, byte range, offset range). Corruption
- *             does not make the broker unhealthy or unready: it still serves
- *             the intact data of that partition and all other partitions
- *             (docs/operations.md, "Corrupt segments").
+ *             and a full or failed log dir do not make the broker unhealthy
+ *             or unready: it still serves everything else
+ *             (docs/operations.md, "Limits and faults").
  *   /ready    readiness: 200 once registered in ZooKeeper and the first
  *             cluster snapshot is applied (partition roles known), else 503
  *
@@ -28,6 +29,7 @@
 #include <jansson.h>
 
 #include "broker/broker.h"
+#include "broker/logdirs.h"
 #include "broker/replication/partition.h"
 #include "common/flog.h"
 
@@ -110,6 +112,7 @@ static void http_on_health(struct evhttp_request *req, void *arg)
 	                    b->is_controller ? "true" : "false",
 	                    broker_ready(b) ? "true" : "false");
 	http_add_corrupt(b, body);
+	logdirs_health_json(b, body);
 	evbuffer_add(body, "}\n", 2);
 	if (b->zk_waiting && !b->shutting_down)
 		http_send(req, 503, "Service Unavailable", "application/json", body);

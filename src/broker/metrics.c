@@ -13,6 +13,7 @@
 #include "broker/broker.h"
 #include "controller/controller.h"
 #include "broker/fetch_wait.h"
+#include "broker/logdirs.h"
 #include "broker/metrics.h"
 #include "broker/replication/partition.h"
 #include "common/bytes.h"
@@ -71,6 +72,44 @@ static void metrics_label(struct evbuffer *out, const char *s)
 static void metrics_head(struct evbuffer *out, const char *name, const char *type, const char *help)
 {
 	evbuffer_add_printf(out, "# HELP %s %s\n# TYPE %s %s\n", name, help, name, type);
+}
+
+/* Per log dir: state and error counters (storage/log_dir.h). */
+static void metrics_log_dirs(broker_t *b, struct evbuffer *out)
+{
+	static const struct {
+		const char *name, *type, *help;
+	} m[] = {
+		{ "fjord_log_dir_offline", "gauge",
+		  "1 when the log dir failed (a disk error): its partitions are offline here "
+		  "until a restart." },
+		{ "fjord_log_dir_full", "gauge",
+		  "1 while the log dir refuses appends for lack of space." },
+		{ "fjord_log_dir_space_errors_total", "counter",
+		  "Appends refused because the log dir was full." },
+		{ "fjord_log_dir_disk_errors_total", "counter",
+		  "Disk errors seen in the log dir (the first one took it offline)." },
+	};
+	size_t i, k, n = b->lm ? logmgr_dir_count(b->lm) : 0;
+
+	for (k = 0; k < sizeof(m) / sizeof(m[0]); k++) {
+		metrics_head(out, m[k].name, m[k].type, m[k].help);
+		for (i = 0; i < n; i++) {
+			const log_dir_t *ld = logmgr_dir(b->lm, i);
+			unsigned long long v = k == 0 ? (unsigned long long)ld->offline
+			                       : k == 1
+			                           ? (unsigned long long)(ld->full_since_ms >= 0)
+			                       : k == 2 ? (unsigned long long)ld->space_errors
+			                                : (unsigned long long)ld->disk_errors;
+			evbuffer_add_printf(out, "%s{dir=\"", m[k].name);
+			metrics_label(out, ld->path);
+			evbuffer_add_printf(out, "\"} %llu\n", v);
+		}
+	}
+	metrics_head(out, "fjord_offline_replicas", "gauge",
+	             "Partitions this broker cannot host because their log dir failed (as "
+	             "written to /brokers/offline_replicas).");
+	evbuffer_add_printf(out, "fjord_offline_replicas %d\n", logdirs_offline_replicas(b));
 }
 
 typedef struct metrics_parts {
@@ -221,6 +260,8 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	metrics_head(out, "fjord_fsync_errors_total", "counter", "Partition fsyncs that failed.");
 	evbuffer_add_printf(out, "fjord_fsync_errors_total %llu\n",
 	                    (unsigned long long)m->fsync_errors);
+
+	metrics_log_dirs(b, out);
 
 	metrics_head(out, "fjord_requests_total", "counter", "Requests received per api.");
 	for (s = 1; s < METRICS_API_SLOTS; s++)

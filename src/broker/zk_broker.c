@@ -68,11 +68,14 @@ struct zkb {
 	pthread_t thread;
 	int thread_started;
 	struct zkb_job *jobs, **jobs_tail; /* under lock */
+	char *offline_json;                /* worker: our /brokers/offline_replicas/<id>, put again
+	                                    * on every new session; NULL: none */
 };
 
 typedef enum zkb_job_type {
 	ZKB_JOB_SET_STATE,
 	ZKB_JOB_CONTROLLED_SHUTDOWN,
+	ZKB_JOB_OFFLINE_REPLICAS,
 } zkb_job_type_t;
 
 typedef struct zkb_job {
@@ -333,6 +336,38 @@ out:
 	return r;
 }
 
+/* Creates the ephemeral path (its parent first, when missing) with data,
+ * or replaces its data when this session holds it already; a node left by
+ * an earlier session of this broker id is deleted first (the id is ours:
+ * this session registered it). Worker thread (or start-up). */
+static int zkb_put_ephemeral(zkb_t *zkb, const char *parent, const char *path, const char *data)
+{
+	struct Stat st;
+	int rc, attempt;
+
+	rc = zkutil_create_recursive(zkb->zh, parent, NULL, -1);
+	if (rc != ZOK)
+		return rc;
+	for (attempt = 0; attempt < 3; attempt++) {
+		const clientid_t *cid = zoo_client_id(zkb->zh);
+		rc = zoo_create(zkb->zh, path, data, (int)strlen(data), &ZOO_OPEN_ACL_UNSAFE,
+		                ZOO_EPHEMERAL, NULL, 0);
+		if (rc != ZNODEEXISTS)
+			return rc;
+		rc = zoo_exists(zkb->zh, path, 0, &st);
+		if (rc == ZNONODE)
+			continue;
+		if (rc != ZOK)
+			return rc;
+		if (cid && st.ephemeralOwner == cid->client_id)
+			return zoo_set(zkb->zh, path, data, (int)strlen(data), st.version);
+		rc = zoo_delete(zkb->zh, path, st.version);
+		if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION)
+			return rc;
+	}
+	return ZNODEEXISTS;
+}
+
 /* Everything a fresh session needs. On failure the handle stays open. */
 static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_t n)
 {
@@ -348,6 +383,16 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 		free(cid);
 	if (zkb_register(zkb, errstr, n) < 0)
 		goto fail;
+	if (zkb->offline_json) {
+		char path[ZKPATH_MAX];
+		int rc = zkb_put_ephemeral(zkb, ZKPATH_OFFLINE_REPLICAS,
+		                           zkpath_offline_replicas(path, zkb->p.broker_id),
+		                           zkb->offline_json);
+		if (rc != ZOK) {
+			snprintf(errstr, n, "cannot write %s: %s", path, zkutil_err2str(rc));
+			goto fail;
+		}
+	}
 	zkb->zm = zkmeta_new_listener(zkb->zh, zkb->listener, 0, zkb_on_snapshot, zkb, errstr, n);
 	if (!zkb->zm)
 		goto fail;
@@ -455,7 +500,7 @@ static int zkb_controller_step(zkb_t *zkb)
 static int zkb_job_run(zkb_t *zkb, zkb_job_t *job, int32_t *versionp)
 {
 	struct Stat st;
-	int rc, attempt;
+	int rc;
 
 	*versionp = -1;
 	if (!zkb->zh || zoo_state(zkb->zh) != ZOO_CONNECTED_STATE)
@@ -467,30 +512,18 @@ static int zkb_job_run(zkb_t *zkb, zkb_job_t *job, int32_t *versionp)
 			*versionp = st.version;
 		return rc;
 	}
-	/* Controlled shutdown request: ephemeral, owned by this session. */
-	rc = zkutil_create_recursive(zkb->zh, ZKPATH_CONTROLLED_SHUTDOWN, NULL, -1);
-	if (rc != ZOK)
-		return rc;
-	for (attempt = 0; attempt < 3; attempt++) {
-		const clientid_t *cid = zoo_client_id(zkb->zh);
-		rc = zoo_create(zkb->zh, job->path, job->data, (int)strlen(job->data),
-		                &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
-		if (rc != ZNODEEXISTS)
-			return rc;
-		rc = zoo_exists(zkb->zh, job->path, 0, &st);
-		if (rc == ZNONODE)
-			continue;
-		if (rc != ZOK)
-			return rc;
-		if (cid && st.ephemeralOwner == cid->client_id)
-			return ZOK;
-		/* Left by an earlier session of this broker id (ours: the id is
-		 * registered by this session). */
-		rc = zoo_delete(zkb->zh, job->path, st.version);
-		if (rc != ZOK && rc != ZNONODE && rc != ZBADVERSION)
-			return rc;
+	if (job->type == ZKB_JOB_OFFLINE_REPLICAS) {
+		/* Kept first, so a session that expires before the write below
+		 * still puts it on its successor. */
+		char *copy = strdup(job->data);
+		if (!copy)
+			return ZSYSTEMERROR;
+		free(zkb->offline_json);
+		zkb->offline_json = copy;
+		return zkb_put_ephemeral(zkb, ZKPATH_OFFLINE_REPLICAS, job->path, job->data);
 	}
-	return ZNODEEXISTS;
+	/* Controlled shutdown request: ephemeral, owned by this session. */
+	return zkb_put_ephemeral(zkb, ZKPATH_CONTROLLED_SHUTDOWN, job->path, job->data);
 }
 
 static void zkb_job_free(zkb_job_t *job)
@@ -548,6 +581,16 @@ int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition, in
 		zkpath_state(path, topic, partition);
 	return zkb_submit(zkb, ZKB_JOB_SET_STATE, path, zkjson_state_encode(&st), expected_version,
 	                  done, arg);
+}
+
+int zkb_submit_offline_replicas(zkb_t *zkb, const zkjson_offline_t *o, zkb_done_fn *done, void *arg)
+{
+	char *path = malloc(ZKPATH_MAX);
+
+	if (path)
+		zkpath_offline_replicas(path, zkb->p.broker_id);
+	return zkb_submit(zkb, ZKB_JOB_OFFLINE_REPLICAS, path, zkjson_offline_encode(o), -1, done,
+	                  arg);
 }
 
 int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg)
@@ -632,6 +675,7 @@ static void zkb_free(zkb_t *zkb)
 	free(zkb->host);
 	free(zkb->rack);
 	free(zkb->listener);
+	free(zkb->offline_json);
 	endpoint_list_free(zkb->endpoints, zkb->p.endpoint_cnt);
 	free(zkb);
 }

@@ -41,6 +41,7 @@
 
 #include "common/cview.h"
 #include "common/endpoint.h"
+#include "common/zkjson.h"
 
 #define ZKB_UNREACHABLE (-2)
 
@@ -110,6 +111,14 @@ int zkb_submit_state_update(zkb_t *zkb, const char *topic, int32_t partition, in
  * {"version":1,"broker":<id>,"timestamp":"<ms>"} (its parent is created
  * when missing; an existing node of our session counts as success). */
 int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg);
+
+/* Puts the ephemeral /brokers/offline_replicas/<broker id> with the
+ * encoded o (the partitions of this broker's failed log dirs; it replaces
+ * what an earlier call put) and puts it again on every new session, so the
+ * controller keeps those replicas out of leadership and ISRs until this
+ * process ends. */
+int zkb_submit_offline_replicas(zkb_t *zkb, const zkjson_offline_t *o, zkb_done_fn *done,
+                                void *arg);
 
 /* Resigns the controllership (if held), deletes /brokers/ids/<id>, closes the
  * session, stops every callback, frees. */

@@ -902,3 +902,151 @@ void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga)
 	memset(ga, 0, sizeof(*ga));
 	ga->timestamp = -1;
 }
+
+/* ------------------------------------------------------------ offline replicas */
+
+char *zkjson_offline_encode(const zkjson_offline_t *o)
+{
+	json_t *root = json_object(), *dirs = json_array(), *parts = json_object();
+	int ok = root && dirs && parts;
+
+	for (int i = 0; ok && i < o->dir_cnt; i++)
+		ok = json_array_append_new(dirs, json_string(o->dirs[i])) == 0;
+	for (int i = 0; ok && i < o->cnt; i++) {
+		json_t *arr = json_object_get(parts, o->topics[i]);
+		if (!arr) {
+			arr = json_array();
+			ok = arr && json_object_set_new(parts, o->topics[i], arr) == 0;
+		}
+		ok = ok && json_array_append_new(arr, json_integer(o->partitions[i])) == 0;
+	}
+	if (ok)
+		ok = json_object_set_new(root, "version", json_integer(1)) == 0 &&
+		     json_object_set_new(root, "broker", json_integer(o->broker)) == 0 &&
+		     json_object_set_new(root, "log_dirs", dirs) == 0 &&
+		     json_object_set_new(root, "partitions", parts) == 0 &&
+		     json_object_set_new(root, "timestamp",
+		                         zkjson_timestamp_string(o->timestamp)) == 0;
+	else {
+		json_decref(dirs);
+		json_decref(parts);
+	}
+	if (!ok) {
+		json_decref(root);
+		return NULL;
+	}
+	return zkjson_dump(root);
+}
+
+int zkjson_offline_decode(const char *buf, size_t len, zkjson_offline_t *o, char *errstr, size_t n)
+{
+	const char *kind = "offline replicas";
+	json_t *root = zkjson_load(buf, len, kind, errstr, n);
+	json_t *dirs, *parts, *arr;
+	const char *topic;
+	int64_t broker;
+	size_t cnt = 0;
+
+	memset(o, 0, sizeof(*o));
+	o->timestamp = -1;
+	if (!root)
+		return -1;
+	if (zkjson_get_int(root, "broker", 0, INT32_MAX, kind, &broker, errstr, n) < 0)
+		goto fail;
+	o->broker = (int32_t)broker;
+	if (json_object_get(root, "timestamp") &&
+	    zkjson_get_timestamp(root, kind, &o->timestamp, errstr, n) < 0)
+		goto fail;
+	dirs = json_object_get(root, "log_dirs");
+	if (dirs) {
+		if (!json_is_array(dirs)) {
+			snprintf(errstr, n, "%s: \"log_dirs\" must be an array of paths", kind);
+			goto fail;
+		}
+		if (json_array_size(dirs) > 0 &&
+		    !(o->dirs = calloc(json_array_size(dirs), sizeof(char *)))) {
+			snprintf(errstr, n, "%s: out of memory", kind);
+			goto fail;
+		}
+		for (size_t i = 0; i < json_array_size(dirs); i++) {
+			json_t *d = json_array_get(dirs, i);
+			if (!json_is_string(d)) {
+				snprintf(errstr, n, "%s: \"log_dirs\" entry %zu is not a string",
+				         kind, i);
+				goto fail;
+			}
+			if (!(o->dirs[o->dir_cnt] = strdup(json_string_value(d)))) {
+				snprintf(errstr, n, "%s: out of memory", kind);
+				goto fail;
+			}
+			o->dir_cnt++;
+		}
+	}
+	if (!(parts = zkjson_get_object(root, "partitions", kind, errstr, n)))
+		goto fail;
+	json_object_foreach (parts, topic, arr) {
+		if (!json_is_array(arr)) {
+			snprintf(errstr, n, "%s: partitions of \"%s\" must be an array", kind,
+			         topic);
+			goto fail;
+		}
+		cnt += json_array_size(arr);
+	}
+	if (cnt > 0 && (!(o->topics = calloc(cnt, sizeof(char *))) ||
+	                !(o->partitions = calloc(cnt, sizeof(int32_t))))) {
+		snprintf(errstr, n, "%s: out of memory", kind);
+		goto fail;
+	}
+	json_object_foreach (parts, topic, arr) {
+		int first = o->cnt;
+		for (size_t i = 0; i < json_array_size(arr); i++) {
+			json_t *v = json_array_get(arr, i);
+			if (!json_is_integer(v) || json_integer_value(v) < 0 ||
+			    json_integer_value(v) > INT32_MAX) {
+				snprintf(errstr, n,
+				         "%s: \"%s\" entry %zu is not a partition (integer >= 0)",
+				         kind, topic, i);
+				goto fail;
+			}
+			for (int j = first; j < o->cnt; j++) {
+				if (o->partitions[j] == (int32_t)json_integer_value(v)) {
+					snprintf(errstr, n, "%s: \"%s\" lists partition %d twice",
+					         kind, topic, (int)json_integer_value(v));
+					goto fail;
+				}
+			}
+			if (!(o->topics[o->cnt] = strdup(topic))) {
+				snprintf(errstr, n, "%s: out of memory", kind);
+				goto fail;
+			}
+			o->partitions[o->cnt++] = (int32_t)json_integer_value(v);
+		}
+	}
+	json_decref(root);
+	return 0;
+fail:
+	json_decref(root);
+	zkjson_offline_clear(o);
+	return -1;
+}
+
+void zkjson_offline_clear(zkjson_offline_t *o)
+{
+	for (int i = 0; i < o->dir_cnt; i++)
+		free(o->dirs[i]);
+	for (int i = 0; i < o->cnt; i++)
+		free(o->topics[i]);
+	free(o->dirs);
+	free(o->topics);
+	free(o->partitions);
+	memset(o, 0, sizeof(*o));
+	o->timestamp = -1;
+}
+
+int zkjson_offline_has(const zkjson_offline_t *o, const char *topic, int32_t partition)
+{
+	for (int i = 0; i < o->cnt; i++)
+		if (o->partitions[i] == partition && !strcmp(o->topics[i], topic))
+			return 1;
+	return 0;
+}

@@ -140,4 +140,26 @@ int zkjson_group_assignment_decode(const char *buf, size_t len, zkjson_group_ass
                                    char *errstr, size_t n);
 void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga);
 
+/* /brokers/offline_replicas/<id> (ephemeral, written by a broker whose log
+ * dir failed; the controller moves those partitions' leadership away and
+ * takes the broker out of their ISR; a restart of the broker removes it):
+ * {"version":1,"broker":1,"log_dirs":["/data/b"],
+ *  "partitions":{"orders":[0,2]},"timestamp":"<ms>"}
+ * log_dirs and timestamp are optional on decode; partitions maps a topic to
+ * distinct partition numbers. */
+typedef struct zkjson_offline {
+	int32_t broker;
+	int dir_cnt;
+	char **dirs;
+	int cnt; /* entries: (topics[i], partitions[i]) */
+	char **topics;
+	int32_t *partitions;
+	int64_t timestamp; /* -1: absent */
+} zkjson_offline_t;
+char *zkjson_offline_encode(const zkjson_offline_t *o);
+int zkjson_offline_decode(const char *buf, size_t len, zkjson_offline_t *o, char *errstr, size_t n);
+void zkjson_offline_clear(zkjson_offline_t *o);
+/* 1 when (topic, partition) is listed. */
+int zkjson_offline_has(const zkjson_offline_t *o, const char *topic, int32_t partition);
+
 #endif /* FJORD_ZKJSON_H */

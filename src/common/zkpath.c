@@ -65,6 +65,11 @@ char *zkpath_controlled_shutdown(char *buf, int32_t id)
 	return zkpath_fmt(buf, ZKPATH_CONTROLLED_SHUTDOWN "/%d", (int)id);
 }
 
+char *zkpath_offline_replicas(char *buf, int32_t id)
+{
+	return zkpath_fmt(buf, ZKPATH_OFFLINE_REPLICAS "/%d", (int)id);
+}
+
 char *zkpath_error_marker(char *buf, const char *path)
 {
 	return zkpath_fmt(buf, ZKPATH_ERRORS "%s", path);

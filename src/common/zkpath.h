@@ -32,6 +32,7 @@
 #define ZKPATH_BROKERS "/brokers"
 #define ZKPATH_BROKER_IDS "/brokers/ids"
 #define ZKPATH_TOPICS "/brokers/topics"
+#define ZKPATH_OFFLINE_REPLICAS "/brokers/offline_replicas"
 #define ZKPATH_CONTROLLER "/controller"
 #define ZKPATH_CONTROLLER_EPOCH "/controller_epoch"
 #define ZKPATH_CONFIG "/config"
@@ -62,6 +63,8 @@ char *zkpath_topic_config(char *buf, const char *topic);
 char *zkpath_delete_topic(char *buf, const char *topic);
 /* /admin/controlled_shutdown/<id> */
 char *zkpath_controlled_shutdown(char *buf, int32_t id);
+/* /brokers/offline_replicas/<id> */
+char *zkpath_offline_replicas(char *buf, int32_t id);
 /* /admin/errors<path>: the refusal marker of the znode at path. */
 char *zkpath_error_marker(char *buf, const char *path);
 

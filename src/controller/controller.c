@@ -8,8 +8,10 @@
  * epoch, see controller_elect.c).
  *
  * Leader election rules (per partition, replicas in assignment order). A
- * broker is "eligible" when it is live (/brokers/ids) and not in controlled
- * shutdown (/admin/controlled_shutdown/<id>):
+ * broker is "live" for a partition when it is registered (/brokers/ids) and
+ * does not list the partition under /brokers/offline_replicas/<id> (its
+ * log dir failed: controller_offline.c), and "eligible" when it is live and
+ * not in controlled shutdown (/admin/controlled_shutdown/<id>):
  *  - no state yet: leader = first eligible replica, ISR = eligible replicas,
  *    leader_epoch 0 (if only shutting-down replicas are live, they are used:
  *    a leader about to leave beats none; leader -1 and empty ISR when none
@@ -328,9 +330,11 @@ int controller_state_put(controller_t *c, const char *spath, const zkjson_state_
 
 /* ------------------------------------------------------------ states */
 
-/* Who may lead: live and not in controlled shutdown. */
+/* Who may lead: live and not in controlled shutdown; off: replicas on
+ * failed log dirs, which make a broker dead for those partitions. */
 typedef struct controller_brokers {
 	const controller_ids_t *live, *down;
+	const controller_offline_t *off;
 } controller_brokers_t;
 
 static int controller_live(const controller_brokers_t *b, int32_t id)
@@ -489,9 +493,9 @@ out:
 	return rc;
 }
 
-static int controller_partition(controller_t *c, const char *topic, int32_t p,
-                                const zkjson_replicas_t *r, const controller_brokers_t *b,
-                                int unclean)
+static int controller_partition_state(controller_t *c, const char *topic, int32_t p,
+                                      const zkjson_replicas_t *r, const controller_brokers_t *b,
+                                      int unclean)
 {
 	char spath[ZKPATH_MAX];
 	zkjson_state_t cur, next;
@@ -522,6 +526,30 @@ static int controller_partition(controller_t *c, const char *topic, int32_t p,
 	zkjson_state_clear(&cur);
 	zkjson_state_clear(&next);
 	return rc;
+}
+
+/* One partition's state, with brokers whose log dir holding it failed
+ * counted as dead for it. */
+static int controller_partition(controller_t *c, const char *topic, int32_t p,
+                                const zkjson_replicas_t *r, const controller_brokers_t *b,
+                                int unclean)
+{
+	controller_ids_t live_here;
+	controller_brokers_t bp;
+	int rc;
+
+	switch (controller_offline_filter(b->off, b->live, topic, p, &live_here)) {
+	case 0:
+		return controller_partition_state(c, topic, p, r, b, unclean);
+	case 1:
+		bp = *b;
+		bp.live = &live_here;
+		rc = controller_partition_state(c, topic, p, r, &bp, unclean);
+		free(live_here.ids);
+		return rc;
+	default:
+		return ZSYSTEMERROR;
+	}
 }
 
 static int controller_topic(controller_t *c, const char *topic, const controller_brokers_t *b)
@@ -580,7 +608,8 @@ int controller_run(controller_t *c)
 {
 	struct String_vector topics = { 0, NULL }, dels = { 0, NULL };
 	controller_ids_t live = { 0, NULL }, down = { 0, NULL };
-	controller_brokers_t b = { &live, &down };
+	controller_offline_t off = { 0, NULL };
+	controller_brokers_t b = { &live, &down, &off };
 	int rc, i, j, again = 0;
 
 	if ((rc = controller_still_ours(c)) != ZOK)
@@ -590,6 +619,8 @@ int controller_run(controller_t *c)
 	if ((rc = controller_live_brokers(c, &live)) != ZOK)
 		goto out;
 	if ((rc = controller_shutting_down(c, &down)) != ZOK)
+		goto out;
+	if ((rc = controller_offline_read(c, &off)) != ZOK)
 		goto out;
 	rc = zkutil_children(c->zh, ZKPATH_DELETE_TOPICS, c->watcher, c->watcher_ctx, &dels);
 	if (rc != ZOK && rc != ZNONODE)
@@ -622,6 +653,7 @@ int controller_run(controller_t *c)
 out:
 	free(live.ids);
 	free(down.ids);
+	controller_offline_clear(&off);
 	deallocate_String_vector(&topics);
 	deallocate_String_vector(&dels);
 	return rc;

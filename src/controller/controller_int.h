@@ -32,6 +32,22 @@ typedef struct controller_ids {
 
 int controller_has(const int32_t *ids, int cnt, int32_t id);
 
+/* Replicas on failed log dirs (controller_offline.c): one decoded
+ * /brokers/offline_replicas/<id> per broker that has some.
+ *  - controller_offline_read: reads them all (children and values
+ *    watched); a malformed one is refused with a marker and ignored;
+ *  - controller_offline_filter: when some broker cannot host topic-p,
+ *    *out = live minus those brokers (out->ids malloc'd) and 1; 0 when none
+ *    (out untouched); -1 out of memory. */
+typedef struct controller_offline {
+	int cnt;
+	zkjson_offline_t *recs;
+} controller_offline_t;
+int controller_offline_read(controller_t *c, controller_offline_t *off);
+void controller_offline_clear(controller_offline_t *off);
+int controller_offline_filter(const controller_offline_t *off, const controller_ids_t *live,
+                              const char *topic, int32_t p, controller_ids_t *out);
+
 /* Refusal markers (controller_markers.c, docs/zookeeper.md "/admin/errors").
  *  - controller_warn_once: refuses path once per (path, mzxid): logs
  *    "refusing <path>: <err> (see /admin/errors<path>)" and writes that

@@ -10,5 +10,6 @@ src_controller_libfjordcontroller_la_SOURCES = \
 	src/controller/controller_delete.c \
 	src/controller/controller_preferred.c \
 	src/controller/controller_markers.c \
+	src/controller/controller_offline.c \
 	src/controller/controller_reassign.c
 src_controller_libfjordcontroller_la_LIBADD = src/common/libfjordcommon.la

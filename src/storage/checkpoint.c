@@ -14,6 +14,8 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "storage/storage_io.h"
+
 /* fsync of the directory holding path, so a rename is durable. */
 static int checkpoint_sync_dir(const char *path)
 {
@@ -38,32 +40,21 @@ int checkpoint_write_atomic(const char *path, const void *buf, size_t len)
 	if (!tmp)
 		return -ENOMEM;
 	snprintf(tmp, n, "%s.tmp", path);
-	fd = open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	fd = sio_open(tmp, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
 	if (fd < 0) {
-		ret = -errno;
+		ret = fd;
 		goto out;
 	}
-	size_t done = 0;
-	while (done < len) {
-		ssize_t w = write(fd, (const char *)buf + done, len - done);
-		if (w < 0 && errno == EINTR)
-			continue;
-		if (w <= 0) {
-			ret = w < 0 ? -errno : -EIO;
-			goto out;
-		}
-		done += (size_t)w;
-	}
-	if (fsync(fd) < 0) {
-		ret = -errno;
+	ret = sio_pwrite_all(fd, buf, len, 0, tmp);
+	if (ret == 0)
+		ret = sio_fsync(fd, tmp);
+	if (ret < 0)
 		goto out;
-	}
 	close(fd);
 	fd = -1;
-	if (rename(tmp, path) < 0) {
-		ret = -errno;
+	ret = sio_rename(tmp, path);
+	if (ret < 0)
 		goto out;
-	}
 	ret = checkpoint_sync_dir(path);
 out:
 	if (fd >= 0)
@@ -119,7 +110,7 @@ static int checkpoint_finish(const char *path, checkpoint_buf_t *b, char *errstr
 	free(b->p);
 	if (ret < 0) {
 		snprintf(errstr, errstr_size, "cannot write %s: %s", path, strerror(-ret));
-		return -1;
+		return ret;
 	}
 	return 0;
 }

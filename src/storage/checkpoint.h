@@ -37,7 +37,7 @@ typedef struct checkpoint_entry {
 	int64_t value;
 } checkpoint_entry_t;
 
-/* Returns 0 or -1 with errstr. */
+/* Returns 0 or -errno with errstr. */
 int checkpoint_write(const char *path, const checkpoint_entry_t *entries, size_t cnt, char *errstr,
                      size_t errstr_size);
 /* Returns 0 with *entriesp (malloc'd array, NULL when cnt 0) and *cntp, or -1

@@ -4,6 +4,8 @@
 noinst_LTLIBRARIES += src/storage/libfjordstorage.la
 src_storage_libfjordstorage_la_SOURCES = \
 	src/storage/log_config.c src/storage/log_config.h \
+	src/storage/storage_io.c src/storage/storage_io.h \
+	src/storage/log_dir.c src/storage/log_dir.h \
 	src/storage/offset_index.c src/storage/offset_index.h \
 	src/storage/time_index.c src/storage/time_index.h \
 	src/storage/log_segment.c src/storage/log_segment.h \

@@ -33,7 +33,7 @@ static const char *retention_reason(const plog_t *plog, const log_segment_t *seg
 int plog_apply_retention(plog_t *plog, int64_t now_ms)
 {
 	int deleted = 0;
-	if (plog->offline)
+	if (plog_is_offline(plog))
 		return 0;
 	int64_t total = plog_size_bytes(plog);
 	for (;;) {

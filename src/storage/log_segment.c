@@ -19,11 +19,11 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/mman.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "common/record_batch.h"
+#include "storage/storage_io.h"
 
 char *segment_file_name(const char *dir, int64_t base_offset, const char *suffix)
 {
@@ -56,9 +56,9 @@ int segment_read_header(const log_segment_t *seg, int64_t pos, uint8_t *hdr)
 {
 	if (pos + RB_HEADER_SIZE > seg->size)
 		return 0;
-	ssize_t n = pread(seg->log_fd, hdr, RB_HEADER_SIZE, (off_t)pos);
+	ssize_t n = sio_pread(seg->log_fd, hdr, RB_HEADER_SIZE, pos, seg->log_path);
 	if (n < 0)
-		return -errno;
+		return (int)n;
 	return n == RB_HEADER_SIZE ? 1 : 0;
 }
 
@@ -196,10 +196,11 @@ int segment_open(const char *dir, int64_t base_offset, int create, int32_t index
 		ret = -ENOMEM;
 		goto out;
 	}
-	seg->log_fd = open(seg->log_path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
+	seg->log_fd = sio_open(seg->log_path, O_RDWR | O_CLOEXEC | (create ? O_CREAT : 0), 0644);
 	if (seg->log_fd < 0) {
-		ret = -errno;
-		snprintf(errstr, errstr_size, "open %s: %s", seg->log_path, strerror(errno));
+		ret = seg->log_fd;
+		seg->log_fd = -1;
+		snprintf(errstr, errstr_size, "open %s: %s", seg->log_path, strerror(-ret));
 		goto out;
 	}
 	struct stat st;
@@ -255,18 +256,9 @@ int segment_append(log_segment_t *seg, const uint8_t *buf, size_t len, int64_t n
 	int64_t pos0 = seg->size, next0 = seg->next_offset;
 	int64_t maxts0 = seg->max_timestamp, maxoff0 = seg->max_timestamp_offset;
 	int64_t since0 = seg->bytes_since_index;
-	size_t done = 0;
-	while (done < len) {
-		ssize_t n =
-		    pwrite(seg->log_fd, buf + done, len - done, (off_t)(pos0 + (int64_t)done));
-		if (n < 0 && errno == EINTR)
-			continue;
-		if (n <= 0) {
-			ret = n < 0 ? -errno : -EIO;
-			goto out;
-		}
-		done += (size_t)n;
-	}
+	ret = sio_pwrite_all(seg->log_fd, buf, len, pos0, seg->log_path);
+	if (ret < 0)
+		goto out;
 	seg->size = pos0 + (int64_t)len;
 	seg->valid_end = seg->size;
 	rb_iter_t it;
@@ -282,9 +274,12 @@ int segment_append(log_segment_t *seg, const uint8_t *buf, size_t len, int64_t n
 		seg->first_batch_ms = now_ms;
 out:
 	if (ret < 0) {
-		/* Put the file and indexes back as they were; best effort. */
-		if (ftruncate(seg->log_fd, (off_t)pos0) < 0)
-			ret = -errno;
+		/* Put the file and indexes back as they were. When that fails
+		 * too, its error is returned: the segment is then in an unknown
+		 * state (a disk error). */
+		int r = sio_ftruncate(seg->log_fd, pos0, seg->log_path);
+		if (r < 0)
+			ret = r;
 		offset_index_truncate_to(&seg->oi, next0);
 		time_index_truncate_to(&seg->ti, next0);
 		seg->size = pos0;
@@ -378,8 +373,9 @@ int64_t segment_truncate_to(log_segment_t *seg, int64_t offset)
 	if (r < 0)
 		return r;
 	int64_t removed = seg->size - pos;
-	if (ftruncate(seg->log_fd, (off_t)pos) < 0)
-		return -errno;
+	r = sio_ftruncate(seg->log_fd, pos, seg->log_path);
+	if (r < 0)
+		return r;
 	while (seg->corrupt_cnt > 0 && seg->corrupt[seg->corrupt_cnt - 1].pos >= pos)
 		seg->corrupt_cnt--;
 	int64_t cut = base < offset ? base : offset;
@@ -482,65 +478,157 @@ static int segment_add_corrupt(log_segment_t *seg, int64_t pos, int64_t end, int
 	return 0;
 }
 
+/* A growable buffer for whole batches read during recovery. */
+typedef struct segment_buf {
+	uint8_t *p;
+	size_t cap;
+} segment_buf_t;
+
+/* Reads len bytes at pos into b (grown as needed). 0, -EIO for a short
+ * read (the file shrank), or -errno. */
+static int segment_read_at(const log_segment_t *seg, int64_t pos, size_t len, segment_buf_t *b)
+{
+	ssize_t n;
+
+	if (len > b->cap) {
+		uint8_t *np = realloc(b->p, len);
+		if (!np)
+			return -ENOMEM;
+		b->p = np;
+		b->cap = len;
+	}
+	n = sio_pread(seg->log_fd, b->p, len, pos, seg->log_path);
+	if (n < 0)
+		return (int)n;
+	return (size_t)n == len ? 0 : -EIO;
+}
+
+/* Size of the intact batch at pos (segment_intact_at), 0 when there is
+ * none, or -errno. hdr, when not NULL, already holds the header's first
+ * RB_HEADER_SIZE bytes, so an implausible header costs no read. The batch
+ * is left in b. */
+static int64_t segment_batch_at(const log_segment_t *seg, int64_t pos, const uint8_t *hdr,
+                                segment_buf_t *b, int64_t min_base, int64_t next_base)
+{
+	int64_t avail = seg->size - pos, blen;
+	int r;
+
+	if (avail < RB_HEADER_SIZE)
+		return 0;
+	if (!hdr) {
+		r = segment_read_at(seg, pos, RB_HEADER_SIZE, b);
+		if (r < 0)
+			return r;
+		hdr = b->p;
+	}
+	blen = rb_batch_length(hdr);
+	if (hdr[RB_OFF_MAGIC] != RB_MAGIC || blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
+	    blen + RB_LOG_OVERHEAD > avail || rb_base_offset(hdr) < min_base)
+		return 0;
+	r = segment_read_at(seg, pos, (size_t)blen + RB_LOG_OVERHEAD, b);
+	if (r < 0)
+		return r;
+	return (int64_t)segment_intact_at(seg, b->p, avail, min_base, next_base);
+}
+
+/* The position of the next intact batch after pos, or the file size when
+ * there is none. Reads the damaged stretch a window at a time and looks
+ * closer only where a magic byte sits at the right place. -errno on error. */
+static int64_t segment_resync(const log_segment_t *seg, int64_t pos, segment_buf_t *b,
+                              int64_t min_base, int64_t next_base)
+{
+	enum { WINDOW = 64 * 1024 };
+	uint8_t *w = malloc(WINDOW);
+	int64_t q = pos + 1, found = seg->size;
+
+	if (!w)
+		return -ENOMEM;
+	while (q + RB_HEADER_SIZE <= seg->size && found == seg->size) {
+		int64_t len = seg->size - q < WINDOW ? seg->size - q : WINDOW;
+		ssize_t n = sio_pread(seg->log_fd, w, (size_t)len, q, seg->log_path);
+		int64_t i;
+		if (n < 0 || n != len) {
+			free(w);
+			return n < 0 ? (int64_t)n : -EIO;
+		}
+		for (i = 0; i + RB_HEADER_SIZE <= len; i++) {
+			int64_t t;
+			if (w[i + RB_OFF_MAGIC] != RB_MAGIC)
+				continue;
+			t = segment_batch_at(seg, q + i, w + i, b, min_base, next_base);
+			if (t < 0) {
+				free(w);
+				return t;
+			}
+			if (t > 0) {
+				found = q + i;
+				break;
+			}
+		}
+		/* The next window starts where a header could no longer fit in
+		 * this one. */
+		q += i;
+	}
+	free(w);
+	return found;
+}
+
 int segment_recover(log_segment_t *seg, int64_t next_base, segment_recover_result_t *res)
 {
 	int ret = segment_reset_scan(seg);
 	int64_t pos = 0, size = seg->size, first_ms = -1;
-	size_t map_len = (size_t)size;
-	uint8_t *map = NULL;
+	segment_buf_t b = { NULL, 0 };
 	memset(res, 0, sizeof(*res));
 	seg->corrupt_cnt = 0;
 	if (ret < 0)
 		return ret;
-	if (size > 0) {
-		/* One read-only view of the file: resynchronising looks at every
-		 * byte of a damaged stretch. */
-		map = mmap(NULL, (size_t)size, PROT_READ, MAP_PRIVATE, seg->log_fd, 0);
-		if (map == MAP_FAILED)
-			return -errno;
-	}
+	/* Read with pread through storage_io (not mmap): a disk that fails
+	 * while we read it is an error here, never a SIGBUS. */
 	while (pos < size) {
-		size_t total =
-		    segment_intact_at(seg, map + pos, size - pos, seg->next_offset, next_base);
+		int64_t total = segment_batch_at(seg, pos, NULL, &b, seg->next_offset, next_base);
+		if (total < 0) {
+			ret = (int)total;
+			goto out;
+		}
 		if (total > 0) {
 			if (first_ms < 0)
-				first_ms = rb_max_timestamp(map + pos);
-			ret = segment_index_batch(seg, map + pos, pos);
+				first_ms = rb_max_timestamp(b.p);
+			ret = segment_index_batch(seg, b.p, pos);
 			if (ret < 0)
 				goto out;
-			pos += (int64_t)total;
+			pos += total;
 			continue;
 		}
-		int64_t q = pos + 1;
-		for (; q + RB_HEADER_SIZE <= size; q++)
-			if (map[q + RB_OFF_MAGIC] == RB_MAGIC &&
-			    segment_intact_at(seg, map + q, size - q, seg->next_offset, next_base) >
-			        0)
-				break;
-		if (q + RB_HEADER_SIZE > size && next_base < 0) {
+		int64_t q = segment_resync(seg, pos, &b, seg->next_offset, next_base);
+		if (q < 0) {
+			ret = (int)q;
+			goto out;
+		}
+		if (q == size && next_base < 0) {
 			/* Nothing intact follows in the active segment: a torn tail. */
-			if (ftruncate(seg->log_fd, (off_t)pos) < 0) {
-				ret = -errno;
+			ret = sio_ftruncate(seg->log_fd, pos, seg->log_path);
+			if (ret < 0)
 				goto out;
-			}
 			res->truncated_bytes = size - pos;
 			seg->size = size = pos;
 			break;
 		}
-		int64_t end = q + RB_HEADER_SIZE > size ? size : q;
-		int64_t last = end == size ? next_base - 1 : rb_base_offset(map + q) - 1;
-		ret = segment_add_corrupt(seg, pos, end, seg->next_offset, last);
+		int64_t last = q == size ? next_base - 1 : -1;
+		if (q < size) {
+			/* segment_resync left the intact batch at q in b. */
+			last = rb_base_offset(b.p) - 1;
+		}
+		ret = segment_add_corrupt(seg, pos, q, seg->next_offset, last);
 		if (ret < 0)
 			goto out;
 		segment_skip_corrupt(seg, &seg->corrupt[seg->corrupt_cnt - 1]);
-		pos = end;
+		pos = q;
 	}
 	res->cut_offset = seg->next_offset;
 	seg->valid_end = seg->size;
 	seg->first_batch_ms = first_ms;
 out:
-	if (map)
-		munmap(map, map_len);
+	free(b.p);
 	return ret;
 }
 
@@ -568,10 +656,10 @@ static int segment_rename_one(const char *path, char **outp)
 	if (!to)
 		return -ENOMEM;
 	snprintf(to, n, "%s.deleted", path);
-	if (rename(path, to) < 0) {
-		int e = errno;
+	int r = sio_rename(path, to);
+	if (r < 0) {
 		free(to);
-		return e == ENOENT ? 0 : -e;
+		return r == -ENOENT ? 0 : r;
 	}
 	*outp = to;
 	return 0;
@@ -600,9 +688,12 @@ int segment_rename_deleted(log_segment_t *seg, char *paths[3])
 
 int segment_flush(log_segment_t *seg)
 {
-	if (fsync(seg->log_fd) < 0 || fsync(seg->oi.fd) < 0 || fsync(seg->ti.fd) < 0)
-		return -errno;
-	return 0;
+	int ret = sio_fsync(seg->log_fd, seg->log_path);
+	if (ret == 0)
+		ret = sio_fsync(seg->oi.fd, seg->oi.path);
+	if (ret == 0)
+		ret = sio_fsync(seg->ti.fd, seg->ti.path);
+	return ret;
 }
 
 void segment_set_config(log_segment_t *seg, int32_t index_interval_bytes, int64_t index_max_bytes)

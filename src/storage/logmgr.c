@@ -33,6 +33,7 @@ typedef struct logmgr_dir {
 	char *path;
 	int lock_fd;
 	size_t part_cnt;
+	log_dir_t health; /* shared with the dir's plogs */
 } logmgr_dir_t;
 
 typedef struct logmgr_entry {
@@ -52,6 +53,8 @@ struct logmgr {
 	storage_deleter_fn *deleter;
 	void *deleter_arg;
 	uint64_t delete_seq;
+	void (*on_offline)(const log_dir_t *ld, void *arg);
+	void *on_offline_arg;
 };
 
 /* ------------------------------------------------------------ table */
@@ -107,6 +110,7 @@ static int logmgr_insert(logmgr_t *mgr, plog_t *plog, size_t dir)
 	mgr->entry_cnt++;
 	mgr->dirs[dir].part_cnt++;
 	plog_set_deleter(plog, mgr->deleter, mgr->deleter_arg);
+	plog_set_log_dir(plog, &mgr->dirs[dir].health);
 	return 0;
 }
 
@@ -260,6 +264,43 @@ int logmgr_write_meta(logmgr_t *mgr, const char *cluster_id, char *errstr, size_
 const char *logmgr_cluster_id(const logmgr_t *mgr)
 {
 	return mgr->cluster_id;
+}
+
+/* ------------------------------------------------------------ health */
+
+/* log_dir's on_offline: its logs already read as offline (they share the
+ * log_dir_t); tell the owner. */
+static void logmgr_on_dir_offline(log_dir_t *ld, void *arg)
+{
+	logmgr_t *mgr = arg;
+
+	if (mgr->on_offline)
+		mgr->on_offline(ld, mgr->on_offline_arg);
+}
+
+void logmgr_set_offline_cb(logmgr_t *mgr, void (*fn)(const log_dir_t *ld, void *arg), void *arg)
+{
+	mgr->on_offline = fn;
+	mgr->on_offline_arg = arg;
+}
+
+size_t logmgr_dir_count(const logmgr_t *mgr)
+{
+	return mgr->dir_cnt;
+}
+
+const log_dir_t *logmgr_dir(const logmgr_t *mgr, size_t i)
+{
+	return i < mgr->dir_cnt ? &mgr->dirs[i].health : NULL;
+}
+
+size_t logmgr_online_dir_count(const logmgr_t *mgr)
+{
+	size_t n = 0;
+
+	for (size_t i = 0; i < mgr->dir_cnt; i++)
+		n += !mgr->dirs[i].health.offline;
+	return n;
 }
 
 /* ------------------------------------------------------------ open */
@@ -476,6 +517,9 @@ int logmgr_open(const char *const *dirs, size_t dir_cnt, const log_config_t *def
 			snprintf(errstr, errstr_size, "out of memory");
 			goto out;
 		}
+		log_dir_init(&mgr->dirs[i].health, mgr->dirs[i].path);
+		mgr->dirs[i].health.on_offline = logmgr_on_dir_offline;
+		mgr->dirs[i].health.on_offline_arg = mgr;
 		if (logmgr_open_dir(mgr, i, errstr, errstr_size) < 0)
 			goto out;
 	}
@@ -531,10 +575,17 @@ int logmgr_get_or_create(logmgr_t *mgr, const char *topic, int32_t partition,
 		         partition);
 		return -1;
 	}
-	size_t best = 0;
-	for (size_t i = 1; i < mgr->dir_cnt; i++)
-		if (mgr->dirs[i].part_cnt < mgr->dirs[best].part_cnt)
+	size_t best = mgr->dir_cnt;
+	for (size_t i = 0; i < mgr->dir_cnt; i++)
+		if (!mgr->dirs[i].health.offline &&
+		    (best == mgr->dir_cnt || mgr->dirs[i].part_cnt < mgr->dirs[best].part_cnt))
 			best = i;
+	if (best == mgr->dir_cnt) {
+		snprintf(errstr, errstr_size,
+		         "cannot create a log for %s-%" PRId32 ": every log dir is offline", topic,
+		         partition);
+		return -1;
+	}
 	char name[300];
 	snprintf(name, sizeof(name), "%s-%" PRId32, topic, partition);
 	char *path = logmgr_path(mgr->dirs[best].path, name);
@@ -621,6 +672,8 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 	int ret = 0;
 	for (size_t d = 0; d < mgr->dir_cnt; d++) {
 		size_t n = mgr->dirs[d].part_cnt, k = 0;
+		if (mgr->dirs[d].health.offline)
+			continue; /* nothing of it is written again */
 		checkpoint_entry_t *cp[3];
 		const char *names[3] = { LOGMGR_RECOVERY_POINT_FILE, LOGMGR_LOG_START_FILE,
 			                 LOGMGR_HW_FILE };
@@ -648,8 +701,17 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 		}
 		for (int f = 0; f < 3; f++) {
 			char *path = logmgr_path(mgr->dirs[d].path, names[f]);
-			if (!path || checkpoint_write(path, cp[f], k, errstr, errstr_size) < 0)
+			int r =
+			    path ? checkpoint_write(path, cp[f], k, errstr, errstr_size) : -ENOMEM;
+			if (r < 0) {
+				/* A checkpoint that does not fit keeps the old
+				 * file (errstr says so); "full" is what appends
+				 * see. A disk error takes the dir offline. */
 				ret = -1;
+				if (path && sio_err_kind(r) == SIO_ERR_DISK)
+					log_dir_error(&mgr->dirs[d].health, r,
+					              "checkpoint write of", path);
+			}
 			free(path);
 		}
 	next:
@@ -665,10 +727,16 @@ void logmgr_close(logmgr_t *mgr, int clean)
 		return;
 	int ok = clean;
 	if (clean) {
+		/* A log offline on its own spoils every dir's marker (it needs
+		 * recovery and we cannot tell which dir); an offline dir gets no
+		 * marker below. */
 		for (size_t b = 0; b < mgr->bucket_cnt; b++)
-			for (logmgr_entry_t *e = mgr->buckets[b]; e; e = e->next)
+			for (logmgr_entry_t *e = mgr->buckets[b]; e; e = e->next) {
+				if (mgr->dirs[e->dir].health.offline)
+					continue;
 				if (plog_is_offline(e->plog) || plog_flush_sync(e->plog) < 0)
 					ok = 0;
+			}
 		char errstr[512];
 		if (logmgr_checkpoint(mgr, errstr, sizeof(errstr)) < 0) {
 			flog(LOG_ERR, "storage", "checkpoint at shutdown failed: %s", errstr);
@@ -685,7 +753,7 @@ void logmgr_close(logmgr_t *mgr, int clean)
 	}
 	for (size_t i = 0; i < mgr->dir_cnt; i++) {
 		logmgr_dir_t *d = &mgr->dirs[i];
-		if (ok && d->lock_fd >= 0) {
+		if (ok && d->lock_fd >= 0 && !d->health.offline) {
 			char *marker = logmgr_path(d->path, LOGMGR_CLEAN_SHUTDOWN_FILE);
 			int ret = marker ? checkpoint_write_atomic(marker, "", 0) : -ENOMEM;
 			if (ret < 0)
@@ -695,6 +763,7 @@ void logmgr_close(logmgr_t *mgr, int clean)
 		}
 		if (d->lock_fd >= 0)
 			close(d->lock_fd);
+		log_dir_clear(&d->health);
 		free(d->path);
 	}
 	free(mgr->dirs);

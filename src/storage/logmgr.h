@@ -29,6 +29,7 @@
 #include <stdint.h>
 
 #include "storage/log_config.h"
+#include "storage/log_dir.h"
 #include "storage/plog.h"
 
 typedef struct logmgr logmgr_t;
@@ -70,6 +71,20 @@ int logmgr_get_or_create(logmgr_t *mgr, const char *topic, int32_t partition,
  * the deleter. The plog pointer is invalid afterwards. Returns 0, -ENOENT,
  * or -errno. */
 int logmgr_delete(logmgr_t *mgr, const char *topic, int32_t partition);
+
+/*
+ * The health of each log dir (log_dir.h): online, full (appends refused
+ * until space returns) or offline (a disk error: none of its logs is read
+ * or written again until a restart; no new log is created in it; it gets no
+ * checkpoint and no clean-shutdown marker, so the next start recovers it).
+ * logmgr_dir's result is borrowed and lives until logmgr_close. fn runs
+ * once per dir that goes offline, on the loop thread, from inside the storage
+ * call that failed (so it should only note the change and defer the work).
+ */
+size_t logmgr_dir_count(const logmgr_t *mgr);
+const log_dir_t *logmgr_dir(const logmgr_t *mgr, size_t i);
+size_t logmgr_online_dir_count(const logmgr_t *mgr);
+void logmgr_set_offline_cb(logmgr_t *mgr, void (*fn)(const log_dir_t *ld, void *arg), void *arg);
 
 /* Calls fn for every open log (fn must not create or delete logs). */
 void logmgr_foreach(logmgr_t *mgr, void (*fn)(plog_t *plog, void *arg), void *arg);

@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "storage/storage_io.h"
 
 static size_t offset_index_max_entries(int64_t max_bytes)
 {
@@ -120,9 +121,10 @@ int offset_index_append(offset_index_t *oi, int64_t offset, int64_t position)
 	uint8_t raw[OFFSET_INDEX_ENTRY_SIZE];
 	be32_write(raw, (uint32_t)rel);
 	be32_write(raw + 4, (uint32_t)position);
-	ssize_t n = pwrite(oi->fd, raw, sizeof(raw), (off_t)(oi->entry_cnt * sizeof(raw)));
-	if (n != (ssize_t)sizeof(raw))
-		return n < 0 ? -errno : -EIO;
+	ret = sio_pwrite_all(oi->fd, raw, sizeof(raw), (int64_t)(oi->entry_cnt * sizeof(raw)),
+	                     oi->path);
+	if (ret < 0)
+		return ret;
 	oi->entries[oi->entry_cnt].rel_offset = (uint32_t)rel;
 	oi->entries[oi->entry_cnt].position = (uint32_t)position;
 	oi->entry_cnt++;

@@ -49,11 +49,29 @@ int plog_push_segment(plog_t *plog, log_segment_t *seg)
 	return 0;
 }
 
+sio_err_kind_t plog_io_error(plog_t *plog, int err, const char *what, const char *path)
+{
+	sio_err_kind_t kind;
+
+	if (plog->ld) {
+		kind = log_dir_error(plog->ld, err, what, path);
+	} else {
+		kind = sio_err_kind(err);
+		flog(LOG_ERR, "storage", "%s-%d: %s %s failed: %s%s", plog->topic, plog->partition,
+		     what, path, strerror(err < 0 ? -err : err),
+		     kind == SIO_ERR_DISK ? "; the log is offline" : "");
+	}
+	if (kind == SIO_ERR_DISK)
+		plog->offline = 1;
+	return kind;
+}
+
 void plog_discard_segment(plog_t *plog, log_segment_t *seg)
 {
 	char *paths[3] = { NULL, NULL, NULL };
 	int ret = segment_rename_deleted(seg, paths);
-	if (ret < 0)
+	if (ret < 0 &&
+	    plog_io_error(plog, ret, "rename for deletion of", seg->log_path) != SIO_ERR_DISK)
 		flog(LOG_WARNING, "storage",
 		     "%s-%d: cannot rename segment %020" PRId64 " for deletion: %s", plog->topic,
 		     plog->partition, seg->base_offset, strerror(-ret));
@@ -138,8 +156,10 @@ int plog_flush_sync(plog_t *plog)
 		if (seg->next_offset <= plog->recovery_point && seg != plog_active(plog))
 			continue;
 		int r = segment_flush(seg);
-		if (r < 0 && ret == 0)
+		if (r < 0 && ret == 0) {
 			ret = r;
+			plog_flush_failed(plog, r);
+		}
 	}
 	if (ret == 0) {
 		plog->recovery_point = plog_log_end_offset(plog);
@@ -152,12 +172,8 @@ void plog_close(plog_t *plog, int flush)
 {
 	if (!plog)
 		return;
-	if (flush && plog->seg_cnt > 0 && !plog->offline) {
-		int ret = plog_flush_sync(plog);
-		if (ret < 0)
-			flog(LOG_ERR, "storage", "%s-%d: fsync at close failed: %s", plog->topic,
-			     plog->partition, strerror(-ret));
-	}
+	if (flush && plog->seg_cnt > 0 && !plog_is_offline(plog))
+		plog_flush_sync(plog); /* a failure takes the dir offline (no clean marker) */
 	for (size_t i = 0; i < plog->seg_cnt; i++)
 		segment_close(plog->segs[i]);
 	free(plog->segs);
@@ -249,14 +265,15 @@ fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_e
 	plog_append_info_t local;
 	if (!info)
 		info = &local;
-	if (plog->offline)
+	if (plog_is_offline(plog))
 		return FJORD_ERR_STORAGE_ERROR;
 	fjord_err_t err = plog_validate(plog, buf, len, assign_offsets, info);
 	if (err != FJORD_ERR_NO_ERROR)
 		return err;
 	int64_t now = plog_now(plog);
-	if (plog_should_roll(plog, len, info->last_offset, now) && plog_roll(plog) < 0)
-		goto fail;
+	int ret;
+	if (plog_should_roll(plog, len, info->last_offset, now) && (ret = plog_roll(plog)) < 0)
+		return FJORD_ERR_STORAGE_ERROR; /* plog_roll reported it */
 	/* Patch offsets and epochs in place; both lie outside the CRC. */
 	rb_iter_t it;
 	const uint8_t *batch;
@@ -271,12 +288,13 @@ fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_e
 			next += rb_last_offset_delta(b) + 1;
 		}
 	}
-	int ret = segment_append(plog_active(plog), buf, len, now);
+	ret = segment_append(plog_active(plog), buf, len, now);
 	if (ret < 0) {
-		flog(LOG_ERR, "storage", "%s-%d: write to %s failed: %s; log is offline",
-		     plog->topic, plog->partition, plog_active(plog)->log_path, strerror(-ret));
-		goto fail;
+		plog_io_error(plog, ret, "append to", plog_active(plog)->log_path);
+		return FJORD_ERR_STORAGE_ERROR;
 	}
+	if (plog->ld)
+		log_dir_append_ok(plog->ld);
 	if (assign_offsets) {
 		epoch_cache_assign(&plog->ec, leader_epoch, info->first_offset);
 	} else {
@@ -288,9 +306,6 @@ fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_e
 	if (plog->first_unflushed_ms < 0)
 		plog->first_unflushed_ms = now;
 	return FJORD_ERR_NO_ERROR;
-fail:
-	plog->offline = 1;
-	return FJORD_ERR_STORAGE_ERROR;
 }
 
 /* ------------------------------------------------------------ read */
@@ -346,7 +361,7 @@ fjord_err_t plog_read(plog_t *plog, int64_t offset, int32_t max_bytes, int64_t m
 	out->high_watermark = plog->hw;
 	out->first_offset = offset;
 	out->next_offset = offset;
-	if (plog->offline)
+	if (plog_is_offline(plog))
 		return FJORD_ERR_STORAGE_ERROR;
 	if (offset < plog->log_start || offset > out->log_end_offset)
 		return FJORD_ERR_OFFSET_OUT_OF_RANGE;
@@ -363,8 +378,7 @@ fjord_err_t plog_read(plog_t *plog, int64_t offset, int32_t max_bytes, int64_t m
 		if (r == SEGMENT_FIND_CORRUPT)
 			return FJORD_ERR_CORRUPT_MESSAGE; /* log_recovery.c logged the range */
 		if (r < 0) {
-			flog(LOG_ERR, "storage", "%s-%d: read of %s failed: %s", plog->topic,
-			     plog->partition, seg->log_path, strerror(-r));
+			plog_io_error(plog, r, "read of", seg->log_path);
 			return FJORD_ERR_STORAGE_ERROR;
 		}
 		if (r == 0)
@@ -379,8 +393,10 @@ fjord_err_t plog_read(plog_t *plog, int64_t offset, int32_t max_bytes, int64_t m
 		if (segment_corrupt_at(seg, end))
 			break; /* the next read starts there and gets the error */
 		int r = segment_read_header(seg, end, hdr);
-		if (r < 0)
+		if (r < 0) {
+			plog_io_error(plog, r, "read of", seg->log_path);
 			return FJORD_ERR_STORAGE_ERROR;
+		}
 		if (r == 0)
 			break;
 		int64_t total = (int64_t)rb_total_size(hdr);
@@ -417,10 +433,10 @@ static int plog_record_for_timestamp(plog_t *plog, log_segment_t *seg, int64_t p
 	uint8_t *buf = malloc(total);
 	if (!buf)
 		return -ENOMEM;
-	ssize_t n = pread(seg->log_fd, buf, total, (off_t)pos);
+	ssize_t n = sio_pread(seg->log_fd, buf, total, pos, seg->log_path);
 	if (n != (ssize_t)total) {
 		free(buf);
-		return n < 0 ? -errno : -EIO;
+		return n < 0 ? (int)n : -EIO;
 	}
 	rb_reader_t rd;
 	rb_reader_init(&rd);
@@ -446,7 +462,7 @@ fjord_err_t plog_offset_for_timestamp(plog_t *plog, int64_t ts, int64_t *offsetp
 		tsp = &dummy;
 	*tsp = -1;
 	*offsetp = -1;
-	if (plog->offline)
+	if (plog_is_offline(plog))
 		return FJORD_ERR_STORAGE_ERROR;
 	if (ts == -2) {
 		*offsetp = plog->log_start;
@@ -468,8 +484,11 @@ fjord_err_t plog_offset_for_timestamp(plog_t *plog, int64_t ts, int64_t *offsetp
 		if (r == 0)
 			r = plog_record_for_timestamp(plog, seg, pos, ts, offsetp, tsp);
 		if (r < 0) {
-			flog(LOG_ERR, "storage", "%s-%d: timestamp lookup in %s failed: %s",
-			     plog->topic, plog->partition, seg->log_path, strerror(-r));
+			if (r == -ENOMEM || r == -EBADMSG)
+				flog(LOG_ERR, "storage", "%s-%d: timestamp lookup in %s failed: %s",
+				     plog->topic, plog->partition, seg->log_path, strerror(-r));
+			else
+				plog_io_error(plog, r, "timestamp lookup in", seg->log_path);
 			return FJORD_ERR_STORAGE_ERROR;
 		}
 		if (*offsetp < plog->log_start)
@@ -542,7 +561,22 @@ const char *plog_dir(const plog_t *plog)
 
 int plog_is_offline(const plog_t *plog)
 {
-	return plog->offline;
+	return plog->offline || (plog->ld && plog->ld->offline);
+}
+
+void plog_set_log_dir(plog_t *plog, struct log_dir *ld)
+{
+	plog->ld = ld;
+}
+
+void plog_flush_failed(plog_t *plog, int err)
+{
+	if (plog->ld)
+		log_dir_fail(plog->ld, err, "fsync of", plog->dir);
+	else
+		flog(LOG_ERR, "storage", "%s-%d: fsync failed: %s; the log is offline", plog->topic,
+		     plog->partition, strerror(err < 0 ? -err : err));
+	plog->offline = 1;
 }
 
 const log_config_t *plog_config(const plog_t *plog)
@@ -579,7 +613,7 @@ void plog_set_clock(plog_t *plog, int64_t (*now_ms)(void *arg), void *arg)
 
 int plog_roll(plog_t *plog)
 {
-	if (plog->offline)
+	if (plog_is_offline(plog))
 		return -EIO;
 	log_segment_t *active = plog_active(plog), *seg = NULL;
 	if (active->size == 0)
@@ -588,15 +622,19 @@ int plog_roll(plog_t *plog)
 	int ret = segment_open(plog->dir, active->next_offset, 1, plog->cfg.index_interval_bytes,
 	                       plog->cfg.segment_index_bytes, &seg, errstr, sizeof(errstr));
 	if (ret < 0) {
-		flog(LOG_ERR, "storage", "%s-%d: cannot roll a new segment: %s", plog->topic,
-		     plog->partition, errstr);
+		if (plog_io_error(plog, ret, "creating a segment in", plog->dir) ==
+		    SIO_ERR_TRANSIENT)
+			flog(LOG_ERR, "storage", "%s-%d: cannot roll a new segment: %s",
+			     plog->topic, plog->partition, errstr);
 		return ret;
 	}
 	if (seg->size != 0) {
 		/* A leftover file at the new base offset would break ordering. */
-		flog(LOG_ERR, "storage", "%s-%d: segment %s already exists and is not empty",
+		flog(LOG_ERR, "storage",
+		     "%s-%d: segment %s already exists and is not empty; the log is offline",
 		     plog->topic, plog->partition, seg->log_path);
 		segment_close(seg);
+		plog->offline = 1;
 		return -EEXIST;
 	}
 	ret = plog_push_segment(plog, seg);
@@ -623,7 +661,7 @@ static void plog_after_truncate(plog_t *plog)
 
 int plog_truncate_to(plog_t *plog, int64_t offset)
 {
-	if (plog->offline)
+	if (plog_is_offline(plog))
 		return -EIO;
 	if (offset >= plog_log_end_offset(plog))
 		return 0;
@@ -636,9 +674,12 @@ int plog_truncate_to(plog_t *plog, int64_t offset)
 	}
 	int64_t removed = segment_truncate_to(plog_active(plog), offset);
 	if (removed < 0) {
-		flog(LOG_ERR, "storage",
-		     "%s-%d: truncation to %" PRId64 " failed: %s; log is offline", plog->topic,
-		     plog->partition, offset, strerror((int)-removed));
+		/* Whatever the error, the log is in an unknown state now. */
+		if (plog_io_error(plog, (int)removed, "truncation of",
+		                  plog_active(plog)->log_path) != SIO_ERR_DISK)
+			flog(LOG_ERR, "storage",
+			     "%s-%d: truncation to %" PRId64 " failed: %s; log is offline",
+			     plog->topic, plog->partition, offset, strerror((int)-removed));
 		plog->offline = 1;
 		return (int)removed;
 	}
@@ -670,9 +711,10 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 	if (ret == 0)
 		ret = plog_push_segment(plog, seg);
 	if (ret < 0) {
-		flog(LOG_ERR, "storage",
-		     "%s-%d: cannot restart the log at %" PRId64 ": %s; offline", plog->topic,
-		     plog->partition, offset, errstr);
+		if (plog_io_error(plog, ret, "restarting the log in", plog->dir) != SIO_ERR_DISK)
+			flog(LOG_ERR, "storage",
+			     "%s-%d: cannot restart the log at %" PRId64 ": %s; offline",
+			     plog->topic, plog->partition, offset, errstr);
 		segment_close(seg);
 		/* Keep the invariant "at least one segment" for accessors. */
 		plog->offline = 1;
@@ -693,7 +735,7 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 int plog_flush_begin(plog_t *plog, int *dup_fd_out, int64_t *upto)
 {
 	int64_t leo = plog_log_end_offset(plog);
-	if (plog->offline || plog->seg_cnt == 0 || plog->recovery_point >= leo)
+	if (plog_is_offline(plog) || plog->seg_cnt == 0 || plog->recovery_point >= leo)
 		return 0;
 	for (size_t i = plog_segment_index(plog, plog->recovery_point); i < plog->seg_cnt; i++) {
 		log_segment_t *seg = plog->segs[i];

@@ -13,8 +13,12 @@
  *     appends nothing. Batches are stored byte for byte as received except
  *     baseOffset and partitionLeaderEpoch (patched in place, outside the CRC).
  *   - offsets in the log strictly increase; reads return whole batches.
- *   - a write error truncates back to the previous end and marks the log
- *     offline: every later append fails with FJORD_ERR_STORAGE_ERROR.
+ *   - a failed append is undone (the file is cut back to where it was) and
+ *     answers FJORD_ERR_STORAGE_ERROR. What follows depends on the error
+ *     (storage_io.h, log_dir.h): out of space, the log stays readable and
+ *     the next append that fits succeeds; a disk error (EIO, EROFS, a failed
+ *     fsync) takes the log's whole log dir offline: no read or append of any
+ *     of its logs until a restart.
  *
  * Threads: every function here runs on the broker's event-loop thread only.
  * The exceptions are the work the broker does off the loop on its
@@ -134,7 +138,16 @@ int plog_segment_count(const plog_t *plog);
 const char *plog_topic(const plog_t *plog);
 int32_t plog_partition(const plog_t *plog);
 const char *plog_dir(const plog_t *plog);
+/* 1 when the log, or its log dir, is offline. */
 int plog_is_offline(const plog_t *plog);
+/* Shares the health of the log dir holding this log (logmgr does this;
+ * NULL: none). The dir must outlive the log. */
+struct log_dir;
+void plog_set_log_dir(plog_t *plog, struct log_dir *ld);
+/* The background fsync of this log's data failed with err: whatever the
+ * errno, the kernel may have dropped what it could not write, so the log
+ * dir goes offline (the log alone when it has no dir). */
+void plog_flush_failed(plog_t *plog, int err);
 const log_config_t *plog_config(const plog_t *plog);
 
 /*
@@ -214,7 +227,8 @@ void plog_set_clock(plog_t *plog, int64_t (*now_ms)(void *arg), void *arg);
 int plog_flush_begin(plog_t *plog, int *dup_fd_out, int64_t *upto);
 void plog_flush_end(plog_t *plog, int64_t upto);
 /* fsync of every unflushed segment on the calling thread, then recovery
- * point = LEO. For shutdown (logmgr_close) and tests. Returns 0 or -errno. */
+ * point = LEO. For shutdown (logmgr_close) and tests. Returns 0 or -errno
+ * (a failure is plog_flush_failed: the log dir goes offline). */
 int plog_flush_sync(plog_t *plog);
 /* 1 when flush_interval_messages unflushed records or an unflushed append
  * older than flush_interval_ms exist. now_ms on the plog's clock (wall clock

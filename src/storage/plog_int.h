@@ -7,6 +7,7 @@
 #ifndef FJORD_STORAGE_PLOG_INT_H
 #define FJORD_STORAGE_PLOG_INT_H
 
+#include "storage/log_dir.h"
 #include "storage/log_segment.h"
 #include "storage/plog.h"
 
@@ -32,7 +33,8 @@ struct plog {
 	int64_t recovery_point;
 	int64_t first_unflushed_ms; /* plog clock time of the oldest unflushed append; -1 */
 	epoch_cache_t ec;
-	int offline;
+	int offline;   /* this log alone (a failed truncation); see plog_is_offline */
+	log_dir_t *ld; /* the dir's health, shared with its other logs; NULL alone */
 	storage_deleter_fn *deleter;
 	void *deleter_arg;
 	int64_t (*now_ms)(void *arg);
@@ -61,6 +63,10 @@ void plog_discard_segment(plog_t *plog, log_segment_t *seg);
 /* plog.c: forgets cached read positions (after truncation or retention). */
 void plog_cache_clear(plog_t *plog);
 int64_t plog_now(const plog_t *plog);
+/* plog.c: reports that `what` failed with err (< 0) on path to the log dir
+ * (or, for a log without one, to the log: a disk error takes it offline)
+ * and returns the error's kind. */
+sio_err_kind_t plog_io_error(plog_t *plog, int err, const char *what, const char *path);
 
 /* log_corrupt.c: the file naming the segments that hold corrupt ranges. */
 #define PLOG_CORRUPT_FILE "corrupt-segments"

@@ -8,6 +8,8 @@
  * only src/common, never the broker; the broker includes only this header.
  *
  *   logmgr.h          every log dir of a broker, the partition logs in them
+ *   log_dir.h         a log dir's health: online, full, offline
+ *   storage_io.h      storage's system calls: error kinds, fault injection
  *   plog.h            one partition log: append, read, roll, truncate, flush
  *   log_config.h      per-log settings and their topic overrides
  *   checkpoint.h      atomically written checkpoint files
@@ -23,6 +25,7 @@
 
 #include "storage/checkpoint.h"
 #include "storage/log_config.h"
+#include "storage/log_dir.h"
 #include "storage/logmgr.h"
 #include "storage/plog.h"
 #include "storage/storage_remove.h"

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "common/bytes.h"
+#include "storage/storage_io.h"
 
 static size_t time_index_max_entries(int64_t max_bytes)
 {
@@ -124,9 +125,10 @@ int time_index_maybe_append(time_index_t *ti, int64_t timestamp, int64_t offset)
 	uint8_t raw[TIME_INDEX_ENTRY_SIZE];
 	be64_write(raw, (uint64_t)timestamp);
 	be32_write(raw + 8, (uint32_t)rel);
-	ssize_t n = pwrite(ti->fd, raw, sizeof(raw), (off_t)(ti->entry_cnt * sizeof(raw)));
-	if (n != (ssize_t)sizeof(raw))
-		return n < 0 ? -errno : -EIO;
+	ret = sio_pwrite_all(ti->fd, raw, sizeof(raw), (int64_t)(ti->entry_cnt * sizeof(raw)),
+	                     ti->path);
+	if (ret < 0)
+		return ret;
 	ti->entries[ti->entry_cnt].timestamp = timestamp;
 	ti->entries[ti->entry_cnt].rel_offset = (uint32_t)rel;
 	ti->entry_cnt++;

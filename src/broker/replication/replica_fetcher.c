@@ -144,7 +144,9 @@ static void rfetch_collect(partition_t *p, void *arg)
 {
 	rfetch_build_t *bd = arg;
 
-	if (!rfetch_owns(bd->fc, p) || p->fetch_state != bd->want)
+	/* A log on a failed log dir takes nothing more: it is not fetched for
+	 * (the controller takes it out of the ISR, docs/operations.md). */
+	if (!rfetch_owns(bd->fc, p) || p->fetch_state != bd->want || plog_is_offline(p->log))
 		return;
 	if (p->fetch_retry_ms > bd->now) {
 		if (bd->next_retry == 0 || p->fetch_retry_ms < bd->next_retry)
