@@ -264,6 +264,8 @@ conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
 		free(slot);
 		return NULL;
 	}
+	/* File ranges moved in must stay sendfile ranges (handle_fetch.c). */
+	evbuffer_set_flags(slot->out, EVBUFFER_FLAG_DRAINS_TO_FD);
 	slot->conn = c;
 	slot->correlation_id = correlation_id;
 	slot->api = api;

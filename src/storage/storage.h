@@ -10,6 +10,7 @@
  *   logmgr.h          every log dir of a broker, the partition logs in them
  *   plog.h            one partition log: append, read, roll, truncate, flush
  *   log_config.h      per-log settings and their topic overrides
+ *   segment_fd.h      a segment file's descriptor, shared with pending reads
  *   checkpoint.h      atomically written checkpoint files
  *   storage_remove.h  the deleter hook and file removal
  *
@@ -25,6 +26,7 @@
 #include "storage/log_config.h"
 #include "storage/logmgr.h"
 #include "storage/plog.h"
+#include "storage/segment_fd.h"
 #include "storage/storage_remove.h"
 
 #endif
