@@ -548,6 +548,7 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 	if (b->shutting_down || !b->lm)
 		return;
 	partition_foreach(b, broker_cron_partition, b);
+	server_cron(b, mono);
 	broker_controlled_shutdown_check(b);
 	if (b->shutting_down)
 		return;
@@ -791,6 +792,7 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	struct timeval tv = { 0, BROKER_CRON_MS * 1000 };
 	int rc = -1;
 
+	b->accept_reserve_fd = -1;
 	metrics_init(&b->metrics);
 	b->loop = loop_new();
 	if (!b->loop) {

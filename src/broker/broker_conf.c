@@ -114,6 +114,18 @@ static const prop_def_t broker_conf_defs[] = {
 	  "How often high watermarks are checkpointed." },
 	{ "socket.request.max.bytes", PROP_INT, OFF(socket_request_max_bytes), "104857600", 1024,
 	  I32MAX, NULL, 0, "Largest request frame; a larger one closes the connection." },
+	{ "queued.max.requests.per.connection", PROP_INT, OFF(queued_max_requests_per_connection),
+	  "100", 1, I32MAX, NULL, 0,
+	  "Requests of one connection whose answers are not written to its socket yet (being "
+	  "handled, parked, answered behind an earlier one, or in the output buffer); at this "
+	  "many the broker stops reading the connection until one leaves. Each costs about "
+	  "2 KiB while it waits (the SDK keeps at most max.in.flight.requests.per.connection "
+	  "produce requests, 5, in flight)." },
+	{ "queued.max.bytes.per.connection", PROP_INT64, OFF(queued_max_bytes_per_connection),
+	  "67108864", 1024, I64MAX, NULL, 0,
+	  "Response bytes of one connection waiting for its socket, file ranges of fetch "
+	  "answers included; above this the broker stops reading the connection until they "
+	  "drain below an eighth of it." },
 	{ "message.max.bytes", PROP_INT, OFF(message_max_bytes), "1048588", 64, I32MAX, NULL, 0,
 	  "Largest record batch accepted (MESSAGE_TOO_LARGE). Topic override: "
 	  "max.message.bytes." },

@@ -46,29 +46,87 @@ static void conn_list_push(conn_t **list, conn_t *c)
 	*list = c;
 }
 
-/* Pauses reading when too much output or too many responses are pending;
- * resumes when both are back under their limits. */
+int conn_ratelog(conn_ratelog_t *rl, int64_t now_mono_ms, uint64_t *suppressed)
+{
+	if (rl->last_ms && now_mono_ms - rl->last_ms < CONN_RATELOG_INTERVAL_MS) {
+		rl->suppressed++;
+		return 0;
+	}
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	rl->last_ms = now_mono_ms;
+	return 1;
+}
+
+int conn_ratelog_flush(conn_ratelog_t *rl, int64_t now_mono_ms, uint64_t *suppressed)
+{
+	if (!rl->suppressed || now_mono_ms - rl->last_ms < CONN_RATELOG_INTERVAL_MS)
+		return 0;
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	rl->last_ms = now_mono_ms;
+	return 1;
+}
+
+/* Turns reading on or off as the connection's state asks: off while
+ * closing or paused for back-pressure. When reading is (or stays) on and
+ * it was just turned on or `kick` is set (a pause ended), the read
+ * callback runs again — deferred, never nested in the current callback —
+ * since the input may already hold whole requests. */
+static void conn_update_reading(conn_t *c, int kick)
+{
+	int want = !c->closing && !c->read_paused;
+
+	if (want != c->reading) {
+		c->reading = want;
+		if (!want) {
+			bufferevent_disable(c->bev, EV_READ);
+			return;
+		}
+		bufferevent_enable(c->bev, EV_READ);
+		kick = 1;
+	}
+	if (want && kick)
+		bufferevent_trigger(c->bev, EV_READ,
+		                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* Response bytes waiting for the socket: its output buffer (file ranges
+ * count with their length) and answered slots behind an unanswered one. */
+static size_t conn_queued_bytes(const conn_t *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) + c->ready_len;
+}
+
+/* Pauses reading when too many responses are queued (count or bytes);
+ * resumes when a slot is free again and the bytes are below an eighth of
+ * their limit. */
 static void conn_update_backpressure(conn_t *c)
 {
-	size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
-	int over = out > CONN_OUT_HIGH || c->slot_cnt >= CONN_SLOTS_MAX;
+	broker_t *b = c->b;
+	size_t queued = conn_queued_bytes(c);
+	size_t max_bytes = (size_t)b->conf.queued_max_bytes_per_connection;
+	int max_slots = b->conf.queued_max_requests_per_connection;
 
 	if (c->closing)
 		return;
-	if (over && !c->read_paused) {
+	if (!c->read_paused && (queued > max_bytes || c->slot_cnt >= max_slots)) {
 		c->read_paused = 1;
-		bufferevent_disable(c->bev, EV_READ);
-	} else if (c->read_paused && out <= CONN_OUT_LOW && c->slot_cnt < CONN_SLOTS_MAX) {
+		b->conn_paused_cnt++;
+		b->metrics.conn_pauses_backpressure++;
+		flog(LOG_DEBUG, "conn",
+		     "connection %llu from %s: %d responses / %zu bytes queued, not reading",
+		     (unsigned long long)c->id, c->peer, c->slot_cnt, queued);
+		conn_update_reading(c, 0);
+	} else if (c->read_paused && queued <= max_bytes / 8 && c->slot_cnt < max_slots) {
 		c->read_paused = 0;
-		bufferevent_enable(c->bev, EV_READ);
-		/* Requests may already sit in the input: run the read callback
-		 * once more, deferred so it never nests inside this one. */
-		bufferevent_trigger(c->bev, EV_READ,
-		                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+		b->conn_paused_cnt--;
+		conn_update_reading(c, 1);
 	}
 }
 
-/* Handles every complete frame in the input. */
+/* Handles every complete frame in the input (not while paused for
+ * back-pressure); sets the read watermark for what is missing. */
 static void conn_process_input(conn_t *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
@@ -152,6 +210,35 @@ static void conn_on_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
 
+static void conn_slot_free(conn_slot_t *slot)
+{
+	if (slot->out)
+		evbuffer_free(slot->out);
+	free(slot);
+}
+
+/* Output buffer callback: bytes written to the socket. */
+static void conn_on_output_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                                  void *arg)
+{
+	conn_t *c = arg;
+
+	(void)buf;
+	if (!info->n_deleted)
+		return;
+	/* Answers whose last byte left are done (the write callback then
+	 * looks at back-pressure). */
+	c->out_done += info->n_deleted;
+	while (c->sent_head && c->sent_head->out_end <= c->out_done) {
+		conn_slot_t *slot = c->sent_head;
+		c->sent_head = slot->next;
+		if (!c->sent_head)
+			c->sent_tail = NULL;
+		c->slot_cnt--;
+		conn_slot_free(slot);
+	}
+}
+
 static void conn_format_peer(char *out, size_t outsz, const struct sockaddr *sa)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
@@ -193,10 +280,17 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 		free(c);
 		return NULL;
 	}
+	if (!evbuffer_add_cb(bufferevent_get_output(c->bev), conn_on_output_change, c)) {
+		bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
 	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event, c);
 	bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE, 0);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_OUT_LOW, 0);
+	bufferevent_setwatermark(c->bev, EV_WRITE,
+	                         (size_t)b->conf.queued_max_bytes_per_connection / 8, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->reading = 1;
 	conn_list_push(&b->conns, c);
 	b->conn_cnt++;
 	b->metrics.connections_total++;
@@ -215,18 +309,16 @@ void conn_close(conn_t *c, const char *why)
 	flog(LOG_DEBUG, "conn", "closing connection %llu from %s: %s", (unsigned long long)c->id,
 	     c->peer, why);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	c->reading = 0;
+	if (c->read_paused) {
+		c->read_paused = 0;
+		b->conn_paused_cnt--;
+	}
 	conn_list_remove(&b->conns, c);
 	conn_list_push(&b->reap, c);
 	b->conn_cnt--;
 	if (b->reap_ev)
 		event_active(b->reap_ev, EV_TIMEOUT, 0);
-}
-
-static void conn_slot_free(conn_slot_t *slot)
-{
-	if (slot->out)
-		evbuffer_free(slot->out);
-	free(slot);
 }
 
 static void conn_free(conn_t *c)
@@ -239,6 +331,10 @@ static void conn_free(conn_t *c)
 			slot->cancel(slot->cancel_arg);
 		conn_slot_free(slot);
 		slot = next;
+	}
+	for (slot = c->sent_head; slot; slot = c->sent_head) {
+		c->sent_head = slot->next;
+		conn_slot_free(slot);
 	}
 	bufferevent_free(c->bev);
 	free(c);
@@ -279,7 +375,9 @@ conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
 	return slot;
 }
 
-/* Moves every ready slot at the head into the socket's output. */
+/* Moves every ready slot at the head into the socket's output; the slot
+ * itself (without its buffer) stays on the sent list, and in slot_cnt,
+ * until its last byte has been written (conn_on_output_change). */
 static void conn_flush(conn_t *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -289,10 +387,23 @@ static void conn_flush(conn_t *c)
 		c->head = slot->next;
 		if (!c->head)
 			c->tail = NULL;
-		c->slot_cnt--;
-		if (!c->closing)
-			evbuffer_add_buffer(out, slot->out);
-		conn_slot_free(slot);
+		slot->next = NULL;
+		c->ready_len -= slot->out_len;
+		if (c->closing) {
+			c->slot_cnt--;
+			conn_slot_free(slot);
+			continue;
+		}
+		evbuffer_add_buffer(out, slot->out);
+		evbuffer_free(slot->out);
+		slot->out = NULL;
+		c->out_pos += slot->out_len;
+		slot->out_end = c->out_pos;
+		if (c->sent_tail)
+			c->sent_tail->next = slot;
+		else
+			c->sent_head = slot;
+		c->sent_tail = slot;
 	}
 	conn_update_backpressure(c);
 }
@@ -325,6 +436,8 @@ done:
 	                        resp->error != FJORD__ERROR_CODE__NONE);
 	slot->ready = 1;
 	slot->cancel = NULL;
+	slot->out_len = evbuffer_get_length(slot->out);
+	c->ready_len += slot->out_len;
 	if (rc != 0)
 		conn_close(c, "out of memory building a response");
 	conn_flush(c);

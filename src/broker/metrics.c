@@ -129,6 +129,47 @@ static void metrics_partition_gauge(struct evbuffer *out, const metrics_parts_t 
 		                    mp->v[i]->topic, mp->v[i]->id, (long long)get(mp->v[i]->log));
 }
 
+/* The connection limits (docs/operations.md, "Limits and faults"). */
+static void metrics_render_limits(broker_t *b, struct evbuffer *out)
+{
+	static const char *const errnames[METRICS_ACCEPT_SLOTS] = {
+		"EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "other",
+	};
+	const metrics_t *m = &b->metrics;
+	int i;
+
+	metrics_head(out, "fjord_connections_refused_total", "counter",
+	             "Connections closed as soon as accepted, by reason: fd_limit (the broker was "
+	             "out of file descriptors).");
+	evbuffer_add_printf(out, "fjord_connections_refused_total{reason=\"fd_limit\"} %llu\n",
+	                    (unsigned long long)m->conn_refused_fd_limit);
+	metrics_head(out, "fjord_connections_paused", "gauge",
+	             "Connections not read now, by reason: backpressure (too many responses "
+	             "queued).");
+	evbuffer_add_printf(out, "fjord_connections_paused{reason=\"backpressure\"} %d\n",
+	                    b->conn_paused_cnt);
+	metrics_head(out, "fjord_connection_pauses_total", "counter",
+	             "Times a connection stopped being read, by reason (as "
+	             "fjord_connections_paused).");
+	evbuffer_add_printf(out, "fjord_connection_pauses_total{reason=\"backpressure\"} %llu\n",
+	                    (unsigned long long)m->conn_pauses_backpressure);
+	metrics_head(
+	    out, "fjord_listeners_paused", "gauge",
+	    "1 while accepting is paused, by reason: accept_error (a back-off after EMFILE "
+	    "and the like).");
+	evbuffer_add_printf(out, "fjord_listeners_paused{reason=\"accept_error\"} %d\n",
+	                    b->accept_backoff);
+	metrics_head(out, "fjord_listener_pauses_total", "counter",
+	             "Times accepting was paused, by reason (as fjord_listeners_paused).");
+	evbuffer_add_printf(out, "fjord_listener_pauses_total{reason=\"accept_error\"} %llu\n",
+	                    (unsigned long long)m->listener_pauses_accept_error);
+	metrics_head(out, "fjord_accept_errors_total", "counter",
+	             "accept() failures on any listener (HTTP included), by errno.");
+	for (i = 0; i < METRICS_ACCEPT_SLOTS; i++)
+		evbuffer_add_printf(out, "fjord_accept_errors_total{error=\"%s\"} %llu\n",
+		                    errnames[i], (unsigned long long)m->accept_errors[i]);
+}
+
 void metrics_render(broker_t *b, struct evbuffer *out)
 {
 	metrics_t *m = &b->metrics;
@@ -207,6 +248,7 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	metrics_head(out, "fjord_connections_accepted_total", "counter", "Accepted connections.");
 	evbuffer_add_printf(out, "fjord_connections_accepted_total %llu\n",
 	                    (unsigned long long)m->connections_total);
+	metrics_render_limits(b, out);
 	metrics_head(out, "fjord_fetch_waits", "gauge", "Parked long-poll fetches.");
 	evbuffer_add_printf(out, "fjord_fetch_waits %d\n", fetch_wait_count(b));
 	metrics_head(out, "fjord_background_jobs", "gauge", "Queued fsync and deletion jobs.");
