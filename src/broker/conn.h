@@ -1,6 +1,6 @@
 /*
  * conn.h — one client connection: framing, ordered response slots,
- * back-pressure, deferred free.
+ * back-pressure, request memory, idleness, deferred free.
  *
  * Thread: loop thread only.
  *
@@ -11,13 +11,14 @@
  * head, so responses go out in request order whatever finishes first.
  *
  * Lifetime: a connection is never freed inside one of its own callbacks.
- * conn_close() marks it closing, stops reading, and moves it to the
- * broker's reap list; the reaper (a libevent event run after the current
- * callback returns) cancels any parked work still holding one of its
- * slots (through each slot's cancel hook) and frees it.
+ * conn_close() marks it closing, stops reading, returns its request
+ * memory and its per-address count, and moves it to the broker's reap
+ * list; the reaper (a libevent event run after the current callback
+ * returns) cancels any parked work still holding one of its slots
+ * (through each slot's cancel hook) and frees it.
  *
- * The connection stops reading requests (it is "paused", counted in
- * /metrics as fjord_connections_paused{reason="backpressure"}) when
+ * The connection stops reading requests (it is "paused") for two reasons,
+ * each counted in /metrics (fjord_connections_paused{reason}):
  *
  *   backpressure  queued.max.requests.per.connection requests are read
  *                 and their answers not yet written to the socket (being
@@ -31,6 +32,24 @@
  *                 reader therefore pins at most that many answers, and no
  *                 descriptor per answer (fetch ranges share the segment's
  *                 fd, see handle_fetch.c).
+ *   memory        the frame now arriving could not claim its declared size
+ *                 from queued.max.request.bytes (reqmem.h); reading resumes
+ *                 when the claim is granted, in arrival order.
+ *
+ * A frame whose claim was granted keeps being read while the connection is
+ * paused for back-pressure (it is only handled once the pause ends), so a
+ * claim always completes and returns to the budget.
+ *
+ * Reading: what is read beyond the frame being received is bounded by
+ * CONN_READ_AHEAD. A frame larger than that is received into one buffer
+ * sized for it when its prefix is read, so it costs one allocation (the
+ * declared size; above glibc's mmap threshold, returned to the system when
+ * freed) and is handled in place without a second copy (conn.c).
+ *
+ * Idle: a connection that has moved no byte either way for
+ * connections.max.idle.ms is closed (conn_check_idle), unless a request of
+ * it is still being handled (a slot not answered yet) or it waits for
+ * request memory.
  */
 #ifndef FJORD_BROKER_CONN_H
 #define FJORD_BROKER_CONN_H
@@ -40,9 +59,14 @@
 #include <event2/buffer.h>
 #include <event2/bufferevent.h>
 
+#include "broker/conn_quota.h"
+#include "broker/reqmem.h"
 #include "fjord.pb-c.h"
 
 struct broker;
+
+/* Bytes read ahead of the frame being received (pipelined requests). */
+#define CONN_READ_AHEAD (64u * 1024)
 
 typedef struct conn_slot {
 	struct conn_slot *next;
@@ -69,17 +93,22 @@ typedef struct conn {
 	conn_slot_t *sent_head, *sent_tail; /* in the output, not yet written */
 	uint64_t out_pos, out_done;         /* bytes ever moved to / written from the output */
 	int slot_cnt;                       /* slots on both lists */
+	int pending_cnt;                    /* slots not answered yet */
 	size_t ready_len;                   /* bytes of answered slots behind an unanswered one */
 	int closing;
 	int read_paused; /* back-pressure */
 	int reading;     /* EV_READ enabled on bev */
+	int frame_sized; /* the input holds one buffer sized for the frame */
+	reqmem_claim_t mem;
+	int64_t last_active_us; /* monotonic: last byte read or written */
+	conn_quota_key_t addr;
 	uint64_t id;
 	int listener; /* index in b->conf.lsn it was accepted on */
 } conn_t;
 
 /* Takes ownership of fd (already non-blocking). listener: the index in
- * b->conf.lsn of the listener that accepted it. NULL when out of memory
- * (fd closed). */
+ * b->conf.lsn of the listener that accepted it. Counts the peer address
+ * (conn_quota) and b->conn_cnt. NULL when out of memory (fd closed). */
 conn_t *conn_new(struct broker *b, evutil_socket_t fd, const struct sockaddr *sa, int salen,
                  int listener);
 /* Marks closing and schedules the free (see above). Safe to call twice. */
@@ -87,6 +116,11 @@ void conn_close(conn_t *c, const char *why);
 /* Frees every connection on the reap list (the reaper event calls it;
  * shutdown calls it directly after closing all). */
 void conn_reap_all(struct broker *b);
+/* Closes connections idle for connections.max.idle.ms (the cron calls it). */
+void conn_check_idle(struct broker *b, int64_t now_mono_ms);
+/* The least recently active connection not accepted on listener
+ * `except` (-1: any), or NULL (max.connections eviction, server.c). */
+conn_t *conn_least_active(struct broker *b, int except);
 
 conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api);
 /* Packs resp (correlation id and api copied from the slot), appends the
@@ -98,9 +132,9 @@ int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer 
 int conn_slot_respond_error(conn_slot_t *slot, Fjord__ErrorCode err, const char *msg);
 
 /* At most one log line per interval for a flood of the same event (accept
- * errors): conn_ratelog() returns 1 when a line may be written now and
- * puts in *suppressed how many were not written since the last one; 0
- * counts this one as suppressed.
+ * errors, refused and idle connections): conn_ratelog() returns 1 when a
+ * line may be written now and puts in *suppressed how many were not
+ * written since the last one; 0 counts this one as suppressed.
  * conn_ratelog_flush() returns 1 (with *suppressed) when suppressed events
  * are older than the interval and should be summed up in a line. */
 typedef struct conn_ratelog {

@@ -42,10 +42,15 @@ typedef struct metrics_hist {
 typedef struct metrics {
 	uint64_t connections_total;
 	/* Connection limits (conn.c, server.c; docs/operations.md "Limits and
-	 * faults"). Gauges (paused connections) are read live from the broker
-	 * when rendering. */
+	 * faults"). Gauges (paused connections, request memory) are read live
+	 * from the broker when rendering. */
+	uint64_t conn_refused_per_ip;   /* max.connections.per.ip */
 	uint64_t conn_refused_fd_limit; /* closed at once at EMFILE/ENFILE */
+	uint64_t conn_evicted;          /* max.connections, for the inter-broker listener */
+	uint64_t conn_idle_closed;      /* connections.max.idle.ms */
 	uint64_t conn_pauses_backpressure;
+	uint64_t conn_pauses_memory;
+	uint64_t listener_pauses_max_connections;
 	uint64_t listener_pauses_accept_error;
 	uint64_t accept_errors[METRICS_ACCEPT_SLOTS];
 	uint64_t bad_frames;

@@ -1,6 +1,6 @@
 /*
  * server.c — the client listeners (one evconnlistener per entry of
- * `listeners`, all on the loop).
+ * `listeners`, all on the loop) and who may connect.
  *
  * Binds each listener's host:port (empty host: all interfaces; port 0: the
  * kernel picks one and bound[i].port reports it), then hands each accepted
@@ -12,21 +12,31 @@
  * alone would throttle acks=all, whose answer waits on follower round
  * trips.
  *
- * The process's descriptor limit (docs/operations.md, "Limits and
- * faults"): accept() failing with EMFILE or ENFILE used to leave the
- * listening socket readable, so the loop woke at once, failed again and
- * logged again, at full CPU. Now the broker keeps one spare descriptor (on
- * /dev/null); on EMFILE/ENFILE it closes the spare, accepts the pending
- * connection and closes it (so a client is told at once instead of
- * waiting in the backlog), reopens the spare, and stops accepting on every
- * listener, the HTTP one included, for a back-off of 100 ms doubling to
- * 1 s while the errors go on (reset by an accept that works). Accept
- * errors are logged at most once per CONN_RATELOG_INTERVAL_MS with a count
- * of the ones not logged, and counted in /metrics.
+ * Who may connect (docs/operations.md, "Limits and faults"):
+ *   - max.connections.per.ip: a peer address at its quota has the new
+ *     connection accepted and closed at once (conn_quota.h).
+ *   - max.connections: at the limit every listener stops accepting, so new
+ *     connections wait in the kernel's listen backlog, except the
+ *     inter-broker listener when there are several listeners (Kafka's
+ *     "protected" listener): replication can always connect, and a
+ *     connection it brings past the limit closes the least recently active
+ *     connection of another listener. With a single listener nothing is
+ *     exempt, as in Kafka.
+ *   - the process's descriptor limit: accept() failing with EMFILE or
+ *     ENFILE used to leave the listening socket readable, so the loop woke
+ *     at once, failed again and logged again, at full CPU. Now the broker
+ *     keeps one spare descriptor (on /dev/null); on EMFILE/ENFILE it closes
+ *     the spare, accepts the pending connection and closes it (so a client
+ *     is told at once instead of waiting in the backlog), reopens the spare,
+ *     and stops accepting on every listener, the HTTP one included, for a
+ *     back-off of 100 ms doubling to 1 s while the errors go on (reset by
+ *     an accept that works). Accept errors are logged at most once per
+ *     CONN_RATELOG_INTERVAL_MS with a count of the ones not logged, and
+ *     counted in /metrics.
  *
  * server_update_accepting() is the one place that turns listeners on and
- * off; it combines the start-up pause (server_set_accepting) and the
- * back-off, and is called whenever one of them may change.
+ * off; it combines the start-up pause (server_set_accepting), the back-off
+ * and max.connections, and is called whenever one of them may change.
  *
  * Thread: loop thread only. Ownership: b->bound is the broker's, freed by
  * broker_free(); the back-off timer and the spare descriptor are freed by
@@ -61,13 +71,32 @@
  * process). */
 static broker_t *server_http_broker;
 
+/* Kafka's protected listener: the inter-broker one, when there are
+ * several. */
+static int server_listener_protected(const broker_t *b, int idx)
+{
+	return idx == b->conf.ibl && b->conf.lsn_cnt > 1;
+}
+
 void server_update_accepting(broker_t *b)
 {
+	int full = b->conn_cnt >= b->conf.max_connections;
+	uint64_t suppressed;
 	int i;
 
+	if (full && !b->accept_full) {
+		b->metrics.listener_pauses_max_connections++;
+		if (conn_ratelog(&b->refuse_log, fj_mono_ms(), &suppressed))
+			flog(LOG_WARNING, "server",
+			     "%d connections: max.connections reached, not accepting until one "
+			     "closes (%llu more refusals since the last line)",
+			     b->conn_cnt, (unsigned long long)suppressed);
+	}
+	b->accept_full = full;
 	for (i = 0; i < b->bound_cnt; i++) {
 		broker_bound_t *bb = &b->bound[i];
-		int want = !b->shutting_down && !b->accept_held && !b->accept_backoff;
+		int want = !b->shutting_down && !b->accept_held && !b->accept_backoff &&
+		           (!full || server_listener_protected(b, i));
 
 		if (!bb->evl || want == bb->enabled)
 			continue;
@@ -156,6 +185,10 @@ static void server_on_accept(struct evconnlistener *l, evutil_socket_t fd, struc
 {
 	broker_bound_t *bb = arg;
 	broker_t *b = bb->b;
+	int protected = server_listener_protected(b, bb->idx);
+	conn_quota_key_t key;
+	uint64_t suppressed;
+	conn_t *victim;
 
 	(void)l;
 	if (b->shutting_down) {
@@ -163,13 +196,45 @@ static void server_on_accept(struct evconnlistener *l, evutil_socket_t fd, struc
 		return;
 	}
 	b->accept_backoff_next_ms = SERVER_BACKOFF_MIN_MS;
+	conn_quota_key(sa, &key);
+	if (conn_quota_count(&b->quota, &key) >= b->conf.max_connections_per_ip) {
+		char peer[64];
+
+		evutil_closesocket(fd);
+		b->metrics.conn_refused_per_ip++;
+		if (conn_ratelog(&b->refuse_log, fj_mono_ms(), &suppressed)) {
+			conn_quota_format(&key, peer, sizeof(peer));
+			flog(LOG_WARNING, "server",
+			     "listener %s: refused a connection from %s: it has %d "
+			     "(max.connections.per.ip; %llu more refusals since the last line)",
+			     b->conf.lsn[bb->idx].name, peer, b->conf.max_connections_per_ip,
+			     (unsigned long long)suppressed);
+		}
+		return;
+	}
 	if (sa->sa_family == AF_INET || sa->sa_family == AF_INET6) {
 		int one = 1;
 		if (setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one)) < 0)
 			flog(LOG_WARNING, "server", "TCP_NODELAY: %s", strerror(errno));
 	}
-	if (!conn_new(b, fd, sa, salen, bb->idx))
+	if (!conn_new(b, fd, sa, salen, bb->idx)) {
 		flog(LOG_ERR, "server", "cannot set up an accepted connection (out of memory)");
+		return;
+	}
+	/* Only the protected listener accepts past the limit: make room. */
+	if (protected && b->conn_cnt > b->conf.max_connections &&
+	    (victim = conn_least_active(b, bb->idx)) != NULL) {
+		b->metrics.conn_evicted++;
+		if (conn_ratelog(&b->refuse_log, fj_mono_ms(), &suppressed))
+			flog(LOG_WARNING, "server",
+			     "max.connections: closing the least recently active connection (%s) "
+			     "for one on inter-broker listener %s (%llu more refusals since the "
+			     "last line)",
+			     victim->peer, b->conf.lsn[bb->idx].name,
+			     (unsigned long long)suppressed);
+		conn_close(victim, "max.connections: room for an inter-broker connection");
+	}
+	server_update_accepting(b);
 }
 
 static void server_on_error(struct evconnlistener *l, void *arg)
@@ -314,5 +379,11 @@ void server_cron(broker_t *b, int64_t now_mono_ms)
 	if (conn_ratelog_flush(&b->accept_log, now_mono_ms, &suppressed))
 		flog(LOG_ERR, "server",
 		     "%llu more accept errors not logged (fjord_accept_errors_total)",
+		     (unsigned long long)suppressed);
+	if (conn_ratelog_flush(&b->refuse_log, now_mono_ms, &suppressed))
+		flog(LOG_WARNING, "server",
+		     "%llu more refused, evicted or held-back connections not logged "
+		     "(fjord_connections_refused_total, fjord_connections_evicted_total, "
+		     "fjord_listener_pauses_total)",
 		     (unsigned long long)suppressed);
 }
