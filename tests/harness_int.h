@@ -64,6 +64,13 @@ int harness_child_alive(pid_t pid, int *statusp);
 int harness_child_stop(pid_t pid, int sig, int timeout_ms);
 /* Sleeps ms milliseconds (poll intervals inside wait loops only). */
 void harness_sleep_ms(int ms);
+/* What /proc says about a running process (a broker): its open file
+ * descriptors (entries of /proc/<pid>/fd), its resident memory (VmRSS of
+ * /proc/<pid>/status, KiB) and the CPU time it has used (utime + stime of
+ * /proc/<pid>/stat, ms). -1 when it cannot be read. */
+int harness_proc_fd_count(pid_t pid);
+long harness_proc_rss_kb(pid_t pid);
+long harness_proc_cpu_ms(pid_t pid);
 /* A free TCP port on 127.0.0.1 found by binding to port 0 (racy by nature:
  * callers retry on a clash). */
 int harness_free_port(void);

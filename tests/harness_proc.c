@@ -11,6 +11,7 @@
  * use MSG_NOSIGNAL.
  */
 #define _GNU_SOURCE
+#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <netinet/in.h>
@@ -105,6 +106,65 @@ void harness_sleep_ms(int ms)
 	struct timespec ts = { ms / 1000, (long)(ms % 1000) * 1000000L };
 	while (nanosleep(&ts, &ts) < 0 && errno == EINTR)
 		;
+}
+
+int harness_proc_fd_count(pid_t pid)
+{
+	char path[64];
+	struct dirent *de;
+	DIR *d;
+	int n = 0;
+
+	snprintf(path, sizeof(path), "/proc/%d/fd", (int)pid);
+	d = opendir(path);
+	if (!d)
+		return -1;
+	while ((de = readdir(d)) != NULL)
+		if (de->d_name[0] != '.')
+			n++;
+	closedir(d);
+	return n;
+}
+
+long harness_proc_rss_kb(pid_t pid)
+{
+	char path[64], *text, *at;
+	long kb = -1;
+
+	snprintf(path, sizeof(path), "/proc/%d/status", (int)pid);
+	text = harness_read_file(path, NULL);
+	if (!text)
+		return -1;
+	at = strstr(text, "\nVmRSS:");
+	if (at)
+		kb = strtol(at + 8, NULL, 10);
+	free(text);
+	return kb;
+}
+
+long harness_proc_cpu_ms(pid_t pid)
+{
+	char path[64], *text, *p;
+	unsigned long utime = 0, stime = 0;
+	long hz = sysconf(_SC_CLK_TCK);
+
+	snprintf(path, sizeof(path), "/proc/%d/stat", (int)pid);
+	text = harness_read_file(path, NULL);
+	if (!text)
+		return -1;
+	/* Fields after "(comm)": state is the 3rd field; utime and stime are
+	 * the 14th and 15th. comm may hold spaces, so start after the last
+	 * ')'. */
+	p = strrchr(text, ')');
+	if (!p ||
+	    sscanf(p + 1, " %*c %*d %*d %*d %*d %*d %*u %*u %*u %*u %*u %lu %lu", &utime, &stime) !=
+	        2 ||
+	    hz <= 0) {
+		free(text);
+		return -1;
+	}
+	free(text);
+	return (long)((utime + stime) * 1000 / (unsigned long)hz);
 }
 
 int harness_free_port(void)

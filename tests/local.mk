@@ -25,6 +25,9 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0015-unit-storage-faults.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
+	tests/0022-slow-readers.c \
+	tests/0023-request-memory.c \
+	tests/0024-connection-limits.c \
 	tests/0030-produce-consume.c \
 	tests/0031-partitioner.c \
 	tests/0032-compression.c \

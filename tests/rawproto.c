@@ -184,3 +184,75 @@ out:
 	rb_builder_destroy(&b);
 	return rc;
 }
+
+int raw_send_api_versions(int fd, int32_t correlation_id)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__ApiVersionsRequest av = FJORD__API_VERSIONS_REQUEST__INIT;
+
+	req.correlation_id = correlation_id;
+	req.api = FJORD__API_KEY__API_VERSIONS;
+	req.client_id = "fjord-tests-raw";
+	req.body_case = FJORD__REQUEST__BODY_API_VERSIONS;
+	req.api_versions = &av;
+	return raw_send_request(fd, &req, NULL, 0);
+}
+
+int raw_api_versions_ok(int port, int timeout_ms)
+{
+	Fjord__Response *resp = NULL;
+	int fd = raw_connect(port), ok = 0;
+
+	if (fd < 0)
+		return 0;
+	if (raw_send_api_versions(fd, 1) == 0)
+		resp = raw_recv_response(fd, timeout_ms);
+	if (resp) {
+		ok = resp->error == 0 && resp->body_case == FJORD__RESPONSE__BODY_API_VERSIONS;
+		fjord__response__free_unpacked(resp, NULL);
+	}
+	close(fd);
+	return ok;
+}
+
+int raw_append_fetch(uint8_t **bufp, size_t *lenp, int32_t correlation_id, const char *topic,
+                     int32_t partition, int64_t offset, int32_t max_bytes, int32_t max_wait_ms,
+                     int32_t min_bytes)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__FetchRequest fr = FJORD__FETCH_REQUEST__INIT;
+	Fjord__FetchTopic ft = FJORD__FETCH_TOPIC__INIT;
+	Fjord__FetchPartition fp = FJORD__FETCH_PARTITION__INIT;
+	Fjord__FetchTopic *fts[1] = { &ft };
+	Fjord__FetchPartition *fps[1] = { &fp };
+	size_t hlen;
+	uint8_t *buf;
+
+	fp.partition = partition;
+	fp.fetch_offset = offset;
+	fp.partition_max_bytes = max_bytes;
+	fp.current_leader_epoch = -1;
+	ft.topic = (char *)topic;
+	ft.n_partitions = 1;
+	ft.partitions = fps;
+	fr.replica_id = -1;
+	fr.max_wait_ms = max_wait_ms;
+	fr.min_bytes = min_bytes;
+	fr.max_bytes = max_bytes;
+	fr.n_topics = 1;
+	fr.topics = fts;
+	req.correlation_id = correlation_id;
+	req.api = FJORD__API_KEY__FETCH;
+	req.client_id = "fjord-tests-raw";
+	req.body_case = FJORD__REQUEST__BODY_FETCH;
+	req.fetch = &fr;
+	hlen = fjord__request__get_packed_size(&req);
+	buf = realloc(*bufp, *lenp + FRAME_PREFIX_SIZE + hlen);
+	if (!buf)
+		return -1;
+	frame_write_prefix(buf + *lenp, hlen, 0);
+	fjord__request__pack(&req, buf + *lenp + FRAME_PREFIX_SIZE);
+	*bufp = buf;
+	*lenp += FRAME_PREFIX_SIZE + hlen;
+	return 0;
+}

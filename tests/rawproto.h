@@ -28,6 +28,16 @@ Fjord__Response *raw_recv_response(int fd, int timeout_ms);
 /* 1 when the broker closed the connection within timeout_ms (EOF or
  * reset), 0 when it is still open. Reads and drops anything that arrives. */
 int raw_wait_closed(int fd, int timeout_ms);
+/* Sends an ApiVersions request. 0 or -1. */
+int raw_send_api_versions(int fd, int32_t correlation_id);
+/* 1 when a new connection to port gets an answer to ApiVersions within
+ * timeout_ms (scaled), else 0. */
+int raw_api_versions_ok(int port, int timeout_ms);
+/* Appends one packed Fetch request frame (consumer, one partition) to
+ * *bufp (realloc'd; *lenp grows). 0 or -1. */
+int raw_append_fetch(uint8_t **bufp, size_t *lenp, int32_t correlation_id, const char *topic,
+                     int32_t partition, int64_t offset, int32_t max_bytes, int32_t max_wait_ms,
+                     int32_t min_bytes);
 /* Produces one uncompressed batch of one record (key/value strings) to
  * topic/partition on the broker at port with acks=1 and returns the
  * partition's error code (or the request-level error when non-zero);

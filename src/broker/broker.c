@@ -552,6 +552,8 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 		return;
 	partition_foreach(b, broker_cron_partition, b);
 	logdirs_cron(b);
+	conn_check_idle(b, mono);
+	server_cron(b, mono);
 	broker_controlled_shutdown_check(b);
 	if (b->shutting_down)
 		return;
@@ -804,6 +806,8 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	struct timeval tv = { 0, BROKER_CRON_MS * 1000 };
 	int rc = -1;
 
+	b->accept_reserve_fd = -1;
+	reqmem_init(&b->reqmem, b->conf.queued_max_request_bytes);
 	metrics_init(&b->metrics);
 	b->loop = loop_new();
 	if (!b->loop) {
@@ -965,6 +969,7 @@ void broker_free(broker_t *b)
 		event_base_loop(loop_base(b->loop), EVLOOP_NONBLOCK);
 	if (b->conns || b->reap)
 		broker_close_conns(b);
+	conn_quota_free(&b->quota);
 	partition_foreach(b, broker_drop_partition, b);
 	if (b->lm) {
 		flog(LOG_INFO, "broker", "flushing and closing logs");

@@ -21,8 +21,11 @@
 
 #include "broker/bg.h"
 #include "broker/broker_conf.h"
+#include "broker/conn.h"
+#include "broker/conn_quota.h"
 #include "broker/loop.h"
 #include "broker/metrics.h"
+#include "broker/reqmem.h"
 #include "broker/zk_broker.h"
 #include "common/cview.h"
 #include "common/endpoint.h"
@@ -60,11 +63,28 @@ typedef struct broker {
 	char *http_host;
 	int http_port;
 
+	/* Accepting (server.c): listeners are on unless held by start-up,
+	 * backing off after an accept error, or at max.connections. */
+	int accept_held;                 /* server_set_accepting(b, 0) */
+	int accept_backoff;              /* paused after EMFILE & co */
+	int accept_backoff_next_ms;      /* the next pause's length */
+	struct event *accept_backoff_ev; /* ends the pause */
+	int accept_reserve_fd;           /* spare descriptor for EMFILE; -1 */
+	int accept_full;                 /* conn_cnt >= max.connections */
+	conn_ratelog_t accept_log;       /* accept errors */
+	conn_ratelog_t refuse_log;       /* refused, evicted, held back */
+	struct evconnlistener *http_evl; /* evhttp's listener (error back-off) */
+	int http_enabled;
+
 	/* Connections (doubly linked) and the ones waiting to be freed. */
 	struct conn *conns;
 	struct conn *reap;
 	struct event *reap_ev;
 	int conn_cnt;
+	int conn_paused_cnt;     /* paused for back-pressure */
+	reqmem_t reqmem;         /* queued.max.request.bytes */
+	conn_quota_t quota;      /* connections per address */
+	conn_ratelog_t idle_log; /* idle closes */
 
 	/* Partitions this broker replicates, hashed by topic + id. */
 	struct partition *parts[BROKER_PART_BUCKETS];
@@ -135,7 +155,8 @@ typedef struct broker_bound {
 	struct broker *b;
 	int idx; /* index in conf.lsn */
 	struct evconnlistener *evl;
-	int port; /* bound port */
+	int port;    /* bound port */
+	int enabled; /* evl accepting now */
 } broker_bound_t;
 
 /* server.c: binds every listener of conf.lsn (bound[i].port gets the bound
@@ -145,8 +166,16 @@ int server_start(broker_t *b, char *errstr, size_t errstr_size);
 /* Stops accepting (existing connections stay). */
 void server_stop(broker_t *b);
 /* Pauses (0) or resumes (1) accepting on every listener (bound sockets
- * stay: connections wait in the backlog). */
+ * stay: connections wait in the backlog); the back-off and
+ * max.connections still apply once resumed. */
 void server_set_accepting(broker_t *b, int on);
+/* Turns each listener on or off from the state above (called when a
+ * connection opens or closes, and by the back-off timer). */
+void server_update_accepting(broker_t *b);
+/* The HTTP listener gets the same accept-error back-off (http.c). */
+void server_watch_http(broker_t *b, struct evconnlistener *lev);
+/* Cron: logs the count of accept events whose lines were suppressed. */
+void server_cron(broker_t *b, int64_t now_mono_ms);
 
 /* http.c: binds http.listener and serves /metrics, /health, /ready on the
  * loop (b->http_port gets the bound port). 0 or -1 with errstr. */

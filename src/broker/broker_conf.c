@@ -115,6 +115,40 @@ static const prop_def_t broker_conf_defs[] = {
 	  "How often high watermarks are checkpointed." },
 	{ "socket.request.max.bytes", PROP_INT, OFF(socket_request_max_bytes), "104857600", 1024,
 	  I32MAX, NULL, 0, "Largest request frame; a larger one closes the connection." },
+	{ "queued.max.request.bytes", PROP_INT64, OFF(queued_max_request_bytes), "536870912", 1024,
+	  I64MAX, NULL, 0,
+	  "Memory for requests being received, across all connections: each frame still "
+	  "arriving reserves its declared size when its length prefix is read, and a connection "
+	  "that cannot reserve stops reading until memory is returned (first come, first "
+	  "served). Must be at least socket.request.max.bytes." },
+	{ "queued.max.requests.per.connection", PROP_INT, OFF(queued_max_requests_per_connection),
+	  "100", 1, I32MAX, NULL, 0,
+	  "Requests of one connection whose answers are not written to its socket yet (being "
+	  "handled, parked, answered behind an earlier one, or in the output buffer); at this "
+	  "many the broker stops reading the connection until one leaves. Each costs about "
+	  "2 KiB while it waits (the SDK keeps at most max.in.flight.requests.per.connection "
+	  "produce requests, 5, in flight)." },
+	{ "queued.max.bytes.per.connection", PROP_INT64, OFF(queued_max_bytes_per_connection),
+	  "67108864", 1024, I64MAX, NULL, 0,
+	  "Response bytes of one connection waiting for its socket, file ranges of fetch "
+	  "answers included; above this the broker stops reading the connection until they "
+	  "drain below an eighth of it." },
+	{ "connections.max.idle.ms", PROP_INT64, OFF(connections_max_idle_ms), "600000", -1, I64MAX,
+	  NULL, 0,
+	  "Close a connection that has moved no bytes either way for this long, unless one of "
+	  "its requests is still being handled (a parked long-poll fetch, an acks=all produce) "
+	  "or it waits for request memory; covers a half-sent length prefix or frame. -1: "
+	  "never." },
+	{ "max.connections", PROP_INT, OFF(max_connections), "2147483647", 1, I32MAX, NULL, 0,
+	  "Connections the broker holds at most. At the limit it stops accepting on every "
+	  "listener except the inter-broker one (when there are several listeners), so new "
+	  "connections wait in the listen backlog; a connection accepted on the inter-broker "
+	  "listener past the limit closes the least recently active connection of another "
+	  "listener (as Kafka)." },
+	{ "max.connections.per.ip", PROP_INT, OFF(max_connections_per_ip), "2147483647", 1, I32MAX,
+	  NULL, 0,
+	  "Connections one client address may hold; a connection past it is accepted and "
+	  "closed at once." },
 	{ "message.max.bytes", PROP_INT, OFF(message_max_bytes), "1048588", 64, I32MAX, NULL, 0,
 	  "Largest record batch accepted (MESSAGE_TOO_LARGE). Topic override: "
 	  "max.message.bytes." },
@@ -497,6 +531,22 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	if (broker_conf_split_dirs(conf, conf->log_dirs ? conf->log_dirs : conf->log_dir, errstr,
 	                           errstr_size) != 0)
 		return -1;
+	/* A frame must always fit the budget, or a connection could wait for
+	 * memory forever. */
+	if (conf->queued_max_request_bytes < conf->socket_request_max_bytes) {
+		snprintf(
+		    errstr, errstr_size,
+		    "queued.max.request.bytes (%lld) must be at least socket.request.max.bytes "
+		    "(%d)",
+		    (long long)conf->queued_max_request_bytes, conf->socket_request_max_bytes);
+		return -1;
+	}
+	if (conf->connections_max_idle_ms == 0) {
+		snprintf(errstr, errstr_size,
+		         "connections.max.idle.ms: 0 would close every connection at once "
+		         "(-1 disables the idle check)");
+		return -1;
+	}
 
 	log_config_defaults(lc);
 	lc->segment_bytes = conf->log_segment_bytes;

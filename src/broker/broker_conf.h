@@ -59,6 +59,14 @@ typedef struct broker_conf {
 	int64_t log_flush_offset_checkpoint_interval_ms;
 	int64_t replica_high_watermark_checkpoint_interval_ms;
 	int socket_request_max_bytes;
+	/* Connection and request limits (conn.c, reqmem.c, conn_quota.c,
+	 * server.c; docs/operations.md "Limits and faults"). */
+	int64_t queued_max_request_bytes;
+	int queued_max_requests_per_connection;
+	int64_t queued_max_bytes_per_connection;
+	int64_t connections_max_idle_ms; /* -1: never */
+	int max_connections;
+	int max_connections_per_ip;
 	int message_max_bytes;
 	int64_t replica_lag_time_max_ms;
 	int replica_fetch_max_bytes;

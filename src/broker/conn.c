@@ -2,17 +2,34 @@
  * conn.c — one client connection (see conn.h for the model).
  *
  * Reading: the input evbuffer is inspected with frame_parse(); a frame is
- * processed only when it has fully arrived (the read low-watermark is set
- * to the missing size, so a 100 MB produce does not wake us per packet).
- * An oversized or garbage prefix, or an undecodable header, logs one line
- * naming the peer and closes this connection only.
+ * processed only when it has fully arrived. The read watermarks do the
+ * pacing: the low one is what is missing (so a 100 MB produce does not
+ * wake us per packet), the high one stops libevent from reading more than
+ * the frame being received, or CONN_READ_AHEAD bytes while small frames
+ * are being handled. An oversized or garbage prefix, or an undecodable
+ * header, logs one line naming the peer and closes this connection only.
+ *
+ * Large frames: libevent 2.1 reads at most 4 KiB per read into chains it
+ * sizes itself, and evbuffer_pullup() then copies a frame spread over
+ * chains into a new one: a 60 MB frame held ~60 MB of 8 KiB heap chunks
+ * plus a 64 MB copy at once, and part of the heap stayed resident after
+ * the frame was gone (9 MiB after eight such frames). So once the prefix
+ * of a frame larger than CONN_READ_AHEAD is read (and its memory claimed),
+ * conn_frame_size() moves the few bytes already read into a single chain
+ * with room for the whole frame (evbuffer_expand on the emptied buffer);
+ * every later read lands in that chain (evbuffer_read fills the last
+ * chain's free space first), and evbuffer_pullup() of a frame held by its
+ * first chain returns it in place. The chain is one malloc of the frame's
+ * size, above the fixed mmap threshold main.c sets, so freeing it after the
+ * frame is handled unmaps it at once.
  *
  * Thread: loop thread only. Ownership: the broker owns connections through
- * its list; a conn owns its bufferevent and slots.
+ * its list; a conn owns its bufferevent, slots and request-memory claim.
  */
 #include "config.h"
 
 #include <arpa/inet.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -46,46 +63,166 @@ static void conn_list_push(conn_t **list, conn_t *c)
 	*list = c;
 }
 
-/* Pauses reading when too much output or too many responses are pending;
- * resumes when both are back under their limits. */
+int conn_ratelog(conn_ratelog_t *rl, int64_t now_mono_ms, uint64_t *suppressed)
+{
+	if (rl->last_ms && now_mono_ms - rl->last_ms < CONN_RATELOG_INTERVAL_MS) {
+		rl->suppressed++;
+		return 0;
+	}
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	rl->last_ms = now_mono_ms;
+	return 1;
+}
+
+int conn_ratelog_flush(conn_ratelog_t *rl, int64_t now_mono_ms, uint64_t *suppressed)
+{
+	if (!rl->suppressed || now_mono_ms - rl->last_ms < CONN_RATELOG_INTERVAL_MS)
+		return 0;
+	*suppressed = rl->suppressed;
+	rl->suppressed = 0;
+	rl->last_ms = now_mono_ms;
+	return 1;
+}
+
+/* Turns reading on or off as the connection's state asks: off while
+ * closing or waiting for request memory; off while paused for
+ * back-pressure, unless a frame holding a memory claim is still arriving
+ * (it completes, so the claim returns). When reading is (or stays) on and
+ * it was just turned on or `kick` is set (a pause ended), the read
+ * callback runs again — deferred, never nested in the current callback —
+ * since the input may already hold whole requests. */
+static void conn_update_reading(conn_t *c, int kick)
+{
+	int want = !c->closing && !c->mem.waiting && (!c->read_paused || c->mem.held > 0);
+
+	if (want != c->reading) {
+		c->reading = want;
+		if (!want) {
+			bufferevent_disable(c->bev, EV_READ);
+			return;
+		}
+		bufferevent_enable(c->bev, EV_READ);
+		kick = 1;
+	}
+	if (want && kick)
+		bufferevent_trigger(c->bev, EV_READ,
+		                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+}
+
+/* Response bytes waiting for the socket: its output buffer (file ranges
+ * count with their length) and answered slots behind an unanswered one. */
+static size_t conn_queued_bytes(const conn_t *c)
+{
+	return evbuffer_get_length(bufferevent_get_output(c->bev)) + c->ready_len;
+}
+
+/* Pauses reading when too many responses are queued (count or bytes);
+ * resumes when a slot is free again and the bytes are below an eighth of
+ * their limit. */
 static void conn_update_backpressure(conn_t *c)
 {
-	size_t out = evbuffer_get_length(bufferevent_get_output(c->bev));
-	int over = out > CONN_OUT_HIGH || c->slot_cnt >= CONN_SLOTS_MAX;
+	broker_t *b = c->b;
+	size_t queued = conn_queued_bytes(c);
+	size_t max_bytes = (size_t)b->conf.queued_max_bytes_per_connection;
+	int max_slots = b->conf.queued_max_requests_per_connection;
 
 	if (c->closing)
 		return;
-	if (over && !c->read_paused) {
+	if (!c->read_paused && (queued > max_bytes || c->slot_cnt >= max_slots)) {
 		c->read_paused = 1;
-		bufferevent_disable(c->bev, EV_READ);
-	} else if (c->read_paused && out <= CONN_OUT_LOW && c->slot_cnt < CONN_SLOTS_MAX) {
+		b->conn_paused_cnt++;
+		b->metrics.conn_pauses_backpressure++;
+		flog(LOG_DEBUG, "conn",
+		     "connection %llu from %s: %d responses / %zu bytes queued, not reading",
+		     (unsigned long long)c->id, c->peer, c->slot_cnt, queued);
+		conn_update_reading(c, 0);
+	} else if (c->read_paused && queued <= max_bytes / 8 && c->slot_cnt < max_slots) {
 		c->read_paused = 0;
-		bufferevent_enable(c->bev, EV_READ);
-		/* Requests may already sit in the input: run the read callback
-		 * once more, deferred so it never nests inside this one. */
-		bufferevent_trigger(c->bev, EV_READ,
-		                    BEV_TRIG_IGNORE_WATERMARKS | BEV_TRIG_DEFER_CALLBACKS);
+		b->conn_paused_cnt--;
+		conn_update_reading(c, 1);
 	}
 }
 
-/* Handles every complete frame in the input. */
+/* reqmem_granted_fn: the frame's memory claim was granted. */
+static void conn_on_mem_granted(reqmem_claim_t *claim)
+{
+	conn_t *c = (conn_t *)(void *)((char *)claim - offsetof(conn_t, mem));
+
+	c->last_active_us = fj_mono_us(); /* it waited for us, not idled */
+	conn_update_reading(c, 1);
+}
+
+/* Claims frame_len bytes for the frame being received. 1: held (now or
+ * earlier), go on reading it; 0: waiting, reading is off until granted. */
+static int conn_frame_claim(conn_t *c, uint32_t frame_len)
+{
+	broker_t *b = c->b;
+
+	if (c->mem.held > 0)
+		return 1;
+	if (reqmem_reserve(&b->reqmem, &c->mem, frame_len))
+		return 1;
+	b->metrics.conn_pauses_memory++;
+	flog(LOG_DEBUG, "conn",
+	     "connection %llu from %s: waiting for %u bytes of request memory (%lld of %lld in "
+	     "use)",
+	     (unsigned long long)c->id, c->peer, frame_len, (long long)b->reqmem.in_use,
+	     (long long)b->reqmem.limit);
+	conn_update_reading(c, 0);
+	return 0;
+}
+
+/* Gives the frame of `need` bytes, of which `avail` (< need, at most the
+ * read-ahead) have arrived, one chain with room for all of it (see the
+ * file comment). 0, or -1 out of memory. */
+static int conn_frame_size(conn_t *c, struct evbuffer *in, size_t avail, size_t need)
+{
+	uint8_t *head;
+	int rc = -1;
+
+	if (c->frame_sized || need <= CONN_READ_AHEAD)
+		return 0;
+	head = malloc(avail);
+	if (!head)
+		return -1;
+	if (evbuffer_remove(in, head, avail) != (int)avail)
+		goto out;
+	/* The buffer is empty now, so this adds one chain of at least need
+	 * bytes and the next add and reads fill it. A bufferevent keeps its
+	 * input's end frozen except while it reads: thaw it as it does. */
+	evbuffer_unfreeze(in, 0);
+	if (evbuffer_expand(in, need) == 0 && evbuffer_add(in, head, avail) == 0)
+		rc = 0;
+	evbuffer_freeze(in, 0);
+	if (rc == 0)
+		c->frame_sized = 1;
+out:
+	free(head);
+	return rc;
+}
+
+/* Handles every complete frame in the input (not while paused for
+ * back-pressure); sets the watermarks for what is missing. */
 static void conn_process_input(conn_t *c)
 {
 	struct evbuffer *in = bufferevent_get_input(c->bev);
 	size_t max_frame = (size_t)c->b->conf.socket_request_max_bytes;
 
-	while (!c->closing && !c->read_paused) {
+	while (!c->closing && !c->mem.waiting) {
 		size_t avail = evbuffer_get_length(in);
 		uint8_t prefix[FRAME_PREFIX_SIZE];
 		const char *errmsg = NULL;
 		frame_t f;
 		uint8_t *buf;
+		uint32_t frame_len;
 		size_t need;
 		Fjord__Request *req;
 		int rc;
 
 		if (avail < FRAME_PREFIX_SIZE) {
-			bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE, 0);
+			bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE,
+			                         CONN_READ_AHEAD);
 			return;
 		}
 		evbuffer_copyout(in, prefix, sizeof(prefix));
@@ -95,11 +232,29 @@ static void conn_process_input(conn_t *c)
 			conn_close(c, "bad frame");
 			return;
 		}
-		need = 4 + (size_t)be32_read(prefix);
+		frame_len = be32_read(prefix);
+		need = 4 + (size_t)frame_len;
 		if (avail < need) {
-			bufferevent_setwatermark(c->bev, EV_READ, need, 0);
+			/* Paused: no new frame is started; one already holding
+			 * its claim goes on arriving. */
+			if (c->read_paused && c->mem.held == 0)
+				return;
+			if (!conn_frame_claim(c, frame_len))
+				return;
+			if (conn_frame_size(c, in, avail, need) != 0) {
+				flog(LOG_ERR, "conn",
+				     "closing connection from %s: out of memory for a %zu-byte "
+				     "frame",
+				     c->peer, need);
+				conn_close(c, "out of memory");
+				return;
+			}
+			bufferevent_setwatermark(c->bev, EV_READ, need,
+			                         need > CONN_READ_AHEAD ? need : CONN_READ_AHEAD);
 			return;
 		}
+		if (c->read_paused)
+			return; /* handled when the pause ends */
 		buf = evbuffer_pullup(in, (ssize_t)need);
 		if (!buf || frame_parse(buf, need, max_frame, &f, &errmsg) != FRAME_OK) {
 			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
@@ -118,6 +273,12 @@ static void conn_process_input(conn_t *c)
 		rc = api_dispatch(c, req, buf + f.payload_off, f.payload_len);
 		fjord__request__free_unpacked(req, NULL);
 		evbuffer_drain(in, need);
+		c->frame_sized = 0;
+		/* May grant other connections' claims (their reading resumes
+		 * from a deferred callback, never inside this one). Without
+		 * the claim a connection paused meanwhile stops reading. */
+		reqmem_release(&c->b->reqmem, &c->mem);
+		conn_update_reading(c, 0);
 		if (rc != 0) {
 			conn_close(c, "request failed");
 			return;
@@ -150,6 +311,46 @@ static void conn_on_event(struct bufferevent *bev, short what, void *arg)
 		conn_close(c, "peer closed");
 	else if (what & BEV_EVENT_ERROR)
 		conn_close(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
+}
+
+static void conn_slot_free(conn_slot_t *slot)
+{
+	if (slot->out)
+		evbuffer_free(slot->out);
+	free(slot);
+}
+
+/* Input and output buffer callbacks: bytes read from or written to the
+ * socket are activity (connections.max.idle.ms). Our own drains of the
+ * input and adds to the output are not. */
+static void conn_on_input_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                                 void *arg)
+{
+	(void)buf;
+	if (info->n_added)
+		((conn_t *)arg)->last_active_us = fj_mono_us();
+}
+
+static void conn_on_output_change(struct evbuffer *buf, const struct evbuffer_cb_info *info,
+                                  void *arg)
+{
+	conn_t *c = arg;
+
+	(void)buf;
+	if (!info->n_deleted)
+		return;
+	c->last_active_us = fj_mono_us();
+	/* Answers whose last byte left are done (the write callback then
+	 * looks at back-pressure). */
+	c->out_done += info->n_deleted;
+	while (c->sent_head && c->sent_head->out_end <= c->out_done) {
+		conn_slot_t *slot = c->sent_head;
+		c->sent_head = slot->next;
+		if (!c->sent_head)
+			c->sent_tail = NULL;
+		c->slot_cnt--;
+		conn_slot_free(slot);
+	}
 }
 
 static void conn_format_peer(char *out, size_t outsz, const struct sockaddr *sa)
@@ -186,17 +387,29 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 	c->b = b;
 	c->id = next_id++;
 	c->listener = listener;
+	c->last_active_us = fj_mono_us();
+	reqmem_claim_init(&c->mem, conn_on_mem_granted);
 	conn_format_peer(c->peer, sizeof(c->peer), sa);
+	conn_quota_key(sa, &c->addr);
 	c->bev = bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		evutil_closesocket(fd);
 		free(c);
 		return NULL;
 	}
+	if (!evbuffer_add_cb(bufferevent_get_input(c->bev), conn_on_input_change, c) ||
+	    !evbuffer_add_cb(bufferevent_get_output(c->bev), conn_on_output_change, c) ||
+	    conn_quota_add(&b->quota, &c->addr) != 0) {
+		bufferevent_free(c->bev);
+		free(c);
+		return NULL;
+	}
 	bufferevent_setcb(c->bev, conn_on_read, conn_on_write, conn_on_event, c);
-	bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE, 0);
-	bufferevent_setwatermark(c->bev, EV_WRITE, CONN_OUT_LOW, 0);
+	bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE, CONN_READ_AHEAD);
+	bufferevent_setwatermark(c->bev, EV_WRITE,
+	                         (size_t)b->conf.queued_max_bytes_per_connection / 8, 0);
 	bufferevent_enable(c->bev, EV_READ | EV_WRITE);
+	c->reading = 1;
 	conn_list_push(&b->conns, c);
 	b->conn_cnt++;
 	b->metrics.connections_total++;
@@ -215,18 +428,21 @@ void conn_close(conn_t *c, const char *why)
 	flog(LOG_DEBUG, "conn", "closing connection %llu from %s: %s", (unsigned long long)c->id,
 	     c->peer, why);
 	bufferevent_disable(c->bev, EV_READ | EV_WRITE);
+	c->reading = 0;
+	if (c->read_paused) {
+		c->read_paused = 0;
+		b->conn_paused_cnt--;
+	}
+	/* Its memory and its place in the quotas are free at once, not at
+	 * reap time: waiting connections and listeners go on now. */
+	reqmem_forget(&b->reqmem, &c->mem);
+	conn_quota_remove(&b->quota, &c->addr);
 	conn_list_remove(&b->conns, c);
 	conn_list_push(&b->reap, c);
 	b->conn_cnt--;
+	server_update_accepting(b);
 	if (b->reap_ev)
 		event_active(b->reap_ev, EV_TIMEOUT, 0);
-}
-
-static void conn_slot_free(conn_slot_t *slot)
-{
-	if (slot->out)
-		evbuffer_free(slot->out);
-	free(slot);
 }
 
 static void conn_free(conn_t *c)
@@ -239,6 +455,10 @@ static void conn_free(conn_t *c)
 			slot->cancel(slot->cancel_arg);
 		conn_slot_free(slot);
 		slot = next;
+	}
+	for (slot = c->sent_head; slot; slot = c->sent_head) {
+		c->sent_head = slot->next;
+		conn_slot_free(slot);
 	}
 	bufferevent_free(c->bev);
 	free(c);
@@ -253,6 +473,46 @@ void conn_reap_all(broker_t *b)
 	}
 }
 
+void conn_check_idle(broker_t *b, int64_t now_mono_ms)
+{
+	int64_t idle_ms = b->conf.connections_max_idle_ms;
+	conn_t *c, *next;
+	uint64_t suppressed;
+
+	if (idle_ms < 0)
+		return;
+	for (c = b->conns; c; c = next) {
+		next = c->next;
+		int64_t idle_for = now_mono_ms - c->last_active_us / 1000;
+		if (c->pending_cnt > 0 || c->mem.waiting || idle_for < idle_ms)
+			continue;
+		b->metrics.conn_idle_closed++;
+		if (conn_ratelog(&b->idle_log, now_mono_ms, &suppressed))
+			flog(LOG_INFO, "conn",
+			     "closing connection from %s: idle for %lld ms "
+			     "(connections.max.idle.ms; %llu more idle closes since the last "
+			     "line)",
+			     c->peer, (long long)idle_for, (unsigned long long)suppressed);
+		conn_close(c, "idle");
+	}
+	if (conn_ratelog_flush(&b->idle_log, now_mono_ms, &suppressed))
+		flog(LOG_INFO, "conn",
+		     "%llu more idle connections closed (connections.max.idle.ms)",
+		     (unsigned long long)suppressed);
+}
+
+conn_t *conn_least_active(broker_t *b, int except)
+{
+	conn_t *c, *best = NULL;
+
+	for (c = b->conns; c; c = c->next)
+		if (c->listener != except &&
+		    (!best || c->last_active_us < best->last_active_us ||
+		     (c->last_active_us == best->last_active_us && c->id < best->id)))
+			best = c;
+	return best;
+}
+
 conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
 {
 	conn_slot_t *slot = calloc(1, sizeof(*slot));
@@ -264,6 +524,8 @@ conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
 		free(slot);
 		return NULL;
 	}
+	/* File ranges moved in must stay sendfile ranges (handle_fetch.c). */
+	evbuffer_set_flags(slot->out, EVBUFFER_FLAG_DRAINS_TO_FD);
 	slot->conn = c;
 	slot->correlation_id = correlation_id;
 	slot->api = api;
@@ -274,10 +536,13 @@ conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
 		c->head = slot;
 	c->tail = slot;
 	c->slot_cnt++;
+	c->pending_cnt++;
 	return slot;
 }
 
-/* Moves every ready slot at the head into the socket's output. */
+/* Moves every ready slot at the head into the socket's output; the slot
+ * itself (without its buffer) stays on the sent list, and in slot_cnt,
+ * until its last byte has been written (conn_on_output_change). */
 static void conn_flush(conn_t *c)
 {
 	struct evbuffer *out = bufferevent_get_output(c->bev);
@@ -287,10 +552,23 @@ static void conn_flush(conn_t *c)
 		c->head = slot->next;
 		if (!c->head)
 			c->tail = NULL;
-		c->slot_cnt--;
-		if (!c->closing)
-			evbuffer_add_buffer(out, slot->out);
-		conn_slot_free(slot);
+		slot->next = NULL;
+		c->ready_len -= slot->out_len;
+		if (c->closing) {
+			c->slot_cnt--;
+			conn_slot_free(slot);
+			continue;
+		}
+		evbuffer_add_buffer(out, slot->out);
+		evbuffer_free(slot->out);
+		slot->out = NULL;
+		c->out_pos += slot->out_len;
+		slot->out_end = c->out_pos;
+		if (c->sent_tail)
+			c->sent_tail->next = slot;
+		else
+			c->sent_head = slot;
+		c->sent_tail = slot;
 	}
 	conn_update_backpressure(c);
 }
@@ -323,6 +601,9 @@ done:
 	                        resp->error != FJORD__ERROR_CODE__NONE);
 	slot->ready = 1;
 	slot->cancel = NULL;
+	slot->out_len = evbuffer_get_length(slot->out);
+	c->ready_len += slot->out_len;
+	c->pending_cnt--;
 	if (rc != 0)
 		conn_close(c, "out of memory building a response");
 	conn_flush(c);

@@ -12,20 +12,26 @@
  * Answering: a first pass measures what is available (plog_read locates
  * whole batches, nothing is read); with min_bytes reached, an error, or
  * max_wait_ms over, the second pass builds the response: the header lists
- * records_len per partition, and the payload is a sequence of file ranges
- * added with evbuffer_add_file() on dup()s of the segment fds, so libevent
- * sends them with sendfile(2) and a later roll or retention cannot pull the
- * file away. max_bytes bounds the total across partitions, except that the
- * first non-empty partition always returns its first batch whole.
+ * records_len per partition, and the payload is a sequence of file ranges.
+ * max_bytes bounds the total across partitions, except that the first
+ * non-empty partition always returns its first batch whole.
+ *
+ * File ranges: each is an evbuffer_file_segment over the segment's shared
+ * descriptor (storage/segment_fd.h), holding one reference to it that its
+ * cleanup callback drops once libevent has sent the range (or the
+ * connection went away). So a pending answer costs no descriptor of its own
+ * however many a client leaves unread, and a roll, retention or truncation
+ * that closes the segment cannot pull the file away. The payload buffer is
+ * marked EVBUFFER_FLAG_DRAINS_TO_FD (as the socket's output buffer is):
+ * without it libevent maps or reads the range into memory when it is added
+ * instead of keeping it for sendfile(2).
  *
  * Thread: loop thread only.
  */
 #include "config.h"
 
-#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -111,6 +117,36 @@ static void fetch_build_free(fetch_build_t *fb)
 		evbuffer_free(fb->payload);
 }
 
+/* evbuffer_file_segment cleanup: the range was sent or dropped. */
+static void fetch_range_done(const struct evbuffer_file_segment *seg, int flags, void *arg)
+{
+	(void)seg;
+	(void)flags;
+	segment_fd_unref(arg);
+}
+
+/* Queues rd's file range on payload with its own reference to the segment's
+ * descriptor. 0, or -1 (out of memory; nothing queued, no reference kept). */
+static int fetch_add_range(struct evbuffer *payload, const plog_read_t *rd)
+{
+	struct evbuffer_file_segment *seg = evbuffer_file_segment_new(
+	    segment_fd_get(rd->sfd), rd->position, (ev_off_t)rd->length, EVBUF_FS_DISABLE_LOCKING);
+	int rc;
+
+	if (!seg)
+		return -1;
+	segment_fd_ref(rd->sfd);
+	evbuffer_file_segment_add_cleanup_cb(seg, fetch_range_done, rd->sfd);
+	/* On success the chain holds its own reference to seg and ours goes
+	 * now, so the cleanup runs when the chain is freed; on failure libevent
+	 * has already dropped ours (and run the cleanup), as evbuffer_add_file
+	 * relies on. */
+	rc = evbuffer_add_file_segment(payload, seg, 0, (ev_off_t)rd->length);
+	if (rc == 0)
+		evbuffer_file_segment_free(seg);
+	return rc;
+}
+
 /* pbuild_fill_fn of pass 2: one partition's answer and its file range. */
 static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_part,
                       ProtobufCMessage *resp_part)
@@ -143,13 +179,9 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 		return err;
 	}
 	if (rd.length > 0) {
-		int fd = dup(rd.fd);
-		if (fd < 0 ||
-		    evbuffer_add_file(fb->payload, fd, rd.position, (ev_off_t)rd.length) != 0) {
-			if (fd >= 0)
-				close(fd);
-			flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data: %s", topic,
-			     fp->partition, strerror(errno));
+		if (fetch_add_range(fb->payload, &rd) != 0) {
+			flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data (out of memory)",
+			     topic, fp->partition);
 			return FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
 		}
 		pr->records_len = (uint32_t)rd.length;
@@ -174,6 +206,7 @@ static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_
 	fb->payload = evbuffer_new();
 	if (!fb->payload)
 		return -1;
+	evbuffer_set_flags(fb->payload, EVBUFFER_FLAG_DRAINS_TO_FD);
 	fb->body.topics =
 	    pbuild_answer(&fb->ar, (ProtobufCMessage *const *)req->topics, req->n_topics,
 	                  &fjord__fetch_topic_response__descriptor, fetch_fill, fb);

@@ -169,12 +169,16 @@ int http_start(broker_t *b, char *errstr, size_t errstr_size)
 			b->http_port = ntohs(((struct sockaddr_in6 *)&ss)->sin6_port);
 	}
 	b->http_host = strdup(host);
+	/* An accept error (EMFILE) backs off like the client listeners'
+	 * (server.c) instead of spinning the loop. */
+	server_watch_http(b, evhttp_bound_socket_get_listener(sock));
 	return 0;
 }
 
 void http_stop(broker_t *b)
 {
 	if (b->http) {
+		b->http_evl = NULL;
 		evhttp_free(b->http);
 		b->http = NULL;
 	}

@@ -13,6 +13,8 @@ src_broker_fjordd_SOURCES = \
 	src/broker/server.c \
 	src/broker/advertise.c src/broker/advertise.h \
 	src/broker/conn.c src/broker/conn.h \
+	src/broker/conn_quota.c src/broker/conn_quota.h \
+	src/broker/reqmem.c src/broker/reqmem.h \
 	src/broker/api.c src/broker/api.h \
 	src/broker/handle_api_versions.c \
 	src/broker/handle_metadata.c \

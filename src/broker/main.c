@@ -11,10 +11,20 @@
  * SIGPIPE is ignored process-wide: libevent writes with writev/sendfile,
  * which cannot take MSG_NOSIGNAL, and a vanished peer must cost only its
  * connection. Thread: main (becomes the loop thread).
+ *
+ * Memory: glibc's mmap threshold is fixed at start-up (mallopt), which
+ * turns off its dynamic threshold. Left dynamic, freeing one large
+ * request buffer raised the threshold to that size, so later frames of up
+ * to 32 MiB came from the heap and fragmented it, and the broker's RSS
+ * stayed high long after the requests were gone. Fixed, every buffer of
+ * MAIN_MMAP_THRESHOLD or more (a large frame is one, conn.c) is its own
+ * mapping, returned to the system when freed (docs/operations.md,
+ * "Limits and faults").
  */
 #include "config.h"
 
 #include <errno.h>
+#include <malloc.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +34,9 @@
 #include "storage/storage.h"
 #include "common/flog.h"
 #include "fjord.h"
+
+/* glibc's initial default, kept fixed (see above). */
+#define MAIN_MMAP_THRESHOLD (128 * 1024)
 
 static void main_usage(FILE *out)
 {
@@ -63,6 +76,7 @@ int main(int argc, char **argv)
 	int i, rc;
 
 	memset(&b, 0, sizeof(b));
+	mallopt(M_MMAP_THRESHOLD, MAIN_MMAP_THRESHOLD);
 	if (argc < 2) {
 		main_usage(stderr);
 		return 2;

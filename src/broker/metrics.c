@@ -168,6 +168,77 @@ static void metrics_partition_gauge(struct evbuffer *out, const metrics_parts_t 
 		                    mp->v[i]->topic, mp->v[i]->id, (long long)get(mp->v[i]->log));
 }
 
+/* The connection and request limits (docs/operations.md, "Limits and
+ * faults"). */
+static void metrics_render_limits(broker_t *b, struct evbuffer *out)
+{
+	static const char *const errnames[METRICS_ACCEPT_SLOTS] = {
+		"EMFILE", "ENFILE", "ENOBUFS", "ENOMEM", "other",
+	};
+	const metrics_t *m = &b->metrics;
+	int i;
+
+	metrics_head(out, "fjord_connections_refused_total", "counter",
+	             "Connections closed as soon as accepted, by reason: max_connections_per_ip, "
+	             "fd_limit (the broker was out of file descriptors).");
+	evbuffer_add_printf(
+	    out,
+	    "fjord_connections_refused_total{reason=\"max_connections_per_ip\"} %llu\n"
+	    "fjord_connections_refused_total{reason=\"fd_limit\"} %llu\n",
+	    (unsigned long long)m->conn_refused_per_ip,
+	    (unsigned long long)m->conn_refused_fd_limit);
+	metrics_head(out, "fjord_connections_evicted_total", "counter",
+	             "Least recently active connections closed to make room under "
+	             "max.connections for one on the inter-broker listener.");
+	evbuffer_add_printf(out, "fjord_connections_evicted_total %llu\n",
+	                    (unsigned long long)m->conn_evicted);
+	metrics_head(out, "fjord_connections_idle_closed_total", "counter",
+	             "Connections closed after connections.max.idle.ms without traffic.");
+	evbuffer_add_printf(out, "fjord_connections_idle_closed_total %llu\n",
+	                    (unsigned long long)m->conn_idle_closed);
+	metrics_head(out, "fjord_connections_paused", "gauge",
+	             "Connections not read now, by reason: backpressure (too many responses "
+	             "queued), memory (waiting for queued.max.request.bytes).");
+	evbuffer_add_printf(out,
+	                    "fjord_connections_paused{reason=\"backpressure\"} %d\n"
+	                    "fjord_connections_paused{reason=\"memory\"} %d\n",
+	                    b->conn_paused_cnt, b->reqmem.wait_cnt);
+	metrics_head(out, "fjord_connection_pauses_total", "counter",
+	             "Times a connection stopped being read, by reason (as "
+	             "fjord_connections_paused).");
+	evbuffer_add_printf(out,
+	                    "fjord_connection_pauses_total{reason=\"backpressure\"} %llu\n"
+	                    "fjord_connection_pauses_total{reason=\"memory\"} %llu\n",
+	                    (unsigned long long)m->conn_pauses_backpressure,
+	                    (unsigned long long)m->conn_pauses_memory);
+	metrics_head(out, "fjord_request_memory_bytes", "gauge",
+	             "Bytes claimed by requests still arriving (queued.max.request.bytes).");
+	evbuffer_add_printf(out, "fjord_request_memory_bytes %lld\n", (long long)b->reqmem.in_use);
+	metrics_head(out, "fjord_request_memory_limit_bytes", "gauge", "queued.max.request.bytes.");
+	evbuffer_add_printf(out, "fjord_request_memory_limit_bytes %lld\n",
+	                    (long long)b->reqmem.limit);
+	metrics_head(out, "fjord_listeners_paused", "gauge",
+	             "1 while accepting is paused, by reason: max_connections (every listener "
+	             "but a separate inter-broker one), accept_error (a back-off after EMFILE "
+	             "and the like).");
+	evbuffer_add_printf(out,
+	                    "fjord_listeners_paused{reason=\"max_connections\"} %d\n"
+	                    "fjord_listeners_paused{reason=\"accept_error\"} %d\n",
+	                    b->accept_full, b->accept_backoff);
+	metrics_head(out, "fjord_listener_pauses_total", "counter",
+	             "Times accepting was paused, by reason (as fjord_listeners_paused).");
+	evbuffer_add_printf(out,
+	                    "fjord_listener_pauses_total{reason=\"max_connections\"} %llu\n"
+	                    "fjord_listener_pauses_total{reason=\"accept_error\"} %llu\n",
+	                    (unsigned long long)m->listener_pauses_max_connections,
+	                    (unsigned long long)m->listener_pauses_accept_error);
+	metrics_head(out, "fjord_accept_errors_total", "counter",
+	             "accept() failures on any listener (HTTP included), by errno.");
+	for (i = 0; i < METRICS_ACCEPT_SLOTS; i++)
+		evbuffer_add_printf(out, "fjord_accept_errors_total{error=\"%s\"} %llu\n",
+		                    errnames[i], (unsigned long long)m->accept_errors[i]);
+}
+
 void metrics_render(broker_t *b, struct evbuffer *out)
 {
 	metrics_t *m = &b->metrics;
@@ -251,6 +322,7 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	metrics_head(out, "fjord_connections_accepted_total", "counter", "Accepted connections.");
 	evbuffer_add_printf(out, "fjord_connections_accepted_total %llu\n",
 	                    (unsigned long long)m->connections_total);
+	metrics_render_limits(b, out);
 	metrics_head(out, "fjord_fetch_waits", "gauge", "Parked long-poll fetches.");
 	evbuffer_add_printf(out, "fjord_fetch_waits %d\n", fetch_wait_count(b));
 	metrics_head(out, "fjord_background_jobs", "gauge", "Queued fsync and deletion jobs.");

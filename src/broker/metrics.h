@@ -23,6 +23,16 @@ struct evbuffer;
 #define METRICS_API_SLOTS 8
 #define METRICS_HIST_BUCKETS 14
 
+/* fjord_accept_errors_total{error}: the errno of a failed accept(). */
+enum {
+	METRICS_ACCEPT_EMFILE,
+	METRICS_ACCEPT_ENFILE,
+	METRICS_ACCEPT_ENOBUFS,
+	METRICS_ACCEPT_ENOMEM,
+	METRICS_ACCEPT_OTHER,
+	METRICS_ACCEPT_SLOTS
+};
+
 typedef struct metrics_hist {
 	uint64_t buckets[METRICS_HIST_BUCKETS]; /* cumulative counts per le bound */
 	uint64_t count;
@@ -31,6 +41,18 @@ typedef struct metrics_hist {
 
 typedef struct metrics {
 	uint64_t connections_total;
+	/* Connection limits (conn.c, server.c; docs/operations.md "Limits and
+	 * faults"). Gauges (paused connections, request memory) are read live
+	 * from the broker when rendering. */
+	uint64_t conn_refused_per_ip;   /* max.connections.per.ip */
+	uint64_t conn_refused_fd_limit; /* closed at once at EMFILE/ENFILE */
+	uint64_t conn_evicted;          /* max.connections, for the inter-broker listener */
+	uint64_t conn_idle_closed;      /* connections.max.idle.ms */
+	uint64_t conn_pauses_backpressure;
+	uint64_t conn_pauses_memory;
+	uint64_t listener_pauses_max_connections;
+	uint64_t listener_pauses_accept_error;
+	uint64_t accept_errors[METRICS_ACCEPT_SLOTS];
 	uint64_t bad_frames;
 	uint64_t requests[METRICS_API_SLOTS];
 	uint64_t request_errors[METRICS_API_SLOTS];

@@ -8,6 +8,7 @@ src_storage_libfjordstorage_la_SOURCES = \
 	src/storage/log_dir.c src/storage/log_dir.h \
 	src/storage/offset_index.c src/storage/offset_index.h \
 	src/storage/time_index.c src/storage/time_index.h \
+	src/storage/segment_fd.c src/storage/segment_fd.h \
 	src/storage/log_segment.c src/storage/log_segment.h \
 	src/storage/checkpoint.c src/storage/checkpoint.h \
 	src/storage/epoch_cache.c src/storage/epoch_cache.h \

@@ -203,6 +203,13 @@ int segment_open(const char *dir, int64_t base_offset, int create, int32_t index
 		snprintf(errstr, errstr_size, "open %s: %s", seg->log_path, strerror(-ret));
 		goto out;
 	}
+	seg->log_sfd = segment_fd_new(seg->log_fd);
+	if (!seg->log_sfd) {
+		close(seg->log_fd);
+		seg->log_fd = -1;
+		ret = -ENOMEM;
+		goto out;
+	}
 	struct stat st;
 	if (fstat(seg->log_fd, &st) < 0) {
 		ret = -errno;
@@ -241,8 +248,7 @@ void segment_close(log_segment_t *seg)
 {
 	if (!seg)
 		return;
-	if (seg->log_fd >= 0)
-		close(seg->log_fd);
+	segment_fd_unref(seg->log_sfd);
 	offset_index_close(&seg->oi);
 	time_index_close(&seg->ti);
 	free(seg->log_path);
@@ -674,8 +680,8 @@ int segment_rename_deleted(log_segment_t *seg, char *paths[3])
 	r = segment_rename_one(seg->ti.path, &paths[2]);
 	if (r < 0 && ret == 0)
 		ret = r;
-	if (seg->log_fd >= 0)
-		close(seg->log_fd);
+	segment_fd_unref(seg->log_sfd);
+	seg->log_sfd = NULL;
 	seg->log_fd = -1;
 	if (seg->oi.fd >= 0)
 		close(seg->oi.fd);

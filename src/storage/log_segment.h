@@ -19,7 +19,11 @@
  * points when the segment's max timestamp has grown.
  *
  * Thread: event-loop thread only. A segment owns its fds, paths and indexes;
- * segment_close() frees them (and the struct).
+ * segment_close() frees them (and the struct). The .log descriptor is a
+ * shared segment_fd_t: the segment holds one reference and a reader that
+ * must keep the file past the current callback (a Fetch answer waiting for
+ * sendfile) takes its own, so closing the segment never pulls the file
+ * away from it.
  */
 #ifndef FJORD_STORAGE_LOG_SEGMENT_H
 #define FJORD_STORAGE_LOG_SEGMENT_H
@@ -28,6 +32,7 @@
 #include <stdint.h>
 
 #include "storage/offset_index.h"
+#include "storage/segment_fd.h"
 #include "storage/time_index.h"
 
 /*
@@ -45,10 +50,11 @@ typedef struct segment_corrupt {
 
 typedef struct log_segment {
 	int64_t base_offset;
-	int64_t next_offset; /* one past the last offset stored; base when empty */
-	int64_t size;        /* bytes in .log */
-	int log_fd;
-	char *log_path; /* ".../00000000000000000000.log" */
+	int64_t next_offset;   /* one past the last offset stored; base when empty */
+	int64_t size;          /* bytes in .log */
+	int log_fd;            /* segment_fd_get(log_sfd), or -1 once closed */
+	segment_fd_t *log_sfd; /* the segment's reference to the .log fd */
+	char *log_path;        /* ".../00000000000000000000.log" */
 	offset_index_t oi;
 	time_index_t ti;
 	int64_t max_timestamp;        /* largest batch maxTimestamp; -1 when empty */

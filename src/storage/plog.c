@@ -408,6 +408,7 @@ fjord_err_t plog_read(plog_t *plog, int64_t offset, int32_t max_bytes, int64_t m
 		next = rb_last_offset(hdr) + 1;
 	}
 	out->fd = seg->log_fd;
+	out->sfd = end > pos ? seg->log_sfd : NULL;
 	out->position = pos;
 	out->length = (size_t)(end - pos);
 	out->first_offset = end > pos ? base : offset;

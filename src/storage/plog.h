@@ -38,6 +38,7 @@
 #include "fjord.h"
 #include "storage/epoch_cache.h"
 #include "storage/log_config.h"
+#include "storage/segment_fd.h"
 #include "storage/storage_remove.h"
 
 typedef struct plog plog_t;
@@ -55,8 +56,10 @@ typedef struct plog_append_info {
 
 /* A range of one segment file for plog_read. */
 typedef struct plog_read {
-	int fd;               /* borrowed segment fd (dup it before leaving the loop
-	                       * callback: a roll, truncation or retention may close it) */
+	int fd;               /* the segment's fd, borrowed for this callback only */
+	segment_fd_t *sfd;    /* the same, shared: segment_fd_ref() it to keep the file
+	                       * past this callback (a roll, truncation or retention
+	                       * may close the segment); NULL when length is 0 */
 	int64_t position;     /* file position of the first batch */
 	size_t length;        /* whole batches; 0 when nothing to return */
 	int64_t first_offset; /* baseOffset of the first batch (<= requested offset) */

@@ -12,6 +12,7 @@
  *   storage_io.h      storage's system calls: error kinds, fault injection
  *   plog.h            one partition log: append, read, roll, truncate, flush
  *   log_config.h      per-log settings and their topic overrides
+ *   segment_fd.h      a segment file's descriptor, shared with pending reads
  *   checkpoint.h      atomically written checkpoint files
  *   storage_remove.h  the deleter hook and file removal
  *
@@ -28,6 +29,7 @@
 #include "storage/log_dir.h"
 #include "storage/logmgr.h"
 #include "storage/plog.h"
+#include "storage/segment_fd.h"
 #include "storage/storage_remove.h"
 
 #endif
