@@ -24,6 +24,8 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0014-unit-zkpath.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
+	tests/0025-poison-batches.c \
+	tests/0026-poison-limits-consumer.c \
 	tests/0030-produce-consume.c \
 	tests/0031-partitioner.c \
 	tests/0032-compression.c \
