@@ -7,13 +7,17 @@
  * every varint is decoded with the bounds-checked decoders of varint.h, and
  * every length is compared with the bytes left before anything is stepped
  * over, so no input makes it read outside the batch (or the decompressed
- * records). Nothing is allocated except the scratch buffer's growth.
+ * records). Nothing is allocated except the scratch buffer's growth. The
+ * leader runs it on every produced record, so the pass is one function
+ * with its state in locals and the words of a refusal are formatted only
+ * on the (cold) failure paths; bench/bench_validate.c measures it.
  * Pure function of its arguments; any thread with its own scratch.
  */
 #include "common/record_validate.h"
 
 #include <inttypes.h>
 #include <stdarg.h>
+#include <stddef.h>
 #include <stdio.h>
 #include <stdlib.h>
 
@@ -36,7 +40,7 @@ void record_scratch_free(record_scratch_t *s)
 }
 
 static fjord_err_t rv_fail(char *errstr, size_t errstr_size, fjord_err_t err, const char *fmt, ...)
-    __attribute__((format(printf, 4, 5)));
+    __attribute__((cold, format(printf, 4, 5)));
 
 static fjord_err_t rv_fail(char *errstr, size_t errstr_size, fjord_err_t err, const char *fmt, ...)
 {
@@ -50,185 +54,182 @@ static fjord_err_t rv_fail(char *errstr, size_t errstr_size, fjord_err_t err, co
 	return err;
 }
 
-/* The walk's state: the records region and where errors are reported. */
-typedef struct rv_walk {
-	const uint8_t *p;
-	const uint8_t *end; /* of the current record while inside one */
-	int32_t idx;        /* record index */
-	char *errstr;
-	size_t errstr_size;
-	int64_t base_ts, max_ts; /* the batch header's */
-	int create_time;
-} rv_walk_t;
+/* Outcome of reading one length-prefixed field (rv_len). */
+enum { RV_OK = 0, RV_BAD_VARINT, RV_IS_NULL, RV_NEGATIVE, RV_TOO_LONG };
 
-/* Reads a varint length of a field called what (of header hidx when
- * hidx >= 0): -1 (null) only when nullable, otherwise 0..bytes left; steps
- * over the field's bytes too. The name is formatted only on failure. */
-static fjord_err_t rv_field(rv_walk_t *w, const char *what, int32_t hidx, int nullable)
+/* Reads a varint length at *qp and steps over it and the field's bytes:
+ * -1 (null) only when nullable, otherwise 0..bytes left before end. On
+ * failure *qp stays after the varint (RV_TOO_LONG: the bytes left are
+ * end - *qp). Hot path: inline, no formatting. */
+static inline int rv_len(const uint8_t **qp, const uint8_t *end, int nullable, int32_t *flenp)
+{
+	int n = varint_decode(*qp, (size_t)(end - *qp), flenp);
+
+	if (n < 0)
+		return RV_BAD_VARINT;
+	*qp += n;
+	if (*flenp >= 0) {
+		if (*flenp > end - *qp)
+			return RV_TOO_LONG;
+		*qp += *flenp;
+		return RV_OK;
+	}
+	if (*flenp == -1)
+		return nullable ? RV_OK : RV_IS_NULL;
+	return RV_NEGATIVE;
+}
+
+/* The words for an rv_len failure of field what (of header hidx when
+ * hidx >= 0) in record idx. Cold: only a refused batch gets here. */
+static fjord_err_t __attribute__((cold))
+rv_len_fail(int st, int32_t idx, const char *what, int32_t hidx, int32_t flen, ptrdiff_t left,
+            char *errstr, size_t errstr_size)
 {
 	char name[48];
-	const char *why;
-	int32_t flen = 0;
-	int n = varint_decode(w->p, (size_t)(w->end - w->p), &flen);
 
-	if (n >= 0) {
-		w->p += n;
-		if (flen == -1 && nullable)
-			return FJORD_ERR_NO_ERROR;
-		if (flen >= 0 && flen <= w->end - w->p) {
-			w->p += flen;
-			return FJORD_ERR_NO_ERROR;
-		}
-	}
 	if (hidx >= 0)
 		snprintf(name, sizeof(name), "header %" PRId32 " %s", hidx, what);
 	else
 		snprintf(name, sizeof(name), "%s", what);
-	if (n < 0)
-		why = "malformed length varint";
-	else if (flen == -1)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": %s is null", w->idx, name);
-	else if (flen < 0)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": %s length %" PRId32 " is negative", w->idx,
-		               name, flen);
-	else
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
+	switch (st) {
+	case RV_IS_NULL:
+		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+		               "record %" PRId32 ": %s is null", idx, name);
+	case RV_NEGATIVE:
+		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+		               "record %" PRId32 ": %s length %" PRId32 " is negative", idx, name,
+		               flen);
+	case RV_TOO_LONG:
+		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
 		               "record %" PRId32 ": %s length %" PRId32
 		               " exceeds the record (%td bytes left)",
-		               w->idx, name, flen, w->end - w->p);
-	return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-	               "record %" PRId32 ": %s: %s", w->idx, name, why);
+		               idx, name, flen, left);
+	default:
+		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+		               "record %" PRId32 ": %s: malformed length varint", idx, name);
+	}
 }
 
-/* One record's fields after its length, in [w->p, w->end). */
-static fjord_err_t rv_record_body(rv_walk_t *w, int64_t *ts_deltap)
-{
-	int32_t off_delta, hcnt;
-	fjord_err_t err;
-	int n;
-
-	w->p++; /* attributes: unused */
-	if ((n = varlong_decode(w->p, (size_t)(w->end - w->p), ts_deltap)) < 0)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": malformed timestampDelta varlong", w->idx);
-	w->p += n;
-	if ((n = varint_decode(w->p, (size_t)(w->end - w->p), &off_delta)) < 0)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": malformed offsetDelta varint", w->idx);
-	w->p += n;
-	if (off_delta != w->idx)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": offsetDelta %" PRId32 ", expected %" PRId32,
-		               w->idx, off_delta, w->idx);
-	if ((err = rv_field(w, "key", -1, 1)) || (err = rv_field(w, "value", -1, 1)))
-		return err;
-	if ((n = varint_decode(w->p, (size_t)(w->end - w->p), &hcnt)) < 0)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": malformed header count varint", w->idx);
-	w->p += n;
-	if (hcnt < 0)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": header count %" PRId32 " is negative", w->idx,
-		               hcnt);
-	/* Each header takes at least two bytes (key and value lengths). */
-	if (hcnt > (w->end - w->p) / 2)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32 ": header count %" PRId32
-		               " exceeds what the record can hold (%td bytes left)",
-		               w->idx, hcnt, w->end - w->p);
-	for (int32_t j = 0; j < hcnt; j++) {
-		if ((err = rv_field(w, "key", j, 0)) || (err = rv_field(w, "value", j, 1)))
-			return err;
-	}
-	if (w->p != w->end)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_RECORD,
-		               "record %" PRId32
-		               ": %td bytes after its last field, inside its length",
-		               w->idx, w->end - w->p);
-	return FJORD_ERR_NO_ERROR;
-}
-
-/* The timestamp rules for one record; updates info's range. */
-static fjord_err_t rv_timestamp(rv_walk_t *w, int64_t ts_delta, record_validate_info_t *info)
-{
-	int64_t base = w->base_ts, max = w->max_ts, ts, seen;
-	int create_time = w->create_time;
-
-	if (__builtin_add_overflow(base, ts_delta, &ts))
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
-		               "record %" PRId32 ": baseTimestamp %" PRId64
-		               " + timestampDelta %" PRId64 " overflows",
-		               w->idx, base, ts_delta);
-	if (ts < -1)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
-		               "record %" PRId32 ": timestamp %" PRId64 " is below -1", w->idx, ts);
-	if (create_time && ts > max)
-		return rv_fail(w->errstr, w->errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
-		               "record %" PRId32 ": timestamp %" PRId64
-		               " is after the batch's maxTimestamp %" PRId64,
-		               w->idx, ts, max);
-	seen = create_time ? ts : max;
-	if (seen == -1)
-		return FJORD_ERR_NO_ERROR;
-	if (info->min_timestamp_record < 0 || seen < info->min_timestamp) {
-		info->min_timestamp = seen;
-		info->min_timestamp_record = w->idx;
-	}
-	if (info->max_timestamp_record < 0 || seen > info->max_timestamp) {
-		info->max_timestamp = seen;
-		info->max_timestamp_record = w->idx;
-	}
-	return FJORD_ERR_NO_ERROR;
-}
-
-/* Every record of [p, end), recordsCount of them. */
+/* Every record of [p, end), recordsCount of them: one pass, each record
+ * bounded by its own length. The failure branches only format words. */
 static fjord_err_t rv_records(const uint8_t *batch, const uint8_t *p, const uint8_t *end,
                               record_validate_info_t *info, char *errstr, size_t errstr_size)
 {
-	int32_t count = rb_records_count(batch);
-	rv_walk_t w = {
-		.p = p,
-		.end = end,
-		.errstr = errstr,
-		.errstr_size = errstr_size,
-		.base_ts = rb_base_timestamp(batch),
-		.max_ts = rb_max_timestamp(batch),
-		.create_time = !(rb_attributes(batch) & RB_ATTR_TIMESTAMP_TYPE),
-	};
-	fjord_err_t err;
+	const int32_t count = rb_records_count(batch);
+	const int64_t base_ts = rb_base_timestamp(batch), max_ts = rb_max_timestamp(batch);
+	const int create_time = !(rb_attributes(batch) & RB_ATTR_TIMESTAMP_TYPE);
+	int64_t min_seen = INT64_MAX, max_seen = INT64_MIN;
+	int32_t min_idx = -1, max_idx = -1;
+	int32_t idx;
 
-	for (w.idx = 0; w.idx < count; w.idx++) {
-		int32_t rlen;
-		int64_t ts_delta = 0;
-		int n;
+	for (idx = 0; idx < count; idx++) {
+		const uint8_t *q, *rend;
+		int32_t rlen, off_delta, flen = 0, hcnt, j;
+		int64_t ts_delta, ts;
+		int n, st;
 
 		if (p == end)
 			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
 			               "record %" PRId32 ": missing: recordsCount is %" PRId32
 			               " but the records end after %" PRId32,
-			               w.idx, count, w.idx);
+			               idx, count, idx);
 		if ((n = varint_decode(p, (size_t)(end - p), &rlen)) < 0)
 			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
-			               "record %" PRId32 ": malformed length varint", w.idx);
-		p += n;
-		if (rlen < RB_MIN_RECORD_SIZE - 1 || rlen > end - p)
+			               "record %" PRId32 ": malformed length varint", idx);
+		q = p + n;
+		if (rlen < RB_MIN_RECORD_SIZE - 1 || rlen > end - q)
 			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
 			               "record %" PRId32 ": length %" PRId32
 			               " out of range (%d to %td bytes)",
-			               w.idx, rlen, RB_MIN_RECORD_SIZE - 1, end - p);
-		w.p = p;
-		w.end = p + rlen;
-		if ((err = rv_record_body(&w, &ts_delta)) ||
-		    (err = rv_timestamp(&w, ts_delta, info)))
-			return err;
-		p += rlen;
-		info->record_cnt++;
+			               idx, rlen, RB_MIN_RECORD_SIZE - 1, end - q);
+		rend = q + rlen;
+		q++; /* attributes: unused */
+		if ((n = varlong_decode(q, (size_t)(rend - q), &ts_delta)) < 0)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32 ": malformed timestampDelta varlong", idx);
+		q += n;
+		if ((n = varint_decode(q, (size_t)(rend - q), &off_delta)) < 0)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32 ": malformed offsetDelta varint", idx);
+		q += n;
+		if (off_delta != idx)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32 ": offsetDelta %" PRId32
+			               ", expected %" PRId32,
+			               idx, off_delta, idx);
+		if ((st = rv_len(&q, rend, 1, &flen)))
+			return rv_len_fail(st, idx, "key", -1, flen, rend - q, errstr, errstr_size);
+		if ((st = rv_len(&q, rend, 1, &flen)))
+			return rv_len_fail(st, idx, "value", -1, flen, rend - q, errstr,
+			                   errstr_size);
+		if ((n = varint_decode(q, (size_t)(rend - q), &hcnt)) < 0)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32 ": malformed header count varint", idx);
+		q += n;
+		if (hcnt < 0)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32 ": header count %" PRId32 " is negative",
+			               idx, hcnt);
+		/* Each header takes at least two bytes (key and value lengths). */
+		if (hcnt > (rend - q) / 2)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32 ": header count %" PRId32
+			               " exceeds what the record can hold (%td bytes left)",
+			               idx, hcnt, rend - q);
+		for (j = 0; j < hcnt; j++) {
+			if ((st = rv_len(&q, rend, 0, &flen)))
+				return rv_len_fail(st, idx, "key", j, flen, rend - q, errstr,
+				                   errstr_size);
+			if ((st = rv_len(&q, rend, 1, &flen)))
+				return rv_len_fail(st, idx, "value", j, flen, rend - q, errstr,
+				                   errstr_size);
+		}
+		if (q != rend)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+			               "record %" PRId32
+			               ": %td bytes after its last field, inside its "
+			               "length",
+			               idx, rend - q);
+
+		/* Timestamps, once the record is known to be well framed. */
+		if (__builtin_add_overflow(base_ts, ts_delta, &ts))
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
+			               "record %" PRId32 ": baseTimestamp %" PRId64
+			               " + timestampDelta %" PRId64 " overflows",
+			               idx, base_ts, ts_delta);
+		if (ts < -1)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
+			               "record %" PRId32 ": timestamp %" PRId64 " is below -1", idx,
+			               ts);
+		if (create_time && ts > max_ts)
+			return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
+			               "record %" PRId32 ": timestamp %" PRId64
+			               " is after the batch's maxTimestamp %" PRId64,
+			               idx, ts, max_ts);
+		if (!create_time)
+			ts = max_ts; /* what a reader will see */
+		if (ts != -1) {
+			if (ts < min_seen) {
+				min_seen = ts;
+				min_idx = idx;
+			}
+			if (ts > max_seen) {
+				max_seen = ts;
+				max_idx = idx;
+			}
+		}
+		p = rend;
 	}
 	if (p != end)
 		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
 		               "%td bytes after the last of %" PRId32 " records", end - p, count);
+	info->record_cnt = count;
+	if (min_idx >= 0) {
+		info->min_timestamp = min_seen;
+		info->min_timestamp_record = min_idx;
+		info->max_timestamp = max_seen;
+		info->max_timestamp_record = max_idx;
+	}
 	return FJORD_ERR_NO_ERROR;
 }
 
