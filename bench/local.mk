@@ -11,3 +11,10 @@ noinst_PROGRAMS += bench/fjord-bench-zkmeta
 bench_fjord_bench_zkmeta_SOURCES = bench/bench_zkmeta.c
 bench_fjord_bench_zkmeta_LDADD = src/common/libfjordcommon.la proto/libfjordproto.la \
 	$(FJORD_EXT_LIBS)
+
+# fjord-bench-validate: the leader's record validation per record against the
+# batch (CRC) check alone (bench/RESULTS.md, "Record validation").
+noinst_PROGRAMS += bench/fjord-bench-validate
+bench_fjord_bench_validate_SOURCES = bench/bench_validate.c
+bench_fjord_bench_validate_LDADD = src/common/libfjordcommon.la proto/libfjordproto.la \
+	$(FJORD_EXT_LIBS)

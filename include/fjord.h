@@ -109,6 +109,8 @@ typedef enum fjord_err_t {
 	FJORD_ERR_NON_EMPTY_GROUP = 68, /* the group has live members */
 	FJORD_ERR_GROUP_ID_NOT_FOUND = 69,
 	FJORD_ERR_OFFSET_NOT_AVAILABLE = 78,
+	FJORD_ERR_INVALID_RECORD =
+	    87, /* produce: a record of the batch is malformed or forbidden */
 } fjord_err_t;
 
 /* Human-readable description, e.g. "Broker: Not leader for partition". */

@@ -12,7 +12,25 @@
  * - corrupt or truncated compressed blobs -> FJORD_ERR__BAD_COMPRESSION,
  *   and decompression bounded by its limit (zip bomb);
  * - random garbage and random corruption of valid batches never crash
- *   (run it under --enable-sanitizers to make that check sharp).
+ *   (run it under --enable-sanitizers to make that check sharp);
+ * - record_validate (the leader's record-level check): a valid batch of
+ *   each codec passes with the right count and timestamp range, reusing one
+ *   scratch buffer; each malformed kind (record length, key length, header
+ *   count, null header key, fewer and more records than recordsCount,
+ *   trailing bytes, offsetDelta out of sequence, a codec attribute on plain
+ *   bytes, a malformed record inside a valid zstd blob, control and
+ *   transactional bits, an empty batch, timestamp overflow, timestamps below
+ *   -1, a record after maxTimestamp) gets its error and a message naming the
+ *   record; a zip bomb stops at the scratch's bound and a big batch does not
+ *   pin the scratch; garbage never crashes it;
+ * - plog_append_leader refuses a bad batch in a buffer of good ones whole
+ *   (log end unchanged) and applies message.timestamp.difference.max.ms
+ *   against the log's clock;
+ * - the reader reports, instead of overflowing, a batch whose baseOffset +
+ *   lastOffsetDelta + 1 or a record whose baseTimestamp + timestampDelta
+ *   does not fit in 64 bits, and a record whose offsetDelta is past
+ *   lastOffsetDelta (the sanitizer build turns an overflow into a failure);
+ * - INVALID_RECORD's name, description and permanence.
  */
 #include <stdlib.h>
 #include <string.h>
@@ -21,7 +39,10 @@
 #include "common/compress.h"
 #include "common/crc32c.h"
 #include "common/record_batch.h"
+#include "common/record_validate.h"
 #include "common/varint.h"
+#include "rawproto.h"
+#include "storage/plog.h"
 #include "test.h"
 
 static const rb_codec_t rb_test_codecs[] = { RB_CODEC_NONE, RB_CODEC_GZIP, RB_CODEC_LZ4,
@@ -515,6 +536,9 @@ START_TEST(rb_decompress_bounded)
 }
 END_TEST
 
+/* The validator's scratch for the garbage test (freed at its end). */
+static record_scratch_t rb_test_scratch;
+
 /* Reads whatever a buffer holds, validated or not; must only never crash. */
 static void rb_test_chew(const uint8_t *buf, size_t len, rb_reader_t *r)
 {
@@ -524,6 +548,7 @@ static void rb_test_chew(const uint8_t *buf, size_t len, rb_reader_t *r)
 	rb_record_t rec;
 
 	(void)rb_validate(buf, len, NULL);
+	(void)record_validate(buf, len, &rb_test_scratch, NULL, NULL, 0);
 	rb_iter_init(&it, buf, len, 0, 1);
 	while (rb_iter_next(&it, &bp, &bl) == 1) {
 		if (rb_reader_open(r, bp, bl) != 0)
@@ -542,6 +567,7 @@ START_TEST(rb_garbage_never_crashes)
 	uint8_t *buf = malloc(4096);
 	rb_reader_t r;
 
+	record_scratch_init(&rb_test_scratch, 64 * 1024);
 	rb_reader_init(&r);
 	/* Pure noise, with a plausible batchLength and magic now and then. */
 	for (int round = 0; round < 3000; round++) {
@@ -577,7 +603,454 @@ START_TEST(rb_garbage_never_crashes)
 		rb_builder_destroy(&b);
 	}
 	rb_reader_destroy(&r);
+	record_scratch_free(&rb_test_scratch);
 	free(buf);
+}
+END_TEST
+
+/* ------------------------------------------------------------ record_validate */
+
+#define RV_TS 1700000000000LL
+
+/* Two plain records (the second with a header), the base of most cases. */
+static void rv_recs(raw_rec_t recs[3])
+{
+	memset(recs, 0, 3 * sizeof(*recs));
+	recs[0].key = "key-0";
+	recs[0].value = "value-0";
+	recs[1].key = "key-1";
+	recs[1].value = "value-1";
+	recs[1].ts_delta = 5;
+	recs[1].hdr_key = "trace";
+	recs[1].hdr_value = "abc";
+	recs[2].key = NULL;
+	recs[2].value = "value-2";
+	recs[2].ts_delta = 9;
+}
+
+static raw_batch_t rv_spec(void)
+{
+	raw_batch_t b;
+	memset(&b, 0, sizeof(b));
+	b.base_ts = RV_TS;
+	b.max_ts = RV_TS + 9;
+	return b;
+}
+
+/* Builds the batch and expects record_validate to answer err with a message
+ * containing want (when err is not 0). */
+static void rv_expect(const char *what, const raw_batch_t *spec, const raw_rec_t *recs, int n,
+                      fjord_err_t err, const char *want)
+{
+	uint8_t buf[4096];
+	char msg[256] = "";
+	record_scratch_t sc;
+	size_t len = raw_batch_build(buf, sizeof(buf), spec, recs, n);
+
+	record_scratch_init(&sc, 0);
+	/* Every case keeps a correct CRC: only the records are wrong. */
+	ck_assert_msg(rb_validate(buf, len, NULL) == FJORD_ERR_NO_ERROR ||
+	                  err == FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE,
+	              "%s: the batch does not pass rb_validate", what);
+	fjord_err_t got = record_validate(buf, len, &sc, NULL, msg, sizeof(msg));
+	test_say("%-34s -> %s: %s", what, fjord_err2name(got), msg);
+	ck_assert_msg(got == err, "%s: %s (%s), expected %s", what, fjord_err2name(got), msg,
+	              fjord_err2name(err));
+	if (want)
+		ck_assert_msg(strstr(msg, want), "%s: message '%s' lacks '%s'", what, msg, want);
+	record_scratch_free(&sc);
+}
+
+START_TEST(rv_valid_codecs)
+{
+	record_scratch_t sc;
+	record_validate_info_t info;
+	char msg[256];
+
+	record_scratch_init(&sc, 0);
+	for (int c = 0; c < RB_TEST_CODEC_CNT; c++) {
+		rb_builder_t b;
+		const uint8_t *batch;
+		size_t len, cap_after_first = 0;
+
+		rb_builder_init(&b, rb_test_codecs[c], -1);
+		rb_test_build(&b, 300, RV_TS);
+		ck_assert_int_eq(rb_builder_finish(&b, &batch, &len), 0);
+		for (int round = 0; round < 3; round++) {
+			msg[0] = '\0';
+			ck_assert_msg(record_validate(batch, len, &sc, &info, msg, sizeof(msg)) ==
+			                  FJORD_ERR_NO_ERROR,
+			              "%s: %s", rb_codec_name(rb_test_codecs[c]), msg);
+			ck_assert_int_eq(info.record_cnt, 300);
+			ck_assert_int_eq(info.min_timestamp, RV_TS);
+			ck_assert_int_eq(info.min_timestamp_record, 0);
+			ck_assert_int_eq(info.max_timestamp, RV_TS + 10);
+			ck_assert_int_eq(info.max_timestamp_record, 10);
+			/* The scratch is reused, not regrown, for the same batch. */
+			if (round == 0)
+				cap_after_first = sc.cap;
+			ck_assert_uint_eq(sc.cap, cap_after_first);
+		}
+		if (rb_test_codecs[c] == RB_CODEC_NONE)
+			ck_assert_uint_eq(sc.cap, 0); /* checked in place */
+		else
+			ck_assert_uint_gt(sc.cap, 0);
+		rb_builder_destroy(&b);
+	}
+	/* A LogAppendTime batch: every record reads as maxTimestamp, and its
+	 * own timestamps may pass it. */
+	raw_rec_t recs[3];
+	raw_batch_t spec = rv_spec();
+	uint8_t buf[1024];
+	rv_recs(recs);
+	spec.attributes = RB_ATTR_TIMESTAMP_TYPE;
+	spec.max_ts = RV_TS + 1;
+	size_t len = raw_batch_build(buf, sizeof(buf), &spec, recs, 3);
+	ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(info.min_timestamp, RV_TS + 1);
+	ck_assert_int_eq(info.max_timestamp, RV_TS + 1);
+	/* No timestamps at all (-1): nothing to compare. */
+	spec = rv_spec();
+	spec.base_ts = spec.max_ts = -1;
+	rv_recs(recs);
+	recs[1].ts_delta = recs[2].ts_delta = 0;
+	len = raw_batch_build(buf, sizeof(buf), &spec, recs, 3);
+	ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(info.min_timestamp_record, -1);
+	ck_assert_int_eq(info.record_cnt, 3);
+	/* Null and empty keys and values, a header with a null value. */
+	rv_recs(recs);
+	recs[0].key = "";
+	recs[0].value = NULL;
+	recs[1].hdr_value = NULL;
+	spec = rv_spec();
+	len = raw_batch_build(buf, sizeof(buf), &spec, recs, 3);
+	ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)), 0);
+	/* The CRC is rb_validate's business, not the record validator's. */
+	buf[len - 2] ^= 0x01; /* the last value byte ('2' -> '3') */
+	ck_assert_int_eq(rb_validate(buf, len, NULL), FJORD_ERR_CORRUPT_MESSAGE);
+	ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)), 0);
+	record_scratch_free(&sc);
+}
+END_TEST
+
+START_TEST(rv_malformed_kinds)
+{
+	raw_rec_t r[3];
+	raw_batch_t b;
+
+	/* Record framing. */
+	rv_recs(r), b = rv_spec(), r[1].len_adj = 1000;
+	rv_expect("record length past the batch", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: length");
+	rv_recs(r), b = rv_spec(), r[2].len_adj = 5 - 14; /* below the minimum of 6 */
+	rv_expect("record length below the minimum", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 2: length");
+	rv_recs(r), b = rv_spec(), r[0].len_adj = -3;
+	rv_expect("record length short of its fields", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 0:");
+	rv_recs(r), b = rv_spec(), r[0].len_adj = 2, b.trailer_len = 2;
+	rv_expect("record length longer than its fields", &b, r, 1, FJORD_ERR_INVALID_RECORD,
+	          "record 0: 2 bytes after its last field");
+	rv_recs(r), b = rv_spec(), r[1].key_len = 900;
+	rv_expect("key length past the record", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: key length 900 exceeds the record");
+	rv_recs(r), b = rv_spec(), r[1].key_len = -2;
+	rv_expect("key length below -1", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: key length -2 is negative");
+	rv_recs(r), b = rv_spec(), r[1].hdr_cnt = 1000000;
+	rv_expect("absurd header count", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: header count 1000000 exceeds");
+	rv_recs(r), b = rv_spec(), r[1].hdr_cnt = -1;
+	rv_expect("negative header count", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: header count -1 is negative");
+	rv_recs(r), b = rv_spec(), r[1].hdr_key_len = -1;
+	rv_expect("null header key", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: header 0 key is null");
+	rv_recs(r), b = rv_spec(), r[1].hdr_key_len = 200;
+	rv_expect("header key past the record", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: header 0 key length 200 exceeds");
+	/* Counts. */
+	rv_recs(r), b = rv_spec(), b.count_adj = 1;
+	rv_expect("fewer records than recordsCount", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 3: missing");
+	rv_recs(r), b = rv_spec(), b.count_adj = -1;
+	rv_expect("more records than recordsCount", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "after the last of 2 records");
+	rv_recs(r), b = rv_spec(), b.trailer_len = 5;
+	rv_expect("trailing bytes", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "5 bytes after the last of 3 records");
+	rv_recs(r), b = rv_spec(), r[1].off_delta = 5;
+	rv_expect("offsetDelta out of sequence", &b, r, 3, FJORD_ERR_INVALID_RECORD,
+	          "record 1: offsetDelta 5, expected 1");
+	rv_recs(r), b = rv_spec();
+	rv_expect("no records", &b, r, 0, FJORD_ERR_INVALID_RECORD, "no records");
+	/* Attributes. */
+	rv_recs(r), b = rv_spec(), b.attributes = RB_ATTR_CONTROL;
+	rv_expect("control bit", &b, r, 3, FJORD_ERR_INVALID_RECORD, "control");
+	rv_recs(r), b = rv_spec(), b.attributes = RB_ATTR_TRANSACTIONAL;
+	rv_expect("transactional bit", &b, r, 3, FJORD_ERR_INVALID_RECORD, "transactional");
+	rv_recs(r), b = rv_spec(), b.attributes = RB_CODEC_SNAPPY;
+	rv_expect("snappy attribute", &b, r, 3, FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE, "snappy");
+	for (int c = 1; c < RB_TEST_CODEC_CNT; c++) {
+		char what[64];
+		snprintf(what, sizeof(what), "%s attribute on plain bytes",
+		         rb_codec_name(rb_test_codecs[c]));
+		rv_recs(r), b = rv_spec(), b.attributes = (int16_t)rb_test_codecs[c];
+		rv_expect(what, &b, r, 3, FJORD_ERR_CORRUPT_MESSAGE, "do not decompress");
+		/* Really compressed, and a malformed record inside. */
+		snprintf(what, sizeof(what), "%s blob, bad key length inside",
+		         rb_codec_name(rb_test_codecs[c]));
+		rv_recs(r), b = rv_spec(), b.attributes = (int16_t)rb_test_codecs[c];
+		b.compress = rb_test_codecs[c];
+		r[2].key_len = 77;
+		rv_expect(what, &b, r, 3, FJORD_ERR_INVALID_RECORD, "record 2: key length 77");
+		r[2].key_len = 0;
+		rv_expect("  and without the fault", &b, r, 3, FJORD_ERR_NO_ERROR, NULL);
+	}
+	/* Timestamps. */
+	rv_recs(r), b = rv_spec(), b.base_ts = INT64_MAX - 10, b.max_ts = INT64_MAX,
+	            r[1].ts_delta = 100;
+	rv_expect("timestamp overflow", &b, r, 3, FJORD_ERR_INVALID_TIMESTAMP, "overflows");
+	rv_recs(r), b = rv_spec(), b.base_ts = 10, b.max_ts = 20, r[1].ts_delta = -20;
+	rv_expect("record timestamp below -1", &b, r, 3, FJORD_ERR_INVALID_TIMESTAMP,
+	          "record 1: timestamp -10 is below -1");
+	rv_recs(r), b = rv_spec(), b.base_ts = -5;
+	rv_expect("baseTimestamp below -1", &b, r, 3, FJORD_ERR_INVALID_TIMESTAMP, "baseTimestamp");
+	rv_recs(r), b = rv_spec(), b.max_ts = -7;
+	rv_expect("maxTimestamp below -1", &b, r, 3, FJORD_ERR_INVALID_TIMESTAMP, "maxTimestamp");
+	rv_recs(r), b = rv_spec(), b.max_ts = RV_TS + 4;
+	rv_expect("record after maxTimestamp", &b, r, 3, FJORD_ERR_INVALID_TIMESTAMP,
+	          "record 1: timestamp 1700000000005 is after the batch's maxTimestamp");
+	/* A header the CRC does not cover the mistake of. */
+	rv_recs(r), b = rv_spec();
+	rv_expect("the untouched batch", &b, r, 3, FJORD_ERR_NO_ERROR, NULL);
+}
+END_TEST
+
+START_TEST(rv_decompression_bounded)
+{
+	size_t big = 1024 * 1024;
+	char *zeros = malloc(big + 1);
+	uint8_t *buf = malloc(64 * 1024);
+	record_scratch_t sc;
+	record_validate_info_t info;
+	char msg[256];
+
+	memset(zeros, 'z', big);
+	zeros[big] = '\0';
+	for (int c = 1; c < RB_TEST_CODEC_CNT; c++) {
+		raw_rec_t r[1];
+		raw_batch_t b = rv_spec();
+		memset(r, 0, sizeof(r));
+		r[0].key = "k";
+		r[0].value = zeros;
+		b.max_ts = RV_TS;
+		b.attributes = (int16_t)rb_test_codecs[c];
+		b.compress = rb_test_codecs[c];
+		size_t len = raw_batch_build(buf, 64 * 1024, &b, r, 1);
+		ck_assert_uint_lt(len, 16 * 1024);
+		/* A 1 MiB record against a 256 KiB bound: refused, and the
+		 * scratch never grew far past the bound. */
+		record_scratch_init(&sc, 256 * 1024);
+		ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)),
+		                 FJORD_ERR_CORRUPT_MESSAGE);
+		test_say("%s bomb: %s", rb_codec_name(rb_test_codecs[c]), msg);
+		ck_assert_ptr_nonnull(strstr(msg, "at most 262144 bytes"));
+		ck_assert_uint_le(sc.cap, 256 * 1024 + 1);
+		/* With room for it, the same batch passes. */
+		sc.max_decompressed = 2 * big;
+		ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)), 0);
+		ck_assert_int_eq(info.record_cnt, 1);
+		record_scratch_free(&sc);
+	}
+	/* A batch needing more than RECORD_SCRATCH_KEEP_BYTES does not pin it. */
+	size_t huge = RECORD_SCRATCH_KEEP_BYTES + 4096;
+	char *hz = malloc(huge + 1);
+	memset(hz, 'q', huge);
+	hz[huge] = '\0';
+	raw_rec_t r[1];
+	raw_batch_t b = rv_spec();
+	memset(r, 0, sizeof(r));
+	r[0].value = hz;
+	b.max_ts = RV_TS;
+	b.attributes = RB_CODEC_ZSTD;
+	b.compress = RB_CODEC_ZSTD;
+	size_t len = raw_batch_build(buf, 64 * 1024, &b, r, 1);
+	record_scratch_init(&sc, 0);
+	ck_assert_int_eq(record_validate(buf, len, &sc, &info, msg, sizeof(msg)), 0);
+	ck_assert_uint_eq(sc.cap, 0);
+	ck_assert_ptr_null(sc.buf);
+	record_scratch_free(&sc);
+	free(hz);
+	free(zeros);
+	free(buf);
+}
+END_TEST
+
+static int64_t rv_clock_ms;
+
+static int64_t rv_clock(void *arg)
+{
+	(void)arg;
+	return rv_clock_ms;
+}
+
+START_TEST(rv_plog_leader_append)
+{
+	char dir[512], msg[256];
+	plog_t *plog = NULL;
+	log_config_t cfg;
+	record_scratch_t sc;
+	plog_append_info_t info;
+	uint8_t buf[4096];
+	raw_rec_t r[3];
+	raw_batch_t b;
+
+	snprintf(dir, sizeof(dir), "%s/rv-0", test_tmpdir());
+	log_config_defaults(&cfg);
+	ck_assert_int_eq(plog_open(dir, "rv", 0, &cfg, 0, -1, 0, &plog, msg, sizeof(msg)), 0);
+	plog_set_clock(plog, rv_clock, NULL);
+	rv_clock_ms = RV_TS;
+	record_scratch_init(&sc, 0);
+
+	/* Good, bad, good in one buffer: nothing appended, the second batch
+	 * and its record named. */
+	rv_recs(r), b = rv_spec();
+	size_t l1 = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	r[2].key_len = 300;
+	size_t l2 = raw_batch_build(buf + l1, sizeof(buf) - l1, &b, r, 3);
+	r[2].key_len = 0;
+	size_t l3 = raw_batch_build(buf + l1 + l2, sizeof(buf) - l1 - l2, &b, r, 3);
+	ck_assert_int_eq(
+	    plog_append_leader(plog, buf, l1 + l2 + l3, 1, &sc, &info, msg, sizeof(msg)),
+	    FJORD_ERR_INVALID_RECORD);
+	test_say("good, bad, good: %s", msg);
+	ck_assert_str_eq(msg,
+	                 "batch 1, record 2: key length 300 exceeds the record (9 bytes left)");
+	ck_assert_int_eq(plog_log_end_offset(plog), 0);
+	/* The same through plog_append (no scratch given): refused too. */
+	ck_assert_int_eq(plog_append(plog, buf, l1 + l2 + l3, 1, 1, NULL),
+	                 FJORD_ERR_INVALID_RECORD);
+	ck_assert_int_eq(plog_append(plog, buf, l1, 1, 1, NULL), FJORD_ERR_NO_ERROR);
+	/* A follower's append does not look at records (its leader did). */
+	memmove(buf, buf + l1, l2);
+	rb_set_base_offset(buf, 3);
+	ck_assert_int_eq(plog_append(plog, buf, l2, 1, 0, NULL), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(plog_log_end_offset(plog), 6);
+
+	/* message.timestamp.difference.max.ms = 1 hour. */
+	cfg.message_timestamp_difference_max_ms = 3600 * 1000;
+	plog_set_config(plog, &cfg);
+	rv_recs(r), b = rv_spec();
+	size_t len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	ck_assert_int_eq(plog_append_leader(plog, buf, len, 1, &sc, &info, msg, sizeof(msg)), 0);
+	rv_clock_ms = RV_TS + 3600 * 1000 + 5; /* record 0 is now 1 h + 5 ms old */
+	len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	ck_assert_int_eq(plog_append_leader(plog, buf, len, 1, &sc, &info, msg, sizeof(msg)),
+	                 FJORD_ERR_INVALID_TIMESTAMP);
+	test_say("1 h + 5 ms old: %s", msg);
+	ck_assert_ptr_nonnull(
+	    strstr(msg, "record 0: timestamp 1700000000000 is 3600005 ms before"));
+	rv_clock_ms = RV_TS - 3600 * 1000; /* the records are 1 h (+ 9 ms) ahead */
+	ck_assert_int_eq(plog_append_leader(plog, buf, len, 1, &sc, &info, msg, sizeof(msg)),
+	                 FJORD_ERR_INVALID_TIMESTAMP);
+	ck_assert_ptr_nonnull(strstr(msg, "record 2: timestamp 1700000000009 is 3600009 ms after"));
+	/* A maxTimestamp far ahead of every record. */
+	rv_clock_ms = RV_TS;
+	b.max_ts = RV_TS + 7200 * 1000;
+	len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	ck_assert_int_eq(plog_append_leader(plog, buf, len, 1, &sc, &info, msg, sizeof(msg)),
+	                 FJORD_ERR_INVALID_TIMESTAMP);
+	ck_assert_ptr_nonnull(strstr(msg, "maxTimestamp"));
+	/* LogAppendTime batches are not the client's clock: not checked. */
+	b.attributes = RB_ATTR_TIMESTAMP_TYPE;
+	len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	ck_assert_int_eq(plog_append_leader(plog, buf, len, 1, &sc, &info, msg, sizeof(msg)), 0);
+	ck_assert_int_eq(plog_log_end_offset(plog), 12);
+	record_scratch_free(&sc);
+	plog_close(plog, 0);
+}
+END_TEST
+
+START_TEST(rb_reader_overflow)
+{
+	uint8_t buf[1024];
+	raw_rec_t r[3];
+	raw_batch_t b = rv_spec();
+	rb_reader_t rd;
+	rb_record_t rec;
+
+	/* baseTimestamp + timestampDelta past INT64_MAX in record 1. */
+	rv_recs(r);
+	b.base_ts = INT64_MAX - 3;
+	b.max_ts = INT64_MAX;
+	size_t len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	rb_reader_init(&rd);
+	ck_assert_int_eq(rb_reader_open(&rd, buf, len), 0);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), 1);
+	ck_assert_int_eq(rec.timestamp, INT64_MAX - 3);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), -1);
+	ck_assert_int_eq(rd.err, FJORD_ERR__BAD_MSG);
+	ck_assert_ptr_nonnull(strstr(rd.errmsg, "timestamp"));
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), -1); /* stays failed */
+	/* Below INT64_MIN (a negative delta). */
+	b = rv_spec();
+	b.base_ts = INT64_MIN + 2;
+	rv_recs(r);
+	r[1].ts_delta = -5;
+	len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	ck_assert_int_eq(rb_reader_open(&rd, buf, len), 0);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), 1);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), -1);
+	/* baseOffset + lastOffsetDelta (+ 1) past INT64_MAX: refused by the
+	 * reader and by the iterator (whose callers add 1 to the last offset). */
+	b = rv_spec();
+	rv_recs(r);
+	len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	rb_set_base_offset(buf, INT64_MAX - 2);
+	ck_assert_int_eq(rb_reader_open(&rd, buf, len), FJORD_ERR__BAD_MSG);
+	ck_assert_ptr_nonnull(strstr(rd.errmsg, "64 bits"));
+	rb_iter_t it;
+	const uint8_t *bp;
+	size_t bsz;
+	rb_iter_init(&it, buf, len, 0, 1);
+	ck_assert_int_eq(rb_iter_next(&it, &bp, &bsz), -1);
+	ck_assert_int_eq(it.err, FJORD_ERR_CORRUPT_MESSAGE);
+	rb_set_base_offset(buf, INT64_MAX - 3); /* the largest that fits */
+	ck_assert_int_eq(rb_reader_open(&rd, buf, len), 0);
+	for (int i = 0; i < 3; i++) {
+		ck_assert_int_eq(rb_reader_next(&rd, &rec), 1);
+		ck_assert_int_eq(rec.offset, INT64_MAX - 3 + i);
+	}
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), 0);
+	/* A record's offsetDelta past lastOffsetDelta. */
+	rv_recs(r);
+	r[2].off_delta = 40;
+	len = raw_batch_build(buf, sizeof(buf), &b, r, 3);
+	ck_assert_int_eq(rb_reader_open(&rd, buf, len), 0);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), 1);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), 1);
+	ck_assert_int_eq(rb_reader_next(&rd, &rec), -1);
+	ck_assert_ptr_nonnull(strstr(rd.errmsg, "lastOffsetDelta"));
+	rb_reader_destroy(&rd);
+	/* The builder refuses a timestamp no delta can express. */
+	rb_builder_t bl;
+	rb_builder_init(&bl, RB_CODEC_NONE, -1);
+	ck_assert_int_eq(rb_builder_add(&bl, INT64_MIN, "k", 1, "v", 1, NULL, 0), 0);
+	ck_assert_int_eq(rb_builder_add(&bl, INT64_MAX, "k", 1, "v", 1, NULL, 0), -1);
+	rb_builder_destroy(&bl);
+}
+END_TEST
+
+START_TEST(rv_error_code)
+{
+	ck_assert_int_eq(FJORD_ERR_INVALID_RECORD, 87);
+	ck_assert_str_eq(fjord_err2name(FJORD_ERR_INVALID_RECORD), "INVALID_RECORD");
+	ck_assert_ptr_nonnull(strstr(fjord_err2str(FJORD_ERR_INVALID_RECORD), "Invalid record"));
+	/* Permanent: the SDK fails the batch instead of retrying it. */
+	ck_assert_int_eq(fjord_err_is_retriable(FJORD_ERR_INVALID_RECORD), 0);
+	ck_assert_int_eq(fjord_err_is_retriable(FJORD_ERR_INVALID_TIMESTAMP), 0);
 }
 END_TEST
 
@@ -594,4 +1067,10 @@ void test_0001(TCase *tc)
 	tcase_add_test(tc, rb_bad_compression);
 	tcase_add_test(tc, rb_decompress_bounded);
 	tcase_add_test(tc, rb_garbage_never_crashes);
+	tcase_add_test(tc, rv_valid_codecs);
+	tcase_add_test(tc, rv_malformed_kinds);
+	tcase_add_test(tc, rv_decompression_bounded);
+	tcase_add_test(tc, rv_plog_leader_append);
+	tcase_add_test(tc, rb_reader_overflow);
+	tcase_add_test(tc, rv_error_code);
 }

@@ -28,6 +28,8 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0022-slow-readers.c \
 	tests/0023-request-memory.c \
 	tests/0024-connection-limits.c \
+	tests/0025-poison-batches.c \
+	tests/0026-poison-limits-consumer.c \
 	tests/0030-produce-consume.c \
 	tests/0031-partitioner.c \
 	tests/0032-compression.c \

@@ -5,20 +5,26 @@
  * header (protobuf Request/Response) | payload. The prefix is written with
  * frame_write_prefix() from src/common/frame.h, so tests and broker agree
  * on one definition. Runs in test children; blocking sockets with poll()
- * deadlines.
+ * deadlines. raw_batch_build() writes record batches by hand, field by
+ * field, so a test can get any field wrong and still send a correct CRC.
  */
 #define _GNU_SOURCE
 #include <arpa/inet.h>
 #include <errno.h>
 #include <netinet/in.h>
 #include <poll.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
+#include "common/bytes.h"
+#include "common/compress.h"
+#include "common/crc32c.h"
 #include "common/frame.h"
 #include "common/record_batch.h"
+#include "common/varint.h"
 #include "harness_int.h"
 #include "rawproto.h"
 
@@ -131,14 +137,111 @@ int raw_wait_closed(int fd, int timeout_ms)
 	}
 }
 
-int raw_produce_one(int port, const char *topic, int32_t partition, const char *key,
-                    const char *value)
+/* ------------------------------------------------------------ batches */
+
+/* Appends a zigzag varint at *pos (the caller checked the room). */
+static void raw_put_varint(uint8_t *buf, size_t *pos, int64_t v)
 {
-	rb_builder_t b;
-	const uint8_t *batch = NULL;
-	size_t batch_len = 0;
-	int rc = -1000;
-	int fd = -1;
+	*pos += (size_t)varlong_encode(buf + *pos, VARLONG_MAX_SIZE, v);
+}
+
+/* One record's body (after its length field) into out; returns its size. */
+static size_t raw_rec_body(uint8_t *out, const raw_rec_t *r, int32_t idx)
+{
+	size_t pos = 0;
+	int32_t klen = r->key ? (int32_t)strlen(r->key) : -1;
+	int32_t vlen = r->value ? (int32_t)strlen(r->value) : -1;
+
+	out[pos++] = 0; /* attributes */
+	raw_put_varint(out, &pos, r->ts_delta);
+	raw_put_varint(out, &pos, r->off_delta ? r->off_delta : idx);
+	raw_put_varint(out, &pos, r->key_len ? r->key_len : klen);
+	if (klen > 0) {
+		memcpy(out + pos, r->key, (size_t)klen);
+		pos += (size_t)klen;
+	}
+	raw_put_varint(out, &pos, vlen);
+	if (vlen > 0) {
+		memcpy(out + pos, r->value, (size_t)vlen);
+		pos += (size_t)vlen;
+	}
+	raw_put_varint(out, &pos, r->hdr_cnt ? r->hdr_cnt : (r->hdr_key ? 1 : 0));
+	if (r->hdr_key) {
+		int32_t hk = (int32_t)strlen(r->hdr_key);
+		int32_t hv = r->hdr_value ? (int32_t)strlen(r->hdr_value) : -1;
+		raw_put_varint(out, &pos, r->hdr_key_len ? r->hdr_key_len : hk);
+		memcpy(out + pos, r->hdr_key, (size_t)hk);
+		pos += (size_t)hk;
+		raw_put_varint(out, &pos, hv);
+		if (hv > 0) {
+			memcpy(out + pos, r->hdr_value, (size_t)hv);
+			pos += (size_t)hv;
+		}
+	}
+	return pos;
+}
+
+size_t raw_batch_build(uint8_t *buf, size_t cap, const raw_batch_t *spec, const raw_rec_t *recs,
+                       int n)
+{
+	size_t rcap = 64, rlen = 0, total;
+	uint8_t *recbuf, *body;
+	int32_t count = n + spec->count_adj;
+
+	for (int i = 0; i < n; i++)
+		rcap += 96 + (recs[i].key ? strlen(recs[i].key) : 0) +
+		        (recs[i].value ? strlen(recs[i].value) : 0) +
+		        (recs[i].hdr_key ? strlen(recs[i].hdr_key) : 0) +
+		        (recs[i].hdr_value ? strlen(recs[i].hdr_value) : 0);
+	rcap += spec->trailer_len;
+	recbuf = malloc(rcap);
+	body = malloc(rcap);
+	ck_assert(recbuf && body);
+	for (int i = 0; i < n; i++) {
+		size_t blen = raw_rec_body(body, &recs[i], i);
+		raw_put_varint(recbuf, &rlen, (int64_t)blen + recs[i].len_adj);
+		memcpy(recbuf + rlen, body, blen);
+		rlen += blen;
+	}
+	for (size_t i = 0; i < spec->trailer_len; i++)
+		recbuf[rlen++] = (uint8_t)(0xa5 ^ i);
+	ck_assert_uint_le(rlen, rcap);
+	if (spec->compress) {
+		uint8_t *cbuf = NULL;
+		size_t ccap = 0, clen = 0;
+		ck_assert_int_eq(
+		    compress_data(spec->compress, -1, recbuf, rlen, &cbuf, &ccap, &clen, NULL), 0);
+		free(recbuf);
+		recbuf = cbuf;
+		rlen = clen;
+	}
+	total = RB_HEADER_SIZE + rlen;
+	ck_assert_msg(total <= cap, "raw batch of %zu bytes does not fit %zu", total, cap);
+	memset(buf, 0, RB_HEADER_SIZE);
+	be64_write(buf + RB_OFF_BASE_OFFSET, 0);
+	be32_write(buf + RB_OFF_BATCH_LENGTH, (uint32_t)(total - RB_LOG_OVERHEAD));
+	be32_write(buf + RB_OFF_LEADER_EPOCH, (uint32_t)-1);
+	buf[RB_OFF_MAGIC] = RB_MAGIC;
+	be16_write(buf + RB_OFF_ATTRIBUTES, (uint16_t)spec->attributes);
+	be32_write(buf + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)(count - 1));
+	be64_write(buf + RB_OFF_BASE_TIMESTAMP, (uint64_t)spec->base_ts);
+	be64_write(buf + RB_OFF_MAX_TIMESTAMP, (uint64_t)spec->max_ts);
+	be64_write(buf + RB_OFF_PRODUCER_ID, (uint64_t)-1);
+	be16_write(buf + RB_OFF_PRODUCER_EPOCH, (uint16_t)-1);
+	be32_write(buf + RB_OFF_BASE_SEQUENCE, (uint32_t)-1);
+	be32_write(buf + RB_OFF_RECORDS_COUNT, (uint32_t)count);
+	memcpy(buf + RB_HEADER_SIZE, recbuf, rlen);
+	be32_write(buf + RB_OFF_CRC, crc32c(0, buf + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES));
+	free(recbuf);
+	free(body);
+	return total;
+}
+
+/* One partition's payload in a Produce request with acks=1 on fd; fills
+ * the error (and message) of the answer. */
+static int raw_produce_payload(int fd, const char *topic, int32_t partition, const uint8_t *payload,
+                               size_t len, char *errmsg, size_t errmsg_size)
+{
 	Fjord__Request req = FJORD__REQUEST__INIT;
 	Fjord__ProduceRequest pr = FJORD__PRODUCE_REQUEST__INIT;
 	Fjord__ProduceTopicData td = FJORD__PRODUCE_TOPIC_DATA__INIT;
@@ -146,13 +249,12 @@ int raw_produce_one(int port, const char *topic, int32_t partition, const char *
 	Fjord__ProduceTopicData *tds[1] = { &td };
 	Fjord__ProducePartitionData *pds[1] = { &pd };
 	Fjord__Response *resp = NULL;
+	int rc = -1000;
 
-	rb_builder_init(&b, RB_CODEC_NONE, -1);
-	if (rb_builder_add(&b, 0, key, strlen(key), value, strlen(value), NULL, 0) < 0 ||
-	    rb_builder_finish(&b, &batch, &batch_len) < 0)
-		goto out;
+	if (errmsg && errmsg_size)
+		errmsg[0] = '\0';
 	pd.partition = partition;
-	pd.records_len = (uint32_t)batch_len;
+	pd.records_len = (uint32_t)len;
 	td.topic = (char *)topic;
 	td.n_partitions = 1;
 	td.partitions = pds;
@@ -165,22 +267,48 @@ int raw_produce_one(int port, const char *topic, int32_t partition, const char *
 	req.client_id = "fjord-tests-raw";
 	req.body_case = FJORD__REQUEST__BODY_PRODUCE;
 	req.produce = &pr;
-	fd = raw_connect(port);
-	if (fd < 0 || raw_send_request(fd, &req, batch, batch_len) < 0)
-		goto out;
+	if (fd < 0 || raw_send_request(fd, &req, payload, len) < 0)
+		return rc;
 	resp = raw_recv_response(fd, 10000);
 	if (!resp)
-		goto out;
-	if (resp->error != 0)
+		return rc;
+	if (resp->error != 0) {
 		rc = resp->error;
-	else if (resp->body_case == FJORD__RESPONSE__BODY_PRODUCE && resp->produce->n_topics == 1 &&
-	         resp->produce->topics[0]->n_partitions == 1)
-		rc = resp->produce->topics[0]->partitions[0]->error;
-out:
-	if (resp)
-		fjord__response__free_unpacked(resp, NULL);
+		if (errmsg && resp->error_message)
+			snprintf(errmsg, errmsg_size, "%s", resp->error_message);
+	} else if (resp->body_case == FJORD__RESPONSE__BODY_PRODUCE &&
+	           resp->produce->n_topics == 1 && resp->produce->topics[0]->n_partitions == 1) {
+		Fjord__ProducePartitionResponse *ppr = resp->produce->topics[0]->partitions[0];
+		rc = ppr->error;
+		if (errmsg && ppr->error_message)
+			snprintf(errmsg, errmsg_size, "%s", ppr->error_message);
+	}
+	fjord__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+int raw_produce_bytes(int port, const char *topic, int32_t partition, const uint8_t *payload,
+                      size_t len, char *errmsg, size_t errmsg_size)
+{
+	int fd = raw_connect(port);
+	int rc = raw_produce_payload(fd, topic, partition, payload, len, errmsg, errmsg_size);
 	if (fd >= 0)
 		close(fd);
+	return rc;
+}
+
+int raw_produce_one(int port, const char *topic, int32_t partition, const char *key,
+                    const char *value)
+{
+	rb_builder_t b;
+	const uint8_t *batch = NULL;
+	size_t batch_len = 0;
+	int rc = -1000;
+
+	rb_builder_init(&b, RB_CODEC_NONE, -1);
+	if (rb_builder_add(&b, 0, key, strlen(key), value, strlen(value), NULL, 0) == 0 &&
+	    rb_builder_finish(&b, &batch, &batch_len) == 0)
+		rc = raw_produce_bytes(port, topic, partition, batch, batch_len, NULL, 0);
 	rb_builder_destroy(&b);
 	return rc;
 }

@@ -45,4 +45,41 @@ int raw_append_fetch(uint8_t **bufp, size_t *lenp, int32_t correlation_id, const
 int raw_produce_one(int port, const char *topic, int32_t partition, const char *key,
                     const char *value);
 
+/* ---- hand-made record batches (what no honest producer writes) ---- */
+
+/* One record for raw_batch_build(). Fault fields are 0 for "none". */
+typedef struct raw_rec {
+	const char *key, *value; /* NULL: null */
+	int64_t ts_delta;
+	const char *hdr_key, *hdr_value; /* one header when hdr_key is set */
+	/* Faults, written instead of the right value when non-zero: */
+	int32_t off_delta;   /* right: the record's index */
+	int32_t key_len;     /* right: strlen(key), -1 for null */
+	int32_t hdr_cnt;     /* right: 1 with hdr_key, else 0 */
+	int32_t hdr_key_len; /* right: strlen(hdr_key) */
+	int32_t len_adj;     /* added to the record's length varint */
+} raw_rec_t;
+
+/* The batch around them. */
+typedef struct raw_batch {
+	int16_t attributes; /* written as is: codec bits, timestamp type, flags */
+	int compress;       /* codec the records are really compressed with, 0: none */
+	int64_t base_ts, max_ts;
+	int32_t count_adj;  /* recordsCount = records given + this */
+	size_t trailer_len; /* junk bytes after the last record (uncompressed only) */
+} raw_batch_t;
+
+/* Encodes a batch of n records into buf (cap bytes), baseOffset 0,
+ * partitionLeaderEpoch -1, producer fields -1, lastOffsetDelta =
+ * recordsCount - 1, with a correct CRC-32C over whatever it wrote. Returns
+ * its size; fails the test when it does not fit. */
+size_t raw_batch_build(uint8_t *buf, size_t cap, const raw_batch_t *spec, const raw_rec_t *recs,
+                       int n);
+/* Produces one partition's payload (one or more batches) with acks=1 on a
+ * new connection to the broker at port. Returns the partition's error code
+ * (the request-level one when that is set; -1000 when no response came) and,
+ * when errmsg is not NULL, its error_message in errmsg (errmsg_size bytes). */
+int raw_produce_bytes(int port, const char *topic, int32_t partition, const uint8_t *payload,
+                      size_t len, char *errmsg, size_t errmsg_size);
+
 #endif /* FJORD_TEST_RAWPROTO_H */

@@ -51,6 +51,7 @@
 #include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/record_batch.h"
 #include "common/zkpath.h"
 
 #define BROKER_CRON_MS 200
@@ -809,6 +810,12 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	b->accept_reserve_fd = -1;
 	reqmem_init(&b->reqmem, b->conf.queued_max_request_bytes);
 	metrics_init(&b->metrics);
+	/* A produced batch's records may decompress to at most what one
+	 * request may hold, and never more than a reader accepts. */
+	record_scratch_init(&b->produce_scratch,
+	                    (size_t)b->conf.socket_request_max_bytes < RB_MAX_DECOMPRESSED
+	                        ? (size_t)b->conf.socket_request_max_bytes
+	                        : RB_MAX_DECOMPRESSED);
 	b->loop = loop_new();
 	if (!b->loop) {
 		snprintf(errstr, errstr_size, "cannot create the event loop");
@@ -1000,5 +1007,6 @@ void broker_free(broker_t *b)
 	b->bound = NULL;
 	b->bound_cnt = 0;
 	free(b->http_host);
+	record_scratch_free(&b->produce_scratch);
 	broker_conf_free(&b->conf);
 }

@@ -29,6 +29,7 @@
 #include "broker/zk_broker.h"
 #include "common/cview.h"
 #include "common/endpoint.h"
+#include "common/record_validate.h"
 #include "common/zkutil.h"
 
 struct conn;
@@ -118,6 +119,10 @@ typedef struct broker {
 	int64_t cs_deadline_ms; /* monotonic */
 
 	metrics_t metrics;
+
+	/* Produce: the record validator's decompression buffer, one for all
+	 * partitions (loop thread; common/record_validate.h). */
+	record_scratch_t produce_scratch;
 } broker_t;
 
 /* broker_start() results besides 0 and -1. */

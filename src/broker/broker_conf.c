@@ -114,7 +114,10 @@ static const prop_def_t broker_conf_defs[] = {
 	  OFF(replica_high_watermark_checkpoint_interval_ms), "5000", 100, I64MAX, NULL, 0,
 	  "How often high watermarks are checkpointed." },
 	{ "socket.request.max.bytes", PROP_INT, OFF(socket_request_max_bytes), "104857600", 1024,
-	  I32MAX, NULL, 0, "Largest request frame; a larger one closes the connection." },
+	  I32MAX, NULL, 0,
+	  "Largest request frame; a larger one closes the connection. Also bounds the "
+	  "decompressed records of one produced batch (at most 268435456): a batch whose "
+	  "records decompress to more is refused with CORRUPT_MESSAGE." },
 	{ "queued.max.request.bytes", PROP_INT64, OFF(queued_max_request_bytes), "536870912", 1024,
 	  I64MAX, NULL, 0,
 	  "Memory for requests being received, across all connections: each frame still "
@@ -152,6 +155,11 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "message.max.bytes", PROP_INT, OFF(message_max_bytes), "1048588", 64, I32MAX, NULL, 0,
 	  "Largest record batch accepted (MESSAGE_TOO_LARGE). Topic override: "
 	  "max.message.bytes." },
+	{ "log.message.timestamp.difference.max.ms", PROP_INT64,
+	  OFF(log_message_timestamp_difference_max_ms), "9223372036854775807", 0, I64MAX, NULL, 0,
+	  "A leader refuses (INVALID_TIMESTAMP) a CreateTime batch with a record timestamp, or "
+	  "a maxTimestamp, further than this from its clock (default: no limit). Topic "
+	  "override: message.timestamp.difference.max.ms." },
 	{ "replica.fetch.max.bytes", PROP_INT, OFF(replica_fetch_max_bytes), "1048576", 1024,
 	  33554432, NULL, 0,
 	  "Bytes a follower asks for per partition in one fetch (the first batch comes whole "
@@ -565,6 +573,7 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	lc->flush_interval_messages = conf->log_flush_interval_messages;
 	lc->flush_interval_ms = conf->log_flush_interval_ms;
 	lc->max_message_bytes = conf->message_max_bytes;
+	lc->message_timestamp_difference_max_ms = conf->log_message_timestamp_difference_max_ms;
 	if (log_config_validate(lc, msg, sizeof(msg)) != 0) {
 		snprintf(errstr, errstr_size, "log settings: %s", msg);
 		return -1;

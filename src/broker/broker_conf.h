@@ -68,6 +68,7 @@ typedef struct broker_conf {
 	int max_connections;
 	int max_connections_per_ip;
 	int message_max_bytes;
+	int64_t log_message_timestamp_difference_max_ms;
 	int64_t replica_lag_time_max_ms;
 	int replica_fetch_max_bytes;
 	int replica_fetch_response_max_bytes;

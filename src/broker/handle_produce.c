@@ -6,10 +6,16 @@
  * (request-level INVALID_REQUEST, nothing appended). Per partition: the
  * topic-partition must exist in the cluster view (UNKNOWN_TOPIC_OR_PARTITION)
  * and be led here (NOT_LEADER); acks=-1 needs ISR size >=
- * min.insync.replicas (NOT_ENOUGH_REPLICAS, nothing appended). plog_append
- * validates every batch and assigns offsets in place (the payload bytes,
- * which live in the connection's input buffer until dispatch returns, are
- * patched there) with our leader epoch.
+ * min.insync.replicas (NOT_ENOUGH_REPLICAS, nothing appended).
+ * plog_append_leader validates every batch and every record in it
+ * (common/record_validate.h: CORRUPT_MESSAGE, INVALID_RECORD,
+ * INVALID_TIMESTAMP, MESSAGE_TOO_LARGE; the partition's error_message says
+ * which record and what was wrong, and nothing of that partition is
+ * appended), then assigns offsets in place (the payload bytes, which live
+ * in the connection's input buffer until dispatch returns, are patched
+ * there) with our leader epoch. Compressed batches are decompressed into
+ * the broker's one scratch buffer (b->produce_scratch), shared by every
+ * partition since the loop thread validates one batch at a time.
  *
  * Acknowledgement: the append is write()n before any answer, so an
  * acknowledged record survives a SIGKILL of the broker. acks=1 answers at
@@ -131,11 +137,12 @@ static void produce_cancel(void *arg)
 	produce_ctx_free(ctx);
 }
 
-/* Appends one partition's bytes; fills pr; returns the error. */
+/* Appends one partition's bytes; fills pr; returns the error, with the
+ * reason in why when there is more to say than the error's name. */
 static fjord_err_t produce_partition(broker_t *b, int32_t acks, const char *topic,
                                      int32_t partition, uint8_t *buf, size_t len,
                                      Fjord__ProducePartitionResponse *pr, partition_t **pp,
-                                     int64_t *last_offset)
+                                     int64_t *last_offset, char *why, size_t why_size)
 {
 	partition_t *p = partition_find(b, topic, partition);
 	plog_append_info_t info;
@@ -153,10 +160,12 @@ static fjord_err_t produce_partition(broker_t *b, int32_t acks, const char *topi
 	pr->log_start_offset = plog_log_start_offset(p->log);
 	if (acks == -1 && p->isr_cnt < partition_min_isr(b, topic))
 		return FJORD_ERR_NOT_ENOUGH_REPLICAS;
-	err = plog_append(p->log, buf, len, p->leader_epoch, 1, &info);
+	err = plog_append_leader(p->log, buf, len, p->leader_epoch, &b->produce_scratch, &info, why,
+	                         why_size);
 	if (err != FJORD_ERR_NO_ERROR) {
-		flog(LOG_DEBUG, "produce", "%s-%d: append refused: %s", topic, partition,
-		     fjord_err2str(err));
+		metrics_count_produce_refused(&b->metrics, err);
+		flog(LOG_DEBUG, "produce", "%s-%d: append refused: %s: %s", topic, partition,
+		     fjord_err2name(err), why);
 		return err;
 	}
 	pr->base_offset = info.first_offset;
@@ -178,8 +187,10 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 	Fjord__ProducePartitionResponse *prr = (Fjord__ProducePartitionResponse *)resp_part;
 	produce_pw_t *pw = &ctx->pws[ctx->next++];
 	int64_t last = -1;
+	char why[320];
 	fjord_err_t err;
 
+	why[0] = '\0';
 	if (ctx->acks != 0 && ctx->acks != 1 && ctx->acks != -1) {
 		err = FJORD_ERR_INVALID_REQUIRED_ACKS;
 		prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
@@ -188,11 +199,15 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 		 * until dispatch returns. */
 		err = produce_partition(ctx->b, ctx->acks, topic, pd->partition,
 		                        (uint8_t *)ctx->payload + ctx->off, pd->records_len, prr,
-		                        &pw->p, &last);
+		                        &pw->p, &last, why, sizeof(why));
 	}
 	ctx->off += pd->records_len;
 	if (err != FJORD_ERR_NO_ERROR) {
-		prr->error_message = (char *)fjord_err2str(err);
+		/* Which record and what was wrong, when the log said; the
+		 * error's description otherwise (or if the copy fails). */
+		prr->error_message = why[0] ? arena_strdup(&ctx->ar, why) : NULL;
+		if (!prr->error_message)
+			prr->error_message = (char *)fjord_err2str(err);
 		ctx->failed = 1;
 		return err;
 	}

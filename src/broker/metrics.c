@@ -39,6 +39,23 @@ void metrics_count_request(metrics_t *m, Fjord__ApiKey api)
 	m->requests[metrics_slot(api)]++;
 }
 
+/* The data errors a produce partition can be refused with, slot by slot. */
+static const fjord_err_t metrics_produce_refused_codes[METRICS_REFUSED_SLOTS] = {
+	FJORD_ERR_CORRUPT_MESSAGE,
+	FJORD_ERR_INVALID_RECORD,
+	FJORD_ERR_INVALID_TIMESTAMP,
+	FJORD_ERR_MESSAGE_TOO_LARGE,
+	FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE,
+	FJORD_ERR_RECORD_LIST_TOO_LARGE,
+};
+
+void metrics_count_produce_refused(metrics_t *m, int err)
+{
+	for (int i = 0; i < METRICS_REFUSED_SLOTS; i++)
+		if ((int)metrics_produce_refused_codes[i] == err)
+			m->produce_refused[i]++;
+}
+
 void metrics_observe_request(metrics_t *m, Fjord__ApiKey api, int64_t latency_us, int is_error)
 {
 	int s = metrics_slot(api), i;
@@ -350,6 +367,13 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 			evbuffer_add_printf(out, "fjord_request_errors_total{api=\"%s\"} %llu\n",
 			                    api_name((Fjord__ApiKey)s),
 			                    (unsigned long long)m->request_errors[s]);
+	metrics_head(out, "fjord_produce_refused_total", "counter",
+	             "Produce partitions refused for their data, per error (nothing of such a "
+	             "partition's records is appended).");
+	for (s = 0; s < METRICS_REFUSED_SLOTS; s++)
+		evbuffer_add_printf(out, "fjord_produce_refused_total{error=\"%s\"} %llu\n",
+		                    fjord_err2name(metrics_produce_refused_codes[s]),
+		                    (unsigned long long)m->produce_refused[s]);
 	metrics_head(out, "fjord_request_latency_seconds", "histogram",
 	             "Time from reading a request to queueing its response.");
 	for (s = 0; s < METRICS_API_SLOTS; s++) {

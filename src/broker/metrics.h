@@ -21,6 +21,8 @@ struct broker;
 struct evbuffer;
 
 #define METRICS_API_SLOTS 8
+/* Produce refusals counted by cause (metrics_produce_refused_codes). */
+#define METRICS_REFUSED_SLOTS 6
 #define METRICS_HIST_BUCKETS 14
 
 /* fjord_accept_errors_total{error}: the errno of a failed accept(). */
@@ -63,10 +65,17 @@ typedef struct metrics {
 	uint64_t isr_shrinks; /* ISR changes this broker wrote as leader */
 	uint64_t isr_expands;
 	int64_t start_ms;
+	/* Partitions of produce requests refused for their data (invalid
+	 * records, timestamps, corrupt or too large batches), per error. */
+	uint64_t produce_refused[METRICS_REFUSED_SLOTS];
 } metrics_t;
 
 void metrics_init(metrics_t *m);
 void metrics_count_request(metrics_t *m, Fjord__ApiKey api);
+/* A produce partition refused with err; counted when err is about the
+ * data itself (CORRUPT_MESSAGE, INVALID_RECORD, INVALID_TIMESTAMP,
+ * MESSAGE_TOO_LARGE, UNSUPPORTED_COMPRESSION_TYPE), ignored otherwise. */
+void metrics_count_produce_refused(metrics_t *m, int err);
 /* A response left (or was built): latency since the request was read. */
 void metrics_observe_request(metrics_t *m, Fjord__ApiKey api, int64_t latency_us, int is_error);
 /* Appends the whole exposition (text format 0.0.4) to out. */

@@ -335,6 +335,13 @@ fjord_metadata_t *metadata_convert(const cview_t *cv, const char *topic);
 
 /* ------------------------------------------------------------------ producer */
 
+/* A broker's error_message, shared by the records of the batch it refused:
+ * each record holds one reference until its delivery report is served. */
+typedef struct perrtext {
+	atomic_int refs;
+	char text[];
+} perrtext_t;
+
 struct prec {
 	prec_t *next;
 	char *topic; /* points into this allocation */
@@ -354,7 +361,8 @@ struct prec {
 	int possibly; /* was sent at least once */
 	/* outcome */
 	fjord_err_t err;
-	const char *errstr; /* static */
+	const char *errstr;  /* static, or errtext->text */
+	perrtext_t *errtext; /* a reference, or NULL */
 	int64_t offset;
 	int64_t ack_timestamp;
 	int status;

@@ -9,9 +9,15 @@
  * rb_reader straight into the chunk's message array, records below the
  * fetch position are skipped (a batch may start before it), control batches
  * are skipped, and compressed batches keep their decompressed buffer in the
- * chunk. check.crcs=true (the default) validates every batch's CRC-32C; a
- * corrupt batch (here or reported by the broker) is one CORRUPT_MESSAGE
- * event naming topic, partition and offset, never a wrong record.
+ * chunk. check.crcs=true (the default) validates every batch's CRC-32C.
+ * Data it cannot read (a malformed record or batch, a CRC mismatch,
+ * undecodable compression): the records before the bad one are returned
+ * once, then the partition stops (CP_STOPPED) with one event carrying the
+ * error and the first offset not returned, until fjord_seek(). A range the
+ * broker reports corrupt (CORRUPT_MESSAGE) is one event naming topic,
+ * partition and offset; the partition keeps retrying quietly (a new leader
+ * may hold an intact copy) until the application seeks past it. Never a
+ * wrong record.
  * Errors: OFFSET_OUT_OF_RANGE applies auto.offset.reset (error: an event);
  * NOT_LEADER, LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION and transport
  * failures refresh metadata and back off retry.backoff.ms; other errors are
@@ -20,6 +26,7 @@
  * Thread: the I/O thread. Ownership: the request context (fctx_t) is freed
  * by the response callback.
  */
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -154,12 +161,35 @@ static fjord_header_t *fetch_copy_headers(const rb_record_t *rec)
 	return hv;
 }
 
+/* Words for a batch the consumer cannot read: where it stopped and how to
+ * go on. last < 0: the batch's extent is unknown (its header is bad). */
+static const char *fetch_bad_data(char *buf, size_t size, int64_t offset, int64_t base,
+                                  int64_t last, const char *why)
+{
+	if (last >= 0)
+		snprintf(buf, size,
+		         "cannot read the record at offset %lld (batch %lld..%lld): %s; this "
+		         "partition stops here until fjord_seek() (to %lld skips the batch)",
+		         (long long)offset, (long long)base, (long long)last,
+		         why ? why : "malformed", (long long)(last + 1));
+	else
+		snprintf(buf, size,
+		         "cannot read the batch at offset %lld: %s; this partition stops here "
+		         "until fjord_seek()",
+		         (long long)offset, why ? why : "malformed");
+	return buf;
+}
+
 /* Decodes one partition's bytes into out. *next_pos advances past every
- * complete batch seen. Returns 0 or an error (BAD_MSG, CORRUPT_MESSAGE,
- * BAD_COMPRESSION) with what was decoded before it still in out. */
+ * record returned and every complete batch seen. Returns 0 or an error
+ * (BAD_MSG, CORRUPT_MESSAGE, BAD_COMPRESSION: data this consumer cannot
+ * read, *errmsg in errbuf naming the offset; FJORD_ERR__FAIL: out of
+ * memory) with what was decoded before it still in out: the records of a
+ * batch before its first malformed one are returned, once. */
 static fjord_err_t fetch_decode(fjord_t *h, const char *topic, int32_t partition, uint64_t gen,
                                 const uint8_t *data, size_t len, struct cmsg_q *out,
-                                int64_t *next_pos, const char **errmsg)
+                                int64_t *next_pos, const char **errmsg, char *errbuf,
+                                size_t errbuf_size)
 {
 	rb_iter_t it;
 	rb_reader_t r;
@@ -181,7 +211,7 @@ static fjord_err_t fetch_decode(fjord_t *h, const char *topic, int32_t partition
 			if (rb_last_offset(batch) + 1 > *next_pos)
 				*next_pos = rb_last_offset(batch) + 1;
 		if (rc < 0) {
-			*errmsg = it.errmsg;
+			*errmsg = fetch_bad_data(errbuf, errbuf_size, *next_pos, -1, -1, it.errmsg);
 			return it.err ? it.err : FJORD_ERR__BAD_MSG;
 		}
 		return FJORD_ERR_NO_ERROR;
@@ -213,7 +243,13 @@ static fjord_err_t fetch_decode(fjord_t *h, const char *topic, int32_t partition
 		}
 		err = rb_reader_open(&r, batch, blen);
 		if (err) {
-			*errmsg = r.errmsg;
+			*errmsg = err == FJORD_ERR__FAIL
+			              ? r.errmsg
+			              : fetch_bad_data(errbuf, errbuf_size,
+			                               *next_pos > rb_base_offset(batch)
+			                                   ? *next_pos
+			                                   : rb_base_offset(batch),
+			                               rb_base_offset(batch), last, r.errmsg);
 			break;
 		}
 		while ((more = rb_reader_next(&r, &rec)) == 1 && ck->msg_cnt < n) {
@@ -247,10 +283,20 @@ static fjord_err_t fetch_decode(fjord_t *h, const char *topic, int32_t partition
 			cm->m.header_cnt = cm->hdrs ? rec.header_cnt : 0;
 			cm->m.offset = rec.offset;
 			TAILQ_INSERT_TAIL(out, cm, link);
+			/* A batch that turns out malformed further on resumes
+			 * (after a seek) behind what it already returned. */
+			if (rec.offset + 1 > *next_pos)
+				*next_pos = rec.offset + 1;
 		}
 		if (more < 0) {
 			err = r.err ? r.err : FJORD_ERR__BAD_MSG;
-			*errmsg = r.errmsg;
+			*errmsg = err == FJORD_ERR__FAIL
+			              ? r.errmsg
+			              : fetch_bad_data(errbuf, errbuf_size,
+			                               *next_pos > rb_base_offset(batch)
+			                                   ? *next_pos
+			                                   : rb_base_offset(batch),
+			                               rb_base_offset(batch), last, r.errmsg);
 		}
 		if ((rb_attributes(batch) & RB_ATTR_CODEC_MASK) != RB_CODEC_NONE &&
 		    fetch_chunk_keep_dbuf(ck, &r) < 0)
@@ -260,7 +306,7 @@ static fjord_err_t fetch_decode(fjord_t *h, const char *topic, int32_t partition
 	}
 	if (!err && rc < 0) {
 		err = it.err ? it.err : FJORD_ERR__BAD_MSG;
-		*errmsg = it.errmsg;
+		*errmsg = fetch_bad_data(errbuf, errbuf_size, *next_pos, -1, -1, it.errmsg);
 	}
 	rb_reader_destroy(&r);
 	if (ck->msg_cnt == 0) {
@@ -280,9 +326,13 @@ static void fetch_free_msgs(struct cmsg_q *q)
 	}
 }
 
-/* Applies one partition's outcome (c->lock held). */
+/* Applies one partition's outcome (c->lock held). bad_data: err says the
+ * fetched bytes cannot be read (fetch_decode), so the partition stops at
+ * the first offset it could not return, with one event naming it, until the
+ * application seeks: re-fetching would only fail again, and skipping would
+ * lose records without a word. */
 static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, const char *errmsg,
-                        const Fjord__FetchPartitionResponse *pr, struct cmsg_q *msgs,
+                        int bad_data, const Fjord__FetchPartitionResponse *pr, struct cmsg_q *msgs,
                         int64_t next_pos)
 {
 	consumer_t *c = h->c;
@@ -301,6 +351,17 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, cons
 	consumer_enqueue(c, msgs);
 	if (next_pos > cp->fetch_pos)
 		cp->fetch_pos = next_pos;
+	if (err && bad_data) {
+		/* The event's text names topic and partition too: an application
+		 * that only prints errstr says where the bad data is. */
+		char msg[768];
+		cp->state = CP_STOPPED;
+		snprintf(msg, sizeof(msg), "%s [%d]: %s", cp->topic, (int)cp->partition,
+		         errmsg ? errmsg : fjord_err2str(err));
+		handle_log(h, FJ_LOG_ERR, "FETCH", "%s: %s", fjord_err2name(err), msg);
+		consumer_event(c, cp->topic, cp->partition, cp->fetch_pos, err, msg);
+		return;
+	}
 	switch ((int)err) {
 	case FJORD_ERR_NO_ERROR:
 		if (pr && h->cv_conf->enable_partition_eof && !cp->eof_reported &&
@@ -404,6 +465,8 @@ static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 			const char *errmsg =
 			    pr->error_message && *pr->error_message ? pr->error_message : NULL;
 			int64_t next_pos;
+			int bad_data = 0;
+			char errbuf[512];
 			if (pr->records_len > len - pos) {
 				err = FJORD_ERR__BAD_MSG; /* lengths exceed the payload */
 				break;
@@ -414,13 +477,15 @@ static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 				continue;
 			}
 			next_pos = fp->fetch_pos;
-			if (!perr && pr->records_len)
+			if (!perr && pr->records_len) {
 				perr = fetch_decode(h, fp->topic, fp->partition, fp->gen,
 				                    payload + pos, pr->records_len, &msgs,
-				                    &next_pos, &errmsg);
+				                    &next_pos, &errmsg, errbuf, sizeof(errbuf));
+				bad_data = perr && perr != FJORD_ERR__FAIL;
+			}
 			pos += pr->records_len;
 			pthread_mutex_lock(&c->lock);
-			fetch_apply(h, fp, perr, errmsg, pr, &msgs, next_pos);
+			fetch_apply(h, fp, perr, errmsg, bad_data, pr, &msgs, next_pos);
 			pthread_mutex_unlock(&c->lock);
 		}
 	}
@@ -429,8 +494,8 @@ static void fetch_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 		if (done && done[i])
 			continue;
 		/* Not answered (or the whole request failed). */
-		fetch_apply(h, &fc->parts[i], err ? err : FJORD_ERR__TRANSPORT, NULL, NULL, &none,
-		            -1);
+		fetch_apply(h, &fc->parts[i], err ? err : FJORD_ERR__TRANSPORT, NULL, 0, NULL,
+		            &none, -1);
 	}
 	consumer_fetch_done(c, fc->leader);
 	pthread_mutex_unlock(&c->lock);

@@ -12,6 +12,9 @@
  * (retriable, within `retries` and message.timeout.ms; the records go back
  * to the head of their queue so order holds) or to delivery reports; a
  * retriable error past message.timeout.ms is reported as _MSG_TIMED_OUT.
+ * A non-retriable refusal (INVALID_RECORD, INVALID_TIMESTAMP, ...) fails
+ * the batch's records at once, each report's errstr carrying the broker's
+ * error_message ("record 3: ...").
  * Thread: the I/O thread only.
  */
 #include <stdlib.h>
@@ -281,10 +284,19 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err, co
 		handle_log(h, FJ_LOG_WARNING, "PRODUCE",
 		           "%s [%d]: %d record(s) timed out; last error: %s", qp->t->name,
 		           qp->partition, qp->cnt, fjord_err2str(err));
-		err = FJORD_ERR__MSG_TIMED_OUT;
-		errstr = "message.timeout.ms expired while retrying";
+		producer_fail_chain(h, qp->head, FJORD_ERR__MSG_TIMED_OUT,
+		                    "message.timeout.ms expired while retrying");
+		return;
 	}
-	producer_fail_chain(h, qp->head, err, errstr);
+	if (!fjord_err_is_retriable(err) && err > 0) {
+		/* The broker refused the batch for good (INVALID_RECORD,
+		 * INVALID_TIMESTAMP, MESSAGE_TOO_LARGE, ...): every record of
+		 * it fails with the broker's reason, and is not retried. */
+		handle_log(h, FJ_LOG_WARNING, "PRODUCE", "%s [%d]: %d record(s) refused: %s: %s",
+		           qp->t->name, qp->partition, qp->cnt, fjord_err2name(err),
+		           errstr && *errstr ? errstr : fjord_err2str(err));
+	}
+	producer_fail_chain_text(h, qp->head, err, errstr, NULL);
 }
 
 static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__Response *resp,
@@ -320,7 +332,8 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord
 			perr = ppr ? (fjord_err_t)ppr->error : FJORD_ERR__BAD_MSG;
 		}
 		if (perr) {
-			producer_part_error(h, qp, perr, NULL, req->sent, req->broker_id);
+			producer_part_error(h, qp, perr, ppr ? ppr->error_message : NULL, req->sent,
+			                    req->broker_id);
 			continue;
 		}
 		for (r = qp->head; r; r = r->next, k++) {

@@ -214,6 +214,8 @@ size_t producer_purged(fjord_t *h)
 void producer_dr_served(fjord_t *h, prec_t *r)
 {
 	producer_t *p = h->p;
+	if (r->errtext && atomic_fetch_sub(&r->errtext->refs, 1) == 1)
+		free(r->errtext);
 	atomic_fetch_sub(&p->outq_bytes, r->size);
 	if (atomic_fetch_sub(&p->outq_cnt, 1) == 1) {
 		pthread_mutex_lock(&p->flush_lock);
@@ -338,6 +340,26 @@ void producer_fail_chain(fjord_t *h, prec_t *head, fjord_err_t err, const char *
 			atomic_fetch_add(&h->p->purged, 1);
 	}
 	producer_dr_push(h, head);
+}
+
+void producer_fail_chain_text(fjord_t *h, prec_t *head, fjord_err_t err, const char *text,
+                              const char *fallback)
+{
+	size_t n = text && *text ? strlen(text) + 1 : 0, cnt = 0;
+	perrtext_t *t = n ? malloc(sizeof(*t) + n) : NULL;
+	prec_t *r;
+
+	if (!t) { /* no text, or out of memory: the static reason */
+		producer_fail_chain(h, head, err, fallback);
+		return;
+	}
+	memcpy(t->text, text, n);
+	for (r = head; r; r = r->next)
+		cnt++;
+	atomic_init(&t->refs, (int)cnt);
+	for (r = head; r; r = r->next)
+		r->errtext = t;
+	producer_fail_chain(h, head, err, t->text);
 }
 
 static ptopic_t *producer_topic(fjord_t *h, const char *name)

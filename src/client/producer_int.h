@@ -76,6 +76,11 @@ void producer_serve(fjord_t *h);
 void producer_leaders_changed(fjord_t *h, const cview_t *cv);
 /* producer.c (I/O thread) */
 void producer_fail_chain(fjord_t *h, prec_t *head, fjord_err_t err, const char *why);
+/* producer_fail_chain with a reason copied from text (a broker's
+ * error_message), shared by the chain's records; fallback (static) when text
+ * is NULL or empty, or the copy cannot be made. */
+void producer_fail_chain_text(fjord_t *h, prec_t *head, fjord_err_t err, const char *text,
+                              const char *fallback);
 void ppart_prepend(ppart_t *pp, prec_t *head, int cnt);
 void producer_drain_inbox(fjord_t *h);
 void producer_topic_update(fjord_t *h, ptopic_t *t, const cview_t *cv, int64_t now);

@@ -53,6 +53,7 @@ ERR_ASSERT_SAME(UNSUPPORTED_COMPRESSION_TYPE, UNSUPPORTED_COMPRESSION_TYPE);
 ERR_ASSERT_SAME(NON_EMPTY_GROUP, NON_EMPTY_GROUP);
 ERR_ASSERT_SAME(GROUP_ID_NOT_FOUND, GROUP_ID_NOT_FOUND);
 ERR_ASSERT_SAME(OFFSET_NOT_AVAILABLE, OFFSET_NOT_AVAILABLE);
+ERR_ASSERT_SAME(INVALID_RECORD, INVALID_RECORD);
 
 typedef struct err_desc {
 	fjord_err_t code;
@@ -145,6 +146,8 @@ static const err_desc_t err_descs[] = {
 	{ FJORD_ERR_GROUP_ID_NOT_FOUND, "GROUP_ID_NOT_FOUND", "Broker: Unknown group", 0 },
 	{ FJORD_ERR_OFFSET_NOT_AVAILABLE, "OFFSET_NOT_AVAILABLE",
 	  "Broker: Offset not available yet (leader is catching up)", 1 },
+	{ FJORD_ERR_INVALID_RECORD, "INVALID_RECORD",
+	  "Broker: Invalid record (malformed or forbidden record in a well-framed batch)", 0 },
 };
 
 static const err_desc_t *err_find(fjord_err_t err)

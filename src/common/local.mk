@@ -13,6 +13,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/flog.c src/common/flog.h \
 	src/common/compress.c src/common/compress.h \
 	src/common/record_batch.c src/common/record_batch.h \
+	src/common/record_validate.c src/common/record_validate.h \
 	src/common/props.c src/common/props_parse.c src/common/props.h \
 	src/common/assignor.c src/common/assignor.h \
 	src/common/arena.c src/common/arena.h \

@@ -27,15 +27,6 @@
 #include "common/crc32c.h"
 #include "common/varint.h"
 
-/* Upper bound on a batch's decompressed records: bounds what a corrupt or
- * hostile batch (a zip bomb) can make the reader allocate. Far above any
- * real batch (message.max.bytes is about 1 MiB by default). */
-#define RB_MAX_DECOMPRESSED (256u * 1024 * 1024)
-
-/* Smallest possible record: length, attributes, timestampDelta, offsetDelta,
- * keyLen, valueLen, headerCount, one byte each. */
-#define RB_MIN_RECORD_SIZE 7
-
 static const char *const rb_codec_names[] = { "none", "gzip", "snappy", "lz4", "zstd" };
 
 int rb_codec_from_name(const char *name)
@@ -119,7 +110,8 @@ void rb_set_leader_epoch(uint8_t *batch, int32_t epoch)
 
 /* ------------------------------------------------------------ validation */
 
-fjord_err_t rb_validate(const uint8_t *buf, size_t len, const char **errmsg)
+/* rb_validate and rb_validate_header: the CRC only with check_crc. */
+static fjord_err_t rb_check(const uint8_t *buf, size_t len, int check_crc, const char **errmsg)
 {
 	const char *msg = NULL;
 	fjord_err_t err = FJORD_ERR_CORRUPT_MESSAGE;
@@ -142,7 +134,8 @@ fjord_err_t rb_validate(const uint8_t *buf, size_t len, const char **errmsg)
 		msg = "unsupported magic (only record batch v2, magic 2)";
 		goto out;
 	}
-	if (crc32c(0, buf + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES) != rb_crc(buf)) {
+	if (check_crc &&
+	    crc32c(0, buf + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES) != rb_crc(buf)) {
 		msg = "CRC-32C mismatch";
 		goto out;
 	}
@@ -178,7 +171,28 @@ out:
 	return err;
 }
 
+fjord_err_t rb_validate(const uint8_t *buf, size_t len, const char **errmsg)
+{
+	return rb_check(buf, len, 1, errmsg);
+}
+
+fjord_err_t rb_validate_header(const uint8_t *buf, size_t len, const char **errmsg)
+{
+	return rb_check(buf, len, 0, errmsg);
+}
+
 /* ------------------------------------------------------------ iteration */
+
+/* 1 when baseOffset + lastOffsetDelta, and the offset after it, fit in 64
+ * bits: what every reader of a batch's offsets (rb_last_offset, + 1) needs. */
+static int rb_offsets_fit(const uint8_t *batch)
+{
+	int64_t last;
+
+	return !__builtin_add_overflow(rb_base_offset(batch), (int64_t)rb_last_offset_delta(batch),
+	                               &last) &&
+	       last != INT64_MAX;
+}
 
 void rb_iter_init(rb_iter_t *it, const uint8_t *buf, size_t len, int validate,
                   int allow_partial_tail)
@@ -213,6 +227,10 @@ int rb_iter_next(rb_iter_t *it, const uint8_t **batchp, size_t *sizep)
 		if (total <= avail) {
 			if (it->validate && (it->err = rb_validate(b, total, &it->errmsg)))
 				return -1;
+			if (!rb_offsets_fit(b)) {
+				it->errmsg = "baseOffset + lastOffsetDelta does not fit in 64 bits";
+				goto bad;
+			}
 			*batchp = b;
 			*sizep = total;
 			it->pos += total;
@@ -303,7 +321,8 @@ static size_t rb_bytes_size(const void *data, size_t len)
 }
 
 /* Also returns -1 (nothing added) for a field longer than INT32_MAX, a
- * header without a name, or a record that would not fit a batch. */
+ * header without a name, a timestamp whose distance from the batch's first
+ * one overflows 64 bits, or a record that would not fit a batch. */
 int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t key_len,
                    const void *value, size_t value_len, const fjord_header_t *headers,
                    size_t header_cnt)
@@ -315,7 +334,9 @@ int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t k
 		b->base_timestamp = timestamp;
 		b->max_timestamp = timestamp;
 	}
-	int64_t ts_delta = timestamp - b->base_timestamp;
+	int64_t ts_delta;
+	if (__builtin_sub_overflow(timestamp, b->base_timestamp, &ts_delta))
+		return -1; /* no timestampDelta can express it */
 	size_t body = 1 + (size_t)varlong_size(ts_delta) + (size_t)varint_size(b->count) +
 	              rb_bytes_size(key, key_len) + rb_bytes_size(value, value_len) +
 	              (size_t)varint_size((int32_t)header_cnt);
@@ -451,12 +472,17 @@ fjord_err_t rb_reader_open(rb_reader_t *r, const uint8_t *batch, size_t len)
 		r->errmsg = "not a record batch v2";
 		return r->err = FJORD_ERR__BAD_MSG;
 	}
+	if (!rb_offsets_fit(batch)) {
+		r->errmsg = "baseOffset + lastOffsetDelta does not fit in 64 bits";
+		return r->err = FJORD_ERR__BAD_MSG;
+	}
 	size_t total = rb_total_size(batch);
 	int16_t attrs = rb_attributes(batch);
 	int codec = attrs & RB_ATTR_CODEC_MASK;
 
 	r->batch_len = total;
 	r->base_offset = rb_base_offset(batch);
+	r->last_offset_delta = rb_last_offset_delta(batch);
 	r->base_timestamp = rb_base_timestamp(batch);
 	r->max_timestamp = rb_max_timestamp(batch);
 	r->log_append_time = (attrs & RB_ATTR_TIMESTAMP_TYPE) ? 1 : 0;
@@ -592,6 +618,10 @@ int rb_reader_next(rb_reader_t *r, rb_record_t *rec)
 	p += n;
 	if ((n = varint_decode(p, (size_t)(rend - p), &off_delta)) < 0 || off_delta < 0)
 		goto bad_field;
+	if (off_delta > r->last_offset_delta) {
+		r->errmsg = "offsetDelta past the batch's lastOffsetDelta";
+		goto bad;
+	}
 	p += n;
 	if (rb_get_len(&p, rend, &klen, 1) < 0)
 		goto bad_field;
@@ -618,8 +648,21 @@ int rb_reader_next(rb_reader_t *r, rb_record_t *rec)
 	}
 	rb_reader_headers(r, p, rend, hcnt, 1, NULL);
 
-	rec->offset = r->base_offset + off_delta;
-	rec->timestamp = r->log_append_time ? r->max_timestamp : r->base_timestamp + ts_delta;
+	/* Both sums come from the wire: a hostile batch must not make them
+	 * overflow (undefined behaviour), it is a malformed record. (The
+	 * offset cannot, given the two checks above; it stays checked.) */
+	int64_t offset, timestamp = r->max_timestamp;
+	if (__builtin_add_overflow(r->base_offset, (int64_t)off_delta, &offset)) {
+		r->errmsg = "record offset (baseOffset + offsetDelta) overflows";
+		goto bad;
+	}
+	if (!r->log_append_time &&
+	    __builtin_add_overflow(r->base_timestamp, ts_delta, &timestamp)) {
+		r->errmsg = "record timestamp (baseTimestamp + timestampDelta) overflows";
+		goto bad;
+	}
+	rec->offset = offset;
+	rec->timestamp = timestamp;
 	rec->header_cnt = (size_t)hcnt;
 	rec->headers = hcnt > 0 ? r->hdrs : NULL;
 	r->p = rend;

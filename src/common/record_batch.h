@@ -61,6 +61,17 @@
 #define RB_OFF_BASE_SEQUENCE 53
 #define RB_OFF_RECORDS_COUNT 57
 
+/* Upper bound on a batch's decompressed records in the reader: bounds what a
+ * corrupt or hostile batch (a zip bomb) can make it allocate. Far above any
+ * real batch (message.max.bytes is about 1 MiB by default); the broker's
+ * record validator uses min(socket.request.max.bytes, this). */
+#define RB_MAX_DECOMPRESSED (256u * 1024 * 1024)
+
+/* Smallest possible record: length, attributes, timestampDelta, offsetDelta,
+ * keyLen, valueLen, headerCount, one byte each (so a record's length field
+ * is at least RB_MIN_RECORD_SIZE - 1). */
+#define RB_MIN_RECORD_SIZE 7
+
 #define RB_ATTR_CODEC_MASK 0x07
 #define RB_ATTR_TIMESTAMP_TYPE 0x08
 #define RB_ATTR_TRANSACTIONAL 0x10
@@ -108,13 +119,17 @@ void rb_set_leader_epoch(uint8_t *batch, int32_t epoch);
  * static message in *errmsg. Does not decompress.
  */
 fjord_err_t rb_validate(const uint8_t *buf, size_t len, const char **errmsg);
+/* rb_validate without the CRC: the header's own consistency only. For
+ * callers that checked the CRC already, or on purpose do not (the record
+ * validator, so that a fuzzer reaches the records without computing CRCs). */
+fjord_err_t rb_validate_header(const uint8_t *buf, size_t len, const char **errmsg);
 
 /*
  * Walks the batches of a buffer (a produce payload, a fetch response, a
  * segment read). Each rb_iter_next() returns 1 with *batchp and *sizep set to
- * the next complete batch, 0 at the clean end, -1 on a malformed or
- * truncated batch (it->err and it->errmsg say why; it->pos is where the bad
- * batch starts). A fetch response may end with a partial batch: with
+ * the next complete batch (whose rb_last_offset() + 1 fits in 64 bits), 0 at
+ * the clean end, -1 on a malformed or truncated batch (it->err and it->errmsg say why; it->pos is
+ * where the bad batch starts). A fetch response may end with a partial batch: with
  * allow_partial_tail=1 that is a clean end (it->partial_tail is set).
  */
 typedef struct rb_iter {
@@ -191,6 +206,7 @@ typedef struct rb_reader {
 	char *names; /* NUL-terminated header names, reused */
 	size_t names_cap;
 	int32_t remaining;
+	int32_t last_offset_delta;
 	int64_t base_offset, base_timestamp;
 	int log_append_time;
 	int64_t max_timestamp;
@@ -201,9 +217,13 @@ typedef struct rb_reader {
 void rb_reader_init(rb_reader_t *r);
 void rb_reader_destroy(rb_reader_t *r);
 /* Starts reading a validated batch (decompresses into dbuf as needed).
- * Returns 0 or FJORD_ERR__BAD_COMPRESSION / FJORD_ERR__BAD_MSG. */
+ * Returns 0 or FJORD_ERR__BAD_COMPRESSION / FJORD_ERR__BAD_MSG (also when
+ * baseOffset + lastOffsetDelta + 1 does not fit in 64 bits). */
 fjord_err_t rb_reader_open(rb_reader_t *r, const uint8_t *batch, size_t len);
-/* 1: *rec filled; 0: batch done; -1: malformed record (r->err set). */
+/* 1: *rec filled; 0: batch done; -1: malformed record (r->err set to
+ * FJORD_ERR__BAD_MSG, r->errmsg says why), including a record whose
+ * offsetDelta is past lastOffsetDelta or whose timestamp (base + delta) does
+ * not fit in 64 bits. */
 int rb_reader_next(rb_reader_t *r, rb_record_t *rec);
 
 #endif /* FJORD_RECORD_BATCH_H */

@@ -72,6 +72,16 @@ static inline int uvarint_decode(const uint8_t *buf, size_t len, int max_bytes, 
                                  uint64_t *out)
 {
 	uint64_t u = 0;
+	/* Most record fields take one or two bytes: decode those without the
+	 * loop (both fit any width, bits >= 14). */
+	if (len >= 1 && !(buf[0] & 0x80)) {
+		*out = buf[0];
+		return 1;
+	}
+	if (len >= 2 && !(buf[1] & 0x80)) {
+		*out = (uint64_t)(buf[0] & 0x7f) | (uint64_t)buf[1] << 7;
+		return 2;
+	}
 	for (int i = 0; i < max_bytes; i++) {
 		if ((size_t)i >= len)
 			return -1;

@@ -42,6 +42,7 @@ const char *const zkadmin_topic_config_keys[] = {
 	"min.insync.replicas",
 	"flush.messages",
 	"flush.ms",
+	"message.timestamp.difference.max.ms",
 	"unclean.leader.election.enable",
 	NULL,
 };
@@ -128,7 +129,7 @@ int zkadmin_validate_topic_config(const char *key, const char *value, char *errs
 		return zkadmin_check_long(key, value, 14, imax, errstr, n);
 	if (!strcmp(key, "segment.ms") || !strcmp(key, "flush.messages"))
 		return zkadmin_check_long(key, value, 1, lmax, errstr, n);
-	if (!strcmp(key, "flush.ms"))
+	if (!strcmp(key, "flush.ms") || !strcmp(key, "message.timestamp.difference.max.ms"))
 		return zkadmin_check_long(key, value, 0, lmax, errstr, n);
 	/* 12: room for one time-index entry, the broker's own lower bound. */
 	if (!strcmp(key, "segment.index.bytes"))

@@ -22,6 +22,7 @@ void log_config_defaults(log_config_t *cfg)
 	cfg->flush_interval_messages = INT64_MAX;
 	cfg->flush_interval_ms = INT64_MAX;
 	cfg->max_message_bytes = 1048588;
+	cfg->message_timestamp_difference_max_ms = INT64_MAX;
 }
 
 /* How a key's value maps onto a field. */
@@ -54,6 +55,8 @@ static const log_config_key_t log_config_keys[] = {
 	  LC_I64, 1, 1 },
 	{ "log.flush.interval.ms", "flush.ms", LC_FIELD(flush_interval_ms), LC_I64, 1, 0 },
 	{ "message.max.bytes", "max.message.bytes", LC_FIELD(max_message_bytes), LC_I32, 1, 0 },
+	{ "log.message.timestamp.difference.max.ms", "message.timestamp.difference.max.ms",
+	  LC_FIELD(message_timestamp_difference_max_ms), LC_I64, 1, 0 },
 };
 
 int log_config_set(log_config_t *cfg, const char *key, const char *value, char *errstr,
@@ -117,6 +120,8 @@ int log_config_validate(const log_config_t *cfg, char *errstr, size_t errstr_siz
 		bad = "flush.ms must be >= 0";
 	else if (cfg->max_message_bytes < 0)
 		bad = "max.message.bytes must be >= 0";
+	else if (cfg->message_timestamp_difference_max_ms < 0)
+		bad = "message.timestamp.difference.max.ms must be >= 0";
 	if (bad) {
 		snprintf(errstr, errstr_size, "%s", bad);
 		return -1;

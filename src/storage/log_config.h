@@ -17,6 +17,10 @@
  *   flush_interval_messages  log.flush.interval.messages  flush.messages        INT64_MAX
  *   flush_interval_ms        log.flush.interval.ms        flush.ms              INT64_MAX
  *   max_message_bytes        message.max.bytes            max.message.bytes     1048588
+ *   message_timestamp_difference_max_ms
+ *                            log.message.timestamp.difference.max.ms
+ *                                                         message.timestamp.difference.max.ms
+ *                                                                               INT64_MAX
  */
 #ifndef FJORD_STORAGE_LOG_CONFIG_H
 #define FJORD_STORAGE_LOG_CONFIG_H
@@ -34,6 +38,10 @@ typedef struct log_config {
 	int64_t flush_interval_messages; /* fsync after this many unflushed records */
 	int64_t flush_interval_ms;       /* fsync when the oldest unflushed append is this old */
 	int32_t max_message_bytes;       /* largest record batch accepted */
+	/* A leader refuses (INVALID_TIMESTAMP) a CreateTime batch with a record
+	 * timestamp, or a maxTimestamp, further than this from its clock;
+	 * INT64_MAX: no limit (Kafka's default). */
+	int64_t message_timestamp_difference_max_ms;
 } log_config_t;
 
 /* Kafka's defaults (table above). */

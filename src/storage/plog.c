@@ -3,8 +3,10 @@
  * an ordered array of segments (see plog.h for the contract; loading and
  * recovery live in log_recovery.c, retention in log_retention.c).
  *
- * Appends validate the whole buffer first, then patch offsets (leader) or
- * check them (follower), roll if needed and write into the active segment.
+ * Appends validate the whole buffer first (a leader's every record too,
+ * record_validate.h; a follower's batches only), then patch offsets
+ * (leader) or check them (follower), roll if needed and write into the
+ * active segment.
  * Reads find the segment by binary search on base offsets, then the batch
  * through a small cache of positions where earlier reads stopped, else the
  * sparse index plus a header scan. Event-loop thread only.
@@ -23,6 +25,7 @@
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/record_batch.h"
+#include "common/record_validate.h"
 
 static int64_t plog_default_clock(void *arg)
 {
@@ -185,15 +188,66 @@ void plog_close(plog_t *plog, int flush)
 
 /* ------------------------------------------------------------ append */
 
-/* Validates every batch of buf; counts and checks offsets. Returns 0 or an
- * error, appending nothing. */
+/* The topic's message.timestamp.difference.max.ms against the records a
+ * reader will see (every record lies between info's min and max) and the
+ * header's maxTimestamp, which the indexes and retention use. CreateTime
+ * only: a LogAppendTime batch's time is the broker's business. */
+static fjord_err_t plog_check_time_difference(const plog_t *plog, const uint8_t *batch,
+                                              const record_validate_info_t *rv, char *errstr,
+                                              size_t errstr_size)
+{
+	int64_t limit = plog->cfg.message_timestamp_difference_max_ms, now, ts = -1;
+	int32_t rec = -1;
+	const char *which = NULL;
+
+	if (limit == INT64_MAX || (rb_attributes(batch) & RB_ATTR_TIMESTAMP_TYPE))
+		return FJORD_ERR_NO_ERROR;
+	now = plog_now(plog);
+	/* Timestamps are >= -1 here (record_validate), now > 0: no overflow. */
+	if (rv->min_timestamp_record >= 0 && now - rv->min_timestamp > limit) {
+		ts = rv->min_timestamp;
+		rec = rv->min_timestamp_record;
+		which = "before";
+	} else if (rv->max_timestamp_record >= 0 && rv->max_timestamp - now > limit) {
+		ts = rv->max_timestamp;
+		rec = rv->max_timestamp_record;
+		which = "after";
+	} else if (rb_max_timestamp(batch) != -1 && rb_max_timestamp(batch) - now > limit) {
+		ts = rb_max_timestamp(batch);
+		which = "after";
+	}
+	if (!which)
+		return FJORD_ERR_NO_ERROR;
+	if (rec >= 0)
+		snprintf(errstr, errstr_size,
+		         "record %" PRId32 ": timestamp %" PRId64 " is %" PRId64
+		         " ms %s the broker's time, more than "
+		         "message.timestamp.difference.max.ms (%" PRId64 ")",
+		         rec, ts, which[0] == 'b' ? now - ts : ts - now, which, limit);
+	else
+		snprintf(errstr, errstr_size,
+		         "maxTimestamp %" PRId64 " is %" PRId64 " ms after the broker's time, more "
+		         "than message.timestamp.difference.max.ms (%" PRId64 ")",
+		         ts, ts - now, limit);
+	return FJORD_ERR_INVALID_TIMESTAMP;
+}
+
+/* Validates every batch of buf; counts and checks offsets. A leader's
+ * append (assign_offsets) also validates every record of every batch
+ * (record_validate, decompressing into scratch) and the topic's timestamp
+ * difference; a follower's only the batches (CRC), since its leader
+ * validated the records. Returns 0 or an error with the reason in errstr,
+ * appending nothing. */
 static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, int assign_offsets,
-                                 plog_append_info_t *info)
+                                 record_scratch_t *scratch, plog_append_info_t *info, char *errstr,
+                                 size_t errstr_size)
 {
 	rb_iter_t it;
 	const uint8_t *batch;
 	size_t bsize;
 	int64_t expect = plog_log_end_offset(plog);
+	char why[256];
+	fjord_err_t err;
 	memset(info, 0, sizeof(*info));
 	info->max_timestamp = -1;
 	info->first_offset = -1;
@@ -201,15 +255,37 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 	int r;
 	while ((r = rb_iter_next(&it, &batch, &bsize)) == 1) {
 		if (bsize > (size_t)plog->cfg.max_message_bytes) {
-			flog(LOG_INFO, "storage",
-			     "%s-%d: batch of %zu bytes exceeds max.message.bytes %d", plog->topic,
-			     plog->partition, bsize, plog->cfg.max_message_bytes);
-			return FJORD_ERR_MESSAGE_TOO_LARGE;
+			snprintf(errstr, errstr_size,
+			         "batch of %zu bytes exceeds max.message.bytes %" PRId32, bsize,
+			         plog->cfg.max_message_bytes);
+			err = FJORD_ERR_MESSAGE_TOO_LARGE;
+			goto refused;
 		}
 		int64_t base = rb_base_offset(batch);
 		int32_t delta = rb_last_offset_delta(batch);
-		if (delta < 0)
-			return FJORD_ERR_CORRUPT_MESSAGE;
+		if (assign_offsets) {
+			record_validate_info_t rv;
+			why[0] = '\0';
+			err = record_validate(batch, bsize, scratch, &rv, why, sizeof(why));
+			if (!err)
+				err =
+				    plog_check_time_difference(plog, batch, &rv, why, sizeof(why));
+			if (err) {
+				/* "record 3: ..." names a record of the first batch;
+				 * later batches are named too. */
+				if (info->batch_cnt > 0)
+					snprintf(errstr, errstr_size, "batch %" PRId32 ", %s",
+					         info->batch_cnt, why);
+				else
+					snprintf(errstr, errstr_size, "%s", why);
+				goto refused;
+			}
+		}
+		if (delta < 0) { /* an empty batch (a leader's: refused above) */
+			snprintf(errstr, errstr_size, "negative lastOffsetDelta %" PRId32, delta);
+			err = FJORD_ERR_CORRUPT_MESSAGE;
+			goto refused;
+		}
 		if (assign_offsets) {
 			base = expect;
 		} else if (base < expect) {
@@ -217,6 +293,9 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 			     "%s-%d: follower batch at offset %" PRId64
 			     " is below the log end %" PRId64,
 			     plog->topic, plog->partition, base, expect);
+			snprintf(errstr, errstr_size,
+			         "batch at offset %" PRId64 " is below the log end %" PRId64, base,
+			         expect);
 			return FJORD_ERR_CORRUPT_MESSAGE;
 		}
 		if (info->batch_cnt == 0)
@@ -231,14 +310,20 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 		expect = base + delta + 1;
 	}
 	if (r < 0) {
-		flog(LOG_INFO, "storage", "%s-%d: rejected append: %s", plog->topic,
-		     plog->partition, it.errmsg ? it.errmsg : "malformed batch");
-		return it.err != FJORD_ERR_NO_ERROR ? it.err : FJORD_ERR_CORRUPT_MESSAGE;
+		snprintf(errstr, errstr_size, "%s", it.errmsg ? it.errmsg : "malformed batch");
+		err = it.err != FJORD_ERR_NO_ERROR ? it.err : FJORD_ERR_CORRUPT_MESSAGE;
+		goto refused;
 	}
-	if (info->batch_cnt == 0)
+	if (info->batch_cnt == 0) {
+		snprintf(errstr, errstr_size, "no record batch");
 		return FJORD_ERR_CORRUPT_MESSAGE;
+	}
 	info->bytes = len;
 	return FJORD_ERR_NO_ERROR;
+refused:
+	flog(LOG_INFO, "storage", "%s-%d: rejected append: %s: %s", plog->topic, plog->partition,
+	     fjord_err2name(err), errstr);
+	return err;
 }
 
 /* Does the active segment have to roll before taking len bytes up to
@@ -259,21 +344,59 @@ static int plog_should_roll(const plog_t *plog, size_t len, int64_t last_offset,
 	return segment_index_full(seg);
 }
 
-fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
-                        int assign_offsets, plog_append_info_t *info)
+/* The produce answer's message for an append that failed with an error of
+ * this kind. */
+static void plog_append_failed(const plog_t *plog, sio_err_kind_t kind, char *errstr,
+                               size_t errstr_size)
+{
+	if (kind == SIO_ERR_SPACE)
+		snprintf(errstr, errstr_size,
+		         "the partition's log dir is full; nothing was stored");
+	else if (plog_is_offline(plog))
+		snprintf(errstr, errstr_size,
+		         "write to the partition's log failed; its log dir is offline");
+	else
+		snprintf(errstr, errstr_size,
+		         "write to the partition's log failed; nothing was stored");
+}
+
+/* plog_append and plog_append_leader. A leader's append without a scratch
+ * uses one of its own for this call. */
+static fjord_err_t plog_append_run(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
+                                   int assign_offsets, record_scratch_t *scratch,
+                                   plog_append_info_t *info, char *errstr, size_t errstr_size)
 {
 	plog_append_info_t local;
+	record_scratch_t own;
+	char why[256];
 	if (!info)
 		info = &local;
-	if (plog_is_offline(plog))
+	if (!errstr || !errstr_size) {
+		errstr = why;
+		errstr_size = sizeof(why);
+	}
+	errstr[0] = '\0';
+	if (plog_is_offline(plog)) {
+		snprintf(errstr, errstr_size, "the partition's log is offline after a disk error");
 		return FJORD_ERR_STORAGE_ERROR;
-	fjord_err_t err = plog_validate(plog, buf, len, assign_offsets, info);
+	}
+	if (assign_offsets && !scratch) {
+		record_scratch_init(&own, 0);
+		scratch = &own;
+	}
+	fjord_err_t err =
+	    plog_validate(plog, buf, len, assign_offsets, scratch, info, errstr, errstr_size);
+	if (scratch == &own)
+		record_scratch_free(&own);
 	if (err != FJORD_ERR_NO_ERROR)
 		return err;
 	int64_t now = plog_now(plog);
 	int ret;
-	if (plog_should_roll(plog, len, info->last_offset, now) && (ret = plog_roll(plog)) < 0)
-		return FJORD_ERR_STORAGE_ERROR; /* plog_roll reported it */
+	if (plog_should_roll(plog, len, info->last_offset, now) && (ret = plog_roll(plog)) < 0) {
+		/* plog_roll reported it */
+		plog_append_failed(plog, sio_err_kind(ret), errstr, errstr_size);
+		return FJORD_ERR_STORAGE_ERROR;
+	}
 	/* Patch offsets and epochs in place; both lie outside the CRC. */
 	rb_iter_t it;
 	const uint8_t *batch;
@@ -290,7 +413,9 @@ fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_e
 	}
 	ret = segment_append(plog_active(plog), buf, len, now);
 	if (ret < 0) {
-		plog_io_error(plog, ret, "append to", plog_active(plog)->log_path);
+		plog_append_failed(
+		    plog, plog_io_error(plog, ret, "append to", plog_active(plog)->log_path),
+		    errstr, errstr_size);
 		return FJORD_ERR_STORAGE_ERROR;
 	}
 	if (plog->ld)
@@ -306,6 +431,19 @@ fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_e
 	if (plog->first_unflushed_ms < 0)
 		plog->first_unflushed_ms = now;
 	return FJORD_ERR_NO_ERROR;
+}
+
+fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
+                        int assign_offsets, plog_append_info_t *info)
+{
+	return plog_append_run(plog, buf, len, leader_epoch, assign_offsets, NULL, info, NULL, 0);
+}
+
+fjord_err_t plog_append_leader(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
+                               record_scratch_t *scratch, plog_append_info_t *info, char *errstr,
+                               size_t errstr_size)
+{
+	return plog_append_run(plog, buf, len, leader_epoch, 1, scratch, info, errstr, errstr_size);
 }
 
 /* ------------------------------------------------------------ read */

@@ -9,9 +9,9 @@
  * below it are known to be fsync'ed) and its leader-epoch cache.
  *
  * Guarantees:
- *   - plog_append validates every batch before writing any; a bad batch
- *     appends nothing. Batches are stored byte for byte as received except
- *     baseOffset and partitionLeaderEpoch (patched in place, outside the CRC).
+ *   - plog_append validates every batch before writing any (a leader's
+ *     append every record too); a bad batch appends nothing. Batches are stored byte for byte as
+ * received except baseOffset and partitionLeaderEpoch (patched in place, outside the CRC).
  *   - offsets in the log strictly increase; reads return whole batches.
  *   - a failed append is undone (the file is cut back to where it was) and
  *     answers FJORD_ERR_STORAGE_ERROR. What follows depends on the error
@@ -35,6 +35,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/record_validate.h"
 #include "fjord.h"
 #include "storage/epoch_cache.h"
 #include "storage/log_config.h"
@@ -95,12 +96,16 @@ void plog_close(plog_t *plog, int flush);
  * FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE or FJORD_ERR_MESSAGE_TOO_LARGE and
  * nothing is appended. An empty buffer is FJORD_ERR_CORRUPT_MESSAGE.
  *
- * assign_offsets=1 (leader): baseOffset of each batch is rewritten in buf
+ * assign_offsets=1 (leader): every record of every batch is validated too,
+ * as plog_append_leader does (with a scratch buffer of this call's own, so
+ * a compressed batch costs a malloc: the broker calls plog_append_leader).
+ * baseOffset of each batch is rewritten in buf
  * (which is modified) sequentially from the LEO and partitionLeaderEpoch set
  * to leader_epoch; the epoch cache records (leader_epoch, first offset).
  * assign_offsets=0 (follower): batches must start at the LEO and increase,
  * else FJORD_ERR_CORRUPT_MESSAGE; each batch's own partitionLeaderEpoch goes
- * to the epoch cache; leader_epoch is ignored.
+ * to the epoch cache; leader_epoch is ignored. Records are not re-validated:
+ * the leader did, and the CRC covers them since.
  *
  * Rolls a new segment first when the data would pass segment_bytes, the
  * active segment is older than roll_ms, or its index is full. On a write
@@ -109,6 +114,25 @@ void plog_close(plog_t *plog, int flush);
  */
 fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
                         int assign_offsets, plog_append_info_t *info);
+
+/*
+ * The leader's append of a producer's batches: plog_append(assign_offsets=1)
+ * after every record of every batch passed record_validate() (rules in
+ * common/record_validate.h: FJORD_ERR_INVALID_RECORD,
+ * FJORD_ERR_INVALID_TIMESTAMP, FJORD_ERR_CORRUPT_MESSAGE for a codec
+ * attribute on bytes that do not decompress or decompress to more than
+ * scratch->max_decompressed) and, for CreateTime batches, every record
+ * timestamp and the batch's maxTimestamp lie within the log's
+ * message_timestamp_difference_max_ms of the plog's clock
+ * (FJORD_ERR_INVALID_TIMESTAMP). One bad batch refuses the whole buffer:
+ * nothing is appended. scratch is the caller's decompression buffer (one per
+ * loop thread, shared by all partitions). errstr (may be NULL) gets the
+ * reason on failure, naming the batch (after the first) and the record:
+ * "record 3: key length 900 exceeds the record (12 bytes left)".
+ */
+fjord_err_t plog_append_leader(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
+                               record_scratch_t *scratch, plog_append_info_t *info, char *errstr,
+                               size_t errstr_size);
 
 /*
  * Locates whole batches to send from offset: the batch containing offset
