@@ -33,6 +33,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/ioctl.h>
 
 #include <event2/event.h>
 
@@ -473,6 +474,17 @@ void conn_reap_all(broker_t *b)
 	}
 }
 
+/* Bytes in the kernel's receive buffer that the loop has not read yet (a
+ * busy loop may run the cron before the socket's read callback). What the
+ * bufferevent already holds does not count: a half-sent frame sits there,
+ * and that is exactly what the idle limit is for. */
+static int conn_has_unread(conn_t *c)
+{
+	int n = 0;
+
+	return ioctl(bufferevent_getfd(c->bev), FIONREAD, &n) == 0 && n > 0;
+}
+
 void conn_check_idle(broker_t *b, int64_t now_mono_ms)
 {
 	int64_t idle_ms = b->conf.connections_max_idle_ms;
@@ -486,6 +498,10 @@ void conn_check_idle(broker_t *b, int64_t now_mono_ms)
 		int64_t idle_for = now_mono_ms - c->last_active_us / 1000;
 		if (c->pending_cnt > 0 || c->mem.waiting || idle_for < idle_ms)
 			continue;
+		if (conn_has_unread(c)) {
+			c->last_active_us = fj_mono_us();
+			continue;
+		}
 		b->metrics.conn_idle_closed++;
 		if (conn_ratelog(&b->idle_log, now_mono_ms, &suppressed))
 			flog(LOG_INFO, "conn",
