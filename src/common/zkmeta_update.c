@@ -80,6 +80,10 @@ zkmeta_change_t zkmeta_classify(const char *path, const char **topic, size_t *to
 	char num[12];
 	memcpy(num, rest, (size_t)(slash - rest));
 	num[slash - rest] = '\0';
+	/* Only the spelling zkpath_state() writes: "07", "+7" or "-0" name no
+	 * znode fjord watches. */
+	if (num[0] == '+' || num[0] == '-' || (num[0] == '0' && num[1]))
+		return ZKMETA_CH_UNKNOWN;
 	return num_parse_i32(num, 0, INT32_MAX, partition) == 0 ? ZKMETA_CH_STATE
 	                                                        : ZKMETA_CH_UNKNOWN;
 }
