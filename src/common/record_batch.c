@@ -232,6 +232,20 @@ bad:
 
 /* ------------------------------------------------------------ building */
 
+/* timestampDelta arithmetic modulo 2^64, as Kafka's clients do it in Java
+ * longs: any two int64_t timestamps give a delta that adds back to the
+ * same timestamp, and a hostile baseTimestamp cannot make the reader
+ * overflow (signed overflow is undefined in C). */
+static int64_t rb_ts_sub(int64_t ts, int64_t base)
+{
+	return (int64_t)((uint64_t)ts - (uint64_t)base);
+}
+
+static int64_t rb_ts_add(int64_t base, int64_t delta)
+{
+	return (int64_t)((uint64_t)base + (uint64_t)delta);
+}
+
 void rb_builder_init(rb_builder_t *b, rb_codec_t codec, int compression_level)
 {
 	memset(b, 0, sizeof(*b));
@@ -315,7 +329,7 @@ int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t k
 		b->base_timestamp = timestamp;
 		b->max_timestamp = timestamp;
 	}
-	int64_t ts_delta = timestamp - b->base_timestamp;
+	int64_t ts_delta = rb_ts_sub(timestamp, b->base_timestamp);
 	size_t body = 1 + (size_t)varlong_size(ts_delta) + (size_t)varint_size(b->count) +
 	              rb_bytes_size(key, key_len) + rb_bytes_size(value, value_len) +
 	              (size_t)varint_size((int32_t)header_cnt);
@@ -619,7 +633,8 @@ int rb_reader_next(rb_reader_t *r, rb_record_t *rec)
 	rb_reader_headers(r, p, rend, hcnt, 1, NULL);
 
 	rec->offset = r->base_offset + off_delta;
-	rec->timestamp = r->log_append_time ? r->max_timestamp : r->base_timestamp + ts_delta;
+	rec->timestamp =
+	    r->log_append_time ? r->max_timestamp : rb_ts_add(r->base_timestamp, ts_delta);
 	rec->header_cnt = (size_t)hcnt;
 	rec->headers = hcnt > 0 ? r->hdrs : NULL;
 	r->p = rend;
