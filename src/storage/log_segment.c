@@ -68,6 +68,16 @@ static int segment_index_batch(log_segment_t *seg, const uint8_t *hdr, int64_t p
 	return 0;
 }
 
+/* 0 when a header's offsets leave no next offset (baseOffset +
+ * lastOffsetDelta >= INT64_MAX): next_offset could not be computed.
+ * baseOffset lies outside the CRC, so a scan meets such a header in a
+ * corrupt file before any validation. */
+static int segment_offsets_fit(const uint8_t *hdr)
+{
+	int32_t lod = rb_last_offset_delta(hdr);
+	return lod < 0 || rb_base_offset(hdr) < INT64_MAX - lod;
+}
+
 /* Scans batch headers from pos to the end, indexing each; stops at a
  * partial or implausible batch (left for recovery). */
 static int segment_scan_headers(log_segment_t *seg, int64_t pos)
@@ -82,7 +92,7 @@ static int segment_scan_headers(log_segment_t *seg, int64_t pos)
 		int32_t blen = rb_batch_length(hdr);
 		if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
 		    pos + blen + RB_LOG_OVERHEAD > seg->size ||
-		    rb_base_offset(hdr) < seg->next_offset) {
+		    rb_base_offset(hdr) < seg->next_offset || !segment_offsets_fit(hdr)) {
 			seg->valid_end = pos;
 			return 0;
 		}
@@ -394,7 +404,7 @@ static int segment_rescan(log_segment_t *seg, int validate, int64_t *endp)
 		if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
 		    pos + blen + RB_LOG_OVERHEAD > seg->size)
 			break;
-		if (rb_base_offset(hdr) < seg->next_offset)
+		if (rb_base_offset(hdr) < seg->next_offset || !segment_offsets_fit(hdr))
 			break;
 		const uint8_t *bh = hdr;
 		if (validate) {
