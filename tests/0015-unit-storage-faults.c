@@ -130,6 +130,9 @@ START_TEST(t0015_rules)
 	    sio_fault_parse("EIO all /x y", 12, r, SIO_FAULT_MAX, errstr, sizeof(errstr)), -1);
 	ck_assert_int_eq(
 	    sio_fault_parse("EIO all /x\nEIO all /y", 21, r, 1, errstr, sizeof(errstr)), -1);
+	ck_assert_int_eq(
+	    sio_fault_parse("EIO all /a\0b", 12, r, SIO_FAULT_MAX, errstr, sizeof(errstr)), -1);
+	ck_assert_msg(strstr(errstr, "NUL"), "%s", errstr);
 
 	/* Prefixes match whole path components. */
 	t15_arm("EIO read /a/b");

@@ -6,8 +6,10 @@
  * is malformed (INVALID_REQUEST); otherwise the api key must name a known
  * API at a supported version (else UNSUPPORTED_VERSION: a newer client's
  * api, whose body we cannot even see) and the oneof body must match the api
- * key (else INVALID_REQUEST). Every one of these answers
- * with the request's correlation id and keeps the connection.
+ * key (else INVALID_REQUEST). Every one of these answers with the request's
+ * correlation id and keeps the connection. Those checks are api_check(),
+ * which needs no connection or broker, so the fuzz target of the request
+ * decoder (tests/fuzz/) runs it as is.
  *
  * Thread: loop thread only.
  */
@@ -48,36 +50,43 @@ const char *api_name(Fjord__ApiKey api)
 	return d ? d->name : "unknown";
 }
 
-int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len)
+Fjord__ErrorCode api_check(const Fjord__Request *req, const api_def_t **defp, const char **errmsg)
 {
 	const api_def_t *d = api_find(req->api);
+
+	*defp = d;
+	if (req->api == FJORD__API_KEY__API_UNSPECIFIED) {
+		*errmsg = "request header names no api";
+		return FJORD__ERROR_CODE__INVALID_REQUEST;
+	}
+	if (!d || req->api_version < d->min_version || req->api_version > d->max_version) {
+		*errmsg = "unsupported api or api version";
+		return FJORD__ERROR_CODE__UNSUPPORTED_VERSION;
+	}
+	if (req->body_case != d->body) {
+		*errmsg = "request body does not match the api key";
+		return FJORD__ERROR_CODE__INVALID_REQUEST;
+	}
+	*errmsg = NULL;
+	return FJORD__ERROR_CODE__NONE;
+}
+
+int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len)
+{
+	const api_def_t *d;
+	const char *errmsg;
+	Fjord__ErrorCode err;
 	conn_slot_t *slot;
 
 	metrics_count_request(&c->b->metrics, req->api);
-	if (req->api == FJORD__API_KEY__API_UNSPECIFIED) {
-		flog(LOG_INFO, "api", "%s: request header names no api (correlation id %d)",
-		     c->peer, req->correlation_id);
-		slot = conn_slot_new(c, req->correlation_id, req->api);
-		if (!slot)
-			return -1;
-		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
-		                               "request header names no api");
-	}
-	if (!d || req->api_version < d->min_version || req->api_version > d->max_version) {
+	err = api_check(req, &d, &errmsg);
+	if (err == FJORD__ERROR_CODE__NONE)
+		return d->handle(c, req, payload, payload_len);
+	if (err == FJORD__ERROR_CODE__UNSUPPORTED_VERSION)
 		flog(LOG_INFO, "api", "%s: unsupported api %d version %d (correlation id %d)",
 		     c->peer, (int)req->api, req->api_version, req->correlation_id);
-		slot = conn_slot_new(c, req->correlation_id, req->api);
-		if (!slot)
-			return -1;
-		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNSUPPORTED_VERSION,
-		                               "unsupported api or api version");
-	}
-	if (req->body_case != d->body) {
-		slot = conn_slot_new(c, req->correlation_id, req->api);
-		if (!slot)
-			return -1;
-		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
-		                               "request body does not match the api key");
-	}
-	return d->handle(c, req, payload, payload_len);
+	slot = conn_slot_new(c, req->correlation_id, req->api);
+	if (!slot)
+		return -1;
+	return conn_slot_respond_error(slot, err, errmsg);
 }

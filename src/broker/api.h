@@ -50,4 +50,15 @@ const api_def_t *api_find(Fjord__ApiKey api);
 /* Name of an api for logs and metric labels ("produce", ...; "unknown"). */
 const char *api_name(Fjord__ApiKey api);
 
+/*
+ * The checks a decoded request passes before its handler runs: the api key
+ * names an API of the table at a version it supports (else
+ * FJORD__ERROR_CODE__UNSUPPORTED_VERSION) and the oneof body is the one that
+ * API takes (else FJORD__ERROR_CODE__INVALID_REQUEST). Returns
+ * FJORD__ERROR_CODE__NONE, or the error with a static message in *errmsg.
+ * *defp is the API's row (NULL for an unknown api key). Pure, no connection
+ * needed: api_dispatch() calls it, and so does tests/fuzz/fuzz_frame_request.c.
+ */
+Fjord__ErrorCode api_check(const Fjord__Request *req, const api_def_t **defp, const char **errmsg);
+
 #endif /* FJORD_BROKER_API_H */

@@ -70,7 +70,10 @@ int endpoint_parse(const char *s, endpoint_t *ep, char *errstr, size_t n)
 		snprintf(errstr, n, "out of memory");
 		goto fail;
 	}
-	if (strchr(ep->host, '/') || (hp[0] != '[' && strchr(ep->host, ':'))) {
+	/* No host or address holds '[' or ']': "[[]:1" would give host "[",
+	 * which endpoint_format() writes as "NAME://[:1", refused here. */
+	if (strchr(ep->host, '/') || strpbrk(ep->host, "[]") ||
+	    (hp[0] != '[' && strchr(ep->host, ':'))) {
 		snprintf(errstr, n, "bad host \"%s\" (write IPv6 addresses as [addr])", ep->host);
 		goto fail;
 	}

@@ -69,7 +69,12 @@ void flog_stderr_sink(int level, const char *fac, const char *line, void *opaque
 	fputs(out, stderr);
 }
 
-/* Formats one line: cut at FLOG_LINE_MAX with "...", no trailing newline. */
+/* Formats one line: cut at FLOG_LINE_MAX with "...", no trailing newline.
+ * The attribute lets clang's -Wformat-nonliteral see fmt is a caller's
+ * checked format (gcc does not ask). */
+static void flog_format(char *line, size_t size, const char *fmt, va_list ap)
+    __attribute__((format(printf, 3, 0)));
+
 static void flog_format(char *line, size_t size, const char *fmt, va_list ap)
 {
 	int n = vsnprintf(line, size, fmt, ap);

@@ -29,7 +29,9 @@ static int num_parse_span(const char *s, size_t len, int64_t min, int64_t max, i
 		return -1;
 	errno = 0;
 	v = strtoll(buf, &end, 10);
-	if (errno || *end || v < min || v > max)
+	/* end != buf + len: a NUL inside the span (a znode value may hold
+	 * any byte) ends strtoll early; the rest is not a number. */
+	if (errno || end != buf + len || v < min || v > max)
 		return -1;
 	*out = v;
 	return 0;

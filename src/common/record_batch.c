@@ -149,6 +149,13 @@ static fjord_err_t rb_check(const uint8_t *buf, size_t len, int check_crc, const
 		msg = "lastOffsetDelta does not match recordsCount";
 		goto out;
 	}
+	/* baseOffset lies outside the CRC: the batch's last offset, and the
+	 * one after it, must exist. */
+	int64_t base = rb_base_offset(buf);
+	if (lod >= 0 ? base >= INT64_MAX - lod : base == INT64_MIN) {
+		msg = "offsets run past the largest offset";
+		goto out;
+	}
 	int codec = rb_attributes(buf) & RB_ATTR_CODEC_MASK;
 	if (codec == RB_CODEC_SNAPPY) {
 		msg = "snappy compression is not supported";
@@ -616,7 +623,8 @@ int rb_reader_next(rb_reader_t *r, rb_record_t *rec)
 	if ((n = varlong_decode(p, (size_t)(rend - p), &ts_delta)) < 0)
 		goto bad_field;
 	p += n;
-	if ((n = varint_decode(p, (size_t)(rend - p), &off_delta)) < 0 || off_delta < 0)
+	if ((n = varint_decode(p, (size_t)(rend - p), &off_delta)) < 0 || off_delta < 0 ||
+	    r->base_offset > INT64_MAX - off_delta)
 		goto bad_field;
 	if (off_delta > r->last_offset_delta) {
 		r->errmsg = "offsetDelta past the batch's lastOffsetDelta";

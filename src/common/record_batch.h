@@ -114,7 +114,8 @@ void rb_set_leader_epoch(uint8_t *batch, int32_t epoch);
  * Validates one complete batch at buf (len bytes available, >= the batch):
  * header size, batchLength within len, magic 2, CRC-32C, recordsCount >= 0
  * and lastOffsetDelta consistent (== recordsCount - 1 for non-empty
- * batches), codec supported. Returns 0 or a broker error
+ * batches), baseOffset + lastOffsetDelta below INT64_MAX (so the next
+ * offset exists), codec supported. Returns 0 or a broker error
  * (FJORD_ERR_CORRUPT_MESSAGE, FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE) with a
  * static message in *errmsg. Does not decompress.
  */

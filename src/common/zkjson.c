@@ -288,13 +288,32 @@ fail:
 	return NULL;
 }
 
+/* One "NAME://host:port" of a broker znode into ep: parses, and needs a
+ * host and a port 1..65535. 0, or -1 with errstr (ep cleared). */
+static int zkjson_broker_endpoint(const char *s, endpoint_t *ep, const char *kind, char *errstr,
+                                  size_t n)
+{
+	char msg[200];
+
+	if (endpoint_parse(s, ep, msg, sizeof(msg)) < 0) {
+		snprintf(errstr, n, "%s: endpoint \"%s\": %s", kind, s, msg);
+		return -1;
+	}
+	if (!ep->host[0] || ep->port < 1) {
+		snprintf(errstr, n, "%s: endpoint \"%s\" needs a host and a port 1..65535", kind,
+		         s);
+		endpoint_clear(ep);
+		return -1;
+	}
+	return 0;
+}
+
 /* "endpoints" (optional) and "listener_security_protocol_map" (optional). */
 static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char *kind, char *errstr,
                                    size_t n)
 {
 	json_t *arr = json_object_get(root, "endpoints"), *map, *v;
 	const char *key;
-	char msg[200];
 	size_t i;
 
 	map = json_object_get(root, "listener_security_protocol_map");
@@ -316,11 +335,21 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 		}
 	}
 	if (!arr) {
+		/* An older writer's znode: host and port are the one endpoint,
+		 * held to the rules of an "endpoints" entry, so that what is
+		 * accepted here is also accepted once written back with them. */
 		endpoint_t one = { "PLAINTEXT", b->host, b->port };
-		if (endpoint_list_copy(&one, 1, &b->endpoints) < 0) {
+		char *s = endpoint_format(&one);
+		b->endpoints = calloc(1, sizeof(*b->endpoints));
+		if (!s || !b->endpoints) {
+			free(s);
 			snprintf(errstr, n, "%s: out of memory", kind);
 			return -1;
 		}
+		int r = zkjson_broker_endpoint(s, &b->endpoints[0], kind, errstr, n);
+		free(s);
+		if (r < 0)
+			return -1;
 		b->endpoint_cnt = 1;
 		return 0;
 	}
@@ -340,17 +369,9 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 			snprintf(errstr, n, "%s: \"endpoints\"[%zu] must be a string", kind, i);
 			return -1;
 		}
-		if (endpoint_parse(json_string_value(v), ep, msg, sizeof(msg)) < 0) {
-			snprintf(errstr, n, "%s: endpoint \"%s\": %s", kind, json_string_value(v),
-			         msg);
+		if (zkjson_broker_endpoint(json_string_value(v), ep, kind, errstr, n) < 0)
 			return -1;
-		}
 		b->endpoint_cnt++;
-		if (!ep->host[0] || ep->port < 1) {
-			snprintf(errstr, n, "%s: endpoint \"%s\" needs a host and a port 1..65535",
-			         kind, json_string_value(v));
-			return -1;
-		}
 		if (endpoint_find(b->endpoints, (int)i, ep->name)) {
 			snprintf(errstr, n, "%s: endpoint name %s is listed twice", kind, ep->name);
 			return -1;
@@ -908,7 +929,13 @@ void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga)
 char *zkjson_offline_encode(const zkjson_offline_t *o)
 {
 	json_t *root = json_object(), *dirs = json_array(), *parts = json_object();
-	int ok = root && dirs && parts;
+	/* The containers belong to root at once, so any failure below frees
+	 * everything with root; they are filled afterwards. */
+	int ok = root && dirs && parts &&
+	         json_object_set_new(root, "version", json_integer(1)) == 0 &&
+	         json_object_set_new(root, "broker", json_integer(o->broker)) == 0 &&
+	         json_object_set(root, "log_dirs", dirs) == 0 &&
+	         json_object_set(root, "partitions", parts) == 0;
 
 	for (int i = 0; ok && i < o->dir_cnt; i++)
 		ok = json_array_append_new(dirs, json_string(o->dirs[i])) == 0;
@@ -920,17 +947,11 @@ char *zkjson_offline_encode(const zkjson_offline_t *o)
 		}
 		ok = ok && json_array_append_new(arr, json_integer(o->partitions[i])) == 0;
 	}
-	if (ok)
-		ok = json_object_set_new(root, "version", json_integer(1)) == 0 &&
-		     json_object_set_new(root, "broker", json_integer(o->broker)) == 0 &&
-		     json_object_set_new(root, "log_dirs", dirs) == 0 &&
-		     json_object_set_new(root, "partitions", parts) == 0 &&
-		     json_object_set_new(root, "timestamp",
+	if (ok && o->timestamp >= 0)
+		ok = json_object_set_new(root, "timestamp",
 		                         zkjson_timestamp_string(o->timestamp)) == 0;
-	else {
-		json_decref(dirs);
-		json_decref(parts);
-	}
+	json_decref(dirs);
+	json_decref(parts);
 	if (!ok) {
 		json_decref(root);
 		return NULL;

@@ -145,8 +145,9 @@ void zkjson_group_assignment_clear(zkjson_group_assignment_t *ga);
  * takes the broker out of their ISR; a restart of the broker removes it):
  * {"version":1,"broker":1,"log_dirs":["/data/b"],
  *  "partitions":{"orders":[0,2]},"timestamp":"<ms>"}
- * log_dirs and timestamp are optional on decode; partitions maps a topic to
- * distinct partition numbers. */
+ * log_dirs and timestamp are optional on decode (timestamp -1 when absent;
+ * not written when < 0); partitions maps a topic to distinct partition
+ * numbers. */
 typedef struct zkjson_offline {
 	int32_t broker;
 	int dir_cnt;

@@ -89,4 +89,23 @@ int zkmeta_update(zkmeta_t *zm, const cview_t *prev, const zkmeta_dirty_t *d, cv
 /* The next snapshot version (one process-wide counter). */
 int64_t zkmeta_next_version(void);
 
+/* What a changed znode's path asks the incremental pass to read again. */
+typedef enum zkmeta_change {
+	ZKMETA_CH_HEAD,     /* /cluster/id, /controller, /controller_epoch */
+	ZKMETA_CH_BROKERS,  /* /brokers/ids or a child */
+	ZKMETA_CH_SHUTDOWN, /* /admin/controlled_shutdown */
+	ZKMETA_CH_TOPICS,   /* /brokers/topics (the list) */
+	ZKMETA_CH_DELETES,  /* /admin/delete_topics */
+	ZKMETA_CH_TOPIC,    /* /brokers/topics/<t> */
+	ZKMETA_CH_STATE,    /* /brokers/topics/<t>/partitions/<p>/state */
+	ZKMETA_CH_CONFIG,   /* /config/topics/<t> */
+	ZKMETA_CH_UNKNOWN,  /* not a znode fjord watches: a full pass */
+} zkmeta_change_t;
+
+/* What path (relative to the chroot) asks for; *topic (a pointer into path)
+ * and *topic_len, and *partition, for the per-topic kinds. Pure; its own
+ * file's pass uses it, and so does tests/fuzz/fuzz_zkmeta_classify.c. */
+zkmeta_change_t zkmeta_classify(const char *path, const char **topic, size_t *topic_len,
+                                int32_t *partition);
+
 #endif

@@ -39,22 +39,8 @@
 #include "common/zkmeta_int.h"
 #include "common/zkpath.h"
 
-typedef enum zkmeta_change {
-	ZKMETA_CH_HEAD,     /* /cluster/id, /controller, /controller_epoch */
-	ZKMETA_CH_BROKERS,  /* /brokers/ids or a child */
-	ZKMETA_CH_SHUTDOWN, /* /admin/controlled_shutdown */
-	ZKMETA_CH_TOPICS,   /* /brokers/topics (the list) */
-	ZKMETA_CH_DELETES,  /* /admin/delete_topics */
-	ZKMETA_CH_TOPIC,    /* /brokers/topics/<t> */
-	ZKMETA_CH_STATE,    /* /brokers/topics/<t>/partitions/<p>/state */
-	ZKMETA_CH_CONFIG,   /* /config/topics/<t> */
-	ZKMETA_CH_UNKNOWN,
-} zkmeta_change_t;
-
-/* What path asks for; *topic (a pointer into path) and *topic_len, and
- * *partition, for the per-topic kinds. */
-static zkmeta_change_t zkmeta_classify(const char *path, const char **topic, size_t *topic_len,
-                                       int32_t *partition)
+zkmeta_change_t zkmeta_classify(const char *path, const char **topic, size_t *topic_len,
+                                int32_t *partition)
 {
 	static const char topics[] = ZKPATH_TOPICS "/", configs[] = ZKPATH_CONFIG_TOPICS "/",
 	                  brokers[] = ZKPATH_BROKER_IDS "/", parts[] = "/partitions/";
@@ -94,6 +80,10 @@ static zkmeta_change_t zkmeta_classify(const char *path, const char **topic, siz
 	char num[12];
 	memcpy(num, rest, (size_t)(slash - rest));
 	num[slash - rest] = '\0';
+	/* Only the spelling zkpath_state() writes: "07", "+7" or "-0" name no
+	 * znode fjord watches. */
+	if (num[0] == '+' || num[0] == '-' || (num[0] == '0' && num[1]))
+		return ZKMETA_CH_UNKNOWN;
 	return num_parse_i32(num, 0, INT32_MAX, partition) == 0 ? ZKMETA_CH_STATE
 	                                                        : ZKMETA_CH_UNKNOWN;
 }

@@ -46,9 +46,12 @@ static int64_t recovery_parse_segment_name(const char *name, const char *suffix)
 	for (int i = 0; i < 20; i++) {
 		if (name[i] < '0' || name[i] > '9')
 			return -1;
-		if (v > (INT64_MAX - 9) / 10)
+		int d = name[i] - '0';
+		/* The exact bound: (INT64_MAX - 9) / 10 refused the names of
+		 * the segments plog_roll gives base offsets near INT64_MAX. */
+		if (v > (INT64_MAX - d) / 10)
 			return -1;
-		v = v * 10 + (name[i] - '0');
+		v = v * 10 + d;
 	}
 	return v;
 }

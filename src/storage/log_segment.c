@@ -90,6 +90,16 @@ static int segment_index_batch(log_segment_t *seg, const uint8_t *hdr, int64_t p
 	return 0;
 }
 
+/* 0 when a header's offsets leave no next offset (baseOffset +
+ * lastOffsetDelta >= INT64_MAX): next_offset could not be computed.
+ * baseOffset lies outside the CRC, so a scan meets such a header in a
+ * corrupt file before any validation. */
+static int segment_offsets_fit(const uint8_t *hdr)
+{
+	int32_t lod = rb_last_offset_delta(hdr);
+	return lod < 0 || rb_base_offset(hdr) < INT64_MAX - lod;
+}
+
 /* Scans batch headers from pos to the end, indexing each; stops at a
  * partial or implausible batch (left for recovery). */
 static int segment_scan_headers(log_segment_t *seg, int64_t pos)
@@ -110,7 +120,7 @@ static int segment_scan_headers(log_segment_t *seg, int64_t pos)
 		int32_t blen = rb_batch_length(hdr);
 		if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
 		    pos + blen + RB_LOG_OVERHEAD > seg->size ||
-		    rb_base_offset(hdr) < seg->next_offset) {
+		    rb_base_offset(hdr) < seg->next_offset || !segment_offsets_fit(hdr)) {
 			seg->valid_end = pos;
 			return 0;
 		}
@@ -443,7 +453,7 @@ int segment_rebuild_indexes(log_segment_t *seg)
 		int32_t blen = rb_batch_length(hdr);
 		if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD ||
 		    pos + blen + RB_LOG_OVERHEAD > seg->size ||
-		    rb_base_offset(hdr) < seg->next_offset)
+		    rb_base_offset(hdr) < seg->next_offset || !segment_offsets_fit(hdr))
 			break;
 		ret = segment_index_batch(seg, hdr, pos);
 		pos += blen + RB_LOG_OVERHEAD;
@@ -463,6 +473,8 @@ static size_t segment_intact_at(const log_segment_t *seg, const uint8_t *p, int6
 		return 0;
 	int64_t blen = rb_batch_length(p);
 	if (blen < RB_HEADER_SIZE - RB_LOG_OVERHEAD || blen + RB_LOG_OVERHEAD > avail)
+		return 0;
+	if (!segment_offsets_fit(p))
 		return 0;
 	int64_t base = rb_base_offset(p), last = rb_last_offset(p);
 	if (base < min_base || base < seg->base_offset || last < base - 1 ||

@@ -129,6 +129,10 @@ int sio_fault_parse(const char *text, size_t len, sio_fault_rule_t *rules, size_
 		sio_fault_rule_t r;
 
 		line++;
+		if (memchr(p, '\0', (size_t)(lend - p))) {
+			snprintf(errstr, errstr_size, "fault rules line %d: a NUL byte", line);
+			return -1;
+		}
 		for (int i = 0; i < 4; i++) {
 			wn[i] = sio_word(&p, lend, &w[i]);
 			if (wn[i] == 0)
