@@ -44,7 +44,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	}
 	buf = fuzz_memdup(data, size);
 	if (size >= RB_HEADER_SIZE) {
-		size_t total = (size_t)(uint32_t)be32_read(buf + RB_OFF_BATCH_LENGTH) + RB_LOG_OVERHEAD;
+		size_t total =
+		    (size_t)(uint32_t)be32_read(buf + RB_OFF_BATCH_LENGTH) + RB_LOG_OVERHEAD;
 		if (total > size || total < RB_HEADER_SIZE)
 			total = size;
 		be32_write(buf + RB_OFF_CRC,
@@ -55,8 +56,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (err != FJORD_ERR_NO_ERROR) {
 		FUZZ_CHECK(err == FJORD_ERR_CORRUPT_MESSAGE ||
 		               err == FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE ||
-		               err == FJORD_ERR_INVALID_RECORD || err == FJORD_ERR_INVALID_TIMESTAMP ||
-		               err == FJORD_ERR_UNKNOWN,
+		               err == FJORD_ERR_INVALID_RECORD ||
+		               err == FJORD_ERR_INVALID_TIMESTAMP || err == FJORD_ERR_UNKNOWN,
 		           "undocumented error %d", (int)err);
 		FUZZ_CHECK(errstr[0] != '\0', "error %d without a message", (int)err);
 		free(buf);

@@ -30,8 +30,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 
 	fuzz_init();
 	copy = fuzz_memdup(data, size);
-	n = sio_fault_parse((const char *)copy, size, rules, SIO_FAULT_MAX, errstr,
-	                    sizeof(errstr));
+	n = sio_fault_parse((const char *)copy, size, rules, SIO_FAULT_MAX, errstr, sizeof(errstr));
 	free(copy);
 	if (n < 0) {
 		FUZZ_CHECK(errstr[0] != '\0', "refused without a message");
@@ -43,7 +42,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		size_t len = strnlen(r->prefix, sizeof(r->prefix));
 		FUZZ_CHECK(r->err == EIO || r->err == ENOSPC || r->err == EROFS || r->err == EDQUOT,
 		           "rule %d: errno %d", i, r->err);
-		FUZZ_CHECK(r->ops != 0 && (r->ops & ~SIO_OP_ALL) == 0, "rule %d: ops %#x", i, r->ops);
+		FUZZ_CHECK(r->ops != 0 && (r->ops & ~SIO_OP_ALL) == 0, "rule %d: ops %#x", i,
+		           r->ops);
 		FUZZ_CHECK(len < sizeof(r->prefix), "rule %d: prefix not terminated", i);
 		FUZZ_CHECK(len >= 1 && r->prefix[0] == '/', "rule %d: prefix not absolute", i);
 		FUZZ_CHECK(len == 1 || r->prefix[len - 1] != '/', "rule %d: trailing slash", i);
@@ -59,8 +59,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 		FUZZ_CHECK(sio_fault_check(op, path) == -r->err, "rule %d: misses %s", i, path);
 		if (len > 1) {
 			snprintf(path, sizeof(path), "%sx", r->prefix);
-			FUZZ_CHECK(sio_fault_check(op, path) == 0, "rule %d: matches the sibling %s",
-			           i, path);
+			FUZZ_CHECK(sio_fault_check(op, path) == 0,
+			           "rule %d: matches the sibling %s", i, path);
 		}
 	}
 	sio_fault_set(NULL, 0);
