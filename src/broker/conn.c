@@ -354,7 +354,9 @@ static void conn_on_output_change(struct evbuffer *buf, const struct evbuffer_cb
 	}
 }
 
-static void conn_format_peer(char *out, size_t outsz, const struct sockaddr *sa)
+/* "host:port" ("[host]:port" for IPv6) into out, and the bare host. */
+static void conn_format_peer(char *out, size_t outsz, char *hostout, size_t hostsz,
+                             const struct sockaddr *sa)
 {
 	char host[INET6_ADDRSTRLEN] = "?";
 	int port = 0;
@@ -372,6 +374,7 @@ static void conn_format_peer(char *out, size_t outsz, const struct sockaddr *sa)
 	} else {
 		snprintf(out, outsz, "unknown");
 	}
+	snprintf(hostout, hostsz, "%s", host);
 }
 
 conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int salen,
@@ -390,7 +393,8 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 	c->listener = listener;
 	c->last_active_us = fj_mono_us();
 	reqmem_claim_init(&c->mem, conn_on_mem_granted);
-	conn_format_peer(c->peer, sizeof(c->peer), sa);
+	conn_format_peer(c->peer, sizeof(c->peer), c->host, sizeof(c->host), sa);
+	snprintf(c->principal, sizeof(c->principal), "%s", CONN_PRINCIPAL_ANONYMOUS);
 	conn_quota_key(sa, &c->addr);
 	c->bev = bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {

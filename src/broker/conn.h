@@ -84,6 +84,9 @@ typedef struct conn_slot {
 	void *cancel_arg;
 } conn_slot_t;
 
+#define CONN_PRINCIPAL_MAX 512
+#define CONN_PRINCIPAL_ANONYMOUS "User:ANONYMOUS"
+
 typedef struct conn {
 	struct conn *prev, *next; /* broker->conns or broker->reap */
 	struct broker *b;
@@ -104,6 +107,11 @@ typedef struct conn {
 	conn_quota_key_t addr;
 	uint64_t id;
 	int listener; /* index in b->conf.lsn it was accepted on */
+	/* Who the client is, for authorization (docs/security.md): Kafka's
+	 * principal "User:<name>", "User:ANONYMOUS" until a security layer of
+	 * the listener (TLS client certificate, SASL) says otherwise. */
+	char principal[CONN_PRINCIPAL_MAX];
+	char host[64]; /* the client's address without port, for ACL host rules */
 } conn_t;
 
 /* Takes ownership of fd (already non-blocking). listener: the index in
