@@ -9,8 +9,10 @@
  *   - the open succeeds (a corrupt tail is cut, never refused whole);
  *   - plog_read from the log start to the log end offset hands out whole
  *     batches that pass rb_validate, with strictly increasing offsets, the
- *     first one holding the offset asked for, covering every byte the log
- *     says it holds (plog_size_bytes): recovery left nothing unreadable;
+ *     first one holding the offset asked for; an offset reads as corrupt
+ *     only inside a corrupt range recovery kept (plog_corrupt_range_at),
+ *     and the batches read plus the corrupt ranges' bytes cover every byte
+ *     the log says it holds (plog_size_bytes): nothing else is unreadable;
  *   - an append afterwards succeeds at the log end offset and reads back;
  *   - closed and recovered again, the log keeps exactly what it held.
  *
@@ -20,7 +22,7 @@
  *
  * FUZZ_OPTIONS: -max_len=131072
  * FUZZ_SOURCES: src/storage/log_recovery.c src/storage/log_segment.c src/storage/plog.c
- * FUZZ_SOURCES: src/storage/offset_index.c src/storage/time_index.c
+ * FUZZ_SOURCES: src/storage/offset_index.c src/storage/time_index.c src/storage/log_corrupt.c
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -100,6 +102,20 @@ static int64_t fuzz_read_all(plog_t *plog)
 	while (off < leo) {
 		plog_read_t rd;
 		fjord_err_t err = plog_read(plog, off, 1 << 20, leo, &rd);
+		if (err == FJORD_ERR_CORRUPT_MESSAGE) {
+			/* Only an offset a kept corrupt range holds reads as
+			 * corrupt; the reader goes on past the range. */
+			int64_t first = -1, lastc = -1;
+			FUZZ_CHECK(plog_corrupt_range_at(plog, off, &first, &lastc) == 1 &&
+			               first <= off && off <= lastc,
+			           "read at %lld (log end %lld) corrupt outside a corrupt range",
+			           (long long)off, (long long)leo);
+			FUZZ_CHECK(first > last, "corrupt range %lld..%lld after offset %lld",
+			           (long long)first, (long long)lastc, (long long)last);
+			last = lastc;
+			off = lastc + 1;
+			continue;
+		}
 		FUZZ_CHECK(err == FJORD_ERR_NO_ERROR, "read at %lld of %lld: %s", (long long)off,
 		           (long long)leo, fjord_err2str(err));
 		FUZZ_CHECK(rd.length > 0 && rd.next_offset > off,
@@ -139,7 +155,7 @@ static int64_t fuzz_read_all(plog_t *plog)
 		off = rd.next_offset;
 	}
 	free(buf);
-	return bytes;
+	return bytes + plog_corrupt_bytes(plog);
 }
 
 /* One small valid batch, appended where the log ends. */
