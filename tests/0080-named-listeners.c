@@ -344,10 +344,11 @@ START_TEST(t0080_config_errors)
 		  "listener name A is used twice" },
 		{ "same-port", "listeners=A://127.0.0.1:19999,B://127.0.0.2:19999\n",
 		  "A and B both use port 19999" },
-		{ "ssl",
+		{ "unknown-protocol",
 		  "listeners=INTERNAL://127.0.0.1:0,EXTERNAL://127.0.0.2:0\n"
-		  "listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:SSL\n",
-		  "fjord speaks PLAINTEXT only; listener EXTERNAL maps to SSL" },
+		  "listener.security.protocol.map=INTERNAL:PLAINTEXT,EXTERNAL:TLS\n",
+		  "listener EXTERNAL maps to \"TLS\" (expected PLAINTEXT, SSL, SASL_PLAINTEXT or "
+		  "SASL_SSL)" },
 		{ "map-unknown",
 		  "listeners=INTERNAL://127.0.0.1:0\n"
 		  "listener.security.protocol.map=INTERNAL:PLAINTEXT,OTHER:PLAINTEXT\n",

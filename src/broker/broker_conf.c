@@ -47,9 +47,10 @@ static const prop_def_t broker_conf_defs[] = {
 	  "start-up and one that does not resolve is logged by name." },
 	{ "listener.security.protocol.map", PROP_STR, OFF(listener_security_protocol_map),
 	  "PLAINTEXT:PLAINTEXT", 0, 0, NULL, 0,
-	  "Comma-separated `NAME:PROTOCOL`. A listener not listed maps to PLAINTEXT; fjord "
-	  "speaks PLAINTEXT only, so any other protocol (SSL, SASL_*) stops start-up. When set, "
-	  "every NAME must be a listener." },
+	  "Comma-separated `NAME:PROTOCOL`, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, "
+	  "SASL_SSL (docs/security.md). A listener not listed maps to the protocol of the same "
+	  "name when its name is one (as Kafka's default map), else to PLAINTEXT. When set, "
+	  "every NAME must be a listener. A protocol this build does not serve stops start-up." },
 	{ "inter.broker.listener.name", PROP_STR, OFF(inter_broker_listener_name), NULL, 0, 0, NULL,
 	  0,
 	  "The listener other brokers use to reach this one (replication); its advertised "
@@ -330,7 +331,43 @@ static void broker_conf_lsn_names(const broker_conf_t *conf, char *buf, size_t s
 	}
 }
 
-/* listener.security.protocol.map: "NAME:PROTO,...". */
+static const char *const sec_proto_names[] = { "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL" };
+
+const char *sec_proto_name(sec_proto_t p)
+{
+	return (unsigned)p < sizeof(sec_proto_names) / sizeof(sec_proto_names[0])
+	           ? sec_proto_names[p]
+	           : "?";
+}
+
+int sec_proto_parse(const char *s, sec_proto_t *out)
+{
+	for (size_t i = 0; i < sizeof(sec_proto_names) / sizeof(sec_proto_names[0]); i++) {
+		if (strcasecmp(s, sec_proto_names[i]) == 0) {
+			*out = (sec_proto_t)i;
+			return 0;
+		}
+	}
+	return -1;
+}
+
+/* Every listener's protocol must be one this build serves. */
+static int broker_conf_check_protocols(const broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	for (int i = 0; i < conf->lsn_cnt; i++) {
+		if (conf->lsn[i].proto != SEC_PLAINTEXT) {
+			snprintf(errstr, errstr_size,
+			         "listener.security.protocol.map: listener %s maps to %s, which "
+			         "this build does not serve yet (PLAINTEXT only)",
+			         conf->lsn[i].name, sec_proto_name(conf->lsn[i].proto));
+			return -1;
+		}
+	}
+	return 0;
+}
+
+/* listener.security.protocol.map: "NAME:PROTO,...". A listener named after
+ * a protocol defaults to it (Kafka's default map). */
 static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	const char *key = "listener.security.protocol.map";
@@ -342,6 +379,11 @@ static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t er
 	if (!copy) {
 		snprintf(errstr, errstr_size, "out of memory");
 		return -1;
+	}
+	for (int i = 0; i < conf->lsn_cnt; i++) {
+		sec_proto_t sp;
+		conf->lsn[i].proto =
+		    sec_proto_parse(conf->lsn[i].name, &sp) == 0 ? sp : SEC_PLAINTEXT;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
 		char *colon, *proto, *e;
@@ -369,14 +411,17 @@ static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t er
 			         names);
 			goto out;
 		}
-		if (strcasecmp(proto, "PLAINTEXT") != 0) {
+		sec_proto_t sp;
+		if (sec_proto_parse(proto, &sp) != 0) {
 			snprintf(errstr, errstr_size,
-			         "%s: fjord speaks PLAINTEXT only; listener %s maps to %s", key,
-			         tok, proto);
+			         "%s: listener %s maps to \"%s\" (expected PLAINTEXT, SSL, "
+			         "SASL_PLAINTEXT or SASL_SSL)",
+			         key, tok, proto);
 			goto out;
 		}
+		conf->lsn[broker_conf_lsn_find(conf, tok)].proto = sp;
 	}
-	rc = 0;
+	rc = broker_conf_check_protocols(conf, errstr, errstr_size);
 out:
 	free(copy);
 	return rc;

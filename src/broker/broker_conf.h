@@ -21,13 +21,28 @@
 
 #include "storage/storage.h"
 
+/* A listener's security protocol (listener.security.protocol.map; Kafka's
+ * four names). docs/security.md says which ones this build serves. */
+typedef enum sec_proto {
+	SEC_PLAINTEXT = 0,
+	SEC_SSL,
+	SEC_SASL_PLAINTEXT,
+	SEC_SASL_SSL,
+} sec_proto_t;
+
+/* "PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL". */
+const char *sec_proto_name(sec_proto_t p);
+/* Case-insensitive parse of one of the names above; -1 when unknown. */
+int sec_proto_parse(const char *s, sec_proto_t *out);
+
 /* One entry of `listeners`, with its `advertised.listeners` entry. */
 typedef struct broker_listener {
-	char *name;     /* upper-case, unique */
-	char *host;     /* bind host; "" = all interfaces */
-	int port;       /* bind port; 0 = any free port */
-	char *adv_host; /* advertised host; NULL: listener host or hostname */
-	int adv_port;   /* advertised port; -1: the bound port */
+	char *name;        /* upper-case, unique */
+	char *host;        /* bind host; "" = all interfaces */
+	int port;          /* bind port; 0 = any free port */
+	char *adv_host;    /* advertised host; NULL: listener host or hostname */
+	int adv_port;      /* advertised port; -1: the bound port */
+	sec_proto_t proto; /* from listener.security.protocol.map */
 } broker_listener_t;
 
 typedef struct broker_conf {

@@ -61,6 +61,13 @@
 enum { CB_MODE_BACKGROUND = 0, CB_MODE_POLL = 1 };
 enum { PARTITIONER_MURMUR2_RANDOM = 0, PARTITIONER_CONSISTENT_RANDOM = 1, PARTITIONER_RANDOM = 2 };
 enum { RESET_EARLIEST = 0, RESET_LATEST = 1, RESET_ERROR = 2 };
+/* security.protocol (conf.c's conf_security_protocols order). */
+enum {
+	CONF_SEC_PLAINTEXT = 0,
+	CONF_SEC_SSL = 1,
+	CONF_SEC_SASL_PLAINTEXT = 2,
+	CONF_SEC_SASL_SSL = 3
+};
 
 /* Field values are written by the property table in conf.c. */
 typedef struct fj_conf_values {
@@ -68,6 +75,7 @@ typedef struct fj_conf_values {
 	char *zookeeper_connect;
 	char *client_listener; /* client.listener; NULL: the default rule (metadata.c) */
 	int zk_session_timeout_ms;
+	int security_protocol; /* CONF_SEC_* */
 	char *client_id;
 	int socket_timeout_ms;
 	int reconnect_backoff_ms;
@@ -127,6 +135,8 @@ struct fjord_conf_s {
 /* Checks that every explicitly set property applies to handle type `type`.
  * 0, or -1 with errstr naming the property. */
 int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n);
+/* The security settings are complete and served by this build; -1 with errstr. */
+int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n);
 /* Writes the property table as Markdown (docs). */
 void conf_write_markdown(FILE *fp);
 /* Fills the derived fields (acks, compression_type). */

@@ -34,6 +34,9 @@ static const char *const conf_compression_values[] = { "none", "gzip", "lz4", "z
 static const char *const conf_partitioners[] = { "murmur2_random", "consistent_random", "random",
 	                                         NULL };
 static const char *const conf_resets[] = { "earliest", "latest", "error", NULL };
+/* Index order is enum sec_proto's in client_int.h (SEC_* of the broker). */
+static const char *const conf_security_protocols[] = { "plaintext", "ssl", "sasl_plaintext",
+	                                               "sasl_ssl", NULL };
 /* Index order is cgrp's: conf_strategies[v->assignment_strategy] names the
  * assignor (common/assignor.h). */
 const char *const conf_strategies[] = { "range", "roundrobin", "sticky", NULL };
@@ -54,6 +57,10 @@ static const prop_def_t conf_defs[] = {
 	  "bootstrap.servers: brokers answer for the listener the client reached." },
 	{ "zookeeper.session.timeout.ms", PROP_INT, OFF(zk_session_timeout_ms), "18000", 1000, IMAX,
 	  NULL, S_ALL, "ZooKeeper session timeout; also bounds the initial connect." },
+	{ "security.protocol", PROP_ENUM, OFF(security_protocol), "plaintext", 0, 0,
+	  conf_security_protocols, S_ALL,
+	  "Protocol used to talk to brokers: plaintext, ssl, sasl_plaintext, sasl_ssl "
+	  "(case-insensitive; docs/security.md). It must match the listener reached." },
 	{ "client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,
 	  "Client identifier sent with every request." },
 	{ "socket.timeout.ms", PROP_INT, OFF(socket_timeout_ms), "60000", 10, IMAX, NULL, S_ALL,
@@ -306,6 +313,17 @@ int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, 
 		          conf_defs[i].scope == S_PROD   ? "producer"
 		          : conf_defs[i].scope == S_CONS ? "consumer"
 		                                         : "producer/consumer");
+		return -1;
+	}
+	return 0;
+}
+
+int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n)
+{
+	if (conf->v.security_protocol != CONF_SEC_PLAINTEXT) {
+		fj_errstr(errstr, n,
+		          "security.protocol: %s is not served by this build yet (plaintext only)",
+		          conf_security_protocols[conf->v.security_protocol]);
 		return -1;
 	}
 	return 0;
