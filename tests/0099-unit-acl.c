@@ -80,8 +80,9 @@ START_TEST(t0099_codec)
 	t0099_bad("{\"version\":1}", "missing \"acls\"");
 	t0099_bad("{\"acls\":{}}", "\"acls\" must be an array");
 	t0099_bad("{\"acls\":[1]}", "acls[0]: expected an object");
-	t0099_bad("{\"acls\":[{\"permissionType\":\"Allow\",\"operation\":\"Read\",\"host\":\"*\"}]}",
-	          "acls[0]: missing \"principal\"");
+	t0099_bad(
+	    "{\"acls\":[{\"permissionType\":\"Allow\",\"operation\":\"Read\",\"host\":\"*\"}]}",
+	    "acls[0]: missing \"principal\"");
 	t0099_bad("{\"acls\":[{\"principal\":\"alice\",\"permissionType\":\"Allow\","
 	          "\"operation\":\"Read\",\"host\":\"*\"}]}",
 	          "\"principal\" must be <type>:<name>");
@@ -138,7 +139,7 @@ static void t0099_put(acl_set_t *s, acl_res_type_t type, const char *name, const
 }
 
 #define E(p, perm, op, host)                                                                       \
-	"{\"principal\":\"" p "\",\"permissionType\":\"" perm "\",\"operation\":\"" op              \
+	"{\"principal\":\"" p "\",\"permissionType\":\"" perm "\",\"operation\":\"" op             \
 	"\",\"host\":\"" host "\"}"
 
 START_TEST(t0099_rules)
@@ -150,15 +151,16 @@ START_TEST(t0099_rules)
 	          "{\"acls\":[" E("User:alice", "Allow", "Read", "*") "]}");
 	t0099_put(s, ACL_RES_TOPIC, "deny",
 	          "{\"acls\":[" E("User:*", "Allow", "All", "*") "," E("User:bob", "Deny", "Write",
-	                                                                "*") "]}");
+	                                                               "*") "]}");
 	t0099_put(s, ACL_RES_TOPIC, "host",
 	          "{\"acls\":[" E("User:alice", "Allow", "Write", "10.0.0.1") "]}");
-	t0099_put(s, ACL_RES_TOPIC, "broken", "{\"acls\":[" E("User:alice", "Allow", "Nope", "*") "]}");
+	t0099_put(s, ACL_RES_TOPIC, "broken",
+	          "{\"acls\":[" E("User:alice", "Allow", "Nope", "*") "]}");
 	t0099_put(s, ACL_RES_TOPIC, "empty", "{\"acls\":[]}");
 	t0099_put(s, ACL_RES_GROUP, "*", "{\"acls\":[" E("User:bob", "Allow", "Read", "*") "]}");
 	t0099_put(s, ACL_RES_CLUSTER, ACL_CLUSTER_NAME,
-	          "{\"acls\":[" E("User:alice", "Allow", "ClusterAction", "*") "," E(
-	              "User:alice", "Deny", "All", "10.0.0.9") "]}");
+	          "{\"acls\":[" E("User:alice", "Allow", "ClusterAction",
+	                          "*") "," E("User:alice", "Deny", "All", "10.0.0.9") "]}");
 	acl_set_finish(s);
 
 	/* Allow Read: Read, and Describe by implication; not Write. */
@@ -178,7 +180,8 @@ START_TEST(t0099_rules)
 	ck_assert_int_eq(acl_authorize(s, ACL_RES_TOPIC, "deny", "Group:x", H, ACL_OP_READ, 0), 0);
 	/* Host rules. */
 	ck_assert_int_eq(acl_authorize(s, ACL_RES_TOPIC, "host", A, H, ACL_OP_WRITE, 0), 1);
-	ck_assert_int_eq(acl_authorize(s, ACL_RES_TOPIC, "host", A, "10.0.0.2", ACL_OP_WRITE, 0), 0);
+	ck_assert_int_eq(acl_authorize(s, ACL_RES_TOPIC, "host", A, "10.0.0.2", ACL_OP_WRITE, 0),
+	                 0);
 	ck_assert_int_eq(acl_authorize(s, ACL_RES_TOPIC, "host", A, NULL, ACL_OP_WRITE, 0), 0);
 	/* No ACL: allow.everyone.if.no.acl.found decides. */
 	ck_assert_int_eq(acl_authorize(s, ACL_RES_TOPIC, "none", A, H, ACL_OP_WRITE, 0), 0);

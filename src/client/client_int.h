@@ -335,7 +335,8 @@ void metadata_tick(fjord_t *h, int64_t now);
 /* The bconn of broker `id` in the current snapshot, or NULL. I/O thread. */
 bconn_t *metadata_broker_conn(fjord_t *h, const cview_t *cv, int32_t id);
 /* I/O thread: checks whether topic exists by a Metadata request; calls
- * cb(h, topic, exists(1/0/-1 unknown), opaque) later. */
+ * cb(h, topic, exists(1/0/-1 unknown, METADATA_TOPIC_DENIED), opaque) later. */
+#define METADATA_TOPIC_DENIED (-2) /* TOPIC_AUTHORIZATION_FAILED: may not Describe it */
 typedef void(metadata_exists_cb)(fjord_t *h, const char *topic, int exists, void *opaque);
 int metadata_check_topic(fjord_t *h, const char *topic, metadata_exists_cb *cb, void *opaque);
 /* metadata_conv.c: a cview from a Metadata response; a public deep copy of

@@ -25,7 +25,7 @@
 static const char *const acl_res_type_names[ACL_RES_TYPE_CNT] = { "Topic", "Group", "Cluster" };
 
 static const char *const acl_op_names[ACL_OP_CNT] = {
-	"All",    "Read",     "Write",         "Create",          "Delete",        "Alter",
+	"All",      "Read",          "Write",           "Create",       "Delete",          "Alter",
 	"Describe", "ClusterAction", "DescribeConfigs", "AlterConfigs", "IdempotentWrite",
 };
 
@@ -327,8 +327,8 @@ static int acl_allow_implies(acl_op_t acl_op, acl_op_t op)
 	if (acl_op == ACL_OP_ALL || acl_op == op)
 		return 1;
 	if (op == ACL_OP_DESCRIBE)
-		return acl_op == ACL_OP_READ || acl_op == ACL_OP_WRITE ||
-		       acl_op == ACL_OP_DELETE || acl_op == ACL_OP_ALTER;
+		return acl_op == ACL_OP_READ || acl_op == ACL_OP_WRITE || acl_op == ACL_OP_DELETE ||
+		       acl_op == ACL_OP_ALTER;
 	if (op == ACL_OP_DESCRIBE_CONFIGS)
 		return acl_op == ACL_OP_ALTER_CONFIGS;
 	return 0;
@@ -336,8 +336,8 @@ static int acl_allow_implies(acl_op_t acl_op, acl_op_t op)
 
 /* Scans one resource's entries: sets *denyp on a matching Deny, *allowp on
  * a matching Allow. */
-static void acl_scan(const acl_resource_t *r, const char *principal, const char *host,
-                     acl_op_t op, int *denyp, int *allowp)
+static void acl_scan(const acl_resource_t *r, const char *principal, const char *host, acl_op_t op,
+                     int *denyp, int *allowp)
 {
 	for (int i = 0; i < r->acls.cnt; i++) {
 		const acl_entry_t *e = &r->acls.entries[i];

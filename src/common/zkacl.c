@@ -28,7 +28,8 @@ int zkacl_path(char *out, size_t n, acl_res_type_t type, const char *name)
 	if (!name || !*name || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/') ||
 	    (unsigned)type >= ACL_RES_TYPE_CNT)
 		return -1;
-	if ((size_t)snprintf(out, n, "%s/%s/%s", ZKPATH_KAFKA_ACL, acl_res_type_name(type), name) >= n)
+	if ((size_t)snprintf(out, n, "%s/%s/%s", ZKPATH_KAFKA_ACL, acl_res_type_name(type), name) >=
+	    n)
 		return -1;
 	return 0;
 }
@@ -160,9 +161,10 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 	}
 	for (i = 0; i < cnt; i++) {
 		if (!acl_principal_valid(entries[i].principal)) {
-			snprintf(errstr, errstr_size,
-			         "invalid principal \"%s\": expected <type>:<name> (e.g. User:alice)",
-			         entries[i].principal ? entries[i].principal : "");
+			snprintf(
+			    errstr, errstr_size,
+			    "invalid principal \"%s\": expected <type>:<name> (e.g. User:alice)",
+			    entries[i].principal ? entries[i].principal : "");
 			return FJORD_ERR__INVALID_ARG;
 		}
 		if (!entries[i].host || !*entries[i].host ||
@@ -185,7 +187,8 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 			return zkacl_zkerr(rc, "reading", path, errstr, errstr_size);
 		exists = rc == ZOK;
 		/* A znode created without a value holds no entry yet. */
-		if (exists && len > 0 && acl_list_decode(buf, (size_t)len, &l, why, sizeof(why)) < 0) {
+		if (exists && len > 0 &&
+		    acl_list_decode(buf, (size_t)len, &l, why, sizeof(why)) < 0) {
 			snprintf(errstr, errstr_size,
 			         "%s is malformed (%s): fix or delete it with zkCli.sh first", path,
 			         why);

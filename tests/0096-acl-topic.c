@@ -1,0 +1,334 @@
+/*
+ * 0096-acl-topic — the broker's authorizer on topics, with real ZooKeeper
+ * and fjordd (authorizer.class.name=AclAuthorizer), every client
+ * User:ANONYMOUS (PLAINTEXT):
+ *  - acl: two brokers, super.users without ANONYMOUS, a topic of rf 2.
+ *    Before any topic ACL: a produce through the SDK fails with
+ *    TOPIC_AUTHORIZATION_FAILED (not retried), a consumer gets one
+ *    TOPIC_AUTHORIZATION_FAILED event naming the topic, Metadata for the
+ *    topic answers TOPIC_AUTHORIZATION_FAILED and a listing leaves it out,
+ *    a raw produce is refused. Replication works all along through the
+ *    ClusterAction ACL alone. Then Allow Write and Read are added through
+ *    the admin API: without restarting anything the same operations work,
+ *    and what the consumer reads is exactly what was acknowledged (the
+ *    denied produces stored nothing). A Deny Write then wins over the Allow.
+ *    The denials are counted in /metrics.
+ *  - everyone: allow.everyone.if.no.acl.found=true opens a topic without
+ *    ACLs, not one with an ACL for someone else.
+ *  - super: User:ANONYMOUS in super.users may do everything, even against
+ *    a Deny ACL; replication of rf 2 with acks=all works.
+ * Private clusters.
+ */
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "harness_int.h"
+#include "rawproto.h"
+#include "test.h"
+
+#define T0096_AUTHZ "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\n"
+
+/* Metadata through the broker at port: the error of topic when named, or
+ * with topic listed (*listedp) when all topics are asked. -1000: no answer. */
+static int t0096_metadata(int port, const char *topic, int all, int *listedp)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__MetadataRequest mr = FJORD__METADATA_REQUEST__INIT;
+	char *topics[1] = { (char *)topic };
+	int fd = raw_connect(port), rc = -1000;
+
+	ck_assert_int_ge(fd, 0);
+	req.correlation_id = 7;
+	req.api = FJORD__API_KEY__METADATA;
+	req.body_case = FJORD__REQUEST__BODY_METADATA;
+	req.metadata = &mr;
+	if (all)
+		mr.all_topics = 1;
+	else {
+		mr.topics = topics;
+		mr.n_topics = 1;
+	}
+	ck_assert_int_eq(raw_send_request(fd, &req, NULL, 0), 0);
+	Fjord__Response *resp = raw_recv_response(fd, 10000);
+	if (listedp)
+		*listedp = 0;
+	if (resp && resp->metadata) {
+		rc = all ? 0 : -1;
+		for (size_t i = 0; i < resp->metadata->n_topics; i++)
+			if (!strcmp(resp->metadata->topics[i]->name, topic)) {
+				if (listedp)
+					*listedp = 1;
+				rc = resp->metadata->topics[i]->error;
+			}
+	}
+	if (resp)
+		fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+	return rc;
+}
+
+/* One consumer fetch of partition 0 through the broker at port: the
+ * partition's error (the request-level one when set); -1000 no answer. */
+static int t0096_fetch(int port, const char *topic)
+{
+	uint8_t *buf = NULL;
+	size_t len = 0;
+	int fd = raw_connect(port), rc = -1000;
+
+	ck_assert_int_ge(fd, 0);
+	ck_assert_int_eq(raw_append_fetch(&buf, &len, 9, topic, 0, 0, 1 << 20, 0, 0), 0);
+	ck_assert_int_eq(raw_send(fd, buf, len), 0);
+	free(buf);
+	Fjord__Response *resp = raw_recv_response(fd, 10000);
+	if (resp && resp->error)
+		rc = resp->error;
+	else if (resp && resp->fetch && resp->fetch->n_topics == 1 &&
+	         resp->fetch->topics[0]->n_partitions == 1)
+		rc = resp->fetch->topics[0]->partitions[0]->error;
+	if (resp)
+		fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+	return rc;
+}
+
+/* t0096_fetch() from whichever broker leads partition 0. */
+static int t0096_fetch_leader(test_cluster_t *c, const char *topic)
+{
+	int rc = -1000;
+
+	for (int i = 0; i < c->broker_cnt; i++)
+		if ((rc = t0096_fetch(c->brokers[i].port, topic)) != FJORD_ERR_NOT_LEADER)
+			return rc;
+	return rc;
+}
+
+/* Adds (or removes) one entry through the admin API (zookeeper.connect). */
+static void t0096_set_acl(test_cluster_t *c, int remove, fjord_acl_resource_type_t type,
+                      const char *name, const char *principal, const char *op, int deny)
+{
+	char errstr[512] = "";
+	fjord_acl_t a = { type, (char *)name, (char *)principal, (char *)"*", (char *)op, deny, NULL };
+	fjord_t *admin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
+	int changed = -1;
+
+	ck_assert_msg(admin, "%s", errstr);
+	fjord_err_t err = remove ? fjord_admin_acl_remove(admin, &a, 1, &changed, errstr,
+	                                                  sizeof(errstr))
+	                         : fjord_admin_acl_add(admin, &a, 1, &changed, errstr,
+	                                               sizeof(errstr));
+	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "acl %s: %s: %s", remove ? "remove" : "add",
+	              fjord_err2name(err), errstr);
+	ck_assert_int_eq(changed, 1);
+	fjord_destroy(admin);
+	test_say("%s %s %s %s on %s", remove ? "removed" : "added", deny ? "Deny" : "Allow", op,
+	         principal, name);
+}
+
+static void t0096_create(test_cluster_t *c, const char *topic, int rf)
+{
+	char errstr[512] = "";
+	fjord_t *admin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
+
+	ck_assert_msg(admin, "%s", errstr);
+	fjord_err_t err = fjord_admin_create_topic(admin, topic, 1, rf, NULL,
+	                                           (int)(30000 * test_timeout_multiplier()),
+	                                           errstr, sizeof(errstr));
+	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "create %s: %s", topic, errstr);
+	fjord_destroy(admin);
+}
+
+typedef struct t0096_wait {
+	int port;
+	const char *topic;
+	int want;       /* Metadata error wanted for the topic */
+	int raw_acked; /* raw produces acknowledged while waiting */
+} t0096_wait_t;
+
+static int t0096_metadata_is(void *arg)
+{
+	t0096_wait_t *w = arg;
+	return t0096_metadata(w->port, w->topic, 0, NULL) == w->want;
+}
+
+static int t0096_produce_denied(void *arg)
+{
+	t0096_wait_t *w = arg;
+	int rc = raw_produce_one(w->port, w->topic, 0, "k", "raw");
+	if (rc == 0)
+		w->raw_acked++;
+	return rc == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
+/* A consumer of partition 0 from the beginning: polls until an event with
+ * err or until want records were read (counted in *readp). */
+static fjord_err_t t0096_consume(test_cluster_t *c, const char *topic, int want, int *readp,
+                                 char *what, size_t what_size)
+{
+	fjord_t *cons = test_consumer_new(c, NULL);
+	fjord_topic_partition_list_t *parts = fjord_topic_partition_list_new(1);
+	fjord_err_t seen = FJORD_ERR_NO_ERROR;
+	int64_t deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
+
+	fjord_topic_partition_list_add(parts, topic, 0)->offset = FJORD_OFFSET_BEGINNING;
+	ck_assert_int_eq(fjord_assign(cons, parts), FJORD_ERR_NO_ERROR);
+	fjord_topic_partition_list_destroy(parts);
+	*readp = 0;
+	while (test_now_ms() < deadline && !seen && (want == 0 || *readp < want)) {
+		fjord_message_t *m = fjord_consumer_poll(cons, 200);
+		if (!m)
+			continue;
+		if (m->err) {
+			seen = m->err;
+			snprintf(what, what_size, "%s", m->errstr ? m->errstr : "");
+		} else {
+			(*readp)++;
+		}
+		fjord_message_destroy(m);
+	}
+	fjord_destroy(cons);
+	return seen;
+}
+
+static uint64_t t0096_denied_metric(test_broker_t *b)
+{
+	char *body = NULL, *p;
+	uint64_t v = 0;
+
+	ck_assert_int_eq(harness_http_get(b->http_port, "/metrics", &body, 5000), 200);
+	p = strstr(body, "fjord_authorization_denied_total{resource=\"Topic\"} ");
+	ck_assert_msg(p, "no fjord_authorization_denied_total in /metrics");
+	v = strtoull(p + strlen("fjord_authorization_denied_total{resource=\"Topic\"} "), NULL, 10);
+	free(body);
+	return v;
+}
+
+START_TEST(t0096_acl)
+{
+	test_cluster_t *c = test_cluster_new(2, T0096_AUTHZ "super.users=User:admin\n");
+	const char *topic = test_topic_name("acl");
+	char what[512] = "";
+	int port = c->brokers[0].port, listed = -1, read = 0, failed = 0, acked;
+	fjord_err_t err = FJORD_ERR_NO_ERROR;
+	t0096_wait_t w = { port, topic, 0, 0 };
+
+	/* Replication needs ClusterAction, which is all User:ANONYMOUS gets on
+	 * the cluster; written before the topic exists. */
+	t0096_set_acl(c, 0, FJORD_ACL_CLUSTER, NULL, "User:ANONYMOUS", "ClusterAction", 0);
+	t0096_create(c, topic, 2);
+
+	/* No topic ACL: Describe, Write and Read are all refused. */
+	ck_assert_int_eq(t0096_metadata(port, topic, 0, NULL), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	ck_assert_int_eq(t0096_metadata(port, topic, 1, &listed), 0);
+	ck_assert_msg(!listed, "a listing of all topics shows %s, which may not be described",
+	              topic);
+	ck_assert_int_eq(raw_produce_one(port, topic, 0, "k", "denied"),
+	                 FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	ck_assert_int_eq(t0096_fetch(port, topic), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	acked = test_produce_range(c, topic, 0, 0, 20, 100, &failed, &err, "acks", "all",
+	                           "message.timeout.ms", "20000", NULL);
+	test_say("denied produce: %d acknowledged, %d failed (%s)", acked, failed,
+	         fjord_err2name(err));
+	ck_assert_int_eq(acked, 0);
+	ck_assert_int_eq(failed, 20);
+	ck_assert_msg(err == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED, "produce failed with %s",
+	              fjord_err2name(err));
+	err = t0096_consume(c, topic, 0, &read, what, sizeof(what));
+	test_say("denied consumer: %s \"%s\"", fjord_err2name(err), what);
+	ck_assert_msg(err == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED, "consumer event %s",
+	              fjord_err2name(err));
+	ck_assert_msg(strstr(what, topic), "the consumer's error does not name the topic: %s",
+	              what);
+	ck_assert_int_eq(read, 0);
+	ck_assert_uint_gt(t0096_denied_metric(&c->brokers[0]) + t0096_denied_metric(&c->brokers[1]),
+	                  0);
+
+	/* Allow Write and Read: works without a restart. */
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "Write", 0);
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "Read", 0);
+	for (int i = 0; i < c->broker_cnt; i++) {
+		w.port = c->brokers[i].port;
+		ck_assert_msg(test_wait_until(t0096_metadata_is, &w, 20000),
+		              "broker %d never applied the Allow ACLs", c->brokers[i].id);
+	}
+	ck_assert_int_eq(t0096_metadata(port, topic, 1, &listed), 0);
+	ck_assert_msg(listed, "a listing of all topics leaves out the describable %s", topic);
+	acked = test_produce_range(c, topic, 0, 0, 50, 100, &failed, &err, "acks", "all", NULL);
+	ck_assert_int_eq(acked, 50);
+	err = t0096_consume(c, topic, 50, &read, what, sizeof(what));
+	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "consumer event %s: %s", fjord_err2name(err),
+	              what);
+	ck_assert_int_eq(read, 50); /* the 20 denied records were not stored */
+	test_msgver_t *mv = test_msgver_new(1);
+	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 50, mv, 30000), 50);
+	test_msgver_verify(mv, "after Allow", 50);
+
+	/* Deny wins over Allow. */
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "Write", 1);
+	for (int i = 0; i < c->broker_cnt; i++) {
+		w.port = c->brokers[i].port;
+		ck_assert_msg(test_wait_until(t0096_produce_denied, &w, 20000),
+		              "the Deny Write ACL never took effect on broker %d", c->brokers[i].id);
+	}
+	ck_assert_int_eq(t0096_fetch_leader(c, topic), 0); /* Read still allowed */
+	acked = test_produce_range(c, topic, 0, 50, 5, 100, &failed, &err, NULL);
+	ck_assert_int_eq(acked, 0);
+	ck_assert_int_eq(err, FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	mv = test_msgver_new(1);
+	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING,
+	                                   50 + w.raw_acked, mv, 30000),
+	                 50 + w.raw_acked);
+	test_msgver_destroy(mv);
+	test_cluster_destroy(c);
+}
+END_TEST
+
+START_TEST(t0096_everyone)
+{
+	test_cluster_t *c =
+	    test_cluster_new(1, T0096_AUTHZ "allow.everyone.if.no.acl.found=true\n");
+	const char *open_t = test_topic_name("open"), *closed_t = test_topic_name("closed");
+	int port = c->brokers[0].port;
+	t0096_wait_t w = { port, closed_t, FJORD_ERR_TOPIC_AUTHORIZATION_FAILED, 0 };
+
+	t0096_create(c, open_t, 1);
+	t0096_create(c, closed_t, 1);
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, closed_t, "User:alice", "All", 0);
+	ck_assert_msg(test_wait_until(t0096_metadata_is, &w, 20000),
+	              "the ACL for User:alice never closed %s", closed_t);
+	ck_assert_int_eq(raw_produce_one(port, open_t, 0, "k", "v"), 0);
+	ck_assert_int_eq(t0096_fetch(port, open_t), 0);
+	ck_assert_int_eq(raw_produce_one(port, closed_t, 0, "k", "v"),
+	                 FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	ck_assert_int_eq(t0096_fetch(port, closed_t), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	test_cluster_destroy(c);
+}
+END_TEST
+
+START_TEST(t0096_super)
+{
+	test_cluster_t *c = test_cluster_new(2, T0096_AUTHZ "super.users=User:admin; User:ANONYMOUS\n");
+	const char *topic = test_topic_name("super");
+	int failed = 0;
+	fjord_err_t err = FJORD_ERR_NO_ERROR;
+
+	t0096_create(c, topic, 2);
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "All", 1);
+	ck_assert_int_eq(test_produce_range(c, topic, 0, 0, 30, 100, &failed, &err, "acks", "all",
+	                                    NULL),
+	                 30);
+	test_msgver_t *mv = test_msgver_new(1);
+	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 30, mv, 30000), 30);
+	test_msgver_verify(mv, "super user", 30);
+	test_cluster_destroy(c);
+}
+END_TEST
+
+void test_0096(TCase *tc)
+{
+	tcase_add_test(tc, t0096_acl);
+	tcase_add_test(tc, t0096_everyone);
+	tcase_add_test(tc, t0096_super);
+}
