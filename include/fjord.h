@@ -377,10 +377,14 @@ FJORD_EXPORT fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_me
 FJORD_EXPORT void fjord_metadata_destroy(fjord_metadata_t *md);
 
 /* ------------------------------------------------------------------ admin */
-/* Topic administration goes through ZooKeeper (zookeeper.connect required),
- * as in Kafka's ZooKeeper mode: the admin client writes the topic's replica
- * assignment and config; the controller does the rest. Calls are synchronous
- * and wait up to timeout_ms for the outcome. */
+/* Topic administration goes through ZooKeeper, as in Kafka's ZooKeeper mode:
+ * the admin client writes the topic's replica assignment and config; the
+ * controller does the rest. Calls are synchronous and wait up to timeout_ms
+ * for the outcome. fjord_admin_create_topic and fjord_admin_delete_topic
+ * also work on a handle with bootstrap.servers only: a broker authorizes
+ * the request (TOPIC_AUTHORIZATION_FAILED) and writes ZooKeeper for it
+ * (CreateTopics / DeleteTopics, docs/protocol.md); the other calls need
+ * zookeeper.connect. */
 
 /* configs: NULL, or name/value pairs terminated by a NULL name, e.g.
  * {"retention.ms", "60000", NULL}. partitions <= 0 / replication_factor <= 0

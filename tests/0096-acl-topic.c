@@ -12,7 +12,9 @@
  *    the admin API: without restarting anything the same operations work,
  *    and what the consumer reads is exactly what was acknowledged (the
  *    denied produces stored nothing). A Deny Write then wins over the Allow.
- *    The denials are counted in /metrics.
+ *    The denials are counted in /metrics. DeleteTopics and CreateTopics
+ *    through the broker are refused without Delete / Create (the topic and
+ *    every acknowledged record still there) and work once granted.
  *  - everyone: allow.everyone.if.no.acl.found=true opens a topic without
  *    ACLs, not one with an ACL for someone else.
  *  - super: User:ANONYMOUS in super.users may do everything, even against
@@ -94,6 +96,61 @@ static int t0096_fetch(int port, const char *topic)
 	return rc;
 }
 
+/* CreateTopics (one partition, the broker's replication factor) or
+ * DeleteTopics of one topic through the broker at port: its error. */
+static int t0096_topic_admin(int port, int is_delete, const char *topic)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__CreateTopicsRequest cr = FJORD__CREATE_TOPICS_REQUEST__INIT;
+	Fjord__DeleteTopicsRequest dr = FJORD__DELETE_TOPICS_REQUEST__INIT;
+	Fjord__CreatableTopic ct = FJORD__CREATABLE_TOPIC__INIT, *cts[1] = { &ct };
+	char *names[1] = { (char *)topic };
+	int fd = raw_connect(port), rc = -1000;
+
+	ck_assert_int_ge(fd, 0);
+	req.correlation_id = 5;
+	if (is_delete) {
+		dr.topics = names;
+		dr.n_topics = 1;
+		req.api = FJORD__API_KEY__DELETE_TOPICS;
+		req.body_case = FJORD__REQUEST__BODY_DELETE_TOPICS;
+		req.delete_topics = &dr;
+	} else {
+		ct.name = (char *)topic;
+		ct.num_partitions = 1;
+		ct.replication_factor = -1;
+		cr.topics = cts;
+		cr.n_topics = 1;
+		req.api = FJORD__API_KEY__CREATE_TOPICS;
+		req.body_case = FJORD__REQUEST__BODY_CREATE_TOPICS;
+		req.create_topics = &cr;
+	}
+	ck_assert_int_eq(raw_send_request(fd, &req, NULL, 0), 0);
+	Fjord__Response *resp = raw_recv_response(fd, (int)(20000 * test_timeout_multiplier()));
+	if (resp && resp->delete_topics && resp->delete_topics->n_topics == 1)
+		rc = resp->delete_topics->topics[0]->error;
+	else if (resp && resp->create_topics && resp->create_topics->n_topics == 1)
+		rc = resp->create_topics->topics[0]->error;
+	if (resp)
+		fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+	return rc;
+}
+
+typedef struct t0096_admin_wait {
+	int port, is_delete;
+	const char *topic;
+	int rc;
+} t0096_admin_wait_t;
+
+/* Retries the request while it is refused for authorization. */
+static int t0096_admin_allowed(void *arg)
+{
+	t0096_admin_wait_t *aw = arg;
+	aw->rc = t0096_topic_admin(aw->port, aw->is_delete, aw->topic);
+	return aw->rc != FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
+}
+
 /* t0096_fetch() from whichever broker leads partition 0. */
 static int t0096_fetch_leader(test_cluster_t *c, const char *topic)
 {
@@ -107,18 +164,19 @@ static int t0096_fetch_leader(test_cluster_t *c, const char *topic)
 
 /* Adds (or removes) one entry through the admin API (zookeeper.connect). */
 static void t0096_set_acl(test_cluster_t *c, int remove, fjord_acl_resource_type_t type,
-                      const char *name, const char *principal, const char *op, int deny)
+                          const char *name, const char *principal, const char *op, int deny)
 {
 	char errstr[512] = "";
-	fjord_acl_t a = { type, (char *)name, (char *)principal, (char *)"*", (char *)op, deny, NULL };
+	fjord_acl_t a = {
+		type, (char *)name, (char *)principal, (char *)"*", (char *)op, deny, NULL
+	};
 	fjord_t *admin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
 	int changed = -1;
 
 	ck_assert_msg(admin, "%s", errstr);
-	fjord_err_t err = remove ? fjord_admin_acl_remove(admin, &a, 1, &changed, errstr,
-	                                                  sizeof(errstr))
-	                         : fjord_admin_acl_add(admin, &a, 1, &changed, errstr,
-	                                               sizeof(errstr));
+	fjord_err_t err =
+	    remove ? fjord_admin_acl_remove(admin, &a, 1, &changed, errstr, sizeof(errstr))
+	           : fjord_admin_acl_add(admin, &a, 1, &changed, errstr, sizeof(errstr));
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "acl %s: %s: %s", remove ? "remove" : "add",
 	              fjord_err2name(err), errstr);
 	ck_assert_int_eq(changed, 1);
@@ -134,8 +192,8 @@ static void t0096_create(test_cluster_t *c, const char *topic, int rf)
 
 	ck_assert_msg(admin, "%s", errstr);
 	fjord_err_t err = fjord_admin_create_topic(admin, topic, 1, rf, NULL,
-	                                           (int)(30000 * test_timeout_multiplier()),
-	                                           errstr, sizeof(errstr));
+	                                           (int)(30000 * test_timeout_multiplier()), errstr,
+	                                           sizeof(errstr));
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "create %s: %s", topic, errstr);
 	fjord_destroy(admin);
 }
@@ -143,7 +201,7 @@ static void t0096_create(test_cluster_t *c, const char *topic, int rf)
 typedef struct t0096_wait {
 	int port;
 	const char *topic;
-	int want;       /* Metadata error wanted for the topic */
+	int want;      /* Metadata error wanted for the topic */
 	int raw_acked; /* raw produces acknowledged while waiting */
 } t0096_wait_t;
 
@@ -220,7 +278,8 @@ START_TEST(t0096_acl)
 	t0096_create(c, topic, 2);
 
 	/* No topic ACL: Describe, Write and Read are all refused. */
-	ck_assert_int_eq(t0096_metadata(port, topic, 0, NULL), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	ck_assert_int_eq(t0096_metadata(port, topic, 0, NULL),
+	                 FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
 	ck_assert_int_eq(t0096_metadata(port, topic, 1, &listed), 0);
 	ck_assert_msg(!listed, "a listing of all topics shows %s, which may not be described",
 	              topic);
@@ -270,17 +329,35 @@ START_TEST(t0096_acl)
 	for (int i = 0; i < c->broker_cnt; i++) {
 		w.port = c->brokers[i].port;
 		ck_assert_msg(test_wait_until(t0096_produce_denied, &w, 20000),
-		              "the Deny Write ACL never took effect on broker %d", c->brokers[i].id);
+		              "the Deny Write ACL never took effect on broker %d",
+		              c->brokers[i].id);
 	}
 	ck_assert_int_eq(t0096_fetch_leader(c, topic), 0); /* Read still allowed */
 	acked = test_produce_range(c, topic, 0, 50, 5, 100, &failed, &err, NULL);
 	ck_assert_int_eq(acked, 0);
 	ck_assert_int_eq(err, FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	/* DeleteTopics without Delete: refused, the topic and every
+	 * acknowledged record still there. CreateTopics without Create. */
+	ck_assert_int_eq(t0096_topic_admin(port, 1, topic), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	const char *t2 = test_topic_name("acl2");
+	ck_assert_int_eq(t0096_topic_admin(port, 0, t2), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
 	mv = test_msgver_new(1);
-	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING,
-	                                   50 + w.raw_acked, mv, 30000),
-	                 50 + w.raw_acked);
+	ck_assert_int_eq(
+	    test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 50 + w.raw_acked, mv, 30000),
+	    50 + w.raw_acked);
 	test_msgver_destroy(mv);
+	ck_assert_int_eq(t0096_metadata(port, topic, 0, NULL), 0);
+	/* Create on the topic's name, Delete on the topic: both work. */
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, t2, "User:ANONYMOUS", "Create", 0);
+	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "Delete", 0);
+	t0096_admin_wait_t aw = { port, 0, t2, -1 };
+	ck_assert_msg(test_wait_until(t0096_admin_allowed, &aw, 20000), "Create never allowed");
+	ck_assert_int_eq(aw.rc, 0);
+	ck_assert_int_eq(t0096_topic_admin(port, 0, t2), FJORD_ERR_TOPIC_ALREADY_EXISTS);
+	aw.is_delete = 1;
+	aw.topic = topic;
+	ck_assert_msg(test_wait_until(t0096_admin_allowed, &aw, 20000), "Delete never allowed");
+	ck_assert_int_eq(aw.rc, 0);
 	test_cluster_destroy(c);
 }
 END_TEST
@@ -309,16 +386,16 @@ END_TEST
 
 START_TEST(t0096_super)
 {
-	test_cluster_t *c = test_cluster_new(2, T0096_AUTHZ "super.users=User:admin; User:ANONYMOUS\n");
+	test_cluster_t *c =
+	    test_cluster_new(2, T0096_AUTHZ "super.users=User:admin; User:ANONYMOUS\n");
 	const char *topic = test_topic_name("super");
 	int failed = 0;
 	fjord_err_t err = FJORD_ERR_NO_ERROR;
 
 	t0096_create(c, topic, 2);
 	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "All", 1);
-	ck_assert_int_eq(test_produce_range(c, topic, 0, 0, 30, 100, &failed, &err, "acks", "all",
-	                                    NULL),
-	                 30);
+	ck_assert_int_eq(
+	    test_produce_range(c, topic, 0, 0, 30, 100, &failed, &err, "acks", "all", NULL), 30);
 	test_msgver_t *mv = test_msgver_new(1);
 	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 30, mv, 30000), 30);
 	test_msgver_verify(mv, "super user", 30);

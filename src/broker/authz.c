@@ -112,7 +112,8 @@ void authz_check_inter_broker(broker_t *b)
 
 	if (!b->authz.enabled)
 		return;
-	flog(LOG_INFO, "authz", "authorizer on: %d super user(s), allow.everyone.if.no.acl.found=%s",
+	flog(LOG_INFO, "authz",
+	     "authorizer on: %d super user(s), allow.everyone.if.no.acl.found=%s",
 	     b->authz.super_cnt, b->authz.allow_if_none ? "true" : "false");
 	/* On PLAINTEXT the replica fetcher is User:ANONYMOUS; on the other
 	 * protocols its principal comes from its certificate or SASL user. */

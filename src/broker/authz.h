@@ -30,10 +30,10 @@ typedef struct authz {
 	int allow_if_none; /* allow.everyone.if.no.acl.found */
 	char **super_users;
 	int super_cnt;
-	acl_set_t *acls;          /* loop-owned snapshot; NULL until the first read */
-	uint64_t acl_loads;       /* snapshots applied */
+	acl_set_t *acls;                   /* loop-owned snapshot; NULL until the first read */
+	uint64_t acl_loads;                /* snapshots applied */
 	uint64_t denied[ACL_RES_TYPE_CNT]; /* fjord_authorization_denied_total{resource} */
-	conn_ratelog_t deny_log;  /* denials are logged at most once per interval */
+	conn_ratelog_t deny_log;           /* denials are logged at most once per interval */
 } authz_t;
 
 /* authorizer.class.name values that turn the authorizer on. */

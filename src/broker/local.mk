@@ -23,6 +23,9 @@ src_broker_fjordd_SOURCES = \
 	src/broker/handle_fetch.c \
 	src/broker/handle_list_offsets.c \
 	src/broker/handle_offset_for_leader_epoch.c \
+	src/broker/handle_create_topics.c \
+	src/broker/handle_delete_topics.c \
+	src/broker/topic_admin.c src/broker/topic_admin.h \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

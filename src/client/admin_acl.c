@@ -47,7 +47,8 @@ static fjord_err_t admin_acl_entry(const fjord_acl_t *a, int i, acl_entry_t *e,
 {
 	memset(e, 0, sizeof(*e));
 	if ((unsigned)a->resource_type >= ACL_RES_TYPE_CNT) {
-		fj_errstr(errstr, n, "entry %d: unknown resource type %d", i, (int)a->resource_type);
+		fj_errstr(errstr, n, "entry %d: unknown resource type %d", i,
+		          (int)a->resource_type);
 		return FJORD_ERR__INVALID_ARG;
 	}
 	*typep = (acl_res_type_t)a->resource_type;
@@ -55,8 +56,8 @@ static fjord_err_t admin_acl_entry(const fjord_acl_t *a, int i, acl_entry_t *e,
 	if (*typep == ACL_RES_CLUSTER && !*namep)
 		*namep = ACL_CLUSTER_NAME;
 	if (*typep == ACL_RES_CLUSTER && strcmp(*namep, ACL_CLUSTER_NAME) != 0) {
-		fj_errstr(errstr, n, "entry %d: the cluster resource is named \"%s\", not \"%s\"", i,
-		          ACL_CLUSTER_NAME, *namep);
+		fj_errstr(errstr, n, "entry %d: the cluster resource is named \"%s\", not \"%s\"",
+		          i, ACL_CLUSTER_NAME, *namep);
 		return FJORD_ERR__INVALID_ARG;
 	}
 	if (!*namep || !**namep) {
@@ -64,8 +65,9 @@ static fjord_err_t admin_acl_entry(const fjord_acl_t *a, int i, acl_entry_t *e,
 		return FJORD_ERR__INVALID_ARG;
 	}
 	if (!a->principal || !acl_principal_valid(a->principal)) {
-		fj_errstr(errstr, n, "entry %d: principal \"%s\" is not <type>:<name> (e.g. User:alice)",
-		          i, a->principal ? a->principal : "");
+		fj_errstr(errstr, n,
+		          "entry %d: principal \"%s\" is not <type>:<name> (e.g. User:alice)", i,
+		          a->principal ? a->principal : "");
 		return FJORD_ERR__INVALID_ARG;
 	}
 	if (!a->operation || acl_op_parse(a->operation, &e->op) < 0) {

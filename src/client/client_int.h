@@ -166,6 +166,13 @@ void hwait_done(hwait_t *w, fjord_err_t err);
 /* 1 done, 0 timed out. */
 int hwait_wait(hwait_t *w, int timeout_ms);
 
+/* admin_broker.c: fjord_admin_create_topic / delete_topic through a
+ * broker's CreateTopics / DeleteTopics (handles without zookeeper.connect).
+ * App thread. */
+fjord_err_t admin_broker_topic(fjord_t *fj, int is_delete, const char *topic, int32_t partitions,
+                               int32_t replication_factor, const char *const *configs,
+                               int timeout_ms, char *errstr, size_t errstr_size);
+
 /* ------------------------------------------------------------------ cbq */
 
 typedef struct prec prec_t;
