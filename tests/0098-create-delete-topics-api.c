@@ -41,9 +41,8 @@ static fjord_t *t0098_bootstrap_admin(test_cluster_t *c)
 static fjord_err_t t0098_create(fjord_t *fj, const char *topic, int parts, int rf,
                                 const char *const *configs, char *errstr, size_t n)
 {
-	fjord_err_t err = fjord_admin_create_topic(fj, topic, parts, rf, configs,
-	                                           (int)(30000 * test_timeout_multiplier()), errstr,
-	                                           n);
+	fjord_err_t err = fjord_admin_create_topic(
+	    fj, topic, parts, rf, configs, (int)(30000 * test_timeout_multiplier()), errstr, n);
 	test_say("create %s (%d, rf %d): %s %s", topic, parts, rf, fjord_err2name(err), errstr);
 	return err;
 }
@@ -77,17 +76,17 @@ START_TEST(t0098_sdk)
 	                 FJORD_ERR_TOPIC_ALREADY_EXISTS);
 	ck_assert_int_eq(t0098_create(fj, "bad/name", 1, 1, NULL, errstr, sizeof(errstr)),
 	                 FJORD_ERR_INVALID_TOPIC);
-	ck_assert_int_eq(t0098_create(fj, test_topic_name("rf"), 1, 9, NULL, errstr,
-	                              sizeof(errstr)),
-	                 FJORD_ERR_INVALID_REPLICATION_FACTOR);
-	ck_assert_int_eq(t0098_create(fj, test_topic_name("cfg"), 1, 1, bad_cfg, errstr,
-	                              sizeof(errstr)),
-	                 FJORD_ERR_INVALID_CONFIG);
+	ck_assert_int_eq(
+	    t0098_create(fj, test_topic_name("rf"), 1, 9, NULL, errstr, sizeof(errstr)),
+	    FJORD_ERR_INVALID_REPLICATION_FACTOR);
+	ck_assert_int_eq(
+	    t0098_create(fj, test_topic_name("cfg"), 1, 1, bad_cfg, errstr, sizeof(errstr)),
+	    FJORD_ERR_INVALID_CONFIG);
 	ck_assert_msg(strstr(errstr, "retention.ms"), "the error does not name the key: %s",
 	              errstr);
 
-	fjord_err_t err = fjord_admin_delete_topic(fj, topic, (int)(30000 * test_timeout_multiplier()),
-	                                           errstr, sizeof(errstr));
+	fjord_err_t err = fjord_admin_delete_topic(
+	    fj, topic, (int)(30000 * test_timeout_multiplier()), errstr, sizeof(errstr));
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "delete: %s: %s", fjord_err2name(err), errstr);
 	ck_assert_int_eq(fjord_metadata(fj, topic, &md, 10000), FJORD_ERR_NO_ERROR);
 	for (int i = 0; i < md->topic_cnt; i++)

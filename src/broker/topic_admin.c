@@ -81,8 +81,8 @@ static void tadm_answer(tadm_job_t *job)
 		fjord__topic_result__init(&res[i]);
 		res[i].name = t->name ? t->name : (char *)"";
 		/* SDK-local codes (ZooKeeper failures) are not wire codes. */
-		res[i].error = t->err < 0 ? FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR
-		                          : (Fjord__ErrorCode)t->err;
+		res[i].error =
+		    t->err < 0 ? FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR : (Fjord__ErrorCode)t->err;
 		res[i].error_message = t->err ? (char *)t->errstr : (char *)"";
 		ptrs[i] = &res[i];
 	}
@@ -173,8 +173,9 @@ int tadm_submit(tadm_job_t *job)
 	}
 	for (int i = 0; i < job->cnt; i++)
 		if (job->topics[i].run)
-			tadm_topic_fail(&job->topics[i], FJORD_ERR__ZOOKEEPER,
-			                "the broker has no ZooKeeper session (starting or stopping)");
+			tadm_topic_fail(
+			    &job->topics[i], FJORD_ERR__ZOOKEEPER,
+			    "the broker has no ZooKeeper session (starting or stopping)");
 	tadm_answer(job);
 	return 0;
 }

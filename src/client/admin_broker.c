@@ -209,7 +209,8 @@ fjord_err_t admin_broker_topic(fjord_t *fj, int is_delete, const char *topic, in
 		 * to be done with them (its request times out at timeout_ms). */
 		hwait_wait(r->w, 5000);
 		err = FJORD_ERR__TIMED_OUT;
-		fj_errstr(errstr, errstr_size, "no answer from the brokers within %d ms", timeout_ms);
+		fj_errstr(errstr, errstr_size, "no answer from the brokers within %d ms",
+		          timeout_ms);
 		admin_bres_unref(r);
 		return err;
 	}
