@@ -250,17 +250,36 @@ static fjord_err_t t0096_consume(test_cluster_t *c, const char *topic, int want,
 	return seen;
 }
 
-static uint64_t t0096_denied_metric(test_broker_t *b)
+/* The value of a /metrics line that starts with `series ` (e.g.
+ * "fjord_acl_loads_total"). */
+static uint64_t t0096_metric(test_broker_t *b, const char *series)
 {
-	char *body = NULL, *p;
+	char *body = NULL, *p, want[200];
 	uint64_t v = 0;
 
+	snprintf(want, sizeof(want), "\n%s ", series);
 	ck_assert_int_eq(harness_http_get(b->http_port, "/metrics", &body, 5000), 200);
-	p = strstr(body, "fjord_authorization_denied_total{resource=\"Topic\"} ");
-	ck_assert_msg(p, "no fjord_authorization_denied_total in /metrics");
-	v = strtoull(p + strlen("fjord_authorization_denied_total{resource=\"Topic\"} "), NULL, 10);
+	p = strstr(body, want);
+	ck_assert_msg(p, "no %s in /metrics", series);
+	v = strtoull(p + strlen(want), NULL, 10);
 	free(body);
 	return v;
+}
+
+static uint64_t t0096_denied_metric(test_broker_t *b)
+{
+	return t0096_metric(b, "fjord_authorization_denied_total{resource=\"Topic\"}");
+}
+
+typedef struct t0096_loads {
+	test_broker_t *b;
+	uint64_t want;
+} t0096_loads_t;
+
+static int t0096_loads_reached(void *arg)
+{
+	t0096_loads_t *l = arg;
+	return t0096_metric(l->b, "fjord_acl_loads_total") >= l->want;
 }
 
 START_TEST(t0096_acl)
@@ -394,11 +413,19 @@ START_TEST(t0096_super)
 
 	t0096_create(c, topic, 2);
 	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "All", 1);
+	/* Both brokers applied the Deny (the first load and this change). */
+	for (int i = 0; i < c->broker_cnt; i++) {
+		t0096_loads_t l = { &c->brokers[i], 2 };
+		ck_assert_msg(test_wait_until(t0096_loads_reached, &l, 20000),
+		              "broker %d never applied the Deny ACL", c->brokers[i].id);
+	}
 	ck_assert_int_eq(
 	    test_produce_range(c, topic, 0, 0, 30, 100, &failed, &err, "acks", "all", NULL), 30);
 	test_msgver_t *mv = test_msgver_new(1);
 	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 30, mv, 30000), 30);
 	test_msgver_verify(mv, "super user", 30);
+	ck_assert_uint_eq(t0096_denied_metric(&c->brokers[0]) + t0096_denied_metric(&c->brokers[1]),
+	                  0);
 	test_cluster_destroy(c);
 }
 END_TEST

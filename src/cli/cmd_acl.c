@@ -138,8 +138,7 @@ static const char *acl_type_name(int t)
 	return t == FJORD_ACL_TOPIC ? "Topic" : t == FJORD_ACL_GROUP ? "Group" : "Cluster";
 }
 
-static int acl_change(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_args *a,
-                      int remove)
+static int acl_change(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_args *a, int remove)
 {
 	fjord_acl_t v[ACL_MAX_ARGS * 4];
 	char errstr[512] = "", what[300];
@@ -147,8 +146,9 @@ static int acl_change(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_a
 	fjord_err_t err;
 
 	if (a->type < 0 || (a->allow_cnt + a->deny_cnt) == 0 || a->op_cnt == 0) {
-		fprintf(stderr, "fjord acl %s: needs --allow-principal or --deny-principal, "
-		                "--operation and one of --topic, --group, --cluster\n",
+		fprintf(stderr,
+		        "fjord acl %s: needs --allow-principal or --deny-principal, "
+		        "--operation and one of --topic, --group, --cluster\n",
 		        remove ? "remove" : "add");
 		return CLI_EXIT_USAGE;
 	}
@@ -166,8 +166,8 @@ static int acl_change(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_a
 				e->resource_type = (fjord_acl_resource_type_t)a->type;
 				e->resource_name = (char *)a->name;
 				e->deny = p >= a->allow_cnt;
-				e->principal = (char *)(e->deny ? a->deny[p - a->allow_cnt]
-				                                : a->allow[p]);
+				e->principal =
+				    (char *)(e->deny ? a->deny[p - a->allow_cnt] : a->allow[p]);
 				e->operation = (char *)a->ops[o];
 				e->host = (char *)(a->host_cnt ? a->hosts[h] : "*");
 			}
@@ -187,8 +187,8 @@ static int acl_change(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_a
 
 static int acl_list(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_args *a)
 {
-	static const char *const heads[] = { "resource", "name", "principal", "permission",
-		                             "operation", "host" };
+	static const char *const heads[] = { "resource",   "name",      "principal",
+		                             "permission", "operation", "host" };
 	fjord_acl_t *v = NULL;
 	char errstr[512] = "";
 	int cnt = 0, rc = CLI_EXIT_OK;
@@ -211,7 +211,8 @@ static int acl_list(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_arg
 	}
 	for (int i = 0; i < cnt; i++) {
 		const fjord_acl_t *e = &v[i];
-		if (a->type >= 0 && ((int)e->resource_type != a->type || strcmp(e->resource_name, a->name)))
+		if (a->type >= 0 &&
+		    ((int)e->resource_type != a->type || strcmp(e->resource_name, a->name)))
 			continue;
 		if (e->error)
 			fprintf(stderr,
@@ -219,23 +220,22 @@ static int acl_list(const struct cli_ctx *ctx, fjord_t *fj, const struct acl_arg
 			        "nothing): %s\n",
 			        acl_type_name(e->resource_type), e->resource_name, e->error);
 		if (arr) {
-			json_t *o = e->error ? json_pack("{s:s, s:s, s:s}", "resource",
-			                                 acl_type_name(e->resource_type), "name",
-			                                 e->resource_name, "error", e->error)
-			                     : json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "resource",
-			                                 acl_type_name(e->resource_type), "name",
-			                                 e->resource_name, "principal", e->principal,
-			                                 "permission", e->deny ? "Deny" : "Allow",
-			                                 "operation", e->operation, "host", e->host);
+			json_t *o = e->error
+			                ? json_pack("{s:s, s:s, s:s}", "resource",
+			                            acl_type_name(e->resource_type), "name",
+			                            e->resource_name, "error", e->error)
+			                : json_pack("{s:s, s:s, s:s, s:s, s:s, s:s}", "resource",
+			                            acl_type_name(e->resource_type), "name",
+			                            e->resource_name, "principal", e->principal,
+			                            "permission", e->deny ? "Deny" : "Allow",
+			                            "operation", e->operation, "host", e->host);
 			if (!o || json_array_append_new(arr, o) < 0)
 				rc = CLI_EXIT_ERROR;
 		} else if (!e->error) {
-			const char *cells[6] = { acl_type_name(e->resource_type),
-				                 e->resource_name,
-				                 e->principal,
-				                 e->deny ? "Deny" : "Allow",
-				                 e->operation,
-				                 e->host };
+			const char *cells[6] = {
+				acl_type_name(e->resource_type), e->resource_name, e->principal,
+				e->deny ? "Deny" : "Allow",      e->operation,     e->host
+			};
 			if (cli_table_add(t, cells) < 0)
 				rc = CLI_EXIT_ERROR;
 		}

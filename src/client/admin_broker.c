@@ -41,12 +41,13 @@ typedef struct admin_bop {
 	int timeout_ms;
 } admin_bop_t;
 
+/* Each side holds one reference to r and one to its hwait (hwait_new
+ * starts at two: the waiter and the I/O side). */
 static void admin_bres_unref(admin_bres_t *r)
 {
-	if (atomic_fetch_sub(&r->refs, 1) == 1) {
-		hwait_unref(r->w);
+	hwait_unref(r->w);
+	if (atomic_fetch_sub(&r->refs, 1) == 1)
 		free(r);
-	}
 }
 
 /* Ends the I/O side: sets the result and wakes the app thread. */
