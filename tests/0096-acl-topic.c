@@ -17,10 +17,13 @@
  *    every acknowledged record still there) and work once granted.
  *  - everyone: allow.everyone.if.no.acl.found=true opens a topic without
  *    ACLs, not one with an ACL for someone else.
+ *  - config: an unknown authorizer.class.name or a malformed super.users
+ *    entry stops start-up; a warning names a non-super inter-broker principal.
  *  - super: User:ANONYMOUS in super.users may do everything, even against
  *    a Deny ACL; replication of rf 2 with acks=all works.
  * Private clusters.
  */
+#define _GNU_SOURCE
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -430,8 +433,53 @@ START_TEST(t0096_super)
 }
 END_TEST
 
+/* Start-up refuses an authorizer it does not have, a malformed super.users
+ * entry, and (with the authorizer on) warns when the PLAINTEXT
+ * inter-broker principal User:ANONYMOUS is not a super user. */
+START_TEST(t0096_config)
+{
+	test_cluster_t *c = test_cluster_new(0, NULL);
+	static const char *const bad[][2] = {
+		{ "authorizer.class.name=kafka.security.auth.SimpleAclAuthorizer\n",
+		  "authorizer.class.name" },
+		{ "authorizer.class.name=AclAuthorizer\nsuper.users=admin\n", "super.users" },
+	};
+	char path[700], *text = NULL, *out = NULL;
+
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		ck_assert(harness_path(path, sizeof(path), "%s/bad%zu.properties", test_tmpdir(),
+		                       i) == 0);
+		ck_assert(
+		    asprintf(&text,
+		             "broker.id=7\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/bad%zu\n"
+		             "zookeeper.connect=%s\nhttp.listener=127.0.0.1:0\n%s",
+		             test_tmpdir(), i, c->zk_connect, bad[i][0]) > 0);
+		ck_assert(harness_write_file(path, text) == 0);
+		free(text);
+		int rc = test_fjordd_run_expect_exit(path, NULL, &out, 30000);
+		test_say("fjordd with %s: exit %d: %s", bad[i][0], rc, out);
+		ck_assert_msg(rc > 0, "fjordd accepted %s", bad[i][0]);
+		ck_assert_msg(strstr(out, bad[i][1]), "the error does not name %s: %s", bad[i][1],
+		              out);
+		free(out);
+	}
+	test_cluster_destroy(c);
+
+	c = test_cluster_new(1, T0096_AUTHZ);
+	ck_assert(harness_path(path, sizeof(path), "%s/broker-%d/broker.log", c->dir,
+	                       c->brokers[0].id) == 0);
+	text = harness_read_file(path, NULL);
+	ck_assert_ptr_nonnull(text);
+	ck_assert_msg(strstr(text, "User:ANONYMOUS, which is not in super.users"),
+	              "no warning about the inter-broker principal");
+	free(text);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0096(TCase *tc)
 {
+	tcase_add_test(tc, t0096_config);
 	tcase_add_test(tc, t0096_acl);
 	tcase_add_test(tc, t0096_everyone);
 	tcase_add_test(tc, t0096_super);
