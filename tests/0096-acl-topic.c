@@ -165,6 +165,38 @@ static int t0096_fetch_leader(test_cluster_t *c, const char *topic)
 	return rc;
 }
 
+/* The delivery report of one record: its error and text. */
+static char t0096_dr_text[512];
+static atomic_int t0096_dr_err;
+
+static void t0096_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *opaque)
+{
+	(void)fj;
+	(void)opaque;
+	snprintf(t0096_dr_text, sizeof(t0096_dr_text), "%s", msg->errstr ? msg->errstr : "");
+	atomic_store(&t0096_dr_err, msg->err ? (int)msg->err : 1);
+}
+
+static fjord_err_t t0096_produce_one(test_cluster_t *c, const char *topic)
+{
+	char errstr[512];
+	fjord_conf_t *conf = test_conf(c, NULL);
+	fjord_t *p;
+	fjord_err_t err;
+
+	atomic_store(&t0096_dr_err, 0);
+	fjord_conf_set_dr_msg_cb(conf, t0096_dr_cb);
+	p = fjord_new(FJORD_PRODUCER, conf, errstr, sizeof(errstr));
+	ck_assert_msg(p, "%s", errstr);
+	err = fjord_produce(p, topic, 0, "k", 1, "v", 1, NULL, 0, 0, NULL);
+	ck_assert_int_eq(err, FJORD_ERR_NO_ERROR);
+	fjord_flush(p, (int)(30000 * test_timeout_multiplier()));
+	fjord_destroy(p);
+	err = (fjord_err_t)atomic_load(&t0096_dr_err);
+	ck_assert_msg(err != 0, "no delivery report");
+	return err == 1 ? FJORD_ERR_NO_ERROR : err;
+}
+
 /* Adds (or removes) one entry through the admin API (zookeeper.connect). */
 static void t0096_set_acl(test_cluster_t *c, int remove, fjord_acl_resource_type_t type,
                           const char *name, const char *principal, const char *op, int deny)
@@ -316,6 +348,10 @@ START_TEST(t0096_acl)
 	ck_assert_int_eq(failed, 20);
 	ck_assert_msg(err == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED, "produce failed with %s",
 	              fjord_err2name(err));
+	ck_assert_int_eq(t0096_produce_one(c, topic), FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+	test_say("delivery report: %s", t0096_dr_text);
+	ck_assert_msg(strstr(t0096_dr_text, topic), "the report does not name the topic: %s",
+	              t0096_dr_text);
 	err = t0096_consume(c, topic, 0, &read, what, sizeof(what));
 	test_say("denied consumer: %s \"%s\"", fjord_err2name(err), what);
 	ck_assert_msg(err == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED, "consumer event %s",

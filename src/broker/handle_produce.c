@@ -201,6 +201,8 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 	} else if (!authz_topic(ctx->c, topic, ACL_OP_WRITE)) {
 		err = FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
 		prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
+		snprintf(why, sizeof(why), "%.40s may not Write topic %.249s", ctx->c->principal,
+		         topic);
 	} else {
 		/* The payload sits in the connection's input buffer, ours to patch
 		 * until dispatch returns. */
