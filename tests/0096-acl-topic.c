@@ -361,6 +361,19 @@ START_TEST(t0096_acl)
 	ck_assert_int_eq(read, 0);
 	ck_assert_uint_gt(t0096_denied_metric(&c->brokers[0]) + t0096_denied_metric(&c->brokers[1]),
 	                  0);
+	{
+		int logged = 0;
+		for (int i = 0; i < c->broker_cnt; i++) {
+			char lp[700];
+			ck_assert(harness_path(lp, sizeof(lp), "%s/broker-%d/broker.log", c->dir,
+			                       c->brokers[i].id) == 0);
+			char *log = harness_read_file(lp, NULL);
+			logged +=
+			    log && strstr(log, "denied: principal User:ANONYMOUS from 127.0.0.1");
+			free(log);
+		}
+		ck_assert_msg(logged, "no broker logged a denial");
+	}
 
 	/* Allow Write and Read: works without a restart. */
 	t0096_set_acl(c, 0, FJORD_ACL_TOPIC, topic, "User:ANONYMOUS", "Write", 0);
