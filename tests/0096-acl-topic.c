@@ -17,6 +17,8 @@
  *    every acknowledged record still there) and work once granted.
  *  - everyone: allow.everyone.if.no.acl.found=true opens a topic without
  *    ACLs, not one with an ACL for someone else.
+ *  - follower: without ClusterAction a follower's fetches are refused
+ *    (counted); granted, acks=all produces complete.
  *  - config: an unknown authorizer.class.name or a malformed super.users
  *    entry stops start-up; a warning names a non-super inter-broker principal.
  *  - super: User:ANONYMOUS in super.users may do everything, even against
@@ -482,6 +484,47 @@ START_TEST(t0096_super)
 }
 END_TEST
 
+typedef struct t0096_denied_wait {
+	test_cluster_t *c;
+	const char *series;
+} t0096_denied_wait_t;
+
+static int t0096_any_denied(void *arg)
+{
+	t0096_denied_wait_t *d = arg;
+	uint64_t sum = 0;
+	for (int i = 0; i < d->c->broker_cnt; i++)
+		sum += t0096_metric(&d->c->brokers[i], d->series);
+	return sum > 0;
+}
+
+/* Followers need ClusterAction: with an ACL on the cluster for someone
+ * else (so allow.everyone.if.no.acl.found does not apply to it), the
+ * follower's fetches are refused (CLUSTER_AUTHORIZATION_FAILED, counted);
+ * once User:ANONYMOUS gets ClusterAction, acks=all produces complete. */
+START_TEST(t0096_follower)
+{
+	test_cluster_t *c =
+	    test_cluster_new(2, T0096_AUTHZ "allow.everyone.if.no.acl.found=true\n");
+	const char *topic = test_topic_name("follower");
+	t0096_denied_wait_t d = { c, "fjord_authorization_denied_total{resource=\"Cluster\"}" };
+	int failed = 0;
+	fjord_err_t err = FJORD_ERR_NO_ERROR;
+
+	t0096_set_acl(c, 0, FJORD_ACL_CLUSTER, NULL, "User:other", "ClusterAction", 0);
+	t0096_create(c, topic, 2);
+	ck_assert_msg(test_wait_until(t0096_any_denied, &d, 20000),
+	              "no follower fetch was refused without ClusterAction");
+	t0096_set_acl(c, 0, FJORD_ACL_CLUSTER, NULL, "User:ANONYMOUS", "ClusterAction", 0);
+	ck_assert_int_eq(
+	    test_produce_range(c, topic, 0, 0, 20, 100, &failed, &err, "acks", "all", NULL), 20);
+	test_msgver_t *mv = test_msgver_new(1);
+	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 20, mv, 30000), 20);
+	test_msgver_verify(mv, "replicated after ClusterAction", 20);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 /* Start-up refuses an authorizer it does not have, a malformed super.users
  * entry, and (with the authorizer on) warns when the PLAINTEXT
  * inter-broker principal User:ANONYMOUS is not a super user. */
@@ -529,6 +572,7 @@ END_TEST
 void test_0096(TCase *tc)
 {
 	tcase_add_test(tc, t0096_config);
+	tcase_add_test(tc, t0096_follower);
 	tcase_add_test(tc, t0096_acl);
 	tcase_add_test(tc, t0096_everyone);
 	tcase_add_test(tc, t0096_super);
