@@ -43,7 +43,7 @@
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
-#include "common/zkacl.h"
+#include "common/acl_zk.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
@@ -169,7 +169,7 @@ static void zkb_acl_refresh(zkb_t *zkb)
 	int rc = ZCONNECTIONLOSS;
 
 	if (zkb->zh && zoo_state(zkb->zh) == ZOO_CONNECTED_STATE)
-		rc = zkacl_read_all(zkb->zh, zkb_acl_watcher, zkb, &s);
+		rc = acl_zk_read_all(zkb->zh, zkb_acl_watcher, zkb, &s);
 	if (rc == ZOK) {
 		zkb->p.on_acls(s, zkb->p.opaque);
 		return;
@@ -450,7 +450,7 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 	if (!zkb->zm)
 		goto fail;
 	if (zkb->p.on_acls) {
-		int rc = zkacl_ensure_paths(zkb->zh);
+		int rc = acl_zk_ensure_paths(zkb->zh);
 		if (rc != ZOK) {
 			snprintf(errstr, n, "cannot create %s in ZooKeeper at %s: %s",
 			         ZKPATH_KAFKA_ACL, zkb->zk_connect, zkutil_err2str(rc));

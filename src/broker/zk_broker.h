@@ -82,7 +82,7 @@ typedef struct zkb_params {
 	/* Set: the authorizer is on. The ACLs under /kafka-acl are read (the
 	 * paths created when missing) at every new session and again after
 	 * every change (watched), on the worker thread, and each complete
-	 * snapshot is handed over (ownership passes; see common/zkacl.h). */
+	 * snapshot is handed over (ownership passes; see common/acl_zk.h). */
 	void (*on_acls)(acl_set_t *s, void *opaque);
 	void *opaque;
 } zkb_params_t;

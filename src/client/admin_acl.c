@@ -3,7 +3,7 @@
  * as kafka-acls.sh --authorizer-properties zookeeper.connect=... edits them.
  *
  * The public entries (fjord_acl_t, strings) are checked and turned into
- * common/acl.h entries here; common/zkacl.c does the ZooKeeper work: a
+ * common/acl.h entries here; common/acl_zk.c does the ZooKeeper work: a
  * version-checked read-modify-write of /kafka-acl/<Type>/<name> with the
  * change notification in the same multi-op, or a pass over every ACL znode
  * for the listing. Brokers with the authorizer on watch /kafka-acl and
@@ -17,7 +17,7 @@
 #include <string.h>
 
 #include "client/client_int.h"
-#include "common/zkacl.h"
+#include "common/acl_zk.h"
 
 static fjord_err_t admin_acl_check(fjord_t *fj, char *errstr, size_t n)
 {
@@ -107,7 +107,7 @@ static fjord_err_t admin_acl_change(fjord_t *fj, const fjord_acl_t *acls, int cn
 
 		err = admin_acl_entry(&acls[i], i, &e, &type, &name, errstr, n);
 		if (!err)
-			err = zkacl_change(fj->zh, type, name, &e, 1, remove, &changed, errstr, n);
+			err = acl_zk_change(fj->zh, type, name, &e, 1, remove, &changed, errstr, n);
 		total += changed;
 	}
 	pthread_rwlock_unlock(&fj->zk_lock);
@@ -175,7 +175,7 @@ fjord_err_t fjord_admin_acl_list(fjord_t *fj, fjord_acl_t **listp, int *cntp, ch
 		return FJORD_ERR__INVALID_ARG;
 	}
 	pthread_rwlock_rdlock(&fj->zk_lock);
-	rc = zkacl_read_all(fj->zh, NULL, NULL, &s);
+	rc = acl_zk_read_all(fj->zh, NULL, NULL, &s);
 	pthread_rwlock_unlock(&fj->zk_lock);
 	if (rc != ZOK) {
 		fj_errstr(errstr, errstr_size, "ZooKeeper error while reading /kafka-acl: %s",

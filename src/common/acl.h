@@ -93,7 +93,7 @@ int acl_list_add(acl_list_t *l, const acl_entry_t *e);
 /* Removes the entry equal to e: 1 removed, 0 not there. */
 int acl_list_remove(acl_list_t *l, const acl_entry_t *e);
 
-/* Every resource's list (built by the ZooKeeper side, zkacl.c). A
+/* Every resource's list (built by the ZooKeeper side, acl_zk.c). A
  * resource whose znode could not be decoded is kept with the reason in
  * error: it grants nothing (only super users pass), so a typo never opens
  * access. */

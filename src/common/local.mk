@@ -30,5 +30,5 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/zkmeta_update.c \
 	src/common/zkadmin.c src/common/zkadmin.h \
 	src/common/acl.c src/common/acl.h \
-	src/common/zkacl.c src/common/zkacl.h
+	src/common/acl_zk.c src/common/acl_zk.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la

@@ -45,7 +45,7 @@
 #define ZKPATH_ERRORS "/admin/errors"
 #define ZKPATH_CONSUMERS "/consumers"
 /* Kafka's ACLs: /kafka-acl/<Topic|Group|Cluster>/<name> and the change
- * notifications /kafka-acl-changes/acl_changes_<seq> (common/zkacl.c). */
+ * notifications /kafka-acl-changes/acl_changes_<seq> (common/acl_zk.c). */
 #define ZKPATH_KAFKA_ACL "/kafka-acl"
 #define ZKPATH_KAFKA_ACL_CHANGES "/kafka-acl-changes"
 #define ZKPATH_KAFKA_ACL_CHANGE_PREFIX "/kafka-acl-changes/acl_changes_"

@@ -1,5 +1,5 @@
 /*
- * zkacl.c — reading and changing Kafka's ACL znodes (see zkacl.h).
+ * acl_zk.c — reading and changing Kafka's ACL znodes (see acl_zk.h).
  *
  * Reading: one pass over /kafka-acl/<Type> for the three types, each
  * resource znode decoded with acl_list_decode. A znode that does not decode
@@ -19,11 +19,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "common/zkacl.h"
+#include "common/acl_zk.h"
 #include "common/zkpath.h"
 #include "common/zkutil.h"
 
-int zkacl_path(char *out, size_t n, acl_res_type_t type, const char *name)
+int acl_zk_path(char *out, size_t n, acl_res_type_t type, const char *name)
 {
 	if (!name || !*name || !strcmp(name, ".") || !strcmp(name, "..") || strchr(name, '/') ||
 	    (unsigned)type >= ACL_RES_TYPE_CNT)
@@ -34,7 +34,7 @@ int zkacl_path(char *out, size_t n, acl_res_type_t type, const char *name)
 	return 0;
 }
 
-int zkacl_ensure_paths(zhandle_t *zh)
+int acl_zk_ensure_paths(zhandle_t *zh)
 {
 	char path[ZKPATH_MAX];
 	int rc;
@@ -49,8 +49,8 @@ int zkacl_ensure_paths(zhandle_t *zh)
 }
 
 /* Reads the resources of one type into s. */
-static int zkacl_read_type(zhandle_t *zh, acl_res_type_t type, watcher_fn watcher, void *ctx,
-                           acl_set_t *s)
+static int acl_zk_read_type(zhandle_t *zh, acl_res_type_t type, watcher_fn watcher, void *ctx,
+                            acl_set_t *s)
 {
 	char tpath[ZKPATH_MAX], path[ZKPATH_MAX], why[512];
 	struct String_vector sv = { 0, NULL };
@@ -101,7 +101,7 @@ static int zkacl_read_type(zhandle_t *zh, acl_res_type_t type, watcher_fn watche
 	return rc;
 }
 
-int zkacl_read_all(zhandle_t *zh, watcher_fn watcher, void *ctx, acl_set_t **out)
+int acl_zk_read_all(zhandle_t *zh, watcher_fn watcher, void *ctx, acl_set_t **out)
 {
 	acl_set_t *s = acl_set_new();
 	int rc = ZOK;
@@ -110,7 +110,7 @@ int zkacl_read_all(zhandle_t *zh, watcher_fn watcher, void *ctx, acl_set_t **out
 	if (!s)
 		return ZSYSTEMERROR;
 	for (int t = 0; t < ACL_RES_TYPE_CNT && rc == ZOK; t++)
-		rc = zkacl_read_type(zh, (acl_res_type_t)t, watcher, ctx, s);
+		rc = acl_zk_read_type(zh, (acl_res_type_t)t, watcher, ctx, s);
 	if (rc != ZOK) {
 		acl_set_free(s);
 		return rc;
@@ -120,14 +120,14 @@ int zkacl_read_all(zhandle_t *zh, watcher_fn watcher, void *ctx, acl_set_t **out
 	return ZOK;
 }
 
-static fjord_err_t zkacl_zkerr(int rc, const char *what, const char *path, char *errstr, size_t n)
+static fjord_err_t acl_zk_zkerr(int rc, const char *what, const char *path, char *errstr, size_t n)
 {
 	snprintf(errstr, n, "ZooKeeper error while %s %s: %s", what, path, zkutil_err2str(rc));
 	return FJORD_ERR__ZOOKEEPER;
 }
 
 /* Applies the change to l; returns how many entries changed, -1 oom. */
-static int zkacl_apply(acl_list_t *l, const acl_entry_t *entries, int cnt, int remove)
+static int acl_zk_apply(acl_list_t *l, const acl_entry_t *entries, int cnt, int remove)
 {
 	int changed = 0;
 
@@ -140,9 +140,9 @@ static int zkacl_apply(acl_list_t *l, const acl_entry_t *entries, int cnt, int r
 	return changed;
 }
 
-fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
-                         const acl_entry_t *entries, int cnt, int remove, int *changedp,
-                         char *errstr, size_t errstr_size)
+fjord_err_t acl_zk_change(zhandle_t *zh, acl_res_type_t type, const char *name,
+                          const acl_entry_t *entries, int cnt, int remove, int *changedp,
+                          char *errstr, size_t errstr_size)
 {
 	char path[ZKPATH_MAX], note[ZKPATH_MAX], seq[ZKPATH_MAX], why[512];
 	zoo_op_t ops[2];
@@ -151,7 +151,7 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 
 	if (changedp)
 		*changedp = 0;
-	if (zkacl_path(path, sizeof(path), type, name) < 0) {
+	if (acl_zk_path(path, sizeof(path), type, name) < 0) {
 		snprintf(errstr, errstr_size, "invalid resource name \"%s\"", name ? name : "");
 		return FJORD_ERR__INVALID_ARG;
 	}
@@ -173,8 +173,8 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 			return FJORD_ERR__INVALID_ARG;
 		}
 	}
-	if ((rc = zkacl_ensure_paths(zh)) != ZOK)
-		return zkacl_zkerr(rc, "creating", ZKPATH_KAFKA_ACL, errstr, errstr_size);
+	if ((rc = acl_zk_ensure_paths(zh)) != ZOK)
+		return acl_zk_zkerr(rc, "creating", ZKPATH_KAFKA_ACL, errstr, errstr_size);
 	acl_change_value(note, sizeof(note), type, name);
 	for (attempt = 0; attempt < ZKACL_TRIES; attempt++) {
 		acl_list_t l = { 0, NULL };
@@ -184,7 +184,7 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 
 		rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, &st);
 		if (rc != ZOK && rc != ZNONODE)
-			return zkacl_zkerr(rc, "reading", path, errstr, errstr_size);
+			return acl_zk_zkerr(rc, "reading", path, errstr, errstr_size);
 		exists = rc == ZOK;
 		/* A znode created without a value holds no entry yet. */
 		if (exists && len > 0 &&
@@ -196,7 +196,7 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 			return FJORD_ERR__FAIL;
 		}
 		free(buf);
-		changed = zkacl_apply(&l, entries, cnt, remove);
+		changed = acl_zk_apply(&l, entries, cnt, remove);
 		if (changed < 0 || (changed > 0 && l.cnt > 0 && !(json = acl_list_encode(&l)))) {
 			acl_list_clear(&l);
 			snprintf(errstr, errstr_size, "out of memory");
@@ -227,7 +227,7 @@ fjord_err_t zkacl_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 		/* Another writer changed, created or removed the znode since we
 		 * read it: read it again. */
 		if (rc != ZBADVERSION && rc != ZNODEEXISTS && rc != ZNONODE)
-			return zkacl_zkerr(rc, "writing", path, errstr, errstr_size);
+			return acl_zk_zkerr(rc, "writing", path, errstr, errstr_size);
 	}
 	snprintf(errstr, errstr_size, "%s kept changing under us (%d attempts): try again", path,
 	         ZKACL_TRIES);
