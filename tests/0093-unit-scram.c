@@ -108,8 +108,8 @@ START_TEST(t0093_sha512_round_trip)
 
 	ck_assert_int_eq(scram_cred_new(SCRAM_SHA_512, "s3cret", 4096, &cred), 0);
 	ck_assert_int_eq(cred.salt_len, SCRAM_SALT_LEN);
-	ck_assert_int_eq(scram_salted_password(SCRAM_SHA_512, "s3cret", 6, cred.salt,
-	                                       cred.salt_len, cred.iterations, salted),
+	ck_assert_int_eq(scram_salted_password(SCRAM_SHA_512, "s3cret", 6, cred.salt, cred.salt_len,
+	                                       cred.iterations, salted),
 	                 0);
 	ck_assert_int_eq(scram_client_proof(SCRAM_SHA_512, salted, auth, strlen(auth), proof, sig),
 	                 0);
@@ -117,8 +117,8 @@ START_TEST(t0093_sha512_round_trip)
 	    scram_server_verify(SCRAM_SHA_512, &cred, auth, strlen(auth), proof, 64, sig2), 1);
 	ck_assert_int_eq(memcmp(sig, sig2, 64), 0);
 	/* Another password's proof fails. */
-	ck_assert_int_eq(scram_salted_password(SCRAM_SHA_512, "s3creT", 6, cred.salt,
-	                                       cred.salt_len, cred.iterations, salted),
+	ck_assert_int_eq(scram_salted_password(SCRAM_SHA_512, "s3creT", 6, cred.salt, cred.salt_len,
+	                                       cred.iterations, salted),
 	                 0);
 	ck_assert_int_eq(scram_client_proof(SCRAM_SHA_512, salted, auth, strlen(auth), proof, sig),
 	                 0);
@@ -190,9 +190,8 @@ START_TEST(t0093_malformed)
 	t0093_bad(3, "v=@@@@", "signature");
 
 	/* Escapes and an authzid equal to the user are fine. */
-	ck_assert_int_eq(scram_parse_client_first("y,a=a=2Cb,n=a=2Cb,r=xyz", 23, &cf, err,
-	                                          sizeof(err)),
-	                 0);
+	ck_assert_int_eq(
+	    scram_parse_client_first("y,a=a=2Cb,n=a=2Cb,r=xyz", 23, &cf, err, sizeof(err)), 0);
 	ck_assert_str_eq(cf.user, "a,b");
 	{
 		char esc[32];
@@ -253,23 +252,27 @@ START_TEST(t0093_cred_text_and_znode)
 			{ "{\"version\":1,\"config\":{}}", "no SCRAM" },
 			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":5}}", "string" },
 			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"salt=QUJD\"}}", "needs" },
-			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"salt=QUJD,stored_key=QUJD,"
+			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"salt=QUJD,stored_key="
+			  "QUJD,"
 			  "server_key=QUJD,iterations=4096\"}}",
 			  "stored_key" },
-			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"salt=W22ZaJ0SNY7soEsUEjb6gQ==,"
+			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"salt="
+			  "W22ZaJ0SNY7soEsUEjb6gQ==,"
 			  "stored_key=WG5d8oPm3OtcPnkdi4Uo7BkeZkBFzpcXkuLmtbsT4qY=,"
-			  "server_key=wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=,iterations=10\"}}",
+			  "server_key=wfPLwcE6nTWhTAmQ7tl2KeoiWGPlZqQxSrmfPwDl2dU=,iterations=10\"}"
+			  "}",
 			  "iterations 10" },
 			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"salt=QUJD,salt=QUJD\"}}",
 			  "twice" },
-			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"pepper=QUJD\"}}", "unknown" },
+			{ "{\"version\":1,\"config\":{\"SCRAM-SHA-256\":\"pepper=QUJD\"}}",
+			  "unknown" },
 			{ "not json", "invalid JSON" },
 		};
 		for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
 			err[0] = '\0';
-			ck_assert_int_eq(
-			    zkjson_user_decode(bad[i].json, strlen(bad[i].json), &u, err, sizeof(err)),
-			    -1);
+			ck_assert_int_eq(zkjson_user_decode(bad[i].json, strlen(bad[i].json), &u,
+			                                    err, sizeof(err)),
+			                 -1);
 			ck_assert_msg(strstr(err, bad[i].want), "error \"%s\" lacks \"%s\"", err,
 			              bad[i].want);
 			ck_assert_int_eq(u.has[0] + u.has[1], 0);

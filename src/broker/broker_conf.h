@@ -34,6 +34,8 @@ typedef enum sec_proto {
 const char *sec_proto_name(sec_proto_t p);
 /* Case-insensitive parse of one of the names above; -1 when unknown. */
 int sec_proto_parse(const char *s, sec_proto_t *out);
+/* SASL_PLAINTEXT or SASL_SSL: connections authenticate first (sasl_server.c). */
+#define SEC_PROTO_IS_SASL(p) ((p) == SEC_SASL_PLAINTEXT || (p) == SEC_SASL_SSL)
 
 /* One entry of `listeners`, with its `advertised.listeners` entry. */
 typedef struct broker_listener {
@@ -95,6 +97,11 @@ typedef struct broker_conf {
 	int leader_imbalance_per_broker_pct;
 	char *broker_rack;
 	char *http_listener;
+	/* SASL (sasl_server.c, replica_fetcher.c; docs/security.md). */
+	char *sasl_enabled_mechanisms;
+	char *sasl_mechanism_inter_broker_protocol;
+	char *inter_broker_sasl_username;
+	char *inter_broker_sasl_password;
 
 	/* Which of the alternative keys were given (the most precise wins,
 	 * as in Kafka: .ms over .minutes over .hours). */
@@ -108,6 +115,8 @@ typedef struct broker_conf {
 	broker_listener_t *lsn; /* `listeners` in their configured order */
 	int lsn_cnt;            /* >= 1 */
 	int ibl;                /* index of inter.broker.listener.name in lsn */
+	unsigned sasl_mechs;    /* sasl.enabled.mechanisms: 1 << sasl_mech_t */
+	int sasl_ibp_mech;      /* sasl.mechanism.inter.broker.protocol: a sasl_mech_t */
 	char *http_host;
 	int http_port;
 } broker_conf_t;

@@ -40,6 +40,7 @@
 #include "broker/api.h"
 #include "broker/broker.h"
 #include "broker/conn.h"
+#include "broker/sasl_server.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/frame.h"
@@ -466,6 +467,7 @@ static void conn_free(conn_t *c)
 		conn_slot_free(slot);
 	}
 	bufferevent_free(c->bev);
+	sasl_conn_free(c->sasl);
 	free(c);
 }
 

@@ -180,8 +180,8 @@ out:
 	return rc;
 }
 
-int scram_cred_derive(scram_mech_t mech, const char *password, const uint8_t *salt,
-                      size_t salt_len, int iterations, scram_cred_t *out)
+int scram_cred_derive(scram_mech_t mech, const char *password, const uint8_t *salt, size_t salt_len,
+                      int iterations, scram_cred_t *out)
 {
 	uint8_t salted[SCRAM_KEY_MAX];
 	int rc = -1;
@@ -291,7 +291,8 @@ static int scram_copy_nonce(const char *v, size_t vlen, char *out, const char *w
 	}
 	for (size_t i = 0; i < vlen; i++) {
 		if (v[i] < 0x21 || v[i] > 0x7e || v[i] == ',') {
-			snprintf(errstr, n, "%s: nonce has a character that is not printable", what);
+			snprintf(errstr, n, "%s: nonce has a character that is not printable",
+			         what);
 			return -1;
 		}
 	}
@@ -383,8 +384,9 @@ int scram_parse_client_first(const char *msg, size_t len, scram_client_first_t *
 	/* gs2-cbind-flag: "n" (no channel binding) or "y" (client could, thinks
 	 * the server cannot); "p=" (binding required) is refused. */
 	if (len < 3 || (msg[0] != 'n' && msg[0] != 'y') || msg[1] != ',') {
-		snprintf(errstr, n, "%s: channel binding is not supported (gs2 header must start "
-		                    "with \"n,\" or \"y,\")",
+		snprintf(errstr, n,
+		         "%s: channel binding is not supported (gs2 header must start "
+		         "with \"n,\" or \"y,\")",
 		         what);
 		return -1;
 	}
@@ -621,8 +623,8 @@ out:
 
 /* ------------------------------------------------------------ credential text */
 
-int scram_cred_parse(scram_mech_t mech, const char *s, size_t len, scram_cred_t *out,
-                     char *errstr, size_t n)
+int scram_cred_parse(scram_mech_t mech, const char *s, size_t len, scram_cred_t *out, char *errstr,
+                     size_t n)
 {
 	const char *name, *v;
 	size_t nlen, vlen, pos = 0, kl = scram_key_len(mech);
@@ -630,8 +632,8 @@ int scram_cred_parse(scram_mech_t mech, const char *s, size_t len, scram_cred_t 
 
 	memset(out, 0, sizeof(*out));
 	if (len == 0 || len > SCRAM_MSG_MAX) {
-		snprintf(errstr, n, "%s credential: length %zu outside 1..%d", scram_mech_name(mech),
-		         len, SCRAM_MSG_MAX);
+		snprintf(errstr, n, "%s credential: length %zu outside 1..%d",
+		         scram_mech_name(mech), len, SCRAM_MSG_MAX);
 		return -1;
 	}
 	while ((rc = scram_next(s, len, &pos, &name, &nlen, &v, &vlen)) == 1) {
@@ -673,7 +675,8 @@ int scram_cred_parse(scram_mech_t mech, const char *s, size_t len, scram_cred_t 
 			num[vlen] = '\0';
 			if (num_parse_i32(num, SCRAM_ITER_MIN, SCRAM_ITER_MAX, &it) < 0) {
 				snprintf(errstr, n, "%s credential: iterations %s outside %d..%d",
-				         scram_mech_name(mech), num, SCRAM_ITER_MIN, SCRAM_ITER_MAX);
+				         scram_mech_name(mech), num, SCRAM_ITER_MIN,
+				         SCRAM_ITER_MAX);
 				return -1;
 			}
 			out->iterations = it;

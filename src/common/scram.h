@@ -55,8 +55,8 @@ int scram_salted_password(scram_mech_t mech, const char *password, size_t passwo
                           const uint8_t *salt, size_t salt_len, int iterations, uint8_t *out);
 /* The credential of a password with the given salt and iterations. 0 or -1
  * (salt too long, iterations outside 1..SCRAM_ITER_MAX, OpenSSL failure). */
-int scram_cred_derive(scram_mech_t mech, const char *password, const uint8_t *salt,
-                      size_t salt_len, int iterations, scram_cred_t *out);
+int scram_cred_derive(scram_mech_t mech, const char *password, const uint8_t *salt, size_t salt_len,
+                      int iterations, scram_cred_t *out);
 /* The same with a fresh random salt of SCRAM_SALT_LEN bytes. */
 int scram_cred_new(scram_mech_t mech, const char *password, int iterations, scram_cred_t *out);
 /* Kafka's text form: "salt=<b64>,stored_key=<b64>,server_key=<b64>,iterations=<n>".
@@ -65,8 +65,8 @@ int scram_cred_format(scram_mech_t mech, const scram_cred_t *cred, char *buf, si
 /* Parses Kafka's text form (keys in any order, each once; iterations in
  * SCRAM_ITER_MIN..SCRAM_ITER_MAX; key lengths the digest's). 0, or -1 with
  * errstr naming what is wrong. */
-int scram_cred_parse(scram_mech_t mech, const char *s, size_t len, scram_cred_t *out,
-                     char *errstr, size_t n);
+int scram_cred_parse(scram_mech_t mech, const char *s, size_t len, scram_cred_t *out, char *errstr,
+                     size_t n);
 /* 1 when password derives cred's StoredKey (PLAIN against a SCRAM
  * credential; compared in constant time), 0 when not, -1 on failure. */
 int scram_cred_check_password(scram_mech_t mech, const scram_cred_t *cred, const char *password);

@@ -34,7 +34,8 @@ char *zkjson_user_encode(const zkjson_user_t *u)
 		if (!u->has[m])
 			continue;
 		if (scram_cred_format((scram_mech_t)m, &u->cred[m], buf, sizeof(buf)) < 0 ||
-		    json_object_set_new(cfg, scram_mech_name((scram_mech_t)m), json_string(buf)) < 0)
+		    json_object_set_new(cfg, scram_mech_name((scram_mech_t)m), json_string(buf)) <
+		        0)
 			goto fail;
 		any = 1;
 	}
@@ -80,7 +81,8 @@ int zkjson_user_decode(const char *buf, size_t len, zkjson_user_t *u, char *errs
 		any = 1;
 	}
 	if (!any) {
-		snprintf(errstr, n, "%s: \"config\" holds no SCRAM-SHA-256 or SCRAM-SHA-512 credential",
+		snprintf(errstr, n,
+		         "%s: \"config\" holds no SCRAM-SHA-256 or SCRAM-SHA-512 credential",
 		         ZKJSON_USER_KIND);
 		goto out;
 	}
