@@ -4,9 +4,10 @@
  * harness's checks) and a SASL_PLAINTEXT one, sasl.enabled.mechanisms =
  * PLAIN, SCRAM-SHA-256, SCRAM-SHA-512.
  *
- * t0094_logins: user alice is created the way an operator does with
- * zkCli.sh (the test computes Kafka's credential JSON and runs `create
- * /config/users/alice '...'`). SCRAM-SHA-256 and SCRAM-SHA-512 clients
+ * t0094_logins: user alice is created with `fjord user create` (both
+ * mechanisms) and dave with fjord_admin_upsert_scram_user() (SCRAM-SHA-256
+ * only, so his SCRAM-SHA-512 login fails); `fjord user list` shows both.
+ * SCRAM-SHA-256 and SCRAM-SHA-512 clients
  * each produce T0094_MSGS records with acks=all over the SASL listener and
  * a SCRAM consumer reads all of them back (count, order, no duplicate). A
  * wrong password gets SASL_AUTHENTICATION_FAILED (metadata call and every
@@ -16,9 +17,14 @@
  * without logging in is disconnected (ApiVersions is still answered),
  * while the PLAINTEXT listener serves it.
  *
- * t0094_user_changes: the password changed with zkCli `set` takes effect
- * for the next login (old refused, new accepted) without a restart, and a
- * user deleted can no longer log in.
+ * t0094_user_changes: user carol is created the way an operator does with
+ * zkCli.sh (the test computes Kafka's credential JSON and runs `create
+ * /config/users/carol '...'`) and logs in; her password changed with zkCli
+ * `set`, then with `fjord user create` (an update), takes effect for the
+ * next login (old refused, new accepted) without a restart; deleted with
+ * `fjord user delete` she can no longer log in, and deleting her again is
+ * an error. Each change left Kafka's change notification under
+ * /config/changes.
  */
 #define _GNU_SOURCE
 #include <stdatomic.h>
@@ -84,6 +90,21 @@ static void t0094_zkcli_user(test_cluster_t *c, const char *verb, const char *us
 	char *out = test_zkcli(c, cmd, &st);
 	test_say("zkCli %s /config/users/%s: status %d", verb, user, st);
 	ck_assert_msg(st == 0, "zkCli %s failed: %s", verb, out ? out : "");
+	free(out);
+}
+
+/* Runs `fjord -z ZK <args>`, expects the exit code and want in its output. */
+static void t0094_cli(test_cluster_t *c, const char *args, int want_exit, const char *want)
+{
+	char cmd[1024];
+	int ex = -1;
+
+	snprintf(cmd, sizeof(cmd), "%s -z %s %s", test_cli_path(), c->zk_connect, args);
+	char *out = test_run(cmd, &ex);
+	test_say("fjord %s: exit %d", args, ex);
+	ck_assert_msg(ex == want_exit && out && strstr(out, want),
+	              "fjord %s: exit %d (want %d), output lacks \"%s\":\n%s", args, ex, want_exit,
+	              want, out ? out : "");
 	free(out);
 }
 
@@ -161,8 +182,8 @@ static void t0094_dr_cb(fjord_t *fj, const fjord_message_t *msg, void *opaque)
  * over the SASL listener; returns how many were acknowledged. Records refused
  * at fjord_produce() or in their delivery report count in *failedp, the
  * first error in *errp. */
-static int t0094_produce(test_cluster_t *c, const char *topic, int first, int cnt,
-                         const char *mech, const char *pw, int *failedp, fjord_err_t *errp)
+static int t0094_produce(test_cluster_t *c, const char *topic, int first, int cnt, const char *mech,
+                         const char *pw, int *failedp, fjord_err_t *errp)
 {
 	t0094_dr_t st;
 	char key[128];
@@ -218,10 +239,10 @@ static int64_t t0094_high(test_cluster_t *c, const char *topic)
 /* A SCRAM consumer on the SASL listener reads everything. */
 static void t0094_consume(test_cluster_t *c, const char *topic, int expected)
 {
-	fjord_t *fj = test_consumer_new(c, "client.listener", "SASL_PLAINTEXT", "security.protocol",
-	                                "sasl_plaintext", "sasl.mechanism", "SCRAM-SHA-256",
-	                                "sasl.username", "alice", "sasl.password", "alice-secret",
-	                                NULL);
+	fjord_t *fj =
+	    test_consumer_new(c, "client.listener", "SASL_PLAINTEXT", "security.protocol",
+	                      "sasl_plaintext", "sasl.mechanism", "SCRAM-SHA-256", "sasl.username",
+	                      "alice", "sasl.password", "alice-secret", NULL);
 	fjord_topic_partition_list_t *parts = fjord_topic_partition_list_new(1);
 	test_msgver_t *mv = test_msgver_new(1);
 	int64_t deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
@@ -301,8 +322,29 @@ START_TEST(t0094_logins)
 	char *json = t0094_user_json("alice-secret");
 
 	test_create_topic(c, topic, 1, 1);
-	t0094_zkcli_user(c, "create", "alice", json);
 	free(json);
+	t0094_cli(c, "user create alice --password alice-secret", 0,
+	          "SCRAM-SHA-256 and SCRAM-SHA-512");
+	{
+		fjord_t *admin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), NULL, 0);
+		char errstr[256];
+		ck_assert_ptr_nonnull(admin);
+		ck_assert_int_eq(fjord_admin_upsert_scram_user(admin, "dave", "dave-pw",
+		                                               FJORD_SCRAM_SHA_256, 8192, errstr,
+		                                               sizeof(errstr)),
+		                 FJORD_ERR_NO_ERROR);
+		ck_assert_int_eq(
+		    fjord_admin_upsert_scram_user(admin, "a/b", "pw", 0, 0, errstr, sizeof(errstr)),
+		    FJORD_ERR__INVALID_ARG);
+		ck_assert_int_eq(fjord_admin_upsert_scram_user(admin, "eve", "pw", 0, 100, errstr,
+		                                               sizeof(errstr)),
+		                 FJORD_ERR__INVALID_ARG);
+		fjord_destroy(admin);
+	}
+	t0094_cli(c, "user list", 0, "alice\ndave\n");
+	t0094_expect_login(sasl_port, "SCRAM-SHA-256", "dave", "dave-pw", FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(t0094_login(sasl_port, "SCRAM-SHA-512", "dave", "dave-pw"),
+	                 FJORD_ERR_SASL_AUTHENTICATION_FAILED);
 	t0094_expect_login(sasl_port, "SCRAM-SHA-256", "alice", "alice-secret", FJORD_ERR_NO_ERROR);
 
 	/* Right password, both SCRAM mechanisms. */
@@ -319,8 +361,8 @@ START_TEST(t0094_logins)
 	                 FJORD_ERR_SASL_AUTHENTICATION_FAILED);
 	ck_assert_int_eq(t0094_login(sasl_port, "SCRAM-SHA-512", "bob", "alice-secret"),
 	                 FJORD_ERR_SASL_AUTHENTICATION_FAILED);
-	ck_assert_int_eq(t0094_produce(c, topic, total, 50, "SCRAM-SHA-512", "wrong", &failed, &err),
-	                 0);
+	ck_assert_int_eq(
+	    t0094_produce(c, topic, total, 50, "SCRAM-SHA-512", "wrong", &failed, &err), 0);
 	ck_assert_int_eq(failed, 50);
 	ck_assert_int_eq(err, FJORD_ERR_SASL_AUTHENTICATION_FAILED);
 	ck_assert_int_eq(fjord_err_is_retriable(err), 0);
@@ -365,9 +407,28 @@ START_TEST(t0094_user_changes)
 	ck_assert_int_eq(t0094_login(sasl_port, "PLAIN", "carol", "second-pw"), FJORD_ERR_NO_ERROR);
 	ck_assert_int_eq(t0094_login(sasl_port, "PLAIN", "carol", "first-pw"),
 	                 FJORD_ERR_SASL_AUTHENTICATION_FAILED);
+	/* The same through the CLI (an update of an existing user). */
+	t0094_cli(
+	    c, "user create carol --password third-pw --mechanism SCRAM-SHA-512 --iterations 8192",
+	    0, "SCRAM-SHA-512 credential written");
+	t0094_expect_login(sasl_port, "SCRAM-SHA-512", "carol", "second-pw",
+	                   FJORD_ERR_SASL_AUTHENTICATION_FAILED);
+	ck_assert_int_eq(t0094_login(sasl_port, "SCRAM-SHA-512", "carol", "third-pw"),
+	                 FJORD_ERR_NO_ERROR);
+	/* SCRAM-SHA-256 kept the zkCli credential. */
+	ck_assert_int_eq(t0094_login(sasl_port, "SCRAM-SHA-256", "carol", "second-pw"),
+	                 FJORD_ERR_NO_ERROR);
 
 	/* Deleted: no login at all. */
-	t0094_zkcli_user(c, "delete", "carol", NULL);
+	t0094_cli(c, "user delete carol", 0, "user carol deleted");
+	t0094_cli(c, "user delete carol", 1, "no user");
+	{
+		int st = -1;
+		char *out = test_zkcli(c, "ls /config/changes", &st);
+		ck_assert_msg(out && strstr(out, "config_change_"), "no change notification: %s",
+		              out ? out : "");
+		free(out);
+	}
 	t0094_expect_login(sasl_port, "SCRAM-SHA-256", "carol", "second-pw",
 	                   FJORD_ERR_SASL_AUTHENTICATION_FAILED);
 	ck_assert_int_eq(t0094_login(sasl_port, "PLAIN", "carol", "second-pw"),

@@ -105,9 +105,9 @@ int sasl_server_gate(conn_t *c, const Fjord__Request *req)
 	} else {
 		why = "request before authentication";
 	}
-	flog(LOG_INFO, "sasl", "closing connection from %s on listener %s: %s (%s, correlation id %d)",
-	     c->peer, c->b->conf.lsn[c->listener].name, why, api_name(req->api),
-	     req->correlation_id);
+	flog(LOG_INFO, "sasl",
+	     "closing connection from %s on listener %s: %s (%s, correlation id %d)", c->peer,
+	     c->b->conf.lsn[c->listener].name, why, api_name(req->api), req->correlation_id);
 	return -1;
 }
 
@@ -138,7 +138,8 @@ int handle_sasl_handshake(conn_t *c, const Fjord__Request *req, const uint8_t *p
 		c->sasl->state = SASL_FAILED;
 		body.error = FJORD__ERROR_CODE__ILLEGAL_SASL_STATE;
 	} else if (sasl_mech_parse(want, 0, &mech) < 0 || !(mask & (1u << mech))) {
-		flog(LOG_INFO, "sasl", "%s: SASL mechanism \"%.64s\" is not enabled", c->peer, want);
+		flog(LOG_INFO, "sasl", "%s: SASL mechanism \"%.64s\" is not enabled", c->peer,
+		     want);
 		body.error = FJORD__ERROR_CODE__UNSUPPORTED_SASL_MECHANISM;
 	} else {
 		c->sasl->mech = mech;
@@ -254,8 +255,7 @@ static int sasl_server_scram_first(conn_t *c, sasl_conn_t *s, const ProtobufCBin
 		*why = "out of memory";
 		return -1;
 	}
-	w = snprintf(sfirst, SCRAM_MSG_MAX + 1, "r=%s,s=%s,i=%d", s->nonce, salt,
-	             cred->iterations);
+	w = snprintf(sfirst, SCRAM_MSG_MAX + 1, "r=%s,s=%s,i=%d", s->nonce, salt, cred->iterations);
 	if (w < 0 || w > SCRAM_MSG_MAX) {
 		free(sfirst);
 		*why = "server-first-message too long";
@@ -299,8 +299,8 @@ static int sasl_server_scram_final(conn_t *c, sasl_conn_t *s, const ProtobufCBin
 	sasl_mech_scram(s->mech, &sm);
 	memcpy(s->auth_msg + s->auth_len, in->data, cfin.without_proof_len);
 	s->auth_len += cfin.without_proof_len;
-	ok = scram_server_verify(sm, &s->cred, s->auth_msg, s->auth_len, cfin.proof,
-	                         cfin.proof_len, sig);
+	ok = scram_server_verify(sm, &s->cred, s->auth_msg, s->auth_len, cfin.proof, cfin.proof_len,
+	                         sig);
 	if (ok != 1) {
 		*why = ok < 0 ? "proof check failed (OpenSSL)" : "wrong password (proof mismatch)";
 		return -1;

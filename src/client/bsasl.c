@@ -130,7 +130,8 @@ static int bsasl_first(bconn_t *bc, bsasl_t *s, char *why, size_t whysz)
 		return rc;
 	}
 	if (strlen(v->sasl_username) > SCRAM_NAME_MAX ||
-	    scram_escape_name(v->sasl_username, user, sizeof(user)) < 0 || scram_nonce(s->cnonce) < 0) {
+	    scram_escape_name(v->sasl_username, user, sizeof(user)) < 0 ||
+	    scram_nonce(s->cnonce) < 0) {
 		snprintf(why, whysz, "sasl.username longer than %d bytes (or no random nonce)",
 		         SCRAM_NAME_MAX);
 		return -1;
@@ -180,8 +181,8 @@ static int bsasl_scram_final(bconn_t *bc, bsasl_t *s, const ProtobufCBinaryData 
 		return -1;
 	}
 	/* AuthMessage: + "," server-first "," client-final-without-proof. */
-	wp = snprintf(s->auth_msg + s->auth_len, 3 * SCRAM_MSG_MAX - s->auth_len, ",%.*s,c=biws,r=%s",
-	              (int)in->len, (const char *)in->data, sf.nonce);
+	wp = snprintf(s->auth_msg + s->auth_len, 3 * SCRAM_MSG_MAX - s->auth_len,
+	              ",%.*s,c=biws,r=%s", (int)in->len, (const char *)in->data, sf.nonce);
 	if (wp < 0 || (size_t)wp >= 3 * SCRAM_MSG_MAX - s->auth_len) {
 		snprintf(why, whysz, "SCRAM messages too long");
 		return -1;
@@ -230,8 +231,9 @@ static int bsasl_scram_check(bsasl_t *s, const ProtobufCBinaryData *in, char *wh
 	}
 	if (sf.signature_len != scram_key_len(sm) ||
 	    CRYPTO_memcmp(sf.signature, s->server_sig, sf.signature_len) != 0) {
-		snprintf(why, whysz, "the broker's SCRAM signature is wrong (it does not hold "
-		                     "this user's credential)");
+		snprintf(why, whysz,
+		         "the broker's SCRAM signature is wrong (it does not hold "
+		         "this user's credential)");
 		return -1;
 	}
 	return 0;
@@ -246,7 +248,8 @@ int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjor
 		 * UNSUPPORTED_VERSION. */
 		*errp = (fjord_err_t)resp->error;
 		snprintf(why, whysz, "broker refused the SASL request: %s%s%s",
-		         fjord_err2str(*errp), resp->error_message && *resp->error_message ? ": " : "",
+		         fjord_err2str(*errp),
+		         resp->error_message && *resp->error_message ? ": " : "",
 		         resp->error_message ? resp->error_message : "");
 		return -1;
 	}
@@ -278,9 +281,9 @@ int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjor
 	}
 	if (ar->error != FJORD__ERROR_CODE__NONE) {
 		*errp = (fjord_err_t)ar->error;
-		snprintf(why, whysz, "%s", ar->error_message && *ar->error_message
-		                               ? ar->error_message
-		                               : fjord_err2str(*errp));
+		snprintf(why, whysz, "%s",
+		         ar->error_message && *ar->error_message ? ar->error_message
+		                                                 : fjord_err2str(*errp));
 		return -1;
 	}
 	switch (s->state) {

@@ -40,4 +40,5 @@ src_client_fjord_conf_doc_LDADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)
 src_client_libfjord_la_SOURCES += src/client/admin_group.c
 src_client_libfjord_la_SOURCES += src/client/admin_reassign.c
 src_client_libfjord_la_SOURCES += src/client/admin_config.c
+src_client_libfjord_la_SOURCES += src/client/admin_user.c
 src_client_libfjord_la_SOURCES += src/client/admin_refused.c

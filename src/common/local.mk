@@ -31,5 +31,6 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/endpoint.c src/common/endpoint.h \
 	src/common/zkmeta.c src/common/zkmeta.h src/common/zkmeta_int.h \
 	src/common/zkmeta_update.c \
-	src/common/zkadmin.c src/common/zkadmin.h
+	src/common/zkadmin.c src/common/zkadmin.h \
+	src/common/zkadmin_user.c src/common/zkadmin_user.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la
