@@ -80,18 +80,20 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
 			else if (!strcasecmp(optarg, "both"))
 				mech = FJORD_SCRAM_SHA_256 | FJORD_SCRAM_SHA_512;
 			else {
-				fprintf(stderr,
-				        "fjord user create: --mechanism: '%s' is not SCRAM-SHA-256, "
-				        "SCRAM-SHA-512 or both\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "fjord user create: --mechanism: '%s' is not SCRAM-SHA-256, "
+				    "SCRAM-SHA-512 or both\n",
+				    optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
 		case 'i':
 			if (cli_parse_int(optarg, 4096, 16384, &iterations) < 0) {
-				fprintf(stderr,
-				        "fjord user create: --iterations: '%s' is not in 4096..16384\n",
-				        optarg);
+				fprintf(
+				    stderr,
+				    "fjord user create: --iterations: '%s' is not in 4096..16384\n",
+				    optarg);
 				return CLI_EXIT_USAGE;
 			}
 			break;
@@ -123,8 +125,8 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
 	if (!fj)
 		return CLI_EXIT_ERROR;
 	if (!strcmp(verb, "create")) {
-		err = fjord_admin_upsert_scram_user(fj, name, password, mech, (int)iterations, errstr,
-		                                    sizeof(errstr));
+		err = fjord_admin_upsert_scram_user(fj, name, password, mech, (int)iterations,
+		                                    errstr, sizeof(errstr));
 		if (!err)
 			printf("user %s: %s%s%s credential written\n", name,
 			       mech & FJORD_SCRAM_SHA_256 ? "SCRAM-SHA-256" : "",
@@ -144,7 +146,8 @@ int cmd_user(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (err) {
 		char what[300];
-		snprintf(what, sizeof(what), "%s user%s%s", verb, name ? " " : "s", name ? name : "");
+		snprintf(what, sizeof(what), "%s user%s%s", verb, name ? " " : "s",
+		         name ? name : "");
 		cli_report_error(ctx, what, err, errstr);
 		rc = CLI_EXIT_ERROR;
 	}

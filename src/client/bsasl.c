@@ -17,9 +17,9 @@
  * fjord_produce() refuses new records with it until a later login on any
  * connection succeeds (bsasl records it in h->auth_err).
  *
- * The client checks the broker too: SCRAM's server-final signature must be
- * the one the password predicts, or the login fails (a broker without the
- * credential cannot pretend to have it).
+ * The mechanism's steps (PLAIN's message; SCRAM's messages and the check
+ * of the broker's signature) are common/sasl_client.c, shared with the
+ * broker's replica fetcher; this file is the SDK's handshake around them.
  *
  * Thread: the handle's I/O thread only. Ownership: bconn owns the bsasl_t
  * (bsasl_free when the connection closes).
@@ -28,26 +28,14 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <openssl/crypto.h>
-
 #include "client/client_int.h"
 #include "common/sasl.h"
-#include "common/scram.h"
-
-typedef enum bsasl_state {
-	BSASL_HANDSHAKE = 0, /* SaslHandshake sent */
-	BSASL_PLAIN,         /* PLAIN message sent */
-	BSASL_SCRAM_FIRST,   /* client-first sent */
-	BSASL_SCRAM_FINAL,   /* client-final sent */
-} bsasl_state_t;
+#include "common/sasl_client.h"
 
 struct bsasl {
-	bsasl_state_t state;
+	int handshaken; /* SaslHandshake answered: SaslAuthenticate steps follow */
 	sasl_mech_t mech;
-	char cnonce[33];
-	char *auth_msg; /* client-first-bare "," server-first "," client-final-without-proof */
-	size_t auth_len;
-	uint8_t server_sig[SCRAM_KEY_MAX]; /* what server-final must say */
+	sasl_client_t *sc;
 };
 
 int bsasl_wanted(const fjord_t *h)
@@ -61,11 +49,7 @@ void bsasl_free(bsasl_t *s)
 {
 	if (!s)
 		return;
-	if (s->auth_msg) {
-		OPENSSL_cleanse(s->auth_msg, s->auth_len);
-		free(s->auth_msg);
-	}
-	OPENSSL_cleanse(s, sizeof(*s));
+	sasl_client_free(s->sc);
 	free(s);
 }
 
@@ -96,147 +80,35 @@ static int bsasl_send_auth(bconn_t *bc, const void *bytes, size_t len)
 
 bsasl_t *bsasl_start(bconn_t *bc)
 {
-	fjord_t *h = bconn_handle(bc);
+	const fj_conf_values_t *v = bconn_handle(bc)->cv_conf;
 	bsasl_t *s = calloc(1, sizeof(*s));
 
 	if (!s)
 		return NULL;
-	s->mech = (sasl_mech_t)h->cv_conf->sasl_mechanism;
-	if (bsasl_send_handshake(bc, s) < 0) {
+	s->mech = (sasl_mech_t)v->sasl_mechanism;
+	s->sc = sasl_client_new(s->mech, v->sasl_username, v->sasl_password);
+	if (!s->sc || bsasl_send_handshake(bc, s) < 0) {
 		bsasl_free(s);
 		return NULL;
 	}
 	return s;
 }
 
-/* After the handshake: the first SaslAuthenticate. */
-static int bsasl_first(bconn_t *bc, bsasl_t *s, char *why, size_t whysz)
+/* The next step of the mechanism: 0 sent, 1 done, -1 failed. */
+static int bsasl_step(bconn_t *bc, bsasl_t *s, const ProtobufCBinaryData *in, char *why,
+                      size_t whysz)
 {
-	const fj_conf_values_t *v = bconn_handle(bc)->cv_conf;
-	char user[3 * SCRAM_NAME_MAX + 1], *msg;
-	uint8_t plain[SASL_PLAIN_MAX];
-	int len, rc;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int rc = sasl_client_step(s->sc, in ? in->data : NULL, in ? in->len : 0, &out, &outlen, why,
+	                          whysz);
 
-	if (s->mech == SASL_MECH_PLAIN) {
-		len = sasl_plain_build(v->sasl_username, v->sasl_password, plain, sizeof(plain));
-		if (len < 0) {
-			snprintf(why, whysz, "sasl.username or sasl.password longer than %d bytes",
-			         SASL_PLAIN_FIELD_MAX);
-			return -1;
-		}
-		s->state = BSASL_PLAIN;
-		rc = bsasl_send_auth(bc, plain, (size_t)len);
-		OPENSSL_cleanse(plain, sizeof(plain));
-		return rc;
-	}
-	if (strlen(v->sasl_username) > SCRAM_NAME_MAX ||
-	    scram_escape_name(v->sasl_username, user, sizeof(user)) < 0 ||
-	    scram_nonce(s->cnonce) < 0) {
-		snprintf(why, whysz, "sasl.username longer than %d bytes (or no random nonce)",
-		         SCRAM_NAME_MAX);
-		return -1;
-	}
-	msg = malloc(SCRAM_MSG_MAX + 1);
-	if (!msg) {
+	if (rc == 0 && bsasl_send_auth(bc, out, outlen) < 0) {
 		snprintf(why, whysz, "out of memory");
-		return -1;
+		rc = -1;
 	}
-	len = snprintf(msg, SCRAM_MSG_MAX + 1, "n,,n=%s,r=%s", user, s->cnonce);
-	/* AuthMessage starts with client-first-bare (after "n,,"). */
-	s->auth_msg = malloc(3 * SCRAM_MSG_MAX);
-	if (!s->auth_msg) {
-		free(msg);
-		snprintf(why, whysz, "out of memory");
-		return -1;
-	}
-	memcpy(s->auth_msg, msg + 3, (size_t)len - 3);
-	s->auth_len = (size_t)len - 3;
-	s->state = BSASL_SCRAM_FIRST;
-	rc = bsasl_send_auth(bc, msg, (size_t)len);
-	free(msg);
+	free(out);
 	return rc;
-}
-
-/* server-first → client-final. */
-static int bsasl_scram_final(bconn_t *bc, bsasl_t *s, const ProtobufCBinaryData *in, char *why,
-                             size_t whysz)
-{
-	const fj_conf_values_t *v = bconn_handle(bc)->cv_conf;
-	scram_server_first_t sf;
-	scram_mech_t sm;
-	uint8_t salted[SCRAM_KEY_MAX], proof[SCRAM_KEY_MAX];
-	char err[256], proof64[4 * SCRAM_KEY_MAX / 3 + 8], *final = NULL;
-	int wp, rc = -1;
-	size_t kl;
-
-	sasl_mech_scram(s->mech, &sm);
-	kl = scram_key_len(sm);
-	if (scram_parse_server_first((const char *)in->data, in->len, &sf, err, sizeof(err)) < 0) {
-		snprintf(why, whysz, "%s", err);
-		return -1;
-	}
-	if (strncmp(sf.nonce, s->cnonce, strlen(s->cnonce)) != 0 ||
-	    strlen(sf.nonce) == strlen(s->cnonce)) {
-		snprintf(why, whysz, "the broker's nonce does not extend ours");
-		return -1;
-	}
-	/* AuthMessage: + "," server-first "," client-final-without-proof. */
-	wp = snprintf(s->auth_msg + s->auth_len, 3 * SCRAM_MSG_MAX - s->auth_len,
-	              ",%.*s,c=biws,r=%s", (int)in->len, (const char *)in->data, sf.nonce);
-	if (wp < 0 || (size_t)wp >= 3 * SCRAM_MSG_MAX - s->auth_len) {
-		snprintf(why, whysz, "SCRAM messages too long");
-		return -1;
-	}
-	s->auth_len += (size_t)wp;
-	if (scram_salted_password(sm, v->sasl_password, strlen(v->sasl_password), sf.salt,
-	                          sf.salt_len, sf.iterations, salted) < 0 ||
-	    scram_client_proof(sm, salted, s->auth_msg, s->auth_len, proof, s->server_sig) < 0 ||
-	    scram_b64_encode(proof, kl, proof64, sizeof(proof64)) < 0) {
-		snprintf(why, whysz, "SCRAM key derivation failed (OpenSSL)");
-		goto out;
-	}
-	final = malloc(SCRAM_MSG_MAX + 1);
-	if (!final) {
-		snprintf(why, whysz, "out of memory");
-		goto out;
-	}
-	wp = snprintf(final, SCRAM_MSG_MAX + 1, "c=biws,r=%s,p=%s", sf.nonce, proof64);
-	if (wp < 0 || wp > SCRAM_MSG_MAX) {
-		snprintf(why, whysz, "SCRAM client-final too long");
-		goto out;
-	}
-	s->state = BSASL_SCRAM_FINAL;
-	rc = bsasl_send_auth(bc, final, (size_t)wp);
-out:
-	OPENSSL_cleanse(salted, sizeof(salted));
-	free(final);
-	return rc;
-}
-
-/* server-final: the broker's signature must be ours. */
-static int bsasl_scram_check(bsasl_t *s, const ProtobufCBinaryData *in, char *why, size_t whysz)
-{
-	scram_server_final_t sf;
-	scram_mech_t sm;
-	char err[256];
-
-	sasl_mech_scram(s->mech, &sm);
-	if (scram_parse_server_final((const char *)in->data, in->len, &sf, err, sizeof(err)) < 0) {
-		snprintf(why, whysz, "%s", err);
-		return -1;
-	}
-	if (sf.error[0]) {
-		snprintf(why, whysz, "broker refused: %s", sf.error);
-		return -1;
-	}
-	if (sf.signature_len != scram_key_len(sm) ||
-	    CRYPTO_memcmp(sf.signature, s->server_sig, sf.signature_len) != 0) {
-		snprintf(why, whysz,
-		         "the broker's SCRAM signature is wrong (it does not hold "
-		         "this user's credential)");
-		return -1;
-	}
-	return 0;
 }
 
 int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjord_err_t *errp,
@@ -253,7 +125,7 @@ int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjor
 		         resp->error_message ? resp->error_message : "");
 		return -1;
 	}
-	if (s->state == BSASL_HANDSHAKE) {
+	if (!s->handshaken) {
 		const Fjord__SaslHandshakeResponse *hs = resp->sasl_handshake;
 		if (resp->body_case != FJORD__RESPONSE__BODY_SASL_HANDSHAKE || !hs) {
 			*errp = FJORD_ERR__BAD_MSG;
@@ -271,7 +143,8 @@ int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjor
 				snprintf(why + o, whysz - o, ")");
 			return -1;
 		}
-		return bsasl_first(bc, s, why, whysz) < 0 ? -1 : 0;
+		s->handshaken = 1;
+		return bsasl_step(bc, s, NULL, why, whysz) < 0 ? -1 : 0;
 	}
 	const Fjord__SaslAuthenticateResponse *ar = resp->sasl_authenticate;
 	if (resp->body_case != FJORD__RESPONSE__BODY_SASL_AUTHENTICATE || !ar) {
@@ -286,15 +159,5 @@ int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjor
 		                                                 : fjord_err2str(*errp));
 		return -1;
 	}
-	switch (s->state) {
-	case BSASL_PLAIN:
-		return 1;
-	case BSASL_SCRAM_FIRST:
-		return bsasl_scram_final(bc, s, &ar->auth_bytes, why, whysz) < 0 ? -1 : 0;
-	case BSASL_SCRAM_FINAL:
-		return bsasl_scram_check(s, &ar->auth_bytes, why, whysz) < 0 ? -1 : 1;
-	default:
-		snprintf(why, whysz, "SASL state out of order");
-		return -1;
-	}
+	return bsasl_step(bc, s, &ar->auth_bytes, why, whysz);
 }

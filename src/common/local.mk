@@ -27,6 +27,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/zkjson_user.c src/common/zkjson_user.h \
 	src/common/scram.c src/common/scram.h \
 	src/common/sasl.c src/common/sasl.h \
+	src/common/sasl_client.c src/common/sasl_client.h \
 	src/common/cview.c src/common/cview.h \
 	src/common/endpoint.c src/common/endpoint.h \
 	src/common/zkmeta.c src/common/zkmeta.h src/common/zkmeta_int.h \

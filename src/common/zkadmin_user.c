@@ -66,8 +66,8 @@ static fjord_err_t zkadmin_user_notify(zhandle_t *zh, const char *user, char *er
 	}
 	rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_CHANGES, NULL, -1);
 	if (rc == ZOK)
-		rc = zoo_create(zh, ZKPATH_CONFIG_CHANGES "/config_change_", json, (int)strlen(json),
-		                &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0);
+		rc = zoo_create(zh, ZKPATH_CONFIG_CHANGES "/config_change_", json,
+		                (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0);
 	free(json);
 	if (rc != ZOK)
 		return zkadmin_user_zkerr(rc, "notifying the change of", user, errstr, n);
@@ -108,7 +108,8 @@ fjord_err_t zkadmin_user_upsert(zhandle_t *zh, const char *user, const char *pas
 			return zkadmin_user_zkerr(rc, "reading", user, errstr, n);
 		/* An existing znode that does not decode (quotas only, or
 		 * damaged) is rewritten with just the new credentials. */
-		if (rc == ZOK && buf && zkjson_user_decode(buf, (size_t)len, &u, err, sizeof(err)) < 0)
+		if (rc == ZOK && buf &&
+		    zkjson_user_decode(buf, (size_t)len, &u, err, sizeof(err)) < 0)
 			memset(&u, 0, sizeof(u));
 		free(buf);
 		for (int m = 0; m < SCRAM_MECH_CNT; m++) {
@@ -129,8 +130,8 @@ fjord_err_t zkadmin_user_upsert(zhandle_t *zh, const char *user, const char *pas
 		if (rc == ZNONODE) {
 			rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_USERS, NULL, -1);
 			if (rc == ZOK)
-				rc = zoo_create(zh, path, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE,
-				                0, NULL, 0);
+				rc = zoo_create(zh, path, json, (int)strlen(json),
+				                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
 		} else {
 			rc = zoo_set(zh, path, json, (int)strlen(json), st.version);
 		}
