@@ -79,6 +79,7 @@ tests_fjord_tests_SOURCES += tests/0087-sdk-log-path.c
 # SASL (0093-0095):
 tests_fjord_tests_SOURCES += tests/0093-unit-scram.c
 tests_fjord_tests_SOURCES += tests/0094-sasl-scram.c
+tests_fjord_tests_SOURCES += tests/0095-sasl-replication.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

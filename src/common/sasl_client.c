@@ -99,8 +99,9 @@ static int sasl_client_first(sasl_client_t *sc, uint8_t **out, size_t *outlen, c
 	}
 	if (!*sc->user || strlen(sc->user) > SCRAM_NAME_MAX ||
 	    scram_escape_name(sc->user, user, sizeof(user)) < 0 || scram_nonce(sc->cnonce) < 0) {
-		snprintf(why, whysz, "SASL user name empty or longer than %d bytes (or no random "
-		                     "nonce)",
+		snprintf(why, whysz,
+		         "SASL user name empty or longer than %d bytes (or no random "
+		         "nonce)",
 		         SCRAM_NAME_MAX);
 		return -1;
 	}
@@ -190,8 +191,9 @@ static int sasl_client_check(sasl_client_t *sc, const uint8_t *in, size_t inlen,
 	}
 	if (sf.signature_len != scram_key_len(sm) ||
 	    CRYPTO_memcmp(sf.signature, sc->server_sig, sf.signature_len) != 0) {
-		snprintf(why, whysz, "the broker's SCRAM signature is wrong (it does not hold "
-		                     "this user's credential)");
+		snprintf(why, whysz,
+		         "the broker's SCRAM signature is wrong (it does not hold "
+		         "this user's credential)");
 		return -1;
 	}
 	sc->state = SASL_CLIENT_DONE;
