@@ -76,9 +76,9 @@ START_TEST(t0095_replication)
 	ck_assert_msg(test_wait_until(t0095_full_isr, &a, 20000),
 	              "the follower did not stay in the ISR");
 	mv = test_msgver_new(1);
-	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, T0095_MSGS, mv,
-	                                   30000),
-	                 T0095_MSGS);
+	ck_assert_int_eq(
+	    test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, T0095_MSGS, mv, 30000),
+	    T0095_MSGS);
 	test_msgver_verify(mv, "replicated over SASL", T0095_MSGS);
 
 	/* Without the inter-broker password the broker does not start. */
@@ -86,12 +86,13 @@ START_TEST(t0095_replication)
 		char path[700], *out = NULL;
 		snprintf(path, sizeof(path), "%s/nopw.properties", test_tmpdir());
 		char *props = NULL;
-		ck_assert_int_ge(asprintf(&props,
-		                          "broker.id=9\nlog.dirs=%s/nopw-data\nzookeeper.connect=%s\n"
-		                          "http.listener=127.0.0.1:0\n" T0095_EXTRA
-		                          "inter.broker.sasl.username=broker\n",
-		                          test_tmpdir(), c->zk_connect),
-		                 0);
+		ck_assert_int_ge(
+		    asprintf(&props,
+		             "broker.id=9\nlog.dirs=%s/nopw-data\nzookeeper.connect=%s\n"
+		             "http.listener=127.0.0.1:0\n" T0095_EXTRA
+		             "inter.broker.sasl.username=broker\n",
+		             test_tmpdir(), c->zk_connect),
+		    0);
 		ck_assert_int_eq(harness_write_file(path, props), 0);
 		free(props);
 		int rc = test_fjordd_run_expect_exit(path, NULL, &out, 20000);

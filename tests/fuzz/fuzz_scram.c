@@ -1,20 +1,22 @@
 /*
  * fuzz_scram — the SCRAM message parsers and Kafka's credential text
  * (src/common/scram.c) and the /config/users/<user> codec
- * (src/common/zkjson_user.c) over arbitrary bytes. Every parser must refuse
+ * (src/common/zkjson_user.c) and the PLAIN message (src/common/sasl.c) over
+ * arbitrary bytes. Every parser must refuse
  * with a message or accept values inside their bounds; a users znode that
  * decodes must encode and decode to the same bytes.
  *
  * The first input byte names the kind: 'c' client-first, 's' server-first,
- * 'f' client-final, 'v' server-final, 'k' credential text, 'u' users znode
+ * 'f' client-final, 'v' server-final, 'k' credential text, 'u' users znode, 'p' PLAIN
  * (another byte picks one by its value).
  *
  * FUZZ_OPTIONS: -max_len=4096
- * FUZZ_SOURCES: src/common/scram.c src/common/zkjson_user.c
+ * FUZZ_SOURCES: src/common/scram.c src/common/zkjson_user.c src/common/sasl.c
  */
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/sasl.h"
 #include "common/scram.h"
 #include "common/zkjson_user.h"
 #include "support.h"
@@ -117,12 +119,29 @@ static void fuzz_user(const char *buf, size_t len)
 	free(e2);
 }
 
+static void fuzz_plain(const char *buf, size_t len)
+{
+	char user[SASL_PLAIN_FIELD_MAX + 1], pw[SASL_PLAIN_FIELD_MAX + 1];
+	char errstr[ERRSZ] = "";
+	uint8_t again[SASL_PLAIN_MAX];
+	int w;
+
+	if (sasl_plain_parse((const uint8_t *)buf, len, user, pw, errstr, sizeof(errstr)) < 0) {
+		FUZZ_CHECK(errstr[0], "refused without a message");
+		return;
+	}
+	FUZZ_CHECK(user[0] && pw[0], "empty user or password accepted");
+	w = sasl_plain_build(user, pw, again, sizeof(again));
+	FUZZ_CHECK(w > 0, "an accepted message does not build again");
+}
+
 static const struct {
 	char tag;
 	void (*fn)(const char *buf, size_t len);
 } fuzz_kinds[] = {
 	{ 'c', fuzz_client_first }, { 's', fuzz_server_first }, { 'f', fuzz_client_final },
 	{ 'v', fuzz_server_final }, { 'k', fuzz_cred },         { 'u', fuzz_user },
+	{ 'p', fuzz_plain },
 };
 #define FUZZ_KIND_CNT (sizeof(fuzz_kinds) / sizeof(fuzz_kinds[0]))
 
