@@ -15,7 +15,13 @@
  * PLAIN with the right password produces, with a wrong one fails the same
  * way. A raw client that sends Metadata or Produce on the SASL listener
  * without logging in is disconnected (ApiVersions is still answered),
- * while the PLAINTEXT listener serves it.
+ * while the PLAINTEXT listener serves it. A raw client speaking SCRAM
+ * itself checks the broker's side alone: a mechanism not enabled is
+ * answered UNSUPPORTED_SASL_MECHANISM with the enabled list, Authenticate
+ * before Handshake ILLEGAL_SASL_STATE, a proof with one bit flipped
+ * SASL_AUTHENTICATION_FAILED (and the next request closes the
+ * connection), the right proof a server signature that verifies, after
+ * which Metadata is served.
  *
  * t0094_user_changes: user carol is created the way an operator does with
  * zkCli.sh (the test computes Kafka's credential JSON and runs `create
@@ -312,6 +318,145 @@ static void t0094_raw_unauthenticated(int sasl_port, int plain_port, const char 
 	close(fd);
 }
 
+/* One raw request/response on fd; the response (caller frees) or NULL. */
+static Fjord__Response *t0094_raw_call(int fd, Fjord__Request *req, int32_t corr)
+{
+	req->correlation_id = corr;
+	ck_assert_int_eq(raw_send_request(fd, req, NULL, 0), 0);
+	return raw_recv_response(fd, (int)(5000 * test_timeout_multiplier()));
+}
+
+static Fjord__Response *t0094_raw_handshake(int fd, const char *mech, int32_t corr)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__SaslHandshakeRequest hs = FJORD__SASL_HANDSHAKE_REQUEST__INIT;
+
+	hs.mechanism = (char *)mech;
+	req.api = FJORD__API_KEY__SASL_HANDSHAKE;
+	req.body_case = FJORD__REQUEST__BODY_SASL_HANDSHAKE;
+	req.sasl_handshake = &hs;
+	return t0094_raw_call(fd, &req, corr);
+}
+
+static Fjord__Response *t0094_raw_auth(int fd, const char *bytes, size_t len, int32_t corr)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__SaslAuthenticateRequest ar = FJORD__SASL_AUTHENTICATE_REQUEST__INIT;
+
+	ar.auth_bytes.data = (uint8_t *)bytes;
+	ar.auth_bytes.len = len;
+	req.api = FJORD__API_KEY__SASL_AUTHENTICATE;
+	req.body_case = FJORD__REQUEST__BODY_SASL_AUTHENTICATE;
+	req.sasl_authenticate = &ar;
+	return t0094_raw_call(fd, &req, corr);
+}
+
+/* A SCRAM-SHA-256 login of alice written by hand; flip != 0 corrupts the
+ * proof. Returns the connection (logged in, or refused). */
+static int t0094_raw_scram(int port, int flip)
+{
+	static const char cfirst[] = "n,,n=alice,r=t0094clientnonce";
+	Fjord__Response *resp;
+	scram_server_first_t sf;
+	uint8_t salted[SCRAM_KEY_MAX], proof[SCRAM_KEY_MAX], sig[SCRAM_KEY_MAX];
+	char err[256], auth[2048], final[1024], proof64[128];
+	int fd = raw_connect(port), alen, flen;
+
+	ck_assert_int_ge(fd, 0);
+	resp = t0094_raw_handshake(fd, "SCRAM-SHA-256", 10);
+	ck_assert_msg(resp && resp->sasl_handshake && resp->sasl_handshake->error == 0,
+	              "SaslHandshake refused");
+	fjord__response__free_unpacked(resp, NULL);
+	resp = t0094_raw_auth(fd, cfirst, strlen(cfirst), 11);
+	ck_assert_msg(resp && resp->sasl_authenticate && resp->sasl_authenticate->error == 0,
+	              "client-first refused");
+	const ProtobufCBinaryData *sfirst = &resp->sasl_authenticate->auth_bytes;
+	ck_assert_int_eq(scram_parse_server_first((const char *)sfirst->data, sfirst->len, &sf, err,
+	                                          sizeof(err)),
+	                 0);
+	ck_assert_int_eq(strncmp(sf.nonce, "t0094clientnonce", 16), 0);
+	alen = snprintf(auth, sizeof(auth), "n=alice,r=t0094clientnonce,%.*s,c=biws,r=%s",
+	                (int)sfirst->len, (const char *)sfirst->data, sf.nonce);
+	fjord__response__free_unpacked(resp, NULL);
+	ck_assert_int_eq(scram_salted_password(SCRAM_SHA_256, "alice-secret", 12, sf.salt,
+	                                       sf.salt_len, sf.iterations, salted),
+	                 0);
+	ck_assert_int_eq(scram_client_proof(SCRAM_SHA_256, salted, auth, (size_t)alen, proof, sig),
+	                 0);
+	proof[3] ^= (uint8_t)flip;
+	ck_assert_int_eq(scram_b64_encode(proof, 32, proof64, sizeof(proof64)), 44);
+	flen = snprintf(final, sizeof(final), "c=biws,r=%s,p=%s", sf.nonce, proof64);
+	resp = t0094_raw_auth(fd, final, (size_t)flen, 12);
+	ck_assert_msg(resp && resp->sasl_authenticate, "no answer to client-final");
+	if (flip) {
+		ck_assert_int_eq(resp->sasl_authenticate->error,
+		                 FJORD__ERROR_CODE__SASL_AUTHENTICATION_FAILED);
+		ck_assert_msg(
+		    resp->sasl_authenticate->error_message &&
+		        strstr(resp->sasl_authenticate->error_message, "invalid credentials"),
+		    "no message with the refusal");
+	} else {
+		char want[128];
+		ck_assert_int_eq(resp->sasl_authenticate->error, 0);
+		ck_assert_int_eq(scram_b64_encode(sig, 32, want + 2, sizeof(want) - 2), 44);
+		memcpy(want, "v=", 2);
+		ck_assert_int_eq(resp->sasl_authenticate->auth_bytes.len, 46);
+		ck_assert_int_eq(memcmp(resp->sasl_authenticate->auth_bytes.data, want, 46), 0);
+	}
+	fjord__response__free_unpacked(resp, NULL);
+	return fd;
+}
+
+/* The broker's side of the protocol, without the SDK. */
+static void t0094_raw_sasl(int port)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__MetadataRequest md = FJORD__METADATA_REQUEST__INIT;
+	Fjord__Response *resp;
+	int fd;
+
+	req.api = FJORD__API_KEY__METADATA;
+	req.body_case = FJORD__REQUEST__BODY_METADATA;
+	req.metadata = &md;
+
+	/* A mechanism the broker does not have: refused, the list given. */
+	fd = raw_connect(port);
+	ck_assert_int_ge(fd, 0);
+	resp = t0094_raw_handshake(fd, "GSSAPI", 1);
+	ck_assert_msg(resp && resp->sasl_handshake, "no answer to SaslHandshake(GSSAPI)");
+	ck_assert_int_eq(resp->sasl_handshake->error,
+	                 FJORD__ERROR_CODE__UNSUPPORTED_SASL_MECHANISM);
+	ck_assert_int_eq(resp->sasl_handshake->n_mechanisms, 3);
+	ck_assert_str_eq(resp->sasl_handshake->mechanisms[1], "SCRAM-SHA-256");
+	fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+
+	/* Authenticate before Handshake. */
+	fd = raw_connect(port);
+	ck_assert_int_ge(fd, 0);
+	resp = t0094_raw_auth(fd, "x", 1, 1);
+	ck_assert_msg(resp && resp->sasl_authenticate, "no answer to an early SaslAuthenticate");
+	ck_assert_int_eq(resp->sasl_authenticate->error, FJORD__ERROR_CODE__ILLEGAL_SASL_STATE);
+	fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+
+	/* A wrong proof: refused, then nothing is served. */
+	fd = t0094_raw_scram(port, 0x10);
+	req.correlation_id = 20;
+	ck_assert_int_eq(raw_send_request(fd, &req, NULL, 0), 0);
+	ck_assert_msg(raw_wait_closed(fd, (int)(5000 * test_timeout_multiplier())),
+	              "a refused connection was served");
+	close(fd);
+
+	/* The right proof: the broker's signature verifies, Metadata is served. */
+	fd = t0094_raw_scram(port, 0);
+	resp = t0094_raw_call(fd, &req, 21);
+	ck_assert_msg(resp && resp->body_case == FJORD__RESPONSE__BODY_METADATA,
+	              "Metadata not served after the login");
+	fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+}
+
 START_TEST(t0094_logins)
 {
 	test_cluster_t *c = test_cluster_new(1, T0094_EXTRA);
@@ -381,6 +526,7 @@ START_TEST(t0094_logins)
 
 	t0094_consume(c, topic, total);
 	t0094_raw_unauthenticated(sasl_port, c->brokers[0].port, topic);
+	t0094_raw_sasl(sasl_port);
 	ck_assert_int_eq(t0094_high(c, topic), total);
 	test_cluster_destroy(c);
 }

@@ -10,8 +10,11 @@
  * it exists). An RF=2 topic with min.insync.replicas=2 takes T0095_MSGS
  * records with acks=all, which the leader acknowledges only once the
  * follower has fetched them over its SASL connection; both replicas stay
- * in the ISR, and every record is read back. A broker whose inter-broker
- * credentials are missing is refused at start-up with a message.
+ * in the ISR, and every record is read back. Start-up refuses, with a
+ * message naming the key: a SASL inter-broker listener without
+ * inter.broker.sasl.password, a mechanism fjord does not have in
+ * sasl.enabled.mechanisms, an inter-broker mechanism that is not enabled,
+ * and SASL_SSL (no TLS in this build yet).
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -50,6 +53,26 @@ static int t0095_full_isr(void *arg)
 	return ok;
 }
 
+/* fjordd with T0095_EXTRA plus extra exits non-zero naming want. */
+static void t0095_refused(test_cluster_t *c, const char *extra, const char *want)
+{
+	char path[700], *out = NULL, *props = NULL;
+	static int n;
+
+	snprintf(path, sizeof(path), "%s/refused-%d.properties", test_tmpdir(), n++);
+	ck_assert_int_ge(asprintf(&props,
+	                          "broker.id=9\nlog.dirs=%s/refused-data\nzookeeper.connect=%s\n"
+	                          "http.listener=127.0.0.1:0\n" T0095_EXTRA "%s",
+	                          test_tmpdir(), c->zk_connect, extra),
+	                 0);
+	ck_assert_int_eq(harness_write_file(path, props), 0);
+	free(props);
+	int rc = test_fjordd_run_expect_exit(path, NULL, &out, 20000);
+	ck_assert_msg(rc != 0 && out && strstr(out, want),
+	              "fjordd with %s: exit %d, want \"%s\":\n%s", extra, rc, want, out ? out : "");
+	free(out);
+}
+
 START_TEST(t0095_replication)
 {
 	char extra[1024], errstr[512];
@@ -81,26 +104,22 @@ START_TEST(t0095_replication)
 	    T0095_MSGS);
 	test_msgver_verify(mv, "replicated over SASL", T0095_MSGS);
 
-	/* Without the inter-broker password the broker does not start. */
-	{
-		char path[700], *out = NULL;
-		snprintf(path, sizeof(path), "%s/nopw.properties", test_tmpdir());
-		char *props = NULL;
-		ck_assert_int_ge(
-		    asprintf(&props,
-		             "broker.id=9\nlog.dirs=%s/nopw-data\nzookeeper.connect=%s\n"
-		             "http.listener=127.0.0.1:0\n" T0095_EXTRA
-		             "inter.broker.sasl.username=broker\n",
-		             test_tmpdir(), c->zk_connect),
-		    0);
-		ck_assert_int_eq(harness_write_file(path, props), 0);
-		free(props);
-		int rc = test_fjordd_run_expect_exit(path, NULL, &out, 20000);
-		ck_assert_msg(rc != 0 && out && strstr(out, "inter.broker.sasl.password"),
-		              "fjordd without inter.broker.sasl.password: exit %d:\n%s", rc,
-		              out ? out : "");
-		free(out);
-	}
+	/* Configurations the broker refuses at start-up. */
+	t0095_refused(c, "inter.broker.sasl.username=broker\n", "inter.broker.sasl.password");
+	t0095_refused(c,
+	              "inter.broker.sasl.username=broker\ninter.broker.sasl.password=x\n"
+	              "sasl.enabled.mechanisms=SCRAM-SHA-512,GSSAPI\n",
+	              "unknown SASL mechanism \"GSSAPI\"");
+	t0095_refused(c,
+	              "inter.broker.sasl.username=broker\ninter.broker.sasl.password=x\n"
+	              "sasl.enabled.mechanisms=PLAIN\n",
+	              "sasl.mechanism.inter.broker.protocol SCRAM-SHA-512 is not in "
+	              "sasl.enabled.mechanisms");
+	t0095_refused(
+	    c,
+	    "inter.broker.sasl.username=broker\ninter.broker.sasl.password=x\n"
+	    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_SSL\n",
+	    "SASL_SSL");
 	test_cluster_destroy(c);
 }
 END_TEST
