@@ -21,7 +21,10 @@
  * before Handshake ILLEGAL_SASL_STATE, a proof with one bit flipped
  * SASL_AUTHENTICATION_FAILED (and the next request closes the
  * connection), the right proof a server signature that verifies, after
- * which Metadata is served.
+ * which Metadata is served. A frame announced larger than
+ * sasl.server.max.receive.size (default 512 KiB) before the login closes
+ * the connection at its prefix. /metrics counts logins by result and the
+ * connections closed before a login.
  *
  * t0094_user_changes: user carol is created the way an operator does with
  * zkCli.sh (the test computes Kafka's credential JSON and runs `create
@@ -295,6 +298,17 @@ static void t0094_raw_unauthenticated(int sasl_port, int plain_port, const char 
 	              "the SASL listener answered Metadata before a login");
 	close(fd);
 
+	/* A 1 MiB frame announced before the login: closed at its prefix. */
+	{
+		uint8_t prefix[8] = { 0, 0x10, 0, 0, 0, 0, 0, 16 };
+		fd = raw_connect(sasl_port);
+		ck_assert_int_ge(fd, 0);
+		ck_assert_int_eq(raw_send(fd, prefix, sizeof(prefix)), 0);
+		ck_assert_msg(raw_wait_closed(fd, (int)(5000 * test_timeout_multiplier())),
+		              "a 1 MiB frame was read before the login");
+		close(fd);
+	}
+
 	/* ApiVersions is answered, then Produce closes. */
 	fd = raw_connect(sasl_port);
 	ck_assert_int_ge(fd, 0);
@@ -527,6 +541,29 @@ START_TEST(t0094_logins)
 	t0094_consume(c, topic, total);
 	t0094_raw_unauthenticated(sasl_port, c->brokers[0].port, topic);
 	t0094_raw_sasl(sasl_port);
+	{
+		char *body = NULL;
+		long long ok = -1, bad = -1, closed = -1;
+		ck_assert_int_eq(harness_http_get(c->brokers[0].http_port, "/metrics", &body, 5000),
+		                 200);
+		char *at = strstr(body, "fjord_sasl_authentications_total{result=\"ok\"} ");
+		if (at)
+			ok = atoll(strchr(at, '}') + 2);
+		at = strstr(body, "fjord_sasl_authentications_total{result=\"failed\"} ");
+		if (at)
+			bad = atoll(strchr(at, '}') + 2);
+		at = strstr(body, "\nfjord_sasl_unauthenticated_closed_total ");
+		if (at)
+			closed = atoll(at + strlen("\nfjord_sasl_unauthenticated_closed_total "));
+		test_say("metrics: %lld logins ok, %lld failed, %lld closed before a login", ok,
+		         bad, closed);
+		/* Failed: 2 SCRAM + 1 PLAIN logins, 2 producers, 1 raw proof. */
+		ck_assert_int_ge(bad, 6);
+		ck_assert_int_ge(ok, 5);
+		/* Metadata, Produce, the 1 MiB frame, the request after a refusal. */
+		ck_assert_int_ge(closed, 4);
+		free(body);
+	}
 	ck_assert_int_eq(t0094_high(c, topic), total);
 	test_cluster_destroy(c);
 }

@@ -62,6 +62,11 @@ static const prop_def_t broker_conf_defs[] = {
 	  "SASL mechanisms served on SASL_PLAINTEXT and SASL_SSL listeners, comma-separated: "
 	  "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (docs/security.md). PLAIN is checked against the "
 	  "user's SCRAM credential and is served only when listed." },
+	{ "sasl.server.max.receive.size", PROP_INT, OFF(sasl_server_max_receive_size), "524288",
+	  256, I32MAX, NULL, 0,
+	  "Largest request frame a connection on a SASL listener may send before it has "
+	  "logged in (Kafka's key); a larger one closes the connection, so a client without "
+	  "credentials cannot make the broker buffer socket.request.max.bytes." },
 	{ "sasl.mechanism.inter.broker.protocol", PROP_STR,
 	  OFF(sasl_mechanism_inter_broker_protocol), "SCRAM-SHA-512", 0, 0, NULL, 0,
 	  "The mechanism the replica fetcher logs in with when the inter-broker listener is "

@@ -102,6 +102,7 @@ typedef struct broker_conf {
 	char *sasl_mechanism_inter_broker_protocol;
 	char *inter_broker_sasl_username;
 	char *inter_broker_sasl_password;
+	int sasl_server_max_receive_size;
 
 	/* Which of the alternative keys were given (the most precise wins,
 	 * as in Kafka: .ms over .minutes over .hours). */

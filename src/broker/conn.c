@@ -228,6 +228,10 @@ static void conn_process_input(conn_t *c)
 			return;
 		}
 		evbuffer_copyout(in, prefix, sizeof(prefix));
+		if (sasl_server_frame_refused(c, be32_read(prefix))) {
+			conn_close(c, "frame too large before the SASL login");
+			return;
+		}
 		if (frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) == FRAME_ERROR) {
 			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
 			     c->peer, errmsg ? errmsg : "invalid prefix");

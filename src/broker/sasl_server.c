@@ -105,10 +105,25 @@ int sasl_server_gate(conn_t *c, const Fjord__Request *req)
 	} else {
 		why = "request before authentication";
 	}
+	c->b->metrics.sasl_closed_unauthenticated++;
 	flog(LOG_INFO, "sasl",
 	     "closing connection from %s on listener %s: %s (%s, correlation id %d)", c->peer,
 	     c->b->conf.lsn[c->listener].name, why, api_name(req->api), req->correlation_id);
 	return -1;
+}
+
+int sasl_server_frame_refused(conn_t *c, uint32_t frame_len)
+{
+	if (!sasl_listener_is_sasl(c) || (c->sasl && c->sasl->state == SASL_DONE) ||
+	    frame_len <= (uint32_t)c->b->conf.sasl_server_max_receive_size)
+		return 0;
+	c->b->metrics.sasl_closed_unauthenticated++;
+	flog(LOG_INFO, "sasl",
+	     "closing connection from %s on listener %s: a %u-byte frame before the login "
+	     "(sasl.server.max.receive.size %d)",
+	     c->peer, c->b->conf.lsn[c->listener].name, frame_len,
+	     c->b->conf.sasl_server_max_receive_size);
+	return 1;
 }
 
 /* --------------------------------------------------------------- handshake */
@@ -175,6 +190,7 @@ static const scram_cred_t *sasl_server_cred(conn_t *c, sasl_mech_t mech, const c
 
 static void sasl_server_succeed(conn_t *c, sasl_conn_t *s)
 {
+	c->b->metrics.sasl_logins_ok++;
 	s->state = SASL_DONE;
 	snprintf(c->principal, sizeof(c->principal), "User:%s", s->user);
 	flog(LOG_INFO, "sasl", "%s authenticated as %s (%s)", c->peer, c->principal,
@@ -350,6 +366,7 @@ int handle_sasl_authenticate(conn_t *c, const Fjord__Request *req, const uint8_t
 			rc = sasl_server_scram_final(c, s, in, &out, &outlen, &why, err,
 			                             sizeof(err));
 		if (rc < 0) {
+			c->b->metrics.sasl_logins_failed++;
 			s->state = SASL_FAILED;
 			body.error = FJORD__ERROR_CODE__SASL_AUTHENTICATION_FAILED;
 			body.error_message = (char *)SASL_FAIL_MSG;

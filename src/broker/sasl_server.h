@@ -27,5 +27,9 @@ struct sasl_conn;
 /* 0: the request may be handled; -1: close the connection (logged). */
 int sasl_server_gate(conn_t *c, const Fjord__Request *req);
 void sasl_conn_free(struct sasl_conn *s);
+/* 1 when a frame of frame_len bytes announced by a connection that has not
+ * logged in on a SASL listener is above sasl.server.max.receive.size: the
+ * caller closes it (logged, counted). 0 otherwise. */
+int sasl_server_frame_refused(conn_t *c, uint32_t frame_len);
 
 #endif /* FJORD_BROKER_SASL_SERVER_H */
