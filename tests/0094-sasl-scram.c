@@ -49,6 +49,7 @@
 #include "test.h"
 
 #define T0094_MSGS 300
+#define T0094_COMMAS 90 /* a user name of 90 commas (escaped =2C in SCRAM) */
 #define T0094_EXTRA                                                                                \
 	"listeners=PLAINTEXT://127.0.0.1:0,SASL_PLAINTEXT://127.0.0.1:0\n"                         \
 	"inter.broker.listener.name=PLAINTEXT\n"                                                   \
@@ -366,14 +367,16 @@ static Fjord__Response *t0094_raw_auth(int fd, const char *bytes, size_t len, in
 }
 
 /* A SCRAM-SHA-256 login of alice written by hand; flip != 0 corrupts the
- * proof. Returns the connection (logged in, or refused). */
-static int t0094_raw_scram(int port, int flip)
+ * proof, pad > 0 puts an extension of pad bytes into client-final (the
+ * message stays below the 2048-byte bound). Returns the connection
+ * (logged in, or refused). */
+static int t0094_raw_scram(int port, int flip, int pad)
 {
 	static const char cfirst[] = "n,,n=alice,r=t0094clientnonce";
 	Fjord__Response *resp;
 	scram_server_first_t sf;
 	uint8_t salted[SCRAM_KEY_MAX], proof[SCRAM_KEY_MAX], sig[SCRAM_KEY_MAX];
-	char err[256], auth[2048], final[1024], proof64[128];
+	char err[256], auth[4096], final[2048], proof64[128], ext[2048];
 	int fd = raw_connect(port), alen, flen;
 
 	ck_assert_int_ge(fd, 0);
@@ -389,8 +392,14 @@ static int t0094_raw_scram(int port, int flip)
 	                                          sizeof(err)),
 	                 0);
 	ck_assert_int_eq(strncmp(sf.nonce, "t0094clientnonce", 16), 0);
-	alen = snprintf(auth, sizeof(auth), "n=alice,r=t0094clientnonce,%.*s,c=biws,r=%s",
-	                (int)sfirst->len, (const char *)sfirst->data, sf.nonce);
+	memset(ext, 'x', sizeof(ext));
+	ext[0] = '\0';
+	if (pad > 0) {
+		memcpy(ext, ",x=", 3);
+		ext[pad] = '\0';
+	}
+	alen = snprintf(auth, sizeof(auth), "n=alice,r=t0094clientnonce,%.*s,c=biws,r=%s%s",
+	                (int)sfirst->len, (const char *)sfirst->data, sf.nonce, ext);
 	fjord__response__free_unpacked(resp, NULL);
 	ck_assert_int_eq(scram_salted_password(SCRAM_SHA_256, "alice-secret", 12, sf.salt,
 	                                       sf.salt_len, sf.iterations, salted),
@@ -399,7 +408,7 @@ static int t0094_raw_scram(int port, int flip)
 	                 0);
 	proof[3] ^= (uint8_t)flip;
 	ck_assert_int_eq(scram_b64_encode(proof, 32, proof64, sizeof(proof64)), 44);
-	flen = snprintf(final, sizeof(final), "c=biws,r=%s,p=%s", sf.nonce, proof64);
+	flen = snprintf(final, sizeof(final), "c=biws,r=%s%s,p=%s", sf.nonce, ext, proof64);
 	resp = t0094_raw_auth(fd, final, (size_t)flen, 12);
 	ck_assert_msg(resp && resp->sasl_authenticate, "no answer to client-final");
 	if (flip) {
@@ -445,6 +454,29 @@ static void t0094_raw_sasl(int port)
 	fjord__response__free_unpacked(resp, NULL);
 	close(fd);
 
+	/* A long authzid (the user of 90 commas, escaped: 270 bytes):
+	 * refused, nothing overrun. */
+	{
+		char first[1024];
+		int n = snprintf(first, sizeof(first), "n,a=");
+		for (int i = 0; i < T0094_COMMAS; i++)
+			n += snprintf(first + n, sizeof(first) - (size_t)n, "=2C");
+		n += snprintf(first + n, sizeof(first) - (size_t)n, ",n=");
+		for (int i = 0; i < T0094_COMMAS; i++)
+			n += snprintf(first + n, sizeof(first) - (size_t)n, "=2C");
+		n += snprintf(first + n, sizeof(first) - (size_t)n, ",r=abc");
+		fd = raw_connect(port);
+		ck_assert_int_ge(fd, 0);
+		resp = t0094_raw_handshake(fd, "SCRAM-SHA-256", 1);
+		fjord__response__free_unpacked(resp, NULL);
+		resp = t0094_raw_auth(fd, first, (size_t)n, 2);
+		ck_assert_msg(resp && resp->sasl_authenticate, "no answer to a long authzid");
+		ck_assert_int_eq(resp->sasl_authenticate->error,
+		                 FJORD__ERROR_CODE__SASL_AUTHENTICATION_FAILED);
+		fjord__response__free_unpacked(resp, NULL);
+		close(fd);
+	}
+
 	/* Authenticate before Handshake. */
 	fd = raw_connect(port);
 	ck_assert_int_ge(fd, 0);
@@ -455,7 +487,7 @@ static void t0094_raw_sasl(int port)
 	close(fd);
 
 	/* A wrong proof: refused, then nothing is served. */
-	fd = t0094_raw_scram(port, 0x10);
+	fd = t0094_raw_scram(port, 0x10, 0);
 	req.correlation_id = 20;
 	ck_assert_int_eq(raw_send_request(fd, &req, NULL, 0), 0);
 	ck_assert_msg(raw_wait_closed(fd, (int)(5000 * test_timeout_multiplier())),
@@ -463,8 +495,17 @@ static void t0094_raw_sasl(int port)
 	close(fd);
 
 	/* The right proof: the broker's signature verifies, Metadata is served. */
-	fd = t0094_raw_scram(port, 0);
+	fd = t0094_raw_scram(port, 0, 0);
 	resp = t0094_raw_call(fd, &req, 21);
+	ck_assert_msg(resp && resp->body_case == FJORD__RESPONSE__BODY_METADATA,
+	              "Metadata not served after the login");
+	fjord__response__free_unpacked(resp, NULL);
+	close(fd);
+
+	/* A client-final carrying an extension almost as long as a message
+	 * may be: part of the AuthMessage, accepted. */
+	fd = t0094_raw_scram(port, 0, 1900);
+	resp = t0094_raw_call(fd, &req, 22);
 	ck_assert_msg(resp && resp->body_case == FJORD__RESPONSE__BODY_METADATA,
 	              "Metadata not served after the login");
 	fjord__response__free_unpacked(resp, NULL);
@@ -492,6 +533,12 @@ START_TEST(t0094_logins)
 		                                               FJORD_SCRAM_SHA_256, 8192, errstr,
 		                                               sizeof(errstr)),
 		                 FJORD_ERR_NO_ERROR);
+		char commas[T0094_COMMAS + 1];
+		memset(commas, ',', T0094_COMMAS);
+		commas[T0094_COMMAS] = '\0';
+		ck_assert_int_eq(fjord_admin_upsert_scram_user(admin, commas, "commas-pw", 0, 0,
+		                                               errstr, sizeof(errstr)),
+		                 FJORD_ERR_NO_ERROR);
 		ck_assert_int_eq(
 		    fjord_admin_upsert_scram_user(admin, "a/b", "pw", 0, 0, errstr, sizeof(errstr)),
 		    FJORD_ERR__INVALID_ARG);
@@ -500,7 +547,15 @@ START_TEST(t0094_logins)
 		                 FJORD_ERR__INVALID_ARG);
 		fjord_destroy(admin);
 	}
-	t0094_cli(c, "user list", 0, "alice\ndave\n");
+	t0094_cli(c, "user list", 0, ",\nalice\ndave\n"); /* ...the commas' line ends ",\n" */
+	{
+		/* The SDK escapes ',' in SCRAM user names. */
+		char commas[T0094_COMMAS + 1];
+		memset(commas, ',', T0094_COMMAS);
+		commas[T0094_COMMAS] = '\0';
+		t0094_expect_login(sasl_port, "SCRAM-SHA-256", commas, "commas-pw",
+		                   FJORD_ERR_NO_ERROR);
+	}
 	t0094_expect_login(sasl_port, "SCRAM-SHA-256", "dave", "dave-pw", FJORD_ERR_NO_ERROR);
 	ck_assert_int_eq(t0094_login(sasl_port, "SCRAM-SHA-512", "dave", "dave-pw"),
 	                 FJORD_ERR_SASL_AUTHENTICATION_FAILED);

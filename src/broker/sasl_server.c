@@ -64,10 +64,11 @@ typedef struct sasl_conn {
 	/* SCRAM, between server-first and client-final. */
 	scram_cred_t cred;
 	char nonce[SCRAM_NONCE_MAX + 1]; /* client + server nonce */
-	char gs2[SCRAM_NAME_MAX + 8];    /* the client's gs2 header, for c= */
+	char gs2[64];                    /* the client's gs2 header, for c= (as long as
+	                                  * scram_client_final_t.channel_binding) */
 	size_t gs2_len;
 	char *auth_msg; /* client-first-bare "," server-first "," (client-final appended) */
-	size_t auth_len;
+	size_t auth_len, auth_cap;
 } sasl_conn_t;
 
 void sasl_conn_free(sasl_conn_t *s)
@@ -259,15 +260,15 @@ static int sasl_server_scram_first(conn_t *c, sasl_conn_t *s, const ProtobufCBin
 		*why = "client nonce too long";
 		return -1;
 	}
+	if (cf.gs2_len > sizeof(s->gs2)) {
+		*why = "gs2 header (authzid) too long";
+		return -1;
+	}
 	memcpy(s->gs2, in->data, cf.gs2_len);
 	s->gs2_len = cf.gs2_len;
 	bare_len = in->len - cf.bare_off;
-	/* AuthMessage so far: client-first-bare "," server-first ","; room
-	 * for client-final-without-proof is added when it comes. */
-	s->auth_msg = malloc(bare_len + 1 + SCRAM_MSG_MAX + 2);
 	sfirst = malloc(SCRAM_MSG_MAX + 1);
-	if (!s->auth_msg || !sfirst) {
-		free(sfirst);
+	if (!sfirst) {
 		*why = "out of memory";
 		return -1;
 	}
@@ -275,6 +276,16 @@ static int sasl_server_scram_first(conn_t *c, sasl_conn_t *s, const ProtobufCBin
 	if (w < 0 || w > SCRAM_MSG_MAX) {
 		free(sfirst);
 		*why = "server-first-message too long";
+		return -1;
+	}
+	/* AuthMessage so far: client-first-bare "," server-first ","; then
+	 * client-final-without-proof, shorter than a whole message
+	 * (SCRAM_MSG_MAX, which the parser enforces). */
+	s->auth_cap = bare_len + 1 + (size_t)w + 1 + SCRAM_MSG_MAX;
+	s->auth_msg = malloc(s->auth_cap);
+	if (!s->auth_msg) {
+		free(sfirst);
+		*why = "out of memory";
 		return -1;
 	}
 	memcpy(s->auth_msg, in->data + cf.bare_off, bare_len);
@@ -313,6 +324,10 @@ static int sasl_server_scram_final(conn_t *c, sasl_conn_t *s, const ProtobufCBin
 		return -1;
 	}
 	sasl_mech_scram(s->mech, &sm);
+	if (cfin.without_proof_len > s->auth_cap - s->auth_len) {
+		*why = "client-final-message too long";
+		return -1;
+	}
 	memcpy(s->auth_msg + s->auth_len, in->data, cfin.without_proof_len);
 	s->auth_len += cfin.without_proof_len;
 	ok = scram_server_verify(sm, &s->cred, s->auth_msg, s->auth_len, cfin.proof, cfin.proof_len,
