@@ -486,6 +486,29 @@ static void t0094_raw_sasl(int port)
 	fjord__response__free_unpacked(resp, NULL);
 	close(fd);
 
+	/* A PLAIN check still running on the broker's bg thread when the
+	 * client goes away: the answer is dropped, the broker goes on (the
+	 * logins below). */
+	for (int i = 0; i < 5; i++) {
+		static const char plain[] = "\0alice\0alice-secret";
+		Fjord__Request ar_req = FJORD__REQUEST__INIT;
+		Fjord__SaslAuthenticateRequest ar = FJORD__SASL_AUTHENTICATE_REQUEST__INIT;
+		fd = raw_connect(port);
+		ck_assert_int_ge(fd, 0);
+		resp = t0094_raw_handshake(fd, "PLAIN", 1);
+		ck_assert_msg(resp && resp->sasl_handshake && resp->sasl_handshake->error == 0,
+		              "PLAIN handshake refused");
+		fjord__response__free_unpacked(resp, NULL);
+		ar.auth_bytes.data = (uint8_t *)plain;
+		ar.auth_bytes.len = sizeof(plain) - 1;
+		ar_req.api = FJORD__API_KEY__SASL_AUTHENTICATE;
+		ar_req.body_case = FJORD__REQUEST__BODY_SASL_AUTHENTICATE;
+		ar_req.sasl_authenticate = &ar;
+		ar_req.correlation_id = 2;
+		ck_assert_int_eq(raw_send_request(fd, &ar_req, NULL, 0), 0);
+		close(fd);
+	}
+
 	/* A wrong proof: refused, then nothing is served. */
 	fd = t0094_raw_scram(port, 0x10, 0);
 	req.correlation_id = 20;
@@ -656,6 +679,11 @@ START_TEST(t0094_user_changes)
 	/* SCRAM-SHA-256 kept the zkCli credential. */
 	ck_assert_int_eq(t0094_login(sasl_port, "SCRAM-SHA-256", "carol", "second-pw"),
 	                 FJORD_ERR_NO_ERROR);
+	/* PLAIN takes the password of either credential. */
+	ck_assert_int_eq(t0094_login(sasl_port, "PLAIN", "carol", "second-pw"), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(t0094_login(sasl_port, "PLAIN", "carol", "third-pw"), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(t0094_login(sasl_port, "PLAIN", "carol", "first-pw"),
+	                 FJORD_ERR_SASL_AUTHENTICATION_FAILED);
 
 	/* Deleted: no login at all. */
 	t0094_cli(c, "user delete carol", 0, "user carol deleted");

@@ -5,7 +5,7 @@
  * States of one connection (c->sasl; NULL until the first handshake):
  *
  *   HANDSHAKE  --SaslHandshake(enabled mechanism)-->  AUTH
- *   AUTH       --PLAIN: "\0user\0password" checked-->  DONE
+ *   AUTH       --PLAIN: "\0user\0password"--> PLAIN_CHECK --checked on bg--> DONE
  *   AUTH       --SCRAM client-first--> server-first   SCRAM_FINAL
  *   SCRAM_FINAL --client-final, proof checked--> server-final  DONE
  *   any failure --> FAILED (answered; the next request closes)
@@ -18,10 +18,9 @@
  *
  * PLAIN is checked against the user's SCRAM credential (docs/security.md):
  * the password is run through PBKDF2 with the stored salt and iterations
- * and the StoredKey compared, for SCRAM-SHA-512 when the user has it, else
- * SCRAM-SHA-256. That is one PBKDF2 (4096 iterations: about a millisecond)
- * on the loop thread per PLAIN login, which is why PLAIN is not enabled by
- * default.
+ * and the StoredKey compared, first for SCRAM-SHA-256 (the cheaper), then
+ * SCRAM-SHA-512: the password of either credential logs in. That PBKDF2 costs milliseconds, so it
+ * runs on the bg thread (sasl_plain_work), never on the loop.
  *
  * Every failure tells the client only "Authentication failed: invalid
  * credentials" (unknown user and wrong password look the same); the
@@ -51,6 +50,7 @@ typedef enum sasl_state {
 	SASL_HANDSHAKE = 0,
 	SASL_AUTH,
 	SASL_SCRAM_FINAL,
+	SASL_PLAIN_CHECK, /* PLAIN's password check runs on the bg thread */
 	SASL_DONE,
 	SASL_FAILED,
 } sasl_state_t;
@@ -168,22 +168,15 @@ int handle_sasl_handshake(conn_t *c, const Fjord__Request *req, const uint8_t *p
 
 /* --------------------------------------------------------------- authenticate */
 
-/* The credential a login checks: the mechanism's, or for PLAIN the
- * strongest the user has. NULL: no such user (or not for this mechanism). */
+/* The credential a SCRAM login checks. NULL: no such user, or none for
+ * this mechanism. */
 static const scram_cred_t *sasl_server_cred(conn_t *c, sasl_mech_t mech, const char *user,
                                             scram_mech_t *smp)
 {
 	const zkjson_user_t *u = sasl_users_find(c->b->sasl_users, user);
 	scram_mech_t sm;
 
-	if (!u)
-		return NULL;
-	if (mech == SASL_MECH_PLAIN) {
-		sm = u->has[SCRAM_SHA_512] ? SCRAM_SHA_512 : SCRAM_SHA_256;
-	} else if (sasl_mech_scram(mech, &sm) < 0) {
-		return NULL;
-	}
-	if (!u->has[sm])
+	if (!u || sasl_mech_scram(mech, &sm) < 0 || !u->has[sm])
 		return NULL;
 	*smp = sm;
 	return &u->cred[sm];
@@ -198,33 +191,115 @@ static void sasl_server_succeed(conn_t *c, sasl_conn_t *s)
 	     sasl_mech_name(s->mech));
 }
 
-/* PLAIN: one message. 0 ok, -1 failed (*why for the log). */
-static int sasl_server_plain(conn_t *c, sasl_conn_t *s, const ProtobufCBinaryData *in,
-                             const char **why, char *err, size_t errsz)
-{
+/* PLAIN's password check, off the loop: PBKDF2 with the stored salt and
+ * iterations costs milliseconds (about 5 ms for SCRAM-SHA-256 at 4096
+ * iterations, 9 ms for SCRAM-SHA-512 on a loaded 2-core machine), which
+ * the event loop must not spend. The job runs on the bg thread (bg.h) and
+ * answers through the request's slot; a connection closed meanwhile
+ * cancels it through the slot's cancel hook (the job then only frees
+ * itself). */
+typedef struct sasl_plain_job {
+	conn_slot_t *slot;  /* NULL once cancelled */
+	zkjson_user_t user; /* the user's credentials (a copy) */
 	char password[SASL_PLAIN_FIELD_MAX + 1];
-	const scram_cred_t *cred;
-	scram_mech_t sm;
-	int ok;
+	int ok; /* scram_cred_check_password's result */
+} sasl_plain_job_t;
 
-	if (sasl_plain_parse(in->data, in->len, s->user, password, err, errsz) < 0) {
-		*why = err;
-		return -1;
-	}
-	cred = sasl_server_cred(c, SASL_MECH_PLAIN, s->user, &sm);
-	if (!cred) {
-		*why = "unknown user";
-		OPENSSL_cleanse(password, sizeof(password));
-		return -1;
-	}
-	ok = scram_cred_check_password(sm, cred, password);
-	OPENSSL_cleanse(password, sizeof(password));
-	if (ok != 1) {
-		*why = ok < 0 ? "password check failed (OpenSSL)" : "wrong password";
-		return -1;
-	}
-	sasl_server_succeed(c, s);
+static void sasl_plain_job_free(sasl_plain_job_t *job)
+{
+	OPENSSL_cleanse(job, sizeof(*job));
+	free(job);
+}
+
+/* bg thread. */
+static int sasl_plain_work(void *arg)
+{
+	sasl_plain_job_t *job = arg;
+
+	/* The password of either credential logs in; SCRAM-SHA-256 first
+	 * (the cheaper). */
+	job->ok = 0;
+	for (int m = 0; m < SCRAM_MECH_CNT && job->ok == 0; m++)
+		if (job->user.has[m])
+			job->ok = scram_cred_check_password((scram_mech_t)m, &job->user.cred[m],
+			                                    job->password);
+	OPENSSL_cleanse(job->password, sizeof(job->password));
 	return 0;
+}
+
+/* Loop thread: the connection went away first. */
+static void sasl_plain_cancel(void *arg)
+{
+	((sasl_plain_job_t *)arg)->slot = NULL;
+}
+
+static int sasl_server_answer(conn_t *c, conn_slot_t *slot, sasl_conn_t *s, Fjord__ErrorCode err,
+                              const char *why, char *out, size_t outlen);
+
+/* Loop thread: the check is done. */
+static void sasl_plain_done(void *arg, int rc)
+{
+	sasl_plain_job_t *job = arg;
+	conn_slot_t *slot = job->slot;
+
+	(void)rc;
+	if (slot) {
+		conn_t *c = slot->conn;
+		sasl_conn_t *s = c->sasl;
+		slot->cancel = NULL;
+		if (s->state != SASL_PLAIN_CHECK) {
+			/* Another request meanwhile failed the login. */
+			sasl_server_answer(c, slot, s, FJORD__ERROR_CODE__ILLEGAL_SASL_STATE,
+			                   "request during the PLAIN check", NULL, 0);
+		} else if (job->ok == 1) {
+			sasl_server_succeed(c, s);
+			sasl_server_answer(c, slot, s, FJORD__ERROR_CODE__NONE, NULL, NULL, 0);
+		} else {
+			sasl_server_answer(
+			    c, slot, s, FJORD__ERROR_CODE__SASL_AUTHENTICATION_FAILED,
+			    job->ok < 0 ? "password check failed (OpenSSL)" : "wrong password",
+			    NULL, 0);
+		}
+	}
+	sasl_plain_job_free(job);
+}
+
+/* PLAIN: one message. 0: the check runs on the bg thread and answers
+ * later (state SASL_PLAIN_CHECK); -1 failed now (*why for the log). */
+static int sasl_server_plain(conn_t *c, sasl_conn_t *s, conn_slot_t *slot,
+                             const ProtobufCBinaryData *in, const char **why, char *err,
+                             size_t errsz)
+{
+	sasl_plain_job_t *job = calloc(1, sizeof(*job));
+	const zkjson_user_t *u;
+
+	if (!job) {
+		*why = "out of memory";
+		return -1;
+	}
+	if (sasl_plain_parse(in->data, in->len, s->user, job->password, err, errsz) < 0) {
+		*why = err;
+		goto fail;
+	}
+	u = sasl_users_find(c->b->sasl_users, s->user);
+	if (!u) {
+		*why = "unknown user";
+		goto fail;
+	}
+	job->user = *u;
+	job->slot = slot;
+	slot->cancel = sasl_plain_cancel;
+	slot->cancel_arg = job;
+	if (bg_submit(c->b->bg, sasl_plain_work, sasl_plain_done, job) != 0) {
+		slot->cancel = NULL;
+		*why = "cannot queue the password check (out of memory or stopping)";
+		goto fail;
+	}
+	s->state = SASL_PLAIN_CHECK;
+	return 0;
+fail:
+	sasl_plain_job_free(job);
+	return -1;
 }
 
 /* SCRAM client-first: answers server-first in *out (malloc'd). */
@@ -349,11 +424,37 @@ static int sasl_server_scram_final(conn_t *c, sasl_conn_t *s, const ProtobufCBin
 	return 0;
 }
 
-int handle_sasl_authenticate(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
-                             size_t payload_len)
+/* Answers a SaslAuthenticate: logs and counts a failure (and fails the
+ * connection's login); out (may be NULL) is the mechanism's next message. */
+static int sasl_server_answer(conn_t *c, conn_slot_t *slot, sasl_conn_t *s, Fjord__ErrorCode err,
+                              const char *why, char *out, size_t outlen)
 {
 	Fjord__SaslAuthenticateResponse body = FJORD__SASL_AUTHENTICATE_RESPONSE__INIT;
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
+
+	body.error = err;
+	if (err == FJORD__ERROR_CODE__ILLEGAL_SASL_STATE) {
+		body.error_message = (char *)"SaslAuthenticate out of turn";
+	} else if (err != FJORD__ERROR_CODE__NONE) {
+		c->b->metrics.sasl_logins_failed++;
+		body.error_message = (char *)SASL_FAIL_MSG;
+	}
+	if (err != FJORD__ERROR_CODE__NONE) {
+		if (s)
+			s->state = SASL_FAILED;
+		flog(LOG_NOTICE, "sasl", "%s: authentication of \"%s\" with %s failed: %s", c->peer,
+		     s ? s->user : "", s ? sasl_mech_name(s->mech) : "?", why ? why : "?");
+	}
+	body.auth_bytes.data = (uint8_t *)out;
+	body.auth_bytes.len = outlen;
+	resp.body_case = FJORD__RESPONSE__BODY_SASL_AUTHENTICATE;
+	resp.sasl_authenticate = &body;
+	return conn_slot_respond(slot, &resp, NULL);
+}
+
+int handle_sasl_authenticate(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
+                             size_t payload_len)
+{
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
 	sasl_conn_t *s = c->sasl;
 	const ProtobufCBinaryData *in = &req->sasl_authenticate->auth_bytes;
@@ -365,36 +466,21 @@ int handle_sasl_authenticate(conn_t *c, const Fjord__Request *req, const uint8_t
 	(void)payload, (void)payload_len;
 	if (!slot)
 		return -1;
-	if (!s || (s->state != SASL_AUTH && s->state != SASL_SCRAM_FINAL)) {
-		if (s)
-			s->state = SASL_FAILED;
-		body.error = FJORD__ERROR_CODE__ILLEGAL_SASL_STATE;
-		body.error_message = (char *)"SaslAuthenticate before a SaslHandshake";
-		why = "SaslAuthenticate out of turn";
-	} else {
-		if (s->mech == SASL_MECH_PLAIN)
-			rc = sasl_server_plain(c, s, in, &why, err, sizeof(err));
-		else if (s->state == SASL_AUTH)
-			rc = sasl_server_scram_first(c, s, in, &out, &outlen, &why, err,
-			                             sizeof(err));
-		else
-			rc = sasl_server_scram_final(c, s, in, &out, &outlen, &why, err,
-			                             sizeof(err));
-		if (rc < 0) {
-			c->b->metrics.sasl_logins_failed++;
-			s->state = SASL_FAILED;
-			body.error = FJORD__ERROR_CODE__SASL_AUTHENTICATION_FAILED;
-			body.error_message = (char *)SASL_FAIL_MSG;
-		}
-	}
-	if (body.error != FJORD__ERROR_CODE__NONE)
-		flog(LOG_NOTICE, "sasl", "%s: authentication of \"%s\" with %s failed: %s", c->peer,
-		     s ? s->user : "", s ? sasl_mech_name(s->mech) : "?", why ? why : "?");
-	body.auth_bytes.data = (uint8_t *)out;
-	body.auth_bytes.len = outlen;
-	resp.body_case = FJORD__RESPONSE__BODY_SASL_AUTHENTICATE;
-	resp.sasl_authenticate = &body;
-	rc = conn_slot_respond(slot, &resp, NULL);
+	if (!s || (s->state != SASL_AUTH && s->state != SASL_SCRAM_FINAL))
+		return sasl_server_answer(c, slot, s, FJORD__ERROR_CODE__ILLEGAL_SASL_STATE,
+		                          "SaslAuthenticate out of turn", NULL, 0);
+	if (s->mech == SASL_MECH_PLAIN)
+		rc = sasl_server_plain(c, s, slot, in, &why, err, sizeof(err));
+	else if (s->state == SASL_AUTH)
+		rc = sasl_server_scram_first(c, s, in, &out, &outlen, &why, err, sizeof(err));
+	else
+		rc = sasl_server_scram_final(c, s, in, &out, &outlen, &why, err, sizeof(err));
+	if (rc == 0 && s->state == SASL_PLAIN_CHECK)
+		return 0; /* answered by sasl_plain_done */
+	rc = sasl_server_answer(c, slot, s,
+	                        rc < 0 ? FJORD__ERROR_CODE__SASL_AUTHENTICATION_FAILED
+	                               : FJORD__ERROR_CODE__NONE,
+	                        why, out, outlen);
 	free(out);
 	return rc;
 }
