@@ -40,6 +40,7 @@ struct logmgr;
 struct evconnlistener;
 struct evhttp;
 struct replica_fetcher;
+struct sasl_users;
 struct logdirs;
 
 #define BROKER_PART_BUCKETS 1024
@@ -104,6 +105,7 @@ typedef struct broker {
 	int orphans_checked;          /* stale logs removed after first snapshot */
 	zkutil_seen_t config_refused; /* refused topic configs already logged (loop) */
 	zkb_session_state_t zk_state;
+	struct sasl_users *sasl_users; /* SASL credentials (one ref); NULL: none read yet */
 	int is_controller;
 	int32_t controller_epoch;
 

@@ -22,6 +22,7 @@
 
 #include "broker/authz.h"
 #include "broker/broker_conf.h"
+#include "common/sasl.h"
 #include "common/endpoint.h"
 #include "common/flog.h"
 #include "common/numparse.h"
@@ -57,6 +58,26 @@ static const prop_def_t broker_conf_defs[] = {
 	  "The listener other brokers use to reach this one (replication); its advertised "
 	  "host:port is also the znode's host/port. Unset: the first listener. At start-up its "
 	  "advertised host must resolve (retried for up to 10 s)." },
+	{ "sasl.enabled.mechanisms", PROP_STR, OFF(sasl_enabled_mechanisms),
+	  "SCRAM-SHA-256,SCRAM-SHA-512", 0, 0, NULL, 0,
+	  "SASL mechanisms served on SASL_PLAINTEXT and SASL_SSL listeners, comma-separated: "
+	  "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (docs/security.md). PLAIN is checked against the "
+	  "user's SCRAM credential and is served only when listed." },
+	{ "sasl.server.max.receive.size", PROP_INT, OFF(sasl_server_max_receive_size), "524288",
+	  256, I32MAX, NULL, 0,
+	  "Largest request frame a connection on a SASL listener may send before it has "
+	  "logged in (Kafka's key); a larger one closes the connection, so a client without "
+	  "credentials cannot make the broker buffer socket.request.max.bytes." },
+	{ "sasl.mechanism.inter.broker.protocol", PROP_STR,
+	  OFF(sasl_mechanism_inter_broker_protocol), "SCRAM-SHA-512", 0, 0, NULL, 0,
+	  "The mechanism the replica fetcher logs in with when the inter-broker listener is "
+	  "SASL_PLAINTEXT or SASL_SSL; it must be in sasl.enabled.mechanisms." },
+	{ "inter.broker.sasl.username", PROP_STR, OFF(inter_broker_sasl_username), NULL, 0, 0, NULL,
+	  0,
+	  "fjord's key (Kafka puts it in a JAAS file): the user this broker logs in as on a "
+	  "SASL inter-broker listener. Required then." },
+	{ "inter.broker.sasl.password", PROP_STR, OFF(inter_broker_sasl_password), NULL, 0, 0, NULL,
+	  0, "fjord's key: the password of inter.broker.sasl.username." },
 	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
 	  "Comma-separated log directories. Unset: log.dir." },
 	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
@@ -368,11 +389,13 @@ int sec_proto_parse(const char *s, sec_proto_t *out)
 static int broker_conf_check_protocols(const broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	for (int i = 0; i < conf->lsn_cnt; i++) {
-		if (conf->lsn[i].proto != SEC_PLAINTEXT) {
-			snprintf(errstr, errstr_size,
-			         "listener.security.protocol.map: listener %s maps to %s, which "
-			         "this build does not serve yet (PLAINTEXT only)",
-			         conf->lsn[i].name, sec_proto_name(conf->lsn[i].proto));
+		if (conf->lsn[i].proto != SEC_PLAINTEXT &&
+		    conf->lsn[i].proto != SEC_SASL_PLAINTEXT) {
+			snprintf(
+			    errstr, errstr_size,
+			    "listener.security.protocol.map: listener %s maps to %s, which "
+			    "this build does not serve yet (PLAINTEXT and SASL_PLAINTEXT only)",
+			    conf->lsn[i].name, sec_proto_name(conf->lsn[i].proto));
 			return -1;
 		}
 	}
@@ -570,6 +593,54 @@ done:
 	return rc;
 }
 
+/* sasl.enabled.mechanisms, and the inter-broker login when the
+ * inter-broker listener is SASL_*. */
+static int broker_conf_sasl(broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	char msg[200];
+	sasl_mech_t m;
+
+	if (sasl_mech_list_parse(conf->sasl_enabled_mechanisms, &conf->sasl_mechs, msg,
+	                         sizeof(msg)) < 0) {
+		snprintf(errstr, errstr_size, "sasl.enabled.mechanisms: %s", msg);
+		return -1;
+	}
+	if (sasl_mech_parse(conf->sasl_mechanism_inter_broker_protocol
+	                        ? conf->sasl_mechanism_inter_broker_protocol
+	                        : "",
+	                    1, &m) < 0) {
+		snprintf(
+		    errstr, errstr_size,
+		    "sasl.mechanism.inter.broker.protocol: \"%s\" is not PLAIN, SCRAM-SHA-256 or "
+		    "SCRAM-SHA-512",
+		    conf->sasl_mechanism_inter_broker_protocol
+		        ? conf->sasl_mechanism_inter_broker_protocol
+		        : "");
+		return -1;
+	}
+	conf->sasl_ibp_mech = (int)m;
+	if (!SEC_PROTO_IS_SASL(conf->lsn[conf->ibl].proto))
+		return 0;
+	if (!(conf->sasl_mechs & (1u << m))) {
+		snprintf(
+		    errstr, errstr_size,
+		    "sasl.mechanism.inter.broker.protocol %s is not in sasl.enabled.mechanisms "
+		    "(%s), but the inter-broker listener %s is %s",
+		    sasl_mech_name(m), conf->sasl_enabled_mechanisms, conf->lsn[conf->ibl].name,
+		    sec_proto_name(conf->lsn[conf->ibl].proto));
+		return -1;
+	}
+	if (!conf->inter_broker_sasl_username || !*conf->inter_broker_sasl_username ||
+	    !conf->inter_broker_sasl_password || !*conf->inter_broker_sasl_password) {
+		snprintf(errstr, errstr_size,
+		         "the inter-broker listener %s is %s: set inter.broker.sasl.username and "
+		         "inter.broker.sasl.password (a user in /config/users; docs/security.md)",
+		         conf->lsn[conf->ibl].name, sec_proto_name(conf->lsn[conf->ibl].proto));
+		return -1;
+	}
+	return 0;
+}
+
 int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	log_config_t *lc = &conf->log_defaults;
@@ -599,6 +670,8 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 			return -1;
 		}
 	}
+	if (broker_conf_sasl(conf, errstr, errstr_size) != 0)
+		return -1;
 	if (broker_conf_hostport(conf->http_listener ? conf->http_listener : "", &conf->http_host,
 	                         &conf->http_port) != 0) {
 		snprintf(errstr, errstr_size, "http.listener: \"%s\" is not host:port",

@@ -40,6 +40,7 @@
 #include "broker/api.h"
 #include "broker/broker.h"
 #include "broker/conn.h"
+#include "broker/sasl_server.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/frame.h"
@@ -227,6 +228,10 @@ static void conn_process_input(conn_t *c)
 			return;
 		}
 		evbuffer_copyout(in, prefix, sizeof(prefix));
+		if (sasl_server_frame_refused(c, be32_read(prefix))) {
+			conn_close(c, "frame too large before the SASL login");
+			return;
+		}
 		if (frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) == FRAME_ERROR) {
 			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
 			     c->peer, errmsg ? errmsg : "invalid prefix");
@@ -466,6 +471,7 @@ static void conn_free(conn_t *c)
 		conn_slot_free(slot);
 	}
 	bufferevent_free(c->bev);
+	sasl_conn_free(c->sasl);
 	free(c);
 }
 

@@ -111,7 +111,8 @@ typedef struct conn {
 	 * principal "User:<name>", "User:ANONYMOUS" until a security layer of
 	 * the listener (TLS client certificate, SASL) says otherwise. */
 	char principal[CONN_PRINCIPAL_MAX];
-	char host[64]; /* the client's address without port, for ACL host rules */
+	char host[64];          /* the client's address without port, for ACL host rules */
+	struct sasl_conn *sasl; /* SASL listeners: the login's state (sasl_server.c) */
 } conn_t;
 
 /* Takes ownership of fd (already non-blocking). listener: the index in

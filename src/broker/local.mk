@@ -17,6 +17,8 @@ src_broker_fjordd_SOURCES = \
 	src/broker/reqmem.c src/broker/reqmem.h \
 	src/broker/api.c src/broker/api.h \
 	src/broker/authz.c src/broker/authz.h \
+	src/broker/sasl_server.c src/broker/sasl_server.h \
+	src/broker/sasl_users.c src/broker/sasl_users.h \
 	src/broker/handle_api_versions.c \
 	src/broker/handle_metadata.c \
 	src/broker/handle_produce.c \

@@ -28,12 +28,15 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <openssl/crypto.h>
 
 #include "client/client_int.h"
 #include "common/bytes.h"
 #include "common/frame.h"
 
-enum { BCONN_DOWN = 0, BCONN_CONNECTING = 1, BCONN_UP = 2 };
+/* BCONN_AUTH: connected, the SASL login (bsasl.c) runs; requests queued
+ * meanwhile wait in `held`, and only the login's frames are written. */
+enum { BCONN_DOWN = 0, BCONN_CONNECTING = 1, BCONN_UP = 2, BCONN_AUTH = 3 };
 
 #define BCONN_MAX_FRAME ((size_t)1 << 30)
 
@@ -55,10 +58,14 @@ struct bconn {
 	int64_t next_connect_ms;
 	int backoff_ms;
 	int fails;
+	bsasl_t *sasl;          /* AUTH: the login in progress */
+	struct evbuffer *held;  /* AUTH: queued requests, written once logged in */
+	uint64_t held_sent_pos; /* sent_pos when the login began */
 };
 
 static void bconn_on_read(evutil_socket_t fd, short what, void *arg);
 static void bconn_on_write(evutil_socket_t fd, short what, void *arg);
+static int bconn_auth_begin(bconn_t *bc);
 
 int bconn_is_up(const bconn_t *bc)
 {
@@ -112,6 +119,9 @@ static void bconn_free(bconn_t *bc)
 		evbuffer_free(bc->in);
 	if (bc->out)
 		evbuffer_free(bc->out);
+	if (bc->held)
+		evbuffer_free(bc->held);
+	bsasl_free(bc->sasl);
 	free(bc->host);
 	free(bc->listener);
 	free(bc);
@@ -139,9 +149,10 @@ bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port, const cha
 	bc->listener = listener ? fj_strdup(listener) : NULL;
 	bc->in = evbuffer_new();
 	bc->out = evbuffer_new();
+	bc->held = evbuffer_new();
 	bc->backoff_ms = h->cv_conf->reconnect_backoff_ms;
 	TAILQ_INIT(&bc->reqs);
-	if (!bc->host || (listener && !bc->listener) || !bc->in || !bc->out) {
+	if (!bc->host || (listener && !bc->listener) || !bc->in || !bc->out || !bc->held) {
 		bconn_free(bc);
 		return NULL;
 	}
@@ -183,6 +194,9 @@ static void bconn_fail(bconn_t *bc, fjord_err_t err, fjord_err_t head_err, const
 		bc->backoff_ms *= 2;
 	evbuffer_drain(bc->in, evbuffer_get_length(bc->in));
 	evbuffer_drain(bc->out, evbuffer_get_length(bc->out));
+	evbuffer_drain(bc->held, evbuffer_get_length(bc->held));
+	bsasl_free(bc->sasl);
+	bc->sasl = NULL;
 	bc->out_pos = bc->sent_pos = 0;
 	bc->inflight = 0;
 	while ((r = TAILQ_FIRST(&bc->reqs))) {
@@ -252,6 +266,8 @@ static int bconn_connect(bconn_t *bc)
 static void bconn_complete_sent(bconn_t *bc)
 {
 	breq_t *r, *tmp;
+	if (bc->state == BCONN_AUTH)
+		return; /* only the login's frames are being written */
 	TAILQ_FOREACH_SAFE (r, &bc->reqs, link, tmp) {
 		if (r->start_pos < bc->sent_pos)
 			r->sent = 1;
@@ -317,8 +333,95 @@ static void bconn_on_write(evutil_socket_t fd, short what, void *arg)
 		event_add(bc->ev_r, NULL);
 		handle_log(bc->h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: connected", bc->host, bc->port,
 		           bc->id);
+		if (bsasl_wanted(bc->h) && bconn_auth_begin(bc) < 0)
+			return;
 	}
 	bconn_flush(bc);
+}
+
+/* ------------------------------------------------------------ SASL login */
+
+fjord_t *bconn_handle(bconn_t *bc)
+{
+	return bc->h;
+}
+
+/* The connection is up: hold what is queued and start the login. 0, or -1
+ * when the connection was failed. */
+static int bconn_auth_begin(bconn_t *bc)
+{
+	bc->state = BCONN_AUTH;
+	bc->held_sent_pos = bc->sent_pos;
+	if (evbuffer_add_buffer(bc->held, bc->out) < 0 || !(bc->sasl = bsasl_start(bc))) {
+		bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory starting the SASL login");
+		return -1;
+	}
+	return 0;
+}
+
+int bconn_auth_send(bconn_t *bc, Fjord__Request *req)
+{
+	uint8_t prefix[FRAME_PREFIX_SIZE];
+	size_t hlen;
+	uint8_t *hbuf;
+	int rc = -1;
+
+	req->correlation_id = ++bc->h->next_corr_id;
+	req->client_id = bc->h->cv_conf->client_id;
+	hlen = fjord__request__get_packed_size(req);
+	hbuf = malloc(hlen ? hlen : 1);
+	if (!hbuf)
+		return -1;
+	fjord__request__pack(req, hbuf);
+	frame_write_prefix(prefix, hlen, 0);
+	if (evbuffer_add(bc->out, prefix, sizeof(prefix)) == 0 &&
+	    evbuffer_add(bc->out, hbuf, hlen) == 0) {
+		event_add(bc->ev_w, NULL);
+		rc = 0;
+	}
+	OPENSSL_cleanse(hbuf, hlen);
+	free(hbuf);
+	return rc;
+}
+
+/* One response during the login (resp may be NULL: undecodable). 0 go on,
+ * -1 the connection was failed. */
+static int bconn_auth_response(bconn_t *bc, Fjord__Response *resp)
+{
+	fjord_t *h = bc->h;
+	fjord_err_t err = FJORD_ERR__BAD_MSG;
+	char why[512] = "undecodable response header during the SASL login";
+	int rc = -1;
+
+	if (resp)
+		rc = bsasl_on_response(bc, bc->sasl, resp, &err, why, sizeof(why));
+	if (resp)
+		fjord__response__free_unpacked(resp, NULL);
+	if (rc < 0) {
+		char msg[700];
+		snprintf(msg, sizeof(msg), "%s:%d/%d: SASL login as \"%s\" failed: %s", bc->host,
+		         bc->port, bc->id, h->cv_conf->sasl_username, why);
+		if (err > 0)
+			atomic_store(&h->auth_err, (int)err);
+		cbq_push_error(h, err, msg);
+		bconn_fail(bc, err, 0, msg);
+		return -1;
+	}
+	if (rc == 1) {
+		bsasl_free(bc->sasl);
+		bc->sasl = NULL;
+		bc->state = BCONN_UP;
+		bc->sent_pos = bc->held_sent_pos;
+		atomic_store(&h->auth_err, 0);
+		handle_log(h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: authenticated as %s", bc->host,
+		           bc->port, bc->id, h->cv_conf->sasl_username);
+		if (evbuffer_add_buffer(bc->out, bc->held) < 0) {
+			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory");
+			return -1;
+		}
+		event_add(bc->ev_w, NULL);
+	}
+	return 0;
 }
 
 /* Handles every complete frame in bc->in. Returns -1 if the connection was
@@ -347,6 +450,12 @@ static int bconn_parse(bconn_t *bc)
 		}
 		Fjord__Response *resp =
 		    fjord__response__unpack(NULL, f.header_len, p + f.header_off);
+		if (bc->state == BCONN_AUTH) {
+			if (bconn_auth_response(bc, resp) < 0)
+				return -1;
+			evbuffer_drain(bc->in, f.total_len);
+			continue;
+		}
 		breq_t *r = TAILQ_FIRST(&bc->reqs);
 		while (r && !r->expect_response)
 			r = TAILQ_NEXT(r, link);
@@ -398,6 +507,8 @@ int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, i
 	size_t hlen, plen = 0;
 	uint8_t *hbuf = NULL;
 	breq_t *r = calloc(1, sizeof(*r));
+	/* While the login runs, requests wait behind it. */
+	struct evbuffer *q = bc->state == BCONN_AUTH ? bc->held : bc->out;
 	int rc = -1, i;
 
 	if (!r)
@@ -419,11 +530,10 @@ int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, i
 	r->broker_id = bc->id;
 	r->deadline_ms = fj_mono_ms() + timeout_ms;
 	r->start_pos = bc->out_pos;
-	if (evbuffer_add(bc->out, prefix, sizeof(prefix)) < 0 ||
-	    evbuffer_add(bc->out, hbuf, hlen) < 0)
+	if (evbuffer_add(q, prefix, sizeof(prefix)) < 0 || evbuffer_add(q, hbuf, hlen) < 0)
 		goto out;
 	for (i = 0; i < iovcnt; i++)
-		if (iov[i].iov_len && evbuffer_add(bc->out, iov[i].iov_base, iov[i].iov_len) < 0)
+		if (iov[i].iov_len && evbuffer_add(q, iov[i].iov_base, iov[i].iov_len) < 0)
 			goto out;
 	bc->out_pos += sizeof(prefix) + hlen + plen;
 	r->end_pos = bc->out_pos;

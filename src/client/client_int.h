@@ -76,6 +76,9 @@ typedef struct fj_conf_values {
 	char *client_listener; /* client.listener; NULL: the default rule (metadata.c) */
 	int zk_session_timeout_ms;
 	int security_protocol; /* CONF_SEC_* */
+	int sasl_mechanism;    /* sasl.mechanism: a sasl_mech_t (common/sasl.h) */
+	char *sasl_username;
+	char *sasl_password;
 	char *client_id;
 	int socket_timeout_ms;
 	int reconnect_backoff_ms;
@@ -262,6 +265,9 @@ struct fjord_s {
 
 	atomic_int closed;
 	int destroyed;
+	/* The last SASL login's refusal (SASL_AUTHENTICATION_FAILED, ...), 0
+	 * after a login succeeds: fjord_produce() refuses with it (bsasl.c). */
+	atomic_int auth_err;
 };
 
 /* Posts an op to the I/O thread (any thread). If the I/O thread is gone
@@ -308,6 +314,25 @@ int bconn_inflight(const bconn_t *bc);
  * correlation id and client id). payload may be NULL. The callback always
  * fires exactly once, later (never inside bconn_send). Returns 0, or -1 on
  * allocation failure (callback not fired). */
+/* ------------------------------------------------------------------ bsasl */
+
+/* The SASL login on a connection (bsasl.c), I/O thread. */
+typedef struct bsasl bsasl_t;
+/* security.protocol is sasl_plaintext or sasl_ssl. */
+int bsasl_wanted(const fjord_t *h);
+/* Sends SaslHandshake (through bconn_auth_send); NULL on failure. */
+bsasl_t *bsasl_start(bconn_t *bc);
+void bsasl_free(bsasl_t *s);
+/* One response of the login: 0 go on (the next message was sent), 1
+ * authenticated, -1 failed with *errp and why (a sentence for the
+ * application). */
+int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjord_err_t *errp,
+                      char *why, size_t whysz);
+/* bconn.c for bsasl: the connection's handle, and a login frame written
+ * ahead of every held request (not on the request queue). 0 or -1. */
+fjord_t *bconn_handle(bconn_t *bc);
+int bconn_auth_send(bconn_t *bc, Fjord__Request *req);
+
 int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload, size_t payload_len,
                int expect_response, int timeout_ms, breq_cb *cb, void *opaque);
 /* Same for a payload made of several pieces. */
