@@ -31,6 +31,10 @@
 #define I32MAX 2147483647LL
 #define I64MAX 9223372036854775807LL
 
+/* Index order is tls_client_auth_t's (common/tls_ctx.h). */
+static const char *const broker_conf_client_auths[] = { "none", "requested", "required", NULL };
+static const char *const broker_conf_endpoint_algs[] = { "https", "none", NULL };
+
 static const prop_def_t broker_conf_defs[] = {
 	{ "broker.id", PROP_INT, OFF(broker_id), "-1", -1, I32MAX, NULL, 0,
 	  "Required. This broker's id, unique in the cluster (>= 0)." },
@@ -56,6 +60,32 @@ static const prop_def_t broker_conf_defs[] = {
 	  "The listener other brokers use to reach this one (replication); its advertised "
 	  "host:port is also the znode's host/port. Unset: the first listener. At start-up its "
 	  "advertised host must resolve (retried for up to 10 s)." },
+	{ "ssl.certificate.location", PROP_STR, OFF(ssl_certificate_location), NULL, 0, 0, NULL, 0,
+	  "PEM file with this broker's certificate (and its chain), presented on SSL and "
+	  "SASL_SSL listeners and, as its client certificate, to the leaders it replicates "
+	  "from (fjord's stand-in for Kafka's ssl.keystore.location; docs/security.md). "
+	  "Required when a listener is SSL." },
+	{ "ssl.key.location", PROP_STR, OFF(ssl_key_location), NULL, 0, 0, NULL, 0,
+	  "PEM file with the private key of ssl.certificate.location. Required when a "
+	  "listener is SSL." },
+	{ "ssl.key.password", PROP_STR, OFF(ssl_key_password), NULL, 0, 0, NULL, 0,
+	  "Password of an encrypted ssl.key.location." },
+	{ "ssl.ca.location", PROP_STR, OFF(ssl_ca_location), NULL, 0, 0, NULL, 0,
+	  "PEM file of the CA certificates trusted for client certificates and for the "
+	  "leaders' certificates in replication (Kafka's truststore). Unset: the system's CA "
+	  "store." },
+	{ "ssl.client.auth", PROP_ENUM, OFF(ssl_client_auth), "none", 0, 0,
+	  broker_conf_client_auths, 0,
+	  "SSL listeners: none (no client certificate asked), requested (asked; a client "
+	  "without one is User:ANONYMOUS), required (a client without a certificate trusted "
+	  "by ssl.ca.location is refused in the handshake)." },
+	{ "ssl.enabled.protocols", PROP_STR, OFF(ssl_enabled_protocols), "TLSv1.2,TLSv1.3", 0, 0,
+	  NULL, 0, "TLS versions served and used, among TLSv1.2 and TLSv1.3 (nothing older)." },
+	{ "ssl.endpoint.identification.algorithm", PROP_ENUM,
+	  OFF(ssl_endpoint_identification_algorithm), "https", 0, 0, broker_conf_endpoint_algs, 0,
+	  "Replication over SSL: https checks that the leader's certificate names the host it "
+	  "advertises (a DNS or IP subject alternative name); none skips that check (the chain "
+	  "is still verified)." },
 	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
 	  "Comma-separated log directories. Unset: log.dir." },
 	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
@@ -351,14 +381,21 @@ int sec_proto_parse(const char *s, sec_proto_t *out)
 	return -1;
 }
 
+/* Whether this build serves a listener protocol: PLAINTEXT, and SSL
+ * (broker_tls.c). SASL_SSL also needs SASL and stays refused without it. */
+static int broker_conf_served(sec_proto_t p)
+{
+	return p == SEC_PLAINTEXT || p == SEC_SSL;
+}
+
 /* Every listener's protocol must be one this build serves. */
 static int broker_conf_check_protocols(const broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	for (int i = 0; i < conf->lsn_cnt; i++) {
-		if (conf->lsn[i].proto != SEC_PLAINTEXT) {
+		if (!broker_conf_served(conf->lsn[i].proto)) {
 			snprintf(errstr, errstr_size,
 			         "listener.security.protocol.map: listener %s maps to %s, which "
-			         "this build does not serve yet (PLAINTEXT only)",
+			         "this build does not serve yet (PLAINTEXT and SSL only)",
 			         conf->lsn[i].name, sec_proto_name(conf->lsn[i].proto));
 			return -1;
 		}

@@ -102,6 +102,8 @@ typedef struct conn {
 	int read_paused; /* back-pressure */
 	int reading;     /* EV_READ enabled on bev */
 	int frame_sized; /* the input holds one buffer sized for the frame */
+	int tls;         /* accepted on a TLS listener: bev is a bufferevent_openssl */
+	int handshaking; /* TLS handshake not completed yet */
 	reqmem_claim_t mem;
 	int64_t last_active_us; /* monotonic: last byte read or written */
 	conn_quota_key_t addr;

@@ -213,6 +213,10 @@ static void metrics_render_limits(broker_t *b, struct evbuffer *out)
 	             "Connections closed after connections.max.idle.ms without traffic.");
 	evbuffer_add_printf(out, "fjord_connections_idle_closed_total %llu\n",
 	                    (unsigned long long)m->conn_idle_closed);
+	metrics_head(out, "fjord_tls_handshake_failures_total", "counter",
+	             "Connections to an SSL listener closed because the TLS handshake failed.");
+	evbuffer_add_printf(out, "fjord_tls_handshake_failures_total %llu\n",
+	                    (unsigned long long)m->tls_handshake_failures);
 	metrics_head(out, "fjord_connections_paused", "gauge",
 	             "Connections not read now, by reason: backpressure (too many responses "
 	             "queued), memory (waiting for queued.max.request.bytes).");
