@@ -37,6 +37,7 @@ static const char *const conf_resets[] = { "earliest", "latest", "error", NULL }
 /* Index order is enum sec_proto's in client_int.h (SEC_* of the broker). */
 static const char *const conf_security_protocols[] = { "plaintext", "ssl", "sasl_plaintext",
 	                                               "sasl_ssl", NULL };
+static const char *const conf_endpoint_algs[] = { "https", "none", NULL };
 /* Index order is cgrp's: conf_strategies[v->assignment_strategy] names the
  * assignor (common/assignor.h). */
 const char *const conf_strategies[] = { "range", "roundrobin", "sticky", NULL };
@@ -61,6 +62,21 @@ static const prop_def_t conf_defs[] = {
 	  conf_security_protocols, S_ALL,
 	  "Protocol used to talk to brokers: plaintext, ssl, sasl_plaintext, sasl_ssl "
 	  "(case-insensitive; docs/security.md). It must match the listener reached." },
+	{ "ssl.ca.location", PROP_STR, OFF(ssl_ca_location), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: PEM file of the CA certificates that verify the brokers' certificates. Unset: "
+	  "the system's CA store." },
+	{ "ssl.certificate.location", PROP_STR, OFF(ssl_certificate_location), NULL, 0, 0, NULL,
+	  S_ALL,
+	  "ssl: PEM file with the client's certificate, presented when the broker asks "
+	  "(ssl.client.auth); needs ssl.key.location." },
+	{ "ssl.key.location", PROP_STR, OFF(ssl_key_location), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: PEM file with the private key of ssl.certificate.location." },
+	{ "ssl.key.password", PROP_STR, OFF(ssl_key_password), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: password of an encrypted ssl.key.location." },
+	{ "ssl.endpoint.identification.algorithm", PROP_ENUM, OFF(ssl_endpoint_identification),
+	  "https", 0, 0, conf_endpoint_algs, S_ALL,
+	  "ssl: https checks that a broker's certificate names the host connected to (a DNS or "
+	  "IP subject alternative name); none only verifies the chain." },
 	{ "client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,
 	  "Client identifier sent with every request." },
 	{ "socket.timeout.ms", PROP_INT, OFF(socket_timeout_ms), "60000", 10, IMAX, NULL, S_ALL,
@@ -320,9 +336,13 @@ int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, 
 
 int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n)
 {
-	if (conf->v.security_protocol != CONF_SEC_PLAINTEXT) {
+	/* ssl: bconn_tls.c (its files are checked when fjord_new() builds the
+	 * context). sasl_ssl needs SASL as well. */
+	if (conf->v.security_protocol != CONF_SEC_PLAINTEXT &&
+	    conf->v.security_protocol != CONF_SEC_SSL) {
 		fj_errstr(errstr, n,
-		          "security.protocol: %s is not served by this build yet (plaintext only)",
+		          "security.protocol: %s is not served by this build yet (plaintext and "
+		          "ssl only)",
 		          conf_security_protocols[conf->v.security_protocol]);
 		return -1;
 	}

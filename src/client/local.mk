@@ -8,6 +8,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/handle.c \
 	src/client/cbq.c \
 	src/client/bconn.c \
+	src/client/bconn_tls.c \
 	src/client/metadata.c \
 	src/client/metadata_conv.c \
 	src/client/metadata_zk.c \
