@@ -76,6 +76,9 @@ tests_fjord_tests_SOURCES += tests/0084-zkcli-topic-lifecycle.c
 tests_fjord_tests_SOURCES += tests/0085-sdk-zk-down.c
 tests_fjord_tests_SOURCES += tests/0086-zkmeta-incremental.c
 tests_fjord_tests_SOURCES += tests/0087-sdk-log-path.c
+tests_fjord_tests_SOURCES += tests/tls_helpers.c tests/tls_helpers.h tests/0090-tls.c
+tests_fjord_tests_SOURCES += tests/0091-mtls.c
+tests_fjord_tests_SOURCES += tests/0092-tls-replication.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install
