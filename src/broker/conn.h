@@ -46,6 +46,12 @@
  * declared size; above glibc's mmap threshold, returned to the system when
  * freed) and is handled in place without a second copy (conn.c).
  *
+ * TLS: on an SSL listener the bufferevent is a bufferevent_openssl
+ * (broker_tls.h); everything above works on the decrypted bytes unchanged.
+ * The handshake completes before the first request is read; tls marks such
+ * a connection, whose Fetch answers carry read bytes, not file ranges
+ * (sendfile cannot cross TLS; handle_fetch.c).
+ *
  * Idle: a connection that has moved no byte either way for
  * connections.max.idle.ms is closed (conn_check_idle), unless a request of
  * it is still being handled (a slot not answered yet) or it waits for
