@@ -10,7 +10,8 @@
  * partition's ISR holds both brokers, the followers' logs hold the same
  * bytes as their leaders', each follower logged its connection to the
  * leader's SSL port and each leader the follower's principal
- * (User:CN=localhost,O=fjord).
+ * (User:CN=localhost,O=fjord); the broker znode maps the SSL listener to
+ * SSL in listener_security_protocol_map.
  */
 #define _GNU_SOURCE
 #include <dirent.h>
@@ -81,7 +82,8 @@ static int t0092_same_logs(void *arg)
 	t0092_wait_t *w = arg;
 
 	for (int p = 0; p < T0092_PARTS; p++) {
-		long a = t0092_log_bytes(w->c, 0, w->topic, p), b = t0092_log_bytes(w->c, 1, w->topic, p);
+		long a = t0092_log_bytes(w->c, 0, w->topic, p),
+		     b = t0092_log_bytes(w->c, 1, w->topic, p);
 		if (a <= 0 || a != b)
 			return 0;
 	}
@@ -112,7 +114,8 @@ START_TEST(t0092_replicate)
 	ck_assert_msg(test_wait_until(t0092_same_logs, &w, 30000),
 	              "the followers' logs of %s differ from the leaders'", topic);
 	for (int p = 0; p < T0092_PARTS; p++)
-		test_say("%s-%d: %ld bytes on each broker", topic, p, t0092_log_bytes(c, 0, topic, p));
+		test_say("%s-%d: %ld bytes on each broker", topic, p,
+		         t0092_log_bytes(c, 0, topic, p));
 
 	for (int i = 0; i < 2; i++) {
 		int other = 1 - i;
@@ -123,6 +126,15 @@ START_TEST(t0092_replicate)
 		ck_assert_msg(tls_log_has(c, i, "principal User:CN=localhost,O=fjord"),
 		              "broker %d did not log its follower's principal", c->brokers[i].id);
 	}
+	/* The znode's protocol map says which listener is SSL (Kafka's tools
+	 * read it). */
+	snprintf(want, sizeof(want), "get /brokers/ids/%d", c->brokers[0].id);
+	int st = -1;
+	char *znode = test_zkcli(c, want, &st);
+	ck_assert_msg(znode && strstr(znode, "\"listener_security_protocol_map\":{\"PLAINTEXT\":"
+	                                     "\"PLAINTEXT\",\"SSL\":\"SSL\"}"),
+	              "the broker znode's protocol map lacks SSL:SSL: %s", znode ? znode : "");
+	free(znode);
 	test_msgver_t *mv = test_msgver_new(T0092_PARTS);
 	test_consume_msgs(c, topic, T0092_PARTS, FJORD_OFFSET_BEGINNING, T0092_MSGS, mv, 30000);
 	test_msgver_verify(mv, "consumed after replication over SSL", T0092_MSGS);
