@@ -23,6 +23,11 @@
 
 #include "common/tls_ctx.h"
 
+/* OpenSSL 1.1.1 (the oldest configure accepts) names it without the 1. */
+#if OPENSSL_VERSION_NUMBER < 0x30000000L
+#define SSL_get1_peer_certificate SSL_get_peer_certificate
+#endif
+
 /* The oldest OpenSSL error of this thread, as "reason (library)", or a
  * fallback; empties the queue. */
 static void tls_ctx_errq(char *out, size_t outsz, const char *fallback)
