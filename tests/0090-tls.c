@@ -51,10 +51,10 @@ START_TEST(t0090_produce_consume)
 	              T0090_MSGS, failed, fjord_err2name(first_err));
 	/* Frames above the broker's 64 KiB read-ahead take conn.c's one-chain
 	 * path; over TLS the input buffer is not a socket's. */
-	acked = test_produce_range(c, topic, 0, T0090_MSGS, T0090_BIG, 300 * 1024, &failed,
-	                           &first_err, "security.protocol", "ssl", "ssl.ca.location",
-	                           pki.ca, "client.listener", "SSL", "acks", "all", "linger.ms",
-	                           "50", NULL);
+	acked =
+	    test_produce_range(c, topic, 0, T0090_MSGS, T0090_BIG, 300 * 1024, &failed, &first_err,
+	                       "security.protocol", "ssl", "ssl.ca.location", pki.ca,
+	                       "client.listener", "SSL", "acks", "all", "linger.ms", "50", NULL);
 	ck_assert_msg(acked == T0090_BIG, "acknowledged %d of %d large records over SSL (%s)",
 	              acked, T0090_BIG, fjord_err2name(first_err));
 

@@ -73,18 +73,17 @@ START_TEST(t0091_client_auth_required)
 	/* A good client certificate. */
 	const char *topic = test_topic_name("mtls");
 	test_create_topic(c, topic, 1, 1);
-	int acked = test_produce_range(c, topic, 0, 0, T0091_MSGS, 200, &failed, &first_err,
-	                               "security.protocol", "ssl", "ssl.ca.location", pki.ca,
-	                               "ssl.certificate.location", pki.client_cert,
-	                               "ssl.key.location", pki.client_key, "client.listener", "SSL",
-	                               "acks", "all", NULL);
+	int acked = test_produce_range(
+	    c, topic, 0, 0, T0091_MSGS, 200, &failed, &first_err, "security.protocol", "ssl",
+	    "ssl.ca.location", pki.ca, "ssl.certificate.location", pki.client_cert,
+	    "ssl.key.location", pki.client_key, "client.listener", "SSL", "acks", "all", NULL);
 	ck_assert_msg(acked == T0091_MSGS, "acknowledged %d of %d with a client certificate (%s)",
 	              acked, T0091_MSGS, fjord_err2name(first_err));
 	test_msgver_t *mv = test_msgver_new(1);
-	int got = tls_consume(c, topic, 1, T0091_MSGS, mv, 30000, "security.protocol", "ssl",
-	                      "ssl.ca.location", pki.ca, "ssl.certificate.location",
-	                      pki.client_cert, "ssl.key.location", pki.client_key,
-	                      "client.listener", "SSL", NULL);
+	int got =
+	    tls_consume(c, topic, 1, T0091_MSGS, mv, 30000, "security.protocol", "ssl",
+	                "ssl.ca.location", pki.ca, "ssl.certificate.location", pki.client_cert,
+	                "ssl.key.location", pki.client_key, "client.listener", "SSL", NULL);
 	ck_assert_int_eq(got, T0091_MSGS);
 	test_msgver_verify(mv, "consumed with a client certificate", T0091_MSGS);
 	ck_assert_msg(tls_log_has(c, 0, "on listener SSL: TLSv1.3") &&

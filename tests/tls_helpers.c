@@ -36,12 +36,13 @@ static void tls_pki_cert(const char *dir, const char *name, const char *subj, co
 	snprintf(extfile, sizeof(extfile), "%s/%s.ext", dir, name);
 	ck_assert(harness_write_file(extfile, ext ? ext : "basicConstraints=CA:FALSE\n") == 0);
 	if (!ca) {
-		snprintf(cmd, sizeof(cmd),
-		         "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
-		         "-nodes -keyout %s.key -out %s.pem -days 2 -subj '%s' "
-		         "-addext basicConstraints=critical,CA:TRUE "
-		         "-addext keyUsage=critical,keyCertSign,cRLSign",
-		         dir, name, name, subj);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "cd '%s' && openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 "
+		    "-nodes -keyout %s.key -out %s.pem -days 2 -subj '%s' "
+		    "-addext basicConstraints=critical,CA:TRUE "
+		    "-addext keyUsage=critical,keyCertSign,cRLSign",
+		    dir, name, name, subj);
 		tls_sh(cmd);
 		return;
 	}
@@ -53,9 +54,10 @@ static void tls_pki_cert(const char *dir, const char *name, const char *subj, co
 	         dir, name, name, subj, name, ca, ca, name, name);
 	tls_sh(cmd);
 	if (key_pass)
-		snprintf(cmd, sizeof(cmd),
-		         "cd '%s' && openssl pkey -in %s.plain.key -aes256 -passout pass:%s -out %s.key",
-		         dir, name, key_pass, name);
+		snprintf(
+		    cmd, sizeof(cmd),
+		    "cd '%s' && openssl pkey -in %s.plain.key -aes256 -passout pass:%s -out %s.key",
+		    dir, name, key_pass, name);
 	else
 		snprintf(cmd, sizeof(cmd), "cd '%s' && cp %s.plain.key %s.key", dir, name, name);
 	tls_sh(cmd);
@@ -137,8 +139,8 @@ int tls_consume(test_cluster_t *c, const char *topic, int partition_cnt, int exp
                 test_msgver_t *mv, int timeout_ms, ...)
 {
 	char errstr[512];
-	fjord_conf_t *conf = test_conf(c, "auto.offset.reset", "earliest",
-	                               "enable.partition.eof", "false", NULL);
+	fjord_conf_t *conf =
+	    test_conf(c, "auto.offset.reset", "earliest", "enable.partition.eof", "false", NULL);
 	const char *name;
 	va_list ap;
 

@@ -14,13 +14,13 @@
 
 typedef struct tls_pki {
 	char dir[512];
-	char ca[600];           /* CA certificate (PEM) */
-	char broker_cert[600];  /* CN=localhost, SAN DNS:localhost, IP:127.0.0.1 */
-	char broker_key[600];   /* encrypted with TLS_PKI_KEY_PASSWORD */
-	char client_cert[600];  /* subject O=example, OU=eng, CN=alice */
-	char client_key[600];   /* not encrypted */
-	char rogue_ca[600];     /* another CA, trusted by nobody */
-	char rogue_cert[600];   /* client certificate signed by rogue_ca */
+	char ca[600];          /* CA certificate (PEM) */
+	char broker_cert[600]; /* CN=localhost, SAN DNS:localhost, IP:127.0.0.1 */
+	char broker_key[600];  /* encrypted with TLS_PKI_KEY_PASSWORD */
+	char client_cert[600]; /* subject O=example, OU=eng, CN=alice */
+	char client_key[600];  /* not encrypted */
+	char rogue_ca[600];    /* another CA, trusted by nobody */
+	char rogue_cert[600];  /* client certificate signed by rogue_ca */
 	char rogue_key[600];
 	char wronghost_cert[600]; /* signed by ca, SAN DNS:elsewhere.invalid only */
 	char wronghost_key[600];
