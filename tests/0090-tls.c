@@ -12,15 +12,23 @@
  * naming the peer and counts it in /metrics, and the broker goes on serving
  * SSL clients; an SSL client on the PLAINTEXT port gets an error naming
  * the broker and the TLS failure through its error callback.
+ * t0090_idle: with connections.max.idle.ms=1500, a connection to the SSL
+ * listener that never starts its handshake is closed (the idle check works
+ * on TLS connections) and counted, and an SSL client still gets metadata.
  * t0090_config_errors: an SSL listener without a certificate, with a
  * wrong key password, with a file that is not PEM, or with
  * ssl.enabled.protocols below TLSv1.2 stops start-up (exit 2) with a line
  * naming the key.
  */
 #define _GNU_SOURCE
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <poll.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include "harness_int.h"
 #include "test.h"
@@ -97,6 +105,43 @@ START_TEST(t0090_produce_consume)
 }
 END_TEST
 
+START_TEST(t0090_idle)
+{
+	tls_pki_t pki;
+	char props[4096], errs[4096], buf[64];
+	struct sockaddr_in sin;
+
+	tls_pki_make(&pki, "pki-idle");
+	tls_broker_props(&pki, props, sizeof(props), "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0",
+	                 "connections.max.idle.ms=1500\n");
+	test_cluster_t *c = test_cluster_new(1, props);
+	int port = tls_listener_port(c, 0, "SSL");
+	long before = tls_metric(c, 0, "fjord_connections_idle_closed_total");
+
+	int fd = socket(AF_INET, SOCK_STREAM, 0);
+	ck_assert_int_ge(fd, 0);
+	memset(&sin, 0, sizeof(sin));
+	sin.sin_family = AF_INET;
+	sin.sin_port = htons((uint16_t)port);
+	sin.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+	ck_assert_int_eq(connect(fd, (struct sockaddr *)&sin, sizeof(sin)), 0);
+	int64_t t0 = test_now_ms();
+	struct pollfd pfd = { fd, POLLIN, 0 };
+	int pr = poll(&pfd, 1, (int)(15000 * test_timeout_multiplier()));
+	ck_assert_msg(pr == 1, "a stalled handshake was not closed (poll %d)", pr);
+	ck_assert_int_eq(read(fd, buf, sizeof(buf)), 0);
+	close(fd);
+	test_say("stalled handshake closed after %lld ms", (long long)(test_now_ms() - t0));
+	ck_assert_int_gt(tls_metric(c, 0, "fjord_connections_idle_closed_total"), before);
+
+	fjord_err_t err = tls_metadata(port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
+	                               "ssl.ca.location", pki.ca, NULL);
+	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "metadata over SSL: %s (%s)", fjord_err2name(err),
+	              errs);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 /* A props file for one broker on c's chroot. */
 static const char *t0090_props(test_cluster_t *c, const char *name, const char *extra)
 {
@@ -166,5 +211,6 @@ END_TEST
 void test_0090(TCase *tc)
 {
 	tcase_add_test(tc, t0090_produce_consume);
+	tcase_add_test(tc, t0090_idle);
 	tcase_add_test(tc, t0090_config_errors);
 }
