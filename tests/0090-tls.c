@@ -77,7 +77,7 @@ START_TEST(t0090_produce_consume)
 	int ssl_port = tls_listener_port(c, 0, "SSL");
 	int plain_port = tls_listener_port(c, 0, "PLAINTEXT");
 	char errs[4096], want[128];
-	fjord_err_t err = tls_metadata(ssl_port, errs, sizeof(errs), 4000, NULL);
+	fjord_err_t err = tls_metadata("127.0.0.1", ssl_port, errs, sizeof(errs), 4000, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "a plaintext client got metadata from SSL");
 	ck_assert_msg(strstr(errs, "is the listener SSL (TLS)?"),
 	              "the plaintext client's error does not point at TLS: %s", errs);
@@ -89,11 +89,12 @@ START_TEST(t0090_produce_consume)
 
 	/* An SSL client on the PLAINTEXT port: the error callback names the
 	 * broker and the TLS failure. */
-	err = tls_metadata(plain_port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
-	                   "ssl.ca.location", pki.ca, NULL);
+	err = tls_metadata("127.0.0.1", plain_port, errs, sizeof(errs), 4000, "security.protocol",
+	                   "ssl", "ssl.ca.location", pki.ca, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "an SSL client got metadata from PLAINTEXT");
 	snprintf(want, sizeof(want), "TLS handshake with 127.0.0.1:%d", plain_port);
 	ck_assert_msg(strstr(errs, want), "no \"%s\" in the error callback: %s", want, errs);
+	ck_assert_msg(strstr(errs, "(is the listener TLS?)"), "no hint at the listener: %s", errs);
 
 	/* The SSL listener still serves. */
 	mv = test_msgver_new(T0090_PARTS);
@@ -134,8 +135,8 @@ START_TEST(t0090_idle)
 	test_say("stalled handshake closed after %lld ms", (long long)(test_now_ms() - t0));
 	ck_assert_int_gt(tls_metric(c, 0, "fjord_connections_idle_closed_total"), before);
 
-	fjord_err_t err = tls_metadata(port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
-	                               "ssl.ca.location", pki.ca, NULL);
+	fjord_err_t err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 10000,
+	                               "security.protocol", "ssl", "ssl.ca.location", pki.ca, NULL);
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "metadata over SSL: %s (%s)", fjord_err2name(err),
 	              errs);
 	test_cluster_destroy(c);

@@ -8,12 +8,14 @@
  * alert), and so is one whose
  * certificate comes from a CA the broker does not trust; a client with a
  * certificate of the broker's CA produces and consumes, and the broker
- * logs its principal User:CN=alice,OU=eng,O=example (RFC 2253). The SDK
+ * logs its principal User:CN=alice,OU=eng,O=example (RFC 2253), also when
+ * reached by the name localhost (SNI, DNS name verified). The SDK
  * refuses a broker whose certificate its ssl.ca.location does not trust.
  * t0091_hostname: a broker whose certificate names only
  * elsewhere.invalid, with ssl.client.auth=requested. With the default
  * ssl.endpoint.identification.algorithm=https the SDK refuses it at
- * 127.0.0.1 (hostname mismatch in the error callback); with none it
+ * 127.0.0.1 and at localhost (IP address / hostname mismatch in the error
+ * callback); with none it
  * connects, without a certificate (requested lets it in anonymously) and
  * with one (its principal is logged).
  */
@@ -42,7 +44,7 @@ START_TEST(t0091_client_auth_required)
 	int port = tls_listener_port(c, 0, "SSL");
 
 	/* No client certificate. */
-	err = tls_metadata(port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
+	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.ca, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "a client without a certificate got metadata");
 	ck_assert_msg(strstr(errs, "TLS"), "the refusal does not name TLS: %s", errs);
@@ -52,7 +54,7 @@ START_TEST(t0091_client_auth_required)
 	ck_assert_int_ge(failures, 1);
 
 	/* A certificate from a CA the broker does not trust. */
-	err = tls_metadata(port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
+	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.ca, "ssl.certificate.location", pki.rogue_cert,
 	                   "ssl.key.location", pki.rogue_key, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "a client with a rogue certificate got metadata");
@@ -61,7 +63,7 @@ START_TEST(t0091_client_auth_required)
 	ck_assert_int_gt(tls_metric(c, 0, "fjord_tls_handshake_failures_total"), failures);
 
 	/* The SDK does not trust the broker. */
-	err = tls_metadata(port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
+	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.rogue_ca, "ssl.certificate.location",
 	                   pki.client_cert, "ssl.key.location", pki.client_key, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "the SDK accepted an untrusted broker");
@@ -69,6 +71,13 @@ START_TEST(t0091_client_auth_required)
 	              "the SDK's error does not say the broker's certificate failed: %s", errs);
 	ck_assert_msg(!tls_log_has(c, 0, "principal " TLS_PKI_CLIENT_PRINCIPAL),
 	              "a principal was logged before any good client came");
+
+	/* The broker's certificate names localhost too: by name it verifies. */
+	err = tls_metadata("localhost", port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
+	                   "ssl.ca.location", pki.ca, "ssl.certificate.location", pki.client_cert,
+	                   "ssl.key.location", pki.client_key, NULL);
+	ck_assert_msg(err == FJORD_ERR_NO_ERROR, "by name, with a client certificate: %s (%s)",
+	              fjord_err2name(err), errs);
 
 	/* A good client certificate. */
 	const char *topic = test_topic_name("mtls");
@@ -109,13 +118,19 @@ START_TEST(t0091_hostname)
 	test_cluster_t *c = test_cluster_new(1, props);
 	int port = tls_listener_port(c, 0, "SSL");
 
-	err = tls_metadata(port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
+	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.ca, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "the SDK accepted a certificate for another host");
-	ck_assert_msg(strstr(errs, "hostname mismatch") || strstr(errs, "IP address mismatch"),
+	ck_assert_msg(strstr(errs, "IP address mismatch"),
+	              "the SDK's error does not name the mismatch: %s", errs);
+	/* By name (SNI and a DNS name check): */
+	err = tls_metadata("localhost", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
+	                   "ssl.ca.location", pki.ca, NULL);
+	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "the SDK accepted a certificate for another name");
+	ck_assert_msg(strstr(errs, "hostname mismatch"),
 	              "the SDK's error does not name the mismatch: %s", errs);
 
-	err = tls_metadata(port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
+	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.ca, "ssl.endpoint.identification.algorithm",
 	                   "none", NULL);
 	ck_assert_msg(err == FJORD_ERR_NO_ERROR,
@@ -124,7 +139,7 @@ START_TEST(t0091_hostname)
 	ck_assert_msg(!tls_log_has(c, 0, "principal User:CN="),
 	              "a principal was logged for a client without a certificate");
 
-	err = tls_metadata(port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
+	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 10000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.ca, "ssl.endpoint.identification.algorithm",
 	                   "none", "ssl.certificate.location", pki.client_cert, "ssl.key.location",
 	                   pki.client_key, NULL);

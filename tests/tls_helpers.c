@@ -213,7 +213,7 @@ static int tls_errs_any(void *arg)
 	return n > 0;
 }
 
-fjord_err_t tls_metadata(int port, char *errs, size_t errsz, int timeout_ms, ...)
+fjord_err_t tls_metadata(const char *host, int port, char *errs, size_t errsz, int timeout_ms, ...)
 {
 	char bootstrap[64], errstr[512];
 	fjord_conf_t *conf = fjord_conf_new();
@@ -224,7 +224,7 @@ fjord_err_t tls_metadata(int port, char *errs, size_t errsz, int timeout_ms, ...
 
 	memset(&e, 0, sizeof(e));
 	pthread_mutex_init(&e.lock, NULL);
-	snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d", port);
+	snprintf(bootstrap, sizeof(bootstrap), "%s:%d", host, port);
 	ck_assert(fjord_conf_set(conf, "bootstrap.servers", bootstrap, errstr, sizeof(errstr)) ==
 	          FJORD_CONF_OK);
 	va_start(ap, timeout_ms);
@@ -249,7 +249,7 @@ fjord_err_t tls_metadata(int port, char *errs, size_t errsz, int timeout_ms, ...
 	snprintf(errs, errsz, "%s", e.text);
 	pthread_mutex_unlock(&e.lock);
 	pthread_mutex_destroy(&e.lock);
-	test_say("metadata from 127.0.0.1:%d: %s; errors: %s", port, fjord_err2name(err),
+	test_say("metadata from %s:%d: %s; errors: %s", host, port, fjord_err2name(err),
 	         errs[0] ? errs : "none");
 	return err;
 }

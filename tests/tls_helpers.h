@@ -48,11 +48,11 @@ int tls_listener_port(test_cluster_t *c, int i, const char *name);
 int tls_consume(test_cluster_t *c, const char *topic, int partition_cnt, int expected_cnt,
                 test_msgver_t *mv, int timeout_ms, ...);
 
-/* A producer with bootstrap.servers=127.0.0.1:port and the extra "name",
+/* A producer with bootstrap.servers=host:port and the extra "name",
  * "value" pairs (NULL-terminated) asks for Metadata (timeout_ms). Returns
  * its error; what the error callback reported (joined by newlines; after a
  * failure it waits up to 5 s for a report) goes to errs. */
-fjord_err_t tls_metadata(int port, char *errs, size_t errsz, int timeout_ms, ...);
+fjord_err_t tls_metadata(const char *host, int port, char *errs, size_t errsz, int timeout_ms, ...);
 
 /* The value of counter `name` in broker i's /metrics. */
 long tls_metric(test_cluster_t *c, int i, const char *name);

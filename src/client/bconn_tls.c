@@ -130,6 +130,11 @@ int bconn_tls_handshake(bconn_tls_t *t, int *want_write, char *why, size_t n)
 		return 0;
 	}
 	bconn_tls_why(t, e, r, why, n);
+	/* What a plaintext listener does to a ClientHello: it closes (a fjord
+	 * broker: a bad frame) or answers in clear. */
+	if ((strstr(why, "unexpected eof") || strstr(why, "wrong version number")) &&
+	    strlen(why) + 32 < n)
+		strcat(why, " (is the listener TLS?)");
 	return -1;
 }
 
