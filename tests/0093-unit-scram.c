@@ -335,8 +335,12 @@ START_TEST(t0093_sdk_conf)
 	ck_assert_msg(strstr(errstr, "sasl.username and sasl.password"), "%s", errstr);
 	fj = t0093_new("SASL_PLAINTEXT", "PLAIN", NULL, "pw", errstr, sizeof(errstr));
 	ck_assert_ptr_null(fj);
+	fj = t0093_new("sasl_ssl", NULL, "alice", NULL, errstr, sizeof(errstr));
+	ck_assert_ptr_null(fj);
+	ck_assert_msg(strstr(errstr, "sasl.username and sasl.password"), "%s", errstr);
 	fj = t0093_new("sasl_ssl", NULL, "alice", "pw", errstr, sizeof(errstr));
-	ck_assert_ptr_null(fj); /* no TLS in this build yet */
+	ck_assert_msg(fj != NULL, "sasl_ssl refused: %s", errstr);
+	fjord_destroy(fj);
 	fj = t0093_new("sasl_plaintext", "SCRAM-SHA-512", "alice", "pw", errstr, sizeof(errstr));
 	ck_assert_msg(fj != NULL, "sasl_plaintext refused: %s", errstr);
 	fjord_destroy(fj);

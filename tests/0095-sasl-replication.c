@@ -14,7 +14,7 @@
  * message naming the key: a SASL inter-broker listener without
  * inter.broker.sasl.password, a mechanism fjord does not have in
  * sasl.enabled.mechanisms, an inter-broker mechanism that is not enabled,
- * and SASL_SSL (no TLS in this build yet).
+ * and a SASL_SSL listener without the TLS certificate and key.
  */
 #define _GNU_SOURCE
 #include <stdio.h>
@@ -119,7 +119,7 @@ START_TEST(t0095_replication)
 	    c,
 	    "inter.broker.sasl.username=broker\ninter.broker.sasl.password=x\n"
 	    "listener.security.protocol.map=PLAINTEXT:PLAINTEXT,SASL_PLAINTEXT:SASL_SSL\n",
-	    "SASL_SSL");
+	    "(SASL_SSL): a TLS listener needs ssl.certificate.location and ssl.key.location");
 	test_cluster_destroy(c);
 }
 END_TEST

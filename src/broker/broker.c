@@ -44,6 +44,7 @@
 #include "broker/advertise.h"
 #include "broker/broker.h"
 #include "broker/sasl_users.h"
+#include "broker/broker_tls.h"
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
 #include "broker/logdirs.h"
@@ -858,6 +859,12 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	                    (size_t)b->conf.socket_request_max_bytes < RB_MAX_DECOMPRESSED
 	                        ? (size_t)b->conf.socket_request_max_bytes
 	                        : RB_MAX_DECOMPRESSED);
+	/* Certificates and keys before anything is opened: a bad one is a
+	 * configuration error. */
+	if (broker_tls_start(b, errstr, errstr_size) != 0) {
+		rc = BROKER_START_CONFIG;
+		goto done;
+	}
 	b->loop = loop_new();
 	if (!b->loop) {
 		snprintf(errstr, errstr_size, "cannot create the event loop");
@@ -1057,6 +1064,7 @@ void broker_free(broker_t *b)
 	b->bound = NULL;
 	b->bound_cnt = 0;
 	free(b->http_host);
+	broker_tls_stop(b);
 	record_scratch_free(&b->produce_scratch);
 	authz_free(&b->authz);
 	broker_conf_free(&b->conf);

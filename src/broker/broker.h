@@ -88,6 +88,10 @@ typedef struct broker {
 	reqmem_t reqmem;         /* queued.max.request.bytes */
 	conn_quota_t quota;      /* connections per address */
 	conn_ratelog_t idle_log; /* idle closes */
+	conn_ratelog_t tls_log;  /* failed TLS handshakes */
+	/* TLS contexts (broker_tls.c): SSL listeners; replication to an SSL
+	 * inter-broker listener. NULL when not needed. */
+	struct ssl_ctx_st *tls_server, *tls_client;
 
 	/* Partitions this broker replicates, hashed by topic + id. */
 	struct partition *parts[BROKER_PART_BUCKETS];

@@ -33,6 +33,10 @@
 #define I32MAX 2147483647LL
 #define I64MAX 9223372036854775807LL
 
+/* Index order is tls_client_auth_t's (common/tls_ctx.h). */
+static const char *const broker_conf_client_auths[] = { "none", "requested", "required", NULL };
+static const char *const broker_conf_endpoint_algs[] = { "https", "none", NULL };
+
 static const prop_def_t broker_conf_defs[] = {
 	{ "broker.id", PROP_INT, OFF(broker_id), "-1", -1, I32MAX, NULL, 0,
 	  "Required. This broker's id, unique in the cluster (>= 0)." },
@@ -52,7 +56,7 @@ static const prop_def_t broker_conf_defs[] = {
 	  "Comma-separated `NAME:PROTOCOL`, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, "
 	  "SASL_SSL (docs/security.md). A listener not listed maps to the protocol of the same "
 	  "name when its name is one (as Kafka's default map), else to PLAINTEXT. When set, "
-	  "every NAME must be a listener. A protocol this build does not serve stops start-up." },
+	  "every NAME must be a listener." },
 	{ "inter.broker.listener.name", PROP_STR, OFF(inter_broker_listener_name), NULL, 0, 0, NULL,
 	  0,
 	  "The listener other brokers use to reach this one (replication); its advertised "
@@ -78,6 +82,32 @@ static const prop_def_t broker_conf_defs[] = {
 	  "SASL inter-broker listener. Required then." },
 	{ "inter.broker.sasl.password", PROP_STR, OFF(inter_broker_sasl_password), NULL, 0, 0, NULL,
 	  0, "fjord's key: the password of inter.broker.sasl.username." },
+	{ "ssl.certificate.location", PROP_STR, OFF(ssl_certificate_location), NULL, 0, 0, NULL, 0,
+	  "PEM file with this broker's certificate (and its chain), presented on SSL and "
+	  "SASL_SSL listeners and, as its client certificate, to the leaders it replicates "
+	  "from (fjord's stand-in for Kafka's ssl.keystore.location; docs/security.md). "
+	  "Required when a listener is SSL." },
+	{ "ssl.key.location", PROP_STR, OFF(ssl_key_location), NULL, 0, 0, NULL, 0,
+	  "PEM file with the private key of ssl.certificate.location. Required when a "
+	  "listener is SSL." },
+	{ "ssl.key.password", PROP_STR, OFF(ssl_key_password), NULL, 0, 0, NULL, 0,
+	  "Password of an encrypted ssl.key.location." },
+	{ "ssl.ca.location", PROP_STR, OFF(ssl_ca_location), NULL, 0, 0, NULL, 0,
+	  "PEM file of the CA certificates trusted for client certificates and for the "
+	  "leaders' certificates in replication (Kafka's truststore). Unset: the system's CA "
+	  "store." },
+	{ "ssl.client.auth", PROP_ENUM, OFF(ssl_client_auth), "none", 0, 0,
+	  broker_conf_client_auths, 0,
+	  "SSL listeners: none (no client certificate asked), requested (asked; a client "
+	  "without one is User:ANONYMOUS), required (a client without a certificate trusted "
+	  "by ssl.ca.location is refused in the handshake)." },
+	{ "ssl.enabled.protocols", PROP_STR, OFF(ssl_enabled_protocols), "TLSv1.2,TLSv1.3", 0, 0,
+	  NULL, 0, "TLS versions served and used, among TLSv1.2 and TLSv1.3 (nothing older)." },
+	{ "ssl.endpoint.identification.algorithm", PROP_ENUM,
+	  OFF(ssl_endpoint_identification_algorithm), "https", 0, 0, broker_conf_endpoint_algs, 0,
+	  "Replication over SSL: https checks that the leader's certificate names the host it "
+	  "advertises (a DNS or IP subject alternative name); none skips that check (the chain "
+	  "is still verified)." },
 	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
 	  "Comma-separated log directories. Unset: log.dir." },
 	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
@@ -385,23 +415,6 @@ int sec_proto_parse(const char *s, sec_proto_t *out)
 	return -1;
 }
 
-/* Every listener's protocol must be one this build serves. */
-static int broker_conf_check_protocols(const broker_conf_t *conf, char *errstr, size_t errstr_size)
-{
-	for (int i = 0; i < conf->lsn_cnt; i++) {
-		if (conf->lsn[i].proto != SEC_PLAINTEXT &&
-		    conf->lsn[i].proto != SEC_SASL_PLAINTEXT) {
-			snprintf(
-			    errstr, errstr_size,
-			    "listener.security.protocol.map: listener %s maps to %s, which "
-			    "this build does not serve yet (PLAINTEXT and SASL_PLAINTEXT only)",
-			    conf->lsn[i].name, sec_proto_name(conf->lsn[i].proto));
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* listener.security.protocol.map: "NAME:PROTO,...". A listener named after
  * a protocol defaults to it (Kafka's default map). */
 static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t errstr_size)
@@ -457,7 +470,7 @@ static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t er
 		}
 		conf->lsn[broker_conf_lsn_find(conf, tok)].proto = sp;
 	}
-	rc = broker_conf_check_protocols(conf, errstr, errstr_size);
+	rc = 0;
 out:
 	free(copy);
 	return rc;

@@ -53,6 +53,14 @@ typedef struct broker_conf {
 	char *advertised_listeners;
 	char *listener_security_protocol_map;
 	char *inter_broker_listener_name;
+	/* TLS (broker/tls.c, docs/security.md). */
+	char *ssl_certificate_location;
+	char *ssl_key_location;
+	char *ssl_key_password;
+	char *ssl_ca_location;
+	int ssl_client_auth; /* tls_client_auth_t */
+	char *ssl_enabled_protocols;
+	int ssl_endpoint_identification_algorithm; /* 0: https, 1: none */
 	char *log_dirs;
 	char *log_dir;
 	char *zookeeper_connect;

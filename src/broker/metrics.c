@@ -237,6 +237,10 @@ static void metrics_render_limits(broker_t *b, struct evbuffer *out)
 	             "ACL snapshots read from ZooKeeper's /kafka-acl and applied.");
 	evbuffer_add_printf(out, "fjord_acl_loads_total %llu\n",
 	                    (unsigned long long)b->authz.acl_loads);
+	metrics_head(out, "fjord_tls_handshake_failures_total", "counter",
+	             "Connections to an SSL listener closed because the TLS handshake failed.");
+	evbuffer_add_printf(out, "fjord_tls_handshake_failures_total %llu\n",
+	                    (unsigned long long)m->tls_handshake_failures);
 	metrics_head(out, "fjord_connections_paused", "gauge",
 	             "Connections not read now, by reason: backpressure (too many responses "
 	             "queued), memory (waiting for queued.max.request.bytes).");

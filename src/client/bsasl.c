@@ -1,6 +1,6 @@
 /*
  * bsasl.c — the SDK's SASL login on a broker connection
- * (security.protocol=sasl_plaintext; sasl_ssl once TLS is in the build):
+ * (security.protocol=sasl_plaintext, or sasl_ssl inside TLS):
  * SaslHandshake with sasl.mechanism, then SaslAuthenticate with PLAIN's one
  * message or SCRAM's two (RFC 5802/7677, common/scram.h), right after the
  * connection is up and before any queued request.

@@ -79,6 +79,12 @@ typedef struct fj_conf_values {
 	int sasl_mechanism;    /* sasl.mechanism: a sasl_mech_t (common/sasl.h) */
 	char *sasl_username;
 	char *sasl_password;
+	/* TLS (bconn_tls.c) */
+	char *ssl_ca_location;
+	char *ssl_certificate_location;
+	char *ssl_key_location;
+	char *ssl_key_password;
+	int ssl_endpoint_identification; /* 0: https, 1: none */
 	char *client_id;
 	int socket_timeout_ms;
 	int reconnect_backoff_ms;
@@ -256,6 +262,7 @@ struct fjord_s {
 
 	/* connections (bconn.c), I/O thread only */
 	struct bconn_list conns;
+	struct ssl_ctx_st *tls_ctx; /* security.protocol ssl: bconn_tls.c; else NULL */
 	int32_t next_corr_id;
 	int32_t next_bootstrap_id; /* bootstrap connections use ids < 0 */
 
@@ -280,6 +287,27 @@ void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 void handle_log_line(fjord_t *h, int level, const char *fac, const char *line);
 
 /* ------------------------------------------------------------------ bconn */
+
+/* TLS under a broker connection (bconn_tls.c). */
+struct evbuffer;
+typedef struct bconn_tls bconn_tls_t;
+/* Builds h->tls_ctx when security.protocol needs TLS. 0, or -1 with errstr. */
+int bconn_tls_init(fjord_t *h, char *errstr, size_t n);
+void bconn_tls_term(fjord_t *h);
+/* TLS client state over the connected socket fd (not owned), verifying
+ * host; NULL when out of memory. */
+bconn_tls_t *bconn_tls_new(fjord_t *h, int fd, const char *host);
+void bconn_tls_free(bconn_tls_t *t);
+/* One handshake step: 1 done; 0 in progress (*want_write: wait for the
+ * socket to be writable, else readable); -1 failed with why. */
+int bconn_tls_handshake(bconn_tls_t *t, int *want_write, char *why, size_t n);
+const char *bconn_tls_version(const bconn_tls_t *t);
+/* Like recv: bytes appended to in, 0 at the broker's end of stream, -1 with
+ * errno EAGAIN (wait for the socket) or another errno and why. */
+int bconn_tls_read(bconn_tls_t *t, struct evbuffer *in, char *why, size_t n);
+/* Like send, from the head of out (not drained): bytes written, or -1 with
+ * errno EAGAIN or another errno and why. */
+ssize_t bconn_tls_write(bconn_tls_t *t, struct evbuffer *out, char *why, size_t n);
 
 typedef struct breq breq_t;
 /* Response callback: err 0 with resp (decoded header, owned by bconn, valid

@@ -40,6 +40,7 @@ static const char *const conf_security_protocols[] = { "plaintext", "ssl", "sasl
 /* Index order is sasl_mech_t's (common/sasl.h). */
 static const char *const conf_sasl_mechanisms[] = { "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
 	                                            NULL };
+static const char *const conf_endpoint_algs[] = { "https", "none", NULL };
 /* Index order is cgrp's: conf_strategies[v->assignment_strategy] names the
  * assignor (common/assignor.h). */
 const char *const conf_strategies[] = { "range", "roundrobin", "sticky", NULL };
@@ -73,6 +74,21 @@ static const prop_def_t conf_defs[] = {
 	  "sasl_plaintext and sasl_ssl." },
 	{ "sasl.password", PROP_STR, OFF(sasl_password), NULL, 0, 0, NULL, S_ALL,
 	  "SASL password of sasl.username. Required by sasl_plaintext and sasl_ssl." },
+	{ "ssl.ca.location", PROP_STR, OFF(ssl_ca_location), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: PEM file of the CA certificates that verify the brokers' certificates. Unset: "
+	  "the system's CA store." },
+	{ "ssl.certificate.location", PROP_STR, OFF(ssl_certificate_location), NULL, 0, 0, NULL,
+	  S_ALL,
+	  "ssl: PEM file with the client's certificate, presented when the broker asks "
+	  "(ssl.client.auth); needs ssl.key.location." },
+	{ "ssl.key.location", PROP_STR, OFF(ssl_key_location), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: PEM file with the private key of ssl.certificate.location." },
+	{ "ssl.key.password", PROP_STR, OFF(ssl_key_password), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: password of an encrypted ssl.key.location." },
+	{ "ssl.endpoint.identification.algorithm", PROP_ENUM, OFF(ssl_endpoint_identification),
+	  "https", 0, 0, conf_endpoint_algs, S_ALL,
+	  "ssl: https checks that a broker's certificate names the host connected to (a DNS or "
+	  "IP subject alternative name); none only verifies the chain." },
 	{ "client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,
 	  "Client identifier sent with every request." },
 	{ "socket.timeout.ms", PROP_INT, OFF(socket_timeout_ms), "60000", 10, IMAX, NULL, S_ALL,
@@ -336,13 +352,8 @@ int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n)
 {
 	int p = conf->v.security_protocol;
 
-	if (p != CONF_SEC_PLAINTEXT && p != CONF_SEC_SASL_PLAINTEXT) {
-		fj_errstr(errstr, n,
-		          "security.protocol: %s is not served by this build yet (plaintext and "
-		          "sasl_plaintext only)",
-		          conf_security_protocols[p]);
-		return -1;
-	}
+	/* ssl, sasl_ssl: bconn_tls.c (its files are checked when fjord_new()
+	 * builds the context); sasl_*: bsasl.c. */
 	if ((p == CONF_SEC_SASL_PLAINTEXT || p == CONF_SEC_SASL_SSL) &&
 	    (!conf->v.sasl_username || !*conf->v.sasl_username || !conf->v.sasl_password ||
 	     !*conf->v.sasl_password)) {

@@ -9,6 +9,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/cbq.c \
 	src/client/bconn.c \
 	src/client/bsasl.c \
+	src/client/bconn_tls.c \
 	src/client/metadata.c \
 	src/client/metadata_conv.c \
 	src/client/metadata_zk.c \

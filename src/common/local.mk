@@ -35,5 +35,6 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/zkadmin.c src/common/zkadmin.h \
 	src/common/acl.c src/common/acl.h \
 	src/common/acl_zk.c src/common/acl_zk.h \
-	src/common/zkadmin_user.c src/common/zkadmin_user.h
+	src/common/zkadmin_user.c src/common/zkadmin_user.h \
+	src/common/tls_ctx.c src/common/tls_ctx.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la

@@ -22,6 +22,11 @@
  * SaslAuthenticate as inter.broker.sasl.username, common/sasl_client.c)
  * and counts as up only once the leader accepted it; a refused login is a
  * connection error (logged, retried after the back-off).
+ * listener is SSL the connection is TLS (broker_tls.c): the leader's
+ * certificate is verified against ssl.ca.location and, with
+ * ssl.endpoint.identification.algorithm=https, its host; this broker
+ * presents its own certificate, so ssl.client.auth=required works between
+ * brokers.
  *
  * Thread: loop thread only.
  */
@@ -40,6 +45,7 @@
 #include <event2/event.h>
 
 #include "broker/broker.h"
+#include "broker/broker_tls.h"
 #include "broker/replication/partition.h"
 #include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"
@@ -696,6 +702,13 @@ static void rfetch_on_event(struct bufferevent *bev, short what, void *arg)
 		rfetch_send_next(fc);
 		return;
 	}
+	if (fc->rf->b->tls_client && (what & BEV_EVENT_ERROR)) {
+		char why[300], reason[256];
+		broker_tls_reason(bev, reason, sizeof(reason));
+		snprintf(why, sizeof(why), "TLS: %s", reason);
+		rfetch_fail(fc, why);
+		return;
+	}
 	rfetch_fail(fc, what & BEV_EVENT_EOF       ? "connection closed by the leader"
 	                : what & BEV_EVENT_TIMEOUT ? "no response in time"
 	                                           : "connection error");
@@ -706,7 +719,11 @@ static void rfetch_connect(rfetch_conn_t *fc)
 	broker_t *b = fc->rf->b;
 	struct timeval tmo = { RFETCH_SOCKET_TIMEOUT_MS / 1000, 0 };
 
-	fc->bev = bufferevent_socket_new(loop_base(b->loop), -1, BEV_OPT_CLOSE_ON_FREE);
+	/* Over an SSL inter-broker listener the handshake follows the connect
+	 * (BEV_EVENT_CONNECTED comes once it completed). */
+	fc->bev = b->tls_client
+	              ? broker_tls_connect(b, fc->host)
+	              : bufferevent_socket_new(loop_base(b->loop), -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!fc->bev) {
 		rfetch_arm(fc, RFETCH_BACKOFF_MS);
 		return;
