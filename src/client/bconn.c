@@ -573,11 +573,13 @@ static void bconn_on_read(evutil_socket_t fd, short what, void *arg)
 				snprintf(why, sizeof(why), "%s", strerror(errno));
 		}
 		if ((n == 0 || (n < 0 && errno == ECONNRESET)) && !bc->answered && !bc->tls) {
-			/* What a TLS listener does to a plaintext request. */
+			/* What a TLS listener does to a plaintext request (a
+			 * SASL login's first frame included). */
 			snprintf(why, sizeof(why),
 			         "%s:%d/%d closed the connection before answering anything: is "
-			         "the listener SSL (TLS)? security.protocol is plaintext",
-			         bc->host, bc->port, bc->id);
+			         "the listener SSL (TLS)? security.protocol is %s",
+			         bc->host, bc->port, bc->id,
+			         bsasl_wanted(bc->h) ? "sasl_plaintext" : "plaintext");
 			if (!bc->err_told++)
 				cbq_push_error(bc->h, FJORD_ERR__TRANSPORT, why);
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
