@@ -43,6 +43,7 @@
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
+#include "common/zkacl.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
@@ -56,6 +57,7 @@ struct zkb {
 	zkb_params_t p; /* strings below are our copies */
 	char *zk_connect, *host, *rack, *listener;
 	endpoint_t *endpoints; /* our copy of p.endpoints */
+	zkacl_t *zkacl;        /* credentials and ACL policy of every session */
 	zhandle_t *zh;
 	zkmeta_t *zm;
 	controller_t ctl;
@@ -225,7 +227,7 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 		rc = zkutil_create_recursive(zkb->zh, ZKPATH_CLUSTER, NULL, -1);
 		if (rc == ZOK)
 			rc = zoo_create(zkb->zh, ZKPATH_CLUSTER_ID, json, (int)strlen(json),
-			                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			                zkacl_of(zkb->zh, ZKPATH_CLUSTER_ID), 0, NULL, 0);
 		if (rc == ZOK)
 			flog(LOG_NOTICE, "zkb", "created cluster id %s", newid);
 		else if (rc != ZNODEEXISTS)
@@ -281,7 +283,7 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 		return -1;
 	}
 	for (;;) {
-		rc = zoo_create(zkb->zh, path, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE,
+		rc = zoo_create(zkb->zh, path, json, (int)strlen(json), zkacl_of(zkb->zh, path),
 		                ZOO_EPHEMERAL, NULL, 0);
 		if (rc == ZOK)
 			break;
@@ -350,7 +352,7 @@ static int zkb_put_ephemeral(zkb_t *zkb, const char *parent, const char *path, c
 		return rc;
 	for (attempt = 0; attempt < 3; attempt++) {
 		const clientid_t *cid = zoo_client_id(zkb->zh);
-		rc = zoo_create(zkb->zh, path, data, (int)strlen(data), &ZOO_OPEN_ACL_UNSAFE,
+		rc = zoo_create(zkb->zh, path, data, (int)strlen(data), zkacl_of(zkb->zh, path),
 		                ZOO_EPHEMERAL, NULL, 0);
 		if (rc != ZNODEEXISTS)
 			return rc;
@@ -436,7 +438,7 @@ static void zkb_renew_session(zkb_t *zkb)
 		zkb->prev_session = cid->client_id;
 	zkmeta_destroy(zkb->zm);
 	zkb->zm = NULL;
-	zookeeper_close(zkb->zh);
+	zkutil_close(zkb->zh);
 	zkb->zh = NULL;
 	for (;;) {
 		pthread_mutex_lock(&zkb->lock);
@@ -446,14 +448,14 @@ static void zkb_renew_session(zkb_t *zkb)
 			return;
 		}
 		pthread_mutex_unlock(&zkb->lock);
-		zkb->zh = zkutil_connect(zkb->zk_connect, zkb->p.session_timeout_ms,
-		                         zkb->p.connection_timeout_ms, 1, zkb_watcher, zkb, err,
-		                         sizeof(err));
+		zkb->zh = zkutil_connect_acl(zkb->zk_connect, zkb->p.session_timeout_ms,
+		                             zkb->p.connection_timeout_ms, 1, zkb->zkacl,
+		                             zkb_watcher, zkb, NULL, NULL, err, sizeof(err));
 		if (zkb->zh && zkb_session_setup(zkb, NULL, err, sizeof(err)) == 0)
 			break;
 		flog(LOG_ERR, "zkb", "%s; retrying in %d ms", err, backoff);
 		if (zkb->zh) {
-			zookeeper_close(zkb->zh);
+			zkutil_close(zkb->zh);
 			zkb->zh = NULL;
 		}
 		pthread_mutex_lock(&zkb->lock);
@@ -666,8 +668,8 @@ static void zkb_free(zkb_t *zkb)
 {
 	zkutil_live_remove(zkb);
 	zkmeta_destroy(zkb->zm);
-	if (zkb->zh)
-		zookeeper_close(zkb->zh);
+	zkutil_close(zkb->zh);
+	zkacl_destroy(zkb->zkacl);
 	controller_clear(&zkb->ctl);
 	pthread_cond_destroy(&zkb->cond);
 	pthread_mutex_destroy(&zkb->lock);
@@ -685,7 +687,7 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 {
 	char *hosts = NULL, *chroot = NULL;
 	zkb_t *zkb;
-	int rc = -1;
+	int rc = -1, zrc;
 
 	*zkbp = NULL;
 	if (cluster_idp)
@@ -738,12 +740,19 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
 	}
-	zkb->zh = zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
-	                         params->first_connect_wait_ms > 0 ? params->first_connect_wait_ms
-	                                                           : params->connection_timeout_ms,
-	                         1, zkb_watcher, zkb, errstr, errstr_size);
+	if (zkacl_new(params->zk_auth, params->zk_set_acl, params->zk_admin_acl, &zkb->zkacl,
+	              errstr, errstr_size) < 0)
+		goto fail;
+	zkb->zh =
+	    zkutil_connect_acl(zkb->zk_connect, params->session_timeout_ms,
+	                       params->first_connect_wait_ms > 0 ? params->first_connect_wait_ms
+	                                                         : params->connection_timeout_ms,
+	                       1, zkb->zkacl, zkb_watcher, zkb, NULL, &zrc, errstr, errstr_size);
 	if (!zkb->zh) {
-		rc = ZKB_UNREACHABLE;
+		/* Refused credentials or a chroot we may not create will not
+		 * heal by waiting; an unreachable ZooKeeper may. */
+		if (zrc == ZOPERATIONTIMEOUT)
+			rc = ZKB_UNREACHABLE;
 		goto fail;
 	}
 	pthread_mutex_lock(&zkb->lock);
