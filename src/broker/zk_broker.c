@@ -163,6 +163,17 @@ static int zkb_sleep_locked(zkb_t *zkb, int ms)
 
 /* ------------------------------------------------------------ set-up steps */
 
+/* ZooKeeper's words for rc, with what to check when a znode's ACL refused
+ * this broker's identity (zookeeper.auth; docs/security.md). */
+static const char *zkb_zkerr(int rc)
+{
+	if (rc == ZNOAUTH)
+		return "not authenticated: the znode's ACL refuses this broker's ZooKeeper "
+		       "identity (check zookeeper.auth: every broker of a cluster uses the same "
+		       "one)";
+	return zkutil_err2str(rc);
+}
+
 static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 {
 	static const char *const paths[] = { ZKPATH_BROKER_IDS,    ZKPATH_TOPICS,
@@ -174,7 +185,7 @@ static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 		rc = zkutil_create_recursive(zkb->zh, paths[i], NULL, -1);
 		if (rc != ZOK) {
 			snprintf(errstr, n, "cannot create %s in ZooKeeper at %s: %s", paths[i],
-			         zkb->zk_connect, zkutil_err2str(rc));
+			         zkb->zk_connect, zkb_zkerr(rc));
 			return -1;
 		}
 	}
@@ -255,7 +266,7 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 	goto out;
 zkfail:
 	snprintf(errstr, n, "cannot read or create /cluster/id in ZooKeeper at %s: %s",
-	         zkb->zk_connect, zkutil_err2str(rc));
+	         zkb->zk_connect, zkb_zkerr(rc));
 out:
 	free(buf);
 	free(json);
@@ -332,7 +343,7 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 	goto out;
 zkfail:
 	snprintf(errstr, n, "cannot register %s in ZooKeeper at %s: %s", path, zkb->zk_connect,
-	         zkutil_err2str(rc));
+	         zkb_zkerr(rc));
 out:
 	free(json);
 	return r;
@@ -391,7 +402,7 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 		                           zkpath_offline_replicas(path, zkb->p.broker_id),
 		                           zkb->offline_json);
 		if (rc != ZOK) {
-			snprintf(errstr, n, "cannot write %s: %s", path, zkutil_err2str(rc));
+			snprintf(errstr, n, "cannot write %s: %s", path, zkb_zkerr(rc));
 			goto fail;
 		}
 	}
