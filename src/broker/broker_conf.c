@@ -210,8 +210,10 @@ static const prop_def_t broker_conf_defs[] = {
 	  "Allow a replica outside the ISR to become leader (may lose acknowledged records)." },
 	{ "broker.rack", PROP_STR, OFF(broker_rack), NULL, 0, 0, NULL, 0,
 	  "Rack of this broker, registered in ZooKeeper." },
-	{ "http.listener", PROP_STR, OFF(http_listener), "0.0.0.0:9095", 0, 0, NULL, 0,
-	  "`host:port` of the HTTP endpoint serving /metrics, /health and /ready. Port 0: any "
+	{ "http.listener", PROP_STR, OFF(http_listener), "127.0.0.1:9095", 0, 0, NULL, 0,
+	  "`host:port` of the HTTP endpoint serving /metrics, /health and /ready. It has no "
+	  "authentication, so by default only this machine reaches it; set e.g. "
+	  "`0.0.0.0:9095` for a Prometheus server elsewhere (docs/operations.md). Port 0: any "
 	  "free port (see --ports-file)." },
 	{ NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL },
 };
