@@ -15,6 +15,12 @@
  *  3. zookeeper.auth without zookeeper.set.acl: the broker authenticates
  *     but its znodes keep ZooKeeper's open ACL (world:anyone all, as
  *     before), and an SDK admin without credentials creates topics.
+ *  4. The migration of docs/security.md on a cluster that ran without
+ *     ACLs: the broker restarted with credentials and set.acl, the
+ *     documented zkCli.sh session (addauth, setAcl -R ...); afterwards a
+ *     session without credentials cannot rewrite the old znodes nor the
+ *     registration of a later restart, and the records written before and
+ *     after are all read back.
  * Private clusters of one broker each.
  */
 #define _GNU_SOURCE
@@ -23,6 +29,7 @@
 #include <string.h>
 #include <zookeeper/zookeeper.h>
 
+#include "common/zkacl.h"
 #include "common/zkpath.h"
 #include "common/zkutil.h"
 #include "harness_int.h"
@@ -167,9 +174,94 @@ START_TEST(t0101_set_acl_off)
 }
 END_TEST
 
+/* The migration of docs/security.md "Turning ACLs on in a running
+ * cluster", step 2, in one zkCli.sh session (commands on its stdin). */
+static void t0101_migrate_acls(test_cluster_t *c, const char *b, const char *a)
+{
+	char *cmd = NULL, *out;
+	int status = -1;
+	char both[600], own[300];
+
+	snprintf(both, sizeof(both), "digest:fjord:%s:cdrwa,digest:admin:%s:cdrwa,world:anyone:r",
+	         b, a);
+	snprintf(own, sizeof(own), "digest:fjord:%s:cdrwa,world:anyone:r", b);
+	ck_assert(asprintf(&cmd,
+	                   "printf '%%s\\n' 'addauth digest fjord:secret' 'setAcl / %s' "
+	                   "'setAcl -R /brokers %s' 'setAcl -R /brokers/topics %s' "
+	                   "'setAcl -R /admin %s' 'setAcl -R /config %s' 'setAcl -R /cluster %s' "
+	                   "'setAcl /controller_epoch %s' 'setAcl /consumers %sc' 'quit' | "
+	                   "CLIENT_JVMFLAGS='-XX:TieredStopAtLevel=1 -XX:+UseSerialGC' "
+	                   "ZOO_LOG4J_PROP=ERROR,CONSOLE /usr/share/zookeeper/bin/zkCli.sh "
+	                   "-server %s 2>&1",
+	                   both, own, both, both, both, own, own, both, c->zk_connect) > 0);
+	out = test_run(cmd, &status);
+	test_say("zkCli.sh migration: exit %d: %s", status, out ? out : "");
+	ck_assert_msg(out && !strstr(out, "Insufficient permission") && !strstr(out, "Exception"),
+	              "zkCli.sh migration failed: %s", out ? out : "(no output)");
+	free(out);
+	free(cmd);
+}
+
+/* Open cluster -> ACLs with the documented migration. */
+START_TEST(t0101_migrate)
+{
+	char err[512], path[ZKPATH_MAX], b[128], a[128], id[256];
+	const char *topic = test_topic_name("migrate");
+	test_cluster_t *c = test_cluster_new(1, NULL);
+	test_msgver_t *mv = test_msgver_new(1);
+
+	test_create_topic(c, topic, 1, 1);
+	test_produce_msgs(c, topic, 0, 50, 32);
+	ck_assert_int_eq(zkacl_digest_id("fjord:secret", id, sizeof(id)), 0);
+	snprintf(b, sizeof(b), "%s", strchr(id, ':') + 1);
+	ck_assert_int_eq(zkacl_digest_id("admin:admin-secret", id, sizeof(id)), 0);
+	snprintf(a, sizeof(a), "%s", strchr(id, ':') + 1);
+
+	/* Step 1: brokers restarted with credentials and ACLs. */
+	snprintf(c->brokers[0].extra, sizeof(c->brokers[0].extra),
+	         "zookeeper.auth=digest:fjord:secret\nzookeeper.set.acl=true\n"
+	         "zookeeper.admin.acl=digest:admin:%s\n",
+	         a);
+	test_broker_restart(c, 0);
+	/* Step 2: the existing znodes. */
+	t0101_migrate_acls(c, b, a);
+	/* A later restart registers anew: fjord's own ACL, not setAcl's. */
+	test_broker_restart(c, 0);
+
+	zhandle_t *zh =
+	    zkutil_connect(c->zk_connect, 10000, 10000, 0, NULL, NULL, err, sizeof(err));
+	ck_assert_msg(zh, "%s", err);
+	char p2[ZKPATH_MAX], p3[ZKPATH_MAX], p4[ZKPATH_MAX], p5[ZKPATH_MAX];
+	const char *more[] = { zkpath_broker(p5, c->brokers[0].id),
+		               zkpath_topic(p2, topic),
+		               zkpath_state(p3, topic, 0),
+		               zkpath_topic_config(p4, topic),
+		               ZKPATH_CLUSTER_ID,
+		               ZKPATH_CONTROLLER_EPOCH,
+		               NULL };
+	for (int i = 0; more[i]; i++) {
+		int rc = zoo_set(zh, more[i], "x", 1, -1);
+		test_say("set %s without credentials after the migration: %s", more[i],
+		         zkutil_err2str(rc));
+		ck_assert_msg(rc == ZNOAUTH, "set %s: %s", more[i], zkutil_err2str(rc));
+	}
+	ck_assert_int_eq(zoo_create(zh, zkpath_delete_topic(path, topic), NULL, -1,
+	                            &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0),
+	                 ZNOAUTH);
+	zkutil_close(zh);
+	/* The cluster still works: more records, all read back. */
+	test_produce_range(c, topic, 0, 50, 50, 32, NULL, NULL, NULL);
+	ck_assert_int_eq(test_consume_msgs(c, topic, 1, FJORD_OFFSET_BEGINNING, 100, mv, 30000),
+	                 100);
+	test_msgver_verify(mv, "after the migration", 100);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0101(TCase *tc)
 {
 	tcase_add_test(tc, t0101_config_errors);
 	tcase_add_test(tc, t0101_wrong_password);
 	tcase_add_test(tc, t0101_set_acl_off);
+	tcase_add_test(tc, t0101_migrate);
 }
