@@ -23,8 +23,12 @@
  *     consumes all 200 records and commits; the session without
  *     credentials cannot rewrite its committed offsets or remove its member
  *     znode, and still reads them.
+ *  6. A broker frozen (SIGSTOP) until its session expires comes back
+ *     (SIGCONT) with a new session that authenticates again: it registers
+ *     anew, with its identity's ACL.
  * Private cluster (it owns the chroot whose ACLs it checks).
  */
+#include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -34,6 +38,7 @@
 #include "common/zkacl.h"
 #include "common/zkpath.h"
 #include "common/zkutil.h"
+#include "harness_int.h"
 #include "test.h"
 
 #define T0100_BROKER_AUTH "digest:fjord:broker-secret"
@@ -113,6 +118,21 @@ static void t0100_acl_is(zhandle_t *zh, const char *path, const char *id1, const
 	}
 	ck_assert_msg(seen == want, "%s: %d ACL entries, expected %d", path, seen, want);
 	deallocate_ACL_vector(&acl);
+}
+
+typedef struct t0100_reg {
+	zhandle_t *zh;
+	const char *path;
+	int64_t old_owner; /* wait for: gone (0) or held by another session */
+	int want;          /* 0: gone, 1: registered by a new session */
+} t0100_reg_t;
+
+static int t0100_reg_pred(void *arg)
+{
+	t0100_reg_t *r = arg;
+	struct Stat st;
+	int rc = zoo_exists(r->zh, r->path, 0, &st);
+	return r->want ? rc == ZOK && st.ephemeralOwner != r->old_owner : rc == ZNONODE;
 }
 
 START_TEST(t0100_zk_acl)
@@ -236,6 +256,32 @@ START_TEST(t0100_zk_acl)
 	t0100_refused(zh, path);
 	fjord_destroy(m);
 	ck_assert_int_eq(tg_committed(c, group, topic, 0) + tg_committed(c, group, topic, 1), 200);
+
+	/* 6. A session expiry: the broker's new session authenticates again
+	 * before it registers (without credentials the create under
+	 * /brokers/ids would be refused and it would never come back). */
+	{
+		char rpath[ZKPATH_MAX];
+		struct Stat st;
+		t0100_reg_t r = { zh, zkpath_broker(rpath, c->brokers[1].id), 0, 0 };
+		int st_child = 0;
+
+		ck_assert_int_eq(zoo_exists(zh, rpath, 0, &st), ZOK);
+		r.old_owner = st.ephemeralOwner;
+		test_broker_kill(c, 1, SIGSTOP);
+		ck_assert_msg(test_wait_until(t0100_reg_pred, &r, 30000),
+		              "%s still there while its broker is stopped", rpath);
+		test_broker_kill(c, 1, SIGCONT);
+		r.want = 1;
+		ck_assert_msg(test_wait_until(t0100_reg_pred, &r, 30000),
+		              "broker %d did not register again after its session expired",
+		              c->brokers[1].id);
+		ck_assert_msg(harness_child_alive(c->brokers[1].pid, &st_child), "broker %d exited",
+		              c->brokers[1].id);
+		test_say("%s registered again by a new session", rpath);
+		t0100_acl_is(zh, rpath, "fjord", NULL);
+		t0100_refused(zh, rpath);
+	}
 
 	zkutil_close(zh);
 	test_cluster_destroy(c);
