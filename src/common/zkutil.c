@@ -174,7 +174,8 @@ static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int t
 		snprintf(errstr, n,
 		         "ZooKeeper at %s refused the credentials of zookeeper.auth (scheme %s, "
 		         "user \"%s\"): authentication failed",
-		         connect, zkacl_auth_scheme(za), zkacl_auth_user(za));
+		         connect, za && zkacl_auth_scheme(za) ? zkacl_auth_scheme(za) : "none",
+		         zkacl_auth_user(za));
 	} else if (cancel && atomic_load(cancel)) {
 		snprintf(errstr, n, "connecting to ZooKeeper at %s cancelled", connect);
 	} else if (rc != ZOPERATIONTIMEOUT) {
