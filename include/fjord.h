@@ -93,6 +93,9 @@ typedef enum fjord_err_t {
 	FJORD_ERR_NOT_ENOUGH_REPLICAS = 19,
 	FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND = 20,
 	FJORD_ERR_INVALID_REQUIRED_ACKS = 21,
+	FJORD_ERR_TOPIC_AUTHORIZATION_FAILED = 29, /* the principal may not do this on the topic */
+	FJORD_ERR_GROUP_AUTHORIZATION_FAILED = 30, /* ... on the group */
+	FJORD_ERR_CLUSTER_AUTHORIZATION_FAILED = 31, /* ... on the cluster */
 	FJORD_ERR_INVALID_TIMESTAMP = 32,
 	FJORD_ERR_UNSUPPORTED_VERSION = 35,
 	FJORD_ERR_TOPIC_ALREADY_EXISTS = 36,
@@ -374,10 +377,14 @@ FJORD_EXPORT fjord_err_t fjord_metadata(fjord_t *fj, const char *topic, fjord_me
 FJORD_EXPORT void fjord_metadata_destroy(fjord_metadata_t *md);
 
 /* ------------------------------------------------------------------ admin */
-/* Topic administration goes through ZooKeeper (zookeeper.connect required),
- * as in Kafka's ZooKeeper mode: the admin client writes the topic's replica
- * assignment and config; the controller does the rest. Calls are synchronous
- * and wait up to timeout_ms for the outcome. */
+/* Topic administration goes through ZooKeeper, as in Kafka's ZooKeeper mode:
+ * the admin client writes the topic's replica assignment and config; the
+ * controller does the rest. Calls are synchronous and wait up to timeout_ms
+ * for the outcome. fjord_admin_create_topic and fjord_admin_delete_topic
+ * also work on a handle with bootstrap.servers only: a broker authorizes
+ * the request (TOPIC_AUTHORIZATION_FAILED) and writes ZooKeeper for it
+ * (CreateTopics / DeleteTopics, docs/protocol.md); the other calls need
+ * zookeeper.connect. */
 
 /* configs: NULL, or name/value pairs terminated by a NULL name, e.g.
  * {"retention.ms", "60000", NULL}. partitions <= 0 / replication_factor <= 0
@@ -487,6 +494,50 @@ typedef struct fjord_refused_s {
 FJORD_EXPORT fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t **listp, int *cntp,
                                                   char *errstr, size_t errstr_size);
 FJORD_EXPORT void fjord_refused_list_destroy(fjord_refused_t *list, int cnt);
+
+/* ------------------------------------------------------------------ ACLs */
+/* Kafka's ACLs, kept in ZooKeeper as Kafka's ZooKeeper mode does
+ * (/kafka-acl/<Topic|Group|Cluster>/<name>; docs/security.md,
+ * "Authorization"), read by brokers whose authorizer.class.name is set.
+ * Requires zookeeper.connect. Each change is a version-checked
+ * read-modify-write of the resource's znode together with Kafka's change
+ * notification (/kafka-acl-changes/acl_changes_<seq>), so concurrent edits
+ * are not lost. Literal resource names only ("*" is Kafka's wildcard:
+ * every resource of the type). */
+typedef enum fjord_acl_resource_type {
+	FJORD_ACL_TOPIC = 0,
+	FJORD_ACL_GROUP = 1,
+	FJORD_ACL_CLUSTER = 2, /* resource_name "kafka-cluster" (NULL means it) */
+} fjord_acl_resource_type_t;
+
+typedef struct fjord_acl_s {
+	fjord_acl_resource_type_t resource_type;
+	char *resource_name;
+	char *principal; /* "User:alice"; "User:*" for every user */
+	char *host;      /* "*" (NULL means it) or the client's address */
+	char *operation; /* Kafka's name: All, Read, Write, Create, Delete, Alter, Describe,
+	                  * ClusterAction, DescribeConfigs, AlterConfigs, IdempotentWrite */
+	int deny;        /* 0: Allow, 1: Deny */
+	char *error;     /* listing only: NULL, or why the resource's znode is refused
+	                  * (a refused znode grants nothing until it is fixed) */
+} fjord_acl_t;
+
+/* Adds cnt entries (an entry already there is no change). *changedp (may be
+ * NULL) receives how many were new. FJORD_ERR__INVALID_ARG for a bad
+ * principal, operation, host or name; nothing of that entry is written
+ * (entries before it are). */
+FJORD_EXPORT fjord_err_t fjord_admin_acl_add(fjord_t *fj, const fjord_acl_t *acls, int cnt,
+                                             int *changedp, char *errstr, size_t errstr_size);
+/* Removes cnt entries (one that is not there is no change); a resource left
+ * without entries loses its znode. *changedp as above. */
+FJORD_EXPORT fjord_err_t fjord_admin_acl_remove(fjord_t *fj, const fjord_acl_t *acls, int cnt,
+                                                int *changedp, char *errstr, size_t errstr_size);
+/* Every entry (sorted by resource type, name), into *listp / *cntp (free
+ * with fjord_acl_list_destroy); a refused znode is listed as one entry with
+ * error set and only its resource filled. */
+FJORD_EXPORT fjord_err_t fjord_admin_acl_list(fjord_t *fj, fjord_acl_t **listp, int *cntp,
+                                              char *errstr, size_t errstr_size);
+FJORD_EXPORT void fjord_acl_list_destroy(fjord_acl_t *list, int cnt);
 
 /* ------------------------------------------------------------------ consumer groups */
 /* A consumer with group.id joins the group when it subscribes. Membership,

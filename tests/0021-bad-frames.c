@@ -136,9 +136,10 @@ START_TEST(t0021_bad_frames)
 	ck_assert_int_eq(resp->body_case, FJORD__RESPONSE__BODY_API_VERSIONS);
 	{
 		const Fjord__ApiKey want[] = {
-			FJORD__API_KEY__API_VERSIONS, FJORD__API_KEY__METADATA,
-			FJORD__API_KEY__PRODUCE,      FJORD__API_KEY__FETCH,
-			FJORD__API_KEY__LIST_OFFSETS, FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH
+			FJORD__API_KEY__API_VERSIONS,  FJORD__API_KEY__METADATA,
+			FJORD__API_KEY__PRODUCE,       FJORD__API_KEY__FETCH,
+			FJORD__API_KEY__LIST_OFFSETS,  FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH,
+			FJORD__API_KEY__CREATE_TOPICS, FJORD__API_KEY__DELETE_TOPICS
 		};
 		ck_assert_uint_eq(resp->api_versions->n_apis, sizeof(want) / sizeof(want[0]));
 		for (size_t w = 0; w < sizeof(want) / sizeof(want[0]); w++) {

@@ -33,6 +33,10 @@ const api_def_t api_defs[] = {
 	{ FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH, "offset_for_leader_epoch",
 	  FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH, 0, API_MAX_VERSION,
 	  handle_offset_for_leader_epoch },
+	{ FJORD__API_KEY__CREATE_TOPICS, "create_topics", FJORD__REQUEST__BODY_CREATE_TOPICS, 0,
+	  API_MAX_VERSION, handle_create_topics },
+	{ FJORD__API_KEY__DELETE_TOPICS, "delete_topics", FJORD__REQUEST__BODY_DELETE_TOPICS, 0,
+	  API_MAX_VERSION, handle_delete_topics },
 };
 const size_t api_def_cnt = sizeof(api_defs) / sizeof(api_defs[0]);
 

@@ -810,6 +810,10 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	b->accept_reserve_fd = -1;
 	reqmem_init(&b->reqmem, b->conf.queued_max_request_bytes);
 	metrics_init(&b->metrics);
+	if (authz_init(&b->authz, &b->conf, errstr, errstr_size) != 0) {
+		rc = BROKER_START_CONFIG;
+		goto done;
+	}
 	/* A produced batch's records may decompress to at most what one
 	 * request may hold, and never more than a reader accepts. */
 	record_scratch_init(&b->produce_scratch,
@@ -885,7 +889,10 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	zp.on_snapshot = broker_on_snapshot;
 	zp.on_session = broker_on_session;
 	zp.on_controller = broker_on_controller;
+	if (b->authz.enabled)
+		zp.on_acls = authz_on_acls;
 	zp.opaque = b;
+	authz_check_inter_broker(b);
 	flog(LOG_INFO, "broker", "connecting to ZooKeeper at %s", zp.zk_connect);
 	rc = broker_zk_start(b, &zp, &cluster_id, errstr, errstr_size);
 	if (rc != 0)
@@ -1011,5 +1018,6 @@ void broker_free(broker_t *b)
 	b->bound_cnt = 0;
 	free(b->http_host);
 	record_scratch_free(&b->produce_scratch);
+	authz_free(&b->authz);
 	broker_conf_free(&b->conf);
 }

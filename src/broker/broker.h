@@ -19,6 +19,7 @@
 
 #include <event2/event.h>
 
+#include "broker/authz.h"
 #include "broker/bg.h"
 #include "broker/broker_conf.h"
 #include "broker/conn.h"
@@ -119,6 +120,7 @@ typedef struct broker {
 	int64_t cs_deadline_ms; /* monotonic */
 
 	metrics_t metrics;
+	authz_t authz; /* authorizer.class.name and the ACL snapshot (authz.c) */
 
 	/* Produce: the record validator's decompression buffer, one for all
 	 * partitions (loop thread; common/record_validate.h). */

@@ -20,6 +20,7 @@
 #include <strings.h>
 #include <unistd.h>
 
+#include "broker/authz.h"
 #include "broker/broker_conf.h"
 #include "common/endpoint.h"
 #include "common/flog.h"
@@ -208,6 +209,18 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "unclean.leader.election.enable", PROP_BOOL, OFF(unclean_leader_election_enable), "false",
 	  0, 0, NULL, 0,
 	  "Allow a replica outside the ISR to become leader (may lose acknowledged records)." },
+	{ "authorizer.class.name", PROP_STR, OFF(authorizer_class_name), "", 0, 0, NULL, 0,
+	  "Empty: no authorization (every client may do everything). "
+	  "`kafka.security.authorizer.AclAuthorizer` (or `AclAuthorizer`): Kafka's ACLs from "
+	  "ZooKeeper's /kafka-acl decide every request (docs/security.md, \"Authorization\"). "
+	  "Any other value stops start-up." },
+	{ "super.users", PROP_STR, OFF(super_users), "", 0, 0, NULL, 0,
+	  "Principals allowed everything whatever the ACLs say, separated by `;` (e.g. "
+	  "`User:admin;User:ANONYMOUS`). Inter-broker principals belong here." },
+	{ "allow.everyone.if.no.acl.found", PROP_BOOL, OFF(allow_everyone_if_no_acl_found), "false",
+	  0, 0, NULL, 0,
+	  "With the authorizer on: a resource that has no ACL at all is open to everyone "
+	  "(true) or to super users only (false)." },
 	{ "broker.rack", PROP_STR, OFF(broker_rack), NULL, 0, 0, NULL, 0,
 	  "Rack of this broker, registered in ZooKeeper." },
 	{ "http.listener", PROP_STR, OFF(http_listener), "127.0.0.1:9095", 0, 0, NULL, 0,
@@ -595,6 +608,17 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	broker_conf_listeners_free(conf);
 	if (broker_conf_listeners(conf, errstr, errstr_size) != 0)
 		return -1;
+	{
+		int on;
+		if (authz_class_name_ok(conf->authorizer_class_name, &on) != 0) {
+			snprintf(errstr, errstr_size,
+			         "authorizer.class.name: \"%s\" is not an authorizer fjord has "
+			         "(empty: none; kafka.security.authorizer.AclAuthorizer or "
+			         "AclAuthorizer)",
+			         conf->authorizer_class_name);
+			return -1;
+		}
+	}
 	if (broker_conf_hostport(conf->http_listener ? conf->http_listener : "", &conf->http_host,
 	                         &conf->http_port) != 0) {
 		snprintf(errstr, errstr_size, "http.listener: \"%s\" is not host:port",

@@ -98,6 +98,10 @@ typedef struct broker_conf {
 	int leader_imbalance_per_broker_pct;
 	char *broker_rack;
 	char *http_listener;
+	/* Authorization (authz.c; docs/security.md "Authorization"). */
+	char *authorizer_class_name; /* empty: no authorizer */
+	char *super_users;           /* "User:a;User:b" */
+	int allow_everyone_if_no_acl_found;
 
 	/* Which of the alternative keys were given (the most precise wins,
 	 * as in Kafka: .ms over .minutes over .hours). */

@@ -9,6 +9,13 @@
  * (FENCED_LEADER_EPOCH when older, UNKNOWN_LEADER_EPOCH when newer), and
  * fetch_offset must lie in [log start, LEO] (OFFSET_OUT_OF_RANGE).
  *
+ * Authorization (authz.h), decided when the request arrives: a follower's
+ * fetch needs ClusterAction on the cluster (else the whole request answers
+ * CLUSTER_AUTHORIZATION_FAILED and moves no HW); a consumer's needs Read on
+ * each topic. A consumer fetch naming a topic it may not read is answered
+ * at once, without waiting: TOPIC_AUTHORIZATION_FAILED for that topic's
+ * partitions, what is there for the others.
+ *
  * Answering: a first pass measures what is available (plog_read locates
  * whole batches, nothing is read); with min_bytes reached, an error, or
  * max_wait_ms over, the second pass builds the response: the header lists
@@ -51,7 +58,8 @@ typedef struct fetch_build {
 	Fjord__FetchResponse body;
 	struct evbuffer *payload;
 	int64_t budget;
-	int any; /* something was returned already */
+	int any;   /* something was returned already */
+	conn_t *c; /* set: check Read per topic (a consumer naming a denied topic) */
 } fetch_build_t;
 
 /* Checks one partition and locates its data. Returns the error for it. */
@@ -164,6 +172,11 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 	 * before that, the first batch goes out whole. */
 	if (!fb->any && limit <= 0)
 		limit = 1;
+	if (fb->c && !authz_allowed(fb->c, ACL_RES_TOPIC, topic, ACL_OP_READ, 1)) {
+		pr->high_watermark = pr->log_start_offset = pr->log_end_offset = -1;
+		pr->error_message = (char *)fjord_err2str(FJORD_ERR_TOPIC_AUTHORIZATION_FAILED);
+		return FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
+	}
 	err = fetch_partition(fb->b, fb->req, topic, fp, limit, &p, &rd);
 	pr->high_watermark = p ? rd.high_watermark : -1;
 	pr->log_start_offset = p ? rd.log_start_offset : -1;
@@ -195,9 +208,10 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 }
 
 /* Pass 2: builds header + payload. Returns 0 or -1 (out of memory). */
-static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_t *fb)
+static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, conn_t *c, fetch_build_t *fb)
 {
 	fb->b = b;
+	fb->c = c;
 	fb->req = req;
 	fb->budget = req->max_bytes > 0 ? req->max_bytes : INT32_MAX;
 	fb->any = 0;
@@ -216,28 +230,34 @@ static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, fetch_build_
 	return 0;
 }
 
-/* fetch_wait_try_fn: answer now when possible or when expired. */
-static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req, int expired)
+/* Builds and sends the answer; c as in fetch_build_t. */
+static void fetch_respond(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req, conn_t *c)
 {
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	fetch_build_t fb;
 
-	if (!expired && !b->shutting_down) {
-		int64_t avail = fetch_measure(b, req);
-		if (avail >= 0 && avail < (req->min_bytes > 0 ? req->min_bytes : 1))
-			return 0;
-	}
 	memset(&fb, 0, sizeof(fb));
-	if (fetch_build(b, req, &fb) != 0) {
+	if (fetch_build(b, req, c, &fb) != 0) {
 		fetch_build_free(&fb);
 		conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
 		                        "out of memory");
-		return 1;
+		return;
 	}
 	resp.body_case = FJORD__RESPONSE__BODY_FETCH;
 	resp.fetch = &fb.body;
 	conn_slot_respond(slot, &resp, fb.payload);
 	fetch_build_free(&fb);
+}
+
+/* fetch_wait_try_fn: answer now when possible or when expired. */
+static int fetch_try(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequest *req, int expired)
+{
+	if (!expired && !b->shutting_down) {
+		int64_t avail = fetch_measure(b, req);
+		if (avail >= 0 && avail < (req->min_bytes > 0 ? req->min_bytes : 1))
+			return 0;
+	}
+	fetch_respond(b, slot, req, NULL);
 	return 1;
 }
 
@@ -255,6 +275,20 @@ int handle_fetch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, s
 	    (fr->replica_id >= 0 && fr->replica_id == b->conf.broker_id) || fr->replica_id < -1)
 		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__INVALID_REQUEST,
 		                               "bad max_wait_ms, min_bytes or replica_id");
+	if (fr->replica_id >= 0 && !authz_cluster(c, ACL_OP_CLUSTER_ACTION))
+		return conn_slot_respond_error(slot,
+		                               FJORD__ERROR_CODE__CLUSTER_AUTHORIZATION_FAILED,
+		                               "ClusterAction on the cluster is required");
+	if (fr->replica_id < 0) {
+		int denied = 0;
+		for (i = 0; i < fr->n_topics; i++)
+			if (!authz_topic(c, fr->topics[i]->topic, ACL_OP_READ))
+				denied = 1;
+		if (denied) {
+			fetch_respond(b, slot, fr, c);
+			return 0;
+		}
+	}
 	/* A follower's fetch_offset is its LEO: it may move our HW. */
 	if (fr->replica_id >= 0) {
 		for (i = 0; i < fr->n_topics; i++)

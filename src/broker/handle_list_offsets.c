@@ -4,7 +4,8 @@
  * start offset, any other value the first offset whose batch has a
  * timestamp >= it (time index lookup), -1 when none is that recent.
  * Followers (replica_id >= 0) get the LEO for -1. Only the leader answers
- * (NOT_LEADER); current_leader_epoch is checked as in Fetch.
+ * (NOT_LEADER); current_leader_epoch is checked as in Fetch. A topic the
+ * principal may not Describe answers TOPIC_AUTHORIZATION_FAILED (authz.h).
  *
  * Thread: loop thread only.
  */
@@ -16,6 +17,7 @@
 #include "common/pbuild.h"
 
 typedef struct list_offsets_ctx {
+	conn_t *c;
 	broker_t *b;
 	int32_t replica_id;
 } list_offsets_ctx_t;
@@ -36,6 +38,8 @@ static int list_offsets_partition(void *arg, const char *topic, const ProtobufCM
 	out->offset = -1;
 	out->timestamp = -1;
 	out->leader_epoch = -1;
+	if (!authz_topic(ctx->c, topic, ACL_OP_DESCRIBE))
+		return FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
 	err = partition_leader_check(b, topic, lp->partition, lp->current_leader_epoch, &p);
 	if (err != FJORD_ERR_NO_ERROR)
 		return err;
@@ -76,7 +80,7 @@ int handle_list_offsets(conn_t *c, const Fjord__Request *req, const uint8_t *pay
 	Fjord__ListOffsetsResponse body = FJORD__LIST_OFFSETS_RESPONSE__INIT;
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
-	list_offsets_ctx_t ctx = { c->b, lr->replica_id };
+	list_offsets_ctx_t ctx = { c, c->b, lr->replica_id };
 	arena_t ar;
 	int rc;
 

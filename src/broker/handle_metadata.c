@@ -8,6 +8,11 @@
  * topic answers UNKNOWN_TOPIC_OR_PARTITION. Before the first snapshot the
  * answer has no brokers and no topics (controller -1).
  *
+ * Authorization (authz.h): a topic asked by name that the principal may not
+ * Describe answers TOPIC_AUTHORIZATION_FAILED (whether or not it exists, so
+ * its existence is not revealed); a listing of all topics leaves those
+ * topics out.
+ *
  * Listeners (Kafka's behaviour): each broker is described by its endpoint
  * for the listener this request arrived on (by name), so a client that
  * bootstrapped through EXTERNAL keeps using EXTERNAL addresses; a broker
@@ -85,7 +90,7 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
 	cview_t *cv = c->b->cv ? cview_ref(c->b->cv) : NULL;
 	arena_t ar;
-	size_t want, i;
+	size_t want, i, n = 0;
 	int rc = -1;
 
 	(void)payload, (void)payload_len; /* no payload */
@@ -120,9 +125,21 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 	}
 	body.n_brokers = (size_t)cv->broker_cnt;
 	for (i = 0; i < want; i++) {
-		Fjord__TopicMetadata *tm = body.topics[i];
+		Fjord__TopicMetadata *tm = body.topics[n];
 		const cview_topic_t *t;
-		t = mr->all_topics ? &cv->topics[i] : cview_topic(cv, mr->topics[i]);
+		if (mr->all_topics) {
+			t = &cv->topics[i];
+			if (!authz_allowed(c, ACL_RES_TOPIC, t->name, ACL_OP_DESCRIBE, 1))
+				continue;
+		} else if (!authz_topic(c, mr->topics[i], ACL_OP_DESCRIBE)) {
+			tm->name = mr->topics[i];
+			tm->error = FJORD__ERROR_CODE__TOPIC_AUTHORIZATION_FAILED;
+			n++;
+			continue;
+		} else {
+			t = cview_topic(cv, mr->topics[i]);
+		}
+		n++;
 		if (!t) {
 			tm->name = mr->topics[i];
 			tm->error = FJORD__ERROR_CODE__UNKNOWN_TOPIC_OR_PARTITION;
@@ -131,7 +148,7 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 		if (md_fill_topic(&ar, cv, t, tm) != 0)
 			goto done;
 	}
-	body.n_topics = want;
+	body.n_topics = n;
 	resp.body_case = FJORD__RESPONSE__BODY_METADATA;
 	resp.metadata = &body;
 	rc = conn_slot_respond(slot, &resp, NULL);

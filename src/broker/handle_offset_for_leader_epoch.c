@@ -6,6 +6,11 @@
  * latest epoch). Only the leader answers; current_leader_epoch is checked
  * as in Fetch.
  *
+ * Authorization (authz.h): from a follower (replica_id >= 0) the request
+ * needs ClusterAction on the cluster (else CLUSTER_AUTHORIZATION_FAILED for
+ * the whole request); from anyone else Describe on each topic (else
+ * TOPIC_AUTHORIZATION_FAILED for its partitions).
+ *
  * Thread: loop thread only.
  */
 #include "config.h"
@@ -15,11 +20,18 @@
 #include "broker/replication/partition.h"
 #include "common/pbuild.h"
 
-/* pbuild_fill_fn: one partition's answer; arg is the broker. */
+typedef struct ofle_ctx {
+	conn_t *c;
+	int consumer; /* replica_id < 0: topic Describe checked per topic */
+} ofle_ctx_t;
+
+/* pbuild_fill_fn: one partition's answer; arg is an ofle_ctx_t. */
 static int ofle_partition(void *arg, const char *topic, const ProtobufCMessage *req_part,
                           ProtobufCMessage *resp_part)
 {
-	broker_t *b = arg;
+	ofle_ctx_t *ctx = arg;
+	conn_t *c = ctx->c;
+	broker_t *b = c->b;
 	const Fjord__OffsetForLeaderEpochPartition *ep =
 	    (const Fjord__OffsetForLeaderEpochPartition *)req_part;
 	Fjord__EpochEndOffset *out = (Fjord__EpochEndOffset *)resp_part;
@@ -30,6 +42,8 @@ static int ofle_partition(void *arg, const char *topic, const ProtobufCMessage *
 
 	out->leader_epoch = -1;
 	out->end_offset = -1;
+	if (ctx->consumer && !authz_topic(c, topic, ACL_OP_DESCRIBE))
+		return FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
 	err = partition_leader_check(b, topic, ep->partition, ep->current_leader_epoch, &p);
 	if (err != FJORD_ERR_NO_ERROR)
 		return err;
@@ -47,16 +61,21 @@ int handle_offset_for_leader_epoch(conn_t *c, const Fjord__Request *req, const u
 	Fjord__OffsetForLeaderEpochResponse body = FJORD__OFFSET_FOR_LEADER_EPOCH_RESPONSE__INIT;
 	Fjord__Response resp = FJORD__RESPONSE__INIT;
 	conn_slot_t *slot = conn_slot_new(c, req->correlation_id, req->api);
+	ofle_ctx_t ctx = { c, er->replica_id < 0 };
 	arena_t ar;
 	int rc;
 
 	(void)payload, (void)payload_len; /* no payload */
 	if (!slot)
 		return -1;
+	if (!ctx.consumer && !authz_cluster(c, ACL_OP_CLUSTER_ACTION))
+		return conn_slot_respond_error(slot,
+		                               FJORD__ERROR_CODE__CLUSTER_AUTHORIZATION_FAILED,
+		                               "ClusterAction on the cluster is required");
 	arena_init(&ar, 0);
 	body.topics = pbuild_answer(&ar, (ProtobufCMessage *const *)er->topics, er->n_topics,
 	                            &fjord__offset_for_leader_epoch_topic_response__descriptor,
-	                            ofle_partition, c->b);
+	                            ofle_partition, &ctx);
 	body.n_topics = er->n_topics;
 	resp.body_case = FJORD__RESPONSE__BODY_OFFSET_FOR_LEADER_EPOCH;
 	resp.offset_for_leader_epoch = &body;

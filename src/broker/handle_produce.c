@@ -17,6 +17,9 @@
  * the broker's one scratch buffer (b->produce_scratch), shared by every
  * partition since the loop thread validates one batch at a time.
  *
+ * Authorization (authz.h): Write on the topic, else its partitions answer
+ * TOPIC_AUTHORIZATION_FAILED and nothing of them is appended.
+ *
  * Acknowledgement: the append is write()n before any answer, so an
  * acknowledged record survives a SIGKILL of the broker. acks=1 answers at
  * once; acks=-1 answers when every appended partition's HW has passed its
@@ -52,6 +55,7 @@ typedef struct produce_pw {
 
 struct produce_ctx {
 	broker_t *b;
+	conn_t *c; /* while the handler runs (authorization); NULL after */
 	conn_slot_t *slot;
 	arena_t ar; /* the response, its topic names, pws */
 	Fjord__ProduceResponse body;
@@ -194,6 +198,11 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 	if (ctx->acks != 0 && ctx->acks != 1 && ctx->acks != -1) {
 		err = FJORD_ERR_INVALID_REQUIRED_ACKS;
 		prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
+	} else if (!authz_topic(ctx->c, topic, ACL_OP_WRITE)) {
+		err = FJORD_ERR_TOPIC_AUTHORIZATION_FAILED;
+		prr->base_offset = prr->log_append_time = prr->log_start_offset = -1;
+		snprintf(why, sizeof(why), "%.40s may not Write topic %.249s", ctx->c->principal,
+		         topic);
 	} else {
 		/* The payload sits in the connection's input buffer, ours to patch
 		 * until dispatch returns. */
@@ -284,9 +293,11 @@ int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload,
 			                        "out of memory");
 		goto done;
 	}
+	ctx->c = c;
 	ctx->body.topics =
 	    pbuild_answer(&ctx->ar, (ProtobufCMessage *const *)pr->topics, pr->n_topics,
 	                  &fjord__produce_topic_response__descriptor, produce_fill, ctx);
+	ctx->c = NULL;
 	if (!ctx->body.topics)
 		goto oom;
 	ctx->body.n_topics = pr->n_topics;

@@ -16,12 +16,16 @@ src_broker_fjordd_SOURCES = \
 	src/broker/conn_quota.c src/broker/conn_quota.h \
 	src/broker/reqmem.c src/broker/reqmem.h \
 	src/broker/api.c src/broker/api.h \
+	src/broker/authz.c src/broker/authz.h \
 	src/broker/handle_api_versions.c \
 	src/broker/handle_metadata.c \
 	src/broker/handle_produce.c \
 	src/broker/handle_fetch.c \
 	src/broker/handle_list_offsets.c \
 	src/broker/handle_offset_for_leader_epoch.c \
+	src/broker/handle_create_topics.c \
+	src/broker/handle_delete_topics.c \
+	src/broker/topic_admin.c src/broker/topic_admin.h \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

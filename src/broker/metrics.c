@@ -213,6 +213,17 @@ static void metrics_render_limits(broker_t *b, struct evbuffer *out)
 	             "Connections closed after connections.max.idle.ms without traffic.");
 	evbuffer_add_printf(out, "fjord_connections_idle_closed_total %llu\n",
 	                    (unsigned long long)m->conn_idle_closed);
+	metrics_head(out, "fjord_authorization_denied_total", "counter",
+	             "Requests (or topics of a request) the authorizer refused, by resource "
+	             "type (authorizer.class.name; docs/security.md).");
+	for (i = 0; i < ACL_RES_TYPE_CNT; i++)
+		evbuffer_add_printf(out, "fjord_authorization_denied_total{resource=\"%s\"} %llu\n",
+		                    acl_res_type_name((acl_res_type_t)i),
+		                    (unsigned long long)b->authz.denied[i]);
+	metrics_head(out, "fjord_acl_loads_total", "counter",
+	             "ACL snapshots read from ZooKeeper's /kafka-acl and applied.");
+	evbuffer_add_printf(out, "fjord_acl_loads_total %llu\n",
+	                    (unsigned long long)b->authz.acl_loads);
 	metrics_head(out, "fjord_connections_paused", "gauge",
 	             "Connections not read now, by reason: backpressure (too many responses "
 	             "queued), memory (waiting for queued.max.request.bytes).");

@@ -20,7 +20,7 @@
 struct broker;
 struct evbuffer;
 
-#define METRICS_API_SLOTS 8
+#define METRICS_API_SLOTS 11
 /* Produce refusals counted by cause (metrics_produce_refused_codes). */
 #define METRICS_REFUSED_SLOTS 6
 #define METRICS_HIST_BUCKETS 14

@@ -43,6 +43,7 @@
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/zkjson.h"
+#include "common/acl_zk.h"
 #include "common/zkacl.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
@@ -72,12 +73,15 @@ struct zkb {
 	struct zkb_job *jobs, **jobs_tail; /* under lock */
 	char *offline_json;                /* worker: our /brokers/offline_replicas/<id>, put again
 	                                    * on every new session; NULL: none */
+	int acl_dirty;                     /* under lock: /kafka-acl changed, read it again */
+	int64_t acl_retry_ms;              /* under lock: not before (after a failed read) */
 };
 
 typedef enum zkb_job_type {
 	ZKB_JOB_SET_STATE,
 	ZKB_JOB_CONTROLLED_SHUTDOWN,
 	ZKB_JOB_OFFLINE_REPLICAS,
+	ZKB_JOB_CALL,
 } zkb_job_type_t;
 
 typedef struct zkb_job {
@@ -86,6 +90,7 @@ typedef struct zkb_job {
 	char *path;
 	char *data;
 	int32_t version;
+	zkb_call_fn *call; /* ZKB_JOB_CALL */
 	zkb_done_fn *done;
 	void *arg;
 } zkb_job_t;
@@ -130,6 +135,54 @@ static void zkb_watcher(zhandle_t *zh, int type, int state, const char *path, vo
 	(void)zh;
 	(void)path;
 	zkutil_live_run(ctx, zkb_on_event, &ev);
+}
+
+static int64_t zkb_now_ms(void);
+
+/* Under the live-set lock, from the completion thread: a watch on
+ * /kafka-acl fired. */
+static void zkb_on_acl_event(void *obj, void *arg)
+{
+	zkb_t *zkb = obj;
+
+	(void)arg;
+	pthread_mutex_lock(&zkb->lock);
+	zkb->acl_dirty = 1;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
+}
+
+/* The ACL watches' watcher: session events are zkb_watcher's business (a
+ * new session reads the ACLs again anyway). */
+static void zkb_acl_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	(void)zh;
+	(void)state;
+	(void)path;
+	if (type != ZOO_SESSION_EVENT)
+		zkutil_live_run(ctx, zkb_on_acl_event, NULL);
+}
+
+/* Reads every ACL with watches and hands the snapshot over. Worker thread
+ * (or start-up). On failure the read is retried after ZKB_RETRY_MS. */
+static void zkb_acl_refresh(zkb_t *zkb)
+{
+	acl_set_t *s = NULL;
+	int rc = ZCONNECTIONLOSS;
+
+	if (zkb->zh && zoo_state(zkb->zh) == ZOO_CONNECTED_STATE)
+		rc = acl_zk_read_all(zkb->zh, zkb_acl_watcher, zkb, &s);
+	if (rc == ZOK) {
+		zkb->p.on_acls(s, zkb->p.opaque);
+		return;
+	}
+	flog(LOG_WARNING, "zkb", "cannot read the ACLs under %s: %s; retrying", ZKPATH_KAFKA_ACL,
+	     zkutil_err2str(rc));
+	pthread_mutex_lock(&zkb->lock);
+	zkb->acl_dirty = 1;
+	zkb->acl_retry_ms = zkb_now_ms() + ZKB_RETRY_MS;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
 }
 
 static void zkb_on_snapshot(cview_t *cv, void *opaque)
@@ -409,6 +462,15 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 	zkb->zm = zkmeta_new_listener(zkb->zh, zkb->listener, 0, zkb_on_snapshot, zkb, errstr, n);
 	if (!zkb->zm)
 		goto fail;
+	if (zkb->p.on_acls) {
+		int rc = acl_zk_ensure_paths(zkb->zh);
+		if (rc != ZOK) {
+			snprintf(errstr, n, "cannot create %s in ZooKeeper at %s: %s",
+			         ZKPATH_KAFKA_ACL, zkb->zk_connect, zkutil_err2str(rc));
+			goto fail;
+		}
+		zkb_acl_refresh(zkb);
+	}
 	zkb->ctl.zh = zkb->zh;
 	return 0;
 fail:
@@ -518,6 +580,8 @@ static int zkb_job_run(zkb_t *zkb, zkb_job_t *job, int32_t *versionp)
 	*versionp = -1;
 	if (!zkb->zh || zoo_state(zkb->zh) != ZOO_CONNECTED_STATE)
 		return ZCONNECTIONLOSS;
+	if (job->type == ZKB_JOB_CALL)
+		return job->call(zkb->zh, job->arg);
 	if (job->type == ZKB_JOB_SET_STATE) {
 		rc = zoo_set2(zkb->zh, job->path, job->data, (int)strlen(job->data), job->version,
 		              &st);
@@ -551,7 +615,7 @@ static int zkb_submit(zkb_t *zkb, zkb_job_type_t type, char *path, char *data, i
 {
 	zkb_job_t *job = calloc(1, sizeof(*job));
 
-	if (!job || !path || !data) {
+	if (!job || (type != ZKB_JOB_CALL && (!path || !data))) {
 		free(job);
 		free(path);
 		free(data);
@@ -567,6 +631,29 @@ static int zkb_submit(zkb_t *zkb, zkb_job_type_t type, char *path, char *data, i
 	if (zkb->stop) {
 		pthread_mutex_unlock(&zkb->lock);
 		zkb_job_free(job);
+		return -1;
+	}
+	*zkb->jobs_tail = job;
+	zkb->jobs_tail = &job->next;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
+	return 0;
+}
+
+int zkb_submit_call(zkb_t *zkb, zkb_call_fn *fn, zkb_done_fn *done, void *arg)
+{
+	zkb_job_t *job = calloc(1, sizeof(*job));
+
+	if (!job)
+		return -1;
+	job->type = ZKB_JOB_CALL;
+	job->call = fn;
+	job->done = done;
+	job->arg = arg;
+	pthread_mutex_lock(&zkb->lock);
+	if (zkb->stop) {
+		pthread_mutex_unlock(&zkb->lock);
+		free(job);
 		return -1;
 	}
 	*zkb->jobs_tail = job;
@@ -636,14 +723,19 @@ static void *zkb_main(void *arg)
 	pthread_mutex_lock(&zkb->lock);
 	for (;;) {
 		zkb_job_t *jobs;
-		int expired, step;
-		int64_t now = zkb_now_ms();
+		int expired, step, acl;
+		int64_t now = zkb_now_ms(), wake = next_step;
 
-		if (!zkb->stop && !zkb->expired && !zkb->dirty && !zkb->jobs && now < next_step)
-			zkb_sleep_locked(zkb, (int)(next_step - now));
+		if (zkb->acl_dirty && zkb->acl_retry_ms < wake)
+			wake = zkb->acl_retry_ms;
+		if (!zkb->stop && !zkb->expired && !zkb->dirty && !zkb->jobs && now < wake)
+			zkb_sleep_locked(zkb, (int)(wake - now));
 		if (zkb->stop)
 			break;
 		jobs = zkb_take_jobs_locked(zkb);
+		acl = zkb->acl_dirty && zkb_now_ms() >= zkb->acl_retry_ms && !zkb->expired;
+		if (acl)
+			zkb->acl_dirty = 0;
 		expired = zkb->expired;
 		step = expired || zkb->dirty || zkb_now_ms() >= next_step;
 		if (step) {
@@ -659,6 +751,8 @@ static void *zkb_main(void *arg)
 			job->done(rc, version, job->arg);
 			zkb_job_free(job);
 		}
+		if (acl && zkb->p.on_acls)
+			zkb_acl_refresh(zkb);
 		if (step) {
 			int retry = 1;
 			if (expired)

@@ -39,9 +39,11 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "common/acl.h"
 #include "common/cview.h"
 #include "common/endpoint.h"
 #include "common/zkjson.h"
+#include "common/zkutil.h"
 
 #define ZKB_UNREACHABLE (-2)
 
@@ -80,6 +82,11 @@ typedef struct zkb_params {
 	void (*on_snapshot)(cview_t *cv, void *opaque); /* takes one ref */
 	void (*on_session)(zkb_session_state_t st, void *opaque);
 	void (*on_controller)(int is_controller, int32_t epoch, void *opaque);
+	/* Set: the authorizer is on. The ACLs under /kafka-acl are read (the
+	 * paths created when missing) at every new session and again after
+	 * every change (watched), on the worker thread, and each complete
+	 * snapshot is handed over (ownership passes; see common/acl_zk.h). */
+	void (*on_acls)(acl_set_t *s, void *opaque);
 	void *opaque;
 } zkb_params_t;
 
@@ -124,6 +131,13 @@ int zkb_submit_controlled_shutdown(zkb_t *zkb, zkb_done_fn *done, void *arg);
  * process ends. */
 int zkb_submit_offline_replicas(zkb_t *zkb, const zkjson_offline_t *o, zkb_done_fn *done,
                                 void *arg);
+
+/* Runs fn(zh, arg) on the worker thread with the connected handle (a
+ * ZooKeeper administration call, e.g. creating a topic for CreateTopics);
+ * its return value (a Z code, or whatever fn means by it) is done's zrc.
+ * ZCONNECTIONLOSS without calling fn when the session is not connected. */
+typedef int(zkb_call_fn)(zhandle_t *zh, void *arg);
+int zkb_submit_call(zkb_t *zkb, zkb_call_fn *fn, zkb_done_fn *done, void *arg);
 
 /* Resigns the controllership (if held), deletes /brokers/ids/<id>, closes the
  * session, stops every callback, frees. */

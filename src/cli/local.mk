@@ -10,6 +10,7 @@ src_cli_fjord_SOURCES = src/cli/cli.h \
 	src/cli/cmd_produce.c \
 	src/cli/cmd_consume.c \
 	src/cli/cmd_group.c \
+	src/cli/cmd_acl.c \
 	src/cli/cmd_group_reset.c \
 	src/cli/cmd_perf.c \
 	src/cli/perf_produce.c \

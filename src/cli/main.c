@@ -49,6 +49,7 @@ static void main_usage(FILE *out)
 	    "  consume TOPIC [-g GROUP]            print records (as a group member with -g)\n"
 	    "  group list|describe|reset-offsets|delete\n"
 	    "                                      manage consumer groups\n"
+	    "  acl add|remove|list                 Kafka's ACLs in ZooKeeper (-z)\n"
 	    "  cluster                             show brokers and the controller\n"
 	    "  perf produce|consume TOPIC          measure throughput and latency\n"
 	    "\n"
@@ -385,6 +386,8 @@ int main(int argc, char **argv)
 		return cmd_consume(&ctx, argc, argv);
 	if (!strcmp(sub, "group"))
 		return cmd_group(&ctx, argc, argv);
+	if (!strcmp(sub, "acl"))
+		return cmd_acl(&ctx, argc, argv);
 	if (!strcmp(sub, "cluster"))
 		return cmd_cluster(&ctx, argc, argv);
 	if (!strcmp(sub, "perf"))

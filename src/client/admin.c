@@ -10,7 +10,11 @@
  * written and the controller may still complete it).
  * Defaults: partitions <= 0 and replication_factor <= 0 become 1 (the
  * brokers' num.partitions/default.replication.factor are not in ZooKeeper).
- * Requires zookeeper.connect (any handle type); a clear error otherwise.
+ * With zookeeper.connect (any handle type) the SDK writes ZooKeeper itself;
+ * with bootstrap.servers only it asks a broker (CreateTopics/DeleteTopics,
+ * admin_broker.c), which authorizes the request first; the waits are the
+ * same. Partitions and replication factor <= 0 then take the broker's
+ * num.partitions / default.replication.factor.
  * Thread: the calling app thread (blocking ZooKeeper calls).
  */
 #include <string.h>
@@ -55,12 +59,6 @@ static fjord_err_t admin_check(fjord_t *fj, const char *topic, char *errstr, siz
 		fj_errstr(errstr, n, "handle is closed");
 		return FJORD_ERR__STATE;
 	}
-	if (!fj->zk_mode) {
-		fj_errstr(errstr, n,
-		          "topic administration needs zookeeper.connect (this handle uses "
-		          "bootstrap.servers only)");
-		return FJORD_ERR__NOT_IMPLEMENTED;
-	}
 	return FJORD_ERR_NO_ERROR;
 }
 
@@ -72,6 +70,10 @@ fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic, int32_t par
 	fjord_err_t err = admin_check(fj, topic, errstr, errstr_size);
 	if (err)
 		return err;
+	if (!fj->zk_mode)
+		return admin_broker_topic(fj, 0, topic, partitions > 0 ? partitions : -1,
+		                          replication_factor > 0 ? replication_factor : -1, configs,
+		                          timeout_ms, errstr, errstr_size);
 	if (partitions <= 0)
 		partitions = 1;
 	if (replication_factor <= 0)
@@ -100,6 +102,9 @@ fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout
 	fjord_err_t err = admin_check(fj, topic, errstr, errstr_size);
 	if (err)
 		return err;
+	if (!fj->zk_mode)
+		return admin_broker_topic(fj, 1, topic, 0, 0, NULL, timeout_ms, errstr,
+		                          errstr_size);
 	wa.topic = topic;
 	wa.partitions = 0;
 	pthread_rwlock_rdlock(&fj->zk_lock);

@@ -170,6 +170,13 @@ void hwait_done(hwait_t *w, fjord_err_t err);
 /* 1 done, 0 timed out. */
 int hwait_wait(hwait_t *w, int timeout_ms);
 
+/* admin_broker.c: fjord_admin_create_topic / delete_topic through a
+ * broker's CreateTopics / DeleteTopics (handles without zookeeper.connect).
+ * App thread. */
+fjord_err_t admin_broker_topic(fjord_t *fj, int is_delete, const char *topic, int32_t partitions,
+                               int32_t replication_factor, const char *const *configs,
+                               int timeout_ms, char *errstr, size_t errstr_size);
+
 /* ------------------------------------------------------------------ cbq */
 
 typedef struct prec prec_t;
@@ -341,7 +348,8 @@ void metadata_tick(fjord_t *h, int64_t now);
 /* The bconn of broker `id` in the current snapshot, or NULL. I/O thread. */
 bconn_t *metadata_broker_conn(fjord_t *h, const cview_t *cv, int32_t id);
 /* I/O thread: checks whether topic exists by a Metadata request; calls
- * cb(h, topic, exists(1/0/-1 unknown), opaque) later. */
+ * cb(h, topic, exists(1/0/-1 unknown, METADATA_TOPIC_DENIED), opaque) later. */
+#define METADATA_TOPIC_DENIED (-2) /* TOPIC_AUTHORIZATION_FAILED: may not Describe it */
 typedef void(metadata_exists_cb)(fjord_t *h, const char *topic, int exists, void *opaque);
 int metadata_check_topic(fjord_t *h, const char *topic, metadata_exists_cb *cb, void *opaque);
 /* metadata_conv.c: a cview from a Metadata response; a public deep copy of

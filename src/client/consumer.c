@@ -439,6 +439,7 @@ static void consumer_on_resolved(fjord_t *h, fjord_err_t err, int64_t offset, vo
 	cp = consumer_find(c, rs->topic, rs->partition);
 	if (cp && cp->gen == rs->gen && cp->state == CP_RESOLVING) {
 		if (!err && offset >= 0) {
+			cp->denied_reported = 0;
 			cp->state = CP_ACTIVE;
 			cp->fetch_pos = offset;
 			if (cp->app_pos == FJORD_OFFSET_INVALID)
@@ -446,8 +447,21 @@ static void consumer_on_resolved(fjord_t *h, fjord_err_t err, int64_t offset, vo
 		} else {
 			cp->state = CP_NEED_OFFSET;
 			cp->backoff_until = fj_mono_ms() + h->cv_conf->retry_backoff_ms;
-			if (err != FJORD_ERR__DESTROY)
+			if (err == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED && !cp->denied_reported) {
+				/* As a denied fetch (fetch.c): one event naming the
+				 * topic, then quiet retries. */
+				char msg[320];
+				cp->denied_reported = 1;
+				snprintf(msg, sizeof(msg),
+				         "not authorized to describe topic %s (partition %d)",
+				         cp->topic, (int)cp->partition);
+				handle_log(h, FJ_LOG_ERR, "OFFSET", "%s", msg);
+				consumer_event(c, cp->topic, cp->partition, cp->fetch_pos, err,
+				               msg);
+			} else if (err != FJORD_ERR__DESTROY &&
+			           err != FJORD_ERR_TOPIC_AUTHORIZATION_FAILED) {
 				metadata_refresh(h, "offset lookup failed");
+			}
 		}
 	}
 	pthread_mutex_unlock(&c->lock);

@@ -55,6 +55,7 @@ typedef struct cpart {
 	int fetching;
 	int eof_reported;
 	int unknown_reported;
+	int denied_reported;      /* TOPIC_AUTHORIZATION_FAILED reported; cleared by a good fetch */
 	int64_t corrupt_reported; /* fetch_pos + 1 of the last CORRUPT_MESSAGE
 	                           * event (one event per corrupt offset); 0 none */
 	int64_t hw;

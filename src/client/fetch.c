@@ -364,6 +364,7 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, cons
 	}
 	switch ((int)err) {
 	case FJORD_ERR_NO_ERROR:
+		cp->denied_reported = 0;
 		if (pr && h->cv_conf->enable_partition_eof && !cp->eof_reported &&
 		    cp->fetch_pos >= pr->high_watermark && pr->records_len == 0) {
 			cp->eof_reported = 1;
@@ -401,6 +402,21 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, cons
 		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
 		metadata_refresh(h, fjord_err2name(err));
 		return;
+	case FJORD_ERR_TOPIC_AUTHORIZATION_FAILED: {
+		/* Reported once (an event naming the topic), then retried
+		 * quietly at retry.backoff.ms so an ACL added later takes
+		 * effect without the application doing anything. */
+		char msg[320];
+		cp->backoff_until = now + h->cv_conf->retry_backoff_ms;
+		if (cp->denied_reported)
+			return;
+		cp->denied_reported = 1;
+		snprintf(msg, sizeof(msg), "not authorized to read topic %s (partition %d)",
+		         cp->topic, (int)cp->partition);
+		handle_log(h, FJ_LOG_ERR, "FETCH", "%s", msg);
+		consumer_event(c, cp->topic, cp->partition, cp->fetch_pos, err, msg);
+		return;
+	}
 	case FJORD_ERR_CORRUPT_MESSAGE: {
 		/* A batch that failed its CRC here (check.crcs) or that the
 		 * broker knows is corrupt: records before it were delivered; the

@@ -40,3 +40,5 @@ src_client_libfjord_la_SOURCES += src/client/admin_group.c
 src_client_libfjord_la_SOURCES += src/client/admin_reassign.c
 src_client_libfjord_la_SOURCES += src/client/admin_config.c
 src_client_libfjord_la_SOURCES += src/client/admin_refused.c
+src_client_libfjord_la_SOURCES += src/client/admin_acl.c
+src_client_libfjord_la_SOURCES += src/client/admin_broker.c

@@ -237,6 +237,8 @@ static void metadata_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord
 					continue;
 				if (tm->error == FJORD__ERROR_CODE__UNKNOWN_TOPIC_OR_PARTITION)
 					exists = 0;
+				else if (tm->error == FJORD__ERROR_CODE__TOPIC_AUTHORIZATION_FAILED)
+					exists = METADATA_TOPIC_DENIED;
 				else if (tm->error == FJORD__ERROR_CODE__NONE)
 					exists = 1;
 			}

@@ -462,6 +462,18 @@ static void producer_on_exists(fjord_t *h, const char *topic, int exists, void *
 			                    "topic does not exist");
 	} else if (exists == 1) {
 		t->state = PT_WAIT_MD; /* records wait (bounded) for the metadata */
+	} else if (exists == METADATA_TOPIC_DENIED) {
+		/* Not retried: the records fail now, naming the topic; later
+		 * records check again (an ACL may have been added). */
+		prec_t *head = t->pend_head;
+		char msg[320];
+		t->pend_head = t->pend_tail = NULL;
+		t->state = PT_NEW;
+		t->next_check_ms = fj_mono_ms() + h->cv_conf->retry_backoff_ms;
+		snprintf(msg, sizeof(msg), "not authorized to access topic %s", t->name);
+		handle_log(h, FJ_LOG_WARNING, "PRODUCE", "%s", msg);
+		if (head)
+			producer_fail_chain(h, head, FJORD_ERR_TOPIC_AUTHORIZATION_FAILED, msg);
 	} else {
 		t->state = PT_NEW;
 		t->next_check_ms = fj_mono_ms() + h->cv_conf->retry_backoff_ms;

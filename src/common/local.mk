@@ -29,5 +29,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/endpoint.c src/common/endpoint.h \
 	src/common/zkmeta.c src/common/zkmeta.h src/common/zkmeta_int.h \
 	src/common/zkmeta_update.c \
-	src/common/zkadmin.c src/common/zkadmin.h
+	src/common/zkadmin.c src/common/zkadmin.h \
+	src/common/acl.c src/common/acl.h \
+	src/common/acl_zk.c src/common/acl_zk.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la

@@ -44,6 +44,11 @@
 #define ZKPATH_REASSIGN "/admin/reassign_partitions"
 #define ZKPATH_ERRORS "/admin/errors"
 #define ZKPATH_CONSUMERS "/consumers"
+/* Kafka's ACLs: /kafka-acl/<Topic|Group|Cluster>/<name> and the change
+ * notifications /kafka-acl-changes/acl_changes_<seq> (common/acl_zk.c). */
+#define ZKPATH_KAFKA_ACL "/kafka-acl"
+#define ZKPATH_KAFKA_ACL_CHANGES "/kafka-acl-changes"
+#define ZKPATH_KAFKA_ACL_CHANGE_PREFIX "/kafka-acl-changes/acl_changes_"
 
 /* <parent>/<name>: a child listed by zoo_get_children (e.g. of ZKPATH_BROKER_IDS). */
 char *zkpath_child(char *buf, const char *parent, const char *name);

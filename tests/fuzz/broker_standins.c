@@ -40,6 +40,8 @@ STANDIN_HANDLER(handle_produce)
 STANDIN_HANDLER(handle_fetch)
 STANDIN_HANDLER(handle_list_offsets)
 STANDIN_HANDLER(handle_offset_for_leader_epoch)
+STANDIN_HANDLER(handle_create_topics)
+STANDIN_HANDLER(handle_delete_topics)
 
 void metrics_count_request(metrics_t *m, Fjord__ApiKey api)
 {

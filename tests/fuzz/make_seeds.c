@@ -330,6 +330,40 @@ static void seeds_frame_request(void)
 	req.offset_for_leader_epoch = &orq;
 	seeds_frame_file("offset-for-leader-epoch", &req, NULL, 0);
 
+	/* CreateTopics (two topics, one with a config) and DeleteTopics. */
+	Fjord__CreatableTopicConfig cc = FJORD__CREATABLE_TOPIC_CONFIG__INIT;
+	cc.name = "retention.ms";
+	cc.value = "60000";
+	Fjord__CreatableTopicConfig *ccs[] = { &cc };
+	Fjord__CreatableTopic ct1 = FJORD__CREATABLE_TOPIC__INIT,
+	                      ct2 = FJORD__CREATABLE_TOPIC__INIT;
+	ct1.name = "orders";
+	ct1.num_partitions = 3;
+	ct1.replication_factor = 2;
+	ct1.n_configs = 1;
+	ct1.configs = ccs;
+	ct2.name = "audit";
+	ct2.num_partitions = -1;
+	ct2.replication_factor = -1;
+	Fjord__CreatableTopic *cts[] = { &ct1, &ct2 };
+	Fjord__CreateTopicsRequest ctr = FJORD__CREATE_TOPICS_REQUEST__INIT;
+	ctr.n_topics = 2;
+	ctr.topics = cts;
+	req.correlation_id = 8;
+	req.api = FJORD__API_KEY__CREATE_TOPICS;
+	req.body_case = FJORD__REQUEST__BODY_CREATE_TOPICS;
+	req.create_topics = &ctr;
+	seeds_frame_file("create-topics", &req, NULL, 0);
+	char *dnames[] = { "orders", "audit" };
+	Fjord__DeleteTopicsRequest dtr = FJORD__DELETE_TOPICS_REQUEST__INIT;
+	dtr.n_topics = 2;
+	dtr.topics = dnames;
+	req.correlation_id = 9;
+	req.api = FJORD__API_KEY__DELETE_TOPICS;
+	req.body_case = FJORD__REQUEST__BODY_DELETE_TOPICS;
+	req.delete_topics = &dtr;
+	seeds_frame_file("delete-topics", &req, NULL, 0);
+
 	/* Refused before a handler: a body that is not the api's, a version
 	 * the broker does not speak. */
 	req.correlation_id = 7;
@@ -415,6 +449,24 @@ static void seeds_segment_recovery(void)
 }
 
 /* ------------------------------------------------------------ text */
+
+static void seeds_acl(void)
+{
+	/* /kafka-acl/<Type>/<name> values (docs/security.md, "Authorization"). */
+	seeds_text("acl", "allow-read",
+	           "{\"version\":1,\"acls\":[{\"principal\":\"User:alice\",\"permissionType\":"
+	           "\"Allow\",\"operation\":\"Read\",\"host\":\"*\"}]}");
+	seeds_text("acl", "deny-wins",
+	           "{\"version\":1,\"acls\":[{\"principal\":\"User:*\",\"permissionType\":"
+	           "\"Allow\",\"operation\":\"All\",\"host\":\"*\"},{\"principal\":\"User:bob\","
+	           "\"permissionType\":\"Deny\",\"operation\":\"Write\",\"host\":\"10.0.0.1\"}]}");
+	seeds_text("acl", "loose-case",
+	           "{\"acls\":[{\"principal\":\"User:a\",\"permissionType\":\"allow\","
+	           "\"operation\":\"clusteraction\",\"host\":\"*\",\"x\":1}]}");
+	seeds_text("acl", "bad-fields",
+	           "{\"version\":1,\"acls\":[{\"principal\":\"alice\",\"permissionType\":"
+	           "\"Allow\",\"operation\":\"Reed\",\"host\":\"\"}]}");
+}
 
 static void seeds_zkjson(void)
 {
@@ -561,6 +613,7 @@ int main(int argc, char **argv)
 	seeds_frame_request();
 	seeds_segment_recovery();
 	seeds_zkjson();
+	seeds_acl();
 	seeds_props();
 	seeds_endpoint();
 	seeds_numparse();
