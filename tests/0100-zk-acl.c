@@ -23,7 +23,10 @@
  *     consumes all 200 records and commits; the session without
  *     credentials cannot rewrite its committed offsets or remove its member
  *     znode, and still reads them.
- *  6. A broker frozen (SIGSTOP) until its session expires comes back
+ *  6. A Kafka ACL znode (/kafka-acl/Topic/<t>) the admin writes
+ *     through the SDK gets the admin subtrees' ACL; neither the session
+ *     nor an SDK admin without credentials can change it.
+ *  7. A broker frozen (SIGSTOP) until its session expires comes back
  *     (SIGCONT) with a new session that authenticates again: it registers
  *     anew, with its identity's ACL.
  * Private cluster (it owns the chroot whose ACLs it checks).
@@ -257,7 +260,42 @@ START_TEST(t0100_zk_acl)
 	fjord_destroy(m);
 	ck_assert_int_eq(tg_committed(c, group, topic, 0) + tg_committed(c, group, topic, 1), 200);
 
-	/* 6. A session expiry: the broker's new session authenticates again
+	/* 6. Kafka's ACL znodes written through the SDK admin (zookeeper.connect)
+	 * get the admin subtrees' ACL: an admin with credentials adds one; a
+	 * session or an admin without them cannot change it. */
+	{
+		fjord_acl_t ka = { FJORD_ACL_TOPIC,
+			           (char *)topic,
+			           (char *)"User:alice",
+			           (char *)"*",
+			           (char *)"Read",
+			           0,
+			           NULL };
+		fjord_t *kadmin =
+		    fjord_new(FJORD_ADMIN,
+		              test_conf(c, "zookeeper.auth", T0100_ADMIN_AUTH, "zookeeper.set.acl",
+		                        "true", "zookeeper.admin.acl", broker_id, NULL),
+		              err, sizeof(err));
+		int changed = -1;
+		ck_assert_msg(kadmin, "%s", err);
+		e = fjord_admin_acl_add(kadmin, &ka, 1, &changed, err, sizeof(err));
+		ck_assert_msg(e == FJORD_ERR_NO_ERROR && changed == 1, "acl add: %s: %s",
+		              fjord_err2name(e), err);
+		fjord_destroy(kadmin);
+		snprintf(path, sizeof(path), "/kafka-acl/Topic/%s", topic);
+		t0100_acl_is(zh, path, "admin", "fjord");
+		t0100_refused(zh, path);
+		ka.operation = (char *)"Write";
+		kadmin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), err, sizeof(err));
+		ck_assert_msg(kadmin, "%s", err);
+		e = fjord_admin_acl_add(kadmin, &ka, 1, &changed, err, sizeof(err));
+		test_say("acl add without credentials: %s: %s", fjord_err2name(e), err);
+		ck_assert_msg(e != FJORD_ERR_NO_ERROR && strstr(err, "not authenticated"),
+		              "acl add without credentials: %s: %s", fjord_err2name(e), err);
+		fjord_destroy(kadmin);
+	}
+
+	/* 7. A session expiry: the broker's new session authenticates again
 	 * before it registers (without credentials the create under
 	 * /brokers/ids would be refused and it would never come back). */
 	{
