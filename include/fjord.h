@@ -97,6 +97,8 @@ typedef enum fjord_err_t {
 	FJORD_ERR_GROUP_AUTHORIZATION_FAILED = 30, /* ... on the group */
 	FJORD_ERR_CLUSTER_AUTHORIZATION_FAILED = 31, /* ... on the cluster */
 	FJORD_ERR_INVALID_TIMESTAMP = 32,
+	FJORD_ERR_UNSUPPORTED_SASL_MECHANISM = 33, /* the broker does not enable it */
+	FJORD_ERR_ILLEGAL_SASL_STATE = 34,
 	FJORD_ERR_UNSUPPORTED_VERSION = 35,
 	FJORD_ERR_TOPIC_ALREADY_EXISTS = 36,
 	FJORD_ERR_INVALID_PARTITIONS = 37,
@@ -105,7 +107,8 @@ typedef enum fjord_err_t {
 	FJORD_ERR_NOT_CONTROLLER = 41,
 	FJORD_ERR_INVALID_REQUEST = 42,
 	FJORD_ERR_STORAGE_ERROR = 56,
-	FJORD_ERR_REASSIGNMENT_IN_PROGRESS = 60, /* admin: a reassignment is running */
+	FJORD_ERR_SASL_AUTHENTICATION_FAILED = 58, /* wrong user, password or mechanism */
+	FJORD_ERR_REASSIGNMENT_IN_PROGRESS = 60,   /* admin: a reassignment is running */
 	FJORD_ERR_FENCED_LEADER_EPOCH = 74,
 	FJORD_ERR_UNKNOWN_LEADER_EPOCH = 75,
 	FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE = 76,
@@ -400,6 +403,30 @@ FJORD_EXPORT fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic
  * controller has removed it. UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
 FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout_ms,
                                                   char *errstr, size_t errstr_size);
+/* SCRAM users for SASL logins (docs/security.md, "SASL"), written to
+ * /config/users/<user> in Kafka's format with a change notification, as
+ * kafka-configs.sh --entity-type users does; brokers apply a change to the
+ * next login. Need zookeeper.connect. */
+#define FJORD_SCRAM_SHA_256 0x1
+#define FJORD_SCRAM_SHA_512 0x2
+/* Creates the user or replaces its credential for the given mechanisms
+ * (FJORD_SCRAM_SHA_256 | FJORD_SCRAM_SHA_512; 0: both) from password with a
+ * fresh random salt; a mechanism not given keeps its credential. iterations
+ * 4096..16384 (0: 4096). FJORD_ERR__INVALID_ARG for a bad name, password or
+ * iterations. */
+FJORD_EXPORT fjord_err_t fjord_admin_upsert_scram_user(fjord_t *fj, const char *user,
+                                                       const char *password, int mechanisms,
+                                                       int iterations, char *errstr,
+                                                       size_t errstr_size);
+/* Deletes the user (every mechanism). FJORD_ERR__INVALID_ARG when there is no
+ * such user. */
+FJORD_EXPORT fjord_err_t fjord_admin_delete_scram_user(fjord_t *fj, const char *user, char *errstr,
+                                                       size_t errstr_size);
+/* The users that have a SCRAM credential, sorted; free with
+ * fjord_admin_scram_user_list_destroy(). */
+FJORD_EXPORT fjord_err_t fjord_admin_list_scram_users(fjord_t *fj, char ***usersp, int *cntp,
+                                                      char *errstr, size_t errstr_size);
+FJORD_EXPORT void fjord_admin_scram_user_list_destroy(char **users, int cnt);
 /* Changes a topic's config overrides (/config/topics/<t>, read by every
  * broker, which applies them while running: docs/operations.md says when
  * each takes effect). set: set_cnt name/value pairs, i.e. 2 * set_cnt

@@ -77,7 +77,8 @@ END_TEST
  * parsing, and the pre-listener shape (no "endpoints"). */
 START_TEST(zkjson_broker_endpoints)
 {
-	endpoint_t eps[2] = { { "INTERNAL", "broker1", 9092 }, { "EXTERNAL", "localhost", 19092 } };
+	endpoint_t eps[2] = { { "INTERNAL", "broker1", 9092, NULL },
+		              { "EXTERNAL", "localhost", 19092, "SSL" } };
 	zkjson_broker_t b;
 	char err[256];
 	char *s;
@@ -86,7 +87,7 @@ START_TEST(zkjson_broker_endpoints)
 	ck_assert_str_eq(s, "{\"version\":1,\"host\":\"broker1\",\"port\":9092,\"rack\":null,"
 	                    "\"timestamp\":\"7\",\"endpoints\":[\"INTERNAL://broker1:9092\","
 	                    "\"EXTERNAL://localhost:19092\"],\"listener_security_protocol_map\":"
-	                    "{\"INTERNAL\":\"PLAINTEXT\",\"EXTERNAL\":\"PLAINTEXT\"}}");
+	                    "{\"INTERNAL\":\"PLAINTEXT\",\"EXTERNAL\":\"SSL\"}}");
 	ck_assert_int_eq(zkjson_broker_decode(s, strlen(s), &b, err, sizeof(err)), 0);
 	ck_assert_int_eq(b.endpoint_cnt, 2);
 	ck_assert_str_eq(b.endpoints[1].name, "EXTERNAL");

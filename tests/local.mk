@@ -76,6 +76,13 @@ tests_fjord_tests_SOURCES += tests/0084-zkcli-topic-lifecycle.c
 tests_fjord_tests_SOURCES += tests/0085-sdk-zk-down.c
 tests_fjord_tests_SOURCES += tests/0086-zkmeta-incremental.c
 tests_fjord_tests_SOURCES += tests/0087-sdk-log-path.c
+tests_fjord_tests_SOURCES += tests/tls_helpers.c tests/tls_helpers.h tests/0090-tls.c
+tests_fjord_tests_SOURCES += tests/0091-mtls.c
+tests_fjord_tests_SOURCES += tests/0092-tls-replication.c
+# SASL (0093-0095):
+tests_fjord_tests_SOURCES += tests/0093-unit-scram.c
+tests_fjord_tests_SOURCES += tests/0094-sasl-scram.c
+tests_fjord_tests_SOURCES += tests/0095-sasl-replication.c
 tests_fjord_tests_SOURCES += tests/0096-acl-topic.c
 tests_fjord_tests_SOURCES += tests/0097-acl-cli.c
 tests_fjord_tests_SOURCES += tests/0098-create-delete-topics-api.c

@@ -60,6 +60,7 @@ int advertise_build(broker_t *b, char *errstr, size_t errstr_size)
 		b->adv[i].name = strdup(bl->name);
 		b->adv[i].host = strdup(h);
 		b->adv[i].port = bl->adv_port > 0 ? bl->adv_port : b->bound[i].port;
+		b->adv[i].protocol = sec_proto_name(bl->proto);
 		if (!b->adv[i].name || !b->adv[i].host) {
 			snprintf(errstr, errstr_size, "out of memory");
 			return -1;

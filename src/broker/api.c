@@ -17,6 +17,7 @@
 
 #include "broker/api.h"
 #include "broker/broker.h"
+#include "broker/sasl_server.h"
 #include "common/flog.h"
 
 const api_def_t api_defs[] = {
@@ -33,6 +34,10 @@ const api_def_t api_defs[] = {
 	{ FJORD__API_KEY__OFFSET_FOR_LEADER_EPOCH, "offset_for_leader_epoch",
 	  FJORD__REQUEST__BODY_OFFSET_FOR_LEADER_EPOCH, 0, API_MAX_VERSION,
 	  handle_offset_for_leader_epoch },
+	{ FJORD__API_KEY__SASL_HANDSHAKE, "sasl_handshake", FJORD__REQUEST__BODY_SASL_HANDSHAKE, 0,
+	  API_MAX_VERSION, handle_sasl_handshake },
+	{ FJORD__API_KEY__SASL_AUTHENTICATE, "sasl_authenticate",
+	  FJORD__REQUEST__BODY_SASL_AUTHENTICATE, 0, API_MAX_VERSION, handle_sasl_authenticate },
 	{ FJORD__API_KEY__CREATE_TOPICS, "create_topics", FJORD__REQUEST__BODY_CREATE_TOPICS, 0,
 	  API_MAX_VERSION, handle_create_topics },
 	{ FJORD__API_KEY__DELETE_TOPICS, "delete_topics", FJORD__REQUEST__BODY_DELETE_TOPICS, 0,
@@ -83,6 +88,9 @@ int api_dispatch(conn_t *c, const Fjord__Request *req, const uint8_t *payload, s
 	conn_slot_t *slot;
 
 	metrics_count_request(&c->b->metrics, req->api);
+	/* SASL listeners: nothing but the login before the login. */
+	if (sasl_server_gate(c, req) != 0)
+		return -1;
 	err = api_check(req, &d, &errmsg);
 	if (err == FJORD__ERROR_CODE__NONE)
 		return d->handle(c, req, payload, payload_len);

@@ -43,6 +43,8 @@
 
 #include "broker/advertise.h"
 #include "broker/broker.h"
+#include "broker/sasl_users.h"
+#include "broker/broker_tls.h"
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
 #include "broker/logdirs.h"
@@ -420,6 +422,43 @@ static void broker_on_session(zkb_session_state_t st, void *opaque)
 static void broker_on_controller(int is_controller, int32_t epoch, void *opaque)
 {
 	broker_post(opaque, broker_controller_job, NULL, is_controller, epoch);
+}
+
+typedef struct broker_users_event {
+	broker_t *b;
+	sasl_users_t *u;
+} broker_users_event_t;
+
+/* Loop thread: the new SASL credentials replace the old for every login
+ * from now on (sasl_server.c). */
+static void broker_users_job(void *arg)
+{
+	broker_users_event_t *ev = arg;
+
+	if (loop_stopping(ev->b->loop)) {
+		sasl_users_unref(ev->u);
+	} else {
+		sasl_users_unref(ev->b->sasl_users);
+		ev->b->sasl_users = ev->u;
+	}
+	free(ev);
+}
+
+/* zkb worker (or start-up thread): hands a credential snapshot over. */
+static void broker_on_users(sasl_users_t *u, void *opaque)
+{
+	broker_users_event_t *ev = calloc(1, sizeof(*ev));
+
+	if (ev) {
+		ev->b = opaque;
+		ev->u = u;
+		if (loop_post(ev->b->loop, broker_users_job, ev) == 0)
+			return;
+		free(ev);
+	}
+	/* As broker_post: dropping it would keep a deleted user able to log in. */
+	flog(LOG_CRIT, "broker", "out of memory handing SASL credentials to the loop");
+	abort();
 }
 
 /* ------------------------------------------------------------ deleter */
@@ -820,6 +859,12 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	                    (size_t)b->conf.socket_request_max_bytes < RB_MAX_DECOMPRESSED
 	                        ? (size_t)b->conf.socket_request_max_bytes
 	                        : RB_MAX_DECOMPRESSED);
+	/* Certificates and keys before anything is opened: a bad one is a
+	 * configuration error. */
+	if (broker_tls_start(b, errstr, errstr_size) != 0) {
+		rc = BROKER_START_CONFIG;
+		goto done;
+	}
 	b->loop = loop_new();
 	if (!b->loop) {
 		snprintf(errstr, errstr_size, "cannot create the event loop");
@@ -891,6 +936,9 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	zp.on_controller = broker_on_controller;
 	if (b->authz.enabled)
 		zp.on_acls = authz_on_acls;
+	for (int i = 0; i < b->conf.lsn_cnt; i++)
+		if (SEC_PROTO_IS_SASL(b->conf.lsn[i].proto))
+			zp.on_users = broker_on_users;
 	zp.opaque = b;
 	authz_check_inter_broker(b);
 	flog(LOG_INFO, "broker", "connecting to ZooKeeper at %s", zp.zk_connect);
@@ -996,6 +1044,8 @@ void broker_free(broker_t *b)
 	}
 	cview_unref(b->cv);
 	b->cv = NULL;
+	sasl_users_unref(b->sasl_users);
+	b->sasl_users = NULL;
 	zkutil_seen_clear(&b->config_refused);
 	if (b->reap_ev)
 		event_free(b->reap_ev);
@@ -1017,6 +1067,7 @@ void broker_free(broker_t *b)
 	b->bound = NULL;
 	b->bound_cnt = 0;
 	free(b->http_host);
+	broker_tls_stop(b);
 	record_scratch_free(&b->produce_scratch);
 	authz_free(&b->authz);
 	broker_conf_free(&b->conf);

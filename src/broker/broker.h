@@ -40,6 +40,7 @@ struct logmgr;
 struct evconnlistener;
 struct evhttp;
 struct replica_fetcher;
+struct sasl_users;
 struct logdirs;
 
 #define BROKER_PART_BUCKETS 1024
@@ -87,6 +88,10 @@ typedef struct broker {
 	reqmem_t reqmem;         /* queued.max.request.bytes */
 	conn_quota_t quota;      /* connections per address */
 	conn_ratelog_t idle_log; /* idle closes */
+	conn_ratelog_t tls_log;  /* failed TLS handshakes */
+	/* TLS contexts (broker_tls.c): SSL listeners; replication to an SSL
+	 * inter-broker listener. NULL when not needed. */
+	struct ssl_ctx_st *tls_server, *tls_client;
 
 	/* Partitions this broker replicates, hashed by topic + id. */
 	struct partition *parts[BROKER_PART_BUCKETS];
@@ -104,6 +109,7 @@ typedef struct broker {
 	int orphans_checked;          /* stale logs removed after first snapshot */
 	zkutil_seen_t config_refused; /* refused topic configs already logged (loop) */
 	zkb_session_state_t zk_state;
+	struct sasl_users *sasl_users; /* SASL credentials (one ref); NULL: none read yet */
 	int is_controller;
 	int32_t controller_epoch;
 

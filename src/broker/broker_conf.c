@@ -22,6 +22,7 @@
 
 #include "broker/authz.h"
 #include "broker/broker_conf.h"
+#include "common/sasl.h"
 #include "common/endpoint.h"
 #include "common/flog.h"
 #include "common/numparse.h"
@@ -32,6 +33,10 @@
 #define OFF(f) offsetof(broker_conf_t, f)
 #define I32MAX 2147483647LL
 #define I64MAX 9223372036854775807LL
+
+/* Index order is tls_client_auth_t's (common/tls_ctx.h). */
+static const char *const broker_conf_client_auths[] = { "none", "requested", "required", NULL };
+static const char *const broker_conf_endpoint_algs[] = { "https", "none", NULL };
 
 static const prop_def_t broker_conf_defs[] = {
 	{ "broker.id", PROP_INT, OFF(broker_id), "-1", -1, I32MAX, NULL, 0,
@@ -52,12 +57,58 @@ static const prop_def_t broker_conf_defs[] = {
 	  "Comma-separated `NAME:PROTOCOL`, PROTOCOL one of PLAINTEXT, SSL, SASL_PLAINTEXT, "
 	  "SASL_SSL (docs/security.md). A listener not listed maps to the protocol of the same "
 	  "name when its name is one (as Kafka's default map), else to PLAINTEXT. When set, "
-	  "every NAME must be a listener. A protocol this build does not serve stops start-up." },
+	  "every NAME must be a listener." },
 	{ "inter.broker.listener.name", PROP_STR, OFF(inter_broker_listener_name), NULL, 0, 0, NULL,
 	  0,
 	  "The listener other brokers use to reach this one (replication); its advertised "
 	  "host:port is also the znode's host/port. Unset: the first listener. At start-up its "
 	  "advertised host must resolve (retried for up to 10 s)." },
+	{ "sasl.enabled.mechanisms", PROP_STR, OFF(sasl_enabled_mechanisms),
+	  "SCRAM-SHA-256,SCRAM-SHA-512", 0, 0, NULL, 0,
+	  "SASL mechanisms served on SASL_PLAINTEXT and SASL_SSL listeners, comma-separated: "
+	  "PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (docs/security.md). PLAIN is checked against the "
+	  "user's SCRAM credential and is served only when listed." },
+	{ "sasl.server.max.receive.size", PROP_INT, OFF(sasl_server_max_receive_size), "524288",
+	  256, I32MAX, NULL, 0,
+	  "Largest request frame a connection on a SASL listener may send before it has "
+	  "logged in (Kafka's key); a larger one closes the connection, so a client without "
+	  "credentials cannot make the broker buffer socket.request.max.bytes." },
+	{ "sasl.mechanism.inter.broker.protocol", PROP_STR,
+	  OFF(sasl_mechanism_inter_broker_protocol), "SCRAM-SHA-512", 0, 0, NULL, 0,
+	  "The mechanism the replica fetcher logs in with when the inter-broker listener is "
+	  "SASL_PLAINTEXT or SASL_SSL; it must be in sasl.enabled.mechanisms." },
+	{ "inter.broker.sasl.username", PROP_STR, OFF(inter_broker_sasl_username), NULL, 0, 0, NULL,
+	  0,
+	  "fjord's key (Kafka puts it in a JAAS file): the user this broker logs in as on a "
+	  "SASL inter-broker listener. Required then." },
+	{ "inter.broker.sasl.password", PROP_STR, OFF(inter_broker_sasl_password), NULL, 0, 0, NULL,
+	  0, "fjord's key: the password of inter.broker.sasl.username." },
+	{ "ssl.certificate.location", PROP_STR, OFF(ssl_certificate_location), NULL, 0, 0, NULL, 0,
+	  "PEM file with this broker's certificate (and its chain), presented on SSL and "
+	  "SASL_SSL listeners and, as its client certificate, to the leaders it replicates "
+	  "from (fjord's stand-in for Kafka's ssl.keystore.location; docs/security.md). "
+	  "Required when a listener is SSL." },
+	{ "ssl.key.location", PROP_STR, OFF(ssl_key_location), NULL, 0, 0, NULL, 0,
+	  "PEM file with the private key of ssl.certificate.location. Required when a "
+	  "listener is SSL." },
+	{ "ssl.key.password", PROP_STR, OFF(ssl_key_password), NULL, 0, 0, NULL, 0,
+	  "Password of an encrypted ssl.key.location." },
+	{ "ssl.ca.location", PROP_STR, OFF(ssl_ca_location), NULL, 0, 0, NULL, 0,
+	  "PEM file of the CA certificates trusted for client certificates and for the "
+	  "leaders' certificates in replication (Kafka's truststore). Unset: the system's CA "
+	  "store." },
+	{ "ssl.client.auth", PROP_ENUM, OFF(ssl_client_auth), "none", 0, 0,
+	  broker_conf_client_auths, 0,
+	  "SSL listeners: none (no client certificate asked), requested (asked; a client "
+	  "without one is User:ANONYMOUS), required (a client without a certificate trusted "
+	  "by ssl.ca.location is refused in the handshake)." },
+	{ "ssl.enabled.protocols", PROP_STR, OFF(ssl_enabled_protocols), "TLSv1.2,TLSv1.3", 0, 0,
+	  NULL, 0, "TLS versions served and used, among TLSv1.2 and TLSv1.3 (nothing older)." },
+	{ "ssl.endpoint.identification.algorithm", PROP_ENUM,
+	  OFF(ssl_endpoint_identification_algorithm), "https", 0, 0, broker_conf_endpoint_algs, 0,
+	  "Replication over SSL: https checks that the leader's certificate names the host it "
+	  "advertises (a DNS or IP subject alternative name); none skips that check (the chain "
+	  "is still verified)." },
 	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
 	  "Comma-separated log directories. Unset: log.dir." },
 	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
@@ -381,21 +432,6 @@ int sec_proto_parse(const char *s, sec_proto_t *out)
 	return -1;
 }
 
-/* Every listener's protocol must be one this build serves. */
-static int broker_conf_check_protocols(const broker_conf_t *conf, char *errstr, size_t errstr_size)
-{
-	for (int i = 0; i < conf->lsn_cnt; i++) {
-		if (conf->lsn[i].proto != SEC_PLAINTEXT) {
-			snprintf(errstr, errstr_size,
-			         "listener.security.protocol.map: listener %s maps to %s, which "
-			         "this build does not serve yet (PLAINTEXT only)",
-			         conf->lsn[i].name, sec_proto_name(conf->lsn[i].proto));
-			return -1;
-		}
-	}
-	return 0;
-}
-
 /* listener.security.protocol.map: "NAME:PROTO,...". A listener named after
  * a protocol defaults to it (Kafka's default map). */
 static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t errstr_size)
@@ -451,7 +487,7 @@ static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t er
 		}
 		conf->lsn[broker_conf_lsn_find(conf, tok)].proto = sp;
 	}
-	rc = broker_conf_check_protocols(conf, errstr, errstr_size);
+	rc = 0;
 out:
 	free(copy);
 	return rc;
@@ -587,6 +623,54 @@ done:
 	return rc;
 }
 
+/* sasl.enabled.mechanisms, and the inter-broker login when the
+ * inter-broker listener is SASL_*. */
+static int broker_conf_sasl(broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	char msg[200];
+	sasl_mech_t m;
+
+	if (sasl_mech_list_parse(conf->sasl_enabled_mechanisms, &conf->sasl_mechs, msg,
+	                         sizeof(msg)) < 0) {
+		snprintf(errstr, errstr_size, "sasl.enabled.mechanisms: %s", msg);
+		return -1;
+	}
+	if (sasl_mech_parse(conf->sasl_mechanism_inter_broker_protocol
+	                        ? conf->sasl_mechanism_inter_broker_protocol
+	                        : "",
+	                    1, &m) < 0) {
+		snprintf(
+		    errstr, errstr_size,
+		    "sasl.mechanism.inter.broker.protocol: \"%s\" is not PLAIN, SCRAM-SHA-256 or "
+		    "SCRAM-SHA-512",
+		    conf->sasl_mechanism_inter_broker_protocol
+		        ? conf->sasl_mechanism_inter_broker_protocol
+		        : "");
+		return -1;
+	}
+	conf->sasl_ibp_mech = (int)m;
+	if (!SEC_PROTO_IS_SASL(conf->lsn[conf->ibl].proto))
+		return 0;
+	if (!(conf->sasl_mechs & (1u << m))) {
+		snprintf(
+		    errstr, errstr_size,
+		    "sasl.mechanism.inter.broker.protocol %s is not in sasl.enabled.mechanisms "
+		    "(%s), but the inter-broker listener %s is %s",
+		    sasl_mech_name(m), conf->sasl_enabled_mechanisms, conf->lsn[conf->ibl].name,
+		    sec_proto_name(conf->lsn[conf->ibl].proto));
+		return -1;
+	}
+	if (!conf->inter_broker_sasl_username || !*conf->inter_broker_sasl_username ||
+	    !conf->inter_broker_sasl_password || !*conf->inter_broker_sasl_password) {
+		snprintf(errstr, errstr_size,
+		         "the inter-broker listener %s is %s: set inter.broker.sasl.username and "
+		         "inter.broker.sasl.password (a user in /config/users; docs/security.md)",
+		         conf->lsn[conf->ibl].name, sec_proto_name(conf->lsn[conf->ibl].proto));
+		return -1;
+	}
+	return 0;
+}
+
 int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	log_config_t *lc = &conf->log_defaults;
@@ -619,6 +703,8 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 			return -1;
 		}
 	}
+	if (broker_conf_sasl(conf, errstr, errstr_size) != 0)
+		return -1;
 	if (broker_conf_hostport(conf->http_listener ? conf->http_listener : "", &conf->http_host,
 	                         &conf->http_port) != 0) {
 		snprintf(errstr, errstr_size, "http.listener: \"%s\" is not host:port",

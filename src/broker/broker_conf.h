@@ -34,6 +34,8 @@ typedef enum sec_proto {
 const char *sec_proto_name(sec_proto_t p);
 /* Case-insensitive parse of one of the names above; -1 when unknown. */
 int sec_proto_parse(const char *s, sec_proto_t *out);
+/* SASL_PLAINTEXT or SASL_SSL: connections authenticate first (sasl_server.c). */
+#define SEC_PROTO_IS_SASL(p) ((p) == SEC_SASL_PLAINTEXT || (p) == SEC_SASL_SSL)
 
 /* One entry of `listeners`, with its `advertised.listeners` entry. */
 typedef struct broker_listener {
@@ -51,6 +53,14 @@ typedef struct broker_conf {
 	char *advertised_listeners;
 	char *listener_security_protocol_map;
 	char *inter_broker_listener_name;
+	/* TLS (broker/tls.c, docs/security.md). */
+	char *ssl_certificate_location;
+	char *ssl_key_location;
+	char *ssl_key_password;
+	char *ssl_ca_location;
+	int ssl_client_auth; /* tls_client_auth_t */
+	char *ssl_enabled_protocols;
+	int ssl_endpoint_identification_algorithm; /* 0: https, 1: none */
 	char *log_dirs;
 	char *log_dir;
 	char *zookeeper_connect;
@@ -102,6 +112,12 @@ typedef struct broker_conf {
 	char *authorizer_class_name; /* empty: no authorizer */
 	char *super_users;           /* "User:a;User:b" */
 	int allow_everyone_if_no_acl_found;
+	/* SASL (sasl_server.c, replica_fetcher.c; docs/security.md). */
+	char *sasl_enabled_mechanisms;
+	char *sasl_mechanism_inter_broker_protocol;
+	char *inter_broker_sasl_username;
+	char *inter_broker_sasl_password;
+	int sasl_server_max_receive_size;
 
 	/* Which of the alternative keys were given (the most precise wins,
 	 * as in Kafka: .ms over .minutes over .hours). */
@@ -115,6 +131,8 @@ typedef struct broker_conf {
 	broker_listener_t *lsn; /* `listeners` in their configured order */
 	int lsn_cnt;            /* >= 1 */
 	int ibl;                /* index of inter.broker.listener.name in lsn */
+	unsigned sasl_mechs;    /* sasl.enabled.mechanisms: 1 << sasl_mech_t */
+	int sasl_ibp_mech;      /* sasl.mechanism.inter.broker.protocol: a sasl_mech_t */
 	char *http_host;
 	int http_port;
 } broker_conf_t;

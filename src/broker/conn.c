@@ -39,7 +39,9 @@
 
 #include "broker/api.h"
 #include "broker/broker.h"
+#include "broker/broker_tls.h"
 #include "broker/conn.h"
+#include "broker/sasl_server.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/frame.h"
@@ -190,12 +192,15 @@ static int conn_frame_size(conn_t *c, struct evbuffer *in, size_t avail, size_t 
 	if (evbuffer_remove(in, head, avail) != (int)avail)
 		goto out;
 	/* The buffer is empty now, so this adds one chain of at least need
-	 * bytes and the next add and reads fill it. A bufferevent keeps its
-	 * input's end frozen except while it reads: thaw it as it does. */
-	evbuffer_unfreeze(in, 0);
+	 * bytes and the next add and reads fill it. A socket bufferevent
+	 * keeps its input's end frozen except while it reads: thaw it as it
+	 * does (a TLS one never freezes it). */
+	if (!c->tls)
+		evbuffer_unfreeze(in, 0);
 	if (evbuffer_expand(in, need) == 0 && evbuffer_add(in, head, avail) == 0)
 		rc = 0;
-	evbuffer_freeze(in, 0);
+	if (!c->tls)
+		evbuffer_freeze(in, 0);
 	if (rc == 0)
 		c->frame_sized = 1;
 out:
@@ -227,6 +232,10 @@ static void conn_process_input(conn_t *c)
 			return;
 		}
 		evbuffer_copyout(in, prefix, sizeof(prefix));
+		if (sasl_server_frame_refused(c, be32_read(prefix))) {
+			conn_close(c, "frame too large before the SASL login");
+			return;
+		}
 		if (frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) == FRAME_ERROR) {
 			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
 			     c->peer, errmsg ? errmsg : "invalid prefix");
@@ -308,8 +317,17 @@ static void conn_on_event(struct bufferevent *bev, short what, void *arg)
 	conn_t *c = arg;
 
 	(void)bev;
-	if (what & BEV_EVENT_EOF)
+	if (what & BEV_EVENT_CONNECTED) { /* a TLS handshake completed */
+		broker_tls_established(c);
+		return;
+	}
+	if (c->handshaking) {
+		broker_tls_failed(c, what);
+		conn_close(c, "TLS handshake failed");
+	} else if (what & BEV_EVENT_EOF)
 		conn_close(c, "peer closed");
+	else if (c->tls && (what & BEV_EVENT_ERROR))
+		conn_close(c, "TLS error");
 	else if (what & BEV_EVENT_ERROR)
 		conn_close(c, evutil_socket_error_to_string(EVUTIL_SOCKET_ERROR()));
 }
@@ -396,7 +414,9 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 	conn_format_peer(c->peer, sizeof(c->peer), c->host, sizeof(c->host), sa);
 	snprintf(c->principal, sizeof(c->principal), "%s", CONN_PRINCIPAL_ANONYMOUS);
 	conn_quota_key(sa, &c->addr);
-	c->bev = bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
+	c->tls = c->handshaking = broker_tls_listener(b, listener);
+	c->bev = c->tls ? broker_tls_accept(b, fd)
+	                : bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
 	if (!c->bev) {
 		evutil_closesocket(fd);
 		free(c);
@@ -466,6 +486,7 @@ static void conn_free(conn_t *c)
 		conn_slot_free(slot);
 	}
 	bufferevent_free(c->bev);
+	sasl_conn_free(c->sasl);
 	free(c);
 }
 

@@ -46,6 +46,12 @@
  * declared size; above glibc's mmap threshold, returned to the system when
  * freed) and is handled in place without a second copy (conn.c).
  *
+ * TLS: on an SSL listener the bufferevent is a bufferevent_openssl
+ * (broker_tls.h); everything above works on the decrypted bytes unchanged.
+ * The handshake completes before the first request is read; tls marks such
+ * a connection, whose Fetch answers carry read bytes, not file ranges
+ * (sendfile cannot cross TLS; handle_fetch.c).
+ *
  * Idle: a connection that has moved no byte either way for
  * connections.max.idle.ms is closed (conn_check_idle), unless a request of
  * it is still being handled (a slot not answered yet) or it waits for
@@ -102,6 +108,8 @@ typedef struct conn {
 	int read_paused; /* back-pressure */
 	int reading;     /* EV_READ enabled on bev */
 	int frame_sized; /* the input holds one buffer sized for the frame */
+	int tls;         /* accepted on a TLS listener: bev is a bufferevent_openssl */
+	int handshaking; /* TLS handshake not completed yet */
 	reqmem_claim_t mem;
 	int64_t last_active_us; /* monotonic: last byte read or written */
 	conn_quota_key_t addr;
@@ -111,7 +119,8 @@ typedef struct conn {
 	 * principal "User:<name>", "User:ANONYMOUS" until a security layer of
 	 * the listener (TLS client certificate, SASL) says otherwise. */
 	char principal[CONN_PRINCIPAL_MAX];
-	char host[64]; /* the client's address without port, for ACL host rules */
+	char host[64];          /* the client's address without port, for ACL host rules */
+	struct sasl_conn *sasl; /* SASL listeners: the login's state (sasl_server.c) */
 } conn_t;
 
 /* Takes ownership of fd (already non-blocking). listener: the index in

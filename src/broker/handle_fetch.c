@@ -33,12 +33,21 @@
  * without it libevent maps or reads the range into memory when it is added
  * instead of keeping it for sendfile(2).
  *
+ * Over TLS (a connection of an SSL listener) sendfile(2) cannot help: the
+ * bytes must pass through the encryption. There each range is read with
+ * one pread(2) into one contiguous chunk of the payload (fetch_read_range),
+ * so the cost is one copy per range, never one per record, and the
+ * encryption reads that chunk in place. A read error answers the partition
+ * with KAFKA_STORAGE_ERROR instead of failing the connection later.
+ *
  * Thread: loop thread only.
  */
 #include "config.h"
 
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <event2/buffer.h>
 
@@ -60,6 +69,7 @@ typedef struct fetch_build {
 	int64_t budget;
 	int any;   /* something was returned already */
 	conn_t *c; /* set: check Read per topic (a consumer naming a denied topic) */
+	int copy;  /* TLS connection: read ranges instead of sendfile ranges */
 } fetch_build_t;
 
 /* Checks one partition and locates its data. Returns the error for it. */
@@ -155,6 +165,31 @@ static int fetch_add_range(struct evbuffer *payload, const plog_read_t *rd)
 	return rc;
 }
 
+/* Reads rd's range into payload (TLS connections). 0; -1 out of memory;
+ * -2 a read error or a short file (errno set; nothing queued). */
+static int fetch_read_range(struct evbuffer *payload, const plog_read_t *rd)
+{
+	struct evbuffer_iovec v;
+	size_t got = 0;
+
+	if (evbuffer_reserve_space(payload, (ev_ssize_t)rd->length, &v, 1) < 1)
+		return -1;
+	while (got < rd->length) {
+		ssize_t n = pread(segment_fd_get(rd->sfd), (char *)v.iov_base + got,
+		                  rd->length - got, (off_t)(rd->position + (int64_t)got));
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n <= 0) {
+			if (n == 0)
+				errno = EIO;
+			return -2;
+		}
+		got += (size_t)n;
+	}
+	v.iov_len = rd->length;
+	return evbuffer_commit_space(payload, &v, 1) == 0 ? 0 : -1;
+}
+
 /* pbuild_fill_fn of pass 2: one partition's answer and its file range. */
 static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_part,
                       ProtobufCMessage *resp_part)
@@ -191,12 +226,26 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 		}
 		return err;
 	}
-	if (rd.length > 0) {
+	if (rd.length > 0 && fb->copy) {
+		int rc = fetch_read_range(fb->payload, &rd);
+		if (rc == -2) {
+			flog(LOG_ERR, "fetch", "%s-%d: cannot read %zu bytes at %lld: %s", topic,
+			     fp->partition, rd.length, (long long)rd.position, strerror(errno));
+			return FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
+		}
+		if (rc != 0) {
+			flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data (out of memory)",
+			     topic, fp->partition);
+			return FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
+		}
+	} else if (rd.length > 0) {
 		if (fetch_add_range(fb->payload, &rd) != 0) {
 			flog(LOG_ERR, "fetch", "%s-%d: cannot queue segment data (out of memory)",
 			     topic, fp->partition);
 			return FJORD__ERROR_CODE__KAFKA_STORAGE_ERROR;
 		}
+	}
+	if (rd.length > 0) {
 		pr->records_len = (uint32_t)rd.length;
 		fb->budget -= (int64_t)rd.length;
 		fb->any = 1;
@@ -208,10 +257,12 @@ static int fetch_fill(void *arg, const char *topic, const ProtobufCMessage *req_
 }
 
 /* Pass 2: builds header + payload. Returns 0 or -1 (out of memory). */
-static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, conn_t *c, fetch_build_t *fb)
+static int fetch_build(broker_t *b, const Fjord__FetchRequest *req, conn_t *c, int copy,
+                       fetch_build_t *fb)
 {
 	fb->b = b;
 	fb->c = c;
+	fb->copy = copy;
 	fb->req = req;
 	fb->budget = req->max_bytes > 0 ? req->max_bytes : INT32_MAX;
 	fb->any = 0;
@@ -237,7 +288,7 @@ static void fetch_respond(broker_t *b, conn_slot_t *slot, const Fjord__FetchRequ
 	fetch_build_t fb;
 
 	memset(&fb, 0, sizeof(fb));
-	if (fetch_build(b, req, c, &fb) != 0) {
+	if (fetch_build(b, req, c, slot->conn->tls, &fb) != 0) {
 		fetch_build_free(&fb);
 		conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
 		                        "out of memory");

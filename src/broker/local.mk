@@ -13,10 +13,13 @@ src_broker_fjordd_SOURCES = \
 	src/broker/server.c \
 	src/broker/advertise.c src/broker/advertise.h \
 	src/broker/conn.c src/broker/conn.h \
+	src/broker/broker_tls.c src/broker/broker_tls.h \
 	src/broker/conn_quota.c src/broker/conn_quota.h \
 	src/broker/reqmem.c src/broker/reqmem.h \
 	src/broker/api.c src/broker/api.h \
 	src/broker/authz.c src/broker/authz.h \
+	src/broker/sasl_server.c src/broker/sasl_server.h \
+	src/broker/sasl_users.c src/broker/sasl_users.h \
 	src/broker/handle_api_versions.c \
 	src/broker/handle_metadata.c \
 	src/broker/handle_produce.c \

@@ -213,6 +213,19 @@ static void metrics_render_limits(broker_t *b, struct evbuffer *out)
 	             "Connections closed after connections.max.idle.ms without traffic.");
 	evbuffer_add_printf(out, "fjord_connections_idle_closed_total %llu\n",
 	                    (unsigned long long)m->conn_idle_closed);
+	metrics_head(out, "fjord_sasl_authentications_total", "counter",
+	             "SASL logins on SASL_PLAINTEXT/SASL_SSL listeners, by result.");
+	evbuffer_add_printf(out,
+	                    "fjord_sasl_authentications_total{result=\"ok\"} %llu\n"
+	                    "fjord_sasl_authentications_total{result=\"failed\"} %llu\n",
+	                    (unsigned long long)m->sasl_logins_ok,
+	                    (unsigned long long)m->sasl_logins_failed);
+	metrics_head(out, "fjord_sasl_unauthenticated_closed_total", "counter",
+	             "Connections on SASL listeners closed before a login: another request "
+	             "than ApiVersions/SaslHandshake/SaslAuthenticate, one after a failed "
+	             "login, or a frame above sasl.server.max.receive.size.");
+	evbuffer_add_printf(out, "fjord_sasl_unauthenticated_closed_total %llu\n",
+	                    (unsigned long long)m->sasl_closed_unauthenticated);
 	metrics_head(out, "fjord_authorization_denied_total", "counter",
 	             "Requests (or topics of a request) the authorizer refused, by resource "
 	             "type (authorizer.class.name; docs/security.md).");
@@ -224,6 +237,10 @@ static void metrics_render_limits(broker_t *b, struct evbuffer *out)
 	             "ACL snapshots read from ZooKeeper's /kafka-acl and applied.");
 	evbuffer_add_printf(out, "fjord_acl_loads_total %llu\n",
 	                    (unsigned long long)b->authz.acl_loads);
+	metrics_head(out, "fjord_tls_handshake_failures_total", "counter",
+	             "Connections to an SSL listener closed because the TLS handshake failed.");
+	evbuffer_add_printf(out, "fjord_tls_handshake_failures_total %llu\n",
+	                    (unsigned long long)m->tls_handshake_failures);
 	metrics_head(out, "fjord_connections_paused", "gauge",
 	             "Connections not read now, by reason: backpressure (too many responses "
 	             "queued), memory (waiting for queued.max.request.bytes).");

@@ -20,7 +20,7 @@
 struct broker;
 struct evbuffer;
 
-#define METRICS_API_SLOTS 11
+#define METRICS_API_SLOTS 16
 /* Produce refusals counted by cause (metrics_produce_refused_codes). */
 #define METRICS_REFUSED_SLOTS 6
 #define METRICS_HIST_BUCKETS 14
@@ -46,10 +46,16 @@ typedef struct metrics {
 	/* Connection limits (conn.c, server.c; docs/operations.md "Limits and
 	 * faults"). Gauges (paused connections, request memory) are read live
 	 * from the broker when rendering. */
-	uint64_t conn_refused_per_ip;   /* max.connections.per.ip */
-	uint64_t conn_refused_fd_limit; /* closed at once at EMFILE/ENFILE */
-	uint64_t conn_evicted;          /* max.connections, for the inter-broker listener */
-	uint64_t conn_idle_closed;      /* connections.max.idle.ms */
+	uint64_t conn_refused_per_ip;    /* max.connections.per.ip */
+	uint64_t conn_refused_fd_limit;  /* closed at once at EMFILE/ENFILE */
+	uint64_t conn_evicted;           /* max.connections, for the inter-broker listener */
+	uint64_t conn_idle_closed;       /* connections.max.idle.ms */
+	uint64_t tls_handshake_failures; /* broker_tls.c */
+	/* SASL (sasl_server.c): logins by result, connections closed before
+	 * one (a request other than the login's, or a frame above
+	 * sasl.server.max.receive.size). */
+	uint64_t sasl_logins_ok, sasl_logins_failed;
+	uint64_t sasl_closed_unauthenticated;
 	uint64_t conn_pauses_backpressure;
 	uint64_t conn_pauses_memory;
 	uint64_t listener_pauses_max_connections;

@@ -39,6 +39,7 @@
 #include <time.h>
 
 #include "controller/controller.h"
+#include "broker/sasl_users.h"
 #include "broker/zk_broker.h"
 #include "common/bytes.h"
 #include "common/flog.h"
@@ -75,6 +76,9 @@ struct zkb {
 	                                    * on every new session; NULL: none */
 	int acl_dirty;                     /* under lock: /kafka-acl changed, read it again */
 	int64_t acl_retry_ms;              /* under lock: not before (after a failed read) */
+	int users_dirty;                   /* under lock: /config/users changed (on_users set) */
+	int64_t users_retry_ms;            /* worker: after a failed read, not before this */
+	zkutil_seen_t users_seen;          /* worker: malformed user znodes already logged */
 };
 
 typedef enum zkb_job_type {
@@ -203,6 +207,51 @@ static int64_t zkb_now_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
+/* A watch of /config/users fired: re-read the credentials. */
+static void zkb_on_users_event(void *obj, void *arg)
+{
+	zkb_t *zkb = obj;
+
+	(void)arg;
+	pthread_mutex_lock(&zkb->lock);
+	zkb->users_dirty = 1;
+	pthread_cond_broadcast(&zkb->cond);
+	pthread_mutex_unlock(&zkb->lock);
+}
+
+static void zkb_users_watcher(zhandle_t *zh, int type, int state, const char *path, void *ctx)
+{
+	(void)zh;
+	(void)type;
+	(void)state;
+	(void)path;
+	zkutil_live_run(ctx, zkb_on_users_event, NULL);
+}
+
+/* Reads the SASL credentials and publishes them. Worker thread (or
+ * start-up); on a ZooKeeper error the last snapshot stays and the read is
+ * retried after ZKB_RETRY_MS. */
+static void zkb_users_refresh(zkb_t *zkb)
+{
+	sasl_users_t *u = NULL;
+	int rc;
+
+	if (!zkb->p.on_users || !zkb->zh)
+		return;
+	rc = sasl_users_read(zkb->zh, zkb_users_watcher, zkb, &zkb->users_seen, &u);
+	if (rc != ZOK) {
+		flog(LOG_WARNING, "zkb", "cannot read SASL credentials under %s: %s; retrying",
+		     ZKPATH_CONFIG_USERS, zkutil_err2str(rc));
+		pthread_mutex_lock(&zkb->lock);
+		zkb->users_dirty = 1;
+		pthread_mutex_unlock(&zkb->lock);
+		zkb->users_retry_ms = zkb_now_ms() + ZKB_RETRY_MS;
+		return;
+	}
+	flog(LOG_DEBUG, "zkb", "SASL credentials: %d users", u->cnt);
+	zkb->p.on_users(u, zkb->p.opaque);
+}
+
 /* Waits ms on the worker's condition; returns 1 if stopping. Lock held. */
 static int zkb_sleep_locked(zkb_t *zkb, int ms)
 {
@@ -229,9 +278,10 @@ static const char *zkb_zkerr(int rc)
 
 static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 {
-	static const char *const paths[] = { ZKPATH_BROKER_IDS,    ZKPATH_TOPICS,
-		                             ZKPATH_CONFIG_TOPICS, ZKPATH_DELETE_TOPICS,
-		                             ZKPATH_CONSUMERS,     NULL };
+	static const char *const paths[] = { ZKPATH_BROKER_IDS,     ZKPATH_TOPICS,
+		                             ZKPATH_CONFIG_TOPICS,  ZKPATH_DELETE_TOPICS,
+		                             ZKPATH_CONSUMERS,      ZKPATH_CONFIG_USERS,
+		                             ZKPATH_CONFIG_CHANGES, NULL };
 	int i, rc;
 
 	for (i = 0; paths[i]; i++) {
@@ -472,6 +522,7 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 		zkb_acl_refresh(zkb);
 	}
 	zkb->ctl.zh = zkb->zh;
+	zkb_users_refresh(zkb);
 	return 0;
 fail:
 	if (cluster_idp) {
@@ -723,11 +774,13 @@ static void *zkb_main(void *arg)
 	pthread_mutex_lock(&zkb->lock);
 	for (;;) {
 		zkb_job_t *jobs;
-		int expired, step, acl;
+		int expired, step, acl, users;
 		int64_t now = zkb_now_ms(), wake = next_step;
 
 		if (zkb->acl_dirty && zkb->acl_retry_ms < wake)
 			wake = zkb->acl_retry_ms;
+		if (zkb->users_dirty && zkb->users_retry_ms < wake)
+			wake = zkb->users_retry_ms;
 		if (!zkb->stop && !zkb->expired && !zkb->dirty && !zkb->jobs && now < wake)
 			zkb_sleep_locked(zkb, (int)(wake - now));
 		if (zkb->stop)
@@ -736,6 +789,9 @@ static void *zkb_main(void *arg)
 		acl = zkb->acl_dirty && zkb_now_ms() >= zkb->acl_retry_ms && !zkb->expired;
 		if (acl)
 			zkb->acl_dirty = 0;
+		users = zkb->users_dirty && zkb_now_ms() >= zkb->users_retry_ms && !zkb->expired;
+		if (users)
+			zkb->users_dirty = 0;
 		expired = zkb->expired;
 		step = expired || zkb->dirty || zkb_now_ms() >= next_step;
 		if (step) {
@@ -753,6 +809,8 @@ static void *zkb_main(void *arg)
 		}
 		if (acl && zkb->p.on_acls)
 			zkb_acl_refresh(zkb);
+		if (users)
+			zkb_users_refresh(zkb);
 		if (step) {
 			int retry = 1;
 			if (expired)
@@ -783,6 +841,7 @@ static void zkb_free(zkb_t *zkb)
 	free(zkb->rack);
 	free(zkb->listener);
 	free(zkb->offline_json);
+	zkutil_seen_clear(&zkb->users_seen);
 	endpoint_list_free(zkb->endpoints, zkb->p.endpoint_cnt);
 	free(zkb);
 }

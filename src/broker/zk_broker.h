@@ -32,6 +32,9 @@
  *    and the controlled-shutdown request znode. They run on the zkb worker
  *    thread, one at a time in submission order, never on ZooKeeper's
  *    completion thread and never on the caller's (loop) thread.
+ *  - with on_users set, keeps the SASL credential store: reads
+ *    /config/users/<user> with watches and publishes a snapshot after
+ *    every change (broker/sasl_users.h), on the zkb worker thread.
  */
 #ifndef FJORD_ZK_BROKER_H
 #define FJORD_ZK_BROKER_H
@@ -44,6 +47,8 @@
 #include "common/endpoint.h"
 #include "common/zkjson.h"
 #include "common/zkutil.h"
+
+struct sasl_users;
 
 #define ZKB_UNREACHABLE (-2)
 
@@ -87,6 +92,10 @@ typedef struct zkb_params {
 	 * every change (watched), on the worker thread, and each complete
 	 * snapshot is handed over (ownership passes; see common/acl_zk.h). */
 	void (*on_acls)(acl_set_t *s, void *opaque);
+	/* SASL credentials (broker/sasl_users.h): when set, /config/users is
+	 * read at start-up and again after every change, and each new
+	 * snapshot is handed over (one reference, which the callee owns). */
+	void (*on_users)(struct sasl_users *u, void *opaque);
 	void *opaque;
 } zkb_params_t;
 

@@ -58,6 +58,7 @@ int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_perf_consume(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_group(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_acl(struct cli_ctx *ctx, int argc, char **argv);
+int cmd_user(struct cli_ctx *ctx, int argc, char **argv);
 /* `group reset-offsets`: argv[0] is "reset-offsets" (cmd_group_reset.c). */
 int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv);
 /* `topic alter`: argv[0] is "alter" (cmd_topic_alter.c). */

@@ -50,6 +50,7 @@ static void main_usage(FILE *out)
 	    "  group list|describe|reset-offsets|delete\n"
 	    "                                      manage consumer groups\n"
 	    "  acl add|remove|list                 Kafka's ACLs in ZooKeeper (-z)\n"
+	    "  user create|delete|list             SCRAM users for SASL logins\n"
 	    "  cluster                             show brokers and the controller\n"
 	    "  perf produce|consume TOPIC          measure throughput and latency\n"
 	    "\n"
@@ -388,6 +389,8 @@ int main(int argc, char **argv)
 		return cmd_group(&ctx, argc, argv);
 	if (!strcmp(sub, "acl"))
 		return cmd_acl(&ctx, argc, argv);
+	if (!strcmp(argv[0], "user"))
+		return cmd_user(&ctx, argc, argv);
 	if (!strcmp(sub, "cluster"))
 		return cmd_cluster(&ctx, argc, argv);
 	if (!strcmp(sub, "perf"))

@@ -14,6 +14,13 @@
  * needs it, no sooner than reconnect.backoff.ms (doubling up to 10x) after
  * the last failure.
  *
+ * TLS (security.protocol=ssl): the socket is wrapped by bconn_tls.c. The
+ * connection stays CONNECTING until its handshake completes, driven by
+ * whichever socket event OpenSSL waits for; reads and writes then go
+ * through it. A handshake or verification failure fails the connection
+ * with OpenSSL's reason and is reported once per outage to the error
+ * callback, naming the broker.
+ *
  * Thread: the handle's I/O thread only. Owns: the socket, both evbuffers and
  * every queued breq_t (freed after its callback).
  */
@@ -28,12 +35,15 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <openssl/crypto.h>
 
 #include "client/client_int.h"
 #include "common/bytes.h"
 #include "common/frame.h"
 
-enum { BCONN_DOWN = 0, BCONN_CONNECTING = 1, BCONN_UP = 2 };
+/* BCONN_AUTH: connected, the SASL login (bsasl.c) runs; requests queued
+ * meanwhile wait in `held`, and only the login's frames are written. */
+enum { BCONN_DOWN = 0, BCONN_CONNECTING = 1, BCONN_UP = 2, BCONN_AUTH = 3 };
 
 #define BCONN_MAX_FRAME ((size_t)1 << 30)
 
@@ -46,6 +56,9 @@ struct bconn {
 	char *listener; /* listener name host:port was chosen for; NULL: unknown */
 	int fd;
 	int state;
+	bconn_tls_t *tls; /* security.protocol ssl: set once the TCP connect completes */
+	int answered;     /* a response arrived since the last connect */
+	int err_told;     /* a setup error went to the error callback; reset by a response */
 	struct event *ev_r, *ev_w;
 	struct evbuffer *in, *out;
 	uint64_t out_pos;  /* bytes ever appended to out */
@@ -55,10 +68,14 @@ struct bconn {
 	int64_t next_connect_ms;
 	int backoff_ms;
 	int fails;
+	bsasl_t *sasl;          /* AUTH: the login in progress */
+	struct evbuffer *held;  /* AUTH: queued requests, written once logged in */
+	uint64_t held_sent_pos; /* sent_pos when the login began */
 };
 
 static void bconn_on_read(evutil_socket_t fd, short what, void *arg);
 static void bconn_on_write(evutil_socket_t fd, short what, void *arg);
+static int bconn_auth_begin(bconn_t *bc);
 
 int bconn_is_up(const bconn_t *bc)
 {
@@ -102,6 +119,7 @@ bconn_t *bconn_any(fjord_t *h)
 
 static void bconn_free(bconn_t *bc)
 {
+	bconn_tls_free(bc->tls);
 	if (bc->ev_r)
 		event_free(bc->ev_r);
 	if (bc->ev_w)
@@ -112,6 +130,9 @@ static void bconn_free(bconn_t *bc)
 		evbuffer_free(bc->in);
 	if (bc->out)
 		evbuffer_free(bc->out);
+	if (bc->held)
+		evbuffer_free(bc->held);
+	bsasl_free(bc->sasl);
 	free(bc->host);
 	free(bc->listener);
 	free(bc);
@@ -139,9 +160,10 @@ bconn_t *bconn_get(fjord_t *h, int32_t id, const char *host, int port, const cha
 	bc->listener = listener ? fj_strdup(listener) : NULL;
 	bc->in = evbuffer_new();
 	bc->out = evbuffer_new();
+	bc->held = evbuffer_new();
 	bc->backoff_ms = h->cv_conf->reconnect_backoff_ms;
 	TAILQ_INIT(&bc->reqs);
-	if (!bc->host || (listener && !bc->listener) || !bc->in || !bc->out) {
+	if (!bc->host || (listener && !bc->listener) || !bc->in || !bc->out || !bc->held) {
 		bconn_free(bc);
 		return NULL;
 	}
@@ -172,6 +194,8 @@ static void bconn_fail(bconn_t *bc, fjord_err_t err, fjord_err_t head_err, const
 		event_free(bc->ev_w);
 		bc->ev_w = NULL;
 	}
+	bconn_tls_free(bc->tls);
+	bc->tls = NULL;
 	if (bc->fd >= 0) {
 		close(bc->fd);
 		bc->fd = -1;
@@ -183,6 +207,9 @@ static void bconn_fail(bconn_t *bc, fjord_err_t err, fjord_err_t head_err, const
 		bc->backoff_ms *= 2;
 	evbuffer_drain(bc->in, evbuffer_get_length(bc->in));
 	evbuffer_drain(bc->out, evbuffer_get_length(bc->out));
+	evbuffer_drain(bc->held, evbuffer_get_length(bc->held));
+	bsasl_free(bc->sasl);
+	bc->sasl = NULL;
 	bc->out_pos = bc->sent_pos = 0;
 	bc->inflight = 0;
 	while ((r = TAILQ_FIRST(&bc->reqs))) {
@@ -238,6 +265,7 @@ static int bconn_connect(bconn_t *bc)
 	setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 	bc->fd = fd;
 	bc->state = BCONN_CONNECTING;
+	bc->answered = 0;
 	bc->ev_r = event_new(bc->h->base, fd, EV_READ | EV_PERSIST, bconn_on_read, bc);
 	bc->ev_w = event_new(bc->h->base, fd, EV_WRITE | EV_PERSIST, bconn_on_write, bc);
 	if (!bc->ev_r || !bc->ev_w) {
@@ -252,6 +280,8 @@ static int bconn_connect(bconn_t *bc)
 static void bconn_complete_sent(bconn_t *bc)
 {
 	breq_t *r, *tmp;
+	if (bc->state == BCONN_AUTH)
+		return; /* only the login's frames are being written */
 	TAILQ_FOREACH_SAFE (r, &bc->reqs, link, tmp) {
 		if (r->start_pos < bc->sent_pos)
 			r->sent = 1;
@@ -266,20 +296,48 @@ static void bconn_complete_sent(bconn_t *bc)
 	}
 }
 
+/* TLS: the broker ended the connection before answering anything. With
+ * TLS 1.3 a refused client certificate (or none where one is required)
+ * arrives as an alert after our side of the handshake completed, so on a
+ * failed write the alert is read first when it is there. Tells the error
+ * callback (once until a response arrives) and fails the connection. */
+static void bconn_tls_refused(bconn_t *bc, const char *why, int try_read)
+{
+	char alert[300], msg[512];
+
+	if (try_read && bconn_tls_read(bc->tls, bc->in, alert, sizeof(alert)) < 0 && errno == EIO)
+		why = alert;
+	snprintf(msg, sizeof(msg), "TLS with %s:%d/%d failed: %s", bc->host, bc->port, bc->id, why);
+	if (!bc->err_told++)
+		cbq_push_error(bc->h, FJORD_ERR__TRANSPORT, msg);
+	bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, msg);
+}
+
 static void bconn_flush(bconn_t *bc)
 {
 	struct evbuffer_iovec v[16];
+	char why[300];
 	while (evbuffer_get_length(bc->out) > 0) {
-		int n = evbuffer_peek(bc->out, -1, NULL, v, 16);
-		struct msghdr mh;
-		memset(&mh, 0, sizeof(mh));
-		mh.msg_iov = (struct iovec *)v;
-		mh.msg_iovlen = (size_t)(n > 16 ? 16 : n);
-		ssize_t w = sendmsg(bc->fd, &mh, MSG_NOSIGNAL);
+		ssize_t w;
+		if (bc->tls) {
+			w = bconn_tls_write(bc->tls, bc->out, why, sizeof(why));
+		} else {
+			int n = evbuffer_peek(bc->out, -1, NULL, v, 16);
+			struct msghdr mh;
+			memset(&mh, 0, sizeof(mh));
+			mh.msg_iov = (struct iovec *)v;
+			mh.msg_iovlen = (size_t)(n > 16 ? 16 : n);
+			w = sendmsg(bc->fd, &mh, MSG_NOSIGNAL);
+			if (w < 0)
+				snprintf(why, sizeof(why), "%s", strerror(errno));
+		}
 		if (w < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, strerror(errno));
+			if (bc->tls && !bc->answered)
+				bconn_tls_refused(bc, why, 1);
+			else
+				bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
 			return;
 		}
 		evbuffer_drain(bc->out, (size_t)w);
@@ -292,6 +350,37 @@ static void bconn_flush(bconn_t *bc)
 	bconn_complete_sent(bc);
 }
 
+/* TLS: one handshake step after the TCP connect. 1: done; 0: waiting for
+ * the socket event it asked for; -1: failed (the connection is failed and
+ * the error callback told, once per outage). */
+static int bconn_handshake(bconn_t *bc)
+{
+	char why[300], msg[512];
+	int want_write = 0, rc;
+
+	if (!bc->tls && !(bc->tls = bconn_tls_new(bc->h, bc->fd, bc->host))) {
+		bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory");
+		return -1;
+	}
+	rc = bconn_tls_handshake(bc->tls, &want_write, why, sizeof(why));
+	if (rc == 0) {
+		event_del(want_write ? bc->ev_r : bc->ev_w);
+		event_add(want_write ? bc->ev_w : bc->ev_r, NULL);
+		return 0;
+	}
+	if (rc < 0) {
+		snprintf(msg, sizeof(msg), "TLS handshake with %s:%d/%d%s%s%s failed: %s", bc->host,
+		         bc->port, bc->id, bc->listener ? " (listener " : "",
+		         bc->listener ? bc->listener : "", bc->listener ? ")" : "", why);
+		if (!bc->err_told++)
+			cbq_push_error(bc->h, FJORD_ERR__TRANSPORT, msg);
+		bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, msg);
+		return -1;
+	}
+	event_del(bc->ev_w);
+	return 1;
+}
+
 static void bconn_on_write(evutil_socket_t fd, short what, void *arg)
 {
 	bconn_t *bc = arg;
@@ -299,7 +388,7 @@ static void bconn_on_write(evutil_socket_t fd, short what, void *arg)
 	if (bc->state == BCONN_CONNECTING) {
 		int err = 0;
 		socklen_t len = sizeof(err);
-		if (getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
+		if (!bc->tls && getsockopt(fd, SOL_SOCKET, SO_ERROR, &err, &len) < 0)
 			err = errno;
 		if (err) {
 			char why[300];
@@ -310,15 +399,105 @@ static void bconn_on_write(evutil_socket_t fd, short what, void *arg)
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
 			return;
 		}
+		if (bc->h->tls_ctx && bconn_handshake(bc) <= 0)
+			return;
 		bc->state = BCONN_UP;
 		bc->fails = 0;
 		bc->backoff_ms = bc->h->cv_conf->reconnect_backoff_ms;
 		bc->h->all_down_reported = 0;
 		event_add(bc->ev_r, NULL);
-		handle_log(bc->h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: connected", bc->host, bc->port,
-		           bc->id);
+		handle_log(bc->h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: connected%s%s", bc->host,
+		           bc->port, bc->id, bc->tls ? " with " : "",
+		           bc->tls ? bconn_tls_version(bc->tls) : "");
+		if (bsasl_wanted(bc->h) && bconn_auth_begin(bc) < 0)
+			return;
 	}
 	bconn_flush(bc);
+}
+
+/* ------------------------------------------------------------ SASL login */
+
+fjord_t *bconn_handle(bconn_t *bc)
+{
+	return bc->h;
+}
+
+/* The connection is up: hold what is queued and start the login. 0, or -1
+ * when the connection was failed. */
+static int bconn_auth_begin(bconn_t *bc)
+{
+	bc->state = BCONN_AUTH;
+	bc->held_sent_pos = bc->sent_pos;
+	if (evbuffer_add_buffer(bc->held, bc->out) < 0 || !(bc->sasl = bsasl_start(bc))) {
+		bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory starting the SASL login");
+		return -1;
+	}
+	return 0;
+}
+
+int bconn_auth_send(bconn_t *bc, Fjord__Request *req)
+{
+	uint8_t prefix[FRAME_PREFIX_SIZE];
+	size_t hlen;
+	uint8_t *hbuf;
+	int rc = -1;
+
+	req->correlation_id = ++bc->h->next_corr_id;
+	req->client_id = bc->h->cv_conf->client_id;
+	hlen = fjord__request__get_packed_size(req);
+	hbuf = malloc(hlen ? hlen : 1);
+	if (!hbuf)
+		return -1;
+	fjord__request__pack(req, hbuf);
+	frame_write_prefix(prefix, hlen, 0);
+	if (evbuffer_add(bc->out, prefix, sizeof(prefix)) == 0 &&
+	    evbuffer_add(bc->out, hbuf, hlen) == 0) {
+		event_add(bc->ev_w, NULL);
+		rc = 0;
+	}
+	OPENSSL_cleanse(hbuf, hlen);
+	free(hbuf);
+	return rc;
+}
+
+/* One response during the login (resp may be NULL: undecodable). 0 go on,
+ * -1 the connection was failed. */
+static int bconn_auth_response(bconn_t *bc, Fjord__Response *resp)
+{
+	fjord_t *h = bc->h;
+	fjord_err_t err = FJORD_ERR__BAD_MSG;
+	char why[512] = "undecodable response header during the SASL login";
+	int rc = -1;
+
+	if (resp)
+		rc = bsasl_on_response(bc, bc->sasl, resp, &err, why, sizeof(why));
+	if (resp)
+		fjord__response__free_unpacked(resp, NULL);
+	if (rc < 0) {
+		char msg[700];
+		snprintf(msg, sizeof(msg), "%s:%d/%d: SASL login as \"%s\" failed: %s", bc->host,
+		         bc->port, bc->id, h->cv_conf->sasl_username, why);
+		if (err > 0)
+			atomic_store(&h->auth_err, (int)err);
+		cbq_push_error(h, err, msg);
+		bconn_fail(bc, err, 0, msg);
+		return -1;
+	}
+	if (rc == 1) {
+		bsasl_free(bc->sasl);
+		bc->sasl = NULL;
+		bc->state = BCONN_UP;
+		bc->sent_pos = bc->held_sent_pos;
+		atomic_store(&h->auth_err, 0);
+		handle_log(h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: authenticated as %s", bc->host,
+		           bc->port, bc->id, h->cv_conf->sasl_username);
+		if (evbuffer_add_buffer(bc->out, bc->held) < 0) {
+			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory");
+			return -1;
+		}
+		event_add(bc->ev_w, NULL);
+	}
+	return 0;
 }
 
 /* Handles every complete frame in bc->in. Returns -1 if the connection was
@@ -347,6 +526,12 @@ static int bconn_parse(bconn_t *bc)
 		}
 		Fjord__Response *resp =
 		    fjord__response__unpack(NULL, f.header_len, p + f.header_off);
+		if (bc->state == BCONN_AUTH) {
+			if (bconn_auth_response(bc, resp) < 0)
+				return -1;
+			evbuffer_drain(bc->in, f.total_len);
+			continue;
+		}
 		breq_t *r = TAILQ_FIRST(&bc->reqs);
 		while (r && !r->expect_response)
 			r = TAILQ_NEXT(r, link);
@@ -360,6 +545,8 @@ static int bconn_parse(bconn_t *bc)
 		}
 		TAILQ_REMOVE(&bc->reqs, r, link);
 		bc->inflight--;
+		bc->answered = 1;
+		bc->err_told = 0;
 		r->cb(bc->h, r, FJORD_ERR_NO_ERROR, resp, p + f.payload_off, f.payload_len);
 		free(r);
 		fjord__response__free_unpacked(resp, NULL);
@@ -370,9 +557,39 @@ static int bconn_parse(bconn_t *bc)
 static void bconn_on_read(evutil_socket_t fd, short what, void *arg)
 {
 	bconn_t *bc = arg;
+	char why[300];
 	(void)what;
+	if (bc->state == BCONN_CONNECTING) { /* the TLS handshake waits to read */
+		bconn_on_write(fd, what, arg);
+		return;
+	}
 	for (;;) {
-		int n = evbuffer_read(bc->in, fd, 256 * 1024);
+		int n;
+		if (bc->tls) {
+			n = bconn_tls_read(bc->tls, bc->in, why, sizeof(why));
+		} else {
+			n = evbuffer_read(bc->in, fd, 256 * 1024);
+			if (n < 0)
+				snprintf(why, sizeof(why), "%s", strerror(errno));
+		}
+		if ((n == 0 || (n < 0 && errno == ECONNRESET)) && !bc->answered && !bc->tls) {
+			/* What a TLS listener does to a plaintext request. */
+			snprintf(why, sizeof(why),
+			         "%s:%d/%d closed the connection before answering anything: is "
+			         "the listener SSL (TLS)? security.protocol is plaintext",
+			         bc->host, bc->port, bc->id);
+			if (!bc->err_told++)
+				cbq_push_error(bc->h, FJORD_ERR__TRANSPORT, why);
+			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
+			return;
+		}
+		if (n == 0 && bc->tls && !bc->answered) {
+			n = -1;
+			errno = EIO;
+			snprintf(why, sizeof(why),
+			         "closed by the broker before answering anything (is a client "
+			         "certificate required?)");
+		}
 		if (n == 0) {
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "closed by broker");
 			return;
@@ -380,12 +597,18 @@ static void bconn_on_read(evutil_socket_t fd, short what, void *arg)
 		if (n < 0) {
 			if (errno == EAGAIN || errno == EWOULDBLOCK || errno == EINTR)
 				break;
-			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, strerror(errno));
+			if (bc->tls && !bc->answered) {
+				bconn_tls_refused(bc, why, 0);
+				return;
+			}
+			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, why);
 			return;
 		}
 		if (bconn_parse(bc) < 0)
 			return;
-		if (n < 256 * 1024)
+		/* TLS reads until OpenSSL wants the socket: decrypted bytes it
+		 * holds would not wake the loop again. */
+		if (!bc->tls && n < 256 * 1024)
 			break;
 	}
 }
@@ -398,6 +621,8 @@ int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, i
 	size_t hlen, plen = 0;
 	uint8_t *hbuf = NULL;
 	breq_t *r = calloc(1, sizeof(*r));
+	/* While the login runs, requests wait behind it. */
+	struct evbuffer *q = bc->state == BCONN_AUTH ? bc->held : bc->out;
 	int rc = -1, i;
 
 	if (!r)
@@ -419,11 +644,10 @@ int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, i
 	r->broker_id = bc->id;
 	r->deadline_ms = fj_mono_ms() + timeout_ms;
 	r->start_pos = bc->out_pos;
-	if (evbuffer_add(bc->out, prefix, sizeof(prefix)) < 0 ||
-	    evbuffer_add(bc->out, hbuf, hlen) < 0)
+	if (evbuffer_add(q, prefix, sizeof(prefix)) < 0 || evbuffer_add(q, hbuf, hlen) < 0)
 		goto out;
 	for (i = 0; i < iovcnt; i++)
-		if (iov[i].iov_len && evbuffer_add(bc->out, iov[i].iov_base, iov[i].iov_len) < 0)
+		if (iov[i].iov_len && evbuffer_add(q, iov[i].iov_base, iov[i].iov_len) < 0)
 			goto out;
 	bc->out_pos += sizeof(prefix) + hlen + plen;
 	r->end_pos = bc->out_pos;

@@ -80,6 +80,15 @@ typedef struct fj_conf_values {
 	int zookeeper_set_acl;     /* zookeeper.set.acl */
 	char *zookeeper_admin_acl; /* zookeeper.admin.acl; NULL: none */
 	int security_protocol;     /* CONF_SEC_* */
+	int sasl_mechanism;        /* sasl.mechanism: a sasl_mech_t (common/sasl.h) */
+	char *sasl_username;
+	char *sasl_password;
+	/* TLS (bconn_tls.c) */
+	char *ssl_ca_location;
+	char *ssl_certificate_location;
+	char *ssl_key_location;
+	char *ssl_key_password;
+	int ssl_endpoint_identification; /* 0: https, 1: none */
 	char *client_id;
 	int socket_timeout_ms;
 	int reconnect_backoff_ms;
@@ -259,6 +268,7 @@ struct fjord_s {
 
 	/* connections (bconn.c), I/O thread only */
 	struct bconn_list conns;
+	struct ssl_ctx_st *tls_ctx; /* security.protocol ssl: bconn_tls.c; else NULL */
 	int32_t next_corr_id;
 	int32_t next_bootstrap_id; /* bootstrap connections use ids < 0 */
 
@@ -268,6 +278,9 @@ struct fjord_s {
 
 	atomic_int closed;
 	int destroyed;
+	/* The last SASL login's refusal (SASL_AUTHENTICATION_FAILED, ...), 0
+	 * after a login succeeds: fjord_produce() refuses with it (bsasl.c). */
+	atomic_int auth_err;
 };
 
 /* Posts an op to the I/O thread (any thread). If the I/O thread is gone
@@ -280,6 +293,27 @@ void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 void handle_log_line(fjord_t *h, int level, const char *fac, const char *line);
 
 /* ------------------------------------------------------------------ bconn */
+
+/* TLS under a broker connection (bconn_tls.c). */
+struct evbuffer;
+typedef struct bconn_tls bconn_tls_t;
+/* Builds h->tls_ctx when security.protocol needs TLS. 0, or -1 with errstr. */
+int bconn_tls_init(fjord_t *h, char *errstr, size_t n);
+void bconn_tls_term(fjord_t *h);
+/* TLS client state over the connected socket fd (not owned), verifying
+ * host; NULL when out of memory. */
+bconn_tls_t *bconn_tls_new(fjord_t *h, int fd, const char *host);
+void bconn_tls_free(bconn_tls_t *t);
+/* One handshake step: 1 done; 0 in progress (*want_write: wait for the
+ * socket to be writable, else readable); -1 failed with why. */
+int bconn_tls_handshake(bconn_tls_t *t, int *want_write, char *why, size_t n);
+const char *bconn_tls_version(const bconn_tls_t *t);
+/* Like recv: bytes appended to in, 0 at the broker's end of stream, -1 with
+ * errno EAGAIN (wait for the socket) or another errno and why. */
+int bconn_tls_read(bconn_tls_t *t, struct evbuffer *in, char *why, size_t n);
+/* Like send, from the head of out (not drained): bytes written, or -1 with
+ * errno EAGAIN or another errno and why. */
+ssize_t bconn_tls_write(bconn_tls_t *t, struct evbuffer *out, char *why, size_t n);
 
 typedef struct breq breq_t;
 /* Response callback: err 0 with resp (decoded header, owned by bconn, valid
@@ -314,6 +348,25 @@ int bconn_inflight(const bconn_t *bc);
  * correlation id and client id). payload may be NULL. The callback always
  * fires exactly once, later (never inside bconn_send). Returns 0, or -1 on
  * allocation failure (callback not fired). */
+/* ------------------------------------------------------------------ bsasl */
+
+/* The SASL login on a connection (bsasl.c), I/O thread. */
+typedef struct bsasl bsasl_t;
+/* security.protocol is sasl_plaintext or sasl_ssl. */
+int bsasl_wanted(const fjord_t *h);
+/* Sends SaslHandshake (through bconn_auth_send); NULL on failure. */
+bsasl_t *bsasl_start(bconn_t *bc);
+void bsasl_free(bsasl_t *s);
+/* One response of the login: 0 go on (the next message was sent), 1
+ * authenticated, -1 failed with *errp and why (a sentence for the
+ * application). */
+int bsasl_on_response(bconn_t *bc, bsasl_t *s, const Fjord__Response *resp, fjord_err_t *errp,
+                      char *why, size_t whysz);
+/* bconn.c for bsasl: the connection's handle, and a login frame written
+ * ahead of every held request (not on the request queue). 0 or -1. */
+fjord_t *bconn_handle(bconn_t *bc);
+int bconn_auth_send(bconn_t *bc, Fjord__Request *req);
+
 int bconn_send(bconn_t *bc, Fjord__Request *req_hdr, const uint8_t *payload, size_t payload_len,
                int expect_response, int timeout_ms, breq_cb *cb, void *opaque);
 /* Same for a payload made of several pieces. */

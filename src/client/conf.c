@@ -37,6 +37,10 @@ static const char *const conf_resets[] = { "earliest", "latest", "error", NULL }
 /* Index order is enum sec_proto's in client_int.h (SEC_* of the broker). */
 static const char *const conf_security_protocols[] = { "plaintext", "ssl", "sasl_plaintext",
 	                                               "sasl_ssl", NULL };
+/* Index order is sasl_mech_t's (common/sasl.h). */
+static const char *const conf_sasl_mechanisms[] = { "PLAIN", "SCRAM-SHA-256", "SCRAM-SHA-512",
+	                                            NULL };
+static const char *const conf_endpoint_algs[] = { "https", "none", NULL };
 /* Index order is cgrp's: conf_strategies[v->assignment_strategy] names the
  * assignor (common/assignor.h). */
 const char *const conf_strategies[] = { "range", "roundrobin", "sticky", NULL };
@@ -75,6 +79,30 @@ static const prop_def_t conf_defs[] = {
 	  conf_security_protocols, S_ALL,
 	  "Protocol used to talk to brokers: plaintext, ssl, sasl_plaintext, sasl_ssl "
 	  "(case-insensitive; docs/security.md). It must match the listener reached." },
+	{ "sasl.mechanism", PROP_ENUM, OFF(sasl_mechanism), "SCRAM-SHA-512", 0, 0,
+	  conf_sasl_mechanisms, S_ALL,
+	  "SASL mechanism of sasl_plaintext/sasl_ssl: PLAIN, SCRAM-SHA-256, SCRAM-SHA-512 (also "
+	  "accepted as sasl.mechanisms). The broker must enable it (sasl.enabled.mechanisms)." },
+	{ "sasl.username", PROP_STR, OFF(sasl_username), NULL, 0, 0, NULL, S_ALL,
+	  "SASL user name (a user of /config/users; `fjord user create`). Required by "
+	  "sasl_plaintext and sasl_ssl." },
+	{ "sasl.password", PROP_STR, OFF(sasl_password), NULL, 0, 0, NULL, S_ALL,
+	  "SASL password of sasl.username. Required by sasl_plaintext and sasl_ssl." },
+	{ "ssl.ca.location", PROP_STR, OFF(ssl_ca_location), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: PEM file of the CA certificates that verify the brokers' certificates. Unset: "
+	  "the system's CA store." },
+	{ "ssl.certificate.location", PROP_STR, OFF(ssl_certificate_location), NULL, 0, 0, NULL,
+	  S_ALL,
+	  "ssl: PEM file with the client's certificate, presented when the broker asks "
+	  "(ssl.client.auth); needs ssl.key.location." },
+	{ "ssl.key.location", PROP_STR, OFF(ssl_key_location), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: PEM file with the private key of ssl.certificate.location." },
+	{ "ssl.key.password", PROP_STR, OFF(ssl_key_password), NULL, 0, 0, NULL, S_ALL,
+	  "ssl: password of an encrypted ssl.key.location." },
+	{ "ssl.endpoint.identification.algorithm", PROP_ENUM, OFF(ssl_endpoint_identification),
+	  "https", 0, 0, conf_endpoint_algs, S_ALL,
+	  "ssl: https checks that a broker's certificate names the host connected to (a DNS or "
+	  "IP subject alternative name); none only verifies the chain." },
 	{ "client.id", PROP_STR, OFF(client_id), "fjord", 0, 0, NULL, S_ALL,
 	  "Client identifier sent with every request." },
 	{ "socket.timeout.ms", PROP_INT, OFF(socket_timeout_ms), "60000", 10, IMAX, NULL, S_ALL,
@@ -229,6 +257,8 @@ fjord_conf_res_t fjord_conf_set(fjord_conf_t *conf, const char *name, const char
 		fj_errstr(errstr, errstr_size, "NULL conf or property name");
 		return FJORD_CONF_INVALID;
 	}
+	if (strcmp(name, "sasl.mechanisms") == 0) /* librdkafka's alias */
+		name = "sasl.mechanism";
 	def = props_find(conf_defs, name);
 	if (!def) {
 		fj_errstr(errstr, errstr_size, "no such configuration property: \"%s\"", name);
@@ -334,13 +364,18 @@ int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, 
 
 int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n)
 {
+	int p = conf->v.security_protocol;
+
 	if (zkacl_check(conf->v.zookeeper_auth, conf->v.zookeeper_set_acl,
 	                conf->v.zookeeper_admin_acl, errstr, n) < 0)
 		return -1;
-	if (conf->v.security_protocol != CONF_SEC_PLAINTEXT) {
-		fj_errstr(errstr, n,
-		          "security.protocol: %s is not served by this build yet (plaintext only)",
-		          conf_security_protocols[conf->v.security_protocol]);
+	/* ssl, sasl_ssl: bconn_tls.c (its files are checked when fjord_new()
+	 * builds the context); sasl_*: bsasl.c. */
+	if ((p == CONF_SEC_SASL_PLAINTEXT || p == CONF_SEC_SASL_SSL) &&
+	    (!conf->v.sasl_username || !*conf->v.sasl_username || !conf->v.sasl_password ||
+	     !*conf->v.sasl_password)) {
+		fj_errstr(errstr, n, "security.protocol=%s needs sasl.username and sasl.password",
+		          conf_security_protocols[p]);
 		return -1;
 	}
 	return 0;

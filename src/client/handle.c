@@ -257,6 +257,7 @@ static void handle_free(fjord_t *h)
 	if (h->destroyed == -1)
 		return; /* the I/O thread may still run: leak rather than crash */
 	bconn_destroy_all(h);
+	bconn_tls_term(h);
 	metadata_term(h);
 	cbq_destroy(h, &h->cbq); /* serves leftovers: needs the producer */
 	if (h->p)
@@ -330,6 +331,8 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 	if (!h->wake_ev || !h->tick_ev)
 		goto nomem;
 	event_add(h->tick_ev, &tick);
+	if (bconn_tls_init(h, errstr, errstr_size) < 0)
+		goto fail;
 	if (type == FJORD_PRODUCER && producer_init(h) < 0)
 		goto nomem;
 	if (type == FJORD_CONSUMER && consumer_init(h) < 0)

@@ -8,6 +8,8 @@ src_client_libfjord_la_SOURCES = \
 	src/client/handle.c \
 	src/client/cbq.c \
 	src/client/bconn.c \
+	src/client/bsasl.c \
+	src/client/bconn_tls.c \
 	src/client/metadata.c \
 	src/client/metadata_conv.c \
 	src/client/metadata_zk.c \
@@ -39,6 +41,7 @@ src_client_fjord_conf_doc_LDADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)
 src_client_libfjord_la_SOURCES += src/client/admin_group.c
 src_client_libfjord_la_SOURCES += src/client/admin_reassign.c
 src_client_libfjord_la_SOURCES += src/client/admin_config.c
+src_client_libfjord_la_SOURCES += src/client/admin_user.c
 src_client_libfjord_la_SOURCES += src/client/admin_refused.c
 src_client_libfjord_la_SOURCES += src/client/admin_acl.c
 src_client_libfjord_la_SOURCES += src/client/admin_broker.c

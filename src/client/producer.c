@@ -148,6 +148,9 @@ fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition, con
 	if (!fj || !fj->p || atomic_load(&fj->closed))
 		return FJORD_ERR__STATE;
 	p = fj->p;
+	/* The brokers refused our SASL login: records could never be sent. */
+	if (atomic_load(&fj->auth_err))
+		return (fjord_err_t)atomic_load(&fj->auth_err);
 	if (!topic || !*topic || (header_cnt && !headers) || (key_len && !key) ||
 	    (value_len && !value))
 		return FJORD_ERR__INVALID_ARG;

@@ -170,6 +170,7 @@ int endpoint_list_copy(const endpoint_t *src, int cnt, endpoint_t **dstp)
 		d[i].name = strdup(src[i].name);
 		d[i].host = strdup(src[i].host);
 		d[i].port = src[i].port;
+		d[i].protocol = src[i].protocol;
 		if (!d[i].name || !d[i].host) {
 			endpoint_list_free(d, i + 1);
 			return -1;

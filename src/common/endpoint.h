@@ -24,6 +24,10 @@ typedef struct endpoint {
 	char *name; /* listener name, upper-case */
 	char *host; /* "" allowed by the parser */
 	int port;
+	/* Its security protocol's name (a static string, never freed), as the
+	 * broker registers it in listener_security_protocol_map; NULL:
+	 * PLAINTEXT. Parsers leave it NULL. */
+	const char *protocol;
 } endpoint_t;
 
 /* Parses one "NAME://host:port". 0, or -1 with errstr saying what is wrong

@@ -25,11 +25,17 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/zkpath.c src/common/zkpath.h \
 	src/common/zkjson.c src/common/zkjson.h \
 	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \
+	src/common/zkjson_user.c src/common/zkjson_user.h \
+	src/common/scram.c src/common/scram.h \
+	src/common/sasl.c src/common/sasl.h \
+	src/common/sasl_client.c src/common/sasl_client.h \
 	src/common/cview.c src/common/cview.h \
 	src/common/endpoint.c src/common/endpoint.h \
 	src/common/zkmeta.c src/common/zkmeta.h src/common/zkmeta_int.h \
 	src/common/zkmeta_update.c \
 	src/common/zkadmin.c src/common/zkadmin.h \
 	src/common/acl.c src/common/acl.h \
-	src/common/acl_zk.c src/common/acl_zk.h
+	src/common/acl_zk.c src/common/acl_zk.h \
+	src/common/zkadmin_user.c src/common/zkadmin_user.h \
+	src/common/tls_ctx.c src/common/tls_ctx.h
 src_common_libfjordcommon_la_LIBADD = proto/libfjordproto.la

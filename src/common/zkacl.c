@@ -35,6 +35,7 @@ struct zkacl {
 	struct ACL_vector v_admin;     /* own all + admin ids all + world read */
 	struct ACL_vector v_cgrp;      /* the same below /consumers */
 	struct ACL_vector v_cgrp_root; /* /consumers itself: + world create */
+	struct ACL_vector v_secret;    /* own all + admin ids all, no world: SCRAM credentials */
 };
 
 static struct Id zkacl_world = { "world", "anyone" };
@@ -171,7 +172,7 @@ int zkacl_check(const char *auth, int set_acl, const char *admin_acl, char *errs
 }
 
 /* Fills v with own all, then (admin) each admin id all, then world with
- * world_perms. */
+ * world_perms (0: no world entry). */
 static int zkacl_fill(zkacl_t *za, struct ACL_vector *v, int admin, int world_perms)
 {
 	int cnt = 0, i;
@@ -190,8 +191,10 @@ static int zkacl_fill(zkacl_t *za, struct ACL_vector *v, int admin, int world_pe
 		v->data[cnt].id.scheme = za->admin_ids[2 * i];
 		v->data[cnt++].id.id = za->admin_ids[2 * i + 1];
 	}
-	v->data[cnt].perms = world_perms;
-	v->data[cnt++].id = zkacl_world;
+	if (world_perms) {
+		v->data[cnt].perms = world_perms;
+		v->data[cnt++].id = zkacl_world;
+	}
 	v->count = cnt;
 	return 0;
 }
@@ -226,7 +229,8 @@ int zkacl_new(const char *auth, int set_acl, const char *admin_acl, zkacl_t **za
 	if (set_acl && (zkacl_fill(za, &za->v_other, 0, ZOO_PERM_READ) < 0 ||
 	                zkacl_fill(za, &za->v_admin, 1, ZOO_PERM_READ) < 0 ||
 	                zkacl_fill(za, &za->v_cgrp, 1, ZOO_PERM_READ) < 0 ||
-	                zkacl_fill(za, &za->v_cgrp_root, 1, ZOO_PERM_READ | ZOO_PERM_CREATE) < 0))
+	                zkacl_fill(za, &za->v_cgrp_root, 1, ZOO_PERM_READ | ZOO_PERM_CREATE) < 0 ||
+	                zkacl_fill(za, &za->v_secret, 1, 0) < 0))
 		goto oom;
 	*zap = za;
 	return 0;
@@ -253,6 +257,7 @@ void zkacl_destroy(zkacl_t *za)
 	free(za->v_admin.data);
 	free(za->v_cgrp.data);
 	free(za->v_cgrp_root.data);
+	free(za->v_secret.data);
 	free(za);
 }
 
@@ -277,6 +282,10 @@ const struct ACL_vector *zkacl_for(const zkacl_t *za, const char *path)
 
 	if (!za || !za->set_acl)
 		return &zkacl_open;
+	/* SCRAM credentials: readable by the brokers and admins only (Kafka
+	 * keeps them from the world too). */
+	if (zkacl_under(path, "/config/users"))
+		return &za->v_secret;
 	for (i = 0; zkacl_admin_roots[i]; i++)
 		if (zkacl_under(path, zkacl_admin_roots[i]))
 			return &za->v_admin;

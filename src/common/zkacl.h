@@ -55,6 +55,8 @@ int zkacl_digest_id(const char *user_password, char *out, size_t n);
  *  - /admin, /config, /brokers/topics, /kafka-acl, /kafka-acl-changes and
  *    everything below them: this identity all, each zookeeper.admin.acl id
  *    all, world:anyone read;
+ *  - /config/users and below (SCRAM credentials): this identity all, each
+ *    zookeeper.admin.acl id all, no world access;
  *  - /consumers: as above plus world:anyone create (any session may start
  *    a group); below /consumers: this identity all, admin ids all,
  *    world:anyone read;

@@ -259,7 +259,7 @@ int zkjson_cluster_id_decode(const char *buf, size_t len, char **idp, char *errs
 char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t timestamp,
                            const endpoint_t *eps, int ep_cnt)
 {
-	endpoint_t one = { "PLAINTEXT", (char *)host, port };
+	endpoint_t one = { "PLAINTEXT", (char *)host, port, NULL };
 	json_t *arr = json_array(), *map = json_object();
 	int i;
 
@@ -270,7 +270,9 @@ char *zkjson_broker_encode(const char *host, int port, const char *rack, int64_t
 	for (i = 0; arr && map && i < ep_cnt; i++) {
 		char *s = endpoint_format(&eps[i]);
 		if (!s || json_array_append_new(arr, json_string(s)) < 0 ||
-		    json_object_set_new(map, eps[i].name, json_string("PLAINTEXT")) < 0) {
+		    json_object_set_new(
+		        map, eps[i].name,
+		        json_string(eps[i].protocol ? eps[i].protocol : "PLAINTEXT")) < 0) {
 			free(s);
 			goto fail;
 		}
@@ -338,7 +340,7 @@ static int zkjson_broker_endpoints(json_t *root, zkjson_broker_t *b, const char 
 		/* An older writer's znode: host and port are the one endpoint,
 		 * held to the rules of an "endpoints" entry, so that what is
 		 * accepted here is also accepted once written back with them. */
-		endpoint_t one = { "PLAINTEXT", b->host, b->port };
+		endpoint_t one = { "PLAINTEXT", b->host, b->port, NULL };
 		char *s = endpoint_format(&one);
 		b->endpoints = calloc(1, sizeof(*b->endpoints));
 		if (!s || !b->endpoints) {

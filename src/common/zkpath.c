@@ -55,6 +55,11 @@ char *zkpath_topic_config(char *buf, const char *topic)
 	return zkpath_fmt(buf, ZKPATH_CONFIG_TOPICS "/%s", topic);
 }
 
+char *zkpath_user_config(char *buf, const char *user)
+{
+	return zkpath_fmt(buf, ZKPATH_CONFIG_USERS "/%s", user);
+}
+
 char *zkpath_delete_topic(char *buf, const char *topic)
 {
 	return zkpath_fmt(buf, ZKPATH_DELETE_TOPICS "/%s", topic);

@@ -37,6 +37,8 @@
 #define ZKPATH_CONTROLLER_EPOCH "/controller_epoch"
 #define ZKPATH_CONFIG "/config"
 #define ZKPATH_CONFIG_TOPICS "/config/topics"
+#define ZKPATH_CONFIG_USERS "/config/users"
+#define ZKPATH_CONFIG_CHANGES "/config/changes"
 #define ZKPATH_ADMIN "/admin"
 #define ZKPATH_DELETE_TOPICS "/admin/delete_topics"
 #define ZKPATH_CONTROLLED_SHUTDOWN "/admin/controlled_shutdown"
@@ -64,6 +66,8 @@ char *zkpath_partition(char *buf, const char *topic, int32_t partition);
 char *zkpath_state(char *buf, const char *topic, int32_t partition);
 /* /config/topics/<topic> */
 char *zkpath_topic_config(char *buf, const char *topic);
+/* /config/users/<user> (SCRAM credentials; docs/security.md) */
+char *zkpath_user_config(char *buf, const char *user);
 /* /admin/delete_topics/<topic> */
 char *zkpath_delete_topic(char *buf, const char *topic);
 /* /admin/controlled_shutdown/<id> */

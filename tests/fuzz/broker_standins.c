@@ -42,6 +42,15 @@ STANDIN_HANDLER(handle_list_offsets)
 STANDIN_HANDLER(handle_offset_for_leader_epoch)
 STANDIN_HANDLER(handle_create_topics)
 STANDIN_HANDLER(handle_delete_topics)
+STANDIN_HANDLER(handle_sasl_handshake)
+STANDIN_HANDLER(handle_sasl_authenticate)
+
+int sasl_server_gate(conn_t *c, const Fjord__Request *req)
+{
+	(void)c;
+	(void)req;
+	standin_reached("sasl_server_gate");
+}
 
 void metrics_count_request(metrics_t *m, Fjord__ApiKey api)
 {

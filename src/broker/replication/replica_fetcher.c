@@ -16,7 +16,17 @@
  *
  * Leaders are reached at their inter.broker.listener.name endpoint: the
  * broker's snapshots select that listener (zk_broker.c asks zkmeta for it),
- * so a broker's cview host/port are already the right address.
+ * so a broker's cview host/port are already the right address. When that
+ * listener is SASL_PLAINTEXT or SASL_SSL, a new connection first logs in
+ * (SaslHandshake with sasl.mechanism.inter.broker.protocol, then
+ * SaslAuthenticate as inter.broker.sasl.username, common/sasl_client.c)
+ * and counts as up only once the leader accepted it; a refused login is a
+ * connection error (logged, retried after the back-off).
+ * listener is SSL the connection is TLS (broker_tls.c): the leader's
+ * certificate is verified against ssl.ca.location and, with
+ * ssl.endpoint.identification.algorithm=https, its host; this broker
+ * presents its own certificate, so ssl.client.auth=required works between
+ * brokers.
  *
  * Thread: loop thread only.
  */
@@ -24,6 +34,7 @@
 
 #include <netinet/in.h>
 #include <netinet/tcp.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/socket.h>
@@ -34,6 +45,7 @@
 #include <event2/event.h>
 
 #include "broker/broker.h"
+#include "broker/broker_tls.h"
 #include "broker/replication/partition.h"
 #include "broker/replication/replica_fetcher.h"
 #include "common/bytes.h"
@@ -41,6 +53,7 @@
 #include "common/frame.h"
 #include "common/pbuild.h"
 #include "common/record_batch.h"
+#include "common/sasl_client.h"
 #include "fjord.pb-c.h"
 
 #define RFETCH_BACKOFF_MS 1000    /* reconnecting after an error */
@@ -61,6 +74,7 @@ typedef struct rfetch_conn {
 	int32_t corr;
 	struct event *timer; /* back-off reconnect, or partition retry */
 	int seen;            /* mark used by sync */
+	sasl_client_t *sasl; /* SASL inter-broker listener: the login in progress */
 } rfetch_conn_t;
 
 struct replica_fetcher {
@@ -80,6 +94,8 @@ static void rfetch_close(rfetch_conn_t *fc)
 	fc->bev = NULL;
 	fc->up = 0;
 	fc->inflight = FJORD__API_KEY__API_UNSPECIFIED;
+	sasl_client_free(fc->sasl);
+	fc->sasl = NULL;
 }
 
 static void rfetch_arm(rfetch_conn_t *fc, int64_t ms)
@@ -291,6 +307,94 @@ static void rfetch_send_next(rfetch_conn_t *fc)
 		rfetch_fail(fc, "out of memory building a request");
 }
 
+/* ------------------------------------------------------------ SASL login */
+
+/* Sends the login's next SaslAuthenticate (in: the leader's last
+ * auth_bytes, NULL at first). 0 sent, 1 logged in, -1 failed (why). */
+static int rfetch_sasl_step(rfetch_conn_t *fc, const ProtobufCBinaryData *in, char *why,
+                            size_t whysz)
+{
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__SaslAuthenticateRequest body = FJORD__SASL_AUTHENTICATE_REQUEST__INIT;
+	uint8_t *out = NULL;
+	size_t outlen = 0;
+	int rc = sasl_client_step(fc->sasl, in ? in->data : NULL, in ? in->len : 0, &out, &outlen,
+	                          why, whysz);
+
+	if (rc == 0) {
+		body.auth_bytes.data = out;
+		body.auth_bytes.len = outlen;
+		req.api = FJORD__API_KEY__SASL_AUTHENTICATE;
+		req.body_case = FJORD__REQUEST__BODY_SASL_AUTHENTICATE;
+		req.sasl_authenticate = &body;
+		if (rfetch_send(fc, &req) != 0) {
+			snprintf(why, whysz, "out of memory");
+			rc = -1;
+		}
+	}
+	free(out);
+	return rc;
+}
+
+/* Connected on a SASL inter-broker listener: SaslHandshake. 0 or -1. */
+static int rfetch_sasl_start(rfetch_conn_t *fc)
+{
+	const broker_conf_t *conf = &fc->rf->b->conf;
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__SaslHandshakeRequest body = FJORD__SASL_HANDSHAKE_REQUEST__INIT;
+
+	fc->sasl =
+	    sasl_client_new((sasl_mech_t)conf->sasl_ibp_mech, conf->inter_broker_sasl_username,
+	                    conf->inter_broker_sasl_password);
+	if (!fc->sasl)
+		return -1;
+	body.mechanism = (char *)sasl_mech_name((sasl_mech_t)conf->sasl_ibp_mech);
+	req.api = FJORD__API_KEY__SASL_HANDSHAKE;
+	req.body_case = FJORD__REQUEST__BODY_SASL_HANDSHAKE;
+	req.sasl_handshake = &body;
+	return rfetch_send(fc, &req);
+}
+
+/* An answer during the login. 0 (the next step sent, or logged in: up),
+ * -1 refused or malformed (why). */
+static int rfetch_sasl_on_response(rfetch_conn_t *fc, Fjord__ApiKey api,
+                                   const Fjord__Response *resp, char *why, size_t whysz)
+{
+	int rc;
+
+	if (api == FJORD__API_KEY__SASL_HANDSHAKE) {
+		if (resp->body_case != FJORD__RESPONSE__BODY_SASL_HANDSHAKE)
+			return snprintf(why, whysz, "unexpected answer to SaslHandshake"), -1;
+		if (resp->sasl_handshake->error != FJORD__ERROR_CODE__NONE)
+			return snprintf(why, whysz, "SASL mechanism %s: %s",
+			                sasl_mech_name((sasl_mech_t)fc->rf->b->conf.sasl_ibp_mech),
+			                fjord_err2str((fjord_err_t)resp->sasl_handshake->error)),
+			       -1;
+		rc = rfetch_sasl_step(fc, NULL, why, whysz);
+	} else {
+		const Fjord__SaslAuthenticateResponse *ar = resp->sasl_authenticate;
+		if (resp->body_case != FJORD__RESPONSE__BODY_SASL_AUTHENTICATE)
+			return snprintf(why, whysz, "unexpected answer to SaslAuthenticate"), -1;
+		if (ar->error != FJORD__ERROR_CODE__NONE)
+			return snprintf(why, whysz, "SASL login as %s refused: %s",
+			                fc->rf->b->conf.inter_broker_sasl_username,
+			                ar->error_message && *ar->error_message
+			                    ? ar->error_message
+			                    : fjord_err2str((fjord_err_t)ar->error)),
+			       -1;
+		rc = rfetch_sasl_step(fc, &ar->auth_bytes, why, whysz);
+	}
+	if (rc == 1) {
+		flog(LOG_INFO, "replica", "logged in to leader broker %d as %s (%s)",
+		     (int)fc->leader, fc->rf->b->conf.inter_broker_sasl_username,
+		     sasl_mech_name((sasl_mech_t)fc->rf->b->conf.sasl_ibp_mech));
+		sasl_client_free(fc->sasl);
+		fc->sasl = NULL;
+		fc->up = 1;
+	}
+	return rc < 0 ? -1 : 0;
+}
+
 /* ------------------------------------------------------------ responses */
 
 static partition_t *rfetch_lookup(rfetch_conn_t *fc, const char *topic, int32_t id, int state)
@@ -488,6 +592,17 @@ static int rfetch_on_frame(rfetch_conn_t *fc, uint8_t *buf, const frame_t *f)
 	fc->inflight = FJORD__API_KEY__API_UNSPECIFIED;
 	if (!resp || resp->correlation_id != fc->corr)
 		goto out;
+	if (api == FJORD__API_KEY__SASL_HANDSHAKE || api == FJORD__API_KEY__SASL_AUTHENTICATE) {
+		char why[400] = "";
+		if (resp->error != FJORD__ERROR_CODE__NONE)
+			snprintf(why, sizeof(why), "the leader refused the SASL login: %s",
+			         fjord_err2str((fjord_err_t)resp->error));
+		else if (rfetch_sasl_on_response(fc, api, resp, why, sizeof(why)) == 0)
+			rc = 0;
+		if (rc != 0)
+			flog(LOG_WARNING, "replica", "broker %d: %s", (int)fc->leader, why);
+		goto out;
+	}
 	if (resp->error != FJORD__ERROR_CODE__NONE) {
 		flog(LOG_WARNING, "replica", "broker %d refused our %s request: %s",
 		     (int)fc->leader,
@@ -578,8 +693,20 @@ static void rfetch_on_event(struct bufferevent *bev, short what, void *arg)
 		setsockopt(bufferevent_getfd(bev), IPPROTO_TCP, TCP_NODELAY, &one, sizeof(one));
 		flog(LOG_INFO, "replica", "connected to leader broker %d at %s:%d", (int)fc->leader,
 		     fc->host, fc->port);
+		if (SEC_PROTO_IS_SASL(fc->rf->b->conf.lsn[fc->rf->b->conf.ibl].proto)) {
+			if (rfetch_sasl_start(fc) != 0)
+				rfetch_fail(fc, "out of memory starting the SASL login");
+			return;
+		}
 		fc->up = 1;
 		rfetch_send_next(fc);
+		return;
+	}
+	if (fc->rf->b->tls_client && (what & BEV_EVENT_ERROR)) {
+		char why[300], reason[256];
+		broker_tls_reason(bev, reason, sizeof(reason));
+		snprintf(why, sizeof(why), "TLS: %s", reason);
+		rfetch_fail(fc, why);
 		return;
 	}
 	rfetch_fail(fc, what & BEV_EVENT_EOF       ? "connection closed by the leader"
@@ -592,7 +719,11 @@ static void rfetch_connect(rfetch_conn_t *fc)
 	broker_t *b = fc->rf->b;
 	struct timeval tmo = { RFETCH_SOCKET_TIMEOUT_MS / 1000, 0 };
 
-	fc->bev = bufferevent_socket_new(loop_base(b->loop), -1, BEV_OPT_CLOSE_ON_FREE);
+	/* Over an SSL inter-broker listener the handshake follows the connect
+	 * (BEV_EVENT_CONNECTED comes once it completed). */
+	fc->bev = b->tls_client
+	              ? broker_tls_connect(b, fc->host)
+	              : bufferevent_socket_new(loop_base(b->loop), -1, BEV_OPT_CLOSE_ON_FREE);
 	if (!fc->bev) {
 		rfetch_arm(fc, RFETCH_BACKOFF_MS);
 		return;
