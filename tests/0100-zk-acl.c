@@ -26,6 +26,8 @@
  *  6. A Kafka ACL znode (/kafka-acl/Topic/<t>) the admin writes
  *     through the SDK gets the admin subtrees' ACL; neither the session
  *     nor an SDK admin without credentials can change it.
+ *     A SCRAM user an admin creates (/config/users/<user>) cannot even be
+ *     read without credentials; the brokers' identity reads it.
  *  7. A broker frozen (SIGSTOP) until its session expires comes back
  *     (SIGCONT) with a new session that authenticates again: it registers
  *     anew, with its identity's ACL.
@@ -293,6 +295,42 @@ START_TEST(t0100_zk_acl)
 		ck_assert_msg(e != FJORD_ERR_NO_ERROR && strstr(err, "not authenticated"),
 		              "acl add without credentials: %s: %s", fjord_err2name(e), err);
 		fjord_destroy(kadmin);
+	}
+
+	/* 6b. SCRAM credentials (/config/users/<user>) an admin writes are kept
+	 * from the world: a session without credentials cannot even read them,
+	 * the brokers' identity can. */
+	{
+		fjord_t *uadmin =
+		    fjord_new(FJORD_ADMIN,
+		              test_conf(c, "zookeeper.auth", T0100_ADMIN_AUTH, "zookeeper.set.acl",
+		                        "true", "zookeeper.admin.acl", broker_id, NULL),
+		              err, sizeof(err));
+		char *v = NULL;
+		ck_assert_msg(uadmin, "%s", err);
+		e = fjord_admin_upsert_scram_user(uadmin, "alice", "alice-secret", 0, 0, err,
+		                                  sizeof(err));
+		ck_assert_msg(e == FJORD_ERR_NO_ERROR, "upsert alice: %s: %s", fjord_err2name(e),
+		              err);
+		fjord_destroy(uadmin);
+		rc = zkutil_get(zh, "/config/users/alice", NULL, NULL, &v, NULL, NULL);
+		test_say("read /config/users/alice without credentials: %s", zkutil_err2str(rc));
+		ck_assert_msg(rc == ZNOAUTH, "read /config/users/alice without credentials: %s",
+		              zkutil_err2str(rc));
+		free(v);
+		zhandle_t *bzh = NULL;
+		zkacl_t *bza = NULL;
+		ck_assert_int_eq(zkacl_new(T0100_BROKER_AUTH, 0, NULL, &bza, err, sizeof(err)), 0);
+		bzh = zkutil_connect_acl(c->zk_connect, 10000, 10000, 0, bza, NULL, NULL, NULL,
+		                         NULL, err, sizeof(err));
+		ck_assert_msg(bzh, "%s", err);
+		rc = zkutil_get(bzh, "/config/users/alice", NULL, NULL, &v, NULL, NULL);
+		ck_assert_msg(rc == ZOK && v && strstr(v, "SCRAM-SHA-256"),
+		              "brokers' identity reads /config/users/alice: %s",
+		              zkutil_err2str(rc));
+		free(v);
+		zkutil_close(bzh);
+		zkacl_destroy(bza);
 	}
 
 	/* 7. A session expiry: the broker's new session authenticates again
