@@ -87,6 +87,9 @@ tests_fjord_tests_SOURCES += tests/0096-acl-topic.c
 tests_fjord_tests_SOURCES += tests/0097-acl-cli.c
 tests_fjord_tests_SOURCES += tests/0098-create-delete-topics-api.c
 tests_fjord_tests_SOURCES += tests/0099-unit-acl.c
+tests_fjord_tests_SOURCES += tests/0100-zk-acl.c
+tests_fjord_tests_SOURCES += tests/0101-zk-auth-errors.c
+tests_fjord_tests_SOURCES += tests/0102-http-listener-default.c
 tests_fjord_tests_SOURCES += tests/0103-sasl-ssl-acl.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

@@ -130,10 +130,12 @@ static int sdk_all_brokers_know(void *arg)
 	return 1;
 }
 
-void test_create_topic(test_cluster_t *c, const char *topic, int partitions, int rf)
+/* test_create_topic with the admin's conf (taken). */
+static void sdk_create_topic_conf(test_cluster_t *c, const char *topic, int partitions, int rf,
+                                  fjord_conf_t *conf)
 {
 	char errstr[512] = "";
-	fjord_t *admin = sdk_new(FJORD_ADMIN, sdk_conf_base(c));
+	fjord_t *admin = sdk_new(FJORD_ADMIN, conf);
 	int64_t t0 = test_now_ms();
 	fjord_err_t err = fjord_admin_create_topic(admin, topic, partitions, rf, NULL,
 	                                           (int)(30000 * test_timeout_multiplier()), errstr,
@@ -146,6 +148,21 @@ void test_create_topic(test_cluster_t *c, const char *topic, int partitions, int
 	              "topic %s: not every broker knows a leader for every partition", topic);
 	test_say("created topic %s (%d partitions, rf %d) in %d ms", topic, partitions, rf,
 	         (int)(test_now_ms() - t0));
+}
+
+void test_create_topic(test_cluster_t *c, const char *topic, int partitions, int rf)
+{
+	sdk_create_topic_conf(c, topic, partitions, rf, sdk_conf_base(c));
+}
+
+void test_create_topic_conf(test_cluster_t *c, const char *topic, int partitions, int rf, ...)
+{
+	fjord_conf_t *conf = sdk_conf_base(c);
+	va_list ap;
+	va_start(ap, rf);
+	sdk_conf_set_va(conf, ap);
+	va_end(ap);
+	sdk_create_topic_conf(c, topic, partitions, rf, conf);
 }
 
 typedef struct sdk_dr_state {

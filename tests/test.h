@@ -102,6 +102,9 @@ fjord_conf_t *test_conf(test_cluster_t *c, ...);
 /* Creates a topic through the admin API and waits until every partition has
  * a leader known to every broker. */
 void test_create_topic(test_cluster_t *c, const char *topic, int partitions, int rf);
+/* test_create_topic() through an admin with extra "name", "value" pairs
+ * (NULL-terminated), e.g. zookeeper.auth. */
+void test_create_topic_conf(test_cluster_t *c, const char *topic, int partitions, int rf, ...);
 /* Produces cnt records to each of the partitions (partition -1: let the
  * partitioner choose) with keys "testid=NNNN, partition=P, msg=SEQ" and
  * waits for all delivery reports; asserts every record was acknowledged. */

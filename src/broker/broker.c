@@ -916,6 +916,9 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	zp.zk_connect = b->conf.zookeeper_connect;
 	zp.session_timeout_ms = b->conf.zookeeper_session_timeout_ms;
 	zp.connection_timeout_ms = b->conf.zookeeper_connection_timeout_ms;
+	zp.zk_auth = b->conf.zookeeper_auth;
+	zp.zk_set_acl = b->conf.zookeeper_set_acl;
+	zp.zk_admin_acl = b->conf.zookeeper_admin_acl;
 	zp.broker_id = b->conf.broker_id;
 	zp.host = b->adv[b->conf.ibl].host;
 	zp.port = b->adv[b->conf.ibl].port;

@@ -27,6 +27,7 @@
 #include "common/flog.h"
 #include "common/numparse.h"
 #include "common/props.h"
+#include "common/zkacl.h"
 #include "common/zkadmin.h"
 
 #define OFF(f) offsetof(broker_conf_t, f)
@@ -122,6 +123,20 @@ static const prop_def_t broker_conf_defs[] = {
 	  "unreachable ZooKeeper is retried without end (backoff 500 ms doubling to 10 s; "
 	  "/health answers 503 meanwhile); there the first attempt waits 1 s and each later "
 	  "one twice as long, up to this timeout, so the first warning comes at once." },
+	{ "zookeeper.auth", PROP_STR, OFF(zookeeper_auth), NULL, 0, 0, NULL, 0,
+	  "Credentials of the broker's ZooKeeper sessions, `digest:<user>:<password>` (fjord's "
+	  "key; ZooKeeper's digest scheme, added with zoo_add_auth to every session before "
+	  "anything else). Every broker of a cluster uses the same identity. Credentials "
+	  "ZooKeeper refuses stop start-up (docs/security.md, \"ZooKeeper ACLs\")." },
+	{ "zookeeper.set.acl", PROP_BOOL, OFF(zookeeper_set_acl), "false", 0, 0, NULL, 0,
+	  "Give the znodes the broker creates ACLs: its zookeeper.auth identity all rights, "
+	  "world read; see zookeeper.admin.acl. Needs zookeeper.auth. Existing znodes keep "
+	  "their ACLs (docs/security.md tells how to migrate)." },
+	{ "zookeeper.admin.acl", PROP_STR, OFF(zookeeper_admin_acl), NULL, 0, 0, NULL, 0,
+	  "With zookeeper.set.acl: comma-separated ZooKeeper ACL ids (e.g. "
+	  "`digest:admin:<base64 sha1(admin:password)>`, docs/security.md) that also get all "
+	  "rights on the znodes created under /admin, /config, /brokers/topics, /kafka-acl "
+	  "and /consumers. Set the same list on brokers and admin clients." },
 	{ "num.partitions", PROP_INT, OFF(num_partitions), "1", 1, 1000000, NULL, 0,
 	  "Default partition count for topics created without one." },
 	{ "default.replication.factor", PROP_INT, OFF(default_replication_factor), "1", 1, 1000,
@@ -259,8 +274,10 @@ static const prop_def_t broker_conf_defs[] = {
 	  "(true) or to super users only (false)." },
 	{ "broker.rack", PROP_STR, OFF(broker_rack), NULL, 0, 0, NULL, 0,
 	  "Rack of this broker, registered in ZooKeeper." },
-	{ "http.listener", PROP_STR, OFF(http_listener), "0.0.0.0:9095", 0, 0, NULL, 0,
-	  "`host:port` of the HTTP endpoint serving /metrics, /health and /ready. Port 0: any "
+	{ "http.listener", PROP_STR, OFF(http_listener), "127.0.0.1:9095", 0, 0, NULL, 0,
+	  "`host:port` of the HTTP endpoint serving /metrics, /health and /ready. It has no "
+	  "authentication, so by default only this machine reaches it; set e.g. "
+	  "`0.0.0.0:9095` for a Prometheus server elsewhere (docs/operations.md). Port 0: any "
 	  "free port (see --ports-file)." },
 	{ NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL },
 };
@@ -669,6 +686,9 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 		         "zookeeper.connect is required (host:port[,host:port...][/chroot])");
 		return -1;
 	}
+	if (zkacl_check(conf->zookeeper_auth, conf->zookeeper_set_acl, conf->zookeeper_admin_acl,
+	                errstr, errstr_size) < 0)
+		return -1;
 	broker_conf_listeners_free(conf);
 	if (broker_conf_listeners(conf, errstr, errstr_size) != 0)
 		return -1;

@@ -66,6 +66,9 @@ typedef struct broker_conf {
 	char *zookeeper_connect;
 	int zookeeper_session_timeout_ms;
 	int zookeeper_connection_timeout_ms;
+	char *zookeeper_auth;      /* "digest:<user>:<password>"; NULL: none (common/zkacl.h) */
+	int zookeeper_set_acl;     /* zookeeper.set.acl */
+	char *zookeeper_admin_acl; /* comma-separated ACL ids; NULL: none */
 	int num_partitions;
 	int default_replication_factor;
 	int min_insync_replicas;

@@ -45,6 +45,7 @@
 #include "common/flog.h"
 #include "common/zkjson.h"
 #include "common/acl_zk.h"
+#include "common/zkacl.h"
 #include "common/zkmeta.h"
 #include "common/zkutil.h"
 #include "common/zkpath.h"
@@ -58,6 +59,7 @@ struct zkb {
 	zkb_params_t p; /* strings below are our copies */
 	char *zk_connect, *host, *rack, *listener;
 	endpoint_t *endpoints; /* our copy of p.endpoints */
+	zkacl_t *zkacl;        /* credentials and ACL policy of every session */
 	zhandle_t *zh;
 	zkmeta_t *zm;
 	controller_t ctl;
@@ -263,6 +265,17 @@ static int zkb_sleep_locked(zkb_t *zkb, int ms)
 
 /* ------------------------------------------------------------ set-up steps */
 
+/* ZooKeeper's words for rc, with what to check when a znode's ACL refused
+ * this broker's identity (zookeeper.auth; docs/security.md). */
+static const char *zkb_zkerr(int rc)
+{
+	if (rc == ZNOAUTH)
+		return "not authenticated: the znode's ACL refuses this broker's ZooKeeper "
+		       "identity (check zookeeper.auth: every broker of a cluster uses the same "
+		       "one)";
+	return zkutil_err2str(rc);
+}
+
 static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 {
 	static const char *const paths[] = { ZKPATH_BROKER_IDS,     ZKPATH_TOPICS,
@@ -275,7 +288,7 @@ static int zkb_ensure_parents(zkb_t *zkb, char *errstr, size_t n)
 		rc = zkutil_create_recursive(zkb->zh, paths[i], NULL, -1);
 		if (rc != ZOK) {
 			snprintf(errstr, n, "cannot create %s in ZooKeeper at %s: %s", paths[i],
-			         zkb->zk_connect, zkutil_err2str(rc));
+			         zkb->zk_connect, zkb_zkerr(rc));
 			return -1;
 		}
 	}
@@ -328,7 +341,7 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 		rc = zkutil_create_recursive(zkb->zh, ZKPATH_CLUSTER, NULL, -1);
 		if (rc == ZOK)
 			rc = zoo_create(zkb->zh, ZKPATH_CLUSTER_ID, json, (int)strlen(json),
-			                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			                zkacl_of(zkb->zh, ZKPATH_CLUSTER_ID), 0, NULL, 0);
 		if (rc == ZOK)
 			flog(LOG_NOTICE, "zkb", "created cluster id %s", newid);
 		else if (rc != ZNODEEXISTS)
@@ -356,7 +369,7 @@ static int zkb_cluster_id(zkb_t *zkb, char **idp, char *errstr, size_t n)
 	goto out;
 zkfail:
 	snprintf(errstr, n, "cannot read or create /cluster/id in ZooKeeper at %s: %s",
-	         zkb->zk_connect, zkutil_err2str(rc));
+	         zkb->zk_connect, zkb_zkerr(rc));
 out:
 	free(buf);
 	free(json);
@@ -384,7 +397,7 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 		return -1;
 	}
 	for (;;) {
-		rc = zoo_create(zkb->zh, path, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE,
+		rc = zoo_create(zkb->zh, path, json, (int)strlen(json), zkacl_of(zkb->zh, path),
 		                ZOO_EPHEMERAL, NULL, 0);
 		if (rc == ZOK)
 			break;
@@ -433,7 +446,7 @@ static int zkb_register(zkb_t *zkb, char *errstr, size_t n)
 	goto out;
 zkfail:
 	snprintf(errstr, n, "cannot register %s in ZooKeeper at %s: %s", path, zkb->zk_connect,
-	         zkutil_err2str(rc));
+	         zkb_zkerr(rc));
 out:
 	free(json);
 	return r;
@@ -453,7 +466,7 @@ static int zkb_put_ephemeral(zkb_t *zkb, const char *parent, const char *path, c
 		return rc;
 	for (attempt = 0; attempt < 3; attempt++) {
 		const clientid_t *cid = zoo_client_id(zkb->zh);
-		rc = zoo_create(zkb->zh, path, data, (int)strlen(data), &ZOO_OPEN_ACL_UNSAFE,
+		rc = zoo_create(zkb->zh, path, data, (int)strlen(data), zkacl_of(zkb->zh, path),
 		                ZOO_EPHEMERAL, NULL, 0);
 		if (rc != ZNODEEXISTS)
 			return rc;
@@ -492,7 +505,7 @@ static int zkb_session_setup(zkb_t *zkb, char **cluster_idp, char *errstr, size_
 		                           zkpath_offline_replicas(path, zkb->p.broker_id),
 		                           zkb->offline_json);
 		if (rc != ZOK) {
-			snprintf(errstr, n, "cannot write %s: %s", path, zkutil_err2str(rc));
+			snprintf(errstr, n, "cannot write %s: %s", path, zkb_zkerr(rc));
 			goto fail;
 		}
 	}
@@ -549,7 +562,7 @@ static void zkb_renew_session(zkb_t *zkb)
 		zkb->prev_session = cid->client_id;
 	zkmeta_destroy(zkb->zm);
 	zkb->zm = NULL;
-	zookeeper_close(zkb->zh);
+	zkutil_close(zkb->zh);
 	zkb->zh = NULL;
 	for (;;) {
 		pthread_mutex_lock(&zkb->lock);
@@ -559,14 +572,14 @@ static void zkb_renew_session(zkb_t *zkb)
 			return;
 		}
 		pthread_mutex_unlock(&zkb->lock);
-		zkb->zh = zkutil_connect(zkb->zk_connect, zkb->p.session_timeout_ms,
-		                         zkb->p.connection_timeout_ms, 1, zkb_watcher, zkb, err,
-		                         sizeof(err));
+		zkb->zh = zkutil_connect_acl(zkb->zk_connect, zkb->p.session_timeout_ms,
+		                             zkb->p.connection_timeout_ms, 1, zkb->zkacl,
+		                             zkb_watcher, zkb, NULL, NULL, err, sizeof(err));
 		if (zkb->zh && zkb_session_setup(zkb, NULL, err, sizeof(err)) == 0)
 			break;
 		flog(LOG_ERR, "zkb", "%s; retrying in %d ms", err, backoff);
 		if (zkb->zh) {
-			zookeeper_close(zkb->zh);
+			zkutil_close(zkb->zh);
 			zkb->zh = NULL;
 		}
 		pthread_mutex_lock(&zkb->lock);
@@ -818,8 +831,8 @@ static void zkb_free(zkb_t *zkb)
 {
 	zkutil_live_remove(zkb);
 	zkmeta_destroy(zkb->zm);
-	if (zkb->zh)
-		zookeeper_close(zkb->zh);
+	zkutil_close(zkb->zh);
+	zkacl_destroy(zkb->zkacl);
 	controller_clear(&zkb->ctl);
 	pthread_cond_destroy(&zkb->cond);
 	pthread_mutex_destroy(&zkb->lock);
@@ -838,7 +851,7 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 {
 	char *hosts = NULL, *chroot = NULL;
 	zkb_t *zkb;
-	int rc = -1;
+	int rc = -1, zrc;
 
 	*zkbp = NULL;
 	if (cluster_idp)
@@ -891,12 +904,19 @@ int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char
 		snprintf(errstr, errstr_size, "out of memory");
 		goto fail;
 	}
-	zkb->zh = zkutil_connect(zkb->zk_connect, params->session_timeout_ms,
-	                         params->first_connect_wait_ms > 0 ? params->first_connect_wait_ms
-	                                                           : params->connection_timeout_ms,
-	                         1, zkb_watcher, zkb, errstr, errstr_size);
+	if (zkacl_new(params->zk_auth, params->zk_set_acl, params->zk_admin_acl, &zkb->zkacl,
+	              errstr, errstr_size) < 0)
+		goto fail;
+	zkb->zh =
+	    zkutil_connect_acl(zkb->zk_connect, params->session_timeout_ms,
+	                       params->first_connect_wait_ms > 0 ? params->first_connect_wait_ms
+	                                                         : params->connection_timeout_ms,
+	                       1, zkb->zkacl, zkb_watcher, zkb, NULL, &zrc, errstr, errstr_size);
 	if (!zkb->zh) {
-		rc = ZKB_UNREACHABLE;
+		/* Refused credentials or a chroot we may not create will not
+		 * heal by waiting; an unreachable ZooKeeper may. */
+		if (zrc == ZOPERATIONTIMEOUT)
+			rc = ZKB_UNREACHABLE;
 		goto fail;
 	}
 	pthread_mutex_lock(&zkb->lock);

@@ -64,6 +64,9 @@ typedef enum zkb_session_state {
 typedef struct zkb_params {
 	const char *zk_connect;    /* "host:port[,host:port]/chroot" */
 	int session_timeout_ms;    /* zookeeper.session.timeout.ms */
+	const char *zk_auth;       /* zookeeper.auth; NULL: none (common/zkacl.h) */
+	int zk_set_acl;            /* zookeeper.set.acl */
+	const char *zk_admin_acl;  /* zookeeper.admin.acl; NULL: none */
 	int connection_timeout_ms; /* zookeeper.connection.timeout.ms */
 	/* How long zkb_start's own connect waits (0: connection_timeout_ms);
 	 * sessions opened later always wait connection_timeout_ms. */
@@ -98,7 +101,9 @@ typedef struct zkb_params {
 
 /* Blocks until registered (0, *zkbp set) or failed: ZKB_UNREACHABLE when
  * no ZooKeeper session could be opened within first_connect_wait_ms (the
- * caller may retry), -1 for anything else (errstr says why).
+ * caller may retry), -1 for anything else (errstr says why), including
+ * ZooKeeper refusing zookeeper.auth or a znode's ACL refusing this
+ * identity (retrying would not help).
  * *cluster_idp receives the cluster id (malloc'd) so the caller can write
  * meta.properties when the dirs had none. */
 int zkb_start(const zkb_params_t *params, zkb_t **zkbp, char **cluster_idp, char *errstr,

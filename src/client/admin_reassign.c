@@ -203,8 +203,8 @@ fjord_err_t fjord_admin_reassign_partitions(fjord_t *fj, const fjord_reassignmen
 		e = ar_zkerr(rc, "create", ZKPATH_ADMIN, errstr, errstr_size);
 		goto out;
 	}
-	rc = zoo_create(fj->zh, ZKPATH_REASSIGN, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0,
-	                NULL, 0);
+	rc = zoo_create(fj->zh, ZKPATH_REASSIGN, json, (int)strlen(json),
+	                zkacl_of(fj->zh, ZKPATH_REASSIGN), 0, NULL, 0);
 	if (rc == ZNODEEXISTS) {
 		fj_errstr(errstr, errstr_size,
 		          "a reassignment is in progress (%s exists); a new "

@@ -164,7 +164,7 @@ static void cgrp_session_close(cgrp_t *cg)
 	pthread_mutex_lock(&cg->lock);
 	__atomic_store_n(&cg->zh, NULL, __ATOMIC_RELEASE);
 	pthread_mutex_unlock(&cg->lock);
-	zookeeper_close(zh);
+	zkutil_close(zh);
 }
 
 /* Opens the group session (blocking, bounded by the session timeout). */
@@ -178,8 +178,8 @@ static int cgrp_session_open(cgrp_t *cg)
 		return 0;
 	if (now < cg->next_connect_ms)
 		return -1;
-	zh = zkutil_connect(v->zookeeper_connect, v->session_timeout_ms, v->session_timeout_ms, 0,
-	                    cgrp_watcher, cg, err, sizeof(err));
+	zh = zkutil_connect_acl(v->zookeeper_connect, v->session_timeout_ms, v->session_timeout_ms,
+	                        0, cg->h->zkacl, cgrp_watcher, cg, NULL, NULL, err, sizeof(err));
 	if (!zh) {
 		cgrp_log(cg, FJ_LOG_WARNING, "cannot open the group session: %s", err);
 		cg->next_connect_ms = fj_mono_ms() + CGRP_IDLE_MS;

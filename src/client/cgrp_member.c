@@ -93,7 +93,7 @@ int cgrp_member_join(cgrp_t *cg)
 		goto out;
 	snprintf(prefix, sizeof(prefix), "%s-", cid); /* ZooKeeper appends the sequence */
 	zkpath_member(path, cg->group, prefix);
-	i = zoo_create(cg->zh, path, val, (int)strlen(val), &ZOO_OPEN_ACL_UNSAFE,
+	i = zoo_create(cg->zh, path, val, (int)strlen(val), zkacl_of(cg->zh, path),
 	               ZOO_EPHEMERAL | ZOO_SEQUENCE, created, sizeof(created));
 	if (i != ZOK) {
 		cgrp_note_rc(cg, i, "join (create member znode)");
@@ -400,8 +400,8 @@ static int cgrp_leader_assign(cgrp_t *cg, const struct String_vector *ids)
 	if (zrc == ZOK)
 		zrc = zoo_set(cg->zh, path, val, (int)strlen(val), st.version);
 	else
-		zrc = zoo_create(cg->zh, path, val, (int)strlen(val), &ZOO_OPEN_ACL_UNSAFE, 0, NULL,
-		                 0);
+		zrc = zoo_create(cg->zh, path, val, (int)strlen(val), zkacl_of(cg->zh, path), 0,
+		                 NULL, 0);
 	if (zrc != ZOK) {
 		/* ZBADVERSION / ZNODEEXISTS: another writer won; resync. */
 		cgrp_note_rc(cg, zrc, "write assignment");

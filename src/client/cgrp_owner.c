@@ -113,9 +113,9 @@ static fjord_err_t cgrp_commit_list(cgrp_t *cg, fjord_topic_partition_list_t *l)
 				zoo_set_op_init(&ops[cnt], paths[i][1], vals[i],
 				                (int)strlen(vals[i]), -1, &stats[i]);
 			else
-				zoo_create_op_init(&ops[cnt], paths[i][1], vals[i],
-				                   (int)strlen(vals[i]), &ZOO_OPEN_ACL_UNSAFE, 0,
-				                   created[i], ZKPATH_MAX);
+				zoo_create_op_init(
+				    &ops[cnt], paths[i][1], vals[i], (int)strlen(vals[i]),
+				    zkacl_of(cg->zh, paths[i][1]), 0, created[i], ZKPATH_MAX);
 			idx[cnt++] = i;
 		}
 		if (cnt == 0)
@@ -266,13 +266,13 @@ static int cgrp_claim(cgrp_t *cg, cgrp_part_t *cp)
 
 	zkpath_owner(path, cg->group, cp->topic, cp->partition);
 	rc = zoo_create(cg->zh, path, cg->member_id, (int)strlen(cg->member_id),
-	                &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
+	                zkacl_of(cg->zh, path), ZOO_EPHEMERAL, NULL, 0);
 	if (rc == ZNONODE) {
 		char parent[ZKPATH_MAX];
 		zkpath_group_topic(parent, cg->group, "owners", cp->topic);
 		zkutil_create_recursive(cg->zh, parent, NULL, 0);
 		rc = zoo_create(cg->zh, path, cg->member_id, (int)strlen(cg->member_id),
-		                &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
+		                zkacl_of(cg->zh, path), ZOO_EPHEMERAL, NULL, 0);
 	}
 	if (rc == ZOK) {
 		cp->owner_version = 0;

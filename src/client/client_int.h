@@ -47,6 +47,7 @@
 #include "fjord.h"
 #include "fjord.pb-c.h"
 #include "common/cview.h"
+#include "common/zkacl.h"
 #include "common/zkmeta.h"
 #include "common/flog.h"
 
@@ -75,8 +76,11 @@ typedef struct fj_conf_values {
 	char *zookeeper_connect;
 	char *client_listener; /* client.listener; NULL: the default rule (metadata.c) */
 	int zk_session_timeout_ms;
-	int security_protocol; /* CONF_SEC_* */
-	int sasl_mechanism;    /* sasl.mechanism: a sasl_mech_t (common/sasl.h) */
+	char *zookeeper_auth;      /* zookeeper.auth; NULL: none (common/zkacl.h) */
+	int zookeeper_set_acl;     /* zookeeper.set.acl */
+	char *zookeeper_admin_acl; /* zookeeper.admin.acl; NULL: none */
+	int security_protocol;     /* CONF_SEC_* */
+	int sasl_mechanism;        /* sasl.mechanism: a sasl_mech_t (common/sasl.h) */
 	char *sasl_username;
 	char *sasl_password;
 	/* TLS (bconn_tls.c) */
@@ -246,6 +250,8 @@ struct fjord_s {
 	cview_t *md_cv; /* published snapshot, under md_lock */
 	zhandle_t *zh;  /* current session; swapped under zk_lock */
 	zkmeta_t *zm;
+	zkacl_t *zkacl; /* zookeeper.auth and ACL policy of every session of h (metadata_zk.c
+	                 * builds it; handle_free frees it after the group's session) */
 	flog_target_t log_target; /* common code's lines (zkmeta) -> handle_log_line */
 	pthread_rwlock_t zk_lock; /* readers: admin, fjord_metadata; writer: reconnect */
 	int zk_mode;              /* zookeeper.connect is the metadata source */

@@ -61,6 +61,20 @@ static const prop_def_t conf_defs[] = {
 	  "bootstrap.servers: brokers answer for the listener the client reached." },
 	{ "zookeeper.session.timeout.ms", PROP_INT, OFF(zk_session_timeout_ms), "18000", 1000, IMAX,
 	  NULL, S_ALL, "ZooKeeper session timeout; also bounds the initial connect." },
+	{ "zookeeper.auth", PROP_STR, OFF(zookeeper_auth), NULL, 0, 0, NULL, S_ALL,
+	  "zookeeper.connect mode: credentials of the client's ZooKeeper sessions (metadata, "
+	  "admin, group), `digest:<user>:<password>`, added before anything else. Credentials "
+	  "ZooKeeper refuses fail fjord_new (docs/security.md, \"ZooKeeper ACLs\")." },
+	{ "zookeeper.set.acl", PROP_BOOL, OFF(zookeeper_set_acl), "false", 0, 0, NULL, S_ALL,
+	  "Give the znodes this client creates (topics, configs, reassignments, group members "
+	  "and offsets) ACLs: its zookeeper.auth identity all rights, world read; see "
+	  "zookeeper.admin.acl. Needs zookeeper.auth." },
+	{ "zookeeper.admin.acl", PROP_STR, OFF(zookeeper_admin_acl), NULL, 0, 0, NULL, S_ALL,
+	  "With zookeeper.set.acl: comma-separated ZooKeeper ACL ids that also get all rights "
+	  "on the znodes this client creates under /admin, /config, /brokers/topics, "
+	  "/kafka-acl and /consumers. An admin client with its own identity must list the "
+	  "brokers' id (digest:<broker user>:<base64 sha1>) here, or the controller cannot "
+	  "manage the topics it creates." },
 	{ "security.protocol", PROP_ENUM, OFF(security_protocol), "plaintext", 0, 0,
 	  conf_security_protocols, S_ALL,
 	  "Protocol used to talk to brokers: plaintext, ssl, sasl_plaintext, sasl_ssl "
@@ -352,6 +366,9 @@ int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n)
 {
 	int p = conf->v.security_protocol;
 
+	if (zkacl_check(conf->v.zookeeper_auth, conf->v.zookeeper_set_acl,
+	                conf->v.zookeeper_admin_acl, errstr, n) < 0)
+		return -1;
 	/* ssl, sasl_ssl: bconn_tls.c (its files are checked when fjord_new()
 	 * builds the context); sasl_*: bsasl.c. */
 	if ((p == CONF_SEC_SASL_PLAINTEXT || p == CONF_SEC_SASL_SSL) &&

@@ -272,6 +272,7 @@ static void handle_free(fjord_t *h)
 		event_free(h->tick_ev);
 	if (h->base)
 		event_base_free(h->base);
+	zkacl_destroy(h->zkacl); /* after every session bound to it */
 	pthread_mutex_destroy(&h->op_lock);
 	pthread_mutex_destroy(&h->md_lock);
 	pthread_rwlock_destroy(&h->zk_lock);

@@ -17,7 +17,7 @@
  *      posts an op; the I/O thread then wants a new session (retry_ms);
  *   2. metadata_zk_tick (I/O thread) submits one OPEN job — never more than
  *      one in flight (zw->inflight);
- *   3. the worker runs zkutil_connect_cancel + zkmeta_new_opts (whose
+ *   3. the worker runs zkutil_connect_acl + zkmeta_new_opts (whose
  *      snapshots already reach the I/O thread through the usual
  *      metadata_zk_snapshot path) and posts the job back with handle_post();
  *   4. on the I/O thread the job, now a result, swaps the new pair in under
@@ -31,7 +31,7 @@
  * involved here.
  *
  * Lifetimes: metadata_zk_close() (handle_free, after the I/O thread
- * stopped) sets zw->cancel — zkutil_connect_cancel checks it every 10 ms,
+ * stopped) sets zw->cancel — zkutil_connect_acl checks it every 10 ms,
  * so an open waiting for an unreachable ZooKeeper gives up at once — and
  * joins the worker, which first runs the jobs still queued (closes, so
  * nothing leaks). A result posted after the I/O thread stopped runs on the
@@ -147,13 +147,13 @@ static void mdzk_open(fjord_t *h, mdzk_job_t *job)
 {
 	const fj_conf_values_t *v = h->cv_conf;
 	mdzk_t *zw = h->zkw;
-	job->zh = zkutil_connect_cancel(v->zookeeper_connect, v->zk_session_timeout_ms,
-	                                v->zk_session_timeout_ms, 0, mdzk_watcher, h, &zw->cancel,
-	                                job->errstr, sizeof(job->errstr));
+	job->zh = zkutil_connect_acl(v->zookeeper_connect, v->zk_session_timeout_ms,
+	                             v->zk_session_timeout_ms, 0, h->zkacl, mdzk_watcher, h,
+	                             &zw->cancel, NULL, job->errstr, sizeof(job->errstr));
 	if (job->zh)
 		job->zm = metadata_zk_meta_new(h, job->zh, job->errstr, sizeof(job->errstr));
 	if (job->zh && !job->zm) {
-		zookeeper_close(job->zh);
+		zkutil_close(job->zh);
 		job->zh = NULL;
 	}
 }
@@ -180,8 +180,7 @@ static void *mdzk_main(void *arg)
 			handle_post(h, &job->op); /* the job is now the result */
 		} else {
 			zkmeta_destroy(job->zm);
-			if (job->zh)
-				zookeeper_close(job->zh);
+			zkutil_close(job->zh);
 			free(job);
 		}
 		pthread_mutex_lock(&zw->lock);
@@ -286,9 +285,13 @@ int metadata_zk_open(fjord_t *h, char *errstr, size_t n)
 		return -1;
 	}
 	h->zk_live = 1;
+	if (zkacl_new(v->zookeeper_auth, v->zookeeper_set_acl, v->zookeeper_admin_acl, &h->zkacl,
+	              errstr, n) < 0)
+		return -1;
 	/* The first session blocks fjord_new's caller, not the I/O thread. */
-	h->zh = zkutil_connect(v->zookeeper_connect, v->zk_session_timeout_ms,
-	                       v->zk_session_timeout_ms, 0, mdzk_watcher, h, errstr, n);
+	h->zh = zkutil_connect_acl(v->zookeeper_connect, v->zk_session_timeout_ms,
+	                           v->zk_session_timeout_ms, 0, h->zkacl, mdzk_watcher, h, NULL,
+	                           NULL, errstr, n);
 	if (!h->zh)
 		return -1;
 	h->zm = metadata_zk_meta_new(h, h->zh, errstr, n);
@@ -316,8 +319,7 @@ void metadata_zk_close(fjord_t *h)
 		}
 		if (zw->zm_next)
 			zkmeta_destroy(zw->zm_next);
-		if (zw->zh_next)
-			zookeeper_close(zw->zh_next);
+		zkutil_close(zw->zh_next);
 		pthread_cond_destroy(&zw->cond);
 		pthread_mutex_destroy(&zw->lock);
 		free(zw);
@@ -332,7 +334,7 @@ void metadata_zk_close(fjord_t *h)
 		h->zk_live = 0;
 	}
 	if (h->zh) {
-		zookeeper_close(h->zh);
+		zkutil_close(h->zh);
 		h->zh = NULL;
 	}
 }

@@ -212,9 +212,10 @@ fjord_err_t acl_zk_change(zhandle_t *zh, acl_res_type_t type, const char *name,
 			zoo_set_op_init(&ops[0], path, json, (int)strlen(json), st.version, NULL);
 		else
 			zoo_create_op_init(&ops[0], path, json, (int)strlen(json),
-			                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			                   zkacl_of(zh, path), 0, NULL, 0);
 		zoo_create_op_init(&ops[1], ZKPATH_KAFKA_ACL_CHANGE_PREFIX, note, (int)strlen(note),
-		                   &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, seq, (int)sizeof(seq));
+		                   zkacl_of(zh, ZKPATH_KAFKA_ACL_CHANGE_PREFIX), ZOO_SEQUENCE, seq,
+		                   (int)sizeof(seq));
 		nops = 2;
 		rc = zoo_multi(zh, nops, ops, res);
 		acl_list_clear(&l);

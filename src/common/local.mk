@@ -21,6 +21,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/numparse.c src/common/numparse.h \
 	src/common/deadline.c src/common/deadline.h \
 	src/common/zkutil.c src/common/zkutil.h \
+	src/common/zkacl.c src/common/zkacl.h \
 	src/common/zkpath.c src/common/zkpath.h \
 	src/common/zkjson.c src/common/zkjson.h \
 	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \

@@ -341,9 +341,9 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 		                NULL);
 	else
 		zoo_create_op_init(&ops[0], cpath, config_json, (int)strlen(config_json),
-		                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		                   zkacl_of(zh, cpath), 0, NULL, 0);
 	zoo_create_op_init(&ops[1], tpath, assign_json, (int)strlen(assign_json),
-	                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	                   zkacl_of(zh, tpath), 0, NULL, 0);
 	rc = zoo_multi(zh, 2, ops, res);
 	if (rc == ZNODEEXISTS && res[1].err == ZNODEEXISTS) {
 		snprintf(errstr, errstr_size, "topic \"%s\" already exists", topic);
@@ -581,7 +581,7 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic, const c
 			zoo_set_op_init(&ops[1], cpath, json, (int)strlen(json), st.version, NULL);
 		else
 			zoo_create_op_init(&ops[1], cpath, json, (int)strlen(json),
-			                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			                   zkacl_of(zh, cpath), 0, NULL, 0);
 		rc = zoo_multi(zh, 2, ops, res);
 		free(json);
 		if (rc == ZOK)

@@ -66,8 +66,9 @@ static fjord_err_t zkadmin_user_notify(zhandle_t *zh, const char *user, char *er
 	}
 	rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_CHANGES, NULL, -1);
 	if (rc == ZOK)
-		rc = zoo_create(zh, ZKPATH_CONFIG_CHANGES "/config_change_", json,
-		                (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, ZOO_SEQUENCE, NULL, 0);
+		rc = zoo_create(
+		    zh, ZKPATH_CONFIG_CHANGES "/config_change_", json, (int)strlen(json),
+		    zkacl_of(zh, ZKPATH_CONFIG_CHANGES "/config_change_"), ZOO_SEQUENCE, NULL, 0);
 	free(json);
 	if (rc != ZOK)
 		return zkadmin_user_zkerr(rc, "notifying the change of", user, errstr, n);
@@ -131,7 +132,7 @@ fjord_err_t zkadmin_user_upsert(zhandle_t *zh, const char *user, const char *pas
 			rc = zkutil_create_recursive(zh, ZKPATH_CONFIG_USERS, NULL, -1);
 			if (rc == ZOK)
 				rc = zoo_create(zh, path, json, (int)strlen(json),
-				                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+				                zkacl_of(zh, path), 0, NULL, 0);
 		} else {
 			rc = zoo_set(zh, path, json, (int)strlen(json), st.version);
 		}

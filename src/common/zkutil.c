@@ -16,6 +16,14 @@
  * zkutil_connect() and the session watchers report themselves. Raise the log
  * level to debug to see them.
  *
+ * Credentials (zookeeper.auth, common/zkacl.h): zkutil_connect_acl() adds
+ * them with zoo_add_auth on every handle it opens, before any other
+ * request, and waits for ZooKeeper to take them; the handle is then bound
+ * to its zkacl_t, so zkutil_create_recursive() and every other create
+ * gives the znode the ACL of that identity (zkacl_of). A new session after
+ * an expiry is a new handle and goes through the same path; after a mere
+ * reconnect the client library resends the credentials itself.
+ *
  * Threads: any thread except the ZooKeeper completion thread (see zkutil.h).
  * zkutil_live_* may be called from any thread including watchers.
  */
@@ -28,7 +36,11 @@
 #include <time.h>
 
 #include "common/flog.h"
+#include "common/zkacl.h"
 #include "common/zkutil.h"
+
+static int zkutil_create_path(zhandle_t *zh, const char *path, const char *value, int len,
+                              const struct ACL_vector *acl);
 
 static void zkutil_log_cb(const char *message)
 {
@@ -81,16 +93,51 @@ static int64_t zkutil_mono_ms(void)
 	return (int64_t)ts.tv_sec * 1000 + ts.tv_nsec / 1000000;
 }
 
-/* Opens a handle on connect (hosts[/chroot]) and waits for CONNECTED, giving
- * up early once *cancel (may be NULL) is set. */
+/* zoo_add_auth's completion: the outcome is read from the session state
+ * (ZOO_AUTH_FAILED_STATE) and from the barrier call that follows, so it
+ * keeps nothing and may run at any time, even after the handle is gone. */
+static void zkutil_auth_done(int rc, const void *data)
+{
+	(void)rc;
+	(void)data;
+}
+
+/* Authenticates zh with za's credentials (none: nothing to do). The auth
+ * packet is queued before any other request of the session, and ZooKeeper
+ * answers a session's requests in order, so the reply to one zoo_exists
+ * says the credentials were taken: a refusal closes the session in
+ * ZOO_AUTH_FAILED_STATE. Returns ZOK or ZAUTHFAILED / the barrier's code. */
+static int zkutil_auth(zhandle_t *zh, const zkacl_t *za)
+{
+	const char *scheme = zkacl_auth_scheme(za), *cred = zkacl_auth_credentials(za);
+	struct Stat st;
+	int rc;
+
+	if (!scheme)
+		return ZOK;
+	rc = zoo_add_auth(zh, scheme, cred, (int)strlen(cred), zkutil_auth_done, NULL);
+	if (rc != ZOK)
+		return rc;
+	rc = zoo_exists(zh, "/", 0, &st);
+	if (zoo_state(zh) == ZOO_AUTH_FAILED_STATE || rc == ZAUTHFAILED)
+		return ZAUTHFAILED;
+	return rc == ZNONODE ? ZOK : rc;
+}
+
+/* Opens a handle on connect (hosts[/chroot]), authenticates it with za's
+ * credentials, binds it to za and waits for CONNECTED, giving up early once
+ * *cancel (may be NULL) is set. *zrcp: ZOK, ZAUTHFAILED (the credentials
+ * were refused), or ZOPERATIONTIMEOUT (not reached, cancelled). */
 static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int timeout_ms,
-                              watcher_fn watcher, void *ctx, const atomic_int *cancel, char *errstr,
-                              size_t n)
+                              const zkacl_t *za, watcher_fn watcher, void *ctx,
+                              const atomic_int *cancel, int *zrcp, char *errstr, size_t n)
 {
 	int64_t deadline = zkutil_mono_ms() + (timeout_ms > 0 ? timeout_ms : 0);
 	zhandle_t *zh;
 	struct timespec nap = { 0, 10 * 1000000 };
+	int rc = ZOPERATIONTIMEOUT;
 
+	*zrcp = ZOPERATIONTIMEOUT;
 	zoo_set_debug_level(ZOO_LOG_LEVEL_WARN);
 	zh = zookeeper_init2(connect, watcher, session_timeout_ms, NULL, ctx, 0, zkutil_log_cb);
 	if (!zh) {
@@ -101,69 +148,130 @@ static zhandle_t *zkutil_open(const char *connect, int session_timeout_ms, int t
 	for (;;) {
 		int st = zoo_state(zh);
 
-		if (st == ZOO_CONNECTED_STATE)
-			return zh;
-		if (st == ZOO_AUTH_FAILED_STATE || st == ZOO_EXPIRED_SESSION_STATE)
+		if (st == ZOO_CONNECTED_STATE) {
+			rc = zkutil_auth(zh, za);
+			if (rc == ZOK && zkacl_bind(zh, za) < 0)
+				rc = ZSYSTEMERROR;
+			if (rc == ZOK) {
+				*zrcp = ZOK;
+				return zh;
+			}
+			break;
+		}
+		if (st == ZOO_AUTH_FAILED_STATE) {
+			rc = ZAUTHFAILED;
+			break;
+		}
+		if (st == ZOO_EXPIRED_SESSION_STATE)
 			break;
 		if (zkutil_mono_ms() >= deadline || (cancel && atomic_load(cancel)))
 			break;
 		nanosleep(&nap, NULL);
 	}
 	zookeeper_close(zh);
-	if (cancel && atomic_load(cancel))
+	if (rc == ZAUTHFAILED) {
+		*zrcp = ZAUTHFAILED;
+		snprintf(errstr, n,
+		         "ZooKeeper at %s refused the credentials of zookeeper.auth (scheme %s, "
+		         "user \"%s\"): authentication failed",
+		         connect, za && zkacl_auth_scheme(za) ? zkacl_auth_scheme(za) : "none",
+		         zkacl_auth_user(za));
+	} else if (cancel && atomic_load(cancel)) {
 		snprintf(errstr, n, "connecting to ZooKeeper at %s cancelled", connect);
-	else
+	} else if (rc != ZOPERATIONTIMEOUT) {
+		snprintf(errstr, n, "cannot open a session at ZooKeeper %s: %s", connect,
+		         zkutil_err2str(rc));
+	} else {
 		snprintf(errstr, n, "cannot reach ZooKeeper at %s within %d ms", connect,
 		         timeout_ms);
+	}
 	return NULL;
 }
 
 zhandle_t *zkutil_connect(const char *connect, int session_timeout_ms, int timeout_ms,
                           int create_chroot, watcher_fn watcher, void *ctx, char *errstr, size_t n)
 {
-	return zkutil_connect_cancel(connect, session_timeout_ms, timeout_ms, create_chroot,
-	                             watcher, ctx, NULL, errstr, n);
+	return zkutil_connect_acl(connect, session_timeout_ms, timeout_ms, create_chroot, NULL,
+	                          watcher, ctx, NULL, NULL, errstr, n);
 }
 
 zhandle_t *zkutil_connect_cancel(const char *connect, int session_timeout_ms, int timeout_ms,
                                  int create_chroot, watcher_fn watcher, void *ctx,
                                  const atomic_int *cancel, char *errstr, size_t n)
 {
+	return zkutil_connect_acl(connect, session_timeout_ms, timeout_ms, create_chroot, NULL,
+	                          watcher, ctx, cancel, NULL, errstr, n);
+}
+
+zhandle_t *zkutil_connect_acl(const char *connect, int session_timeout_ms, int timeout_ms,
+                              int create_chroot, const zkacl_t *za, watcher_fn watcher, void *ctx,
+                              const atomic_int *cancel, int *zrcp, char *errstr, size_t n)
+{
 	char *hosts = NULL, *chroot = NULL;
 	zhandle_t *zh = NULL, *root = NULL;
 	struct Stat st;
-	int rc;
+	int rc, zrc = ZBADARGUMENTS;
 
 	if (zkutil_parse_connect(connect, &hosts, &chroot, errstr, n) < 0)
-		return NULL;
+		goto out;
 	if (create_chroot && chroot) {
-		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, NULL, NULL, cancel,
-		                   errstr, n);
+		root = zkutil_open(hosts, session_timeout_ms, timeout_ms, za, NULL, NULL, cancel,
+		                   &zrc, errstr, n);
 		if (!root)
 			goto out;
 		rc = zoo_exists(root, chroot, 0, &st);
 		if (rc == ZNONODE) {
-			rc = zkutil_create_recursive(root, chroot, NULL, -1);
+			rc = zkutil_create_path(root, chroot, NULL, -1, zkacl_for_chroot(za));
 			if (rc == ZOK)
 				flog(LOG_INFO, "zookeeper", "created the missing chroot %s on %s",
 				     chroot, hosts);
 		}
 		if (rc != ZOK) {
+			zrc = rc;
 			snprintf(errstr, n, "cannot create ZooKeeper chroot %s at %s: %s", chroot,
 			         hosts, zkutil_err2str(rc));
 			goto out;
 		}
 	}
-	zh = zkutil_open(connect, session_timeout_ms, timeout_ms, watcher, ctx, cancel, errstr, n);
+	zh = zkutil_open(connect, session_timeout_ms, timeout_ms, za, watcher, ctx, cancel, &zrc,
+	                 errstr, n);
 out:
 	if (root)
-		zookeeper_close(root);
+		zkutil_close(root);
 	free(hosts);
 	free(chroot);
+	if (zrcp)
+		*zrcp = zrc;
 	return zh;
 }
 
-int zkutil_create_recursive(zhandle_t *zh, const char *path, const char *value, int len)
+void zkutil_close(zhandle_t *zh)
+{
+	if (!zh)
+		return;
+	zkacl_unbind(zh);
+	zookeeper_close(zh);
+}
+
+/* zoo_create of one znode. ZooKeeper checks the parent's ACL before it
+ * looks whether the znode exists, so an identity without create rights on
+ * a parent hears "not authenticated" for a znode that is already there;
+ * that answer is turned into ZNODEEXISTS when the znode exists. */
+static int zkutil_create_one(zhandle_t *zh, const char *path, const char *value, int len,
+                             const struct ACL_vector *acl)
+{
+	struct Stat st;
+	int rc = zoo_create(zh, path, value, len, acl, 0, NULL, 0);
+
+	if (rc == ZNOAUTH && zoo_exists(zh, path, 0, &st) == ZOK)
+		rc = ZNODEEXISTS;
+	return rc;
+}
+
+/* zkutil_create_recursive with one ACL for every znode (acl) or each
+ * znode's own (acl NULL: zkacl_of). */
+static int zkutil_create_path(zhandle_t *zh, const char *path, const char *value, int len,
+                              const struct ACL_vector *acl)
 {
 	char *p = strdup(path);
 	char *s;
@@ -178,17 +286,22 @@ int zkutil_create_recursive(zhandle_t *zh, const char *path, const char *value, 
 	/* Parents first: each may already exist. */
 	for (s = strchr(p + 1, '/'); s; s = strchr(s + 1, '/')) {
 		*s = '\0';
-		rc = zoo_create(zh, p, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		rc = zkutil_create_one(zh, p, NULL, -1, acl ? acl : zkacl_of(zh, p));
 		*s = '/';
 		if (rc != ZOK && rc != ZNODEEXISTS)
 			goto out;
 	}
-	rc = zoo_create(zh, p, value, value ? len : -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+	rc = zkutil_create_one(zh, p, value, value ? len : -1, acl ? acl : zkacl_of(zh, p));
 	if (rc == ZNODEEXISTS)
 		rc = ZOK;
 out:
 	free(p);
 	return rc;
+}
+
+int zkutil_create_recursive(zhandle_t *zh, const char *path, const char *value, int len)
+{
+	return zkutil_create_path(zh, path, value, len, NULL);
 }
 
 int zkutil_get(zhandle_t *zh, const char *path, watcher_fn watcher, void *ctx, char **bufp,

@@ -21,6 +21,8 @@
 #include <stdint.h>
 #include <zookeeper/zookeeper.h>
 
+#include "common/zkacl.h"
+
 /* Splits "host:port[,host:port...][/chroot]" into its host list and chroot
  * (both malloc'd; *chrootp is NULL when there is none or it is "/").
  * Returns 0, or -1 with errstr for an empty or malformed string. */
@@ -42,9 +44,24 @@ zhandle_t *zkutil_connect_cancel(const char *connect, int session_timeout_ms, in
                                  int create_chroot, watcher_fn watcher, void *ctx,
                                  const atomic_int *cancel, char *errstr, size_t n);
 
+/* The full form of the two above. za (may be NULL: no credentials, open
+ * ACLs): the handle authenticates with zkacl_auth_*(za) before anything else
+ * and is bound to za (common/zkacl.h) until zkutil_close; za must outlive
+ * the handle. *zrcp (may be NULL) tells why NULL was returned: ZAUTHFAILED
+ * when ZooKeeper refused the credentials (retrying will not help),
+ * ZOPERATIONTIMEOUT when it could not be reached in time or *cancel was
+ * set, ZBADARGUMENTS for a malformed connect string, another Z* code when
+ * the chroot could not be created; ZOK on success. */
+zhandle_t *zkutil_connect_acl(const char *connect, int session_timeout_ms, int timeout_ms,
+                              int create_chroot, const zkacl_t *za, watcher_fn watcher, void *ctx,
+                              const atomic_int *cancel, int *zrcp, char *errstr, size_t n);
+/* Unbinds zh from its zkacl_t and closes it (zookeeper_close). NULL: nothing. */
+void zkutil_close(zhandle_t *zh);
+
 /* Creates path and any missing parents as persistent znodes; parents get no
  * value, the last one gets value/len (value may be NULL). An existing path
- * is not an error (ZOK). */
+ * is not an error (ZOK). Each znode gets the ACL of the handle's identity
+ * (zkacl_of). */
 int zkutil_create_recursive(zhandle_t *zh, const char *path, const char *value, int len);
 
 /* Reads a znode into a NUL-terminated malloc'd buffer that grows until the

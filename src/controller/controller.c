@@ -475,16 +475,17 @@ static int controller_create_state(controller_t *c, const char *topic, int32_t p
 		return ZSYSTEMERROR;
 	rc = zoo_exists(c->zh, ppath, 0, &st);
 	if (rc == ZNONODE)
-		zoo_create_op_init(&ops[n++], ppath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		zoo_create_op_init(&ops[n++], ppath, NULL, -1, zkacl_of(c->zh, ppath), 0, NULL, 0);
 	else if (rc != ZOK)
 		goto out;
 	rc = zoo_exists(c->zh, pnpath, 0, &st);
 	if (rc == ZNONODE)
-		zoo_create_op_init(&ops[n++], pnpath, NULL, -1, &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+		zoo_create_op_init(&ops[n++], pnpath, NULL, -1, zkacl_of(c->zh, pnpath), 0, NULL,
+		                   0);
 	else if (rc != ZOK)
 		goto out;
-	zoo_create_op_init(&ops[n++], spath, json, (int)strlen(json), &ZOO_OPEN_ACL_UNSAFE, 0, NULL,
-	                   0);
+	zoo_create_op_init(&ops[n++], spath, json, (int)strlen(json), zkacl_of(c->zh, spath), 0,
+	                   NULL, 0);
 	rc = controller_multi(c, n, ops, res);
 	if (rc == 0)
 		flog(LOG_INFO, "controller", "%s-%d: initial state %s", topic, (int)p, json);

@@ -67,7 +67,7 @@ int controller_elect(controller_t *c)
 		rc = zkutil_get(c->zh, ZKPATH_CONTROLLER_EPOCH, NULL, NULL, &buf, &len, &st);
 		if (rc == ZNONODE) {
 			rc = zoo_create(c->zh, ZKPATH_CONTROLLER_EPOCH, "0", 1,
-			                &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			                zkacl_of(c->zh, ZKPATH_CONTROLLER_EPOCH), 0, NULL, 0);
 			if (rc != ZOK && rc != ZNODEEXISTS)
 				goto out;
 			continue;
@@ -92,7 +92,7 @@ int controller_elect(controller_t *c)
 			goto out;
 		}
 		zoo_create_op_init(&ops[0], ZKPATH_CONTROLLER, ctl_json, (int)strlen(ctl_json),
-		                   &ZOO_OPEN_ACL_UNSAFE, ZOO_EPHEMERAL, NULL, 0);
+		                   zkacl_of(c->zh, ZKPATH_CONTROLLER), ZOO_EPHEMERAL, NULL, 0);
 		zoo_set_op_init(&ops[1], ZKPATH_CONTROLLER_EPOCH, epoch_buf, (int)strlen(epoch_buf),
 		                st.version, &new_st);
 		rc = zoo_multi(c->zh, 2, ops, res);

@@ -161,7 +161,7 @@ static int controller_marker_write(controller_t *c, controller_marker_t *mk)
 			if (rc != ZOK)
 				return rc;
 			zoo_create_op_init(&ops[1], mpath, mk->json, (int)strlen(mk->json),
-			                   &ZOO_OPEN_ACL_UNSAFE, 0, NULL, 0);
+			                   zkacl_of(c->zh, mpath), 0, NULL, 0);
 		} else {
 			return rc;
 		}
