@@ -62,6 +62,25 @@ static fjord_err_t admin_check(fjord_t *fj, const char *topic, char *errstr, siz
 	return FJORD_ERR_NO_ERROR;
 }
 
+fjord_err_t admin_zk_ready(fjord_t *fj, const char *what, char *errstr, size_t n)
+{
+	if (!fj) {
+		fj_errstr(errstr, n, "NULL handle");
+		return FJORD_ERR__INVALID_ARG;
+	}
+	if (atomic_load(&fj->closed)) {
+		fj_errstr(errstr, n, "handle is closed");
+		return FJORD_ERR__STATE;
+	}
+	if (!fj->zk_mode) {
+		fj_errstr(errstr, n,
+		          "%s needs zookeeper.connect (this handle uses bootstrap.servers only)",
+		          what);
+		return FJORD_ERR__NOT_IMPLEMENTED;
+	}
+	return FJORD_ERR_NO_ERROR;
+}
+
 fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic, int32_t partitions,
                                      int32_t replication_factor, const char *const *configs,
                                      int timeout_ms, char *errstr, size_t errstr_size)

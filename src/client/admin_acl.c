@@ -22,21 +22,7 @@
 static fjord_err_t admin_acl_check(fjord_t *fj, char *errstr, size_t n)
 {
 	fj_errstr(errstr, n, "%s", "");
-	if (!fj) {
-		fj_errstr(errstr, n, "NULL handle");
-		return FJORD_ERR__INVALID_ARG;
-	}
-	if (atomic_load(&fj->closed)) {
-		fj_errstr(errstr, n, "handle is closed");
-		return FJORD_ERR__STATE;
-	}
-	if (!fj->zk_mode) {
-		fj_errstr(errstr, n,
-		          "ACL administration needs zookeeper.connect (this handle uses "
-		          "bootstrap.servers only)");
-		return FJORD_ERR__NOT_IMPLEMENTED;
-	}
-	return FJORD_ERR_NO_ERROR;
+	return admin_zk_ready(fj, "ACL administration", errstr, n);
 }
 
 /* One public entry as an acl_entry_t (strings borrowed from a) and its

@@ -27,16 +27,8 @@ fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char *topic, const
 		fj_errstr(errstr, errstr_size, "NULL handle or topic");
 		return FJORD_ERR__INVALID_ARG;
 	}
-	if (atomic_load(&fj->closed)) {
-		fj_errstr(errstr, errstr_size, "handle is closed");
-		return FJORD_ERR__STATE;
-	}
-	if (!fj->zk_mode) {
-		fj_errstr(errstr, errstr_size,
-		          "topic administration needs zookeeper.connect (this handle uses "
-		          "bootstrap.servers only)");
-		return FJORD_ERR__NOT_IMPLEMENTED;
-	}
+	if ((err = admin_zk_ready(fj, "topic administration", errstr, errstr_size)))
+		return err;
 	pthread_rwlock_rdlock(&fj->zk_lock);
 	err = zkadmin_alter_topic_config(fj->zh, topic, set, set_cnt, del_keys, del_cnt, errstr,
 	                                 errstr_size);

@@ -57,21 +57,7 @@ typedef struct ag_parts {
 static fjord_err_t ag_check_handle(fjord_t *fj, char *errstr, size_t n)
 {
 	fj_errstr(errstr, n, "%s", "");
-	if (!fj) {
-		fj_errstr(errstr, n, "NULL handle");
-		return FJORD_ERR__INVALID_ARG;
-	}
-	if (atomic_load(&fj->closed)) {
-		fj_errstr(errstr, n, "handle is closed");
-		return FJORD_ERR__STATE;
-	}
-	if (!fj->zk_mode) {
-		fj_errstr(errstr, n,
-		          "group administration needs zookeeper.connect (groups live in "
-		          "ZooKeeper; this handle uses bootstrap.servers only)");
-		return FJORD_ERR__NOT_IMPLEMENTED;
-	}
-	return FJORD_ERR_NO_ERROR;
+	return admin_zk_ready(fj, "group administration", errstr, n);
 }
 
 /* ag_check_handle() plus a group id that is one znode name. */

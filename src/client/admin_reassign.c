@@ -46,16 +46,8 @@ static fjord_err_t ar_check(fjord_t *fj, const fjord_reassignment_t *parts, int 
 		fj_errstr(errstr, n, "a reassignment needs a handle and at least one partition");
 		return FJORD_ERR__INVALID_ARG;
 	}
-	if (atomic_load(&fj->closed)) {
-		fj_errstr(errstr, n, "handle is closed");
-		return FJORD_ERR__STATE;
-	}
-	if (!fj->zk_mode) {
-		fj_errstr(errstr, n,
-		          "partition reassignment needs zookeeper.connect (this handle "
-		          "uses bootstrap.servers only)");
-		return FJORD_ERR__NOT_IMPLEMENTED;
-	}
+	if ((e = admin_zk_ready(fj, "partition reassignment", errstr, n)))
+		return e;
 	for (i = 0; i < cnt; i++) {
 		if ((e = zkadmin_validate_topic_name(parts[i].topic, err, sizeof(err)))) {
 			fj_errstr(errstr, n, "partition %d of the plan: %s", i, err);

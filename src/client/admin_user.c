@@ -20,21 +20,7 @@
 static fjord_err_t admin_user_check(fjord_t *fj, char *errstr, size_t n)
 {
 	fj_errstr(errstr, n, "%s", "");
-	if (!fj) {
-		fj_errstr(errstr, n, "NULL handle");
-		return FJORD_ERR__INVALID_ARG;
-	}
-	if (atomic_load(&fj->closed)) {
-		fj_errstr(errstr, n, "handle is closed");
-		return FJORD_ERR__STATE;
-	}
-	if (!fj->zk_mode) {
-		fj_errstr(errstr, n,
-		          "user administration needs zookeeper.connect (this handle uses "
-		          "bootstrap.servers only)");
-		return FJORD_ERR__NOT_IMPLEMENTED;
-	}
-	return FJORD_ERR_NO_ERROR;
+	return admin_zk_ready(fj, "user administration", errstr, n);
 }
 
 fjord_err_t fjord_admin_upsert_scram_user(fjord_t *fj, const char *user, const char *password,

@@ -179,6 +179,10 @@ void hwait_done(hwait_t *w, fjord_err_t err);
 /* 1 done, 0 timed out. */
 int hwait_wait(hwait_t *w, int timeout_ms);
 
+/* admin.c: the handle can do ZooKeeper-side administration (not NULL, not
+ * closed, zookeeper.connect set); else the error, with errstr saying
+ * "<what> needs zookeeper.connect ...". */
+fjord_err_t admin_zk_ready(fjord_t *fj, const char *what, char *errstr, size_t n);
 /* admin_broker.c: fjord_admin_create_topic / delete_topic through a
  * broker's CreateTopics / DeleteTopics (handles without zookeeper.connect).
  * App thread. */
