@@ -15,6 +15,7 @@
 
 #include "broker/api.h"
 #include "broker/metrics.h"
+#include "broker/sasl_server.h"
 
 static void standin_reached(const char *fn) __attribute__((noreturn));
 
