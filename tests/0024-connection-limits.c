@@ -201,32 +201,14 @@ START_TEST(t0024_per_ip)
 }
 END_TEST
 
-/* The bound port of listener name of broker 0, from its ports file. */
-static int t0024_listener_port(test_cluster_t *c, const char *name)
-{
-	char path[700], key[80];
-
-	ck_assert(
-	    harness_path(path, sizeof(path), "%s/broker-%d/ports", c->dir, c->brokers[0].id) == 0);
-	char *text = harness_read_file(path, NULL);
-	ck_assert_msg(text, "no ports file %s", path);
-	snprintf(key, sizeof(key), "listener.%s.port=", name);
-	char *at = strstr(text, key);
-	ck_assert_msg(at, "%s lacks %s", path, key);
-	int port = atoi(at + strlen(key));
-	free(text);
-	ck_assert_int_gt(port, 0);
-	return port;
-}
-
 START_TEST(t0024_max_connections)
 {
 	test_cluster_t *c =
 	    test_cluster_new(1, "listeners=CLIENT://127.0.0.1:0,REPL://127.0.0.1:0\n"
 	                        "inter.broker.listener.name=REPL\n"
 	                        "max.connections=3\n");
-	int client = t0024_listener_port(c, "CLIENT");
-	int repl = t0024_listener_port(c, "REPL");
+	int client = test_listener_port(c, 0, "CLIENT");
+	int repl = test_listener_port(c, 0, "REPL");
 	int fds[3], closed_cnt = 0;
 
 	for (int i = 0; i < 3; i++) {

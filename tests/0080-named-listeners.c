@@ -46,25 +46,6 @@
 	"advertised.listeners=EXTERNAL://127.0.0.2:0\n"                                            \
 	"inter.broker.listener.name=INTERNAL\n"
 
-/* The bound port of listener name of broker i, from its ports file. */
-static int t0080_port(test_cluster_t *c, int i, const char *name)
-{
-	char path[700], key[80];
-	int port = 0;
-
-	ck_assert(
-	    harness_path(path, sizeof(path), "%s/broker-%d/ports", c->dir, c->brokers[i].id) == 0);
-	char *text = harness_read_file(path, NULL);
-	ck_assert_msg(text, "no ports file %s", path);
-	snprintf(key, sizeof(key), "listener.%s.port=", name);
-	char *at = strstr(text, key);
-	ck_assert_msg(at, "%s lacks %s: %s", path, key, text);
-	port = atoi(at + strlen(key));
-	free(text);
-	ck_assert_int_gt(port, 0);
-	return port;
-}
-
 /* The JSON line of zkCli's `get` output. */
 static json_t *t0080_zk_get_json(test_cluster_t *c, const char *path)
 {
@@ -99,7 +80,7 @@ static void t0080_check_hosts(test_cluster_t *c, const fjord_metadata_t *md, con
 		test_say("%s: broker %d at %s:%d", how, (int)md->brokers[i].id, md->brokers[i].host,
 		         md->brokers[i].port);
 		ck_assert_str_eq(md->brokers[i].host, want_host);
-		ck_assert_int_eq(md->brokers[i].port, t0080_port(c, k, name));
+		ck_assert_int_eq(md->brokers[i].port, test_listener_port(c, k, name));
 	}
 }
 
@@ -194,9 +175,9 @@ START_TEST(t0080_listeners)
 		test_say("%s = %s", path, dump);
 		free(dump);
 		snprintf(want_int, sizeof(want_int), "INTERNAL://127.0.0.1:%d",
-		         t0080_port(c, i, "INTERNAL"));
+		         test_listener_port(c, i, "INTERNAL"));
 		snprintf(want_ext, sizeof(want_ext), "EXTERNAL://127.0.0.2:%d",
-		         t0080_port(c, i, "EXTERNAL"));
+		         test_listener_port(c, i, "EXTERNAL"));
 		json_t *eps = json_object_get(js, "endpoints");
 		ck_assert_int_eq(json_array_size(eps), 2);
 		ck_assert_str_eq(json_string_value(json_array_get(eps, 0)), want_int);
@@ -204,7 +185,7 @@ START_TEST(t0080_listeners)
 		/* host/port are the inter-broker listener's. */
 		ck_assert_str_eq(json_string_value(json_object_get(js, "host")), "127.0.0.1");
 		ck_assert_int_eq(json_integer_value(json_object_get(js, "port")),
-		                 t0080_port(c, i, "INTERNAL"));
+		                 test_listener_port(c, i, "INTERNAL"));
 		json_t *map = json_object_get(js, "listener_security_protocol_map");
 		ck_assert_str_eq(json_string_value(json_object_get(map, "INTERNAL")), "PLAINTEXT");
 		ck_assert_str_eq(json_string_value(json_object_get(map, "EXTERNAL")), "PLAINTEXT");
@@ -302,7 +283,8 @@ START_TEST(t0080_listeners)
 	const char *host[2] = { "127.0.0.2", "127.0.0.1" };
 	for (int k = 0; k < 2; k++) {
 		conf = fjord_conf_new();
-		snprintf(bootstrap, sizeof(bootstrap), "%s:%d", host[k], t0080_port(c, 1, how[k]));
+		snprintf(bootstrap, sizeof(bootstrap), "%s:%d", host[k],
+		         test_listener_port(c, 1, how[k]));
 		ck_assert(fjord_conf_set(conf, "bootstrap.servers", bootstrap, errstr,
 		                         sizeof(errstr)) == FJORD_CONF_OK);
 		fj = fjord_new(FJORD_PRODUCER, conf, errstr, sizeof(errstr));

@@ -74,8 +74,8 @@ START_TEST(t0090_produce_consume)
 	test_msgver_verify(mv, "consumed over SSL", T0090_MSGS + T0090_BIG);
 
 	/* A PLAINTEXT client on the SSL port. */
-	int ssl_port = tls_listener_port(c, 0, "SSL");
-	int plain_port = tls_listener_port(c, 0, "PLAINTEXT");
+	int ssl_port = test_listener_port(c, 0, "SSL");
+	int plain_port = test_listener_port(c, 0, "PLAINTEXT");
 	char errs[4096], want[128];
 	fjord_err_t err = tls_metadata("127.0.0.1", ssl_port, errs, sizeof(errs), 4000, NULL);
 	ck_assert_msg(err != FJORD_ERR_NO_ERROR, "a plaintext client got metadata from SSL");
@@ -116,7 +116,7 @@ START_TEST(t0090_idle)
 	tls_broker_props(&pki, props, sizeof(props), "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0",
 	                 "connections.max.idle.ms=1500\n");
 	test_cluster_t *c = test_cluster_new(1, props);
-	int port = tls_listener_port(c, 0, "SSL");
+	int port = test_listener_port(c, 0, "SSL");
 	long before = tls_metric(c, 0, "fjord_connections_idle_closed_total");
 
 	int fd = socket(AF_INET, SOCK_STREAM, 0);

@@ -41,7 +41,7 @@ START_TEST(t0091_client_auth_required)
 	tls_broker_props(&pki, props, sizeof(props), "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0",
 	                 "ssl.client.auth=required\n");
 	test_cluster_t *c = test_cluster_new(1, props);
-	int port = tls_listener_port(c, 0, "SSL");
+	int port = test_listener_port(c, 0, "SSL");
 
 	/* No client certificate. */
 	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
@@ -116,7 +116,7 @@ START_TEST(t0091_hostname)
 	tls_broker_props(&pki, props, sizeof(props), "PLAINTEXT://127.0.0.1:0,SSL://127.0.0.1:0",
 	                 more);
 	test_cluster_t *c = test_cluster_new(1, props);
-	int port = tls_listener_port(c, 0, "SSL");
+	int port = test_listener_port(c, 0, "SSL");
 
 	err = tls_metadata("127.0.0.1", port, errs, sizeof(errs), 4000, "security.protocol", "ssl",
 	                   "ssl.ca.location", pki.ca, NULL);

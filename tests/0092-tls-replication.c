@@ -120,7 +120,7 @@ START_TEST(t0092_replicate)
 	for (int i = 0; i < 2; i++) {
 		int other = 1 - i;
 		snprintf(want, sizeof(want), "connected to leader broker %d at 127.0.0.1:%d",
-		         c->brokers[other].id, tls_listener_port(c, other, "SSL"));
+		         c->brokers[other].id, test_listener_port(c, other, "SSL"));
 		ck_assert_msg(tls_log_has(c, i, want), "broker %d did not log \"%s\"",
 		              c->brokers[i].id, want);
 		ck_assert_msg(tls_log_has(c, i, "principal User:CN=localhost,O=fjord"),

@@ -55,24 +55,6 @@
 	"inter.broker.listener.name=PLAINTEXT\n"                                                   \
 	"sasl.enabled.mechanisms=PLAIN,SCRAM-SHA-256,SCRAM-SHA-512\n"
 
-/* The bound port of listener name of broker i (its ports file). */
-static int t0094_port(test_cluster_t *c, int i, const char *name)
-{
-	char path[700], key[80];
-	int port = 0;
-
-	ck_assert(
-	    harness_path(path, sizeof(path), "%s/broker-%d/ports", c->dir, c->brokers[i].id) == 0);
-	char *text = harness_read_file(path, NULL);
-	ck_assert_msg(text, "no ports file %s", path);
-	snprintf(key, sizeof(key), "listener.%s.port=", name);
-	char *at = strstr(text, key);
-	ck_assert_msg(at, "%s lacks %s", path, key);
-	port = atoi(at + strlen(key));
-	free(text);
-	return port;
-}
-
 /* Kafka's /config/users/<user> JSON for password (both mechanisms). */
 static char *t0094_user_json(const char *password)
 {
@@ -539,7 +521,7 @@ START_TEST(t0094_logins)
 {
 	test_cluster_t *c = test_cluster_new(1, T0094_EXTRA);
 	const char *topic = test_topic_name("sasl");
-	int sasl_port = t0094_port(c, 0, "SASL_PLAINTEXT");
+	int sasl_port = test_listener_port(c, 0, "SASL_PLAINTEXT");
 	int failed = 0, total = 0;
 	fjord_err_t err;
 	char *json = t0094_user_json("alice-secret");
@@ -650,7 +632,7 @@ END_TEST
 START_TEST(t0094_user_changes)
 {
 	test_cluster_t *c = test_cluster_new(1, T0094_EXTRA);
-	int sasl_port = t0094_port(c, 0, "SASL_PLAINTEXT");
+	int sasl_port = test_listener_port(c, 0, "SASL_PLAINTEXT");
 	char *json = t0094_user_json("first-pw");
 
 	t0094_zkcli_user(c, "create", "carol", json);

@@ -250,7 +250,7 @@ static void t0103_setup(test_cluster_t *c, const char *topic)
 	              "create %s: %s", topic, errstr);
 	fjord_destroy(admin);
 	for (int i = 0; i < c->broker_cnt; i++) {
-		t0103_describe_t d = { tls_listener_port(c, i, "SASL_SSL"), topic };
+		t0103_describe_t d = { test_listener_port(c, i, "SASL_SSL"), topic };
 		ck_assert_msg(test_wait_until(t0103_alice_describes, &d, 30000),
 		              "broker %d never let alice describe %s over SASL_SSL",
 		              c->brokers[i].id, topic);
@@ -267,7 +267,7 @@ static void t0103_replicated_over_sasl_ssl(test_cluster_t *c)
 	for (int i = 0; i < 2; i++) {
 		int leader = 1 - i;
 		snprintf(want, sizeof(want), "connected to leader broker %d at 127.0.0.1:%d",
-		         c->brokers[leader].id, tls_listener_port(c, leader, "BROKER"));
+		         c->brokers[leader].id, test_listener_port(c, leader, "BROKER"));
 		if (!tls_log_has(c, i, want))
 			continue;
 		followers++;
@@ -294,7 +294,7 @@ START_TEST(t0103_together)
 	                 T0103_EXTRA);
 	test_cluster_t *c = test_cluster_new(2, props);
 	const char *topic = test_topic_name("sasl_ssl_acl");
-	int port = tls_listener_port(c, 0, "SASL_SSL");
+	int port = test_listener_port(c, 0, "SASL_SSL");
 
 	t0103_setup(c, topic);
 

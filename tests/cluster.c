@@ -409,3 +409,21 @@ int test_fjordd_run_expect_exit(const char *props_path, const char *const *args,
 	}
 	return rc;
 }
+
+int test_listener_port(test_cluster_t *c, int i, const char *name)
+{
+	char path[700], key[80];
+	int port;
+
+	ck_assert(
+	    harness_path(path, sizeof(path), "%s/broker-%d/ports", c->dir, c->brokers[i].id) == 0);
+	char *text = harness_read_file(path, NULL);
+	ck_assert_msg(text, "no ports file %s", path);
+	snprintf(key, sizeof(key), "listener.%s.port=", name);
+	char *at = strstr(text, key);
+	ck_assert_msg(at, "%s lacks %s: %s", path, key, text);
+	port = atoi(at + strlen(key));
+	free(text);
+	ck_assert_int_gt(port, 0);
+	return port;
+}

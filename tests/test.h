@@ -78,6 +78,9 @@ test_cluster_t *test_shared_cluster(void);
  * fjordd themselves). Stopped and removed by test_cluster_destroy(). */
 test_cluster_t *test_cluster_new(int broker_cnt, const char *extra_props);
 void test_cluster_destroy(test_cluster_t *c);
+/* The bound port of listener `name` of broker i (from its ports file,
+ * "listener.<NAME>.port=N"); a Check failure when it has none. */
+int test_listener_port(test_cluster_t *c, int i, const char *name);
 /* Kill broker i (index into brokers[]) with sig, and reap it when the
  * signal is fatal (SIGKILL, SIGTERM: waits for exit). */
 void test_broker_kill(test_cluster_t *c, int i, int sig);

@@ -117,24 +117,6 @@ void tls_broker_props(const tls_pki_t *pki, char *buf, size_t size, const char *
 	ck_assert(n > 0 && (size_t)n < size);
 }
 
-int tls_listener_port(test_cluster_t *c, int i, const char *name)
-{
-	char path[700], key[80];
-	int port;
-
-	ck_assert(
-	    harness_path(path, sizeof(path), "%s/broker-%d/ports", c->dir, c->brokers[i].id) == 0);
-	char *text = harness_read_file(path, NULL);
-	ck_assert_msg(text, "no ports file %s", path);
-	snprintf(key, sizeof(key), "listener.%s.port=", name);
-	char *at = strstr(text, key);
-	ck_assert_msg(at, "%s lacks %s: %s", path, key, text);
-	port = atoi(at + strlen(key));
-	free(text);
-	ck_assert_int_gt(port, 0);
-	return port;
-}
-
 int tls_consume(test_cluster_t *c, const char *topic, int partition_cnt, int expected_cnt,
                 test_msgver_t *mv, int timeout_ms, ...)
 {

@@ -1,8 +1,7 @@
 /*
  * tls_helpers.h — what the TLS tests (0090-0092) share: a throw-away PKI
  * made with the openssl CLI in the test's run dir, broker properties for
- * SSL listeners, the bound port of a named listener, and a consumer loop
- * that takes extra SDK properties.
+ * SSL listeners, and a consumer loop that takes extra SDK properties.
  *
  * Nothing here is committed key material: every key is generated when the
  * test runs. Failures are Check assertions. Test children only.
@@ -37,9 +36,6 @@ void tls_pki_make(tls_pki_t *pki, const char *name);
  * and key (with its password), the CA, and `more` lines (may be ""). */
 void tls_broker_props(const tls_pki_t *pki, char *buf, size_t size, const char *listeners,
                       const char *more);
-
-/* The bound port of listener `name` of broker i (its ports file). */
-int tls_listener_port(test_cluster_t *c, int i, const char *name);
 
 /* Assigns partitions 0..partition_cnt-1 of topic from the beginning on a
  * consumer with the extra "name", "value" pairs (NULL-terminated) and polls
