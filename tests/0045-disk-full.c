@@ -5,7 +5,10 @@
  *
  * A filler file leaves about 3 MiB. 1,000 records go in; then 3,000 more
  * only partly fit: some are acknowledged, the rest fail (KAFKA_STORAGE_ERROR,
- * retried until message.timeout.ms). While the dir is full:
+ * retried until message.timeout.ms). A retried small batch may still fit
+ * in a tail page and flip the dir back to "online" (it is: an append
+ * succeeded), so a second filler then takes every free page and one 16 KiB
+ * record, which cannot fit, is refused. While the dir is full:
  *   - every acknowledged record is read back (reads of acknowledged data
  *     keep working; before, the log went offline on the first ENOSPC);
  *   - /health says the dir is "full" and fjord_log_dir_full is 1.
@@ -44,6 +47,22 @@ static void t0045_fill(const char *path, size_t size)
 	close(fd);
 }
 
+/* Writes zeros to path until the file system has no page left. */
+static void t0045_fill_up(const char *path)
+{
+	char buf[4096];
+	int fd = open(path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0644);
+	ssize_t n;
+
+	ck_assert_msg(fd >= 0, "open %s: %s", path, strerror(errno));
+	memset(buf, 0, sizeof(buf));
+	while ((n = write(fd, buf, sizeof(buf))) > 0)
+		;
+	ck_assert_msg(n < 0 && errno == ENOSPC, "filling %s stopped without ENOSPC: %s", path,
+	              strerror(errno));
+	close(fd);
+}
+
 static char *t0045_health(test_cluster_t *c)
 {
 	char *body = NULL;
@@ -66,7 +85,7 @@ static void t0045_read_all(test_cluster_t *c, const char *topic, int expect, con
 
 START_TEST(t0045_disk_full)
 {
-	char mnt[600], filler[700], props[1400], *body;
+	char mnt[600], filler[700], filler2[700], props[1400], *body;
 	test_cluster_t *c;
 	const char *topic = test_topic_name("full");
 	int failed = 0, acked;
@@ -84,6 +103,7 @@ START_TEST(t0045_disk_full)
 	              strerror(errno));
 	ck_assert(harness_path(filler, sizeof(filler), "%s/filler", mnt) == 0);
 	t0045_fill(filler, 5u << 20);
+	ck_assert(harness_path(filler2, sizeof(filler2), "%s/filler2", mnt) == 0);
 
 	snprintf(props, sizeof(props),
 	         "log.dirs=%s/data\nlog.segment.bytes=1048576\n"
@@ -107,6 +127,14 @@ START_TEST(t0045_disk_full)
 	              failed);
 	acked += acked2;
 
+	/* No page left: a record larger than a page cannot be appended. */
+	t0045_fill_up(filler2);
+	int acked_probe = test_produce_range(c, topic, 0, 5000, 1, 16384, &failed, &first_err,
+	                                     "message.timeout.ms", "2000", NULL);
+	ck_assert_msg(acked_probe == 0 && failed == 1,
+	              "a 16 KiB record into a full tmpfs: %d acknowledged, %d failed", acked_probe,
+	              failed);
+
 	body = t0045_health(c);
 	test_say("/health while full: %s", body);
 	ck_assert_msg(strstr(body, "\"state\":\"full\""), "/health: %s", body);
@@ -123,6 +151,7 @@ START_TEST(t0045_disk_full)
 
 	/* Space comes back: no restart. */
 	ck_assert_msg(unlink(filler) == 0, "unlink %s: %s", filler, strerror(errno));
+	ck_assert_msg(unlink(filler2) == 0, "unlink %s: %s", filler2, strerror(errno));
 	int acked3 =
 	    test_produce_range(c, topic, 0, 4000, 1000, T0045_VALUE, &failed, &first_err, NULL);
 	ck_assert_msg(acked3 == 1000 && failed == 0,
