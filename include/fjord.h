@@ -106,8 +106,12 @@ typedef enum fjord_err_t {
 	FJORD_ERR_INVALID_CONFIG = 40,
 	FJORD_ERR_NOT_CONTROLLER = 41,
 	FJORD_ERR_INVALID_REQUEST = 42,
+	FJORD_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER = 45, /* idempotence: a gap in the sequence */
+	FJORD_ERR_DUPLICATE_SEQUENCE_NUMBER = 46,
+	FJORD_ERR_INVALID_PRODUCER_EPOCH = 47, /* fenced by a newer epoch of the id */
 	FJORD_ERR_STORAGE_ERROR = 56,
 	FJORD_ERR_SASL_AUTHENTICATION_FAILED = 58, /* wrong user, password or mechanism */
+	FJORD_ERR_UNKNOWN_PRODUCER_ID = 59,        /* the broker has no state for the id */
 	FJORD_ERR_REASSIGNMENT_IN_PROGRESS = 60,   /* admin: a reassignment is running */
 	FJORD_ERR_FENCED_LEADER_EPOCH = 74,
 	FJORD_ERR_UNKNOWN_LEADER_EPOCH = 75,
