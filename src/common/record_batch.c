@@ -93,6 +93,32 @@ uint32_t rb_crc(const uint8_t *batch)
 	return be32_read(batch + RB_OFF_CRC);
 }
 
+int64_t rb_producer_id(const uint8_t *batch)
+{
+	return be64_read_i(batch + RB_OFF_PRODUCER_ID);
+}
+
+int16_t rb_producer_epoch(const uint8_t *batch)
+{
+	return be16_read_i(batch + RB_OFF_PRODUCER_EPOCH);
+}
+
+int32_t rb_base_sequence(const uint8_t *batch)
+{
+	return be32_read_i(batch + RB_OFF_BASE_SEQUENCE);
+}
+
+int32_t rb_last_sequence(const uint8_t *batch)
+{
+	int32_t base = rb_base_sequence(batch);
+	int64_t last;
+
+	if (base < 0)
+		return -1;
+	last = (int64_t)base + rb_last_offset_delta(batch);
+	return last > INT32_MAX ? (int32_t)(last - INT32_MAX - 1) : (int32_t)last;
+}
+
 int64_t rb_last_offset(const uint8_t *batch)
 {
 	return rb_base_offset(batch) + rb_last_offset_delta(batch);
@@ -262,6 +288,9 @@ void rb_builder_init(rb_builder_t *b, rb_codec_t codec, int compression_level)
 	memset(b, 0, sizeof(*b));
 	b->codec = codec;
 	b->compression_level = compression_level;
+	b->producer_id = -1;
+	b->producer_epoch = -1;
+	b->base_sequence = -1;
 }
 
 void rb_builder_reset(rb_builder_t *b)
@@ -271,6 +300,17 @@ void rb_builder_reset(rb_builder_t *b)
 	b->count = 0;
 	b->base_timestamp = 0;
 	b->max_timestamp = 0;
+	b->producer_id = -1;
+	b->producer_epoch = -1;
+	b->base_sequence = -1;
+}
+
+void rb_builder_set_producer(rb_builder_t *b, int64_t producer_id, int16_t producer_epoch,
+                             int32_t base_sequence)
+{
+	b->producer_id = producer_id;
+	b->producer_epoch = producer_epoch;
+	b->base_sequence = base_sequence;
 }
 
 void rb_builder_destroy(rb_builder_t *b)
@@ -403,9 +443,9 @@ static void rb_builder_write_header(const rb_builder_t *b, uint8_t *h, size_t to
 	be32_write(h + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)(b->count - 1));
 	be64_write(h + RB_OFF_BASE_TIMESTAMP, (uint64_t)b->base_timestamp);
 	be64_write(h + RB_OFF_MAX_TIMESTAMP, (uint64_t)b->max_timestamp);
-	be64_write(h + RB_OFF_PRODUCER_ID, (uint64_t)-1);
-	be16_write(h + RB_OFF_PRODUCER_EPOCH, (uint16_t)-1);
-	be32_write(h + RB_OFF_BASE_SEQUENCE, (uint32_t)-1);
+	be64_write(h + RB_OFF_PRODUCER_ID, (uint64_t)b->producer_id);
+	be16_write(h + RB_OFF_PRODUCER_EPOCH, (uint16_t)b->producer_epoch);
+	be32_write(h + RB_OFF_BASE_SEQUENCE, (uint32_t)b->base_sequence);
 	be32_write(h + RB_OFF_RECORDS_COUNT, (uint32_t)b->count);
 	be32_write(h + RB_OFF_CRC, crc32c(0, h + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES));
 }

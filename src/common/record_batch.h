@@ -99,6 +99,13 @@ int64_t rb_base_timestamp(const uint8_t *batch);
 int64_t rb_max_timestamp(const uint8_t *batch);
 int32_t rb_records_count(const uint8_t *batch);
 uint32_t rb_crc(const uint8_t *batch);
+/* The idempotent producer's fields (-1, -1, -1 when not idempotent). */
+int64_t rb_producer_id(const uint8_t *batch);
+int16_t rb_producer_epoch(const uint8_t *batch);
+int32_t rb_base_sequence(const uint8_t *batch);
+/* baseSequence + lastOffsetDelta, wrapping past INT32_MAX to 0 as Kafka's
+ * sequences do; -1 when baseSequence is -1. */
+int32_t rb_last_sequence(const uint8_t *batch);
 /* Total size on disk/wire: batchLength + 12. */
 static inline size_t rb_total_size(const uint8_t *batch)
 {
@@ -167,6 +174,11 @@ typedef struct rb_builder {
 	int32_t count;
 	int64_t base_timestamp, max_timestamp;
 	int log_append_time;
+	/* Written by rb_builder_finish; -1, -1, -1 (not idempotent) after
+	 * init and reset: see rb_builder_set_producer. */
+	int64_t producer_id;
+	int16_t producer_epoch;
+	int32_t base_sequence;
 } rb_builder_t;
 
 void rb_builder_init(rb_builder_t *b, rb_codec_t codec, int compression_level);
@@ -176,6 +188,10 @@ void rb_builder_destroy(rb_builder_t *b);
 int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t key_len,
                    const void *value, size_t value_len, const fjord_header_t *headers,
                    size_t header_cnt);
+/* Marks the batch as an idempotent producer's: id, epoch and the sequence
+ * of its first record (the next batch's is base_sequence + its count). */
+void rb_builder_set_producer(rb_builder_t *b, int64_t producer_id, int16_t producer_epoch,
+                             int32_t base_sequence);
 /* Bytes the batch would take uncompressed if finished now. */
 size_t rb_builder_size(const rb_builder_t *b);
 /* Returns 0 and the batch in *batchp and *lenp, or a negative value. */
