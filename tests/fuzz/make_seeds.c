@@ -518,6 +518,18 @@ static void seeds_zkjson(void)
 	           "\"replicas\":[1]}]}");
 }
 
+static void seeds_pid_block(void)
+{
+	/* /latest_producer_id_block (docs/zookeeper.md). */
+	seeds_text("pid_block", "first-block",
+	           "{\"version\":1,\"broker\":1,\"block_start\":\"0\",\"block_end\":\"999\"}");
+	seeds_text("pid_block", "last-block",
+	           "{\"version\":1,\"broker\":2147483647,\"block_start\":"
+	           "\"9223372036854775000\",\"block_end\":\"9223372036854775807\"}");
+	seeds_text("pid_block", "ill-ordered",
+	           "{\"version\":1,\"broker\":3,\"block_start\":\"10\",\"block_end\":\"9\"}");
+}
+
 static void seeds_props(void)
 {
 	seeds_text("props", "server.properties",
@@ -615,6 +627,7 @@ int main(int argc, char **argv)
 	seeds_zkjson();
 	seeds_acl();
 	seeds_props();
+	seeds_pid_block();
 	seeds_endpoint();
 	seeds_numparse();
 	seeds_zkmeta_classify();
