@@ -363,6 +363,14 @@ static void seeds_frame_request(void)
 	req.body_case = FJORD__REQUEST__BODY_DELETE_TOPICS;
 	req.delete_topics = &dtr;
 	seeds_frame_file("delete-topics", &req, NULL, 0);
+	Fjord__InitProducerIdRequest ipr = FJORD__INIT_PRODUCER_ID_REQUEST__INIT;
+	ipr.producer_id = 4711;
+	ipr.producer_epoch = 3;
+	req.correlation_id = 10;
+	req.api = FJORD__API_KEY__INIT_PRODUCER_ID;
+	req.body_case = FJORD__REQUEST__BODY_INIT_PRODUCER_ID;
+	req.init_producer_id = &ipr;
+	seeds_frame_file("init-producer-id", &req, NULL, 0);
 
 	/* Refused before a handler: a body that is not the api's, a version
 	 * the broker does not speak. */
