@@ -384,3 +384,61 @@ int raw_append_fetch(uint8_t **bufp, size_t *lenp, int32_t correlation_id, const
 	*lenp += FRAME_PREFIX_SIZE + hlen;
 	return 0;
 }
+
+/* ---- InitProducerId (issue 11) ---- */
+
+int raw_init_producer_id_fd(int fd, int64_t producer_id, int32_t producer_epoch, int64_t *out_pid,
+                            int32_t *out_epoch, char *errmsg, size_t errmsg_size)
+{
+	static int32_t corr = 1;
+	Fjord__Request req = FJORD__REQUEST__INIT;
+	Fjord__InitProducerIdRequest ir = FJORD__INIT_PRODUCER_ID_REQUEST__INIT;
+	Fjord__Response *resp = NULL;
+	int rc = -1000;
+
+	*out_pid = -1;
+	*out_epoch = -1;
+	if (errmsg && errmsg_size)
+		errmsg[0] = '\0';
+	ir.producer_id = producer_id;
+	ir.producer_epoch = producer_epoch;
+	req.correlation_id = corr++;
+	req.api = FJORD__API_KEY__INIT_PRODUCER_ID;
+	req.client_id = "fjord-tests-raw";
+	req.body_case = FJORD__REQUEST__BODY_INIT_PRODUCER_ID;
+	req.init_producer_id = &ir;
+	if (raw_send_request(fd, &req, NULL, 0) == 0)
+		resp = raw_recv_response(fd, (int)(30000 * test_timeout_multiplier()));
+	if (!resp)
+		return rc;
+	if (resp->error) {
+		rc = resp->error;
+		if (errmsg && errmsg_size)
+			snprintf(errmsg, errmsg_size, "%s",
+			         resp->error_message ? resp->error_message : "");
+	} else if (resp->body_case == FJORD__RESPONSE__BODY_INIT_PRODUCER_ID) {
+		const Fjord__InitProducerIdResponse *r = resp->init_producer_id;
+		rc = r->error;
+		*out_pid = r->producer_id;
+		*out_epoch = r->producer_epoch;
+		if (errmsg && errmsg_size)
+			snprintf(errmsg, errmsg_size, "%s",
+			         r->error_message ? r->error_message : "");
+	}
+	fjord__response__free_unpacked(resp, NULL);
+	return rc;
+}
+
+int raw_init_producer_id(int port, int64_t producer_id, int32_t producer_epoch, int64_t *out_pid,
+                         int32_t *out_epoch)
+{
+	int fd = raw_connect(port), rc;
+
+	*out_pid = -1;
+	*out_epoch = -1;
+	if (fd < 0)
+		return -1000;
+	rc = raw_init_producer_id_fd(fd, producer_id, producer_epoch, out_pid, out_epoch, NULL, 0);
+	close(fd);
+	return rc;
+}

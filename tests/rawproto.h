@@ -82,4 +82,16 @@ size_t raw_batch_build(uint8_t *buf, size_t cap, const raw_batch_t *spec, const 
 int raw_produce_bytes(int port, const char *topic, int32_t partition, const uint8_t *payload,
                       size_t len, char *errmsg, size_t errmsg_size);
 
+/* ---- InitProducerId (issue 11) ---- */
+
+/* Sends InitProducerId(producer_id, producer_epoch) on the connected fd and
+ * returns the answer's error code (the request-level one when that is set;
+ * -1000 when no response came), its id and epoch in *out_pid / *out_epoch
+ * and, when errmsg is not NULL, its error_message. */
+int raw_init_producer_id_fd(int fd, int64_t producer_id, int32_t producer_epoch, int64_t *out_pid,
+                            int32_t *out_epoch, char *errmsg, size_t errmsg_size);
+/* The same on a new connection to the broker at port. */
+int raw_init_producer_id(int port, int64_t producer_id, int32_t producer_epoch, int64_t *out_pid,
+                         int32_t *out_epoch);
+
 #endif /* FJORD_TEST_RAWPROTO_H */

@@ -42,6 +42,8 @@ const api_def_t api_defs[] = {
 	  API_MAX_VERSION, handle_create_topics },
 	{ FJORD__API_KEY__DELETE_TOPICS, "delete_topics", FJORD__REQUEST__BODY_DELETE_TOPICS, 0,
 	  API_MAX_VERSION, handle_delete_topics },
+	{ FJORD__API_KEY__INIT_PRODUCER_ID, "init_producer_id",
+	  FJORD__REQUEST__BODY_INIT_PRODUCER_ID, 0, API_MAX_VERSION, handle_init_producer_id },
 };
 const size_t api_def_cnt = sizeof(api_defs) / sizeof(api_defs[0]);
 

@@ -29,7 +29,7 @@ typedef int api_handler_fn(conn_t *c, const Fjord__Request *req, const uint8_t *
 
 api_handler_fn handle_api_versions, handle_metadata, handle_produce, handle_fetch,
     handle_list_offsets, handle_offset_for_leader_epoch, handle_sasl_handshake,
-    handle_sasl_authenticate, handle_create_topics, handle_delete_topics;
+    handle_sasl_authenticate, handle_create_topics, handle_delete_topics, handle_init_producer_id;
 
 /* One row per API the broker speaks: the one list that dispatch,
  * ApiVersions, logs and metric labels all read (api.c). */

@@ -849,6 +849,7 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	b->accept_reserve_fd = -1;
 	reqmem_init(&b->reqmem, b->conf.queued_max_request_bytes);
 	metrics_init(&b->metrics);
+	pids_init(&b->pids, b);
 	if (authz_init(&b->authz, &b->conf, errstr, errstr_size) != 0) {
 		rc = BROKER_START_CONFIG;
 		goto done;
@@ -1058,6 +1059,7 @@ void broker_free(broker_t *b)
 		event_free(b->sig_ev[1]);
 	loop_free(b->loop);
 	b->loop = NULL;
+	pids_free(&b->pids);
 	free(b->cluster_id);
 	free(b->host);
 	endpoint_list_free(b->adv, b->adv_cnt);

@@ -26,6 +26,7 @@
 #include "broker/conn_quota.h"
 #include "broker/loop.h"
 #include "broker/metrics.h"
+#include "broker/producer_ids.h"
 #include "broker/reqmem.h"
 #include "broker/zk_broker.h"
 #include "common/cview.h"
@@ -126,7 +127,8 @@ typedef struct broker {
 	int64_t cs_deadline_ms; /* monotonic */
 
 	metrics_t metrics;
-	authz_t authz; /* authorizer.class.name and the ACL snapshot (authz.c) */
+	authz_t authz;       /* authorizer.class.name and the ACL snapshot (authz.c) */
+	producer_ids_t pids; /* InitProducerId's block of ids (producer_ids.c) */
 
 	/* Produce: the record validator's decompression buffer, one for all
 	 * partitions (loop thread; common/record_validate.h). */

@@ -144,6 +144,12 @@ static const prop_def_t broker_conf_defs[] = {
 	{ "min.insync.replicas", PROP_INT, OFF(min_insync_replicas), "1", 1, 1000, NULL, 0,
 	  "Smallest ISR size an acks=all produce needs (else NOT_ENOUGH_REPLICAS). Topic "
 	  "override: min.insync.replicas." },
+	{ "producer.id.block.size", PROP_INT, OFF(producer_id_block_size), "1000", 1, I32MAX, NULL,
+	  0,
+	  "Producer ids a broker takes from ZooKeeper at a time (/latest_producer_id_block) to "
+	  "answer InitProducerId; the next block is fetched when 90% of this one is handed "
+	  "out. Ids of a block not used when the broker stops are never handed out (Kafka's "
+	  "fixed block is 1000)." },
 	{ "log.segment.bytes", PROP_INT64, OFF(log_segment_bytes), "1073741824", 1024, I32MAX, NULL,
 	  0,
 	  "Roll a new segment when the active one would pass this size. Topic override: "

@@ -72,6 +72,7 @@ typedef struct broker_conf {
 	int num_partitions;
 	int default_replication_factor;
 	int min_insync_replicas;
+	int producer_id_block_size; /* producer.id.block.size */
 	int64_t log_segment_bytes;
 	int64_t log_roll_ms;
 	int64_t log_roll_hours;

@@ -29,6 +29,8 @@ src_broker_fjordd_SOURCES = \
 	src/broker/handle_create_topics.c \
 	src/broker/handle_delete_topics.c \
 	src/broker/topic_admin.c src/broker/topic_admin.h \
+	src/broker/producer_ids.c src/broker/producer_ids.h \
+	src/broker/handle_init_producer_id.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

@@ -26,6 +26,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/zkjson.c src/common/zkjson.h \
 	src/common/zkjson_admin.c src/common/zkjson_admin.h src/common/zkjson_int.h \
 	src/common/zkjson_user.c src/common/zkjson_user.h \
+	src/common/pid_block.c src/common/pid_block.h \
 	src/common/scram.c src/common/scram.h \
 	src/common/sasl.c src/common/sasl.h \
 	src/common/sasl_client.c src/common/sasl_client.h \

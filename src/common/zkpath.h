@@ -46,6 +46,8 @@
 #define ZKPATH_REASSIGN "/admin/reassign_partitions"
 #define ZKPATH_ERRORS "/admin/errors"
 #define ZKPATH_CONSUMERS "/consumers"
+/* The last block of producer ids handed to a broker (common/pid_block.h). */
+#define ZKPATH_LATEST_PRODUCER_ID_BLOCK "/latest_producer_id_block"
 /* Kafka's ACLs: /kafka-acl/<Topic|Group|Cluster>/<name> and the change
  * notifications /kafka-acl-changes/acl_changes_<seq> (common/acl_zk.c). */
 #define ZKPATH_KAFKA_ACL "/kafka-acl"

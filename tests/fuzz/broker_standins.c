@@ -43,6 +43,7 @@ STANDIN_HANDLER(handle_list_offsets)
 STANDIN_HANDLER(handle_offset_for_leader_epoch)
 STANDIN_HANDLER(handle_create_topics)
 STANDIN_HANDLER(handle_delete_topics)
+STANDIN_HANDLER(handle_init_producer_id)
 STANDIN_HANDLER(handle_sasl_handshake)
 STANDIN_HANDLER(handle_sasl_authenticate)
 

@@ -363,6 +363,14 @@ static void seeds_frame_request(void)
 	req.body_case = FJORD__REQUEST__BODY_DELETE_TOPICS;
 	req.delete_topics = &dtr;
 	seeds_frame_file("delete-topics", &req, NULL, 0);
+	Fjord__InitProducerIdRequest ipr = FJORD__INIT_PRODUCER_ID_REQUEST__INIT;
+	ipr.producer_id = 4711;
+	ipr.producer_epoch = 3;
+	req.correlation_id = 10;
+	req.api = FJORD__API_KEY__INIT_PRODUCER_ID;
+	req.body_case = FJORD__REQUEST__BODY_INIT_PRODUCER_ID;
+	req.init_producer_id = &ipr;
+	seeds_frame_file("init-producer-id", &req, NULL, 0);
 
 	/* Refused before a handler: a body that is not the api's, a version
 	 * the broker does not speak. */
@@ -518,6 +526,18 @@ static void seeds_zkjson(void)
 	           "\"replicas\":[1]}]}");
 }
 
+static void seeds_pid_block(void)
+{
+	/* /latest_producer_id_block (docs/zookeeper.md). */
+	seeds_text("pid_block", "first-block",
+	           "{\"version\":1,\"broker\":1,\"block_start\":\"0\",\"block_end\":\"999\"}");
+	seeds_text("pid_block", "last-block",
+	           "{\"version\":1,\"broker\":2147483647,\"block_start\":"
+	           "\"9223372036854775000\",\"block_end\":\"9223372036854775807\"}");
+	seeds_text("pid_block", "ill-ordered",
+	           "{\"version\":1,\"broker\":3,\"block_start\":\"10\",\"block_end\":\"9\"}");
+}
+
 static void seeds_props(void)
 {
 	seeds_text("props", "server.properties",
@@ -615,6 +635,7 @@ int main(int argc, char **argv)
 	seeds_zkjson();
 	seeds_acl();
 	seeds_props();
+	seeds_pid_block();
 	seeds_endpoint();
 	seeds_numparse();
 	seeds_zkmeta_classify();
