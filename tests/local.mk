@@ -91,6 +91,7 @@ tests_fjord_tests_SOURCES += tests/0100-zk-acl.c
 tests_fjord_tests_SOURCES += tests/0101-zk-auth-errors.c
 tests_fjord_tests_SOURCES += tests/0102-http-listener-default.c
 tests_fjord_tests_SOURCES += tests/0103-sasl-ssl-acl.c
+tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install
