@@ -72,6 +72,7 @@ typedef enum fjord_err_t {
 	    -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
 	FJORD_ERR__ASSIGN_PARTITIONS =
 	    -176, /* rebalance event: partitions given (poll, no rebalance_cb) */
+	FJORD_ERR__FATAL = -175, /* the idempotent producer cannot go on: fjord_fatal_error() */
 	FJORD_ERR__END = -100,
 
 	/* Broker errors: Kafka's codes; same numbers as proto/fjord.proto. */
@@ -252,6 +253,8 @@ FJORD_EXPORT void fjord_message_destroy(fjord_message_t *msg);
  *   FJORD_ERR__UNKNOWN_PARTITION partition out of range
  *   FJORD_ERR_MESSAGE_TOO_LARGE  record larger than message.max.bytes
  *   FJORD_ERR__STATE             handle closed, or not a producer
+ *   FJORD_ERR__FATAL             the idempotent producer hit a fatal error
+ *                                (fjord_fatal_error): destroy the handle
  * On success exactly one delivery report follows. If the topic's metadata is
  * not known yet the record waits for it (bounded by message.timeout.ms). */
 FJORD_EXPORT fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition,
@@ -264,6 +267,18 @@ FJORD_EXPORT fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t p
 FJORD_EXPORT fjord_err_t fjord_flush(fjord_t *fj, int timeout_ms);
 /* Records produced but not yet reported. */
 FJORD_EXPORT int fjord_outq_len(fjord_t *fj);
+
+/* The idempotent producer's fatal error (enable.idempotence), or
+ * FJORD_ERR_NO_ERROR. A fatal error means the producer can no longer keep
+ * its promise of no duplicates and no reordering: the broker fenced its
+ * producer id (INVALID_PRODUCER_EPOCH), forgot it (UNKNOWN_PRODUCER_ID), or
+ * records between two acknowledged batches are missing from the log
+ * (OUT_OF_ORDER_SEQUENCE_NUMBER at the next expected sequence). From then
+ * on every queued record fails with FJORD_ERR__FATAL, fjord_produce()
+ * returns it, and the error callback got it once with the reason; the
+ * application destroys the handle and makes a new one. errstr (may be
+ * NULL) gets the reason. */
+FJORD_EXPORT fjord_err_t fjord_fatal_error(fjord_t *fj, char *errstr, size_t errstr_size);
 
 /* Kafka's default partitioner for a key: murmur2 with seed 0x9747b28c,
  * (h & 0x7fffffff) % partition_cnt. */

@@ -94,6 +94,7 @@ tests_fjord_tests_SOURCES += tests/0103-sasl-ssl-acl.c
 tests_fjord_tests_SOURCES += tests/0110-unit-pid-block.c
 tests_fjord_tests_SOURCES += tests/0111-init-producer-id.c
 tests_fjord_tests_SOURCES += tests/0112-init-producer-id-acl.c
+tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

@@ -370,7 +370,12 @@ static int64_t repl_read_partition(repl_track_t *rt, test_cluster_t *c, int32_t 
 	return got;
 }
 
-void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups)
+/* repl_track_verify's checks; with allow_acked_dups 2 no duplicate fails
+ * (the caller judges *dupsp); totals over the partitions in *dupsp (copies
+ * beyond the first) and *first_errp (records whose first report was an
+ * error). */
+static void repl_track_check(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups, int *dupsp,
+                             int *first_errp)
 {
 	int bad = 0;
 	fjord_t *wm = test_consumer_new(c, NULL);
@@ -440,6 +445,9 @@ void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups
 			    rt->topic, (int)p, lied);
 		bad += got != hi || missing || moved || disorder || foreign ||
 		       (!allow_acked_dups && dups_acked);
+		for (int s = 0; s < pp->cnt; s++)
+			*dupsp += copies[s] > 1 ? copies[s] - 1 : 0;
+		*first_errp += first_err;
 		free(at);
 		free(copies);
 	}
@@ -454,4 +462,21 @@ void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups
 	free(rt);
 	ck_assert_msg(!bad, "%s: %d partition(s) failed verification (see the lines above)", topic,
 	              bad);
+}
+
+void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups)
+{
+	int dups = 0, first_err = 0;
+
+	repl_track_check(rt, c, allow_acked_dups != 0, &dups, &first_err);
+}
+
+int repl_track_verify_dups(repl_track_t *rt, test_cluster_t *c, int *first_errp)
+{
+	int dups = 0, first_err = 0;
+
+	repl_track_check(rt, c, 2, &dups, &first_err);
+	if (first_errp)
+		*first_errp = first_err;
+	return dups;
 }

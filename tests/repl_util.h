@@ -95,5 +95,10 @@ void repl_track_stop(repl_track_t *rt, int timeout_ms);
  * Records whose first report said NOT_PERSISTED but are in the log are
  * counted and printed. Frees rt. */
 void repl_track_verify(repl_track_t *rt, test_cluster_t *c, int allow_acked_dups);
+/* repl_track_verify's checks, except that duplicates fail nothing: returns
+ * how many stored copies are extra (0: every record stored once) and, in
+ * *first_errp (may be NULL), how many records had an error as their first
+ * report (the tracker produced them again). */
+int repl_track_verify_dups(repl_track_t *rt, test_cluster_t *c, int *first_errp);
 
 #endif /* FJORD_TEST_REPL_UTIL_H */

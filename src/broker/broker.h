@@ -71,6 +71,7 @@ typedef struct broker {
 	 * backing off after an accept error, or at max.connections. */
 	int accept_held;                 /* server_set_accepting(b, 0) */
 	int accept_backoff;              /* paused after EMFILE & co */
+	uint64_t fault_produce_cnt;      /* test.fault.produce.drop.response.every */
 	int accept_backoff_next_ms;      /* the next pause's length */
 	struct event *accept_backoff_ev; /* ends the pause */
 	int accept_reserve_fd;           /* spare descriptor for EMFILE; -1 */

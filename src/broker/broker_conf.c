@@ -285,6 +285,12 @@ static const prop_def_t broker_conf_defs[] = {
 	  "authentication, so by default only this machine reaches it; set e.g. "
 	  "`0.0.0.0:9095` for a Prometheus server elsewhere (docs/operations.md). Port 0: any "
 	  "free port (see --ports-file)." },
+	{ "test.fault.produce.drop.response.every", PROP_INT, OFF(fault_produce_drop_every), "0", 0,
+	  I32MAX, NULL, 0,
+	  "Test-only fault injection, off (0) unless set: every Nth Produce answer (acks 1 or "
+	  "all) is not sent; the connection is closed instead, after the records were "
+	  "appended, as when a connection breaks just after the broker wrote. The tests of "
+	  "the idempotent producer use it; never set it in production." },
 	{ NULL, PROP_INT, 0, NULL, 0, 0, NULL, 0, NULL },
 };
 

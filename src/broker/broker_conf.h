@@ -109,6 +109,7 @@ typedef struct broker_conf {
 	int leader_imbalance_per_broker_pct;
 	char *broker_rack;
 	char *http_listener;
+	int fault_produce_drop_every; /* test-only fault injection (conn.c); 0: off */
 	/* Authorization (authz.c; docs/security.md "Authorization"). */
 	char *authorizer_class_name; /* empty: no authorizer */
 	char *super_users;           /* "User:a;User:b" */

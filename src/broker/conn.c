@@ -620,7 +620,7 @@ int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer 
 	size_t hlen, plen = payload ? evbuffer_get_length(payload) : 0;
 	uint8_t prefix[FRAME_PREFIX_SIZE];
 	uint8_t *hbuf;
-	int rc = 0;
+	int rc = 0, fault = 0;
 
 	resp->correlation_id = slot->correlation_id;
 	resp->api = slot->api;
@@ -640,15 +640,25 @@ int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer 
 done:
 	metrics_observe_request(&c->b->metrics, slot->api, fj_mono_us() - slot->start_us,
 	                        resp->error != FJORD__ERROR_CODE__NONE);
+	/* test.fault.produce.drop.response.every: the answer is lost with the
+	 * connection, after the append (test-only). */
+	if (rc == 0 && slot->api == FJORD__API_KEY__PRODUCE && c->b->conf.fault_produce_drop_every > 0 &&
+	    ++c->b->fault_produce_cnt % (uint64_t)c->b->conf.fault_produce_drop_every == 0) {
+		evbuffer_drain(slot->out, evbuffer_get_length(slot->out));
+		rc = -1;
+		fault = 1;
+	}
 	slot->ready = 1;
 	slot->cancel = NULL;
 	slot->out_len = evbuffer_get_length(slot->out);
 	c->ready_len += slot->out_len;
 	c->pending_cnt--;
 	if (rc != 0)
-		conn_close(c, "out of memory building a response");
+		conn_close(c, fault ? "test fault: the Produce answer is dropped "
+		                      "(test.fault.produce.drop.response.every)"
+		                    : "out of memory building a response");
 	conn_flush(c);
-	return rc;
+	return fault ? 0 : rc;
 }
 
 int conn_slot_respond_error(conn_slot_t *slot, Fjord__ErrorCode err, const char *msg)

@@ -112,6 +112,8 @@ typedef struct fj_conf_values {
 	int message_max_bytes;
 	int max_in_flight;
 	int partitioner;
+	int enable_idempotence;
+	int idempotence; /* derived by conf_finish: enable.idempotence in effect */
 	/* consumer */
 	char *group_id;
 	int auto_offset_reset;
@@ -150,6 +152,9 @@ struct fjord_conf_s {
 int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n);
 /* The security settings are complete and served by this build; -1 with errstr. */
 int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n);
+/* enable.idempotence=true set explicitly on a producer with a conflicting
+ * acks, retries or max.in.flight: -1 with errstr. */
+int conf_check_idempotence(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n);
 /* Writes the property table as Markdown (docs). */
 void conf_write_markdown(FILE *fp);
 /* Fills the derived fields (acks, compression_type). */
@@ -440,6 +445,11 @@ struct prec {
 	int64_t deadline_ms; /* message.timeout.ms */
 	int retries;
 	int possibly; /* was sent at least once */
+	/* Idempotence (producer_idem.c): the sequence of the first record of a
+	 * batch (-1 until it is first sent) and, on that first record, how many
+	 * records the batch has: a retry resends exactly those. */
+	int64_t seq;
+	int batch_cnt;
 	/* outcome */
 	fjord_err_t err;
 	const char *errstr;  /* static, or errtext->text */

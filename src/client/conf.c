@@ -147,8 +147,15 @@ static const prop_def_t conf_defs[] = {
 	  S_PROD, "Largest record accepted by produce()." },
 	{ "max.in.flight.requests.per.connection", PROP_INT, OFF(max_in_flight), "5", 1, 1000000,
 	  NULL, S_PROD,
-	  "Produce requests in flight per broker connection (a partition has "
-	  "at most one, so ordering holds at any value)." },
+	  "Produce requests in flight per broker connection. With idempotence a "
+	  "partition has up to this many (at most 5) and order holds across retries; "
+	  "without, a partition has one at a time." },
+	{ "enable.idempotence", PROP_BOOL, OFF(enable_idempotence), "true", 0, 0, NULL, S_PROD,
+	  "Idempotent producer: a producer id and per-partition sequence numbers, so a "
+	  "retry never stores a record twice nor out of order. Needs acks=all, retries > 0 "
+	  "and max.in.flight.requests.per.connection <= 5; left at its default it is "
+	  "turned off by a conflicting setting, set to true explicitly the conflict is an "
+	  "error." },
 	{ "partitioner", PROP_ENUM, OFF(partitioner), "murmur2_random", 0, 0, conf_partitioners,
 	  S_PROD,
 	  "murmur2_random: Kafka's murmur2 for keys, sticky for null keys; "
@@ -340,6 +347,8 @@ void conf_finish(fjord_conf_t *conf)
 	int codec;
 	fj_conf_values_t *v = &conf->v;
 	v->acks = acks[v->acks_idx & 3];
+	v->idempotence = v->enable_idempotence && v->acks == -1 && v->retries > 0 &&
+	                 v->max_in_flight <= 5;
 	codec = rb_codec_from_name(conf_compression_values[v->compression_idx & 3]);
 	v->compression_type = codec < 0 ? RB_CODEC_NONE : codec;
 }
@@ -379,6 +388,25 @@ int conf_check_security(const fjord_conf_t *conf, char *errstr, size_t n)
 		return -1;
 	}
 	return 0;
+}
+
+int conf_check_idempotence(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n)
+{
+	const fj_conf_values_t *v = &conf->v;
+	const prop_def_t *def = props_find(conf_defs, "enable.idempotence");
+
+	if (type != FJORD_PRODUCER || !v->enable_idempotence || !conf->set_flags[def - conf_defs])
+		return 0;
+	if (v->acks != -1)
+		fj_errstr(errstr, n, "enable.idempotence=true needs acks=all");
+	else if (v->retries <= 0)
+		fj_errstr(errstr, n, "enable.idempotence=true needs retries > 0");
+	else if (v->max_in_flight > 5)
+		fj_errstr(errstr, n,
+		          "enable.idempotence=true needs max.in.flight.requests.per.connection <= 5");
+	else
+		return 0;
+	return -1;
 }
 
 /* Writes the property table as Markdown (docs/sdk.md embeds its output). */

@@ -293,7 +293,8 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 	}
 	v = &conf->v;
 	if (conf_check_scope(conf, type, errstr, errstr_size) < 0 ||
-	    conf_check_security(conf, errstr, errstr_size) < 0)
+	    conf_check_security(conf, errstr, errstr_size) < 0 ||
+	    conf_check_idempotence(conf, type, errstr, errstr_size) < 0)
 		return NULL;
 	if ((!v->bootstrap_servers || !*v->bootstrap_servers) &&
 	    (!v->zookeeper_connect || !*v->zookeeper_connect)) {

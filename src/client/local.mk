@@ -16,6 +16,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/producer_int.h \
 	src/client/producer.c \
 	src/client/produce_send.c \
+	src/client/producer_idem.c \
 	src/client/partitioner.c \
 	src/client/consumer.c \
 	src/client/cgrp_int.h \

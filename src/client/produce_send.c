@@ -92,10 +92,13 @@ static void producer_send(fjord_t *h, bconn_t *bc, pready_t *ready, int n)
 		prec_t *r, *last = NULL;
 		const uint8_t *batch;
 		size_t blen, before = used;
-		int cnt = 0;
+		int cnt = 0, exact;
 		rb_builder_reset(&p->rb);
+		/* A retry of an idempotent batch holds exactly its records. */
+		exact = pidem_batch_begin(h, pp, &p->rb);
 		for (r = pp->head; r; r = r->next) {
-			if (cnt > 0 && rb_builder_size(&p->rb) + r->size > (size_t)v->batch_size)
+			if (exact ? cnt == exact
+			          : cnt > 0 && rb_builder_size(&p->rb) + r->size > (size_t)v->batch_size)
 				break;
 			if (rb_builder_add(&p->rb, r->timestamp, r->key, r->key_len, r->value,
 			                   r->value_len, r->headers, r->header_cnt) < 0)
@@ -103,11 +106,13 @@ static void producer_send(fjord_t *h, bconn_t *bc, pready_t *ready, int n)
 			cnt++;
 			last = r;
 		}
-		if (!cnt || rb_builder_finish(&p->rb, &batch, &blen) != 0 ||
+		if (!cnt || (exact && cnt != exact) ||
+		    rb_builder_finish(&p->rb, &batch, &blen) != 0 ||
 		    producer_payload_add(p, &used, batch, blen) < 0) {
 			used = before;
 			continue;
 		}
+		pidem_batch_built(h, pp, pp->head, cnt);
 		/* Detach the batch's records from the queue. */
 		qp->t = t;
 		qp->partition = ready[i].partition;
@@ -120,7 +125,7 @@ static void producer_send(fjord_t *h, bconn_t *bc, pready_t *ready, int n)
 		pp->cnt -= (size_t)cnt;
 		for (r = qp->head; r; r = r->next)
 			pp->bytes -= r->size;
-		pp->inflight = 1;
+		pp->inflight++;
 		if (t->sticky == ready[i].partition)
 			t->sticky = -1; /* a new batch: a new sticky partition */
 		names[pq->cnt] = t->name;
@@ -153,8 +158,8 @@ requeue:
 	/* Could not queue: put everything back. */
 	for (i = 0; i < pq->cnt; i++) {
 		ppart_t *pp = &pq->parts[i].t->parts[pq->parts[i].partition];
-		ppart_prepend(pp, pq->parts[i].head, pq->parts[i].cnt);
-		pp->inflight = 0;
+		pidem_requeue(pp, pq->parts[i].head, pq->parts[i].cnt);
+		pp->inflight--;
 	}
 out:
 	arena_free(&ar);
@@ -174,6 +179,8 @@ void producer_serve(fjord_t *h)
 
 	if (!cv)
 		return;
+	if (!pidem_ready(h, now))
+		goto out;
 	LIST_FOREACH (t, &p->topics, link) {
 		const cview_topic_t *ct;
 		if (t->state != PT_KNOWN)
@@ -182,7 +189,8 @@ void producer_serve(fjord_t *h)
 		for (i = 0; i < t->part_cnt; i++) {
 			ppart_t *pp = &t->parts[i];
 			int32_t leader;
-			if (!pp->head || pp->inflight || pp->retry_at_ms > now)
+			if (!pp->head || pp->retry_at_ms > now || !pidem_part_may_send(h, pp) ||
+			    !pp->head)
 				continue;
 			if (!flushing && pp->bytes < (size_t)v->batch_size &&
 			    now - pp->head->enq_us / 1000 < v->linger_ms && !pp->head->retries)
@@ -264,14 +272,20 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err, co
 	prec_t *r;
 	int possibly = sent && (err == FJORD_ERR__TRANSPORT || err == FJORD_ERR_REQUEST_TIMED_OUT ||
 	                        err == FJORD_ERR_NOT_ENOUGH_REPLICAS_AFTER_APPEND);
+	int idem = pidem_failed(h, pp, qp->head, err);
+	int retriable = fjord_err_is_retriable(err) || idem > 0;
 	for (r = qp->head; r; r = r->next)
 		r->possibly |= possibly;
-	if (err != FJORD_ERR__DESTROY && fjord_err_is_retriable(err) &&
+	if (idem < 0) { /* fatal: the producer stops (producer_idem.c) */
+		producer_fail_chain_text(h, qp->head, err, errstr, NULL);
+		return;
+	}
+	if (err != FJORD_ERR__DESTROY && retriable &&
 	    qp->head->retries < v->retries && now < qp->head->deadline_ms &&
 	    !atomic_load(&h->io_stop)) {
 		for (r = qp->head; r; r = r->next)
 			r->retries++;
-		ppart_prepend(pp, qp->head, qp->cnt);
+		pidem_requeue(pp, qp->head, qp->cnt);
 		pp->retry_at_ms = now + v->retry_backoff_ms;
 		pp->retry_leader = broker_id;
 		metadata_refresh(h, fjord_err2name(err));
@@ -279,8 +293,9 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err, co
 		           qp->t->name, qp->partition, qp->cnt, fjord_err2str(err));
 		return;
 	}
-	if (err != FJORD_ERR__DESTROY && fjord_err_is_retriable(err) &&
-	    now >= qp->head->deadline_ms) {
+	/* Leaving unacknowledged: a hole in an idempotent sequence. */
+	pidem_hole(pp, qp->head, qp->cnt);
+	if (err != FJORD_ERR__DESTROY && retriable && now >= qp->head->deadline_ms) {
 		handle_log(h, FJ_LOG_WARNING, "PRODUCE",
 		           "%s [%d]: %d record(s) timed out; last error: %s", qp->t->name,
 		           qp->partition, qp->cnt, fjord_err2str(err));
@@ -288,7 +303,7 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err, co
 		                    "message.timeout.ms expired while retrying");
 		return;
 	}
-	if (!fjord_err_is_retriable(err) && err > 0) {
+	if (!retriable && err > 0) {
 		/* The broker refused the batch for good (INVALID_RECORD,
 		 * INVALID_TIMESTAMP, MESSAGE_TOO_LARGE, ...): every record of
 		 * it fails with the broker's reason, and is not retried. */
@@ -318,7 +333,7 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord
 		fjord_err_t perr = err;
 		prec_t *r;
 		int64_t k = 0;
-		pp->inflight = 0;
+		pp->inflight--;
 		if (!perr && resp) {
 			size_t a, b;
 			for (a = 0; a < resp->produce->n_topics && !ppr; a++) {
@@ -336,6 +351,8 @@ static void producer_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord
 			                    req->broker_id);
 			continue;
 		}
+		if (ppr)
+			pidem_acked(pp, qp->head, qp->cnt);
 		for (r = qp->head; r; r = r->next, k++) {
 			r->err = FJORD_ERR_NO_ERROR;
 			if (ppr) {
@@ -405,6 +422,10 @@ void producer_tick(fjord_t *h, int64_t now)
 			ppart_t *pp = &t->parts[i];
 			if (!pp->head || pp->head->deadline_ms > now)
 				continue;
+			if (h->cv_conf->idempotence) {
+				pidem_expire(h, pp, now);
+				continue;
+			}
 			pp->head = producer_expire(h, pp->head, now, &pp->cnt, &pp->bytes);
 			pp->tail = producer_chain_tail(pp->head);
 		}

@@ -151,6 +151,8 @@ fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition, con
 	/* The brokers refused our SASL login: records could never be sent. */
 	if (atomic_load(&fj->auth_err))
 		return (fjord_err_t)atomic_load(&fj->auth_err);
+	if (atomic_load(&p->idem.fatal_err))
+		return FJORD_ERR__FATAL;
 	if (!topic || !*topic || (header_cnt && !headers) || (key_len && !key) ||
 	    (value_len && !value))
 		return FJORD_ERR__INVALID_ARG;
@@ -181,6 +183,7 @@ fjord_err_t fjord_produce(fjord_t *fj, const char *topic, int32_t partition, con
 	r->timestamp = timestamp > 0 ? timestamp : fj_now_ms();
 	r->opaque = msg_opaque;
 	r->enq_us = fj_mono_us();
+	r->seq = -1;
 	r->deadline_ms = r->enq_us / 1000 + fj->cv_conf->message_timeout_ms;
 	atomic_fetch_add(&p->outq_cnt, 1);
 	atomic_fetch_add(&p->outq_bytes, r->size);
