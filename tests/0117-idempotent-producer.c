@@ -145,7 +145,8 @@ static fjord_t *t0117_try(char *errstr, size_t size, ...)
 		              k, v, errstr);
 	va_end(ap);
 	fjord_t *h = fjord_new(FJORD_PRODUCER, conf, errstr, size);
-	fjord_conf_destroy(conf);
+	if (!h) /* fjord_new() owns conf when it succeeds */
+		fjord_conf_destroy(conf);
 	return h;
 }
 
