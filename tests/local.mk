@@ -23,6 +23,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0013-unit-epoch-checkpoint.c \
 	tests/0014-unit-zkpath.c \
 	tests/0015-unit-storage-faults.c \
+	tests/0016-unit-producer-state.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
 	tests/0022-slow-readers.c \
@@ -91,6 +92,7 @@ tests_fjord_tests_SOURCES += tests/0100-zk-acl.c
 tests_fjord_tests_SOURCES += tests/0101-zk-auth-errors.c
 tests_fjord_tests_SOURCES += tests/0102-http-listener-default.c
 tests_fjord_tests_SOURCES += tests/0103-sasl-ssl-acl.c
+tests_fjord_tests_SOURCES += tests/0113-idempotent-produce-raw.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

@@ -13,7 +13,10 @@
  *   - always: scans again the segments that the corrupt-segments file
  *     (log_corrupt.c) names, so known ranges survive a clean restart;
  *   - always: rebuilds an index that is missing or inconsistent, and
- *     recovers a segment whose tail does not parse (valid_end < size).
+ *     recovers a segment whose tail does not parse (valid_end < size);
+ *   - always: rebuilds the producer state (producer_state.h) from the
+ *     batch headers of every segment (plog_pstate_rebuild, also run after
+ *     a truncation).
  * Progress goes to the log ("recovering partition t-0: segment 3/7").
  * Runs on the thread that opens the log (the loop thread at start-up).
  */
@@ -29,6 +32,7 @@
 
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/record_batch.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -254,9 +258,60 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 		     "recovered %s-%d in %" PRId64 " ms, log end offset %" PRId64, plog->topic,
 		     plog->partition, fj_mono_ms() - t0, plog_active(plog)->next_offset);
 	plog_corrupt_sync(plog);
+	int r = plog_pstate_rebuild(plog);
+	if (r < 0) {
+		snprintf(errstr, errstr_size, "rebuilding the producer state failed: %s",
+		         strerror(-r));
+		goto out;
+	}
 	ret = 0;
 out:
 	free(bases);
 	free(hints);
 	return ret;
+}
+
+/* The batch headers of one segment into the producer state: a header scan
+ * (no CRC: the segment was recovered or is known clean) that steps over
+ * corrupt ranges. */
+static int recovery_pstate_segment(plog_t *plog, const log_segment_t *seg, int64_t now)
+{
+	uint8_t hdr[RB_HEADER_SIZE];
+	int64_t pos = 0;
+
+	while (pos < seg->size) {
+		const segment_corrupt_t *c = segment_corrupt_at(seg, pos);
+		if (c) {
+			pos = c->end;
+			continue;
+		}
+		int r = segment_read_header(seg, pos, hdr);
+		if (r <= 0)
+			return r;
+		int64_t total = (int64_t)rb_total_size(hdr);
+		if (total < RB_HEADER_SIZE || total > seg->size - pos)
+			return 0; /* the recovery scan owns damage; not ours to judge */
+		if (pstate_update_from_header(&plog->ps, hdr, now) < 0)
+			return -ENOMEM;
+		pos += total;
+	}
+	return 0;
+}
+
+int plog_pstate_rebuild(plog_t *plog)
+{
+	int64_t now = plog_now(plog);
+
+	pstate_clear(&plog->ps);
+	for (size_t i = 0; i < plog->seg_cnt; i++) {
+		int r = recovery_pstate_segment(plog, plog->segs[i], now);
+		if (r < 0) {
+			pstate_clear(&plog->ps);
+			return r;
+		}
+	}
+	if (plog->ps.cnt > 0)
+		flog(LOG_INFO, "storage", "%s-%d: producer state rebuilt: %zu producers",
+		     plog->topic, plog->partition, plog->ps.cnt);
+	return 0;
 }

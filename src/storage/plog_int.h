@@ -10,6 +10,7 @@
 #include "storage/log_dir.h"
 #include "storage/log_segment.h"
 #include "storage/plog.h"
+#include "storage/producer_state.h"
 
 #define PLOG_POS_CACHE 8
 
@@ -42,6 +43,7 @@ struct plog {
 	plog_pos_cache_t cache[PLOG_POS_CACHE];
 	unsigned cache_next;
 	size_t corrupt_saved; /* ranges listed in PLOG_CORRUPT_FILE (log_corrupt.c) */
+	producer_state_t ps;  /* idempotent producers (producer_state.h) */
 };
 
 static inline log_segment_t *plog_active(const plog_t *plog)
@@ -54,6 +56,11 @@ static inline log_segment_t *plog_active(const plog_t *plog)
  * -1 with errstr. */
 int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *errstr,
               size_t errstr_size);
+
+/* log_recovery.c: rebuilds the producer state from scratch by reading the
+ * batch headers of every segment (open, truncation). 0 or -errno (the
+ * state is then empty and the caller reports it). */
+int plog_pstate_rebuild(plog_t *plog);
 
 /* plog.c: appends seg at the end of the segment array. 0 or -ENOMEM. */
 int plog_push_segment(plog_t *plog, log_segment_t *seg);
