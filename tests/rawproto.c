@@ -433,3 +433,22 @@ int raw_produce_acks(int port, const char *topic, int32_t partition, int32_t ack
 		close(fd);
 	return rc;
 }
+
+int raw_produce_when_led(int port, const char *topic, int32_t partition, int32_t acks,
+                         const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
+                         size_t errmsg_size, int timeout_ms)
+{
+	int64_t deadline = test_now_ms() + (int64_t)(timeout_ms * test_timeout_multiplier());
+	int rc;
+
+	for (;;) {
+		rc = raw_produce_acks(port, topic, partition, acks, payload, len, base_offsetp,
+		                      errmsg, errmsg_size);
+		if ((rc != -1000 && rc != FJORD_ERR_NOT_LEADER &&
+		     rc != FJORD_ERR_LEADER_NOT_AVAILABLE &&
+		     rc != FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION) ||
+		    test_now_ms() >= deadline)
+			return rc;
+		harness_sleep_ms(50);
+	}
+}

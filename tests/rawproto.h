@@ -101,5 +101,13 @@ size_t raw_batch_build_idempotent(uint8_t *buf, size_t cap, int64_t pid, int16_t
 int raw_produce_acks(int port, const char *topic, int32_t partition, int32_t acks,
                      const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
                      size_t errmsg_size);
+/* raw_produce_acks, sent again while the broker cannot be reached or answers
+ * that it does not lead the partition (yet): NOT_LEADER,
+ * LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION; for a broker that just
+ * restarted or became leader. Gives up after timeout_ms (scaled) with the
+ * last answer. */
+int raw_produce_when_led(int port, const char *topic, int32_t partition, int32_t acks,
+                         const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
+                         size_t errmsg_size, int timeout_ms);
 
 #endif /* FJORD_TEST_RAWPROTO_H */
