@@ -15,6 +15,12 @@
  *   reopen (clean or recovering) the state is rebuilt from the segments;
  *   truncation forgets the batches above the cut; retention keeps the
  *   producers whose batches it deleted.
+ * - snapshots: encode/decode round trip, a flipped or missing byte refused;
+ *   a roll writes "<base>.snapshot"; reopening loads the newest valid one
+ *   (a corrupt newest one is skipped for an older one) and replays the rest;
+ *   a producer whose every batch retention deleted is still known after a
+ *   restart; truncation removes the snapshots above the cut, retention
+ *   those of deleted segments but the newest.
  */
 #include <stdint.h>
 #include <stdio.h>
@@ -23,6 +29,7 @@
 
 #include "common/record_batch.h"
 #include "storage/plog.h"
+#include "storage/producer_snapshot.h"
 #include "storage/producer_state.h"
 #include "test.h"
 
@@ -302,8 +309,150 @@ START_TEST(st16_plog)
 }
 END_TEST
 
+/* The offsets of dir's snapshots: count, and the newest in *newestp. */
+static size_t st16_snapshots(const char *dir, int64_t *newestp)
+{
+	char cmd[800];
+	snprintf(cmd, sizeof(cmd), "ls %s | grep '^[0-9]*\\.snapshot$' | sort", dir);
+	FILE *p = popen(cmd, "r");
+	long long off;
+	size_t n = 0;
+	ck_assert_ptr_nonnull(p);
+	*newestp = -1;
+	while (fscanf(p, "%lld.snapshot\n", &off) == 1) {
+		*newestp = off;
+		n++;
+	}
+	pclose(p);
+	return n;
+}
+
+START_TEST(st16_snapshot_codec)
+{
+	producer_state_t ps, back;
+	uint8_t *buf;
+	size_t len;
+	int64_t at = -1;
+	char why[256];
+	pstate_init(&ps);
+	pstate_init(&back);
+	for (int64_t pid = 5; pid < 8; pid++)
+		for (int i = 0; i < (int)pid; i++) {
+			pstate_append_t a = st16_a(pid, (int16_t)pid, i * 2, i * 2 + 1);
+			ck_assert_int_eq(pstate_update(&ps, &a, pid * 100 + i * 2,
+			                               pid * 100 + i * 2 + 1, pid * 1000 + i),
+			                 0);
+		}
+	ck_assert_int_eq(psnap_encode(&ps, 4242, &buf, &len), 0);
+	ck_assert_int_eq(psnap_decode(buf, len, &back, &at, why, sizeof(why)), 0);
+	ck_assert_int_eq(at, 4242);
+	ck_assert_uint_eq(back.cnt, 3);
+	ck_assert_int_eq(memcmp(back.entries, ps.entries, 3 * sizeof(ps.entries[0])), 0);
+	/* Any flipped byte, and any cut, is refused whole. */
+	for (size_t i = 0; i < len; i++) {
+		buf[i] ^= 0x10;
+		ck_assert_int_eq(psnap_decode(buf, len, &back, &at, why, sizeof(why)), -1);
+		ck_assert_uint_eq(back.cnt, 0);
+		buf[i] ^= 0x10;
+		ck_assert_int_eq(psnap_decode(buf, i, &back, &at, why, sizeof(why)), -1);
+	}
+	/* An empty state is a valid snapshot. */
+	free(buf);
+	pstate_clear(&ps);
+	ck_assert_int_eq(psnap_encode(&ps, 0, &buf, &len), 0);
+	ck_assert_int_eq(psnap_decode(buf, len, &back, &at, why, sizeof(why)), 0);
+	ck_assert_uint_eq(back.cnt, 0);
+	free(buf);
+	pstate_destroy(&ps);
+	pstate_destroy(&back);
+}
+END_TEST
+
+START_TEST(st16_snapshot_plog)
+{
+	log_config_t cfg;
+	plog_append_info_t info;
+	int64_t newest;
+	log_config_defaults(&cfg);
+	cfg.segment_bytes = 300;
+	char *dir = strdup(st16_dir());
+	plog_t *plog = st16_open(dir, &cfg, 0);
+
+	/* Producer 1 writes two batches, then producer 2 many: rolls. */
+	ck_assert_int_eq(st16_append(plog, 1, 0, 0, 2, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(st16_append(plog, 1, 0, 2, 2, &info), FJORD_ERR_NO_ERROR);
+	for (int i = 0; i < 20; i++)
+		ck_assert_int_eq(st16_append(plog, 2, 0, i * 2, 2, &info), FJORD_ERR_NO_ERROR);
+	int segs = plog_segment_count(plog);
+	ck_assert_int_gt(segs, 4);
+	/* One snapshot per roll, at each new segment's base. */
+	ck_assert_uint_eq(st16_snapshots(dir, &newest), (size_t)segs - 1);
+	ck_assert_int_lt(newest, plog_log_end_offset(plog));
+
+	/* Corrupt the newest snapshot: the open falls back to an older one
+	 * and loses nothing. */
+	plog_close(plog, 1);
+	{
+		char path[900];
+		snprintf(path, sizeof(path), "%s/%020lld.snapshot", dir, (long long)newest);
+		FILE *f = fopen(path, "r+b");
+		ck_assert_ptr_nonnull(f);
+		ck_assert_int_eq(fseek(f, 20, SEEK_SET), 0);
+		ck_assert_int_eq(fputc('X', f), 'X');
+		fclose(f);
+	}
+	plog = st16_open(dir, &cfg, 0);
+	st16_assert_dup(plog, 2, 0, 38, 2, 42, 43);
+	st16_assert_dup(plog, 1, 0, 2, 2, 2, 3);
+
+	/* Retention deletes every batch of producer 1; after a restart the
+	 * snapshots still know it: its next batch is in sequence. */
+	plog_set_high_watermark(plog, plog_log_end_offset(plog));
+	log_config_t rcfg = cfg;
+	rcfg.retention_bytes = 1;
+	rcfg.retention_ms = -1;
+	plog_set_config(plog, &rcfg);
+	ck_assert_int_gt(plog_apply_retention(plog, 0), 0);
+	ck_assert_int_gt(plog_log_start_offset(plog), 4);
+	/* Snapshots of deleted segments are gone, the newest stays. */
+	ck_assert_uint_le(st16_snapshots(dir, &newest), (size_t)plog_segment_count(plog));
+	ck_assert_int_ge(newest, 0);
+	int64_t log_start = plog_log_start_offset(plog);
+	plog_close(plog, 1);
+	plog_t *reopened = NULL;
+	char errstr[512];
+	ck_assert_msg(
+	    plog_open(dir, "p", 0, &cfg, 0, log_start, 1, &reopened, errstr, sizeof(errstr)) == 0,
+	    "%s", errstr);
+	plog = reopened;
+	ck_assert_int_eq(st16_append(plog, 1, 0, 4, 1, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(info.duplicate, 0);
+
+	/* Truncation removes the snapshots above the cut (and the state
+	 * forgets what was cut). */
+	int64_t leo = plog_log_end_offset(plog);
+	ck_assert_int_eq(plog_roll(plog), 0);
+	ck_assert_int_eq(st16_append(plog, 2, 0, 40, 2, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(plog_roll(plog), 0);
+	ck_assert_int_eq(st16_snapshots(dir, &newest) > 0, 1);
+	ck_assert_int_eq(newest, leo + 2);
+	ck_assert_int_eq(plog_truncate_to(plog, leo), 0);
+	st16_snapshots(dir, &newest);
+	ck_assert_int_le(newest, leo);
+	ck_assert_int_eq(st16_append(plog, 2, 0, 40, 2, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_int_eq(info.duplicate, 0);
+	ck_assert_int_eq(info.first_offset, leo);
+	ck_assert_int_eq(plog_truncate_fully_and_start_at(plog, 1000), 0);
+	ck_assert_uint_eq(st16_snapshots(dir, &newest), 0);
+	plog_close(plog, 0);
+	free(dir);
+}
+END_TEST
+
 void test_0016(TCase *tc)
 {
+	tcase_add_test(tc, st16_snapshot_codec);
+	tcase_add_test(tc, st16_snapshot_plog);
 	tcase_add_test(tc, st16_rules);
 	tcase_add_test(tc, st16_plog);
 }

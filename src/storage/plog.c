@@ -842,7 +842,27 @@ int plog_roll(plog_t *plog)
 	}
 	flog(LOG_DEBUG, "storage", "%s-%d: rolled segment %020" PRId64, plog->topic,
 	     plog->partition, seg->base_offset);
+	/* The producer state as of the new base offset: the next open replays
+	 * only what follows. Losing it costs only a longer rebuild. */
+	if ((ret = psnap_write(plog->dir, seg->base_offset, &plog->ps)) < 0)
+		flog(LOG_WARNING, "storage",
+		     "%s-%d: cannot write the producer-state snapshot at offset %" PRId64
+		     ": %s; the next open rebuilds from an older one",
+		     plog->topic, plog->partition, seg->base_offset, strerror(-ret));
 	return 0;
+}
+
+/* Removes every producer-state snapshot at or above offset. */
+static void plog_snapshot_remove_from(plog_t *plog, int64_t offset)
+{
+	int64_t *offs = NULL;
+	size_t cnt = 0;
+	if (plog_snapshot_list(plog, &offs, &cnt) < 0)
+		return; /* the next rebuild skips those above the log end */
+	for (size_t i = 0; i < cnt; i++)
+		if (offs[i] >= offset)
+			plog_snapshot_remove(plog, offs[i], "truncated producer-state snapshot");
+	free(offs);
 }
 
 /* After truncation: clamp HW, recovery point and the epoch cache to the LEO. */
@@ -933,6 +953,7 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 	plog->first_unflushed_ms = -1;
 	epoch_cache_clear(&plog->ec);
 	pstate_clear(&plog->ps);
+	plog_snapshot_remove_from(plog, INT64_MIN);
 	plog_cache_clear(plog);
 	plog_corrupt_sync(plog);
 	flog(LOG_INFO, "storage", "%s-%d: truncated fully, log restarts at offset %" PRId64,

@@ -10,6 +10,7 @@
 #include "storage/log_dir.h"
 #include "storage/log_segment.h"
 #include "storage/plog.h"
+#include "storage/producer_snapshot.h"
 #include "storage/producer_state.h"
 
 #define PLOG_POS_CACHE 8
@@ -57,10 +58,17 @@ static inline log_segment_t *plog_active(const plog_t *plog)
 int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *errstr,
               size_t errstr_size);
 
-/* log_recovery.c: rebuilds the producer state from scratch by reading the
- * batch headers of every segment (open, truncation). 0 or -errno (the
- * state is then empty and the caller reports it). */
+/* log_recovery.c: rebuilds the producer state: loads the newest valid
+ * snapshot at or below the LEO (removing those above it; a corrupt one is
+ * logged and skipped), then reads the batch headers from its offset on (from
+ * the log start without one). At open and after truncation. 0 or -errno
+ * (the state is then empty and the caller reports it). */
 int plog_pstate_rebuild(plog_t *plog);
+/* log_recovery.c: the offsets of the partition's *.snapshot files in
+ * increasing order (*offsp malloc'd, NULL when none). 0 or -errno. */
+int plog_snapshot_list(const plog_t *plog, int64_t **offsp, size_t *cntp);
+/* log_recovery.c: removes the snapshot at offset (logs a failure). */
+void plog_snapshot_remove(const plog_t *plog, int64_t offset, const char *why);
 
 /* plog.c: appends seg at the end of the segment array. 0 or -ENOMEM. */
 int plog_push_segment(plog_t *plog, log_segment_t *seg);

@@ -176,6 +176,23 @@ int pstate_update_from_header(producer_state_t *ps, const uint8_t *hdr, int64_t 
 	                     ts >= 0 ? ts : now_ms);
 }
 
+int pstate_load_entry(producer_state_t *ps, const pstate_entry_t *e)
+{
+	if (e->batch_cnt < 0 || e->batch_cnt > PSTATE_RETAINED_BATCHES ||
+	    (ps->cnt > 0 && ps->entries[ps->cnt - 1].producer_id >= e->producer_id))
+		return -EINVAL;
+	if (ps->cnt == ps->cap) {
+		size_t cap = ps->cap ? ps->cap * 2 : 8;
+		pstate_entry_t *ne = realloc(ps->entries, cap * sizeof(*ne));
+		if (!ne)
+			return -ENOMEM;
+		ps->entries = ne;
+		ps->cap = cap;
+	}
+	ps->entries[ps->cnt++] = *e;
+	return 0;
+}
+
 size_t pstate_expire(producer_state_t *ps, int64_t now_ms, int64_t expiration_ms)
 {
 	size_t kept = 0, gone;

@@ -97,6 +97,11 @@ int pstate_update(producer_state_t *ps, const pstate_append_t *a, int64_t first_
  * now_ms stands in for a maxTimestamp of -1. 0 or -ENOMEM. */
 int pstate_update_from_header(producer_state_t *ps, const uint8_t *hdr, int64_t now_ms);
 
+/* Appends a whole entry (a snapshot being loaded): its producer id must be
+ * above every id held and batch_cnt within 0..PSTATE_RETAINED_BATCHES.
+ * 0, -EINVAL or -ENOMEM. */
+int pstate_load_entry(producer_state_t *ps, const pstate_entry_t *e);
+
 /* Drops the producers whose last append is older than now_ms - expiration_ms
  * (producer.id.expiration.ms). Returns how many went. */
 size_t pstate_expire(producer_state_t *ps, int64_t now_ms, int64_t expiration_ms);
