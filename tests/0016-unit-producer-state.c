@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "common/bytes.h"
+#include "common/crc32c.h"
 #include "common/record_batch.h"
 #include "storage/plog.h"
 #include "storage/producer_snapshot.h"
@@ -300,6 +302,24 @@ START_TEST(st16_plog)
 	st16_assert_dup(plog, 42, 0, 6, 2, 9, 10);
 	ck_assert_int_eq(st16_append(plog, 42, 0, 8, 1, &info), FJORD_ERR_NO_ERROR);
 	ck_assert_int_eq(info.duplicate, 0);
+
+	/* Expiry through the plog: producer 42's last batch had maxTimestamp
+	 * 1000 (st16_batch); producer 43 starts now with a later one. */
+	{
+		uint8_t *b;
+		size_t l = st16_batch(&b, 43, 0, 0, 1);
+		be64_write(b + RB_OFF_MAX_TIMESTAMP, 50000);
+		be32_write(b + RB_OFF_CRC, crc32c(0, b + RB_OFF_ATTRIBUTES, l - RB_OFF_ATTRIBUTES));
+		char why[256] = "";
+		ck_assert_msg(plog_append_leader(plog, b, l, 3, NULL, &info, why, sizeof(why)) ==
+		                  FJORD_ERR_NO_ERROR,
+		              "%s", why);
+		free(b);
+	}
+	ck_assert_uint_eq(plog_expire_producers(plog, 20000, 10000), 1);
+	ck_assert_int_eq(st16_append(plog, 42, 0, 9, 1, &info), FJORD_ERR_UNKNOWN_PRODUCER_ID);
+	ck_assert_int_eq(st16_append(plog, 43, 0, 5, 1, &info),
+	                 FJORD_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER);
 
 	/* Truncating everything forgets every producer. */
 	ck_assert_int_eq(plog_truncate_fully_and_start_at(plog, 100), 0);

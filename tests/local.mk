@@ -95,6 +95,7 @@ tests_fjord_tests_SOURCES += tests/0103-sasl-ssl-acl.c
 tests_fjord_tests_SOURCES += tests/0113-idempotent-produce-raw.c
 tests_fjord_tests_SOURCES += tests/0114-idempotent-recovery.c
 tests_fjord_tests_SOURCES += tests/0115-idempotent-failover.c
+tests_fjord_tests_SOURCES += tests/0116-idempotent-expiry.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

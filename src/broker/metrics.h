@@ -77,6 +77,8 @@ typedef struct metrics {
 	/* Idempotent batches answered as duplicates of stored ones (nothing
 	 * appended; storage/producer_state.h). */
 	uint64_t produce_duplicates;
+	/* Idle idempotent producers forgotten (producer.id.expiration.ms). */
+	uint64_t producer_ids_expired;
 } metrics_t;
 
 void metrics_init(metrics_t *m);

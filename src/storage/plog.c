@@ -790,6 +790,17 @@ void plog_set_config(plog_t *plog, const log_config_t *cfg)
 		                   cfg->segment_index_bytes);
 }
 
+size_t plog_expire_producers(plog_t *plog, int64_t now_ms, int64_t expiration_ms)
+{
+	size_t n = pstate_expire(&plog->ps, now_ms, expiration_ms);
+	if (n > 0)
+		flog(LOG_INFO, "storage",
+		     "%s-%d: %zu idempotent producer(s) expired after %" PRId64
+		     " ms without a batch (producer.id.expiration.ms); %zu left",
+		     plog->topic, plog->partition, n, expiration_ms, plog->ps.cnt);
+	return n;
+}
+
 epoch_cache_t *plog_epoch_cache(plog_t *plog)
 {
 	return &plog->ec;

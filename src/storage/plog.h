@@ -241,6 +241,11 @@ int plog_roll(plog_t *plog);
  */
 int plog_apply_retention(plog_t *plog, int64_t now_ms);
 
+/* Forgets the idempotent producers whose last batch is older than now_ms -
+ * expiration_ms (producer.id.expiration.ms; producer_state.h). Returns how
+ * many went (logged when any). */
+size_t plog_expire_producers(plog_t *plog, int64_t now_ms, int64_t expiration_ms);
+
 /* The partition's leader-epoch cache (borrowed). */
 epoch_cache_t *plog_epoch_cache(plog_t *plog);
 
