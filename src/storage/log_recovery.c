@@ -14,9 +14,11 @@
  *     (log_corrupt.c) names, so known ranges survive a clean restart;
  *   - always: rebuilds an index that is missing or inconsistent, and
  *     recovers a segment whose tail does not parse (valid_end < size);
- *   - always: rebuilds the producer state (producer_state.h) from the
- *     batch headers of every segment (plog_pstate_rebuild, also run after
- *     a truncation).
+ *   - always: rebuilds the producer state (producer_state.h): the newest
+ *     valid snapshot at or below the log end (producer_snapshot.h; corrupt
+ *     ones are logged and removed, those above the log end removed), then
+ *     the batch headers after it (plog_pstate_rebuild, also run after a
+ *     truncation).
  * Progress goes to the log ("recovering partition t-0: segment 3/7").
  * Runs on the thread that opens the log (the loop thread at start-up).
  */

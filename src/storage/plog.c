@@ -854,12 +854,17 @@ int plog_roll(plog_t *plog)
 	flog(LOG_DEBUG, "storage", "%s-%d: rolled segment %020" PRId64, plog->topic,
 	     plog->partition, seg->base_offset);
 	/* The producer state as of the new base offset: the next open replays
-	 * only what follows. Losing it costs only a longer rebuild. */
-	if ((ret = psnap_write(plog->dir, seg->base_offset, &plog->ps)) < 0)
+	 * only what follows. Losing it costs only a longer rebuild, but a disk
+	 * error is one, whatever file it hit. */
+	if ((ret = psnap_write(plog->dir, seg->base_offset, &plog->ps)) < 0) {
+		if (plog_io_error(plog, ret, "writing a producer-state snapshot in", plog->dir) ==
+		    SIO_ERR_DISK)
+			return ret;
 		flog(LOG_WARNING, "storage",
-		     "%s-%d: cannot write the producer-state snapshot at offset %" PRId64
-		     ": %s; the next open rebuilds from an older one",
-		     plog->topic, plog->partition, seg->base_offset, strerror(-ret));
+		     "%s-%d: no producer-state snapshot at offset %" PRId64
+		     "; the next open rebuilds from an older one",
+		     plog->topic, plog->partition, seg->base_offset);
+	}
 	return 0;
 }
 
