@@ -71,7 +71,7 @@ typedef enum fjord_err_t {
 	FJORD_ERR__REVOKE_PARTITIONS =
 	    -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
 	FJORD_ERR__ASSIGN_PARTITIONS =
-	    -176, /* rebalance event: partitions given (poll, no rebalance_cb) */
+	    -176,                /* rebalance event: partitions given (poll, no rebalance_cb) */
 	FJORD_ERR__FATAL = -175, /* the idempotent producer cannot go on: fjord_fatal_error() */
 	FJORD_ERR__END = -100,
 

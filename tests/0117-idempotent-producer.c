@@ -87,7 +87,7 @@ START_TEST(t0117_kill_leaders)
 	test_cluster_t *c = test_cluster_new(3, REPL_BROKER_PROPS "min.insync.replicas=2\n");
 	const char *topic = test_topic_name("rf3");
 	static const char *const props[] = { "message.timeout.ms", "120000", "request.timeout.ms",
-		                             "15000",              NULL };
+		                             "15000", NULL };
 	int first_err = 0, dups;
 
 	repl_create_topic(c, topic, T0117_PARTITIONS, 3, NULL);
@@ -141,8 +141,8 @@ static fjord_t *t0117_try(char *errstr, size_t size, ...)
 	          FJORD_CONF_OK);
 	va_start(ap, size);
 	while ((k = va_arg(ap, const char *)) && (v = va_arg(ap, const char *)))
-		ck_assert_msg(fjord_conf_set(conf, k, v, errstr, size) == FJORD_CONF_OK, "%s=%s: %s",
-		              k, v, errstr);
+		ck_assert_msg(fjord_conf_set(conf, k, v, errstr, size) == FJORD_CONF_OK,
+		              "%s=%s: %s", k, v, errstr);
 	va_end(ap);
 	fjord_t *h = fjord_new(FJORD_PRODUCER, conf, errstr, size);
 	if (!h) /* fjord_new() owns conf when it succeeds */

@@ -23,6 +23,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0013-unit-epoch-checkpoint.c \
 	tests/0014-unit-zkpath.c \
 	tests/0015-unit-storage-faults.c \
+	tests/0016-unit-producer-state.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
 	tests/0022-slow-readers.c \
@@ -94,6 +95,10 @@ tests_fjord_tests_SOURCES += tests/0103-sasl-ssl-acl.c
 tests_fjord_tests_SOURCES += tests/0110-unit-pid-block.c
 tests_fjord_tests_SOURCES += tests/0111-init-producer-id.c
 tests_fjord_tests_SOURCES += tests/0112-init-producer-id-acl.c
+tests_fjord_tests_SOURCES += tests/0113-idempotent-produce-raw.c
+tests_fjord_tests_SOURCES += tests/0114-idempotent-recovery.c
+tests_fjord_tests_SOURCES += tests/0115-idempotent-failover.c
+tests_fjord_tests_SOURCES += tests/0116-idempotent-expiry.c
 tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

@@ -226,9 +226,11 @@ size_t raw_batch_build(uint8_t *buf, size_t cap, const raw_batch_t *spec, const 
 	be32_write(buf + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)(count - 1));
 	be64_write(buf + RB_OFF_BASE_TIMESTAMP, (uint64_t)spec->base_ts);
 	be64_write(buf + RB_OFF_MAX_TIMESTAMP, (uint64_t)spec->max_ts);
-	be64_write(buf + RB_OFF_PRODUCER_ID, (uint64_t)-1);
-	be16_write(buf + RB_OFF_PRODUCER_EPOCH, (uint16_t)-1);
-	be32_write(buf + RB_OFF_BASE_SEQUENCE, (uint32_t)-1);
+	be64_write(buf + RB_OFF_PRODUCER_ID, (uint64_t)(spec->idempotent ? spec->producer_id : -1));
+	be16_write(buf + RB_OFF_PRODUCER_EPOCH,
+	           (uint16_t)(spec->idempotent ? spec->producer_epoch : -1));
+	be32_write(buf + RB_OFF_BASE_SEQUENCE,
+	           (uint32_t)(spec->idempotent ? spec->base_sequence : -1));
 	be32_write(buf + RB_OFF_RECORDS_COUNT, (uint32_t)count);
 	memcpy(buf + RB_HEADER_SIZE, recbuf, rlen);
 	be32_write(buf + RB_OFF_CRC, crc32c(0, buf + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES));
@@ -237,10 +239,11 @@ size_t raw_batch_build(uint8_t *buf, size_t cap, const raw_batch_t *spec, const 
 	return total;
 }
 
-/* One partition's payload in a Produce request with acks=1 on fd; fills
- * the error (and message) of the answer. */
-static int raw_produce_payload(int fd, const char *topic, int32_t partition, const uint8_t *payload,
-                               size_t len, char *errmsg, size_t errmsg_size)
+/* One partition's payload in a Produce request with acks on fd; fills
+ * the error (and message) and base offset (may be NULL) of the answer. */
+static int raw_produce_payload(int fd, const char *topic, int32_t partition, int32_t acks,
+                               const uint8_t *payload, size_t len, int64_t *base_offsetp,
+                               char *errmsg, size_t errmsg_size)
 {
 	Fjord__Request req = FJORD__REQUEST__INIT;
 	Fjord__ProduceRequest pr = FJORD__PRODUCE_REQUEST__INIT;
@@ -253,12 +256,14 @@ static int raw_produce_payload(int fd, const char *topic, int32_t partition, con
 
 	if (errmsg && errmsg_size)
 		errmsg[0] = '\0';
+	if (base_offsetp)
+		*base_offsetp = -1;
 	pd.partition = partition;
 	pd.records_len = (uint32_t)len;
 	td.topic = (char *)topic;
 	td.n_partitions = 1;
 	td.partitions = pds;
-	pr.acks = 1;
+	pr.acks = acks;
 	pr.timeout_ms = 10000;
 	pr.n_topics = 1;
 	pr.topics = tds;
@@ -280,6 +285,8 @@ static int raw_produce_payload(int fd, const char *topic, int32_t partition, con
 	           resp->produce->n_topics == 1 && resp->produce->topics[0]->n_partitions == 1) {
 		Fjord__ProducePartitionResponse *ppr = resp->produce->topics[0]->partitions[0];
 		rc = ppr->error;
+		if (base_offsetp)
+			*base_offsetp = ppr->base_offset;
 		if (errmsg && ppr->error_message)
 			snprintf(errmsg, errmsg_size, "%s", ppr->error_message);
 	}
@@ -291,7 +298,8 @@ int raw_produce_bytes(int port, const char *topic, int32_t partition, const uint
                       size_t len, char *errmsg, size_t errmsg_size)
 {
 	int fd = raw_connect(port);
-	int rc = raw_produce_payload(fd, topic, partition, payload, len, errmsg, errmsg_size);
+	int rc =
+	    raw_produce_payload(fd, topic, partition, 1, payload, len, NULL, errmsg, errmsg_size);
 	if (fd >= 0)
 		close(fd);
 	return rc;
@@ -441,4 +449,64 @@ int raw_init_producer_id(int port, int64_t producer_id, int32_t producer_epoch, 
 	rc = raw_init_producer_id_fd(fd, producer_id, producer_epoch, out_pid, out_epoch, NULL, 0);
 	close(fd);
 	return rc;
+}
+
+size_t raw_batch_build_idempotent(uint8_t *buf, size_t cap, int64_t pid, int16_t epoch, int32_t seq,
+                                  int32_t partition, int first_msg, int n)
+{
+	raw_rec_t *recs = calloc((size_t)n, sizeof(*recs));
+	char(*keys)[80] = calloc((size_t)n, sizeof(*keys));
+	raw_batch_t spec;
+	int64_t now = fj_now_ms();
+	size_t len;
+
+	ck_assert(recs && keys);
+	memset(&spec, 0, sizeof(spec));
+	for (int i = 0; i < n; i++) {
+		snprintf(keys[i], sizeof(keys[i]), "testid=%s, partition=%d, msg=%d",
+		         harness_current.num ? harness_current.num : "0000", (int)partition,
+		         first_msg + i);
+		recs[i].key = keys[i];
+		recs[i].value = "an idempotent producer's record";
+	}
+	spec.base_ts = spec.max_ts = now;
+	spec.idempotent = 1;
+	spec.producer_id = pid;
+	spec.producer_epoch = epoch;
+	spec.base_sequence = seq;
+	len = raw_batch_build(buf, cap, &spec, recs, n);
+	free(recs);
+	free(keys);
+	return len;
+}
+
+int raw_produce_acks(int port, const char *topic, int32_t partition, int32_t acks,
+                     const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
+                     size_t errmsg_size)
+{
+	int fd = raw_connect(port);
+	int rc = raw_produce_payload(fd, topic, partition, acks, payload, len, base_offsetp, errmsg,
+	                             errmsg_size);
+	if (fd >= 0)
+		close(fd);
+	return rc;
+}
+
+int raw_produce_when_led(int port, const char *topic, int32_t partition, int32_t acks,
+                         const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
+                         size_t errmsg_size, int timeout_ms)
+{
+	int64_t deadline = test_now_ms() + (int64_t)(timeout_ms * test_timeout_multiplier());
+	int rc;
+
+	for (;;) {
+		rc = raw_produce_acks(port, topic, partition, acks, payload, len, base_offsetp,
+		                      errmsg, errmsg_size);
+		if ((rc != -1000 && rc != FJORD_ERR_NOT_LEADER &&
+		     rc != FJORD_ERR_LEADER_NOT_AVAILABLE &&
+		     rc != FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION) ||
+		    test_now_ms() >= deadline)
+			return rc;
+		harness_sleep_ms(50);
+	}
 }

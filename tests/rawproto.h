@@ -67,10 +67,17 @@ typedef struct raw_batch {
 	int64_t base_ts, max_ts;
 	int32_t count_adj;  /* recordsCount = records given + this */
 	size_t trailer_len; /* junk bytes after the last record (uncompressed only) */
+	/* 1: an idempotent producer's batch with the three fields below;
+	 * 0 (zero-initialised specs): producerId, epoch and baseSequence -1. */
+	int idempotent;
+	int64_t producer_id;
+	int16_t producer_epoch;
+	int32_t base_sequence;
 } raw_batch_t;
 
 /* Encodes a batch of n records into buf (cap bytes), baseOffset 0,
- * partitionLeaderEpoch -1, producer fields -1, lastOffsetDelta =
+ * partitionLeaderEpoch -1, producer fields -1 (unless spec->idempotent),
+ * lastOffsetDelta =
  * recordsCount - 1, with a correct CRC-32C over whatever it wrote. Returns
  * its size; fails the test when it does not fit. */
 size_t raw_batch_build(uint8_t *buf, size_t cap, const raw_batch_t *spec, const raw_rec_t *recs,
@@ -93,5 +100,26 @@ int raw_init_producer_id_fd(int fd, int64_t producer_id, int32_t producer_epoch,
 /* The same on a new connection to the broker at port. */
 int raw_init_producer_id(int port, int64_t producer_id, int32_t producer_epoch, int64_t *out_pid,
                          int32_t *out_epoch);
+
+/* ---- idempotent produce (issue 11) ---- */
+
+/* An uncompressed idempotent batch of n records of producer pid, epoch,
+ * baseSequence seq, whose keys have the verifier's shape (test_msgver_add:
+ * "testid=<this test>, partition=P, msg=first_msg+i"). Returns its size. */
+size_t raw_batch_build_idempotent(uint8_t *buf, size_t cap, int64_t pid, int16_t epoch, int32_t seq,
+                                  int32_t partition, int first_msg, int n);
+/* raw_produce_bytes with the given acks (1 or -1) that also returns the
+ * partition's base_offset in *base_offsetp (may be NULL; -1 when none). */
+int raw_produce_acks(int port, const char *topic, int32_t partition, int32_t acks,
+                     const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
+                     size_t errmsg_size);
+/* raw_produce_acks, sent again while the broker cannot be reached or answers
+ * that it does not lead the partition (yet): NOT_LEADER,
+ * LEADER_NOT_AVAILABLE, UNKNOWN_TOPIC_OR_PARTITION; for a broker that just
+ * restarted or became leader. Gives up after timeout_ms (scaled) with the
+ * last answer. */
+int raw_produce_when_led(int port, const char *topic, int32_t partition, int32_t acks,
+                         const uint8_t *payload, size_t len, int64_t *base_offsetp, char *errmsg,
+                         size_t errmsg_size, int timeout_ms);
 
 #endif /* FJORD_TEST_RAWPROTO_H */

@@ -566,10 +566,17 @@ static void broker_cron_partition(partition_t *p, void *arg)
 		partition_isr_maintain(b, p, fj_mono_ms());
 }
 
+/* What the periodic retention pass needs per log. */
+typedef struct broker_retention {
+	broker_t *b;
+	int64_t now; /* wall clock ms */
+} broker_retention_t;
+
 static void broker_retention_one(plog_t *log, void *arg)
 {
-	int64_t *now = arg;
-	int n = plog_apply_retention(log, *now);
+	broker_retention_t *r = arg;
+	size_t expired = plog_expire_producers(log, r->now, r->b->conf.producer_id_expiration_ms);
+	int n = plog_apply_retention(log, r->now);
 
 	if (n > 0)
 		flog(LOG_INFO, "retention",
@@ -578,6 +585,7 @@ static void broker_retention_one(plog_t *log, void *arg)
 	else if (n < 0)
 		flog(LOG_ERR, "retention", "%s-%d: retention failed: %s", plog_topic(log),
 		     plog_partition(log), strerror(-n));
+	r->b->metrics.producer_ids_expired += expired;
 }
 
 static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
@@ -598,9 +606,9 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 	if (b->shutting_down)
 		return;
 	if (mono >= b->next_retention_ms) {
-		int64_t now = fj_now_ms();
+		broker_retention_t r = { .b = b, .now = fj_now_ms() };
 		b->next_retention_ms = mono + b->conf.log_retention_check_interval_ms;
-		logmgr_foreach(b->lm, broker_retention_one, &now);
+		logmgr_foreach(b->lm, broker_retention_one, &r);
 	}
 	if (mono >= b->next_checkpoint_ms) {
 		int64_t iv = b->conf.replica_high_watermark_checkpoint_interval_ms;

@@ -170,7 +170,13 @@ static const prop_def_t broker_conf_defs[] = {
 	  "Delete the oldest segments while a partition is larger than this; -1: no limit. "
 	  "Topic override: retention.bytes." },
 	{ "log.retention.check.interval.ms", PROP_INT64, OFF(log_retention_check_interval_ms),
-	  "300000", 100, I64MAX, NULL, 0, "How often retention runs." },
+	  "300000", 100, I64MAX, NULL, 0,
+	  "How often retention runs (and idle producers expire: producer.id.expiration.ms)." },
+	{ "producer.id.expiration.ms", PROP_INT64, OFF(producer_id_expiration_ms), "86400000", 1,
+	  I64MAX, NULL, 0,
+	  "A partition forgets an idempotent producer whose last batch (its maxTimestamp, or the "
+	  "append time) is older than this; its next batch must then start at sequence 0, or it "
+	  "gets UNKNOWN_PRODUCER_ID. Checked with retention." },
 	{ "log.index.interval.bytes", PROP_INT, OFF(log_index_interval_bytes), "4096", 0, I32MAX,
 	  NULL, 0, "Log bytes between two offset-index entries." },
 	{ "log.index.size.max.bytes", PROP_INT, OFF(log_index_size_max_bytes), "10485760", 4096,

@@ -642,7 +642,8 @@ done:
 	                        resp->error != FJORD__ERROR_CODE__NONE);
 	/* test.fault.produce.drop.response.every: the answer is lost with the
 	 * connection, after the append (test-only). */
-	if (rc == 0 && slot->api == FJORD__API_KEY__PRODUCE && c->b->conf.fault_produce_drop_every > 0 &&
+	if (rc == 0 && slot->api == FJORD__API_KEY__PRODUCE &&
+	    c->b->conf.fault_produce_drop_every > 0 &&
 	    ++c->b->fault_produce_cnt % (uint64_t)c->b->conf.fault_produce_drop_every == 0) {
 		evbuffer_drain(slot->out, evbuffer_get_length(slot->out));
 		rc = -1;

@@ -13,7 +13,13 @@
  * which record and what was wrong, and nothing of that partition is
  * appended), then assigns offsets in place (the payload bytes, which live
  * in the connection's input buffer until dispatch returns, are patched
- * there) with our leader epoch. Compressed batches are decompressed into
+ * there) with our leader epoch. An idempotent producer's batch (producerId
+ * >= 0) is checked against the partition's producer state
+ * (storage/producer_state.h: OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID, INVALID_RECORD when it is not
+ * alone in the partition's payload); a retry of a stored batch appends
+ * nothing and answers the original's base offset (fjord_produce_duplicates_total).
+ * Compressed batches are decompressed into
  * the broker's one scratch buffer (b->produce_scratch), shared by every
  * partition since the loop thread validates one batch at a time.
  *
@@ -172,6 +178,10 @@ static fjord_err_t produce_partition(broker_t *b, int32_t acks, const char *topi
 		     fjord_err2name(err), why);
 		return err;
 	}
+	/* A duplicate answers with the original's offsets (and, with acks=-1,
+	 * waits for the HW to pass the original's last offset like any append). */
+	if (info.duplicate)
+		b->metrics.produce_duplicates++;
 	pr->base_offset = info.first_offset;
 	*last_offset = info.last_offset;
 	p->bytes_in += info.bytes;

@@ -402,6 +402,16 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 		evbuffer_add_printf(out, "fjord_produce_refused_total{error=\"%s\"} %llu\n",
 		                    fjord_err2name(metrics_produce_refused_codes[s]),
 		                    (unsigned long long)m->produce_refused[s]);
+	metrics_head(out, "fjord_produce_duplicates_total", "counter",
+	             "Idempotent produce batches that repeated a stored batch: answered with the "
+	             "original offsets, nothing appended.");
+	evbuffer_add_printf(out, "fjord_produce_duplicates_total %llu\n",
+	                    (unsigned long long)m->produce_duplicates);
+	metrics_head(out, "fjord_producer_ids_expired_total", "counter",
+	             "Idempotent producers a partition forgot after producer.id.expiration.ms "
+	             "without a batch (counted per partition).");
+	evbuffer_add_printf(out, "fjord_producer_ids_expired_total %llu\n",
+	                    (unsigned long long)m->producer_ids_expired);
 	metrics_head(out, "fjord_request_latency_seconds", "histogram",
 	             "Time from reading a request to queueing its response.");
 	for (s = 0; s < METRICS_API_SLOTS; s++) {

@@ -74,6 +74,11 @@ typedef struct metrics {
 	/* Partitions of produce requests refused for their data (invalid
 	 * records, timestamps, corrupt or too large batches), per error. */
 	uint64_t produce_refused[METRICS_REFUSED_SLOTS];
+	/* Idempotent batches answered as duplicates of stored ones (nothing
+	 * appended; storage/producer_state.h). */
+	uint64_t produce_duplicates;
+	/* Idle idempotent producers forgotten (producer.id.expiration.ms). */
+	uint64_t producer_ids_expired;
 } metrics_t;
 
 void metrics_init(metrics_t *m);

@@ -347,8 +347,8 @@ void conf_finish(fjord_conf_t *conf)
 	int codec;
 	fj_conf_values_t *v = &conf->v;
 	v->acks = acks[v->acks_idx & 3];
-	v->idempotence = v->enable_idempotence && v->acks == -1 && v->retries > 0 &&
-	                 v->max_in_flight <= 5;
+	v->idempotence =
+	    v->enable_idempotence && v->acks == -1 && v->retries > 0 && v->max_in_flight <= 5;
 	codec = rb_codec_from_name(conf_compression_values[v->compression_idx & 3]);
 	v->compression_type = codec < 0 ? RB_CODEC_NONE : codec;
 }
@@ -402,8 +402,9 @@ int conf_check_idempotence(const fjord_conf_t *conf, fjord_type_t type, char *er
 	else if (v->retries <= 0)
 		fj_errstr(errstr, n, "enable.idempotence=true needs retries > 0");
 	else if (v->max_in_flight > 5)
-		fj_errstr(errstr, n,
-		          "enable.idempotence=true needs max.in.flight.requests.per.connection <= 5");
+		fj_errstr(
+		    errstr, n,
+		    "enable.idempotence=true needs max.in.flight.requests.per.connection <= 5");
 	else
 		return 0;
 	return -1;

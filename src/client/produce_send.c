@@ -98,7 +98,8 @@ static void producer_send(fjord_t *h, bconn_t *bc, pready_t *ready, int n)
 		exact = pidem_batch_begin(h, pp, &p->rb);
 		for (r = pp->head; r; r = r->next) {
 			if (exact ? cnt == exact
-			          : cnt > 0 && rb_builder_size(&p->rb) + r->size > (size_t)v->batch_size)
+			          : cnt > 0 &&
+			                rb_builder_size(&p->rb) + r->size > (size_t)v->batch_size)
 				break;
 			if (rb_builder_add(&p->rb, r->timestamp, r->key, r->key_len, r->value,
 			                   r->value_len, r->headers, r->header_cnt) < 0)
@@ -280,9 +281,8 @@ static void producer_part_error(fjord_t *h, preq_part_t *qp, fjord_err_t err, co
 		producer_fail_chain_text(h, qp->head, err, errstr, NULL);
 		return;
 	}
-	if (err != FJORD_ERR__DESTROY && retriable &&
-	    qp->head->retries < v->retries && now < qp->head->deadline_ms &&
-	    !atomic_load(&h->io_stop)) {
+	if (err != FJORD_ERR__DESTROY && retriable && qp->head->retries < v->retries &&
+	    now < qp->head->deadline_ms && !atomic_load(&h->io_stop)) {
 		for (r = qp->head; r; r = r->next)
 			r->retries++;
 		pidem_requeue(pp, qp->head, qp->cnt);

@@ -130,14 +130,16 @@ static void pidem_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 		}
 	}
 	if (err == FJORD_ERR_CLUSTER_AUTHORIZATION_FAILED || err == FJORD_ERR_UNSUPPORTED_VERSION) {
-		pidem_fatal(h, err, "InitProducerId refused by broker %d: %s%s%s", (int)req->broker_id,
-		            fjord_err2str(err), msg && *msg ? ": " : "", msg && *msg ? msg : "");
+		pidem_fatal(h, err, "InitProducerId refused by broker %d: %s%s%s",
+		            (int)req->broker_id, fjord_err2str(err), msg && *msg ? ": " : "",
+		            msg && *msg ? msg : "");
 		return;
 	}
 	if (err) {
 		handle_log(h, FJ_LOG_INFO, "IDEMPOTENCE",
-		           "InitProducerId at broker %d failed: %s%s%s; retrying", (int)req->broker_id,
-		           fjord_err2str(err), msg && *msg ? ": " : "", msg && *msg ? msg : "");
+		           "InitProducerId at broker %d failed: %s%s%s; retrying",
+		           (int)req->broker_id, fjord_err2str(err), msg && *msg ? ": " : "",
+		           msg && *msg ? msg : "");
 		id->state = PIDEM_NONE;
 		id->retry_at_ms = fj_mono_ms() + h->cv_conf->retry_backoff_ms;
 		return;
@@ -312,7 +314,8 @@ int pidem_failed(fjord_t *h, ppart_t *pp, const prec_t *head, fjord_err_t err)
 		            t ? t->name : "?", t ? (int)(pp - t->parts) : -1, (long long)head->seq);
 		return -1;
 	case FJORD_ERR_INVALID_PRODUCER_EPOCH:
-		pidem_fatal(h, err, "%s [%d]: producer id %lld epoch %d was fenced by a newer epoch",
+		pidem_fatal(h, err,
+		            "%s [%d]: producer id %lld epoch %d was fenced by a newer epoch",
 		            t ? t->name : "?", t ? (int)(pp - t->parts) : -1,
 		            (long long)h->p->idem.pid, (int)h->p->idem.epoch);
 		return -1;

@@ -20,8 +20,8 @@ typedef struct ppart {
 	int32_t retry_leader; /* broker whose failure set retry_at_ms, -1 none */
 	/* Idempotence (producer_idem.c); sequences kept as int64, sent modulo
 	 * 2^31. */
-	int64_t next_seq;  /* of the next new batch */
-	int64_t acked_seq; /* after the last acknowledged batch */
+	int64_t next_seq;             /* of the next new batch */
+	int64_t acked_seq;            /* after the last acknowledged batch */
 	int64_t hole_start, hole_end; /* batches that left unacknowledged; equal: none */
 	int reseq;                    /* renumber the queue from acked_seq when idle */
 } ppart_t;
@@ -34,7 +34,7 @@ typedef struct pidem {
 	int64_t pid;
 	int16_t epoch;
 	int64_t retry_at_ms;
-	int32_t next_broker; /* index into the snapshot's brokers, round robin */
+	int32_t next_broker;  /* index into the snapshot's brokers, round robin */
 	atomic_int fatal_err; /* set once, after fatal_str */
 	char fatal_str[512];
 } pidem_t;

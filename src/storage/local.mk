@@ -13,6 +13,8 @@ src_storage_libfjordstorage_la_SOURCES = \
 	src/storage/checkpoint.c src/storage/checkpoint.h \
 	src/storage/epoch_cache.c src/storage/epoch_cache.h \
 	src/storage/plog.c src/storage/plog.h src/storage/plog_int.h \
+	src/storage/producer_state.c src/storage/producer_state.h \
+	src/storage/producer_snapshot.c src/storage/producer_snapshot.h \
 	src/storage/storage.h \
 	src/storage/storage_remove.c src/storage/storage_remove.h \
 	src/storage/log_recovery.c \

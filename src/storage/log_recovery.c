@@ -13,7 +13,12 @@
  *   - always: scans again the segments that the corrupt-segments file
  *     (log_corrupt.c) names, so known ranges survive a clean restart;
  *   - always: rebuilds an index that is missing or inconsistent, and
- *     recovers a segment whose tail does not parse (valid_end < size).
+ *     recovers a segment whose tail does not parse (valid_end < size);
+ *   - always: rebuilds the producer state (producer_state.h): the newest
+ *     valid snapshot at or below the log end (producer_snapshot.h; corrupt
+ *     ones are logged and removed, those above the log end removed), then
+ *     the batch headers after it (plog_pstate_rebuild, also run after a
+ *     truncation).
  * Progress goes to the log ("recovering partition t-0: segment 3/7").
  * Runs on the thread that opens the log (the loop thread at start-up).
  */
@@ -29,6 +34,7 @@
 
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/record_batch.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -254,9 +260,167 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 		     "recovered %s-%d in %" PRId64 " ms, log end offset %" PRId64, plog->topic,
 		     plog->partition, fj_mono_ms() - t0, plog_active(plog)->next_offset);
 	plog_corrupt_sync(plog);
+	int r = plog_pstate_rebuild(plog);
+	if (r < 0) {
+		snprintf(errstr, errstr_size, "rebuilding the producer state failed: %s",
+		         strerror(-r));
+		goto out;
+	}
 	ret = 0;
 out:
 	free(bases);
 	free(hints);
 	return ret;
+}
+
+int plog_snapshot_list(const plog_t *plog, int64_t **offsp, size_t *cntp)
+{
+	int64_t *offs = NULL;
+	size_t cnt = 0, cap = 0;
+	DIR *d = opendir(plog->dir);
+	struct dirent *de;
+
+	*offsp = NULL;
+	*cntp = 0;
+	if (!d)
+		return -errno;
+	while ((de = readdir(d)) != NULL) {
+		int64_t off = recovery_parse_segment_name(de->d_name, PSNAP_SUFFIX);
+		if (off < 0)
+			continue;
+		if (cnt == cap) {
+			cap = cap ? cap * 2 : 8;
+			int64_t *n = realloc(offs, cap * sizeof(*n));
+			if (!n) {
+				free(offs);
+				closedir(d);
+				return -ENOMEM;
+			}
+			offs = n;
+		}
+		offs[cnt++] = off;
+	}
+	closedir(d);
+	if (cnt > 1)
+		qsort(offs, cnt, sizeof(*offs), recovery_cmp_i64);
+	*offsp = offs;
+	*cntp = cnt;
+	return 0;
+}
+
+void plog_snapshot_remove(const plog_t *plog, int64_t offset, const char *why)
+{
+	char name[64];
+	snprintf(name, sizeof(name), "%020" PRId64 "%s", offset, PSNAP_SUFFIX);
+	recovery_unlink(plog, name, why);
+}
+
+/* The batch headers of one segment from offset `from` on into the producer
+ * state: a header scan (no CRC: the segment was recovered or is known
+ * clean) that steps over corrupt ranges. */
+static int recovery_pstate_segment(plog_t *plog, const log_segment_t *seg, int64_t from,
+                                   int64_t now)
+{
+	uint8_t hdr[RB_HEADER_SIZE];
+	int64_t pos = 0;
+
+	while (pos < seg->size) {
+		const segment_corrupt_t *c = segment_corrupt_at(seg, pos);
+		if (c) {
+			pos = c->end;
+			continue;
+		}
+		int r = segment_read_header(seg, pos, hdr);
+		if (r <= 0)
+			return r;
+		int64_t total = (int64_t)rb_total_size(hdr);
+		if (total < RB_HEADER_SIZE || total > seg->size - pos)
+			return 0; /* the recovery scan owns damage; not ours to judge */
+		if (rb_base_offset(hdr) >= from &&
+		    pstate_update_from_header(&plog->ps, hdr, now) < 0)
+			return -ENOMEM;
+		pos += total;
+	}
+	return 0;
+}
+
+/* Loads the newest valid snapshot at or below leo into the state; removes
+ * those above it. Returns the snapshot's offset, 0 without one, or
+ * -ENOMEM. */
+static int64_t recovery_pstate_snapshot(plog_t *plog, int64_t leo)
+{
+	int64_t *offs = NULL, from = 0;
+	size_t cnt = 0;
+	char why[256];
+	int r = plog_snapshot_list(plog, &offs, &cnt);
+
+	if (r < 0) {
+		flog(LOG_WARNING, "storage",
+		     "%s-%d: cannot list producer-state snapshots: %s; rebuilding from the log",
+		     plog->topic, plog->partition, strerror(-r));
+		return r == -ENOMEM ? r : 0;
+	}
+	for (size_t i = cnt; i-- > 0;) {
+		if (offs[i] > leo) {
+			plog_snapshot_remove(plog, offs[i],
+			                     "producer-state snapshot above the log end");
+			continue;
+		}
+		char *path = segment_file_name(plog->dir, offs[i], PSNAP_SUFFIX);
+		int64_t at = -1;
+		r = path ? psnap_read(path, &plog->ps, &at, why, sizeof(why)) : -ENOMEM;
+		if (r == -ENOMEM) {
+			free(path);
+			from = -ENOMEM;
+			break;
+		}
+		if (r == 0 && at != offs[i]) {
+			snprintf(why, sizeof(why), "holds offset %" PRId64, at);
+			pstate_clear(&plog->ps);
+			r = -1;
+		}
+		if (r == 0) {
+			flog(LOG_INFO, "storage",
+			     "%s-%d: loaded producer-state snapshot %s (%zu producers)",
+			     plog->topic, plog->partition, path, plog->ps.cnt);
+			free(path);
+			from = offs[i];
+			break;
+		}
+		flog(LOG_WARNING, "storage",
+		     "%s-%d: ignoring producer-state snapshot %s: %s; trying an older one or the "
+		     "log start",
+		     plog->topic, plog->partition, path, why);
+		free(path);
+		/* Gone, so that retention's "keep the newest" keeps a valid one. */
+		plog_snapshot_remove(plog, offs[i], "corrupt producer-state snapshot");
+	}
+	free(offs);
+	return from;
+}
+
+int plog_pstate_rebuild(plog_t *plog)
+{
+	int64_t now = plog_now(plog);
+	int64_t leo = plog_active(plog)->next_offset;
+	int64_t from;
+
+	pstate_clear(&plog->ps);
+	from = recovery_pstate_snapshot(plog, leo);
+	if (from < 0)
+		return (int)from;
+	for (size_t i = 0; i < plog->seg_cnt; i++) {
+		if (plog->segs[i]->next_offset <= from)
+			continue;
+		int r = recovery_pstate_segment(plog, plog->segs[i], from, now);
+		if (r < 0) {
+			pstate_clear(&plog->ps);
+			return r;
+		}
+	}
+	if (plog->ps.cnt > 0)
+		flog(LOG_INFO, "storage",
+		     "%s-%d: producer state rebuilt from offset %" PRId64 ": %zu producers",
+		     plog->topic, plog->partition, from, plog->ps.cnt);
+	return 0;
 }

@@ -15,6 +15,7 @@
 #include "storage/plog_int.h"
 
 #include <inttypes.h>
+#include <stdlib.h>
 
 #include "common/flog.h"
 
@@ -28,6 +29,21 @@ static const char *retention_reason(const plog_t *plog, const log_segment_t *seg
 	if (plog->cfg.retention_bytes >= 0 && total - seg->size >= plog->cfg.retention_bytes)
 		return "size";
 	return NULL;
+}
+
+/* Removes the producer-state snapshots of deleted segments (below the first
+ * remaining base offset), keeping the newest snapshot in any case. */
+static void retention_snapshots(const plog_t *plog)
+{
+	int64_t *offs = NULL;
+	size_t cnt = 0;
+	if (plog_snapshot_list(plog, &offs, &cnt) < 0)
+		return; /* a later retention pass tries again */
+	for (size_t i = 0; i + 1 < cnt; i++)
+		if (offs[i] < plog->segs[0]->base_offset)
+			plog_snapshot_remove(plog, offs[i],
+			                     "producer-state snapshot of a deleted segment");
+	free(offs);
 }
 
 int plog_apply_retention(plog_t *plog, int64_t now_ms)
@@ -71,6 +87,7 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms)
 		epoch_cache_truncate_from_start(&plog->ec, plog->log_start);
 		plog_cache_clear(plog);
 		plog_corrupt_sync(plog);
+		retention_snapshots(plog);
 	}
 	return deleted;
 }

@@ -108,6 +108,7 @@ int plog_open(const char *dir, const char *topic, int32_t partition, const log_c
 	plog->now_ms = plog_default_clock;
 	plog->first_unflushed_ms = -1;
 	plog_cache_clear(plog);
+	pstate_init(&plog->ps);
 	plog->dir = strdup(dir);
 	plog->topic = strdup(topic);
 	if (!plog->dir || !plog->topic) {
@@ -181,6 +182,7 @@ void plog_close(plog_t *plog, int flush)
 		segment_close(plog->segs[i]);
 	free(plog->segs);
 	epoch_cache_close(&plog->ec);
+	pstate_destroy(&plog->ps);
 	free(plog->dir);
 	free(plog->topic);
 	free(plog);
@@ -232,12 +234,47 @@ static fjord_err_t plog_check_time_difference(const plog_t *plog, const uint8_t 
 	return FJORD_ERR_INVALID_TIMESTAMP;
 }
 
+/* The leader's idempotence checks (producer_state.h) of a payload whose
+ * batch idem is an idempotent producer's: alone in the payload (Kafka's
+ * rule: one batch per partition per request), in sequence and epoch. A
+ * duplicate turns info into the original's offsets with duplicate set. */
+static fjord_err_t plog_check_idempotent(const plog_t *plog, const pstate_append_t *idem,
+                                         plog_append_info_t *info, char *errstr, size_t errstr_size)
+{
+	const pstate_batch_t *dup;
+	fjord_err_t err;
+
+	if (info->batch_cnt > 1) {
+		snprintf(errstr, errstr_size,
+		         "an idempotent producer sends one batch per partition per request "
+		         "(producer %" PRId64 ", %" PRId32 " batches)",
+		         idem->producer_id, info->batch_cnt);
+		return FJORD_ERR_INVALID_RECORD;
+	}
+	err = pstate_check(&plog->ps, idem, &dup, errstr, errstr_size);
+	if (err != FJORD_ERR_NO_ERROR || !dup)
+		return err;
+	flog(LOG_DEBUG, "storage",
+	     "%s-%d: duplicate batch of producer %" PRId64 " epoch %d sequences %" PRId32
+	     "-%" PRId32 " answered with offsets %" PRId64 "-%" PRId64,
+	     plog->topic, plog->partition, idem->producer_id, (int)idem->epoch, dup->first_seq,
+	     dup->last_seq, dup->first_offset, dup->last_offset);
+	memset(info, 0, sizeof(*info));
+	info->first_offset = dup->first_offset;
+	info->last_offset = dup->last_offset;
+	info->max_timestamp = -1;
+	info->offset_of_max_timestamp = -1;
+	info->duplicate = 1;
+	return FJORD_ERR_NO_ERROR;
+}
+
 /* Validates every batch of buf; counts and checks offsets. A leader's
  * append (assign_offsets) also validates every record of every batch
- * (record_validate, decompressing into scratch) and the topic's timestamp
- * difference; a follower's only the batches (CRC), since its leader
- * validated the records. Returns 0 or an error with the reason in errstr,
- * appending nothing. */
+ * (record_validate, decompressing into scratch), the topic's timestamp
+ * difference and an idempotent producer's sequence and epoch
+ * (plog_check_idempotent); a follower's only the batches (CRC), since its
+ * leader validated the records. Returns 0 or an error with the reason in
+ * errstr, appending nothing; 0 with info->duplicate for a duplicate. */
 static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, int assign_offsets,
                                  record_scratch_t *scratch, plog_append_info_t *info, char *errstr,
                                  size_t errstr_size)
@@ -248,6 +285,7 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 	int64_t expect = plog_log_end_offset(plog);
 	char why[256];
 	fjord_err_t err;
+	pstate_append_t idem = { .producer_id = -1 };
 	memset(info, 0, sizeof(*info));
 	info->max_timestamp = -1;
 	info->first_offset = -1;
@@ -300,6 +338,12 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 		}
 		if (info->batch_cnt == 0)
 			info->first_offset = base;
+		if (assign_offsets && idem.producer_id < 0 && rb_producer_id(batch) >= 0) {
+			idem.producer_id = rb_producer_id(batch);
+			idem.epoch = rb_producer_epoch(batch);
+			idem.first_seq = rb_base_sequence(batch);
+			idem.last_seq = rb_last_sequence(batch);
+		}
 		if (rb_max_timestamp(batch) > info->max_timestamp || info->batch_cnt == 0) {
 			info->max_timestamp = rb_max_timestamp(batch);
 			info->offset_of_max_timestamp = base;
@@ -319,6 +363,11 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 		return FJORD_ERR_CORRUPT_MESSAGE;
 	}
 	info->bytes = len;
+	if (idem.producer_id >= 0) {
+		err = plog_check_idempotent(plog, &idem, info, errstr, errstr_size);
+		if (err != FJORD_ERR_NO_ERROR)
+			goto refused;
+	}
 	return FJORD_ERR_NO_ERROR;
 refused:
 	flog(LOG_INFO, "storage", "%s-%d: rejected append: %s: %s", plog->topic, plog->partition,
@@ -388,7 +437,7 @@ static fjord_err_t plog_append_run(plog_t *plog, uint8_t *buf, size_t len, int32
 	    plog_validate(plog, buf, len, assign_offsets, scratch, info, errstr, errstr_size);
 	if (scratch == &own)
 		record_scratch_free(&own);
-	if (err != FJORD_ERR_NO_ERROR)
+	if (err != FJORD_ERR_NO_ERROR || info->duplicate)
 		return err;
 	int64_t now = plog_now(plog);
 	int ret;
@@ -428,6 +477,16 @@ static fjord_err_t plog_append_run(plog_t *plog, uint8_t *buf, size_t len, int32
 			epoch_cache_assign(&plog->ec, rb_leader_epoch(batch),
 			                   rb_base_offset(batch));
 	}
+	/* Only now that the batches are stored does the state learn them. */
+	rb_iter_init(&it, buf, len, 0, 0);
+	while (rb_iter_next(&it, &batch, &bsize) == 1)
+		if (pstate_update_from_header(&plog->ps, batch, now) < 0)
+			flog(LOG_ERR, "storage",
+			     "%s-%d: out of memory: producer %" PRId64
+			     " not recorded; a retry of its batch at offset %" PRId64
+			     " may be stored twice",
+			     plog->topic, plog->partition, rb_producer_id(batch),
+			     rb_base_offset(batch));
 	if (plog->first_unflushed_ms < 0)
 		plog->first_unflushed_ms = now;
 	return FJORD_ERR_NO_ERROR;
@@ -731,6 +790,17 @@ void plog_set_config(plog_t *plog, const log_config_t *cfg)
 		                   cfg->segment_index_bytes);
 }
 
+size_t plog_expire_producers(plog_t *plog, int64_t now_ms, int64_t expiration_ms)
+{
+	size_t n = pstate_expire(&plog->ps, now_ms, expiration_ms);
+	if (n > 0)
+		flog(LOG_INFO, "storage",
+		     "%s-%d: %zu idempotent producer(s) expired after %" PRId64
+		     " ms without a batch (producer.id.expiration.ms); %zu left",
+		     plog->topic, plog->partition, n, expiration_ms, plog->ps.cnt);
+	return n;
+}
+
 epoch_cache_t *plog_epoch_cache(plog_t *plog)
 {
 	return &plog->ec;
@@ -783,7 +853,32 @@ int plog_roll(plog_t *plog)
 	}
 	flog(LOG_DEBUG, "storage", "%s-%d: rolled segment %020" PRId64, plog->topic,
 	     plog->partition, seg->base_offset);
+	/* The producer state as of the new base offset: the next open replays
+	 * only what follows. Losing it costs only a longer rebuild, but a disk
+	 * error is one, whatever file it hit. */
+	if ((ret = psnap_write(plog->dir, seg->base_offset, &plog->ps)) < 0) {
+		if (plog_io_error(plog, ret, "writing a producer-state snapshot in", plog->dir) ==
+		    SIO_ERR_DISK)
+			return ret;
+		flog(LOG_WARNING, "storage",
+		     "%s-%d: no producer-state snapshot at offset %" PRId64
+		     "; the next open rebuilds from an older one",
+		     plog->topic, plog->partition, seg->base_offset);
+	}
 	return 0;
+}
+
+/* Removes every producer-state snapshot at or above offset. */
+static void plog_snapshot_remove_from(plog_t *plog, int64_t offset)
+{
+	int64_t *offs = NULL;
+	size_t cnt = 0;
+	if (plog_snapshot_list(plog, &offs, &cnt) < 0)
+		return; /* the next rebuild skips those above the log end */
+	for (size_t i = 0; i < cnt; i++)
+		if (offs[i] >= offset)
+			plog_snapshot_remove(plog, offs[i], "truncated producer-state snapshot");
+	free(offs);
 }
 
 /* After truncation: clamp HW, recovery point and the epoch cache to the LEO. */
@@ -800,6 +895,8 @@ static void plog_after_truncate(plog_t *plog)
 
 int plog_truncate_to(plog_t *plog, int64_t offset)
 {
+	int ret;
+
 	if (plog_is_offline(plog))
 		return -EIO;
 	if (offset >= plog_log_end_offset(plog))
@@ -824,6 +921,15 @@ int plog_truncate_to(plog_t *plog, int64_t offset)
 	}
 	plog_after_truncate(plog);
 	plog_corrupt_sync(plog);
+	if ((ret = plog_pstate_rebuild(plog)) < 0) {
+		/* The log itself is consistent; the state is what we lost. */
+		flog(LOG_ERR, "storage",
+		     "%s-%d: cannot rebuild the producer state after truncation: %s; the log is "
+		     "offline",
+		     plog->topic, plog->partition, strerror(-ret));
+		plog->offline = 1;
+		return ret;
+	}
 	flog(LOG_INFO, "storage", "%s-%d: truncated to offset %" PRId64 ", log end offset %" PRId64,
 	     plog->topic, plog->partition, offset, plog_log_end_offset(plog));
 	return 0;
@@ -862,6 +968,8 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 	plog->log_start = plog->hw = plog->recovery_point = offset;
 	plog->first_unflushed_ms = -1;
 	epoch_cache_clear(&plog->ec);
+	pstate_clear(&plog->ps);
+	plog_snapshot_remove_from(plog, INT64_MIN);
 	plog_cache_clear(plog);
 	plog_corrupt_sync(plog);
 	flog(LOG_INFO, "storage", "%s-%d: truncated fully, log restarts at offset %" PRId64,

@@ -53,6 +53,10 @@ typedef struct plog_append_info {
 	int32_t record_cnt; /* sum of recordsCount */
 	int32_t batch_cnt;
 	size_t bytes;
+	/* 1: the batch repeats one an idempotent producer already stored
+	 * (producer_state.h); nothing was appended, first/last_offset are the
+	 * original's, record_cnt, batch_cnt and bytes are 0. */
+	int duplicate;
 } plog_append_info_t;
 
 /* A range of one segment file for plog_read. */
@@ -105,7 +109,9 @@ void plog_close(plog_t *plog, int flush);
  * assign_offsets=0 (follower): batches must start at the LEO and increase,
  * else FJORD_ERR_CORRUPT_MESSAGE; each batch's own partitionLeaderEpoch goes
  * to the epoch cache; leader_epoch is ignored. Records are not re-validated:
- * the leader did, and the CRC covers them since.
+ * the leader did, and the CRC covers them since. Either way the stored
+ * batches of idempotent producers update the producer state (a leader's
+ * are checked first: plog_append_leader).
  *
  * Rolls a new segment first when the data would pass segment_bytes, the
  * active segment is older than roll_ms, or its index is full. On a write
@@ -129,6 +135,13 @@ fjord_err_t plog_append(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_e
  * loop thread, shared by all partitions). errstr (may be NULL) gets the
  * reason on failure, naming the batch (after the first) and the record:
  * "record 3: key length 900 exceeds the record (12 bytes left)".
+ *
+ * An idempotent producer's batch (producerId >= 0) must be alone in buf
+ * (FJORD_ERR_INVALID_RECORD) and pass the producer state's checks
+ * (producer_state.h: FJORD_ERR_OUT_OF_ORDER_SEQUENCE_NUMBER,
+ * FJORD_ERR_INVALID_PRODUCER_EPOCH, FJORD_ERR_UNKNOWN_PRODUCER_ID); a retry
+ * of one of the producer's last five batches appends nothing and returns
+ * FJORD_ERR_NO_ERROR with info->duplicate set and the original's offsets.
  */
 fjord_err_t plog_append_leader(plog_t *plog, uint8_t *buf, size_t len, int32_t leader_epoch,
                                record_scratch_t *scratch, plog_append_info_t *info, char *errstr,
@@ -227,6 +240,11 @@ int plog_roll(plog_t *plog);
  * segments deleted, or -errno.
  */
 int plog_apply_retention(plog_t *plog, int64_t now_ms);
+
+/* Forgets the idempotent producers whose last batch is older than now_ms -
+ * expiration_ms (producer.id.expiration.ms; producer_state.h). Returns how
+ * many went (logged when any). */
+size_t plog_expire_producers(plog_t *plog, int64_t now_ms, int64_t expiration_ms);
 
 /* The partition's leader-epoch cache (borrowed). */
 epoch_cache_t *plog_epoch_cache(plog_t *plog);

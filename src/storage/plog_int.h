@@ -10,6 +10,8 @@
 #include "storage/log_dir.h"
 #include "storage/log_segment.h"
 #include "storage/plog.h"
+#include "storage/producer_snapshot.h"
+#include "storage/producer_state.h"
 
 #define PLOG_POS_CACHE 8
 
@@ -42,6 +44,7 @@ struct plog {
 	plog_pos_cache_t cache[PLOG_POS_CACHE];
 	unsigned cache_next;
 	size_t corrupt_saved; /* ranges listed in PLOG_CORRUPT_FILE (log_corrupt.c) */
+	producer_state_t ps;  /* idempotent producers (producer_state.h) */
 };
 
 static inline log_segment_t *plog_active(const plog_t *plog)
@@ -54,6 +57,18 @@ static inline log_segment_t *plog_active(const plog_t *plog)
  * -1 with errstr. */
 int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *errstr,
               size_t errstr_size);
+
+/* log_recovery.c: rebuilds the producer state: loads the newest valid
+ * snapshot at or below the LEO (removing those above it; a corrupt one is
+ * logged and skipped), then reads the batch headers from its offset on (from
+ * the log start without one). At open and after truncation. 0 or -errno
+ * (the state is then empty and the caller reports it). */
+int plog_pstate_rebuild(plog_t *plog);
+/* log_recovery.c: the offsets of the partition's *.snapshot files in
+ * increasing order (*offsp malloc'd, NULL when none). 0 or -errno. */
+int plog_snapshot_list(const plog_t *plog, int64_t **offsp, size_t *cntp);
+/* log_recovery.c: removes the snapshot at offset (logs a failure). */
+void plog_snapshot_remove(const plog_t *plog, int64_t offset, const char *why);
 
 /* plog.c: appends seg at the end of the segment array. 0 or -ENOMEM. */
 int plog_push_segment(plog_t *plog, log_segment_t *seg);
