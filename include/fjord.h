@@ -271,9 +271,10 @@ FJORD_EXPORT int fjord_outq_len(fjord_t *fj);
 /* The idempotent producer's fatal error (enable.idempotence), or
  * FJORD_ERR_NO_ERROR. A fatal error means the producer can no longer keep
  * its promise of no duplicates and no reordering: the broker fenced its
- * producer id (INVALID_PRODUCER_EPOCH), forgot it (UNKNOWN_PRODUCER_ID), or
- * records between two acknowledged batches are missing from the log
- * (OUT_OF_ORDER_SEQUENCE_NUMBER at the next expected sequence). From then
+ * producer id (INVALID_PRODUCER_EPOCH), records it acknowledged are missing
+ * from the log (OUT_OF_ORDER_SEQUENCE_NUMBER at the next expected
+ * sequence), or a broker refused InitProducerId (CLUSTER_AUTHORIZATION_FAILED,
+ * UNSUPPORTED_VERSION). From then
  * on every queued record fails with FJORD_ERR__FATAL, fjord_produce()
  * returns it, and the error callback got it once with the reason; the
  * application destroys the handle and makes a new one. errstr (may be

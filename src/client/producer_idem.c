@@ -24,11 +24,16 @@
  * without an acknowledgement (refused for good, or expired after
  * message.timeout.ms) leaves a hole in the sequence; the broker answers the
  * next batch OUT_OF_ORDER, which proves the hole was never stored, and the
- * queue is renumbered from the last acknowledged sequence. Fatal (see
- * fjord_fatal_error): INVALID_PRODUCER_EPOCH, UNKNOWN_PRODUCER_ID, an
- * out-of-order answer at the next expected sequence (records the broker
- * acknowledged are gone), and InitProducerId refused for authorization or
- * by a broker without it.
+ * queue is renumbered from the last acknowledged sequence.
+ * UNKNOWN_PRODUCER_ID (the leader has no state for the id: it expired after
+ * producer.id.expiration.ms of silence) for the oldest unacknowledged batch
+ * restarts the partition's sequences at 0, which the broker accepts from an
+ * id it does not know; nothing it could dedupe is lost, as it remembers
+ * nothing of the id. For a later batch it is retried behind the older one.
+ * Fatal (see fjord_fatal_error): INVALID_PRODUCER_EPOCH, an out-of-order
+ * answer at the next expected sequence (records the broker acknowledged are
+ * gone), and InitProducerId refused for authorization or by a broker
+ * without it.
  *
  * Thread: the I/O thread, except fjord_fatal_error (any thread).
  */
@@ -41,6 +46,9 @@
 #include "common/bytes.h"
 
 #define PIDEM_SEQ_MOD ((int64_t)INT32_MAX + 1)
+/* ppart_t.reseq: renumber from acked_seq (1) or from 0 (2). */
+#define PIDEM_RESEQ_ACKED 1
+#define PIDEM_RESEQ_ZERO 2
 
 static void pidem_fatal(fjord_t *h, fjord_err_t err, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -203,7 +211,7 @@ int pidem_ready(fjord_t *h, int64_t now)
  * (the broker proved it has nothing after it). */
 static void pidem_resequence(fjord_t *h, ptopic_t *t, ppart_t *pp)
 {
-	int64_t seq = pp->acked_seq;
+	int64_t seq = pp->reseq == PIDEM_RESEQ_ZERO ? 0 : pp->acked_seq;
 	prec_t *r = pp->head;
 
 	while (r && r->seq >= 0) {
@@ -213,10 +221,20 @@ static void pidem_resequence(fjord_t *h, ptopic_t *t, ppart_t *pp)
 		while (n-- > 0 && r)
 			r = r->next;
 	}
-	handle_log(h, FJ_LOG_INFO, "IDEMPOTENCE",
-	           "%s [%d]: sequences %lld..%lld were never stored; renumbering from %lld",
-	           t ? t->name : "?", t ? (int)(pp - t->parts) : -1, (long long)pp->hole_start,
-	           (long long)pp->hole_end - 1, (long long)pp->acked_seq);
+	if (pp->reseq == PIDEM_RESEQ_ZERO)
+		handle_log(h, FJ_LOG_INFO, "IDEMPOTENCE",
+		           "%s [%d]: the leader no longer knows producer id %lld (expired); "
+		           "sequences start again at 0",
+		           t ? t->name : "?", t ? (int)(pp - t->parts) : -1,
+		           (long long)h->p->idem.pid);
+	else
+		handle_log(h, FJ_LOG_INFO, "IDEMPOTENCE",
+		           "%s [%d]: sequences %lld..%lld were never stored; renumbering from %lld",
+		           t ? t->name : "?", t ? (int)(pp - t->parts) : -1,
+		           (long long)pp->hole_start, (long long)pp->hole_end - 1,
+		           (long long)pp->acked_seq);
+	if (pp->reseq == PIDEM_RESEQ_ZERO)
+		pp->acked_seq = 0;
 	pp->next_seq = seq;
 	pp->hole_start = pp->hole_end = 0;
 	pp->reseq = 0;
@@ -304,8 +322,8 @@ int pidem_failed(fjord_t *h, ppart_t *pp, const prec_t *head, fjord_err_t err)
 			/* Behind a batch not acknowledged (yet). When that is a
 			 * hole, this answer proves it was never stored. */
 			if (pp->hole_end > pp->hole_start && pp->acked_seq == pp->hole_start &&
-			    head->seq == pp->hole_end)
-				pp->reseq = 1;
+			    head->seq == pp->hole_end && !pp->reseq)
+				pp->reseq = PIDEM_RESEQ_ACKED;
 			return 1;
 		}
 		pidem_fatal(h, err,
@@ -320,12 +338,13 @@ int pidem_failed(fjord_t *h, ppart_t *pp, const prec_t *head, fjord_err_t err)
 		            (long long)h->p->idem.pid, (int)h->p->idem.epoch);
 		return -1;
 	case FJORD_ERR_UNKNOWN_PRODUCER_ID:
-		pidem_fatal(h, err,
-		            "%s [%d]: the partition's leader has no state for producer id %lld "
-		            "(expired after producer.id.expiration.ms, or the log was deleted)",
-		            t ? t->name : "?", t ? (int)(pp - t->parts) : -1,
-		            (long long)h->p->idem.pid);
-		return -1;
+		/* The oldest unacknowledged batch (past a hole, which the
+		 * broker cannot have either): start again at 0. */
+		if (head->seq == pp->acked_seq ||
+		    (pp->hole_end > pp->hole_start && pp->acked_seq == pp->hole_start &&
+		     head->seq == pp->hole_end))
+			pp->reseq = PIDEM_RESEQ_ZERO;
+		return 1;
 	default:
 		return 0;
 	}

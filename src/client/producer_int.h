@@ -23,7 +23,7 @@ typedef struct ppart {
 	int64_t next_seq;             /* of the next new batch */
 	int64_t acked_seq;            /* after the last acknowledged batch */
 	int64_t hole_start, hole_end; /* batches that left unacknowledged; equal: none */
-	int reseq;                    /* renumber the queue from acked_seq when idle */
+	int reseq; /* renumber the queue when idle: from acked_seq (1), from 0 (2) */
 } ppart_t;
 
 /* The idempotent producer's id (producer_idem.c). */
