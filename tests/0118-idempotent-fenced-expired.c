@@ -16,6 +16,13 @@
  * INVALID_PRODUCER_EPOCH, which is fatal: that record's report carries the
  * error, fjord_fatal_error() returns it with the reason, the error callback
  * got _FATAL, and fjord_produce() refuses with _FATAL.
+ *
+ * denied: under the authorizer, a principal with no Write anywhere (and no
+ * IdempotentWrite) is refused InitProducerId. Left at its default,
+ * enable.idempotence turns off and the records fail with the topic's
+ * TOPIC_AUTHORIZATION_FAILED, as without idempotence, no fatal error; set
+ * explicitly, the refusal is fatal: CLUSTER_AUTHORIZATION_FAILED from
+ * fjord_fatal_error(), _FATAL reports.
  */
 #include <pthread.h>
 #include <stdatomic.h>
@@ -72,9 +79,12 @@ static void t0118_log(const fjord_t *fj, int level, const char *fac, const char 
 		atomic_store(&t0118_st.pid, atoll(p + strlen("producer id ")));
 }
 
-static fjord_t *t0118_producer(test_cluster_t *c)
+static fjord_t *t0118_producer(test_cluster_t *c, int explicit)
 {
-	fjord_conf_t *conf = test_conf(c, "enable.idempotence", "true", "linger.ms", "0", NULL);
+	fjord_conf_t *conf =
+	    explicit ? test_conf(c, "enable.idempotence", "true", "linger.ms", "0",
+	                         "message.timeout.ms", "20000", NULL)
+	             : test_conf(c, "linger.ms", "0", "message.timeout.ms", "20000", NULL);
 	char errstr[512];
 	fjord_t *p;
 
@@ -101,9 +111,11 @@ static void t0118_produce(fjord_t *p, const char *topic, int first, int cnt)
 	char key[128];
 
 	for (int i = first; i < first + cnt; i++) {
-		snprintf(key, sizeof(key), "testid=%s, partition=0, msg=%d", harness_current.num, i);
-		ck_assert_int_eq(fjord_produce(p, topic, 0, key, strlen(key), "v", 1, NULL, 0, 0, NULL),
-		                 FJORD_ERR_NO_ERROR);
+		snprintf(key, sizeof(key), "testid=%s, partition=0, msg=%d", harness_current.num,
+		         i);
+		ck_assert_int_eq(
+		    fjord_produce(p, topic, 0, key, strlen(key), "v", 1, NULL, 0, 0, NULL),
+		    FJORD_ERR_NO_ERROR);
 	}
 	ck_assert_int_eq(fjord_flush(p, (int)(30000 * test_timeout_multiplier())),
 	                 FJORD_ERR_NO_ERROR);
@@ -128,7 +140,7 @@ START_TEST(t0118_expired)
 	fjord_t *p;
 
 	test_create_topic(c, topic, 1, 1);
-	p = t0118_producer(c);
+	p = t0118_producer(c, 1);
 	t0118_produce(p, topic, 0, 10);
 	ck_assert_msg(test_wait_until(t0118_expired_pred, c, 30000),
 	              "the broker did not expire the idle producer");
@@ -137,8 +149,8 @@ START_TEST(t0118_expired)
 	test_say("after expiry: %d acknowledged, %d failed (last %s)", t0118_st.acked,
 	         t0118_st.failed, fjord_err2name(t0118_st.last_err));
 	ck_assert_msg(t0118_st.acked == 20 && t0118_st.failed == 0,
-	              "%d acknowledged, %d failed (last error %s)", t0118_st.acked,
-	              t0118_st.failed, fjord_err2name(t0118_st.last_err));
+	              "%d acknowledged, %d failed (last error %s)", t0118_st.acked, t0118_st.failed,
+	              fjord_err2name(t0118_st.last_err));
 	pthread_mutex_unlock(&t0118_st.lock);
 	ck_assert_int_eq(fjord_fatal_error(p, why, sizeof(why)), FJORD_ERR_NO_ERROR);
 	fjord_destroy(p);
@@ -167,7 +179,7 @@ START_TEST(t0118_fenced)
 	fjord_t *p;
 
 	test_create_topic(c, topic, 1, 1);
-	p = t0118_producer(c);
+	p = t0118_producer(c, 1);
 	t0118_produce(p, topic, 0, 5);
 	pid = atomic_load(&t0118_st.pid);
 	ck_assert_msg(pid >= 0, "the producer did not log its producer id");
@@ -177,9 +189,9 @@ START_TEST(t0118_fenced)
 	ck_assert_msg(new_pid == pid && new_epoch == 1, "InitProducerId(%lld, 0) gave %lld/%d",
 	              (long long)pid, (long long)new_pid, (int)new_epoch);
 	size_t len = raw_batch_build_idempotent(batch, sizeof(batch), pid, 1, 0, 0, 100, 1);
-	ck_assert_int_eq(raw_produce_acks(c->brokers[0].port, topic, 0, -1, batch, len, &base, msg,
-	                                  sizeof(msg)),
-	                 0);
+	ck_assert_int_eq(
+	    raw_produce_acks(c->brokers[0].port, topic, 0, -1, batch, len, &base, msg, sizeof(msg)),
+	    0);
 
 	/* The old epoch's next batch is fenced. */
 	char key[64] = "fenced";
@@ -207,8 +219,56 @@ START_TEST(t0118_fenced)
 }
 END_TEST
 
+START_TEST(t0118_denied)
+{
+	test_cluster_t *c =
+	    test_cluster_new(1, "authorizer.class.name=kafka.security.authorizer.AclAuthorizer\n"
+	                        "super.users=User:admin\n");
+	const char *topic = test_topic_name("denied");
+	char why[512];
+	fjord_t *p = fjord_new(FJORD_ADMIN, test_conf(c, NULL), why, sizeof(why));
+
+	/* Through ZooKeeper: the broker would not describe the topic to us. */
+	ck_assert_msg(p, "%s", why);
+	ck_assert_int_eq(fjord_admin_create_topic(p, topic, 1, 1, NULL,
+	                                          (int)(30000 * test_timeout_multiplier()), why,
+	                                          sizeof(why)),
+	                 FJORD_ERR_NO_ERROR);
+	fjord_destroy(p);
+	/* Default: idempotence turns off; the topic's refusal is what fails. */
+	p = t0118_producer(c, 0);
+	t0118_produce(p, topic, 0, 5);
+	pthread_mutex_lock(&t0118_st.lock);
+	test_say("default enable.idempotence: %d acknowledged, %d failed (last %s)", t0118_st.acked,
+	         t0118_st.failed, fjord_err2name(t0118_st.last_err));
+	ck_assert_msg(
+	    t0118_st.failed == 5 && t0118_st.last_err == FJORD_ERR_TOPIC_AUTHORIZATION_FAILED,
+	    "%d failed, last error %s", t0118_st.failed, fjord_err2name(t0118_st.last_err));
+	pthread_mutex_unlock(&t0118_st.lock);
+	ck_assert_int_eq(fjord_fatal_error(p, why, sizeof(why)), FJORD_ERR_NO_ERROR);
+	fjord_destroy(p);
+
+	/* Explicit: the refusal is fatal. */
+	p = t0118_producer(c, 1);
+	t0118_produce(p, topic, 0, 5);
+	pthread_mutex_lock(&t0118_st.lock);
+	test_say("enable.idempotence=true: %d acknowledged, %d failed (last %s)", t0118_st.acked,
+	         t0118_st.failed, fjord_err2name(t0118_st.last_err));
+	ck_assert_msg(t0118_st.failed == 5 && t0118_st.last_err == FJORD_ERR__FATAL,
+	              "%d failed, last error %s", t0118_st.failed,
+	              fjord_err2name(t0118_st.last_err));
+	pthread_mutex_unlock(&t0118_st.lock);
+	ck_assert_int_eq(fjord_fatal_error(p, why, sizeof(why)),
+	                 FJORD_ERR_CLUSTER_AUTHORIZATION_FAILED);
+	test_say("fatal: %s", why);
+	fjord_destroy(p);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0118(TCase *tc)
 {
 	tcase_add_test(tc, t0118_expired);
 	tcase_add_test(tc, t0118_fenced);
+	tcase_add_test(tc, t0118_denied);
 }

@@ -113,7 +113,8 @@ typedef struct fj_conf_values {
 	int max_in_flight;
 	int partitioner;
 	int enable_idempotence;
-	int idempotence; /* derived by conf_finish: enable.idempotence in effect */
+	int idempotence;          /* derived by conf_finish: enable.idempotence in effect */
+	int idempotence_explicit; /* derived: enable.idempotence=true was set */
 	/* consumer */
 	char *group_id;
 	int auto_offset_reset;

@@ -349,6 +349,9 @@ void conf_finish(fjord_conf_t *conf)
 	v->acks = acks[v->acks_idx & 3];
 	v->idempotence =
 	    v->enable_idempotence && v->acks == -1 && v->retries > 0 && v->max_in_flight <= 5;
+	v->idempotence_explicit =
+	    v->enable_idempotence && conf->set_flags &&
+	    conf->set_flags[props_find(conf_defs, "enable.idempotence") - conf_defs];
 	codec = rb_codec_from_name(conf_compression_values[v->compression_idx & 3]);
 	v->compression_type = codec < 0 ? RB_CODEC_NONE : codec;
 }

@@ -422,7 +422,7 @@ void producer_tick(fjord_t *h, int64_t now)
 			ppart_t *pp = &t->parts[i];
 			if (!pp->head || pp->head->deadline_ms > now)
 				continue;
-			if (h->cv_conf->idempotence) {
+			if (pidem_on(h)) {
 				pidem_expire(h, pp, now);
 				continue;
 			}

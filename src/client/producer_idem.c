@@ -58,26 +58,36 @@ int pidem_is_fatal(fjord_t *h)
 	return h->p->idem.state == PIDEM_FATAL;
 }
 
-/* Fails every record still queued (not those in flight) with _FATAL. */
-static void pidem_fail_queued(fjord_t *h)
+int pidem_on(fjord_t *h)
+{
+	return h->cv_conf->idempotence && h->p->idem.state != PIDEM_OFF;
+}
+
+/* Fails every record still queued (not those in flight) with err; why is
+ * static or lives as long as the handle. */
+static void pidem_fail_queued_with(fjord_t *h, fjord_err_t err, const char *why)
 {
 	producer_t *p = h->p;
-	const char *why = p->idem.fatal_str;
 	ptopic_t *t;
 
 	producer_drain_inbox(h);
 	LIST_FOREACH (t, &p->topics, link) {
 		if (t->pend_head)
-			producer_fail_chain(h, t->pend_head, FJORD_ERR__FATAL, why);
+			producer_fail_chain(h, t->pend_head, err, why);
 		t->pend_head = t->pend_tail = NULL;
 		for (int i = 0; i < t->part_cnt; i++) {
 			ppart_t *pp = &t->parts[i];
 			if (pp->head)
-				producer_fail_chain(h, pp->head, FJORD_ERR__FATAL, why);
+				producer_fail_chain(h, pp->head, err, why);
 			pp->head = pp->tail = NULL;
 			pp->cnt = pp->bytes = 0;
 		}
 	}
+}
+
+static void pidem_fail_queued(fjord_t *h)
+{
+	pidem_fail_queued_with(h, FJORD_ERR__FATAL, h->p->idem.fatal_str);
 }
 
 static void pidem_fatal(fjord_t *h, fjord_err_t err, const char *fmt, ...)
@@ -137,10 +147,39 @@ static void pidem_on_response(fjord_t *h, breq_t *req, fjord_err_t err, Fjord__R
 			err = FJORD_ERR__BAD_MSG;
 		}
 	}
+	if ((err == FJORD_ERR_CLUSTER_AUTHORIZATION_FAILED ||
+	     err == FJORD_ERR_UNSUPPORTED_VERSION) &&
+	    !h->cv_conf->idempotence_explicit) {
+		/* Kafka's producer with idempotence left at its default does
+		 * the same: produce without it rather than not at all. */
+		handle_log(h, FJ_LOG_WARNING, "IDEMPOTENCE",
+		           "InitProducerId refused by broker %d: %s%s%s: producing without "
+		           "idempotence (retries may store a record twice; set "
+		           "enable.idempotence=true to make this an error)",
+		           (int)req->broker_id, fjord_err2str(err), msg && *msg ? ": " : "",
+		           msg && *msg ? msg : "");
+		id->state = PIDEM_OFF;
+		if (!atomic_load(&h->io_stop))
+			producer_serve(h);
+		return;
+	}
 	if (err == FJORD_ERR_CLUSTER_AUTHORIZATION_FAILED || err == FJORD_ERR_UNSUPPORTED_VERSION) {
 		pidem_fatal(h, err, "InitProducerId refused by broker %d: %s%s%s",
 		            (int)req->broker_id, fjord_err2str(err), msg && *msg ? ": " : "",
 		            msg && *msg ? msg : "");
+		return;
+	}
+	if (err && err != FJORD_ERR__DESTROY && !fjord_err_is_retriable(err)) {
+		/* E.g. SASL_AUTHENTICATION_FAILED: the records waiting for an
+		 * id fail with it, as they would at a Produce; asked again
+		 * for the records that come later. */
+		handle_log(h, FJ_LOG_WARNING, "IDEMPOTENCE",
+		           "InitProducerId at broker %d failed: %s%s%s; failing the queued records",
+		           (int)req->broker_id, fjord_err2str(err), msg && *msg ? ": " : "",
+		           msg && *msg ? msg : "");
+		pidem_fail_queued_with(h, err, fjord_err2str(err));
+		id->state = PIDEM_NONE;
+		id->retry_at_ms = fj_mono_ms() + h->cv_conf->retry_backoff_ms;
 		return;
 	}
 	if (err) {
@@ -196,7 +235,7 @@ int pidem_ready(fjord_t *h, int64_t now)
 {
 	pidem_t *id = &h->p->idem;
 
-	if (!h->cv_conf->idempotence)
+	if (!pidem_on(h))
 		return 1;
 	if (id->state == PIDEM_FATAL) {
 		pidem_fail_queued(h); /* records that raced with the fatal error */
@@ -252,7 +291,7 @@ static ptopic_t *pidem_topic_of(fjord_t *h, const ppart_t *pp)
 
 int pidem_part_may_send(fjord_t *h, ppart_t *pp)
 {
-	if (!h->cv_conf->idempotence)
+	if (!pidem_on(h))
 		return pp->inflight == 0;
 	if (pp->reseq) {
 		if (pp->inflight)
@@ -270,7 +309,7 @@ int pidem_batch_begin(fjord_t *h, ppart_t *pp, rb_builder_t *rb)
 	const pidem_t *id = &h->p->idem;
 	int64_t seq;
 
-	if (!h->cv_conf->idempotence)
+	if (!pidem_on(h))
 		return 0;
 	seq = pp->head->seq >= 0 ? pp->head->seq : pp->next_seq;
 	rb_builder_set_producer(rb, id->pid, id->epoch, (int32_t)(seq % PIDEM_SEQ_MOD));
@@ -279,7 +318,7 @@ int pidem_batch_begin(fjord_t *h, ppart_t *pp, rb_builder_t *rb)
 
 void pidem_batch_built(fjord_t *h, ppart_t *pp, prec_t *head, int cnt)
 {
-	if (!h->cv_conf->idempotence || head->seq >= 0)
+	if (!pidem_on(h) || head->seq >= 0)
 		return;
 	head->seq = pp->next_seq;
 	head->batch_cnt = cnt;
@@ -311,7 +350,7 @@ int pidem_failed(fjord_t *h, ppart_t *pp, const prec_t *head, fjord_err_t err)
 {
 	ptopic_t *t;
 
-	if (!h->cv_conf->idempotence || head->seq < 0)
+	if (!pidem_on(h) || head->seq < 0)
 		return 0;
 	if (pidem_is_fatal(h))
 		return -1;

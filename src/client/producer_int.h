@@ -27,7 +27,7 @@ typedef struct ppart {
 } ppart_t;
 
 /* The idempotent producer's id (producer_idem.c). */
-enum { PIDEM_NONE = 0, PIDEM_REQUESTING, PIDEM_ASSIGNED, PIDEM_FATAL };
+enum { PIDEM_NONE = 0, PIDEM_REQUESTING, PIDEM_ASSIGNED, PIDEM_FATAL, PIDEM_OFF };
 
 typedef struct pidem {
 	int state;
@@ -132,6 +132,10 @@ void pidem_requeue(ppart_t *pp, prec_t *head, int cnt);
 /* Fails expired records: sequenced batches whole. Returns the new head. */
 prec_t *pidem_expire(fjord_t *h, ppart_t *pp, int64_t now);
 int pidem_is_fatal(fjord_t *h);
+/* Idempotence is in effect: configured, and not turned off because the
+ * brokers refused InitProducerId to a producer that did not ask for it
+ * explicitly. */
+int pidem_on(fjord_t *h);
 void producer_drain_inbox(fjord_t *h);
 void producer_topic_update(fjord_t *h, ptopic_t *t, const cview_t *cv, int64_t now);
 
