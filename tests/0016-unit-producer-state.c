@@ -330,6 +330,42 @@ START_TEST(st16_plog)
 END_TEST
 
 /* The offsets of dir's snapshots: count, and the newest in *newestp. */
+/* producer.id.max.per.partition: a partition remembers at most 3 producers;
+ * a new one evicts the producer whose last batch lies lowest in the log,
+ * which then gets UNKNOWN_PRODUCER_ID; the others still dedupe. */
+START_TEST(st16_max_producers)
+{
+	log_config_t cfg;
+	plog_append_info_t info;
+	log_config_defaults(&cfg);
+	cfg.max_producer_ids = 3;
+	char *dir = strdup(st16_dir());
+	plog_t *plog = st16_open(dir, &cfg, 0);
+
+	for (int64_t pid = 1; pid <= 3; pid++)
+		ck_assert_int_eq(st16_append(plog, pid, 0, 0, 1, &info), FJORD_ERR_NO_ERROR);
+	/* Producer 1 writes again: now producer 2's batch is the oldest. */
+	ck_assert_int_eq(st16_append(plog, 1, 0, 1, 1, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_uint_eq(plog_take_producers_evicted(plog), 0);
+	ck_assert_int_eq(st16_append(plog, 4, 0, 0, 1, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_uint_eq(plog_take_producers_evicted(plog), 1);
+	ck_assert_uint_eq(plog_take_producers_evicted(plog), 0);
+	ck_assert_int_eq(st16_append(plog, 2, 0, 1, 1, &info), FJORD_ERR_UNKNOWN_PRODUCER_ID);
+	st16_assert_dup(plog, 1, 0, 1, 1, 3, 3);
+	st16_assert_dup(plog, 3, 0, 0, 1, 2, 2);
+	st16_assert_dup(plog, 4, 0, 0, 1, 4, 4);
+	/* A limit lowered live applies at the next new producer. */
+	cfg.max_producer_ids = 1;
+	plog_set_config(plog, &cfg);
+	ck_assert_int_eq(st16_append(plog, 5, 0, 0, 1, &info), FJORD_ERR_NO_ERROR);
+	ck_assert_uint_eq(plog_take_producers_evicted(plog), 3);
+	st16_assert_dup(plog, 5, 0, 0, 1, 5, 5);
+	ck_assert_int_eq(st16_append(plog, 4, 0, 1, 1, &info), FJORD_ERR_UNKNOWN_PRODUCER_ID);
+	plog_close(plog, 0);
+	free(dir);
+}
+END_TEST
+
 static size_t st16_snapshots(const char *dir, int64_t *newestp)
 {
 	char cmd[800];
@@ -475,4 +511,5 @@ void test_0016(TCase *tc)
 	tcase_add_test(tc, st16_snapshot_plog);
 	tcase_add_test(tc, st16_rules);
 	tcase_add_test(tc, st16_plog);
+	tcase_add_test(tc, st16_max_producers);
 }

@@ -586,6 +586,14 @@ static void broker_retention_one(plog_t *log, void *arg)
 		flog(LOG_ERR, "retention", "%s-%d: retention failed: %s", plog_topic(log),
 		     plog_partition(log), strerror(-n));
 	r->b->metrics.producer_ids_expired += expired;
+	uint64_t evicted = plog_take_producers_evicted(log);
+	if (evicted)
+		flog(LOG_NOTICE, "retention",
+		     "%s-%d: %llu idempotent producer(s) evicted since the last check to stay "
+		     "within producer.id.max.per.partition=%d",
+		     plog_topic(log), plog_partition(log), (unsigned long long)evicted,
+		     r->b->conf.producer_id_max_per_partition);
+	r->b->metrics.producer_ids_evicted += evicted;
 }
 
 static void broker_on_cron(evutil_socket_t fd, short what, void *arg)

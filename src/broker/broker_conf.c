@@ -177,6 +177,12 @@ static const prop_def_t broker_conf_defs[] = {
 	  "A partition forgets an idempotent producer whose last batch (its maxTimestamp, or the "
 	  "append time) is older than this; its next batch must then start at sequence 0, or it "
 	  "gets UNKNOWN_PRODUCER_ID. Checked with retention." },
+	{ "producer.id.max.per.partition", PROP_INT, OFF(producer_id_max_per_partition), "10000", 1,
+	  I32MAX, NULL, 0,
+	  "Idempotent producers a partition remembers (about 160 bytes each). A new one past it "
+	  "evicts the producer whose last batch is the oldest in the log; a retry of that "
+	  "producer then gets UNKNOWN_PRODUCER_ID and may be stored twice. Bounds what clients "
+	  "writing under many producer ids can make the broker hold." },
 	{ "log.index.interval.bytes", PROP_INT, OFF(log_index_interval_bytes), "4096", 0, I32MAX,
 	  NULL, 0, "Log bytes between two offset-index entries." },
 	{ "log.index.size.max.bytes", PROP_INT, OFF(log_index_size_max_bytes), "10485760", 4096,
@@ -767,6 +773,7 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	lc->flush_interval_ms = conf->log_flush_interval_ms;
 	lc->max_message_bytes = conf->message_max_bytes;
 	lc->message_timestamp_difference_max_ms = conf->log_message_timestamp_difference_max_ms;
+	lc->max_producer_ids = conf->producer_id_max_per_partition;
 	if (log_config_validate(lc, msg, sizeof(msg)) != 0) {
 		snprintf(errstr, errstr_size, "log settings: %s", msg);
 		return -1;

@@ -82,6 +82,7 @@ typedef struct broker_conf {
 	int64_t log_retention_bytes;
 	int64_t log_retention_check_interval_ms;
 	int64_t producer_id_expiration_ms; /* idle producers' state dropped (producer_state.h) */
+	int producer_id_max_per_partition; /* producers a partition remembers */
 	int log_index_interval_bytes;
 	int log_index_size_max_bytes;
 	int64_t log_flush_interval_messages;

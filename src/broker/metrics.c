@@ -412,6 +412,12 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	             "without a batch (counted per partition).");
 	evbuffer_add_printf(out, "fjord_producer_ids_expired_total %llu\n",
 	                    (unsigned long long)m->producer_ids_expired);
+	metrics_head(out, "fjord_producer_ids_evicted_total", "counter",
+	             "Idempotent producers a partition evicted to stay within "
+	             "producer.id.max.per.partition (counted per partition at each retention "
+	             "check).");
+	evbuffer_add_printf(out, "fjord_producer_ids_evicted_total %llu\n",
+	                    (unsigned long long)m->producer_ids_evicted);
 	metrics_head(out, "fjord_request_latency_seconds", "histogram",
 	             "Time from reading a request to queueing its response.");
 	for (s = 0; s < METRICS_API_SLOTS; s++) {

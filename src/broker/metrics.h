@@ -79,6 +79,9 @@ typedef struct metrics {
 	uint64_t produce_duplicates;
 	/* Idle idempotent producers forgotten (producer.id.expiration.ms). */
 	uint64_t producer_ids_expired;
+	/* Idempotent producers evicted (producer.id.max.per.partition),
+	 * counted at each retention check. */
+	uint64_t producer_ids_evicted;
 } metrics_t;
 
 void metrics_init(metrics_t *m);

@@ -23,6 +23,7 @@ void log_config_defaults(log_config_t *cfg)
 	cfg->flush_interval_ms = INT64_MAX;
 	cfg->max_message_bytes = 1048588;
 	cfg->message_timestamp_difference_max_ms = INT64_MAX;
+	cfg->max_producer_ids = 10000;
 }
 
 /* How a key's value maps onto a field. */

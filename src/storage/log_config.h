@@ -42,6 +42,9 @@ typedef struct log_config {
 	 * timestamp, or a maxTimestamp, further than this from its clock;
 	 * INT64_MAX: no limit (Kafka's default). */
 	int64_t message_timestamp_difference_max_ms;
+	/* Broker only (producer.id.max.per.partition, no topic key): the
+	 * idempotent producers the log remembers; 0: no limit. */
+	int32_t max_producer_ids;
 } log_config_t;
 
 /* Kafka's defaults (table above). */

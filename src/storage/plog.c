@@ -109,6 +109,7 @@ int plog_open(const char *dir, const char *topic, int32_t partition, const log_c
 	plog->first_unflushed_ms = -1;
 	plog_cache_clear(plog);
 	pstate_init(&plog->ps);
+	pstate_set_max(&plog->ps, cfg->max_producer_ids > 0 ? (size_t)cfg->max_producer_ids : 0);
 	plog->dir = strdup(dir);
 	plog->topic = strdup(topic);
 	if (!plog->dir || !plog->topic) {
@@ -785,9 +786,18 @@ const log_config_t *plog_config(const plog_t *plog)
 void plog_set_config(plog_t *plog, const log_config_t *cfg)
 {
 	plog->cfg = *cfg;
+	pstate_set_max(&plog->ps, cfg->max_producer_ids > 0 ? (size_t)cfg->max_producer_ids : 0);
 	for (size_t i = 0; i < plog->seg_cnt; i++)
 		segment_set_config(plog->segs[i], cfg->index_interval_bytes,
 		                   cfg->segment_index_bytes);
+}
+
+uint64_t plog_take_producers_evicted(plog_t *plog)
+{
+	uint64_t n = plog->ps.evicted - plog->evicted_reported;
+
+	plog->evicted_reported = plog->ps.evicted;
+	return n;
 }
 
 size_t plog_expire_producers(plog_t *plog, int64_t now_ms, int64_t expiration_ms)

@@ -245,6 +245,9 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms);
  * expiration_ms (producer.id.expiration.ms; producer_state.h). Returns how
  * many went (logged when any). */
 size_t plog_expire_producers(plog_t *plog, int64_t now_ms, int64_t expiration_ms);
+/* Producers this log evicted to stay within its max_producer_ids
+ * (producer.id.max.per.partition) since the previous call. */
+uint64_t plog_take_producers_evicted(plog_t *plog);
 
 /* The partition's leader-epoch cache (borrowed). */
 epoch_cache_t *plog_epoch_cache(plog_t *plog);

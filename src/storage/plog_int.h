@@ -43,8 +43,9 @@ struct plog {
 	void *now_arg;
 	plog_pos_cache_t cache[PLOG_POS_CACHE];
 	unsigned cache_next;
-	size_t corrupt_saved; /* ranges listed in PLOG_CORRUPT_FILE (log_corrupt.c) */
-	producer_state_t ps;  /* idempotent producers (producer_state.h) */
+	size_t corrupt_saved;      /* ranges listed in PLOG_CORRUPT_FILE (log_corrupt.c) */
+	uint64_t evicted_reported; /* ps.evicted at the last plog_take_producers_evicted */
+	producer_state_t ps;       /* idempotent producers (producer_state.h) */
 };
 
 static inline log_segment_t *plog_active(const plog_t *plog)

@@ -119,6 +119,48 @@ fjord_err_t pstate_check(const producer_state_t *ps, const pstate_append_t *a,
 	return FJORD_ERR_NO_ERROR;
 }
 
+void pstate_set_max(producer_state_t *ps, size_t max)
+{
+	ps->max_cnt = max;
+}
+
+/* Room for one more entry: 0 or -ENOMEM. */
+static int pstate_reserve(producer_state_t *ps)
+{
+	size_t cap;
+	pstate_entry_t *ne;
+
+	if (ps->cnt < ps->cap)
+		return 0;
+	cap = ps->cap ? ps->cap * 2 : 8;
+	ne = realloc(ps->entries, cap * sizeof(*ne));
+	if (!ne)
+		return -ENOMEM;
+	ps->entries = ne;
+	ps->cap = cap;
+	return 0;
+}
+
+/* Drops the producer whose last batch lies lowest in the log. */
+static void pstate_evict_one(producer_state_t *ps)
+{
+	size_t victim = 0;
+	int64_t lowest = INT64_MAX;
+
+	for (size_t j = 0; j < ps->cnt; j++) {
+		const pstate_entry_t *e = &ps->entries[j];
+		int64_t last = e->batch_cnt ? e->batches[e->batch_cnt - 1].last_offset : -1;
+		if (last < lowest) {
+			lowest = last;
+			victim = j;
+		}
+	}
+	memmove(&ps->entries[victim], &ps->entries[victim + 1],
+	        (ps->cnt - victim - 1) * sizeof(ps->entries[0]));
+	ps->cnt--;
+	ps->evicted++;
+}
+
 int pstate_update(producer_state_t *ps, const pstate_append_t *a, int64_t first_offset,
                   int64_t last_offset, int64_t timestamp_ms)
 {
@@ -127,13 +169,12 @@ int pstate_update(producer_state_t *ps, const pstate_append_t *a, int64_t first_
 	pstate_entry_t *e;
 
 	if (!found) {
-		if (ps->cnt == ps->cap) {
-			size_t cap = ps->cap ? ps->cap * 2 : 8;
-			pstate_entry_t *ne = realloc(ps->entries, cap * sizeof(*ne));
-			if (!ne)
-				return -ENOMEM;
-			ps->entries = ne;
-			ps->cap = cap;
+		if (pstate_reserve(ps) < 0)
+			return -ENOMEM;
+		if (ps->max_cnt && ps->cnt >= ps->max_cnt) {
+			while (ps->cnt >= ps->max_cnt)
+				pstate_evict_one(ps);
+			i = pstate_search(ps, a->producer_id, &found);
 		}
 		memmove(&ps->entries[i + 1], &ps->entries[i],
 		        (ps->cnt - i) * sizeof(ps->entries[0]));
@@ -181,14 +222,8 @@ int pstate_load_entry(producer_state_t *ps, const pstate_entry_t *e)
 	if (e->batch_cnt < 0 || e->batch_cnt > PSTATE_RETAINED_BATCHES ||
 	    (ps->cnt > 0 && ps->entries[ps->cnt - 1].producer_id >= e->producer_id))
 		return -EINVAL;
-	if (ps->cnt == ps->cap) {
-		size_t cap = ps->cap ? ps->cap * 2 : 8;
-		pstate_entry_t *ne = realloc(ps->entries, cap * sizeof(*ne));
-		if (!ne)
-			return -ENOMEM;
-		ps->entries = ne;
-		ps->cap = cap;
-	}
+	if (pstate_reserve(ps) < 0)
+		return -ENOMEM;
 	ps->entries[ps->cnt++] = *e;
 	return 0;
 }

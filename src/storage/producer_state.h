@@ -15,9 +15,12 @@
  *
  * Memory is bounded by the number of producers, not by batches: a sorted
  * array of entries, binary search by producer id, PSTATE_RETAINED_BATCHES
- * batches each. Entries go only when expired (pstate_expire,
- * producer.id.expiration.ms) or when the log is rebuilt; retention deleting
- * a producer's batches does not drop it.
+ * batches each; and the number of producers by max_cnt
+ * (producer.id.max.per.partition): a new producer past it evicts the one
+ * whose last batch is the oldest in the log (by offset, so leader and
+ * followers evict the same one). Entries also go when expired
+ * (pstate_expire, producer.id.expiration.ms) or when the log is rebuilt;
+ * retention deleting a producer's batches does not drop it.
  *
  * Thread: the event-loop thread of the plog that owns it (or the thread
  * that opens the log). Not locked.
@@ -51,6 +54,8 @@ typedef struct pstate_entry {
 typedef struct producer_state {
 	pstate_entry_t *entries; /* sorted by producer_id */
 	size_t cnt, cap;
+	size_t max_cnt;   /* 0: no limit; see pstate_set_max */
+	uint64_t evicted; /* producers evicted by max_cnt, ever */
 } producer_state_t;
 
 /* One idempotent batch as the checks see it. */
@@ -64,6 +69,8 @@ void pstate_init(producer_state_t *ps);
 /* Forgets every producer (keeps the allocation). */
 void pstate_clear(producer_state_t *ps);
 void pstate_destroy(producer_state_t *ps);
+/* At most max producers (0: no limit); applies to the next new producer. */
+void pstate_set_max(producer_state_t *ps, size_t max);
 
 /* The entry of producer_id, or NULL (borrowed until the next change). */
 const pstate_entry_t *pstate_find(const producer_state_t *ps, int64_t producer_id);
