@@ -31,6 +31,14 @@ api_handler_fn handle_api_versions, handle_metadata, handle_produce, handle_fetc
     handle_list_offsets, handle_offset_for_leader_epoch, handle_sasl_handshake,
     handle_sasl_authenticate, handle_create_topics, handle_delete_topics, handle_init_producer_id;
 
+/* The Produce core both protocols share: records[i] is the i-th
+ * partition's bytes in request order (records_len of them; writable: the
+ * offsets are patched in place; alive until the call returns). Answers
+ * through a slot of its own unless acks=0; returns as a handler does.
+ * handle_produce() locates the partitions in fjord's payload, the Kafka
+ * listener in Kafka's request (broker/kafka/kafka_produce.c). */
+int produce_run(conn_t *c, const Fjord__Request *req, uint8_t *const *records);
+
 /* One row per API the broker speaks: the one list that dispatch,
  * ApiVersions, logs and metric labels all read (api.c). */
 typedef struct api_def {

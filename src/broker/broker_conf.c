@@ -63,6 +63,18 @@ static const prop_def_t broker_conf_defs[] = {
 	  "The listener other brokers use to reach this one (replication); its advertised "
 	  "host:port is also the znode's host/port. Unset: the first listener. At start-up its "
 	  "advertised host must resolve (retried for up to 10 s)." },
+	{ "kafka.listener.names", PROP_STR, OFF(kafka_listener_names), NULL, 0, 0, NULL, 0,
+	  "Comma-separated listener names that speak Apache Kafka's binary protocol instead of "
+	  "fjord's (docs/kafka-protocol.md), e.g. `KAFKA` with `listeners` holding "
+	  "`KAFKA://:29092`. Each must be a listener, not the inter-broker one, and map to "
+	  "PLAINTEXT or SSL. Metadata on such a listener describes every broker by its endpoint "
+	  "of the same name; a broker without one is left out." },
+	{ "auto.create.topics.enable", PROP_BOOL, OFF(auto_create_topics_enable), "true", 0, 1,
+	  NULL, 0,
+	  "A Kafka-protocol Metadata request naming a topic that does not exist creates it "
+	  "(num.partitions, default.replication.factor), as Kafka does; the answer says "
+	  "LEADER_NOT_AVAILABLE until its leaders are elected. fjord's own protocol never "
+	  "creates topics implicitly." },
 	{ "sasl.enabled.mechanisms", PROP_STR, OFF(sasl_enabled_mechanisms),
 	  "SCRAM-SHA-256,SCRAM-SHA-512", 0, 0, NULL, 0,
 	  "SASL mechanisms served on SASL_PLAINTEXT and SASL_SSL listeners, comma-separated: "
@@ -517,8 +529,62 @@ out:
 	return rc;
 }
 
-/* listeners, advertised.listeners, listener.security.protocol.map and
- * inter.broker.listener.name. */
+/* kafka.listener.names: marks the listeners that speak Kafka's protocol. */
+static int broker_conf_kafka_listeners(broker_conf_t *conf, char *errstr, size_t errstr_size)
+{
+	const char *key = "kafka.listener.names";
+	char *copy, *tok, *save = NULL, names[256];
+	int rc = -1;
+
+	if (!conf->kafka_listener_names || !*conf->kafka_listener_names)
+		return 0;
+	copy = strdup(conf->kafka_listener_names);
+	if (!copy) {
+		snprintf(errstr, errstr_size, "out of memory");
+		return -1;
+	}
+	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
+		char *e;
+		int k;
+
+		while (*tok == ' ')
+			tok++;
+		e = tok + strlen(tok);
+		while (e > tok && e[-1] == ' ')
+			*--e = '\0';
+		if (!*tok)
+			continue;
+		k = broker_conf_lsn_find(conf, tok);
+		if (k < 0) {
+			broker_conf_lsn_names(conf, names, sizeof(names));
+			snprintf(errstr, errstr_size,
+			         "%s: \"%s\" is not a listener (listeners: %s)", key, tok, names);
+			goto out;
+		}
+		if (k == conf->ibl) {
+			snprintf(errstr, errstr_size,
+			         "%s: %s is the inter-broker listener, which must speak fjord's "
+			         "protocol (set inter.broker.listener.name to another listener)",
+			         key, conf->lsn[k].name);
+			goto out;
+		}
+		if (SEC_PROTO_IS_SASL(conf->lsn[k].proto)) {
+			snprintf(errstr, errstr_size,
+			         "%s: %s maps to %s; a Kafka-protocol listener serves PLAINTEXT or "
+			         "SSL (docs/kafka-protocol.md)",
+			         key, conf->lsn[k].name, sec_proto_name(conf->lsn[k].proto));
+			goto out;
+		}
+		conf->lsn[k].kafka = 1;
+	}
+	rc = 0;
+out:
+	free(copy);
+	return rc;
+}
+
+/* listeners, advertised.listeners, listener.security.protocol.map,
+ * inter.broker.listener.name and kafka.listener.names. */
 static int broker_conf_listeners(broker_conf_t *conf, char *errstr, size_t errstr_size)
 {
 	endpoint_t *eps = NULL, *adv = NULL;
@@ -605,6 +671,8 @@ static int broker_conf_listeners(broker_conf_t *conf, char *errstr, size_t errst
 			goto out;
 		}
 	}
+	if (broker_conf_kafka_listeners(conf, errstr, errstr_size) != 0)
+		goto out;
 	rc = 0;
 out:
 	endpoint_list_free(eps, cnt);

@@ -45,6 +45,7 @@ typedef struct broker_listener {
 	char *adv_host;    /* advertised host; NULL: listener host or hostname */
 	int adv_port;      /* advertised port; -1: the bound port */
 	sec_proto_t proto; /* from listener.security.protocol.map */
+	int kafka;         /* in kafka.listener.names: speaks Kafka's protocol */
 } broker_listener_t;
 
 typedef struct broker_conf {
@@ -53,6 +54,9 @@ typedef struct broker_conf {
 	char *advertised_listeners;
 	char *listener_security_protocol_map;
 	char *inter_broker_listener_name;
+	char *
+	    kafka_listener_names; /* listeners speaking Kafka's protocol (docs/kafka-protocol.md) */
+	int auto_create_topics_enable;
 	/* TLS (broker/tls.c, docs/security.md). */
 	char *ssl_certificate_location;
 	char *ssl_key_location;

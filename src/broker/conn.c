@@ -41,6 +41,7 @@
 #include "broker/broker.h"
 #include "broker/broker_tls.h"
 #include "broker/conn.h"
+#include "broker/kafka/kafka.h"
 #include "broker/sasl_server.h"
 #include "common/bytes.h"
 #include "common/flog.h"
@@ -208,6 +209,21 @@ out:
 	return rc;
 }
 
+/* A Kafka request's size field: at least the header's fixed part (api
+ * key, version, correlation id, client id length), at most max_frame. */
+static int conn_kafka_prefix(uint32_t frame_len, size_t max_frame, const char **errmsg)
+{
+	if (frame_len > max_frame) {
+		*errmsg = "frame too large (socket.request.max.bytes)";
+		return -1;
+	}
+	if (frame_len < 10) {
+		*errmsg = "request shorter than a Kafka request header";
+		return -1;
+	}
+	return 0;
+}
+
 /* Handles every complete frame in the input (not while paused for
  * back-pressure); sets the watermarks for what is missing. */
 static void conn_process_input(conn_t *c)
@@ -226,17 +242,21 @@ static void conn_process_input(conn_t *c)
 		Fjord__Request *req;
 		int rc;
 
-		if (avail < FRAME_PREFIX_SIZE) {
-			bufferevent_setwatermark(c->bev, EV_READ, FRAME_PREFIX_SIZE,
-			                         CONN_READ_AHEAD);
+		/* Kafka's framing is the size field alone (conn_kafka_prefix). */
+		size_t psize = c->kafka ? 4 : FRAME_PREFIX_SIZE;
+
+		if (avail < psize) {
+			bufferevent_setwatermark(c->bev, EV_READ, psize, CONN_READ_AHEAD);
 			return;
 		}
-		evbuffer_copyout(in, prefix, sizeof(prefix));
+		evbuffer_copyout(in, prefix, psize);
 		if (sasl_server_frame_refused(c, be32_read(prefix))) {
 			conn_close(c, "frame too large before the SASL login");
 			return;
 		}
-		if (frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) == FRAME_ERROR) {
+		if (c->kafka ? conn_kafka_prefix(be32_read(prefix), max_frame, &errmsg) != 0
+		             : frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) ==
+		                   FRAME_ERROR) {
 			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
 			     c->peer, errmsg ? errmsg : "invalid prefix");
 			conn_close(c, "bad frame");
@@ -266,6 +286,10 @@ static void conn_process_input(conn_t *c)
 		if (c->read_paused)
 			return; /* handled when the pause ends */
 		buf = evbuffer_pullup(in, (ssize_t)need);
+		if (buf && c->kafka) {
+			rc = kafka_dispatch(c, buf + 4, frame_len);
+			goto handled;
+		}
 		if (!buf || frame_parse(buf, need, max_frame, &f, &errmsg) != FRAME_OK) {
 			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
 			     c->peer, errmsg ? errmsg : "incomplete");
@@ -282,6 +306,7 @@ static void conn_process_input(conn_t *c)
 		}
 		rc = api_dispatch(c, req, buf + f.payload_off, f.payload_len);
 		fjord__request__free_unpacked(req, NULL);
+	handled:
 		evbuffer_drain(in, need);
 		c->frame_sized = 0;
 		/* May grant other connections' claims (their reading resumes
@@ -414,6 +439,7 @@ conn_t *conn_new(broker_t *b, evutil_socket_t fd, const struct sockaddr *sa, int
 	conn_format_peer(c->peer, sizeof(c->peer), c->host, sizeof(c->host), sa);
 	snprintf(c->principal, sizeof(c->principal), "%s", CONN_PRINCIPAL_ANONYMOUS);
 	conn_quota_key(sa, &c->addr);
+	c->kafka = b->conf.lsn[listener].kafka;
 	c->tls = c->handshaking = broker_tls_listener(b, listener);
 	c->bev = c->tls ? broker_tls_accept(b, fd)
 	                : bufferevent_socket_new(loop_base(b->loop), fd, BEV_OPT_CLOSE_ON_FREE);
@@ -571,6 +597,11 @@ conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
 	slot->correlation_id = correlation_id;
 	slot->api = api;
 	slot->start_us = fj_mono_us();
+	if (c->kafka && c->kcur) {
+		slot->kafka = 1;
+		slot->kafka_api = c->kcur->api_key;
+		slot->kafka_version = c->kcur->api_version;
+	}
 	if (c->tail)
 		c->tail->next = slot;
 	else
@@ -616,14 +647,19 @@ static void conn_flush(conn_t *c)
 
 int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer *payload)
 {
-	conn_t *c = slot->conn;
 	size_t hlen, plen = payload ? evbuffer_get_length(payload) : 0;
 	uint8_t prefix[FRAME_PREFIX_SIZE];
 	uint8_t *hbuf;
-	int rc = 0, fault = 0;
+	int rc = 0;
 
 	resp->correlation_id = slot->correlation_id;
 	resp->api = slot->api;
+	if (slot->kafka) {
+		/* The same answer in Kafka's layout (broker/kafka/kafka.h). */
+		if (kafka_encode(slot, resp, payload) != 0)
+			rc = -1;
+		goto done;
+	}
 	hlen = fjord__response__get_packed_size(resp);
 	hbuf = malloc(hlen ? hlen : 1);
 	if (!hbuf) {
@@ -638,8 +674,15 @@ int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer 
 		evbuffer_add_buffer(slot->out, payload);
 	free(hbuf);
 done:
-	metrics_observe_request(&c->b->metrics, slot->api, fj_mono_us() - slot->start_us,
-	                        resp->error != FJORD__ERROR_CODE__NONE);
+	return conn_slot_finish(slot, rc, resp->error != FJORD__ERROR_CODE__NONE);
+}
+
+int conn_slot_finish(conn_slot_t *slot, int rc, int is_error)
+{
+	conn_t *c = slot->conn;
+	int fault = 0;
+
+	metrics_observe_request(&c->b->metrics, slot->api, fj_mono_us() - slot->start_us, is_error);
 	/* test.fault.produce.drop.response.every: the answer is lost with the
 	 * connection, after the append (test-only). */
 	if (rc == 0 && slot->api == FJORD__API_KEY__PRODUCE &&

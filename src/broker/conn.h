@@ -84,6 +84,10 @@ typedef struct conn_slot {
 	int32_t correlation_id;
 	Fjord__ApiKey api;
 	int64_t start_us; /* for the latency histogram */
+	/* A Kafka listener's slot (broker/kafka/kafka.h): the request's Kafka
+	 * api key and version, which the answer is written for. */
+	int kafka;
+	int16_t kafka_api, kafka_version;
 	/* Parked work holding this slot; called if the connection goes away
 	 * first (the slot is freed right after). */
 	void (*cancel)(void *arg);
@@ -121,6 +125,11 @@ typedef struct conn {
 	char principal[CONN_PRINCIPAL_MAX];
 	char host[64];          /* the client's address without port, for ACL host rules */
 	struct sasl_conn *sasl; /* SASL listeners: the login's state (sasl_server.c) */
+	/* Accepted on a listener of kafka.listener.names: Kafka's framing and
+	 * APIs (broker/kafka/kafka.h). kcur: the request being dispatched,
+	 * whose api and version conn_slot_new() gives the slots it takes. */
+	int kafka;
+	struct kreq *kcur;
 } conn_t;
 
 /* Takes ownership of fd (already non-blocking). listener: the index in
@@ -145,6 +154,11 @@ conn_slot_t *conn_slot_new(conn_t *c, int32_t correlation_id, Fjord__ApiKey api)
  * are moved, file segments included), marks the slot ready and sends what
  * is ready at the head. */
 int conn_slot_respond(conn_slot_t *slot, Fjord__Response *resp, struct evbuffer *payload);
+/* Completes a slot whose frame is in slot->out (rc 0), or failed to be
+ * built (rc -1: the connection closes): observes the latency, marks it
+ * ready and sends what is ready at the head. conn_slot_respond() ends with
+ * it; a Kafka answer (broker/kafka/) calls it directly. Returns rc. */
+int conn_slot_finish(conn_slot_t *slot, int rc, int is_error);
 /* Convenience: a request-level error response (no body). */
 int conn_slot_respond_error(conn_slot_t *slot, Fjord__ErrorCode err, const char *msg);
 

@@ -16,7 +16,9 @@
  * Listeners (Kafka's behaviour): each broker is described by its endpoint
  * for the listener this request arrived on (by name), so a client that
  * bootstrapped through EXTERNAL keeps using EXTERNAL addresses; a broker
- * lacking that listener is described by its first registered endpoint.
+ * lacking that listener is described by its first registered endpoint,
+ * except on a Kafka listener, where it is left out (kafka_metadata.c then
+ * answers its partitions LEADER_NOT_AVAILABLE).
  *
  * Thread: loop thread. Memory: the response is built over an arena freed
  * before returning; strings point into the snapshot, which the handler
@@ -76,6 +78,8 @@ static const endpoint_t *md_endpoint(const conn_t *c, const cview_broker_t *br)
 	const endpoint_t *ep =
 	    endpoint_find(br->endpoints, br->endpoint_cnt, c->b->conf.lsn[c->listener].name);
 
+	if (!ep && c->kafka)
+		return NULL; /* a Kafka client cannot talk to another listener */
 	if (!ep && br->endpoint_cnt > 0)
 		ep = &br->endpoints[0];
 	return ep;
@@ -117,13 +121,15 @@ int handle_metadata(conn_t *c, const Fjord__Request *req, const uint8_t *payload
 	for (i = 0; i < (size_t)cv->broker_cnt; i++) {
 		const cview_broker_t *br = &cv->brokers[i];
 		const endpoint_t *ep = md_endpoint(c, br);
-		Fjord__BrokerEndpoint *be = body.brokers[i];
+		Fjord__BrokerEndpoint *be = body.brokers[body.n_brokers];
+		if (!ep && c->kafka)
+			continue; /* left out; its partitions' leader is unknown there */
+		body.n_brokers++;
 		be->node_id = br->id;
 		be->host = ep ? ep->host : br->host ? br->host : (char *)"";
 		be->port = ep ? ep->port : br->port;
 		be->rack = br->rack ? br->rack : (char *)"";
 	}
-	body.n_brokers = (size_t)cv->broker_cnt;
 	for (i = 0; i < want; i++) {
 		Fjord__TopicMetadata *tm = body.topics[n];
 		const cview_topic_t *t;

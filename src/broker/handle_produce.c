@@ -69,12 +69,11 @@ struct produce_ctx {
 	size_t part_cnt;
 	int outstanding;
 	struct event *timer;
-	/* While handle_produce appends (produce_fill): */
+	/* While produce_run appends (produce_fill): */
 	int32_t acks;
-	const uint8_t *payload;
-	size_t off;  /* payload bytes used so far */
-	size_t next; /* the next pws entry */
-	int failed;  /* a partition failed (acks=0 closes the connection) */
+	uint8_t *const *records; /* each partition's bytes, in request order */
+	size_t next;             /* the next pws entry (and records entry) */
+	int failed;              /* a partition failed (acks=0 closes the connection) */
 };
 
 static void produce_ctx_free(produce_ctx_t *ctx)
@@ -199,6 +198,7 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 	produce_ctx_t *ctx = arg;
 	const Fjord__ProducePartitionData *pd = (const Fjord__ProducePartitionData *)req_part;
 	Fjord__ProducePartitionResponse *prr = (Fjord__ProducePartitionResponse *)resp_part;
+	uint8_t *records = ctx->records[ctx->next];
 	produce_pw_t *pw = &ctx->pws[ctx->next++];
 	int64_t last = -1;
 	char why[320];
@@ -214,13 +214,11 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 		snprintf(why, sizeof(why), "%.40s may not Write topic %.249s", ctx->c->principal,
 		         topic);
 	} else {
-		/* The payload sits in the connection's input buffer, ours to patch
-		 * until dispatch returns. */
-		err = produce_partition(ctx->b, ctx->acks, topic, pd->partition,
-		                        (uint8_t *)ctx->payload + ctx->off, pd->records_len, prr,
-		                        &pw->p, &last, why, sizeof(why));
+		/* The records sit in the connection's input buffer, ours to
+		 * patch until dispatch returns. */
+		err = produce_partition(ctx->b, ctx->acks, topic, pd->partition, records,
+		                        pd->records_len, prr, &pw->p, &last, why, sizeof(why));
 	}
-	ctx->off += pd->records_len;
 	if (err != FJORD_ERR_NO_ERROR) {
 		/* Which record and what was wrong, when the log said; the
 		 * error's description otherwise (or if the copy fails). */
@@ -243,7 +241,7 @@ static int produce_fill(void *arg, const char *topic, const ProtobufCMessage *re
 }
 
 static produce_ctx_t *produce_ctx_new(broker_t *b, conn_slot_t *slot,
-                                      const Fjord__ProduceRequest *pr, const uint8_t *payload)
+                                      const Fjord__ProduceRequest *pr, uint8_t *const *records)
 {
 	produce_ctx_t *ctx = calloc(1, sizeof(*ctx));
 	size_t i, nparts = 0;
@@ -263,40 +261,67 @@ static produce_ctx_t *produce_ctx_new(broker_t *b, conn_slot_t *slot,
 	ctx->b = b;
 	ctx->slot = slot;
 	ctx->acks = pr->acks;
-	ctx->payload = payload;
+	ctx->records = records;
 	return ctx;
 }
 
 int handle_produce(conn_t *c, const Fjord__Request *req, const uint8_t *payload, size_t payload_len)
+{
+	const Fjord__ProduceRequest *pr = req->produce;
+	uint8_t **records;
+	uint64_t sum = 0;
+	size_t i, j, n = 0;
+	int rc;
+
+	for (i = 0; i < pr->n_topics; i++)
+		for (j = 0; j < pr->topics[i]->n_partitions; j++, n++)
+			sum += pr->topics[i]->partitions[j]->records_len;
+	records = calloc(n + 1, sizeof(*records));
+	if (sum != payload_len || !records) {
+		conn_slot_t *slot = NULL;
+		free(records);
+		if (sum != payload_len)
+			flog(LOG_INFO, "produce",
+			     "%s: records lengths add up to %llu but the payload has %zu bytes",
+			     c->peer, (unsigned long long)sum, payload_len);
+		if (pr->acks == 0 || !(slot = conn_slot_new(c, req->correlation_id, req->api)))
+			return -1;
+		if (!records)
+			return conn_slot_respond_error(
+			    slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR, "out of memory");
+		return conn_slot_respond_error(
+		    slot, FJORD__ERROR_CODE__INVALID_REQUEST,
+		    "partition records_len do not add up to the payload");
+	}
+	/* The partitions' bytes follow one another in the payload. */
+	sum = 0;
+	n = 0;
+	for (i = 0; i < pr->n_topics; i++)
+		for (j = 0; j < pr->topics[i]->n_partitions; j++) {
+			records[n++] = (uint8_t *)payload + sum;
+			sum += pr->topics[i]->partitions[j]->records_len;
+		}
+	rc = produce_run(c, req, records);
+	free(records);
+	return rc;
+}
+
+int produce_run(conn_t *c, const Fjord__Request *req, uint8_t *const *records)
 {
 	broker_t *b = c->b;
 	const Fjord__ProduceRequest *pr = req->produce;
 	int32_t acks = pr->acks;
 	produce_ctx_t *ctx = NULL;
 	conn_slot_t *slot = NULL;
-	uint64_t sum = 0;
-	size_t i, j;
+	size_t i;
 	int rc = -1;
 
-	for (i = 0; i < pr->n_topics; i++)
-		for (j = 0; j < pr->topics[i]->n_partitions; j++)
-			sum += pr->topics[i]->partitions[j]->records_len;
 	if (acks != 0) {
 		slot = conn_slot_new(c, req->correlation_id, req->api);
 		if (!slot)
 			goto done;
 	}
-	if (sum != payload_len) {
-		flog(LOG_INFO, "produce",
-		     "%s: records lengths add up to %llu but the payload has %zu bytes", c->peer,
-		     (unsigned long long)sum, payload_len);
-		if (slot)
-			rc = conn_slot_respond_error(
-			    slot, FJORD__ERROR_CODE__INVALID_REQUEST,
-			    "partition records_len do not add up to the payload");
-		goto done;
-	}
-	ctx = produce_ctx_new(b, slot, pr, payload);
+	ctx = produce_ctx_new(b, slot, pr, records);
 	if (!ctx) {
 		if (slot)
 			conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,

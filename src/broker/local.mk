@@ -31,6 +31,14 @@ src_broker_fjordd_SOURCES = \
 	src/broker/topic_admin.c src/broker/topic_admin.h \
 	src/broker/producer_ids.c src/broker/producer_ids.h \
 	src/broker/handle_init_producer_id.c \
+	src/broker/kafka/kafka.h \
+	src/broker/kafka/kafka_dispatch.c \
+	src/broker/kafka/kafka_metadata.c \
+	src/broker/kafka/kafka_produce.c \
+	src/broker/kafka/kafka_fetch.c \
+	src/broker/kafka/kafka_list_offsets.c \
+	src/broker/kafka/kafka_topics.c \
+	src/broker/kafka/kafka_init_producer_id.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

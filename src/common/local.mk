@@ -9,6 +9,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/crc32c.c src/common/crc32c.h \
 	src/common/murmur2.c src/common/murmur2.h \
 	src/common/frame.c src/common/frame.h \
+	src/common/kwire.c src/common/kwire.h \
 	src/common/err.c \
 	src/common/flog.c src/common/flog.h \
 	src/common/compress.c src/common/compress.h \

@@ -1,0 +1,199 @@
+/*
+ * kafka_dispatch.c — the Kafka listener's request header, API table,
+ * ApiVersions, and the framing of answers (kafka.h has the model).
+ *
+ * Request header v1: api_key int16, api_version int16, correlation_id
+ * int32, client_id nullable string; the body follows. Response header v0:
+ * correlation_id alone. Every response is framed by an int32 size.
+ *
+ * Thread: loop thread only.
+ */
+#include "config.h"
+
+#include <string.h>
+
+#include "broker/broker.h"
+#include "broker/kafka/kafka.h"
+#include "common/bytes.h"
+#include "common/flog.h"
+
+/* The versions are the ones each API's decoder and encoder handle; every
+ * one advertised is tested (tests/0120-0129, scripts/check --kafka-clients). */
+const kafka_api_def_t kafka_defs[] = {
+	{ KAFKA_PRODUCE, "Produce", 0, 7, kafka_produce, kafka_produce_encode,
+	  FJORD__API_KEY__PRODUCE },
+	{ KAFKA_FETCH, "Fetch", 4, 11, kafka_fetch, kafka_fetch_encode, FJORD__API_KEY__FETCH },
+	{ KAFKA_LIST_OFFSETS, "ListOffsets", 1, 2, kafka_list_offsets, kafka_list_offsets_encode,
+	  FJORD__API_KEY__LIST_OFFSETS },
+	{ KAFKA_METADATA, "Metadata", 0, 4, kafka_metadata, kafka_metadata_encode,
+	  FJORD__API_KEY__METADATA },
+	{ KAFKA_API_VERSIONS, "ApiVersions", 0, 2, kafka_api_versions, NULL,
+	  FJORD__API_KEY__API_VERSIONS },
+	{ KAFKA_CREATE_TOPICS, "CreateTopics", 0, 4, kafka_create_topics,
+	  kafka_create_topics_encode, FJORD__API_KEY__CREATE_TOPICS },
+	{ KAFKA_DELETE_TOPICS, "DeleteTopics", 0, 1, kafka_delete_topics,
+	  kafka_delete_topics_encode, FJORD__API_KEY__DELETE_TOPICS },
+	{ KAFKA_INIT_PRODUCER_ID, "InitProducerId", 0, 1, kafka_init_producer_id,
+	  kafka_init_producer_id_encode, FJORD__API_KEY__INIT_PRODUCER_ID },
+};
+const size_t kafka_def_cnt = sizeof(kafka_defs) / sizeof(kafka_defs[0]);
+
+const kafka_api_def_t *kafka_find(int16_t key)
+{
+	for (size_t i = 0; i < kafka_def_cnt; i++)
+		if (kafka_defs[i].key == key)
+			return &kafka_defs[i];
+	return NULL;
+}
+
+conn_slot_t *kafka_slot_new(kreq_t *rq)
+{
+	const kafka_api_def_t *d = kafka_find(rq->api_key);
+	return conn_slot_new(rq->c, rq->correlation_id,
+	                     d ? d->fjord_api : FJORD__API_KEY__API_UNSPECIFIED);
+}
+
+/* Frames what w holds (correlation id first) into slot->out, in front of
+ * what the encoder already moved there. */
+static int kafka_frame(conn_slot_t *slot, kw_writer_t *w)
+{
+	uint8_t size[4];
+
+	if (w->err || evbuffer_add(slot->out, w->buf, w->len) != 0)
+		return -1;
+	be32_write(size, (uint32_t)evbuffer_get_length(slot->out));
+	return evbuffer_prepend(slot->out, size, 4) == 0 ? 0 : -1;
+}
+
+int kafka_respond(conn_slot_t *slot, kw_writer_t *body)
+{
+	kw_writer_t w;
+	int rc;
+
+	kww_init(&w);
+	kww_i32(&w, slot->correlation_id);
+	kww_raw(&w, body->buf, body->len);
+	rc = body->err ? -1 : kafka_frame(slot, &w);
+	kww_free(&w);
+	if (rc != 0)
+		flog(LOG_ERR, "kafka", "%s: out of memory answering api %d",
+		     slot->conn->peer, slot->kafka_api);
+	return conn_slot_finish(slot, rc, 0);
+}
+
+int kafka_encode(conn_slot_t *slot, const Fjord__Response *resp, struct evbuffer *payload)
+{
+	const kafka_api_def_t *d = kafka_find(slot->kafka_api);
+	kw_writer_t w;
+	int rc = -1;
+
+	if (!d || !d->encode)
+		return -1;
+	if (resp->error != FJORD__ERROR_CODE__NONE && resp->body_case == FJORD__RESPONSE__BODY__NOT_SET) {
+		/* A request-level refusal has no place in Kafka's layouts: the
+		 * connection closes (as Kafka does for a request it rejects
+		 * whole), with the reason here. */
+		flog(LOG_INFO, "kafka", "%s: %s v%d refused: %s (%s); closing the connection",
+		     slot->conn->peer, d->name, slot->kafka_version,
+		     fjord_err2name((fjord_err_t)resp->error),
+		     resp->error_message ? resp->error_message : "");
+		return -1;
+	}
+	kww_init(&w);
+	kww_i32(&w, slot->correlation_id);
+	if (d->encode(slot->kafka_version, resp, payload, &w, slot->out) == 0)
+		rc = kafka_frame(slot, &w);
+	kww_free(&w);
+	if (rc != 0)
+		flog(LOG_ERR, "kafka", "%s: cannot write the %s v%d answer (out of memory)",
+		     slot->conn->peer, d->name, slot->kafka_version);
+	return rc;
+}
+
+/* ApiVersions v0-2 (body empty in all three). v0: error, api_keys[key,
+ * min, max]; v1+: throttle_time_ms after them. A request above v2 gets the
+ * v0 layout with UNSUPPORTED_VERSION, so the client retries at v0. */
+int kafka_api_versions(kreq_t *rq)
+{
+	conn_slot_t *slot = kafka_slot_new(rq);
+	int16_t v = rq->api_version;
+	kw_writer_t w;
+	int rc;
+
+	if (!slot)
+		return -1;
+	kww_init(&w);
+	kww_i16(&w, v > 2 ? FJORD__ERROR_CODE__UNSUPPORTED_VERSION : 0);
+	kww_i32(&w, (int32_t)kafka_def_cnt);
+	for (size_t i = 0; i < kafka_def_cnt; i++) {
+		kww_i16(&w, kafka_defs[i].key);
+		kww_i16(&w, kafka_defs[i].min_version);
+		kww_i16(&w, kafka_defs[i].max_version);
+	}
+	if (v >= 1 && v <= 2)
+		kww_i32(&w, 0);
+	slot->kafka_version = v > 2 ? 0 : v;
+	rc = kafka_respond(slot, &w);
+	kww_free(&w);
+	return rc;
+}
+
+int kafka_bad_request(kreq_t *rq, const char *what)
+{
+	flog(LOG_WARNING, "kafka",
+	     "closing connection from %s (client %s): %s v%d request does not decode (%s)",
+	     rq->c->peer, rq->client_id ? rq->client_id : "-",
+	     kafka_find(rq->api_key) ? kafka_find(rq->api_key)->name : "?", rq->api_version,
+	     what);
+	return -1;
+}
+
+void kafka_fjord_request(kreq_t *rq, Fjord__Request *req, Fjord__ApiKey api)
+{
+	fjord__request__init(req);
+	req->correlation_id = rq->correlation_id;
+	req->api = api;
+	req->client_id = (char *)(rq->client_id ? rq->client_id : "");
+}
+
+int kafka_dispatch(conn_t *c, uint8_t *msg, size_t len)
+{
+	const kafka_api_def_t *d;
+	arena_t ar;
+	kreq_t rq;
+	int rc;
+
+	memset(&rq, 0, sizeof(rq));
+	arena_init(&ar, 0);
+	rq.c = c;
+	rq.ar = &ar;
+	kwr_init(&rq.body, msg, len);
+	rq.api_key = kwr_i16(&rq.body);
+	rq.api_version = kwr_i16(&rq.body);
+	rq.correlation_id = kwr_i32(&rq.body);
+	rq.client_id = kwr_str(&rq.body, &ar, 1);
+	if (rq.body.err) {
+		flog(LOG_WARNING, "kafka", "closing connection from %s: bad request header",
+		     c->peer);
+		arena_free(&ar);
+		return -1;
+	}
+	rq.body_start = (uint8_t *)rq.body.p;
+	d = kafka_find(rq.api_key);
+	if (d)
+		metrics_count_request(&c->b->metrics, d->fjord_api);
+	if (!d || ((rq.api_version < d->min_version || rq.api_version > d->max_version) &&
+	           rq.api_key != KAFKA_API_VERSIONS)) {
+		flog(LOG_INFO, "kafka",
+		     "closing connection from %s (client %s): api %d version %d is not served "
+		     "(see ApiVersions)",
+		     c->peer, rq.client_id ? rq.client_id : "-", rq.api_key, rq.api_version);
+		arena_free(&ar);
+		return -1;
+	}
+	c->kcur = &rq;
+	rc = d->handle(&rq);
+	c->kcur = NULL;
+	arena_free(&ar);
+	return rc;
+}
