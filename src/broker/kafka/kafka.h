@@ -107,16 +107,16 @@ typedef int kafka_handler_fn(kreq_t *rq);
 /* Writes the Kafka body of a translated API's response (resp from fjord's
  * handler; payload: a Fetch's record bytes, moved in per partition).
  * Returns 0, or -1 (out of memory; a response the version cannot carry). */
-typedef int kafka_encode_fn(int16_t version, const Fjord__Response *resp,
-                            struct evbuffer *payload, kw_writer_t *w, struct evbuffer *out);
+typedef int kafka_encode_fn(int16_t version, const Fjord__Response *resp, struct evbuffer *payload,
+                            kw_writer_t *w, struct evbuffer *out);
 
 typedef struct kafka_api_def {
 	int16_t key;
 	const char *name; /* logs */
 	int16_t min_version, max_version;
 	kafka_handler_fn *handle;
-	kafka_encode_fn *encode;  /* translated APIs; NULL for native ones */
-	Fjord__ApiKey fjord_api;  /* translated: the handler's API (metrics); else 0 */
+	kafka_encode_fn *encode; /* translated APIs; NULL for native ones */
+	Fjord__ApiKey fjord_api; /* translated: the handler's API (metrics); else 0 */
 } kafka_api_def_t;
 
 extern const kafka_api_def_t kafka_defs[];
@@ -147,8 +147,8 @@ void kafka_fjord_request(kreq_t *rq, Fjord__Request *req, Fjord__ApiKey api);
 #define KAFKA_BODY_OK(rq) (!(rq)->body.err && kwr_left(&(rq)->body) == 0)
 
 /* The translated handlers and their encoders (kafka_<api>.c). */
-kafka_handler_fn kafka_api_versions, kafka_metadata, kafka_produce, kafka_fetch,
-    kafka_list_offsets, kafka_create_topics, kafka_delete_topics, kafka_init_producer_id;
+kafka_handler_fn kafka_api_versions, kafka_metadata, kafka_produce, kafka_fetch, kafka_list_offsets,
+    kafka_create_topics, kafka_delete_topics, kafka_init_producer_id;
 kafka_encode_fn kafka_metadata_encode, kafka_produce_encode, kafka_fetch_encode,
     kafka_list_offsets_encode, kafka_create_topics_encode, kafka_delete_topics_encode,
     kafka_init_producer_id_encode;

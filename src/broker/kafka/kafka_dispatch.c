@@ -76,8 +76,8 @@ int kafka_respond(conn_slot_t *slot, kw_writer_t *body)
 	rc = body->err ? -1 : kafka_frame(slot, &w);
 	kww_free(&w);
 	if (rc != 0)
-		flog(LOG_ERR, "kafka", "%s: out of memory answering api %d",
-		     slot->conn->peer, slot->kafka_api);
+		flog(LOG_ERR, "kafka", "%s: out of memory answering api %d", slot->conn->peer,
+		     slot->kafka_api);
 	return conn_slot_finish(slot, rc, 0);
 }
 
@@ -89,7 +89,8 @@ int kafka_encode(conn_slot_t *slot, const Fjord__Response *resp, struct evbuffer
 
 	if (!d || !d->encode)
 		return -1;
-	if (resp->error != FJORD__ERROR_CODE__NONE && resp->body_case == FJORD__RESPONSE__BODY__NOT_SET) {
+	if (resp->error != FJORD__ERROR_CODE__NONE &&
+	    resp->body_case == FJORD__RESPONSE__BODY__NOT_SET) {
 		/* A request-level refusal has no place in Kafka's layouts: the
 		 * connection closes (as Kafka does for a request it rejects
 		 * whole), with the reason here. */
@@ -143,8 +144,7 @@ int kafka_bad_request(kreq_t *rq, const char *what)
 	flog(LOG_WARNING, "kafka",
 	     "closing connection from %s (client %s): %s v%d request does not decode (%s)",
 	     rq->c->peer, rq->client_id ? rq->client_id : "-",
-	     kafka_find(rq->api_key) ? kafka_find(rq->api_key)->name : "?", rq->api_version,
-	     what);
+	     kafka_find(rq->api_key) ? kafka_find(rq->api_key)->name : "?", rq->api_version, what);
 	return -1;
 }
 

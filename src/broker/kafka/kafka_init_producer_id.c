@@ -47,8 +47,8 @@ int kafka_init_producer_id(kreq_t *rq)
 	return handle_init_producer_id(rq->c, &req, NULL, 0);
 }
 
-int kafka_init_producer_id_encode(int16_t v, const Fjord__Response *resp,
-                                  struct evbuffer *payload, kw_writer_t *w, struct evbuffer *out)
+int kafka_init_producer_id_encode(int16_t v, const Fjord__Response *resp, struct evbuffer *payload,
+                                  kw_writer_t *w, struct evbuffer *out)
 {
 	const Fjord__InitProducerIdResponse *p = resp->init_producer_id;
 

@@ -23,8 +23,7 @@
 #include "broker/kafka/kafka.h"
 
 /* Answers every partition with err (v0-2, transactional), unless acks=0. */
-static int kafka_produce_refuse(kreq_t *rq, int16_t acks, Fjord__ProduceRequest *pr,
-                                int16_t err)
+static int kafka_produce_refuse(kreq_t *rq, int16_t acks, Fjord__ProduceRequest *pr, int16_t err)
 {
 	int16_t v = rq->api_version;
 	conn_slot_t *slot;
@@ -87,9 +86,9 @@ int kafka_produce(kreq_t *rq)
 		fjord__produce_topic_data__init(td);
 		td->topic = kwr_str(r, rq->ar, 0);
 		np = kwr_array(r, 8, 0);
-		if (np > 0 &&
-		    (!(td->partitions = arena_calloc(rq->ar, (size_t)np, sizeof(*td->partitions))) ||
-		     !(trec[i] = arena_calloc(rq->ar, (size_t)np, sizeof(**trec)))))
+		if (np > 0 && (!(td->partitions =
+		                     arena_calloc(rq->ar, (size_t)np, sizeof(*td->partitions))) ||
+		               !(trec[i] = arena_calloc(rq->ar, (size_t)np, sizeof(**trec)))))
 			return kafka_bad_request(rq, "out of memory");
 		for (j = 0; j < np && !r->err; j++) {
 			Fjord__ProducePartitionData *pd = arena_alloc(rq->ar, sizeof(*pd));
@@ -112,7 +111,8 @@ int kafka_produce(kreq_t *rq)
 	if (!KAFKA_BODY_OK(rq))
 		return kafka_bad_request(rq, "topics and partitions");
 	if (v < 3)
-		return kafka_produce_refuse(rq, acks, &pr, KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT);
+		return kafka_produce_refuse(rq, acks, &pr,
+		                            KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT);
 	if (txn)
 		return kafka_produce_refuse(rq, acks, &pr,
 		                            KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED);
