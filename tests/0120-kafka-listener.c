@@ -56,8 +56,7 @@ typedef struct t0120_md {
 } t0120_md_t;
 
 /* Metadata vN for one topic (NULL: all topics; then only brokers are kept). */
-static void t0120_md_get(int fd, int16_t v, const char *topic, int allow_create,
-                           t0120_md_t *md)
+static void t0120_md_get(int fd, int16_t v, const char *topic, int allow_create, t0120_md_t *md)
 {
 	kw_writer_t w;
 	kw_reader_t r;
@@ -152,9 +151,8 @@ static int t0120_kafka_port(test_cluster_t *c, int i)
  * must have. Returns its error code. */
 static int16_t t0120_check_api_versions(kw_reader_t *r, int16_t v)
 {
-	static const int16_t want[][3] = { { 0, 0, 7 },  { 1, 4, 11 }, { 2, 1, 2 },
-		                           { 3, 0, 4 },  { 18, 0, 2 }, { 19, 0, 4 },
-		                           { 20, 0, 1 }, { 22, 0, 1 } };
+	static const int16_t want[][3] = { { 0, 0, 7 },  { 1, 4, 11 }, { 2, 1, 2 },  { 3, 0, 4 },
+		                           { 18, 0, 2 }, { 19, 0, 4 }, { 20, 0, 1 }, { 22, 0, 1 } };
 	int16_t err = kwr_i16(r);
 	int32_t n = kwr_array(r, 6, 0), i;
 	int found = 0;
@@ -164,8 +162,8 @@ static int16_t t0120_check_api_versions(kw_reader_t *r, int16_t v)
 		for (size_t k = 0; k < sizeof(want) / sizeof(want[0]); k++)
 			if (want[k][0] == key) {
 				ck_assert_msg(lo == want[k][1] && hi == want[k][2],
-				              "api %d advertised %d-%d, expected %d-%d", key, lo, hi,
-				              want[k][1], want[k][2]);
+				              "api %d advertised %d-%d, expected %d-%d", key, lo,
+				              hi, want[k][1], want[k][2]);
 				found++;
 			}
 	}
@@ -592,7 +590,8 @@ START_TEST(t0120_produce_fetch)
 			batches++;
 			pos += 12 + blen2;
 		}
-		test_say("Fetch v%d: %d bytes, %d batches, HW %lld", v, rlen, batches, (long long)hw);
+		test_say("Fetch v%d: %d bytes, %d batches, HW %lld", v, rlen, batches,
+		         (long long)hw);
 		ck_assert_int_eq(off, next);
 		free(rec);
 	}
@@ -812,15 +811,17 @@ START_TEST(t0120_config_errors)
 		char path[600], *out = NULL, *text = NULL;
 		ck_assert(harness_path(path, sizeof(path), "%s/t0120-%zu.properties", test_tmpdir(),
 		                       i) == 0);
-		ck_assert(asprintf(&text,
-		                   "broker.id=1\nlog.dirs=%s/t0120-%zu\nzookeeper.connect=127.0.0.1:1\n%s",
-		                   test_tmpdir(), i, cases[i].props) > 0);
+		ck_assert(
+		    asprintf(
+		        &text,
+		        "broker.id=1\nlog.dirs=%s/t0120-%zu\nzookeeper.connect=127.0.0.1:1\n%s",
+		        test_tmpdir(), i, cases[i].props) > 0);
 		ck_assert_int_eq(harness_write_file(path, text), 0);
 		int st = test_fjordd_run_expect_exit(path, NULL, &out, 10000);
 		test_say("case %zu: exit %d: %s", i, st, out ? out : "");
 		ck_assert_int_eq(st, 2);
-		ck_assert_msg(out && strstr(out, cases[i].want), "case %zu: expected \"%s\" in: %s", i,
-		              cases[i].want, out ? out : "");
+		ck_assert_msg(out && strstr(out, cases[i].want), "case %zu: expected \"%s\" in: %s",
+		              i, cases[i].want, out ? out : "");
 		free(out);
 		free(text);
 	}
