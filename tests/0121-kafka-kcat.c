@@ -85,9 +85,11 @@ static void t0121_consume_check(test_cluster_t *c, const char *topic, const char
 		want += cnts[k];
 	}
 	t0121_bootstrap(c, bs, sizeof(bs));
-	ck_assert(asprintf(&cmd,
-	                   "timeout 120 kcat -b %s -C -t %s -o beginning -e -q -f '%%k|%%s\\n' 2>/dev/null",
-	                   bs, topic) > 0);
+	ck_assert(
+	    asprintf(
+	        &cmd,
+	        "timeout 120 kcat -b %s -C -t %s -o beginning -e -q -f '%%k|%%s\\n' 2>/dev/null",
+	        bs, topic) > 0);
 	out = test_run(cmd, &st);
 	ck_assert_int_eq(st, 0);
 	for (char *line = strtok_r(out, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {

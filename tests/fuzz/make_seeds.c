@@ -23,6 +23,7 @@
 #include "common/bytes.h"
 #include "common/crc32c.h"
 #include "common/frame.h"
+#include "common/kwire.h"
 #include "common/record_batch.h"
 #include "fjord.pb-c.h"
 #include "storage/plog.h"
@@ -526,6 +527,118 @@ static void seeds_zkjson(void)
 	           "\"replicas\":[1]}]}");
 }
 
+/* One Kafka request (size, header v1, body) as the listener reads it. */
+static void seeds_kafka(const char *name, int16_t api, int16_t v, const kw_writer_t *body)
+{
+	kw_writer_t w;
+	size_t pos;
+
+	kww_init(&w);
+	pos = kww_reserve32(&w);
+	kww_i16(&w, api);
+	kww_i16(&w, v);
+	kww_i32(&w, 7);
+	kww_str(&w, "seed");
+	kww_raw(&w, body->buf, body->len);
+	kww_patch32(&w, pos, (int32_t)(w.len - 4));
+	if (w.err)
+		seeds_die("kafka seed");
+	seeds_write("kafka_request", name, w.buf, w.len);
+	kww_free(&w);
+}
+
+static void seeds_kafka_request(void)
+{
+	seeds_buf_t batch = { 0 };
+	kw_writer_t b;
+
+	kww_init(&b);
+	seeds_kafka("api-versions-v2", 18, 2, &b);
+	kww_reset(&b);
+	kww_i32(&b, 2);
+	kww_str(&b, "orders");
+	kww_str(&b, "payments");
+	kww_i8(&b, 1);
+	seeds_kafka("metadata-v4", 3, 4, &b);
+	kww_reset(&b);
+	kww_i32(&b, -1);
+	seeds_kafka("metadata-v1-all", 3, 1, &b);
+	seeds_batch(&batch, RB_CODEC_NONE, 3, 0);
+	kww_reset(&b);
+	kww_str(&b, NULL);
+	kww_i16(&b, -1);
+	kww_i32(&b, 30000);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 2);
+	kww_i32(&b, 0);
+	kww_bytes(&b, batch.p, (int32_t)batch.len);
+	kww_i32(&b, 1);
+	kww_bytes(&b, NULL, -1);
+	seeds_kafka("produce-v7", 0, 7, &b);
+	kww_reset(&b);
+	kww_i32(&b, -1);
+	kww_i32(&b, 500);
+	kww_i32(&b, 1);
+	kww_i32(&b, 52428800);
+	kww_i8(&b, 1);
+	kww_i32(&b, 0);
+	kww_i32(&b, -1);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 1);
+	kww_i32(&b, 0);
+	kww_i32(&b, 3);
+	kww_i64(&b, 42);
+	kww_i64(&b, -1);
+	kww_i32(&b, 1048576);
+	kww_i32(&b, 1);
+	kww_str(&b, "old");
+	kww_i32(&b, 1);
+	kww_i32(&b, 4);
+	kww_str(&b, "rack-a");
+	seeds_kafka("fetch-v11", 1, 11, &b);
+	kww_reset(&b);
+	kww_i32(&b, -1);
+	kww_i8(&b, 0);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 2);
+	kww_i32(&b, 0);
+	kww_i64(&b, -2);
+	kww_i32(&b, 1);
+	kww_i64(&b, 1700000000000LL);
+	seeds_kafka("list-offsets-v2", 2, 2, &b);
+	kww_reset(&b);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 3);
+	kww_i16(&b, 3);
+	kww_i32(&b, 1);
+	kww_i32(&b, 0);
+	kww_i32(&b, 2);
+	kww_i32(&b, 1);
+	kww_i32(&b, 2);
+	kww_i32(&b, 1);
+	kww_str(&b, "retention.ms");
+	kww_str(&b, NULL);
+	kww_i32(&b, 5000);
+	kww_i8(&b, 1);
+	seeds_kafka("create-topics-v4", 19, 4, &b);
+	kww_reset(&b);
+	kww_i32(&b, 2);
+	kww_str(&b, "orders");
+	kww_str(&b, "payments");
+	kww_i32(&b, 5000);
+	seeds_kafka("delete-topics-v1", 20, 1, &b);
+	kww_reset(&b);
+	kww_str(&b, "txn-1");
+	kww_i32(&b, 60000);
+	seeds_kafka("init-producer-id-v1", 22, 1, &b);
+	kww_free(&b);
+	free(batch.p);
+}
+
 static void seeds_pid_block(void)
 {
 	/* /latest_producer_id_block (docs/zookeeper.md). */
@@ -636,6 +749,7 @@ int main(int argc, char **argv)
 	seeds_acl();
 	seeds_props();
 	seeds_pid_block();
+	seeds_kafka_request();
 	seeds_endpoint();
 	seeds_numparse();
 	seeds_zkmeta_classify();
