@@ -14,6 +14,7 @@
  * regression inputs of fixed bugs, named after the bug) are left alone.
  */
 #include <errno.h>
+#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -114,10 +115,45 @@ static void seeds_fix_crc(uint8_t *b)
 	be32_write(b + RB_OFF_CRC, crc32c(0, b + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES));
 }
 
+/* The batch of nrec records seeds_batch builds uncompressed, with its
+ * records in the xerial/snappy-java framing the Java client sends (16-byte
+ * header, then big-endian int32 length + raw snappy block per `block` bytes)
+ * and codec 2; appended to out. */
+static void seeds_batch_xerial(seeds_buf_t *out, int nrec, size_t block)
+{
+	static const uint8_t magic[8] = { 0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0 };
+	seeds_buf_t plain = { 0 };
+	uint8_t hdr[16], blen[4];
+	size_t start = out->len;
+
+	seeds_batch(&plain, RB_CODEC_NONE, nrec, 0);
+	seeds_add(out, plain.p, RB_HEADER_SIZE);
+	memcpy(hdr, magic, 8);
+	be32_write(hdr + 8, 1);
+	be32_write(hdr + 12, 1);
+	seeds_add(out, hdr, sizeof(hdr));
+	for (size_t off = RB_HEADER_SIZE; off < plain.len; off += block) {
+		size_t n = plain.len - off < block ? plain.len - off : block;
+		size_t clen = snappy_max_compressed_length(n);
+		char *c = malloc(clen);
+		if (!c || snappy_compress((const char *)plain.p + off, n, c, &clen) != SNAPPY_OK)
+			seeds_die("snappy_compress");
+		be32_write(blen, (uint32_t)clen);
+		seeds_add(out, blen, 4);
+		seeds_add(out, c, clen);
+		free(c);
+	}
+	uint8_t *b = out->p + start;
+	be32_write(b + RB_OFF_BATCH_LENGTH, (uint32_t)(out->len - start - RB_LOG_OVERHEAD));
+	be16_write(b + RB_OFF_ATTRIBUTES, RB_CODEC_SNAPPY);
+	seeds_fix_crc(b);
+	free(plain.p);
+}
+
 static void seeds_record_batch(void)
 {
-	static const rb_codec_t codecs[] = { RB_CODEC_NONE, RB_CODEC_GZIP, RB_CODEC_LZ4,
-		                             RB_CODEC_ZSTD };
+	static const rb_codec_t codecs[] = { RB_CODEC_NONE, RB_CODEC_GZIP, RB_CODEC_SNAPPY,
+		                             RB_CODEC_LZ4, RB_CODEC_ZSTD };
 	seeds_buf_t all = { 0 };
 	char name[64];
 
@@ -126,12 +162,13 @@ static void seeds_record_batch(void)
 		seeds_batch(&one, codecs[i], 3, 0);
 		snprintf(name, sizeof(name), "batch-%s", rb_codec_name(codecs[i]));
 		seeds_write("record_batch", name, one.p, one.len);
+		seeds_write("record_validate", name, one.p, one.len);
 		/* As a fetch response carries them: consecutive offsets. */
 		rb_set_base_offset(one.p, (int64_t)(3 * i));
 		seeds_add(&all, one.p, one.len);
 		free(one.p);
 	}
-	seeds_write("record_batch", "fetch-4-codecs", all.p, all.len);
+	seeds_write("record_batch", "fetch-5-codecs", all.p, all.len);
 	/* A fetch response cut inside its last batch. */
 	seeds_write("record_batch", "fetch-partial-tail", all.p, all.len - 25);
 
@@ -161,6 +198,12 @@ static void seeds_record_batch(void)
 	/* Many small records in one zstd batch. */
 	seeds_batch(&b, RB_CODEC_ZSTD, 40, 0);
 	seeds_write("record_batch", "batch-zstd-40-records", b.p, b.len);
+	b.len = 0;
+	/* Snappy as the Java client frames it: 40 records in 256-byte xerial
+	 * blocks (several blocks, each a raw snappy block). */
+	seeds_batch_xerial(&b, 40, 256);
+	seeds_write("record_batch", "batch-snappy-xerial", b.p, b.len);
+	seeds_write("record_validate", "batch-snappy-xerial", b.p, b.len);
 	free(b.p);
 	free(all.p);
 }
