@@ -28,7 +28,7 @@
 	"num.partitions=2\n"
 #define T0121_PER_CODEC 300
 
-static const char *const t0121_codecs[] = { "none", "gzip", "lz4", "zstd" };
+static const char *const t0121_codecs[] = { "none", "gzip", "snappy", "lz4", "zstd" };
 
 /* bootstrap.servers of the live brokers' Kafka listeners. */
 static void t0121_bootstrap(test_cluster_t *c, char *out, size_t size)
