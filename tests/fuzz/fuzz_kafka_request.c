@@ -31,8 +31,9 @@
 /* socket.request.max.bytes' default (src/broker/broker_conf.c). */
 #define FUZZ_MAX_FRAME (100u * 1024 * 1024)
 
-static const int16_t fuzz_apis[] = { KAFKA_PRODUCE,       KAFKA_FETCH,         KAFKA_LIST_OFFSETS,
-	                             KAFKA_METADATA,      KAFKA_CREATE_TOPICS, KAFKA_DELETE_TOPICS,
+static const int16_t fuzz_apis[] = { KAFKA_PRODUCE,         KAFKA_FETCH,
+	                             KAFKA_LIST_OFFSETS,    KAFKA_METADATA,
+	                             KAFKA_CREATE_TOPICS,   KAFKA_DELETE_TOPICS,
 	                             KAFKA_INIT_PRODUCER_ID };
 
 static void fuzz_check_produce(const kdec_t *d, const uint8_t *body, size_t len)
@@ -78,9 +79,14 @@ static void fuzz_decode(int16_t api, int16_t v, const uint8_t *body, size_t len)
 		case KAFKA_CREATE_TOPICS:
 			kenc_create_topics_refused(v, &d.u.create_topics, "fuzz", &w);
 			break;
-		case KAFKA_INIT_PRODUCER_ID: kenc_init_producer_id_refused(53, &w); break;
-		case KAFKA_FETCH: kenc_fetch_session_refused(70, &w); break;
-		default: break;
+		case KAFKA_INIT_PRODUCER_ID:
+			kenc_init_producer_id_refused(53, &w);
+			break;
+		case KAFKA_FETCH:
+			kenc_fetch_session_refused(70, &w);
+			break;
+		default:
+			break;
 		}
 		FUZZ_CHECK(!w.err, "a refusal could not be written");
 	} else {
@@ -122,7 +128,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				kw_writer_t w;
 				int16_t ranges[1][3] = { { 18, 0, 2 } };
 				kww_init(&w);
-				kenc_api_versions(h.api_version, 0, (const int16_t(*)[3])ranges, 1, &w);
+				kenc_api_versions(h.api_version, 0, (const int16_t(*)[3])ranges, 1,
+				                  &w);
 				FUZZ_CHECK(!w.err, "ApiVersions could not be written");
 				kww_free(&w);
 			}

@@ -74,8 +74,7 @@ int kenc_response(int16_t api, int16_t v, const Fjord__Response *resp, struct ev
  * INVALID_REQUEST and why (manual assignment, validate_only); a
  * transactional InitProducerId; an incremental Fetch of an unknown
  * session; ApiVersions (its table: the api keys and version ranges). */
-void kenc_produce_refused(int16_t v, const Fjord__ProduceRequest *pr, int16_t err,
-                          kw_writer_t *w);
+void kenc_produce_refused(int16_t v, const Fjord__ProduceRequest *pr, int16_t err, kw_writer_t *w);
 void kenc_create_topics_refused(int16_t v, const Fjord__CreateTopicsRequest *cr, const char *why,
                                 kw_writer_t *w);
 void kenc_init_producer_id_refused(int16_t err, kw_writer_t *w);

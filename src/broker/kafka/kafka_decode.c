@@ -323,14 +323,30 @@ int kdec_request(int16_t api, int16_t v, kw_reader_t *r, arena_t *ar, kdec_t *d)
 	memset(d, 0, sizeof(*d));
 	fjord__request__init(&d->req);
 	switch (api) {
-	case KAFKA_METADATA: rc = kdec_metadata(r, v, ar, d); break;
-	case KAFKA_PRODUCE: rc = kdec_produce(r, v, ar, d); break;
-	case KAFKA_FETCH: rc = kdec_fetch(r, v, ar, d); break;
-	case KAFKA_LIST_OFFSETS: rc = kdec_list_offsets(r, v, ar, d); break;
-	case KAFKA_CREATE_TOPICS: rc = kdec_create_topics(r, v, ar, d); break;
-	case KAFKA_DELETE_TOPICS: rc = kdec_delete_topics(r, v, ar, d); break;
-	case KAFKA_INIT_PRODUCER_ID: rc = kdec_init_producer_id(r, v, ar, d); break;
-	default: d->what = "not a translated api"; return -1;
+	case KAFKA_METADATA:
+		rc = kdec_metadata(r, v, ar, d);
+		break;
+	case KAFKA_PRODUCE:
+		rc = kdec_produce(r, v, ar, d);
+		break;
+	case KAFKA_FETCH:
+		rc = kdec_fetch(r, v, ar, d);
+		break;
+	case KAFKA_LIST_OFFSETS:
+		rc = kdec_list_offsets(r, v, ar, d);
+		break;
+	case KAFKA_CREATE_TOPICS:
+		rc = kdec_create_topics(r, v, ar, d);
+		break;
+	case KAFKA_DELETE_TOPICS:
+		rc = kdec_delete_topics(r, v, ar, d);
+		break;
+	case KAFKA_INIT_PRODUCER_ID:
+		rc = kdec_init_producer_id(r, v, ar, d);
+		break;
+	default:
+		d->what = "not a translated api";
+		return -1;
 	}
 	if (rc != 0) {
 		d->what = "out of memory";

@@ -256,7 +256,8 @@ int kenc_response(int16_t api, int16_t v, const Fjord__Response *resp, struct ev
 		if (resp->body_case == FJORD__RESPONSE__BODY_INIT_PRODUCER_ID)
 			rc = kenc_init_producer_id(resp, w);
 		break;
-	default: break;
+	default:
+		break;
 	}
 	return rc == 0 && !w->err ? 0 : -1;
 }
@@ -313,8 +314,7 @@ void kenc_fetch_session_refused(int16_t err, kw_writer_t *w)
 	kww_i32(w, 0);
 }
 
-void kenc_api_versions(int16_t v, int16_t err, const int16_t (*ranges)[3], size_t n,
-                       kw_writer_t *w)
+void kenc_api_versions(int16_t v, int16_t err, const int16_t (*ranges)[3], size_t n, kw_writer_t *w)
 {
 	kww_i16(w, err);
 	kww_i32(w, (int32_t)n);
