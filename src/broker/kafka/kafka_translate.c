@@ -62,7 +62,7 @@ static void kafka_autocreate(conn_t *c, char **topics, size_t n)
 	for (i = 0; i < n; i++)
 		if (!cview_topic(b->cv, topics[i]))
 			cnt++;
-	if (cnt == 0 || !(job = tadm_job_new(b, NULL, 0, cnt)))
+	if (cnt == 0 || !(job = tadm_job_new(b, NULL, TADM_CREATE, cnt)))
 		return;
 	cluster_ok = authz_allowed(c, ACL_RES_CLUSTER, ACL_CLUSTER_NAME, ACL_OP_CREATE, 1);
 	cnt = 0;
