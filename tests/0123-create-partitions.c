@@ -26,6 +26,12 @@
  * t0123_acl (one broker, AclAuthorizer, User:ANONYMOUS not a super user):
  *   CreatePartitions answers TOPIC_AUTHORIZATION_FAILED and adds nothing;
  *   once Allow Alter on the topic is added (admin API) it grows the topic.
+ * t0123_refusals (ZooKeeper alone, no broker, so no controller acts on what
+ *   zkCli.sh writes): the CLI refuses a topic whose replication factor is
+ *   above the live brokers (INVALID_REPLICATION_FACTOR), a malformed
+ *   assignment znode (INVALID_PARTITIONS), any change while
+ *   /admin/reassign_partitions exists (REASSIGNMENT_IN_PROGRESS) and a topic
+ *   queued for deletion (INVALID_TOPIC); the assignment is unchanged after.
  * Private clusters.
  */
 #define _GNU_SOURCE
@@ -377,8 +383,72 @@ START_TEST(t0123_acl)
 }
 END_TEST
 
+/* zkCli.sh one command on c; asserts it succeeded. */
+static void t0123_zk(test_cluster_t *c, const char *cmd)
+{
+	int st = -1;
+
+	free(test_zkcli(c, cmd, &st));
+	ck_assert_msg(st == 0, "zkCli.sh %s: exit %d", cmd, st);
+}
+
+/* `topic alter NAME --partitions N` must exit 1 with want in its message. */
+static void t0123_cli_refused(test_cluster_t *c, const char *topic, int n, const char *want)
+{
+	char args[400], *out;
+	int st = -1;
+
+	snprintf(args, sizeof(args), "topic alter %s --partitions %d", topic, n);
+	out = t0123_cli(c, args, &st);
+	ck_assert_msg(st == 1 && strstr(out, want), "wanted exit 1 and \"%s\": %s", want, out);
+	free(out);
+}
+
+START_TEST(t0123_refusals)
+{
+	test_cluster_t *c = test_cluster_new(0, NULL);
+	const char *topic = test_topic_name("zk"), *bad = test_topic_name("bad");
+	test_cluster_t *root = malloc(sizeof(*root));
+	char cmd[600], *out;
+	int st = -1;
+
+	/* A cluster without brokers has no chroot yet: made from the root. */
+	ck_assert_ptr_nonnull(root);
+	*root = *c;
+	snprintf(root->zk_connect, sizeof(root->zk_connect), "%s", c->zk_hosts);
+	snprintf(cmd, sizeof(cmd), "create %s ''", c->chroot);
+	t0123_zk(root, cmd);
+	free(root);
+	t0123_zk(c, "create /brokers ''");
+	t0123_zk(c, "create /brokers/topics ''");
+	snprintf(cmd, sizeof(cmd),
+	         "create /brokers/topics/%s '{\"version\":1,\"partitions\":{\"0\":[1]}}'", topic);
+	t0123_zk(c, cmd);
+	snprintf(cmd, sizeof(cmd), "create /brokers/topics/%s notjson", bad);
+	t0123_zk(c, cmd);
+	t0123_cli_refused(c, topic, 2, "live brokers (0) (INVALID_REPLICATION_FACTOR)");
+	t0123_cli_refused(c, bad, 2, "is malformed");
+	t0123_zk(c, "create /admin ''");
+	t0123_zk(c, "create /admin/reassign_partitions '{\"version\":1,\"partitions\":[]}'");
+	t0123_cli_refused(c, topic, 2, "REASSIGNMENT_IN_PROGRESS");
+	t0123_zk(c, "delete /admin/reassign_partitions");
+	t0123_zk(c, "create /admin/delete_topics ''");
+	snprintf(cmd, sizeof(cmd), "create /admin/delete_topics/%s ''", topic);
+	t0123_zk(c, cmd);
+	t0123_cli_refused(c, topic, 2, "is queued for deletion (INVALID_TOPIC)");
+	/* Nothing was written. */
+	snprintf(cmd, sizeof(cmd), "get /brokers/topics/%s", topic);
+	out = test_zkcli(c, cmd, &st);
+	ck_assert_msg(st == 0 && out && strstr(out, "{\"version\":1,\"partitions\":{\"0\":[1]}}"),
+	              "%s", out ? out : "");
+	free(out);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0123(TCase *tc)
 {
 	tcase_add_test(tc, t0123_kafka);
 	tcase_add_test(tc, t0123_acl);
+	tcase_add_test(tc, t0123_refusals);
 }
