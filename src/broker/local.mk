@@ -37,6 +37,7 @@ src_broker_fjordd_SOURCES = \
 	src/broker/kafka/kafka_decode.c \
 	src/broker/kafka/kafka_encode.c \
 	src/broker/kafka/kafka_translate.c \
+	src/broker/kafka/kafka_create_partitions.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

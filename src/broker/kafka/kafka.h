@@ -139,5 +139,7 @@ int kafka_bad_request(kreq_t *rq, const char *what);
 /* ApiVersions (kafka_dispatch.c) and every translated API
  * (kafka_translate.c). */
 kafka_handler_fn kafka_api_versions, kafka_translated;
+/* CreatePartitions (kafka_create_partitions.c). */
+kafka_handler_fn kafka_create_partitions;
 
 #endif /* FJORD_BROKER_KAFKA_H */

@@ -33,6 +33,8 @@ const kafka_api_def_t kafka_defs[] = {
 	  FJORD__API_KEY__DELETE_TOPICS },
 	{ KAFKA_INIT_PRODUCER_ID, "InitProducerId", 0, 1, kafka_translated,
 	  FJORD__API_KEY__INIT_PRODUCER_ID },
+	{ KAFKA_CREATE_PARTITIONS, "CreatePartitions", 0, 1, kafka_create_partitions,
+	  FJORD__API_KEY__API_UNSPECIFIED },
 };
 const size_t kafka_def_cnt = sizeof(kafka_defs) / sizeof(kafka_defs[0]);
 
