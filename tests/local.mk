@@ -11,6 +11,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/harness_int.h tests/harness.c tests/harness_proc.c \
 	tests/zk_server.c tests/zk_proxy.c tests/cluster.c tests/sdk_helpers.c tests/msgver.c \
 	tests/rawproto.h tests/rawproto.c \
+	tests/kproto.h tests/kproto.c \
 	tests/0000-unit-crc32c-murmur2.c \
 	tests/0001-unit-record-batch.c \
 	tests/0002-unit-frame.c \
@@ -101,6 +102,9 @@ tests_fjord_tests_SOURCES += tests/0115-idempotent-failover.c
 tests_fjord_tests_SOURCES += tests/0116-idempotent-expiry.c
 tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_SOURCES += tests/0118-idempotent-fenced-expired.c
+tests_fjord_tests_SOURCES += tests/0120-kafka-listener.c
+tests_fjord_tests_SOURCES += tests/0121-kafka-kcat.c
+tests_fjord_tests_SOURCES += tests/0123-create-partitions.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install
