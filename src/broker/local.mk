@@ -39,6 +39,11 @@ src_broker_fjordd_SOURCES = \
 	src/broker/kafka/kafka_list_offsets.c \
 	src/broker/kafka/kafka_topics.c \
 	src/broker/kafka/kafka_init_producer_id.c \
+	src/broker/kafka/kafka_group.c \
+	src/broker/kafka/kafka_offsets.c \
+	src/broker/kafka/kgroup.h \
+	src/broker/kafka/kgroup.c \
+	src/broker/kafka/kgroup_zk.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

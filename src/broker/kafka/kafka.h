@@ -22,7 +22,9 @@
  *               writes the Kafka response of the slot's API and version
  *               (the record bytes of a Fetch answer are moved in between,
  *               file ranges stay sendfile ranges).
- *   native      ApiVersions, the group coordinator's APIs, CreatePartitions:
+ *   native      ApiVersions, the group coordinator's APIs (FindCoordinator,
+ *               JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+ *               OffsetFetch, ListGroups, DescribeGroups), CreatePartitions:
  *               the handler reads the body itself and answers with
  *               kafka_respond().
  *
@@ -83,6 +85,7 @@ enum {
 	KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT = 43,
 	KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53,
 	KAFKA_ERR_GROUP_MAX_SIZE_REACHED = 81,
+	KAFKA_ERR_GROUP_ID_NOT_FOUND = 69,
 	KAFKA_ERR_MEMBER_ID_REQUIRED = 79,
 	KAFKA_ERR_FENCED_INSTANCE_ID = 82,
 };
@@ -107,16 +110,16 @@ typedef int kafka_handler_fn(kreq_t *rq);
 /* Writes the Kafka body of a translated API's response (resp from fjord's
  * handler; payload: a Fetch's record bytes, moved in per partition).
  * Returns 0, or -1 (out of memory; a response the version cannot carry). */
-typedef int kafka_encode_fn(int16_t version, const Fjord__Response *resp,
-                            struct evbuffer *payload, kw_writer_t *w, struct evbuffer *out);
+typedef int kafka_encode_fn(int16_t version, const Fjord__Response *resp, struct evbuffer *payload,
+                            kw_writer_t *w, struct evbuffer *out);
 
 typedef struct kafka_api_def {
 	int16_t key;
 	const char *name; /* logs */
 	int16_t min_version, max_version;
 	kafka_handler_fn *handle;
-	kafka_encode_fn *encode;  /* translated APIs; NULL for native ones */
-	Fjord__ApiKey fjord_api;  /* translated: the handler's API (metrics); else 0 */
+	kafka_encode_fn *encode; /* translated APIs; NULL for native ones */
+	Fjord__ApiKey fjord_api; /* translated: the handler's API (metrics); else 0 */
 } kafka_api_def_t;
 
 extern const kafka_api_def_t kafka_defs[];
@@ -147,8 +150,13 @@ void kafka_fjord_request(kreq_t *rq, Fjord__Request *req, Fjord__ApiKey api);
 #define KAFKA_BODY_OK(rq) (!(rq)->body.err && kwr_left(&(rq)->body) == 0)
 
 /* The translated handlers and their encoders (kafka_<api>.c). */
-kafka_handler_fn kafka_api_versions, kafka_metadata, kafka_produce, kafka_fetch,
-    kafka_list_offsets, kafka_create_topics, kafka_delete_topics, kafka_init_producer_id;
+kafka_handler_fn kafka_api_versions, kafka_metadata, kafka_produce, kafka_fetch, kafka_list_offsets,
+    kafka_create_topics, kafka_delete_topics, kafka_init_producer_id;
+/* The group coordinator's native handlers (kafka_group.c, kafka_offsets.c;
+ * the groups are broker/kafka/kgroup.h's). */
+kafka_handler_fn kafka_find_coordinator, kafka_join_group, kafka_sync_group, kafka_heartbeat,
+    kafka_leave_group, kafka_list_groups, kafka_describe_groups, kafka_offset_commit,
+    kafka_offset_fetch;
 kafka_encode_fn kafka_metadata_encode, kafka_produce_encode, kafka_fetch_encode,
     kafka_list_offsets_encode, kafka_create_topics_encode, kafka_delete_topics_encode,
     kafka_init_producer_id_encode;

@@ -35,6 +35,16 @@ const kafka_api_def_t kafka_defs[] = {
 	  kafka_delete_topics_encode, FJORD__API_KEY__DELETE_TOPICS },
 	{ KAFKA_INIT_PRODUCER_ID, "InitProducerId", 0, 1, kafka_init_producer_id,
 	  kafka_init_producer_id_encode, FJORD__API_KEY__INIT_PRODUCER_ID },
+	/* The group coordinator (kafka_group.c, kafka_offsets.c, kgroup*.c). */
+	{ KAFKA_OFFSET_COMMIT, "OffsetCommit", 0, 7, kafka_offset_commit, NULL, 0 },
+	{ KAFKA_OFFSET_FETCH, "OffsetFetch", 1, 5, kafka_offset_fetch, NULL, 0 },
+	{ KAFKA_FIND_COORDINATOR, "FindCoordinator", 0, 2, kafka_find_coordinator, NULL, 0 },
+	{ KAFKA_JOIN_GROUP, "JoinGroup", 0, 5, kafka_join_group, NULL, 0 },
+	{ KAFKA_HEARTBEAT, "Heartbeat", 0, 3, kafka_heartbeat, NULL, 0 },
+	{ KAFKA_LEAVE_GROUP, "LeaveGroup", 0, 1, kafka_leave_group, NULL, 0 },
+	{ KAFKA_SYNC_GROUP, "SyncGroup", 0, 3, kafka_sync_group, NULL, 0 },
+	{ KAFKA_DESCRIBE_GROUPS, "DescribeGroups", 0, 0, kafka_describe_groups, NULL, 0 },
+	{ KAFKA_LIST_GROUPS, "ListGroups", 0, 0, kafka_list_groups, NULL, 0 },
 };
 const size_t kafka_def_cnt = sizeof(kafka_defs) / sizeof(kafka_defs[0]);
 
@@ -76,8 +86,8 @@ int kafka_respond(conn_slot_t *slot, kw_writer_t *body)
 	rc = body->err ? -1 : kafka_frame(slot, &w);
 	kww_free(&w);
 	if (rc != 0)
-		flog(LOG_ERR, "kafka", "%s: out of memory answering api %d",
-		     slot->conn->peer, slot->kafka_api);
+		flog(LOG_ERR, "kafka", "%s: out of memory answering api %d", slot->conn->peer,
+		     slot->kafka_api);
 	return conn_slot_finish(slot, rc, 0);
 }
 
@@ -89,7 +99,8 @@ int kafka_encode(conn_slot_t *slot, const Fjord__Response *resp, struct evbuffer
 
 	if (!d || !d->encode)
 		return -1;
-	if (resp->error != FJORD__ERROR_CODE__NONE && resp->body_case == FJORD__RESPONSE__BODY__NOT_SET) {
+	if (resp->error != FJORD__ERROR_CODE__NONE &&
+	    resp->body_case == FJORD__RESPONSE__BODY__NOT_SET) {
 		/* A request-level refusal has no place in Kafka's layouts: the
 		 * connection closes (as Kafka does for a request it rejects
 		 * whole), with the reason here. */
@@ -143,8 +154,7 @@ int kafka_bad_request(kreq_t *rq, const char *what)
 	flog(LOG_WARNING, "kafka",
 	     "closing connection from %s (client %s): %s v%d request does not decode (%s)",
 	     rq->c->peer, rq->client_id ? rq->client_id : "-",
-	     kafka_find(rq->api_key) ? kafka_find(rq->api_key)->name : "?", rq->api_version,
-	     what);
+	     kafka_find(rq->api_key) ? kafka_find(rq->api_key)->name : "?", rq->api_version, what);
 	return -1;
 }
 
