@@ -102,6 +102,7 @@ tests_fjord_tests_SOURCES += tests/0116-idempotent-expiry.c
 tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_SOURCES += tests/0118-idempotent-fenced-expired.c
 tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
+tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install
