@@ -299,8 +299,7 @@ static int16_t t0125_sync_recv(int fd, int32_t corr, int *nparts)
 }
 
 /* Heartbeat v1 (or LeaveGroup v1 with gen < -1000). */
-static int16_t t0125_simple(int fd, int16_t api, const char *group, int32_t gen,
-                            const char *member)
+static int16_t t0125_simple(int fd, int16_t api, const char *group, int32_t gen, const char *member)
 {
 	static int32_t corr = 3000;
 	kw_writer_t b;
@@ -694,7 +693,8 @@ START_TEST(t0125_limits)
 	kport = test_listener_port(c, 0, "KAFKA");
 	fd = raw_connect(kport);
 	ck_assert_int_ge(fd, 0);
-	ck_assert_int_eq(t0125_find(fd, group, 1, &node, &port), 15 /* COORDINATOR_NOT_AVAILABLE */);
+	ck_assert_int_eq(t0125_find(fd, group, 1, &node, &port),
+	                 15 /* COORDINATOR_NOT_AVAILABLE */);
 	t0125_join(fd, 3, group, "", 500, topic, &j);
 	ck_assert_int_eq(j.err, 26 /* INVALID_SESSION_TIMEOUT */);
 	t0125_join(fd, 3, group, "", 70000, topic, &j);

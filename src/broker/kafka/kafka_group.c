@@ -111,7 +111,8 @@ static void kg_join_write(kg_req_t *r, int16_t err, int32_t gen, const char *pro
 	if (g && leader && !strcmp(leader, member_id)) {
 		for (kg_member_t *mb = g->members; mb; mb = mb->next) {
 			int k;
-			for (k = 0; k < mb->proto_cnt && strcmp(mb->proto_names[k], g->protocol); k++)
+			for (k = 0; k < mb->proto_cnt && strcmp(mb->proto_names[k], g->protocol);
+			     k++)
 				;
 			kww_str(&w, mb->id);
 			if (r->version >= 5)
@@ -160,10 +161,9 @@ static char *kg_new_member_id(const char *client_id)
 	u[8] = (uint8_t)((u[8] & 0x3f) | 0x80);
 	if (!(id = malloc(n)))
 		return NULL;
-	snprintf(id, n,
-	         "%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
-	         client_id, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10], u[11],
-	         u[12], u[13], u[14], u[15]);
+	snprintf(id, n, "%s-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x",
+	         client_id, u[0], u[1], u[2], u[3], u[4], u[5], u[6], u[7], u[8], u[9], u[10],
+	         u[11], u[12], u[13], u[14], u[15]);
 	return id;
 }
 
@@ -292,14 +292,16 @@ static void kg_join_run(kg_req_t *r, kgroup_t *g, int16_t err)
 	}
 	if (jb->session_ms < b->conf.group_min_session_timeout_ms ||
 	    jb->session_ms > b->conf.group_max_session_timeout_ms) {
-		kg_join_write(r, KAFKA_ERR_INVALID_SESSION_TIMEOUT, -1, "", "", jb->member_id, NULL);
+		kg_join_write(r, KAFKA_ERR_INVALID_SESSION_TIMEOUT, -1, "", "", jb->member_id,
+		              NULL);
 		return;
 	}
 	if (!jb->protocol_type[0] || jb->proto_cnt <= 0 ||
 	    (g->members && (strcmp(g->protocol_type ? g->protocol_type : "", jb->protocol_type) ||
 	                    !kg_protocols_fit(g, jb, kgroup_member(g, jb->member_id))))) {
 		flog(LOG_INFO, "kgroup",
-		     "group %s: join from %s refused: protocol type %s or its protocols do not match "
+		     "group %s: join from %s refused: protocol type %s or its protocols do not "
+		     "match "
 		     "the group's",
 		     g->name, r->host, jb->protocol_type);
 		kg_join_write(r, KAFKA_ERR_INCONSISTENT_GROUP_PROTOCOL, -1, "", "", jb->member_id,
@@ -310,8 +312,9 @@ static void kg_join_run(kg_req_t *r, kgroup_t *g, int16_t err)
 		char *id;
 		int known = jb->member_id[0] != 0;
 		if (!known && g->member_cnt + g->pending_cnt >= b->conf.group_max_size) {
-			flog(LOG_INFO, "kgroup", "group %s: join from %s refused: group.max.size %d reached",
-			     g->name, r->host, b->conf.group_max_size);
+			flog(LOG_INFO, "kgroup",
+			     "group %s: join from %s refused: group.max.size %d reached", g->name,
+			     r->host, b->conf.group_max_size);
 			kg_join_write(r, KAFKA_ERR_GROUP_MAX_SIZE_REACHED, -1, "", "", "", NULL);
 			return;
 		}
@@ -629,8 +632,8 @@ typedef struct kg_find {
 	int8_t key_type;
 } kg_find_t;
 
-static void kg_find_write(kg_req_t *r, int16_t err, const char *msg, int32_t node,
-                          const char *host, int32_t port)
+static void kg_find_write(kg_req_t *r, int16_t err, const char *msg, int32_t node, const char *host,
+                          int32_t port)
 {
 	kw_writer_t w;
 
@@ -679,8 +682,8 @@ static void kg_find_done(int32_t broker, int zrc, void *arg)
 		return;
 	}
 	if (zrc != ZOK) {
-		kg_find_write(r, KAFKA_ERR_COORDINATOR_NOT_AVAILABLE, "ZooKeeper cannot be read now",
-		              -1, "", -1);
+		kg_find_write(r, KAFKA_ERR_COORDINATOR_NOT_AVAILABLE,
+		              "ZooKeeper cannot be read now", -1, "", -1);
 		return;
 	}
 	if (broker < 0) {
@@ -715,8 +718,8 @@ int kafka_find_coordinator(kreq_t *rq)
 		return 0;
 	}
 	if (!kg_group_allowed(rq, fb->key, ACL_OP_DESCRIBE)) {
-		kg_find_write(r, FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED, "Describe on the group",
-		              -1, "", -1);
+		kg_find_write(r, FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED,
+		              "Describe on the group", -1, "", -1);
 		return 0;
 	}
 	if ((g = kgroup_find(r->m, fb->key)) && !g->loading) {
@@ -726,8 +729,8 @@ int kafka_find_coordinator(kreq_t *rq)
 	r->zk = 1;
 	if (kgroup_lookup(r->m, fb->key, kg_find_done, r) != 0) {
 		r->zk = 0;
-		kg_find_write(r, KAFKA_ERR_COORDINATOR_NOT_AVAILABLE, "ZooKeeper cannot be read now",
-		              -1, "", -1);
+		kg_find_write(r, KAFKA_ERR_COORDINATOR_NOT_AVAILABLE,
+		              "ZooKeeper cannot be read now", -1, "", -1);
 	}
 	return 0;
 bad:
@@ -776,8 +779,8 @@ static void kg_describe_one(kreq_t *rq, kw_writer_t *w, const char *name)
 		err = FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED;
 	else if (g && g->loading)
 		err = KAFKA_ERR_COORDINATOR_LOAD_IN_PROGRESS;
-	else if (!g && kgroup_hash_pick(b, name, b->conf.lsn[rq->c->listener].name) !=
-	                   b->conf.broker_id)
+	else if (!g &&
+	         kgroup_hash_pick(b, name, b->conf.lsn[rq->c->listener].name) != b->conf.broker_id)
 		err = KAFKA_ERR_NOT_COORDINATOR;
 	kww_i16(w, err);
 	kww_str(w, name);
@@ -789,7 +792,9 @@ static void kg_describe_one(kreq_t *rq, kw_writer_t *w, const char *name)
 		for (kg_member_t *mb = g->members; mb; mb = mb->next) {
 			int k = 0;
 			if (g->protocol)
-				for (k = 0; k < mb->proto_cnt && strcmp(mb->proto_names[k], g->protocol); k++)
+				for (k = 0;
+				     k < mb->proto_cnt && strcmp(mb->proto_names[k], g->protocol);
+				     k++)
 					;
 			kww_str(w, mb->id);
 			kww_str(w, mb->client_id);
@@ -798,7 +803,8 @@ static void kg_describe_one(kreq_t *rq, kw_writer_t *w, const char *name)
 				kww_bytes(w, mb->proto_meta[k], mb->proto_len[k]);
 			else
 				kww_bytes(w, "", 0);
-			kww_bytes(w, mb->assign && g->state == KG_STABLE ? mb->assign : (uint8_t *)"",
+			kww_bytes(w,
+			          mb->assign && g->state == KG_STABLE ? mb->assign : (uint8_t *)"",
 			          mb->assign && g->state == KG_STABLE ? mb->assign_len : 0);
 			n++;
 		}

@@ -48,8 +48,7 @@ typedef struct kg_offsets {
 
 /* Writes topics [name, partitions [...]] grouping consecutive entries of
  * one topic (the request's order keeps them together). */
-static void kg_offsets_write(kg_req_t *r, const kg_offset_t *o, int n, int16_t err_all,
-                             int fetch)
+static void kg_offsets_write(kg_req_t *r, const kg_offset_t *o, int n, int16_t err_all, int fetch)
 {
 	kw_writer_t w;
 	size_t tpos = 0, ppos = 0;
@@ -151,8 +150,8 @@ static void kg_offsets_check(kreq_t *rq, kg_offsets_t *ob, int commit)
 		const cview_topic_t *t;
 		if (!authz_topic(rq->c, o->topic, ACL_OP_READ))
 			o->err = FJORD__ERROR_CODE__TOPIC_AUTHORIZATION_FAILED;
-		else if (commit && (!b->cv || !(t = cview_topic(b->cv, o->topic)) || o->partition < 0 ||
-		                    o->partition >= t->partition_cnt))
+		else if (commit && (!b->cv || !(t = cview_topic(b->cv, o->topic)) ||
+		                    o->partition < 0 || o->partition >= t->partition_cnt))
 			o->err = FJORD__ERROR_CODE__UNKNOWN_TOPIC_OR_PARTITION;
 		else if (commit && o->offset < 0)
 			o->err = FJORD__ERROR_CODE__OFFSET_OUT_OF_RANGE;
@@ -195,7 +194,7 @@ static int kg_offsets_parse(kreq_t *rq, kg_req_t *r, kg_offsets_t *ob, int commi
 			if (v == 1)
 				(void)kwr_i64(br); /* commit timestamp */
 			if (v >= 6)
-				(void)kwr_i32(br); /* committed leader epoch */
+				(void)kwr_i32(br);    /* committed leader epoch */
 			(void)kwr_str(br, &r->ar, 1); /* metadata */
 		}
 	}
@@ -267,8 +266,8 @@ static void kg_fetch_done(kg_req_t *r, int zrc, kg_offset_t *o, int n)
 			return;
 		}
 		for (int i = 0; i < n; i++) {
-			if (o[i].offset < 0 || !authz_allowed(r->slot->conn, ACL_RES_TOPIC, o[i].topic,
-			                                                   ACL_OP_DESCRIBE, 1))
+			if (o[i].offset < 0 || !authz_allowed(r->slot->conn, ACL_RES_TOPIC,
+			                                      o[i].topic, ACL_OP_DESCRIBE, 1))
 				continue;
 			keep[k] = o[i];
 			keep[k].topic = arena_strdup(&r->ar, o[i].topic);

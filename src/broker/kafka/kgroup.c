@@ -357,8 +357,8 @@ static void kgroup_complete_join(kgroup_t *g)
 	for (mb = g->members; mb; mb = next) {
 		next = mb->next;
 		if (!mb->join_wait) {
-			flog(LOG_INFO, "kgroup", "group %s: member %s did not rejoin in time", g->name,
-			     mb->id);
+			flog(LOG_INFO, "kgroup", "group %s: member %s did not rejoin in time",
+			     g->name, mb->id);
 			kgroup_unlink_member(g, mb);
 			kgroup_member_release(mb, KAFKA_ERR_UNKNOWN_MEMBER_ID);
 			kgroup_member_free(mb);
@@ -397,9 +397,8 @@ static void kgroup_complete_join(kgroup_t *g)
 		abort();
 	}
 	g->state = KG_COMPLETING;
-	flog(LOG_INFO, "kgroup",
-	     "group %s: generation %d with %d members, protocol %s, leader %s", g->name,
-	     (int)g->generation, g->member_cnt, g->protocol, g->leader);
+	flog(LOG_INFO, "kgroup", "group %s: generation %d with %d members, protocol %s, leader %s",
+	     g->name, (int)g->generation, g->member_cnt, g->protocol, g->leader);
 	for (mb = g->members; mb; mb = mb->next)
 		kgroup_member_touch(mb);
 	kgroup_write(g, 1);
@@ -491,7 +490,8 @@ void kgroup_cron(kgroup_mgr_t *m, int64_t now_ms)
 		kg_pending_t **pp;
 		gnext = g->next;
 		if (g->doomed) {
-			kgroup_drop(g, KAFKA_ERR_NOT_COORDINATOR, "its coordinator znode cannot be written");
+			kgroup_drop(g, KAFKA_ERR_NOT_COORDINATOR,
+			            "its coordinator znode cannot be written");
 			continue;
 		}
 		if (g->loading || g->persisting)
@@ -511,11 +511,13 @@ void kgroup_cron(kgroup_mgr_t *m, int64_t now_ms)
 			next = mb->next;
 			/* A member waiting in JoinGroup is not expected to heartbeat. */
 			if (!mb->join_wait && mb->expires_ms <= now_ms) {
-				kgroup_remove_member(g, mb, "expired (no heartbeat within its session timeout)");
+				kgroup_remove_member(
+				    g, mb, "expired (no heartbeat within its session timeout)");
 				break; /* the list changed; the next cron goes on */
 			}
 		}
-		if (g->state == KG_PREPARING && !g->persisting && now_ms >= g->rebalance_deadline_ms)
+		if (g->state == KG_PREPARING && !g->persisting &&
+		    now_ms >= g->rebalance_deadline_ms)
 			kgroup_complete_join(g);
 		kgroup_drain(g);
 	}

@@ -59,7 +59,7 @@ typedef void kg_run_fn(struct kg_req *r, struct kgroup *g, int16_t err);
 typedef struct kg_req {
 	struct kg_req *next;
 	struct kgroup_mgr *m;
-	struct kgroup *qg; /* the group whose queue holds it, or NULL */
+	struct kgroup *qg;        /* the group whose queue holds it, or NULL */
 	struct kg_member *waiter; /* the member whose join or sync wait it is */
 	int zk;                   /* out on the zkb worker */
 	conn_slot_t *slot;        /* NULL: the connection went away */

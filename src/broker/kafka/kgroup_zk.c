@@ -85,7 +85,8 @@ static int kgz_read_num(zhandle_t *zh, const char *path, int64_t *out)
 	int len = 0, rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, NULL);
 
 	*out = -1;
-	if (rc == ZOK && (!buf || num_parse_i64_blanks_n(buf, (size_t)len, 0, INT64_MAX, out) != 0)) {
+	if (rc == ZOK &&
+	    (!buf || num_parse_i64_blanks_n(buf, (size_t)len, 0, INT64_MAX, out) != 0)) {
 		flog(LOG_WARNING, "kgroup", "%s: not a decimal number; taken as absent", path);
 		*out = -1;
 	}
@@ -127,10 +128,12 @@ static int kgz_claim_run(zhandle_t *zh, void *arg)
 			int32_t broker, zgen;
 			kgz_parse_coord(buf, len, &broker, &zgen);
 			free(buf);
-			if (broker == j->broker_id && st.ephemeralOwner == zoo_client_id(zh)->client_id) {
+			if (broker == j->broker_id &&
+			    st.ephemeralOwner == zoo_client_id(zh)->client_id) {
 				/* Ours, of this session (a group dropped and routed again). */
-				if ((rc = kgz_read_num(zh, zkpath_group_sub(path, j->group, "generation"),
-				                       &gen)) != ZOK)
+				if ((rc = kgz_read_num(
+				         zh, zkpath_group_sub(path, j->group, "generation"),
+				         &gen)) != ZOK)
 					return rc;
 				j->gen = gen > zgen ? (int32_t)gen : zgen;
 				j->ver = st.version;
@@ -150,7 +153,8 @@ static int kgz_claim_run(zhandle_t *zh, void *arg)
 		}
 		{
 			struct String_vector sv = { 0, NULL };
-			rc = zkutil_children(zh, zkpath_group_sub(path, j->group, "ids"), NULL, NULL, &sv);
+			rc = zkutil_children(zh, zkpath_group_sub(path, j->group, "ids"), NULL,
+			                     NULL, &sv);
 			if (rc == ZOK && sv.count > 0) {
 				deallocate_String_vector(&sv);
 				j->result = KGZ_MIXED;
@@ -161,7 +165,8 @@ static int kgz_claim_run(zhandle_t *zh, void *arg)
 			else if (rc != ZNONODE)
 				return rc;
 		}
-		if ((rc = zkutil_create_recursive(zh, zkpath_group(path, j->group), NULL, 0)) != ZOK)
+		if ((rc = zkutil_create_recursive(zh, zkpath_group(path, j->group), NULL, 0)) !=
+		    ZOK)
 			return rc;
 		zkpath_group_sub(path, j->group, "generation");
 		if ((rc = kgz_read_num(zh, path, &gen)) != ZOK)
@@ -169,15 +174,16 @@ static int kgz_claim_run(zhandle_t *zh, void *arg)
 		if (gen < 0 || gen > INT32_MAX - 1)
 			gen = 0;
 		snprintf(genbuf, sizeof(genbuf), "%" PRId64, gen);
-		rc = zoo_create(zh, path, genbuf, (int)strlen(genbuf), zkacl_of(zh, path), 0, NULL, 0);
+		rc = zoo_create(zh, path, genbuf, (int)strlen(genbuf), zkacl_of(zh, path), 0, NULL,
+		                0);
 		if (rc != ZOK && rc != ZNODEEXISTS)
 			return rc;
 		snprintf(json, sizeof(json),
 		         "{\"version\":1,\"broker\":%d,\"generation\":%d,\"protocol_type\":null,"
 		         "\"protocol\":null,\"leader\":null,\"members\":[],\"timestamp\":\"%s\"}",
 		         (int)j->broker_id, (int)gen, zkutil_timestamp(ts, sizeof(ts)));
-		rc = zoo_create(zh, coord, json, (int)strlen(json), zkacl_of(zh, coord), ZOO_EPHEMERAL,
-		                NULL, 0);
+		rc = zoo_create(zh, coord, json, (int)strlen(json), zkacl_of(zh, coord),
+		                ZOO_EPHEMERAL, NULL, 0);
 		if (rc == ZNODEEXISTS)
 			continue; /* another broker was faster: read who */
 		if (rc != ZOK)
@@ -236,11 +242,12 @@ static int kgz_commit_run(zhandle_t *zh, void *arg)
 			zkpath_offset(paths[i], j->group, j->o[i].topic, j->o[i].partition);
 			snprintf(vals[i], sizeof(vals[i]), "%" PRId64, j->o[i].offset);
 			if (create[i])
-				zoo_create_op_init(&ops[cnt], paths[i], vals[i], (int)strlen(vals[i]),
-				                   zkacl_of(zh, paths[i]), 0, created[i], ZKPATH_MAX);
+				zoo_create_op_init(&ops[cnt], paths[i], vals[i],
+				                   (int)strlen(vals[i]), zkacl_of(zh, paths[i]), 0,
+				                   created[i], ZKPATH_MAX);
 			else
-				zoo_set_op_init(&ops[cnt], paths[i], vals[i], (int)strlen(vals[i]), -1,
-				                &stats[i]);
+				zoo_set_op_init(&ops[cnt], paths[i], vals[i], (int)strlen(vals[i]),
+				                -1, &stats[i]);
 			idx[cnt++] = i;
 		}
 		if (cnt == 1)
@@ -261,9 +268,11 @@ static int kgz_commit_run(zhandle_t *zh, void *arg)
 				char parent[ZKPATH_MAX];
 				if (res[k].err == ZNONODE) {
 					create[i] = 1;
-					zkutil_create_recursive(
-					    zh, zkpath_group_topic(parent, j->group, "offsets", j->o[i].topic),
-					    NULL, 0);
+					zkutil_create_recursive(zh,
+					                        zkpath_group_topic(parent, j->group,
+					                                           "offsets",
+					                                           j->o[i].topic),
+					                        NULL, 0);
 					fixed = 1;
 				} else if (res[k].err == ZNODEEXISTS) {
 					create[i] = 0;
@@ -291,7 +300,8 @@ static int kgz_fetch_all(zhandle_t *zh, kgz_job_t *j)
 {
 	struct String_vector topics = { 0, NULL };
 	char path[ZKPATH_MAX];
-	int rc = zkutil_children(zh, zkpath_group_sub(path, j->group, "offsets"), NULL, NULL, &topics);
+	int rc =
+	    zkutil_children(zh, zkpath_group_sub(path, j->group, "offsets"), NULL, NULL, &topics);
 
 	j->o = NULL;
 	j->n = 0;
@@ -301,9 +311,9 @@ static int kgz_fetch_all(zhandle_t *zh, kgz_job_t *j)
 		return rc;
 	for (int t = 0; t < topics.count && rc == ZOK; t++) {
 		struct String_vector parts = { 0, NULL };
-		rc = zkutil_children(
-		    zh, zkpath_group_topic(path, j->group, "offsets", topics.data[t]), NULL, NULL,
-		    &parts);
+		rc = zkutil_children(zh,
+		                     zkpath_group_topic(path, j->group, "offsets", topics.data[t]),
+		                     NULL, NULL, &parts);
 		if (rc == ZNONODE) {
 			rc = ZOK;
 			continue;
@@ -344,7 +354,8 @@ static int kgz_fetch_run(zhandle_t *zh, void *arg)
 	for (int i = 0; i < j->n; i++) {
 		if (j->o[i].err)
 			continue;
-		rc = kgz_read_num(zh, zkpath_offset(path, j->group, j->o[i].topic, j->o[i].partition),
+		rc = kgz_read_num(zh,
+		                  zkpath_offset(path, j->group, j->o[i].topic, j->o[i].partition),
 		                  &j->o[i].offset);
 		if (rc != ZOK)
 			return rc;
@@ -359,8 +370,8 @@ static int kgz_lookup_run(zhandle_t *zh, void *arg)
 	int len = 0, rc;
 	int32_t gen;
 
-	rc = zkutil_get(zh, zkpath_group_sub(coord, j->group, "coordinator"), NULL, NULL, &buf, &len,
-	                NULL);
+	rc = zkutil_get(zh, zkpath_group_sub(coord, j->group, "coordinator"), NULL, NULL, &buf,
+	                &len, NULL);
 	j->other = -1;
 	if (rc == ZOK)
 		kgz_parse_coord(buf, len, &j->other, &gen);
@@ -404,8 +415,9 @@ static void kgz_apply(void *arg)
 		} else {
 			g->generation = j->gen;
 			g->zver = j->ver;
-			flog(LOG_INFO, "kgroup", "group %s: coordinated by this broker from generation %d",
-			     g->name, (int)g->generation);
+			flog(LOG_INFO, "kgroup",
+			     "group %s: coordinated by this broker from generation %d", g->name,
+			     (int)g->generation);
 			kgroup_drain(g);
 		}
 		break;
@@ -434,7 +446,8 @@ static void kgz_apply(void *arg)
 		else
 			kg_req_free(j->r);
 		if (j->fenced && g) {
-			snprintf(why, sizeof(why), "an offset commit found its coordinator znode changed");
+			snprintf(why, sizeof(why),
+			         "an offset commit found its coordinator znode changed");
 			kgroup_drop(g, KAFKA_ERR_NOT_COORDINATOR, why);
 		}
 		break;
@@ -576,7 +589,8 @@ void kgroup_write(kgroup_t *g, int then_answer_joins)
 		 * It stays busy (requests queue) until the next cron drops it. */
 		if (j)
 			kgz_job_free(j);
-		flog(LOG_WARNING, "kgroup", "group %s: cannot write its coordinator znode", g->name);
+		flog(LOG_WARNING, "kgroup", "group %s: cannot write its coordinator znode",
+		     g->name);
 		g->persisting = 1;
 		g->doomed = 1;
 		return;
