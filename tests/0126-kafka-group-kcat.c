@@ -19,134 +19,46 @@
  * test fails at the first count.
  */
 #define _GNU_SOURCE
-#include <fcntl.h>
 #include <jansson.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/prctl.h>
-#include <sys/wait.h>
-#include <unistd.h>
 
 #include "harness_int.h"
+#include "kgroup_helpers.h"
 #include "test.h"
 
 #define T0126_MSGS 200 /* per phase */
 #define T0126_PARTS 4
-#define T0126_KAFKA                                                                                \
-	"listeners=PLAINTEXT://127.0.0.1:0,KAFKA://127.0.0.1:0\n"                                  \
-	"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,KAFKA:PLAINTEXT\n"                     \
-	"kafka.listener.names=KAFKA\n"                                                             \
-	"zookeeper.session.timeout.ms=4000\n"                                                      \
-	"group.min.session.timeout.ms=1000\n"
 
 typedef struct t0126_ctx {
 	test_cluster_t *c;
 	char out[2][600];
-	const char *group;
-	int want;  /* distinct sequence numbers to see */
-	int seen;  /* ... seen so far */
+	const char *group, *topic;
+	int want;   /* distinct sequence numbers to see */
+	int seen;   /* ... seen so far */
 	int per[2]; /* lines per process */
 	long long committed;
 } t0126_ctx_t;
 
-static pid_t t0126_spawn(const char *cmd)
-{
-	pid_t pid = fork();
-
-	ck_assert_int_ge(pid, 0);
-	if (pid == 0) {
-		prctl(PR_SET_PDEATHSIG, SIGKILL);
-		execl("/bin/sh", "sh", "-c", cmd, (char *)NULL);
-		_exit(127);
-	}
-	return pid;
-}
-
-/* Counts the distinct "msg=N" of both output files (N < 2 * T0126_MSGS). */
 static int t0126_count(void *arg)
 {
 	t0126_ctx_t *x = arg;
-	static char seen[2 * T0126_MSGS];
-	char line[512];
-
-	memset(seen, 0, sizeof(seen));
-	x->seen = 0;
-	for (int k = 0; k < 2; k++) {
-		FILE *f = fopen(x->out[k], "r");
-		x->per[k] = 0;
-		if (!f)
-			continue;
-		while (fgets(line, sizeof(line), f)) {
-			const char *m = strstr(line, "msg=");
-			int n;
-			if (!m || sscanf(m + 4, "%d", &n) != 1 || n < 0 || n >= 2 * T0126_MSGS)
-				continue;
-			x->per[k]++;
-			if (!seen[n]) {
-				seen[n] = 1;
-				x->seen++;
-			}
-		}
-		fclose(f);
-	}
+	x->seen = test_kg_distinct(x->out, 2, 2 * T0126_MSGS, x->per);
 	return x->seen >= x->want;
 }
 
-/* The sum of the group's committed offsets, read with zkCli. */
 static int t0126_committed(void *arg)
 {
 	t0126_ctx_t *x = arg;
-	const char *topic = x->out[0] + strlen(x->out[0]) + 1; /* stored after the path */
-	long long sum = 0;
-
-	for (int p = 0; p < T0126_PARTS; p++) {
-		char cmd[400], *out;
-		int st = -1;
-		long long v = -1;
-		snprintf(cmd, sizeof(cmd), "get /consumers/%s/offsets/%s/%d", x->group, topic, p);
-		out = test_zkcli(x->c, cmd, &st);
-		for (char *l = out ? strtok(out, "\n") : NULL; l; l = strtok(NULL, "\n")) {
-			char *end;
-			long long n = strtoll(l, &end, 10);
-			if (end != l && *end == '\0')
-				v = n;
-		}
-		free(out);
-		if (v < 0)
-			return 0;
-		sum += v;
-	}
-	x->committed = sum;
-	return sum == 2 * T0126_MSGS;
-}
-
-static int t0126_coordinator(test_cluster_t *c, const char *group)
-{
-	char cmd[300], *out, *line = NULL;
-	int st = -1, id = -1;
-
-	snprintf(cmd, sizeof(cmd), "get /consumers/%s/coordinator", group);
-	out = test_zkcli(c, cmd, &st);
-	ck_assert_ptr_nonnull(out);
-	for (char *p = strtok(out, "\n"); p; p = strtok(NULL, "\n"))
-		if (*p == '{')
-			line = p;
-	if (line) {
-		json_t *js = json_loads(line, 0, NULL);
-		if (js) {
-			id = (int)json_integer_value(json_object_get(js, "broker"));
-			json_decref(js);
-		}
-	}
-	free(out);
-	return id;
+	x->committed = test_kg_committed(x->c, x->group, x->topic, T0126_PARTS);
+	return x->committed == 2 * T0126_MSGS;
 }
 
 START_TEST(t0126_kcat_failover)
 {
-	test_cluster_t *c = test_cluster_new(3, T0126_KAFKA);
+	test_cluster_t *c = test_cluster_new(3, TEST_KG_PROPS);
 	const char *topic = test_topic_name("t");
 	const char *group = test_topic_name("g");
 	char bootstrap[256], cmd[2048], err[2][600];
@@ -156,16 +68,15 @@ START_TEST(t0126_kcat_failover)
 	char *out;
 
 	test_create_topic(c, topic, T0126_PARTS, 3);
-	snprintf(bootstrap, sizeof(bootstrap), "127.0.0.1:%d,127.0.0.1:%d,127.0.0.1:%d",
-	         test_listener_port(c, 0, "KAFKA"), test_listener_port(c, 1, "KAFKA"),
-	         test_listener_port(c, 2, "KAFKA"));
+	test_kg_bootstrap(c, bootstrap, sizeof(bootstrap));
 	x.c = c;
 	x.group = group;
+	x.topic = topic;
 	acked = test_produce_range(c, topic, -1, 0, T0126_MSGS, 16, &failed, NULL, NULL);
 	ck_assert_int_eq(acked, T0126_MSGS);
 
 	for (int k = 0; k < 2; k++) {
-		snprintf(x.out[k], sizeof(x.out[k]) - 100, "%s/kcat%d.out", test_tmpdir(), k);
+		snprintf(x.out[k], sizeof(x.out[k]), "%s/kcat%d.out", test_tmpdir(), k);
 		snprintf(err[k], sizeof(err[k]), "%s/kcat%d.err", test_tmpdir(), k);
 		snprintf(cmd, sizeof(cmd),
 		         "exec kcat -u -b %s -G %s -q -f '%%p %%o %%k\\n' "
@@ -174,10 +85,8 @@ START_TEST(t0126_kcat_failover)
 		         "-X topic.metadata.refresh.interval.ms=1000 -X client.id=kcat%d "
 		         "%s >%s 2>%s",
 		         bootstrap, group, k, topic, x.out[k], err[k]);
-		pids[k] = t0126_spawn(cmd);
+		pids[k] = test_kg_spawn(cmd);
 	}
-	/* The topic name rides after the first path for t0126_committed. */
-	snprintf(x.out[0] + strlen(x.out[0]) + 1, 99, "%s", topic);
 
 	x.want = T0126_MSGS;
 	ck_assert_msg(test_wait_until(t0126_count, &x, 60000),
@@ -187,7 +96,7 @@ START_TEST(t0126_kcat_failover)
 
 	/* Kill the coordinator's broker. */
 	{
-		int id = t0126_coordinator(c, group);
+		int id = test_kg_coordinator(c, group);
 		ck_assert_int_ge(id, 0);
 		for (int i = 0; i < c->broker_cnt; i++)
 			if (c->brokers[i].id == id)
@@ -209,11 +118,11 @@ START_TEST(t0126_kcat_failover)
 	              x.per[1]);
 	ck_assert_msg(test_wait_until(t0126_committed, &x, 60000),
 	              "committed offsets add up to %lld, not %d", x.committed, 2 * T0126_MSGS);
-	ck_assert_int_ne(t0126_coordinator(c, group), c->brokers[coord].id);
+	ck_assert_int_ne(test_kg_coordinator(c, group), c->brokers[coord].id);
 
 	/* fjord group describe: the Kafka group's members and offsets. */
-	snprintf(cmd, sizeof(cmd), "%s -z %s group describe %s --format json 2>&1",
-	         test_cli_path(), c->zk_connect, group);
+	snprintf(cmd, sizeof(cmd), "%s -z %s group describe %s --format json 2>&1", test_cli_path(),
+	         c->zk_connect, group);
 	out = test_run(cmd, &st);
 	test_say("fjord group describe: %s", out);
 	ck_assert_int_eq(st, 0);
@@ -226,17 +135,16 @@ START_TEST(t0126_kcat_failover)
 		members = json_object_get(js, "members");
 		ck_assert_int_eq(json_array_size(parts), T0126_PARTS);
 		for (size_t i = 0; i < json_array_size(parts); i++)
-			sum += json_integer_value(json_object_get(json_array_get(parts, i), "committed"));
+			sum += json_integer_value(
+			    json_object_get(json_array_get(parts, i), "committed"));
 		ck_assert_int_eq(sum, 2 * T0126_MSGS);
 		ck_assert_int_eq(json_array_size(members), 2);
 		json_decref(js);
 	}
 	free(out);
 
-	for (int k = 0; k < 2; k++) {
-		kill(pids[k], SIGTERM);
-		waitpid(pids[k], NULL, 0);
-	}
+	for (int k = 0; k < 2; k++)
+		test_kg_stop(pids[k]);
 	test_cluster_destroy(c);
 }
 END_TEST
