@@ -12,13 +12,13 @@
 
 #include "test.h"
 
-/* The extra broker properties of a KAFKA listener (and short timeouts). */
+/* The extra broker properties of a KAFKA listener and a short ZooKeeper
+ * session (keys main had before the coordinator, so the tests run there too). */
 #define TEST_KG_PROPS                                                                              \
 	"listeners=PLAINTEXT://127.0.0.1:0,KAFKA://127.0.0.1:0\n"                                  \
 	"listener.security.protocol.map=PLAINTEXT:PLAINTEXT,KAFKA:PLAINTEXT\n"                     \
 	"kafka.listener.names=KAFKA\n"                                                             \
-	"zookeeper.session.timeout.ms=4000\n"                                                      \
-	"group.min.session.timeout.ms=1000\n"
+	"zookeeper.session.timeout.ms=4000\n"
 
 /* Runs cmd with /bin/sh in a child that dies with the test. */
 pid_t test_kg_spawn(const char *cmd);
