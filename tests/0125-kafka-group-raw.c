@@ -29,19 +29,16 @@
  * closes the connection, and the test fails there.
  */
 #define _GNU_SOURCE
-#include <arpa/inet.h>
-#include <errno.h>
 #include <jansson.h>
-#include <poll.h>
 #include <signal.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/socket.h>
 #include <unistd.h>
 
 #include "common/kwire.h"
 #include "harness_int.h"
+#include "kproto.h"
 #include "rawproto.h"
 #include "test.h"
 
@@ -55,42 +52,11 @@
 
 /* ------------------------------------------------------------ Kafka by hand */
 
-/* Sends one request: header v1 (api, version, correlation id, client id)
- * and the body in w. */
+/* Sends one request (tests/kproto.h: header v1, client id "fjord-test"). */
 static void t0125_send(int fd, int16_t api, int16_t ver, int32_t corr, const kw_writer_t *body)
 {
-	kw_writer_t w;
-
-	kww_init(&w);
-	kww_i32(&w, 0);
-	kww_i16(&w, api);
-	kww_i16(&w, ver);
-	kww_i32(&w, corr);
-	kww_str(&w, "t0125");
-	kww_raw(&w, body->buf, body->len);
-	kww_patch32(&w, 0, (int32_t)(w.len - 4));
-	ck_assert_int_eq(w.err, 0);
-	ck_assert_msg(raw_send(fd, w.buf, w.len) == 0, "send api %d: connection closed", api);
-	kww_free(&w);
-}
-
-static int t0125_read_full(int fd, uint8_t *buf, size_t len, int64_t deadline)
-{
-	size_t got = 0;
-	while (got < len) {
-		struct pollfd pfd = { fd, POLLIN, 0 };
-		int left = (int)(deadline - test_now_ms());
-		if (left <= 0 || poll(&pfd, 1, left) <= 0)
-			return -1;
-		ssize_t r = recv(fd, buf + got, len - got, 0);
-		if (r <= 0) {
-			if (r < 0 && errno == EINTR)
-				continue;
-			return -1;
-		}
-		got += (size_t)r;
-	}
-	return 0;
+	ck_assert_msg(kp_send(fd, api, ver, corr, body) == 0, "send api %d: connection closed",
+	              api);
 }
 
 typedef struct t0125_resp {
@@ -98,22 +64,15 @@ typedef struct t0125_resp {
 	kw_reader_t r;
 } t0125_resp_t;
 
-/* Reads one response (checks its correlation id); the body in out->r. */
+/* Reads one response (its correlation id checked); the body in out->r. */
 static void t0125_recv(int fd, int32_t corr, t0125_resp_t *out, const char *what)
 {
-	int64_t deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
-	uint8_t size[4];
-	uint32_t n;
+	size_t n = 0;
 
-	ck_assert_msg(t0125_read_full(fd, size, 4, deadline) == 0,
-	              "%s: no answer (the broker closed the connection or timed out)", what);
-	n = ntohl(*(uint32_t *)(void *)size);
-	ck_assert_msg(n >= 4 && n < (64u << 20), "%s: frame size %u", what, n);
-	out->buf = malloc(n);
-	ck_assert_ptr_nonnull(out->buf);
-	ck_assert_msg(t0125_read_full(fd, out->buf, n, deadline) == 0, "%s: short frame", what);
+	out->buf = kp_recv(fd, corr, &n, 30000);
+	ck_assert_msg(out->buf, "%s: no answer (the broker closed the connection or timed out)",
+	              what);
 	kwr_init(&out->r, out->buf, n);
-	ck_assert_int_eq(kwr_i32(&out->r), corr);
 }
 
 static void t0125_done(t0125_resp_t *rs)
@@ -515,7 +474,7 @@ START_TEST(t0125_state_machine)
 	ck_assert(fa >= 0 && fb >= 0);
 	t0125_join(fa, 5, group, "", 10000, topic, &ja);
 	ck_assert_int_eq(ja.err, 79 /* MEMBER_ID_REQUIRED */);
-	ck_assert_msg(!strncmp(ja.member, "t0125-", 6), "member id %s", ja.member);
+	ck_assert_msg(!strncmp(ja.member, "fjord-test-", 11), "member id %s", ja.member);
 	snprintf(a_id, sizeof(a_id), "%s", ja.member);
 	t0125_join(fa, 5, group, a_id, 10000, topic, &ja);
 	ck_assert_int_eq(ja.err, 0);
@@ -660,7 +619,7 @@ START_TEST(t0125_state_machine)
 		(void)kwr_str(&rs.r, &ar, 0);
 		ck_assert_int_eq(kwr_array(&rs.r, 4, 0), 1);
 		ck_assert_str_eq(kwr_str(&rs.r, &ar, 0), ja.member);
-		ck_assert_str_eq(kwr_str(&rs.r, &ar, 0), "t0125");
+		ck_assert_str_eq(kwr_str(&rs.r, &ar, 0), "fjord-test");
 		(void)kwr_str(&rs.r, &ar, 0);
 		{
 			int32_t len;

@@ -12,6 +12,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/harness_int.h tests/harness.c tests/harness_proc.c \
 	tests/zk_server.c tests/zk_proxy.c tests/cluster.c tests/sdk_helpers.c tests/msgver.c \
 	tests/rawproto.h tests/rawproto.c \
+	tests/kproto.h tests/kproto.c \
 	tests/kgroup_helpers.h tests/kgroup_helpers.c \
 	tests/0000-unit-crc32c-murmur2.c \
 	tests/0001-unit-record-batch.c \
@@ -103,6 +104,8 @@ tests_fjord_tests_SOURCES += tests/0115-idempotent-failover.c
 tests_fjord_tests_SOURCES += tests/0116-idempotent-expiry.c
 tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_SOURCES += tests/0118-idempotent-fenced-expired.c
+tests_fjord_tests_SOURCES += tests/0120-kafka-listener.c
+tests_fjord_tests_SOURCES += tests/0121-kafka-kcat.c
 tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
 tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
 tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c

@@ -76,8 +76,7 @@ int raw_send_request(int fd, const Fjord__Request *req, const void *payload, siz
 	return rc;
 }
 
-/* Reads exactly len bytes before the deadline. 0 or -1. */
-static int raw_read_full(int fd, uint8_t *buf, size_t len, int64_t deadline)
+int raw_read_full(int fd, uint8_t *buf, size_t len, int64_t deadline)
 {
 	while (len > 0) {
 		struct pollfd pfd = { fd, POLLIN, 0 };

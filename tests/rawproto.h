@@ -22,6 +22,8 @@ int raw_connect(int port);
 int raw_send(int fd, const void *buf, size_t len);
 /* Frames and sends one request with an optional payload. 0 or -1. */
 int raw_send_request(int fd, const Fjord__Request *req, const void *payload, size_t payload_len);
+/* Reads exactly len bytes before deadline (test_now_ms() time). 0 or -1. */
+int raw_read_full(int fd, uint8_t *buf, size_t len, int64_t deadline);
 /* Reads one framed response within timeout_ms; NULL on close, timeout or
  * undecodable header. The payload (if any) is skipped. */
 Fjord__Response *raw_recv_response(int fd, int timeout_ms);

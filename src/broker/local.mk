@@ -33,12 +33,10 @@ src_broker_fjordd_SOURCES = \
 	src/broker/handle_init_producer_id.c \
 	src/broker/kafka/kafka.h \
 	src/broker/kafka/kafka_dispatch.c \
-	src/broker/kafka/kafka_metadata.c \
-	src/broker/kafka/kafka_produce.c \
-	src/broker/kafka/kafka_fetch.c \
-	src/broker/kafka/kafka_list_offsets.c \
-	src/broker/kafka/kafka_topics.c \
-	src/broker/kafka/kafka_init_producer_id.c \
+	src/broker/kafka/kafka_codec.h \
+	src/broker/kafka/kafka_decode.c \
+	src/broker/kafka/kafka_encode.c \
+	src/broker/kafka/kafka_translate.c \
 	src/broker/kafka/kafka_group.c \
 	src/broker/kafka/kafka_offsets.c \
 	src/broker/kafka/kgroup.h \

@@ -46,7 +46,7 @@ static void produce_usage(FILE *out)
 	        "  -p, --partition N          write to partition N (default: key hash, or\n"
 	        "                             sticky partitioning for null keys)\n"
 	        "  -a, --acks 0|1|all         acknowledgements required (default: SDK's, all)\n"
-	        "  -c, --compression CODEC    none, gzip, lz4 or zstd\n"
+	        "  -c, --compression CODEC    none, gzip, snappy, lz4 or zstd\n"
 	        "  -e, --encoding base64      keys and values on stdin are base64\n"
 	        "  -h, --help                 print this help\n");
 }
@@ -230,10 +230,11 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'c':
 			if (strcmp(optarg, "none") && strcmp(optarg, "gzip") &&
-			    strcmp(optarg, "lz4") && strcmp(optarg, "zstd")) {
+			    strcmp(optarg, "snappy") && strcmp(optarg, "lz4") &&
+			    strcmp(optarg, "zstd")) {
 				fprintf(stderr,
 				        "fjord produce: invalid --compression '%s' "
-				        "(none, gzip, lz4, zstd)\n",
+				        "(none, gzip, snappy, lz4, zstd)\n",
 				        optarg);
 				return CLI_EXIT_USAGE;
 			}

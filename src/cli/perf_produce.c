@@ -41,7 +41,7 @@ static void perf_produce_usage(FILE *out)
 	             "  -a, --acks 0|1|all         acknowledgements (default: SDK's)\n"
 	             "  -B, --batch-size BYTES     producer batch.size\n"
 	             "  -l, --linger-ms MS         producer linger.ms\n"
-	             "  -c, --compression CODEC    none, gzip, lz4 or zstd\n"
+	             "  -c, --compression CODEC    none, gzip, snappy, lz4 or zstd\n"
 	             "  -f, --format text|json     result format (default text)\n"
 	             "  -h, --help                 print this help\n"
 	             "Other producer properties: fjord -X name=value perf produce ...\n");

@@ -30,7 +30,9 @@
 
 static const char *const conf_cb_modes[] = { "background", "poll", NULL };
 static const char *const conf_acks_values[] = { "all", "-1", "0", "1", NULL };
-static const char *const conf_compression_values[] = { "none", "gzip", "lz4", "zstd", NULL };
+static const char *const conf_compression_values[] = {
+	"none", "gzip", "snappy", "lz4", "zstd", NULL
+};
 static const char *const conf_partitioners[] = { "murmur2_random", "consistent_random", "random",
 	                                         NULL };
 static const char *const conf_resets[] = { "earliest", "latest", "error", NULL };
@@ -352,7 +354,11 @@ void conf_finish(fjord_conf_t *conf)
 	v->idempotence_explicit =
 	    v->enable_idempotence && conf->set_flags &&
 	    conf->set_flags[props_find(conf_defs, "enable.idempotence") - conf_defs];
-	codec = rb_codec_from_name(conf_compression_values[v->compression_idx & 3]);
+	/* props_set keeps the index inside the list (its NULL excluded). */
+	codec = (size_t)v->compression_idx <
+	                sizeof(conf_compression_values) / sizeof(conf_compression_values[0]) - 1
+	            ? rb_codec_from_name(conf_compression_values[v->compression_idx])
+	            : -1;
 	v->compression_type = codec < 0 ? RB_CODEC_NONE : codec;
 }
 

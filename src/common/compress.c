@@ -1,5 +1,5 @@
 /*
- * compress.c — gzip, LZ4 frame and zstd for record batches.
+ * compress.c — gzip, snappy, LZ4 frame and zstd for record batches.
  *
  * Every codec compresses a whole batch's records in one call (the builder
  * has them all in memory), and decompresses into a growable buffer:
@@ -15,17 +15,26 @@
  * Wire formats, as Kafka's clients write them: gzip is RFC 1952 (zlib with
  * windowBits 15+16; concatenated members are accepted); LZ4 is the LZ4
  * frame format with 64 KiB independent blocks; zstd is a standard zstd
- * frame with the content size in its header.
+ * frame with the content size in its header. Snappy is written raw (one
+ * snappy block for the whole blob, as librdkafka writes it) and read in
+ * either framing Kafka clients use: raw, or the xerial/snappy-java framing of
+ * the Java client (a 16-byte header: the magic 0x82 "SNAPPY" 0x00, an int32
+ * version and an int32 compatible version, then blocks of a big-endian int32
+ * length and a raw snappy block). Snappy needs no context: its blocks carry
+ * their uncompressed length up front, which is checked against max_out
+ * before any output space is allocated.
  */
 #include "common/compress.h"
 
 #include <lz4frame.h>
 #include <pthread.h>
+#include <snappy-c.h>
 #include <stdlib.h>
 #include <string.h>
 #include <zlib.h>
 #include <zstd.h>
 
+#include "common/bytes.h"
 #include "common/record_batch.h"
 
 typedef struct compress_tls {
@@ -125,8 +134,8 @@ static int compress_grow_out(uint8_t **bufp, size_t *capp, size_t used, size_t s
 
 int compress_codec_supported(int codec)
 {
-	return codec == RB_CODEC_NONE || codec == RB_CODEC_GZIP || codec == RB_CODEC_LZ4 ||
-	       codec == RB_CODEC_ZSTD;
+	return codec == RB_CODEC_NONE || codec == RB_CODEC_GZIP || codec == RB_CODEC_SNAPPY ||
+	       codec == RB_CODEC_LZ4 || codec == RB_CODEC_ZSTD;
 }
 
 /* ------------------------------------------------------------ gzip */
@@ -232,6 +241,110 @@ static fjord_err_t decompress_gzip(compress_tls_t *t, const void *in, size_t in_
 		return FJORD_ERR__BAD_COMPRESSION;
 	}
 	*lenp = used;
+	return FJORD_ERR_NO_ERROR;
+}
+
+/* ------------------------------------------------------------ snappy */
+
+/* The xerial framing: 8 bytes of magic, int32 version, int32 compatible
+ * version, then (int32 length, raw snappy block)*. */
+static const uint8_t compress_xerial_magic[8] = { 0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0 };
+#define COMPRESS_XERIAL_HEADER 16
+
+static fjord_err_t compress_snappy(const void *in, size_t in_len, uint8_t **bufp, size_t *capp,
+                                   size_t *lenp, const char **errmsg)
+{
+	size_t bound = snappy_max_compressed_length(in_len);
+	size_t n = bound;
+
+	if (compress_reserve(bufp, capp, *lenp + bound) < 0) {
+		*errmsg = "out of memory";
+		return FJORD_ERR__FAIL;
+	}
+	if (snappy_compress(in, in_len, (char *)*bufp + *lenp, &n) != SNAPPY_OK) {
+		*errmsg = "snappy: compression failed";
+		return FJORD_ERR__FAIL;
+	}
+	*lenp += n;
+	return FJORD_ERR_NO_ERROR;
+}
+
+/* Appends one raw snappy block, at most `room` bytes of output (the budget
+ * left under max_out). The block's stated length is checked against room
+ * before the buffer grows, so a corrupt or hostile length never allocates. */
+static fjord_err_t decompress_snappy_block(const uint8_t *in, size_t in_len, size_t room,
+                                           uint8_t **bufp, size_t *capp, size_t *lenp,
+                                           const char **errmsg)
+{
+	size_t ulen, n;
+
+	if (snappy_uncompressed_length((const char *)in, in_len, &ulen) != SNAPPY_OK) {
+		*errmsg = "snappy: corrupt block length";
+		return FJORD_ERR__BAD_COMPRESSION;
+	}
+	if (ulen > room) {
+		*errmsg = "snappy: decompressed size exceeds the limit";
+		return FJORD_ERR__BAD_COMPRESSION;
+	}
+	if (ulen == 0) {
+		/* Nothing to write (and *bufp may still be NULL). */
+		if (snappy_validate_compressed_buffer((const char *)in, in_len) != SNAPPY_OK) {
+			*errmsg = "snappy: corrupt block";
+			return FJORD_ERR__BAD_COMPRESSION;
+		}
+		return FJORD_ERR_NO_ERROR;
+	}
+	if (*lenp + ulen > *capp) {
+		/* Geometric growth, capped at what this block needs beyond the
+		 * doubled capacity: a reused buffer settles at its largest use. */
+		size_t want = *capp * 2;
+		if (want < *lenp + ulen)
+			want = *lenp + ulen;
+		if (compress_reserve(bufp, capp, want) < 0) {
+			*errmsg = "out of memory";
+			return FJORD_ERR__FAIL;
+		}
+	}
+	n = ulen;
+	if (snappy_uncompress((const char *)in, in_len, (char *)*bufp + *lenp, &n) != SNAPPY_OK ||
+	    n != ulen) {
+		*errmsg = "snappy: corrupt or truncated block";
+		return FJORD_ERR__BAD_COMPRESSION;
+	}
+	*lenp += n;
+	return FJORD_ERR_NO_ERROR;
+}
+
+static fjord_err_t decompress_snappy(const void *in, size_t in_len, size_t max_out, uint8_t **bufp,
+                                     size_t *capp, size_t *lenp, const char **errmsg)
+{
+	const uint8_t *src = in;
+	size_t start = *lenp, pos;
+	fjord_err_t err;
+
+	if (in_len < COMPRESS_XERIAL_HEADER ||
+	    memcmp(src, compress_xerial_magic, sizeof(compress_xerial_magic)) != 0)
+		return decompress_snappy_block(src, in_len, max_out, bufp, capp, lenp, errmsg);
+
+	/* xerial: the two version fields are not checked (snappy-java writes
+	 * 1 and 1 and no other value has ever been defined), the blocks are. */
+	for (pos = COMPRESS_XERIAL_HEADER; pos < in_len;) {
+		if (in_len - pos < 4) {
+			*errmsg = "snappy: truncated xerial block length";
+			return FJORD_ERR__BAD_COMPRESSION;
+		}
+		uint32_t blen = be32_read(src + pos);
+		pos += 4;
+		if (blen > in_len - pos) {
+			*errmsg = "snappy: xerial block runs past the data";
+			return FJORD_ERR__BAD_COMPRESSION;
+		}
+		err = decompress_snappy_block(src + pos, blen, max_out - (*lenp - start), bufp,
+		                              capp, lenp, errmsg);
+		if (err)
+			return err;
+		pos += blen;
+	}
 	return FJORD_ERR_NO_ERROR;
 }
 
@@ -440,8 +553,6 @@ static fjord_err_t decompress_zstd(compress_tls_t *t, const void *in, size_t in_
 
 static const char *compress_refusal(int codec)
 {
-	if (codec == RB_CODEC_SNAPPY)
-		return "snappy compression is not supported";
 	if (codec == RB_CODEC_NONE)
 		return "codec 'none' has nothing to compress";
 	return "unknown compression codec";
@@ -466,6 +577,10 @@ static fjord_err_t compress_run(int codec, int unpack, int level, size_t max_out
 	case RB_CODEC_GZIP:
 		err = unpack ? decompress_gzip(t, in, in_len, max_out, bufp, capp, lenp, &msg)
 		             : compress_gzip(t, level, in, in_len, bufp, capp, lenp, &msg);
+		break;
+	case RB_CODEC_SNAPPY:
+		err = unpack ? decompress_snappy(in, in_len, max_out, bufp, capp, lenp, &msg)
+		             : compress_snappy(in, in_len, bufp, capp, lenp, &msg);
 		break;
 	case RB_CODEC_LZ4:
 		err = unpack ? decompress_lz4(t, in, in_len, max_out, bufp, capp, lenp, &msg)

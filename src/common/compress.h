@@ -1,7 +1,8 @@
 /*
- * compress.h — the record-batch codecs: gzip (zlib, gzip format), LZ4
- * (frame format, liblz4's LZ4F API) and zstd (libzstd). Snappy and unknown
- * codec ids are refused.
+ * compress.h — the record-batch codecs: gzip (zlib, gzip format), snappy
+ * (libsnappy's C API; written raw, read raw or in the xerial framing of the
+ * Java client), LZ4 (frame format, liblz4's LZ4F API) and zstd (libzstd).
+ * Unknown codec ids are refused.
  *
  * Owner: common core. Used by record_batch.c (builder and reader) and by
  * anyone else who needs a batch codec.
@@ -27,13 +28,14 @@
 
 #include "fjord.h"
 
-/* 1 if codec can be compressed and decompressed here (none, gzip, lz4, zstd). */
+/* 1 if codec can be compressed and decompressed here (none, gzip, snappy,
+ * lz4, zstd). */
 int compress_codec_supported(int codec);
 
 /*
  * Compresses in_len bytes with codec at level (-1: the codec's default;
  * otherwise clamped to the codec's range). Returns 0,
- * FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE (snappy, unknown, or none),
+ * FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE (unknown, or none),
  * FJORD_ERR__FAIL (out of memory or a library error); *errmsg (may be NULL)
  * gets a static reason.
  */

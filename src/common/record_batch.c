@@ -183,11 +183,6 @@ static fjord_err_t rb_check(const uint8_t *buf, size_t len, int check_crc, const
 		goto out;
 	}
 	int codec = rb_attributes(buf) & RB_ATTR_CODEC_MASK;
-	if (codec == RB_CODEC_SNAPPY) {
-		msg = "snappy compression is not supported";
-		err = FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE;
-		goto out;
-	}
 	if (!compress_codec_supported(codec)) {
 		msg = "unknown compression codec";
 		goto out;
@@ -454,7 +449,7 @@ static void rb_builder_write_header(const rb_builder_t *b, uint8_t *h, size_t to
  * FJORD_ERR__FAIL when compression fails (out of memory). */
 int rb_builder_finish(rb_builder_t *b, const uint8_t **batchp, size_t *lenp)
 {
-	if (b->count == 0 || b->codec == RB_CODEC_SNAPPY || !compress_codec_supported(b->codec))
+	if (b->count == 0 || !compress_codec_supported(b->codec))
 		return FJORD_ERR__INVALID_ARG;
 	if (b->codec == RB_CODEC_NONE) {
 		rb_builder_write_header(b, b->buf, b->len);

@@ -80,7 +80,7 @@
 typedef enum rb_codec {
 	RB_CODEC_NONE = 0,
 	RB_CODEC_GZIP = 1,
-	RB_CODEC_SNAPPY = 2, /* recognised, refused: UNSUPPORTED_COMPRESSION_TYPE */
+	RB_CODEC_SNAPPY = 2, /* raw snappy; xerial framing also read */
 	RB_CODEC_LZ4 = 3,
 	RB_CODEC_ZSTD = 4,
 } rb_codec_t;
@@ -122,9 +122,9 @@ void rb_set_leader_epoch(uint8_t *batch, int32_t epoch);
  * header size, batchLength within len, magic 2, CRC-32C, recordsCount >= 0
  * and lastOffsetDelta consistent (== recordsCount - 1 for non-empty
  * batches), baseOffset + lastOffsetDelta below INT64_MAX (so the next
- * offset exists), codec supported. Returns 0 or a broker error
- * (FJORD_ERR_CORRUPT_MESSAGE, FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE) with a
- * static message in *errmsg. Does not decompress.
+ * offset exists), codec known (0-4; every known codec is supported).
+ * Returns 0 or FJORD_ERR_CORRUPT_MESSAGE with a static message in *errmsg.
+ * Does not decompress.
  */
 fjord_err_t rb_validate(const uint8_t *buf, size_t len, const char **errmsg);
 /* rb_validate without the CRC: the header's own consistency only. For

@@ -278,8 +278,6 @@ fjord_err_t record_validate(const uint8_t *batch, size_t len, record_scratch_t *
 	if (err == FJORD_ERR__FAIL)
 		err = rv_fail(errstr, errstr_size, FJORD_ERR_UNKNOWN,
 		              "out of memory decompressing the records");
-	else if (err == FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE)
-		err = rv_fail(errstr, errstr_size, err, "%s", msg ? msg : "unsupported codec");
 	else if (err)
 		err = rv_fail(errstr, errstr_size, FJORD_ERR_CORRUPT_MESSAGE,
 		              "%s records do not decompress: %s (at most %zu bytes allowed)",

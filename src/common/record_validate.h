@@ -13,10 +13,10 @@
  * The rules, in the order they are checked (byte layout: record_batch.h).
  * CORRUPT_MESSAGE: the batch itself cannot be read:
  *   - the header (rb_validate_header: length, batchLength, magic 2,
- *     recordsCount >= 0, lastOffsetDelta == recordsCount - 1, codec id;
- *     UNSUPPORTED_COMPRESSION_TYPE for snappy). The CRC is NOT checked here:
- *     callers run rb_validate() first, so that a damaged batch is
- *     CORRUPT_MESSAGE and never INVALID_RECORD;
+ *     recordsCount >= 0, lastOffsetDelta == recordsCount - 1, codec id 0-4:
+ *     none, gzip, snappy (raw or xerial-framed), lz4, zstd). The CRC is NOT
+ *     checked here: callers run rb_validate() first, so that a damaged
+ *     batch is CORRUPT_MESSAGE and never INVALID_RECORD;
  *   - a codec attribute on bytes that do not decompress, or whose
  *     decompressed records exceed scratch->max_decompressed (a zip bomb).
  * INVALID_RECORD: a well-framed batch whose records are malformed or not
@@ -89,8 +89,7 @@ typedef struct record_validate_info {
  * at least the batch; bytes after it are ignored) by the rules above.
  * scratch must not be NULL (it is only touched for compressed batches).
  * Returns FJORD_ERR_NO_ERROR with *info filled (info may be NULL), or
- * FJORD_ERR_CORRUPT_MESSAGE, FJORD_ERR_UNSUPPORTED_COMPRESSION_TYPE,
- * FJORD_ERR_INVALID_RECORD, FJORD_ERR_INVALID_TIMESTAMP, or
+ * FJORD_ERR_CORRUPT_MESSAGE, FJORD_ERR_INVALID_RECORD, FJORD_ERR_INVALID_TIMESTAMP, or
  * FJORD_ERR_UNKNOWN (out of memory while decompressing), with the reason in
  * errstr (may be NULL). Never reads outside [batch, batch + len).
  */

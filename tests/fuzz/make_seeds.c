@@ -14,6 +14,7 @@
  * regression inputs of fixed bugs, named after the bug) are left alone.
  */
 #include <errno.h>
+#include <snappy-c.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,6 +24,7 @@
 #include "common/bytes.h"
 #include "common/crc32c.h"
 #include "common/frame.h"
+#include "common/kwire.h"
 #include "common/record_batch.h"
 #include "fjord.pb-c.h"
 #include "storage/plog.h"
@@ -113,10 +115,45 @@ static void seeds_fix_crc(uint8_t *b)
 	be32_write(b + RB_OFF_CRC, crc32c(0, b + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES));
 }
 
+/* The batch of nrec records seeds_batch builds uncompressed, with its
+ * records in the xerial/snappy-java framing the Java client sends (16-byte
+ * header, then big-endian int32 length + raw snappy block per `block` bytes)
+ * and codec 2; appended to out. */
+static void seeds_batch_xerial(seeds_buf_t *out, int nrec, size_t block)
+{
+	static const uint8_t magic[8] = { 0x82, 'S', 'N', 'A', 'P', 'P', 'Y', 0 };
+	seeds_buf_t plain = { 0 };
+	uint8_t hdr[16], blen[4];
+	size_t start = out->len;
+
+	seeds_batch(&plain, RB_CODEC_NONE, nrec, 0);
+	seeds_add(out, plain.p, RB_HEADER_SIZE);
+	memcpy(hdr, magic, 8);
+	be32_write(hdr + 8, 1);
+	be32_write(hdr + 12, 1);
+	seeds_add(out, hdr, sizeof(hdr));
+	for (size_t off = RB_HEADER_SIZE; off < plain.len; off += block) {
+		size_t n = plain.len - off < block ? plain.len - off : block;
+		size_t clen = snappy_max_compressed_length(n);
+		char *c = malloc(clen);
+		if (!c || snappy_compress((const char *)plain.p + off, n, c, &clen) != SNAPPY_OK)
+			seeds_die("snappy_compress");
+		be32_write(blen, (uint32_t)clen);
+		seeds_add(out, blen, 4);
+		seeds_add(out, c, clen);
+		free(c);
+	}
+	uint8_t *b = out->p + start;
+	be32_write(b + RB_OFF_BATCH_LENGTH, (uint32_t)(out->len - start - RB_LOG_OVERHEAD));
+	be16_write(b + RB_OFF_ATTRIBUTES, RB_CODEC_SNAPPY);
+	seeds_fix_crc(b);
+	free(plain.p);
+}
+
 static void seeds_record_batch(void)
 {
-	static const rb_codec_t codecs[] = { RB_CODEC_NONE, RB_CODEC_GZIP, RB_CODEC_LZ4,
-		                             RB_CODEC_ZSTD };
+	static const rb_codec_t codecs[] = { RB_CODEC_NONE, RB_CODEC_GZIP, RB_CODEC_SNAPPY,
+		                             RB_CODEC_LZ4, RB_CODEC_ZSTD };
 	seeds_buf_t all = { 0 };
 	char name[64];
 
@@ -125,12 +162,13 @@ static void seeds_record_batch(void)
 		seeds_batch(&one, codecs[i], 3, 0);
 		snprintf(name, sizeof(name), "batch-%s", rb_codec_name(codecs[i]));
 		seeds_write("record_batch", name, one.p, one.len);
+		seeds_write("record_validate", name, one.p, one.len);
 		/* As a fetch response carries them: consecutive offsets. */
 		rb_set_base_offset(one.p, (int64_t)(3 * i));
 		seeds_add(&all, one.p, one.len);
 		free(one.p);
 	}
-	seeds_write("record_batch", "fetch-4-codecs", all.p, all.len);
+	seeds_write("record_batch", "fetch-5-codecs", all.p, all.len);
 	/* A fetch response cut inside its last batch. */
 	seeds_write("record_batch", "fetch-partial-tail", all.p, all.len - 25);
 
@@ -160,6 +198,12 @@ static void seeds_record_batch(void)
 	/* Many small records in one zstd batch. */
 	seeds_batch(&b, RB_CODEC_ZSTD, 40, 0);
 	seeds_write("record_batch", "batch-zstd-40-records", b.p, b.len);
+	b.len = 0;
+	/* Snappy as the Java client frames it: 40 records in 256-byte xerial
+	 * blocks (several blocks, each a raw snappy block). */
+	seeds_batch_xerial(&b, 40, 256);
+	seeds_write("record_batch", "batch-snappy-xerial", b.p, b.len);
+	seeds_write("record_validate", "batch-snappy-xerial", b.p, b.len);
 	free(b.p);
 	free(all.p);
 }
@@ -526,6 +570,118 @@ static void seeds_zkjson(void)
 	           "\"replicas\":[1]}]}");
 }
 
+/* One Kafka request (size, header v1, body) as the listener reads it. */
+static void seeds_kafka(const char *name, int16_t api, int16_t v, const kw_writer_t *body)
+{
+	kw_writer_t w;
+	size_t pos;
+
+	kww_init(&w);
+	pos = kww_reserve32(&w);
+	kww_i16(&w, api);
+	kww_i16(&w, v);
+	kww_i32(&w, 7);
+	kww_str(&w, "seed");
+	kww_raw(&w, body->buf, body->len);
+	kww_patch32(&w, pos, (int32_t)(w.len - 4));
+	if (w.err)
+		seeds_die("kafka seed");
+	seeds_write("kafka_request", name, w.buf, w.len);
+	kww_free(&w);
+}
+
+static void seeds_kafka_request(void)
+{
+	seeds_buf_t batch = { 0 };
+	kw_writer_t b;
+
+	kww_init(&b);
+	seeds_kafka("api-versions-v2", 18, 2, &b);
+	kww_reset(&b);
+	kww_i32(&b, 2);
+	kww_str(&b, "orders");
+	kww_str(&b, "payments");
+	kww_i8(&b, 1);
+	seeds_kafka("metadata-v4", 3, 4, &b);
+	kww_reset(&b);
+	kww_i32(&b, -1);
+	seeds_kafka("metadata-v1-all", 3, 1, &b);
+	seeds_batch(&batch, RB_CODEC_NONE, 3, 0);
+	kww_reset(&b);
+	kww_str(&b, NULL);
+	kww_i16(&b, -1);
+	kww_i32(&b, 30000);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 2);
+	kww_i32(&b, 0);
+	kww_bytes(&b, batch.p, (int32_t)batch.len);
+	kww_i32(&b, 1);
+	kww_bytes(&b, NULL, -1);
+	seeds_kafka("produce-v7", 0, 7, &b);
+	kww_reset(&b);
+	kww_i32(&b, -1);
+	kww_i32(&b, 500);
+	kww_i32(&b, 1);
+	kww_i32(&b, 52428800);
+	kww_i8(&b, 1);
+	kww_i32(&b, 0);
+	kww_i32(&b, -1);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 1);
+	kww_i32(&b, 0);
+	kww_i32(&b, 3);
+	kww_i64(&b, 42);
+	kww_i64(&b, -1);
+	kww_i32(&b, 1048576);
+	kww_i32(&b, 1);
+	kww_str(&b, "old");
+	kww_i32(&b, 1);
+	kww_i32(&b, 4);
+	kww_str(&b, "rack-a");
+	seeds_kafka("fetch-v11", 1, 11, &b);
+	kww_reset(&b);
+	kww_i32(&b, -1);
+	kww_i8(&b, 0);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 2);
+	kww_i32(&b, 0);
+	kww_i64(&b, -2);
+	kww_i32(&b, 1);
+	kww_i64(&b, 1700000000000LL);
+	seeds_kafka("list-offsets-v2", 2, 2, &b);
+	kww_reset(&b);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 3);
+	kww_i16(&b, 3);
+	kww_i32(&b, 1);
+	kww_i32(&b, 0);
+	kww_i32(&b, 2);
+	kww_i32(&b, 1);
+	kww_i32(&b, 2);
+	kww_i32(&b, 1);
+	kww_str(&b, "retention.ms");
+	kww_str(&b, NULL);
+	kww_i32(&b, 5000);
+	kww_i8(&b, 1);
+	seeds_kafka("create-topics-v4", 19, 4, &b);
+	kww_reset(&b);
+	kww_i32(&b, 2);
+	kww_str(&b, "orders");
+	kww_str(&b, "payments");
+	kww_i32(&b, 5000);
+	seeds_kafka("delete-topics-v1", 20, 1, &b);
+	kww_reset(&b);
+	kww_str(&b, "txn-1");
+	kww_i32(&b, 60000);
+	seeds_kafka("init-producer-id-v1", 22, 1, &b);
+	kww_free(&b);
+	free(batch.p);
+}
+
 static void seeds_pid_block(void)
 {
 	/* /latest_producer_id_block (docs/zookeeper.md). */
@@ -636,6 +792,7 @@ int main(int argc, char **argv)
 	seeds_acl();
 	seeds_props();
 	seeds_pid_block();
+	seeds_kafka_request();
 	seeds_endpoint();
 	seeds_numparse();
 	seeds_zkmeta_classify();

@@ -15,13 +15,14 @@
  *   translated  Metadata, Produce, Fetch, ListOffsets, CreateTopics,
  *               DeleteTopics, InitProducerId: the request is decoded into
  *               the same request structure fjord's own protocol decodes
- *               into, and the same handler runs it (validation, storage,
- *               long-poll, authorization, ordered answers are one code).
- *               The handler answers through conn_slot_respond(); for a
- *               slot of a Kafka connection that calls kafka_encode(), which
- *               writes the Kafka response of the slot's API and version
- *               (the record bytes of a Fetch answer are moved in between,
- *               file ranges stay sendfile ranges).
+ *               into (kafka_codec.h), and the same handler runs it
+ *               (validation, storage, long-poll, authorization, ordered
+ *               answers are one code; kafka_translate.c). The handler
+ *               answers through conn_slot_respond(); for a slot of a Kafka
+ *               connection that calls kafka_encode(), which writes the
+ *               Kafka response of the slot's API and version (the record
+ *               bytes of a Fetch answer are moved in between, file ranges
+ *               stay sendfile ranges).
  *   native      ApiVersions, the group coordinator's APIs (FindCoordinator,
  *               JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
  *               OffsetFetch, ListGroups, DescribeGroups), CreatePartitions:
@@ -98,27 +99,18 @@ typedef struct kreq {
 	int32_t correlation_id;
 	const char *client_id; /* NULL when null on the wire */
 	kw_reader_t body;
-	uint8_t *body_start; /* writable: Produce patches offsets in place */
 	arena_t *ar;
 } kreq_t;
 
-/* A native handler: reads rq->body, answers through kafka_respond() (now
- * or later). Returns 0, or -1 to close the connection. A translated
- * handler has the same shape and calls the broker's handler. */
+/* A handler: reads rq->body, answers through a slot (now or later).
+ * Returns 0, or -1 to close the connection. */
 typedef int kafka_handler_fn(kreq_t *rq);
-
-/* Writes the Kafka body of a translated API's response (resp from fjord's
- * handler; payload: a Fetch's record bytes, moved in per partition).
- * Returns 0, or -1 (out of memory; a response the version cannot carry). */
-typedef int kafka_encode_fn(int16_t version, const Fjord__Response *resp, struct evbuffer *payload,
-                            kw_writer_t *w, struct evbuffer *out);
 
 typedef struct kafka_api_def {
 	int16_t key;
 	const char *name; /* logs */
 	int16_t min_version, max_version;
 	kafka_handler_fn *handle;
-	kafka_encode_fn *encode; /* translated APIs; NULL for native ones */
 	Fjord__ApiKey fjord_api; /* translated: the handler's API (metrics); else 0 */
 } kafka_api_def_t;
 
@@ -144,21 +136,16 @@ int kafka_encode(conn_slot_t *slot, const Fjord__Response *resp, struct evbuffer
 /* Logs a request whose body does not decode (or has bytes left over) and
  * returns -1: the connection closes. */
 int kafka_bad_request(kreq_t *rq, const char *what);
-/* Fills the fjord request header a translated API hands its handler. */
-void kafka_fjord_request(kreq_t *rq, Fjord__Request *req, Fjord__ApiKey api);
 /* The body decoded whole: no error and no byte left. */
 #define KAFKA_BODY_OK(rq) (!(rq)->body.err && kwr_left(&(rq)->body) == 0)
 
-/* The translated handlers and their encoders (kafka_<api>.c). */
-kafka_handler_fn kafka_api_versions, kafka_metadata, kafka_produce, kafka_fetch, kafka_list_offsets,
-    kafka_create_topics, kafka_delete_topics, kafka_init_producer_id;
+/* ApiVersions (kafka_dispatch.c) and every translated API
+ * (kafka_translate.c). */
+kafka_handler_fn kafka_api_versions, kafka_translated;
 /* The group coordinator's native handlers (kafka_group.c, kafka_offsets.c;
  * the groups are broker/kafka/kgroup.h's). */
 kafka_handler_fn kafka_find_coordinator, kafka_join_group, kafka_sync_group, kafka_heartbeat,
     kafka_leave_group, kafka_list_groups, kafka_describe_groups, kafka_offset_commit,
     kafka_offset_fetch;
-kafka_encode_fn kafka_metadata_encode, kafka_produce_encode, kafka_fetch_encode,
-    kafka_list_offsets_encode, kafka_create_topics_encode, kafka_delete_topics_encode,
-    kafka_init_producer_id_encode;
 
 #endif /* FJORD_BROKER_KAFKA_H */

@@ -14,37 +14,35 @@
 
 #include "broker/broker.h"
 #include "broker/kafka/kafka.h"
+#include "broker/kafka/kafka_codec.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 
 /* The versions are the ones each API's decoder and encoder handle; every
  * one advertised is tested (tests/0120-0129, scripts/check --kafka-clients). */
 const kafka_api_def_t kafka_defs[] = {
-	{ KAFKA_PRODUCE, "Produce", 0, 7, kafka_produce, kafka_produce_encode,
-	  FJORD__API_KEY__PRODUCE },
-	{ KAFKA_FETCH, "Fetch", 4, 11, kafka_fetch, kafka_fetch_encode, FJORD__API_KEY__FETCH },
-	{ KAFKA_LIST_OFFSETS, "ListOffsets", 1, 2, kafka_list_offsets, kafka_list_offsets_encode,
-	  FJORD__API_KEY__LIST_OFFSETS },
-	{ KAFKA_METADATA, "Metadata", 0, 4, kafka_metadata, kafka_metadata_encode,
-	  FJORD__API_KEY__METADATA },
-	{ KAFKA_API_VERSIONS, "ApiVersions", 0, 2, kafka_api_versions, NULL,
+	{ KAFKA_PRODUCE, "Produce", 0, 7, kafka_translated, FJORD__API_KEY__PRODUCE },
+	{ KAFKA_FETCH, "Fetch", 4, 11, kafka_translated, FJORD__API_KEY__FETCH },
+	{ KAFKA_LIST_OFFSETS, "ListOffsets", 1, 2, kafka_translated, FJORD__API_KEY__LIST_OFFSETS },
+	{ KAFKA_METADATA, "Metadata", 0, 4, kafka_translated, FJORD__API_KEY__METADATA },
+	{ KAFKA_API_VERSIONS, "ApiVersions", 0, 2, kafka_api_versions,
 	  FJORD__API_KEY__API_VERSIONS },
-	{ KAFKA_CREATE_TOPICS, "CreateTopics", 0, 4, kafka_create_topics,
-	  kafka_create_topics_encode, FJORD__API_KEY__CREATE_TOPICS },
-	{ KAFKA_DELETE_TOPICS, "DeleteTopics", 0, 1, kafka_delete_topics,
-	  kafka_delete_topics_encode, FJORD__API_KEY__DELETE_TOPICS },
-	{ KAFKA_INIT_PRODUCER_ID, "InitProducerId", 0, 1, kafka_init_producer_id,
-	  kafka_init_producer_id_encode, FJORD__API_KEY__INIT_PRODUCER_ID },
+	{ KAFKA_CREATE_TOPICS, "CreateTopics", 0, 4, kafka_translated,
+	  FJORD__API_KEY__CREATE_TOPICS },
+	{ KAFKA_DELETE_TOPICS, "DeleteTopics", 0, 1, kafka_translated,
+	  FJORD__API_KEY__DELETE_TOPICS },
+	{ KAFKA_INIT_PRODUCER_ID, "InitProducerId", 0, 1, kafka_translated,
+	  FJORD__API_KEY__INIT_PRODUCER_ID },
 	/* The group coordinator (kafka_group.c, kafka_offsets.c, kgroup*.c). */
-	{ KAFKA_OFFSET_COMMIT, "OffsetCommit", 0, 7, kafka_offset_commit, NULL, 0 },
-	{ KAFKA_OFFSET_FETCH, "OffsetFetch", 1, 5, kafka_offset_fetch, NULL, 0 },
-	{ KAFKA_FIND_COORDINATOR, "FindCoordinator", 0, 2, kafka_find_coordinator, NULL, 0 },
-	{ KAFKA_JOIN_GROUP, "JoinGroup", 0, 5, kafka_join_group, NULL, 0 },
-	{ KAFKA_HEARTBEAT, "Heartbeat", 0, 3, kafka_heartbeat, NULL, 0 },
-	{ KAFKA_LEAVE_GROUP, "LeaveGroup", 0, 1, kafka_leave_group, NULL, 0 },
-	{ KAFKA_SYNC_GROUP, "SyncGroup", 0, 3, kafka_sync_group, NULL, 0 },
-	{ KAFKA_DESCRIBE_GROUPS, "DescribeGroups", 0, 0, kafka_describe_groups, NULL, 0 },
-	{ KAFKA_LIST_GROUPS, "ListGroups", 0, 0, kafka_list_groups, NULL, 0 },
+	{ KAFKA_OFFSET_COMMIT, "OffsetCommit", 0, 7, kafka_offset_commit, 0 },
+	{ KAFKA_OFFSET_FETCH, "OffsetFetch", 1, 5, kafka_offset_fetch, 0 },
+	{ KAFKA_FIND_COORDINATOR, "FindCoordinator", 0, 2, kafka_find_coordinator, 0 },
+	{ KAFKA_JOIN_GROUP, "JoinGroup", 0, 5, kafka_join_group, 0 },
+	{ KAFKA_HEARTBEAT, "Heartbeat", 0, 3, kafka_heartbeat, 0 },
+	{ KAFKA_LEAVE_GROUP, "LeaveGroup", 0, 1, kafka_leave_group, 0 },
+	{ KAFKA_SYNC_GROUP, "SyncGroup", 0, 3, kafka_sync_group, 0 },
+	{ KAFKA_DESCRIBE_GROUPS, "DescribeGroups", 0, 0, kafka_describe_groups, 0 },
+	{ KAFKA_LIST_GROUPS, "ListGroups", 0, 0, kafka_list_groups, 0 },
 };
 const size_t kafka_def_cnt = sizeof(kafka_defs) / sizeof(kafka_defs[0]);
 
@@ -94,30 +92,29 @@ int kafka_respond(conn_slot_t *slot, kw_writer_t *body)
 int kafka_encode(conn_slot_t *slot, const Fjord__Response *resp, struct evbuffer *payload)
 {
 	const kafka_api_def_t *d = kafka_find(slot->kafka_api);
+	const char *name = d ? d->name : "?";
 	kw_writer_t w;
 	int rc = -1;
 
-	if (!d || !d->encode)
-		return -1;
 	if (resp->error != FJORD__ERROR_CODE__NONE &&
 	    resp->body_case == FJORD__RESPONSE__BODY__NOT_SET) {
 		/* A request-level refusal has no place in Kafka's layouts: the
 		 * connection closes (as Kafka does for a request it rejects
 		 * whole), with the reason here. */
 		flog(LOG_INFO, "kafka", "%s: %s v%d refused: %s (%s); closing the connection",
-		     slot->conn->peer, d->name, slot->kafka_version,
+		     slot->conn->peer, name, slot->kafka_version,
 		     fjord_err2name((fjord_err_t)resp->error),
 		     resp->error_message ? resp->error_message : "");
 		return -1;
 	}
 	kww_init(&w);
 	kww_i32(&w, slot->correlation_id);
-	if (d->encode(slot->kafka_version, resp, payload, &w, slot->out) == 0)
+	if (kenc_response(slot->kafka_api, slot->kafka_version, resp, payload, &w, slot->out) == 0)
 		rc = kafka_frame(slot, &w);
 	kww_free(&w);
 	if (rc != 0)
 		flog(LOG_ERR, "kafka", "%s: cannot write the %s v%d answer (out of memory)",
-		     slot->conn->peer, d->name, slot->kafka_version);
+		     slot->conn->peer, name, slot->kafka_version);
 	return rc;
 }
 
@@ -127,26 +124,26 @@ int kafka_encode(conn_slot_t *slot, const Fjord__Response *resp, struct evbuffer
 int kafka_api_versions(kreq_t *rq)
 {
 	conn_slot_t *slot = kafka_slot_new(rq);
-	int16_t v = rq->api_version;
+	int16_t v = rq->api_version, ranges[32][3];
+	size_t n = 0;
 	kw_writer_t w;
-	int rc;
 
 	if (!slot)
 		return -1;
-	kww_init(&w);
-	kww_i16(&w, v > 2 ? FJORD__ERROR_CODE__UNSUPPORTED_VERSION : 0);
-	kww_i32(&w, (int32_t)kafka_def_cnt);
-	for (size_t i = 0; i < kafka_def_cnt; i++) {
-		kww_i16(&w, kafka_defs[i].key);
-		kww_i16(&w, kafka_defs[i].min_version);
-		kww_i16(&w, kafka_defs[i].max_version);
+	for (size_t i = 0; i < kafka_def_cnt && n < 32; i++, n++) {
+		ranges[n][0] = kafka_defs[i].key;
+		ranges[n][1] = kafka_defs[i].min_version;
+		ranges[n][2] = kafka_defs[i].max_version;
 	}
-	if (v >= 1 && v <= 2)
-		kww_i32(&w, 0);
-	slot->kafka_version = v > 2 ? 0 : v;
-	rc = kafka_respond(slot, &w);
-	kww_free(&w);
-	return rc;
+	kww_init(&w);
+	/* Above v2: the v0 layout, so the client retries at v0. */
+	kenc_api_versions(v > 2 ? 0 : v, v > 2 ? FJORD__ERROR_CODE__UNSUPPORTED_VERSION : 0,
+	                  (const int16_t(*)[3])ranges, n, &w);
+	{
+		int rc = kafka_respond(slot, &w);
+		kww_free(&w);
+		return rc;
+	}
 }
 
 int kafka_bad_request(kreq_t *rq, const char *what)
@@ -158,17 +155,10 @@ int kafka_bad_request(kreq_t *rq, const char *what)
 	return -1;
 }
 
-void kafka_fjord_request(kreq_t *rq, Fjord__Request *req, Fjord__ApiKey api)
-{
-	fjord__request__init(req);
-	req->correlation_id = rq->correlation_id;
-	req->api = api;
-	req->client_id = (char *)(rq->client_id ? rq->client_id : "");
-}
-
 int kafka_dispatch(conn_t *c, uint8_t *msg, size_t len)
 {
 	const kafka_api_def_t *d;
+	kafka_header_t h;
 	arena_t ar;
 	kreq_t rq;
 	int rc;
@@ -178,17 +168,18 @@ int kafka_dispatch(conn_t *c, uint8_t *msg, size_t len)
 	rq.c = c;
 	rq.ar = &ar;
 	kwr_init(&rq.body, msg, len);
-	rq.api_key = kwr_i16(&rq.body);
-	rq.api_version = kwr_i16(&rq.body);
-	rq.correlation_id = kwr_i32(&rq.body);
-	rq.client_id = kwr_str(&rq.body, &ar, 1);
+	if (kdec_header(&rq.body, &ar, &h) == 0) {
+		rq.api_key = h.api_key;
+		rq.api_version = h.api_version;
+		rq.correlation_id = h.correlation_id;
+		rq.client_id = h.client_id;
+	}
 	if (rq.body.err) {
 		flog(LOG_WARNING, "kafka", "closing connection from %s: bad request header",
 		     c->peer);
 		arena_free(&ar);
 		return -1;
 	}
-	rq.body_start = (uint8_t *)rq.body.p;
 	d = kafka_find(rq.api_key);
 	if (d)
 		metrics_count_request(&c->b->metrics, d->fjord_api);
