@@ -19,6 +19,10 @@
  * session expires the other broker is named by FindCoordinator, a new
  * join there gets a generation above N+2, and the committed offsets are
  * still read back. ListGroups and DescribeGroups show the group.
+ * t0125_versions: every advertised version of each API answers in its
+ * layout: FindCoordinator 0-2, OffsetCommit 0-7 (simple commits, each read
+ * back by OffsetFetch 1-5, and v2's null topics lists it), JoinGroup 0-5
+ * with SyncGroup, Heartbeat and LeaveGroup at every version.
  * t0125_limits: group.min.session.timeout.ms / group.max.session.timeout.ms
  * give INVALID_SESSION_TIMEOUT, group.max.size=2 gives the third member
  * GROUP_MAX_SIZE_REACHED; FindCoordinator for transactions is
@@ -687,10 +691,183 @@ START_TEST(t0125_limits)
 }
 END_TEST
 
+/* One request of api/version with body b on fd; returns the response body
+ * reader in rs (the caller reads, then t0125_done). */
+static void t0125_call(int fd, int16_t api, int16_t ver, kw_writer_t *b, t0125_resp_t *rs,
+                       const char *what)
+{
+	static int32_t corr = 9000;
+	t0125_send(fd, api, ver, ++corr, b);
+	t0125_recv(fd, corr, rs, what);
+	kww_reset(b);
+}
+
+START_TEST(t0125_versions)
+{
+	test_cluster_t *c = test_cluster_new(1, T0125_KAFKA);
+	const char *topic = test_topic_name("t");
+	char group[200], member[256];
+	int fd, kport;
+	kw_writer_t b;
+	t0125_resp_t rs;
+	arena_t ar;
+
+	test_create_topic(c, topic, 1, 1);
+	kport = test_listener_port(c, 0, "KAFKA");
+	fd = raw_connect(kport);
+	ck_assert_int_ge(fd, 0);
+	kww_init(&b);
+	arena_init(&ar, 0);
+
+	/* FindCoordinator v0-2. */
+	for (int16_t v = 0; v <= 2; v++) {
+		kww_str(&b, "vgroup");
+		if (v >= 1)
+			kww_i8(&b, 0);
+		t0125_call(fd, 10, v, &b, &rs, "FindCoordinator");
+		if (v >= 1)
+			ck_assert_int_eq(kwr_i32(&rs.r), 0);
+		ck_assert_int_eq(kwr_i16(&rs.r), 0);
+		if (v >= 1)
+			(void)kwr_str(&rs.r, &ar, 1);
+		ck_assert_int_eq(kwr_i32(&rs.r), c->brokers[0].id);
+		(void)kwr_str(&rs.r, &ar, 0);
+		ck_assert_int_eq(kwr_i32(&rs.r), kport);
+		t0125_done(&rs);
+	}
+
+	/* OffsetCommit v0-7 (simple commits to a group without members), each
+	 * read back by OffsetFetch v1-5. */
+	snprintf(group, sizeof(group), "%s", test_topic_name("simple"));
+	for (int16_t v = 0; v <= 7; v++) {
+		kww_str(&b, group);
+		if (v >= 1) {
+			kww_i32(&b, -1);
+			kww_str(&b, "");
+		}
+		if (v >= 7)
+			kww_str(&b, NULL);
+		if (v >= 2 && v <= 4)
+			kww_i64(&b, -1);
+		kww_i32(&b, 1);
+		kww_str(&b, topic);
+		kww_i32(&b, 1);
+		kww_i32(&b, 0);
+		kww_i64(&b, 100 + v);
+		if (v == 1)
+			kww_i64(&b, -1);
+		if (v >= 6)
+			kww_i32(&b, -1);
+		kww_str(&b, NULL);
+		t0125_call(fd, 8, v, &b, &rs, "OffsetCommit");
+		if (v >= 3)
+			ck_assert_int_eq(kwr_i32(&rs.r), 0);
+		ck_assert_int_eq(kwr_array(&rs.r, 6, 0), 1);
+		ck_assert_str_eq(kwr_str(&rs.r, &ar, 0), topic);
+		ck_assert_int_eq(kwr_array(&rs.r, 6, 0), 1);
+		ck_assert_int_eq(kwr_i32(&rs.r), 0);
+		ck_assert_msg(kwr_i16(&rs.r) == 0, "OffsetCommit v%d refused", v);
+		t0125_done(&rs);
+		for (int16_t fv = 1; fv <= 5; fv++) {
+			kww_str(&b, group);
+			kww_i32(&b, 1);
+			kww_str(&b, topic);
+			kww_i32(&b, 1);
+			kww_i32(&b, 0);
+			t0125_call(fd, 9, fv, &b, &rs, "OffsetFetch");
+			if (fv >= 3)
+				ck_assert_int_eq(kwr_i32(&rs.r), 0);
+			ck_assert_int_eq(kwr_array(&rs.r, 6, 0), 1);
+			ck_assert_str_eq(kwr_str(&rs.r, &ar, 0), topic);
+			ck_assert_int_eq(kwr_array(&rs.r, 6, 0), 1);
+			ck_assert_int_eq(kwr_i32(&rs.r), 0);
+			ck_assert_int_eq(kwr_i64(&rs.r), 100 + v);
+			if (fv >= 5)
+				ck_assert_int_eq(kwr_i32(&rs.r), -1);
+			(void)kwr_str(&rs.r, &ar, 1);
+			ck_assert_int_eq(kwr_i16(&rs.r), 0);
+			if (fv >= 2)
+				ck_assert_int_eq(kwr_i16(&rs.r), 0);
+			t0125_done(&rs);
+		}
+	}
+	/* OffsetFetch v2+ with null topics: every committed partition. */
+	kww_str(&b, group);
+	kww_i32(&b, -1);
+	t0125_call(fd, 9, 2, &b, &rs, "OffsetFetch all");
+	ck_assert_int_eq(kwr_array(&rs.r, 6, 0), 1);
+	ck_assert_str_eq(kwr_str(&rs.r, &ar, 0), topic);
+	ck_assert_int_eq(kwr_array(&rs.r, 6, 0), 1);
+	ck_assert_int_eq(kwr_i32(&rs.r), 0);
+	ck_assert_int_eq(kwr_i64(&rs.r), 107);
+	(void)kwr_str(&rs.r, &ar, 1);
+	ck_assert_int_eq(kwr_i16(&rs.r), 0);
+	ck_assert_int_eq(kwr_i16(&rs.r), 0);
+	t0125_done(&rs);
+
+	/* JoinGroup v0-5 (a group each, one member), then SyncGroup,
+	 * Heartbeat and LeaveGroup at every version. */
+	for (int16_t v = 0; v <= 5; v++) {
+		t0125_join_t j;
+		int16_t sv = v > 3 ? 3 : v, hv = v > 3 ? 3 : v, lv = v > 1 ? 1 : v;
+		int32_t len;
+		snprintf(group, sizeof(group), "%s", test_topic_name("jv"));
+		t0125_join(fd, v, group, "", 10000, topic, &j);
+		if (v >= 4) {
+			ck_assert_int_eq(j.err, 79);
+			snprintf(member, sizeof(member), "%s", j.member);
+			t0125_join(fd, v, group, member, 10000, topic, &j);
+		}
+		ck_assert_msg(j.err == 0, "JoinGroup v%d: error %d", v, j.err);
+		ck_assert_str_eq(j.leader, j.member);
+		snprintf(member, sizeof(member), "%s", j.member);
+		kww_str(&b, group);
+		kww_i32(&b, j.generation);
+		kww_str(&b, member);
+		if (sv >= 3)
+			kww_str(&b, NULL);
+		kww_i32(&b, 1);
+		kww_str(&b, member);
+		t0125_assignment(&b, topic, (const int32_t[]){ 0 }, 1);
+		t0125_call(fd, 14, sv, &b, &rs, "SyncGroup");
+		if (sv >= 1)
+			ck_assert_int_eq(kwr_i32(&rs.r), 0);
+		ck_assert_int_eq(kwr_i16(&rs.r), 0);
+		(void)kwr_bytes(&rs.r, &len, 0);
+		ck_assert_int_gt(len, 0);
+		t0125_done(&rs);
+		kww_str(&b, group);
+		kww_i32(&b, j.generation);
+		kww_str(&b, member);
+		if (hv >= 3)
+			kww_str(&b, NULL);
+		t0125_call(fd, 12, hv, &b, &rs, "Heartbeat");
+		if (hv >= 1)
+			ck_assert_int_eq(kwr_i32(&rs.r), 0);
+		ck_assert_int_eq(kwr_i16(&rs.r), 0);
+		t0125_done(&rs);
+		kww_str(&b, group);
+		kww_str(&b, member);
+		t0125_call(fd, 13, lv, &b, &rs, "LeaveGroup");
+		if (lv >= 1)
+			ck_assert_int_eq(kwr_i32(&rs.r), 0);
+		ck_assert_int_eq(kwr_i16(&rs.r), 0);
+		t0125_done(&rs);
+		test_say("JoinGroup v%d, SyncGroup v%d, Heartbeat v%d, LeaveGroup v%d: answered", v,
+		         sv, hv, lv);
+	}
+	arena_free(&ar);
+	kww_free(&b);
+	close(fd);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0125(TCase *tc);
 
 void test_0125(TCase *tc)
 {
 	tcase_add_test(tc, t0125_state_machine);
 	tcase_add_test(tc, t0125_limits);
+	tcase_add_test(tc, t0125_versions);
 }
