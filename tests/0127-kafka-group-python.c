@@ -8,7 +8,9 @@
  * group (two processes, commits after every batch) consume them; 150 more
  * are produced and consumed. All 300 acknowledged records are consumed
  * (by their sequence numbers), and the committed offsets (zkCli) add up
- * to 300. Both consumers stop (exit 0; LeaveGroup): the group has no
+ * to 300. Both consumers stop (exit 0; LeaveGroup); a fjord SDK consumer
+ * with the same group.id is refused (its error callback says the group is
+ * used by Kafka clients; no ids/ child): the group has no
  * members, so `fjord group reset-offsets --to-earliest --execute` works on
  * it, and a new consumer in the group reads all 300 again.
  *
@@ -77,6 +79,51 @@ static pid_t t0127_consumer(t0127_ctx_t *x, const char *bootstrap, int k)
 	return test_kg_spawn(cmd);
 }
 
+static int t0127_refusals;
+
+static void t0127_error(fjord_t *fj, fjord_err_t err, const char *reason, void *opaque)
+{
+	(void)fj, (void)opaque;
+	test_say("fjord consumer: error callback: %s: %s", fjord_err2name(err), reason);
+	if (err == FJORD_ERR_NON_EMPTY_GROUP && strstr(reason, "Kafka clients"))
+		__atomic_add_fetch(&t0127_refusals, 1, __ATOMIC_SEQ_CST);
+}
+
+/* A fjord SDK consumer subscribing to the group does not join it: the
+ * error callback says why and /consumers/<g>/ids stays empty. */
+static void t0127_fjord_refused(test_cluster_t *c, const char *group, const char *topic)
+{
+	fjord_conf_t *conf = test_conf(c, "group.id", group, NULL);
+	fjord_topic_partition_list_t *l = fjord_topic_partition_list_new(1);
+	char errstr[512], cmd[400], *out;
+	int64_t end;
+	fjord_t *fj;
+	int st;
+
+	fjord_conf_set_error_cb(conf, t0127_error);
+	fj = fjord_new(FJORD_CONSUMER, conf, errstr, sizeof(errstr));
+	ck_assert_msg(fj, "fjord_new: %s", errstr);
+	fjord_topic_partition_list_add(l, topic, -1);
+	ck_assert_int_eq(fjord_subscribe(fj, l), FJORD_ERR_NO_ERROR);
+	fjord_topic_partition_list_destroy(l);
+	end = test_now_ms() + (int64_t)(20000 * test_timeout_multiplier());
+	while (!__atomic_load_n(&t0127_refusals, __ATOMIC_SEQ_CST) && test_now_ms() < end) {
+		fjord_message_t *m = fjord_consumer_poll(fj, 200);
+		ck_assert_msg(!m || m->err, "a fjord consumer read a record of a Kafka group");
+		if (m)
+			fjord_message_destroy(m);
+	}
+	ck_assert_msg(t0127_refusals > 0, "the fjord consumer was not told it cannot join");
+	snprintf(cmd, sizeof(cmd), "ls /consumers/%s/ids", group);
+	out = test_zkcli(c, cmd, &st);
+	ck_assert_ptr_nonnull(out);
+	/* zkCli prints the children as "[a, b]"; a missing ids/ prints none. */
+	for (char *line = strtok(out, "\n"); line; line = strtok(NULL, "\n"))
+		ck_assert_msg(line[0] != '[' || !strcmp(line, "[]"), "ids has members: %s", line);
+	free(out);
+	fjord_destroy(fj);
+}
+
 START_TEST(t0127_kafka_python)
 {
 	test_cluster_t *c = test_cluster_new(2, TEST_KG_PROPS);
@@ -113,6 +160,7 @@ START_TEST(t0127_kafka_python)
 	              "committed offsets add up to %lld, not %lld", x.committed, x.want_committed);
 	for (int k = 0; k < 2; k++)
 		ck_assert_int_eq(test_kg_stop(pids[k]), 0);
+	t0127_fjord_refused(c, group, topic);
 
 	/* No members now: the offsets may be reset, and are read again. */
 	snprintf(cmd, sizeof(cmd),
