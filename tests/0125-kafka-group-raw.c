@@ -23,6 +23,10 @@
  * layout: FindCoordinator 0-2, OffsetCommit 0-7 (simple commits, each read
  * back by OffsetFetch 1-5, and v2's null topics lists it), JoinGroup 0-5
  * with SyncGroup, Heartbeat and LeaveGroup at every version.
+ * t0125_acl: with the AclAuthorizer and no ACLs, FindCoordinator and
+ * JoinGroup get GROUP_AUTHORIZATION_FAILED; Describe on the group opens
+ * FindCoordinator only, Read opens JoinGroup, and an OffsetCommit needs
+ * Read on the topic too (TOPIC_AUTHORIZATION_FAILED before).
  * t0125_limits: group.min.session.timeout.ms / group.max.session.timeout.ms
  * give INVALID_SESSION_TIMEOUT, group.max.size=2 gives the third member
  * GROUP_MAX_SIZE_REACHED; FindCoordinator for transactions is
@@ -863,6 +867,113 @@ START_TEST(t0125_versions)
 }
 END_TEST
 
+/* Allows op on (type, name) for User:ANONYMOUS through the admin API. */
+static void t0125_allow(test_cluster_t *c, fjord_acl_resource_type_t type, const char *name,
+                        const char *op)
+{
+	char errstr[512] = "";
+	fjord_acl_t a = { type, (char *)name, (char *)"User:ANONYMOUS", (char *)"*", (char *)op,
+		          0,    NULL };
+	fjord_t *admin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
+	int changed = -1;
+
+	ck_assert_msg(admin, "%s", errstr);
+	ck_assert_msg(fjord_admin_acl_add(admin, &a, 1, &changed, errstr, sizeof(errstr)) ==
+	                  FJORD_ERR_NO_ERROR,
+	              "acl add: %s", errstr);
+	fjord_destroy(admin);
+}
+
+typedef struct t0125_acl_wait {
+	int fd;
+	const char *group, *topic;
+	int what; /* 0: FindCoordinator, 1: JoinGroup, 2: OffsetCommit */
+	int16_t err;
+	int32_t gen;
+	char member[256];
+} t0125_acl_wait_t;
+
+/* The request of w->what; true once it is no longer refused for
+ * authorization. */
+static int t0125_acl_ok(void *arg)
+{
+	t0125_acl_wait_t *w = arg;
+	int32_t node, port;
+	t0125_join_t j;
+	const int64_t offs[1] = { 5 };
+
+	if (w->what == 0) {
+		w->err = t0125_find(w->fd, w->group, 0, &node, &port);
+	} else if (w->what == 1) {
+		t0125_join(w->fd, 3, w->group, "", 10000, w->topic, &j);
+		w->err = j.err;
+		w->gen = j.generation;
+		snprintf(w->member, sizeof(w->member), "%s", j.member);
+	} else {
+		w->err = t0125_commit(w->fd, w->group, w->gen, w->member, w->topic, offs, 1);
+	}
+	return w->err != 30 && w->err != 29;
+}
+
+START_TEST(t0125_acl)
+{
+	test_cluster_t *c =
+	    test_cluster_new(1, T0125_KAFKA "authorizer.class.name=kafka.security.authorizer."
+	                                    "AclAuthorizer\nsuper.users=User:admin\n");
+	const char *topic = test_topic_name("t");
+	const char *group = test_topic_name("g");
+	char errstr[512] = "";
+	fjord_t *admin = fjord_new(FJORD_ADMIN, test_conf(c, NULL), errstr, sizeof(errstr));
+	t0125_acl_wait_t w = { 0 };
+	int32_t node, port;
+	t0125_join_t j;
+	const int64_t offs[1] = { 5 };
+
+	ck_assert_msg(admin, "%s", errstr);
+	ck_assert_msg(fjord_admin_create_topic(admin, topic, 1, 1, NULL,
+	                                       (int)(30000 * test_timeout_multiplier()), errstr,
+	                                       sizeof(errstr)) == FJORD_ERR_NO_ERROR,
+	              "create: %s", errstr);
+	fjord_destroy(admin);
+	w.fd = raw_connect(test_listener_port(c, 0, "KAFKA"));
+	ck_assert_int_ge(w.fd, 0);
+	w.group = group;
+	w.topic = topic;
+
+	/* Nothing allowed: the group refuses. */
+	ck_assert_int_eq(t0125_find(w.fd, group, 0, &node, &port), 30);
+	t0125_join(w.fd, 3, group, "", 10000, topic, &j);
+	ck_assert_int_eq(j.err, 30 /* GROUP_AUTHORIZATION_FAILED */);
+
+	/* Describe on the group: FindCoordinator, not JoinGroup. */
+	t0125_allow(c, FJORD_ACL_GROUP, group, "Describe");
+	ck_assert_msg(test_wait_until(t0125_acl_ok, &w, 20000), "FindCoordinator still %d", w.err);
+	ck_assert_int_eq(w.err, 0);
+	t0125_join(w.fd, 3, group, "", 10000, topic, &j);
+	ck_assert_int_eq(j.err, 30);
+
+	/* Read on the group: the member joins; its commit needs Read on the topic. */
+	t0125_allow(c, FJORD_ACL_GROUP, group, "Read");
+	w.what = 1;
+	ck_assert_msg(test_wait_until(t0125_acl_ok, &w, 20000), "JoinGroup still %d", w.err);
+	ck_assert_int_eq(w.err, 0);
+	{
+		int nparts;
+		t0125_sync_send(w.fd, 9901, group, w.gen, w.member, topic, w.member,
+		                (const int32_t[]){ 0 }, 1, NULL, NULL, 0);
+		ck_assert_int_eq(t0125_sync_recv(w.fd, 9901, &nparts), 0);
+	}
+	ck_assert_int_eq(t0125_commit(w.fd, group, w.gen, w.member, topic, offs, 1),
+	                 29 /* TOPIC_AUTHORIZATION_FAILED */);
+	t0125_allow(c, FJORD_ACL_TOPIC, topic, "Read");
+	w.what = 2;
+	ck_assert_msg(test_wait_until(t0125_acl_ok, &w, 20000), "OffsetCommit still %d", w.err);
+	ck_assert_int_eq(w.err, 0);
+	close(w.fd);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0125(TCase *tc);
 
 void test_0125(TCase *tc)
@@ -870,4 +981,5 @@ void test_0125(TCase *tc)
 	tcase_add_test(tc, t0125_state_machine);
 	tcase_add_test(tc, t0125_limits);
 	tcase_add_test(tc, t0125_versions);
+	tcase_add_test(tc, t0125_acl);
 }

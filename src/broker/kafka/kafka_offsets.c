@@ -60,7 +60,9 @@ static void kg_offsets_write(kg_req_t *r, const kg_offset_t *o, int n, int16_t e
 		kww_i32(&w, 0);
 	tpos = kww_reserve32(&w);
 	for (int i = 0; i < n; i++) {
-		int16_t err = err_all ? err_all : o[i].err;
+		/* A partition's own refusal (authorization) comes first, as
+		 * Kafka filters those before the group's checks. */
+		int16_t err = o[i].err ? o[i].err : err_all;
 		if (!cur || strcmp(cur, o[i].topic)) {
 			if (cur)
 				kww_patch32(&w, ppos, pcnt);
