@@ -71,7 +71,7 @@ int cgrp_member_join(cgrp_t *cg)
 			               "consumer group is used by Kafka clients (a broker "
 			               "coordinates it: /consumers/<group>/coordinator); a fjord "
 			               "consumer cannot join it — use another group.id");
-		cgrp_log(cg, FJ_LOG_WARNING,
+		cgrp_log(cg, cg->kafka_refused ? FJ_LOG_DEBUG : FJ_LOG_WARNING,
 		         "not joining: the group is used by Kafka clients (%s exists); retrying",
 		         path);
 		cg->kafka_refused = 1;
