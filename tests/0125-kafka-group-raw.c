@@ -27,6 +27,13 @@
  * JoinGroup get GROUP_AUTHORIZATION_FAILED; Describe on the group opens
  * FindCoordinator only, Read opens JoinGroup, and an OffsetCommit needs
  * Read on the topic too (TOPIC_AUTHORIZATION_FAILED before).
+ * t0125_session_loss: the coordinator is frozen (SIGSTOP) until its
+ * ZooKeeper session expires; the other broker is named by FindCoordinator
+ * and a join there gets a higher generation; thawed, the deposed broker
+ * refuses the old member's OffsetCommit (NOT_COORDINATOR: its version
+ * check fails; or COORDINATOR_NOT_AVAILABLE while its ZooKeeper session is
+ * being re-made) — nothing lands — and answers its heartbeats
+ * NOT_COORDINATOR once it dropped its groups.
  * t0125_limits: group.min.session.timeout.ms / group.max.session.timeout.ms
  * give INVALID_SESSION_TIMEOUT, group.max.size=2 gives the third member
  * GROUP_MAX_SIZE_REACHED; FindCoordinator for transactions is
@@ -974,6 +981,67 @@ START_TEST(t0125_acl)
 }
 END_TEST
 
+START_TEST(t0125_session_loss)
+{
+	test_cluster_t *c = test_cluster_new(2, T0125_KAFKA);
+	const char *topic = test_topic_name("t");
+	const char *group = test_topic_name("g");
+	int kport[2], coord, other, fa, fb, nparts;
+	int32_t node = -1, port = -1;
+	t0125_join_t ja, jb;
+	char a_id[256];
+	const int64_t offs[1] = { 77 };
+	int16_t e = 0;
+
+	test_create_topic(c, topic, 1, 1);
+	for (int i = 0; i < 2; i++)
+		kport[i] = test_listener_port(c, i, "KAFKA");
+	fa = raw_connect(kport[0]);
+	ck_assert_int_eq(t0125_find(fa, group, 0, &node, &port), 0);
+	close(fa);
+	coord = t0125_index_of(c, node);
+	other = 1 - coord;
+	fa = raw_connect(kport[coord]);
+	t0125_join(fa, 3, group, "", 30000, topic, &ja);
+	ck_assert_int_eq(ja.err, 0);
+	snprintf(a_id, sizeof(a_id), "%s", ja.member);
+	t0125_sync_send(fa, 9501, group, ja.generation, a_id, topic, a_id, (const int32_t[]){ 0 },
+	                1, NULL, NULL, 0);
+	ck_assert_int_eq(t0125_sync_recv(fa, 9501, &nparts), 0);
+
+	/* The coordinator freezes until its session expires; the other
+	 * broker takes the group over above its generation. */
+	ck_assert_int_eq(kill(c->brokers[coord].pid, SIGSTOP), 0);
+	{
+		t0125_wait_t w = { c, kport[other], group, c->brokers[other].id };
+		ck_assert_msg(test_wait_until(t0125_coordinator_is, &w, 60000),
+		              "FindCoordinator never named the other broker");
+	}
+	fb = raw_connect(kport[other]);
+	t0125_join(fb, 3, group, "", 30000, topic, &jb);
+	ck_assert_int_eq(jb.err, 0);
+	ck_assert_int_gt(jb.generation, ja.generation);
+	ck_assert_int_eq(kill(c->brokers[coord].pid, SIGCONT), 0);
+
+	/* The deposed broker cannot commit for the group (its znode version
+	 * check fails, or it already dropped the group), and once it saw its
+	 * session expire it answers NOT_COORDINATOR. */
+	e = t0125_commit(fa, group, ja.generation, a_id, topic, offs, 1);
+	ck_assert_msg(e == 16 || e == 15, "the deposed coordinator answered a commit with %d", e);
+	for (int i = 0; i < 300 && (e = t0125_heartbeat(fa, group, ja.generation, a_id)) != 16; i++)
+		usleep(50000);
+	ck_assert_int_eq(e, 16 /* NOT_COORDINATOR */);
+	{
+		int64_t back[1];
+		t0125_fetch(fb, group, topic, back, 1);
+		ck_assert_int_eq(back[0], -1); /* nothing of the deposed commit landed */
+	}
+	close(fa);
+	close(fb);
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0125(TCase *tc);
 
 void test_0125(TCase *tc)
@@ -982,4 +1050,5 @@ void test_0125(TCase *tc)
 	tcase_add_test(tc, t0125_limits);
 	tcase_add_test(tc, t0125_versions);
 	tcase_add_test(tc, t0125_acl);
+	tcase_add_test(tc, t0125_session_loss);
 }

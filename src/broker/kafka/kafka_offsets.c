@@ -100,8 +100,9 @@ static int16_t kg_zrc_err(int zrc)
 
 static void kg_commit_done(kg_req_t *r, int zrc, kg_offset_t *o, int n)
 {
-	if (zrc == ZBADVERSION) {
-		/* The coordinator znode changed under us: not ours any more. */
+	if (zrc == ZBADVERSION || zrc == ZSESSIONEXPIRED) {
+		/* The coordinator znode changed under us, or went with the
+		 * session: not ours any more. */
 		kg_offsets_write(r, o, n, KAFKA_ERR_NOT_COORDINATOR, 0);
 		return;
 	}
