@@ -423,6 +423,21 @@ FJORD_EXPORT fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic
  * controller has removed it. UNKNOWN_TOPIC_OR_PARTITION if it does not exist. */
 FJORD_EXPORT fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout_ms,
                                                   char *errstr, size_t errstr_size);
+/* Adds partitions to a topic so that it has new_total (Kafka's
+ * CreatePartitions; docs/operations.md "Adding partitions" says what happens
+ * to keyed records): the new partitions are placed like a new topic's, with
+ * the replication factor of partition 0, in one version-conditional rewrite
+ * of /brokers/topics/<t>; existing partitions are not touched. Waits up to
+ * timeout_ms until every partition has a leader (FJORD_ERR__TIMED_OUT: the
+ * partitions were added and the controller may still elect them; <= 0:
+ * returns once written). INVALID_PARTITIONS when new_total is not above the
+ * current count, UNKNOWN_TOPIC_OR_PARTITION, INVALID_TOPIC (queued for
+ * deletion), INVALID_REPLICATION_FACTOR (fewer live brokers than replicas),
+ * REASSIGNMENT_IN_PROGRESS. Needs zookeeper.connect (a Kafka client asks a
+ * broker's Kafka listener instead: CreatePartitions). */
+FJORD_EXPORT fjord_err_t fjord_admin_create_partitions(fjord_t *fj, const char *topic,
+                                                       int32_t new_total, int timeout_ms,
+                                                       char *errstr, size_t errstr_size);
 /* SCRAM users for SASL logins (docs/security.md, "SASL"), written to
  * /config/users/<user> in Kafka's format with a change notification, as
  * kafka-configs.sh --entity-type users does; brokers apply a change to the

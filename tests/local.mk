@@ -106,6 +106,7 @@ tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_SOURCES += tests/0118-idempotent-fenced-expired.c
 tests_fjord_tests_SOURCES += tests/0120-kafka-listener.c
 tests_fjord_tests_SOURCES += tests/0121-kafka-kcat.c
+tests_fjord_tests_SOURCES += tests/0123-create-partitions.c
 tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
 tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
 tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c

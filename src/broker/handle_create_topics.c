@@ -54,7 +54,8 @@ int handle_create_topics(conn_t *c, const Fjord__Request *req, const uint8_t *pa
 	(void)payload, (void)payload_len; /* no payload */
 	if (!slot)
 		return -1;
-	if (cr->n_topics > INT32_MAX || !(job = tadm_job_new(b, slot, 0, (int)cr->n_topics)))
+	if (cr->n_topics > INT32_MAX ||
+	    !(job = tadm_job_new(b, slot, TADM_CREATE, (int)cr->n_topics)))
 		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
 		                               "out of memory");
 	/* Kafka asks for Create on the cluster first, quietly, then per topic. */

@@ -28,7 +28,8 @@ int handle_delete_topics(conn_t *c, const Fjord__Request *req, const uint8_t *pa
 	(void)payload, (void)payload_len; /* no payload */
 	if (!slot)
 		return -1;
-	if (dr->n_topics > INT32_MAX || !(job = tadm_job_new(c->b, slot, 1, (int)dr->n_topics)))
+	if (dr->n_topics > INT32_MAX ||
+	    !(job = tadm_job_new(c->b, slot, TADM_DELETE, (int)dr->n_topics)))
 		return conn_slot_respond_error(slot, FJORD__ERROR_CODE__UNKNOWN_SERVER_ERROR,
 		                               "out of memory");
 	for (size_t i = 0; i < dr->n_topics; i++) {

@@ -37,6 +37,7 @@ src_broker_fjordd_SOURCES = \
 	src/broker/kafka/kafka_decode.c \
 	src/broker/kafka/kafka_encode.c \
 	src/broker/kafka/kafka_translate.c \
+	src/broker/kafka/kafka_create_partitions.c \
 	src/broker/kafka/kafka_group.c \
 	src/broker/kafka/kafka_offsets.c \
 	src/broker/kafka/kgroup.h \

@@ -1,6 +1,6 @@
 /*
- * topic_admin.c — CreateTopics / DeleteTopics work on the zkb worker and
- * the per-topic answer on the loop (see topic_admin.h).
+ * topic_admin.c — CreateTopics / DeleteTopics / CreatePartitions work on
+ * the zkb worker and the per-topic answer on the loop (see topic_admin.h).
  *
  * Threads: tadm_submit and the answer on the loop thread; tadm_run on the
  * zkb worker (it touches only the job's topics, which the loop leaves
@@ -18,7 +18,7 @@
 #include "common/flog.h"
 #include "common/zkadmin.h"
 
-tadm_job_t *tadm_job_new(broker_t *b, conn_slot_t *slot, int is_delete, int cnt)
+tadm_job_t *tadm_job_new(broker_t *b, conn_slot_t *slot, tadm_kind_t kind, int cnt)
 {
 	tadm_job_t *job = calloc(1, sizeof(*job));
 
@@ -31,7 +31,7 @@ tadm_job_t *tadm_job_new(broker_t *b, conn_slot_t *slot, int is_delete, int cnt)
 	}
 	job->b = b;
 	job->slot = slot;
-	job->is_delete = is_delete;
+	job->kind = kind;
 	job->cnt = cnt;
 	return job;
 }
@@ -69,6 +69,10 @@ static void tadm_answer(tadm_job_t *job)
 		goto out;
 	job->slot->cancel = NULL;
 	job->slot->cancel_arg = NULL;
+	if (job->answer) {
+		job->answer(job);
+		goto out;
+	}
 	res = calloc(job->cnt > 0 ? (size_t)job->cnt : 1, sizeof(*res));
 	ptrs = calloc(job->cnt > 0 ? (size_t)job->cnt : 1, sizeof(*ptrs));
 	if (!res || !ptrs) {
@@ -86,7 +90,7 @@ static void tadm_answer(tadm_job_t *job)
 		res[i].error_message = t->err ? (char *)t->errstr : (char *)"";
 		ptrs[i] = &res[i];
 	}
-	if (job->is_delete) {
+	if (job->kind == TADM_DELETE) {
 		dr.topics = ptrs;
 		dr.n_topics = (size_t)job->cnt;
 		resp.body_case = FJORD__RESPONSE__BODY_DELETE_TOPICS;
@@ -121,12 +125,21 @@ static int tadm_run(zhandle_t *zh, void *arg)
 		if (!t->run)
 			continue;
 		t->errstr[0] = '\0';
-		if (job->is_delete)
+		switch (job->kind) {
+		case TADM_DELETE:
 			t->err = zkadmin_delete_topic(zh, t->name, t->errstr, sizeof(t->errstr));
-		else
+			break;
+		case TADM_PARTITIONS:
+			t->err = zkadmin_create_partitions(zh, t->name, t->partitions, t->errstr,
+			                                   sizeof(t->errstr));
+			break;
+		case TADM_CREATE:
+		default:
 			t->err = zkadmin_create_topic(zh, t->name, t->partitions, t->rf,
 			                              (const char *const *)t->configs, t->errstr,
 			                              sizeof(t->errstr));
+			break;
+		}
 		t->run = 0;
 	}
 	return ZOK;

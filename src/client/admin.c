@@ -1,5 +1,5 @@
 /*
- * admin.c — topic creation and deletion through ZooKeeper.
+ * admin.c — topic creation, deletion and new partitions through ZooKeeper.
  *
  * What: as in Kafka's ZooKeeper mode, the admin client only writes the
  * topic's replica assignment and config (zkadmin_create_topic) or the
@@ -15,6 +15,9 @@
  * admin_broker.c), which authorizes the request first; the waits are the
  * same. Partitions and replication factor <= 0 then take the broker's
  * num.partitions / default.replication.factor.
+ * Adding partitions (zkadmin_create_partitions) needs zookeeper.connect:
+ * fjord's protocol has no CreatePartitions (Kafka's listener does); the
+ * wait is the create wait with the new total.
  * Thread: the calling app thread (blocking ZooKeeper calls).
  */
 #include <string.h>
@@ -135,5 +138,27 @@ fjord_err_t fjord_admin_delete_topic(fjord_t *fj, const char *topic, int timeout
 		fj_errstr(errstr, errstr_size,
 		          "topic %s is marked for deletion but was not removed within %d ms", topic,
 		          timeout_ms);
+	return err;
+}
+
+fjord_err_t fjord_admin_create_partitions(fjord_t *fj, const char *topic, int32_t new_total,
+                                          int timeout_ms, char *errstr, size_t errstr_size)
+{
+	admin_wait_arg_t wa;
+	fjord_err_t err = admin_check(fj, topic, errstr, errstr_size);
+	if (err || (err = admin_zk_ready(fj, "adding partitions", errstr, errstr_size)))
+		return err;
+	wa.topic = topic;
+	wa.partitions = new_total;
+	pthread_rwlock_rdlock(&fj->zk_lock);
+	err = zkadmin_create_partitions(fj->zh, topic, new_total, errstr, errstr_size);
+	if (!err && timeout_ms > 0 && !zkmeta_wait(fj->zm, admin_topic_ready, &wa, timeout_ms))
+		err = FJORD_ERR__TIMED_OUT;
+	pthread_rwlock_unlock(&fj->zk_lock);
+	if (err == FJORD_ERR__TIMED_OUT)
+		fj_errstr(errstr, errstr_size,
+		          "topic %s now has %d partitions but not every one had a leader within "
+		          "%d ms (is the controller running?)",
+		          topic, (int)new_total, timeout_ms);
 	return err;
 }

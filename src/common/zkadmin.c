@@ -1,5 +1,6 @@
 /*
- * zkadmin.c — topic creation, deletion and config changes through ZooKeeper.
+ * zkadmin.c — topic creation, deletion, new partitions and config changes
+ * through ZooKeeper.
  *
  * As in Kafka's ZooKeeper mode the admin side writes only the replica
  * assignment (/brokers/topics/<t>) and the config (/config/topics/<t>),
@@ -13,6 +14,12 @@
  * replica is broker (start + i) % n, follower j sits 1 + (shift + j) %
  * (n - 1) places after it, and the shift grows by one every n partitions,
  * so leaders and followers both spread evenly.
+ *
+ * Adding partitions rewrites /brokers/topics/<t> with the new partitions
+ * placed by the same algorithm (continuing from partition 0's first
+ * replica, with partition 0's replication factor), conditional on the
+ * version read; the controller sees the longer assignment and elects the
+ * new partitions' leaders. Existing partitions are never touched.
  *
  * Threads: blocking synchronous ZooKeeper calls; an application thread,
  * never a ZooKeeper watcher.
@@ -190,33 +197,37 @@ static unsigned zkadmin_random(void)
 	return r;
 }
 
-/* Fills a (partition_cnt entries) with Kafka's rack-unaware assignment. */
-static int zkadmin_assign(const int32_t *brokers, int n, int32_t partitions, int32_t rf,
-                          zkjson_assignment_t *a)
+/* Kafka's rack-unaware placement of partitions first..total-1 into a
+ * (which gets total entries; those below first stay empty): partition p's
+ * first replica is brokers[(p + start) % n], follower j sits 1 + (shift +
+ * j) % (n - 1) places after it, the shift growing by one at every multiple
+ * of n. A new topic starts at a random index with a random shift; added
+ * partitions continue from the index of partition 0's first replica, as
+ * Kafka does. -1 out of memory (a is the caller's to clear). */
+static int zkadmin_assign(const int32_t *brokers, int n, int32_t first, int32_t total, int32_t rf,
+                          int start, int shift, zkjson_assignment_t *a)
 {
-	int start = (int)(zkadmin_random() % (unsigned)n);
-	int shift = (int)(zkadmin_random() % (unsigned)n);
 	int32_t p;
 	int j;
 
-	a->partitions = calloc((size_t)partitions, sizeof(*a->partitions));
+	a->partitions = calloc((size_t)total, sizeof(*a->partitions));
 	if (!a->partitions)
 		return -1;
-	a->partition_cnt = partitions;
-	for (p = 0; p < partitions; p++) {
+	a->partition_cnt = total;
+	for (p = first; p < total; p++) {
 		zkjson_replicas_t *r = &a->partitions[p];
-		int first;
+		int first_idx;
 
 		if (p > 0 && p % n == 0)
 			shift++;
-		first = (int)((p + start) % n);
+		first_idx = (int)((p + start) % n);
 		r->ids = calloc((size_t)rf, sizeof(*r->ids));
 		if (!r->ids)
 			return -1;
 		r->cnt = rf;
-		r->ids[0] = brokers[first];
+		r->ids[0] = brokers[first_idx];
 		for (j = 0; j < rf - 1; j++)
-			r->ids[j + 1] = brokers[(first + 1 + (shift + j) % (n - 1)) % n];
+			r->ids[j + 1] = brokers[(first_idx + 1 + (shift + j) % (n - 1)) % n];
 	}
 	return 0;
 }
@@ -316,7 +327,9 @@ fjord_err_t zkadmin_create_topic(zhandle_t *zh, const char *topic, int32_t parti
 		err = FJORD_ERR_INVALID_REPLICATION_FACTOR;
 		goto out;
 	}
-	if (zkadmin_assign(brokers, nbrokers, partitions, replication_factor, &a) < 0 ||
+	if (zkadmin_assign(brokers, nbrokers, 0, partitions, replication_factor,
+	                   (int)(zkadmin_random() % (unsigned)nbrokers),
+	                   (int)(zkadmin_random() % (unsigned)nbrokers), &a) < 0 ||
 	    !(assign_json = zkjson_assignment_encode(&a)) ||
 	    !(config_json = zkjson_config_encode(&cfg))) {
 		snprintf(errstr, errstr_size, "out of memory");
@@ -382,6 +395,154 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
 	if (rc != ZOK)
 		return zkadmin_zkerr(rc, "creating the deletion marker", errstr, errstr_size);
 	return FJORD_ERR_NO_ERROR;
+}
+
+/* ------------------------------------------------------------ adding partitions */
+
+/* Index of id in the sorted live brokers, or -1. */
+static int zkadmin_broker_index(const int32_t *brokers, int n, int32_t id)
+{
+	for (int i = 0; i < n; i++)
+		if (brokers[i] == id)
+			return i;
+	return -1;
+}
+
+/* One attempt: reads the assignment, checks the request against it, places
+ * the new partitions and writes the result conditional on the version
+ * read. *retry set when another writer changed the znode meanwhile. */
+static fjord_err_t zkadmin_grow_once(zhandle_t *zh, const char *topic, const char *tpath,
+                                     int32_t new_total, int *retry, char *errstr, size_t n)
+{
+	zkjson_assignment_t cur = { 0, NULL }, a = { 0, NULL };
+	int32_t *brokers = NULL, rf;
+	char *buf = NULL, *json = NULL, why[256];
+	int len = 0, nbrokers = 0, rc, start;
+	struct Stat st;
+	fjord_err_t err;
+
+	*retry = 0;
+	rc = zkutil_get(zh, tpath, NULL, NULL, &buf, &len, &st);
+	if (rc == ZNONODE) {
+		snprintf(errstr, n, "topic \"%s\" does not exist", topic);
+		return FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	}
+	if (rc != ZOK)
+		return zkadmin_zkerr(rc, "reading the topic assignment", errstr, n);
+	if (zkjson_assignment_decode(buf, (size_t)(len > 0 ? len : 0), &cur, why, sizeof(why)) <
+	    0) {
+		snprintf(errstr, n, "%s is malformed (%s): fix it with zkCli.sh first", tpath, why);
+		err = FJORD_ERR_INVALID_PARTITIONS;
+		goto out;
+	}
+	if (new_total < cur.partition_cnt) {
+		snprintf(errstr, n,
+		         "topic \"%s\" has %d partitions and cannot shrink to %d: partitions "
+		         "can only be added",
+		         topic, cur.partition_cnt, (int)new_total);
+		err = FJORD_ERR_INVALID_PARTITIONS;
+		goto out;
+	}
+	if (new_total == cur.partition_cnt) {
+		snprintf(errstr, n, "topic \"%s\" already has %d partitions", topic,
+		         cur.partition_cnt);
+		err = FJORD_ERR_INVALID_PARTITIONS;
+		goto out;
+	}
+	rf = cur.partitions[0].cnt;
+	if ((rc = zkadmin_live_brokers(zh, &brokers, &nbrokers)) != ZOK) {
+		err = zkadmin_zkerr(rc, "listing live brokers", errstr, n);
+		goto out;
+	}
+	if (rf > nbrokers) {
+		snprintf(errstr, n,
+		         "topic \"%s\" has replication factor %d, larger than the number of live "
+		         "brokers (%d)",
+		         topic, (int)rf, nbrokers);
+		err = FJORD_ERR_INVALID_REPLICATION_FACTOR;
+		goto out;
+	}
+	/* Kafka continues the round-robin from partition 0's first replica. */
+	start = zkadmin_broker_index(brokers, nbrokers, cur.partitions[0].ids[0]);
+	if (start < 0)
+		start = (int)(zkadmin_random() % (unsigned)nbrokers);
+	if (zkadmin_assign(brokers, nbrokers, cur.partition_cnt, new_total, rf, start, start, &a) <
+	    0) {
+		snprintf(errstr, n, "out of memory");
+		err = FJORD_ERR__FAIL;
+		goto out;
+	}
+	/* The existing partitions keep their replicas: moved, not copied. */
+	for (int p = 0; p < cur.partition_cnt; p++) {
+		a.partitions[p] = cur.partitions[p];
+		cur.partitions[p].ids = NULL;
+		cur.partitions[p].cnt = 0;
+	}
+	if (!(json = zkjson_assignment_encode(&a))) {
+		snprintf(errstr, n, "out of memory");
+		err = FJORD_ERR__FAIL;
+		goto out;
+	}
+	rc = zoo_set(zh, tpath, json, (int)strlen(json), st.version);
+	if (rc == ZBADVERSION) {
+		*retry = 1;
+		err = FJORD_ERR__FAIL;
+	} else if (rc == ZNONODE) {
+		snprintf(errstr, n, "topic \"%s\" does not exist", topic);
+		err = FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION;
+	} else if (rc != ZOK) {
+		err = zkadmin_zkerr(rc, "writing the topic assignment", errstr, n);
+	} else {
+		err = FJORD_ERR_NO_ERROR;
+	}
+out:
+	free(buf);
+	free(json);
+	free(brokers);
+	zkjson_assignment_clear(&cur);
+	zkjson_assignment_clear(&a);
+	return err;
+}
+
+fjord_err_t zkadmin_create_partitions(zhandle_t *zh, const char *topic, int32_t new_total,
+                                      char *errstr, size_t errstr_size)
+{
+	char tpath[ZKPATH_MAX], dpath[ZKPATH_MAX];
+	fjord_err_t err;
+	int attempt, retry;
+
+	if ((err = zkadmin_validate_topic_name(topic, errstr, errstr_size)))
+		return err;
+	if (new_total < 1 || new_total > ZKADMIN_MAX_PARTITIONS) {
+		snprintf(errstr, errstr_size, "partition count %d is out of range 1..%d",
+		         (int)new_total, ZKADMIN_MAX_PARTITIONS);
+		return FJORD_ERR_INVALID_PARTITIONS;
+	}
+	zkpath_topic(tpath, topic);
+	zkpath_delete_topic(dpath, topic);
+	if ((err = zkadmin_expect(zh, tpath, 1, topic, FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION,
+	                          "does not exist", "checking the topic", errstr, errstr_size)) ||
+	    (err = zkadmin_expect(zh, dpath, 0, topic, FJORD_ERR_INVALID_TOPIC,
+	                          "is queued for deletion", "checking pending deletions", errstr,
+	                          errstr_size)))
+		return err;
+	/* As Kafka: no new partitions while a reassignment runs (the controller
+	 * rewrites assignments while it carries one out). */
+	if (zoo_exists(zh, ZKPATH_REASSIGN, 0, NULL) == ZOK) {
+		snprintf(errstr, errstr_size,
+		         "a partition reassignment is in progress (%s): add partitions once it "
+		         "is done",
+		         ZKPATH_REASSIGN);
+		return FJORD_ERR_REASSIGNMENT_IN_PROGRESS;
+	}
+	for (attempt = 0; attempt < ZKADMIN_ALTER_TRIES; attempt++) {
+		err = zkadmin_grow_once(zh, topic, tpath, new_total, &retry, errstr, errstr_size);
+		if (!retry)
+			return err;
+	}
+	snprintf(errstr, errstr_size, "%s kept changing under us (%d attempts): try again", tpath,
+	         ZKADMIN_ALTER_TRIES);
+	return FJORD_ERR__FAIL;
 }
 
 /* ------------------------------------------------------------ config changes */

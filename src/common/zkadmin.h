@@ -16,6 +16,10 @@
 
 #include "fjord.h"
 
+/* How many times a version-conditional write lost to another writer is
+ * read and tried again. */
+#define ZKADMIN_ALTER_TRIES 10
+
 /* Kafka's topic name rules: 1..249 chars of [a-zA-Z0-9._-], not "." or "..".
  * Returns 0 or FJORD_ERR_INVALID_TOPIC with a reason in errstr. */
 fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n);
@@ -36,6 +40,27 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
                                  size_t errstr_size);
 
 /*
+ * Grows a topic to new_total partitions, as Kafka's CreatePartitions does
+ * in ZooKeeper mode: reads /brokers/topics/<t> with its version, places the
+ * partitions from the current count up to new_total like a new topic's
+ * (Kafka's rack-unaware round-robin over the live brokers, continuing from
+ * partition 0's first replica, partition 0's replication factor) and writes
+ * the longer assignment conditional on that version (a lost race is read
+ * again, up to ZKADMIN_ALTER_TRIES times). The existing partitions keep
+ * their replicas. The controller creates the new partitions (elects their
+ * leaders); this call does not wait for it.
+ * Errors: INVALID_TOPIC (a bad name, or the topic is queued for deletion),
+ * UNKNOWN_TOPIC_OR_PARTITION, INVALID_PARTITIONS (new_total not above the
+ * current count, above the limit, or a malformed assignment znode),
+ * INVALID_REPLICATION_FACTOR (fewer live brokers than the topic's
+ * replication factor), REASSIGNMENT_IN_PROGRESS (/admin/reassign_partitions
+ * exists), FJORD_ERR__ZOOKEEPER, FJORD_ERR__FAIL (out of memory, or too many
+ * lost races). errstr says which.
+ */
+fjord_err_t zkadmin_create_partitions(zhandle_t *zh, const char *topic, int32_t new_total,
+                                      char *errstr, size_t errstr_size);
+
+/*
  * Changes a topic's config overrides in /config/topics/<t>: set holds
  * set_cnt name/value pairs (2 * set_cnt strings), del_keys del_cnt names
  * to remove (a known name that is not set is no change; an unknown name
@@ -52,7 +77,6 @@ fjord_err_t zkadmin_delete_topic(zhandle_t *zh, const char *topic, char *errstr,
  * NULL arrays), FJORD_ERR__ZOOKEEPER, FJORD_ERR__FAIL (out of memory, or
  * more than ZKADMIN_ALTER_TRIES lost races).
  */
-#define ZKADMIN_ALTER_TRIES 10
 fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic, const char *const *set,
                                        int set_cnt, const char *const *del_keys, int del_cnt,
                                        char *errstr, size_t errstr_size);

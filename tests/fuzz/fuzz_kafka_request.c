@@ -2,15 +2,17 @@
  * fuzz_kafka_request — the bytes a Kafka client sends a Kafka listener,
  * read as the broker reads them (src/broker/kafka/): requests cut by their
  * int32 size (conn.c), each header decoded with kdec_header() and each body
- * of a translated API with kdec_request() — at the version the header
- * names and at every other version of that API, so every layout sees every
- * input — and, for what decodes, the refusals the listener writes from a
- * decoded request (kafka_codec.h).
+ * of a translated API with kdec_request() (CreatePartitions, native, with
+ * kdec_create_partitions()) — at the version the header names and at every
+ * other version of that API, so every layout sees every input — and, for
+ * what decodes, the refusals and answers the listener writes from a decoded
+ * request (kafka_codec.h).
  *
  * Properties checked besides "no crash, no leak, no undefined behaviour":
  *   - a Produce that decodes hands out one records pointer per partition,
  *     each inside the body with its records_len, their sum within it;
  *   - a decoded request's counts are within what the body could hold;
+ *   - a decoded CreatePartitions names every topic (no NULL name);
  *   - the refusal writers never fail on a decoded request.
  *
  * FUZZ_OPTIONS: -max_len=65536
@@ -31,9 +33,10 @@
 /* socket.request.max.bytes' default (src/broker/broker_conf.c). */
 #define FUZZ_MAX_FRAME (100u * 1024 * 1024)
 
-static const int16_t fuzz_apis[] = { KAFKA_PRODUCE,       KAFKA_FETCH,         KAFKA_LIST_OFFSETS,
-	                             KAFKA_METADATA,      KAFKA_CREATE_TOPICS, KAFKA_DELETE_TOPICS,
-	                             KAFKA_INIT_PRODUCER_ID };
+static const int16_t fuzz_apis[] = { KAFKA_PRODUCE,          KAFKA_FETCH,
+	                             KAFKA_LIST_OFFSETS,     KAFKA_METADATA,
+	                             KAFKA_CREATE_TOPICS,    KAFKA_DELETE_TOPICS,
+	                             KAFKA_INIT_PRODUCER_ID, KAFKA_CREATE_PARTITIONS };
 
 static void fuzz_check_produce(const kdec_t *d, const uint8_t *body, size_t len)
 {
@@ -54,6 +57,38 @@ static void fuzz_check_produce(const kdec_t *d, const uint8_t *body, size_t len)
 	FUZZ_CHECK(sum <= len, "records add up to %zu bytes in a %zu-byte body", sum, len);
 }
 
+/* CreatePartitions: decoded, then answered with one result per topic. */
+static void fuzz_create_partitions(int16_t v, const uint8_t *body, size_t len)
+{
+	kdec_create_partitions_t d;
+	kenc_topic_result_t *res;
+	arena_t ar;
+	kw_reader_t r;
+	kw_writer_t w;
+
+	arena_init(&ar, 0);
+	kww_init(&w);
+	kwr_init(&r, body, len);
+	if (kdec_create_partitions(v, &r, &ar, &d) == 0) {
+		FUZZ_CHECK((size_t)d.n_topics <= len / 10, "%d topics in a %zu-byte body",
+		           (int)d.n_topics, len);
+		res = arena_calloc(&ar, (size_t)d.n_topics + 1, sizeof(*res));
+		FUZZ_CHECK(res != NULL, "out of memory");
+		for (int32_t i = 0; i < d.n_topics; i++) {
+			FUZZ_CHECK(d.topics[i].name != NULL, "topic %d has no name", (int)i);
+			res[i].name = d.topics[i].name;
+			res[i].error = d.topics[i].manual ? 42 : 37;
+			res[i].message = d.validate_only ? "fuzz" : NULL;
+		}
+		kenc_create_partitions(v, res, (size_t)d.n_topics, &w);
+		FUZZ_CHECK(!w.err, "a CreatePartitions answer could not be written");
+	} else {
+		FUZZ_CHECK(d.what != NULL, "CreatePartitions v%d refused without saying what", v);
+	}
+	kww_free(&w);
+	arena_free(&ar);
+}
+
 static void fuzz_decode(int16_t api, int16_t v, const uint8_t *body, size_t len)
 {
 	arena_t ar;
@@ -61,6 +96,10 @@ static void fuzz_decode(int16_t api, int16_t v, const uint8_t *body, size_t len)
 	kw_writer_t w;
 	kdec_t d;
 
+	if (api == KAFKA_CREATE_PARTITIONS) {
+		fuzz_create_partitions(v, body, len);
+		return;
+	}
 	arena_init(&ar, 0);
 	kww_init(&w);
 	kwr_init(&r, body, len);
@@ -78,9 +117,14 @@ static void fuzz_decode(int16_t api, int16_t v, const uint8_t *body, size_t len)
 		case KAFKA_CREATE_TOPICS:
 			kenc_create_topics_refused(v, &d.u.create_topics, "fuzz", &w);
 			break;
-		case KAFKA_INIT_PRODUCER_ID: kenc_init_producer_id_refused(53, &w); break;
-		case KAFKA_FETCH: kenc_fetch_session_refused(70, &w); break;
-		default: break;
+		case KAFKA_INIT_PRODUCER_ID:
+			kenc_init_producer_id_refused(53, &w);
+			break;
+		case KAFKA_FETCH:
+			kenc_fetch_session_refused(70, &w);
+			break;
+		default:
+			break;
 		}
 		FUZZ_CHECK(!w.err, "a refusal could not be written");
 	} else {
@@ -122,7 +166,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 				kw_writer_t w;
 				int16_t ranges[1][3] = { { 18, 0, 2 } };
 				kww_init(&w);
-				kenc_api_versions(h.api_version, 0, (const int16_t(*)[3])ranges, 1, &w);
+				kenc_api_versions(h.api_version, 0, (const int16_t(*)[3])ranges, 1,
+				                  &w);
 				FUZZ_CHECK(!w.err, "ApiVersions could not be written");
 				kww_free(&w);
 			}

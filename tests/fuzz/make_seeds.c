@@ -678,6 +678,22 @@ static void seeds_kafka_request(void)
 	kww_str(&b, "txn-1");
 	kww_i32(&b, 60000);
 	seeds_kafka("init-producer-id-v1", 22, 1, &b);
+	/* CreatePartitions v1: orders to 6 (no assignment), payments to 4 with
+	 * a manual one, validate_only set. */
+	kww_reset(&b);
+	kww_i32(&b, 2);
+	kww_str(&b, "orders");
+	kww_i32(&b, 6);
+	kww_i32(&b, -1);
+	kww_str(&b, "payments");
+	kww_i32(&b, 4);
+	kww_i32(&b, 1);
+	kww_i32(&b, 2);
+	kww_i32(&b, 1);
+	kww_i32(&b, 2);
+	kww_i32(&b, 30000);
+	kww_i8(&b, 1);
+	seeds_kafka("create-partitions-v1", 37, 1, &b);
 	kww_free(&b);
 	free(batch.p);
 }

@@ -142,6 +142,8 @@ int kafka_bad_request(kreq_t *rq, const char *what);
 /* ApiVersions (kafka_dispatch.c) and every translated API
  * (kafka_translate.c). */
 kafka_handler_fn kafka_api_versions, kafka_translated;
+/* CreatePartitions (kafka_create_partitions.c). */
+kafka_handler_fn kafka_create_partitions;
 /* The group coordinator's native handlers (kafka_group.c, kafka_offsets.c;
  * the groups are broker/kafka/kgroup.h's). */
 kafka_handler_fn kafka_find_coordinator, kafka_join_group, kafka_sync_group, kafka_heartbeat,

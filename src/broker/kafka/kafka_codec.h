@@ -63,6 +63,38 @@ typedef struct kdec {
  * -1 also for an api that is not translated. */
 int kdec_request(int16_t api, int16_t v, kw_reader_t *r, arena_t *ar, kdec_t *d);
 
+/* CreatePartitions v0-1 (a native API: fjord's protocol has no twin, so
+ * its own structures). A topic asking for a manual assignment has manual
+ * set (the broker ids are read and skipped). */
+typedef struct kdec_cp_topic {
+	const char *name;
+	int32_t count; /* the new total */
+	int manual;    /* assignments was not null */
+} kdec_cp_topic_t;
+
+typedef struct kdec_create_partitions {
+	kdec_cp_topic_t *topics; /* in the arena */
+	int32_t n_topics;
+	int32_t timeout_ms;
+	int validate_only;
+	const char *what; /* on failure: what did not decode */
+} kdec_create_partitions_t;
+
+/* Decodes a CreatePartitions body (v0-1, one layout). 0, or -1 (d->what). */
+int kdec_create_partitions(int16_t v, kw_reader_t *r, arena_t *ar, kdec_create_partitions_t *d);
+
+/* One topic's answer of CreatePartitions: error is a Kafka code, message
+ * NULL or "" for none (written as null). */
+typedef struct kenc_topic_result {
+	const char *name;
+	int16_t error;
+	const char *message;
+} kenc_topic_result_t;
+
+/* CreatePartitions v0-1: throttle_time_ms 0, results [name, error,
+ * message]. */
+void kenc_create_partitions(int16_t v, const kenc_topic_result_t *res, size_t n, kw_writer_t *w);
+
 /* Encodes resp (the fjord handler's answer, its body set) as Kafka api
  * `api` version v answers. 0, or -1 (a body that is not that api's, out of
  * memory, the payload shorter than the records it lists). */
@@ -74,8 +106,7 @@ int kenc_response(int16_t api, int16_t v, const Fjord__Response *resp, struct ev
  * INVALID_REQUEST and why (manual assignment, validate_only); a
  * transactional InitProducerId; an incremental Fetch of an unknown
  * session; ApiVersions (its table: the api keys and version ranges). */
-void kenc_produce_refused(int16_t v, const Fjord__ProduceRequest *pr, int16_t err,
-                          kw_writer_t *w);
+void kenc_produce_refused(int16_t v, const Fjord__ProduceRequest *pr, int16_t err, kw_writer_t *w);
 void kenc_create_topics_refused(int16_t v, const Fjord__CreateTopicsRequest *cr, const char *why,
                                 kw_writer_t *w);
 void kenc_init_producer_id_refused(int16_t err, kw_writer_t *w);

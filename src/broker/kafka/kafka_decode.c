@@ -20,6 +20,9 @@
  *                       [name, value]], timeout_ms, validate_only (v1+)
  *   DeleteTopics v0-1   topics, timeout_ms
  *   InitProducerId v0-1 transactional_id, transaction_timeout_ms
+ *   CreatePartitions v0-1  topics [name, count, assignments (nullable)
+ *                       [broker_ids]], timeout_ms, validate_only (native:
+ *                       kdec_create_partitions, its own structures)
  *
  * Every array's count is bounded by the bytes left (kwire.h), so no count
  * sizes an allocation the frame could not describe.
@@ -323,18 +326,64 @@ int kdec_request(int16_t api, int16_t v, kw_reader_t *r, arena_t *ar, kdec_t *d)
 	memset(d, 0, sizeof(*d));
 	fjord__request__init(&d->req);
 	switch (api) {
-	case KAFKA_METADATA: rc = kdec_metadata(r, v, ar, d); break;
-	case KAFKA_PRODUCE: rc = kdec_produce(r, v, ar, d); break;
-	case KAFKA_FETCH: rc = kdec_fetch(r, v, ar, d); break;
-	case KAFKA_LIST_OFFSETS: rc = kdec_list_offsets(r, v, ar, d); break;
-	case KAFKA_CREATE_TOPICS: rc = kdec_create_topics(r, v, ar, d); break;
-	case KAFKA_DELETE_TOPICS: rc = kdec_delete_topics(r, v, ar, d); break;
-	case KAFKA_INIT_PRODUCER_ID: rc = kdec_init_producer_id(r, v, ar, d); break;
-	default: d->what = "not a translated api"; return -1;
+	case KAFKA_METADATA:
+		rc = kdec_metadata(r, v, ar, d);
+		break;
+	case KAFKA_PRODUCE:
+		rc = kdec_produce(r, v, ar, d);
+		break;
+	case KAFKA_FETCH:
+		rc = kdec_fetch(r, v, ar, d);
+		break;
+	case KAFKA_LIST_OFFSETS:
+		rc = kdec_list_offsets(r, v, ar, d);
+		break;
+	case KAFKA_CREATE_TOPICS:
+		rc = kdec_create_topics(r, v, ar, d);
+		break;
+	case KAFKA_DELETE_TOPICS:
+		rc = kdec_delete_topics(r, v, ar, d);
+		break;
+	case KAFKA_INIT_PRODUCER_ID:
+		rc = kdec_init_producer_id(r, v, ar, d);
+		break;
+	default:
+		d->what = "not a translated api";
+		return -1;
 	}
 	if (rc != 0) {
 		d->what = "out of memory";
 		return -1;
 	}
+	return r->err || kwr_left(r) != 0 ? -1 : 0;
+}
+
+int kdec_create_partitions(int16_t v, kw_reader_t *r, arena_t *ar, kdec_create_partitions_t *d)
+{
+	int32_t nt, i, k, n;
+
+	(void)v; /* v1 only changed how throttling is reported */
+	memset(d, 0, sizeof(*d));
+	d->what = "topics";
+	/* name (2) + count (4) + assignments (4) at least. */
+	nt = kwr_array(r, 10, 0);
+	if (nt > 0 && !(d->topics = arena_calloc(ar, (size_t)nt, sizeof(*d->topics)))) {
+		d->what = "out of memory";
+		return -1;
+	}
+	for (i = 0; i < nt && !r->err; i++) {
+		kdec_cp_topic_t *t = &d->topics[i];
+		t->name = kwr_str(r, ar, 0);
+		t->count = kwr_i32(r);
+		n = kwr_array(r, 4, 1);
+		t->manual = n >= 0;
+		for (k = 0; k < n && !r->err; k++) {
+			int32_t nb = kwr_array(r, 4, 0);
+			kwr_skip(r, (size_t)(nb > 0 ? nb : 0) * 4);
+		}
+	}
+	d->n_topics = nt > 0 ? nt : 0;
+	d->timeout_ms = kwr_i32(r);
+	d->validate_only = kwr_i8(r) != 0;
 	return r->err || kwr_left(r) != 0 ? -1 : 0;
 }

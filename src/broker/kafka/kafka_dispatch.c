@@ -33,6 +33,8 @@ const kafka_api_def_t kafka_defs[] = {
 	  FJORD__API_KEY__DELETE_TOPICS },
 	{ KAFKA_INIT_PRODUCER_ID, "InitProducerId", 0, 1, kafka_translated,
 	  FJORD__API_KEY__INIT_PRODUCER_ID },
+	{ KAFKA_CREATE_PARTITIONS, "CreatePartitions", 0, 1, kafka_create_partitions,
+	  FJORD__API_KEY__API_UNSPECIFIED },
 	/* The group coordinator (kafka_group.c, kafka_offsets.c, kgroup*.c). */
 	{ KAFKA_OFFSET_COMMIT, "OffsetCommit", 0, 7, kafka_offset_commit, 0 },
 	{ KAFKA_OFFSET_FETCH, "OffsetFetch", 1, 5, kafka_offset_fetch, 0 },

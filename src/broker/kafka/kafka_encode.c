@@ -22,6 +22,8 @@
  *   DeleteTopics v0-1   throttle (v1), topics [name, error]
  *   InitProducerId v0-1 throttle, error, producer_id, producer_epoch
  *   ApiVersions v0-2    error, apis [key, min, max], throttle (v1+)
+ *   CreatePartitions v0-1  throttle, results [name, error, message]
+ *                       (native: kenc_create_partitions)
  *
  * What fjord does not have is answered as Kafka answers a broker without
  * it: no internal topics, the last stable offset is the high watermark (no
@@ -256,7 +258,8 @@ int kenc_response(int16_t api, int16_t v, const Fjord__Response *resp, struct ev
 		if (resp->body_case == FJORD__RESPONSE__BODY_INIT_PRODUCER_ID)
 			rc = kenc_init_producer_id(resp, w);
 		break;
-	default: break;
+	default:
+		break;
 	}
 	return rc == 0 && !w->err ? 0 : -1;
 }
@@ -313,8 +316,7 @@ void kenc_fetch_session_refused(int16_t err, kw_writer_t *w)
 	kww_i32(w, 0);
 }
 
-void kenc_api_versions(int16_t v, int16_t err, const int16_t (*ranges)[3], size_t n,
-                       kw_writer_t *w)
+void kenc_api_versions(int16_t v, int16_t err, const int16_t (*ranges)[3], size_t n, kw_writer_t *w)
 {
 	kww_i16(w, err);
 	kww_i32(w, (int32_t)n);
@@ -325,4 +327,16 @@ void kenc_api_versions(int16_t v, int16_t err, const int16_t (*ranges)[3], size_
 	}
 	if (v >= 1 && v <= 2)
 		kww_i32(w, 0);
+}
+
+void kenc_create_partitions(int16_t v, const kenc_topic_result_t *res, size_t n, kw_writer_t *w)
+{
+	(void)v; /* one layout */
+	kww_i32(w, 0);
+	kww_i32(w, (int32_t)n);
+	for (size_t i = 0; i < n; i++) {
+		kww_str(w, res[i].name ? res[i].name : "");
+		kww_i16(w, res[i].error);
+		kww_str(w, res[i].message && *res[i].message ? res[i].message : NULL);
+	}
 }

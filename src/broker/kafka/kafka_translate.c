@@ -62,7 +62,7 @@ static void kafka_autocreate(conn_t *c, char **topics, size_t n)
 	for (i = 0; i < n; i++)
 		if (!cview_topic(b->cv, topics[i]))
 			cnt++;
-	if (cnt == 0 || !(job = tadm_job_new(b, NULL, 0, cnt)))
+	if (cnt == 0 || !(job = tadm_job_new(b, NULL, TADM_CREATE, cnt)))
 		return;
 	cluster_ok = authz_allowed(c, ACL_RES_CLUSTER, ACL_CLUSTER_NAME, ACL_OP_CREATE, 1);
 	cnt = 0;
@@ -121,8 +121,9 @@ int kafka_translated(kreq_t *rq)
 			if (d.u.produce.acks == 0)
 				return 0;
 			kenc_produce_refused(v, &d.u.produce,
-			                     v < 3 ? KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
-			                           : KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
+			                     v < 3
+			                         ? KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT
+			                         : KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
 			                     &w);
 			return kafka_translate_refuse(rq, &w);
 		}
@@ -133,7 +134,8 @@ int kafka_translated(kreq_t *rq)
 			return kafka_translate_refuse(rq, &w);
 		}
 		return handle_fetch(rq->c, &d.req, NULL, 0);
-	case KAFKA_LIST_OFFSETS: return handle_list_offsets(rq->c, &d.req, NULL, 0);
+	case KAFKA_LIST_OFFSETS:
+		return handle_list_offsets(rq->c, &d.req, NULL, 0);
 	case KAFKA_CREATE_TOPICS:
 		if (d.manual || d.validate_only) {
 			kenc_create_topics_refused(
@@ -145,14 +147,16 @@ int kafka_translated(kreq_t *rq)
 			return kafka_translate_refuse(rq, &w);
 		}
 		return handle_create_topics(rq->c, &d.req, NULL, 0);
-	case KAFKA_DELETE_TOPICS: return handle_delete_topics(rq->c, &d.req, NULL, 0);
+	case KAFKA_DELETE_TOPICS:
+		return handle_delete_topics(rq->c, &d.req, NULL, 0);
 	case KAFKA_INIT_PRODUCER_ID:
 		if (d.txn) {
-			kenc_init_producer_id_refused(KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED,
-			                              &w);
+			kenc_init_producer_id_refused(
+			    KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED, &w);
 			return kafka_translate_refuse(rq, &w);
 		}
 		return handle_init_producer_id(rq->c, &d.req, NULL, 0);
-	default: return kafka_bad_request(rq, "not a translated api");
+	default:
+		return kafka_bad_request(rq, "not a translated api");
 	}
 }
