@@ -4,6 +4,7 @@
 # line from there). Every test file in tests/tests.def is listed here.
 check_PROGRAMS += tests/fjord-tests
 TESTS += tests/fjord-tests
+EXTRA_DIST += tests/kafka/group_client.py
 # LeakSanitizer suppressions (scripts/check --sanitizers; docs/testing.md).
 EXTRA_DIST += tests/lsan.supp
 tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
@@ -12,6 +13,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/zk_server.c tests/zk_proxy.c tests/cluster.c tests/sdk_helpers.c tests/msgver.c \
 	tests/rawproto.h tests/rawproto.c \
 	tests/kproto.h tests/kproto.c \
+	tests/kgroup_helpers.h tests/kgroup_helpers.c \
 	tests/0000-unit-crc32c-murmur2.c \
 	tests/0001-unit-record-batch.c \
 	tests/0002-unit-frame.c \
@@ -105,6 +107,9 @@ tests_fjord_tests_SOURCES += tests/0118-idempotent-fenced-expired.c
 tests_fjord_tests_SOURCES += tests/0120-kafka-listener.c
 tests_fjord_tests_SOURCES += tests/0121-kafka-kcat.c
 tests_fjord_tests_SOURCES += tests/0123-create-partitions.c
+tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
+tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
+tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

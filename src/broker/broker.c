@@ -48,6 +48,7 @@
 #include "broker/conn.h"
 #include "broker/fetch_wait.h"
 #include "broker/logdirs.h"
+#include "broker/kafka/kgroup.h"
 #include "storage/storage.h"
 #include "broker/replication/partition.h"
 #include "broker/replication/replica_fetcher.h"
@@ -378,6 +379,9 @@ static void broker_session_job(void *arg)
 	if (ev->b->zk_state != (zkb_session_state_t)ev->state)
 		flog(LOG_INFO, "broker", "ZooKeeper session %s", broker_zk_state_name(ev->state));
 	ev->b->zk_state = (zkb_session_state_t)ev->state;
+	/* The coordinator znodes of Kafka groups went with the session. */
+	if (ev->state == ZKB_SESSION_EXPIRED)
+		kgroup_session_lost(ev->b->kgroups);
 	free(ev);
 }
 
@@ -610,6 +614,7 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 	logdirs_cron(b);
 	conn_check_idle(b, mono);
 	server_cron(b, mono);
+	kgroup_cron(b->kgroups, mono);
 	broker_controlled_shutdown_check(b);
 	if (b->shutting_down)
 		return;
@@ -866,6 +871,10 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 	reqmem_init(&b->reqmem, b->conf.queued_max_request_bytes);
 	metrics_init(&b->metrics);
 	pids_init(&b->pids, b);
+	if (!(b->kgroups = kgroup_mgr_new(b))) {
+		snprintf(errstr, errstr_size, "out of memory");
+		goto done;
+	}
 	if (authz_init(&b->authz, &b->conf, errstr, errstr_size) != 0) {
 		rc = BROKER_START_CONFIG;
 		goto done;
@@ -1073,6 +1082,8 @@ void broker_free(broker_t *b)
 		event_free(b->sig_ev[0]);
 	if (b->sig_ev[1])
 		event_free(b->sig_ev[1]);
+	kgroup_mgr_free(b->kgroups);
+	b->kgroups = NULL;
 	loop_free(b->loop);
 	b->loop = NULL;
 	pids_free(&b->pids);

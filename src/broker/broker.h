@@ -128,8 +128,9 @@ typedef struct broker {
 	int64_t cs_deadline_ms; /* monotonic */
 
 	metrics_t metrics;
-	authz_t authz;       /* authorizer.class.name and the ACL snapshot (authz.c) */
-	producer_ids_t pids; /* InitProducerId's block of ids (producer_ids.c) */
+	authz_t authz;              /* authorizer.class.name and the ACL snapshot (authz.c) */
+	producer_ids_t pids;        /* InitProducerId's block of ids (producer_ids.c) */
+	struct kgroup_mgr *kgroups; /* Kafka clients' groups coordinated here (kafka/kgroup.h) */
 
 	/* Produce: the record validator's decompression buffer, one for all
 	 * partitions (loop thread; common/record_validate.h). */

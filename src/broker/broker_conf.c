@@ -162,6 +162,18 @@ static const prop_def_t broker_conf_defs[] = {
 	  "answer InitProducerId; the next block is fetched when 90% of this one is handed "
 	  "out. Ids of a block not used when the broker stops are never handed out (Kafka's "
 	  "fixed block is 1000)." },
+	{ "group.min.session.timeout.ms", PROP_INT, OFF(group_min_session_timeout_ms), "6000", 1,
+	  I32MAX, NULL, 0,
+	  "Shortest session.timeout.ms a Kafka client's JoinGroup may ask for (shorter: "
+	  "INVALID_SESSION_TIMEOUT)." },
+	{ "group.max.session.timeout.ms", PROP_INT, OFF(group_max_session_timeout_ms), "1800000", 1,
+	  I32MAX, NULL, 0,
+	  "Longest session.timeout.ms a Kafka client's JoinGroup may ask for (longer: "
+	  "INVALID_SESSION_TIMEOUT)." },
+	{ "group.max.size", PROP_INT, OFF(group_max_size), "1000", 1, I32MAX, NULL, 0,
+	  "Members a Kafka clients' group may have (member ids handed out and not joined yet "
+	  "count); a new member past it gets GROUP_MAX_SIZE_REACHED (Kafka's default is "
+	  "unlimited)." },
 	{ "log.segment.bytes", PROP_INT64, OFF(log_segment_bytes), "1073741824", 1024, I32MAX, NULL,
 	  0,
 	  "Roll a new segment when the active one would pass this size. Topic override: "

@@ -77,6 +77,10 @@ typedef struct broker_conf {
 	int default_replication_factor;
 	int min_insync_replicas;
 	int producer_id_block_size; /* producer.id.block.size */
+	/* The Kafka group coordinator (broker/kafka/kgroup.h). */
+	int group_min_session_timeout_ms; /* group.min.session.timeout.ms */
+	int group_max_session_timeout_ms; /* group.max.session.timeout.ms */
+	int group_max_size;               /* group.max.size */
 	int64_t log_segment_bytes;
 	int64_t log_roll_ms;
 	int64_t log_roll_hours;

@@ -38,6 +38,11 @@ src_broker_fjordd_SOURCES = \
 	src/broker/kafka/kafka_encode.c \
 	src/broker/kafka/kafka_translate.c \
 	src/broker/kafka/kafka_create_partitions.c \
+	src/broker/kafka/kafka_group.c \
+	src/broker/kafka/kafka_offsets.c \
+	src/broker/kafka/kgroup.h \
+	src/broker/kafka/kgroup.c \
+	src/broker/kafka/kgroup_zk.c \
 	src/broker/fetch_wait.c src/broker/fetch_wait.h \
 	src/broker/metrics.c src/broker/metrics.h \
 	src/broker/http.c \

@@ -18,8 +18,14 @@
  * internal consumer (manual assignment, no group) that stops as soon as it
  * has one record per lagging partition or the call's time is up (-1 then).
  *
+ * A Kafka clients' group (docs/groups.md, "Kafka clients' groups") has no
+ * ids/ children: its members, generation, leader and protocol are read from
+ * the coordinator broker's ephemeral coordinator znode (JSON), and each
+ * member's assignment fills the partitions' owner column.
+ *
  * alter offsets and delete are refused with FJORD_ERR_NON_EMPTY_GROUP while
- * /consumers/<g>/ids has children: live members own their offsets (a member
+ * /consumers/<g>/ids has children, or the coordinator znode lists members
+ * of a Kafka clients' group: live members own their offsets (a member
  * commits with a check on its owner znode, so it could overwrite a reset).
  * The check and the writes are not one transaction (ZooKeeper cannot check
  * a child count in a multi); a member joining in between may start from the
@@ -31,6 +37,8 @@
  */
 #include <stdlib.h>
 #include <string.h>
+
+#include <jansson.h>
 
 #include "client/client_int.h"
 #include "common/bytes.h"
@@ -85,24 +93,56 @@ static fjord_err_t ag_zkerr(int rc, const char *what, const char *path, char *er
 	return FJORD_ERR__ZOOKEEPER;
 }
 
-/* Number of live members (children of ids), 0 when the group or ids is
- * missing, or -1 with errstr on a ZooKeeper failure. */
+/* The coordinator znode of a Kafka clients' group, parsed (*jsp NULL when
+ * there is none or it does not parse). Returns ZOK or a ZooKeeper error. */
+static int ag_read_coordinator(zhandle_t *zh, const char *group, json_t **jsp)
+{
+	char path[ZKPATH_MAX], *buf = NULL;
+	int len = 0, rc;
+
+	*jsp = NULL;
+	zkpath_group_sub(path, group, "coordinator");
+	rc = zkutil_get(zh, path, NULL, NULL, &buf, &len, NULL);
+	if (rc == ZNONODE)
+		return ZOK;
+	if (rc == ZOK && buf)
+		*jsp = json_loadb(buf, (size_t)len, 0, NULL);
+	free(buf);
+	return rc;
+}
+
+/* Number of live members (children of ids, or the members a Kafka clients'
+ * group's coordinator znode lists), 0 when the group or ids is missing, or
+ * -1 with errstr on a ZooKeeper failure. */
 static int ag_member_count(zhandle_t *zh, const char *group, char *errstr, size_t n)
 {
 	struct String_vector sv;
 	char path[ZKPATH_MAX];
+	json_t *js;
 	int rc, cnt;
 
 	zkpath_group_sub(path, group, "ids");
 	rc = zkutil_children(zh, path, NULL, NULL, &sv);
-	if (rc == ZNONODE)
-		return 0;
-	if (rc != ZOK) {
+	if (rc != ZOK && rc != ZNONODE) {
 		ag_zkerr(rc, "list", path, errstr, n);
 		return -1;
 	}
-	cnt = sv.count;
-	deallocate_String_vector(&sv);
+	cnt = 0;
+	if (rc == ZOK) {
+		cnt = sv.count;
+		deallocate_String_vector(&sv);
+	}
+	if (cnt > 0)
+		return cnt;
+	rc = ag_read_coordinator(zh, group, &js);
+	if (rc != ZOK) {
+		ag_zkerr(rc, "read", zkpath_group_sub(path, group, "coordinator"), errstr, n);
+		return -1;
+	}
+	if (js) {
+		cnt = (int)json_array_size(json_object_get(js, "members"));
+		json_decref(js);
+	}
 	return cnt;
 }
 
@@ -305,6 +345,73 @@ static int ag_read_members(zhandle_t *zh, fjord_group_description_t *d)
 	return rc;
 }
 
+static char *ag_json_str(json_t *o, const char *key)
+{
+	const char *v = json_string_value(json_object_get(o, key));
+	return v ? strdup(v) : NULL;
+}
+
+/* A Kafka clients' group (no fjord members): members, generation, leader,
+ * protocol and assignments from the coordinator znode. ZOK or an error. */
+static int ag_read_kafka(zhandle_t *zh, fjord_group_description_t *d, ag_parts_t *ps)
+{
+	json_t *js, *ms;
+	const char *ts;
+	int rc = ag_read_coordinator(zh, d->group, &js);
+
+	if (rc != ZOK || !js)
+		return rc;
+	ms = json_object_get(js, "members");
+	d->generation = (int32_t)json_integer_value(json_object_get(js, "generation"));
+	free(d->leader);
+	d->leader = ag_json_str(js, "leader");
+	free(d->strategy);
+	d->strategy = ag_json_str(js, "protocol");
+	if ((ts = json_string_value(json_object_get(js, "timestamp"))))
+		d->last_rebalance_ms = strtoll(ts, NULL, 10);
+	free(d->last_rebalance_reason);
+	d->last_rebalance_reason = NULL;
+	{
+		char why[64];
+		snprintf(why, sizeof(why), "Kafka clients' group, coordinator broker %lld",
+		         (long long)json_integer_value(json_object_get(js, "broker")));
+		d->last_rebalance_reason = strdup(why);
+	}
+	if (json_array_size(ms) > 0) {
+		free(d->members); /* an empty ids/ left an empty array */
+		d->members = NULL;
+	}
+	if (json_array_size(ms) > 0 &&
+	    !(d->members = calloc(json_array_size(ms) + 1, sizeof(*d->members))))
+		rc = ZSYSTEMERROR;
+	for (size_t i = 0; rc == ZOK && i < json_array_size(ms); i++) {
+		json_t *m = json_array_get(ms, i), *as = json_object_get(m, "assignment"), *parts;
+		fjord_group_member_t *fm = &d->members[d->member_cnt];
+		const char *topic;
+		if (!(fm->member_id = ag_json_str(m, "id")))
+			continue;
+		d->member_cnt++;
+		fm->client_id = ag_json_str(m, "client_id");
+		fm->host = ag_json_str(m, "host");
+		fm->joined_ms = d->last_rebalance_ms;
+		fm->topics = calloc(json_object_size(as) + 1, sizeof(*fm->topics));
+		json_object_foreach (as, topic, parts) {
+			size_t k;
+			json_t *pv;
+			if (fm->topics && (fm->topics[fm->topic_cnt] = strdup(topic)))
+				fm->topic_cnt++;
+			json_array_foreach (parts, k, pv) {
+				ag_part_t *p =
+				    ag_part_get(ps, topic, (int32_t)json_integer_value(pv));
+				if (!p || (!p->owner && !(p->owner = strdup(fm->member_id))))
+					rc = ZSYSTEMERROR;
+			}
+		}
+	}
+	json_decref(js);
+	return rc;
+}
+
 /* Reads the assignment summary and its entries. Returns ZOK or an error. */
 static int ag_read_assignment(zhandle_t *zh, fjord_group_description_t *d, ag_parts_t *ps)
 {
@@ -461,6 +568,8 @@ fjord_err_t fjord_admin_describe_group(fjord_t *fj, const char *group,
 		rc = ag_read_tree(fj->zh, group, "offsets", &ps);
 	if (rc == ZOK)
 		rc = ag_read_tree(fj->zh, group, "owners", &ps);
+	if (rc == ZOK && d->member_cnt == 0)
+		rc = ag_read_kafka(fj->zh, d, &ps);
 	pthread_rwlock_unlock(&fj->zk_lock);
 	if (rc != ZOK) {
 		err = rc == ZNONODE        ? FJORD_ERR_GROUP_ID_NOT_FOUND

@@ -77,8 +77,9 @@ typedef struct cgrp {
 	zhandle_t *zh; /* read by watchers with an atomic load */
 	int64_t session_id;
 	int64_t next_connect_ms;
-	char *member_id; /* our ids/ znode name; NULL: not a member */
-	int join_cnt;    /* subscription the member znode was written with */
+	char *member_id;   /* our ids/ znode name; NULL: not a member */
+	int kafka_refused; /* a Kafka clients' group holds the name: reported once */
+	int join_cnt;      /* subscription the member znode was written with */
 	char **join_subs;
 	regex_t *regs; /* compiled '^' patterns of join_subs (NULL entries: exact) */
 	int part_cnt, part_cap;

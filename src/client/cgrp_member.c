@@ -62,6 +62,22 @@ int cgrp_member_join(cgrp_t *cg)
 
 	if (!counts)
 		return -1;
+	/* One group never mixes the two kinds of member (docs/groups.md): a
+	 * group Kafka clients use has its coordinator znode. */
+	zkpath_group_sub(path, cg->group, "coordinator");
+	if (zoo_exists(cg->zh, path, 0, NULL) == ZOK) {
+		if (!cg->kafka_refused)
+			cbq_push_error(cg->h, FJORD_ERR_NON_EMPTY_GROUP,
+			               "consumer group is used by Kafka clients (a broker "
+			               "coordinates it: /consumers/<group>/coordinator); a fjord "
+			               "consumer cannot join it — use another group.id");
+		cgrp_log(cg, cg->kafka_refused ? FJ_LOG_DEBUG : FJ_LOG_WARNING,
+		         "not joining: the group is used by Kafka clients (%s exists); retrying",
+		         path);
+		cg->kafka_refused = 1;
+		goto out;
+	}
+	cg->kafka_refused = 0;
 	for (i = 0; i < 3; i++) {
 		int zrc;
 		zkpath_group_sub(path, cg->group, sub[i]);

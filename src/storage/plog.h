@@ -97,7 +97,8 @@ void plog_close(plog_t *plog, int flush);
  * Appends the record batches in buf (len bytes; a produce payload or a
  * follower's fetch data). Every batch is first validated (CRC, magic, codec,
  * size <= max_message_bytes): FJORD_ERR_CORRUPT_MESSAGE (an unknown codec
- * too) or FJORD_ERR_MESSAGE_TOO_LARGE and nothing is appended. An empty buffer is FJORD_ERR_CORRUPT_MESSAGE.
+ * too) or FJORD_ERR_MESSAGE_TOO_LARGE and nothing is appended. An empty buffer is
+ * FJORD_ERR_CORRUPT_MESSAGE.
  *
  * assign_offsets=1 (leader): every record of every batch is validated too,
  * as plog_append_leader does (with a scratch buffer of this call's own, so

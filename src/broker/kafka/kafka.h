@@ -23,7 +23,9 @@
  *               Kafka response of the slot's API and version (the record
  *               bytes of a Fetch answer are moved in between, file ranges
  *               stay sendfile ranges).
- *   native      ApiVersions, the group coordinator's APIs, CreatePartitions:
+ *   native      ApiVersions, the group coordinator's APIs (FindCoordinator,
+ *               JoinGroup, SyncGroup, Heartbeat, LeaveGroup, OffsetCommit,
+ *               OffsetFetch, ListGroups, DescribeGroups), CreatePartitions:
  *               the handler reads the body itself and answers with
  *               kafka_respond().
  *
@@ -84,6 +86,7 @@ enum {
 	KAFKA_ERR_UNSUPPORTED_FOR_MESSAGE_FORMAT = 43,
 	KAFKA_ERR_TRANSACTIONAL_ID_AUTHORIZATION_FAILED = 53,
 	KAFKA_ERR_GROUP_MAX_SIZE_REACHED = 81,
+	KAFKA_ERR_GROUP_ID_NOT_FOUND = 69,
 	KAFKA_ERR_MEMBER_ID_REQUIRED = 79,
 	KAFKA_ERR_FENCED_INSTANCE_ID = 82,
 };
@@ -141,5 +144,10 @@ int kafka_bad_request(kreq_t *rq, const char *what);
 kafka_handler_fn kafka_api_versions, kafka_translated;
 /* CreatePartitions (kafka_create_partitions.c). */
 kafka_handler_fn kafka_create_partitions;
+/* The group coordinator's native handlers (kafka_group.c, kafka_offsets.c;
+ * the groups are broker/kafka/kgroup.h's). */
+kafka_handler_fn kafka_find_coordinator, kafka_join_group, kafka_sync_group, kafka_heartbeat,
+    kafka_leave_group, kafka_list_groups, kafka_describe_groups, kafka_offset_commit,
+    kafka_offset_fetch;
 
 #endif /* FJORD_BROKER_KAFKA_H */

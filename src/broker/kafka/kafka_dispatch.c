@@ -35,6 +35,16 @@ const kafka_api_def_t kafka_defs[] = {
 	  FJORD__API_KEY__INIT_PRODUCER_ID },
 	{ KAFKA_CREATE_PARTITIONS, "CreatePartitions", 0, 1, kafka_create_partitions,
 	  FJORD__API_KEY__API_UNSPECIFIED },
+	/* The group coordinator (kafka_group.c, kafka_offsets.c, kgroup*.c). */
+	{ KAFKA_OFFSET_COMMIT, "OffsetCommit", 0, 7, kafka_offset_commit, 0 },
+	{ KAFKA_OFFSET_FETCH, "OffsetFetch", 1, 5, kafka_offset_fetch, 0 },
+	{ KAFKA_FIND_COORDINATOR, "FindCoordinator", 0, 2, kafka_find_coordinator, 0 },
+	{ KAFKA_JOIN_GROUP, "JoinGroup", 0, 5, kafka_join_group, 0 },
+	{ KAFKA_HEARTBEAT, "Heartbeat", 0, 3, kafka_heartbeat, 0 },
+	{ KAFKA_LEAVE_GROUP, "LeaveGroup", 0, 1, kafka_leave_group, 0 },
+	{ KAFKA_SYNC_GROUP, "SyncGroup", 0, 3, kafka_sync_group, 0 },
+	{ KAFKA_DESCRIBE_GROUPS, "DescribeGroups", 0, 0, kafka_describe_groups, 0 },
+	{ KAFKA_LIST_GROUPS, "ListGroups", 0, 0, kafka_list_groups, 0 },
 };
 const size_t kafka_def_cnt = sizeof(kafka_defs) / sizeof(kafka_defs[0]);
 
