@@ -38,6 +38,8 @@ src_broker_fjordd_SOURCES = \
 	src/broker/kafka/kafka_encode.c \
 	src/broker/kafka/kafka_translate.c \
 	src/broker/kafka/kafka_create_partitions.c \
+	src/broker/kafka/kafka_group_codec.h \
+	src/broker/kafka/kafka_group_codec.c \
 	src/broker/kafka/kafka_group.c \
 	src/broker/kafka/kafka_offsets.c \
 	src/broker/kafka/kgroup.h \

@@ -590,6 +590,190 @@ static void seeds_kafka(const char *name, int16_t api, int16_t v, const kw_write
 	kww_free(&w);
 }
 
+/* A ConsumerProtocol assignment (v1): orders [0, 2], payments [1], user
+ * data null. A subscription (v1): orders, payments, user data null, owned
+ * partitions orders [0]. */
+static void seeds_consumer_assignment(kw_writer_t *a)
+{
+	kww_i16(a, 1);
+	kww_i32(a, 2);
+	kww_str(a, "orders");
+	kww_i32(a, 2);
+	kww_i32(a, 0);
+	kww_i32(a, 2);
+	kww_str(a, "payments");
+	kww_i32(a, 1);
+	kww_i32(a, 1);
+	kww_bytes(a, NULL, -1);
+}
+
+static void seeds_consumer_subscription(kw_writer_t *a)
+{
+	kww_i16(a, 1);
+	kww_i32(a, 2);
+	kww_str(a, "orders");
+	kww_str(a, "payments");
+	kww_bytes(a, NULL, -1);
+	kww_i32(a, 1);
+	kww_str(a, "orders");
+	kww_i32(a, 1);
+	kww_i32(a, 0);
+}
+
+/* The group coordinator's requests (kafka_group_codec.c's layouts). */
+static void seeds_kafka_group(void)
+{
+	kw_writer_t b, a;
+
+	kww_init(&b);
+	kww_init(&a);
+	/* FindCoordinator v2: the group "g1". */
+	kww_str(&b, "g1");
+	kww_i8(&b, 0);
+	seeds_kafka("find-coordinator-v2", 10, 2, &b);
+	/* JoinGroup v5: a new member (empty id), static id null, two
+	 * protocols with subscriptions. */
+	kww_reset(&b);
+	seeds_consumer_subscription(&a);
+	kww_str(&b, "g1");
+	kww_i32(&b, 10000);
+	kww_i32(&b, 300000);
+	kww_str(&b, "");
+	kww_str(&b, NULL);
+	kww_str(&b, "consumer");
+	kww_i32(&b, 2);
+	kww_str(&b, "range");
+	kww_bytes(&b, a.buf, (int32_t)a.len);
+	kww_str(&b, "roundrobin");
+	kww_bytes(&b, a.buf, (int32_t)a.len);
+	seeds_kafka("join-group-v5", 11, 5, &b);
+	/* JoinGroup v0: a known member, one protocol, empty metadata. */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, 10000);
+	kww_str(&b, "seed-1");
+	kww_str(&b, "consumer");
+	kww_i32(&b, 1);
+	kww_str(&b, "range");
+	kww_bytes(&b, "", 0);
+	seeds_kafka("join-group-v0", 11, 0, &b);
+	/* SyncGroup v3: the leader's assignments for two members. */
+	kww_reset(&b);
+	kww_reset(&a);
+	seeds_consumer_assignment(&a);
+	kww_str(&b, "g1");
+	kww_i32(&b, 3);
+	kww_str(&b, "seed-1");
+	kww_str(&b, "instance-1");
+	kww_i32(&b, 2);
+	kww_str(&b, "seed-1");
+	kww_bytes(&b, a.buf, (int32_t)a.len);
+	kww_str(&b, "seed-2");
+	kww_bytes(&b, "", 0);
+	seeds_kafka("sync-group-v3", 14, 3, &b);
+	/* A follower's SyncGroup v1: no assignments. */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, 3);
+	kww_str(&b, "seed-2");
+	kww_i32(&b, 0);
+	seeds_kafka("sync-group-v1", 14, 1, &b);
+	/* Heartbeat v3, LeaveGroup v1. */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, 3);
+	kww_str(&b, "seed-1");
+	kww_str(&b, NULL);
+	seeds_kafka("heartbeat-v3", 12, 3, &b);
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_str(&b, "seed-1");
+	seeds_kafka("leave-group-v1", 13, 1, &b);
+	/* ListGroups v0 (an empty body), DescribeGroups v0 of two groups. */
+	kww_reset(&b);
+	seeds_kafka("list-groups-v0", 16, 0, &b);
+	kww_reset(&b);
+	kww_i32(&b, 2);
+	kww_str(&b, "g1");
+	kww_str(&b, "g2");
+	seeds_kafka("describe-groups-v0", 15, 0, &b);
+	/* OffsetCommit v7: two partitions of orders, one of payments. */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, 3);
+	kww_str(&b, "seed-1");
+	kww_str(&b, NULL);
+	kww_i32(&b, 2);
+	kww_str(&b, "orders");
+	kww_i32(&b, 2);
+	kww_i32(&b, 0);
+	kww_i64(&b, 42);
+	kww_i32(&b, -1);
+	kww_str(&b, "");
+	kww_i32(&b, 1);
+	kww_i64(&b, 7);
+	kww_i32(&b, 5);
+	kww_str(&b, NULL);
+	kww_str(&b, "payments");
+	kww_i32(&b, 1);
+	kww_i32(&b, 0);
+	kww_i64(&b, 0);
+	kww_i32(&b, -1);
+	kww_str(&b, "meta");
+	seeds_kafka("offset-commit-v7", 8, 7, &b);
+	/* OffsetCommit v2 (retention_time_ms): a simple commit. */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, -1);
+	kww_str(&b, "");
+	kww_i64(&b, -1);
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 1);
+	kww_i32(&b, 0);
+	kww_i64(&b, 100);
+	kww_str(&b, NULL);
+	seeds_kafka("offset-commit-v2", 8, 2, &b);
+	/* OffsetFetch v5: two partitions; v3: every committed partition. */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, 1);
+	kww_str(&b, "orders");
+	kww_i32(&b, 2);
+	kww_i32(&b, 0);
+	kww_i32(&b, 1);
+	seeds_kafka("offset-fetch-v5", 9, 5, &b);
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, -1);
+	seeds_kafka("offset-fetch-v3-all", 9, 3, &b);
+	/* OffsetFetch v5: one topic of 300 partitions, then 300 empty
+	 * topics (a shape whose memory must stay linear). */
+	kww_reset(&b);
+	kww_str(&b, "g1");
+	kww_i32(&b, 301);
+	kww_str(&b, "orders");
+	kww_i32(&b, 300);
+	for (int32_t i = 0; i < 300; i++)
+		kww_i32(&b, i);
+	for (int i = 0; i < 300; i++) {
+		kww_str(&b, "");
+		kww_i32(&b, 0);
+	}
+	seeds_kafka("offset-fetch-v5-many-topics", 9, 5, &b);
+	/* A bare assignment as a body (the target decodes every body as one
+	 * too). */
+	kww_reset(&b);
+	kww_reset(&a);
+	seeds_consumer_assignment(&a);
+	kww_raw(&b, a.buf, a.len);
+	seeds_kafka("consumer-assignment-as-leave-group", 13, 0, &b);
+	if (b.err || a.err)
+		seeds_die("kafka group seed");
+	kww_free(&a);
+	kww_free(&b);
+}
+
 static void seeds_kafka_request(void)
 {
 	seeds_buf_t batch = { 0 };
@@ -696,6 +880,7 @@ static void seeds_kafka_request(void)
 	seeds_kafka("create-partitions-v1", 37, 1, &b);
 	kww_free(&b);
 	free(batch.p);
+	seeds_kafka_group();
 }
 
 static void seeds_pid_block(void)

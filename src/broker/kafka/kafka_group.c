@@ -1,8 +1,9 @@
 /*
  * kafka_group.c — Kafka's group coordinator APIs: FindCoordinator 0-2,
  * JoinGroup 0-5, SyncGroup 0-3, Heartbeat 0-3, LeaveGroup 0-1,
- * ListGroups 0, DescribeGroups 0 (native: read with kwr_*, answered with
- * kafka_respond; the groups themselves are kgroup.c's).
+ * ListGroups 0, DescribeGroups 0 (native: bodies decoded by
+ * kafka_group_codec.c, answered with kafka_respond; the groups themselves
+ * are kgroup.c's).
  *
  * Each group request is parsed whole at dispatch (a body that does not
  * decode closes the connection), authorized (Read on the group; Describe
@@ -46,23 +47,12 @@
 #include "broker/authz.h"
 #include "broker/broker.h"
 #include "broker/kafka/kafka.h"
+#include "broker/kafka/kafka_group_codec.h"
 #include "broker/kafka/kgroup.h"
 #include "common/bytes.h"
 #include "common/flog.h"
 
 /* ------------------------------------------------------------ helpers */
-
-/* A copy of bytes in the request's arena (the body dies with dispatch). */
-static uint8_t *kg_copy(kg_req_t *r, const uint8_t *p, int32_t len)
-{
-	uint8_t *c;
-
-	if (len <= 0)
-		return arena_alloc(&r->ar, 1);
-	if ((c = arena_alloc(&r->ar, (size_t)len)))
-		memcpy(c, p, (size_t)len);
-	return c;
-}
 
 static void kg_answer_error_only(kg_req_t *r, int throttle, int16_t err)
 {
@@ -83,14 +73,8 @@ static int kg_group_allowed(kreq_t *rq, const char *group, acl_op_t op)
 
 /* ------------------------------------------------------------ JoinGroup */
 
-typedef struct kg_join {
-	char *group, *member_id, *instance_id, *protocol_type;
-	int32_t session_ms, rebalance_ms;
-	int32_t proto_cnt;
-	char **names;
-	uint8_t **meta;
-	int32_t *lens;
-} kg_join_t;
+/* The body, decoded in the request's arena (kafka_group_codec.h). */
+typedef kgc_join_t kg_join_t;
 
 static void kg_join_write(kg_req_t *r, int16_t err, int32_t gen, const char *proto,
                           const char *leader, const char *member_id, kgroup_t *g)
@@ -369,41 +353,19 @@ static void kg_join_run(kg_req_t *r, kgroup_t *g, int16_t err)
 
 int kafka_join_group(kreq_t *rq)
 {
-	kw_reader_t *br = &rq->body;
-	int16_t v = rq->api_version;
 	kg_req_t *r = kg_req_new(rq, kg_join_run);
+	const char *what = "out of memory";
 	kg_join_t *jb;
 
 	if (!r)
 		return -1;
-	jb = arena_calloc(&r->ar, 1, sizeof(*jb));
-	if (!jb)
+	if (!(jb = arena_calloc(&r->ar, 1, sizeof(*jb))))
 		goto bad;
 	r->body = jb;
-	jb->group = kwr_str(br, &r->ar, 0);
-	jb->session_ms = kwr_i32(br);
-	jb->rebalance_ms = v >= 1 ? kwr_i32(br) : jb->session_ms;
-	jb->member_id = kwr_str(br, &r->ar, 0);
-	if (v >= 5)
-		jb->instance_id = kwr_str(br, &r->ar, 1);
-	jb->protocol_type = kwr_str(br, &r->ar, 0);
-	jb->proto_cnt = kwr_array(br, 6, 0);
-	if (br->err)
+	if (kgc_join_group(rq->api_version, &rq->body, &r->ar, jb) != 0) {
+		what = jb->what;
 		goto bad;
-	jb->names = arena_calloc(&r->ar, (size_t)jb->proto_cnt + 1, sizeof(char *));
-	jb->meta = arena_calloc(&r->ar, (size_t)jb->proto_cnt + 1, sizeof(uint8_t *));
-	jb->lens = arena_calloc(&r->ar, (size_t)jb->proto_cnt + 1, sizeof(int32_t));
-	if (!jb->names || !jb->meta || !jb->lens)
-		goto bad;
-	for (int32_t i = 0; i < jb->proto_cnt && !br->err; i++) {
-		const uint8_t *p;
-		jb->names[i] = kwr_str(br, &r->ar, 0);
-		p = kwr_bytes(br, &jb->lens[i], 0);
-		if (!br->err)
-			jb->meta[i] = kg_copy(r, p, jb->lens[i]);
 	}
-	if (!KAFKA_BODY_OK(rq))
-		goto bad;
 	if (!kg_group_allowed(rq, jb->group, ACL_OP_READ)) {
 		kg_join_write(r, FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED, -1, "", "",
 		              jb->member_id, NULL);
@@ -417,18 +379,12 @@ int kafka_join_group(kreq_t *rq)
 	return 0;
 bad:
 	kg_req_free(r);
-	return kafka_bad_request(rq, "JoinGroup");
+	return kafka_bad_request(rq, what);
 }
 
 /* ------------------------------------------------------------ SyncGroup */
 
-typedef struct kg_sync {
-	char *group, *member_id;
-	int32_t generation, cnt;
-	char **ids;
-	uint8_t **assign;
-	int32_t *lens;
-} kg_sync_t;
+typedef kgc_sync_t kg_sync_t;
 
 static void kg_sync_write(kg_req_t *r, int16_t err, const uint8_t *a, int32_t len)
 {
@@ -506,8 +462,8 @@ static void kg_sync_run(kg_req_t *r, kgroup_t *g, int16_t err)
 
 int kafka_sync_group(kreq_t *rq)
 {
-	kw_reader_t *br = &rq->body;
 	kg_req_t *r = kg_req_new(rq, kg_sync_run);
+	const char *what = "out of memory";
 	kg_sync_t *sb;
 
 	if (!r)
@@ -515,28 +471,10 @@ int kafka_sync_group(kreq_t *rq)
 	if (!(sb = arena_calloc(&r->ar, 1, sizeof(*sb))))
 		goto bad;
 	r->body = sb;
-	sb->group = kwr_str(br, &r->ar, 0);
-	sb->generation = kwr_i32(br);
-	sb->member_id = kwr_str(br, &r->ar, 0);
-	if (rq->api_version >= 3)
-		(void)kwr_str(br, &r->ar, 1);
-	sb->cnt = kwr_array(br, 6, 0);
-	if (br->err)
+	if (kgc_sync_group(rq->api_version, &rq->body, &r->ar, sb) != 0) {
+		what = sb->what;
 		goto bad;
-	sb->ids = arena_calloc(&r->ar, (size_t)sb->cnt + 1, sizeof(char *));
-	sb->assign = arena_calloc(&r->ar, (size_t)sb->cnt + 1, sizeof(uint8_t *));
-	sb->lens = arena_calloc(&r->ar, (size_t)sb->cnt + 1, sizeof(int32_t));
-	if (!sb->ids || !sb->assign || !sb->lens)
-		goto bad;
-	for (int32_t i = 0; i < sb->cnt && !br->err; i++) {
-		const uint8_t *p;
-		sb->ids[i] = kwr_str(br, &r->ar, 0);
-		p = kwr_bytes(br, &sb->lens[i], 0);
-		if (!br->err)
-			sb->assign[i] = kg_copy(r, p, sb->lens[i]);
 	}
-	if (!KAFKA_BODY_OK(rq))
-		goto bad;
 	if (!kg_group_allowed(rq, sb->group, ACL_OP_READ)) {
 		kg_sync_write(r, FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED, NULL, 0);
 		return 0;
@@ -545,15 +483,12 @@ int kafka_sync_group(kreq_t *rq)
 	return 0;
 bad:
 	kg_req_free(r);
-	return kafka_bad_request(rq, "SyncGroup");
+	return kafka_bad_request(rq, what);
 }
 
 /* ------------------------------------------------------------ Heartbeat, LeaveGroup */
 
-typedef struct kg_member_req {
-	char *group, *member_id;
-	int32_t generation;
-} kg_member_req_t;
+typedef kgc_member_t kg_member_req_t;
 
 static void kg_heartbeat_run(kg_req_t *r, kgroup_t *g, int16_t err)
 {
@@ -584,10 +519,10 @@ static void kg_leave_run(kg_req_t *r, kgroup_t *g, int16_t err)
 	kg_answer_error_only(r, r->version >= 1, err);
 }
 
-static int kg_member_request(kreq_t *rq, kg_run_fn *run, int has_gen, const char *what)
+static int kg_member_request(kreq_t *rq, kg_run_fn *run, int has_gen)
 {
-	kw_reader_t *br = &rq->body;
 	kg_req_t *r = kg_req_new(rq, run);
+	const char *what = "out of memory";
 	kg_member_req_t *mr;
 
 	if (!r)
@@ -595,14 +530,11 @@ static int kg_member_request(kreq_t *rq, kg_run_fn *run, int has_gen, const char
 	if (!(mr = arena_calloc(&r->ar, 1, sizeof(*mr))))
 		goto bad;
 	r->body = mr;
-	mr->group = kwr_str(br, &r->ar, 0);
-	if (has_gen)
-		mr->generation = kwr_i32(br);
-	mr->member_id = kwr_str(br, &r->ar, 0);
-	if (has_gen && rq->api_version >= 3)
-		(void)kwr_str(br, &r->ar, 1);
-	if (!KAFKA_BODY_OK(rq))
+	if ((has_gen ? kgc_heartbeat : kgc_leave_group)(rq->api_version, &rq->body, &r->ar, mr) !=
+	    0) {
+		what = mr->what;
 		goto bad;
+	}
 	if (!kg_group_allowed(rq, mr->group, ACL_OP_READ)) {
 		kg_answer_error_only(r, rq->api_version >= 1,
 		                     FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED);
@@ -617,20 +549,17 @@ bad:
 
 int kafka_heartbeat(kreq_t *rq)
 {
-	return kg_member_request(rq, kg_heartbeat_run, 1, "Heartbeat");
+	return kg_member_request(rq, kg_heartbeat_run, 1);
 }
 
 int kafka_leave_group(kreq_t *rq)
 {
-	return kg_member_request(rq, kg_leave_run, 0, "LeaveGroup");
+	return kg_member_request(rq, kg_leave_run, 0);
 }
 
 /* ------------------------------------------------------------ FindCoordinator */
 
-typedef struct kg_find {
-	char *key;
-	int8_t key_type;
-} kg_find_t;
+typedef kgc_find_t kg_find_t;
 
 static void kg_find_write(kg_req_t *r, int16_t err, const char *msg, int32_t node, const char *host,
                           int32_t port)
@@ -697,8 +626,8 @@ static void kg_find_done(int32_t broker, int zrc, void *arg)
 
 int kafka_find_coordinator(kreq_t *rq)
 {
-	kw_reader_t *br = &rq->body;
 	kg_req_t *r = kg_req_new(rq, NULL);
+	const char *what = "out of memory";
 	kg_find_t *fb;
 	kgroup_t *g;
 
@@ -707,11 +636,10 @@ int kafka_find_coordinator(kreq_t *rq)
 	if (!(fb = arena_calloc(&r->ar, 1, sizeof(*fb))))
 		goto bad;
 	r->body = fb;
-	fb->key = kwr_str(br, &r->ar, 0);
-	if (rq->api_version >= 1)
-		fb->key_type = kwr_i8(br);
-	if (!KAFKA_BODY_OK(rq))
+	if (kgc_find_coordinator(rq->api_version, &rq->body, &r->ar, fb) != 0) {
+		what = fb->what;
 		goto bad;
+	}
 	if (fb->key_type != 0) {
 		kg_find_write(r, KAFKA_ERR_COORDINATOR_NOT_AVAILABLE,
 		              "fjord has no transaction coordinator", -1, "", -1);
@@ -735,20 +663,21 @@ int kafka_find_coordinator(kreq_t *rq)
 	return 0;
 bad:
 	kg_req_free(r);
-	return kafka_bad_request(rq, "FindCoordinator");
+	return kafka_bad_request(rq, what);
 }
 
 /* ------------------------------------------------------------ ListGroups, DescribeGroups */
 
 int kafka_list_groups(kreq_t *rq)
 {
+	kgc_list_t lb;
 	kg_req_t *r;
 	kw_writer_t w;
 	size_t pos;
 	int32_t n = 0;
 
-	if (!KAFKA_BODY_OK(rq))
-		return kafka_bad_request(rq, "ListGroups");
+	if (kgc_list_groups(rq->api_version, &rq->body, &lb) != 0)
+		return kafka_bad_request(rq, lb.what);
 	if (!(r = kg_req_new(rq, NULL)))
 		return -1;
 	kww_init(&w);
@@ -813,26 +742,18 @@ static void kg_describe_one(kreq_t *rq, kw_writer_t *w, const char *name)
 
 int kafka_describe_groups(kreq_t *rq)
 {
-	kw_reader_t *br = &rq->body;
-	int32_t n = kwr_array(br, 2, 0);
-	char **names;
+	kgc_describe_t db;
 	kg_req_t *r;
 	kw_writer_t w;
 
-	if (br->err)
-		return kafka_bad_request(rq, "DescribeGroups");
-	if (!(names = arena_calloc(rq->ar, (size_t)n + 1, sizeof(char *))))
-		return kafka_bad_request(rq, "out of memory");
-	for (int32_t i = 0; i < n; i++)
-		names[i] = kwr_str(br, rq->ar, 0);
-	if (!KAFKA_BODY_OK(rq))
-		return kafka_bad_request(rq, "DescribeGroups");
+	if (kgc_describe_groups(rq->api_version, &rq->body, rq->ar, &db) != 0)
+		return kafka_bad_request(rq, db.what);
 	if (!(r = kg_req_new(rq, NULL)))
 		return -1;
 	kww_init(&w);
-	kww_i32(&w, n);
-	for (int32_t i = 0; i < n; i++)
-		kg_describe_one(rq, &w, names[i]);
+	kww_i32(&w, db.n);
+	for (int32_t i = 0; i < db.n; i++)
+		kg_describe_one(rq, &w, db.names[i]);
 	kg_req_answer(r, &w);
 	kww_free(&w);
 	return 0;

@@ -4,6 +4,7 @@
  * /consumers/<g>/offsets/<t>/<p> znodes (decimal text) as fjord SDK
  * groups', so the CLI, zkCli and both kinds of client read one truth.
  *
+ * The bodies are decoded by kafka_group_codec.c.
  * OffsetCommit req: group, generation (v1+), member_id (v1+),
  *   group_instance_id (v7), retention_time_ms (v2-4), topics [name,
  *   partitions [partition, offset, timestamp (v1), leader_epoch (v6+),
@@ -35,6 +36,7 @@
 #include "broker/authz.h"
 #include "broker/broker.h"
 #include "broker/kafka/kafka.h"
+#include "broker/kafka/kafka_group_codec.h"
 #include "broker/kafka/kgroup.h"
 #include "common/flog.h"
 
@@ -161,54 +163,39 @@ static void kg_offsets_check(kreq_t *rq, kg_offsets_t *ob, int commit)
 	}
 }
 
-/* Reads topics [name, partitions [partition, ...]] into ob->o. */
-static int kg_offsets_parse(kreq_t *rq, kg_req_t *r, kg_offsets_t *ob, int commit)
+/* Decodes the body (kafka_group_codec.c) into ob in r's arena. 0, or -1
+ * with what did not decode in *what. */
+static int kg_offsets_parse(kreq_t *rq, kg_req_t *r, kg_offsets_t *ob, int commit,
+                            const char **what)
 {
-	kw_reader_t *br = &rq->body;
-	int16_t v = rq->api_version;
-	int32_t nt = kwr_array(br, 6, !commit && v >= 2);
+	kgc_offsets_t d;
+	int rc = commit ? kgc_offset_commit(rq->api_version, &rq->body, &r->ar, &d)
+	                : kgc_offset_fetch(rq->api_version, &rq->body, &r->ar, &d);
 
-	if (br->err)
+	*what = d.what;
+	if (rc != 0)
 		return -1;
-	if (nt < 0) {
-		ob->all = 1;
-		return 0;
+	ob->group = d.group;
+	ob->member_id = d.member_id;
+	ob->generation = d.generation;
+	ob->all = d.all;
+	ob->n = d.n;
+	if (!(ob->o = arena_calloc(&r->ar, (size_t)d.n + 1, sizeof(*ob->o)))) {
+		*what = "out of memory";
+		return -1;
 	}
-	for (int32_t t = 0; t < nt && !br->err; t++) {
-		char *topic = kwr_str(br, &r->ar, 0);
-		int32_t np = kwr_array(br, 4, 0);
-		kg_offset_t *no;
-		if (br->err)
-			return -1;
-		no = arena_calloc(&r->ar, (size_t)(ob->n + np) + 1, sizeof(*no));
-		if (!no)
-			return -1;
-		if (ob->n)
-			memcpy(no, ob->o, (size_t)ob->n * sizeof(*no));
-		ob->o = no;
-		for (int32_t p = 0; p < np && !br->err; p++) {
-			kg_offset_t *o = &ob->o[ob->n++];
-			o->topic = topic;
-			o->partition = kwr_i32(br);
-			o->offset = -1;
-			if (!commit)
-				continue;
-			o->offset = kwr_i64(br);
-			if (v == 1)
-				(void)kwr_i64(br); /* commit timestamp */
-			if (v >= 6)
-				(void)kwr_i32(br);    /* committed leader epoch */
-			(void)kwr_str(br, &r->ar, 1); /* metadata */
-		}
+	for (int i = 0; i < d.n; i++) {
+		ob->o[i].topic = d.o[i].topic;
+		ob->o[i].partition = d.o[i].partition;
+		ob->o[i].offset = d.o[i].offset;
 	}
-	return br->err ? -1 : 0;
+	return 0;
 }
 
 int kafka_offset_commit(kreq_t *rq)
 {
-	kw_reader_t *br = &rq->body;
-	int16_t v = rq->api_version;
 	kg_req_t *r = kg_req_new(rq, kg_commit_run);
+	const char *what = "out of memory";
 	kg_offsets_t *ob;
 
 	if (!r)
@@ -216,18 +203,7 @@ int kafka_offset_commit(kreq_t *rq)
 	if (!(ob = arena_calloc(&r->ar, 1, sizeof(*ob))))
 		goto bad;
 	r->body = ob;
-	ob->group = kwr_str(br, &r->ar, 0);
-	ob->generation = -1;
-	ob->member_id = "";
-	if (v >= 1) {
-		ob->generation = kwr_i32(br);
-		ob->member_id = kwr_str(br, &r->ar, 0);
-	}
-	if (v >= 7)
-		(void)kwr_str(br, &r->ar, 1); /* group_instance_id */
-	if (v >= 2 && v <= 4)
-		(void)kwr_i64(br); /* retention_time_ms */
-	if (br->err || kg_offsets_parse(rq, r, ob, 1) != 0 || !KAFKA_BODY_OK(rq))
+	if (kg_offsets_parse(rq, r, ob, 1, &what) != 0)
 		goto bad;
 	if (!authz_allowed(rq->c, ACL_RES_GROUP, ob->group, ACL_OP_READ, 0)) {
 		kg_offsets_write(r, ob->o, ob->n, FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED, 0);
@@ -238,7 +214,7 @@ int kafka_offset_commit(kreq_t *rq)
 	return 0;
 bad:
 	kg_req_free(r);
-	return kafka_bad_request(rq, "OffsetCommit");
+	return kafka_bad_request(rq, what);
 }
 
 /* ------------------------------------------------------------ OffsetFetch */
@@ -304,8 +280,8 @@ static void kg_fetch_run(kg_req_t *r, kgroup_t *g, int16_t err)
 
 int kafka_offset_fetch(kreq_t *rq)
 {
-	kw_reader_t *br = &rq->body;
 	kg_req_t *r = kg_req_new(rq, kg_fetch_run);
+	const char *what = "out of memory";
 	kg_offsets_t *ob;
 
 	if (!r)
@@ -313,8 +289,7 @@ int kafka_offset_fetch(kreq_t *rq)
 	if (!(ob = arena_calloc(&r->ar, 1, sizeof(*ob))))
 		goto bad;
 	r->body = ob;
-	ob->group = kwr_str(br, &r->ar, 0);
-	if (br->err || kg_offsets_parse(rq, r, ob, 0) != 0 || !KAFKA_BODY_OK(rq))
+	if (kg_offsets_parse(rq, r, ob, 0, &what) != 0)
 		goto bad;
 	if (!authz_allowed(rq->c, ACL_RES_GROUP, ob->group, ACL_OP_READ, 0)) {
 		kg_fetch_run(r, NULL, FJORD__ERROR_CODE__GROUP_AUTHORIZATION_FAILED);
@@ -325,5 +300,5 @@ int kafka_offset_fetch(kreq_t *rq)
 	return 0;
 bad:
 	kg_req_free(r);
-	return kafka_bad_request(rq, "OffsetFetch");
+	return kafka_bad_request(rq, what);
 }

@@ -30,6 +30,7 @@
 #include <jansson.h>
 
 #include "broker/broker.h"
+#include "broker/kafka/kafka_group_codec.h"
 #include "broker/kafka/kgroup.h"
 #include "common/flog.h"
 #include "common/numparse.h"
@@ -511,33 +512,26 @@ void kgroup_claim(kgroup_t *g, int may_create)
  * data) as {"topic":[partitions]}; NULL when it does not decode. */
 static json_t *kgz_assignment_json(const uint8_t *buf, int32_t len)
 {
-	kw_reader_t r;
+	kgc_assignment_t as;
 	arena_t ar;
 	json_t *o = json_object();
-	int32_t nt;
 
 	if (!o || !buf)
 		return o;
 	arena_init(&ar, 0);
-	kwr_init(&r, buf, (size_t)len);
-	(void)kwr_i16(&r);
-	nt = kwr_array(&r, 6, 0);
-	for (int32_t t = 0; t < nt && !r.err; t++) {
-		const char *topic = kwr_str(&r, &ar, 0);
-		int32_t np = kwr_array(&r, 4, 0);
-		json_t *a = json_array();
-		for (int32_t p = 0; p < np && !r.err; p++)
-			json_array_append_new(a, json_integer(kwr_i32(&r)));
-		if (topic && !r.err)
-			json_object_set_new(o, topic, a);
-		else
-			json_decref(a);
-	}
-	arena_free(&ar);
-	if (r.err) {
+	if (kgc_assignment(buf, len > 0 ? (size_t)len : 0, &ar, &as) != 0) {
+		arena_free(&ar);
 		json_decref(o);
 		return NULL;
 	}
+	/* A topic named twice: its last entry stands, as before. */
+	for (int32_t t = 0; t < as.n; t++) {
+		json_t *a = json_array();
+		for (int32_t p = 0; p < as.topics[t].n; p++)
+			json_array_append_new(a, json_integer(as.topics[t].partitions[p]));
+		json_object_set_new(o, as.topics[t].name, a);
+	}
+	arena_free(&ar);
 	return o;
 }
 
