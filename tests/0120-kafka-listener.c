@@ -7,7 +7,8 @@
  * 0-7, Fetch 4-11, Metadata 0-4, ...); v3 is answered with a v0 body and
  * UNSUPPORTED_VERSION and the connection stays usable.
  * t0120_bad_requests: a size field below a header, an undecodable header,
- * an api the table lacks, a version it lacks and a truncated body each
+ * an api the table lacks, a version it lacks, a truncated body and a name
+ * with a NUL byte inside each
  * close that connection (others keep working); a fjord-protocol frame on
  * the Kafka port is refused the same way.
  * t0120_produce_fetch: CreateTopics v0-4 (manual assignment and
@@ -245,6 +246,17 @@ START_TEST(t0120_bad_requests)
 	fd = raw_connect(port);
 	ck_assert_int_eq(kp_send(fd, 3, 1, 8, &w), 0);
 	ck_assert_msg(raw_wait_closed(fd, 5000), "truncated Metadata: the connection stayed open");
+	close(fd);
+	kww_free(&w);
+	/* A name with a NUL byte inside (it would be cut at it). */
+	kww_init(&w);
+	kww_i32(&w, 1);
+	kww_i16(&w, 3);
+	kww_raw(&w, "a\0b", 3);
+	fd = raw_connect(port);
+	ck_assert_int_eq(kp_send(fd, 3, 1, 8, &w), 0);
+	ck_assert_msg(raw_wait_closed(fd, 5000),
+	              "a NUL in a topic name: the connection stayed open");
 	close(fd);
 	kww_free(&w);
 	/* fjord's own framing on the Kafka port: its 8-byte prefix reads as

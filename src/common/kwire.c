@@ -82,6 +82,10 @@ char *kwr_str(kw_reader_t *r, arena_t *ar, int nullable)
 	p = kwr_take(r, (size_t)n);
 	if (!p)
 		return NULL;
+	if (memchr(p, '\0', (size_t)n)) {
+		r->err = 1; /* a C string would silently be cut at it */
+		return NULL;
+	}
 	s = arena_alloc(ar, (size_t)n + 1);
 	if (!s) {
 		r->err = 1;

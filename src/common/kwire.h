@@ -45,7 +45,9 @@ int64_t kwr_i64(kw_reader_t *r);
 void kwr_skip(kw_reader_t *r, size_t n);
 
 /* A string (int16 length): a NUL-terminated copy in ar. NULL for a null
- * string (-1); with nullable 0 that is an error too. "" for empty. */
+ * string (-1); with nullable 0 that is an error too. "" for empty. A NUL
+ * byte inside is an error: the name would be cut at it (a group "a\0b"
+ * read as "a"). */
 char *kwr_str(kw_reader_t *r, arena_t *ar, int nullable);
 /* The bytes (int32 length) in place: *len their length; NULL with *len -1
  * for null (an error unless nullable). */
