@@ -4,7 +4,9 @@
 # line from there). Every test file in tests/tests.def is listed here.
 check_PROGRAMS += tests/fjord-tests
 TESTS += tests/fjord-tests
-EXTRA_DIST += tests/kafka/group_client.py
+EXTRA_DIST += tests/kafka/group_client.py tests/kafka/judge_common.py \
+	tests/kafka/confluent_roundtrip.py tests/kafka/kafkapython_roundtrip.py \
+	tests/kafka/confluent_resume.py
 # LeakSanitizer suppressions (scripts/check --sanitizers; docs/testing.md).
 EXTRA_DIST += tests/lsan.supp
 tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
@@ -106,6 +108,7 @@ tests_fjord_tests_SOURCES += tests/0117-idempotent-producer.c
 tests_fjord_tests_SOURCES += tests/0118-idempotent-fenced-expired.c
 tests_fjord_tests_SOURCES += tests/0120-kafka-listener.c
 tests_fjord_tests_SOURCES += tests/0121-kafka-kcat.c
+tests_fjord_tests_SOURCES += tests/0122-kafka-confluent.c
 tests_fjord_tests_SOURCES += tests/0123-create-partitions.c
 tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
 tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
