@@ -60,10 +60,11 @@ START_TEST(t0122_resume)
 
 	snprintf(group, sizeof(group), "%s-g", topic);
 	test_kg_bootstrap(c, bs, sizeof(bs));
-	ck_assert(asprintf(&cmd,
-	                   "timeout 150 /usr/bin/python3 %s/tests/kafka/confluent_roundtrip.py %s %s "
-	                   "%d %s --partitions 3 --replication-factor 3 --timeout 60 2>&1",
-	                   FJORD_SRCDIR, bs, topic, T0122_FIRST, group) > 0);
+	ck_assert(
+	    asprintf(&cmd,
+	             "timeout 150 /usr/bin/python3 %s/tests/kafka/confluent_roundtrip.py %s %s "
+	             "%d %s --partitions 3 --replication-factor 3 --timeout 60 2>&1",
+	             FJORD_SRCDIR, bs, topic, T0122_FIRST, group) > 0);
 	out = test_run(cmd, &st);
 	test_say("confluent_roundtrip: exit %d: %s", st, out);
 	ck_assert_msg(st == 0, "confluent_roundtrip failed (exit %d)", st);
@@ -84,10 +85,11 @@ START_TEST(t0122_resume)
 		fprintf(f, "after-%d:v%d\n", i, i);
 	fclose(f);
 	test_kg_bootstrap(c, bs, sizeof(bs));
-	ck_assert(asprintf(&cmd,
-	                   "timeout 120 kcat -b %s -P -t %s -K: -X acks=all -X message.timeout.ms=60000 "
-	                   "< %s 2>&1",
-	                   bs, topic, path) > 0);
+	ck_assert(
+	    asprintf(&cmd,
+	             "timeout 120 kcat -b %s -P -t %s -K: -X acks=all -X message.timeout.ms=60000 "
+	             "< %s 2>&1",
+	             bs, topic, path) > 0);
 	out = test_run(cmd, &st);
 	test_say("kcat -P: exit %d %s", st, out);
 	ck_assert_int_eq(st, 0);
@@ -96,10 +98,11 @@ START_TEST(t0122_resume)
 	free(cmd);
 
 	/* The group resumes at its commits: the 200 new ones, nothing else. */
-	ck_assert(asprintf(&cmd,
-	                   "timeout 150 /usr/bin/python3 %s/tests/kafka/confluent_resume.py %s %s %s "
-	                   "after- %d --timeout 60 2>&1",
-	                   FJORD_SRCDIR, bs, topic, group, T0122_SECOND) > 0);
+	ck_assert(
+	    asprintf(&cmd,
+	             "timeout 150 /usr/bin/python3 %s/tests/kafka/confluent_resume.py %s %s %s "
+	             "after- %d --timeout 60 2>&1",
+	             FJORD_SRCDIR, bs, topic, group, T0122_SECOND) > 0);
 	out = test_run(cmd, &st);
 	test_say("confluent_resume: exit %d: %s", st, out);
 	ck_assert_msg(st == 0, "confluent_resume: exit %d", st);
