@@ -544,8 +544,15 @@ fjord_err_t rb_reader_open(rb_reader_t *r, const uint8_t *batch, size_t len)
 				err = FJORD_ERR__BAD_COMPRESSION;
 			return r->err = err;
 		}
-		r->p = r->dbuf;
-		r->end = r->dbuf + dlen;
+		if (r->dbuf) {
+			r->p = r->dbuf;
+			r->end = r->dbuf + dlen;
+		} else {
+			/* Nothing was decompressed (an xerial stream without
+			 * blocks): no buffer to point into. */
+			static const uint8_t none[1];
+			r->p = r->end = none;
+		}
 	}
 	/* Control batches (transaction markers) carry no application records. */
 	r->remaining = (attrs & RB_ATTR_CONTROL) ? 0 : rb_records_count(batch);
