@@ -283,6 +283,8 @@ fjord_err_t record_validate(const uint8_t *batch, size_t len, record_scratch_t *
 		              "%s records do not decompress: %s (at most %zu bytes allowed)",
 		              rb_codec_name((rb_codec_t)codec), msg ? msg : "corrupt",
 		              scratch->max_decompressed);
+	else if (!scratch->buf) /* nothing decompressed, no buffer yet */
+		err = rv_records(batch, batch + total, batch + total, info, errstr, errstr_size);
 	else
 		err =
 		    rv_records(batch, scratch->buf, scratch->buf + dlen, info, errstr, errstr_size);
