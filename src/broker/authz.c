@@ -24,6 +24,7 @@
 #include "broker/broker.h"
 #include "common/bytes.h"
 #include "common/flog.h"
+#include "common/props.h"
 
 int authz_class_name_ok(const char *name, int *enabledp)
 {
@@ -55,12 +56,8 @@ int authz_init(authz_t *a, const broker_conf_t *conf, char *errstr, size_t n)
 	if (!copy)
 		goto oom;
 	for (tok = strtok_r(copy, ";", &save); tok; tok = strtok_r(NULL, ";", &save)) {
-		char *e, **grown;
-		while (*tok == ' ')
-			tok++;
-		e = tok + strlen(tok);
-		while (e > tok && e[-1] == ' ')
-			*--e = '\0';
+		char **grown;
+		tok = props_list_item(tok);
 		if (!*tok)
 			continue;
 		if (!acl_principal_valid(tok)) {

@@ -500,13 +500,9 @@ static int broker_conf_protocol_map(broker_conf_t *conf, char *errstr, size_t er
 		    sec_proto_parse(conf->lsn[i].name, &sp) == 0 ? sp : SEC_PLAINTEXT;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *colon, *proto, *e;
+		char *colon, *proto;
 
-		while (*tok == ' ')
-			tok++;
-		e = tok + strlen(tok);
-		while (e > tok && e[-1] == ' ')
-			*--e = '\0';
+		tok = props_list_item(tok);
 		if (!*tok)
 			continue;
 		colon = strchr(tok, ':');
@@ -556,14 +552,9 @@ static int broker_conf_kafka_listeners(broker_conf_t *conf, char *errstr, size_t
 		return -1;
 	}
 	for (tok = strtok_r(copy, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *e;
 		int k;
 
-		while (*tok == ' ')
-			tok++;
-		e = tok + strlen(tok);
-		while (e > tok && e[-1] == ' ')
-			*--e = '\0';
+		tok = props_list_item(tok);
 		if (!*tok)
 			continue;
 		k = broker_conf_lsn_find(conf, tok);

@@ -380,3 +380,15 @@ void props_write_markdown(const prop_def_t *defs, FILE *fp, const char *const *s
 		fputs(" |\n", fp);
 	}
 }
+
+char *props_list_item(char *tok)
+{
+	char *e;
+
+	while (*tok == ' ')
+		tok++;
+	e = tok + strlen(tok);
+	while (e > tok && e[-1] == ' ')
+		*--e = '\0';
+	return tok;
+}

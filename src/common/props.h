@@ -115,4 +115,9 @@ int props_parse_buf(const char *buf, size_t len, const char *name, props_pair_cb
 int props_parse_file(const char *path, props_pair_cb_t cb, void *opaque, char *errstr,
                      size_t errstr_size);
 
+/* One item of a comma- (or otherwise) separated list value, cut out with
+ * strtok_r: drops the spaces around it in place and returns where it now
+ * starts ("" when it was only spaces). */
+char *props_list_item(char *tok);
+
 #endif /* FJORD_PROPS_H */

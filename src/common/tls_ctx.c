@@ -21,6 +21,7 @@
 #include <openssl/err.h>
 #include <openssl/x509v3.h>
 
+#include "common/props.h"
 #include "common/tls_ctx.h"
 
 /* OpenSSL 1.1.1 (the oldest configure accepts) names it without the 1. */
@@ -53,14 +54,9 @@ static int tls_ctx_versions(const char *list, int *minv, int *maxv, char *errstr
 	*minv = *maxv = 0;
 	snprintf(buf, sizeof(buf), "%s", list ? list : "TLSv1.2,TLSv1.3");
 	for (tok = strtok_r(buf, ",", &save); tok; tok = strtok_r(NULL, ",", &save)) {
-		char *e;
 		int v;
 
-		while (*tok == ' ')
-			tok++;
-		e = tok + strlen(tok);
-		while (e > tok && e[-1] == ' ')
-			*--e = '\0';
+		tok = props_list_item(tok);
 		if (!*tok)
 			continue;
 		if (strcasecmp(tok, "TLSv1.2") == 0)
