@@ -557,6 +557,18 @@ FJORD_EXPORT fjord_err_t fjord_admin_list_refused(fjord_t *fj, fjord_refused_t *
                                                   char *errstr, size_t errstr_size);
 FJORD_EXPORT void fjord_refused_list_destroy(fjord_refused_t *list, int cnt);
 
+/* Whether the handle's ZooKeeper path (zookeeper.connect, chroot included)
+ * holds a fjord cluster: *foundp 1 when its /cluster/id exists (the first
+ * broker to start writes it). When it does not, *foundp is 0 and others gets
+ * the chroots of the same ensemble that do hold one (the root "/" and its
+ * direct children, comma-separated; empty: none), from a short second session
+ * without the chroot, so a tool can say "no fjord cluster at '/'; found under
+ * /fjord" instead of printing an empty cluster. Writes nothing. Requires
+ * zookeeper.connect. */
+FJORD_EXPORT fjord_err_t fjord_zookeeper_locate(fjord_t *fj, int *foundp, char *others,
+                                                size_t others_size, char *errstr,
+                                                size_t errstr_size);
+
 /* ------------------------------------------------------------------ ACLs */
 /* Kafka's ACLs, kept in ZooKeeper as Kafka's ZooKeeper mode does
  * (/kafka-acl/<Topic|Group|Cluster>/<name>; docs/security.md,

@@ -37,6 +37,12 @@
 /* Index order is tls_client_auth_t's (common/tls_ctx.h). */
 static const char *const broker_conf_client_auths[] = { "none", "requested", "required", NULL };
 static const char *const broker_conf_endpoint_algs[] = { "https", "none", NULL };
+/* log.level's words (Kafka's log4j level names) and the syslog level each
+ * one sets (common/flog.h); trace is debug, fjord has nothing finer. */
+static const char *const broker_conf_log_levels[] = { "error", "warn", "info", "debug",
+	                                              "trace", NULL };
+static const int broker_conf_log_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
+	                                      LOG_DEBUG };
 
 static const prop_def_t broker_conf_defs[] = {
 	{ "broker.id", PROP_INT, OFF(broker_id), "-1", -1, I32MAX, NULL, 0,
@@ -121,6 +127,9 @@ static const prop_def_t broker_conf_defs[] = {
 	  "Replication over SSL: https checks that the leader's certificate names the host it "
 	  "advertises (a DNS or IP subject alternative name); none skips that check (the chain "
 	  "is still verified)." },
+	{ "log.level", PROP_ENUM, OFF(log_level), "info", 0, 0, broker_conf_log_levels, 0,
+	  "The broker's log level: error, warn, info, debug or trace (the same as debug). Every "
+	  "line goes to stderr with a UTC timestamp, its level and its subsystem." },
 	{ "log.dirs", PROP_STR, OFF(log_dirs), NULL, 0, 0, NULL, 0,
 	  "Comma-separated log directories. Unset: log.dir." },
 	{ "log.dir", PROP_STR, OFF(log_dir), "/tmp/fjord-logs", 0, 0, NULL, 0,
@@ -772,6 +781,7 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	char msg[256];
 
 	errstr[0] = '\0';
+	flog_set_level(broker_conf_log_syslog[conf->log_level]);
 	if (conf->broker_id < 0) {
 		snprintf(errstr, errstr_size, "broker.id is required (an integer >= 0)");
 		return -1;

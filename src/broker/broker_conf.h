@@ -63,6 +63,7 @@ typedef struct broker_conf {
 	char *ssl_key_password;
 	char *ssl_ca_location;
 	int ssl_client_auth; /* tls_client_auth_t */
+	int log_level;       /* log.level: index into its words (error..trace) */
 	char *ssl_enabled_protocols;
 	int ssl_endpoint_identification_algorithm; /* 0: https, 1: none */
 	char *log_dirs;

@@ -209,6 +209,50 @@ out:
 	return rc;
 }
 
+/* A fjord-protocol listener refused a frame's prefix: if its bytes are what
+ * another kind of client sends first, logs the likely cause in one line and
+ * returns 1 (the caller closes the connection without its own line).
+ * Recognised: an Apache Kafka request (size, api_key 0..99, api_version
+ * 0..20: a Kafka client pointed at a fjord port) and a TLS ClientHello
+ * (a TLS client on a plaintext listener). */
+static int conn_foreign_client(const conn_t *c, const uint8_t *prefix)
+{
+	const broker_listener_t *l = &c->b->conf.lsn[c->listener];
+	uint16_t api = (uint16_t)(prefix[4] << 8 | prefix[5]);
+	uint16_t ver = (uint16_t)(prefix[6] << 8 | prefix[7]);
+	const char *kname = NULL;
+	int i, kport = -1;
+
+	if (prefix[0] == 0x16 && prefix[1] == 0x03 && prefix[2] <= 0x04) {
+		flog(LOG_WARNING, "conn",
+		     "closing connection from %s: it began a TLS handshake on listener %s, "
+		     "which is not SSL (the client wants security.protocol=ssl: use an SSL "
+		     "listener, or plaintext on this one)",
+		     c->peer, l->name);
+		return 1;
+	}
+	if (api > 99 || ver > 20 || be32_read(prefix) < 8)
+		return 0;
+	for (i = 0; i < c->b->conf.lsn_cnt && !kname; i++)
+		if (c->b->conf.lsn[i].kafka) {
+			kname = c->b->conf.lsn[i].name;
+			kport = i < c->b->bound_cnt ? c->b->bound[i].port : c->b->conf.lsn[i].port;
+		}
+	if (kname)
+		flog(LOG_WARNING, "conn",
+		     "closing connection from %s: an Apache Kafka client (request api_key %u, "
+		     "version %u) on listener %s, which speaks fjord's protocol; Kafka clients "
+		     "use listener %s (port %d, kafka.listener.names)",
+		     c->peer, api, ver, l->name, kname, kport);
+	else
+		flog(LOG_WARNING, "conn",
+		     "closing connection from %s: an Apache Kafka client (request api_key %u, "
+		     "version %u) on listener %s, which speaks fjord's protocol; this broker "
+		     "has no Kafka listener (name one in kafka.listener.names)",
+		     c->peer, api, ver, l->name);
+	return 1;
+}
+
 /* A Kafka request's size field: at least the header's fixed part (api
  * key, version, correlation id, client id length), at most max_frame. */
 static int conn_kafka_prefix(uint32_t frame_len, size_t max_frame, const char **errmsg)
@@ -257,8 +301,10 @@ static void conn_process_input(conn_t *c)
 		if (c->kafka ? conn_kafka_prefix(be32_read(prefix), max_frame, &errmsg) != 0
 		             : frame_parse(prefix, sizeof(prefix), max_frame, &f, &errmsg) ==
 		                   FRAME_ERROR) {
-			flog(LOG_WARNING, "conn", "closing connection from %s: bad frame (%s)",
-			     c->peer, errmsg ? errmsg : "invalid prefix");
+			if (c->kafka || !conn_foreign_client(c, prefix))
+				flog(LOG_WARNING, "conn",
+				     "closing connection from %s: bad frame (%s)", c->peer,
+				     errmsg ? errmsg : "invalid prefix");
 			conn_close(c, "bad frame");
 			return;
 		}

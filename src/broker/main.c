@@ -130,7 +130,7 @@ int main(int argc, char **argv)
 		goto fail_usage;
 	}
 	if (broker_conf_load_file(&b.conf, props_file, errstr, sizeof(errstr)) != 0) {
-		fprintf(stderr, "fjordd: %s\n", errstr);
+		flog(LOG_ERR, "config", "%s", errstr);
 		goto fail;
 	}
 	for (i = 1; i < argc; i++) {
@@ -140,7 +140,7 @@ int main(int argc, char **argv)
 			rc = broker_conf_set(&b.conf, kv, eq + 1, errstr, sizeof(errstr));
 			*eq = '=';
 			if (rc != 0) {
-				fprintf(stderr, "fjordd: --override %s: %s\n", kv, errstr);
+				flog(LOG_ERR, "config", "--override %s: %s", kv, errstr);
 				goto fail;
 			}
 		} else if (strcmp(argv[i], "--ports-file") == 0) {
@@ -148,7 +148,7 @@ int main(int argc, char **argv)
 		}
 	}
 	if (broker_conf_finish(&b.conf, errstr, sizeof(errstr)) != 0) {
-		fprintf(stderr, "fjordd: %s: %s\n", props_file, errstr);
+		flog(LOG_ERR, "config", "%s: %s", props_file, errstr);
 		goto fail;
 	}
 
@@ -161,19 +161,17 @@ int main(int argc, char **argv)
 	}
 	if (rc != 0) {
 		flog(LOG_ERR, "broker", "start-up failed: %s", errstr);
-		fprintf(stderr, "fjordd: start-up failed: %s\n", errstr);
 		broker_free(&b);
 		return rc == BROKER_START_CONFIG ? 2 : 1;
 	}
 	if (ports_file && (rc = main_write_ports(ports_file, &b)) != 0) {
-		fprintf(stderr, "fjordd: cannot write ports file %s: %s\n", ports_file,
-		        strerror(-rc));
+		flog(LOG_ERR, "broker", "cannot write ports file %s: %s", ports_file,
+		     strerror(-rc));
 		broker_free(&b);
 		return 1;
 	}
-	printf("fjordd: broker %d listening on %s:%d (http %s:%d)\n", b.conf.broker_id, b.host,
-	       b.port, b.http_host, b.http_port);
-	fflush(stdout);
+	flog(LOG_NOTICE, "broker", "broker %d listening on %s:%d (http %s:%d)", b.conf.broker_id,
+	     b.host, b.port, b.http_host, b.http_port);
 	rc = broker_run(&b);
 	broker_free(&b);
 	flog(LOG_INFO, "broker", "stopped");

@@ -130,9 +130,13 @@ int cli_admin_begin(const struct cli_ctx *ctx, int parse_rc, void (*usage)(FILE 
  * ZooKeeper or broker address when the error is about reaching it. */
 void cli_report_error(const struct cli_ctx *ctx, const char *what, fjord_err_t err,
                       const char *detail);
+/* With -z: when the connect string's path holds no fjord cluster, prints
+ * which chroots of that ensemble do (fjord_zookeeper_locate) and returns 1;
+ * 0 otherwise (a cluster is there, no -z, or it could not tell). */
+int cli_no_cluster_here(const struct cli_ctx *ctx, fjord_t *fj);
 /* Fetches one topic's metadata and checks it exists. On success *mdp holds
  * it (caller frees). On failure prints a clear error ("topic 'x' does not
- * exist") and returns -1. */
+ * exist", or that -z names no cluster) and returns -1. */
 int cli_topic_metadata(const struct cli_ctx *ctx, fjord_t *fj, const char *topic,
                        fjord_metadata_t **mdp);
 

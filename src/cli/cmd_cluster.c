@@ -188,6 +188,10 @@ int cmd_cluster(struct cli_ctx *ctx, int argc, char **argv)
 		rc = CLI_EXIT_ERROR;
 		goto out;
 	}
+	if (md->broker_cnt == 0 && cli_no_cluster_here(ctx, fj)) {
+		rc = CLI_EXIT_ERROR;
+		goto out;
+	}
 	if (fjord_admin_list_refused(fj, &refused, &refused_cnt, errstr, sizeof(errstr)) ==
 	    FJORD_ERR_NO_ERROR)
 		refused_ok = 1;

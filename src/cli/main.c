@@ -38,13 +38,15 @@ static void main_usage(FILE *out)
 	    "  -z, --zookeeper ZK    ZooKeeper connect string, e.g. zk1:2181,zk2:2181/fjord\n"
 	    "                        (default: $FJORD_ZOOKEEPER)\n"
 	    "  -b, --brokers LIST    bootstrap brokers host:port,... (default: $FJORD_BROKERS)\n"
+	    "      --bootstrap-server LIST  the same as -b (Kafka's tools' name)\n"
 	    "  -X, --property K=V    set any SDK property (repeatable)\n"
 	    "      --timeout MS      bound on every cluster call (default %d)\n"
 	    "      --version         print the version and exit\n"
 	    "  -h, --help            print this help and exit\n"
 	    "\n"
 	    "Subcommands:\n"
-	    "  topic create|list|describe|delete   manage topics\n"
+	    "  topic create|list|describe|delete|alter|reassign\n"
+	    "                                      manage topics, their configs and replicas\n"
 	    "  produce TOPIC                       write stdin lines as records\n"
 	    "  consume TOPIC [-g GROUP]            print records (as a group member with -g)\n"
 	    "  group list|describe|reset-offsets|delete\n"
@@ -54,6 +56,7 @@ static void main_usage(FILE *out)
 	    "  cluster                             show brokers and the controller\n"
 	    "  perf produce|consume TOPIC          measure throughput and latency\n"
 	    "\n"
+	    "-z, -X, --bootstrap-server and --timeout may also follow the subcommand.\n"
 	    "Run 'fjord SUBCOMMAND --help' for a subcommand's options.\n"
 	    "Exit codes: 0 success, 1 error, 2 usage error.\n",
 	    CLI_DEFAULT_TIMEOUT_MS);
@@ -250,6 +253,38 @@ void cli_report_error(const struct cli_ctx *ctx, const char *what, fjord_err_t e
 		fprintf(stderr, "fjord: %s: %s (%s)\n", what, reason, fjord_err2name(err));
 }
 
+int cli_no_cluster_here(const struct cli_ctx *ctx, fjord_t *fj)
+{
+	char others[512], errstr[512];
+	const char *slash;
+	int found = 1, hlen;
+
+	if (!ctx->zookeeper || fjord_zookeeper_locate(fj, &found, others, sizeof(others), errstr,
+	                                              sizeof(errstr)) != FJORD_ERR_NO_ERROR)
+		return 0;
+	if (found)
+		return 0;
+	if (!others[0]) {
+		fprintf(stderr,
+		        "fjord: no fjord cluster at ZooKeeper '%s' (no /cluster/id under that "
+		        "path, nor under any chroot of that ensemble): has a broker started "
+		        "with this zookeeper.connect?\n",
+		        ctx->zookeeper);
+		return 1;
+	}
+	slash = strchr(ctx->zookeeper, '/');
+	hlen = slash ? (int)(slash - ctx->zookeeper) : (int)strlen(ctx->zookeeper);
+	fprintf(stderr,
+	        "fjord: no fjord cluster at ZooKeeper '%s' (no /cluster/id under that path); "
+	        "ZooKeeper paths holding one: %s",
+	        ctx->zookeeper, others);
+	if (!strchr(others, ','))
+		fprintf(stderr, " (try -z %.*s%s)", hlen, ctx->zookeeper,
+		        strcmp(others, "/") ? others : "");
+	fputc('\n', stderr);
+	return 1;
+}
+
 int cli_topic_metadata(const struct cli_ctx *ctx, fjord_t *fj, const char *topic,
                        fjord_metadata_t **mdp)
 {
@@ -261,7 +296,8 @@ int cli_topic_metadata(const struct cli_ctx *ctx, fjord_t *fj, const char *topic
 	snprintf(what, sizeof(what), "metadata for topic '%s'", topic);
 	err = fjord_metadata(fj, topic, &md, ctx->timeout_ms);
 	if (err == FJORD_ERR__UNKNOWN_TOPIC || err == FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION) {
-		fprintf(stderr, "fjord: topic '%s' does not exist\n", topic);
+		if (!cli_no_cluster_here(ctx, fj))
+			fprintf(stderr, "fjord: topic '%s' does not exist\n", topic);
 		return -1;
 	}
 	if (err) {
@@ -270,7 +306,8 @@ int cli_topic_metadata(const struct cli_ctx *ctx, fjord_t *fj, const char *topic
 	}
 	if (md->topic_cnt < 1 || md->topics[0].err == FJORD_ERR_UNKNOWN_TOPIC_OR_PARTITION ||
 	    md->topics[0].err == FJORD_ERR__UNKNOWN_TOPIC || md->topics[0].partition_cnt < 1) {
-		fprintf(stderr, "fjord: topic '%s' does not exist\n", topic);
+		if (!cli_no_cluster_here(ctx, fj))
+			fprintf(stderr, "fjord: topic '%s' does not exist\n", topic);
 		fjord_metadata_destroy(md);
 		return -1;
 	}
@@ -312,11 +349,88 @@ static int main_add_prop(struct cli_ctx *ctx, const char *arg)
 	return 0;
 }
 
+/* Takes the global options that may also follow the subcommand's name out
+ * of argv[1..argc-1] (so "fjord consume t -X k=v" works as Kafka's and
+ * kcat's tools allow): -X/--property, -z/--zookeeper, --bootstrap-server and
+ * --timeout, with their value attached or next. -b is not among them: a
+ * subcommand may use it (topic reassign --brokers). "--" ends the scan.
+ * Returns the new argc, or -1 after printing a usage error. */
+static int main_hoist_globals(struct cli_ctx *ctx, int argc, char **argv)
+{
+	static const struct {
+		const char *name; /* long form, or NULL */
+		char shrt;        /* short form, or 0 */
+		char key;
+	} g[] = {
+		{ "property", 'X', 'X' },   { "zookeeper", 'z', 'z' }, { "bootstrap-server", 0, 'b' },
+		{ "timeout", 0, 'T' },
+	};
+	int i, out = 1, k;
+
+	for (i = 1; i < argc; i++) {
+		const char *a = argv[i], *val = NULL;
+		long long v;
+		size_t nl;
+		int hit = -1;
+
+		if (!strcmp(a, "--")) {
+			while (i < argc)
+				argv[out++] = argv[i++];
+			break;
+		}
+		for (k = 0; hit < 0 && k < (int)(sizeof(g) / sizeof(g[0])); k++) {
+			if (g[k].shrt && a[0] == '-' && a[1] == g[k].shrt) {
+				hit = k;
+				val = a[2] ? a + 2 : NULL;
+			} else if (g[k].name && a[0] == '-' && a[1] == '-' &&
+			           !strncmp(a + 2, g[k].name, nl = strlen(g[k].name)) &&
+			           (a[2 + nl] == '\0' || a[2 + nl] == '=')) {
+				hit = k;
+				val = a[2 + nl] == '=' ? a + 3 + nl : NULL;
+			}
+		}
+		if (hit < 0) {
+			argv[out++] = argv[i];
+			continue;
+		}
+		if (!val) {
+			if (i + 1 >= argc) {
+				fprintf(stderr, "fjord: %s needs a value\n", a);
+				return -1;
+			}
+			val = argv[++i];
+		}
+		switch (g[hit].key) {
+		case 'X':
+			if (main_add_prop(ctx, val) < 0)
+				return -1;
+			break;
+		case 'z':
+			ctx->zookeeper = val;
+			break;
+		case 'b':
+			ctx->brokers = val;
+			break;
+		case 'T':
+			if (cli_parse_int(val, 1, INT_MAX, &v) < 0) {
+				fprintf(stderr, "fjord: invalid --timeout '%s' (milliseconds > 0)\n",
+				        val);
+				return -1;
+			}
+			ctx->timeout_ms = (int)v;
+			break;
+		}
+	}
+	argv[out] = NULL;
+	return out;
+}
+
 int main(int argc, char **argv)
 {
 	static const struct option opts[] = {
 		{ "zookeeper", required_argument, NULL, 'z' },
 		{ "brokers", required_argument, NULL, 'b' },
+		{ "bootstrap-server", required_argument, NULL, 'b' },
 		{ "property", required_argument, NULL, 'X' },
 		{ "timeout", required_argument, NULL, 'T' },
 		{ "version", no_argument, NULL, 'V' },
@@ -375,6 +489,9 @@ int main(int argc, char **argv)
 	sub = argv[optind];
 	argc -= optind;
 	argv += optind;
+	argc = main_hoist_globals(&ctx, argc, argv);
+	if (argc < 0)
+		return CLI_EXIT_USAGE;
 	if (!strcmp(sub, "help")) {
 		main_usage(stdout);
 		return CLI_EXIT_OK;
@@ -389,7 +506,7 @@ int main(int argc, char **argv)
 		return cmd_group(&ctx, argc, argv);
 	if (!strcmp(sub, "acl"))
 		return cmd_acl(&ctx, argc, argv);
-	if (!strcmp(argv[0], "user"))
+	if (!strcmp(sub, "user"))
 		return cmd_user(&ctx, argc, argv);
 	if (!strcmp(sub, "cluster"))
 		return cmd_cluster(&ctx, argc, argv);

@@ -44,5 +44,6 @@ src_client_libfjord_la_SOURCES += src/client/admin_reassign.c
 src_client_libfjord_la_SOURCES += src/client/admin_config.c
 src_client_libfjord_la_SOURCES += src/client/admin_user.c
 src_client_libfjord_la_SOURCES += src/client/admin_refused.c
+src_client_libfjord_la_SOURCES += src/client/zk_locate.c
 src_client_libfjord_la_SOURCES += src/client/admin_acl.c
 src_client_libfjord_la_SOURCES += src/client/admin_broker.c
