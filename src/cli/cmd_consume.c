@@ -16,7 +16,12 @@
  * It stops after -n COUNT records; with -e/--exit when every assigned
  * partition has reached its end (the high watermark at the moment it got
  * there: records produced later to a partition that already reached it are
- * printed only while others are still being read), as kcat's -e; else it
+ * printed only while others are still being read), as kcat's -e. A
+ * partition reaches its end with a _PARTITION_EOF event (an empty fetch at
+ * the high watermark) or, without a group, with a record that leaves no lag
+ * behind the high watermark of the latest fetch response
+ * (fjord_consumer_lag), so a partition written to all the time ends too;
+ * else it
  * runs until SIGINT/SIGTERM. Each of those exits 0. A corrupt record batch
  * (CORRUPT_MESSAGE: failed its CRC-32C here, or the broker knows the range
  * is corrupt) stops it with exit 1 and a message naming topic, partition and
@@ -29,8 +34,13 @@
  * "latest"), offsets are committed as the SDK's enable.auto.commit says, and
  * on exit fjord_close() leaves the group (committing first with auto commit)
  * before the exit code 0. -e then waits for an assignment and stops when
- * every partition assigned reached its end. Rebalance events are reported on
- * stderr. -p and the other -o forms do not apply to a group.
+ * every partition assigned reached its end, judged by _PARTITION_EOF alone:
+ * the group's partitions are added one claim at a time, and an empty fetch
+ * (fetch.wait.max.ms after the partition's last record) leaves the claims of
+ * one rebalance time to finish, where a record with no lag could end the
+ * first partition before the others are assigned. So in a group a
+ * partition written to all the time can keep -e from stopping. Rebalance
+ * events are reported on stderr. -p and the other -o forms do not apply to a group.
  *
  * Main thread only; each polled message is destroyed after printing.
  */
@@ -502,6 +512,30 @@ static int consume_mark_end(fjord_topic_partition_list_t *ends, const fjord_mess
 	return 0;
 }
 
+/* Without a group, after record m: marks its partition as having reached
+ * its end when the
+ * record was the last one below the high watermark of the latest fetch
+ * response (lag 0). Without this a partition that is written to all the
+ * time would never see an empty fetch, hence no _PARTITION_EOF, and -e
+ * would not stop. Returns 1 when it newly marked one, 0 otherwise, -1 on
+ * out of memory. */
+static int consume_record_at_end(fjord_t *fj, fjord_topic_partition_list_t *ends,
+                                 const fjord_message_t *m)
+{
+	const fjord_topic_partition_t *e;
+	int64_t lag = -1;
+
+	if (!m->topic)
+		return 0;
+	e = fjord_topic_partition_list_find(ends, m->topic, m->partition);
+	if (e && e->offset == 1)
+		return 0; /* already there */
+	if (fjord_consumer_lag(fj, m->topic, m->partition, &lag, NULL) != FJORD_ERR_NO_ERROR ||
+	    lag != 0)
+		return 0;
+	return consume_mark_end(ends, m, 1) < 0 ? -1 : 1;
+}
+
 /* 1 when there is an assignment and each of its partitions reached its end. */
 static int consume_all_ended(fjord_t *fj, const fjord_topic_partition_list_t *ends)
 {
@@ -658,8 +692,19 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 			fjord_message_destroy(m);
 			goto out;
 		}
-		fjord_message_destroy(m);
 		seen++;
+		if (o.exit_at_end && !o.group) {
+			int r = consume_record_at_end(fj, ends, m);
+
+			if (r < 0) {
+				fprintf(stderr, "fjord: out of memory\n");
+				fjord_message_destroy(m);
+				goto out;
+			}
+			if (r > 0)
+				done = consume_all_ended(fj, ends);
+		}
+		fjord_message_destroy(m);
 	}
 	rc = CLI_EXIT_OK;
 out:
