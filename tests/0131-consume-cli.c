@@ -261,6 +261,9 @@ static void t0131_usage(test_cluster_t *c, const char *topic)
 {
 	static const char *const bad[] = {
 		"-o bogus",
+		"-o -0",
+		"-o --3",
+		"-o +-3",
 		"-o s@yesterday",
 		"--from-time 2026-11-21T10:00+25:00",
 		"-o -3 --from-time 0",

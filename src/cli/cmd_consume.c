@@ -140,10 +140,12 @@ static int consume_parse_offset(struct consume_opts *o, const char *s)
 		return consume_set_start(o, CONSUME_END, 0);
 	if (!strncmp(s, "s@", 2))
 		return consume_parse_time(o, s + 2);
-	if (s[0] == '-' && cli_parse_int(s + 1, 1, INT64_MAX, &v) == 0)
-		return consume_set_start(o, CONSUME_LAST, v);
-	if (cli_parse_int(s, 0, INT64_MAX, &v) == 0)
+	if (s[0] == '-') {
+		if (cli_parse_int(s + 1, 1, INT64_MAX, &v) == 0)
+			return consume_set_start(o, CONSUME_LAST, v);
+	} else if (cli_parse_int(s, 0, INT64_MAX, &v) == 0) {
 		return consume_set_start(o, CONSUME_ABSOLUTE, v);
+	}
 	fprintf(stderr, "fjord consume: invalid offset '%s' (beginning, end, N, -N or s@TIME)\n",
 	        s);
 	return -1;
