@@ -69,7 +69,7 @@ static char *t0131_offsets(int parts, int from)
 /* 1. Where to start, and -e. */
 static void t0131_exit_at_end(test_cluster_t *c, const char *topic)
 {
-	char args[512], *exp, *out;
+	char args[512], eofx[256], bg[1024], *exp, *out;
 	const char *empty = test_topic_name("empty");
 	int64_t t0;
 
@@ -93,6 +93,17 @@ static void t0131_exit_at_end(test_cluster_t *c, const char *topic)
 	t0131_expect(c, NULL, args, "0:3\n0:4\n", 0);
 	snprintf(args, sizeof(args), "consume %s -o beginning -p 2 -e -n 2 -F '%%p:%%o\\n'", topic);
 	t0131_expect(c, NULL, args, "2:0\n2:1\n", 0);
+	/* Without -e, reaching the end (-X enable.partition.eof=true) does not
+	 * stop it: it waits for the record produced 2 s later, then -n 2. */
+	snprintf(eofx, sizeof(eofx), "%s", test_topic_name("eofx"));
+	test_create_topic(c, eofx, 1, 1);
+	cc_produce_fixture(c, eofx, 1);
+	snprintf(bg, sizeof(bg),
+	         "{ sleep 2; printf 'late\\n' | %s -z %s produce %s -p 0 >/dev/null 2>&1; } &",
+	         test_cli_path(), c->zk_connect, eofx);
+	snprintf(args, sizeof(args),
+	         "-X enable.partition.eof=true consume %s -o -1 -n 2 -F '%%p:%%o %%s\\n'", eofx);
+	t0131_expect(c, bg, args, "0:4 \n0:5 late\n", 0);
 	/* At the end already: nothing, exit 0. */
 	snprintf(args, sizeof(args), "consume %s -o end -e", topic);
 	t0131_expect(c, NULL, args, "", 0);

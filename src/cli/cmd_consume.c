@@ -669,12 +669,13 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 		if (!m)
 			continue;
 		if (m->err == FJORD_ERR__PARTITION_EOF) {
-			if (consume_mark_end(ends, m, 1) < 0) {
+			/* Without -e (-X enable.partition.eof=true) it is ignored. */
+			if (o.exit_at_end && consume_mark_end(ends, m, 1) < 0) {
 				fprintf(stderr, "fjord: out of memory\n");
 				fjord_message_destroy(m);
 				goto out;
 			}
-			done = consume_all_ended(fj, ends);
+			done = o.exit_at_end && consume_all_ended(fj, ends);
 			fjord_message_destroy(m);
 			continue;
 		}
