@@ -113,6 +113,11 @@ tests_fjord_tests_SOURCES += tests/0123-create-partitions.c
 tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
 tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
 tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
+# The CLI's consume and times (issue 13, 0130-0133); 0130 compiles the CLI's
+# time parser into the runner (it uses only libc).
+tests_fjord_tests_SOURCES += tests/0130-unit-timeparse.c src/cli/timeparse.c
+tests_fjord_tests_SOURCES += tests/consume_cli_helpers.h tests/consume_cli_helpers.c \
+	tests/0131-consume-cli.c tests/0132-consume-cli-group.c tests/0133-consume-exit-live.c
 tests_fjord_tests_SOURCES += tests/0146-cli-first-minute.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

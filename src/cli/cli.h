@@ -193,4 +193,15 @@ int64_t cli_hist_percentile(const struct cli_hist *h, double p);
 int64_t cli_hist_max(const struct cli_hist *h);
 double cli_hist_mean(const struct cli_hist *h);
 
+/* ---- timeparse.c: points in time (consume and group areas, helper H1) */
+
+/* The forms cli_parse_time() accepts, for help texts and errors. */
+#define CLI_TIME_FORMS                                                                             \
+	"epoch milliseconds, or YYYY-MM-DDTHH:MM[:SS[.sss]] followed by Z, +HH:MM, -HH:MM, "       \
+	"+HHMM or nothing (local time)"
+/* Parses a point in time (CLI_TIME_FORMS) into ms since the epoch. Returns
+ * 0, or -1 with one line in errstr naming the accepted forms (*msp is left
+ * as it was). A time without a zone is local time (TZ). */
+int cli_parse_time(const char *s, int64_t *msp, char *errstr, size_t errstr_size);
+
 #endif /* FJORD_CLI_H */

@@ -14,8 +14,9 @@
  *   --to-earliest    the log start offset
  *   --to-latest      the high watermark (only new records)
  *   --to-offset N    N
- *   --to-datetime T  the first offset whose timestamp is >= T (UTC,
- *                    YYYY-MM-DDTHH:MM:SS[.mmm]Z); the high watermark when none
+ *   --to-datetime T  the first offset whose timestamp is >= T (cli_parse_time:
+ *                    epoch ms or ISO 8601 with a zone, else local time); the
+ *                    high watermark when none
  *   --shift-by N     the committed offset + N (negative: back); from the log
  *                    start when nothing is committed
  * Main thread only; everything is freed before returning.
@@ -61,8 +62,9 @@ static void reset_usage(FILE *out)
 	        "      --to-earliest         the log start offset\n"
 	        "      --to-latest           the log end offset (high watermark)\n"
 	        "      --to-offset N         offset N\n"
-	        "      --to-datetime TIME    first offset at or after TIME, UTC, e.g.\n"
-	        "                            2026-11-21T10:00:00Z (log end when none)\n"
+	        "      --to-datetime TIME    first offset at or after TIME (log end when none):\n"
+	        "                            epoch ms, or YYYY-MM-DDTHH:MM[:SS[.sss]] with Z,\n"
+	        "                            +HH:MM, -HH:MM, +HHMM, or no zone (local time)\n"
 	        "      --shift-by N          committed offset + N (N may be negative)\n"
 	        "  -t, --topic TOPIC         the topic (required)\n"
 	        "  -p, --partition P         only partition P (default: every partition)\n"
@@ -71,35 +73,19 @@ static void reset_usage(FILE *out)
 	        "  -h, --help                print this help\n");
 }
 
-/* Parses "YYYY-MM-DDTHH:MM:SS[.mmm]Z" (UTC) into ms since the epoch.
- * Returns 0 or -1. */
+/* Parses --to-datetime with the CLI's one time parser (timeparse.c): epoch
+ * ms or ISO 8601 with a zone or local time. Returns 0, or -1 after printing
+ * why. */
 static int reset_parse_datetime(const char *s, long long *ms)
 {
-	struct tm tm;
-	const char *p;
-	long long frac = 0;
-	int digits = 0;
-	time_t t;
+	char errstr[512];
+	int64_t v;
 
-	memset(&tm, 0, sizeof(tm));
-	p = strptime(s, "%Y-%m-%dT%H:%M:%S", &tm);
-	if (!p)
+	if (cli_parse_time(s, &v, errstr, sizeof(errstr)) < 0) {
+		fprintf(stderr, "fjord group reset-offsets: --to-datetime: %s\n", errstr);
 		return -1;
-	if (*p == '.') {
-		for (p++; *p >= '0' && *p <= '9'; p++, digits++)
-			if (digits < 3)
-				frac = frac * 10 + (*p - '0');
-		if (!digits)
-			return -1;
-		for (; digits < 3; digits++)
-			frac *= 10;
 	}
-	if (strcmp(p, "Z"))
-		return -1;
-	t = timegm(&tm);
-	if (t == (time_t)-1 || t < 0)
-		return -1;
-	*ms = (long long)t * 1000 + frac;
+	*ms = v;
 	return 0;
 }
 
@@ -166,13 +152,8 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 		case O_DATETIME:
 			if (reset_set_target(o, RESET_DATETIME) < 0)
 				return -1;
-			if (reset_parse_datetime(optarg, &o->value) < 0) {
-				fprintf(stderr,
-				        "fjord group reset-offsets: invalid --to-datetime '%s' "
-				        "(UTC, e.g. 2026-11-21T10:00:00Z)\n",
-				        optarg);
+			if (reset_parse_datetime(optarg, &o->value) < 0)
 				return -1;
-			}
 			break;
 		case O_SHIFT:
 			if (reset_set_target(o, RESET_SHIFT) < 0)
