@@ -39,8 +39,8 @@ static const char *const broker_conf_client_auths[] = { "none", "requested", "re
 static const char *const broker_conf_endpoint_algs[] = { "https", "none", NULL };
 /* log.level's words (Kafka's log4j level names) and the syslog level each
  * one sets (common/flog.h); trace is debug, fjord has nothing finer. */
-static const char *const broker_conf_log_levels[] = { "error", "warn", "info", "debug",
-	                                              "trace", NULL };
+static const char *const broker_conf_log_levels[] = { "error", "warn",  "info",
+	                                              "debug", "trace", NULL };
 static const int broker_conf_log_syslog[] = { LOG_ERR, LOG_WARNING, LOG_INFO, LOG_DEBUG,
 	                                      LOG_DEBUG };
 

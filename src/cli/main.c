@@ -362,7 +362,9 @@ static int main_hoist_globals(struct cli_ctx *ctx, int argc, char **argv)
 		char shrt;        /* short form, or 0 */
 		char key;
 	} g[] = {
-		{ "property", 'X', 'X' },   { "zookeeper", 'z', 'z' }, { "bootstrap-server", 0, 'b' },
+		{ "property", 'X', 'X' },
+		{ "zookeeper", 'z', 'z' },
+		{ "bootstrap-server", 0, 'b' },
 		{ "timeout", 0, 'T' },
 	};
 	int i, out = 1, k;
@@ -413,8 +415,8 @@ static int main_hoist_globals(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'T':
 			if (cli_parse_int(val, 1, INT_MAX, &v) < 0) {
-				fprintf(stderr, "fjord: invalid --timeout '%s' (milliseconds > 0)\n",
-				        val);
+				fprintf(stderr,
+				        "fjord: invalid --timeout '%s' (milliseconds > 0)\n", val);
 				return -1;
 			}
 			ctx->timeout_ms = (int)v;
