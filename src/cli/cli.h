@@ -189,4 +189,13 @@ int64_t cli_hist_percentile(const struct cli_hist *h, double p);
 int64_t cli_hist_max(const struct cli_hist *h);
 double cli_hist_mean(const struct cli_hist *h);
 
+/* ---- H3 (issue 13): perf --throughput and e2e, log dump and log dirs */
+
+/* Sleeps until record number `sent` (0-based) of a run that started at
+ * start_us is due at `rate` records/s (rate >= 1). Returns 0 when it is
+ * due, -1 when a stop was requested (cli_stop_requested) meanwhile. */
+int cli_perf_throttle(int64_t start_us, uint64_t sent, long long rate);
+/* `perf e2e`: argv[0] is "e2e" (perf_e2e.c). */
+int cmd_perf_e2e(struct cli_ctx *ctx, int argc, char **argv);
+
 #endif /* FJORD_CLI_H */
