@@ -197,5 +197,7 @@ double cli_hist_mean(const struct cli_hist *h);
 int cli_perf_throttle(int64_t start_us, uint64_t sent, long long rate);
 /* `perf e2e`: argv[0] is "e2e" (perf_e2e.c). */
 int cmd_perf_e2e(struct cli_ctx *ctx, int argc, char **argv);
+/* `fjord log dump|dirs` (cmd_log.c). */
+int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif /* FJORD_CLI_H */
