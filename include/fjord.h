@@ -789,6 +789,45 @@ FJORD_EXPORT int fjord_segment_next_record(fjord_segment_t *seg, fjord_message_t
 FJORD_EXPORT int fjord_segment_next_entry(fjord_segment_t *seg, fjord_segment_entry_t *entry,
                                           char *errstr, size_t errstr_size);
 
+/* ------------------------------------------------------------------ log dirs
+ *
+ * One broker's log dirs and the size of every partition in them, read from
+ * the broker's HTTP /metrics endpoint (its `http.listener`, "host:port";
+ * brokers do not register it in ZooKeeper, so the caller names it), as
+ * kafka-log-dirs.sh --describe shows them. One blocking HTTP GET on the
+ * calling thread, bounded by timeout_ms. (src/client/log_dirs.c) */
+
+typedef struct fjord_log_dir_partition_s {
+	char *topic;
+	int32_t partition;
+	int64_t size_bytes; /* bytes of all its segments */
+} fjord_log_dir_partition_t;
+
+typedef struct fjord_log_dir_s {
+	char *path;
+	int offline;        /* 1: failed (a disk error) */
+	int full;           /* 1: refusing appends for lack of space */
+	int64_t size_bytes; /* sum of its partitions */
+	int partition_cnt;
+	fjord_log_dir_partition_t *partitions; /* sorted by topic, partition */
+} fjord_log_dir_t;
+
+typedef struct fjord_broker_log_dirs_s {
+	int32_t broker_id;
+	int64_t size_bytes; /* sum of its dirs */
+	int dir_cnt;
+	fjord_log_dir_t *dirs; /* in the broker's log.dirs order */
+} fjord_broker_log_dirs_t;
+
+/* Fills *outp (free with fjord_broker_log_dirs_destroy). Errors, with
+ * errstr: FJORD_ERR__INVALID_ARG (not host:port), FJORD_ERR__TRANSPORT
+ * (cannot connect), FJORD_ERR__TIMED_OUT, FJORD_ERR__BAD_MSG (not a 200
+ * answer from a fjord broker). */
+FJORD_EXPORT fjord_err_t fjord_broker_log_dirs(const char *http_endpoint, int timeout_ms,
+                                               fjord_broker_log_dirs_t **outp, char *errstr,
+                                               size_t errstr_size);
+FJORD_EXPORT void fjord_broker_log_dirs_destroy(fjord_broker_log_dirs_t *dirs);
+
 #ifdef __cplusplus
 }
 #endif

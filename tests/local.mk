@@ -117,6 +117,7 @@ tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
 tests_fjord_tests_SOURCES += tests/0138-perf-cli.c
 tests_fjord_tests_SOURCES += tests/0139-log-dump.c
 tests_fjord_tests_SOURCES += tests/0140-group-cli-all.c
+tests_fjord_tests_SOURCES += tests/0141-log-dirs.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

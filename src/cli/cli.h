@@ -199,5 +199,7 @@ int cli_perf_throttle(int64_t start_us, uint64_t sent, long long rate);
 int cmd_perf_e2e(struct cli_ctx *ctx, int argc, char **argv);
 /* `fjord log dump|dirs` (cmd_log.c). */
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
+/* `log dirs`: argv[0] is "dirs" (cmd_log_dirs.c). */
+int cmd_log_dirs(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif /* FJORD_CLI_H */

@@ -1,5 +1,6 @@
 /*
- * cmd_log.c — `fjord log dump FILE...`, like kafka-dump-log.sh.
+ * cmd_log.c — `fjord log dump FILE...`, like kafka-dump-log.sh, and the
+ * dispatch to `fjord log dirs` (cmd_log_dirs.c).
  *
  * dump reads segment files offline through the SDK's segment reader
  * (fjord_segment_*, include/fjord.h); no cluster is needed. For a .log file
@@ -38,14 +39,18 @@ struct log_dump_opts {
 
 static void log_usage(FILE *out)
 {
-	fprintf(out, "Usage: fjord log dump FILE... [--print] [--format text|json]\n"
-	             "\n"
-	             "dump: reads segment files (.log, .index, .timeindex) offline and prints\n"
-	             "their batches or entries, checking each batch's CRC; exit 1 if anything was\n"
-	             "corrupt or unreadable.\n"
-	             "  -p, --print                also print each record of a .log file\n"
-	             "  -f, --format text|json     output format (default text)\n"
-	             "  -h, --help                 print this help\n");
+	fprintf(out,
+	        "Usage: fjord log dump FILE... [--print] [--format text|json]\n"
+	        "       fjord log dirs --metrics HOST:PORT,... [--broker ID] [--format text|json]\n"
+	        "\n"
+	        "dump: reads segment files (.log, .index, .timeindex) offline and prints\n"
+	        "their batches or entries, checking each batch's CRC; exit 1 if anything was\n"
+	        "corrupt or unreadable.\n"
+	        "  -p, --print                also print each record of a .log file\n"
+	        "  -f, --format text|json     output format (default text)\n"
+	        "  -h, --help                 print this help\n"
+	        "dirs: log dir and partition sizes per broker, from the brokers' /metrics\n"
+	        "('fjord log dirs --help' for its options).\n");
 }
 
 /* Prints len bytes as text, escaping what is not printable ASCII. */
@@ -372,7 +377,8 @@ int cmd_log(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!strcmp(argv[1], "dump"))
 		return log_dump(argc - 1, argv + 1);
-	(void)ctx;
-	fprintf(stderr, "fjord log: unknown verb '%s' (dump)\n", argv[1]);
+	if (!strcmp(argv[1], "dirs"))
+		return cmd_log_dirs(ctx, argc - 1, argv + 1);
+	fprintf(stderr, "fjord log: unknown verb '%s' (dump or dirs)\n", argv[1]);
 	return CLI_EXIT_USAGE;
 }

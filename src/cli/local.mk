@@ -21,3 +21,4 @@ src_cli_fjord_SOURCES += src/cli/cmd_user.c
 src_cli_fjord_LDADD = src/client/libfjord.la $(JANSSON_LIBS) -lpthread
 src_cli_fjord_SOURCES += src/cli/perf_e2e.c
 src_cli_fjord_SOURCES += src/cli/cmd_log.c
+src_cli_fjord_SOURCES += src/cli/cmd_log_dirs.c
