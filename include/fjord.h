@@ -726,6 +726,120 @@ FJORD_EXPORT fjord_err_t fjord_admin_alter_group_offsets(
 FJORD_EXPORT fjord_err_t fjord_admin_delete_group(fjord_t *fj, const char *group, int timeout_ms,
                                                   char *errstr, size_t errstr_size);
 
+/* ------------------------------------------------------------------ segment files
+ *
+ * Reading a broker's log segment files offline (`fjord log dump`, like
+ * kafka-dump-log.sh): a .log file's record batches and their records, or a
+ * .index / .timeindex file's entries (formats: docs/storage.md). No cluster
+ * is involved; nothing is written. A damaged batch is reported, not fatal:
+ * a CRC mismatch or an undecodable batch is returned with err set and the
+ * walk goes on at the next batch; a batch whose length field is impossible
+ * or that runs past the end of the file (a torn tail) is returned with err
+ * set and ends the walk. A handle is used by one thread at a time.
+ * (src/client/segment_reader.c) */
+
+typedef struct fjord_segment_s fjord_segment_t;
+
+typedef enum fjord_segment_kind_t {
+	FJORD_SEGMENT_LOG = 0,       /* NNN.log: record batches */
+	FJORD_SEGMENT_INDEX = 1,     /* NNN.index: 8-byte offset index entries */
+	FJORD_SEGMENT_TIMEINDEX = 2, /* NNN.timeindex: 12-byte time index entries */
+} fjord_segment_kind_t;
+
+/* One record batch of a .log file. Strings are static or owned by the
+ * handle (valid until the next call on it). */
+typedef struct fjord_segment_batch_s {
+	int64_t position; /* byte position of the batch in the file */
+	size_t size;      /* batchLength + 12 (what the length field claims) */
+	int64_t base_offset, last_offset;
+	int32_t record_count;
+	int32_t partition_leader_epoch;
+	int64_t base_timestamp, max_timestamp;
+	int timestamp_type; /* FJORD_TIMESTAMP_* */
+	int64_t producer_id;
+	int16_t producer_epoch;
+	int32_t base_sequence;
+	const char *codec; /* "none", "gzip", "snappy", "lz4", "zstd", "unknown" */
+	int transactional, control;
+	uint32_t crc;    /* as stored */
+	int crc_valid;   /* 1 when the stored CRC-32C matches the bytes */
+	fjord_err_t err; /* 0, or FJORD_ERR_CORRUPT_MESSAGE: errstr says why */
+	const char *errstr;
+} fjord_segment_batch_t;
+
+/* One entry of a .index (timestamp -1) or .timeindex (file_position -1). */
+typedef struct fjord_segment_entry_s {
+	int64_t position;      /* byte position of the entry in the file */
+	int64_t offset;        /* segment base offset + relative offset (relative alone
+	                        * when the file name gives no base offset) */
+	int64_t file_position; /* .index: position of that batch in the .log */
+	int64_t timestamp;     /* .timeindex: ms since the epoch */
+} fjord_segment_entry_t;
+
+/* Opens a segment file; its kind comes from the suffix (.log, .index,
+ * .timeindex) and its base offset from the name (-1 when the name is not
+ * 20 digits). FJORD_ERR__INVALID_ARG for another suffix, FJORD_ERR__FAIL
+ * when it cannot be read (errstr says why). Free with fjord_segment_close. */
+FJORD_EXPORT fjord_err_t fjord_segment_open(const char *path, fjord_segment_t **segp, char *errstr,
+                                            size_t errstr_size);
+FJORD_EXPORT void fjord_segment_close(fjord_segment_t *seg);
+FJORD_EXPORT fjord_segment_kind_t fjord_segment_kind(const fjord_segment_t *seg);
+FJORD_EXPORT int64_t fjord_segment_base_offset(const fjord_segment_t *seg);
+/* Bytes in the file. */
+FJORD_EXPORT int64_t fjord_segment_size(const fjord_segment_t *seg);
+/* .log: the next batch: 1 (*batch filled, check batch->err), 0 at the end.
+ * FJORD_SEGMENT_INDEX / _TIMEINDEX handles return 0. */
+FJORD_EXPORT int fjord_segment_next_batch(fjord_segment_t *seg, fjord_segment_batch_t *batch);
+/* The records of the batch last returned, when it had no error: 1 (*rec
+ * filled: offset, timestamp, timestamp_type, key, value, headers; topic NULL,
+ * partition -1; pointers valid until the next call), 0 after the last one,
+ * -1 when a record cannot be decoded (rec->err and rec->errstr say why; the
+ * batch's other records are skipped). */
+FJORD_EXPORT int fjord_segment_next_record(fjord_segment_t *seg, fjord_message_t *rec);
+/* .index / .timeindex: the next entry: 1, 0 at the end, -1 for a partial
+ * entry at the end of the file (errstr, if given, says how many bytes). */
+FJORD_EXPORT int fjord_segment_next_entry(fjord_segment_t *seg, fjord_segment_entry_t *entry,
+                                          char *errstr, size_t errstr_size);
+
+/* ------------------------------------------------------------------ log dirs
+ *
+ * One broker's log dirs and the size of every partition in them, read from
+ * the broker's HTTP /metrics endpoint (its `http.listener`, "host:port";
+ * brokers do not register it in ZooKeeper, so the caller names it), as
+ * kafka-log-dirs.sh --describe shows them. One blocking HTTP GET on the
+ * calling thread, bounded by timeout_ms. (src/client/log_dirs.c) */
+
+typedef struct fjord_log_dir_partition_s {
+	char *topic;
+	int32_t partition;
+	int64_t size_bytes; /* bytes of all its segments */
+} fjord_log_dir_partition_t;
+
+typedef struct fjord_log_dir_s {
+	char *path;
+	int offline;        /* 1: failed (a disk error) */
+	int full;           /* 1: refusing appends for lack of space */
+	int64_t size_bytes; /* sum of its partitions */
+	int partition_cnt;
+	fjord_log_dir_partition_t *partitions; /* sorted by topic, partition */
+} fjord_log_dir_t;
+
+typedef struct fjord_broker_log_dirs_s {
+	int32_t broker_id;
+	int64_t size_bytes; /* sum of its dirs */
+	int dir_cnt;
+	fjord_log_dir_t *dirs; /* in the broker's log.dirs order */
+} fjord_broker_log_dirs_t;
+
+/* Fills *outp (free with fjord_broker_log_dirs_destroy). Errors, with
+ * errstr: FJORD_ERR__INVALID_ARG (not host:port), FJORD_ERR__TRANSPORT
+ * (cannot connect), FJORD_ERR__TIMED_OUT, FJORD_ERR__BAD_MSG (not a 200
+ * answer from a fjord broker). */
+FJORD_EXPORT fjord_err_t fjord_broker_log_dirs(const char *http_endpoint, int timeout_ms,
+                                               fjord_broker_log_dirs_t **outp, char *errstr,
+                                               size_t errstr_size);
+FJORD_EXPORT void fjord_broker_log_dirs_destroy(fjord_broker_log_dirs_t *dirs);
+
 #ifdef __cplusplus
 }
 #endif

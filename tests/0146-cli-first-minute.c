@@ -86,8 +86,8 @@ static int t0146_pred_log(void *arg)
 
 START_TEST(t0146_help_and_global_options)
 {
-	static const char *const subs[] = { "topic",   "produce", "consume", "group", "acl",
-		                            "user",    "cluster", "perf" };
+	static const char *const subs[] = { "topic", "produce", "consume", "group",
+		                            "acl",   "user",    "cluster", "perf",    "log" };
 	static const char *const topic_subs[] = { "create", "list",  "describe",
 		                                  "delete", "alter", "reassign" };
 	test_cluster_t *c = test_cluster_new(1, T0146_EXTRA);
@@ -109,8 +109,8 @@ START_TEST(t0146_help_and_global_options)
 	free(out);
 
 	/* -z and --timeout after the subcommand; the topic is made there too. */
-	out = t0146_run(&ex, "topic create %s -p 2 -r 1 -z %s --timeout 20000", topic,
-	                c->zk_connect);
+	out =
+	    t0146_run(&ex, "topic create %s -p 2 -r 1 -z %s --timeout 20000", topic, c->zk_connect);
 	ck_assert_msg(ex == 0, "topic create with -z after it: exit %d: %s", ex, out);
 	free(out);
 	out = t0146_run(&ex, "topic list -z %s", c->zk_connect);
@@ -171,8 +171,7 @@ START_TEST(t0146_missing_chroot)
 	/* The right chroot: a missing topic is just that. */
 	out = t0146_run(&ex, "-z %s topic describe %s-nope", c->zk_connect, topic);
 	ck_assert_int_eq(ex, 1);
-	ck_assert_msg(strstr(out, "does not exist") && !strstr(out, "no fjord cluster"), "%s",
-	              out);
+	ck_assert_msg(strstr(out, "does not exist") && !strstr(out, "no fjord cluster"), "%s", out);
 	free(out);
 	out = t0146_run(&ex, "-z %s cluster", c->zk_connect);
 	ck_assert_int_eq(ex, 0);
@@ -184,9 +183,8 @@ END_TEST
 START_TEST(t0146_foreign_clients_and_log_level)
 {
 	/* A Kafka ApiVersions v3 request, as librdkafka sends first. */
-	static const uint8_t kafka_req[] = { 0,   0,   0,   20,  0,   18,  0,   3,
-		                             0,   0,   0,   1,   0,   4,   'k', 'c',
-		                             'a', 't', 0,   0,   0,   0 };
+	static const uint8_t kafka_req[] = { 0, 0, 0, 20,  0,   18,  0,   3, 0, 0, 0,
+		                             1, 0, 4, 'k', 'c', 'a', 't', 0, 0, 0, 0 };
 	static const uint8_t tls_hello[] = { 0x16, 0x03, 0x01, 0x02, 0x00, 0x01,
 		                             0x00, 0x01, 0xfc, 0x03, 0x03 };
 	test_cluster_t *c = test_cluster_new(1, T0146_EXTRA);

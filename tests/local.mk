@@ -118,6 +118,11 @@ tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
 tests_fjord_tests_SOURCES += tests/0130-unit-timeparse.c src/cli/timeparse.c
 tests_fjord_tests_SOURCES += tests/consume_cli_helpers.h tests/consume_cli_helpers.c \
 	tests/0131-consume-cli.c tests/0132-consume-cli-group.c tests/0133-consume-exit-live.c
+# Issue 13, H3: log dump/dirs, group options, perf (0138-0141).
+tests_fjord_tests_SOURCES += tests/0138-perf-cli.c
+tests_fjord_tests_SOURCES += tests/0139-log-dump.c
+tests_fjord_tests_SOURCES += tests/0140-group-cli-all.c
+tests_fjord_tests_SOURCES += tests/0141-log-dirs.c
 tests_fjord_tests_SOURCES += tests/0146-cli-first-minute.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

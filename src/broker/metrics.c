@@ -185,6 +185,31 @@ static void metrics_partition_gauge(struct evbuffer *out, const metrics_parts_t 
 		                    mp->v[i]->topic, mp->v[i]->id, (long long)get(mp->v[i]->log));
 }
 
+/* fjord_log_dir_partition_bytes{dir,topic,partition}: each partition's size
+ * labelled with the log dir holding it (the parent of its directory), so a
+ * scraper (`fjord log dirs`) can add up sizes per dir and per broker. */
+static void metrics_partition_dir_bytes(struct evbuffer *out, const metrics_parts_t *mp)
+{
+	size_t i;
+
+	metrics_head(out, "fjord_log_dir_partition_bytes", "gauge",
+	             "Bytes of all segments of a partition, labelled with the log dir holding it.");
+	for (i = 0; i < mp->n; i++) {
+		const char *pdir = plog_dir(mp->v[i]->log);
+		const char *slash = pdir ? strrchr(pdir, '/') : NULL;
+		char dir[4096];
+
+		if (!slash)
+			continue;
+		snprintf(dir, sizeof(dir), "%.*s", (int)(slash - pdir), pdir);
+		evbuffer_add_printf(out, "fjord_log_dir_partition_bytes{dir=\"");
+		metrics_label(out, dir);
+		evbuffer_add_printf(out, "\",topic=\"%s\",partition=\"%d\"} %lld\n",
+		                    mp->v[i]->topic, mp->v[i]->id,
+		                    (long long)plog_size_bytes(mp->v[i]->log));
+	}
+}
+
 /* The connection and request limits (docs/operations.md, "Limits and
  * faults"). */
 static void metrics_render_limits(broker_t *b, struct evbuffer *out)
@@ -456,6 +481,7 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	                      offsetof(partition_t, records_out));
 	metrics_partition_gauge(out, &mp, "fjord_log_size_bytes", "Bytes of all segments.",
 	                        plog_size_bytes);
+	metrics_partition_dir_bytes(out, &mp);
 	metrics_partition_gauge(out, &mp, "fjord_log_end_offset", "Log end offset (LEO).",
 	                        plog_log_end_offset);
 	metrics_partition_gauge(out, &mp, "fjord_high_watermark", "High watermark (HW).",

@@ -203,5 +203,17 @@ double cli_hist_mean(const struct cli_hist *h);
  * 0, or -1 with one line in errstr naming the accepted forms (*msp is left
  * as it was). A time without a zone is local time (TZ). */
 int cli_parse_time(const char *s, int64_t *msp, char *errstr, size_t errstr_size);
+/* ---- H3 (issue 13): perf --throughput and e2e, log dump and log dirs */
+
+/* Sleeps until record number `sent` (0-based) of a run that started at
+ * start_us is due at `rate` records/s (rate >= 1). Returns 0 when it is
+ * due, -1 when a stop was requested (cli_stop_requested) meanwhile. */
+int cli_perf_throttle(int64_t start_us, uint64_t sent, long long rate);
+/* `perf e2e`: argv[0] is "e2e" (perf_e2e.c). */
+int cmd_perf_e2e(struct cli_ctx *ctx, int argc, char **argv);
+/* `fjord log dump|dirs` (cmd_log.c). */
+int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
+/* `log dirs`: argv[0] is "dirs" (cmd_log_dirs.c). */
+int cmd_log_dirs(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif /* FJORD_CLI_H */

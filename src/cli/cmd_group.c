@@ -6,7 +6,10 @@
  * error otherwise). Each verb builds one admin handle, makes one SDK call
  * (fjord_admin_list_groups / _describe_group / _delete_group) bounded by
  * --timeout, prints (a table for people, --format json for scripts), and
- * frees everything before returning. describe shows the members, then one
+ * frees everything before returning. `describe --all-groups` describes every
+ * group of the list in turn (text: one after another, separated by a blank
+ * line; JSON: an array), skipping a group deleted in between. describe
+ * shows the members, then one
  * row per partition (TOPIC PARTITION OWNER COMMITTED LOG-END LAG LAG-MS; "-"
  * where a value is unknown), then total lag, generation, leader, strategy
  * and the last rebalance's time and reason. Exit codes: 0, 1 (error,
@@ -24,18 +27,21 @@
 
 static void group_usage(FILE *out)
 {
-	fprintf(out,
-	        "Usage: fjord group list [--format text|json]\n"
-	        "       fjord group describe GROUP [--format text|json]\n"
-	        "       fjord group reset-offsets GROUP --topic T (--to-earliest | --to-latest |\n"
-	        "             --to-offset N | --to-datetime YYYY-MM-DDTHH:MM:SSZ | --shift-by N)\n"
-	        "             [--partition P] [--execute]\n"
-	        "       fjord group delete GROUP\n"
-	        "\n"
-	        "Consumer groups live in ZooKeeper: -z (or FJORD_ZOOKEEPER) is required.\n"
-	        "  -f, --format text|json   output format of list and describe\n"
-	        "  -h, --help               print this help ('fjord group reset-offsets --help'\n"
-	        "                           for its options)\n");
+	fprintf(
+	    out,
+	    "Usage: fjord group list [--format text|json]\n"
+	    "       fjord group describe (GROUP | --all-groups) [--format text|json]\n"
+	    "       fjord group reset-offsets (GROUP | --all-groups) (--topic T | --all-topics)\n"
+	    "             (--to-earliest | --to-latest | --to-offset N |\n"
+	    "             --to-datetime YYYY-MM-DDTHH:MM:SSZ | --shift-by N)\n"
+	    "             [--partition P] [--dry-run | --execute]\n"
+	    "       fjord group delete GROUP\n"
+	    "\n"
+	    "Consumer groups live in ZooKeeper: -z (or FJORD_ZOOKEEPER) is required.\n"
+	    "  -f, --format text|json   output format of list and describe\n"
+	    "      --all-groups         describe: every group\n"
+	    "  -h, --help               print this help ('fjord group reset-offsets --help'\n"
+	    "                           for its options)\n");
 }
 
 char *cli_format_time_ms(int64_t ms, char *buf, size_t n)
@@ -249,6 +255,52 @@ static int group_describe(const struct cli_ctx *ctx, fjord_t *fj, const char *gr
 	return rc;
 }
 
+/* describe --all-groups: every group of the list, in its order. */
+static int group_describe_all(const struct cli_ctx *ctx, fjord_t *fj, enum cli_format format)
+{
+	json_t *a = format == CLI_FORMAT_JSON ? json_array() : NULL;
+	char **groups = NULL;
+	int cnt = 0, i, shown = 0, rc = CLI_EXIT_OK;
+	fjord_err_t err;
+
+	err = fjord_admin_list_groups(fj, &groups, &cnt, ctx->timeout_ms);
+	if (err) {
+		json_decref(a);
+		cli_report_error(ctx, "list groups", err, NULL);
+		return CLI_EXIT_ERROR;
+	}
+	for (i = 0; i < cnt; i++) {
+		fjord_group_description_t *d = NULL;
+
+		err = fjord_admin_describe_group(fj, groups[i], &d, ctx->timeout_ms);
+		if (err == FJORD_ERR_GROUP_ID_NOT_FOUND)
+			continue; /* deleted since the list */
+		if (err) {
+			rc = group_fail(ctx, "describe", groups[i], err, NULL);
+			break;
+		}
+		if (a) {
+			json_array_append_new(a, group_to_json(d));
+		} else {
+			if (shown)
+				printf("\n");
+			group_print_text(d);
+		}
+		shown++;
+		fjord_group_description_destroy(d);
+	}
+	fjord_admin_group_list_destroy(groups, cnt);
+	if (a && rc == CLI_EXIT_OK) {
+		if (cli_json_print(a, 1, stdout) < 0)
+			rc = CLI_EXIT_ERROR;
+	} else {
+		json_decref(a);
+		if (rc == CLI_EXIT_OK && !shown)
+			fprintf(stderr, "fjord group describe: no consumer groups\n");
+	}
+	return rc;
+}
+
 static int group_delete(const struct cli_ctx *ctx, fjord_t *fj, const char *group)
 {
 	char errstr[512] = "";
@@ -263,15 +315,17 @@ static int group_delete(const struct cli_ctx *ctx, fjord_t *fj, const char *grou
 
 int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
 {
+	enum { O_ALL_GROUPS = 256 };
 	static const struct option opts[] = {
 		{ "format", required_argument, NULL, 'f' },
+		{ "all-groups", no_argument, NULL, O_ALL_GROUPS },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
 	enum cli_format format = CLI_FORMAT_TEXT;
 	const char *verb, *group = NULL;
 	fjord_t *fj;
-	int c, rc, want_group;
+	int c, rc, want_group, all_groups = 0;
 
 	if (argc < 2 || !strcmp(argv[1], "-h") || !strcmp(argv[1], "--help")) {
 		group_usage(argc < 2 ? stderr : stdout);
@@ -299,6 +353,14 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
 			if (cli_parse_format("group", optarg, &format) < 0)
 				return CLI_EXIT_USAGE;
 			break;
+		case O_ALL_GROUPS:
+			if (strcmp(verb, "describe")) {
+				fprintf(stderr, "fjord group %s: --all-groups does not apply\n",
+				        verb);
+				return CLI_EXIT_USAGE;
+			}
+			all_groups = 1;
+			break;
 		case 'h':
 			group_usage(stdout);
 			return CLI_EXIT_OK;
@@ -309,6 +371,14 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (optind < argc - 1)
 		group = argv[1 + optind];
+	if (all_groups) {
+		if (group) {
+			fprintf(stderr, "fjord group describe: give GROUP or --all-groups, not "
+			                "both\n");
+			return CLI_EXIT_USAGE;
+		}
+		want_group = 0;
+	}
 	if ((want_group && (!group || optind != argc - 2)) || (!want_group && group)) {
 		fprintf(stderr, "fjord group %s: %s\n", verb,
 		        want_group ? "expected exactly one GROUP" : "takes no GROUP");
@@ -321,6 +391,8 @@ int cmd_group(struct cli_ctx *ctx, int argc, char **argv)
 		return ctx->zookeeper ? CLI_EXIT_ERROR : CLI_EXIT_USAGE;
 	if (!strcmp(verb, "list"))
 		rc = group_list(ctx, fj, format);
+	else if (all_groups)
+		rc = group_describe_all(ctx, fj, format);
 	else if (!strcmp(verb, "describe"))
 		rc = group_describe(ctx, fj, group, format);
 	else

@@ -1,13 +1,23 @@
 /*
- * cmd_group_reset.c — `fjord group reset-offsets GROUP --topic T <target>
- * [--partition P] [--execute]`: moves a consumer group's committed offsets.
+ * cmd_group_reset.c — `fjord group reset-offsets (GROUP | --all-groups)
+ * (--topic T | --all-topics) <target> [--partition P] [--dry-run | --execute]`:
+ * moves consumer groups' committed offsets, as kafka-consumer-groups.sh
+ * --reset-offsets does.
  *
- * It always prints the plan first (TOPIC PARTITION CURRENT NEW, or JSON);
- * only with --execute does it write it (fjord_admin_alter_group_offsets),
- * and the SDK refuses while the group has live members (FJORD_ERR_NON_EMPTY_GROUP:
- * a clear message, exit 1) since a member would overwrite the reset with its
- * next commit. A group that does not exist yet is fine: its offsets are
- * created, so its first consumer starts there.
+ * It always computes and prints the plan first (TOPIC PARTITION CURRENT NEW,
+ * with a GROUP column under --all-groups; or JSON); --dry-run, the default,
+ * stops there, and only --execute writes it (fjord_admin_alter_group_offsets,
+ * one call per group). The SDK refuses a group with live members
+ * (FJORD_ERR_NON_EMPTY_GROUP: a clear message and exit 1; under
+ * --all-groups the other groups are still reset) since a member would
+ * overwrite the reset with its next commit. A named group that does not
+ * exist yet is fine: its offsets are created, so its first consumer starts
+ * there.
+ *
+ * Scope: --topic T, or --all-topics: every topic of the group, i.e. those
+ * `group describe` lists (committed offsets or owned partitions, Kafka's
+ * meaning; a group with neither gets an empty plan).
+ * GROUP, or --all-groups: every group fjord_admin_list_groups() knows.
  *
  * Targets, each clamped to the partition's [log start, high watermark] as
  * Kafka's tool does:
@@ -41,23 +51,36 @@ enum reset_target {
 };
 
 struct reset_opts {
-	const char *group;
-	const char *topic;
+	const char *group; /* NULL with --all-groups */
+	const char *topic; /* NULL with --all-topics */
+	int all_groups;
+	int all_topics;
 	long long partition; /* -1: every partition */
 	enum reset_target target;
 	long long value; /* offset, shift, or timestamp in ms */
 	int execute;
+	int dry_run; /* given explicitly (the default anyway) */
 	enum cli_format format;
+};
+
+/* One group's plan: new offsets in plan, the current ones in cur[i]. */
+struct reset_group_plan {
+	const char *group;
+	fjord_group_description_t *d; /* NULL: the group does not exist */
+	fjord_topic_partition_list_t *plan;
+	int64_t *cur;
+	int cur_cap;
 };
 
 static void reset_usage(FILE *out)
 {
 	fprintf(out,
-	        "Usage: fjord group reset-offsets GROUP --topic TOPIC TARGET [--partition P]\n"
-	        "             [--execute] [--format text|json]\n"
+	        "Usage: fjord group reset-offsets (GROUP | --all-groups)\n"
+	        "             (--topic TOPIC | --all-topics) TARGET [--partition P]\n"
+	        "             [--dry-run | --execute] [--format text|json]\n"
 	        "\n"
 	        "Prints the plan (TOPIC PARTITION CURRENT NEW); applies it only with --execute,\n"
-	        "which is refused while the group has live members. New offsets are clamped to\n"
+	        "which is refused while a group has live members. New offsets are clamped to\n"
 	        "each partition's [log start, log end]. TARGET is one of:\n"
 	        "      --to-earliest         the log start offset\n"
 	        "      --to-latest           the log end offset (high watermark)\n"
@@ -66,8 +89,11 @@ static void reset_usage(FILE *out)
 	        "                            epoch ms, or YYYY-MM-DDTHH:MM[:SS[.sss]] with Z,\n"
 	        "                            +HH:MM, -HH:MM, +HHMM, or no zone (local time)\n"
 	        "      --shift-by N          committed offset + N (N may be negative)\n"
-	        "  -t, --topic TOPIC         the topic (required)\n"
+	        "  -t, --topic TOPIC         the topic\n"
+	        "      --all-topics          every topic of the group (those describe lists)\n"
+	        "      --all-groups          every consumer group (instead of GROUP)\n"
 	        "  -p, --partition P         only partition P (default: every partition)\n"
+	        "      --dry-run             only print the plan (the default)\n"
 	        "      --execute             apply the plan\n"
 	        "  -f, --format text|json    output format of the plan\n"
 	        "  -h, --help                print this help\n");
@@ -103,7 +129,17 @@ static int reset_set_target(struct reset_opts *o, enum reset_target t)
 /* Returns 0, 1 after --help, -1 on a usage error (printed). */
 static int reset_parse(int argc, char **argv, struct reset_opts *o)
 {
-	enum { O_EARLIEST = 256, O_LATEST, O_OFFSET, O_DATETIME, O_SHIFT, O_EXECUTE };
+	enum {
+		O_EARLIEST = 256,
+		O_LATEST,
+		O_OFFSET,
+		O_DATETIME,
+		O_SHIFT,
+		O_EXECUTE,
+		O_DRY_RUN,
+		O_ALL_GROUPS,
+		O_ALL_TOPICS
+	};
 	static const struct option opts[] = {
 		{ "topic", required_argument, NULL, 't' },
 		{ "partition", required_argument, NULL, 'p' },
@@ -113,6 +149,9 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 		{ "to-datetime", required_argument, NULL, O_DATETIME },
 		{ "shift-by", required_argument, NULL, O_SHIFT },
 		{ "execute", no_argument, NULL, O_EXECUTE },
+		{ "dry-run", no_argument, NULL, O_DRY_RUN },
+		{ "all-groups", no_argument, NULL, O_ALL_GROUPS },
+		{ "all-topics", no_argument, NULL, O_ALL_TOPICS },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -168,6 +207,15 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 		case O_EXECUTE:
 			o->execute = 1;
 			break;
+		case O_DRY_RUN:
+			o->dry_run = 1;
+			break;
+		case O_ALL_GROUPS:
+			o->all_groups = 1;
+			break;
+		case O_ALL_TOPICS:
+			o->all_topics = 1;
+			break;
 		case 'f':
 			if (cli_parse_format("group reset-offsets", optarg, &o->format) < 0)
 				return -1;
@@ -179,13 +227,27 @@ static int reset_parse(int argc, char **argv, struct reset_opts *o)
 			return -1;
 		}
 	}
-	if (optind != argc - 1) {
-		fprintf(stderr, "fjord group reset-offsets: expected exactly one GROUP\n");
+	if (o->all_groups ? optind != argc : optind != argc - 1) {
+		fprintf(stderr, "fjord group reset-offsets: %s\n",
+		        o->all_groups ? "--all-groups takes no GROUP"
+		                      : "expected exactly one GROUP (or --all-groups)");
 		return -1;
 	}
-	o->group = argv[optind];
-	if (!o->topic) {
-		fprintf(stderr, "fjord group reset-offsets: --topic is required\n");
+	if (!o->all_groups)
+		o->group = argv[optind];
+	if (!o->topic == !o->all_topics) {
+		fprintf(stderr, "fjord group reset-offsets: give exactly one of --topic and "
+		                "--all-topics\n");
+		return -1;
+	}
+	if (o->all_topics && o->partition >= 0) {
+		fprintf(stderr,
+		        "fjord group reset-offsets: --partition needs --topic, not --all-topics\n");
+		return -1;
+	}
+	if (o->execute && o->dry_run) {
+		fprintf(stderr, "fjord group reset-offsets: --dry-run and --execute exclude each "
+		                "other\n");
 		return -1;
 	}
 	if (o->target == RESET_NONE) {
@@ -209,29 +271,28 @@ static int64_t reset_current(const fjord_group_description_t *d, const char *top
 	return -1;
 }
 
-/* Computes the plan into plan (offset = new offset, opaque unused) and cur
- * (current committed). Returns 0 or -1 (printed). */
+/* Appends the plan of one topic (mt) to gp. Returns 0 or -1 (printed). */
 static int reset_plan(const struct cli_ctx *ctx, fjord_t *fj, const struct reset_opts *o,
-                      const fjord_metadata_topic_t *mt, const fjord_group_description_t *d,
-                      fjord_topic_partition_list_t *plan, int64_t *cur)
+                      const fjord_metadata_topic_t *mt, struct reset_group_plan *gp)
 {
+	const char *topic = mt->topic;
 	int i;
 
 	for (i = 0; i < mt->partition_cnt; i++) {
 		int32_t p = mt->partitions[i].id;
-		int64_t low, high, nw;
+		int64_t low, high, nw, cur;
 		fjord_err_t err;
 		char what[400];
 
 		if (o->partition >= 0 && p != o->partition)
 			continue;
-		snprintf(what, sizeof(what), "offsets of %s/%d", o->topic, (int)p);
-		err = fjord_query_watermark_offsets(fj, o->topic, p, &low, &high, ctx->timeout_ms);
+		snprintf(what, sizeof(what), "offsets of %s/%d", topic, (int)p);
+		err = fjord_query_watermark_offsets(fj, topic, p, &low, &high, ctx->timeout_ms);
 		if (err) {
 			cli_report_error(ctx, what, err, NULL);
 			return -1;
 		}
-		cur[plan->cnt] = reset_current(d, o->topic, p);
+		cur = reset_current(gp->d, topic, p);
 		switch (o->target) {
 		case RESET_EARLIEST:
 			nw = low;
@@ -243,14 +304,14 @@ static int reset_plan(const struct cli_ctx *ctx, fjord_t *fj, const struct reset
 			nw = o->value;
 			break;
 		case RESET_SHIFT:
-			nw = (cur[plan->cnt] >= 0 ? cur[plan->cnt] : low);
+			nw = (cur >= 0 ? cur : low);
 			nw = o->value < 0 && nw < -o->value ? 0 : nw + o->value;
 			break;
 		case RESET_DATETIME: {
 			fjord_topic_partition_list_t *q = fjord_topic_partition_list_new(1);
 			if (!q)
 				return -1;
-			fjord_topic_partition_list_add(q, o->topic, p)->offset = o->value;
+			fjord_topic_partition_list_add(q, topic, p)->offset = o->value;
 			err = fjord_offsets_for_times(fj, q, ctx->timeout_ms);
 			if (!err)
 				err = q->elems[0].err;
@@ -269,63 +330,177 @@ static int reset_plan(const struct cli_ctx *ctx, fjord_t *fj, const struct reset
 			nw = low;
 		if (nw > high)
 			nw = high;
-		fjord_topic_partition_list_add(plan, o->topic, p)->offset = nw;
+		if (gp->plan->cnt >= gp->cur_cap) {
+			int cap = gp->cur_cap ? gp->cur_cap * 2 : 16;
+			int64_t *v = realloc(gp->cur, (size_t)cap * sizeof(*v));
+			if (!v) {
+				fprintf(stderr, "fjord: out of memory\n");
+				return -1;
+			}
+			gp->cur = v;
+			gp->cur_cap = cap;
+		}
+		gp->cur[gp->plan->cnt] = cur;
+		fjord_topic_partition_list_add(gp->plan, topic, p)->offset = nw;
 	}
 	return 0;
 }
 
-static int reset_print(const struct reset_opts *o, const fjord_topic_partition_list_t *plan,
-                       const int64_t *cur)
+/* Plans one topic of a group: checks it exists (and --partition), then
+ * reset_plan. Returns 0 or -1 (printed). */
+static int reset_plan_topic(const struct cli_ctx *ctx, fjord_t *fj, const struct reset_opts *o,
+                            const char *topic, struct reset_group_plan *gp)
 {
+	fjord_metadata_t *md = NULL;
+	int rc = -1;
+
+	if (cli_topic_metadata(ctx, fj, topic, &md) < 0)
+		return -1;
+	if (o->partition >= md->topics[0].partition_cnt) {
+		fprintf(stderr,
+		        "fjord: topic '%s' has %d partition(s); partition %lld does not "
+		        "exist\n",
+		        topic, md->topics[0].partition_cnt, o->partition);
+		goto out;
+	}
+	rc = reset_plan(ctx, fj, o, &md->topics[0], gp);
+out:
+	fjord_metadata_destroy(md);
+	return rc;
+}
+
+/* Describes the group and plans every topic in scope. Returns 0 or -1. */
+static int reset_plan_group(const struct cli_ctx *ctx, fjord_t *fj, const struct reset_opts *o,
+                            struct reset_group_plan *gp)
+{
+	fjord_err_t err;
 	int i;
 
-	if (o->format == CLI_FORMAT_JSON) {
-		json_t *a = json_array(), *obj = json_object();
-		for (i = 0; i < plan->cnt; i++) {
-			json_t *e = json_object();
-			json_object_set_new(e, "topic", json_string(plan->elems[i].topic));
-			json_object_set_new(e, "partition", json_integer(plan->elems[i].partition));
-			json_object_set_new(e, "current", json_integer(cur[i]));
-			json_object_set_new(e, "new", json_integer(plan->elems[i].offset));
-			json_array_append_new(a, e);
-		}
-		json_object_set_new(obj, "group", json_string(o->group));
-		json_object_set_new(obj, "executed", json_boolean(o->execute));
-		json_object_set_new(obj, "plan", a);
-		return cli_json_print(obj, 1, stdout);
-	} else {
-		static const char *const hdr[] = { "topic", "partition", "current", "new" };
-		struct cli_table *t = cli_table_new(4, hdr);
-		char b[3][32];
-		if (!t)
+	err = fjord_admin_describe_group(fj, gp->group, &gp->d, ctx->timeout_ms);
+	if (err && err != FJORD_ERR_GROUP_ID_NOT_FOUND) {
+		cli_report_error(ctx, "describe group", err, NULL);
+		return -1;
+	}
+	gp->plan = fjord_topic_partition_list_new(8);
+	if (!gp->plan) {
+		fprintf(stderr, "fjord: out of memory\n");
+		return -1;
+	}
+	if (o->topic)
+		return reset_plan_topic(ctx, fj, o, o->topic, gp);
+	/* --all-topics: the group's partitions come sorted by topic, so each
+	 * topic is planned once, at its first partition. */
+	for (i = 0; gp->d && i < gp->d->partition_cnt; i++) {
+		const char *t = gp->d->partitions[i].topic;
+
+		if (i > 0 && !strcmp(t, gp->d->partitions[i - 1].topic))
+			continue;
+		if (reset_plan_topic(ctx, fj, o, t, gp) < 0)
 			return -1;
-		for (i = 0; i < plan->cnt; i++) {
-			const char *row[4];
-			row[0] = plan->elems[i].topic;
-			snprintf(b[0], sizeof(b[0]), "%d", (int)plan->elems[i].partition);
-			if (cur[i] >= 0)
-				snprintf(b[1], sizeof(b[1]), "%lld", (long long)cur[i]);
+	}
+	return 0;
+}
+
+static json_t *reset_plan_json(const struct reset_opts *o, const struct reset_group_plan *gp)
+{
+	json_t *a = json_array(), *obj = json_object();
+	int i;
+
+	for (i = 0; i < gp->plan->cnt; i++) {
+		json_t *e = json_object();
+		json_object_set_new(e, "topic", json_string(gp->plan->elems[i].topic));
+		json_object_set_new(e, "partition", json_integer(gp->plan->elems[i].partition));
+		json_object_set_new(e, "current", json_integer(gp->cur[i]));
+		json_object_set_new(e, "new", json_integer(gp->plan->elems[i].offset));
+		json_array_append_new(a, e);
+	}
+	json_object_set_new(obj, "group", json_string(gp->group));
+	json_object_set_new(obj, "executed", json_boolean(o->execute));
+	json_object_set_new(obj, "plan", a);
+	return obj;
+}
+
+/* Prints every group's plan: one JSON object (one group) or an array of
+ * them (--all-groups), or one table (a GROUP column under --all-groups). */
+static int reset_print(const struct reset_opts *o, const struct reset_group_plan *gps, int n)
+{
+	static const char *const hdr[] = { "group", "topic", "partition", "current", "new" };
+	struct cli_table *t;
+	int g, i, skip = o->all_groups ? 0 : 1;
+
+	if (o->format == CLI_FORMAT_JSON) {
+		json_t *a;
+
+		if (!o->all_groups)
+			return cli_json_print(reset_plan_json(o, &gps[0]), 1, stdout);
+		a = json_array();
+		for (g = 0; g < n; g++)
+			json_array_append_new(a, reset_plan_json(o, &gps[g]));
+		return cli_json_print(a, 1, stdout);
+	}
+	t = cli_table_new(5 - skip, hdr + skip);
+	if (!t)
+		return -1;
+	for (g = 0; g < n; g++) {
+		const struct reset_group_plan *gp = &gps[g];
+
+		for (i = 0; i < gp->plan->cnt; i++) {
+			const char *row[5];
+			char b[3][32];
+
+			row[0] = gp->group;
+			row[1] = gp->plan->elems[i].topic;
+			snprintf(b[0], sizeof(b[0]), "%d", (int)gp->plan->elems[i].partition);
+			if (gp->cur[i] >= 0)
+				snprintf(b[1], sizeof(b[1]), "%lld", (long long)gp->cur[i]);
 			else
 				snprintf(b[1], sizeof(b[1]), "-");
-			snprintf(b[2], sizeof(b[2]), "%lld", (long long)plan->elems[i].offset);
-			row[1] = b[0];
-			row[2] = b[1];
-			row[3] = b[2];
-			cli_table_add(t, row);
+			snprintf(b[2], sizeof(b[2]), "%lld", (long long)gp->plan->elems[i].offset);
+			row[2] = b[0];
+			row[3] = b[1];
+			row[4] = b[2];
+			cli_table_add(t, row + skip);
 		}
-		cli_table_print_free(t, stdout);
 	}
+	cli_table_print_free(t, stdout);
+	return 0;
+}
+
+/* Applies one group's plan. Returns 0 or -1 (printed). */
+static int reset_execute(const struct cli_ctx *ctx, fjord_t *fj, const struct reset_group_plan *gp)
+{
+	char errstr[512] = "";
+	fjord_err_t err;
+
+	if (!gp->plan->cnt) {
+		fprintf(stderr, "fjord: group '%s': nothing to reset\n", gp->group);
+		return 0;
+	}
+	err = fjord_admin_alter_group_offsets(fj, gp->group, gp->plan, ctx->timeout_ms, errstr,
+	                                      sizeof(errstr));
+	if (err == FJORD_ERR_NON_EMPTY_GROUP) {
+		fprintf(stderr, "fjord: cannot reset the offsets of group '%s': %s\n", gp->group,
+		        errstr);
+		return -1;
+	}
+	if (err) {
+		char what[400];
+
+		snprintf(what, sizeof(what), "reset offsets of group '%s'", gp->group);
+		cli_report_error(ctx, what, err, errstr);
+		return -1;
+	}
+	fprintf(stderr, "fjord: offsets of group '%s' reset (%d partition(s))\n", gp->group,
+	        gp->plan->cnt);
 	return 0;
 }
 
 int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv)
 {
 	struct reset_opts o;
-	fjord_group_description_t *d = NULL;
-	fjord_topic_partition_list_t *plan = NULL;
-	fjord_metadata_t *md = NULL;
-	int64_t *cur = NULL;
-	char errstr[512] = "";
+	struct reset_group_plan *gps = NULL;
+	char **groups = NULL;
+	int group_cnt = 0, n = 0, g, live = 0, failed = 0;
 	fjord_err_t err;
 	fjord_t *fj;
 	int rc;
@@ -343,59 +518,52 @@ int cmd_group_reset(struct cli_ctx *ctx, int argc, char **argv)
 	if (!fj)
 		return ctx->zookeeper ? CLI_EXIT_ERROR : CLI_EXIT_USAGE;
 	rc = CLI_EXIT_ERROR;
-	if (cli_topic_metadata(ctx, fj, o.topic, &md) < 0)
-		goto out;
-	if (o.partition >= md->topics[0].partition_cnt) {
-		fprintf(stderr,
-		        "fjord: topic '%s' has %d partition(s); partition %lld does not "
-		        "exist\n",
-		        o.topic, md->topics[0].partition_cnt, o.partition);
-		goto out;
+	if (o.all_groups) {
+		err = fjord_admin_list_groups(fj, &groups, &group_cnt, ctx->timeout_ms);
+		if (err) {
+			cli_report_error(ctx, "list groups", err, NULL);
+			goto out;
+		}
 	}
-	err = fjord_admin_describe_group(fj, o.group, &d, ctx->timeout_ms);
-	if (err && err != FJORD_ERR_GROUP_ID_NOT_FOUND) {
-		cli_report_error(ctx, "describe group", err, NULL);
-		goto out;
-	}
-	plan = fjord_topic_partition_list_new(md->topics[0].partition_cnt);
-	cur = calloc((size_t)md->topics[0].partition_cnt + 1, sizeof(*cur));
-	if (!plan || !cur) {
+	n = o.all_groups ? group_cnt : 1;
+	gps = calloc((size_t)n + 1, sizeof(*gps));
+	if (!gps) {
 		fprintf(stderr, "fjord: out of memory\n");
 		goto out;
 	}
-	if (reset_plan(ctx, fj, &o, &md->topics[0], d, plan, cur) < 0)
-		goto out;
-	if (reset_print(&o, plan, cur) < 0)
+	for (g = 0; g < n; g++) {
+		gps[g].group = o.all_groups ? groups[g] : o.group;
+		if (reset_plan_group(ctx, fj, &o, &gps[g]) < 0)
+			goto out;
+		if (gps[g].d && gps[g].d->member_cnt)
+			live++;
+	}
+	if (reset_print(&o, gps, n) < 0)
 		goto out;
 	fflush(stdout);
 	if (!o.execute) {
 		fprintf(stderr, "fjord: dry run%s: nothing changed; add --execute to apply\n",
-		        d && d->member_cnt ? " (and the group has live members: stop them first)"
-		                           : "");
+		        live ? (o.all_groups
+		                    ? " (and some groups have live members: stop them first)"
+		                    : " (and the group has live members: stop them first)")
+		             : "");
 		rc = CLI_EXIT_OK;
 		goto out;
 	}
-	err = fjord_admin_alter_group_offsets(fj, o.group, plan, ctx->timeout_ms, errstr,
-	                                      sizeof(errstr));
-	if (err == FJORD_ERR_NON_EMPTY_GROUP) {
-		fprintf(stderr, "fjord: cannot reset the offsets of group '%s': %s\n", o.group,
-		        errstr);
-		goto out;
-	}
-	if (err) {
-		cli_report_error(ctx, "reset offsets", err, errstr);
-		goto out;
-	}
-	fprintf(stderr, "fjord: offsets of group '%s' reset (%d partition(s))\n", o.group,
-	        plan->cnt);
-	rc = CLI_EXIT_OK;
+	for (g = 0; g < n; g++)
+		if (reset_execute(ctx, fj, &gps[g]) < 0)
+			failed++;
+	rc = failed ? CLI_EXIT_ERROR : CLI_EXIT_OK;
 out:
-	free(cur);
-	if (plan)
-		fjord_topic_partition_list_destroy(plan);
-	fjord_group_description_destroy(d);
-	if (md)
-		fjord_metadata_destroy(md);
+	for (g = 0; gps && g < n; g++) {
+		free(gps[g].cur);
+		if (gps[g].plan)
+			fjord_topic_partition_list_destroy(gps[g].plan);
+		fjord_group_description_destroy(gps[g].d);
+	}
+	free(gps);
+	if (groups)
+		fjord_admin_group_list_destroy(groups, group_cnt);
 	fjord_destroy(fj);
 	return rc;
 }

@@ -1,7 +1,7 @@
 /*
- * cmd_perf.c — `fjord perf produce|consume`: dispatch, progress lines and
- * the result report shared by both benchmarks (perf_produce.c,
- * perf_consume.c).
+ * cmd_perf.c — `fjord perf produce|consume|e2e`: dispatch, progress lines,
+ * the rate throttle and the result report shared by the benchmarks
+ * (perf_produce.c, perf_consume.c, perf_e2e.c).
  *
  * Result: records/s, MB/s (MB = 10^6 bytes of key + value) and latency
  * percentiles p50/p95/p99/p99.9 and max from a cli_hist, printed as text or
@@ -10,18 +10,21 @@
  */
 #include "config.h"
 
+#include <errno.h>
 #include <string.h>
+#include <time.h>
 
 #include "cli/cli.h"
 
 static void perf_usage(FILE *out)
 {
-	fprintf(out,
-	        "Usage: fjord perf produce TOPIC --records N --record-size B [OPTIONS]\n"
-	        "       fjord perf consume TOPIC --records N [OPTIONS]\n"
-	        "\n"
-	        "Measures throughput (records/s, MB/s) and latency percentiles.\n"
-	        "Run 'fjord perf produce --help' or 'fjord perf consume --help' for options.\n");
+	fprintf(out, "Usage: fjord perf produce TOPIC --records N --record-size B [OPTIONS]\n"
+	             "       fjord perf consume TOPIC --records N [OPTIONS]\n"
+	             "       fjord perf e2e TOPIC --rate N --count N [OPTIONS]\n"
+	             "\n"
+	             "Measures throughput (records/s, MB/s) and latency percentiles; e2e measures\n"
+	             "produce-to-consume latency at a fixed rate.\n"
+	             "Run 'fjord perf produce|consume|e2e --help' for options.\n");
 }
 
 int cmd_perf(struct cli_ctx *ctx, int argc, char **argv)
@@ -38,7 +41,9 @@ int cmd_perf(struct cli_ctx *ctx, int argc, char **argv)
 		return cmd_perf_produce(ctx, argc - 1, argv + 1);
 	if (!strcmp(argv[1], "consume"))
 		return cmd_perf_consume(ctx, argc - 1, argv + 1);
-	fprintf(stderr, "fjord perf: unknown mode '%s' (produce or consume)\n", argv[1]);
+	if (!strcmp(argv[1], "e2e"))
+		return cmd_perf_e2e(ctx, argc - 1, argv + 1);
+	fprintf(stderr, "fjord perf: unknown mode '%s' (produce, consume or e2e)\n", argv[1]);
 	return CLI_EXIT_USAGE;
 }
 
@@ -56,6 +61,30 @@ void cli_perf_progress(const char *mode, int64_t start_us, int64_t *last_us, uin
 	        (double)(done - *last_done) / window, (double)(now - start_us) / 1e6);
 	*last_us = now;
 	*last_done = done;
+}
+
+int cli_perf_throttle(int64_t start_us, uint64_t sent, long long rate)
+{
+	/* Record `sent` (0-based) is due at start + sent/rate seconds. Sleep in
+	 * slices of at most 100 ms so that a signal is seen promptly even when
+	 * it arrives between the check and the sleep. */
+	int64_t due = start_us + (int64_t)((double)sent * 1e6 / (double)rate);
+
+	for (;;) {
+		int64_t left = due - cli_now_us();
+		struct timespec ts;
+
+		if (cli_stop_requested())
+			return -1;
+		if (left <= 0)
+			return 0;
+		if (left > 100000)
+			left = 100000;
+		ts.tv_sec = 0;
+		ts.tv_nsec = (long)left * 1000;
+		if (nanosleep(&ts, NULL) < 0 && errno != EINTR)
+			return 0;
+	}
 }
 
 int cli_perf_report(const struct cli_perf_result *r, enum cli_format format)

@@ -54,7 +54,8 @@ static void main_usage(FILE *out)
 	    "  acl add|remove|list                 Kafka's ACLs in ZooKeeper (-z)\n"
 	    "  user create|delete|list             SCRAM users for SASL logins\n"
 	    "  cluster                             show brokers and the controller\n"
-	    "  perf produce|consume TOPIC          measure throughput and latency\n"
+	    "  perf produce|consume|e2e TOPIC      measure throughput and latency\n"
+	    "  log dump FILE...|dirs               read segment files; log dir sizes\n"
 	    "\n"
 	    "-z, -X, --bootstrap-server and --timeout may also follow the subcommand.\n"
 	    "Run 'fjord SUBCOMMAND --help' for a subcommand's options.\n"
@@ -514,6 +515,8 @@ int main(int argc, char **argv)
 		return cmd_cluster(&ctx, argc, argv);
 	if (!strcmp(sub, "perf"))
 		return cmd_perf(&ctx, argc, argv);
+	if (!strcmp(sub, "log"))
+		return cmd_log(&ctx, argc, argv);
 	fprintf(stderr, "fjord: unknown subcommand '%s' (try 'fjord --help')\n", sub);
 	return CLI_EXIT_USAGE;
 }

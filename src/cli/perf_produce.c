@@ -6,8 +6,12 @@
  * partitioner's sticky choice), so compressed runs compress across records as
  * a real repetitive workload would. The clock runs from the first produce
  * call until the last delivery report; throughput counts acknowledged records
- * only. Latency is the SDK's latency_us of each delivery report (produce()
- * call to acknowledgement), so it includes time spent queued and lingering.
+ * only. --throughput N caps the produce rate at N records/s (as Kafka's
+ * producer perf test does; -1, the default, is no cap): record i is not
+ * produced before start + i/N s (cli_perf_throttle), so a run that falls
+ * behind catches up in a burst rather than lowering the average. Latency is the SDK's latency_us of
+ * each delivery report (produce() call to acknowledgement), so it includes time spent queued and
+ * lingering.
  *
  * Threads: the main thread produces; perf_produce_dr_cb runs on the SDK
  * callback thread and touches only struct perf_produce_state: atomics, and
@@ -42,6 +46,7 @@ static void perf_produce_usage(FILE *out)
 	             "  -B, --batch-size BYTES     producer batch.size\n"
 	             "  -l, --linger-ms MS         producer linger.ms\n"
 	             "  -c, --compression CODEC    none, gzip, snappy, lz4 or zstd\n"
+	             "  -t, --throughput N         at most N records/s (-1: no cap, the default)\n"
 	             "  -f, --format text|json     result format (default text)\n"
 	             "  -h, --help                 print this help\n"
 	             "Other producer properties: fjord -X name=value perf produce ...\n");
@@ -81,6 +86,7 @@ static void perf_produce_fill(char *buf, size_t len)
 struct perf_produce_opts {
 	const char *topic, *acks, *batch, *linger, *codec;
 	long long records, size;
+	long long throughput; /* records/s; -1: no cap */
 	enum cli_format format;
 };
 
@@ -93,6 +99,7 @@ static int perf_produce_parse(int argc, char **argv, struct perf_produce_opts *o
 		{ "batch-size", required_argument, NULL, 'B' },
 		{ "linger-ms", required_argument, NULL, 'l' },
 		{ "compression", required_argument, NULL, 'c' },
+		{ "throughput", required_argument, NULL, 't' },
 		{ "format", required_argument, NULL, 'f' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
@@ -101,7 +108,7 @@ static int perf_produce_parse(int argc, char **argv, struct perf_produce_opts *o
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "n:s:a:B:l:c:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "n:s:a:B:l:c:t:f:h", opts, NULL)) != -1) {
 		switch (c) {
 		case 'n':
 			if (cli_parse_int(optarg, 1, INT64_MAX, &o->records) < 0)
@@ -126,6 +133,16 @@ static int perf_produce_parse(int argc, char **argv, struct perf_produce_opts *o
 			break;
 		case 'c':
 			o->codec = optarg;
+			break;
+		case 't':
+			if (cli_parse_int(optarg, -1, INT32_MAX, &o->throughput) < 0 ||
+			    !o->throughput) {
+				fprintf(stderr,
+				        "fjord perf produce: invalid --throughput '%s' (records/s "
+				        ">= 1, or -1 for no cap)\n",
+				        optarg);
+				return -1;
+			}
 			break;
 		case 'f':
 			if (cli_parse_format("perf produce", optarg, &o->format) < 0)
@@ -155,7 +172,7 @@ bad:
 
 int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv)
 {
-	struct perf_produce_opts o = { .size = -1 };
+	struct perf_produce_opts o = { .size = -1, .throughput = -1 };
 	struct perf_produce_state st;
 	struct cli_perf_result res;
 	fjord_metadata_t *md = NULL;
@@ -206,8 +223,12 @@ int cmd_perf_produce(struct cli_ctx *ctx, int argc, char **argv)
 	cli_signals_install();
 	start_us = last_us = cli_now_us();
 	while (sent < (uint64_t)o.records && !cli_stop_requested()) {
-		fjord_err_t err = fjord_produce(fj, o.topic, FJORD_PARTITION_UA, NULL, 0, payload,
-		                                (size_t)o.size, NULL, 0, 0, NULL);
+		fjord_err_t err;
+
+		if (o.throughput > 0 && cli_perf_throttle(start_us, sent, o.throughput) < 0)
+			break;
+		err = fjord_produce(fj, o.topic, FJORD_PARTITION_UA, NULL, 0, payload,
+		                    (size_t)o.size, NULL, 0, 0, NULL);
 
 		if (err == FJORD_ERR__QUEUE_FULL) {
 			fjord_flush(fj, 5);

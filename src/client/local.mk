@@ -47,3 +47,5 @@ src_client_libfjord_la_SOURCES += src/client/admin_refused.c
 src_client_libfjord_la_SOURCES += src/client/zk_locate.c
 src_client_libfjord_la_SOURCES += src/client/admin_acl.c
 src_client_libfjord_la_SOURCES += src/client/admin_broker.c
+src_client_libfjord_la_SOURCES += src/client/segment_reader.c
+src_client_libfjord_la_SOURCES += src/client/log_dirs.c
