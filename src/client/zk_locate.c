@@ -98,8 +98,8 @@ fjord_err_t fjord_zookeeper_locate(fjord_t *fj, int *foundp, char *others, size_
 		return FJORD_ERR_NO_ERROR;
 	}
 	if (rc != ZNONODE) {
-		fj_errstr(errstr, errstr_size, "cannot read %s from ZooKeeper: %s", ZKPATH_CLUSTER_ID,
-		          zkutil_err2str(rc));
+		fj_errstr(errstr, errstr_size, "cannot read %s from ZooKeeper: %s",
+		          ZKPATH_CLUSTER_ID, zkutil_err2str(rc));
 		return FJORD_ERR__ZOOKEEPER;
 	}
 	if (zkutil_parse_connect(v->zookeeper_connect, &hosts, &chroot, errstr, errstr_size) < 0)
