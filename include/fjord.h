@@ -69,9 +69,9 @@ typedef enum fjord_err_t {
 	FJORD_ERR__FENCED = -179,          /* commit of a partition this member no longer owns */
 	FJORD_ERR__ASSIGNMENT_LOST = -178, /* group session expired: every partition was lost */
 	FJORD_ERR__REVOKE_PARTITIONS =
-	    -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
+	    -177, /* rebalance event: partitions taken (not returned by poll any more) */
 	FJORD_ERR__ASSIGN_PARTITIONS =
-	    -176,                /* rebalance event: partitions given (poll, no rebalance_cb) */
+	    -176, /* rebalance event: partitions given (not returned by poll any more) */
 	FJORD_ERR__FATAL = -175, /* the idempotent producer cannot go on: fjord_fatal_error() */
 	FJORD_ERR__END = -100,
 
@@ -618,10 +618,13 @@ typedef enum fjord_rebalance_event_t {
 } fjord_rebalance_event_t;
 
 /* Incremental rebalance callback: parts lists only the partitions that
- * moved. Runs on the callback thread (or in fjord_poll/fjord_consumer_poll
- * in callback.mode=poll). Without one, the same events arrive from
- * fjord_consumer_poll() as messages with err FJORD_ERR__ASSIGN_PARTITIONS /
- * FJORD_ERR__REVOKE_PARTITIONS / FJORD_ERR__ASSIGNMENT_LOST. */
+ * moved; the SDK has already applied the change (the callback only informs).
+ * Runs on the callback thread (or in fjord_poll/fjord_consumer_poll in
+ * callback.mode=poll). Without one (as in librdkafka) assign and revoke are
+ * handled silently: fjord_consumer_poll() returns only records; a LOST
+ * assignment (group session expired) still arrives from it as one message
+ * per partition with err FJORD_ERR__ASSIGNMENT_LOST, since commits of those
+ * partitions now fail. */
 FJORD_EXPORT void fjord_conf_set_rebalance_cb(
     fjord_conf_t *conf,
     void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,

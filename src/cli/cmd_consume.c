@@ -304,6 +304,27 @@ static int consume_group_event(const struct consume_opts *o, const fjord_message
 	return 1;
 }
 
+/* The group of the running consume, for consume_rebalance_cb(). */
+static const char *consume_group_name;
+
+/* The SDK handles rebalances itself (fjord.h); this only reports them on
+ * stderr, one line per partition as consume_group_event(). Runs on the
+ * SDK's callback thread. */
+static void consume_rebalance_cb(fjord_t *fj, fjord_rebalance_event_t ev,
+                                 const fjord_topic_partition_list_t *parts, void *opaque)
+{
+	const char *what = ev == FJORD_REBALANCE_ASSIGN   ? "assigned"
+	                   : ev == FJORD_REBALANCE_REVOKE ? "revoked"
+	                                                  : "lost (session expired)";
+	int i;
+	(void)fj;
+	(void)opaque;
+	for (i = 0; i < parts->cnt; i++)
+		fprintf(stderr, "fjord consume: group '%s': partition %s/%d %s\n",
+		        consume_group_name ? consume_group_name : "", parts->elems[i].topic,
+		        (int)parts->elems[i].partition, what);
+}
+
 /* Assigns the partitions to read. Returns 0 or -1 (printed). */
 static int consume_assign(fjord_t *fj, const struct consume_opts *o,
                           const fjord_metadata_topic_t *t)
@@ -378,6 +399,10 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 	      cli_conf_set(conf, "auto.offset.reset", "earliest") < 0))) {
 		fjord_conf_destroy(conf);
 		goto out;
+	}
+	if (conf && o.group) {
+		consume_group_name = o.group;
+		fjord_conf_set_rebalance_cb(conf, consume_rebalance_cb);
 	}
 	fj = cli_handle_new(ctx, FJORD_CONSUMER, conf);
 	if (!fj)

@@ -16,8 +16,9 @@
  * on, delete owner and member znodes, so the others rebalance at once) and
  * joins it, bounded by the close timeout.
  * Events: with a rebalance_cb the callback runs on the callback thread
- * (cbq_push_call); without one each moved partition becomes one poll event
- * message (err _ASSIGN_PARTITIONS, _REVOKE_PARTITIONS or _ASSIGNMENT_LOST).
+ * (cbq_push_call); without one, assign and revoke are silent (the SDK applied
+ * them already, as librdkafka does) and each lost partition becomes one poll
+ * error message (err _ASSIGNMENT_LOST).
  * Threads and ownership: cgrp_int.h.
  */
 #include <signal.h>
@@ -143,15 +144,16 @@ void cgrp_emit(cgrp_t *cg, fjord_rebalance_event_t ev, const fjord_topic_partiti
 		cgrp_log(cg, FJ_LOG_ERR, "out of memory: a rebalance callback was dropped");
 		return;
 	}
+	/* No callback: the SDK has already applied the change (as librdkafka
+	 * does without a rebalance_cb), so assign and revoke are silent. A lost
+	 * assignment is an error the application must hear of (its commits of
+	 * those partitions now fail), so it still reaches poll. */
+	if (ev != FJORD_REBALANCE_LOST)
+		return;
 	for (i = 0; i < parts->cnt; i++)
 		consumer_group_event(h, parts->elems[i].topic, parts->elems[i].partition,
-		                     ev == FJORD_REBALANCE_ASSIGN   ? FJORD_ERR__ASSIGN_PARTITIONS
-		                     : ev == FJORD_REBALANCE_REVOKE ? FJORD_ERR__REVOKE_PARTITIONS
-		                                                    : FJORD_ERR__ASSIGNMENT_LOST,
-		                     ev == FJORD_REBALANCE_ASSIGN   ? "partition assigned"
-		                     : ev == FJORD_REBALANCE_REVOKE ? "partition revoked"
-		                                                    : "group session expired: "
-		                                                      "partition lost");
+		                     FJORD_ERR__ASSIGNMENT_LOST,
+		                     "group session expired: partition lost");
 }
 
 /* ------------------------------------------------------------ session */
