@@ -342,6 +342,16 @@ FJORD_EXPORT fjord_err_t fjord_seek(fjord_t *fj, const char *topic, int32_t part
  * (FJORD_OFFSET_INVALID when not known yet). */
 FJORD_EXPORT fjord_err_t fjord_position(fjord_t *fj, fjord_topic_partition_list_t *parts);
 
+/* Pause / resume (consumer_pause.c), as librdkafka's rd_kafka_pause_partitions():
+ * a paused partition is not fetched and poll returns none of its records
+ * (those fetched but not polled are dropped and fetched again after resume);
+ * its position is kept. Each element's err is set (_UNKNOWN_PARTITION: not
+ * assigned). Leaving the assignment (fjord_assign(), a group rebalance that
+ * moves the partition away) forgets the pause; partitions that stay assigned
+ * through a rebalance stay paused. */
+FJORD_EXPORT fjord_err_t fjord_pause(fjord_t *fj, fjord_topic_partition_list_t *parts);
+FJORD_EXPORT fjord_err_t fjord_resume(fjord_t *fj, fjord_topic_partition_list_t *parts);
+
 /* Low (log start) and high (high watermark) offsets of a partition, asked of
  * its leader. Works on every handle type. */
 FJORD_EXPORT fjord_err_t fjord_query_watermark_offsets(fjord_t *fj, const char *topic,

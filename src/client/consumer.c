@@ -79,9 +79,16 @@ void consumer_event(consumer_t *c, const char *topic, int32_t partition, int64_t
 /* Drops queued messages of cp (all partitions if cp is NULL). c->lock held. */
 static void consumer_purge_queue(consumer_t *c, const cpart_t *cp)
 {
+	consumer_purge(c, cp, 0);
+}
+
+void consumer_purge(consumer_t *c, const cpart_t *cp, int records_only)
+{
 	cmsg_t *cm, *tmp;
 	TAILQ_FOREACH_SAFE (cm, &c->queue, link, tmp) {
 		if (cp && (cm->m.partition != cp->partition || strcmp(cm->m.topic, cp->topic)))
+			continue;
+		if (records_only && cm->m.err)
 			continue;
 		TAILQ_REMOVE(&c->queue, cm, link);
 		c->queued_bytes -= cm->bytes;
@@ -97,6 +104,11 @@ static void cpart_free(cpart_t *cp)
 
 /* Sets where cp starts: an absolute offset or a logical one. */
 static void cpart_set_start(consumer_t *c, cpart_t *cp, int64_t offset)
+{
+	consumer_part_restart(c, cp, offset);
+}
+
+void consumer_part_restart(consumer_t *c, cpart_t *cp, int64_t offset)
 {
 	cp->gen = ++c->gen_seq;
 	cp->fetch_pos = offset;
@@ -123,7 +135,7 @@ static void consumer_wake_run(fjord_t *h, hop_t *op)
 	free(op);
 }
 
-static void consumer_wake(fjord_t *h)
+void consumer_wake(fjord_t *h)
 {
 	cwake_op_t *op = calloc(1, sizeof(*op));
 	if (!op)
@@ -542,7 +554,7 @@ void consumer_serve(fjord_t *h)
 			continue;
 		}
 		cp->unknown_reported = 0;
-		if (cp->backoff_until > now || cp->fetching)
+		if (cp->backoff_until > now || cp->fetching || cp->paused)
 			continue;
 		if (cp->state == CP_NEED_OFFSET) {
 			consumer_resolve(h, cp, now);

@@ -19,6 +19,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/producer_idem.c \
 	src/client/partitioner.c \
 	src/client/consumer.c \
+	src/client/consumer_pause.c \
 	src/client/cgrp_int.h \
 	src/client/cgrp.c \
 	src/client/cgrp_member.c \
