@@ -75,8 +75,8 @@ START_TEST(t0143_pause)
 
 	test_create_topic(c, topic, 2, 1);
 	for (p = 0; p < 2; p++)
-		ck_assert_int_eq(test_produce_range(c, topic, p, 0, T0143_CNT, 32, NULL, NULL, NULL),
-		                 T0143_CNT);
+		ck_assert_int_eq(
+		    test_produce_range(c, topic, p, 0, T0143_CNT, 32, NULL, NULL, NULL), T0143_CNT);
 	/* Small fetches: partition 0 arrives in several answers. */
 	fjord_t *fj = test_consumer_new(c, "max.partition.fetch.bytes", "1024", NULL);
 	fjord_topic_partition_list_add(l, topic, 0)->offset = FJORD_OFFSET_BEGINNING;
@@ -145,8 +145,7 @@ START_TEST(t0143_quiet_rebalance)
 		ck_assert_int_eq(test_produce_range(c, topic, p, 0, 20, 16, NULL, NULL, NULL), 20);
 	fjord_t *a = tg_member_new(c, group, topic, NULL);
 	events += t0143_poll(a, mv, 40, 30000, -1, NULL);
-	ck_assert_msg(test_msgver_cnt(mv) == 40, "member a consumed %d of 40",
-	              test_msgver_cnt(mv));
+	ck_assert_msg(test_msgver_cnt(mv) == 40, "member a consumed %d of 40", test_msgver_cnt(mv));
 	ck_assert_int_eq(tg_assigned_cnt(a), 2);
 	ck_assert_int_eq(fjord_commit(a, NULL, 0), FJORD_ERR_NO_ERROR);
 
@@ -154,7 +153,8 @@ START_TEST(t0143_quiet_rebalance)
 	fjord_t *b = tg_member_new(c, group, topic, NULL);
 	{
 		int64_t deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
-		while (test_now_ms() < deadline && (tg_assigned_cnt(a) != 1 || tg_assigned_cnt(b) != 1)) {
+		while (test_now_ms() < deadline &&
+		       (tg_assigned_cnt(a) != 1 || tg_assigned_cnt(b) != 1)) {
 			events += t0143_poll(a, mv, 0, 200, -1, NULL);
 			events += t0143_poll(b, mv, 0, 200, -1, NULL);
 		}
