@@ -73,6 +73,7 @@ typedef enum fjord_err_t {
 	FJORD_ERR__ASSIGN_PARTITIONS =
 	    -176, /* rebalance event: partitions given (not returned by poll any more) */
 	FJORD_ERR__FATAL = -175, /* the idempotent producer cannot go on: fjord_fatal_error() */
+	FJORD_ERR__NOENT = -156, /* no such entry (e.g. header name), as librdkafka's _NOENT */
 	FJORD_ERR__END = -100,
 
 	/* Broker errors: Kafka's codes; same numbers as proto/fjord.proto. */
@@ -239,6 +240,25 @@ struct fjord_message_s {
 
 /* Frees a message returned by fjord_consumer_poll(). */
 FJORD_EXPORT void fjord_message_destroy(fjord_message_t *msg);
+
+/* Header helpers (headers.c). fjord_headers_get_last() finds the LAST
+ * header named `name` (byte-exact) of a consumed message, as librdkafka's
+ * rd_kafka_header_get_last(): valuep / sizep get its value (NULL, 0 for a
+ * null value), which lives as long as msg. FJORD_ERR__NOENT when there is
+ * none. valuep and sizep may be NULL. */
+FJORD_EXPORT fjord_err_t fjord_headers_get_last(const fjord_message_t *msg, const char *name,
+                                                const void **valuep, size_t *sizep);
+/* A header list to produce with: add copies name and value (value NULL with
+ * value_len 0: a null value); fjord_headers_array() gives the array and its
+ * count for fjord_produce()'s headers/header_cnt (produce copies them, so
+ * the list may be destroyed or reused right after). */
+typedef struct fjord_headers_s fjord_headers_t;
+FJORD_EXPORT fjord_headers_t *fjord_headers_new(size_t initial_cnt);
+FJORD_EXPORT fjord_err_t fjord_headers_add(fjord_headers_t *hdrs, const char *name,
+                                           const void *value, size_t value_len);
+FJORD_EXPORT const fjord_header_t *fjord_headers_array(const fjord_headers_t *hdrs, size_t *cntp);
+FJORD_EXPORT size_t fjord_headers_cnt(const fjord_headers_t *hdrs);
+FJORD_EXPORT void fjord_headers_destroy(fjord_headers_t *hdrs);
 
 /* ------------------------------------------------------------------ producer */
 

@@ -29,6 +29,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/admin.c \
 	src/client/tplist.c \
 	src/client/message.c \
+	src/client/headers.c \
 	src/client/strutil.c
 src_client_libfjord_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 src_client_libfjord_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^fjord_[a-z]'
