@@ -489,7 +489,7 @@ static int bconn_auth_response(bconn_t *bc, Fjord__Response *resp)
 		bc->state = BCONN_UP;
 		bc->sent_pos = bc->held_sent_pos;
 		atomic_store(&h->auth_err, 0);
-		handle_log(h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: authenticated as %s", bc->host,
+		handle_log(h, FJ_LOG_DEBUG, "SASL", "%s:%d/%d: authenticated as %s", bc->host,
 		           bc->port, bc->id, h->cv_conf->sasl_username);
 		if (evbuffer_add_buffer(bc->out, bc->held) < 0) {
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory");
@@ -544,6 +544,9 @@ static int bconn_parse(bconn_t *bc)
 			return -1;
 		}
 		TAILQ_REMOVE(&bc->reqs, r, link);
+		handle_log(bc->h, FJ_LOG_DEBUG, "PROTOCOL",
+		           "%s:%d/%d: received correlation id %d, %zu bytes", bc->host, bc->port,
+		           (int)bc->id, (int)r->corr_id, (size_t)f.total_len);
 		bc->inflight--;
 		bc->answered = 1;
 		bc->err_told = 0;
@@ -653,6 +656,9 @@ int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, i
 			goto out;
 	bc->out_pos += sizeof(prefix) + hlen + plen;
 	r->end_pos = bc->out_pos;
+	handle_log(h, FJ_LOG_DEBUG, "PROTOCOL",
+	           "%s:%d/%d: sent api %d, correlation id %d, %zu bytes", bc->host, bc->port,
+	           (int)bc->id, (int)req_hdr->api, (int)r->corr_id, sizeof(prefix) + hlen + plen);
 	TAILQ_INSERT_TAIL(&bc->reqs, r, link);
 	bc->inflight++;
 	r = NULL;

@@ -95,6 +95,8 @@ typedef struct fj_conf_values {
 	int metadata_max_age_ms;
 	int callback_mode;
 	int log_level;
+	char *debug;         /* debug contexts (debug.c) */
+	unsigned debug_mask; /* derived by conf_finish: FJ_DBG_* bits of debug */
 	/* producer */
 	int acks_idx; /* index into conf_acks_values */
 	int acks;     /* derived by conf_finish: -1, 0 or 1 */
@@ -160,6 +162,25 @@ int conf_check_idempotence(const fjord_conf_t *conf, fjord_type_t type, char *er
 void conf_write_markdown(FILE *fp);
 /* Fills the derived fields (acks, compression_type). */
 void conf_finish(fjord_conf_t *conf);
+
+/* debug.c: the `debug` property's contexts. */
+#define FJ_DBG_GENERIC 0x001u
+#define FJ_DBG_BROKER 0x002u
+#define FJ_DBG_TOPIC 0x004u
+#define FJ_DBG_METADATA 0x008u
+#define FJ_DBG_PRODUCER 0x010u
+#define FJ_DBG_MSG 0x020u
+#define FJ_DBG_CONSUMER 0x040u
+#define FJ_DBG_CGRP 0x080u
+#define FJ_DBG_FETCH 0x100u
+#define FJ_DBG_PROTOCOL 0x200u
+#define FJ_DBG_SECURITY 0x400u
+#define FJ_DBG_ALL 0x7ffu
+/* Parses a comma list of contexts into *maskp; -1 with errstr naming the
+ * valid contexts on an unknown one. */
+int debug_parse(const char *value, unsigned *maskp, char *errstr, size_t errstr_size);
+/* The context of a log facility (FJ_DBG_GENERIC for one not listed). */
+unsigned debug_fac_ctx(const char *fac);
 
 /* ------------------------------------------------------------------ ops */
 

@@ -546,6 +546,9 @@ void consumer_serve(fjord_t *h)
 		if (!t || cp->partition >= t->partition_cnt) {
 			if (!cp->unknown_reported) {
 				cp->unknown_reported = 1;
+				handle_log(h, FJ_LOG_DEBUG, "TOPIC", "%s [%d]: %s in the metadata",
+				           cp->topic, (int)cp->partition,
+				           t ? "partition not" : "topic not");
 				consumer_event(
 				    c, cp->topic, cp->partition, FJORD_OFFSET_INVALID,
 				    t ? FJORD_ERR__UNKNOWN_PARTITION : FJORD_ERR__UNKNOWN_TOPIC,

@@ -45,6 +45,9 @@ static fjord_err_t consumer_pause_set(fjord_t *fj, fjord_topic_partition_list_t 
 			continue;
 		cp->paused = pause;
 		changed = 1;
+		handle_log(fj, FJ_LOG_DEBUG, "CONSUMER", "%s [%d]: %s at position %lld", cp->topic,
+		           (int)cp->partition, pause ? "paused" : "resumed",
+		           (long long)cp->app_pos);
 		if (pause && cp->state == CP_ACTIVE && cp->app_pos >= 0) {
 			/* Fetched records past the position come again after resume. */
 			consumer_purge(c, cp, 1);

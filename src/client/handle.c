@@ -46,7 +46,10 @@ void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
-	if (level > h->cv_conf->log_level)
+	/* A debug line of a context named in `debug` passes whatever
+	 * log_level says (debug.c). */
+	if (level > h->cv_conf->log_level &&
+	    !(level == FJ_LOG_DEBUG && (h->cv_conf->debug_mask & debug_fac_ctx(fac))))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -314,7 +317,7 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 	h->cv_conf = v;
 	h->log_target.sink = handle_log_sink;
 	h->log_target.opaque = h;
-	h->log_target.level = v->log_level;
+	h->log_target.level = (v->debug_mask & FJ_DBG_METADATA) ? FJ_LOG_DEBUG : v->log_level;
 	snprintf(h->name, sizeof(h->name), "%s#%s-%d", v->client_id ? v->client_id : "fjord",
 	         type_names[type], atomic_fetch_add(&handle_seq, 1) + 1);
 	TAILQ_INIT(&h->ops);
@@ -349,6 +352,9 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 		handle_stop_io(h);
 		goto fail;
 	}
+	handle_log(h, FJ_LOG_DEBUG, "GENERIC", "handle created (%s, callback.mode %s)",
+	           type_names[type],
+	           v->callback_mode == CB_MODE_BACKGROUND ? "background" : "poll");
 	return h;
 nomem:
 	fj_errstr(errstr, errstr_size, "out of memory or thread creation failed");

@@ -92,7 +92,7 @@ void fjord_headers_destroy(fjord_headers_t *hs)
 }
 
 fjord_err_t fjord_headers_get_last(const fjord_message_t *msg, const char *name,
-                                  const void **valuep, size_t *sizep)
+                                   const void **valuep, size_t *sizep)
 {
 	size_t i;
 	if (!msg || !name)

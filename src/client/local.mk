@@ -5,6 +5,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/client_int.h \
 	src/client/consumer_int.h \
 	src/client/conf.c \
+	src/client/debug.c \
 	src/client/handle.c \
 	src/client/cbq.c \
 	src/client/bconn.c \
@@ -39,7 +40,7 @@ src_client_libfjord_la_LIBADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)
 # fjord-conf-doc: the SDK property table as Markdown (docs/configuration.md).
 noinst_PROGRAMS += src/client/fjord-conf-doc
 src_client_fjord_conf_doc_SOURCES = src/client/conf_doc.c src/client/conf.c \
-	src/client/strutil.c
+	src/client/debug.c src/client/strutil.c
 src_client_fjord_conf_doc_LDADD = src/common/libfjordcommon.la $(FJORD_EXT_LIBS)
 src_client_libfjord_la_SOURCES += src/client/admin_group.c
 src_client_libfjord_la_SOURCES += src/client/admin_reassign.c
