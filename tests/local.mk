@@ -113,6 +113,7 @@ tests_fjord_tests_SOURCES += tests/0123-create-partitions.c
 tests_fjord_tests_SOURCES += tests/0125-kafka-group-raw.c
 tests_fjord_tests_SOURCES += tests/0126-kafka-group-kcat.c
 tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
+tests_fjord_tests_SOURCES += tests/0142-pkgconfig.c
 tests_fjord_tests_SOURCES += tests/0143-pause-resume.c
 tests_fjord_tests_SOURCES += tests/0144-headers-debug.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \

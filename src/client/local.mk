@@ -33,6 +33,13 @@ src_client_libfjord_la_SOURCES = \
 	src/client/headers.c \
 	src/client/strutil.c
 src_client_libfjord_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
+# Both shared and static (libfjord.a), unlike AM_LIBTOOLFLAGS' PIC-only.
+src_client_libfjord_la_LIBTOOLFLAGS =
+# pkg-config metadata: `pkg-config --cflags --libs libfjord` (docs/sdk.md).
+pkgconfigdir = $(libdir)/pkgconfig
+pkgconfig_DATA = libfjord.pc
+EXTRA_DIST += libfjord.pc.in
+DISTCLEANFILES = libfjord.pc
 src_client_libfjord_la_LDFLAGS = -version-info 0:0:0 -export-symbols-regex '^fjord_[a-z]'
 # libfjordcommon.la already carries proto/libfjordproto.la (its own LIBADD);
 # listing both would define the protobuf descriptors twice.
