@@ -170,6 +170,14 @@ FJORD_EXPORT void fjord_conf_set_error_cb(fjord_conf_t *conf,
 FJORD_EXPORT void fjord_conf_set_log_cb(fjord_conf_t *conf,
                                         void (*log_cb)(const fjord_t *fj, int level,
                                                        const char *fac, const char *buf));
+/* Statistics (stats.c): every statistics.interval.ms (0, the default: never)
+ * a JSON document of the handle's counters, as librdkafka's stats_cb; the
+ * fields are described in docs/sdk.md ("Statistics"). json (json_len bytes,
+ * NUL-terminated) is valid during the call. Runs on the callback thread (or
+ * in fjord_poll/fjord_consumer_poll in callback.mode=poll). */
+FJORD_EXPORT void fjord_conf_set_stats_cb(fjord_conf_t *conf,
+                                          void (*stats_cb)(fjord_t *fj, const char *json,
+                                                           size_t json_len, void *opaque));
 /* The opaque pointer passed to every callback above. */
 FJORD_EXPORT void fjord_conf_set_opaque(fjord_conf_t *conf, void *opaque);
 

@@ -116,6 +116,7 @@ tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
 tests_fjord_tests_SOURCES += tests/0142-pkgconfig.c
 tests_fjord_tests_SOURCES += tests/0143-pause-resume.c
 tests_fjord_tests_SOURCES += tests/0144-headers-debug.c
+tests_fjord_tests_SOURCES += tests/0145-statistics.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "client/cgrp_int.h"
 #include "common/bytes.h"
 #include "common/zkutil.h"
@@ -132,6 +134,11 @@ void cgrp_emit(cgrp_t *cg, fjord_rebalance_event_t ev, const fjord_topic_partiti
 		return;
 	cgrp_log(cg, FJ_LOG_INFO, "%d partition(s) %s (generation %lld)", parts->cnt, names[ev],
 	         (long long)cg->generation);
+	pthread_mutex_lock(&cg->lock);
+	cg->st_rebalance_cnt++;
+	cg->st_member = cg->member_id != NULL;
+	cg->st_generation = cg->generation;
+	pthread_mutex_unlock(&cg->lock);
 	if (h->conf->rebalance_cb) {
 		cgrp_ev_call_t *ec = calloc(1, sizeof(*ec));
 		if (ec && (ec->parts = cgrp_list_copy(parts))) {
@@ -296,6 +303,8 @@ static void *cgrp_main(void *arg)
 			wake = cg->next_retry_ms;
 		deadline_after_ms(&ts, wake - now);
 		pthread_mutex_lock(&cg->lock);
+		cg->st_member = cg->member_id != NULL;
+		cg->st_generation = cg->generation;
 		while (!cg->stop && !cg->dirty && !cg->expired && !cg->sub_changed &&
 		       STAILQ_EMPTY(&cg->reqs) && wake > fj_mono_ms())
 			if (pthread_cond_timedwait(&cg->cond, &cg->lock, &ts) != 0)
@@ -570,4 +579,19 @@ fjord_err_t fjord_subscription(fjord_t *fj, fjord_topic_partition_list_t **topic
 	pthread_mutex_unlock(&fj->cg->lock);
 	*topicsp = l;
 	return FJORD_ERR_NO_ERROR;
+}
+
+void cgrp_stats_add(fjord_t *h, json_t *doc)
+{
+	cgrp_t *cg = h->cg;
+	json_t *o;
+	if (!cg || !(o = json_object()))
+		return;
+	pthread_mutex_lock(&cg->lock);
+	json_object_set_new(o, "state", json_string(cg->st_member ? "up" : "join"));
+	json_object_set_new(o, "generation", json_integer(cg->st_generation));
+	json_object_set_new(o, "rebalance_cnt", json_integer(cg->st_rebalance_cnt));
+	pthread_mutex_unlock(&cg->lock);
+	json_object_set_new(o, "assignment_size", json_integer(consumer_part_cnt(h)));
+	json_object_set_new(doc, "cgrp", o);
 }

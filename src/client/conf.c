@@ -120,6 +120,10 @@ static const prop_def_t conf_defs[] = {
 	  "fjord_poll()." },
 	{ "log_level", PROP_INT, OFF(log_level), "6", 0, 7, NULL, S_ALL,
 	  "Syslog level (0..7) of the SDK's log lines." },
+	{ "statistics.interval.ms", PROP_INT, OFF(statistics_interval_ms), "0", 0, 86400000, NULL,
+	  S_ALL,
+	  "Period of the statistics callback (fjord_conf_set_stats_cb): a JSON document of "
+	  "the handle's counters (docs/sdk.md, Statistics). 0: off." },
 	{ "debug", PROP_STR, OFF(debug), "", 0, 0, NULL, S_ALL,
 	  "Comma list of debug contexts whose debug lines (level 7) are logged whatever "
 	  "log_level says: all, generic, broker, topic, metadata, producer, msg, consumer, "
@@ -246,6 +250,7 @@ fjord_conf_t *fjord_conf_dup(const fjord_conf_t *conf)
 	d->log_cb = conf->log_cb;
 	d->rebalance_cb = conf->rebalance_cb;
 	d->commit_cb = conf->commit_cb;
+	d->stats_cb = conf->stats_cb;
 	d->opaque = conf->opaque;
 	conf_finish(d);
 	return d;
@@ -435,4 +440,11 @@ void conf_write_markdown(FILE *fp)
 {
 	static const char *const scope_names[] = { "producer", "consumer", "admin" };
 	props_write_markdown(conf_defs, fp, scope_names, 3);
+}
+
+void fjord_conf_set_stats_cb(fjord_conf_t *conf, void (*stats_cb)(fjord_t *fj, const char *json,
+                                                                  size_t json_len, void *opaque))
+{
+	if (conf)
+		conf->stats_cb = stats_cb;
 }

@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "client/consumer_int.h"
 #include "common/bytes.h"
 #include "common/deadline.h"
@@ -676,4 +678,67 @@ void consumer_term(fjord_t *h)
 	pthread_cond_destroy(&c->cond);
 	free(c);
 	h->c = NULL;
+}
+
+int consumer_part_cnt(fjord_t *h)
+{
+	cpart_t *cp;
+	int n = 0;
+	if (!h->c)
+		return 0;
+	pthread_mutex_lock(&h->c->lock);
+	TAILQ_FOREACH (cp, &h->c->parts, link)
+		n++;
+	pthread_mutex_unlock(&h->c->lock);
+	return n;
+}
+
+/* stats.c: topics.<t>.partitions.<p> of every assigned partition. */
+void consumer_stats_add(fjord_t *h, json_t *topics)
+{
+	consumer_t *c = h->c;
+	cpart_t *cp;
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	TAILQ_FOREACH (cp, &c->parts, link) {
+		json_t *t = json_object_get(topics, cp->topic), *parts, *p;
+		cmsg_t *cm;
+		int64_t fq = 0, fq_bytes = 0;
+		char key[16];
+		if (!t) {
+			t = json_object();
+			json_object_set_new(t, "topic", json_string(cp->topic));
+			json_object_set_new(t, "partitions", json_object());
+			json_object_set_new(topics, cp->topic, t);
+		}
+		parts = json_object_get(t, "partitions");
+		TAILQ_FOREACH (cm, &c->queue, link) {
+			if (!cm->m.err && cm->m.partition == cp->partition &&
+			    !strcmp(cm->m.topic, cp->topic)) {
+				fq++;
+				fq_bytes += (int64_t)cm->bytes;
+			}
+		}
+		p = json_object();
+		json_object_set_new(p, "partition", json_integer(cp->partition));
+		json_object_set_new(p, "fetchq_cnt", json_integer(fq));
+		json_object_set_new(p, "fetchq_size", json_integer(fq_bytes));
+		json_object_set_new(p, "app_offset", json_integer(cp->app_pos));
+		json_object_set_new(p, "fetch_offset", json_integer(cp->fetch_pos));
+		json_object_set_new(p, "hi_offset", json_integer(cp->hw));
+		json_object_set_new(
+		    p, "consumer_lag",
+		    json_integer(cp->hw >= 0 && cp->app_pos >= 0
+		                     ? (cp->hw > cp->app_pos ? cp->hw - cp->app_pos : 0)
+		                     : -1));
+		json_object_set_new(p, "fetch_state",
+		                    json_string(cp->paused                ? "paused"
+		                                : cp->state == CP_ACTIVE  ? "active"
+		                                : cp->state == CP_STOPPED ? "stopped"
+		                                                          : "offset-query"));
+		snprintf(key, sizeof(key), "%d", (int)cp->partition);
+		json_object_set_new(parts, key, p);
+	}
+	pthread_mutex_unlock(&c->lock);
 }

@@ -177,6 +177,7 @@ static void handle_on_tick(evutil_socket_t fd, short what, void *arg)
 		producer_tick(h, now);
 	if (h->c)
 		consumer_tick(h, now);
+	stats_tick(h, now);
 }
 
 static void *handle_io_main(void *arg)

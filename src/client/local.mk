@@ -31,6 +31,7 @@ src_client_libfjord_la_SOURCES = \
 	src/client/tplist.c \
 	src/client/message.c \
 	src/client/headers.c \
+	src/client/stats.c \
 	src/client/strutil.c
 src_client_libfjord_la_CFLAGS = $(AM_CFLAGS) -fvisibility=hidden
 # Both shared and static (libfjord.a), unlike AM_LIBTOOLFLAGS' PIC-only.
