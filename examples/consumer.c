@@ -8,6 +8,8 @@
  * no record arrives for 10 seconds. It shows conf_new / fjord_new, assign
  * with a starting offset, poll (a returned message may be an event carrying an
  * error), message_destroy, destroy.
+ * Outside the tree, against an installed libfjord (docs/sdk.md):
+ *   cc consumer.c $(pkg-config --cflags --libs libfjord)
  */
 #include <stdio.h>
 #include <stdlib.h>

@@ -8,6 +8,8 @@
  * acknowledged. It shows the SDK's lifecycle: conf_new / conf_set, register a
  * delivery-report callback, fjord_new (which takes ownership of the conf),
  * produce (asynchronous), flush, destroy.
+ * Outside the tree, against an installed libfjord (docs/sdk.md):
+ *   cc producer.c $(pkg-config --cflags --libs libfjord)
  */
 #include <stdio.h>
 #include <string.h>

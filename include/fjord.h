@@ -69,10 +69,11 @@ typedef enum fjord_err_t {
 	FJORD_ERR__FENCED = -179,          /* commit of a partition this member no longer owns */
 	FJORD_ERR__ASSIGNMENT_LOST = -178, /* group session expired: every partition was lost */
 	FJORD_ERR__REVOKE_PARTITIONS =
-	    -177, /* rebalance event: partitions taken (poll, no rebalance_cb) */
+	    -177, /* rebalance event: partitions taken (not returned by poll any more) */
 	FJORD_ERR__ASSIGN_PARTITIONS =
-	    -176,                /* rebalance event: partitions given (poll, no rebalance_cb) */
+	    -176, /* rebalance event: partitions given (not returned by poll any more) */
 	FJORD_ERR__FATAL = -175, /* the idempotent producer cannot go on: fjord_fatal_error() */
+	FJORD_ERR__NOENT = -156, /* no such entry (e.g. header name), as librdkafka's _NOENT */
 	FJORD_ERR__END = -100,
 
 	/* Broker errors: Kafka's codes; same numbers as proto/fjord.proto. */
@@ -169,6 +170,14 @@ FJORD_EXPORT void fjord_conf_set_error_cb(fjord_conf_t *conf,
 FJORD_EXPORT void fjord_conf_set_log_cb(fjord_conf_t *conf,
                                         void (*log_cb)(const fjord_t *fj, int level,
                                                        const char *fac, const char *buf));
+/* Statistics (stats.c): every statistics.interval.ms (0, the default: never)
+ * a JSON document of the handle's counters, as librdkafka's stats_cb; the
+ * fields are described in docs/sdk.md ("Statistics"). json (json_len bytes,
+ * NUL-terminated) is valid during the call. Runs on the callback thread (or
+ * in fjord_poll/fjord_consumer_poll in callback.mode=poll). */
+FJORD_EXPORT void fjord_conf_set_stats_cb(fjord_conf_t *conf,
+                                          void (*stats_cb)(fjord_t *fj, const char *json,
+                                                           size_t json_len, void *opaque));
 /* The opaque pointer passed to every callback above. */
 FJORD_EXPORT void fjord_conf_set_opaque(fjord_conf_t *conf, void *opaque);
 
@@ -239,6 +248,25 @@ struct fjord_message_s {
 
 /* Frees a message returned by fjord_consumer_poll(). */
 FJORD_EXPORT void fjord_message_destroy(fjord_message_t *msg);
+
+/* Header helpers (headers.c). fjord_headers_get_last() finds the LAST
+ * header named `name` (byte-exact) of a consumed message, as librdkafka's
+ * rd_kafka_header_get_last(): valuep / sizep get its value (NULL, 0 for a
+ * null value), which lives as long as msg. FJORD_ERR__NOENT when there is
+ * none. valuep and sizep may be NULL. */
+FJORD_EXPORT fjord_err_t fjord_headers_get_last(const fjord_message_t *msg, const char *name,
+                                                const void **valuep, size_t *sizep);
+/* A header list to produce with: add copies name and value (value NULL with
+ * value_len 0: a null value); fjord_headers_array() gives the array and its
+ * count for fjord_produce()'s headers/header_cnt (produce copies them, so
+ * the list may be destroyed or reused right after). */
+typedef struct fjord_headers_s fjord_headers_t;
+FJORD_EXPORT fjord_headers_t *fjord_headers_new(size_t initial_cnt);
+FJORD_EXPORT fjord_err_t fjord_headers_add(fjord_headers_t *hdrs, const char *name,
+                                           const void *value, size_t value_len);
+FJORD_EXPORT const fjord_header_t *fjord_headers_array(const fjord_headers_t *hdrs, size_t *cntp);
+FJORD_EXPORT size_t fjord_headers_cnt(const fjord_headers_t *hdrs);
+FJORD_EXPORT void fjord_headers_destroy(fjord_headers_t *hdrs);
 
 /* ------------------------------------------------------------------ producer */
 
@@ -341,6 +369,16 @@ FJORD_EXPORT fjord_err_t fjord_seek(fjord_t *fj, const char *topic, int32_t part
 /* Fills each element's offset with the next offset to be returned by poll
  * (FJORD_OFFSET_INVALID when not known yet). */
 FJORD_EXPORT fjord_err_t fjord_position(fjord_t *fj, fjord_topic_partition_list_t *parts);
+
+/* Pause / resume (consumer_pause.c), as librdkafka's rd_kafka_pause_partitions():
+ * a paused partition is not fetched and poll returns none of its records
+ * (those fetched but not polled are dropped and fetched again after resume);
+ * its position is kept. Each element's err is set (_UNKNOWN_PARTITION: not
+ * assigned). Leaving the assignment (fjord_assign(), a group rebalance that
+ * moves the partition away) forgets the pause; partitions that stay assigned
+ * through a rebalance stay paused. */
+FJORD_EXPORT fjord_err_t fjord_pause(fjord_t *fj, fjord_topic_partition_list_t *parts);
+FJORD_EXPORT fjord_err_t fjord_resume(fjord_t *fj, fjord_topic_partition_list_t *parts);
 
 /* Low (log start) and high (high watermark) offsets of a partition, asked of
  * its leader. Works on every handle type. */
@@ -630,10 +668,13 @@ typedef enum fjord_rebalance_event_t {
 } fjord_rebalance_event_t;
 
 /* Incremental rebalance callback: parts lists only the partitions that
- * moved. Runs on the callback thread (or in fjord_poll/fjord_consumer_poll
- * in callback.mode=poll). Without one, the same events arrive from
- * fjord_consumer_poll() as messages with err FJORD_ERR__ASSIGN_PARTITIONS /
- * FJORD_ERR__REVOKE_PARTITIONS / FJORD_ERR__ASSIGNMENT_LOST. */
+ * moved; the SDK has already applied the change (the callback only informs).
+ * Runs on the callback thread (or in fjord_poll/fjord_consumer_poll in
+ * callback.mode=poll). Without one (as in librdkafka) assign and revoke are
+ * handled silently: fjord_consumer_poll() returns only records; a LOST
+ * assignment (group session expired) still arrives from it as one message
+ * per partition with err FJORD_ERR__ASSIGNMENT_LOST, since commits of those
+ * partitions now fail. */
 FJORD_EXPORT void fjord_conf_set_rebalance_cb(
     fjord_conf_t *conf,
     void (*rebalance_cb)(fjord_t *fj, fjord_rebalance_event_t ev,

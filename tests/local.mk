@@ -123,6 +123,10 @@ tests_fjord_tests_SOURCES += tests/0138-perf-cli.c
 tests_fjord_tests_SOURCES += tests/0139-log-dump.c
 tests_fjord_tests_SOURCES += tests/0140-group-cli-all.c
 tests_fjord_tests_SOURCES += tests/0141-log-dirs.c
+tests_fjord_tests_SOURCES += tests/0142-pkgconfig.c
+tests_fjord_tests_SOURCES += tests/0143-pause-resume.c
+tests_fjord_tests_SOURCES += tests/0144-headers-debug.c
+tests_fjord_tests_SOURCES += tests/0145-statistics.c
 tests_fjord_tests_SOURCES += tests/0146-cli-first-minute.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

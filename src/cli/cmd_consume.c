@@ -578,6 +578,38 @@ static int consume_group_event(const struct consume_opts *o, const fjord_message
 	return 1;
 }
 
+/* The running group consume, for consume_rebalance_cb(): its group and the
+ * partitions that reached their end (-e). */
+static const char *consume_group_name;
+static fjord_topic_partition_list_t *consume_group_ends;
+
+/* The SDK handles rebalances itself (fjord.h); this reports them on stderr,
+ * one line per partition, and a revoked or lost partition no longer counts
+ * as having reached its end. callback.mode=poll: it runs inside
+ * fjord_consumer_poll() on the main thread, which owns the ends list. */
+static void consume_rebalance_cb(fjord_t *fj, fjord_rebalance_event_t ev,
+                                 const fjord_topic_partition_list_t *parts, void *opaque)
+{
+	const char *what = ev == FJORD_REBALANCE_ASSIGN   ? "assigned"
+	                   : ev == FJORD_REBALANCE_REVOKE ? "revoked"
+	                                                  : "lost (session expired)";
+	int i;
+
+	(void)fj;
+	(void)opaque;
+	for (i = 0; i < parts->cnt; i++) {
+		fjord_topic_partition_t *e;
+
+		fprintf(stderr, "fjord consume: group '%s': partition %s/%d %s\n",
+		        consume_group_name ? consume_group_name : "", parts->elems[i].topic,
+		        (int)parts->elems[i].partition, what);
+		if (ev != FJORD_REBALANCE_ASSIGN && consume_group_ends &&
+		    (e = fjord_topic_partition_list_find(consume_group_ends, parts->elems[i].topic,
+		                                         parts->elems[i].partition)) != NULL)
+			e->offset = 0;
+	}
+}
+
 /* Sets the properties the options imply. Returns the conf or NULL (printed). */
 static fjord_conf_t *consume_conf(const struct cli_ctx *ctx, const struct consume_opts *o)
 {
@@ -650,6 +682,15 @@ int cmd_consume(struct cli_ctx *ctx, int argc, char **argv)
 	conf = consume_conf(ctx, &o);
 	if (!conf)
 		goto out;
+	if (o.group) {
+		consume_group_name = o.group;
+		consume_group_ends = ends;
+		fjord_conf_set_rebalance_cb(conf, consume_rebalance_cb);
+		if (cli_conf_set(conf, "callback.mode", "poll") < 0) {
+			fjord_conf_destroy(conf);
+			goto out;
+		}
+	}
 	fj = cli_handle_new(ctx, FJORD_CONSUMER, conf);
 	if (!fj)
 		goto out;

@@ -35,6 +35,7 @@
 #include <unistd.h>
 
 #include <event2/buffer.h>
+#include <jansson.h>
 #include <openssl/crypto.h>
 
 #include "client/client_int.h"
@@ -46,6 +47,7 @@
 enum { BCONN_DOWN = 0, BCONN_CONNECTING = 1, BCONN_UP = 2, BCONN_AUTH = 3 };
 
 #define BCONN_MAX_FRAME ((size_t)1 << 30)
+#define BCONN_RTT_WIN 512
 
 struct bconn {
 	TAILQ_ENTRY(bconn) link;
@@ -71,6 +73,11 @@ struct bconn {
 	bsasl_t *sasl;          /* AUTH: the login in progress */
 	struct evbuffer *held;  /* AUTH: queued requests, written once logged in */
 	uint64_t held_sent_pos; /* sent_pos when the login began */
+	/* statistics.interval.ms (stats.c): totals, and the round-trip times
+	 * of the newest BCONN_RTT_WIN responses (a ring; st_rtt_n counts all) */
+	uint64_t st_tx, st_rx, st_txbytes, st_rxbytes;
+	int64_t st_rtt_us[BCONN_RTT_WIN];
+	uint64_t st_rtt_n;
 };
 
 static void bconn_on_read(evutil_socket_t fd, short what, void *arg);
@@ -489,7 +496,7 @@ static int bconn_auth_response(bconn_t *bc, Fjord__Response *resp)
 		bc->state = BCONN_UP;
 		bc->sent_pos = bc->held_sent_pos;
 		atomic_store(&h->auth_err, 0);
-		handle_log(h, FJ_LOG_DEBUG, "BROKER", "%s:%d/%d: authenticated as %s", bc->host,
+		handle_log(h, FJ_LOG_DEBUG, "SASL", "%s:%d/%d: authenticated as %s", bc->host,
 		           bc->port, bc->id, h->cv_conf->sasl_username);
 		if (evbuffer_add_buffer(bc->out, bc->held) < 0) {
 			bconn_fail(bc, FJORD_ERR__TRANSPORT, 0, "out of memory");
@@ -544,6 +551,12 @@ static int bconn_parse(bconn_t *bc)
 			return -1;
 		}
 		TAILQ_REMOVE(&bc->reqs, r, link);
+		bc->st_rx++;
+		bc->st_rxbytes += f.total_len;
+		bc->st_rtt_us[bc->st_rtt_n++ % BCONN_RTT_WIN] = fj_mono_us() - r->sent_us;
+		handle_log(bc->h, FJ_LOG_DEBUG, "PROTOCOL",
+		           "%s:%d/%d: received correlation id %d, %zu bytes", bc->host, bc->port,
+		           (int)bc->id, (int)r->corr_id, (size_t)f.total_len);
 		bc->inflight--;
 		bc->answered = 1;
 		bc->err_told = 0;
@@ -653,6 +666,12 @@ int bconn_sendv(bconn_t *bc, Fjord__Request *req_hdr, const struct iovec *iov, i
 			goto out;
 	bc->out_pos += sizeof(prefix) + hlen + plen;
 	r->end_pos = bc->out_pos;
+	r->sent_us = fj_mono_us();
+	bc->st_tx++;
+	bc->st_txbytes += sizeof(prefix) + hlen + plen;
+	handle_log(h, FJ_LOG_DEBUG, "PROTOCOL",
+	           "%s:%d/%d: sent api %d, correlation id %d, %zu bytes", bc->host, bc->port,
+	           (int)bc->id, (int)req_hdr->api, (int)r->corr_id, sizeof(prefix) + hlen + plen);
 	TAILQ_INSERT_TAIL(&bc->reqs, r, link);
 	bc->inflight++;
 	r = NULL;
@@ -746,5 +765,63 @@ void bconn_destroy_all(fjord_t *h)
 		bconn_fail(bc, FJORD_ERR__DESTROY, 0, "handle destroyed");
 		TAILQ_REMOVE(&h->conns, bc, link);
 		bconn_free(bc);
+	}
+}
+
+/* ------------------------------------------------------------ statistics */
+
+static int bconn_cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+	return x < y ? -1 : x > y;
+}
+
+void bconn_stats_add(fjord_t *h, json_t *brokers, uint64_t totals[4])
+{
+	static const char *const states[] = { "DOWN", "CONNECT", "UP", "AUTH" };
+	bconn_t *bc;
+	TAILQ_FOREACH (bc, &h->conns, link) {
+		int64_t s[BCONN_RTT_WIN], sum = 0;
+		int n = bc->st_rtt_n < BCONN_RTT_WIN ? (int)bc->st_rtt_n : BCONN_RTT_WIN, i,
+		    outbuf = 0;
+		char name[300];
+		breq_t *r;
+		json_t *b = json_object(), *rtt = json_object();
+		if (!b || !rtt) {
+			json_decref(b);
+			json_decref(rtt);
+			return;
+		}
+		memcpy(s, bc->st_rtt_us, (size_t)n * sizeof(s[0]));
+		qsort(s, (size_t)n, sizeof(s[0]), bconn_cmp_i64);
+		for (i = 0; i < n; i++)
+			sum += s[i];
+		json_object_set_new(rtt, "min", json_integer(n ? s[0] : 0));
+		json_object_set_new(rtt, "avg", json_integer(n ? sum / n : 0));
+		json_object_set_new(rtt, "max", json_integer(n ? s[n - 1] : 0));
+		/* p99: the smallest sample >= 99% of them (nearest rank). */
+		json_object_set_new(rtt, "p99", json_integer(n ? s[(n * 99 + 99) / 100 - 1] : 0));
+		json_object_set_new(rtt, "cnt", json_integer(n));
+		TAILQ_FOREACH (r, &bc->reqs, link)
+			if (r->end_pos > bc->sent_pos)
+				outbuf++;
+		snprintf(name, sizeof(name), "%s:%d/%d", bc->host, bc->port, (int)bc->id);
+		json_object_set_new(b, "name", json_string(name));
+		json_object_set_new(b, "nodeid", json_integer(bc->id));
+		json_object_set_new(b, "state", json_string(states[bc->state & 3]));
+		json_object_set_new(b, "outbuf_cnt", json_integer(outbuf));
+		json_object_set_new(
+		    b, "waitresp_cnt",
+		    json_integer(bc->inflight > outbuf ? bc->inflight - outbuf : 0));
+		json_object_set_new(b, "tx", json_integer((json_int_t)bc->st_tx));
+		json_object_set_new(b, "txbytes", json_integer((json_int_t)bc->st_txbytes));
+		json_object_set_new(b, "rx", json_integer((json_int_t)bc->st_rx));
+		json_object_set_new(b, "rxbytes", json_integer((json_int_t)bc->st_rxbytes));
+		json_object_set_new(b, "rtt", rtt);
+		json_object_set_new(brokers, name, b);
+		totals[0] += bc->st_tx;
+		totals[1] += bc->st_txbytes;
+		totals[2] += bc->st_rx;
+		totals[3] += bc->st_rxbytes;
 	}
 }

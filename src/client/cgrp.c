@@ -16,14 +16,17 @@
  * on, delete owner and member znodes, so the others rebalance at once) and
  * joins it, bounded by the close timeout.
  * Events: with a rebalance_cb the callback runs on the callback thread
- * (cbq_push_call); without one each moved partition becomes one poll event
- * message (err _ASSIGN_PARTITIONS, _REVOKE_PARTITIONS or _ASSIGNMENT_LOST).
+ * (cbq_push_call); without one, assign and revoke are silent (the SDK applied
+ * them already, as librdkafka does) and each lost partition becomes one poll
+ * error message (err _ASSIGNMENT_LOST).
  * Threads and ownership: cgrp_int.h.
  */
 #include <signal.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
+
+#include <jansson.h>
 
 #include "client/cgrp_int.h"
 #include "common/bytes.h"
@@ -131,6 +134,11 @@ void cgrp_emit(cgrp_t *cg, fjord_rebalance_event_t ev, const fjord_topic_partiti
 		return;
 	cgrp_log(cg, FJ_LOG_INFO, "%d partition(s) %s (generation %lld)", parts->cnt, names[ev],
 	         (long long)cg->generation);
+	pthread_mutex_lock(&cg->lock);
+	cg->st_rebalance_cnt++;
+	cg->st_member = cg->member_id != NULL;
+	cg->st_generation = cg->generation;
+	pthread_mutex_unlock(&cg->lock);
 	if (h->conf->rebalance_cb) {
 		cgrp_ev_call_t *ec = calloc(1, sizeof(*ec));
 		if (ec && (ec->parts = cgrp_list_copy(parts))) {
@@ -143,15 +151,16 @@ void cgrp_emit(cgrp_t *cg, fjord_rebalance_event_t ev, const fjord_topic_partiti
 		cgrp_log(cg, FJ_LOG_ERR, "out of memory: a rebalance callback was dropped");
 		return;
 	}
+	/* No callback: the SDK has already applied the change (as librdkafka
+	 * does without a rebalance_cb), so assign and revoke are silent. A lost
+	 * assignment is an error the application must hear of (its commits of
+	 * those partitions now fail), so it still reaches poll. */
+	if (ev != FJORD_REBALANCE_LOST)
+		return;
 	for (i = 0; i < parts->cnt; i++)
 		consumer_group_event(h, parts->elems[i].topic, parts->elems[i].partition,
-		                     ev == FJORD_REBALANCE_ASSIGN   ? FJORD_ERR__ASSIGN_PARTITIONS
-		                     : ev == FJORD_REBALANCE_REVOKE ? FJORD_ERR__REVOKE_PARTITIONS
-		                                                    : FJORD_ERR__ASSIGNMENT_LOST,
-		                     ev == FJORD_REBALANCE_ASSIGN   ? "partition assigned"
-		                     : ev == FJORD_REBALANCE_REVOKE ? "partition revoked"
-		                                                    : "group session expired: "
-		                                                      "partition lost");
+		                     FJORD_ERR__ASSIGNMENT_LOST,
+		                     "group session expired: partition lost");
 }
 
 /* ------------------------------------------------------------ session */
@@ -294,6 +303,8 @@ static void *cgrp_main(void *arg)
 			wake = cg->next_retry_ms;
 		deadline_after_ms(&ts, wake - now);
 		pthread_mutex_lock(&cg->lock);
+		cg->st_member = cg->member_id != NULL;
+		cg->st_generation = cg->generation;
 		while (!cg->stop && !cg->dirty && !cg->expired && !cg->sub_changed &&
 		       STAILQ_EMPTY(&cg->reqs) && wake > fj_mono_ms())
 			if (pthread_cond_timedwait(&cg->cond, &cg->lock, &ts) != 0)
@@ -568,4 +579,19 @@ fjord_err_t fjord_subscription(fjord_t *fj, fjord_topic_partition_list_t **topic
 	pthread_mutex_unlock(&fj->cg->lock);
 	*topicsp = l;
 	return FJORD_ERR_NO_ERROR;
+}
+
+void cgrp_stats_add(fjord_t *h, json_t *doc)
+{
+	cgrp_t *cg = h->cg;
+	json_t *o;
+	if (!cg || !(o = json_object()))
+		return;
+	pthread_mutex_lock(&cg->lock);
+	json_object_set_new(o, "state", json_string(cg->st_member ? "up" : "join"));
+	json_object_set_new(o, "generation", json_integer(cg->st_generation));
+	json_object_set_new(o, "rebalance_cnt", json_integer(cg->st_rebalance_cnt));
+	pthread_mutex_unlock(&cg->lock);
+	json_object_set_new(o, "assignment_size", json_integer(consumer_part_cnt(h)));
+	json_object_set_new(doc, "cgrp", o);
 }

@@ -72,6 +72,10 @@ typedef struct cgrp {
 	int lost_pending; /* sessions lost and not yet seen by fjord_commit */
 	struct cgrp_req_q reqs;
 	int left; /* the worker finished leaving (close) */
+	/* statistics (stats.c), published by the worker each turn */
+	int st_member; /* a member of the group now */
+	int64_t st_generation;
+	int st_rebalance_cnt; /* non-empty assign/revoke/lost events */
 
 	/* worker thread */
 	zhandle_t *zh; /* read by watchers with an atomic load */

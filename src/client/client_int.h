@@ -95,6 +95,9 @@ typedef struct fj_conf_values {
 	int metadata_max_age_ms;
 	int callback_mode;
 	int log_level;
+	int statistics_interval_ms; /* stats.c; 0: off */
+	char *debug;                /* debug contexts (debug.c) */
+	unsigned debug_mask;        /* derived by conf_finish: FJ_DBG_* bits of debug */
 	/* producer */
 	int acks_idx; /* index into conf_acks_values */
 	int acks;     /* derived by conf_finish: -1, 0 or 1 */
@@ -145,6 +148,7 @@ struct fjord_conf_s {
 	                     const fjord_topic_partition_list_t *parts, void *opaque);
 	void (*commit_cb)(fjord_t *fj, fjord_err_t err, const fjord_topic_partition_list_t *offsets,
 	                  void *opaque);
+	void (*stats_cb)(fjord_t *fj, const char *json, size_t json_len, void *opaque);
 	void *opaque;
 };
 
@@ -160,6 +164,37 @@ int conf_check_idempotence(const fjord_conf_t *conf, fjord_type_t type, char *er
 void conf_write_markdown(FILE *fp);
 /* Fills the derived fields (acks, compression_type). */
 void conf_finish(fjord_conf_t *conf);
+
+/* stats.c (I/O thread): emits a statistics document when one is due. The
+ * parts of it each module fills (I/O thread; they take their own locks): */
+struct json_t;
+void stats_tick(fjord_t *h, int64_t now);
+/* brokers.<name>; adds tx, txbytes, rx, rxbytes into totals[0..3]. */
+void bconn_stats_add(fjord_t *h, struct json_t *brokers, uint64_t totals[4]);
+/* topics.<t>.partitions.<p> of the consumer's assigned partitions. */
+void consumer_stats_add(fjord_t *h, struct json_t *topics);
+int consumer_part_cnt(fjord_t *h);
+/* the document's "cgrp" object (group consumers). */
+void cgrp_stats_add(fjord_t *h, struct json_t *doc);
+
+/* debug.c: the `debug` property's contexts. */
+#define FJ_DBG_GENERIC 0x001u
+#define FJ_DBG_BROKER 0x002u
+#define FJ_DBG_TOPIC 0x004u
+#define FJ_DBG_METADATA 0x008u
+#define FJ_DBG_PRODUCER 0x010u
+#define FJ_DBG_MSG 0x020u
+#define FJ_DBG_CONSUMER 0x040u
+#define FJ_DBG_CGRP 0x080u
+#define FJ_DBG_FETCH 0x100u
+#define FJ_DBG_PROTOCOL 0x200u
+#define FJ_DBG_SECURITY 0x400u
+#define FJ_DBG_ALL 0x7ffu
+/* Parses a comma list of contexts into *maskp; -1 with errstr naming the
+ * valid contexts on an unknown one. */
+int debug_parse(const char *value, unsigned *maskp, char *errstr, size_t errstr_size);
+/* The context of a log facility (FJ_DBG_GENERIC for one not listed). */
+unsigned debug_fac_ctx(const char *fac);
 
 /* ------------------------------------------------------------------ ops */
 
@@ -268,6 +303,7 @@ struct fjord_s {
 	mdzk_t *zkw;              /* the session worker and reconnect state (metadata_zk.c) */
 	int zk_live;              /* h is in zkutil's live set (session watchers) */
 	int md_req_inflight;      /* I/O thread: a Metadata request is out */
+	int64_t stats_next_ms;    /* I/O thread: when the next statistics document is due */
 	int64_t md_next_refresh_ms;
 	int64_t md_last_ok_ms;
 	int md_refresh_wanted;
@@ -340,6 +376,7 @@ struct breq {
 	uint64_t start_pos, end_pos; /* byte positions in the output stream */
 	int sent;
 	int64_t deadline_ms;
+	int64_t sent_us; /* fj_mono_us() when queued (stats: round-trip time) */
 	breq_cb *cb;
 	void *opaque;
 	int32_t broker_id;

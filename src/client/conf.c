@@ -120,6 +120,14 @@ static const prop_def_t conf_defs[] = {
 	  "fjord_poll()." },
 	{ "log_level", PROP_INT, OFF(log_level), "6", 0, 7, NULL, S_ALL,
 	  "Syslog level (0..7) of the SDK's log lines." },
+	{ "statistics.interval.ms", PROP_INT, OFF(statistics_interval_ms), "0", 0, 86400000, NULL,
+	  S_ALL,
+	  "Period of the statistics callback (fjord_conf_set_stats_cb): a JSON document of "
+	  "the handle's counters (docs/sdk.md, Statistics). 0: off." },
+	{ "debug", PROP_STR, OFF(debug), "", 0, 0, NULL, S_ALL,
+	  "Comma list of debug contexts whose debug lines (level 7) are logged whatever "
+	  "log_level says: all, generic, broker, topic, metadata, producer, msg, consumer, "
+	  "cgrp, fetch, protocol, security. Unknown contexts are refused." },
 	/* producer */
 	{ "acks", PROP_ENUM, OFF(acks_idx), "all", 0, 0, conf_acks_values, S_PROD,
 	  "Acknowledgements the leader waits for: 0 (none), 1 (leader), all/-1 (ISR)." },
@@ -242,6 +250,7 @@ fjord_conf_t *fjord_conf_dup(const fjord_conf_t *conf)
 	d->log_cb = conf->log_cb;
 	d->rebalance_cb = conf->rebalance_cb;
 	d->commit_cb = conf->commit_cb;
+	d->stats_cb = conf->stats_cb;
 	d->opaque = conf->opaque;
 	conf_finish(d);
 	return d;
@@ -276,6 +285,11 @@ fjord_conf_res_t fjord_conf_set(fjord_conf_t *conf, const char *name, const char
 	if (!value) {
 		fj_errstr(errstr, errstr_size, "%s: NULL value", name);
 		return FJORD_CONF_INVALID;
+	}
+	if (!strcmp(def->name, "debug")) {
+		unsigned mask;
+		if (debug_parse(value, &mask, errstr, errstr_size) < 0)
+			return FJORD_CONF_INVALID;
 	}
 	rc = props_set_def(def, &conf->v, value, errstr, errstr_size);
 	if (rc == PROPS_UNKNOWN)
@@ -360,6 +374,8 @@ void conf_finish(fjord_conf_t *conf)
 	            ? rb_codec_from_name(conf_compression_values[v->compression_idx])
 	            : -1;
 	v->compression_type = codec < 0 ? RB_CODEC_NONE : codec;
+	if (debug_parse(v->debug, &v->debug_mask, NULL, 0) < 0)
+		v->debug_mask = 0; /* cannot happen: fjord_conf_set() checked it */
 }
 
 int conf_check_scope(const fjord_conf_t *conf, fjord_type_t type, char *errstr, size_t n)
@@ -424,4 +440,11 @@ void conf_write_markdown(FILE *fp)
 {
 	static const char *const scope_names[] = { "producer", "consumer", "admin" };
 	props_write_markdown(conf_defs, fp, scope_names, 3);
+}
+
+void fjord_conf_set_stats_cb(fjord_conf_t *conf, void (*stats_cb)(fjord_t *fj, const char *json,
+                                                                  size_t json_len, void *opaque))
+{
+	if (conf)
+		conf->stats_cb = stats_cb;
 }

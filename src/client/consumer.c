@@ -26,6 +26,8 @@
 #include <string.h>
 #include <time.h>
 
+#include <jansson.h>
+
 #include "client/consumer_int.h"
 #include "common/bytes.h"
 #include "common/deadline.h"
@@ -79,9 +81,16 @@ void consumer_event(consumer_t *c, const char *topic, int32_t partition, int64_t
 /* Drops queued messages of cp (all partitions if cp is NULL). c->lock held. */
 static void consumer_purge_queue(consumer_t *c, const cpart_t *cp)
 {
+	consumer_purge(c, cp, 0);
+}
+
+void consumer_purge(consumer_t *c, const cpart_t *cp, int records_only)
+{
 	cmsg_t *cm, *tmp;
 	TAILQ_FOREACH_SAFE (cm, &c->queue, link, tmp) {
 		if (cp && (cm->m.partition != cp->partition || strcmp(cm->m.topic, cp->topic)))
+			continue;
+		if (records_only && cm->m.err)
 			continue;
 		TAILQ_REMOVE(&c->queue, cm, link);
 		c->queued_bytes -= cm->bytes;
@@ -97,6 +106,11 @@ static void cpart_free(cpart_t *cp)
 
 /* Sets where cp starts: an absolute offset or a logical one. */
 static void cpart_set_start(consumer_t *c, cpart_t *cp, int64_t offset)
+{
+	consumer_part_restart(c, cp, offset);
+}
+
+void consumer_part_restart(consumer_t *c, cpart_t *cp, int64_t offset)
 {
 	cp->gen = ++c->gen_seq;
 	cp->fetch_pos = offset;
@@ -123,7 +137,7 @@ static void consumer_wake_run(fjord_t *h, hop_t *op)
 	free(op);
 }
 
-static void consumer_wake(fjord_t *h)
+void consumer_wake(fjord_t *h)
 {
 	cwake_op_t *op = calloc(1, sizeof(*op));
 	if (!op)
@@ -534,6 +548,9 @@ void consumer_serve(fjord_t *h)
 		if (!t || cp->partition >= t->partition_cnt) {
 			if (!cp->unknown_reported) {
 				cp->unknown_reported = 1;
+				handle_log(h, FJ_LOG_DEBUG, "TOPIC", "%s [%d]: %s in the metadata",
+				           cp->topic, (int)cp->partition,
+				           t ? "partition not" : "topic not");
 				consumer_event(
 				    c, cp->topic, cp->partition, FJORD_OFFSET_INVALID,
 				    t ? FJORD_ERR__UNKNOWN_PARTITION : FJORD_ERR__UNKNOWN_TOPIC,
@@ -542,7 +559,7 @@ void consumer_serve(fjord_t *h)
 			continue;
 		}
 		cp->unknown_reported = 0;
-		if (cp->backoff_until > now || cp->fetching)
+		if (cp->backoff_until > now || cp->fetching || cp->paused)
 			continue;
 		if (cp->state == CP_NEED_OFFSET) {
 			consumer_resolve(h, cp, now);
@@ -661,4 +678,67 @@ void consumer_term(fjord_t *h)
 	pthread_cond_destroy(&c->cond);
 	free(c);
 	h->c = NULL;
+}
+
+int consumer_part_cnt(fjord_t *h)
+{
+	cpart_t *cp;
+	int n = 0;
+	if (!h->c)
+		return 0;
+	pthread_mutex_lock(&h->c->lock);
+	TAILQ_FOREACH (cp, &h->c->parts, link)
+		n++;
+	pthread_mutex_unlock(&h->c->lock);
+	return n;
+}
+
+/* stats.c: topics.<t>.partitions.<p> of every assigned partition. */
+void consumer_stats_add(fjord_t *h, json_t *topics)
+{
+	consumer_t *c = h->c;
+	cpart_t *cp;
+	if (!c)
+		return;
+	pthread_mutex_lock(&c->lock);
+	TAILQ_FOREACH (cp, &c->parts, link) {
+		json_t *t = json_object_get(topics, cp->topic), *parts, *p;
+		cmsg_t *cm;
+		int64_t fq = 0, fq_bytes = 0;
+		char key[16];
+		if (!t) {
+			t = json_object();
+			json_object_set_new(t, "topic", json_string(cp->topic));
+			json_object_set_new(t, "partitions", json_object());
+			json_object_set_new(topics, cp->topic, t);
+		}
+		parts = json_object_get(t, "partitions");
+		TAILQ_FOREACH (cm, &c->queue, link) {
+			if (!cm->m.err && cm->m.partition == cp->partition &&
+			    !strcmp(cm->m.topic, cp->topic)) {
+				fq++;
+				fq_bytes += (int64_t)cm->bytes;
+			}
+		}
+		p = json_object();
+		json_object_set_new(p, "partition", json_integer(cp->partition));
+		json_object_set_new(p, "fetchq_cnt", json_integer(fq));
+		json_object_set_new(p, "fetchq_size", json_integer(fq_bytes));
+		json_object_set_new(p, "app_offset", json_integer(cp->app_pos));
+		json_object_set_new(p, "fetch_offset", json_integer(cp->fetch_pos));
+		json_object_set_new(p, "hi_offset", json_integer(cp->hw));
+		json_object_set_new(
+		    p, "consumer_lag",
+		    json_integer(cp->hw >= 0 && cp->app_pos >= 0
+		                     ? (cp->hw > cp->app_pos ? cp->hw - cp->app_pos : 0)
+		                     : -1));
+		json_object_set_new(p, "fetch_state",
+		                    json_string(cp->paused                ? "paused"
+		                                : cp->state == CP_ACTIVE  ? "active"
+		                                : cp->state == CP_STOPPED ? "stopped"
+		                                                          : "offset-query"));
+		snprintf(key, sizeof(key), "%d", (int)cp->partition);
+		json_object_set_new(parts, key, p);
+	}
+	pthread_mutex_unlock(&c->lock);
 }

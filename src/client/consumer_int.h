@@ -59,6 +59,7 @@ typedef struct cpart {
 	int64_t corrupt_reported; /* fetch_pos + 1 of the last CORRUPT_MESSAGE
 	                           * event (one event per corrupt offset); 0 none */
 	int64_t hw;
+	int paused; /* fjord_pause(): not fetched nor resolved (consumer_pause.c) */
 } cpart_t;
 TAILQ_HEAD(cpart_list, cpart);
 
@@ -82,6 +83,14 @@ void consumer_event(consumer_t *c, const char *topic, int32_t partition, int64_t
 /* Appends messages (c->lock held) and wakes pollers. */
 void consumer_enqueue(consumer_t *c, struct cmsg_q *msgs);
 void consumer_serve(fjord_t *h);
+/* Drops queued messages of cp (every partition when NULL); with
+ * records_only, events stay (c->lock held). */
+void consumer_purge(consumer_t *c, const cpart_t *cp, int records_only);
+/* Starts cp again at offset (absolute or logical) under a new generation,
+ * so a Fetch in flight for it is dropped (c->lock held). */
+void consumer_part_restart(consumer_t *c, cpart_t *cp, int64_t offset);
+/* Asks the I/O thread to plan fetches now. */
+void consumer_wake(fjord_t *h);
 
 /* A leader's Fetch completed (c->lock held). */
 void consumer_fetch_done(consumer_t *c, int32_t leader);

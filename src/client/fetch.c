@@ -346,6 +346,9 @@ static void fetch_apply(fjord_t *h, const fctx_part_t *fp, fjord_err_t err, cons
 	}
 	if (pr)
 		cp->hw = pr->high_watermark;
+	handle_log(h, FJ_LOG_DEBUG, "FETCH",
+	           "%s [%d]: fetched up to %lld (high watermark %lld): %s", cp->topic,
+	           (int)cp->partition, (long long)next_pos, (long long)cp->hw, fjord_err2name(err));
 	if (!TAILQ_EMPTY(msgs))
 		cp->eof_reported = 0;
 	consumer_enqueue(c, msgs);

@@ -46,7 +46,10 @@ void handle_log(fjord_t *h, int level, const char *fac, const char *fmt, ...)
 {
 	char buf[1024];
 	va_list ap;
-	if (level > h->cv_conf->log_level)
+	/* A debug line of a context named in `debug` passes whatever
+	 * log_level says (debug.c). */
+	if (level > h->cv_conf->log_level &&
+	    !(level == FJ_LOG_DEBUG && (h->cv_conf->debug_mask & debug_fac_ctx(fac))))
 		return;
 	va_start(ap, fmt);
 	vsnprintf(buf, sizeof(buf), fmt, ap);
@@ -174,6 +177,7 @@ static void handle_on_tick(evutil_socket_t fd, short what, void *arg)
 		producer_tick(h, now);
 	if (h->c)
 		consumer_tick(h, now);
+	stats_tick(h, now);
 }
 
 static void *handle_io_main(void *arg)
@@ -314,7 +318,7 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 	h->cv_conf = v;
 	h->log_target.sink = handle_log_sink;
 	h->log_target.opaque = h;
-	h->log_target.level = v->log_level;
+	h->log_target.level = (v->debug_mask & FJ_DBG_METADATA) ? FJ_LOG_DEBUG : v->log_level;
 	snprintf(h->name, sizeof(h->name), "%s#%s-%d", v->client_id ? v->client_id : "fjord",
 	         type_names[type], atomic_fetch_add(&handle_seq, 1) + 1);
 	TAILQ_INIT(&h->ops);
@@ -349,6 +353,9 @@ fjord_t *fjord_new(fjord_type_t type, fjord_conf_t *conf, char *errstr, size_t e
 		handle_stop_io(h);
 		goto fail;
 	}
+	handle_log(h, FJ_LOG_DEBUG, "GENERIC", "handle created (%s, callback.mode %s)",
+	           type_names[type],
+	           v->callback_mode == CB_MODE_BACKGROUND ? "background" : "poll");
 	return h;
 nomem:
 	fj_errstr(errstr, errstr_size, "out of memory or thread creation failed");

@@ -240,6 +240,9 @@ static void producer_dr_deliver(fjord_t *h, void *arg)
 
 	for (r = arg; r; r = next) {
 		next = r->next;
+		handle_log(h, FJ_LOG_DEBUG, "MSG", "%s [%d]: delivery report: offset %lld, %s",
+		           r->topic, (int)r->partition, (long long)r->offset,
+		           fjord_err2name(r->err));
 		if (conf->dr_msg_cb) {
 			fjord_message_t m;
 			memset(&m, 0, sizeof(m));

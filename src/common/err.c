@@ -102,6 +102,7 @@ static const err_desc_t err_descs[] = {
 	{ FJORD_ERR__ASSIGN_PARTITIONS, "_ASSIGN_PARTITIONS", "Local: Partitions assigned", 0 },
 	{ FJORD_ERR__FATAL, "_FATAL",
 	  "Local: Fatal idempotent producer error (see fjord_fatal_error)", 0 },
+	{ FJORD_ERR__NOENT, "_NOENT", "Local: No such entry", 0 },
 	{ FJORD_ERR__END, "_END", "Local: End of error range", 0 },
 
 	{ FJORD_ERR_UNKNOWN, "UNKNOWN", "Broker: Unknown server error", 0 },
