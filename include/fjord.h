@@ -479,6 +479,36 @@ FJORD_EXPORT fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char 
                                                         const char *const *del_keys, int del_cnt,
                                                         char *errstr, size_t errstr_size);
 
+/* Where a topic config value comes from (Kafka's ConfigSource, the two that
+ * apply to a topic in ZooKeeper mode). */
+typedef enum fjord_config_source_t {
+	FJORD_CONFIG_SOURCE_DEFAULT = 0, /* no override: the broker default applies */
+	FJORD_CONFIG_SOURCE_TOPIC = 1,   /* an override in /config/topics/<t> */
+} fjord_config_source_t;
+
+typedef struct fjord_config_entry_s {
+	char *name;
+	char *value; /* the override, or the broker setting's built-in default */
+	fjord_config_source_t source;
+	char *broker_key; /* the broker setting a default comes from
+	                   * ("log.retention.ms"); NULL: none or an unknown key */
+} fjord_config_entry_t;
+
+/* Every topic config key fjord knows, in a fixed order, with its value and
+ * source, as kafka-configs.sh --describe --all; an override of a key fjord
+ * does not know (written by hand) is listed after them. A default's value is
+ * the built-in default of its broker setting: fjord's protocol has no
+ * DescribeConfigs, so a broker's server.properties is not seen (broker_key
+ * names the setting to look at). *entriesp (free with
+ * fjord_config_entries_destroy) receives *cntp entries. timeout_ms bounds
+ * the metadata read. UNKNOWN_TOPIC_OR_PARTITION; needs zookeeper.connect. */
+FJORD_EXPORT fjord_err_t fjord_admin_describe_topic_config(fjord_t *fj, const char *topic,
+                                                           int timeout_ms,
+                                                           fjord_config_entry_t **entriesp,
+                                                           int *cntp, char *errstr,
+                                                           size_t errstr_size);
+FJORD_EXPORT void fjord_config_entries_destroy(fjord_config_entry_t *entries, int cnt);
+
 /* ------------------------------------------------------------------ partition reassignment */
 /* Moving partitions to other brokers, as in Kafka's ZooKeeper mode: the
  * admin client writes the plan /admin/reassign_partitions; the controller

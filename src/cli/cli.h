@@ -189,4 +189,9 @@ int64_t cli_hist_percentile(const struct cli_hist *h, double p);
 int64_t cli_hist_max(const struct cli_hist *h);
 double cli_hist_mean(const struct cli_hist *h);
 
+/* ---- H2 (issue 13): topic describe-config, offsets, leader-election */
+
+/* `topic describe-config`: argv[0] is "describe-config" (cmd_topic_config.c). */
+int cmd_topic_describe_config(struct cli_ctx *ctx, int argc, char **argv);
+
 #endif /* FJORD_CLI_H */
