@@ -191,6 +191,8 @@ double cli_hist_mean(const struct cli_hist *h);
 
 /* ---- H2 (issue 13): topic describe-config, offsets, leader-election */
 
+/* `fjord offsets TOPIC ...` (cmd_offsets.c). */
+int cmd_offsets(struct cli_ctx *ctx, int argc, char **argv);
 /* `topic describe-config`: argv[0] is "describe-config" (cmd_topic_config.c). */
 int cmd_topic_describe_config(struct cli_ctx *ctx, int argc, char **argv);
 
