@@ -567,6 +567,48 @@ FJORD_EXPORT fjord_err_t fjord_admin_reassignment_status(fjord_t *fj,
                                                          size_t errstr_size);
 FJORD_EXPORT void fjord_reassignment_status_destroy(fjord_reassignment_status_t *status, int cnt);
 
+/* ------------------------------------------------------------------ preferred leader election */
+/* Moving leadership back to each partition's preferred replica (the first of
+ * its assignment), as Kafka's kafka-leader-election.sh --election-type
+ * preferred in ZooKeeper mode: the admin client writes Kafka's plan to
+ * /admin/preferred_replica_election and the controller carries it out
+ * (docs/operations.md, "Preferred leader election"). Needs zookeeper.connect. */
+
+typedef enum fjord_election_outcome_t {
+	FJORD_ELECTION_ELECTED = 0,     /* the preferred replica leads now */
+	FJORD_ELECTION_ALREADY = 1,     /* it led already: not in the plan */
+	FJORD_ELECTION_NOT_ELECTED = 2, /* another broker (or none) still leads: the
+	                                 * preferred replica is down or out of the ISR,
+	                                 * or the controller was not done in time */
+	FJORD_ELECTION_UNKNOWN = 3,     /* reserved: no such partition */
+} fjord_election_outcome_t;
+
+typedef struct fjord_election_result_s {
+	char *topic;
+	int32_t partition;
+	fjord_election_outcome_t outcome;
+	int32_t leader;    /* leader at the end; -1: none */
+	int32_t preferred; /* the preferred replica; -1: not known */
+} fjord_election_result_t;
+
+/* Elects the preferred leader of each partition of parts (topic, partition;
+ * offsets ignored), or of every partition of every topic when parts is NULL.
+ * Partitions led by their preferred replica already are not written into the
+ * plan (ALREADY; nothing is written when all are). Waits up to timeout_ms
+ * until the controller has consumed the plan and the leaders have moved.
+ * *resultsp receives *cntp results in the order of parts (NULL: topics by
+ * name, partitions by id); free with fjord_election_results_destroy(). Also
+ * filled with FJORD_ERR__TIMED_OUT (the plan stays for the controller).
+ * UNKNOWN_TOPIC_OR_PARTITION (nothing written, errstr names it),
+ * FJORD_ERR__STATE when an election is pending (the znode exists),
+ * FJORD_ERR__INVALID_ARG (also a partition listed twice). */
+FJORD_EXPORT fjord_err_t fjord_admin_elect_preferred_leaders(
+    fjord_t *fj, const fjord_topic_partition_list_t *parts, int timeout_ms,
+    fjord_election_result_t **resultsp, int *cntp, char *errstr, size_t errstr_size);
+FJORD_EXPORT void fjord_election_results_destroy(fjord_election_result_t *results, int cnt);
+/* "elected", "already-preferred", "not-elected", "unknown-partition". */
+FJORD_EXPORT const char *fjord_election_outcome_name(fjord_election_outcome_t outcome);
+
 /* What the controller refused: one marker per refused znode, read from
  * /admin/errors (docs/zookeeper.md). A marker stays until the znode is
  * accepted again or deleted (a one-shot plan's until the next plan of its

@@ -116,6 +116,7 @@ tests_fjord_tests_SOURCES += tests/0127-kafka-group-python.c
 tests_fjord_tests_SOURCES += tests/0134-produce-cli.c
 tests_fjord_tests_SOURCES += tests/0135-topic-cli.c
 tests_fjord_tests_SOURCES += tests/0136-offsets-cli.c
+tests_fjord_tests_SOURCES += tests/0137-leader-election-cli.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'
 tests_fjord_tests_LDFLAGS = $(AM_LDFLAGS) -no-install

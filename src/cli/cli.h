@@ -193,6 +193,8 @@ double cli_hist_mean(const struct cli_hist *h);
 
 /* `fjord offsets TOPIC ...` (cmd_offsets.c). */
 int cmd_offsets(struct cli_ctx *ctx, int argc, char **argv);
+/* `fjord leader-election --preferred ...` (cmd_leader_election.c). */
+int cmd_leader_election(struct cli_ctx *ctx, int argc, char **argv);
 /* `topic describe-config`: argv[0] is "describe-config" (cmd_topic_config.c). */
 int cmd_topic_describe_config(struct cli_ctx *ctx, int argc, char **argv);
 

@@ -19,5 +19,6 @@ src_cli_fjord_SOURCES += src/cli/cmd_topic_alter.c
 src_cli_fjord_SOURCES += src/cli/cmd_topic_reassign.c
 src_cli_fjord_SOURCES += src/cli/cmd_user.c
 src_cli_fjord_SOURCES += src/cli/cmd_offsets.c
+src_cli_fjord_SOURCES += src/cli/cmd_leader_election.c
 src_cli_fjord_SOURCES += src/cli/cmd_topic_config.c
 src_cli_fjord_LDADD = src/client/libfjord.la $(JANSSON_LIBS) -lpthread

@@ -46,4 +46,5 @@ src_client_libfjord_la_SOURCES += src/client/admin_user.c
 src_client_libfjord_la_SOURCES += src/client/admin_refused.c
 src_client_libfjord_la_SOURCES += src/client/admin_acl.c
 src_client_libfjord_la_SOURCES += src/client/admin_broker.c
+src_client_libfjord_la_SOURCES += src/client/admin_election.c
 src_client_libfjord_la_SOURCES += src/client/admin_describe_config.c
