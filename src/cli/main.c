@@ -53,6 +53,9 @@ static void main_usage(FILE *out)
 	    "  user create|delete|list             SCRAM users for SASL logins\n"
 	    "  cluster                             show brokers and the controller\n"
 	    "  perf produce|consume TOPIC          measure throughput and latency\n"
+	    "  offsets TOPIC [--time T]            offsets per partition (earliest, latest,\n"
+	    "                                      by time)\n"
+	    "  leader-election --preferred         move leaders back to preferred replicas\n"
 	    "\n"
 	    "Run 'fjord SUBCOMMAND --help' for a subcommand's options.\n"
 	    "Exit codes: 0 success, 1 error, 2 usage error.\n",
@@ -395,6 +398,10 @@ int main(int argc, char **argv)
 		return cmd_cluster(&ctx, argc, argv);
 	if (!strcmp(sub, "perf"))
 		return cmd_perf(&ctx, argc, argv);
+	if (!strcmp(sub, "offsets"))
+		return cmd_offsets(&ctx, argc, argv);
+	if (!strcmp(sub, "leader-election"))
+		return cmd_leader_election(&ctx, argc, argv);
 	fprintf(stderr, "fjord: unknown subcommand '%s' (try 'fjord --help')\n", sub);
 	return CLI_EXIT_USAGE;
 }
