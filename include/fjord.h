@@ -517,6 +517,36 @@ FJORD_EXPORT fjord_err_t fjord_admin_alter_topic_config(fjord_t *fj, const char 
                                                         const char *const *del_keys, int del_cnt,
                                                         char *errstr, size_t errstr_size);
 
+/* Where a topic config value comes from (Kafka's ConfigSource, the two that
+ * apply to a topic in ZooKeeper mode). */
+typedef enum fjord_config_source_t {
+	FJORD_CONFIG_SOURCE_DEFAULT = 0, /* no override: the broker default applies */
+	FJORD_CONFIG_SOURCE_TOPIC = 1,   /* an override in /config/topics/<t> */
+} fjord_config_source_t;
+
+typedef struct fjord_config_entry_s {
+	char *name;
+	char *value; /* the override, or the broker setting's built-in default */
+	fjord_config_source_t source;
+	char *broker_key; /* the broker setting a default comes from
+	                   * ("log.retention.ms"); NULL: none or an unknown key */
+} fjord_config_entry_t;
+
+/* Every topic config key fjord knows, in a fixed order, with its value and
+ * source, as kafka-configs.sh --describe --all; an override of a key fjord
+ * does not know (written by hand) is listed after them. A default's value is
+ * the built-in default of its broker setting: fjord's protocol has no
+ * DescribeConfigs, so a broker's server.properties is not seen (broker_key
+ * names the setting to look at). *entriesp (free with
+ * fjord_config_entries_destroy) receives *cntp entries. timeout_ms bounds
+ * the metadata read. UNKNOWN_TOPIC_OR_PARTITION; needs zookeeper.connect. */
+FJORD_EXPORT fjord_err_t fjord_admin_describe_topic_config(fjord_t *fj, const char *topic,
+                                                           int timeout_ms,
+                                                           fjord_config_entry_t **entriesp,
+                                                           int *cntp, char *errstr,
+                                                           size_t errstr_size);
+FJORD_EXPORT void fjord_config_entries_destroy(fjord_config_entry_t *entries, int cnt);
+
 /* ------------------------------------------------------------------ partition reassignment */
 /* Moving partitions to other brokers, as in Kafka's ZooKeeper mode: the
  * admin client writes the plan /admin/reassign_partitions; the controller
@@ -574,6 +604,48 @@ FJORD_EXPORT fjord_err_t fjord_admin_reassignment_status(fjord_t *fj,
                                                          int *pendingp, char *errstr,
                                                          size_t errstr_size);
 FJORD_EXPORT void fjord_reassignment_status_destroy(fjord_reassignment_status_t *status, int cnt);
+
+/* ------------------------------------------------------------------ preferred leader election */
+/* Moving leadership back to each partition's preferred replica (the first of
+ * its assignment), as Kafka's kafka-leader-election.sh --election-type
+ * preferred in ZooKeeper mode: the admin client writes Kafka's plan to
+ * /admin/preferred_replica_election and the controller carries it out
+ * (docs/operations.md, "Preferred leader election"). Needs zookeeper.connect. */
+
+typedef enum fjord_election_outcome_t {
+	FJORD_ELECTION_ELECTED = 0,     /* the preferred replica leads now */
+	FJORD_ELECTION_ALREADY = 1,     /* it led already: not in the plan */
+	FJORD_ELECTION_NOT_ELECTED = 2, /* another broker (or none) still leads: the
+	                                 * preferred replica is down or out of the ISR,
+	                                 * or the controller was not done in time */
+	FJORD_ELECTION_UNKNOWN = 3,     /* reserved: no such partition */
+} fjord_election_outcome_t;
+
+typedef struct fjord_election_result_s {
+	char *topic;
+	int32_t partition;
+	fjord_election_outcome_t outcome;
+	int32_t leader;    /* leader at the end; -1: none */
+	int32_t preferred; /* the preferred replica; -1: not known */
+} fjord_election_result_t;
+
+/* Elects the preferred leader of each partition of parts (topic, partition;
+ * offsets ignored), or of every partition of every topic when parts is NULL.
+ * Partitions led by their preferred replica already are not written into the
+ * plan (ALREADY; nothing is written when all are). Waits up to timeout_ms
+ * until the controller has consumed the plan and the leaders have moved.
+ * *resultsp receives *cntp results in the order of parts (NULL: topics by
+ * name, partitions by id); free with fjord_election_results_destroy(). Also
+ * filled with FJORD_ERR__TIMED_OUT (the plan stays for the controller).
+ * UNKNOWN_TOPIC_OR_PARTITION (nothing written, errstr names it),
+ * FJORD_ERR__STATE when an election is pending (the znode exists),
+ * FJORD_ERR__INVALID_ARG (also a partition listed twice). */
+FJORD_EXPORT fjord_err_t fjord_admin_elect_preferred_leaders(
+    fjord_t *fj, const fjord_topic_partition_list_t *parts, int timeout_ms,
+    fjord_election_result_t **resultsp, int *cntp, char *errstr, size_t errstr_size);
+FJORD_EXPORT void fjord_election_results_destroy(fjord_election_result_t *results, int cnt);
+/* "elected", "already-preferred", "not-elected", "unknown-partition". */
+FJORD_EXPORT const char *fjord_election_outcome_name(fjord_election_outcome_t outcome);
 
 /* What the controller refused: one marker per refused znode, read from
  * /admin/errors (docs/zookeeper.md). A marker stays until the znode is

@@ -127,6 +127,10 @@ tests_fjord_tests_SOURCES += tests/0142-pkgconfig.c
 tests_fjord_tests_SOURCES += tests/0143-pause-resume.c
 tests_fjord_tests_SOURCES += tests/0144-headers-debug.c
 tests_fjord_tests_SOURCES += tests/0145-statistics.c
+tests_fjord_tests_SOURCES += tests/0134-produce-cli.c
+tests_fjord_tests_SOURCES += tests/0135-topic-cli.c
+tests_fjord_tests_SOURCES += tests/0136-offsets-cli.c
+tests_fjord_tests_SOURCES += tests/0137-leader-election-cli.c
 tests_fjord_tests_SOURCES += tests/0146-cli-first-minute.c
 tests_fjord_tests_CFLAGS = $(AM_CFLAGS) $(CHECK_CFLAGS) \
 	-DFJORD_SRCDIR='"$(abs_top_srcdir)"' -DFJORD_BUILDDIR='"$(abs_top_builddir)"'

@@ -215,5 +215,13 @@ int cmd_perf_e2e(struct cli_ctx *ctx, int argc, char **argv);
 int cmd_log(struct cli_ctx *ctx, int argc, char **argv);
 /* `log dirs`: argv[0] is "dirs" (cmd_log_dirs.c). */
 int cmd_log_dirs(struct cli_ctx *ctx, int argc, char **argv);
+/* ---- H2 (issue 13): topic describe-config, offsets, leader-election */
+
+/* `fjord offsets TOPIC ...` (cmd_offsets.c). */
+int cmd_offsets(struct cli_ctx *ctx, int argc, char **argv);
+/* `fjord leader-election --preferred ...` (cmd_leader_election.c). */
+int cmd_leader_election(struct cli_ctx *ctx, int argc, char **argv);
+/* `topic describe-config`: argv[0] is "describe-config" (cmd_topic_config.c). */
+int cmd_topic_describe_config(struct cli_ctx *ctx, int argc, char **argv);
 
 #endif /* FJORD_CLI_H */

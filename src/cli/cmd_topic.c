@@ -1,11 +1,17 @@
 /*
  * cmd_topic.c — `fjord topic create|list|describe|delete`, and the dispatch
- * of `alter` (cmd_topic_alter.c) and `reassign` (cmd_topic_reassign.c).
+ * of `alter` (cmd_topic_alter.c), `reassign` (cmd_topic_reassign.c) and
+ * `describe-config` (cmd_topic_config.c).
  *
- * Creation and deletion go through the SDK's admin API (ZooKeeper mode:
- * -z is required, the SDK says so otherwise); list and describe read metadata
- * (from ZooKeeper with -z, else from a broker). Each verb builds one admin
- * handle, does one synchronous call bounded by --timeout, prints, and frees
+ * Creation and deletion go through the SDK's admin API; a create without -p
+ * or -r leaves them to the brokers' num.partitions and
+ * default.replication.factor (the SDK sends it through a broker, even with
+ * -z: fjord_admin_create_topic). List and describe read metadata (from
+ * ZooKeeper with -z, else from a broker); describe also asks each
+ * partition's leader for its log start offset and high watermark, and
+ * --under-replicated / --unavailable keep only the partitions with an ISR
+ * smaller than the replica set / without a leader. Each verb builds one
+ * admin handle, does its calls bounded by --timeout, prints, and frees
  * everything before returning. Main thread only.
  */
 #include "config.h"
@@ -24,7 +30,9 @@ static void topic_usage(FILE *out)
 	    out,
 	    "Usage: fjord topic create NAME [-p PARTITIONS] [-r REPLICATION] [--config K=V]...\n"
 	    "       fjord topic list [--format text|json]\n"
-	    "       fjord topic describe [NAME] [--format text|json]\n"
+	    "       fjord topic describe [NAME] [--under-replicated] [--unavailable]\n"
+	    "                            [--format text|json]\n"
+	    "       fjord topic describe-config NAME [--format text|json]\n"
 	    "       fjord topic delete NAME\n"
 	    "       fjord topic alter NAME [--partitions N] [--config K=V]...\n"
 	    "                             [--delete-config K]...\n"
@@ -38,6 +46,10 @@ static void topic_usage(FILE *out)
 	    "                              default.replication.factor)\n"
 	    "  -c, --config K=V            topic config override (repeatable)\n"
 	    "  -f, --format text|json      output format of list and describe\n"
+	    "  -U, --under-replicated      describe: only partitions whose ISR is smaller\n"
+	    "                              than their replica set\n"
+	    "  -N, --unavailable           describe: only partitions without a leader\n"
+	    "                              (both: partitions matching either)\n"
 	    "  -h, --help                  print this help\n");
 }
 
@@ -51,6 +63,8 @@ struct topic_opts {
 	int config_cnt;
 	enum cli_format format;
 	const char *name;
+	int under_replicated; /* describe filters */
+	int unavailable;
 };
 
 static int topic_parse(const char *verb, int argc, char **argv, struct topic_opts *o)
@@ -60,6 +74,10 @@ static int topic_parse(const char *verb, int argc, char **argv, struct topic_opt
 		{ "replication-factor", required_argument, NULL, 'r' },
 		{ "config", required_argument, NULL, 'c' },
 		{ "format", required_argument, NULL, 'f' },
+		{ "under-replicated", no_argument, NULL, 'U' },
+		{ "under-replicated-partitions", no_argument, NULL, 'U' },
+		{ "unavailable", no_argument, NULL, 'N' },
+		{ "unavailable-partitions", no_argument, NULL, 'N' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
@@ -67,8 +85,14 @@ static int topic_parse(const char *verb, int argc, char **argv, struct topic_opt
 	int c;
 
 	optind = 0;
-	while ((c = getopt_long(argc, argv, "p:r:c:f:h", opts, NULL)) != -1) {
+	while ((c = getopt_long(argc, argv, "p:r:c:f:UNh", opts, NULL)) != -1) {
 		switch (c) {
+		case 'U':
+			o->under_replicated = 1;
+			break;
+		case 'N':
+			o->unavailable = 1;
+			break;
 		case 'p':
 			if (cli_parse_int(optarg, 1, 1000000, &o->partitions) < 0) {
 				fprintf(stderr, "fjord topic %s: invalid partition count '%s'\n",
@@ -190,6 +214,49 @@ static const char *topic_partition_status(const fjord_metadata_partition_t *p)
 	return "ok";
 }
 
+/* Does p pass describe's filters (none given: every partition does)? */
+static int topic_partition_selected(const struct topic_opts *o, const fjord_metadata_partition_t *p)
+{
+	int offline = p->leader < 0 || p->err == FJORD_ERR_LEADER_NOT_AVAILABLE;
+
+	if (!o->under_replicated && !o->unavailable)
+		return 1;
+	return (o->under_replicated && p->isr_cnt < p->replica_cnt) || (o->unavailable && offline);
+}
+
+static int topic_selected_cnt(const struct topic_opts *o, const fjord_metadata_topic_t *t)
+{
+	int i, n = 0;
+
+	for (i = 0; i < t->partition_cnt; i++)
+		n += topic_partition_selected(o, &t->partitions[i]);
+	return n;
+}
+
+/* Log start offset and high watermark of a partition, asked of its leader;
+ * -1 / -1 when it has no leader or does not answer within the timeout (a
+ * warning on stderr then says so). */
+static void topic_watermarks(const struct cli_ctx *ctx, fjord_t *fj, const char *topic,
+                             const fjord_metadata_partition_t *p, int64_t *lowp, int64_t *highp)
+{
+	fjord_err_t err;
+
+	*lowp = *highp = -1;
+	if (p->leader < 0)
+		return;
+	err = fjord_query_watermark_offsets(fj, topic, p->id, lowp, highp, ctx->timeout_ms);
+	if (err) {
+		fprintf(stderr, "fjord: warning: offsets of %s-%d: %s\n", topic, (int)p->id,
+		        fjord_err2str(err));
+		*lowp = *highp = -1;
+	}
+}
+
+static json_t *topic_offset_json(int64_t v)
+{
+	return v < 0 ? json_null() : json_integer(v);
+}
+
 static json_t *topic_id_array(const int32_t *ids, int cnt)
 {
 	json_t *a = json_array();
@@ -200,7 +267,8 @@ static json_t *topic_id_array(const int32_t *ids, int cnt)
 	return a;
 }
 
-static json_t *topic_to_json(const fjord_metadata_topic_t *t, int detail)
+static json_t *topic_to_json(const struct cli_ctx *ctx, fjord_t *fj, const struct topic_opts *opts,
+                             const fjord_metadata_topic_t *t, int detail)
 {
 	json_t *o = json_object(), *parts, *cfg;
 	int i;
@@ -217,8 +285,13 @@ static json_t *topic_to_json(const fjord_metadata_topic_t *t, int detail)
 	parts = json_array();
 	for (i = 0; i < t->partition_cnt; i++) {
 		const fjord_metadata_partition_t *p = &t->partitions[i];
-		json_t *jp = json_object();
+		int64_t low, high;
+		json_t *jp;
 
+		if (!topic_partition_selected(opts, p))
+			continue;
+		topic_watermarks(ctx, fj, t->topic, p, &low, &high);
+		jp = json_object();
 		json_object_set_new(jp, "partition", json_integer(p->id));
 		json_object_set_new(jp, "leader", json_integer(p->leader));
 		json_object_set_new(jp, "leader_epoch", json_integer(p->leader_epoch));
@@ -228,16 +301,19 @@ static json_t *topic_to_json(const fjord_metadata_topic_t *t, int detail)
 		                    json_boolean(!strcmp(topic_partition_status(p), "OFFLINE")));
 		json_object_set_new(jp, "error",
 		                    p->err ? json_string(fjord_err2name(p->err)) : json_null());
+		json_object_set_new(jp, "log_start_offset", topic_offset_json(low));
+		json_object_set_new(jp, "high_watermark", topic_offset_json(high));
 		json_array_append_new(parts, jp);
 	}
 	json_object_set_new(o, "partitions", parts);
 	return o;
 }
 
-static void topic_describe_text(const fjord_metadata_topic_t *t)
+static void topic_describe_text(const struct cli_ctx *ctx, fjord_t *fj, const struct topic_opts *o,
+                                const fjord_metadata_topic_t *t)
 {
-	static const char *const hdr[] = { "partition", "leader", "epoch",
-		                           "replicas",  "isr",    "status" };
+	static const char *const hdr[] = { "partition", "leader", "epoch",     "replicas",
+		                           "isr",       "status", "log-start", "high-watermark" };
 	struct cli_table *tab;
 	int i;
 
@@ -247,12 +323,19 @@ static void topic_describe_text(const fjord_metadata_topic_t *t)
 	for (i = 0; i < t->config_cnt; i++)
 		printf("%s%s=%s", i ? "," : " ", t->config_names[i], t->config_values[i]);
 	printf("%s\n", t->config_cnt ? "" : " (none)");
-	tab = cli_table_new(6, hdr);
+	tab = cli_table_new(8, hdr);
 	for (i = 0; i < t->partition_cnt; i++) {
 		const fjord_metadata_partition_t *p = &t->partitions[i];
-		char id[16], leader[16], epoch[16], reps[512], isr[512];
-		const char *row[6] = { id, leader, epoch, reps, isr, topic_partition_status(p) };
+		char id[16], leader[16], epoch[16], reps[512], isr[512], lows[24], highs[24];
+		const char *row[8] = { id,   leader, epoch, reps, isr, topic_partition_status(p),
+			               lows, highs };
+		int64_t low, high;
 
+		if (!topic_partition_selected(o, p))
+			continue;
+		topic_watermarks(ctx, fj, t->topic, p, &low, &high);
+		snprintf(lows, sizeof(lows), low < 0 ? "-" : "%lld", (long long)low);
+		snprintf(highs, sizeof(highs), high < 0 ? "-" : "%lld", (long long)high);
 		snprintf(id, sizeof(id), "%d", (int)p->id);
 		if (p->leader < 0)
 			snprintf(leader, sizeof(leader), "none");
@@ -295,16 +378,22 @@ static int topic_show(struct cli_ctx *ctx, const struct topic_opts *o, int detai
 	if (o->format == CLI_FORMAT_JSON) {
 		arr = json_array();
 		for (i = 0; i < md->topic_cnt; i++)
-			json_array_append_new(arr, topic_to_json(&md->topics[i], detail));
+			if (!detail || topic_selected_cnt(o, &md->topics[i]))
+				json_array_append_new(
+				    arr, topic_to_json(ctx, fj, o, &md->topics[i], detail));
 		if (cli_json_print(arr, 1, stdout) < 0) {
 			fprintf(stderr, "fjord: cannot write JSON output\n");
 			rc = CLI_EXIT_ERROR;
 		}
 	} else if (detail) {
+		int shown = 0;
+
 		for (i = 0; i < md->topic_cnt; i++) {
-			if (i)
+			if (!topic_selected_cnt(o, &md->topics[i]))
+				continue; /* a filter left nothing of it */
+			if (shown++)
 				printf("\n");
-			topic_describe_text(&md->topics[i]);
+			topic_describe_text(ctx, fj, o, &md->topics[i]);
 		}
 	} else {
 		static const char *const hdr[] = { "name", "partitions", "replicas" };
@@ -342,11 +431,13 @@ int cmd_topic(struct cli_ctx *ctx, int argc, char **argv)
 		return cmd_topic_alter(ctx, argc - 1, argv + 1);
 	if (!strcmp(verb, "reassign"))
 		return cmd_topic_reassign(ctx, argc - 1, argv + 1);
+	if (!strcmp(verb, "describe-config"))
+		return cmd_topic_describe_config(ctx, argc - 1, argv + 1);
 	if (strcmp(verb, "create") && strcmp(verb, "list") && strcmp(verb, "describe") &&
 	    strcmp(verb, "delete")) {
 		fprintf(stderr,
-		        "fjord topic: unknown verb '%s' (create, list, describe, delete, alter, "
-		        "reassign)\n",
+		        "fjord topic: unknown verb '%s' (create, list, describe, describe-config, "
+		        "delete, alter, reassign)\n",
 		        verb);
 		return CLI_EXIT_USAGE;
 	}
@@ -369,6 +460,14 @@ int cmd_topic(struct cli_ctx *ctx, int argc, char **argv)
 	}
 	if (!strcmp(verb, "list") && o->name) {
 		fprintf(stderr, "fjord topic list: unexpected argument '%s'\n", o->name);
+		rc = CLI_EXIT_USAGE;
+		goto out;
+	}
+	if (strcmp(verb, "describe") && (o->under_replicated || o->unavailable)) {
+		fprintf(stderr,
+		        "fjord topic %s: --under-replicated and --unavailable apply to "
+		        "describe only\n",
+		        verb);
 		rc = CLI_EXIT_USAGE;
 		goto out;
 	}

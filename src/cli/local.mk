@@ -20,6 +20,9 @@ src_cli_fjord_SOURCES += src/cli/cmd_topic_reassign.c
 src_cli_fjord_SOURCES += src/cli/cmd_user.c
 # consume's output forms and the CLI's one time parser (helper H1, issue 13):
 src_cli_fjord_SOURCES += src/cli/consume_format.h src/cli/consume_format.c src/cli/timeparse.c
+src_cli_fjord_SOURCES += src/cli/cmd_offsets.c
+src_cli_fjord_SOURCES += src/cli/cmd_leader_election.c
+src_cli_fjord_SOURCES += src/cli/cmd_topic_config.c
 src_cli_fjord_LDADD = src/client/libfjord.la $(JANSSON_LIBS) -lpthread
 src_cli_fjord_SOURCES += src/cli/perf_e2e.c
 src_cli_fjord_SOURCES += src/cli/cmd_log.c

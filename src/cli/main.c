@@ -45,7 +45,7 @@ static void main_usage(FILE *out)
 	    "  -h, --help            print this help and exit\n"
 	    "\n"
 	    "Subcommands:\n"
-	    "  topic create|list|describe|delete|alter|reassign\n"
+	    "  topic create|list|describe|describe-config|delete|alter|reassign\n"
 	    "                                      manage topics, their configs and replicas\n"
 	    "  produce TOPIC                       write stdin lines as records\n"
 	    "  consume TOPIC [-g GROUP]            print records (as a group member with -g)\n"
@@ -56,6 +56,9 @@ static void main_usage(FILE *out)
 	    "  cluster                             show brokers and the controller\n"
 	    "  perf produce|consume|e2e TOPIC      measure throughput and latency\n"
 	    "  log dump FILE...|dirs               read segment files; log dir sizes\n"
+	    "  offsets TOPIC [--time T]            offsets per partition (earliest, latest,\n"
+	    "                                      by time)\n"
+	    "  leader-election --preferred         move leaders back to preferred replicas\n"
 	    "\n"
 	    "-z, -X, --bootstrap-server and --timeout may also follow the subcommand.\n"
 	    "Run 'fjord SUBCOMMAND --help' for a subcommand's options.\n"
@@ -517,6 +520,10 @@ int main(int argc, char **argv)
 		return cmd_perf(&ctx, argc, argv);
 	if (!strcmp(sub, "log"))
 		return cmd_log(&ctx, argc, argv);
+	if (!strcmp(sub, "offsets"))
+		return cmd_offsets(&ctx, argc, argv);
+	if (!strcmp(sub, "leader-election"))
+		return cmd_leader_election(&ctx, argc, argv);
 	fprintf(stderr, "fjord: unknown subcommand '%s' (try 'fjord --help')\n", sub);
 	return CLI_EXIT_USAGE;
 }

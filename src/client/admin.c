@@ -8,13 +8,14 @@
  * partition has a leader that is a live broker (create) or the topic is gone
  * (delete), bounded by timeout_ms (FJORD_ERR__TIMED_OUT: the request was
  * written and the controller may still complete it).
- * Defaults: partitions <= 0 and replication_factor <= 0 become 1 (the
- * brokers' num.partitions/default.replication.factor are not in ZooKeeper).
- * With zookeeper.connect (any handle type) the SDK writes ZooKeeper itself;
- * with bootstrap.servers only it asks a broker (CreateTopics/DeleteTopics,
- * admin_broker.c), which authorizes the request first; the waits are the
- * same. Partitions and replication factor <= 0 then take the broker's
- * num.partitions / default.replication.factor.
+ * Defaults: partitions <= 0 and replication_factor <= 0 take the cluster's
+ * num.partitions / default.replication.factor, as Kafka's AdminClient does.
+ * Those are broker settings, not in ZooKeeper, so such a create always goes
+ * through a broker (CreateTopics, admin_broker.c), which fills them in; with
+ * zookeeper.connect the broker is one of the registered ones. With both
+ * given and zookeeper.connect the SDK writes ZooKeeper itself; with
+ * bootstrap.servers only it always asks a broker, which authorizes the
+ * request first; the waits are the same.
  * Adding partitions (zkadmin_create_partitions) needs zookeeper.connect:
  * fjord's protocol has no CreatePartitions (Kafka's listener does); the
  * wait is the create wait with the new total.
@@ -92,14 +93,10 @@ fjord_err_t fjord_admin_create_topic(fjord_t *fj, const char *topic, int32_t par
 	fjord_err_t err = admin_check(fj, topic, errstr, errstr_size);
 	if (err)
 		return err;
-	if (!fj->zk_mode)
+	if (!fj->zk_mode || partitions <= 0 || replication_factor <= 0)
 		return admin_broker_topic(fj, 0, topic, partitions > 0 ? partitions : -1,
 		                          replication_factor > 0 ? replication_factor : -1, configs,
 		                          timeout_ms, errstr, errstr_size);
-	if (partitions <= 0)
-		partitions = 1;
-	if (replication_factor <= 0)
-		replication_factor = 1;
 	wa.topic = topic;
 	wa.partitions = partitions;
 	pthread_rwlock_rdlock(&fj->zk_lock);

@@ -1,6 +1,9 @@
 /*
  * admin_broker.c — topic creation and deletion through a broker
- * (CreateTopics / DeleteTopics), for handles with bootstrap.servers only.
+ * (CreateTopics / DeleteTopics), for handles with bootstrap.servers only,
+ * and for a create that leaves the partition count or the replication
+ * factor to the brokers' defaults (any handle: with zookeeper.connect the
+ * request goes to one of the registered brokers).
  *
  * What: the broker authorizes the request and writes ZooKeeper as
  * admin.c's ZooKeeper path does (proto/fjord.proto, "CreateTopics /
@@ -115,7 +118,18 @@ static void admin_broker_run(fjord_t *h, hop_t *op)
 	}
 	bc = bconn_any(h);
 	if (!bc) {
-		admin_bres_finish(r, FJORD_ERR__TRANSPORT, "no broker connection");
+		/* ZooKeeper mode before any broker was needed: connect to one. */
+		cview_t *cv = metadata_snapshot(h);
+		if (cv && cv->broker_cnt > 0)
+			bc = metadata_broker_conn(h, cv, cv->brokers[rand() % cv->broker_cnt].id);
+		cview_unref(cv);
+	}
+	if (!bc) {
+		admin_bres_finish(r, FJORD_ERR__TRANSPORT,
+		                  h->zk_mode ? "no broker is registered (the brokers' "
+		                               "num.partitions and default.replication.factor "
+		                               "are needed: give both, or start a broker)"
+		                             : "no broker connection");
 		goto out;
 	}
 	if (bo->is_delete) {

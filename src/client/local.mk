@@ -60,3 +60,5 @@ src_client_libfjord_la_SOURCES += src/client/admin_acl.c
 src_client_libfjord_la_SOURCES += src/client/admin_broker.c
 src_client_libfjord_la_SOURCES += src/client/segment_reader.c
 src_client_libfjord_la_SOURCES += src/client/log_dirs.c
+src_client_libfjord_la_SOURCES += src/client/admin_election.c
+src_client_libfjord_la_SOURCES += src/client/admin_describe_config.c

@@ -54,6 +54,23 @@ const char *const zkadmin_topic_config_keys[] = {
 	NULL,
 };
 
+const zkadmin_topic_default_t zkadmin_topic_config_defaults[] = {
+	{ "cleanup.policy", NULL, "delete" },
+	{ "retention.ms", "log.retention.ms", "604800000" },
+	{ "retention.bytes", "log.retention.bytes", "-1" },
+	{ "segment.bytes", "log.segment.bytes", "1073741824" },
+	{ "segment.ms", "log.roll.ms", "604800000" },
+	{ "segment.index.bytes", "log.index.size.max.bytes", "10485760" },
+	{ "max.message.bytes", "message.max.bytes", "1048588" },
+	{ "min.insync.replicas", "min.insync.replicas", "1" },
+	{ "flush.messages", "log.flush.interval.messages", "9223372036854775807" },
+	{ "flush.ms", "log.flush.interval.ms", "9223372036854775807" },
+	{ "message.timestamp.difference.max.ms", "log.message.timestamp.difference.max.ms",
+	  "9223372036854775807" },
+	{ "unclean.leader.election.enable", "unclean.leader.election.enable", "false" },
+	{ NULL, NULL, NULL },
+};
+
 fjord_err_t zkadmin_validate_topic_name(const char *name, char *errstr, size_t n)
 {
 	size_t len, i;

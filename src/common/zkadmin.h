@@ -86,4 +86,16 @@ fjord_err_t zkadmin_alter_topic_config(zhandle_t *zh, const char *topic, const c
 extern const char *const zkadmin_topic_config_keys[];
 int zkadmin_validate_topic_config(const char *key, const char *value, char *errstr, size_t n);
 
+/* What each topic key falls back to without an override (one entry per key
+ * of zkadmin_topic_config_keys, same order, then a NULL key): the broker
+ * setting that supplies it (NULL: none) and that setting's built-in default
+ * (src/broker/broker_conf.c; test 0135 checks each against the generated
+ * docs/configuration.md, so a change there cannot go unnoticed). */
+typedef struct zkadmin_topic_default {
+	const char *key;
+	const char *broker_key;
+	const char *value;
+} zkadmin_topic_default_t;
+extern const zkadmin_topic_default_t zkadmin_topic_config_defaults[];
+
 #endif /* FJORD_ZKADMIN_H */

@@ -1,0 +1,191 @@
+/*
+ * 0134-produce-cli — the record options of `fjord produce` through the real
+ * binary against the shared cluster, read back with the SDK.
+ *
+ *   1. stdin lines with --key K, two -H headers (one value holding '='),
+ *      --timestamp and --null-marker: 4 lines give 4 records, each with key
+ *      K, both headers in order, the timestamp (CreateTime); the marker line
+ *      is a null value, the empty line an empty (not null) value.
+ *   2. -Z with -k: "k2:c" is key k2 value c, "k3:" key k3 with a null value.
+ *   3. --value-file with a 3000-byte binary file (newlines, NUL bytes): one
+ *      record whose value is the file, byte for byte.
+ *   4. Usage errors exit 2 (-H without '=', --key with -k, a bad
+ *      --timestamp, --value-file with -Z); a missing file exits 1; nothing
+ *      is produced by any of them.
+ * Every record the three runs acknowledged (7) is read back, no more.
+ */
+#define _GNU_SOURCE
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "test.h"
+
+#define T0134_TS 1600000000123LL
+
+static char *t0134_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+static char *t0134_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
+{
+	char *args = NULL, *full = NULL, *out;
+	va_list ap;
+
+	va_start(ap, fmt);
+	ck_assert(vasprintf(&args, fmt, ap) > 0);
+	va_end(ap);
+	/* fmt holds the whole pipeline; FJORD is replaced by the binary. */
+	ck_assert(asprintf(&full, "export FJORD_ZOOKEEPER='%s'; F='%s --timeout 15000'; %s",
+	                   c->zk_connect, test_cli_path(), args) > 0);
+	out = test_run(full, exitp);
+	ck_assert_ptr_nonnull(out);
+	test_say("$ %s\n=> exit %d\n%s", args, *exitp, out);
+	free(args);
+	free(full);
+	return out;
+}
+
+static void t0134_expect_header(const fjord_message_t *m, size_t i, const char *name,
+                                const char *value)
+{
+	ck_assert_msg(m->header_cnt > i, "offset %lld has %zu headers", (long long)m->offset,
+	              m->header_cnt);
+	ck_assert_str_eq(m->headers[i].name, name);
+	ck_assert_ptr_nonnull(m->headers[i].value);
+	ck_assert_uint_eq(m->headers[i].value_len, strlen(value));
+	ck_assert(!memcmp(m->headers[i].value, value, strlen(value)));
+}
+
+static void t0134_expect_kv(const fjord_message_t *m, const char *key, const char *value)
+{
+	ck_assert_ptr_nonnull(m->key);
+	ck_assert_uint_eq(m->key_len, strlen(key));
+	ck_assert(!memcmp(m->key, key, m->key_len));
+	if (!value) {
+		ck_assert_msg(m->value == NULL, "offset %lld: value is not null",
+		              (long long)m->offset);
+		return;
+	}
+	ck_assert_msg(m->value != NULL, "offset %lld: value is null", (long long)m->offset);
+	ck_assert_uint_eq(m->value_len, strlen(value));
+	ck_assert(!memcmp(m->value, value, m->value_len));
+}
+
+START_TEST(t0134_produce)
+{
+	test_cluster_t *c = test_shared_cluster();
+	const char *topic = test_topic_name("produce_cli");
+	char path[600], filedata[3000];
+	fjord_topic_partition_list_t *parts;
+	fjord_message_t *msgs[16] = { 0 };
+	int64_t low = -1, high = -1, deadline;
+	fjord_t *fj;
+	FILE *f;
+	char *out;
+	int ex, got = 0, i;
+
+	test_create_topic(c, topic, 1, 2);
+
+	/* 1. key, headers, timestamp, null marker. */
+	out = t0134_run(c, &ex,
+	                "printf 'a\\n__NULL__\\n\\nb\\n' | $F produce %s --key K1 -H h1=v1 "
+	                "-H 'h2=x=y' --timestamp %lld --null-marker __NULL__",
+	                topic, T0134_TS);
+	ck_assert_int_eq(ex, 0);
+	free(out);
+
+	/* 2. -Z with a key separator. */
+	out = t0134_run(c, &ex, "printf 'k2:c\\nk3:\\n' | $F produce %s -k : -Z", topic);
+	ck_assert_int_eq(ex, 0);
+	free(out);
+
+	/* 3. a binary file as one value. */
+	for (i = 0; i < (int)sizeof(filedata); i++)
+		filedata[i] = (char)(i % 7 == 0 ? '\n' : i % 11 == 0 ? '\0' : 'a' + i % 26);
+	snprintf(path, sizeof(path), "%s/t0134.bin", test_tmpdir());
+	f = fopen(path, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(filedata, 1, sizeof(filedata), f), sizeof(filedata));
+	fclose(f);
+	out = t0134_run(c, &ex, "$F produce %s --value-file %s --key F", topic, path);
+	ck_assert_int_eq(ex, 0);
+	free(out);
+
+	/* 4. usage errors and a missing file: exit 2 / 1, nothing produced. */
+	out = t0134_run(c, &ex, "echo x | $F produce %s -H novalue 2>&1", topic);
+	ck_assert_int_eq(ex, 2);
+	ck_assert_ptr_nonnull(strstr(out, "NAME=VALUE"));
+	free(out);
+	out = t0134_run(c, &ex, "echo x | $F produce %s --key K -k : 2>&1", topic);
+	ck_assert_int_eq(ex, 2);
+	free(out);
+	out = t0134_run(c, &ex, "echo x | $F produce %s --timestamp yesterday 2>&1", topic);
+	ck_assert_int_eq(ex, 2);
+	free(out);
+	out = t0134_run(c, &ex, "$F produce %s --value-file %s -Z 2>&1", topic, path);
+	ck_assert_int_eq(ex, 2);
+	free(out);
+	out = t0134_run(c, &ex, "$F produce %s --value-file %s.missing 2>&1", topic, path);
+	ck_assert_int_eq(ex, 1);
+	ck_assert_ptr_nonnull(strstr(out, "cannot open"));
+	free(out);
+	out = t0134_run(c, &ex, "$F produce --help");
+	ck_assert_int_eq(ex, 0);
+	ck_assert_ptr_nonnull(strstr(out, "--header"));
+	ck_assert_ptr_nonnull(strstr(out, "--value-file"));
+	free(out);
+
+	/* Read back: 7 acknowledged records, the high watermark says no more. */
+	fj = test_consumer_new(c, "auto.offset.reset", "earliest", NULL);
+	ck_assert_int_eq(fjord_query_watermark_offsets(fj, topic, 0, &low, &high, 10000), 0);
+	ck_assert_int_eq(high - low, 7);
+	parts = fjord_topic_partition_list_new(1);
+	fjord_topic_partition_list_add(parts, topic, 0)->offset = FJORD_OFFSET_BEGINNING;
+	ck_assert_int_eq(fjord_assign(fj, parts), 0);
+	fjord_topic_partition_list_destroy(parts);
+	deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
+	while (got < 7 && test_now_ms() < deadline) {
+		fjord_message_t *m = fjord_consumer_poll(fj, 200);
+		if (!m)
+			continue;
+		if (m->err) {
+			fjord_message_destroy(m);
+			continue;
+		}
+		ck_assert_int_eq(m->offset, got);
+		msgs[got++] = m;
+	}
+	ck_assert_int_eq(got, 7);
+
+	for (i = 0; i < 4; i++) {
+		ck_assert_int_eq(msgs[i]->timestamp, T0134_TS);
+		ck_assert_int_eq(msgs[i]->timestamp_type, FJORD_TIMESTAMP_CREATE_TIME);
+		ck_assert_uint_eq(msgs[i]->header_cnt, 2);
+		t0134_expect_header(msgs[i], 0, "h1", "v1");
+		t0134_expect_header(msgs[i], 1, "h2", "x=y");
+	}
+	t0134_expect_kv(msgs[0], "K1", "a");
+	t0134_expect_kv(msgs[1], "K1", NULL);
+	t0134_expect_kv(msgs[2], "K1", "");
+	t0134_expect_kv(msgs[3], "K1", "b");
+	t0134_expect_kv(msgs[4], "k2", "c");
+	t0134_expect_kv(msgs[5], "k3", NULL);
+	ck_assert_uint_eq(msgs[4]->header_cnt, 0);
+	ck_assert_int_ne(msgs[4]->timestamp, T0134_TS);
+	ck_assert_uint_eq(msgs[6]->key_len, 1);
+	ck_assert(!memcmp(msgs[6]->key, "F", 1));
+	ck_assert_uint_eq(msgs[6]->value_len, sizeof(filedata));
+	ck_assert(!memcmp(msgs[6]->value, filedata, sizeof(filedata)));
+
+	for (i = 0; i < got; i++)
+		fjord_message_destroy(msgs[i]);
+	fjord_destroy(fj);
+	unlink(path);
+}
+END_TEST
+
+void test_0134(TCase *tc)
+{
+	tcase_add_test(tc, t0134_produce);
+}
