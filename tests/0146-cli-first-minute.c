@@ -86,8 +86,9 @@ static int t0146_pred_log(void *arg)
 
 START_TEST(t0146_help_and_global_options)
 {
-	static const char *const subs[] = { "topic", "produce", "consume", "group", "acl",
-		                            "user",  "cluster", "perf",    "log", "offsets", "leader-election" };
+	static const char *const subs[] = { "topic", "produce", "consume",        "group",
+		                            "acl",   "user",    "cluster",        "perf",
+		                            "log",   "offsets", "leader-election" };
 	static const char *const topic_subs[] = { "create", "list",  "describe-config",
 		                                  "delete", "alter", "reassign" };
 	test_cluster_t *c = test_cluster_new(1, T0146_EXTRA);

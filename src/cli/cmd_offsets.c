@@ -27,19 +27,18 @@
 
 static void offsets_usage(FILE *out)
 {
-	fprintf(out,
-	        "Usage: fjord offsets TOPIC [-p PARTITION] [--time earliest|latest|TIME]\n"
-	        "                           [--format text|json]\n"
-	        "\n"
-	        "Prints TOPIC:PARTITION:OFFSET per partition (kafka-get-offsets).\n"
-	        "  -p, --partition N        only partition N (default: every partition)\n"
-	        "  -t, --time WHEN          earliest (log start offset), latest (high\n"
-	        "                           watermark, the default), or TIME (ms since the\n"
-	        "                           epoch, or 2026-12-08T10:00:00Z, +01:00, local):\n"
-	        "                           the first offset whose timestamp is >= TIME\n"
-	        "                           (-1: no record that late)\n"
-	        "  -f, --format text|json   output format (default text)\n"
-	        "  -h, --help               print this help\n");
+	fprintf(out, "Usage: fjord offsets TOPIC [-p PARTITION] [--time earliest|latest|TIME]\n"
+	             "                           [--format text|json]\n"
+	             "\n"
+	             "Prints TOPIC:PARTITION:OFFSET per partition (kafka-get-offsets).\n"
+	             "  -p, --partition N        only partition N (default: every partition)\n"
+	             "  -t, --time WHEN          earliest (log start offset), latest (high\n"
+	             "                           watermark, the default), or TIME (ms since the\n"
+	             "                           epoch, or 2026-12-08T10:00:00Z, +01:00, local):\n"
+	             "                           the first offset whose timestamp is >= TIME\n"
+	             "                           (-1: no record that late)\n"
+	             "  -f, --format text|json   output format (default text)\n"
+	             "  -h, --help               print this help\n");
 }
 
 /* Parses --time into *whenp: OFFSETS_EARLIEST, OFFSETS_LATEST or ms >= 0
