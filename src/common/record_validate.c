@@ -262,6 +262,12 @@ fjord_err_t record_validate(const uint8_t *batch, size_t len, record_scratch_t *
 	if (rb_records_count(batch) == 0)
 		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
 		               "the batch holds no records (recordsCount 0)");
+	/* rb_validate_header allows the gaps of a compacted batch; a
+	 * producer's batch takes exactly recordsCount offsets. */
+	if (rb_last_offset_delta(batch) != rb_records_count(batch) - 1)
+		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+		               "lastOffsetDelta %" PRId32 " does not match recordsCount %" PRId32,
+		               rb_last_offset_delta(batch), rb_records_count(batch));
 	if (rb_base_timestamp(batch) < -1)
 		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
 		               "baseTimestamp %" PRId64 " is below -1", rb_base_timestamp(batch));
