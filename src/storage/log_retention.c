@@ -82,6 +82,7 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms)
 		deleted++;
 	}
 	if (deleted) {
+		plog->cleaner_gen++;
 		if (plog->recovery_point < plog->log_start)
 			plog->recovery_point = plog->log_start;
 		epoch_cache_truncate_from_start(&plog->ec, plog->log_start);

@@ -913,6 +913,7 @@ int plog_truncate_to(plog_t *plog, int64_t offset)
 		return 0;
 	if (offset < plog->log_start)
 		return plog_truncate_fully_and_start_at(plog, offset);
+	plog->cleaner_gen++;
 	while (plog->seg_cnt > 1 && plog_active(plog)->base_offset >= offset) {
 		log_segment_t *seg = plog_active(plog);
 		plog->seg_cnt--;
@@ -951,6 +952,7 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 	char errstr[256];
 	if (offset < 0)
 		return -EINVAL;
+	plog->cleaner_gen++;
 	while (plog->seg_cnt > 0) {
 		log_segment_t *old = plog->segs[--plog->seg_cnt];
 		plog_discard_segment(plog, old);
