@@ -186,7 +186,7 @@ void cleaner_throttle_destroy(cleaner_throttle_t *t)
 
 void cleaner_throttle_account(cleaner_throttle_t *t, size_t bytes)
 {
-	if (!t || t->rate <= 0)
+	if (!t || t->rate <= 0 || t->rate >= 1e15) /* 1 PB/s: no limit */
 		return;
 	pthread_mutex_lock(&t->lock);
 	int64_t now = fj_mono_us();
@@ -213,7 +213,8 @@ void log_cleaner_crash_point(const char *step)
 {
 	const char *at = getenv("FJORD_CLEANER_CRASH_AT");
 	if (at && strcmp(at, step) == 0) {
-		flog(LOG_WARNING, "storage", "FJORD_CLEANER_CRASH_AT=%s: killing the process", step);
+		flog(LOG_WARNING, "storage", "FJORD_CLEANER_CRASH_AT=%s: killing the process",
+		     step);
 		fflush(NULL);
 		raise(SIGKILL);
 	}
@@ -230,6 +231,7 @@ typedef struct cleaner_reader {
 	int64_t file_pos;     /* file position of buf[len] */
 	cleaner_throttle_t *throttle;
 	int64_t *bytes_read;
+	cleaner_token_t *token;
 } cleaner_reader_t;
 
 #define CLEANER_READ_CHUNK (1u << 20)
@@ -259,6 +261,8 @@ static int cleaner_reader_next(cleaner_reader_t *rd, const uint8_t **batchp, siz
 		}
 		if (rd->file_pos >= rd->seg->size)
 			return avail == 0 ? 0 : -EBADMSG; /* a partial batch at the end */
+		if (rd->token && __atomic_load_n(&rd->token->stale, __ATOMIC_RELAXED))
+			return -ECANCELED;
 		/* Refill: keep the unread tail, make room for a whole batch. */
 		size_t need = CLEANER_READ_CHUNK;
 		if (avail >= RB_HEADER_SIZE && rb_total_size(rd->buf + rd->off) > need)
@@ -385,9 +389,9 @@ static int cleaner_build_map(cleaner_pass_t *cp)
 				continue;
 			fjord_err_t err = rb_reader_open(&cp->rr, batch, size);
 			if (err)
-				return cleaner_fail(cp, -EBADMSG, "%s: batch at offset %" PRId64 ": %s",
-				                    cp->path, base,
-				                    cp->rr.errmsg ? cp->rr.errmsg : "undecodable");
+				return cleaner_fail(
+				    cp, -EBADMSG, "%s: batch at offset %" PRId64 ": %s", cp->path,
+				    base, cp->rr.errmsg ? cp->rr.errmsg : "undecodable");
 			rb_record_t rec;
 			int n;
 			while ((n = rb_reader_next(&cp->rr, &rec)) == 1) {
@@ -400,8 +404,9 @@ static int cleaner_build_map(cleaner_pass_t *cp)
 				}
 			}
 			if (n < 0)
-				return cleaner_fail(cp, -EBADMSG, "%s: batch at offset %" PRId64 ": %s",
-				                    cp->path, base, cp->rr.errmsg);
+				return cleaner_fail(cp, -EBADMSG,
+				                    "%s: batch at offset %" PRId64 ": %s", cp->path,
+				                    base, cp->rr.errmsg);
 			if (full) {
 				/* Records of this batch already put have offsets >= map
 				 * end: kept anyway, and they only make older records
@@ -434,10 +439,10 @@ typedef struct cleaner_out {
 	int64_t since_index;
 	int64_t next_offset; /* after the last batch written */
 	int wrote;
+	int closed;
 } cleaner_out_t;
 
-static int cleaner_out_write(cleaner_pass_t *cp, cleaner_out_t *o, const uint8_t *batch,
-                             size_t len)
+static int cleaner_out_write(cleaner_pass_t *cp, cleaner_out_t *o, const uint8_t *batch, size_t len)
 {
 	int64_t base = rb_base_offset(batch), max_ts = rb_max_timestamp(batch);
 	int r = sio_pwrite_all(o->fd, batch, len, o->size, o->log_path);
@@ -523,14 +528,17 @@ static int cleaner_filter_batch(cleaner_pass_t *cp, cleaner_out_t *o, const uint
 	const uint8_t *nb;
 	size_t nlen;
 	if (rb_builder_finish_like(&cp->bld, batch, &nb, &nlen) != 0)
-		return cleaner_fail(cp, -ENOMEM, "rebuilding the batch at offset %" PRId64 " failed",
-		                    base);
+		return cleaner_fail(cp, -ENOMEM,
+		                    "rebuilding the batch at offset %" PRId64 " failed", base);
 	st->batches_rewritten++;
 	return cleaner_out_write(cp, o, nb, nlen);
 }
 
 static void cleaner_out_close(cleaner_out_t *o)
 {
+	if (o->closed)
+		return;
+	o->closed = 1;
 	if (o->fd >= 0)
 		close(o->fd);
 	o->fd = -1;
@@ -545,7 +553,8 @@ static void cleaner_unlink_group(const cleaner_job_t *job, int64_t base, const c
 	static const char *const names[] = { ".log", ".index", ".timeindex" };
 	for (int i = 0; i < 3; i++) {
 		char path[4096];
-		snprintf(path, sizeof(path), "%s/%020" PRId64 "%s%s", job->dir, base, names[i], ext);
+		snprintf(path, sizeof(path), "%s/%020" PRId64 "%s%s", job->dir, base, names[i],
+		         ext);
 		(void)unlink(path);
 	}
 }
@@ -569,7 +578,7 @@ static int cleaner_rewrite_group(cleaner_pass_t *cp, cleaner_group_t *g)
 	int ret;
 	char ipath[4096], tpath[4096];
 	uint8_t last_hdr[RB_HEADER_SIZE];
-	int have_last = 0;
+	int have_last = 0, locked = 0;
 
 	o.oi.fd = o.ti.fd = -1;
 	o.log_path = segment_file_name(job->dir, g->base_offset, ".log.cleaned");
@@ -598,7 +607,8 @@ static int cleaner_rewrite_group(cleaner_pass_t *cp, cleaner_group_t *g)
 		cleaner_reader_start(&cp->rd, seg, cleaner_seg_path(cp, seg->base_offset, ".log"));
 		while ((r = cleaner_reader_next(&cp->rd, &batch, &size)) == 1) {
 			int64_t pid = rb_producer_id(batch);
-			int keep_empty = pid >= 0 && cleaner_pid_last(cp, pid, rb_base_offset(batch));
+			int keep_empty =
+			    pid >= 0 && cleaner_pid_last(cp, pid, rb_base_offset(batch));
 			memcpy(last_hdr, batch, RB_HEADER_SIZE);
 			have_last = 1;
 			if ((ret = cleaner_filter_batch(cp, &o, batch, size, keep_empty)) < 0)
@@ -633,8 +643,18 @@ static int cleaner_rewrite_group(cleaner_pass_t *cp, cleaner_group_t *g)
 	}
 	cleaner_out_close(&o);
 	log_cleaner_crash_point("cleaned");
-	/* Indexes first: a .log.swap means the whole group is there. */
+	/* Indexes first: a .log.swap means the whole group is there. Under
+	 * the token's lock, and only while the job is not stale: a .swap on
+	 * disk is always one the log may take (cleaner_token_t). */
 	static const char *const names[] = { ".index", ".timeindex", ".log" };
+	if (job->token) {
+		pthread_mutex_lock(&job->token->lock);
+		locked = 1;
+		if (job->token->stale) {
+			ret = cleaner_fail(cp, -ECANCELED, "the log changed during the pass");
+			goto out;
+		}
+	}
 	for (int i = 0; i < 3; i++) {
 		char from[4096], to[4096];
 		snprintf(from, sizeof(from), "%s/%020" PRId64 "%s.cleaned", job->dir,
@@ -652,11 +672,12 @@ static int cleaner_rewrite_group(cleaner_pass_t *cp, cleaner_group_t *g)
 	}
 	ret = 0;
 out:
-	cleaner_out_close(&o);
 	if (ret < 0) {
 		cleaner_unlink_group(job, g->base_offset, ".cleaned");
 		cleaner_unlink_group(job, g->base_offset, ".swap");
 	}
+	if (locked)
+		pthread_mutex_unlock(&job->token->lock);
 	return ret;
 }
 
@@ -709,6 +730,7 @@ int log_cleaner_clean(const cleaner_job_t *job, cleaner_map_t *map, cleaner_thro
 	cp.errstr_size = errstr_size;
 	cp.rd.throttle = throttle;
 	cp.rd.bytes_read = &res->stats.bytes_read;
+	cp.rd.token = job->token;
 	rb_reader_init(&cp.rr);
 	rb_builder_init(&cp.bld, RB_CODEC_NONE, -1);
 	cleaner_map_clear(map);
@@ -748,8 +770,22 @@ void log_cleaner_discard(const cleaner_job_t *job, const cleaner_result_t *res)
 	}
 }
 
+void cleaner_token_release(cleaner_token_t *t)
+{
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	int last = --t->refs == 0;
+	pthread_mutex_unlock(&t->lock);
+	if (last) {
+		pthread_mutex_destroy(&t->lock);
+		free(t);
+	}
+}
+
 void cleaner_job_free(cleaner_job_t *job)
 {
+	cleaner_token_release(job->token);
 	for (size_t i = 0; i < job->seg_cnt; i++)
 		if (job->segs[i].fd >= 0)
 			close(job->segs[i].fd);

@@ -99,6 +99,25 @@ void cleaner_throttle_account(cleaner_throttle_t *t, size_t bytes);
 
 /* ------------------------------------------------------------ a pass */
 
+/*
+ * A job's link to its log, shared by the loop and the cleaner thread
+ * (reference counted, both sides drop theirs). The loop sets stale when
+ * the log's segments change under the job (truncation, retention, a
+ * policy change, closing the log); the thread checks it, under lock, just
+ * before it renames .cleaned files to .swap, and the loop, after setting
+ * it, removes every .swap of the log: so a .swap on disk is never stale,
+ * which recovery relies on when it finishes a swap. A pass also stops
+ * early (-ECANCELED) once it sees stale.
+ */
+typedef struct cleaner_token {
+	pthread_mutex_t lock;
+	int stale;
+	int refs;
+} cleaner_token_t;
+
+/* Drops a reference (frees at zero). NULL is a no-op. Any thread. */
+void cleaner_token_release(cleaner_token_t *t);
+
 /* One cleanable segment as the loop handed it over. */
 typedef struct cleaner_segment {
 	int64_t base_offset;
@@ -111,14 +130,15 @@ typedef struct cleaner_job {
 	char *dir;   /* the partition dir */
 	char *topic; /* for messages */
 	int32_t partition;
-	uint64_t generation;    /* plog's cleaner generation at hand-over */
+	uint64_t generation;     /* plog's cleaner generation at hand-over */
 	cleaner_segment_t *segs; /* from the log start, consecutive, never the active one */
 	size_t seg_cnt;
-	int64_t first_dirty;       /* the clean point: the map is built from here */
-	int64_t segment_bytes;     /* group size bound (segment.bytes) */
+	int64_t first_dirty;   /* the clean point: the map is built from here */
+	int64_t segment_bytes; /* group size bound (segment.bytes) */
 	int32_t index_interval_bytes;
 	int32_t segment_index_bytes;
 	int64_t delete_horizon_ms; /* tombstones in batches with maxTimestamp below it go */
+	cleaner_token_t *token;    /* the job's reference; NULL in some unit tests */
 } cleaner_job_t;
 
 /* The segments [first, first + cnt) of the job, rewritten into one. */
@@ -177,6 +197,11 @@ void log_cleaner_crash_point(const char *step);
  * other than an append (truncation, retention, an install). */
 uint64_t plog_cleaner_generation(const plog_t *plog);
 
+/* The clean point: the first offset not compacted yet, within [log start,
+ * LEO] (kept in cleaner-offset-checkpoint by logmgr). */
+int64_t plog_cleaner_clean_point(const plog_t *plog);
+void plog_cleaner_set_clean_point(plog_t *plog, int64_t offset);
+
 /*
  * The cleanable range: non-active segments, wholly below the high
  * watermark, whose largest timestamp is at least min_lag_ms old, without
@@ -196,6 +221,12 @@ size_t plog_cleaner_range(const plog_t *plog, int64_t now_ms, int64_t min_lag_ms
  */
 int plog_cleaner_job(plog_t *plog, int64_t now_ms, int64_t min_lag_ms, int64_t first_dirty,
                      int64_t delete_retention_ms, cleaner_job_t *job);
+
+/* The log's segments change under a pass that may be running: bumps the
+ * generation, marks the pass's token stale and removes every .cleaned and
+ * .swap file of the log (see cleaner_token_t). Loop thread; plog.c and
+ * log_retention.c call it. */
+void plog_cleaner_invalidate(plog_t *plog);
 
 /*
  * Installs a pass's result: when the log's generation is still the job's,

@@ -47,6 +47,19 @@ uint64_t plog_cleaner_generation(const plog_t *plog)
 	return plog->cleaner_gen;
 }
 
+int64_t plog_cleaner_clean_point(const plog_t *plog)
+{
+	int64_t cp = plog->clean_point, leo = plog_log_end_offset(plog);
+	if (cp > leo) /* truncated below it */
+		cp = leo;
+	return cp > plog->log_start ? cp : plog->log_start;
+}
+
+void plog_cleaner_set_clean_point(plog_t *plog, int64_t offset)
+{
+	plog->clean_point = offset;
+}
+
 size_t plog_cleaner_range(const plog_t *plog, int64_t now_ms, int64_t min_lag_ms,
                           int64_t first_dirty, int64_t *cleanable_bytes, int64_t *dirty_bytes,
                           int64_t *oldest_dirty_ms)
@@ -78,6 +91,50 @@ size_t plog_cleaner_range(const plog_t *plog, int64_t now_ms, int64_t min_lag_ms
 	return n;
 }
 
+/* Removes every *.cleaned and *.swap file of the log's dir. */
+static void cleaner_remove_swaps(const plog_t *plog)
+{
+	DIR *d = opendir(plog->dir);
+	struct dirent *de;
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		size_t n = strlen(de->d_name);
+		if ((n > 5 && strcmp(de->d_name + n - 5, ".swap") == 0) ||
+		    (n > 8 && strcmp(de->d_name + n - 8, ".cleaned") == 0)) {
+			char path[4096];
+			snprintf(path, sizeof(path), "%s/%s", plog->dir, de->d_name);
+			if (unlink(path) == 0)
+				flog(LOG_INFO, "storage",
+				     "%s-%d: removed %s of a stale cleaner pass", plog->topic,
+				     plog->partition, path);
+		}
+	}
+	closedir(d);
+}
+
+/* The log lets go of its pass's token. */
+static void cleaner_drop_token(plog_t *plog)
+{
+	cleaner_token_release(plog->cleaner_token);
+	plog->cleaner_token = NULL;
+}
+
+void plog_cleaner_invalidate(plog_t *plog)
+{
+	plog->cleaner_gen++;
+	cleaner_token_t *t = plog->cleaner_token;
+	if (!t)
+		return;
+	pthread_mutex_lock(&t->lock);
+	t->stale = 1;
+	pthread_mutex_unlock(&t->lock);
+	cleaner_drop_token(plog);
+	/* After stale is set no .swap appears any more; those already there
+	 * belong to the stale pass. */
+	cleaner_remove_swaps(plog);
+}
+
 int plog_cleaner_job(plog_t *plog, int64_t now_ms, int64_t min_lag_ms, int64_t first_dirty,
                      int64_t delete_retention_ms, cleaner_job_t *job)
 {
@@ -85,13 +142,20 @@ int plog_cleaner_job(plog_t *plog, int64_t now_ms, int64_t min_lag_ms, int64_t f
 	memset(job, 0, sizeof(*job));
 	if (n == 0 || first_dirty >= plog->segs[n - 1]->next_offset)
 		return 0;
+	if (plog->cleaner_token) /* one pass per log at a time */
+		return 0;
 	job->segs = calloc(n, sizeof(*job->segs));
 	job->dir = strdup(plog->dir);
 	job->topic = strdup(plog->topic);
-	if (!job->segs || !job->dir || !job->topic) {
+	job->token = calloc(1, sizeof(*job->token));
+	if (!job->segs || !job->dir || !job->topic || !job->token) {
+		free(job->token);
+		job->token = NULL;
 		cleaner_job_free(job);
 		return -ENOMEM;
 	}
+	pthread_mutex_init(&job->token->lock, NULL);
+	job->token->refs = 1;
 	for (size_t i = 0; i < n; i++) {
 		const log_segment_t *seg = plog->segs[i];
 		cleaner_segment_t *cs = &job->segs[job->seg_cnt];
@@ -115,6 +179,8 @@ int plog_cleaner_job(plog_t *plog, int64_t now_ms, int64_t min_lag_ms, int64_t f
 	job->delete_horizon_ms = delete_retention_ms < 0 || delete_retention_ms > now_ms
 	                             ? INT64_MIN
 	                             : now_ms - delete_retention_ms;
+	job->token->refs = 2; /* the job's and the log's */
+	plog->cleaner_token = job->token;
 	return 1;
 }
 
@@ -149,7 +215,10 @@ int plog_cleaner_install(plog_t *plog, const cleaner_job_t *job, const cleaner_r
 	size_t done = 0;
 	int ret = 0;
 
-	if (plog->cleaner_gen != job->generation || plog_is_offline(plog)) {
+	if (job->token && plog->cleaner_token == job->token)
+		cleaner_drop_token(plog);
+	if (plog->cleaner_gen != job->generation || plog_is_offline(plog) ||
+	    (job->token && job->token->stale)) {
 		flog(LOG_INFO, "storage",
 		     "%s-%d: the log changed while it was being cleaned; the result is dropped",
 		     plog->topic, plog->partition);
@@ -174,9 +243,9 @@ int plog_cleaner_install(plog_t *plog, const cleaner_job_t *job, const cleaner_r
 		log_segment_t *seg = NULL;
 		ret = cleaner_swap_rename(plog->dir, g->base_offset);
 		if (ret == 0)
-			ret = segment_open(plog->dir, g->base_offset, 0, plog->cfg.index_interval_bytes,
-			                   plog->cfg.segment_index_bytes, &seg, errstr,
-			                   sizeof(errstr));
+			ret = segment_open(
+			    plog->dir, g->base_offset, 0, plog->cfg.index_interval_bytes,
+			    plog->cfg.segment_index_bytes, &seg, errstr, sizeof(errstr));
 		if (ret == 0 && segment_check_indexes(seg) < 0)
 			ret = segment_rebuild_indexes(seg);
 		if (ret < 0) {
@@ -187,8 +256,7 @@ int plog_cleaner_install(plog_t *plog, const cleaner_job_t *job, const cleaner_r
 			memmove(&plog->segs[at], &plog->segs[at + 1],
 			        (plog->seg_cnt - (size_t)at - 1) * sizeof(plog->segs[0]));
 			plog->seg_cnt--;
-			plog_io_error(plog, ret, "install of the cleaned segment",
-			              plog->dir);
+			plog_io_error(plog, ret, "install of the cleaned segment", plog->dir);
 			plog->offline = 1;
 			flog(LOG_ERR, "storage",
 			     "%s-%d: installing cleaned segment %020" PRId64
@@ -272,8 +340,8 @@ static int cleaner_remove_covered(const char *dir, const char *what, int64_t fro
 			char path[4096];
 			snprintf(path, sizeof(path), "%s/%s", dir, de->d_name);
 			if (unlink(path) == 0)
-				flog(LOG_INFO, "storage", "%s: removed %s, replaced by a cleaned segment",
-				     what, path);
+				flog(LOG_INFO, "storage",
+				     "%s: removed %s, replaced by a cleaned segment", what, path);
 		}
 	}
 	closedir(d);

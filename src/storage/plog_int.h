@@ -50,6 +50,8 @@ struct plog {
 	 * rolls (truncation, retention, a cleaner install): a cleaner result
 	 * built on an older generation is not installed (log_cleaner.h). */
 	uint64_t cleaner_gen;
+	int64_t clean_point; /* first offset not compacted yet (cleaner-offset-checkpoint) */
+	struct cleaner_token *cleaner_token; /* of the pass in flight, NULL (log_cleaner.h) */
 };
 
 static inline log_segment_t *plog_active(const plog_t *plog)
