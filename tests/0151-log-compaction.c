@@ -77,8 +77,8 @@ static fjord_t *t0151_producer(test_cluster_t *c)
 /* Reads the partition from the beginning to the high watermark: per key
  * the last sequence seen; fails when a key's sequence goes backwards.
  * Returns the records read. */
-static int t0151_read_below(test_cluster_t *c, const char *topic, int64_t *last_seq,
-                            int64_t below, int *below_cnt, int *below_dups)
+static int t0151_read_below(test_cluster_t *c, const char *topic, int64_t *last_seq, int64_t below,
+                            int *below_cnt, int *below_dups)
 {
 	static char seen_below[T0151_KEYS];
 	memset(seen_below, 0, sizeof(seen_below));
@@ -109,8 +109,8 @@ static int t0151_read_below(test_cluster_t *c, const char *topic, int64_t *last_
 			long long seq = strtoll((const char *)m->value, NULL, 10);
 			ck_assert_int_lt(k, T0151_KEYS);
 			ck_assert_msg(seq > last_seq[k],
-			              "key k%d went backwards: %lld after %lld (offset %lld)", k, seq,
-			              (long long)last_seq[k], (long long)m->offset);
+			              "key k%d went backwards: %lld after %lld (offset %lld)", k,
+			              seq, (long long)last_seq[k], (long long)m->offset);
 			last_seq[k] = seq;
 			n++;
 			next = m->offset + 1;
@@ -191,8 +191,8 @@ static int t0151_compacted(void *arg)
 	t0151_compact_arg_t *a = arg;
 	int64_t seen[T0151_KEYS];
 	a->active_base = t0151_active_base(a->c, a->topic);
-	a->cnt = t0151_read_below(a->c, a->topic, seen, a->active_base, &a->below_cnt,
-	                          &a->below_dups);
+	a->cnt =
+	    t0151_read_below(a->c, a->topic, seen, a->active_base, &a->below_cnt, &a->below_dups);
 	return a->below_dups == 0 && a->below_cnt <= T0151_KEYS;
 }
 
@@ -245,10 +245,12 @@ static int t0151_replica(test_cluster_t *c, int i, const char *topic, int64_t hw
 						recs++;
 						ck_assert_msg(!once[k]++,
 						              "broker %d: key k%d twice below %lld",
-						              c->brokers[i].id, k, (long long)active);
+						              c->brokers[i].id, k,
+						              (long long)active);
 					}
 					char v[32];
-					snprintf(v, sizeof(v), "%.*s", (int)rec.value_len, rec.value);
+					snprintf(v, sizeof(v), "%.*s", (int)rec.value_len,
+					         rec.value);
 					seq[k] = strtoll(v, NULL, 10);
 				}
 			}
@@ -327,7 +329,8 @@ START_TEST(t0151_compaction)
 		int vl = snprintf(val, sizeof(val), "%d", i);
 		fjord_err_t err;
 		while ((err = fjord_produce(p, topic, 0, key, (size_t)kl, val, (size_t)vl, NULL, 0,
-		                            -1, (void *)(intptr_t)(i + 1))) == FJORD_ERR__QUEUE_FULL)
+		                            -1, (void *)(intptr_t)(i + 1))) ==
+		       FJORD_ERR__QUEUE_FULL)
 			fjord_poll(p, 10);
 		ck_assert_int_eq(err, FJORD_ERR_NO_ERROR);
 	}
@@ -359,7 +362,8 @@ START_TEST(t0151_compaction)
 	t0151_expect_latest(seen, "after compaction");
 
 	char *metrics = NULL;
-	ck_assert_int_eq(harness_http_get(c->brokers[0].http_port, "/metrics", &metrics, 10000), 200);
+	ck_assert_int_eq(harness_http_get(c->brokers[0].http_port, "/metrics", &metrics, 10000),
+	                 200);
 	ck_assert_ptr_nonnull(strstr(metrics, "fjord_log_cleaner_runs_total"));
 	ck_assert_ptr_nonnull(strstr(metrics, "fjord_log_cleaner_dirty_ratio{topic=\""));
 	free(metrics);

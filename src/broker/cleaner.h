@@ -35,9 +35,9 @@ struct logmgr;
 struct plog;
 
 typedef struct cleaner_pool_stats {
-	uint64_t runs;            /* passes installed */
-	uint64_t runs_dropped;    /* passes whose log changed meanwhile */
-	uint64_t failures;        /* passes that failed (logged) */
+	uint64_t runs;         /* passes installed */
+	uint64_t runs_dropped; /* passes whose log changed meanwhile */
+	uint64_t failures;     /* passes that failed (logged) */
 	uint64_t bytes_read, bytes_written;
 	uint64_t records_removed, tombstones_removed;
 } cleaner_pool_stats_t;
