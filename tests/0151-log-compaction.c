@@ -196,6 +196,29 @@ static int t0151_compacted(void *arg)
 	return a->below_dups == 0 && a->below_cnt <= T0151_KEYS;
 }
 
+/* Every broker's /metrics shows the partition fully compacted (dirty
+ * ratio 0: nothing cleanable past its clean point). */
+static int t0151_all_clean(void *arg)
+{
+	t0151_compact_arg_t *a = arg;
+	char want[512];
+	snprintf(want, sizeof(want), "fjord_log_cleaner_dirty_ratio{topic=\"%s\",partition=\"0\"} ",
+	         a->topic);
+	for (int i = 0; i < a->c->broker_cnt; i++) {
+		char *body = NULL;
+		if (harness_http_get(a->c->brokers[i].http_port, "/metrics", &body, 10000) != 200) {
+			free(body);
+			return 0;
+		}
+		const char *line = strstr(body, want);
+		int clean = line && strtod(line + strlen(want), NULL) == 0.0;
+		free(body);
+		if (!clean)
+			return 0;
+	}
+	return 1;
+}
+
 /* One broker's replica from its segment files (the broker stopped): the
  * last value per key below the high watermark. */
 static int t0151_replica(test_cluster_t *c, int i, const char *topic, int64_t hw, int64_t *seq)
@@ -369,6 +392,8 @@ START_TEST(t0151_compaction)
 	free(metrics);
 
 	/* e. Every replica compacted on its own, the same latest values. */
+	ck_assert_msg(test_wait_until(t0151_all_clean, &ca, 60000),
+	              "a replica's dirty ratio stayed above 0");
 	int64_t lo = -1, hw = -1;
 	ck_assert_int_eq(fjord_query_watermark_offsets(a, topic, 0, &lo, &hw, 10000), 0);
 	fjord_destroy(p);

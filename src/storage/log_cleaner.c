@@ -267,7 +267,8 @@ static int cleaner_reader_next(cleaner_reader_t *rd, const uint8_t **batchp, siz
 		size_t need = CLEANER_READ_CHUNK;
 		if (avail >= RB_HEADER_SIZE && rb_total_size(rd->buf + rd->off) > need)
 			need = rb_total_size(rd->buf + rd->off);
-		memmove(rd->buf, rd->buf + rd->off, avail);
+		if (avail)
+			memmove(rd->buf, rd->buf + rd->off, avail);
 		rd->len = avail;
 		rd->off = 0;
 		if (rd->cap < need) {
