@@ -15,8 +15,11 @@
  *    (about 1k records plus the active segment), and every key's latest
  *    acknowledged value.
  * d. a record without a key is refused (INVALID_RECORD), nothing appended.
- * e. each replica compacts its own log: after a clean stop, every broker's
- *    segment files give the same latest value per key as acknowledged.
+ * e. a follower whose log is removed fetches the leader's compacted batches
+ *    back from offset 0; then each replica compacts its own log: after a
+ *    clean stop, every broker's segment files hold at most one record per
+ *    key below its active segment and the same latest value per key as
+ *    acknowledged.
  * With log.cleaner.enable=false (T0151_CLEANER=false) step c fails: the log
  * keeps all 100k records.
  */
@@ -219,6 +222,35 @@ static int t0151_all_clean(void *arg)
 	return 1;
 }
 
+/* A gauge of broker i's /metrics for partition 0 of topic; -1 if absent. */
+static double t0151_metric(test_cluster_t *c, int i, const char *name, const char *topic)
+{
+	char want[512], *body = NULL;
+	double v = -1;
+	snprintf(want, sizeof(want), "%s{topic=\"%s\",partition=\"0\"} ", name, topic);
+	if (harness_http_get(c->brokers[i].http_port, "/metrics", &body, 10000) == 200) {
+		const char *line = strstr(body, want);
+		if (line)
+			v = strtod(line + strlen(want), NULL);
+	}
+	free(body);
+	return v;
+}
+
+typedef struct t0151_caught_up_arg {
+	test_cluster_t *c;
+	int i;
+	const char *topic;
+	int64_t hw;
+} t0151_caught_up_arg_t;
+
+/* Broker i's replica reached the high watermark. */
+static int t0151_caught_up(void *arg)
+{
+	t0151_caught_up_arg_t *a = arg;
+	return t0151_metric(a->c, a->i, "fjord_log_end_offset", a->topic) >= (double)a->hw;
+}
+
 /* One broker's replica from its segment files (the broker stopped): the
  * last value per key below the high watermark. */
 static int t0151_replica(test_cluster_t *c, int i, const char *topic, int64_t hw, int64_t *seq)
@@ -391,10 +423,31 @@ START_TEST(t0151_compaction)
 	ck_assert_ptr_nonnull(strstr(metrics, "fjord_log_cleaner_dirty_ratio{topic=\""));
 	free(metrics);
 
+	/* A follower that lost its log fetches the leader's compacted batches
+	 * (gaps inside and between them, empty batches) from offset 0. */
+	int64_t lo = -1, hw = -1;
+	ck_assert_int_eq(fjord_query_watermark_offsets(a, topic, 0, &lo, &hw, 10000), 0);
+	int follower = -1;
+	for (int i = 0; i < 3 && follower < 0; i++)
+		if (t0151_metric(c, i, "fjord_high_watermark", topic) >= 0 &&
+		    t0151_metric(c, i, "fjord_replica_fetcher_lag", topic) >= 0)
+			follower = i;
+	ck_assert_msg(follower >= 0, "no follower found in /metrics");
+	test_broker_kill(c, follower, SIGKILL);
+	char pdir[1024];
+	ck_assert(harness_path(pdir, sizeof(pdir), "%s/%s-0", c->brokers[follower].logdir, topic) ==
+	          0);
+	ck_assert_int_eq(harness_rmtree(pdir), 0);
+	test_broker_restart(c, follower);
+	t0151_caught_up_arg_t cu = { c, follower, topic, hw };
+	ck_assert_msg(test_wait_until(t0151_caught_up, &cu, 60000),
+	              "broker %d did not fetch the compacted log back", c->brokers[follower].id);
+	test_say("0151: broker %d fetched the compacted log again up to %lld",
+	         c->brokers[follower].id, (long long)hw);
+
 	/* e. Every replica compacted on its own, the same latest values. */
 	ck_assert_msg(test_wait_until(t0151_all_clean, &ca, 60000),
 	              "a replica's dirty ratio stayed above 0");
-	int64_t lo = -1, hw = -1;
 	ck_assert_int_eq(fjord_query_watermark_offsets(a, topic, 0, &lo, &hw, 10000), 0);
 	fjord_destroy(p);
 	fjord_destroy(a);
