@@ -655,8 +655,58 @@ START_TEST(t150_crash_at_each_step)
 }
 END_TEST
 
+START_TEST(t150_range)
+{
+	/* What is cleanable: closed segments below the high watermark whose
+	 * newest record is min.compaction.lag.ms old; dirty bytes from the
+	 * segment holding the clean point. */
+	char *dir = t150_dir();
+	plog_t *plog = t150_open(dir, 4096, 0);
+	int64_t t0 = t150_clock_ms;
+	int64_t cleanable, dirty, oldest;
+	t150_append(plog, 0, 5, 0, 0, RB_CODEC_NONE, t0 - 10000, -1, -1);
+	ck_assert_int_eq(plog_roll(plog), 0);
+	t150_append(plog, 0, 5, 1, 0, RB_CODEC_NONE, t0 - 5000, -1, -1);
+	ck_assert_int_eq(plog_roll(plog), 0);
+	t150_append(plog, 0, 5, 2, 0, RB_CODEC_NONE, t0 - 100, -1, -1);
+	ck_assert_int_eq(plog_roll(plog), 0);
+	t150_append(plog, 0, 5, 3, 0, RB_CODEC_NONE, t0, -1, -1); /* active */
+	ck_assert_uint_eq(plog_cleaner_range(plog, t0, 0, 0, &cleanable, &dirty, &oldest), 3);
+	ck_assert_int_eq(cleanable, dirty);
+	ck_assert_int_eq(oldest, t0 - 10000);
+	/* min.compaction.lag.ms 1000: the segment at t0 - 100 is too young. */
+	ck_assert_uint_eq(plog_cleaner_range(plog, t0, 1000, 0, &cleanable, &dirty, &oldest), 2);
+	/* From the clean point 5 (the second segment) on: half is dirty. */
+	ck_assert_uint_eq(plog_cleaner_range(plog, t0, 1000, 5, &cleanable, &dirty, &oldest), 2);
+	ck_assert_int_eq(dirty * 2, cleanable);
+	ck_assert_int_eq(oldest, t0 - 5000);
+	/* Below the high watermark only. */
+	plog_set_high_watermark(plog, 7);
+	ck_assert_uint_eq(plog_cleaner_range(plog, t0, 0, 0, &cleanable, &dirty, &oldest), 1);
+	/* A job over a lag-bounded range leaves the young segment alone. */
+	plog_set_high_watermark(plog, plog_log_end_offset(plog));
+	cleaner_job_t job;
+	ck_assert_int_eq(plog_cleaner_job(plog, t0, 1000, 0, INT64_MAX, &job), 1);
+	ck_assert_uint_eq(job.seg_cnt, 2);
+	/* One pass per log at a time. */
+	cleaner_job_t again;
+	ck_assert_int_eq(plog_cleaner_job(plog, t0, 1000, 0, INT64_MAX, &again), 0);
+	/* Turning compaction off makes the pass stale. */
+	log_config_t cfg = *plog_config(plog);
+	cfg.cleanup_policy = LOG_CLEANUP_COMPACT;
+	plog_set_config(plog, &cfg);
+	cfg.cleanup_policy = LOG_CLEANUP_DELETE;
+	plog_set_config(plog, &cfg);
+	ck_assert_int_eq(job.token->stale, 1);
+	cleaner_job_free(&job);
+	plog_close(plog, 0);
+	free(dir);
+}
+END_TEST
+
 void test_0150(TCase *tc)
 {
+	tcase_add_test(tc, t150_range);
 	tcase_add_test(tc, t150_map);
 	tcase_add_test(tc, t150_latest_survives);
 	tcase_add_test(tc, t150_compressed);
