@@ -9,7 +9,8 @@
  * segments (the active segment is never cleaned). Within the deadline a read
  * from the beginning finds neither a value nor a tombstone of k0-k49, and
  * every k50-k99 with its value: deleted keys vanish, the others stay.
- * Every record was acknowledged. With T0152_CLEANER=false
+ * Every record was acknowledged. fjordd refuses bad log.cleaner.* and
+ * log.cleanup.policy values at start-up, naming the key. With T0152_CLEANER=false
  * (log.cleaner.enable=false) the deleted keys never vanish and the test
  * fails.
  */
@@ -165,7 +166,41 @@ START_TEST(t0152_tombstones)
 }
 END_TEST
 
+/* fjordd refuses bad cleaner settings at start-up, naming the key. */
+START_TEST(t0152_bad_broker_keys)
+{
+	static const char *const bad[][2] = {
+		{ "log.cleanup.policy=forever\n", "cleanup.policy" },
+		{ "log.cleaner.min.cleanable.ratio=1.5\n", "log.cleaner.min.cleanable.ratio" },
+		{ "log.cleaner.threads=0\n", "log.cleaner.threads" },
+		{ "log.cleaner.dedupe.buffer.size=1000\n", "log.cleaner.dedupe.buffer.size" },
+		{ "log.cleaner.io.max.bytes.per.second=0\n",
+		  "log.cleaner.io.max.bytes.per.second" },
+	};
+	test_cluster_t *c = test_cluster_new(0, NULL);
+	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
+		char path[700], *text = NULL, *out = NULL;
+		ck_assert(harness_path(path, sizeof(path), "%s/bad%zu.properties", test_tmpdir(),
+		                       i) == 0);
+		ck_assert(
+		    asprintf(&text,
+		             "broker.id=9\nlisteners=PLAINTEXT://127.0.0.1:0\nlog.dirs=%s/bad%zu\n"
+		             "zookeeper.connect=%s\nhttp.listener=127.0.0.1:0\n%s",
+		             test_tmpdir(), i, c->zk_connect, bad[i][0]) > 0);
+		ck_assert(harness_write_file(path, text) == 0);
+		free(text);
+		int rc = test_fjordd_run_expect_exit(path, NULL, &out, 30000);
+		test_say("fjordd with %s: exit %d: %s", bad[i][0], rc, out ? out : "");
+		ck_assert_msg(rc > 0 && out && strstr(out, bad[i][1]), "%s: exit %d: %s", bad[i][0],
+		              rc, out ? out : "");
+		free(out);
+	}
+	test_cluster_destroy(c);
+}
+END_TEST
+
 void test_0152(TCase *tc)
 {
 	tcase_add_test(tc, t0152_tombstones);
+	tcase_add_test(tc, t0152_bad_broker_keys);
 }
