@@ -21,6 +21,8 @@
  *   ending where the map filled, losing nothing;
  * - a truncation between hand-over and install drops the result (no .swap
  *   left, the log untouched);
+ * - what is cleanable (high watermark, min.compaction.lag.ms, the dirty
+ *   share from the clean point); the I/O throttle bounds a pass's rate;
  * - a SIGKILL at each swap step (FJORD_CLEANER_CRASH_AT, in a forked child)
  *   and a reopen: the old or the new segment set, every latest value there.
  */
@@ -704,8 +706,42 @@ START_TEST(t150_range)
 }
 END_TEST
 
+START_TEST(t150_throttle)
+{
+	/* log.cleaner.io.max.bytes.per.second: a pass at 1 MB/s over about
+	 * 230 KB takes at least that long (a lower bound: the throttle sleeps,
+	 * and sleeps do not end early). */
+	char *dir = t150_dir();
+	plog_t *plog = t150_open(dir, 4096, 0);
+	int64_t latest[T150_KEYS];
+	t150_changelog(plog, latest, RB_CODEC_NONE);
+	cleaner_job_t job;
+	cleaner_result_t res;
+	cleaner_map_t map;
+	cleaner_throttle_t th;
+	char errstr[256];
+	cleaner_throttle_init(&th, 1e6);
+	ck_assert_int_eq(plog_cleaner_job(plog, t150_clock_ms, 0, 0, INT64_MAX, &job), 1);
+	ck_assert_int_eq(cleaner_map_init(&map, 1 << 20), 0);
+	int64_t t0 = test_now_ms();
+	ck_assert_int_eq(log_cleaner_clean(&job, &map, &th, &res, errstr, sizeof(errstr)), 0);
+	int64_t took = test_now_ms() - t0;
+	int64_t bytes = res.stats.bytes_read + res.stats.bytes_written;
+	test_say("0150: %lld bytes at 1 MB/s took %lld ms", (long long)bytes, (long long)took);
+	ck_assert_int_ge(took * 1000, bytes * 9 / 10);
+	ck_assert_int_eq(plog_cleaner_install(plog, &job, &res), 1);
+	cleaner_throttle_destroy(&th);
+	cleaner_result_free(&res);
+	cleaner_job_free(&job);
+	cleaner_map_free(&map);
+	plog_close(plog, 0);
+	free(dir);
+}
+END_TEST
+
 void test_0150(TCase *tc)
 {
+	tcase_add_test(tc, t150_throttle);
 	tcase_add_test(tc, t150_range);
 	tcase_add_test(tc, t150_map);
 	tcase_add_test(tc, t150_latest_survives);
