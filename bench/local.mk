@@ -18,3 +18,10 @@ noinst_PROGRAMS += bench/fjord-bench-validate
 bench_fjord_bench_validate_SOURCES = bench/bench_validate.c
 bench_fjord_bench_validate_LDADD = src/common/libfjordcommon.la proto/libfjordproto.la \
 	$(FJORD_EXT_LIBS)
+
+# fjord-bench-cleaner: the log cleaner's throughput over one pass
+# (bench/RESULTS.md, "Log compaction").
+noinst_PROGRAMS += bench/fjord-bench-cleaner
+bench_fjord_bench_cleaner_SOURCES = bench/bench_cleaner.c
+bench_fjord_bench_cleaner_LDADD = src/storage/libfjordstorage.la src/common/libfjordcommon.la \
+	proto/libfjordproto.la $(FJORD_EXT_LIBS)

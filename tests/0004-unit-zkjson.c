@@ -438,8 +438,27 @@ START_TEST(zkadmin_validation)
 	    zkadmin_validate_topic_config("min.insync.replicas", "2", err, sizeof(err)), 0);
 	ck_assert_int_eq(
 	    zkadmin_validate_topic_config("min.insync.replicas", "0", err, sizeof(err)), -1);
+	/* Log compaction (issue 14): Kafka's three policies, nothing else. */
 	ck_assert_int_eq(
-	    zkadmin_validate_topic_config("cleanup.policy", "compact", err, sizeof(err)), -1);
+	    zkadmin_validate_topic_config("cleanup.policy", "compact", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("cleanup.policy", "compact,delete", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("cleanup.policy", "delete, compact", err, sizeof(err)),
+	    0);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("cleanup.policy", "compacted", err, sizeof(err)), -1);
+	ck_assert_ptr_nonnull(strstr(err, "compact,delete"));
+	ck_assert_int_eq(zkadmin_validate_topic_config("cleanup.policy", "", err, sizeof(err)), -1);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("min.cleanable.dirty.ratio", "0.2", err, sizeof(err)), 0);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("min.cleanable.dirty.ratio", "1.5", err, sizeof(err)),
+	    -1);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("delete.retention.ms", "-1", err, sizeof(err)), -1);
+	ck_assert_int_eq(
+	    zkadmin_validate_topic_config("max.compaction.lag.ms", "0", err, sizeof(err)), -1);
 	ck_assert_int_eq(zkadmin_validate_topic_config("unclean.leader.election.enable", "yes", err,
 	                                               sizeof(err)),
 	                 -1);

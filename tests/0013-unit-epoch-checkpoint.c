@@ -257,7 +257,21 @@ START_TEST(st13_log_config)
 	ck_assert_int_eq(
 	    log_config_set(&cfg, "max.message.bytes", "99999999999", errstr, sizeof(errstr)), -1);
 	ck_assert_int_eq(log_config_set(&cfg, "cleanup.policy", "delete", errstr, sizeof(errstr)),
-	                 1);
+	                 0);
+	ck_assert_int_eq(cfg.cleanup_policy, LOG_CLEANUP_DELETE);
+	ck_assert_int_eq(
+	    log_config_set(&cfg, "cleanup.policy", "compact,delete", errstr, sizeof(errstr)), 0);
+	ck_assert_int_eq(cfg.cleanup_policy, LOG_CLEANUP_DELETE | LOG_CLEANUP_COMPACT);
+	ck_assert_int_eq(log_config_set(&cfg, "cleanup.policy", "none", errstr, sizeof(errstr)),
+	                 -1);
+	ck_assert_int_eq(
+	    log_config_set(&cfg, "min.cleanable.dirty.ratio", "0.25", errstr, sizeof(errstr)), 0);
+	ck_assert(cfg.min_cleanable_dirty_ratio == 0.25);
+	ck_assert_int_eq(
+	    log_config_set(&cfg, "min.cleanable.dirty.ratio", "x", errstr, sizeof(errstr)), -1);
+	ck_assert_int_eq(log_config_set(&cfg, "delete.retention.ms", "10", errstr, sizeof(errstr)),
+	                 0);
+	ck_assert_int_eq(cfg.delete_retention_ms, 10);
 	ck_assert_int_eq(log_config_validate(&cfg, errstr, sizeof(errstr)), 0);
 }
 END_TEST

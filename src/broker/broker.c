@@ -43,6 +43,7 @@
 
 #include "broker/advertise.h"
 #include "broker/broker.h"
+#include "broker/cleaner.h"
 #include "broker/sasl_users.h"
 #include "broker/broker_tls.h"
 #include "broker/conn.h"
@@ -623,6 +624,7 @@ static void broker_on_cron(evutil_socket_t fd, short what, void *arg)
 		b->next_retention_ms = mono + b->conf.log_retention_check_interval_ms;
 		logmgr_foreach(b->lm, broker_retention_one, &r);
 	}
+	cleaner_pool_cron(b->cleaner, mono);
 	if (mono >= b->next_checkpoint_ms) {
 		int64_t iv = b->conf.replica_high_watermark_checkpoint_interval_ms;
 		if (b->conf.log_flush_offset_checkpoint_interval_ms < iv)
@@ -919,6 +921,12 @@ int broker_start(broker_t *b, char *errstr, size_t errstr_size)
 		goto done;
 	}
 	flog(LOG_INFO, "broker", "%zu partition log(s) open", logmgr_partition_count(b->lm));
+	if (b->conf.log_cleaner_enable &&
+	    !(b->cleaner = cleaner_pool_start(b->loop, b->lm, b->conf.log_cleaner_threads,
+	                                      b->conf.log_cleaner_dedupe_buffer_size,
+	                                      b->conf.log_cleaner_io_max_bytes_per_second,
+	                                      b->conf.log_cleaner_backoff_ms, errstr, errstr_size)))
+		goto done;
 
 	if (server_start(b, errstr, errstr_size) != 0 || http_start(b, errstr, errstr_size) != 0 ||
 	    advertise_build(b, errstr, errstr_size) != 0)
@@ -1053,6 +1061,10 @@ void broker_free(broker_t *b)
 {
 	if (b->loop && !b->shutting_down)
 		broker_shutdown(b);
+	/* The cleaner threads stop first (a pass under way is abandoned), their
+	 * completions run with the bg thread's below. */
+	cleaner_pool_stop(b->cleaner);
+	b->cleaner = NULL;
 	/* Finish queued fsyncs/deletions, then run their completions. */
 	bg_stop(b->bg);
 	b->bg = NULL;

@@ -50,6 +50,7 @@ typedef struct broker {
 	broker_conf_t conf;
 	loop_t *loop;
 	bg_t *bg;
+	struct cleaner_pool *cleaner; /* log.cleaner.enable (cleaner.h); NULL when off */
 	struct logmgr *lm;
 	struct logdirs *logdirs; /* full and failed log dirs (logdirs.c) */
 	zkb_t *zkb;

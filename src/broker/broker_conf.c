@@ -226,6 +226,44 @@ static const prop_def_t broker_conf_defs[] = {
 	  "and the page cache)." },
 	{ "log.flush.interval.ms", PROP_INT64, OFF(log_flush_interval_ms), "9223372036854775807", 0,
 	  I64MAX, NULL, 0, "fsync a partition when its oldest unflushed record is this old." },
+	{ "log.cleanup.policy", PROP_STR, OFF(log_cleanup_policy), "delete", 0, 0, NULL, 0,
+	  "What removes old records of a partition: delete (retention deletes old segments), "
+	  "compact (the log cleaner keeps the latest record of every key; records without a "
+	  "key are refused with INVALID_RECORD), or compact,delete (both). Topic override: "
+	  "cleanup.policy (docs/storage.md, \"Log compaction\")." },
+	{ "log.cleaner.enable", PROP_BOOL, OFF(log_cleaner_enable), "true", 0, 0, NULL, 0,
+	  "Run the log cleaner threads. false: compacted topics are not compacted (they grow "
+	  "until retention deletes, with compact,delete)." },
+	{ "log.cleaner.threads", PROP_INT, OFF(log_cleaner_threads), "1", 1, 64, NULL, 0,
+	  "Log cleaner threads: partitions compacted at the same time." },
+	{ "log.cleaner.dedupe.buffer.size", PROP_INT64, OFF(log_cleaner_dedupe_buffer_size),
+	  "134217728", 1048576, I64MAX, NULL, 0,
+	  "Memory of the cleaners' offset maps, shared among log.cleaner.threads (24 bytes a key, "
+	  "90% usable). A pass whose dirty keys do not fit cleans up to where they did; the next "
+	  "pass does the rest." },
+	{ "log.cleaner.io.max.bytes.per.second", PROP_DOUBLE,
+	  OFF(log_cleaner_io_max_bytes_per_second), "9223372036854775807", 1, I64MAX, NULL, 0,
+	  "Bytes per second the cleaner threads together read and write at most (the default is "
+	  "no limit)." },
+	{ "log.cleaner.backoff.ms", PROP_INT64, OFF(log_cleaner_backoff_ms), "15000", 10, I64MAX,
+	  NULL, 0, "How often the cleaner looks for logs to compact." },
+	{ "log.cleaner.min.cleanable.ratio", PROP_DOUBLE, OFF(log_cleaner_min_cleanable_ratio),
+	  "0.5", 0, 1, NULL, 0,
+	  "Compact a log when its dirty bytes (not compacted yet) are at least this share of its "
+	  "cleanable bytes. Topic override: min.cleanable.dirty.ratio." },
+	{ "log.cleaner.min.compaction.lag.ms", PROP_INT64, OFF(log_cleaner_min_compaction_lag_ms),
+	  "0", 0, I64MAX, NULL, 0,
+	  "A segment whose newest record is younger than this is not compacted. Topic override: "
+	  "min.compaction.lag.ms." },
+	{ "log.cleaner.max.compaction.lag.ms", PROP_INT64, OFF(log_cleaner_max_compaction_lag_ms),
+	  "9223372036854775807", 1, I64MAX, NULL, 0,
+	  "Compact a log whose oldest dirty segment is this old, whatever its dirty ratio. Topic "
+	  "override: max.compaction.lag.ms." },
+	{ "log.cleaner.delete.retention.ms", PROP_INT64, OFF(log_cleaner_delete_retention_ms),
+	  "86400000", 0, I64MAX, NULL, 0,
+	  "A tombstone (a record with a null value) stays until a pass finds its batch older "
+	  "than this (by the batch's maxTimestamp), so consumers that read the log within this "
+	  "time see the delete. Topic override: delete.retention.ms." },
 	{ "log.flush.offset.checkpoint.interval.ms", PROP_INT64,
 	  OFF(log_flush_offset_checkpoint_interval_ms), "60000", 100, I64MAX, NULL, 0,
 	  "How often recovery points and log start offsets are checkpointed." },
@@ -855,6 +893,15 @@ int broker_conf_finish(broker_conf_t *conf, char *errstr, size_t errstr_size)
 	lc->max_message_bytes = conf->message_max_bytes;
 	lc->message_timestamp_difference_max_ms = conf->log_message_timestamp_difference_max_ms;
 	lc->max_producer_ids = conf->producer_id_max_per_partition;
+	if (cleanup_policy_parse(conf->log_cleanup_policy, &lc->cleanup_policy, msg, sizeof(msg)) <
+	    0) {
+		snprintf(errstr, errstr_size, "log.%s", msg);
+		return -1;
+	}
+	lc->min_cleanable_dirty_ratio = conf->log_cleaner_min_cleanable_ratio;
+	lc->min_compaction_lag_ms = conf->log_cleaner_min_compaction_lag_ms;
+	lc->max_compaction_lag_ms = conf->log_cleaner_max_compaction_lag_ms;
+	lc->delete_retention_ms = conf->log_cleaner_delete_retention_ms;
 	if (log_config_validate(lc, msg, sizeof(msg)) != 0) {
 		snprintf(errstr, errstr_size, "log settings: %s", msg);
 		return -1;

@@ -131,6 +131,17 @@ typedef struct broker_conf {
 	char *inter_broker_sasl_username;
 	char *inter_broker_sasl_password;
 	int sasl_server_max_receive_size;
+	/* Log compaction (broker/cleaner.h, storage/log_cleaner.h). */
+	char *log_cleanup_policy; /* delete | compact | compact,delete */
+	double log_cleaner_min_cleanable_ratio;
+	int64_t log_cleaner_min_compaction_lag_ms;
+	int64_t log_cleaner_max_compaction_lag_ms;
+	int64_t log_cleaner_delete_retention_ms;
+	int log_cleaner_enable;
+	int log_cleaner_threads;
+	int64_t log_cleaner_dedupe_buffer_size;
+	double log_cleaner_io_max_bytes_per_second;
+	int64_t log_cleaner_backoff_ms;
 
 	/* Which of the alternative keys were given (the most precise wins,
 	 * as in Kafka: .ms over .minutes over .hours). */

@@ -9,6 +9,7 @@ src_broker_fjordd_SOURCES = \
 	src/broker/broker_conf.c src/broker/broker_conf.h \
 	src/broker/loop.c src/broker/loop.h \
 	src/broker/bg.c src/broker/bg.h \
+	src/broker/cleaner.c src/broker/cleaner.h \
 	src/broker/logdirs.c src/broker/logdirs.h \
 	src/broker/server.c \
 	src/broker/advertise.c src/broker/advertise.h \

@@ -15,6 +15,7 @@
 #include "broker/fetch_wait.h"
 #include "broker/logdirs.h"
 #include "broker/metrics.h"
+#include "broker/cleaner.h"
 #include "broker/replication/partition.h"
 #include "common/bytes.h"
 #include "fjord.h"
@@ -207,6 +208,54 @@ static void metrics_partition_dir_bytes(struct evbuffer *out, const metrics_part
 		evbuffer_add_printf(out, "\",topic=\"%s\",partition=\"%d\"} %lld\n",
 		                    mp->v[i]->topic, mp->v[i]->id,
 		                    (long long)plog_size_bytes(mp->v[i]->log));
+	}
+}
+
+/* The log cleaner (broker/cleaner.h): its counters and each compacted
+ * partition's dirty ratio. */
+static void metrics_render_cleaner(broker_t *b, struct evbuffer *out, const metrics_parts_t *mp)
+{
+	const cleaner_pool_stats_t *st = cleaner_pool_stats(b->cleaner);
+	int64_t now = fj_now_ms();
+	size_t i;
+
+	metrics_head(out, "fjord_log_cleaner_runs_total", "counter",
+	             "Compaction passes installed (a pass whose log changed meanwhile is dropped "
+	             "and counted in fjord_log_cleaner_runs_dropped_total).");
+	evbuffer_add_printf(out, "fjord_log_cleaner_runs_total %llu\n",
+	                    (unsigned long long)st->runs);
+	metrics_head(out, "fjord_log_cleaner_runs_dropped_total", "counter",
+	             "Compaction passes dropped because their log was truncated, shrunk by "
+	             "retention or deleted meanwhile.");
+	evbuffer_add_printf(out, "fjord_log_cleaner_runs_dropped_total %llu\n",
+	                    (unsigned long long)st->runs_dropped);
+	metrics_head(out, "fjord_log_cleaner_failures_total", "counter",
+	             "Compaction passes that failed (logged; the log is left as it was).");
+	evbuffer_add_printf(out, "fjord_log_cleaner_failures_total %llu\n",
+	                    (unsigned long long)st->failures);
+	metrics_head(out, "fjord_log_cleaner_bytes_read_total", "counter",
+	             "Segment bytes the log cleaner read.");
+	evbuffer_add_printf(out, "fjord_log_cleaner_bytes_read_total %llu\n",
+	                    (unsigned long long)st->bytes_read);
+	metrics_head(out, "fjord_log_cleaner_bytes_written_total", "counter",
+	             "Cleaned segment bytes the log cleaner wrote.");
+	evbuffer_add_printf(out, "fjord_log_cleaner_bytes_written_total %llu\n",
+	                    (unsigned long long)st->bytes_written);
+	metrics_head(out, "fjord_log_cleaner_records_removed_total", "counter",
+	             "Records compaction removed (superseded by a later record of their key, or "
+	             "tombstones past delete.retention.ms).");
+	evbuffer_add_printf(out, "fjord_log_cleaner_records_removed_total %llu\n",
+	                    (unsigned long long)st->records_removed);
+	metrics_head(out, "fjord_log_cleaner_dirty_ratio", "gauge",
+	             "Compacted partitions: bytes not compacted yet over cleanable bytes; the "
+	             "cleaner takes a partition at min.cleanable.dirty.ratio.");
+	for (i = 0; i < mp->n; i++) {
+		const log_config_t *cfg = plog_config(mp->v[i]->log);
+		if (!(cfg->cleanup_policy & LOG_CLEANUP_COMPACT))
+			continue;
+		evbuffer_add_printf(
+		    out, "fjord_log_cleaner_dirty_ratio{topic=\"%s\",partition=\"%d\"} %.4f\n",
+		    mp->v[i]->topic, mp->v[i]->id, cleaner_dirty_ratio(mp->v[i]->log, now));
 	}
 }
 
@@ -494,6 +543,7 @@ void metrics_render(broker_t *b, struct evbuffer *out)
 	                        plog_corrupt_range_count);
 	metrics_partition_gauge(out, &mp, "fjord_log_corrupt_bytes",
 	                        "Bytes of the log's corrupt ranges.", plog_corrupt_bytes);
+	metrics_render_cleaner(b, out, &mp);
 	metrics_head(out, "fjord_replica_fetcher_lag", "gauge",
 	             "Followed partitions: the leader's log end offset minus ours at the last "
 	             "fetch (records).");

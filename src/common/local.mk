@@ -16,6 +16,7 @@ src_common_libfjordcommon_la_SOURCES = \
 	src/common/record_batch.c src/common/record_batch.h \
 	src/common/record_validate.c src/common/record_validate.h \
 	src/common/props.c src/common/props_parse.c src/common/props.h \
+	src/common/cleanup_policy.c src/common/cleanup_policy.h \
 	src/common/assignor.c src/common/assignor.h \
 	src/common/arena.c src/common/arena.h \
 	src/common/pbuild.c src/common/pbuild.h \

@@ -171,8 +171,11 @@ static fjord_err_t rb_check(const uint8_t *buf, size_t len, int check_crc, const
 		msg = "negative recordsCount";
 		goto out;
 	}
-	if (count > 0 ? lod != count - 1 : lod < -1) {
-		msg = "lastOffsetDelta does not match recordsCount";
+	/* A compacted batch (storage/log_cleaner.h) keeps its offsets with
+	 * gaps, so lastOffsetDelta may exceed recordsCount - 1, as in Kafka;
+	 * a producer's batch must be dense (record_validate). */
+	if (count > 0 ? lod < count - 1 : lod < -1) {
+		msg = "lastOffsetDelta below recordsCount - 1";
 		goto out;
 	}
 	/* baseOffset lies outside the CRC: the batch's last offset, and the
@@ -283,6 +286,7 @@ void rb_builder_init(rb_builder_t *b, rb_codec_t codec, int compression_level)
 	memset(b, 0, sizeof(*b));
 	b->codec = codec;
 	b->compression_level = compression_level;
+	b->last_delta = -1;
 	b->producer_id = -1;
 	b->producer_epoch = -1;
 	b->base_sequence = -1;
@@ -293,6 +297,7 @@ void rb_builder_reset(rb_builder_t *b)
 	b->len = 0;
 	b->out_len = 0;
 	b->count = 0;
+	b->last_delta = -1;
 	b->base_timestamp = 0;
 	b->max_timestamp = 0;
 	b->producer_id = -1;
@@ -369,6 +374,16 @@ int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t k
                    const void *value, size_t value_len, const fjord_header_t *headers,
                    size_t header_cnt)
 {
+	return rb_builder_add_at(b, b->count, timestamp, key, key_len, value, value_len, headers,
+	                         header_cnt);
+}
+
+int rb_builder_add_at(rb_builder_t *b, int32_t offset_delta, int64_t timestamp, const void *key,
+                      size_t key_len, const void *value, size_t value_len,
+                      const fjord_header_t *headers, size_t header_cnt)
+{
+	if (offset_delta < b->count || (b->count > 0 && offset_delta <= b->last_delta))
+		return -1; /* offsetDeltas strictly increase from at least the count */
 	if (b->count == INT32_MAX || (key && key_len > INT32_MAX) ||
 	    (value && value_len > INT32_MAX) || header_cnt > INT32_MAX)
 		return -1;
@@ -379,7 +394,7 @@ int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t k
 	int64_t ts_delta;
 	if (__builtin_sub_overflow(timestamp, b->base_timestamp, &ts_delta))
 		return -1; /* no timestampDelta can express it */
-	size_t body = 1 + (size_t)varlong_size(ts_delta) + (size_t)varint_size(b->count) +
+	size_t body = 1 + (size_t)varlong_size(ts_delta) + (size_t)varint_size(offset_delta) +
 	              rb_bytes_size(key, key_len) + rb_bytes_size(value, value_len) +
 	              (size_t)varint_size((int32_t)header_cnt);
 	for (size_t i = 0; i < header_cnt; i++) {
@@ -403,7 +418,7 @@ int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t k
 	p = rb_put_varint(p, (int32_t)body);
 	*p++ = 0; /* record attributes: unused */
 	p = rb_put_varlong(p, ts_delta);
-	p = rb_put_varint(p, b->count);
+	p = rb_put_varint(p, offset_delta);
 	p = rb_put_bytes(p, key, key_len);
 	p = rb_put_bytes(p, value, value_len);
 	p = rb_put_varint(p, (int32_t)header_cnt);
@@ -413,6 +428,7 @@ int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t k
 	}
 	b->len = (size_t)(p - b->buf);
 	b->count++;
+	b->last_delta = offset_delta;
 	if (timestamp > b->max_timestamp)
 		b->max_timestamp = timestamp;
 	return 0;
@@ -435,7 +451,7 @@ static void rb_builder_write_header(const rb_builder_t *b, uint8_t *h, size_t to
 	be32_write(h + RB_OFF_LEADER_EPOCH, (uint32_t)-1);
 	h[RB_OFF_MAGIC] = RB_MAGIC;
 	be16_write(h + RB_OFF_ATTRIBUTES, (uint16_t)attrs);
-	be32_write(h + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)(b->count - 1));
+	be32_write(h + RB_OFF_LAST_OFFSET_DELTA, (uint32_t)b->last_delta);
 	be64_write(h + RB_OFF_BASE_TIMESTAMP, (uint64_t)b->base_timestamp);
 	be64_write(h + RB_OFF_MAX_TIMESTAMP, (uint64_t)b->max_timestamp);
 	be64_write(h + RB_OFF_PRODUCER_ID, (uint64_t)b->producer_id);
@@ -445,12 +461,68 @@ static void rb_builder_write_header(const rb_builder_t *b, uint8_t *h, size_t to
 	be32_write(h + RB_OFF_CRC, crc32c(0, h + RB_OFF_ATTRIBUTES, total - RB_OFF_ATTRIBUTES));
 }
 
+static int rb_builder_seal(rb_builder_t *b, const uint8_t **batchp, size_t *lenp);
+
 /* Returns FJORD_ERR__INVALID_ARG for an empty batch or an unsupported codec,
  * FJORD_ERR__FAIL when compression fails (out of memory). */
 int rb_builder_finish(rb_builder_t *b, const uint8_t **batchp, size_t *lenp)
 {
 	if (b->count == 0 || !compress_codec_supported(b->codec))
 		return FJORD_ERR__INVALID_ARG;
+	return rb_builder_seal(b, batchp, lenp);
+}
+
+/* Patches the fields a rewrite keeps from the original header (outside and
+ * inside the CRC) and recomputes the CRC. */
+static void rb_builder_patch_like(uint8_t *out, size_t len, const uint8_t *orig, int empty)
+{
+	int16_t attrs = rb_attributes(orig);
+
+	if (empty)
+		attrs &= (int16_t)~RB_ATTR_CODEC_MASK;
+	else
+		attrs = (int16_t)((attrs & ~RB_ATTR_CODEC_MASK) |
+		                  (rb_attributes(out) & RB_ATTR_CODEC_MASK));
+	memcpy(out + RB_OFF_BASE_OFFSET, orig + RB_OFF_BASE_OFFSET, 8);
+	memcpy(out + RB_OFF_LEADER_EPOCH, orig + RB_OFF_LEADER_EPOCH, 4);
+	be16_write(out + RB_OFF_ATTRIBUTES, (uint16_t)attrs);
+	memcpy(out + RB_OFF_LAST_OFFSET_DELTA, orig + RB_OFF_LAST_OFFSET_DELTA, 4);
+	if (empty || (attrs & RB_ATTR_TIMESTAMP_TYPE)) {
+		/* LogAppendTime: the broker's time stays the batch's; an empty
+		 * batch keeps both so that retention by time sees it as before. */
+		if (empty)
+			memcpy(out + RB_OFF_BASE_TIMESTAMP, orig + RB_OFF_BASE_TIMESTAMP, 8);
+		memcpy(out + RB_OFF_MAX_TIMESTAMP, orig + RB_OFF_MAX_TIMESTAMP, 8);
+	}
+	memcpy(out + RB_OFF_PRODUCER_ID, orig + RB_OFF_PRODUCER_ID, 8 + 2 + 4);
+	be32_write(out + RB_OFF_CRC, crc32c(0, out + RB_OFF_ATTRIBUTES, len - RB_OFF_ATTRIBUTES));
+}
+
+int rb_builder_finish_like(rb_builder_t *b, const uint8_t *orig, const uint8_t **batchp,
+                           size_t *lenp)
+{
+	int r;
+
+	if (!compress_codec_supported(b->codec) || b->last_delta > rb_last_offset_delta(orig))
+		return FJORD_ERR__INVALID_ARG;
+	if (b->count == 0) {
+		if (rb_builder_reserve(b, RB_HEADER_SIZE) < 0)
+			return FJORD_ERR__FAIL;
+		b->len = RB_HEADER_SIZE;
+		rb_builder_write_header(b, b->buf, RB_HEADER_SIZE);
+		rb_builder_patch_like(b->buf, RB_HEADER_SIZE, orig, 1);
+		*batchp = b->buf;
+		*lenp = RB_HEADER_SIZE;
+		return 0;
+	}
+	if ((r = rb_builder_seal(b, batchp, lenp)) != 0)
+		return r;
+	rb_builder_patch_like((uint8_t *)*batchp, *lenp, orig, 0);
+	return 0;
+}
+
+static int rb_builder_seal(rb_builder_t *b, const uint8_t **batchp, size_t *lenp)
+{
 	if (b->codec == RB_CODEC_NONE) {
 		rb_builder_write_header(b, b->buf, b->len);
 		*batchp = b->buf;

@@ -172,6 +172,7 @@ typedef struct rb_builder {
 	rb_codec_t codec;
 	int compression_level; /* -1: codec default */
 	int32_t count;
+	int32_t last_delta; /* offsetDelta of the last record added; -1 */
 	int64_t base_timestamp, max_timestamp;
 	int log_append_time;
 	/* Written by rb_builder_finish; -1, -1, -1 (not idempotent) after
@@ -188,6 +189,26 @@ void rb_builder_destroy(rb_builder_t *b);
 int rb_builder_add(rb_builder_t *b, int64_t timestamp, const void *key, size_t key_len,
                    const void *value, size_t value_len, const fjord_header_t *headers,
                    size_t header_cnt);
+/* rb_builder_add with the record's offsetDelta given: deltas strictly
+ * increase and are >= the number of records before it (gaps allowed: the
+ * log cleaner's rewrite of a compacted batch). -1 otherwise. */
+int rb_builder_add_at(rb_builder_t *b, int32_t offset_delta, int64_t timestamp, const void *key,
+                      size_t key_len, const void *value, size_t value_len,
+                      const fjord_header_t *headers, size_t header_cnt);
+/*
+ * Finishes a rewrite of the batch whose header is at orig (the log
+ * cleaner): the records added (their offsetDeltas those of the original,
+ * none past its lastOffsetDelta) compressed with the builder's codec, and
+ * from orig: baseOffset, partitionLeaderEpoch, the attribute bits other than
+ * the codec, lastOffsetDelta (so the batch covers the same offsets), the
+ * producer fields and, for LogAppendTime, maxTimestamp. recordsCount, the
+ * timestamps of CreateTime batches and the CRC are the new records'. With no
+ * record added the result is an empty batch (the 61-byte header, codec none,
+ * orig's timestamps), which Kafka's format allows. Returns 0 with the batch
+ * (owned by the builder), FJORD_ERR__INVALID_ARG, FJORD_ERR__FAIL.
+ */
+int rb_builder_finish_like(rb_builder_t *b, const uint8_t *orig, const uint8_t **batchp,
+                           size_t *lenp);
 /* Marks the batch as an idempotent producer's: id, epoch and the sequence
  * of its first record (the next batch's is base_sequence + its count). */
 void rb_builder_set_producer(rb_builder_t *b, int64_t producer_id, int16_t producer_epoch,

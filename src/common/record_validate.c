@@ -159,6 +159,8 @@ static fjord_err_t rv_records(const uint8_t *batch, const uint8_t *p, const uint
 			               idx, off_delta, idx);
 		if ((st = rv_len(&q, rend, 1, &flen)))
 			return rv_len_fail(st, idx, "key", -1, flen, rend - q, errstr, errstr_size);
+		if (flen < 0 && info->first_null_key_record < 0)
+			info->first_null_key_record = idx;
 		if ((st = rv_len(&q, rend, 1, &flen)))
 			return rv_len_fail(st, idx, "value", -1, flen, rend - q, errstr,
 			                   errstr_size);
@@ -245,6 +247,7 @@ fjord_err_t record_validate(const uint8_t *batch, size_t len, record_scratch_t *
 	info->record_cnt = 0;
 	info->min_timestamp = info->max_timestamp = -1;
 	info->min_timestamp_record = info->max_timestamp_record = -1;
+	info->first_null_key_record = -1;
 
 	if ((err = rb_validate_header(batch, len, &msg)))
 		return rv_fail(errstr, errstr_size, err, "%s", msg);
@@ -262,6 +265,12 @@ fjord_err_t record_validate(const uint8_t *batch, size_t len, record_scratch_t *
 	if (rb_records_count(batch) == 0)
 		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
 		               "the batch holds no records (recordsCount 0)");
+	/* rb_validate_header allows the gaps of a compacted batch; a
+	 * producer's batch takes exactly recordsCount offsets. */
+	if (rb_last_offset_delta(batch) != rb_records_count(batch) - 1)
+		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_RECORD,
+		               "lastOffsetDelta %" PRId32 " does not match recordsCount %" PRId32,
+		               rb_last_offset_delta(batch), rb_records_count(batch));
 	if (rb_base_timestamp(batch) < -1)
 		return rv_fail(errstr, errstr_size, FJORD_ERR_INVALID_TIMESTAMP,
 		               "baseTimestamp %" PRId64 " is below -1", rb_base_timestamp(batch));

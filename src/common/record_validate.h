@@ -82,6 +82,9 @@ typedef struct record_validate_info {
 	 * record has a timestamp. */
 	int64_t min_timestamp, max_timestamp;
 	int32_t min_timestamp_record, max_timestamp_record; /* their index, -1 */
+	/* Index of the first record with a null key, -1 when every record
+	 * has a key (a compacted topic refuses keyless records). */
+	int32_t first_null_key_record;
 } record_validate_info_t;
 
 /*

@@ -25,12 +25,14 @@
  * never a ZooKeeper watcher.
  */
 #include <stdio.h>
+#include <errno.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/random.h>
 #include <time.h>
 
 #include "common/zkadmin.h"
+#include "common/cleanup_policy.h"
 #include "common/zkjson.h"
 #include "common/numparse.h"
 #include "common/zkutil.h"
@@ -51,6 +53,10 @@ const char *const zkadmin_topic_config_keys[] = {
 	"flush.ms",
 	"message.timestamp.difference.max.ms",
 	"unclean.leader.election.enable",
+	"min.cleanable.dirty.ratio",
+	"min.compaction.lag.ms",
+	"max.compaction.lag.ms",
+	"delete.retention.ms",
 	NULL,
 };
 
@@ -132,14 +138,25 @@ int zkadmin_validate_topic_config(const char *key, const char *value, char *errs
 		return -1;
 	}
 	if (!strcmp(key, "cleanup.policy")) {
-		if (strcmp(value, "delete") != 0) {
-			snprintf(errstr, n,
-			         "cleanup.policy: \"%s\" is not supported (only \"delete\")",
-			         value);
+		int policy;
+		/* One list of accepted values for the controller, the CLI's
+		 * zkadmin path and the broker (common/cleanup_policy.h). */
+		return cleanup_policy_parse(value, &policy, errstr, n);
+	}
+	if (!strcmp(key, "min.cleanable.dirty.ratio")) {
+		char *end = NULL;
+		errno = 0;
+		double v = value[0] ? strtod(value, &end) : -1;
+		if (!value[0] || errno || *end || !(v >= 0 && v <= 1)) {
+			snprintf(errstr, n, "%s: \"%s\" is not a number from 0 to 1", key, value);
 			return -1;
 		}
 		return 0;
 	}
+	if (!strcmp(key, "min.compaction.lag.ms") || !strcmp(key, "delete.retention.ms"))
+		return zkadmin_check_long(key, value, 0, lmax, errstr, n);
+	if (!strcmp(key, "max.compaction.lag.ms"))
+		return zkadmin_check_long(key, value, 1, lmax, errstr, n);
 	if (!strcmp(key, "unclean.leader.election.enable")) {
 		if (strcmp(value, "true") != 0 && strcmp(value, "false") != 0) {
 			snprintf(errstr, n, "%s: \"%s\" must be true or false", key, value);

@@ -20,5 +20,7 @@ src_storage_libfjordstorage_la_SOURCES = \
 	src/storage/log_recovery.c \
 	src/storage/log_corrupt.c \
 	src/storage/log_retention.c \
+	src/storage/log_cleaner.c src/storage/log_cleaner.h \
+	src/storage/log_cleaner_swap.c \
 	src/storage/logmgr.c src/storage/logmgr.h
 src_storage_libfjordstorage_la_LIBADD = src/common/libfjordcommon.la

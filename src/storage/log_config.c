@@ -6,6 +6,7 @@
 #include "common/numparse.h"
 
 #include <stddef.h>
+#include <errno.h>
 #include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,6 +25,11 @@ void log_config_defaults(log_config_t *cfg)
 	cfg->max_message_bytes = 1048588;
 	cfg->message_timestamp_difference_max_ms = INT64_MAX;
 	cfg->max_producer_ids = 10000;
+	cfg->cleanup_policy = LOG_CLEANUP_DELETE;
+	cfg->min_cleanable_dirty_ratio = 0.5;
+	cfg->min_compaction_lag_ms = 0;
+	cfg->max_compaction_lag_ms = INT64_MAX;
+	cfg->delete_retention_ms = 86400000;
 }
 
 /* How a key's value maps onto a field. */
@@ -58,11 +64,32 @@ static const log_config_key_t log_config_keys[] = {
 	{ "message.max.bytes", "max.message.bytes", LC_FIELD(max_message_bytes), LC_I32, 1, 0 },
 	{ "log.message.timestamp.difference.max.ms", "message.timestamp.difference.max.ms",
 	  LC_FIELD(message_timestamp_difference_max_ms), LC_I64, 1, 0 },
+	{ "log.cleaner.min.compaction.lag.ms", "min.compaction.lag.ms",
+	  LC_FIELD(min_compaction_lag_ms), LC_I64, 1, 0 },
+	{ "log.cleaner.max.compaction.lag.ms", "max.compaction.lag.ms",
+	  LC_FIELD(max_compaction_lag_ms), LC_I64, 1, 1 },
+	{ "log.cleaner.delete.retention.ms", "delete.retention.ms", LC_FIELD(delete_retention_ms),
+	  LC_I64, 1, 0 },
 };
 
 int log_config_set(log_config_t *cfg, const char *key, const char *value, char *errstr,
                    size_t errstr_size)
 {
+	if (strcmp(key, "cleanup.policy") == 0 || strcmp(key, "log.cleanup.policy") == 0)
+		return cleanup_policy_parse(value, &cfg->cleanup_policy, errstr, errstr_size);
+	if (strcmp(key, "min.cleanable.dirty.ratio") == 0 ||
+	    strcmp(key, "log.cleaner.min.cleanable.ratio") == 0) {
+		char *end = NULL;
+		errno = 0;
+		double v = value[0] ? strtod(value, &end) : 0;
+		if (!value[0] || errno || *end || !(v >= 0 && v <= 1)) {
+			snprintf(errstr, errstr_size, "%s: \"%s\" is not a number from 0 to 1", key,
+			         value);
+			return -1;
+		}
+		cfg->min_cleanable_dirty_ratio = v;
+		return 0;
+	}
 	for (size_t i = 0; i < sizeof(log_config_keys) / sizeof(log_config_keys[0]); i++) {
 		const log_config_key_t *k = &log_config_keys[i];
 		if (strcmp(key, k->broker_key) != 0 &&
@@ -123,6 +150,19 @@ int log_config_validate(const log_config_t *cfg, char *errstr, size_t errstr_siz
 		bad = "max.message.bytes must be >= 0";
 	else if (cfg->message_timestamp_difference_max_ms < 0)
 		bad = "message.timestamp.difference.max.ms must be >= 0";
+	else if (!(cfg->cleanup_policy & (LOG_CLEANUP_DELETE | LOG_CLEANUP_COMPACT)) ||
+	         (cfg->cleanup_policy & ~(LOG_CLEANUP_DELETE | LOG_CLEANUP_COMPACT)))
+		bad = "cleanup.policy must be delete, compact or compact,delete";
+	else if (!(cfg->min_cleanable_dirty_ratio >= 0 && cfg->min_cleanable_dirty_ratio <= 1))
+		bad = "min.cleanable.dirty.ratio must be from 0 to 1";
+	else if (cfg->min_compaction_lag_ms < 0)
+		bad = "min.compaction.lag.ms must be >= 0";
+	else if (cfg->max_compaction_lag_ms < 1)
+		bad = "max.compaction.lag.ms must be >= 1";
+	else if (cfg->min_compaction_lag_ms > cfg->max_compaction_lag_ms)
+		bad = "min.compaction.lag.ms must not exceed max.compaction.lag.ms";
+	else if (cfg->delete_retention_ms < 0)
+		bad = "delete.retention.ms must be >= 0";
 	if (bad) {
 		snprintf(errstr, errstr_size, "%s", bad);
 		return -1;

@@ -21,12 +21,24 @@
  *                            log.message.timestamp.difference.max.ms
  *                                                         message.timestamp.difference.max.ms
  *                                                                               INT64_MAX
+ *   cleanup_policy           log.cleanup.policy           cleanup.policy        delete
+ *   min_cleanable_dirty_ratio
+ *                            log.cleaner.min.cleanable.ratio
+ *                                                         min.cleanable.dirty.ratio 0.5
+ *   min_compaction_lag_ms    log.cleaner.min.compaction.lag.ms
+ *                                                         min.compaction.lag.ms 0
+ *   max_compaction_lag_ms    log.cleaner.max.compaction.lag.ms
+ *                                                         max.compaction.lag.ms INT64_MAX
+ *   delete_retention_ms      log.cleaner.delete.retention.ms
+ *                                                         delete.retention.ms   86400000
  */
 #ifndef FJORD_STORAGE_LOG_CONFIG_H
 #define FJORD_STORAGE_LOG_CONFIG_H
 
 #include <stddef.h>
 #include <stdint.h>
+
+#include "common/cleanup_policy.h"
 
 typedef struct log_config {
 	int64_t segment_bytes;           /* roll when a batch would pass this */
@@ -45,7 +57,18 @@ typedef struct log_config {
 	/* Broker only (producer.id.max.per.partition, no topic key): the
 	 * idempotent producers the log remembers; 0: no limit. */
 	int32_t max_producer_ids;
+	/* LOG_CLEANUP_DELETE and/or LOG_CLEANUP_COMPACT ("compact,delete"):
+	 * retention deletes old segments only with DELETE; the log cleaner
+	 * (log_cleaner.h) compacts only with COMPACT. */
+	int cleanup_policy;
+	double min_cleanable_dirty_ratio; /* clean when dirty / (clean + dirty) >= this */
+	int64_t min_compaction_lag_ms;    /* records younger than this stay uncompacted */
+	int64_t max_compaction_lag_ms;    /* clean a log whose dirty records are this old */
+	int64_t delete_retention_ms;      /* how long tombstones are kept */
 } log_config_t;
+
+#define LOG_CLEANUP_DELETE CLEANUP_POLICY_DELETE
+#define LOG_CLEANUP_COMPACT CLEANUP_POLICY_COMPACT
 
 /* Kafka's defaults (table above). */
 void log_config_defaults(log_config_t *cfg);

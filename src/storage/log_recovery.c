@@ -1,8 +1,10 @@
 /*
  * log_recovery.c — loading a partition log at open, and crash recovery.
  *
- * Lists the partition directory, removes leftovers of interrupted work
- * (*.deleted, *.cleaned, *.tmp, *.swap) and index files without a .log,
+ * Finishes an interrupted compaction swap (a complete *.log.swap replaces
+ * the segments it covers: plog_cleaner_recover_swaps), lists the partition
+ * directory, removes leftovers of interrupted work (*.deleted, *.cleaned,
+ * *.tmp, other *.swap) and index files without a .log,
  * opens the segments in base-offset order, and then:
  *   - without a clean shutdown: re-reads every batch of every segment that
  *     holds offsets at or after the recovery point, checks its CRC, and
@@ -35,6 +37,7 @@
 #include "common/bytes.h"
 #include "common/flog.h"
 #include "common/record_batch.h"
+#include "storage/log_cleaner.h"
 
 static int ends_with(const char *s, const char *suffix)
 {
@@ -192,6 +195,11 @@ int plog_load(plog_t *plog, int needs_recovery, int64_t recovery_point, char *er
 	size_t cnt = 0, hint_cnt = 0;
 	int64_t t0 = fj_mono_ms();
 	int scanned = 0, scan_all = 0;
+	/* A compaction swap a crash interrupted is finished first: its
+	 * .swap files are complete (log_cleaner_swap.c). */
+	if (plog_cleaner_recover_swaps(plog->dir, plog->topic, plog->partition, errstr,
+	                               errstr_size) < 0)
+		goto out;
 	if (recovery_list(plog, &bases, &cnt, errstr, errstr_size) < 0)
 		goto out;
 	scan_all = plog_corrupt_load_hint(plog, &hints, &hint_cnt);

@@ -1,16 +1,14 @@
 /*
  * log_retention.c — deleting old segments of a partition log.
  *
- * Only whole segments go, oldest first; a segment is deletable by time
- * when its largest record timestamp is older than retention_ms, by size
- * while the log minus that segment still holds at least retention_bytes.
- * An active segment that is non-empty and wholly past retention.ms is
- * rolled first so that it can go too (as Kafka does): otherwise a quiet
- * topic would keep its records until the next roll. A segment holding offsets at or above the high
- * watermark is kept (consumers have not been allowed to see it yet). The
- * log start offset moves to the next remaining segment's base offset.
- * Files are renamed to *.deleted and handed to the deleter (the broker
- * removes them off the loop). Event-loop thread only.
+ * Only for cleanup.policy delete or compact,delete. Only whole segments go, oldest first; a segment
+ * is deletable by time when its largest record timestamp is older than retention_ms, by size while
+ * the log minus that segment still holds at least retention_bytes. An active segment that is
+ * non-empty and wholly past retention.ms is rolled first so that it can go too (as Kafka does):
+ * otherwise a quiet topic would keep its records until the next roll. A segment holding offsets at
+ * or above the high watermark is kept (consumers have not been allowed to see it yet). The log
+ * start offset moves to the next remaining segment's base offset. Files are renamed to *.deleted
+ * and handed to the deleter (the broker removes them off the loop). Event-loop thread only.
  */
 #include "storage/plog_int.h"
 
@@ -18,6 +16,7 @@
 #include <stdlib.h>
 
 #include "common/flog.h"
+#include "storage/log_cleaner.h"
 
 /* Why segment 0 may go now, or NULL. */
 static const char *retention_reason(const plog_t *plog, const log_segment_t *seg, int64_t total,
@@ -49,7 +48,9 @@ static void retention_snapshots(const plog_t *plog)
 int plog_apply_retention(plog_t *plog, int64_t now_ms)
 {
 	int deleted = 0;
-	if (plog_is_offline(plog))
+	/* cleanup.policy=compact alone: the cleaner, not retention, removes
+	 * records (compact,delete has both). */
+	if (plog_is_offline(plog) || !(plog->cfg.cleanup_policy & LOG_CLEANUP_DELETE))
 		return 0;
 	int64_t total = plog_size_bytes(plog);
 	for (;;) {
@@ -82,6 +83,7 @@ int plog_apply_retention(plog_t *plog, int64_t now_ms)
 		deleted++;
 	}
 	if (deleted) {
+		plog_cleaner_invalidate(plog);
 		if (plog->recovery_point < plog->log_start)
 			plog->recovery_point = plog->log_start;
 		epoch_cache_truncate_from_start(&plog->ec, plog->log_start);

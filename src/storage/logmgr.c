@@ -12,6 +12,7 @@
  */
 #define _GNU_SOURCE /* strndup */
 #include "storage/logmgr.h"
+#include "storage/log_cleaner.h"
 
 #include <dirent.h>
 #include <errno.h>
@@ -356,12 +357,13 @@ static void logmgr_cp_read(const char *dir, const char *name, checkpoint_entry_t
 static int logmgr_load_dir(logmgr_t *mgr, size_t i, int clean, char *errstr, size_t errstr_size)
 {
 	const char *dir = mgr->dirs[i].path;
-	checkpoint_entry_t *rp = NULL, *ls = NULL, *hw = NULL;
-	size_t rp_n = 0, ls_n = 0, hw_n = 0;
+	checkpoint_entry_t *rp = NULL, *ls = NULL, *hw = NULL, *cl = NULL;
+	size_t rp_n = 0, ls_n = 0, hw_n = 0, cl_n = 0;
 	int ret = -1;
 	logmgr_cp_read(dir, LOGMGR_RECOVERY_POINT_FILE, &rp, &rp_n);
 	logmgr_cp_read(dir, LOGMGR_LOG_START_FILE, &ls, &ls_n);
 	logmgr_cp_read(dir, LOGMGR_HW_FILE, &hw, &hw_n);
+	logmgr_cp_read(dir, LOGMGR_CLEANER_FILE, &cl, &cl_n);
 	DIR *d = opendir(dir);
 	if (!d) {
 		snprintf(errstr, errstr_size, "cannot read log dir %s: %s", dir, strerror(errno));
@@ -409,6 +411,8 @@ static int logmgr_load_dir(logmgr_t *mgr, size_t i, int clean, char *errstr, siz
 		if (r == 0) {
 			plog_set_high_watermark(plog,
 			                        logmgr_cp_lookup(hw, hw_n, topic, partition, 0));
+			plog_cleaner_set_clean_point(
+			    plog, logmgr_cp_lookup(cl, cl_n, topic, partition, 0));
 			if (logmgr_insert(mgr, plog, i) < 0) {
 				plog_close(plog, 0);
 				snprintf(errstr, errstr_size, "out of memory");
@@ -427,6 +431,7 @@ out:
 	checkpoint_free(rp, rp_n);
 	checkpoint_free(ls, ls_n);
 	checkpoint_free(hw, hw_n);
+	checkpoint_free(cl, cl_n);
 	return ret;
 }
 
@@ -674,12 +679,13 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 		size_t n = mgr->dirs[d].part_cnt, k = 0;
 		if (mgr->dirs[d].health.offline)
 			continue; /* nothing of it is written again */
-		checkpoint_entry_t *cp[3];
-		const char *names[3] = { LOGMGR_RECOVERY_POINT_FILE, LOGMGR_LOG_START_FILE,
-			                 LOGMGR_HW_FILE };
-		for (int f = 0; f < 3; f++)
+		checkpoint_entry_t *cp[LOGMGR_CP_FILES];
+		const char *names[LOGMGR_CP_FILES] = { LOGMGR_RECOVERY_POINT_FILE,
+			                               LOGMGR_LOG_START_FILE, LOGMGR_HW_FILE,
+			                               LOGMGR_CLEANER_FILE };
+		for (int f = 0; f < LOGMGR_CP_FILES; f++)
 			cp[f] = calloc(n ? n : 1, sizeof(checkpoint_entry_t));
-		if (!cp[0] || !cp[1] || !cp[2]) {
+		if (!cp[0] || !cp[1] || !cp[2] || !cp[3]) {
 			snprintf(errstr, errstr_size, "out of memory");
 			ret = -1;
 			goto next;
@@ -688,10 +694,11 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 			for (logmgr_entry_t *e = mgr->buckets[b]; e; e = e->next) {
 				if (e->dir != d || k >= n)
 					continue;
-				int64_t v[3] = { plog_recovery_point(e->plog),
-					         plog_log_start_offset(e->plog),
-					         plog_high_watermark(e->plog) };
-				for (int f = 0; f < 3; f++) {
+				int64_t v[LOGMGR_CP_FILES] = { plog_recovery_point(e->plog),
+					                       plog_log_start_offset(e->plog),
+					                       plog_high_watermark(e->plog),
+					                       plog_cleaner_clean_point(e->plog) };
+				for (int f = 0; f < LOGMGR_CP_FILES; f++) {
 					cp[f][k].topic = (char *)plog_topic(e->plog);
 					cp[f][k].partition = plog_partition(e->plog);
 					cp[f][k].value = v[f];
@@ -699,7 +706,7 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 				k++;
 			}
 		}
-		for (int f = 0; f < 3; f++) {
+		for (int f = 0; f < LOGMGR_CP_FILES; f++) {
 			char *path = logmgr_path(mgr->dirs[d].path, names[f]);
 			int r =
 			    path ? checkpoint_write(path, cp[f], k, errstr, errstr_size) : -ENOMEM;
@@ -715,7 +722,7 @@ int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size)
 			free(path);
 		}
 	next:
-		for (int f = 0; f < 3; f++)
+		for (int f = 0; f < LOGMGR_CP_FILES; f++)
 			free(cp[f]);
 	}
 	return ret;

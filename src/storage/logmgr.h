@@ -9,6 +9,8 @@
  *   <dir>/recovery-point-offset-checkpoint  topic partition offset (fsync'ed up to)
  *   <dir>/log-start-offset-checkpoint       topic partition log start offset
  *   <dir>/replication-offset-checkpoint     topic partition high watermark
+ *   <dir>/cleaner-offset-checkpoint         topic partition clean point (first
+ *                                           offset the log cleaner has not compacted)
  *   <dir>/<topic>-<partition>/              one partition log (plog.h)
  *   <dir>/<topic>-<partition>.<hex>-delete/ a deleted partition awaiting removal
  *
@@ -40,6 +42,8 @@ typedef struct logmgr logmgr_t;
 #define LOGMGR_RECOVERY_POINT_FILE "recovery-point-offset-checkpoint"
 #define LOGMGR_LOG_START_FILE "log-start-offset-checkpoint"
 #define LOGMGR_HW_FILE "replication-offset-checkpoint"
+#define LOGMGR_CLEANER_FILE "cleaner-offset-checkpoint"
+#define LOGMGR_CP_FILES 4
 
 /*
  * Opens the dir_cnt log dirs (created if missing). defaults is copied and
@@ -90,7 +94,7 @@ void logmgr_set_offline_cb(logmgr_t *mgr, void (*fn)(const log_dir_t *ld, void *
 void logmgr_foreach(logmgr_t *mgr, void (*fn)(plog_t *plog, void *arg), void *arg);
 size_t logmgr_partition_count(const logmgr_t *mgr);
 
-/* Writes the three checkpoint files of every dir. Returns 0 or -1 with
+/* Writes the four checkpoint files of every dir. Returns 0 or -1 with
  * errstr (all dirs are attempted). */
 int logmgr_checkpoint(logmgr_t *mgr, char *errstr, size_t errstr_size);
 

@@ -12,6 +12,7 @@
  * sparse index plus a header scan. Event-loop thread only.
  */
 #include "storage/plog_int.h"
+#include "storage/log_cleaner.h"
 
 #include <errno.h>
 #include <inttypes.h>
@@ -97,6 +98,7 @@ int plog_open(const char *dir, const char *topic, int32_t partition, const log_c
               char *errstr, size_t errstr_size)
 {
 	int ret = -1;
+	static uint64_t plog_gen_seq; /* the loop thread's */
 	plog_t *plog = calloc(1, sizeof(*plog));
 	if (!plog) {
 		snprintf(errstr, errstr_size, "out of memory");
@@ -107,6 +109,9 @@ int plog_open(const char *dir, const char *topic, int32_t partition, const log_c
 	plog->deleter = storage_default_deleter;
 	plog->now_ms = plog_default_clock;
 	plog->first_unflushed_ms = -1;
+	/* Unique across every log this process opens, so that a result for a
+	 * deleted and re-created partition never matches (log_cleaner.h). */
+	plog->cleaner_gen = ++plog_gen_seq << 32;
 	plog_cache_clear(plog);
 	pstate_init(&plog->ps);
 	pstate_set_max(&plog->ps, cfg->max_producer_ids > 0 ? (size_t)cfg->max_producer_ids : 0);
@@ -177,6 +182,8 @@ void plog_close(plog_t *plog, int flush)
 {
 	if (!plog)
 		return;
+	if (plog->cleaner_token)
+		plog_cleaner_invalidate(plog); /* a pass in flight installs nothing */
 	if (flush && plog->seg_cnt > 0 && !plog_is_offline(plog))
 		plog_flush_sync(plog); /* a failure takes the dir offline (no clean marker) */
 	for (size_t i = 0; i < plog->seg_cnt; i++)
@@ -306,6 +313,18 @@ static fjord_err_t plog_validate(plog_t *plog, const uint8_t *buf, size_t len, i
 			record_validate_info_t rv;
 			why[0] = '\0';
 			err = record_validate(batch, bsize, scratch, &rv, why, sizeof(why));
+			if (!err && (plog->cfg.cleanup_policy & LOG_CLEANUP_COMPACT) &&
+			    rv.first_null_key_record >= 0) {
+				/* Kafka's rule: compaction keeps the latest record
+				 * per key, so a record without one has no place. */
+				snprintf(why, sizeof(why),
+				         "record %" PRId32
+				         ": a compacted topic (cleanup.policy=%s) "
+				         "takes only records with a key",
+				         rv.first_null_key_record,
+				         cleanup_policy_name(plog->cfg.cleanup_policy));
+				err = FJORD_ERR_INVALID_RECORD;
+			}
 			if (!err)
 				err =
 				    plog_check_time_difference(plog, batch, &rv, why, sizeof(why));
@@ -785,6 +804,10 @@ const log_config_t *plog_config(const plog_t *plog)
 
 void plog_set_config(plog_t *plog, const log_config_t *cfg)
 {
+	/* A pass under way for a policy no longer set is not installed. */
+	if ((plog->cfg.cleanup_policy & LOG_CLEANUP_COMPACT) &&
+	    !(cfg->cleanup_policy & LOG_CLEANUP_COMPACT))
+		plog_cleaner_invalidate(plog);
 	plog->cfg = *cfg;
 	pstate_set_max(&plog->ps, cfg->max_producer_ids > 0 ? (size_t)cfg->max_producer_ids : 0);
 	for (size_t i = 0; i < plog->seg_cnt; i++)
@@ -913,6 +936,9 @@ int plog_truncate_to(plog_t *plog, int64_t offset)
 		return 0;
 	if (offset < plog->log_start)
 		return plog_truncate_fully_and_start_at(plog, offset);
+	plog_cleaner_invalidate(plog);
+	if (plog->clean_point > offset)
+		plog->clean_point = offset;
 	while (plog->seg_cnt > 1 && plog_active(plog)->base_offset >= offset) {
 		log_segment_t *seg = plog_active(plog);
 		plog->seg_cnt--;
@@ -951,6 +977,8 @@ int plog_truncate_fully_and_start_at(plog_t *plog, int64_t offset)
 	char errstr[256];
 	if (offset < 0)
 		return -EINVAL;
+	plog_cleaner_invalidate(plog);
+	plog->clean_point = offset;
 	while (plog->seg_cnt > 0) {
 		log_segment_t *old = plog->segs[--plog->seg_cnt];
 		plog_discard_segment(plog, old);

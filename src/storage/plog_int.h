@@ -46,6 +46,12 @@ struct plog {
 	size_t corrupt_saved;      /* ranges listed in PLOG_CORRUPT_FILE (log_corrupt.c) */
 	uint64_t evicted_reported; /* ps.evicted at the last plog_take_producers_evicted */
 	producer_state_t ps;       /* idempotent producers (producer_state.h) */
+	/* Bumped by whatever changes the segment set other than appends and
+	 * rolls (truncation, retention, a cleaner install): a cleaner result
+	 * built on an older generation is not installed (log_cleaner.h). */
+	uint64_t cleaner_gen;
+	int64_t clean_point; /* first offset not compacted yet (cleaner-offset-checkpoint) */
+	struct cleaner_token *cleaner_token; /* of the pass in flight, NULL (log_cleaner.h) */
 };
 
 static inline log_segment_t *plog_active(const plog_t *plog)

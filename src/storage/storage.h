@@ -11,6 +11,7 @@
  *   log_dir.h         a log dir's health: online, full, offline
  *   storage_io.h      storage's system calls: error kinds, fault injection
  *   plog.h            one partition log: append, read, roll, truncate, flush
+ *   log_cleaner.h     log compaction: a pass (any thread) and its install
  *   log_config.h      per-log settings and their topic overrides
  *   segment_fd.h      a segment file's descriptor, shared with pending reads
  *   checkpoint.h      atomically written checkpoint files
@@ -25,6 +26,7 @@
 #define FJORD_STORAGE_STORAGE_H
 
 #include "storage/checkpoint.h"
+#include "storage/log_cleaner.h"
 #include "storage/log_config.h"
 #include "storage/log_dir.h"
 #include "storage/logmgr.h"
