@@ -64,8 +64,8 @@ int main(int argc, char **argv)
 		for (int j = 0; j < 100 && i < records; j++, i++) {
 			char key[32];
 			int kl = snprintf(key, sizeof(key), "key-%ld", i % keys);
-			if (rb_builder_add(&b, fj_now_ms(), key, (size_t)kl, val, (size_t)size, NULL,
-			                   0) < 0)
+			if (rb_builder_add(&b, fj_now_ms(), key, (size_t)kl, val, (size_t)size,
+			                   NULL, 0) < 0)
 				bench_die("builder");
 		}
 		const uint8_t *batch;
