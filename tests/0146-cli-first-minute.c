@@ -157,18 +157,28 @@ START_TEST(t0146_missing_chroot)
 	int ex;
 
 	test_create_topic(c, topic, 1, 1);
-	/* The root of the ensemble: the cluster is under c->chroot. */
+	/* The root of the ensemble: the cluster is under c->chroot (with the
+	 * other tests' clusters beside it: the hint shows a few). */
 	out = t0146_run(&ex, "-z %s cluster", c->zk_hosts);
 	ck_assert_msg(ex == 1, "cluster without the chroot exited %d", ex);
-	ck_assert_msg(strstr(out, "no fjord cluster at ZooKeeper"), "%s", out);
-	ck_assert_msg(strstr(out, c->chroot), "the hint does not name %s: %s", c->chroot, out);
+	ck_assert_msg(strstr(out, "no fjord cluster at ZooKeeper") &&
+	                  strstr(out, "ZooKeeper paths holding one: /"),
+	              "%s", out);
 	free(out);
-	out = t0146_run(&ex, "-z %s/no-such-chroot topic describe %s", c->zk_hosts, topic);
-	ck_assert_int_eq(ex, 1);
-	ck_assert_msg(strstr(out, "no fjord cluster at ZooKeeper") && strstr(out, c->chroot),
-	              "describe under a wrong chroot: %s", out);
-	ck_assert_msg(!strstr(out, "does not exist"), "%s", out);
-	free(out);
+	/* A typo of the chroot: the intended one is named first, and tried. */
+	{
+		char want[300];
+
+		out = t0146_run(&ex, "-z %s%sx topic describe %s", c->zk_hosts, c->chroot, topic);
+		ck_assert_int_eq(ex, 1);
+		snprintf(want, sizeof(want), "ZooKeeper paths holding one: %s", c->chroot);
+		ck_assert_msg(strstr(out, "no fjord cluster at ZooKeeper") && strstr(out, want),
+		              "describe under a mistyped chroot: %s", out);
+		snprintf(want, sizeof(want), "(try -z %s%s)", c->zk_hosts, c->chroot);
+		ck_assert_msg(strstr(out, want), "no '%s' in: %s", want, out);
+		ck_assert_msg(!strstr(out, "does not exist"), "%s", out);
+		free(out);
+	}
 	/* The right chroot: a missing topic is just that. */
 	out = t0146_run(&ex, "-z %s topic describe %s-nope", c->zk_connect, topic);
 	ck_assert_int_eq(ex, 1);

@@ -259,9 +259,9 @@ void cli_report_error(const struct cli_ctx *ctx, const char *what, fjord_err_t e
 
 int cli_no_cluster_here(const struct cli_ctx *ctx, fjord_t *fj)
 {
-	char others[512], errstr[512];
-	const char *slash;
-	int found = 1, hlen;
+	char others[4096], errstr[512], first[512];
+	const char *slash, *p;
+	int found = 1, hlen, shown, cnt = 1;
 
 	if (!ctx->zookeeper || fjord_zookeeper_locate(fj, &found, others, sizeof(others), errstr,
 	                                              sizeof(errstr)) != FJORD_ERR_NO_ERROR)
@@ -276,16 +276,24 @@ int cli_no_cluster_here(const struct cli_ctx *ctx, fjord_t *fj)
 		        ctx->zookeeper);
 		return 1;
 	}
+	/* The SDK lists the closest path first; show a few. */
+	for (p = others; (p = strstr(p, ", ")) != NULL; p += 2)
+		cnt++;
+	for (p = others, shown = 0; shown < 5 && (p = strstr(p, ", ")) != NULL; p += 2)
+		shown++;
+	if (p)
+		others[p - others] = '\0';
+	snprintf(first, sizeof(first), "%.*s", (int)strcspn(others, ","), others);
 	slash = strchr(ctx->zookeeper, '/');
 	hlen = slash ? (int)(slash - ctx->zookeeper) : (int)strlen(ctx->zookeeper);
 	fprintf(stderr,
 	        "fjord: no fjord cluster at ZooKeeper '%s' (no /cluster/id under that path); "
 	        "ZooKeeper paths holding one: %s",
 	        ctx->zookeeper, others);
-	if (!strchr(others, ','))
-		fprintf(stderr, " (try -z %.*s%s)", hlen, ctx->zookeeper,
-		        strcmp(others, "/") ? others : "");
-	fputc('\n', stderr);
+	if (cnt > 5)
+		fprintf(stderr, " and %d more", cnt - 5);
+	fprintf(stderr, " (try -z %.*s%s)\n", hlen, ctx->zookeeper,
+	        strcmp(first, "/") ? first : "");
 	return 1;
 }
 

@@ -13,15 +13,16 @@ if FUZZING
 # The helpers the targets share, the request checks of the broker
 # (src/broker/api.c, with stand-ins for the broker functions it references),
 # the Kafka listener's codecs (src/broker/kafka/kafka_decode.c, kafka_encode.c,
-# kafka_group_codec.c)
-# and the SDK's property table (src/client/conf.c, as fjord-conf-doc builds
-# it). Their own CFLAGS give their objects names apart from fjordd's.
+# kafka_group_codec.c), the SDK's property table (src/client/conf.c, as
+# fjord-conf-doc builds it), its offline segment reader and the CLI's time
+# parser. Their own CFLAGS give their objects names apart from fjordd's.
 noinst_LIBRARIES += tests/fuzz/libfuzzsupport.a
 tests_fuzz_libfuzzsupport_a_SOURCES = tests/fuzz/support.c tests/fuzz/support.h \
 	tests/fuzz/broker_standins.c \
 	src/broker/api.c src/client/conf.c src/client/strutil.c \
 	src/broker/kafka/kafka_decode.c src/broker/kafka/kafka_encode.c \
-	src/broker/kafka/kafka_group_codec.c
+	src/broker/kafka/kafka_group_codec.c \
+	src/client/segment_reader.c src/cli/timeparse.c
 tests_fuzz_libfuzzsupport_a_CFLAGS = $(AM_CFLAGS)
 
 FUZZ_TARGET_SRCS = $(wildcard $(top_srcdir)/tests/fuzz/fuzz_*.c)
