@@ -8,11 +8,12 @@
  *      is a null value, the empty line an empty (not null) value.
  *   2. -Z with -k: "k2:c" is key k2 value c, "k3:" key k3 with a null value.
  *   3. --value-file with a 3000-byte binary file (newlines, NUL bytes): one
- *      record whose value is the file, byte for byte.
+ *      record whose value is the file, byte for byte; --key-file: a binary
+ *      key (a NUL, a newline) from a file on a stdin line.
  *   4. Usage errors exit 2 (-H without '=', --key with -k, a bad
- *      --timestamp, --value-file with -Z); a missing file exits 1; nothing
- *      is produced by any of them.
- * Every record the three runs acknowledged (7) is read back, no more.
+ *      --timestamp, --value-file with -Z, --key-file with --key); a missing
+ *      file exits 1; nothing is produced by any of them.
+ * Every record the four runs acknowledged (8) is read back, no more.
  */
 #define _GNU_SOURCE
 #include <stdarg.h>
@@ -24,6 +25,7 @@
 #include "test.h"
 
 #define T0134_TS 1600000000123LL
+#define T0134_BINKEY "k\0e\ny"
 
 static char *t0134_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -76,7 +78,7 @@ START_TEST(t0134_produce)
 {
 	test_cluster_t *c = test_shared_cluster();
 	const char *topic = test_topic_name("produce_cli");
-	char path[600], filedata[3000];
+	char path[600], kpath[600], filedata[3000];
 	fjord_topic_partition_list_t *parts;
 	fjord_message_t *msgs[16] = { 0 };
 	int64_t low = -1, high = -1, deadline;
@@ -112,6 +114,18 @@ START_TEST(t0134_produce)
 	ck_assert_int_eq(ex, 0);
 	free(out);
 
+	/* 3b. a binary key from a file (a NUL and a newline in it), values from
+	 * stdin. */
+	snprintf(kpath, sizeof(kpath), "%s/t0134.key", test_tmpdir());
+	f = fopen(kpath, "wb");
+	ck_assert_ptr_nonnull(f);
+	ck_assert_uint_eq(fwrite(T0134_BINKEY, 1, sizeof(T0134_BINKEY) - 1, f),
+	                  sizeof(T0134_BINKEY) - 1);
+	fclose(f);
+	out = t0134_run(c, &ex, "echo v8 | $F produce %s --key-file %s", topic, kpath);
+	ck_assert_int_eq(ex, 0);
+	free(out);
+
 	/* 4. usage errors and a missing file: exit 2 / 1, nothing produced. */
 	out = t0134_run(c, &ex, "echo x | $F produce %s -H novalue 2>&1", topic);
 	ck_assert_int_eq(ex, 2);
@@ -130,22 +144,29 @@ START_TEST(t0134_produce)
 	ck_assert_int_eq(ex, 1);
 	ck_assert_ptr_nonnull(strstr(out, "cannot open"));
 	free(out);
+	out = t0134_run(c, &ex, "echo x | $F produce %s --key-file %s --key K 2>&1", topic, kpath);
+	ck_assert_int_eq(ex, 2);
+	free(out);
+	out = t0134_run(c, &ex, "echo x | $F produce %s --key-file %s.missing 2>&1", topic, kpath);
+	ck_assert_int_eq(ex, 1);
+	ck_assert_ptr_nonnull(strstr(out, "cannot open"));
+	free(out);
 	out = t0134_run(c, &ex, "$F produce --help");
 	ck_assert_int_eq(ex, 0);
 	ck_assert_ptr_nonnull(strstr(out, "--header"));
 	ck_assert_ptr_nonnull(strstr(out, "--value-file"));
 	free(out);
 
-	/* Read back: 7 acknowledged records, the high watermark says no more. */
+	/* Read back: 8 acknowledged records, the high watermark says no more. */
 	fj = test_consumer_new(c, "auto.offset.reset", "earliest", NULL);
 	ck_assert_int_eq(fjord_query_watermark_offsets(fj, topic, 0, &low, &high, 10000), 0);
-	ck_assert_int_eq(high - low, 7);
+	ck_assert_int_eq(high - low, 8);
 	parts = fjord_topic_partition_list_new(1);
 	fjord_topic_partition_list_add(parts, topic, 0)->offset = FJORD_OFFSET_BEGINNING;
 	ck_assert_int_eq(fjord_assign(fj, parts), 0);
 	fjord_topic_partition_list_destroy(parts);
 	deadline = test_now_ms() + (int64_t)(30000 * test_timeout_multiplier());
-	while (got < 7 && test_now_ms() < deadline) {
+	while (got < 8 && test_now_ms() < deadline) {
 		fjord_message_t *m = fjord_consumer_poll(fj, 200);
 		if (!m)
 			continue;
@@ -156,7 +177,7 @@ START_TEST(t0134_produce)
 		ck_assert_int_eq(m->offset, got);
 		msgs[got++] = m;
 	}
-	ck_assert_int_eq(got, 7);
+	ck_assert_int_eq(got, 8);
 
 	for (i = 0; i < 4; i++) {
 		ck_assert_int_eq(msgs[i]->timestamp, T0134_TS);
@@ -177,11 +198,16 @@ START_TEST(t0134_produce)
 	ck_assert(!memcmp(msgs[6]->key, "F", 1));
 	ck_assert_uint_eq(msgs[6]->value_len, sizeof(filedata));
 	ck_assert(!memcmp(msgs[6]->value, filedata, sizeof(filedata)));
+	ck_assert_uint_eq(msgs[7]->key_len, sizeof(T0134_BINKEY) - 1);
+	ck_assert(!memcmp(msgs[7]->key, T0134_BINKEY, sizeof(T0134_BINKEY) - 1));
+	ck_assert_uint_eq(msgs[7]->value_len, 2);
+	ck_assert(!memcmp(msgs[7]->value, "v8", 2));
 
 	for (i = 0; i < got; i++)
 		fjord_message_destroy(msgs[i]);
 	fjord_destroy(fj);
 	unlink(path);
+	unlink(kpath);
 }
 END_TEST
 

@@ -40,7 +40,8 @@ struct produce_opts {
 	const char *topic;
 	int32_t partition;
 	const char *sep;       /* -k, or NULL */
-	const char *fixed_key; /* --key, or NULL */
+	const char *fixed_key; /* --key or --key-file's content, or NULL */
+	size_t fixed_key_len;
 	const char *null_marker;
 	int null_empty; /* -Z */
 	int base64;
@@ -71,6 +72,7 @@ static void produce_usage(FILE *out)
 	        "  -c, --compression CODEC    none, gzip, snappy, lz4 or zstd\n"
 	        "  -e, --encoding base64      keys and values on stdin are base64\n"
 	        "  -K, --key K                every record has key K (instead of -k)\n"
+	        "      --key-file FILE        every record's key is FILE's content, as it is\n"
 	        "  -H, --header K=V           add header K with value V to every record\n"
 	        "                             (repeatable, kept in order)\n"
 	        "  -t, --timestamp MS         record timestamp, ms since the epoch\n"
@@ -178,7 +180,7 @@ static void produce_line(fjord_t *fj, struct produce_state *st, const struct pro
 
 	if (po->fixed_key) {
 		key = po->fixed_key;
-		key_len = strlen(po->fixed_key);
+		key_len = po->fixed_key_len;
 	} else if (sep) {
 		char *s = memmem(line, len, sep, strlen(sep));
 
@@ -307,10 +309,12 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		{ "null-marker", required_argument, NULL, 'N' },
 		{ "null-empty", no_argument, NULL, 'Z' },
 		{ "value-file", required_argument, NULL, 'f' },
+		{ "key-file", required_argument, NULL, 'F' },
 		{ "help", no_argument, NULL, 'h' },
 		{ NULL, 0, NULL, 0 },
 	};
-	const char *acks = NULL, *codec = NULL, *value_file = NULL;
+	const char *acks = NULL, *codec = NULL, *value_file = NULL, *key_file = NULL;
+	char *key_buf = NULL;
 	long long partition = -1, ts;
 	int c, rc = CLI_EXIT_ERROR;
 	struct produce_opts po;
@@ -377,6 +381,10 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 			break;
 		case 'K':
 			po.fixed_key = optarg;
+			po.fixed_key_len = strlen(optarg);
+			break;
+		case 'F':
+			key_file = optarg;
 			break;
 		case 'H':
 			if (produce_add_header(&po, optarg) < 0)
@@ -413,8 +421,9 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 		fprintf(stderr, "fjord produce: expected exactly one TOPIC\n");
 		goto usage_full;
 	}
-	if (po.sep && po.fixed_key) {
-		fprintf(stderr, "fjord produce: --key and --key-separator exclude each other\n");
+	if ((po.sep ? 1 : 0) + (po.fixed_key ? 1 : 0) + (key_file ? 1 : 0) > 1) {
+		fprintf(stderr, "fjord produce: --key, --key-file and --key-separator exclude "
+		                "each other\n");
 		goto usage;
 	}
 	if (value_file && (po.sep || po.base64 || po.null_marker || po.null_empty)) {
@@ -426,6 +435,11 @@ int cmd_produce(struct cli_ctx *ctx, int argc, char **argv)
 	po.partition = (int32_t)partition;
 	if (cli_check_cluster(ctx) < 0)
 		goto usage;
+	if (key_file) {
+		if (produce_read_file(key_file, &key_buf, &po.fixed_key_len) < 0)
+			goto out;
+		po.fixed_key = key_buf;
+	}
 
 	conf = cli_conf_new(ctx);
 	if (!conf || (acks && cli_conf_set(conf, "acks", acks) < 0) ||
@@ -517,6 +531,7 @@ out:
 	if (fj)
 		fjord_destroy(fj);
 	free(line);
+	free(key_buf);
 	for (i = 0; i < po.header_cnt; i++)
 		free(po.header_names[i]);
 	pthread_mutex_destroy(&st.lock);
