@@ -32,6 +32,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0150-unit-log-cleaner.c \
 	tests/0151-log-compaction.c \
 	tests/0152-compaction-tombstones.c \
+	tests/0153-compaction-crash-broker.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
 	tests/0022-slow-readers.c \
