@@ -33,6 +33,7 @@ tests_fjord_tests_SOURCES = tests/test.h tests/tests.def \
 	tests/0151-log-compaction.c \
 	tests/0152-compaction-tombstones.c \
 	tests/0153-compaction-crash-broker.c \
+	tests/0154-compaction-max-lag.c \
 	tests/0020-broker-config-and-registration.c \
 	tests/0021-bad-frames.c \
 	tests/0022-slow-readers.c \
