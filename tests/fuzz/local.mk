@@ -19,7 +19,7 @@ if FUZZING
 noinst_LIBRARIES += tests/fuzz/libfuzzsupport.a
 tests_fuzz_libfuzzsupport_a_SOURCES = tests/fuzz/support.c tests/fuzz/support.h \
 	tests/fuzz/broker_standins.c \
-	src/broker/api.c src/client/conf.c src/client/strutil.c \
+	src/broker/api.c src/client/conf.c src/client/strutil.c src/client/debug.c \
 	src/broker/kafka/kafka_decode.c src/broker/kafka/kafka_encode.c \
 	src/broker/kafka/kafka_group_codec.c \
 	src/client/segment_reader.c src/cli/timeparse.c
