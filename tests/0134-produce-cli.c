@@ -27,27 +27,6 @@
 #define T0134_TS 1600000000123LL
 #define T0134_BINKEY "k\0e\ny"
 
-static char *t0134_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static char *t0134_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-{
-	char *args = NULL, *full = NULL, *out;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&args, fmt, ap) > 0);
-	va_end(ap);
-	/* fmt holds the whole pipeline; FJORD is replaced by the binary. */
-	ck_assert(asprintf(&full, "export FJORD_ZOOKEEPER='%s'; F='%s --timeout 15000'; %s",
-	                   c->zk_connect, test_cli_path(), args) > 0);
-	out = test_run(full, exitp);
-	ck_assert_ptr_nonnull(out);
-	test_say("$ %s\n=> exit %d\n%s", args, *exitp, out);
-	free(args);
-	free(full);
-	return out;
-}
-
 static void t0134_expect_header(const fjord_message_t *m, size_t i, const char *name,
                                 const char *value)
 {
@@ -90,15 +69,15 @@ START_TEST(t0134_produce)
 	test_create_topic(c, topic, 1, 2);
 
 	/* 1. key, headers, timestamp, null marker. */
-	out = t0134_run(c, &ex,
-	                "printf 'a\\n__NULL__\\n\\nb\\n' | $F produce %s --key K1 -H h1=v1 "
-	                "-H 'h2=x=y' --timestamp %lld --null-marker __NULL__",
-	                topic, T0134_TS);
+	out = test_cli_sh(c, &ex,
+	                  "printf 'a\\n__NULL__\\n\\nb\\n' | $F produce %s --key K1 -H h1=v1 "
+	                  "-H 'h2=x=y' --timestamp %lld --null-marker __NULL__",
+	                  topic, T0134_TS);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 
 	/* 2. -Z with a key separator. */
-	out = t0134_run(c, &ex, "printf 'k2:c\\nk3:\\n' | $F produce %s -k : -Z", topic);
+	out = test_cli_sh(c, &ex, "printf 'k2:c\\nk3:\\n' | $F produce %s -k : -Z", topic);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 
@@ -110,7 +89,7 @@ START_TEST(t0134_produce)
 	ck_assert_ptr_nonnull(f);
 	ck_assert_uint_eq(fwrite(filedata, 1, sizeof(filedata), f), sizeof(filedata));
 	fclose(f);
-	out = t0134_run(c, &ex, "$F produce %s --value-file %s --key F", topic, path);
+	out = test_cli_sh(c, &ex, "$F produce %s --value-file %s --key F", topic, path);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 
@@ -122,36 +101,38 @@ START_TEST(t0134_produce)
 	ck_assert_uint_eq(fwrite(T0134_BINKEY, 1, sizeof(T0134_BINKEY) - 1, f),
 	                  sizeof(T0134_BINKEY) - 1);
 	fclose(f);
-	out = t0134_run(c, &ex, "echo v8 | $F produce %s --key-file %s", topic, kpath);
+	out = test_cli_sh(c, &ex, "echo v8 | $F produce %s --key-file %s", topic, kpath);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 
 	/* 4. usage errors and a missing file: exit 2 / 1, nothing produced. */
-	out = t0134_run(c, &ex, "echo x | $F produce %s -H novalue 2>&1", topic);
+	out = test_cli_sh(c, &ex, "echo x | $F produce %s -H novalue 2>&1", topic);
 	ck_assert_int_eq(ex, 2);
 	ck_assert_ptr_nonnull(strstr(out, "NAME=VALUE"));
 	free(out);
-	out = t0134_run(c, &ex, "echo x | $F produce %s --key K -k : 2>&1", topic);
+	out = test_cli_sh(c, &ex, "echo x | $F produce %s --key K -k : 2>&1", topic);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0134_run(c, &ex, "echo x | $F produce %s --timestamp yesterday 2>&1", topic);
+	out = test_cli_sh(c, &ex, "echo x | $F produce %s --timestamp yesterday 2>&1", topic);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0134_run(c, &ex, "$F produce %s --value-file %s -Z 2>&1", topic, path);
+	out = test_cli_sh(c, &ex, "$F produce %s --value-file %s -Z 2>&1", topic, path);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0134_run(c, &ex, "$F produce %s --value-file %s.missing 2>&1", topic, path);
+	out = test_cli_sh(c, &ex, "$F produce %s --value-file %s.missing 2>&1", topic, path);
 	ck_assert_int_eq(ex, 1);
 	ck_assert_ptr_nonnull(strstr(out, "cannot open"));
 	free(out);
-	out = t0134_run(c, &ex, "echo x | $F produce %s --key-file %s --key K 2>&1", topic, kpath);
+	out =
+	    test_cli_sh(c, &ex, "echo x | $F produce %s --key-file %s --key K 2>&1", topic, kpath);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0134_run(c, &ex, "echo x | $F produce %s --key-file %s.missing 2>&1", topic, kpath);
+	out =
+	    test_cli_sh(c, &ex, "echo x | $F produce %s --key-file %s.missing 2>&1", topic, kpath);
 	ck_assert_int_eq(ex, 1);
 	ck_assert_ptr_nonnull(strstr(out, "cannot open"));
 	free(out);
-	out = t0134_run(c, &ex, "$F produce --help");
+	out = test_cli_sh(c, &ex, "$F produce --help");
 	ck_assert_int_eq(ex, 0);
 	ck_assert_ptr_nonnull(strstr(out, "--header"));
 	ck_assert_ptr_nonnull(strstr(out, "--value-file"));

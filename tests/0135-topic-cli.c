@@ -38,26 +38,6 @@
 
 #define T0135_PROPS REPL_BROKER_PROPS "num.partitions=3\ndefault.replication.factor=2\n"
 
-static char *t0135_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static char *t0135_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-{
-	char *args = NULL, *full = NULL, *out;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&args, fmt, ap) > 0);
-	va_end(ap);
-	ck_assert(asprintf(&full, "%s -z %s --timeout 15000 %s", test_cli_path(), c->zk_connect,
-	                   args) > 0);
-	out = test_run(full, exitp);
-	ck_assert_ptr_nonnull(out);
-	test_say("$ fjord %s\n=> exit %d\n%s", args, *exitp, out);
-	free(args);
-	free(full);
-	return out;
-}
-
 /* `topic VERB ARG --format json` parsed (exit 0 asserted). */
 static json_t *t0135_json(test_cluster_t *c, const char *verb, const char *arg)
 {
@@ -67,7 +47,7 @@ static json_t *t0135_json(test_cluster_t *c, const char *verb, const char *arg)
 	int ex;
 
 	snprintf(cmd, sizeof(cmd), "topic %s %s", verb, arg);
-	out = t0135_run(c, &ex, "%s --format json", cmd);
+	out = test_cli(c, &ex, "%s --format json", cmd);
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, &jerr);
 	ck_assert_msg(js != NULL, "JSON of '%s': %s", cmd, jerr.text);
@@ -222,13 +202,13 @@ START_TEST(t0135_topic_cli)
 	snprintf(cc, sizeof(cc), "%s", test_topic_name("C"));
 
 	/* 1. the cluster's defaults. */
-	out = t0135_run(c, &ex, "topic create %s", a);
+	out = test_cli(c, &ex, "topic create %s", a);
 	ck_assert_int_eq(ex, 0);
 	free(out);
-	out = t0135_run(c, &ex, "topic create %s -p 2", b);
+	out = test_cli(c, &ex, "topic create %s -p 2", b);
 	ck_assert_int_eq(ex, 0);
 	free(out);
-	out = t0135_run(c, &ex, "topic create %s -r 1 --config retention.ms=60000", cc);
+	out = test_cli(c, &ex, "topic create %s -r 1 --config retention.ms=60000", cc);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 	t0135_expect_shape(admin, a, 3, 2);
@@ -255,7 +235,7 @@ START_TEST(t0135_topic_cli)
 		ck_assert_int_eq(high, (pid + 1) * 4);
 	}
 	json_decref(js);
-	out = t0135_run(c, &ex, "topic describe %s", a);
+	out = test_cli(c, &ex, "topic describe %s", a);
 	ck_assert_int_eq(ex, 0);
 	ck_assert_ptr_nonnull(strstr(out, "LOG-START"));
 	ck_assert_ptr_nonnull(strstr(out, "HIGH-WATERMARK"));
@@ -292,11 +272,11 @@ START_TEST(t0135_topic_cli)
 	free(doc);
 	ck_assert_int_eq(seen_retention, 1);
 	ck_assert_int_eq(keys, 12);
-	out = t0135_run(c, &ex, "topic describe-config %s", cc);
+	out = test_cli(c, &ex, "topic describe-config %s", cc);
 	ck_assert_int_eq(ex, 0);
 	ck_assert_ptr_nonnull(strstr(out, "log.retention.ms"));
 	free(out);
-	out = t0135_run(c, &ex, "topic describe-config no_such_topic_0135 2>&1");
+	out = test_cli(c, &ex, "topic describe-config no_such_topic_0135 2>&1");
 	ck_assert_int_eq(ex, 1);
 	ck_assert_ptr_nonnull(strstr(out, "does not exist"));
 	free(out);
@@ -320,7 +300,7 @@ START_TEST(t0135_topic_cli)
 	test_say("unavailable: SDK\n%sCLI\n%s", sdk, cli);
 	ck_assert_msg(sdk[0], "no partition is unavailable");
 	ck_assert_str_eq(cli, sdk);
-	out = t0135_run(c, &ex, "topic list --under-replicated 2>&1");
+	out = test_cli(c, &ex, "topic list --under-replicated 2>&1");
 	ck_assert_int_eq(ex, 2);
 	free(out);
 

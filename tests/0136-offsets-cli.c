@@ -26,26 +26,6 @@
 
 #define T0136_PARTS 3
 
-static char *t0136_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static char *t0136_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-{
-	char *args = NULL, *full = NULL, *out;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&args, fmt, ap) > 0);
-	va_end(ap);
-	ck_assert(asprintf(&full, "export FJORD_ZOOKEEPER='%s'; F='%s --timeout 15000'; %s",
-	                   c->zk_connect, test_cli_path(), args) > 0);
-	out = test_run(full, exitp);
-	ck_assert_ptr_nonnull(out);
-	test_say("$ %s\n=> exit %d\n%s", args, *exitp, out);
-	free(args);
-	free(full);
-	return out;
-}
-
 /* The expected `offsets` text for offs[p]. */
 static void t0136_expect(const char *out, const char *topic, const int64_t *offs)
 {
@@ -74,12 +54,12 @@ START_TEST(t0136_offsets)
 
 	test_create_topic(c, topic, T0136_PARTS, 1);
 	for (int p = 0; p < T0136_PARTS; p++) {
-		out = t0136_run(c, &ex, "seq 1 5 | $F produce %s -p %d --timestamp %lld", topic, p,
-		                (long long)t0);
+		out = test_cli_sh(c, &ex, "seq 1 5 | $F produce %s -p %d --timestamp %lld", topic,
+		                  p, (long long)t0);
 		ck_assert_int_eq(ex, 0);
 		free(out);
-		out = t0136_run(c, &ex, "seq 1 %d | $F produce %s -p %d --timestamp %lld", 3 + p,
-		                topic, p, (long long)(t0 + 10000));
+		out = test_cli_sh(c, &ex, "seq 1 %d | $F produce %s -p %d --timestamp %lld", 3 + p,
+		                  topic, p, (long long)(t0 + 10000));
 		ck_assert_int_eq(ex, 0);
 		free(out);
 	}
@@ -107,38 +87,38 @@ START_TEST(t0136_offsets)
 	fjord_topic_partition_list_destroy(parts);
 	fjord_destroy(fj);
 
-	out = t0136_run(c, &ex, "$F offsets %s", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s", topic);
 	ck_assert_int_eq(ex, 0);
 	t0136_expect(out, topic, highs);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets %s --time latest", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s --time latest", topic);
 	ck_assert_int_eq(ex, 0);
 	t0136_expect(out, topic, highs);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets %s --time earliest", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s --time earliest", topic);
 	ck_assert_int_eq(ex, 0);
 	t0136_expect(out, topic, lows);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets %s --time %lld", topic, (long long)(t0 + 10000));
+	out = test_cli_sh(c, &ex, "$F offsets %s --time %lld", topic, (long long)(t0 + 10000));
 	ck_assert_int_eq(ex, 0);
 	t0136_expect(out, topic, at);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets %s --time %lld", topic, (long long)(t0 + 20000));
+	out = test_cli_sh(c, &ex, "$F offsets %s --time %lld", topic, (long long)(t0 + 20000));
 	ck_assert_int_eq(ex, 0);
 	t0136_expect(out, topic, none);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets %s -t %lld", topic, (long long)t0);
+	out = test_cli_sh(c, &ex, "$F offsets %s -t %lld", topic, (long long)t0);
 	ck_assert_int_eq(ex, 0);
 	t0136_expect(out, topic, zero);
 	free(out);
 
-	out = t0136_run(c, &ex, "$F offsets %s -p 1", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s -p 1", topic);
 	ck_assert_int_eq(ex, 0);
 	snprintf(want, sizeof(want), "%s:1:%lld\n", topic, (long long)highs[1]);
 	ck_assert_str_eq(out, want);
 	free(out);
 
-	out = t0136_run(c, &ex, "$F offsets %s --format json", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s --format json", topic);
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, &jerr);
 	ck_assert_msg(js, "JSON: %s", jerr.text);
@@ -151,17 +131,17 @@ START_TEST(t0136_offsets)
 	json_decref(js);
 	free(out);
 
-	out = t0136_run(c, &ex, "$F offsets %s --time yesterday 2>&1", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s --time yesterday 2>&1", topic);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets no_such_topic_0136 2>&1");
+	out = test_cli_sh(c, &ex, "$F offsets no_such_topic_0136 2>&1");
 	ck_assert_int_eq(ex, 1);
 	ck_assert_ptr_nonnull(strstr(out, "does not exist"));
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets %s -p 7 2>&1", topic);
+	out = test_cli_sh(c, &ex, "$F offsets %s -p 7 2>&1", topic);
 	ck_assert_int_eq(ex, 1);
 	free(out);
-	out = t0136_run(c, &ex, "$F offsets --help");
+	out = test_cli_sh(c, &ex, "$F offsets --help");
 	ck_assert_int_eq(ex, 0);
 	ck_assert_ptr_nonnull(strstr(out, "--time"));
 	free(out);

@@ -25,27 +25,6 @@
 
 #define T0138_PARTS 3
 
-/* Runs `fjord -z ZK <args>` and logs it. */
-static char *t0138_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static char *t0138_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-{
-	char *args = NULL, *full = NULL, *out;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&args, fmt, ap) > 0);
-	va_end(ap);
-	ck_assert(asprintf(&full, "%s -z %s --timeout 15000 %s", test_cli_path(), c->zk_connect,
-	                   args) > 0);
-	out = test_run(full, exitp);
-	ck_assert_ptr_nonnull(out);
-	test_say("$ %s\n=> exit %d\n%s", full, *exitp, out);
-	free(args);
-	free(full);
-	return out;
-}
-
 /* Sum of the high watermarks of the topic's partitions. */
 static int64_t t0138_log_end(test_cluster_t *c, const char *topic)
 {
@@ -97,10 +76,10 @@ START_TEST(t0138_perf_cli)
 	test_create_topic(c, topic, T0138_PARTS, 1);
 
 	/* 1. A capped produce run: every record acknowledged and stored. */
-	out = t0138_run(c, &ex,
-	                "perf produce %s --records 300 --record-size 64 --throughput 500 "
-	                "--format json 2>/dev/null",
-	                topic);
+	out = test_cli(c, &ex,
+	               "perf produce %s --records 300 --record-size 64 --throughput 500 "
+	               "--format json 2>/dev/null",
+	               topic);
 	ck_assert_int_eq(ex, 0);
 	js = t0138_json(out);
 	ck_assert_int_eq(t0138_int(js, "records"), 300);
@@ -113,30 +92,28 @@ START_TEST(t0138_perf_cli)
 	ck_assert_int_eq(t0138_log_end(c, topic), 300);
 
 	/* 2. Bad caps are usage errors; -1 is no cap. */
-	out =
-	    t0138_run(c, &ex, "perf produce %s --records 1 --record-size 1 --throughput 0", topic);
+	out = test_cli(c, &ex, "perf produce %s --records 1 --record-size 1 --throughput 0", topic);
 	ck_assert_int_eq(ex, 2);
 	ck_assert(strstr(out, "--throughput") != NULL);
 	free(out);
-	out =
-	    t0138_run(c, &ex, "perf produce %s --records 1 --record-size 1 --throughput x", topic);
+	out = test_cli(c, &ex, "perf produce %s --records 1 --record-size 1 --throughput x", topic);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0138_run(c, &ex, "perf produce %s --records 10 --record-size 8 --throughput -1",
-	                topic);
+	out =
+	    test_cli(c, &ex, "perf produce %s --records 10 --record-size 8 --throughput -1", topic);
 	ck_assert_int_eq(ex, 0);
 	free(out);
 	ck_assert_int_eq(t0138_log_end(c, topic), 310);
-	out = t0138_run(c, &ex, "perf produce --help");
+	out = test_cli(c, &ex, "perf produce --help");
 	ck_assert_int_eq(ex, 0);
 	ck_assert(strstr(out, "--throughput") != NULL);
 	free(out);
 
 	/* 3. End-to-end latency: every record produced, acknowledged and
 	 * consumed once, and a latency sample per record. */
-	out = t0138_run(c, &ex,
-	                "perf e2e %s --rate 200 --count 150 --acks all --format json 2>/dev/null",
-	                topic);
+	out = test_cli(c, &ex,
+	               "perf e2e %s --rate 200 --count 150 --acks all --format json 2>/dev/null",
+	               topic);
 	ck_assert_int_eq(ex, 0);
 	js = t0138_json(out);
 	ck_assert_int_eq(t0138_int(js, "count"), 150);
@@ -160,8 +137,8 @@ START_TEST(t0138_perf_cli)
 	free(out);
 	ck_assert_int_eq(t0138_log_end(c, topic), 460);
 
-	out = t0138_run(c, &ex, "perf e2e %s --rate 500 --count 40 --record-size 100 2>/dev/null",
-	                topic);
+	out = test_cli(c, &ex, "perf e2e %s --rate 500 --count 40 --record-size 100 2>/dev/null",
+	               topic);
 	ck_assert_int_eq(ex, 0);
 	ck_assert(strstr(out, "40 produced, 40 acknowledged, 40 consumed, 0 duplicates") != NULL);
 	ck_assert(strstr(out, "achieved") != NULL);
@@ -171,17 +148,17 @@ START_TEST(t0138_perf_cli)
 	ck_assert_int_eq(t0138_log_end(c, topic), 500);
 
 	/* 4. Usage errors and an unknown topic. */
-	out = t0138_run(c, &ex, "perf e2e %s --count 10", topic);
+	out = test_cli(c, &ex, "perf e2e %s --count 10", topic);
 	ck_assert_int_eq(ex, 2);
 	ck_assert(strstr(out, "--rate") != NULL);
 	free(out);
-	out = t0138_run(c, &ex, "perf e2e %s --rate 10 --count 10 --record-size 8", topic);
+	out = test_cli(c, &ex, "perf e2e %s --rate 10 --count 10 --record-size 8", topic);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0138_run(c, &ex, "perf e2e %s %s --rate 10 --count 10", topic, topic);
+	out = test_cli(c, &ex, "perf e2e %s %s --rate 10 --count 10", topic, topic);
 	ck_assert_int_eq(ex, 2);
 	free(out);
-	out = t0138_run(c, &ex, "perf e2e %s_missing --rate 10 --count 10", topic);
+	out = test_cli(c, &ex, "perf e2e %s_missing --rate 10 --count 10", topic);
 	ck_assert_int_eq(ex, 1);
 	ck_assert(strstr(out, "does not exist") != NULL);
 	free(out);

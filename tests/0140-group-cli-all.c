@@ -29,26 +29,6 @@
 
 #include "test.h"
 
-static char *t0140_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-    __attribute__((format(printf, 3, 4)));
-static char *t0140_run(test_cluster_t *c, int *exitp, const char *fmt, ...)
-{
-	char *args = NULL, *full = NULL, *out;
-	va_list ap;
-
-	va_start(ap, fmt);
-	ck_assert(vasprintf(&args, fmt, ap) > 0);
-	va_end(ap);
-	ck_assert(asprintf(&full, "%s -z %s --timeout 15000 %s", test_cli_path(), c->zk_connect,
-	                   args) > 0);
-	out = test_run(full, exitp);
-	ck_assert_ptr_nonnull(out);
-	test_say("$ %s\n=> exit %d\n%s", full, *exitp, out);
-	free(args);
-	free(full);
-	return out;
-}
-
 /* The committed offset of group/topic/partition through the admin API
  * (-1: none). */
 static int64_t t0140_committed(fjord_t *admin, const char *group, const char *topic, int p)
@@ -124,7 +104,7 @@ START_TEST(t0140_group_cli_all)
 	t0140_set(admin, g2, ta, NULL);
 
 	/* 2. describe --all-groups. */
-	out = t0140_run(c, &ex, "group describe --all-groups --format json 2>/dev/null");
+	out = test_cli(c, &ex, "group describe --all-groups --format json 2>/dev/null");
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, NULL);
 	ck_assert(json_is_array(js));
@@ -137,7 +117,7 @@ START_TEST(t0140_group_cli_all)
 	}
 	json_decref(js);
 	free(out);
-	out = t0140_run(c, &ex, "group describe --all-groups");
+	out = test_cli(c, &ex, "group describe --all-groups");
 	ck_assert_int_eq(ex, 0);
 	{
 		char h1[256], h2[256];
@@ -148,10 +128,10 @@ START_TEST(t0140_group_cli_all)
 	free(out);
 
 	/* 3. --dry-run, and the default, change nothing. */
-	out = t0140_run(c, &ex,
-	                "group reset-offsets %s --all-topics --to-earliest --dry-run --format json "
-	                "2>/dev/null",
-	                g1);
+	out = test_cli(c, &ex,
+	               "group reset-offsets %s --all-topics --to-earliest --dry-run --format json "
+	               "2>/dev/null",
+	               g1);
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, NULL);
 	ck_assert_ptr_nonnull(js);
@@ -159,7 +139,7 @@ START_TEST(t0140_group_cli_all)
 	ck_assert_int_eq((int)json_array_size(json_object_get(js, "plan")), 3);
 	json_decref(js);
 	free(out);
-	out = t0140_run(c, &ex, "group reset-offsets %s --all-topics --to-earliest", g1);
+	out = test_cli(c, &ex, "group reset-offsets %s --all-topics --to-earliest", g1);
 	ck_assert_int_eq(ex, 0);
 	ck_assert(strstr(out, "dry run") != NULL);
 	free(out);
@@ -167,9 +147,9 @@ START_TEST(t0140_group_cli_all)
 	ck_assert_int_eq(t0140_committed(admin, g1, tb, 0), 10);
 
 	/* 4. Every group, every topic. */
-	out = t0140_run(c, &ex,
-	                "group reset-offsets --all-groups --all-topics --to-offset 4 --execute "
-	                "--format json 2>/dev/null");
+	out = test_cli(c, &ex,
+	               "group reset-offsets --all-groups --all-topics --to-offset 4 --execute "
+	               "--format json 2>/dev/null");
 	ck_assert_int_eq(ex, 0);
 	js = json_loads(out, 0, NULL);
 	ck_assert(json_is_array(js));
@@ -186,8 +166,8 @@ START_TEST(t0140_group_cli_all)
 	ck_assert_int_eq(t0140_committed(admin, g2, tb, 0), -1);
 
 	/* 5. Every group, one topic. */
-	out = t0140_run(c, &ex,
-	                "group reset-offsets --all-groups --topic %s --shift-by 1 --execute", tb);
+	out = test_cli(c, &ex, "group reset-offsets --all-groups --topic %s --shift-by 1 --execute",
+	               tb);
 	ck_assert_int_eq(ex, 0);
 	ck_assert(strstr(out, "GROUP") && strstr(out, "CURRENT") && strstr(out, "NEW"));
 	free(out);
@@ -206,7 +186,7 @@ START_TEST(t0140_group_cli_all)
 		"group list --all-groups",
 	};
 	for (size_t i = 0; i < sizeof(bad) / sizeof(bad[0]); i++) {
-		out = t0140_run(c, &ex, "%s", bad[i]);
+		out = test_cli(c, &ex, "%s", bad[i]);
 		ck_assert_msg(ex == 2, "'%s' exited %d", bad[i], ex);
 		free(out);
 	}

@@ -296,6 +296,51 @@ out:
 	return out;
 }
 
+/* The body of test_cli (sh 0: `fjord -z ZK --timeout 15000 ARGS`) and of
+ * test_cli_sh (sh 1: a shell line with $F and FJORD_ZOOKEEPER set). */
+static char *harness_cli_v(test_cluster_t *c, int *exitp, int sh, const char *fmt, va_list ap)
+{
+	char *args = NULL, *full = NULL, *out;
+	int n;
+
+	ck_assert(vasprintf(&args, fmt, ap) > 0);
+	if (sh)
+		n = asprintf(&full, "export FJORD_ZOOKEEPER='%s'; F='%s --timeout 15000'; %s",
+		             c->zk_connect, test_cli_path(), args);
+	else
+		n = asprintf(&full, "%s -z %s --timeout 15000 %s", test_cli_path(), c->zk_connect,
+		             args);
+	ck_assert(n > 0);
+	out = test_run(full, exitp);
+	ck_assert_ptr_nonnull(out);
+	test_say("$ %s\n=> exit %d\n%s", sh ? args : full, *exitp, out);
+	free(args);
+	free(full);
+	return out;
+}
+
+char *test_cli(test_cluster_t *c, int *exitp, const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = harness_cli_v(c, exitp, 0, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
+char *test_cli_sh(test_cluster_t *c, int *exitp, const char *fmt, ...)
+{
+	va_list ap;
+	char *out;
+
+	va_start(ap, fmt);
+	out = harness_cli_v(c, exitp, 1, fmt, ap);
+	va_end(ap);
+	return out;
+}
+
 char *harness_read_file(const char *path, size_t *lenp)
 {
 	FILE *fp = fopen(path, "rb");

@@ -169,6 +169,15 @@ char *test_zkcli(test_cluster_t *c, const char *cmd, int *statusp);
 /* Runs a shell command (e.g. the CLI); captures stdout+stderr (malloc'd) and
  * the exit code. */
 char *test_run(const char *cmd, int *exitp);
+/* The fjord CLI against cluster c, output (stdout+stderr, malloc'd) and exit
+ * code as test_run, the command logged with test_say. test_cli runs
+ * `fjord -z ZK --timeout 15000 ARGS`; test_cli_sh runs a shell line in which
+ * $F is `fjord --timeout 15000` and FJORD_ZOOKEEPER names c (for pipelines:
+ * "printf 'a\\n' | $F produce t"). Both assert the command could be run. */
+char *test_cli(test_cluster_t *c, int *exitp, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
+char *test_cli_sh(test_cluster_t *c, int *exitp, const char *fmt, ...)
+    __attribute__((format(printf, 3, 4)));
 /* Paths to the built binaries (absolute). */
 const char *test_fjordd_path(void);
 const char *test_cli_path(void);
